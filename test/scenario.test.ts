@@ -62,3 +62,14 @@ describe('scenarios', () => {
     expect(() => loadScenario(f)).toThrow(/not valid json/);
   });
 });
+
+describe('scenario docs', () => {
+  it('docs/scenarios.md is the generated reference and lists every field', async () => {
+    const { readFileSync } = await import('node:fs');
+    const { scenarioDocsMarkdown, scenarioFieldRows } = await import('../sim/scenario-docs.ts');
+    const doc = readFileSync(new URL('../docs/scenarios.md', import.meta.url), 'utf8');
+    expect(doc).toBe(scenarioDocsMarkdown());
+    for (const r of scenarioFieldRows()) expect(doc).toContain('`' + r.path + '`');
+    expect(scenarioFieldRows().length).toBeGreaterThan(60);
+  });
+});
