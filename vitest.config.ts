@@ -1,0 +1,10 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    // CLI tests spawn the real command (tsx start-up ~1 s each) and simulations take seconds.
+    testTimeout: 120_000,
+    hookTimeout: 180_000,
+  },
+});
