@@ -3,4 +3,6 @@
 import { register } from 'tsx/esm/api';
 register();
 const { run } = await import('../cli/main.ts');
-process.exitCode = await run(process.argv);
+// A command may set process.exitCode itself (e.g. a failed benchmark sanity check): keep the worse one.
+const code = await run(process.argv);
+process.exitCode = Math.max(code, Number(process.exitCode ?? 0));
