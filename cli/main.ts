@@ -1,11 +1,11 @@
 // The `rolloutlab` command line. Only this file parses arguments; every command calls a stage's public entry.
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { resolve } from 'node:path';
-import { RolloutlabError, isRolloutlabError } from '../lib/errors.ts';
+import { isRolloutlabError } from '../lib/errors.ts';
 import { terminalProgress } from '../lib/progress.ts';
 import { codeVersion } from '../lib/version.ts';
 import { loadScenario, parseScenario, builtinScenarios, scenarioDigest, simulateWorld, worldToTables, summarizeWorld, type Scenario } from '../sim/index.ts';
-import { writeDataset, readDataset, importNab, nabToTables, importJit, jitToTable, importDeploymentHistory } from '../datasets/index.ts';
+import { writeDataset, readDataset, type Table, importNab, nabToTables, importJit, jitToTable, importDeploymentHistory } from '../datasets/index.ts';
 import { formatSummary } from './format.ts';
 import { scenarioDocsMarkdown } from '../sim/scenario-docs.ts';
 
@@ -36,6 +36,11 @@ async function simulateToDataset(scenario: Scenario, seed: number, outDir: strin
   });
   progress.done();
   return { world, summary: summarizeWorld(world), manifest, simSeconds, seconds: (performance.now() - t0) / 1000 };
+}
+
+/** Write imported tables as a data set at `--out` (replacing one only with `--force`). */
+function writeImported(o: { out: string; force?: boolean }, tables: Table[], extra: Record<string, unknown>) {
+  return writeDataset({ outDir: resolve(o.out), tables, force: !!o.force, manifest: { kind: 'imported', scenario: null, seed: null, codeVersion: codeVersion(), extra } });
 }
 
 export function buildProgram(): Command {
@@ -109,7 +114,7 @@ export function buildProgram(): Command {
     .action(async (o: { data: string; out: string; strict?: boolean; force?: boolean; json?: boolean }) => {
       const corpus = await importNab(o.data, { strictTimestamps: !!o.strict });
       for (const w of corpus.warnings) process.stderr.write(`warning: ${w}\n`);
-      const m = await writeDataset({ outDir: resolve(o.out), tables: nabToTables(corpus), force: !!o.force, manifest: { kind: 'imported', scenario: null, seed: null, codeVersion: codeVersion(), extra: { source: 'nab', root: o.data } } });
+      const m = await writeImported(o, nabToTables(corpus), { source: 'nab', root: o.data });
       out(!!o.json, m, `imported ${corpus.series.length} NAB series into ${resolve(o.out)}`);
     });
   imp.command('jit')
@@ -120,7 +125,7 @@ export function buildProgram(): Command {
     .option('--json', 'print the manifest as JSON')
     .action(async (o: { data: string; out: string; force?: boolean; json?: boolean }) => {
       const h = await importJit(o.data);
-      const m = await writeDataset({ outDir: resolve(o.out), tables: [jitToTable(h)], force: !!o.force, manifest: { kind: 'imported', scenario: null, seed: null, codeVersion: codeVersion(), extra: { source: 'jit', project: h.project } } });
+      const m = await writeImported(o, [jitToTable(h)], { source: 'jit', project: h.project });
       out(!!o.json, m, `imported ${h.rows} changes of ${h.project} into ${resolve(o.out)}`);
     });
   imp.command('history')
@@ -132,7 +137,7 @@ export function buildProgram(): Command {
     .action(async (o: { data: string; out: string; force?: boolean; json?: boolean }) => {
       const t = await importDeploymentHistory(o.data);
       for (const w of t.warnings) process.stderr.write(`warning: ${w}\n`);
-      const m = await writeDataset({ outDir: resolve(o.out), tables: [t], force: !!o.force, manifest: { kind: 'imported', scenario: null, seed: null, codeVersion: codeVersion(), extra: { source: 'deployment-history', file: o.data } } });
+      const m = await writeImported(o, [t], { source: 'deployment-history', file: o.data });
       out(!!o.json, m, `imported ${t.columns[0]?.values.length ?? 0} deployments into ${resolve(o.out)}`);
     });
 
@@ -182,4 +187,3 @@ export async function run(argv: string[]): Promise<number> {
   }
 }
 
-export { RolloutlabError };

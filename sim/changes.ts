@@ -147,7 +147,7 @@ function drawFeatures(s: Scenario, svc: Service, topo: Topology, author: Author,
     newTests: configOnly ? 0 : rng.poisson(Math.min(8, linesAdded / 60) * (0.5 + coverage)),
     dependencyBumps: configOnly ? 0 : rng.poisson(0.15),
     configOnly,
-    schemaMigration: svc.tier === 'datastore' || svc.tier === 'backend' ? (['none', 'reversible', 'irreversible'] as const)[rng.weighted([0.86, 0.1, 0.04])] : 'none',
+    schemaMigration: svc.tier === 'datastore' || svc.tier === 'backend' ? SCHEMA_MIGRATIONS[rng.weighted([0.86, 0.1, 0.04])] : 'none',
     featureFlagged: !configOnly && rng.bernoulli(0.3),
     apiContractChange: contractEligible && rng.bernoulli(s.changes.apiContractChangeRate),
   };

@@ -124,7 +124,9 @@ export function isMaterial(svc: Service, e: Effect, callerBase: number): boolean
 
 /** The strongest effect a fault reaches within `window` minutes at the given loads (for materiality). */
 export function peakEffect(f: Fault, window: number, maxLoad: number): Effect {
-  return faultEffect(f, Math.max(f.onsetMinutes, f.kind === 'memory_leak' ? Math.min(window, f.onsetMinutes + f.rampMinutes) : f.onsetMinutes), maxLoad);
+  // Only a leak keeps growing after onset: it peaks when its ramp ends or the window does.
+  const age = f.kind === 'memory_leak' ? Math.max(f.onsetMinutes, Math.min(window, f.onsetMinutes + f.rampMinutes)) : f.onsetMinutes;
+  return faultEffect(f, age, maxLoad);
 }
 
 /** Lowest baseline bad ratio among the service's sync callers (0 if none). */

@@ -94,6 +94,10 @@ const STEP_SECONDS: Record<PipelineStep, [number, number]> = {
 /** Chance that a transient condition has cleared by the next try. */
 const TRANSIENT_CLEARS = 0.85;
 
+const succeeded = (step: PipelineStep, attempt: number, startedAt: number, durationS: number): PipelineAttempt => ({
+  step, attempt, startedAt, durationS, status: 'success', exitCode: 0, category: null, failureClass: null, errorText: null, retryWouldSucceed: null,
+});
+
 /** Simulate the pipeline of one change merged at minute `mergedAt`. */
 export function simulatePipeline(s: Scenario, changeId: string, f: ChangeFeatures, mergedAt: number, rng: Rng): PipelineRun {
   const sizeFactor = 1 + 0.4 * Math.log1p(f.linesAdded / 200);
@@ -109,7 +113,7 @@ export function simulatePipeline(s: Scenario, changeId: string, f: ChangeFeature
     const [lo, hi] = STEP_SECONDS[step];
     if (step !== failStep || !kind) {
       const d = Math.round(rng.uniform(lo, hi));
-      attempts.push({ step, attempt: 1, startedAt: clock, durationS: d, status: 'success', exitCode: 0, category: null, failureClass: null, errorText: null, retryWouldSucceed: null });
+      attempts.push(succeeded(step, 1, clock, d));
       clock += d;
       continue;
     }
@@ -125,7 +129,7 @@ export function simulatePipeline(s: Scenario, changeId: string, f: ChangeFeature
       if (a > s.pipeline.maxRetries) break;
       if (nextPasses) {
         const d2 = Math.round(rng.uniform(lo, hi));
-        attempts.push({ step, attempt: a + 1, startedAt: clock, durationS: d2, status: 'success', exitCode: 0, category: null, failureClass: null, errorText: null, retryWouldSucceed: null });
+        attempts.push(succeeded(step, a + 1, clock, d2));
         clock += d2;
         passed = true;
       }

@@ -54,20 +54,20 @@ export interface UnguardedInput {
   fault: Fault | null;
 }
 
-/** Trailing-window burn-rate tracker for one service (bad and total requests per minute). */
-class BurnWindow {
-  private bad: number[] = [];
+/** Ratio of two per-minute sums over a trailing window (bad / total requests, lost / expected KPI); 0 if empty. */
+class TrailingRatio {
+  private part: number[] = [];
   private total: number[] = [];
   constructor(private readonly width: number) {}
-  push(bad: number, total: number): number {
-    this.bad.push(bad);
+  push(part: number, total: number): number {
+    this.part.push(part);
     this.total.push(total);
-    if (this.bad.length > this.width) {
-      this.bad.shift();
+    if (this.part.length > this.width) {
+      this.part.shift();
       this.total.shift();
     }
     const t = this.total.reduce((a, b) => a + b, 0);
-    return t > 0 ? this.bad.reduce((a, b) => a + b, 0) / t : 0;
+    return t > 0 ? this.part.reduce((a, b) => a + b, 0) / t : 0;
   }
 }
 
@@ -78,8 +78,9 @@ export function runUnguarded(s: Scenario, topo: Topology, traffic: Traffic, inci
   const threshold = s.slo.burnRate * (1 - s.slo.objective);
   const T = traffic.requests[0].length;
   const callers = topo.callersOf[svc.id].map((di) => topo.dependencies[di]).filter((d) => d.kind === 'sync');
-  const burn = [svc.id, ...callers.map((d) => d.caller)].map(() => ({ withFault: new BurnWindow(s.slo.windowMinutes), noFault: new BurnWindow(s.slo.windowMinutes) }));
-  const kpiWin = s.slo.kpiGuardrail ? { exp: [] as number[], base: [] as number[], width: s.slo.kpiGuardrail.windowMinutes } : null;
+  const burn = [svc.id, ...callers.map((d) => d.caller)].map(() => ({ withFault: new TrailingRatio(s.slo.windowMinutes), noFault: new TrailingRatio(s.slo.windowMinutes) }));
+  const kpiGuard = s.slo.kpiGuardrail;
+  const kpiLoss = kpiGuard ? new TrailingRatio(kpiGuard.windowMinutes) : null;
   const gaps = { baseline: 0, canary: 0 };
   const gapStart = s.observability.scrapeGapRate / s.observability.gapBurstMinutes;
   const out: UnguardedOutcome = { breachMinute: null, breachService: null, breachKind: null, breachCause: null, faultBadRequests: 0, peakBadRatio: 0, rows: [] };
@@ -163,17 +164,8 @@ export function runUnguarded(s: Scenario, topo: Topology, traffic: Traffic, inci
     }
     if (out.breachMinute === null) {
       const hit = ratios.findIndex(([r]) => r >= threshold);
-      let kpiHit = false;
-      if (kpiWin && s.slo.kpiGuardrail) {
-        kpiWin.exp.push(kpiExp);
-        kpiWin.base.push(kpiBase);
-        if (kpiWin.exp.length > kpiWin.width) {
-          kpiWin.exp.shift();
-          kpiWin.base.shift();
-        }
-        const b = kpiWin.base.reduce((a, x) => a + x, 0);
-        kpiHit = b > 0 && kpiWin.exp.reduce((a, x) => a + x, 0) / b <= 1 - s.slo.kpiGuardrail.drop;
-      }
+      // Relative KPI loss over the guardrail's window: expected conversions lost / conversions of a healthy version.
+      const kpiHit = !!kpiGuard && !!kpiLoss && kpiLoss.push(kpiBase - kpiExp, kpiBase) >= kpiGuard.drop;
       if (hit >= 0 || kpiHit) {
         out.breachMinute = t;
         out.breachService = hit >= 0 ? (hit === 0 ? svc.id : callers[hit - 1].caller) : svc.id;
