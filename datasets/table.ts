@@ -38,3 +38,17 @@ export function assertTable(t: Table): void {
     }
   }
 }
+
+export type Cell = string | number | boolean | null;
+/** A column spec for `tableFromRows`: name, type, getter, one-line description. */
+export type ColumnSpec<R> = [string, ColumnType, (r: R) => Cell, string];
+
+/** Build a table from row objects with a typed column list. */
+export function tableFromRows<R>(name: string, rows: readonly R[], cols: readonly ColumnSpec<R>[]): Table {
+  const columns: Column[] = cols.map(([colName, type, get, description]) => {
+    const values: Cell[] = new Array(rows.length);
+    for (let i = 0; i < rows.length; i++) values[i] = get(rows[i]);
+    return { name: colName, type, values, description };
+  });
+  return { name, columns };
+}

@@ -55,11 +55,6 @@ export function sampleCohort(svc: Service, requests: number, tr: CohortTruth, rn
   // e0 + (those of the e1-e0 extra errors that would have been slow anyway) approximates the no-fault bad count.
   const badNoFault = e0 + s0 + rng.binomial(e1 - e0, slowBase);
   const logMult = Math.log(1 + sh * (tr.latencyMult - 1));
-  const pct = (z: number, q: number) => {
-    if (requests === 0) return null;
-    const sd = (svc.latencySigma * Math.sqrt((q * (1 - q)) / requests)) / PHI(z);
-    return svc.latencyMedianMs * Math.exp(logMult + svc.latencySigma * z + sd * rng.normal());
-  };
   const errShare = requests > 0 ? e1 / requests : 0;
   const conv = svc.conversionRate * tr.kpiMult;
   return {
@@ -67,14 +62,21 @@ export function sampleCohort(svc: Service, requests: number, tr: CohortTruth, rn
     errors: e1,
     slow: s1,
     badNoFault: Math.min(badNoFault, e1 + s1),
-    latencyP50: pct(0, 0.5),
-    latencyP95: pct(Z95, 0.95),
-    latencyP99: pct(Z99, 0.99),
+    latencyP50: percentile(svc, requests, logMult, 0, 0.5, rng),
+    latencyP95: percentile(svc, requests, logMult, Z95, 0.95, rng),
+    latencyP99: percentile(svc, requests, logMult, Z99, 0.99, rng),
     cpu: clamp01(0.2 + 0.3 * tr.load * (1 + logMult) + 0.1 * errShare + 0.02 * rng.normal()),
     memory: clamp01(0.45 + tr.memoryExtra + 0.02 * rng.normal()),
     pool: clamp01(0.25 * tr.load + 0.75 * tr.poolExtra + 0.02 * rng.normal()),
     conversions: rng.binomial(requests - e1, Math.min(1, conv)),
   };
+}
+
+/** Sample quantile `q` (standard-normal point `z`) of a cohort's log-normal latency over `requests` requests. */
+function percentile(svc: Service, requests: number, logMult: number, z: number, q: number, rng: Rng): number | null {
+  if (requests === 0) return null;
+  const sd = (svc.latencySigma * Math.sqrt((q * (1 - q)) / requests)) / PHI(z);
+  return svc.latencyMedianMs * Math.exp(logMult + svc.latencySigma * z + sd * rng.normal());
 }
 
 const clamp01 = (x: number) => (x < 0 ? 0 : x > 1 ? 1 : x);

@@ -62,6 +62,25 @@ export class Rng {
     return r;
   }
 
+  /**
+   * The `index`-th child stream, a function of this stream's current state and `index` only (no string hashing,
+   * so it is cheap enough to call once per simulated minute). The rollout environment draws minute `t`'s noise
+   * from `base.at(t)`, so a minute sees the same random numbers whatever the policy did before it.
+   */
+  at(index: number): Rng {
+    const r: Rng = Object.create(Rng.prototype);
+    r.spare = NaN;
+    let [x] = splitmix32((index * 0x9e3779b1) ^ this.a);
+    r.a = (this.a ^ x) >>> 0;
+    [x] = splitmix32(x ^ this.b);
+    r.b = (this.b ^ x) >>> 0;
+    [x] = splitmix32(x ^ this.c);
+    r.c = (this.c ^ x) >>> 0;
+    r.d = ((this.d ^ Math.imul(index + 1, 0x85ebca6b)) | 1) >>> 0;
+    for (let i = 0; i < 8; i++) r.u32();
+    return r;
+  }
+
   clone(): Rng {
     const r = new Rng(0);
     r.a = this.a;

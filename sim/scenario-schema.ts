@@ -219,6 +219,8 @@ export const ScenarioSchema = Type.Object(
       {
         scrapeGapRate: Share(0.01, 'chance a cohort has no sample in a tick'),
         gapBurstMinutes: Num(3, 1, 60, 'mean length of a scrape gap'),
+        providerErrorRate: Share(0.0005, 'share of minutes the metrics backend answers queries with errors (both cohorts)'),
+        providerErrorBurstMinutes: Num(2, 1, 60, 'mean length of a metrics-backend outage'),
         baseConversion: Share(0.03, 'business KPI: conversion rate of an edge request'),
       },
       'per-cohort metrics per tick',

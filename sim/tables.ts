@@ -1,21 +1,9 @@
 // The world as columnar tables: what `rolloutlab simulate` writes to a data set (Parquet + DuckDB).
 // Column names are snake_case and stable: notebooks, training and importers of other stages rely on them.
-import type { Column, ColumnType, Table } from '../datasets/table.ts';
+import { tableFromRows as table, type Table, type ColumnType, type Cell } from '../datasets/table.ts';
 import type { World } from './world.ts';
 import { minuteToMs, onCallCover, freezeAt, MINUTES_PER_DAY } from './calendar.ts';
 import { baseBadRatio } from './faults.ts';
-
-type Cell = string | number | boolean | null;
-
-/** Build a table from row objects with a typed column list. */
-function table<R>(name: string, rows: readonly R[], cols: [string, ColumnType, (r: R) => Cell, string][]): Table {
-  const columns: Column[] = cols.map(([colName, type, get, description]) => {
-    const values: Cell[] = new Array(rows.length);
-    for (let i = 0; i < rows.length; i++) values[i] = get(rows[i]);
-    return { name: colName, type, values, description };
-  });
-  return { name, columns };
-}
 
 /** All tables of a simulated data set. */
 export function worldToTables(w: World): Table[] {
@@ -190,7 +178,9 @@ function deploymentsTable(w: World): Table {
     ['truth_breach_minute', 'INTEGER', (d) => (d.outcome.breachMinute === null ? null : d.outcome.breachMinute - d.start), 'TRUTH: minutes from the start to that breach'],
     ['truth_breach_service_id', 'INTEGER', (d) => d.outcome.breachService, 'TRUTH: the breaching service (a caller for contract breaks)'],
     ['truth_breach_kind', 'VARCHAR', (d) => d.outcome.breachKind, 'TRUTH: slo (burn rate) or kpi (guardrail)'],
-    ['truth_breach_cause', 'VARCHAR', (d) => d.outcome.breachCause, 'TRUTH: fault, or noise when the no-fault run breaches too'],
+    ['truth_breach_cause', 'VARCHAR', (d) => d.outcome.breachCause, 'TRUTH: fault, or noise when the no-fault twin of the same draws is in breach at that minute too'],
+    ['truth_fault_breach_minute', 'INTEGER', (d) => (d.outcome.faultBreachMinute === null ? null : d.outcome.faultBreachMinute - d.start), 'TRUTH: minutes from the start to the first breach the fault causes (the no-fault twin is not in breach): the deployment is violating'],
+    ['truth_onset_minute', 'INTEGER', (d) => (d.outcome.onsetMinute === null ? null : d.outcome.onsetMinute - d.start), 'TRUTH: minutes from the start until the fault first showed on the new version'],
     ['truth_fault_bad_requests', 'DOUBLE', (d) => d.outcome.faultBadRequests, 'TRUTH: bad requests caused by the fault, unguarded (blast radius ceiling)'],
     ['truth_peak_bad_ratio', 'DOUBLE', (d) => d.outcome.peakBadRatio, 'TRUTH: highest trailing-window bad ratio'],
     ['truth_expected_incident_cost', 'DOUBLE', (d) => d.expectedIncidentCost, 'TRUTH: expected fault bad requests × on-call penalty at this start'],

@@ -19,7 +19,8 @@ import {
 } from './changes.ts';
 import { simulatePipeline, type PipelineRun } from './pipeline.ts';
 import { drawFault, poolFault, immaterialFault, isMaterial, peakEffect, callerBaseline, type Fault } from './faults.ts';
-import { runUnguarded, rolloutWindow, type UnguardedOutcome } from './unguarded.ts';
+import { runUnguarded, rolloutWindow } from './unguarded.ts';
+import type { EpisodeOutcome, ObservationRow } from './env.ts';
 
 export interface Deployment {
   id: string;
@@ -46,7 +47,8 @@ export interface Deployment {
   material: boolean;
   /** Expected fault-attributable bad requests of an unguarded run at this time, weighted by on-call cover. */
   expectedIncidentCost: number;
-  outcome: Omit<UnguardedOutcome, 'rows'>;
+  /** The unguarded run (the scenario's canary, never rolled back): breach, its cause, the blast radius. */
+  outcome: EpisodeOutcome;
 }
 
 export interface World {
@@ -60,7 +62,7 @@ export interface World {
   pipelines: PipelineRun[];
   deployments: Deployment[];
   /** Unguarded-run observations, parallel to `deployments`. */
-  observations: UnguardedOutcome['rows'][];
+  observations: ObservationRow[][];
 }
 
 export type Progress = (stage: string, done: number, total: number) => void;
@@ -68,9 +70,18 @@ export type Progress = (stage: string, done: number, total: number) => void;
 /** Mean fault-attributable bad ratio of a material fault, used for the expected incident cost. */
 const TYPICAL_FAULT_BAD_RATIO = 0.05;
 
+export interface WorldOptions {
+  /** Keep the per-cohort, per-minute rows of every unguarded run (default true; backtests turn it off). */
+  observations?: boolean;
+  /** Seed of the topology, when it must stay fixed across worlds of other seeds (consecutive backtest periods). */
+  topologySeed?: number;
+  /** Prefix of deployment ids, to keep them unique across several worlds. */
+  idPrefix?: string;
+}
+
 /** Simulate a scenario. `onProgress` is called as stages advance (for terminal progress). */
-export function simulateWorld(s: Scenario, seed: number, onProgress?: Progress): World {
-  const topology = generateTopology(s, new Rng(seed, 'topology'));
+export function simulateWorld(s: Scenario, seed: number, onProgress?: Progress, opts: WorldOptions = {}): World {
+  const topology = generateTopology(s, new Rng(opts.topologySeed ?? seed, 'topology'));
   const calendar = buildCalendar(s);
   const traffic = generateTraffic(s, topology, calendar, seed, (d, n) => onProgress?.('traffic', d, n));
   const incidents = generateIncidents(s, topology, calendar.minutes, seed);
@@ -89,7 +100,7 @@ export function simulateWorld(s: Scenario, seed: number, onProgress?: Progress):
   const busyUntil = new Map<number, number>();
   const past = new Map<number, { end: number; failed: boolean }[]>();
   const deployments: Deployment[] = [];
-  const observations: UnguardedOutcome['rows'][] = [];
+  const observations: ObservationRow[][] = [];
   for (const [i, { change, readyAt }] of ready.entries()) {
     onProgress?.('deployments', i + 1, ready.length);
     const svc = topology.services[change.service];
@@ -131,12 +142,11 @@ export function simulateWorld(s: Scenario, seed: number, onProgress?: Progress):
     else if (immaterial) fault = immaterialFault(svc, rng.fork('immaterial'));
     const material = fault !== null && isMaterial(svc, peakEffect(fault, window, maxLoad), callerBaseline(topology, svc.id));
 
-    const outcome = runUnguarded(s, topology, traffic, incidents, { service: svc.id, start, fault }, rng.fork('observe'));
+    const id = `${opts.idPrefix ?? ''}dep-${String(deployments.length + 1).padStart(6, '0')}`;
+    const { outcome, rows } = runUnguarded({ scenario: s, topology, traffic, incidents }, { id, service: svc.id, start, fault, material }, seed, { record: opts.observations ?? true });
     const cover = onCallCover(calendar, start, svc.teamTzOffset);
     // Thin on-call cover stretches recovery; the cost doubles with no one awake.
     const expectedIncidentCost = trueFailureProb * exposed * TYPICAL_FAULT_BAD_RATIO * (2 - cover);
-    const { rows, ...summary } = outcome;
-    const id = `dep-${String(deployments.length + 1).padStart(6, '0')}`;
     deployments.push({
       id,
       changeId: change.id,
@@ -155,7 +165,7 @@ export function simulateWorld(s: Scenario, seed: number, onProgress?: Progress):
       fault,
       material,
       expectedIncidentCost,
-      outcome: summary,
+      outcome,
     });
     observations.push(rows);
     hist.push({ end: start + window, failed: material });

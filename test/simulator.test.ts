@@ -139,7 +139,7 @@ describe('realism', () => {
       callerErrorRate: 0.5, scope: { kind: 'all', share: 1 }, severe: true, rollbackRestores: true,
     };
     const start = 3 * 1440 + 600;
-    const run = (f: Fault | null) => runUnguarded(world.scenario, topo, world.traffic, world.incidents, { service: svc.id, start, fault: f }, new Rng(1, 'contract-test'));
+    const run = (f: Fault | null) => runUnguarded(world, { id: 'contract-test', service: svc.id, start, fault: f }, 1);
     const broken = run(fault);
     const healthy = run(null);
     const rate = (rows: typeof broken.rows, key: 'callerErrors' | 'errors', denom: 'callerRequests' | 'requests') => {
@@ -149,9 +149,9 @@ describe('realism', () => {
     expect(rate(broken.rows, 'callerErrors', 'callerRequests')).toBeGreaterThan(10 * rate(healthy.rows, 'callerErrors', 'callerRequests') + 0.1);
     // The deployed service's own error rate is untouched.
     expect(Math.abs(rate(broken.rows, 'errors', 'requests') - rate(healthy.rows, 'errors', 'requests'))).toBeLessThan(0.002);
-    expect(broken.breachMinute).not.toBeNull();
-    expect(broken.breachService).not.toBe(svc.id);
-    expect(healthy.breachMinute).toBeNull();
+    expect(broken.outcome.faultBreachMinute).not.toBeNull();
+    expect(broken.outcome.faultBreachService).not.toBe(svc.id);
+    expect(healthy.outcome.faultBreachMinute).toBeNull();
   });
 });
 
