@@ -1,13 +1,22 @@
 // The `rolloutlab` command line. Only this file parses arguments; every command calls a stage's public entry.
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { resolve } from 'node:path';
-import { isRolloutlabError } from '../lib/errors.ts';
+import { isRolloutlabError, RolloutlabError } from '../lib/errors.ts';
 import { terminalProgress } from '../lib/progress.ts';
 import { codeVersion } from '../lib/version.ts';
 import { loadScenario, parseScenario, builtinScenarios, scenarioDigest, simulateWorld, worldToTables, summarizeWorld, type Scenario } from '../sim/index.ts';
 import { writeDataset, readDataset, type Table, importNab, nabToTables, importJit, jitToTable, importDeploymentHistory } from '../datasets/index.ts';
 import { formatSummary } from './format.ts';
 import { scenarioDocsMarkdown } from '../sim/scenario-docs.ts';
+import { parseStrategy } from '../sim/strategy.ts';
+import type { BacktestRun } from '../backtest/run.ts';
+import { backtestParallel, defaultThreads } from '../backtest/parallel.ts';
+import { resolvePolicies, BASELINE_POLICIES } from '../backtest/policies/index.ts';
+import { formatBacktest, resultsTable, summaryTable } from '../backtest/report.ts';
+import { windowsTable } from '../backtest/windows.ts';
+import { runReplay, formatReplay, type ReplayReport } from '../backtest/replay.ts';
+import { windowJudgeNames } from '../judges/window.ts';
+import { tableFromRows, type ColumnSpec } from '../datasets/table.ts';
 
 const int = (flag: string, min: number, max: number) => (v: string) => {
   if (!/^-?\d+$/.test(v.trim())) throw new InvalidArgumentError(`${flag} must be an integer, got "${v}"`);
@@ -38,6 +47,78 @@ async function simulateToDataset(scenario: Scenario, seed: number, outDir: strin
   return { world, summary: summarizeWorld(world), manifest, simSeconds, seconds: (performance.now() - t0) / 1000 };
 }
 
+/** Deployments in the main job's backtest: the size of the baseline comparison in the docs. */
+const MAIN_BACKTEST_DEPLOYMENTS = 2000;
+
+interface BacktestFlags {
+  scenario: string;
+  seed: number;
+  deployments: number;
+  policies: string;
+  strategy?: string;
+  windowMinutes: number;
+  out?: string;
+  force?: boolean;
+  threads?: number;
+}
+
+/** Run a backtest with terminal progress; write results, summary and windows to `--out` if given. */
+async function runBacktest(o: BacktestFlags): Promise<BacktestRun> {
+  const scenario = loadScenario(o.scenario);
+  const policies = resolvePolicies(o.policies);
+  const strategy = o.strategy ? parseStrategy(o.strategy, scenario) : undefined;
+  const progress = terminalProgress();
+  const run = await backtestParallel({
+    threads: o.threads ?? defaultThreads(o.deployments),
+    scenario,
+    scenarioName: o.scenario,
+    seed: o.seed,
+    deployments: o.deployments,
+    policies,
+    strategy,
+    windowMinutes: o.out ? o.windowMinutes : undefined,
+    onProgress: (stage, d, n) => progress.update(stage, d, n),
+  });
+  progress.done();
+  if (o.out) {
+    await writeDataset({
+      outDir: resolve(o.out),
+      tables: [resultsTable(run.results), summaryTable(run.report), windowsTable(run.windows)],
+      force: !!o.force,
+      manifest: { kind: 'backtest', scenario: scenario.name, seed: o.seed, codeVersion: codeVersion(), extra: { report: run.report, windowMinutes: o.windowMinutes, scenarioDigest: scenarioDigest(scenario), scenarioConfig: scenario } },
+    });
+  }
+  return run;
+}
+
+/** Per-window verdicts of a replay as a data set (one row per window; verdict, score and reasons per judge). */
+async function writeReplay(report: ReplayReport, dir: string, force: boolean) {
+  type Row = ReplayReport['rows'][number];
+  const cols: ColumnSpec<Row>[] = [
+    ['deployment_id', 'VARCHAR', (r) => r.deploymentId, 'deployment'],
+    ['service', 'VARCHAR', (r) => r.service, 'service, if recorded'],
+    ['window', 'INTEGER', (r) => r.window, 'window index within the deployment'],
+    ['start_tick', 'INTEGER', (r) => r.startTick, 'first tick'],
+    ['end_tick', 'INTEGER', (r) => r.endTick, 'tick after the last one'],
+    ['partial', 'BOOLEAN', (r) => r.partial, 'shorter than the interval'],
+    ['canary_requests', 'INTEGER', (r) => r.canaryRequests, 'canary requests'],
+    ['canary_errors', 'INTEGER', (r) => r.canaryErrors, 'canary errors'],
+    ['baseline_requests', 'INTEGER', (r) => r.baselineRequests, 'baseline requests'],
+    ['baseline_errors', 'INTEGER', (r) => r.baselineErrors, 'baseline errors'],
+    ['provider_error_ticks', 'INTEGER', (r) => r.providerErrorTicks, 'ticks the metrics backend failed'],
+    ['label', 'VARCHAR', (r) => r.label, 'recorded label (fail / pass) or null'],
+  ];
+  for (const j of Object.keys(report.judges)) {
+    cols.push(
+      [`${j}_verdict`, 'VARCHAR', (r) => r.verdicts[j].verdict, `${j}: pass / fail / inconclusive`],
+      [`${j}_score`, 'DOUBLE', (r) => r.verdicts[j].score, `${j}: score, if the judge gives one`],
+      [`${j}_reasons`, 'VARCHAR', (r) => r.verdicts[j].reasons.join('; '), `${j}: reasons`],
+    );
+  }
+  const { rows, ...summary } = report;
+  await writeDataset({ outDir: resolve(dir), tables: [tableFromRows('replay_windows', rows, cols)], force, manifest: { kind: 'backtest', scenario: null, seed: null, codeVersion: codeVersion(), extra: { replay: summary } } });
+}
+
 /** Write imported tables as a data set at `--out` (replacing one only with `--force`). */
 function writeImported(o: { out: string; force?: boolean }, tables: Table[], extra: Record<string, unknown>) {
   return writeDataset({ outDir: resolve(o.out), tables, force: !!o.force, manifest: { kind: 'imported', scenario: null, seed: null, codeVersion: codeVersion(), extra } });
@@ -52,14 +133,25 @@ export function buildProgram(): Command {
 
   program
     .command('main', { isDefault: false })
-    .description('The main job (npm start): simulate the default scenario, write its data set and print a summary.')
+    .description('The main job (npm start): simulate the default scenario, write its data set, backtest the baseline rollout policies and print both.')
     .option('--out <dir>', 'where to write the data set', 'out/default-seed-1')
     .option('--json', 'print the summary as JSON')
-    .action(async (o: { out: string; json?: boolean }) => {
+    .option('--backtest-out <dir>', 'where to write the backtest results and labelled judge windows', 'out/backtest-default-seed-1')
+    .option('--deployments <n>', 'deployments in the backtest of the baseline policies', int('--deployments', 1, 1_000_000), MAIN_BACKTEST_DEPLOYMENTS)
+    .action(async (o: { out: string; backtestOut: string; deployments: number; json?: boolean }) => {
       const scenario = loadScenario('default');
-      if (!o.json) process.stderr.write(`rolloutlab ${codeVersion()} — simulating scenario "default" (seed 1)...\n`);
+      const say = (msg: string) => {
+        if (!o.json) process.stderr.write(msg);
+      };
+      say(`rolloutlab ${codeVersion()} — simulating scenario "default" (seed 1)...\n`);
       const r = await simulateToDataset(scenario, 1, resolve(o.out), true);
-      out(!!o.json, { summary: r.summary, dataset: resolve(o.out) }, formatSummary(r.summary, { dataset: resolve(o.out), seconds: r.seconds }));
+      if (!o.json) process.stdout.write(formatSummary(r.summary, { dataset: resolve(o.out), seconds: r.seconds }) + '\n\n');
+      say(`backtesting the baseline policies (${BASELINE_POLICIES.join(', ')}) on ${o.deployments.toLocaleString('en-US')} deployments of "default"...\n`);
+      const t0 = performance.now();
+      const bt = await runBacktest({ scenario: 'default', seed: 1, deployments: o.deployments, policies: BASELINE_POLICIES.join(','), windowMinutes: 5, out: o.backtestOut, force: true });
+      const seconds = (performance.now() - t0) / 1000;
+      if (o.json) out(true, { summary: r.summary, dataset: resolve(o.out), backtest: bt.report, backtestDataset: resolve(o.backtestOut) }, '');
+      else process.stdout.write(formatBacktest(bt.report) + `\n\n  ${seconds.toFixed(1)} s; results and ${bt.windows.length.toLocaleString('en-US')} labelled judge windows written to ${resolve(o.backtestOut)}\n`);
     });
 
   program
@@ -76,6 +168,41 @@ export function buildProgram(): Command {
       if (o.days !== undefined) scenario = parseScenario({ ...scenario, days: o.days }, `${o.scenario} with --days ${o.days}`);
       const r = await simulateToDataset(scenario, o.seed, resolve(o.out), !!o.force);
       out(!!o.json, { summary: r.summary, manifest: r.manifest, dataset: resolve(o.out), seconds: r.seconds }, formatSummary(r.summary, { dataset: resolve(o.out), seconds: r.seconds }));
+    });
+
+  program
+    .command('backtest')
+    .description('Replay the same deployments under several rollout policies and compare them (DESIGN.md section 5 measures).')
+    .option('--scenario <name|file>', `built-in name (${builtinScenarios().join(', ')}) or a .json/.yaml file`, 'default')
+    .option('--seed <n>', 'random seed (integer)', int('--seed', 0, 2 ** 32 - 1), 1)
+    .option('--deployments <n>', 'deployments to replay (the scenario period repeats with fresh randomness as needed)', int('--deployments', 1, 1_000_000), 1000)
+    .option('--policies <a,b,...>', `policies to compare (${BASELINE_POLICIES.join(', ')})`, BASELINE_POLICIES.join(','))
+    .option('--strategy <spec>', 'rollout strategy: canary[:0.1,1,5,25,50,100] | blue-green[:previewMin] | rolling[:batches] | progressive[:region|tenant] (default: the scenario rollout)')
+    .option('--out <dir>', 'write per-deployment results, the summary and labelled judge windows as a data set (Parquet + DuckDB)')
+    .option('--window-minutes <n>', 'length of the labelled canary analysis windows written with --out', int('--window-minutes', 1, 60), 5)
+    .option('--threads <n>', 'worker threads (default: one per core, at most 4; 1 below 400 deployments); results do not depend on it', int('--threads', 1, 64))
+    .option('--force', 'replace an existing data set at --out')
+    .option('--json', 'print one JSON object on stdout')
+    .option('--replay <file>', 'instead of simulating: re-judge metrics recorded during real rollouts (CSV, JSON Lines or Parquet; docs/replay.md) with the judging policies')
+    .option('--interval <ticks>', 'with --replay: ticks per analysis window', int('--interval', 1, 10_000), 5)
+    .action(async (o: BacktestFlags & { json?: boolean; replay?: string; interval: number }, cmd: Command) => {
+      if (o.replay) {
+        // Only flags that mean something for recorded data may be combined with --replay.
+        for (const f of ['scenario', 'seed', 'deployments', 'strategy', 'threads'] as const) {
+          if (cmd.getOptionValueSource(f) === 'cli') throw new RolloutlabError('BAD_ARGUMENT', `--${f} cannot be combined with --replay (the rollouts are recorded, not simulated)`, f);
+        }
+        const judges = cmd.getOptionValueSource('policies') === 'cli' ? o.policies.split(',').map((x) => x.trim()).filter(Boolean) : windowJudgeNames();
+        const report = await runReplay(o.replay, { judges, intervalTicks: o.interval });
+        for (const w of report.warnings) process.stderr.write(`warning: ${w}\n`);
+        if (o.out) await writeReplay(report, o.out, !!o.force);
+        const { rows, ...summary } = report;
+        out(!!o.json, summary, formatReplay(report) + (o.out ? `\n\n  ${rows.length} judged windows written to ${resolve(o.out)}` : ''));
+        return;
+      }
+      const t0 = performance.now();
+      const run = await runBacktest(o);
+      const text = formatBacktest(run.report) + `\n\n  ${((performance.now() - t0) / 1000).toFixed(1)} s` + (o.out ? `; results, summary and ${run.windows.length.toLocaleString('en-US')} labelled windows written to ${resolve(o.out)}` : '');
+      out(!!o.json, run.report, text);
     });
 
   const sc = program.command('scenario').description('List, show or validate scenarios.');
@@ -155,9 +282,19 @@ export function buildProgram(): Command {
       out(!!o.json, m, lines.join('\n'));
     });
 
-  program
-    .command('bench')
-    .description('Benchmarks (figures, not pass/fail).')
+  const bench = program.command('bench').description('Benchmarks (figures, not pass/fail).');
+  bench
+    .command('backtest')
+    .description('Backtest speed: deployments/s per policy; goal 10,000 deployments under the five baseline policies in < 60 s.')
+    .option('--deployments <n>', 'deployments in the main case', int('--deployments', 1, 1_000_000), 10_000)
+    .option('--threads <n>', 'worker threads for the main case', int('--threads', 1, 64))
+    .option('--scenario <name>', 'built-in scenario', 'default')
+    .option('--json', 'as JSON')
+    .action(async (o: { deployments: number; threads?: number; scenario: string; json?: boolean }) => {
+      const { main } = await import('../bench/backtest.ts');
+      await main(['--deployments', String(o.deployments), '--scenario', o.scenario, ...(o.threads ? ['--threads', String(o.threads)] : []), ...(o.json ? ['--json'] : [])]);
+    });
+  bench
     .command('sim')
     .description('Simulator speed: service-minutes/s and deployments/s for default and large, beside NumPy.')
     .option('--json', 'as JSON')

@@ -36,7 +36,7 @@ export const ManifestTableSchema = Type.Object(
 export const ManifestSchema = Type.Object(
   {
     schemaVersion: Type.Literal(DATASET_SCHEMA_VERSION),
-    kind: Type.Union([Type.Literal('simulated'), Type.Literal('imported')]),
+    kind: Type.Union([Type.Literal('simulated'), Type.Literal('imported'), Type.Literal('backtest')]),
     scenario: Type.Union([Type.String({ minLength: 1 }), Type.Null()]),
     seed: Type.Union([Type.Number(), Type.Null()]),
     codeVersion: Type.String({ minLength: 1 }),

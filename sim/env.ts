@@ -108,6 +108,8 @@ export interface ObservationRow extends CohortSample {
   callerErrors: number;
   /** False when the cohort was not scraped or the metrics backend erred: the metric values are then missing. */
   scraped: boolean;
+  /** The metrics backend erred this minute (both cohorts unscraped). */
+  providerError: boolean;
   /** Unrelated incidents active on this cohort (truth). */
   incidents: string[];
 }
@@ -569,6 +571,7 @@ export class RolloutEnv {
           callerRequests: callerRows[cohort].req,
           callerErrors: callerRows[cohort].err,
           scraped: ctx.gaps[cohort][age] === 0 && !down,
+          providerError: down,
           incidents: incBy[cohort].active,
         });
       }

@@ -1,0 +1,116 @@
+// `argo`: Argo Rollouts' canary with a background AnalysisRun (ANCHORS.md), with its documented defaults.
+//
+// - A measurement every `intervalMinutes` on the canary's metrics only (no baseline comparison), each over a
+//   trailing `lookbackMinutes` window (the usual `rate(...[5m])` query): success rate and p99 latency.
+// - Each metric has a fixed successCondition and failureCondition. Both false → Inconclusive. No data (no canary
+//   requests in the window, or no samples) → Inconclusive, as the Web/Prometheus provider's empty result is here.
+// - The run fails when failed measurements exceed `failureLimit` (default 0) → abort: traffic back to stable.
+//   It is Inconclusive when inconclusive measurements exceed `inconclusiveLimit` (default 0) → the rollout pauses
+//   until an operator resumes it (`operatorResumeMinutes`, our model of a human), then a new AnalysisRun starts.
+// - A provider error is an Error measurement, retried after 10 s; more than `consecutiveErrorLimit` (4) errors in a
+//   row → Error → abort. A metrics backend that is down for a whole minute therefore aborts the rollout.
+// - Analysis runs while the canary progresses; after promotion Argo has nothing left to analyse (no bake guard).
+import type { Policy, PolicyContext } from '../policy.ts';
+import { onSchedule } from '../policy.ts';
+import type { Action, Observation } from '../../sim/env.ts';
+import { CohortHistory, type WindowAggregate } from './window.ts';
+
+export interface ArgoConfig {
+  intervalMinutes: number;
+  lookbackMinutes: number;
+  failureLimit: number;
+  inconclusiveLimit: number;
+  consecutiveErrorLimit: number;
+  errorRetrySeconds: number;
+  /** Success rate (1 - errors / requests): successCondition `result >= successRateMin`, failureCondition `result < successRateFail`. */
+  successRateMin: number;
+  successRateFail: number;
+  /** p99 latency: successCondition `result <= latencyOk × objective`, failureCondition `result > latencyFail × objective`. */
+  latencyOk: number;
+  latencyFail: number;
+  operatorResumeMinutes: number;
+}
+
+export const ARGO_DEFAULTS: ArgoConfig = {
+  intervalMinutes: 1,
+  lookbackMinutes: 5,
+  failureLimit: 0,
+  inconclusiveLimit: 0,
+  consecutiveErrorLimit: 4,
+  errorRetrySeconds: 10,
+  successRateMin: 0.99,
+  successRateFail: 0.95,
+  latencyOk: 1,
+  latencyFail: 2,
+  operatorResumeMinutes: 20,
+};
+
+export type ArgoMeasurement = 'Successful' | 'Failed' | 'Inconclusive';
+type Measurement = ArgoMeasurement;
+
+/**
+ * One measurement over the canary's trailing window `w`: success rate and p99 latency against their conditions.
+ * Shared by the policy and judges/window.ts. `objectiveMs` null leaves the latency metric out (not configured).
+ */
+export function argoMeasure(w: WindowAggregate, c: ArgoConfig, objectiveMs: number | null): { result: ArgoMeasurement; reasons: string[] } {
+  if (w.scraped === 0 || w.requests === 0) return { result: 'Inconclusive', reasons: ['no data: the canary has no samples or no requests in the lookback'] };
+  const results: Measurement[] = [];
+  const reasons: string[] = [];
+  const sr = 1 - w.errors / w.requests;
+  const srResult: Measurement = sr >= c.successRateMin ? 'Successful' : sr < c.successRateFail ? 'Failed' : 'Inconclusive';
+  results.push(srResult);
+  reasons.push(`success-rate ${sr.toFixed(4)} ${srResult} (success >= ${c.successRateMin}, failure < ${c.successRateFail})`);
+  if (objectiveMs !== null) {
+    const p99 = w.latencyP99;
+    const latResult: Measurement = p99 === null ? 'Inconclusive' : p99 <= c.latencyOk * objectiveMs ? 'Successful' : p99 > c.latencyFail * objectiveMs ? 'Failed' : 'Inconclusive';
+    results.push(latResult);
+    reasons.push(p99 === null ? 'latency-p99 no data: Inconclusive' : `latency-p99 ${p99.toFixed(0)} ms ${latResult} (success <= ${(c.latencyOk * objectiveMs).toFixed(0)} ms, failure > ${(c.latencyFail * objectiveMs).toFixed(0)} ms)`);
+  }
+  return { result: results.includes('Failed') ? 'Failed' : results.includes('Inconclusive') ? 'Inconclusive' : 'Successful', reasons };
+}
+
+export function argoPolicy(config: Partial<ArgoConfig> = {}): Policy {
+  const c = { ...ARGO_DEFAULTS, ...config };
+  return {
+    name: 'argo',
+    start(ctx: PolicyContext) {
+      const h = new CohortHistory();
+      const objective = ctx.service.latencyObjectiveMs;
+      let failed = 0;
+      let inconclusive = 0;
+      let consecutiveErrors = 0;
+      let pausedUntil = -1;
+      let sinceMeasure = 0;
+      const measure = (): Measurement => argoMeasure(h.window('canary', c.lookbackMinutes), c, objective).result;
+      return {
+        decide(obs: Observation): Action {
+          h.push(obs);
+          if (obs.phase !== 'progressing' || obs.age === 0) return onSchedule(obs, ctx.plan);
+          if (obs.age < pausedUntil) return { type: 'hold', reason: 'paused: analysis inconclusive, waiting for an operator' };
+          if (pausedUntil >= 0 && obs.age >= pausedUntil) {
+            // The operator resumed: a new AnalysisRun starts.
+            pausedUntil = -1;
+            failed = inconclusive = consecutiveErrors = 0;
+            sinceMeasure = 0;
+          }
+          if (obs.providerError) {
+            // Each errored measurement is retried after errorRetrySeconds: a down minute is that many errors in a row.
+            consecutiveErrors += Math.max(1, Math.floor(ctx.tickSeconds / c.errorRetrySeconds));
+            if (consecutiveErrors > c.consecutiveErrorLimit) return { type: 'rollback', reason: `argo: ${consecutiveErrors} consecutive provider errors > consecutiveErrorLimit ${c.consecutiveErrorLimit}` };
+            return { type: 'hold', reason: 'argo: measurement errored, retrying' };
+          }
+          consecutiveErrors = 0;
+          if (++sinceMeasure < c.intervalMinutes) return onSchedule(obs, ctx.plan);
+          sinceMeasure = 0;
+          const m = measure();
+          if (m === 'Failed' && ++failed > c.failureLimit) return { type: 'rollback', reason: `argo: ${failed} failed measurement(s) > failureLimit ${c.failureLimit}` };
+          if (m === 'Inconclusive' && ++inconclusive > c.inconclusiveLimit) {
+            pausedUntil = obs.age + c.operatorResumeMinutes;
+            return { type: 'hold', reason: 'argo: analysis inconclusive, rollout paused' };
+          }
+          return onSchedule(obs, ctx.plan, `argo: measurement ${m}`);
+        },
+      };
+    },
+  };
+}

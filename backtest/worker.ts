@@ -1,0 +1,39 @@
+// A backtest worker thread: simulates one period of the scenario and runs its deployments under every policy.
+import { parentPort, workerData } from 'node:worker_threads';
+import type { Scenario } from '../sim/scenario-schema.ts';
+import type { Strategy } from '../sim/strategy.ts';
+import { simulatePeriod } from './worlds.ts';
+import { resolvePolicies } from './policies/index.ts';
+import { runPeriod } from './run.ts';
+
+export interface PeriodTask {
+  index: number;
+  limit: number;
+}
+
+export interface WorkerSetup {
+  scenario: Scenario;
+  seed: number;
+  policies: string[];
+  strategy: Strategy;
+  windowMinutes?: number;
+  /** Modules to import first (they register extra policies by name). */
+  policyModules: string[];
+}
+
+const setup = workerData as WorkerSetup;
+for (const m of setup.policyModules) await import(m);
+const policies = resolvePolicies(setup.policies);
+parentPort!.on('message', (task: PeriodTask | null) => {
+  if (task === null) {
+    parentPort!.close();
+    return;
+  }
+  const period = simulatePeriod(setup.scenario, setup.seed, task.index);
+  let done = 0;
+  const work = runPeriod(period, policies, setup.strategy, task.limit, setup.windowMinutes, () => {
+    if (++done % 25 === 0) parentPort!.postMessage({ progress: 25 });
+  });
+  parentPort!.postMessage({ progress: done % 25 });
+  parentPort!.postMessage({ index: task.index, work });
+});

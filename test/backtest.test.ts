@@ -1,0 +1,155 @@
+// Baseline policies (Argo, Flagger, Kayenta semantics on hand-made observations) and the backtester
+// (oracle, none, determinism, thread independence, the JSON contract).
+import { describe, it, expect, beforeAll } from 'vitest';
+import { execFileSync } from 'node:child_process';
+import { loadScenario, simulateWorld, type World } from '../sim/index.ts';
+import type { Observation, CohortMetrics } from '../sim/env.ts';
+import { planFor, scenarioStrategy } from '../sim/strategy.ts';
+import { argoPolicy } from '../backtest/policies/argo.ts';
+import { flaggerPolicy } from '../backtest/policies/flagger.ts';
+import { kayentaPolicy } from '../backtest/policies/kayenta.ts';
+import { resolvePolicies } from '../backtest/policies/index.ts';
+import type { PolicyContext, PolicyRun } from '../backtest/policy.ts';
+import { backtest, type BacktestReport } from '../backtest/run.ts';
+import { backtestParallel } from '../backtest/parallel.ts';
+
+let world: World;
+let ctx: PolicyContext;
+beforeAll(() => {
+  world = simulateWorld(loadScenario('default'), 1);
+  const svc = world.topology.services[0];
+  ctx = { deploymentId: 'd', service: svc, start: 0, plan: planFor(scenarioStrategy(world.scenario), svc, world.scenario.topology.tenants), slo: world.scenario.slo, tickSeconds: 60 };
+});
+
+const healthy = (requests = 1000, errors = 1): CohortMetrics => ({
+  requests, errors, slow: 0, latencyP50: 20, latencyP95: 40, latencyP99: 60, cpu: 0.3, memory: 0.45, pool: 0.2, conversions: Math.round(requests * 0.03), callerRequests: 0, callerErrors: 0,
+});
+
+/** Feed a policy a sequence of per-minute (baseline, canary, providerError) and collect its actions. */
+function drive(run: PolicyRun, minutes: { baseline: CohortMetrics | null; canary: CohortMetrics | null; providerError?: boolean }[]) {
+  const base: Observation = { deploymentId: 'd', age: 0, minute: 0, phase: 'progressing', stage: 0, stages: 5, weight: 0.01, mirror: 0, exposure: [0.01], units: ['all'], timeAtStage: 0, providerError: false, baseline: null, canary: null };
+  const actions = [run.decide(base)];
+  minutes.forEach((m, i) => {
+    actions.push(run.decide({ ...base, age: i + 1, minute: i + 1, timeAtStage: i + 1, providerError: !!m.providerError, baseline: m.baseline, canary: m.canary }));
+  });
+  return actions;
+}
+
+describe('argo', () => {
+  it('no data → Inconclusive → the rollout pauses (holds), it does not abort', () => {
+    // The canary served nothing in the lookback (5 min), then its series is missing.
+    const actions = drive(argoPolicy().start(ctx), [{ baseline: healthy(), canary: healthy(0, 0) }, { baseline: healthy(), canary: null }, { baseline: healthy(), canary: null }]);
+    expect(actions.slice(1).map((a) => a.type)).toEqual(['hold', 'hold', 'hold']);
+    expect(actions[1].reason).toMatch(/inconclusive, rollout paused/);
+    expect(actions[2].reason).toMatch(/paused/);
+  });
+  it('provider errors abort only after more than consecutiveErrorLimit (4) in a row', () => {
+    // One errored minute is 6 attempts (retry every 10 s): > 4 → Error → abort.
+    const oneMinute = drive(argoPolicy().start(ctx), [{ baseline: null, canary: null, providerError: true }]);
+    expect(oneMinute[1].type).toBe('rollback');
+    expect(oneMinute[1].reason).toMatch(/consecutive provider errors/);
+    // With retries every 15 s a minute is 4 errors: not yet; the next errored minute aborts.
+    const slow = drive(argoPolicy({ errorRetrySeconds: 15 }).start(ctx), [
+      { baseline: null, canary: null, providerError: true },
+      { baseline: null, canary: null, providerError: true },
+    ]);
+    expect(slow[1].type).toBe('hold');
+    expect(slow[2].type).toBe('rollback');
+    // A success in between resets the count.
+    const reset = drive(argoPolicy({ errorRetrySeconds: 15 }).start(ctx), [
+      { baseline: null, canary: null, providerError: true },
+      { baseline: healthy(), canary: healthy() },
+      { baseline: null, canary: null, providerError: true },
+    ]);
+    expect(reset.map((a) => a.type)).not.toContain('rollback');
+  });
+  it('a failed measurement aborts with the default failureLimit 0', () => {
+    const a = drive(argoPolicy().start(ctx), [{ baseline: healthy(), canary: healthy(1000, 200) }]);
+    expect(a[1].type).toBe('rollback');
+  });
+});
+
+describe('flagger', () => {
+  it('no data counts as a failed check; threshold failed checks roll back', () => {
+    const run = flaggerPolicy().start(ctx);
+    const a = drive(run, Array.from({ length: 5 }, () => ({ baseline: healthy(), canary: healthy(0, 0) })));
+    expect(a.slice(1, 5).map((x) => x.type)).toEqual(['hold', 'hold', 'hold', 'hold']);
+    expect(a[1].reason).toMatch(/failed checks 1\/5/);
+    expect(a[5].type).toBe('rollback');
+    expect(a[5].reason).toMatch(/not receiving traffic/);
+  });
+  it('healthy canaries advance on schedule', () => {
+    const a = drive(flaggerPolicy().start(ctx), Array.from({ length: 10 }, () => ({ baseline: healthy(), canary: healthy() })));
+    expect(a[10].type).toBe('advance');
+    expect(a.map((x) => x.type)).not.toContain('rollback');
+  });
+});
+
+describe('kayenta', () => {
+  it('judges at the end of the interval: a clear error increase fails the critical metric', () => {
+    const bad = drive(kayentaPolicy().start(ctx), Array.from({ length: 10 }, (_, i) => ({ baseline: healthy(1000, 1 + (i % 3)), canary: healthy(1000, 80 + i) })));
+    expect(bad.slice(1, 10).map((x) => x.type)).toEqual(Array(9).fill('hold'));
+    expect(bad[10].type).toBe('rollback');
+    expect(bad[10].reason).toMatch(/error-ratio High/);
+    const good = drive(kayentaPolicy().start(ctx), Array.from({ length: 10 }, (_, i) => ({ baseline: healthy(1000, 1 + (i % 3)), canary: healthy(1000, 1 + ((i + 1) % 3)) })));
+    expect(good[10].type).toBe('advance');
+  });
+});
+
+describe('backtester', () => {
+  let report: BacktestReport;
+  beforeAll(() => {
+    report = backtest({ scenario: loadScenario('default'), seed: 11, deployments: 250, policies: resolvePolicies('none,argo,flagger,kayenta,oracle') }).report;
+  });
+  it('oracle prevents every violation with no false rollback; none prevents nothing', () => {
+    const { oracle, none } = report.policies;
+    expect(oracle.violating).toBeGreaterThan(10);
+    expect(oracle.prevented).toBe(oracle.violating);
+    expect(oracle.preventionRate).toBe(1);
+    expect(oracle.falseRollbacks).toBe(0);
+    expect(none.prevented).toBe(0);
+    expect(none.falseRollbacks).toBe(0);
+    expect(none.meanTimeToFullRolloutMin).toBe(40);
+    // Every policy faces the same violating deployments, and no real policy beats the oracle's blast radius.
+    for (const p of Object.values(report.policies)) {
+      expect(p.violating).toBe(none.violating);
+      expect(p.blastRadius).toBeGreaterThanOrEqual(oracle.blastRadius);
+      expect(p.blastRadius).toBeLessThanOrEqual(none.blastRadius);
+    }
+  });
+  it('the same seed gives the same results, in one thread or two', async () => {
+    const strip = (r: BacktestReport) => JSON.parse(JSON.stringify(r, (k, v) => (k === 'seconds' ? undefined : v)));
+    const again = backtest({ scenario: loadScenario('default'), seed: 11, deployments: 250, policies: resolvePolicies('none,argo,flagger,kayenta,oracle') }).report;
+    expect(strip(again)).toEqual(strip(report));
+    const threaded = await backtestParallel({ threads: 2, scenario: loadScenario('default'), seed: 11, deployments: 250, policies: resolvePolicies('none,argo,flagger,kayenta,oracle') });
+    expect(strip(threaded.report)).toEqual(strip(report));
+    const other = backtest({ scenario: loadScenario('default'), seed: 12, deployments: 250, policies: resolvePolicies('none') }).report;
+    expect(other.policies.none.blastRadius).not.toBe(report.policies.none.blastRadius);
+  });
+  it('the CLI prints the documented JSON shape and rejects bad flags with a named field', () => {
+    const stdout = execFileSync('node', ['bin/rolloutlab.mjs', 'backtest', '--scenario', 'default', '--seed', '3', '--deployments', '40', '--policies', 'none,oracle', '--json'], { encoding: 'utf8' });
+    const j = JSON.parse(stdout);
+    expect(Object.keys(j).slice(0, 4)).toEqual(['scenario', 'seed', 'deployments', 'policies']);
+    expect(j.deployments).toBe(40);
+    expect(Object.keys(j.policies)).toEqual(['none', 'oracle']);
+    for (const k of ['preventionRate', 'falseRollbackRate', 'medianLeadTimeMin', 'medianTimeToDetectS', 'medianTimeToRecoverS', 'blastRadius', 'meanTimeToFullRolloutMin', 'violating', 'prevented', 'falseRollbacks']) {
+      expect(j.policies.none).toHaveProperty(k);
+    }
+    let err = '';
+    try {
+      execFileSync('node', ['bin/rolloutlab.mjs', 'backtest', '--deployments', '10', '--policies', 'none,magic'], { encoding: 'utf8', stdio: 'pipe' });
+    } catch (e) {
+      err = String((e as { stderr: string }).stderr);
+      expect((e as { status: number }).status).toBe(2);
+    }
+    expect(err).toMatch(/--policies: unknown policy "magic"/);
+  });
+  it('--replay re-judges recorded rollouts and reports verdict accuracy', () => {
+    const j = JSON.parse(execFileSync('node', ['bin/rolloutlab.mjs', 'backtest', '--replay', 'examples/replay-sample.csv', '--policies', 'kayenta,flagger', '--json'], { encoding: 'utf8' }));
+    expect(Object.keys(j.judges)).toEqual(['kayenta', 'flagger']);
+    expect(j.labelledWindows).toBeGreaterThan(0);
+    expect(j.judges.kayenta.accuracy).toBeGreaterThan(0.5);
+    expect(j.judges.kayenta.accuracy).toBeLessThanOrEqual(1);
+    expect(j).not.toHaveProperty('rows');
+  });
+});
