@@ -4,7 +4,8 @@
 // scrape failed or the backend erred), and the label — fail if a material fault is active in the window (its
 // effect at the window's end, at the window's peak load, meets the materiality rule), pass otherwise.
 import { tableFromRows, type Table, type ColumnSpec } from '../datasets/table.ts';
-import type { ObservationRow, CohortMetrics } from '../sim/env.ts';
+import { toMetrics, type ObservationRow, type CohortMetrics } from '../sim/env.ts';
+import { aggregate } from './policies/window.ts';
 import type { Deployment, World } from '../sim/world.ts';
 import { faultEffect, isMaterial, callerBaseline } from '../sim/faults.ts';
 import type { AnalysisWindow } from '../judges/window.ts';
@@ -53,61 +54,12 @@ export interface JudgeWindow {
   lowTraffic: boolean;
 }
 
-const metricsOf = (r: ObservationRow): CohortMetrics | null =>
-  r.scraped
-    ? {
-        requests: r.requests,
-        errors: r.errors,
-        slow: r.slow,
-        latencyP50: r.latencyP50,
-        latencyP95: r.latencyP95,
-        latencyP99: r.latencyP99,
-        cpu: r.cpu,
-        memory: r.memory,
-        pool: r.pool,
-        conversions: r.conversions,
-        callerRequests: r.callerRequests,
-        callerErrors: r.callerErrors,
-      }
-    : null;
+const metricsOf = (r: ObservationRow): CohortMetrics | null => (r.scraped ? toMetrics(r, r.callerRequests, r.callerErrors) : null);
 
 function cohortWindow(rows: ObservationRow[]): CohortWindow {
   const minutes = rows.map(metricsOf);
-  const w: CohortWindow = { minutes, requests: 0, errors: 0, slow: 0, conversions: 0, callerRequests: 0, callerErrors: 0, latencyP50: null, latencyP99: null, cpu: null, memory: null, pool: null, scrapedMinutes: 0 };
-  let l50 = 0;
-  let l99 = 0;
-  let nl = 0;
-  let cpu = 0;
-  let mem = 0;
-  let pool = 0;
-  for (const m of minutes) {
-    if (!m) continue;
-    w.scrapedMinutes++;
-    w.requests += m.requests;
-    w.errors += m.errors;
-    w.slow += m.slow;
-    w.conversions += m.conversions;
-    w.callerRequests += m.callerRequests;
-    w.callerErrors += m.callerErrors;
-    cpu += m.cpu;
-    mem += m.memory;
-    pool += m.pool;
-    if (m.latencyP50 !== null && m.latencyP99 !== null && m.requests > 0) {
-      l50 += m.latencyP50 * m.requests;
-      l99 += m.latencyP99 * m.requests;
-      nl += m.requests;
-    }
-  }
-  if (nl > 0) {
-    w.latencyP50 = l50 / nl;
-    w.latencyP99 = l99 / nl;
-  }
-  if (w.scrapedMinutes > 0) {
-    w.cpu = cpu / w.scrapedMinutes;
-    w.memory = mem / w.scrapedMinutes;
-    w.pool = pool / w.scrapedMinutes;
-  }
-  return w;
+  const { scraped, ...a } = aggregate(minutes, 0, minutes.length);
+  return { minutes, ...a, scrapedMinutes: scraped };
 }
 
 /** Cut a deployment's unguarded-run rows into analysis windows of `interval` minutes (before promotion only). */

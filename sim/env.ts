@@ -611,7 +611,8 @@ function goToStage(ctx: Ctx, st: EnvState, k: number): void {
   }
 }
 
-function toMetrics(x: CohortSample, callerReq: number, callerErr: number): CohortMetrics {
+/** A cohort's sample as the metrics a backend returns. */
+export function toMetrics(x: CohortSample, callerReq: number, callerErr: number): CohortMetrics {
   return {
     requests: x.requests,
     errors: x.errors,
