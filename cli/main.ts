@@ -119,6 +119,31 @@ async function writeReplay(report: ReplayReport, dir: string, force: boolean) {
   await writeDataset({ outDir: resolve(dir), tables: [tableFromRows('replay_windows', rows, cols)], force, manifest: { kind: 'backtest', scenario: null, seed: null, codeVersion: codeVersion(), extra: { replay: summary } } });
 }
 
+type TargetRow = { metric: string; value: number | null; target: number; comparator: string; met: boolean | null };
+
+/** Metric, value, target, met or missed. */
+function formatTargets(title: string, metrics: Record<string, number>, targets: readonly TargetRow[]): string {
+  const lines = [title, '', '  metric            value     target   status'];
+  for (const t of targets) lines.push(`  ${t.metric.padEnd(16)} ${t.value === null ? '—'.padStart(8) : t.value.toFixed(4).padStart(8)}   ${t.comparator} ${String(t.target).padEnd(6)} ${t.met === null ? 'not measured' : t.met ? 'met' : 'MISSED'}`);
+  const rest = Object.entries(metrics).filter(([k]) => !targets.some((t) => t.metric === k));
+  if (rest.length) lines.push('', '  ' + rest.map(([k, v]) => `${k} ${v.toFixed(4)}`).join(' · '));
+  return lines.join('\n');
+}
+
+function formatRiskTrain(r: import('../training/risk/family.ts').RiskTrainResult): string {
+  const e = r.evaluation;
+  const f = (x: number) => x.toFixed(4);
+  return [
+    formatTargets(`risk ${r.version} trained in ${r.seconds.toFixed(1)} s on backend ${r.backend}; ${r.promotion.promoted ? 'now the champion' : `champion stays ${r.promotion.champion}`} (${r.promotion.reason})`, {}, r.targets),
+    '',
+    '  on the held-out (newest 20 %) deployments   ROC AUC   PR AUC    Brier      ECE',
+    `  rolloutlab risk model                      ${f(e.model.rocAuc)}   ${f(e.model.prAuc)}   ${f(e.model.brier)}   ${f(e.model.ece)}`,
+    `  logistic regression (raw features)         ${f(e.logistic.rocAuc)}   ${f(e.logistic.prAuc)}   ${f(e.logistic.brier)}   ${f(e.logistic.ece)}`,
+    `  LApredict (lines added only)               ${f(e.lapredict.rocAuc)}   ${f(e.lapredict.prAuc)}   ${f(e.lapredict.brier)}   ${f(e.lapredict.ece)}`,
+    ...(e.oracle ? [`  oracle (simulator's true probability)      ${f(e.oracle.rocAuc)}   ${f(e.oracle.prAuc)}   ${f(e.oracle.brier)}   ${f(e.oracle.ece)}`] : []),
+  ].join('\n');
+}
+
 /** Write imported tables as a data set at `--out` (replacing one only with `--force`). */
 function writeImported(o: { out: string; force?: boolean }, tables: Table[], extra: Record<string, unknown>) {
   return writeDataset({ outDir: resolve(o.out), tables, force: !!o.force, manifest: { kind: 'imported', scenario: null, seed: null, codeVersion: codeVersion(), extra } });
@@ -203,6 +228,45 @@ export function buildProgram(): Command {
       const run = await runBacktest(o);
       const text = formatBacktest(run.report) + `\n\n  ${((performance.now() - t0) / 1000).toFixed(1)} s` + (o.out ? `; results, summary and ${run.windows.length.toLocaleString('en-US')} labelled windows written to ${resolve(o.out)}` : '');
       out(!!o.json, run.report, text);
+    });
+
+  program
+    .command('train')
+    .description('Train a model family on a data set, register the version with its model card, and promote it if it is at least as good as the champion on the same held-out data.')
+    .argument('<family>', 'model family: risk')
+    .requiredOption('--data <dir>', 'a simulated data set (rolloutlab simulate)')
+    .option('--models <dir>', 'model registry root (default: ./models, or $ROLLOUTLAB_MODELS)')
+    .option('--json', 'print the result as JSON')
+    .action(async (family: string, o: { data: string; models?: string; json?: boolean }) => {
+      if (family !== 'risk') throw new RolloutlabError('BAD_ARGUMENT', `train: unknown model family ${JSON.stringify(family)} (known: risk)`, 'family');
+      const { trainRisk } = await import('../training/risk/family.ts');
+      const { ModelRegistry } = await import('../training/registry.ts');
+      const progress = terminalProgress();
+      const r = await trainRisk(o.data, { registry: new ModelRegistry(o.models ? { root: resolve(o.models) } : {}), onEpoch: (e) => progress.update('train risk (epochs)', e + 1, 600) });
+      progress.done();
+      out(!!o.json, r, formatRiskTrain(r));
+    });
+
+  program
+    .command('evaluate')
+    .description('Evaluate a family’s champion: its model card, or (with --data) its scores on that data set’s held-out part.')
+    .argument('<family>', 'model family: risk')
+    .option('--data <dir>', 're-evaluate on this simulated data set')
+    .option('--version <v>', 'a version instead of the champion')
+    .option('--models <dir>', 'model registry root (default: ./models, or $ROLLOUTLAB_MODELS)')
+    .option('--json', 'print the result as JSON')
+    .action(async (family: string, o: { data?: string; version?: string; models?: string; json?: boolean }) => {
+      if (family !== 'risk') throw new RolloutlabError('BAD_ARGUMENT', `evaluate: unknown model family ${JSON.stringify(family)} (known: risk)`, 'family');
+      const { evaluateRisk } = await import('../training/risk/family.ts');
+      const { ModelRegistry } = await import('../training/registry.ts');
+      const registry = new ModelRegistry(o.models ? { root: resolve(o.models) } : {});
+      if (o.data) {
+        const r = await evaluateRisk(o.data, { registry, version: o.version });
+        out(!!o.json, r, formatTargets(`risk ${r.version} on ${r.n} held-out deployments of ${r.data}`, r.metrics, r.targets));
+      } else {
+        const card = await registry.readCard('risk', o.version ?? 'champion');
+        out(!!o.json, card, formatTargets(`risk ${card.version} (${card.champion.decision}: ${card.champion.reason})`, card.metrics, card.targets));
+      }
     });
 
   const sc = program.command('scenario').description('List, show or validate scenarios.');
@@ -293,6 +357,24 @@ export function buildProgram(): Command {
     .action(async (o: { deployments: number; threads?: number; scenario: string; json?: boolean }) => {
       const { main } = await import('../bench/backtest.ts');
       await main(['--deployments', String(o.deployments), '--scenario', o.scenario, ...(o.threads ? ['--threads', String(o.threads)] : []), ...(o.json ? ['--json'] : [])]);
+    });
+  bench
+    .command('jit')
+    .description('The change-risk pipeline on a JIT change history (chronological 80/20 split, ROC AUC), beside LApredict and logistic regression.')
+    .requiredOption('--data <csv|dir>', 'a JIT CSV (e.g. datasets/real/jit/qt.csv), or a folder of them (then the mean AUC too)')
+    .option('--peers', 'also run scikit-learn RandomForest (300 trees) and HistGradientBoosting on the same split (needs python3-sklearn)')
+    .option('--python <path>', 'interpreter for the peers', '/usr/bin/python3')
+    .option('--json', 'as JSON: {project, nTrain, nTest, auc, baselines: {lapredict, logistic}, ...} (a folder: {projects, meanAuc})')
+    .action(async (o: { data: string; peers?: boolean; python: string; json?: boolean }) => {
+      const { benchJit, formatJit, benchJitAll, formatJitAll, listJitCsvs } = await import('../bench/jit.ts');
+      const csvs = await listJitCsvs(o.data);
+      if (csvs.length === 1 && csvs[0] === o.data) {
+        const r = await benchJit(o.data, { peers: !!o.peers, python: o.python });
+        out(!!o.json, r, formatJit(r));
+      } else {
+        const r = await benchJitAll(csvs, { peers: !!o.peers, python: o.python });
+        out(!!o.json, r, formatJitAll(r));
+      }
     });
   bench
     .command('sim')

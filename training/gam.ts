@@ -1,0 +1,335 @@
+// A calibrated additive model for binary risk: logit p = b + Σ_j f_j(x_j) + Σ_(a,b) w_ab z_a z_b.
+//
+// Each numeric feature gets a piecewise-linear shape f_j (a linear term plus hinges at training quantiles, after an
+// optional log1p), binaries a weight, categories one-hot weights, and a few declared pairwise interactions a
+// product term. The weights are fitted with TensorFlow.js (full-batch Adam on the L2-penalised log loss, early
+// stopping on a validation slice), then Platt-scaled on that slice. Because the model is additive, every score
+// decomposes exactly into per-feature contributions (the reasons), and scoring needs no tensor engine: the fitted
+// weights are plain numbers, so a saved model scores identically wherever it is loaded.
+import { tf } from './backend.ts';
+import { RolloutlabError } from '../lib/errors.ts';
+
+export type FeatureSpec =
+  | { name: string; kind: 'numeric'; transform?: 'log1p' | 'none'; knots?: number; description?: string }
+  | { name: string; kind: 'binary'; description?: string }
+  | { name: string; kind: 'category'; levels: string[]; description?: string };
+
+export interface InteractionSpec {
+  a: string;
+  b: string;
+}
+
+/** Columnar inputs: numeric and binary as numbers (NaN = missing), categories as level indices. */
+export type Columns = Record<string, ArrayLike<number>>;
+
+export interface GamOptions {
+  knots: number;
+  /** L2 penalty on linear / interaction weights and (×4) on hinge weights. */
+  l2: number;
+  learningRate: number;
+  maxEpochs: number;
+  patience: number;
+  /** Keep the weights of the epoch with the lowest validation loss ('best', early stopping) or of the last epoch. */
+  select: 'best' | 'last';
+}
+
+export const GAM_DEFAULTS: GamOptions = { knots: 5, l2: 1e-3, learningRate: 0.05, maxEpochs: 600, patience: 40, select: 'best' };
+
+interface Encoder {
+  spec: FeatureSpec;
+  /** numeric: transform, standardisation, knots (standardised units), median for missing values */
+  mean: number;
+  sd: number;
+  knots: number[];
+  median: number;
+  /** columns this feature owns in the design matrix */
+  offset: number;
+  width: number;
+  /** mean of each owned column over the training rows (contributions are centred on it) */
+  colMeans: number[];
+}
+
+export interface GamJSON {
+  format: 'rolloutlab-gam-1';
+  specs: FeatureSpec[];
+  interactions: InteractionSpec[];
+  encoders: Omit<Encoder, 'spec'>[];
+  /** Mean of each interaction column over the training rows. */
+  interactionMeans: number[];
+  weights: number[];
+  bias: number;
+  platt: { a: number; b: number };
+  options: GamOptions;
+  training: { epochs: number; bestEpoch: number; trainLoss: number; validationLoss: number; nTrain: number; nValidation: number };
+}
+
+export interface Reason {
+  feature: string;
+  /** Contribution to the logit, relative to an average training row. */
+  contribution: number;
+  value: number | string | null;
+}
+
+const transformValue = (spec: FeatureSpec, x: number): number => (spec.kind === 'numeric' && spec.transform === 'log1p' ? Math.log1p(Math.max(0, x)) : x);
+
+export class GamModel {
+  private constructor(private readonly j: GamJSON) {}
+
+  static fromJSON(j: GamJSON): GamModel {
+    if (!j || j.format !== 'rolloutlab-gam-1') throw new RolloutlabError('BAD_DATA', `model.format: expected "rolloutlab-gam-1", got ${JSON.stringify((j as { format?: unknown })?.format)}`, 'format');
+    return new GamModel(j);
+  }
+
+  toJSON(): GamJSON {
+    return this.j;
+  }
+
+  get specs(): FeatureSpec[] {
+    return this.j.specs;
+  }
+
+  get training(): GamJSON['training'] {
+    return this.j.training;
+  }
+
+  /** Design-matrix row of input row `i`. */
+  private encodeRow(cols: Columns, i: number, out: Float64Array): void {
+    encodeInto(this.j.specs, this.j.encoders, this.j.interactions, cols, i, out);
+  }
+
+  private width(): number {
+    return this.j.weights.length;
+  }
+
+  /** Uncalibrated logits. */
+  rawLogits(cols: Columns, n: number): Float64Array {
+    const out = new Float64Array(n);
+    const row = new Float64Array(this.width());
+    for (let i = 0; i < n; i++) {
+      this.encodeRow(cols, i, row);
+      let z = this.j.bias;
+      for (let c = 0; c < row.length; c++) z += this.j.weights[c] * row[c];
+      out[i] = z;
+    }
+    return out;
+  }
+
+  /** Calibrated probabilities. */
+  predict(cols: Columns, n: number): Float64Array {
+    const z = this.rawLogits(cols, n);
+    const { a, b } = this.j.platt;
+    for (let i = 0; i < n; i++) z[i] = sigmoid(a * z[i] + b);
+    return z;
+  }
+
+  /** Per-feature contributions to row i's calibrated logit, largest in absolute value first. */
+  reasons(cols: Columns, i: number): Reason[] {
+    const row = new Float64Array(this.width());
+    this.encodeRow(cols, i, row);
+    const { a } = this.j.platt;
+    const byName = new Map<string, number>();
+    this.j.encoders.forEach((e, k) => {
+      let c = 0;
+      for (let q = 0; q < e.width; q++) c += this.j.weights[e.offset + q] * (row[e.offset + q] - e.colMeans[q]);
+      const spec = this.j.specs[k];
+      byName.set(spec.name, (byName.get(spec.name) ?? 0) + a * c);
+    });
+    // Interaction columns sit after the features; each splits its contribution between its two features.
+    const base = this.j.encoders.reduce((s, e) => s + e.width, 0);
+    this.j.interactions.forEach((it, q) => {
+      const col = base + q;
+      const c = (a * this.j.weights[col] * (row[col] - this.j.interactionMeans[q])) / 2;
+      byName.set(it.a, (byName.get(it.a) ?? 0) + c);
+      byName.set(it.b, (byName.get(it.b) ?? 0) + c);
+    });
+    return this.j.specs
+      .map((s) => {
+        const v = cols[s.name]?.[i];
+        const value = v === undefined || Number.isNaN(v) ? null : s.kind === 'category' ? s.levels[v] ?? null : v;
+        return { feature: s.name, contribution: byName.get(s.name) ?? 0, value };
+      })
+      .sort((x, y) => Math.abs(y.contribution) - Math.abs(x.contribution));
+  }
+}
+
+export const sigmoid = (z: number): number => (z >= 0 ? 1 / (1 + Math.exp(-z)) : Math.exp(z) / (1 + Math.exp(z)));
+
+function encodeInto(specs: FeatureSpec[], encs: Omit<Encoder, 'spec'>[], inter: InteractionSpec[], cols: Columns, i: number, out: Float64Array): void {
+  const z = new Map<string, number>();
+  specs.forEach((s, k) => {
+    const e = encs[k];
+    const raw = cols[s.name]?.[i];
+    if (s.kind === 'category') {
+      const lvl = raw === undefined || Number.isNaN(raw) ? -1 : raw;
+      for (let q = 0; q < e.width; q++) out[e.offset + q] = lvl === q + 1 ? 1 : 0;
+      z.set(s.name, 0);
+      return;
+    }
+    const x = raw === undefined || Number.isNaN(raw) ? e.median : transformValue(s, raw);
+    const v = (x - e.mean) / e.sd;
+    out[e.offset] = v;
+    for (let q = 0; q < e.knots.length; q++) out[e.offset + 1 + q] = v > e.knots[q] ? v - e.knots[q] : 0;
+    z.set(s.name, v);
+  });
+  const base = encs.reduce((a, e) => a + e.width, 0);
+  inter.forEach((it, q) => {
+    out[base + q] = (z.get(it.a) ?? 0) * (z.get(it.b) ?? 0);
+  });
+}
+
+function quantile(sorted: number[], q: number): number {
+  if (sorted.length === 0) return 0;
+  const pos = (sorted.length - 1) * q;
+  const lo = Math.floor(pos);
+  const hi = Math.ceil(pos);
+  return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo);
+}
+
+/** Fit the encoders on the training rows. */
+function fitEncoders(specs: FeatureSpec[], cols: Columns, rows: number[], knots: number): Omit<Encoder, 'spec'>[] {
+  let offset = 0;
+  return specs.map((s) => {
+    const col = cols[s.name];
+    if (!col) throw new RolloutlabError('BAD_DATA', `feature ${s.name}: no such column`, s.name);
+    if (s.kind === 'category') {
+      const width = Math.max(0, s.levels.length - 1);
+      const e = { mean: 0, sd: 1, knots: [], median: 0, offset, width, colMeans: [] as number[] };
+      offset += width;
+      return e;
+    }
+    const xs = rows.map((i) => col[i]).filter((v) => !Number.isNaN(v)).map((v) => transformValue(s, v));
+    const sorted = [...xs].sort((a, b) => a - b);
+    const median = quantile(sorted, 0.5);
+    const mean = xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : 0;
+    const sd = Math.sqrt(xs.length ? xs.reduce((a, b) => a + (b - mean) ** 2, 0) / xs.length : 1) || 1;
+    let ks: number[] = [];
+    if (s.kind === 'numeric') {
+      const k = s.knots ?? knots;
+      const cand = Array.from({ length: k }, (_, q) => (quantile(sorted, (q + 1) / (k + 1)) - mean) / sd);
+      // Distinct knots strictly inside the data (a knot at the maximum would own an all-zero column).
+      const maxZ = (sorted[sorted.length - 1] - mean) / sd;
+      ks = [...new Set(cand.map((v) => Math.round(v * 1e9) / 1e9))].filter((v) => v < maxZ);
+    }
+    const width = 1 + ks.length;
+    const e = { mean, sd, knots: ks, median, offset, width, colMeans: [] as number[] };
+    offset += width;
+    return e;
+  });
+}
+
+export interface TrainData {
+  cols: Columns;
+  labels: ArrayLike<number | boolean>;
+  /** Row indices for fitting and for early stopping + calibration. */
+  train: number[];
+  validation: number[];
+}
+
+/** Fit a GAM with TensorFlow.js. Deterministic: zero initialisation, full-batch updates, no shuffling. */
+export async function trainGam(specs: FeatureSpec[], interactions: InteractionSpec[], data: TrainData, options: Partial<GamOptions> = {}, onEpoch?: (epoch: number, loss: number) => void): Promise<{ model: GamModel; layers: tf.LayersModel }> {
+  const o = { ...GAM_DEFAULTS, ...options };
+  if (data.train.length === 0 || data.validation.length === 0) throw new RolloutlabError('BAD_DATA', `training needs rows in both parts, got ${data.train.length} train and ${data.validation.length} validation`, 'rows');
+  for (const it of interactions) for (const f of [it.a, it.b]) if (!specs.some((s) => s.name === f && s.kind !== 'category')) throw new RolloutlabError('BAD_ARGUMENT', `interaction ${it.a}×${it.b}: ${f} is not a numeric or binary feature`, 'interactions');
+  const encoders = fitEncoders(specs, data.cols, data.train, o.knots);
+  const D = encoders.reduce((a, e) => a + e.width, 0) + interactions.length;
+  const design = (rows: number[]) => {
+    const m = new Float32Array(rows.length * D);
+    const row = new Float64Array(D);
+    rows.forEach((r, i) => {
+      encodeInto(specs, encoders, interactions, data.cols, r, row);
+      m.set(row, i * D);
+    });
+    return m;
+  };
+  const Xtr = design(data.train);
+  const Xva = design(data.validation);
+  // Column means over the training rows: contributions are relative to an average row.
+  const means = new Float64Array(D);
+  for (let i = 0; i < data.train.length; i++) for (let c = 0; c < D; c++) means[c] += Xtr[i * D + c] / data.train.length;
+  for (const e of encoders) e.colMeans = Array.from(means.subarray(e.offset, e.offset + e.width));
+  const interactionMeans = Array.from(means.subarray(D - interactions.length));
+  const ytr = Float32Array.from(data.train, (r) => (data.labels[r] ? 1 : 0));
+  const yva = Float32Array.from(data.validation, (r) => (data.labels[r] ? 1 : 0));
+  // Heavier penalty on hinges than on linear terms: shapes stay smooth unless the data insists.
+  const penalty = new Float32Array(D).fill(o.l2);
+  for (const e of encoders) for (let q = 1; q < e.width; q++) if (specs[encoders.indexOf(e)].kind === 'numeric') penalty[e.offset + q] = 4 * o.l2;
+
+  const X = tf.tensor2d(Xtr, [data.train.length, D]);
+  const y = tf.tensor2d(ytr, [data.train.length, 1]);
+  const Xv = tf.tensor2d(Xva, [data.validation.length, D]);
+  const yv = tf.tensor2d(yva, [data.validation.length, 1]);
+  const pen = tf.tensor2d(penalty, [D, 1]);
+  const prior = ytr.reduce((a, b) => a + b, 0) / ytr.length;
+  const w = tf.variable(tf.zeros([D, 1]));
+  const b = tf.variable(tf.scalar(Math.log(Math.max(1e-6, prior) / Math.max(1e-6, 1 - prior))));
+  const opt = tf.train.adam(o.learningRate);
+  const bce = (Xm: tf.Tensor2D, ym: tf.Tensor2D) => tf.losses.sigmoidCrossEntropy(ym, tf.add(tf.matMul(Xm, w), b));
+  let best = { loss: Infinity, epoch: -1, w: new Float32Array(D), b: 0, train: Infinity };
+  let epoch = 0;
+  for (; epoch < o.maxEpochs; epoch++) {
+    const trainLoss = opt.minimize(() => tf.add(bce(X, y), tf.sum(tf.mul(pen, tf.square(w)))) as tf.Scalar, true, [w, b]);
+    const tl = (await trainLoss!.data())[0];
+    trainLoss!.dispose();
+    const vl = tf.tidy(() => bce(Xv, yv));
+    const v = (await vl.data())[0];
+    vl.dispose();
+    onEpoch?.(epoch, tl);
+    if (o.select === 'last' || v < best.loss - 1e-7) best = { loss: v, epoch, w: (await w.data()) as Float32Array, b: (await b.data())[0], train: tl };
+    else if (epoch - best.epoch >= o.patience) break;
+  }
+  // The best weights as a tfjs layers model (saved beside the JSON in the registry).
+  const layers = tf.sequential({ layers: [tf.layers.dense({ inputShape: [D], units: 1, activation: 'sigmoid' })] });
+  layers.layers[0].setWeights([tf.tensor2d(best.w, [D, 1]), tf.tensor1d([best.b])]);
+  [X, y, Xv, yv, pen, w, b].forEach((t) => t.dispose());
+  opt.dispose();
+
+  const weights = Array.from(best.w);
+  const raw = GamModel.fromJSON({
+    format: 'rolloutlab-gam-1', specs, interactions, encoders, weights, bias: best.b, platt: { a: 1, b: 0 }, options: o,
+    training: { epochs: epoch, bestEpoch: best.epoch, trainLoss: best.train, validationLoss: best.loss, nTrain: data.train.length, nValidation: data.validation.length },
+    interactionMeans,
+  });
+  // Platt scaling on the validation slice (Newton's method on two parameters).
+  const zv = raw.rawLogits(subset(data.cols, data.validation), data.validation.length);
+  const platt = fitPlatt(zv, yva);
+  const model = GamModel.fromJSON({ ...raw.toJSON(), platt });
+  return { model, layers };
+}
+
+/** The given rows of every column, as new columns. */
+export function subset(cols: Columns, rows: number[]): Columns {
+  const out: Columns = {};
+  for (const [k, v] of Object.entries(cols)) out[k] = Float64Array.from(rows, (r) => v[r]);
+  return out;
+}
+
+/** Logistic recalibration p = σ(a z + b) by Newton's method (a few iterations, damped). */
+export function fitPlatt(z: ArrayLike<number>, y: ArrayLike<number>): { a: number; b: number } {
+  let a = 1;
+  let b = 0;
+  for (let it = 0; it < 50; it++) {
+    let ga = 0;
+    let gb = 0;
+    let haa = 1e-9;
+    let hab = 0;
+    let hbb = 1e-9;
+    for (let i = 0; i < z.length; i++) {
+      const p = sigmoid(a * z[i] + b);
+      const r = p - y[i];
+      const wgt = p * (1 - p);
+      ga += r * z[i];
+      gb += r;
+      haa += wgt * z[i] * z[i];
+      hab += wgt * z[i];
+      hbb += wgt;
+    }
+    const det = haa * hbb - hab * hab;
+    if (!(Math.abs(det) > 1e-12)) break;
+    const da = (hbb * ga - hab * gb) / det;
+    const db = (haa * gb - hab * ga) / det;
+    a -= da;
+    b -= db;
+    if (Math.abs(da) + Math.abs(db) < 1e-10) break;
+  }
+  return { a, b };
+}

@@ -1,0 +1,111 @@
+// Simulated deployments (a `simulate` data set) as risk-pipeline input. Only what is knowable before the deploy:
+// the change's features, the service's history and place in the dependency graph, the time, the load now and a
+// forecast of the peak load over the rollout window (the same window one week earlier: a seasonal-naive forecast
+// from the traffic table), and on-call cover. `truth_*` columns give only the label and the oracle.
+import { readDataset } from '../../datasets/read-dataset.ts';
+import { RolloutlabError } from '../../lib/errors.ts';
+import { TIERS } from '../../sim/scenario-schema.ts';
+import type { FeatureSpec, InteractionSpec } from '../gam.ts';
+import type { RiskData } from './pipeline.ts';
+
+const N = (name: string, description: string, transform: 'log1p' | 'none' = 'none'): FeatureSpec => ({ name, kind: 'numeric', transform, description });
+const B = (name: string, description: string): FeatureSpec => ({ name, kind: 'binary', description });
+
+export const SIM_RISK_SPECS: FeatureSpec[] = [
+  N('lines_added', 'lines added', 'log1p'),
+  N('lines_deleted', 'lines deleted', 'log1p'),
+  N('files_changed', 'files touched', 'log1p'),
+  N('subsystems', 'subsystems touched', 'log1p'),
+  N('entropy', 'spread over files'),
+  N('developers', 'developers on the files', 'log1p'),
+  B('is_fix', 'bug fix'),
+  N('author_experience', 'author’s prior changes', 'log1p'),
+  N('author_recent_experience', 'author’s recent changes', 'log1p'),
+  N('test_coverage', 'test coverage of the touched code'),
+  N('new_tests', 'tests added'),
+  N('dependency_bumps', 'dependency bumps'),
+  B('config_only', 'configuration only'),
+  { name: 'schema_migration', kind: 'category', levels: ['none', 'reversible', 'irreversible'], description: 'schema migration' },
+  B('feature_flagged', 'behind a feature flag'),
+  B('api_contract_change', 'API contract change'),
+  N('hours_since_last_deploy', 'hours since the service’s last rollout', 'log1p'),
+  N('service_recent_failure_rate', 'the service’s recent failure share'),
+  N('service_deploys_so_far', 'the service’s earlier deployments', 'log1p'),
+  { name: 'tier', kind: 'category', levels: [...TIERS], description: 'service tier' },
+  N('callers', 'services that call it', 'log1p'),
+  N('callees', 'services it calls', 'log1p'),
+  N('oncall_cover', 'on-call cover at the start'),
+  N('load_at_start', 'traffic now / the service’s mean'),
+  N('forecast_peak_load', 'peak traffic over the rollout window one week earlier / mean (seasonal-naive forecast)'),
+  N('hour_sin', 'time of day (sine)'),
+  N('hour_cos', 'time of day (cosine)'),
+  B('weekend', 'Saturday or Sunday (UTC)'),
+];
+
+/** A latent pool bug bites at peak load, more often on back ends and with dependency bumps: load × those. */
+export const SIM_RISK_INTERACTIONS: InteractionSpec[] = [
+  { a: 'forecast_peak_load', b: 'dependency_bumps' },
+  { a: 'forecast_peak_load', b: 'config_only' },
+  { a: 'load_at_start', b: 'dependency_bumps' },
+];
+
+export interface SimRiskData extends RiskData {
+  deploymentIds: string[];
+  startedAt: Float64Array;
+}
+
+/** Read a simulated data set's deployments in start order. */
+export async function simRiskData(dir: string, rolloutMinutes = 70): Promise<SimRiskData> {
+  const ds = await readDataset(dir);
+  try {
+    if (ds.manifest.kind !== 'simulated') throw new RolloutlabError('BAD_DATA', `${dir}: risk training needs a simulated data set (truth labels), got kind "${ds.manifest.kind}"`, 'kind');
+    const res = (ds.manifest.extra as { scenarioConfig?: { dataset?: { trafficResolutionMinutes?: number } } }).scenarioConfig?.dataset?.trafficResolutionMinutes ?? 1;
+    const rows = await ds.query(`
+      WITH svc AS (
+        SELECT s.service_id, s.mean_requests_per_minute AS mean,
+               (SELECT count(*) FROM dependencies x WHERE x.callee_id = s.service_id) AS callers,
+               (SELECT count(*) FROM dependencies x WHERE x.caller_id = s.service_id) AS callees
+        FROM services s),
+      peak AS (
+        SELECT d.deployment_id, max(t.requests) / ${res} AS peak_rpm
+        FROM deployments d JOIN traffic t
+          ON t.service_id = d.service_id
+         AND t.ts >= d.started_at - INTERVAL 7 DAY - INTERVAL ${res} MINUTE
+         AND t.ts <  d.started_at - INTERVAL 7 DAY + INTERVAL ${rolloutMinutes} MINUTE
+        GROUP BY d.deployment_id)
+      SELECT d.*, svc.callers, svc.callees, svc.mean, peak.peak_rpm
+      FROM deployments d JOIN svc USING (service_id) LEFT JOIN peak USING (deployment_id)
+      ORDER BY d.started_at, d.deployment_id`);
+    const n = rows.length;
+    if (n < 50) throw new RolloutlabError('BAD_DATA', `${dir}: ${n} deployments are too few to train a risk model (need at least 50; simulate more days)`, 'deployments');
+    const num = (get: (r: Record<string, unknown>) => number) => Float64Array.from(rows, (r) => get(r));
+    const v = (k: string) => (r: Record<string, unknown>) => (r[k] === null || r[k] === undefined ? NaN : Number(r[k]));
+    const bool = (k: string) => (r: Record<string, unknown>) => (r[k] ? 1 : 0);
+    const level = (k: string, levels: readonly string[]) => (r: Record<string, unknown>) => levels.indexOf(String(r[k]));
+    const hour = (r: Record<string, unknown>) => Number(r.hour_utc) + (Number(r.start_minute) % 60) / 60;
+    const cols: Record<string, Float64Array> = {};
+    for (const s of SIM_RISK_SPECS) {
+      if (s.kind === 'category') cols[s.name] = num(level(s.name, s.levels));
+      else if (s.kind === 'binary') cols[s.name] = num(bool(s.name));
+    }
+    for (const k of ['lines_added', 'lines_deleted', 'files_changed', 'subsystems', 'entropy', 'developers', 'author_experience', 'author_recent_experience', 'test_coverage', 'new_tests', 'dependency_bumps', 'hours_since_last_deploy', 'service_recent_failure_rate', 'service_deploys_so_far', 'callers', 'callees', 'oncall_cover', 'load_at_start']) cols[k] = num(v(k));
+    // No history a week back (the first week): missing, imputed with the training median by the model.
+    cols.forecast_peak_load = num((r) => (r.peak_rpm === null ? NaN : Number(r.peak_rpm) / Math.max(1e-9, Number(r.mean))));
+    cols.hour_sin = num((r) => Math.sin((2 * Math.PI * hour(r)) / 24));
+    cols.hour_cos = num((r) => Math.cos((2 * Math.PI * hour(r)) / 24));
+    cols.weekend = num((r) => (Number(r.weekday_utc) >= 5 ? 1 : 0));
+    return {
+      cols,
+      labels: Uint8Array.from(rows, (r) => (r.truth_failed ? 1 : 0)),
+      n,
+      specs: SIM_RISK_SPECS,
+      interactions: SIM_RISK_INTERACTIONS,
+      linesAdded: 'lines_added',
+      oracle: num(v('truth_failure_prob')),
+      deploymentIds: rows.map((r) => String(r.deployment_id)),
+      startedAt: num(v('started_at')),
+    };
+  } finally {
+    ds.close();
+  }
+}
