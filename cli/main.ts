@@ -185,12 +185,14 @@ export function buildProgram(): Command {
     .requiredOption('--scenario <name|file>', `built-in name (${builtinScenarios().join(', ')}) or a .json/.yaml file`)
     .requiredOption('--seed <n>', 'random seed (integer)', int('--seed', 0, 2 ** 32 - 1))
     .option('--days <n>', 'override the scenario length in days', int('--days', 1, 400))
+    .option('--traffic-resolution <minutes>', 'override the traffic table\'s resolution (scenario dataset.trafficResolutionMinutes, 1-60); coarser writes long worlds much faster', int('--traffic-resolution', 1, 60))
     .requiredOption('--out <dir>', 'output folder (written aside, then renamed into place)')
     .option('--force', 'replace an existing data set at --out')
     .option('--json', 'print the summary and manifest as JSON on stdout')
-    .action(async (o: { scenario: string; seed: number; days?: number; out: string; force?: boolean; json?: boolean }) => {
+    .action(async (o: { scenario: string; seed: number; days?: number; trafficResolution?: number; out: string; force?: boolean; json?: boolean }) => {
       let scenario = loadScenario(o.scenario);
       if (o.days !== undefined) scenario = parseScenario({ ...scenario, days: o.days }, `${o.scenario} with --days ${o.days}`);
+      if (o.trafficResolution !== undefined) scenario = parseScenario({ ...scenario, dataset: { ...scenario.dataset, trafficResolutionMinutes: o.trafficResolution } }, `${o.scenario} with --traffic-resolution ${o.trafficResolution}`);
       const r = await simulateToDataset(scenario, o.seed, resolve(o.out), !!o.force);
       out(!!o.json, { summary: r.summary, manifest: r.manifest, dataset: resolve(o.out), seconds: r.seconds }, formatSummary(r.summary, { dataset: resolve(o.out), seconds: r.seconds }));
     });
@@ -234,7 +236,7 @@ export function buildProgram(): Command {
     .command('train')
     .description('Train a model family on a data set, register the version with its model card, and promote it if it is at least as good as the champion on the same held-out data.')
     .argument('<family>', 'model family: risk')
-    .requiredOption('--data <dir>', 'a simulated data set (rolloutlab simulate)')
+    .requiredOption('--data <dir[,dir...]>', 'a simulated data set (rolloutlab simulate), or several separated by commas: each is split by time on its own and the parts are concatenated')
     .option('--models <dir>', 'model registry root (default: ./models, or $ROLLOUTLAB_MODELS)')
     .option('--json', 'print the result as JSON')
     .action(async (family: string, o: { data: string; models?: string; json?: boolean }) => {
@@ -251,7 +253,7 @@ export function buildProgram(): Command {
     .command('evaluate')
     .description('Evaluate a family’s champion: its model card, or (with --data) its scores on that data set’s held-out part.')
     .argument('<family>', 'model family: risk')
-    .option('--data <dir>', 're-evaluate on this simulated data set')
+    .option('--data <dir[,dir...]>', 're-evaluate on the held-out (newest 20 %) part of this simulated data set, or of several separated by commas (each split on its own)')
     .option('--version <v>', 'a version instead of the champion')
     .option('--models <dir>', 'model registry root (default: ./models, or $ROLLOUTLAB_MODELS)')
     .option('--json', 'print the result as JSON')
@@ -267,6 +269,43 @@ export function buildProgram(): Command {
         const card = await registry.readCard('risk', o.version ?? 'champion');
         out(!!o.json, card, formatTargets(`risk ${card.version} (${card.champion.decision}: ${card.champion.reason})`, card.metrics, card.targets));
       }
+    });
+
+  program
+    .command('windows')
+    .description('Deployment-window recommendation with the risk champion and the traffic forecaster: ranked start windows for one deployment, or (default) regret and expected-cost cut over every change of a simulated period, against the simulator’s true expectations.')
+    .option('--scenario <name|file>', 'scenario of the evaluated world', 'default')
+    .option('--seed <n>', 'seed of the evaluated world (use one the risk model was not trained on)', int('--seed', 0, 2 ** 32 - 1), 7)
+    .option('--days <n>', 'length of the evaluated world', int('--days', 15, 400), 42)
+    .option('--fit-days <n>', 'days of traffic the forecasters are fitted on; changes ready later are evaluated', int('--fit-days', 7, 399), 28)
+    .option('--horizon <hours>', 'hours after readiness within which the change must start', int('--horizon', 1, 720), 72)
+    .option('--deployment <id>', 'print the ranked windows of this deployment instead of the evaluation')
+    .option('--models <dir>', 'model registry root (default: ./models, or $ROLLOUTLAB_MODELS)')
+    .option('--json', 'print the result as JSON')
+    .action(async (o: { scenario: string; seed: number; days: number; fitDays: number; horizon: number; deployment?: string; models?: string; json?: boolean }) => {
+      if (o.fitDays >= o.days) throw new RolloutlabError('BAD_ARGUMENT', `--fit-days (${o.fitDays}) must be less than --days (${o.days})`, 'fit-days');
+      const { loadRisk } = await import('../training/risk/family.ts');
+      const { ModelRegistry } = await import('../training/registry.ts');
+      const { evaluateWindows } = await import('../training/window/evaluate.ts');
+      const { recommendWindows } = await import('../training/window/recommend.ts');
+      const { fitForecaster } = await import('../training/forecast/index.ts');
+      const { checkTargets } = await import('../training/targets.ts');
+      const { model, card } = await loadRisk(new ModelRegistry(o.models ? { root: resolve(o.models) } : {}));
+      const world = simulateWorld(parseScenario({ ...loadScenario(o.scenario), days: o.days }, `${o.scenario} with ${o.days} days`), o.seed);
+      if (o.deployment) {
+        const dep = world.deployments.find((d) => d.id === o.deployment);
+        if (!dep) throw new RolloutlabError('NOT_FOUND', `--deployment: no deployment ${JSON.stringify(o.deployment)} in ${o.scenario} seed ${o.seed} (${world.deployments[0]?.id} … ${world.deployments.at(-1)?.id})`, 'deployment');
+        const fc = fitForecaster(world.traffic.requests[dep.service].subarray(0, Math.min(dep.readyAt, o.fitDays * 1440)), { period: 1440 });
+        const r = recommendWindows(world, dep, model, fc, { horizonHours: o.horizon });
+        out(!!o.json, r, [`${dep.id} (${world.topology.services[dep.service].name}), ready at minute ${dep.readyAt}; ${r.candidates} candidate starts, ${r.frozenCandidates} touching a freeze (never offered); risk model ${card.version}`, ...r.ranked.map((c, i) => `  ${i + 1}. ${c.explanation}; expected cost ${c.expectedCost.toFixed(1)}`), `  when ready: ${r.whenReady.explanation}; expected cost ${r.whenReady.expectedCost.toFixed(1)}`].join('\n'));
+        return;
+      }
+      const progress = terminalProgress();
+      const e = evaluateWindows(world, model, { fitDays: o.fitDays, horizonHours: o.horizon, onProgress: (d, n) => progress.update('windows', d, n) });
+      progress.done();
+      const metrics = { regret: e.meanRegret, costCut: e.costCut };
+      const targets = checkTargets('timing', metrics);
+      out(!!o.json, { ...e, riskModel: card.version, targets }, formatTargets(`windows: ${e.changes} changes of ${o.scenario} seed ${o.seed} ready after day ${e.fitDays}, ${e.horizonHours} h horizon, risk model ${card.version}`, { medianRegret: e.medianRegret, oracleCostCut: e.oracleCostCut, oracleHitRate: e.oracleHitRate, frozenRecommended: e.frozenRecommended }, targets));
     });
 
   const sc = program.command('scenario').description('List, show or validate scenarios.');

@@ -68,7 +68,14 @@ export interface World {
 export type Progress = (stage: string, done: number, total: number) => void;
 
 /** Mean fault-attributable bad ratio of a material fault, used for the expected incident cost. */
-const TYPICAL_FAULT_BAD_RATIO = 0.05;
+export const TYPICAL_FAULT_BAD_RATIO = 0.05;
+
+/**
+ * Expected incident cost of a rollout (DESIGN.md §5 "timing quality"): failure probability × requests exposed over
+ * the rollout window × the typical bad ratio of a fault, doubled when no one is on call (thin cover stretches
+ * recovery). Deploy-window recommendation minimises it; its regret is measured with the true inputs.
+ */
+export const expectedIncidentCost = (p: number, exposedRequests: number, onCallCover: number): number => p * exposedRequests * TYPICAL_FAULT_BAD_RATIO * (2 - onCallCover);
 
 export interface WorldOptions {
   /** Keep the per-cohort, per-minute rows of every unguarded run (default true; backtests turn it off). */
@@ -146,7 +153,7 @@ export function simulateWorld(s: Scenario, seed: number, onProgress?: Progress, 
     const { outcome, rows } = runUnguarded({ scenario: s, topology, traffic, incidents }, { id, service: svc.id, start, fault, material }, seed, { record: opts.observations ?? true });
     const cover = onCallCover(calendar, start, svc.teamTzOffset);
     // Thin on-call cover stretches recovery; the cost doubles with no one awake.
-    const expectedIncidentCost = trueFailureProb * exposed * TYPICAL_FAULT_BAD_RATIO * (2 - cover);
+    const cost = expectedIncidentCost(trueFailureProb, exposed, cover);
     deployments.push({
       id,
       changeId: change.id,
@@ -164,7 +171,7 @@ export function simulateWorld(s: Scenario, seed: number, onProgress?: Progress, 
       trueFailureProb,
       fault,
       material,
-      expectedIncidentCost,
+      expectedIncidentCost: cost,
       outcome,
     });
     observations.push(rows);
