@@ -158,12 +158,14 @@ export function buildProgram(): Command {
 
   program
     .command('main', { isDefault: false })
-    .description('The main job (npm start): simulate the default scenario, write its data set, backtest the baseline rollout policies and print both.')
+    .description('The main job (npm start): simulate the default scenario, write its data set, backtest the baseline rollout policies, train and evaluate the pre-deploy models (risk, deploy windows, traffic forecast) and print each against its target.')
     .option('--out <dir>', 'where to write the data set', 'out/default-seed-1')
     .option('--json', 'print the summary as JSON')
     .option('--backtest-out <dir>', 'where to write the backtest results and labelled judge windows', 'out/backtest-default-seed-1')
     .option('--deployments <n>', 'deployments in the backtest of the baseline policies', int('--deployments', 1, 1_000_000), MAIN_BACKTEST_DEPLOYMENTS)
-    .action(async (o: { out: string; backtestOut: string; deployments: number; json?: boolean }) => {
+    .option('--train-out <dir>', 'where to write the risk model’s training data set', 'out/train-default-seed-2')
+    .option('--models <dir>', 'model registry root (default: ./models, or $ROLLOUTLAB_MODELS)')
+    .action(async (o: { out: string; backtestOut: string; deployments: number; trainOut: string; models?: string; json?: boolean }) => {
       const scenario = loadScenario('default');
       const say = (msg: string) => {
         if (!o.json) process.stderr.write(msg);
@@ -175,8 +177,11 @@ export function buildProgram(): Command {
       const t0 = performance.now();
       const bt = await runBacktest({ scenario: 'default', seed: 1, deployments: o.deployments, policies: BASELINE_POLICIES.join(','), windowMinutes: 5, out: o.backtestOut, force: true });
       const seconds = (performance.now() - t0) / 1000;
-      if (o.json) out(true, { summary: r.summary, dataset: resolve(o.out), backtest: bt.report, backtestDataset: resolve(o.backtestOut) }, '');
-      else process.stdout.write(formatBacktest(bt.report) + `\n\n  ${seconds.toFixed(1)} s; results and ${bt.windows.length.toLocaleString('en-US')} labelled judge windows written to ${resolve(o.backtestOut)}\n`);
+      if (!o.json) process.stdout.write(formatBacktest(bt.report) + `\n\n  ${seconds.toFixed(1)} s; results and ${bt.windows.length.toLocaleString('en-US')} labelled judge windows written to ${resolve(o.backtestOut)}\n\n`);
+      const { runPreDeploy, formatPreDeploy } = await import('./predeploy.ts');
+      const pre = await runPreDeploy({ trainOut: o.trainOut, models: o.models, quiet: !!o.json });
+      if (o.json) out(true, { summary: r.summary, dataset: resolve(o.out), backtest: bt.report, backtestDataset: resolve(o.backtestOut), models: pre }, '');
+      else process.stdout.write(formatPreDeploy(pre) + '\n');
     });
 
   program

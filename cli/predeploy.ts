@@ -1,0 +1,98 @@
+// The main job's pre-deploy models stage: simulate a long training world, train and register the risk model,
+// evaluate the window recommender on a world it never saw and the traffic forecaster on held-out tails, and
+// report every measure against its target (training/targets.json).
+import { resolve } from 'node:path';
+import { loadScenario, parseScenario, simulateWorld, worldToTables } from '../sim/index.ts';
+import { writeDataset } from '../datasets/index.ts';
+import { codeVersion } from '../lib/version.ts';
+import { terminalProgress } from '../lib/progress.ts';
+import { ModelRegistry } from '../training/registry.ts';
+import { trainRisk, loadRisk, type RiskTrainResult } from '../training/risk/family.ts';
+import { evaluateWindows, type WindowEvaluation } from '../training/window/evaluate.ts';
+import { forecastReport } from '../training/forecast/index.ts';
+import { checkTargets, type TargetResult } from '../training/targets.ts';
+
+export interface PreDeployOptions {
+  /** Where the training data set goes. */
+  trainOut: string;
+  /** Model registry root (default: the registry's default, ./models). */
+  models?: string;
+  quiet?: boolean;
+}
+
+export interface PreDeployReport {
+  trainingData: { dir: string; scenario: string; seed: number; days: number; deployments: number };
+  risk: Pick<RiskTrainResult, 'version' | 'evaluation' | 'promotion' | 'backend' | 'seconds'>;
+  windows: WindowEvaluation & { world: { scenario: string; seed: number; days: number } };
+  forecast: { simulatedMedianMase: number; simulatedMedianNaiveMase: number; nycTaxiMase: number | null; nycTaxiNaiveMase: number | null };
+  targets: (TargetResult & { family: string })[];
+  seconds: number;
+}
+
+// One-minute traffic: the peak-load forecast feature is defined on per-minute traffic (as the window recommender computes it).
+export const TRAIN_WORLD = { scenario: 'default', seed: 2, days: 400, trafficResolutionMinutes: 1 } as const;
+export const WINDOW_WORLD = { scenario: 'default', seed: 7, days: 42, fitDays: 28 } as const;
+
+export async function runPreDeploy(o: PreDeployOptions): Promise<PreDeployReport> {
+  const t0 = performance.now();
+  const say = (m: string) => {
+    if (!o.quiet) process.stderr.write(m);
+  };
+  const progress = terminalProgress();
+  say(`simulating the risk model's training world ("${TRAIN_WORLD.scenario}", seed ${TRAIN_WORLD.seed}, ${TRAIN_WORLD.days} days)...\n`);
+  const base = loadScenario(TRAIN_WORLD.scenario);
+  const s = parseScenario({ ...base, days: TRAIN_WORLD.days, dataset: { ...base.dataset, trafficResolutionMinutes: TRAIN_WORLD.trafficResolutionMinutes } }, 'risk training world');
+  const world = simulateWorld(s, TRAIN_WORLD.seed, (stage, d, n) => progress.update(`training world: ${stage}`, d, n), { observations: false });
+  const dir = resolve(o.trainOut);
+  await writeDataset({ outDir: dir, tables: worldToTables(world), force: true, manifest: { kind: 'simulated', scenario: s.name, seed: TRAIN_WORLD.seed, codeVersion: codeVersion(), extra: { days: s.days, scenarioConfig: s } } });
+  progress.done();
+  say(`training the change-risk model on ${world.deployments.length.toLocaleString('en-US')} deployments...\n`);
+  const registry = new ModelRegistry(o.models ? { root: resolve(o.models) } : {});
+  const risk = await trainRisk(dir, { registry, onEpoch: (e) => progress.update('train risk (epochs)', e + 1, 600) });
+  progress.done();
+  say(`evaluating deployment-window recommendation ("${WINDOW_WORLD.scenario}", seed ${WINDOW_WORLD.seed}, ${WINDOW_WORLD.days} days, never trained on)...\n`);
+  const { model } = await loadRisk(registry);
+  const wworld = simulateWorld(parseScenario({ ...loadScenario(WINDOW_WORLD.scenario), days: WINDOW_WORLD.days }, 'window evaluation world'), WINDOW_WORLD.seed, undefined, { observations: false });
+  const windows = evaluateWindows(wworld, model, { fitDays: WINDOW_WORLD.fitDays, onProgress: (d, n) => progress.update('windows', d, n) });
+  progress.done();
+  say('evaluating the traffic forecaster on held-out tails (simulated traffic, NAB nyc_taxi)...\n');
+  const fr = forecastReport();
+  const forecast = {
+    simulatedMedianMase: fr.simulated.medianMase,
+    simulatedMedianNaiveMase: fr.simulated.medianNaiveMase,
+    nycTaxiMase: fr.nycTaxi?.mase ?? null,
+    nycTaxiNaiveMase: fr.nycTaxi?.naiveMase ?? null,
+  };
+  const targets = [
+    ...risk.targets.map((t) => ({ ...t, family: 'risk' })),
+    ...checkTargets('timing', { regret: windows.meanRegret, costCut: windows.costCut }).map((t) => ({ ...t, family: 'timing' })),
+    ...checkTargets('forecast', { mase: Math.max(forecast.simulatedMedianMase, forecast.nycTaxiMase ?? 0) }).map((t) => ({ ...t, family: 'forecast' })),
+  ];
+  return {
+    trainingData: { dir, scenario: s.name, seed: TRAIN_WORLD.seed, days: s.days, deployments: world.deployments.length },
+    risk: { version: risk.version, evaluation: risk.evaluation, promotion: risk.promotion, backend: risk.backend, seconds: risk.seconds },
+    windows: { ...windows, world: { scenario: WINDOW_WORLD.scenario, seed: WINDOW_WORLD.seed, days: WINDOW_WORLD.days } },
+    forecast,
+    targets,
+    seconds: (performance.now() - t0) / 1000,
+  };
+}
+
+export function formatPreDeploy(r: PreDeployReport): string {
+  const f = (x: number | null, d = 4) => (x === null ? '—' : x.toFixed(d));
+  const e = r.risk.evaluation;
+  const lines = [
+    `pre-deploy models  risk ${r.risk.version} (backend ${r.risk.backend}; ${r.risk.promotion.promoted ? 'champion' : `champion stays ${r.risk.promotion.champion}`}), trained on ${r.trainingData.deployments.toLocaleString('en-US')} deployments of ${r.trainingData.scenario} seed ${r.trainingData.seed} (${r.trainingData.days} days), held out by time: the newest 20 %`,
+    '',
+    '  family    metric            value    target      status',
+    '  ────────  ──────────────  ───────  ──────────  ──────────',
+    ...r.targets.map((t) => `  ${t.family.padEnd(8)}  ${t.metric.padEnd(14)}  ${f(t.value).padStart(7)}  ${(t.comparator + ' ' + t.target).padEnd(10)}  ${t.met === null ? 'not measured' : t.met ? 'met' : 'MISSED'}`),
+    '',
+    `  risk, held out: AUC ${f(e.model.rocAuc)} (oracle ${f(e.oracle?.rocAuc ?? null)}, logistic ${f(e.logistic.rocAuc)}, LApredict ${f(e.lapredict.rocAuc)}); PR AUC ${f(e.model.prAuc)}; Brier ${f(e.model.brier)}; ECE ${f(e.model.ece)}`,
+    `  timing: ${r.windows.changes} changes of ${r.windows.world.scenario} seed ${r.windows.world.seed}; mean regret ${f(r.windows.meanRegret, 3)} (median ${f(r.windows.medianRegret, 3)}); cost cut ${f(r.windows.costCut, 3)} vs the oracle's ${f(r.windows.oracleCostCut, 3)} (the ceiling); recommended starts in a freeze: ${r.windows.frozenRecommended}`,
+    `  forecast (MASE, 24 h ahead): simulated median ${f(r.forecast.simulatedMedianMase, 3)} vs seasonal naive ${f(r.forecast.simulatedMedianNaiveMase, 3)}; nyc_taxi ${f(r.forecast.nycTaxiMase, 3)} vs ${f(r.forecast.nycTaxiNaiveMase, 3)} (the table shows the worse of the two)`,
+    '',
+    `  ${r.seconds.toFixed(1)} s; models in the registry (rolloutlab evaluate risk, rolloutlab windows --deployment <id>); training data set ${r.trainingData.dir}`,
+  ];
+  return lines.join('\n');
+}
