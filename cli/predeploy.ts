@@ -8,7 +8,9 @@ import { codeVersion } from '../lib/version.ts';
 import { terminalProgress } from '../lib/progress.ts';
 import { ModelRegistry } from '../training/registry.ts';
 import { trainRisk, loadRisk, type RiskTrainResult } from '../training/risk/family.ts';
-import { evaluateWindows, type WindowEvaluation } from '../training/window/evaluate.ts';
+import { evaluateWindows, trueCost, type WindowEvaluation } from '../training/window/evaluate.ts';
+import { evaluateSchedules, type ScheduleEvaluation } from '../training/window/schedule.ts';
+import { fitForecaster, type Forecaster } from '../training/forecast/index.ts';
 import { forecastReport } from '../training/forecast/index.ts';
 import { checkTargets, type TargetResult } from '../training/targets.ts';
 
@@ -24,6 +26,7 @@ export interface PreDeployReport {
   trainingData: { dir: string; scenario: string; seed: number; days: number; deployments: number };
   risk: Pick<RiskTrainResult, 'version' | 'evaluation' | 'promotion' | 'backend' | 'seconds'>;
   windows: WindowEvaluation & { world: { scenario: string; seed: number; days: number } };
+  schedule: ScheduleEvaluation;
   forecast: { simulatedMedianMase: number; simulatedMedianNaiveMase: number; nycTaxiMase: number | null; nycTaxiNaiveMase: number | null };
   targets: (TargetResult & { family: string })[];
   seconds: number;
@@ -55,6 +58,10 @@ export async function runPreDeploy(o: PreDeployOptions): Promise<PreDeployReport
   const wworld = simulateWorld(parseScenario({ ...loadScenario(WINDOW_WORLD.scenario), days: WINDOW_WORLD.days }, 'window evaluation world'), WINDOW_WORLD.seed, undefined, { observations: false });
   const windows = evaluateWindows(wworld, model, { fitDays: WINDOW_WORLD.fitDays, onProgress: (d, n) => progress.update('windows', d, n) });
   progress.done();
+  say('scheduling each day’s changes across coupled services...\n');
+  const fcs = new Map<number, Forecaster>();
+  const forecasterOf = (svc: number) => fcs.get(svc) ?? (fcs.set(svc, fitForecaster(wworld.traffic.requests[svc].subarray(0, WINDOW_WORLD.fitDays * 1440), { period: 1440 })), fcs.get(svc)!);
+  const schedule = evaluateSchedules(wworld, model, forecasterOf, (i, t) => trueCost(wworld, i, t), { fitDays: WINDOW_WORLD.fitDays });
   say('evaluating the traffic forecaster on held-out tails (simulated traffic, NAB nyc_taxi)...\n');
   const fr = forecastReport();
   const forecast = {
@@ -66,12 +73,14 @@ export async function runPreDeploy(o: PreDeployOptions): Promise<PreDeployReport
   const targets = [
     ...risk.targets.map((t) => ({ ...t, family: 'risk' })),
     ...checkTargets('timing', { regret: windows.meanRegret, costCut: windows.costCut }).map((t) => ({ ...t, family: 'timing' })),
+    ...checkTargets('schedule', { orderViolations: schedule.scheduleViolations }).map((t) => ({ ...t, family: 'schedule' })),
     ...checkTargets('forecast', { mase: Math.max(forecast.simulatedMedianMase, forecast.nycTaxiMase ?? 0) }).map((t) => ({ ...t, family: 'forecast' })),
   ];
   return {
     trainingData: { dir, scenario: s.name, seed: TRAIN_WORLD.seed, days: s.days, deployments: world.deployments.length },
     risk: { version: risk.version, evaluation: risk.evaluation, promotion: risk.promotion, backend: risk.backend, seconds: risk.seconds },
     windows: { ...windows, world: { scenario: WINDOW_WORLD.scenario, seed: WINDOW_WORLD.seed, days: WINDOW_WORLD.days } },
+    schedule,
     forecast,
     targets,
     seconds: (performance.now() - t0) / 1000,
@@ -90,6 +99,7 @@ export function formatPreDeploy(r: PreDeployReport): string {
     '',
     `  risk, held out: AUC ${f(e.model.rocAuc)} (oracle ${f(e.oracle?.rocAuc ?? null)}, logistic ${f(e.logistic.rocAuc)}, LApredict ${f(e.lapredict.rocAuc)}); PR AUC ${f(e.model.prAuc)}; Brier ${f(e.model.brier)}; ECE ${f(e.model.ece)}`,
     `  timing: ${r.windows.changes} changes of ${r.windows.world.scenario} seed ${r.windows.world.seed}; mean regret ${f(r.windows.meanRegret, 3)} (median ${f(r.windows.medianRegret, 3)}); cost cut ${f(r.windows.costCut, 3)} vs the oracle's ${f(r.windows.oracleCostCut, 3)} (the ceiling); recommended starts in a freeze: ${r.windows.frozenRecommended}`,
+    `  schedule: ${r.schedule.changes} changes in ${r.schedule.batches} daily batches (${r.schedule.constrainedChanges} with a coupled service in the batch); true expected cost ${Math.round(r.schedule.scheduleCost).toLocaleString('en-US')} vs ${Math.round(r.schedule.whenReadyCost).toLocaleString('en-US')} deploying when ready; order violations ${r.schedule.scheduleViolations} (each change's own best window alone: ${r.schedule.independentViolations})`,
     `  forecast (MASE, 24 h ahead): simulated median ${f(r.forecast.simulatedMedianMase, 3)} vs seasonal naive ${f(r.forecast.simulatedMedianNaiveMase, 3)}; nyc_taxi ${f(r.forecast.nycTaxiMase, 3)} vs ${f(r.forecast.nycTaxiNaiveMase, 3)} (the table shows the worse of the two)`,
     '',
     `  ${r.seconds.toFixed(1)} s; models in the registry (rolloutlab evaluate risk, rolloutlab windows --deployment <id>); training data set ${r.trainingData.dir}`,

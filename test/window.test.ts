@@ -12,6 +12,8 @@ import { fitRisk } from '../training/risk/pipeline.ts';
 import { fitForecaster } from '../training/forecast/index.ts';
 import { recommendWindows, touchesFreeze } from '../training/window/recommend.ts';
 import { evaluateWindows, trueCost } from '../training/window/evaluate.ts';
+import { evaluateSchedules, scheduleChanges, checkSchedule } from '../training/window/schedule.ts';
+import type { Forecaster } from '../training/forecast/index.ts';
 import type { GamModel } from '../training/gam.ts';
 
 let risk: GamModel;
@@ -56,5 +58,29 @@ describe('window recommendation', () => {
     // The true cost is what the simulator's expected incident cost is at the actual start.
     const d = world.deployments[3];
     expect(trueCost(world, 3, d.start)).toBeCloseTo(d.expectedIncidentCost, 6);
+  });
+
+  it('multi-service schedules: zero order violations where independent choices break them, at a lower cost than deploying when ready', () => {
+    const fcs = new Map<number, Forecaster>();
+    const fo = (svc: number) => fcs.get(svc) ?? (fcs.set(svc, fitForecaster(world.traffic.requests[svc].subarray(0, 14 * 1440), { period: 1440 })), fcs.get(svc)!);
+    const e = evaluateSchedules(world, risk, fo, (i, t) => trueCost(world, i, t), { fitDays: 14 });
+    expect(e.changes).toBeGreaterThan(20);
+    expect(e.constrainedChanges).toBeGreaterThan(0);
+    expect(e.scheduleViolations).toBe(0);
+    expect(e.unplaced).toBe(0);
+    expect(e.independentViolations).toBeGreaterThan(0);
+    expect(e.scheduleCost).toBeLessThan(e.whenReadyCost);
+    // The checker catches a caller that starts before its contract-changing callee has finished.
+    const t = world.topology;
+    const dep = t.dependencies.find((d) => d.kind === 'sync')!;
+    const base = world.deployments[0];
+    const callee = { ...base, id: 'callee', service: dep.callee, readyAt: 20 * 1440, changeId: world.changes.find((c) => c.features.apiContractChange)!.id };
+    const caller = { ...base, id: 'caller', service: dep.caller, readyAt: 20 * 1440, changeId: world.changes.find((c) => !c.features.apiContractChange)!.id };
+    const v = checkSchedule(world, [callee, caller], [20 * 1440 + 60, 20 * 1440 + 90], 72 * 60);
+    expect(v.map((x) => x.kind)).toContain('contract_order');
+    expect(v.map((x) => x.kind)).toContain('coupled_overlap');
+    const sch = scheduleChanges(world, [callee, caller], risk, fo);
+    expect(checkSchedule(world, [callee, caller], sch.changes.map((c) => c.start), 72 * 60)).toEqual([]);
+    expect(sch.changes[0].start + 70).toBeLessThanOrEqual(sch.changes[1].start);
   });
 });
