@@ -163,7 +163,7 @@ export function buildProgram(): Command {
     .option('--json', 'print the summary as JSON')
     .option('--backtest-out <dir>', 'where to write the backtest results and labelled judge windows', 'out/backtest-default-seed-1')
     .option('--deployments <n>', 'deployments in the backtest of the baseline policies', int('--deployments', 1, 1_000_000), MAIN_BACKTEST_DEPLOYMENTS)
-    .option('--train-out <dir>', 'where to write the risk model’s training data set', 'out/train-default-seed-2')
+    .option('--train-out <dir>', 'folder for the risk model’s training data sets (one per world)', 'out/train-default')
     .option('--models <dir>', 'model registry root (default: ./models, or $ROLLOUTLAB_MODELS)')
     .action(async (o: { out: string; backtestOut: string; deployments: number; trainOut: string; models?: string; json?: boolean }) => {
       const scenario = loadScenario('default');
@@ -190,7 +190,7 @@ export function buildProgram(): Command {
     .requiredOption('--scenario <name|file>', `built-in name (${builtinScenarios().join(', ')}) or a .json/.yaml file`)
     .requiredOption('--seed <n>', 'random seed (integer)', int('--seed', 0, 2 ** 32 - 1))
     .option('--days <n>', 'override the scenario length in days', int('--days', 1, 400))
-    .option('--traffic-resolution <minutes>', 'override the traffic table\'s resolution (scenario dataset.trafficResolutionMinutes, 1-60); coarser writes long worlds much faster', int('--traffic-resolution', 1, 60))
+    .option('--traffic-resolution <minutes>', 'override the traffic table\'s resolution (scenario dataset.trafficResolutionMinutes, 1-60); coarser makes long worlds faster to write and smaller', int('--traffic-resolution', 1, 60))
     .requiredOption('--out <dir>', 'output folder (written aside, then renamed into place)')
     .option('--force', 'replace an existing data set at --out')
     .option('--json', 'print the summary and manifest as JSON on stdout')
@@ -419,6 +419,16 @@ export function buildProgram(): Command {
         const r = await benchJitAll(csvs, { peers: !!o.peers, python: o.python });
         out(!!o.json, r, formatJitAll(r));
       }
+    });
+  bench
+    .command('risk')
+    .description('Change-risk model: training time and scoring throughput on 100,000 simulated deployments (400-day default worlds), the backend used, and the held-out AUC and ECE beside the oracle.')
+    .option('--deployments <n>', 'at least this many deployments (whole worlds of about 3,600 each)', int('--deployments', 1000, 10_000_000), 100_000)
+    .option('--seed <n>', 'seed of the first world (the next ones count up)', int('--seed', 0, 2 ** 32 - 1), 1)
+    .option('--json', 'as JSON')
+    .action(async (o: { deployments: number; seed: number; json?: boolean }) => {
+      const { main } = await import('../bench/risk.ts');
+      await main(['--deployments', String(o.deployments), '--seed', String(o.seed), ...(o.json ? ['--json'] : [])]);
     });
   bench
     .command('sim')

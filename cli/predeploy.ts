@@ -1,7 +1,7 @@
 // The main job's pre-deploy models stage: simulate a long training world, train and register the risk model,
 // evaluate the window recommender on a world it never saw and the traffic forecaster on held-out tails, and
 // report every measure against its target (training/targets.json).
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { loadScenario, parseScenario, simulateWorld, worldToTables } from '../sim/index.ts';
 import { writeDataset } from '../datasets/index.ts';
 import { codeVersion } from '../lib/version.ts';
@@ -15,7 +15,7 @@ import { forecastReport } from '../training/forecast/index.ts';
 import { checkTargets, type TargetResult } from '../training/targets.ts';
 
 export interface PreDeployOptions {
-  /** Where the training data set goes. */
+  /** Folder for the training data sets (one sub-folder per world: seed-<n>). */
   trainOut: string;
   /** Model registry root (default: the registry's default, ./models). */
   models?: string;
@@ -23,7 +23,7 @@ export interface PreDeployOptions {
 }
 
 export interface PreDeployReport {
-  trainingData: { dir: string; scenario: string; seed: number; days: number; deployments: number };
+  trainingData: { dirs: string[]; scenario: string; seeds: number[]; days: number; deployments: number };
   risk: Pick<RiskTrainResult, 'version' | 'evaluation' | 'promotion' | 'backend' | 'seconds'>;
   windows: WindowEvaluation & { world: { scenario: string; seed: number; days: number } };
   schedule: ScheduleEvaluation;
@@ -32,8 +32,10 @@ export interface PreDeployReport {
   seconds: number;
 }
 
-// One-minute traffic: the peak-load forecast feature is defined on per-minute traffic (as the window recommender computes it).
-export const TRAIN_WORLD = { scenario: 'default', seed: 2, days: 400, trafficResolutionMinutes: 1 } as const;
+// Four 400-day worlds (about 14,000 deployments): with one world the risk model is data-starved (docs/risk.md's
+// learning curve). One-minute traffic: the peak-load forecast feature is defined on per-minute traffic, as the
+// window recommender computes it.
+export const TRAIN_WORLD = { scenario: 'default', seeds: [2, 3, 4, 5], days: 400, trafficResolutionMinutes: 1 } as const;
 export const WINDOW_WORLD = { scenario: 'default', seed: 7, days: 42, fitDays: 28 } as const;
 
 export async function runPreDeploy(o: PreDeployOptions): Promise<PreDeployReport> {
@@ -42,16 +44,22 @@ export async function runPreDeploy(o: PreDeployOptions): Promise<PreDeployReport
     if (!o.quiet) process.stderr.write(m);
   };
   const progress = terminalProgress();
-  say(`simulating the risk model's training world ("${TRAIN_WORLD.scenario}", seed ${TRAIN_WORLD.seed}, ${TRAIN_WORLD.days} days)...\n`);
   const base = loadScenario(TRAIN_WORLD.scenario);
   const s = parseScenario({ ...base, days: TRAIN_WORLD.days, dataset: { ...base.dataset, trafficResolutionMinutes: TRAIN_WORLD.trafficResolutionMinutes } }, 'risk training world');
-  const world = simulateWorld(s, TRAIN_WORLD.seed, (stage, d, n) => progress.update(`training world: ${stage}`, d, n), { observations: false });
-  const dir = resolve(o.trainOut);
-  await writeDataset({ outDir: dir, tables: worldToTables(world), force: true, manifest: { kind: 'simulated', scenario: s.name, seed: TRAIN_WORLD.seed, codeVersion: codeVersion(), extra: { days: s.days, scenarioConfig: s } } });
-  progress.done();
-  say(`training the change-risk model on ${world.deployments.length.toLocaleString('en-US')} deployments...\n`);
+  const dirs: string[] = [];
+  let deployments = 0;
+  for (const seed of TRAIN_WORLD.seeds) {
+    say(`simulating a training world for the risk model ("${TRAIN_WORLD.scenario}", seed ${seed}, ${TRAIN_WORLD.days} days)...\n`);
+    const world = simulateWorld(s, seed, (stage, d, n) => progress.update(`training world ${seed}: ${stage}`, d, n), { observations: false });
+    const dir = resolve(o.trainOut, `seed-${seed}`);
+    await writeDataset({ outDir: dir, tables: worldToTables(world), force: true, manifest: { kind: 'simulated', scenario: s.name, seed, codeVersion: codeVersion(), extra: { days: s.days, scenarioConfig: s } } });
+    progress.done();
+    dirs.push(dir);
+    deployments += world.deployments.length;
+  }
+  say(`training the change-risk model on ${deployments.toLocaleString('en-US')} deployments...\n`);
   const registry = new ModelRegistry(o.models ? { root: resolve(o.models) } : {});
-  const risk = await trainRisk(dir, { registry, onEpoch: (e) => progress.update('train risk (epochs)', e + 1, 600) });
+  const risk = await trainRisk(dirs, { registry, onEpoch: (e) => progress.update('train risk (epochs)', e + 1, 600) });
   progress.done();
   say(`evaluating deployment-window recommendation ("${WINDOW_WORLD.scenario}", seed ${WINDOW_WORLD.seed}, ${WINDOW_WORLD.days} days, never trained on)...\n`);
   const { model } = await loadRisk(registry);
@@ -77,7 +85,7 @@ export async function runPreDeploy(o: PreDeployOptions): Promise<PreDeployReport
     ...checkTargets('forecast', { mase: Math.max(forecast.simulatedMedianMase, forecast.nycTaxiMase ?? 0) }).map((t) => ({ ...t, family: 'forecast' })),
   ];
   return {
-    trainingData: { dir, scenario: s.name, seed: TRAIN_WORLD.seed, days: s.days, deployments: world.deployments.length },
+    trainingData: { dirs, scenario: s.name, seeds: [...TRAIN_WORLD.seeds], days: s.days, deployments },
     risk: { version: risk.version, evaluation: risk.evaluation, promotion: risk.promotion, backend: risk.backend, seconds: risk.seconds },
     windows: { ...windows, world: { scenario: WINDOW_WORLD.scenario, seed: WINDOW_WORLD.seed, days: WINDOW_WORLD.days } },
     schedule,
@@ -91,7 +99,7 @@ export function formatPreDeploy(r: PreDeployReport): string {
   const f = (x: number | null, d = 4) => (x === null ? '—' : x.toFixed(d));
   const e = r.risk.evaluation;
   const lines = [
-    `pre-deploy models  risk ${r.risk.version} (backend ${r.risk.backend}; ${r.risk.promotion.promoted ? 'champion' : `champion stays ${r.risk.promotion.champion}`}), trained on ${r.trainingData.deployments.toLocaleString('en-US')} deployments of ${r.trainingData.scenario} seed ${r.trainingData.seed} (${r.trainingData.days} days), held out by time: the newest 20 %`,
+    `pre-deploy models  risk ${r.risk.version} (backend ${r.risk.backend}; ${r.risk.promotion.promoted ? 'champion' : `champion stays ${r.risk.promotion.champion}`}), trained on ${r.trainingData.deployments.toLocaleString('en-US')} deployments of ${r.trainingData.scenario} seeds ${r.trainingData.seeds.join(', ')} (${r.trainingData.days} days each), held out by time: each world's newest 20 %`,
     '',
     '  family    metric            value    target      status',
     '  ────────  ──────────────  ───────  ──────────  ──────────',
@@ -102,7 +110,7 @@ export function formatPreDeploy(r: PreDeployReport): string {
     `  schedule: ${r.schedule.changes} changes in ${r.schedule.batches} daily batches (${r.schedule.constrainedChanges} with a coupled service in the batch); true expected cost ${Math.round(r.schedule.scheduleCost).toLocaleString('en-US')} vs ${Math.round(r.schedule.whenReadyCost).toLocaleString('en-US')} deploying when ready; order violations ${r.schedule.scheduleViolations} (each change's own best window alone: ${r.schedule.independentViolations})`,
     `  forecast (MASE, 24 h ahead): simulated median ${f(r.forecast.simulatedMedianMase, 3)} vs seasonal naive ${f(r.forecast.simulatedMedianNaiveMase, 3)}; nyc_taxi ${f(r.forecast.nycTaxiMase, 3)} vs ${f(r.forecast.nycTaxiNaiveMase, 3)} (the table shows the worse of the two)`,
     '',
-    `  ${r.seconds.toFixed(1)} s; models in the registry (rolloutlab evaluate risk, rolloutlab windows --deployment <id>); training data set ${r.trainingData.dir}`,
+    `  ${r.seconds.toFixed(1)} s; models in the registry (rolloutlab evaluate risk, rolloutlab windows --deployment <id>); training data sets in ${dirname(r.trainingData.dirs[0])}`,
   ];
   return lines.join('\n');
 }

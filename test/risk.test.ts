@@ -14,7 +14,9 @@ import { ModelRegistry } from '../training/registry.ts';
 import { validateCard } from '../training/card.ts';
 import { trainRisk, loadRisk, evaluateRisk } from '../training/risk/family.ts';
 import { simRiskData } from '../training/risk/sim.ts';
-import { riskSplit } from '../training/risk/pipeline.ts';
+import { riskSplit, combineRiskData } from '../training/risk/pipeline.ts';
+import { riskDataFromWorld } from '../training/risk/world.ts';
+import type { SimRiskData } from '../training/risk/sim.ts';
 
 beforeAll(async () => {
   await initBackend('wasm');
@@ -88,17 +90,66 @@ describe('additive risk model', () => {
   });
 });
 
+/** Both paths give the same columns (NaN exactly where both are missing), labels, oracle, ids and times. */
+function expectSameRiskData(a: SimRiskData, b: SimRiskData) {
+  expect(a.n).toBe(b.n);
+  expect(a.deploymentIds).toEqual(b.deploymentIds);
+  expect(Array.from(a.startedAt)).toEqual(Array.from(b.startedAt));
+  expect(Object.keys(a.cols).sort()).toEqual(Object.keys(b.cols).sort());
+  // toEqual treats NaN as equal to NaN, so a missing value must be missing in both.
+  for (const k of Object.keys(a.cols)) expect([k, Array.from(a.cols[k])]).toEqual([k, Array.from(b.cols[k])]);
+  expect(Array.from(a.labels)).toEqual(Array.from(b.labels));
+  expect(Array.from(a.oracle!)).toEqual(Array.from(b.oracle!));
+}
+
 describe('risk family on a simulated data set', () => {
   let dataDir: string;
   let models: string;
+  let world: ReturnType<typeof simulateWorld>;
+  let minuteWorld: ReturnType<typeof simulateWorld>;
+  let minuteDir: string;
   beforeAll(async () => {
     const dir = mkdtempSync(join(tmpdir(), 'rolloutlab-risk-'));
     dataDir = join(dir, 'data');
     models = join(dir, 'models');
     const s = parseScenario({ ...loadScenario('default'), days: 90, dataset: { trafficResolutionMinutes: 60 } });
-    const w = simulateWorld(s, 5);
-    await writeDataset({ outDir: dataDir, tables: worldToTables(w), manifest: { kind: 'simulated', scenario: s.name, seed: 5, codeVersion: 'test', extra: { scenarioConfig: s } } });
+    world = simulateWorld(s, 5);
+    await writeDataset({ outDir: dataDir, tables: worldToTables(world), manifest: { kind: 'simulated', scenario: s.name, seed: 5, codeVersion: 'test', extra: { scenarioConfig: s } } });
+    // A short world with one-minute traffic.
+    const sm = parseScenario({ ...loadScenario('default'), days: 24 });
+    minuteWorld = simulateWorld(sm, 3, undefined, { observations: false });
+    minuteDir = join(dir, 'minute');
+    await writeDataset({ outDir: minuteDir, tables: worldToTables(minuteWorld), manifest: { kind: 'simulated', scenario: sm.name, seed: 3, codeVersion: 'test', extra: { scenarioConfig: sm } } });
   }, 180_000);
+
+  it('in memory from the world, the features equal those read from its data set (one-minute and hourly traffic)', async () => {
+    // Hourly traffic table: the in-memory path at the same resolution.
+    const hourly = riskDataFromWorld(world, { trafficResolutionMinutes: 60 });
+    expectSameRiskData(hourly, await simRiskData(dataDir));
+    // One-minute traffic table (the default in memory).
+    const fromWorld = riskDataFromWorld(minuteWorld);
+    expectSameRiskData(fromWorld, await simRiskData(minuteDir));
+    const f = Array.from(fromWorld.cols.forecast_peak_load);
+    expect(f.some(Number.isNaN)).toBe(true); // the first week has no history
+    expect(f.filter((x) => !Number.isNaN(x)).length).toBeGreaterThan(fromWorld.n / 2);
+  }, 60_000);
+
+  it('combined data sets: each split by time on its own, then concatenated', () => {
+    const a = riskDataFromWorld(world, { trafficResolutionMinutes: 60 });
+    const b = { ...a, n: 100, labels: a.labels.slice(0, 100), oracle: a.oracle!.slice(0, 100), cols: Object.fromEntries(Object.entries(a.cols).map(([k, v]) => [k, Float64Array.from(v).slice(0, 100)])), deploymentIds: a.deploymentIds.slice(0, 100), startedAt: a.startedAt.slice(0, 100) };
+    const { data, split, ranges } = combineRiskData([a, b]);
+    expect(data.n).toBe(a.n + 100);
+    expect(ranges).toEqual([{ start: 0, end: a.n }, { start: a.n, end: a.n + 100 }]);
+    const sa = riskSplit(a.n);
+    const sb = riskSplit(100);
+    expect(split.train).toEqual([...sa.train, ...sb.train.map((r) => r + a.n)]);
+    expect(split.validation).toEqual([...sa.validation, ...sb.validation.map((r) => r + a.n)]);
+    expect(split.test).toEqual([...sa.test, ...sb.test.map((r) => r + a.n)]);
+    expect(data.cols.lines_added[a.n + 7]).toBe(a.cols.lines_added[7]);
+    expect(data.oracle![a.n + 7]).toBe(a.oracle![7]);
+    expect(data.deploymentIds[a.n + 7]).toBe(a.deploymentIds[7]);
+    expect(split.description).toMatch(/each of 2 data sets split by time on its own/);
+  });
 
   it('uses only pre-deploy features, splits by time, and the peak-load forecast is filled after the first week', async () => {
     const d = await simRiskData(dataDir);
@@ -130,4 +181,20 @@ describe('risk family on a simulated data set', () => {
     const { model } = await loadRisk(registry);
     expect(model.specs.length).toBeGreaterThan(20);
   }, 120_000);
+
+  it('trains on several data sets (comma-separated): card lists them all, evaluation uses every test part', async () => {
+    const registry = new ModelRegistry({ root: join(models, 'multi') });
+    const r = await trainRisk(`${dataDir},${minuteDir}`, { registry });
+    const card = validateCard(await registry.readCard('risk', r.version));
+    const [a, b] = [riskSplit((await simRiskData(dataDir)).n), riskSplit((await simRiskData(minuteDir)).n)];
+    expect(card.split.rows).toEqual({ train: a.train.length + b.train.length, validation: a.validation.length + b.validation.length, test: a.test.length + b.test.length });
+    expect(card.split.description).toMatch(/each of 2 data sets split by time on its own/);
+    expect(card.dataset.path).toBe(dataDir);
+    const listed = card.hyperParameters.datasets as { path: string; seed: number; rows: { test: number } }[];
+    expect(listed.map((d) => [d.path, d.seed, d.rows.test])).toEqual([[dataDir, 5, a.test.length], [minuteDir, 3, b.test.length]]);
+    const ev = await evaluateRisk([dataDir, minuteDir], { registry });
+    expect(ev.n).toBe(a.test.length + b.test.length);
+    expect(ev.metrics.rocAuc).toBe(r.evaluation.model.rocAuc);
+    await expect(trainRisk(`${dataDir},${dataDir}`, { registry })).rejects.toThrow(/listed twice/);
+  }, 60_000);
 });

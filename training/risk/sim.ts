@@ -78,34 +78,47 @@ export async function simRiskData(dir: string, rolloutMinutes = 70): Promise<Sim
       ORDER BY d.started_at, d.deployment_id`);
     const n = rows.length;
     if (n < 50) throw new RolloutlabError('BAD_DATA', `${dir}: ${n} deployments are too few to train a risk model (need at least 50; simulate more days)`, 'deployments');
-    const num = (get: (r: Record<string, unknown>) => number) => Float64Array.from(rows, (r) => get(r));
-    const v = (k: string) => (r: Record<string, unknown>) => (r[k] === null || r[k] === undefined ? NaN : Number(r[k]));
-    const bool = (k: string) => (r: Record<string, unknown>) => (r[k] ? 1 : 0);
-    const level = (k: string, levels: readonly string[]) => (r: Record<string, unknown>) => levels.indexOf(String(r[k]));
-    const hour = (r: Record<string, unknown>) => Number(r.hour_utc) + (Number(r.start_minute) % 60) / 60;
-    const cols: Record<string, Float64Array> = {};
-    for (const s of SIM_RISK_SPECS) {
-      if (s.kind === 'category') cols[s.name] = num(level(s.name, s.levels));
-      else if (s.kind === 'binary') cols[s.name] = num(bool(s.name));
-    }
-    for (const k of ['lines_added', 'lines_deleted', 'files_changed', 'subsystems', 'entropy', 'developers', 'author_experience', 'author_recent_experience', 'test_coverage', 'new_tests', 'dependency_bumps', 'hours_since_last_deploy', 'service_recent_failure_rate', 'service_deploys_so_far', 'callers', 'callees', 'oncall_cover', 'load_at_start']) cols[k] = num(v(k));
-    // No history a week back (the first week): missing, imputed with the training median by the model.
-    cols.forecast_peak_load = num((r) => (r.peak_rpm === null ? NaN : Number(r.peak_rpm) / Math.max(1e-9, Number(r.mean))));
-    cols.hour_sin = num((r) => Math.sin((2 * Math.PI * hour(r)) / 24));
-    cols.hour_cos = num((r) => Math.cos((2 * Math.PI * hour(r)) / 24));
-    cols.weekend = num((r) => (Number(r.weekday_utc) >= 5 ? 1 : 0));
-    return {
-      cols,
-      labels: Uint8Array.from(rows, (r) => (r.truth_failed ? 1 : 0)),
-      n,
-      specs: SIM_RISK_SPECS,
-      interactions: SIM_RISK_INTERACTIONS,
-      linesAdded: 'lines_added',
-      oracle: num(v('truth_failure_prob')),
-      deploymentIds: rows.map((r) => String(r.deployment_id)),
-      startedAt: num(v('started_at')),
-    };
+    return riskDataFromRows(rows);
   } finally {
     ds.close();
   }
+}
+
+/** The row fields `riskDataFromRows` reads: the deployments table's columns plus callers, callees, mean, peak_rpm. */
+export type RiskRow = Record<string, unknown>;
+
+/**
+ * Feature columns, labels and oracle from deployment rows in start order, shaped like the deployments table joined
+ * with the service's callers, callees and mean requests per minute and the forecast's `peak_rpm` (null: no
+ * traffic a week back). Shared by `simRiskData` (rows from SQL) and `riskDataFromWorld` (rows from memory).
+ */
+export function riskDataFromRows(rows: RiskRow[]): SimRiskData {
+  const n = rows.length;
+  const num = (get: (r: RiskRow) => number) => Float64Array.from(rows, (r) => get(r));
+  const v = (k: string) => (r: RiskRow) => (r[k] === null || r[k] === undefined ? NaN : Number(r[k]));
+  const bool = (k: string) => (r: RiskRow) => (r[k] ? 1 : 0);
+  const level = (k: string, levels: readonly string[]) => (r: RiskRow) => levels.indexOf(String(r[k]));
+  const hour = (r: RiskRow) => Number(r.hour_utc) + (Number(r.start_minute) % 60) / 60;
+  const cols: Record<string, Float64Array> = {};
+  for (const s of SIM_RISK_SPECS) {
+    if (s.kind === 'category') cols[s.name] = num(level(s.name, s.levels));
+    else if (s.kind === 'binary') cols[s.name] = num(bool(s.name));
+  }
+  for (const k of ['lines_added', 'lines_deleted', 'files_changed', 'subsystems', 'entropy', 'developers', 'author_experience', 'author_recent_experience', 'test_coverage', 'new_tests', 'dependency_bumps', 'hours_since_last_deploy', 'service_recent_failure_rate', 'service_deploys_so_far', 'callers', 'callees', 'oncall_cover', 'load_at_start']) cols[k] = num(v(k));
+  // No history a week back (the first week): missing, imputed with the training median by the model.
+  cols.forecast_peak_load = num((r) => (r.peak_rpm === null || r.peak_rpm === undefined ? NaN : Number(r.peak_rpm) / Math.max(1e-9, Number(r.mean))));
+  cols.hour_sin = num((r) => Math.sin((2 * Math.PI * hour(r)) / 24));
+  cols.hour_cos = num((r) => Math.cos((2 * Math.PI * hour(r)) / 24));
+  cols.weekend = num((r) => (Number(r.weekday_utc) >= 5 ? 1 : 0));
+  return {
+    cols,
+    labels: Uint8Array.from(rows, (r) => (r.truth_failed ? 1 : 0)),
+    n,
+    specs: SIM_RISK_SPECS,
+    interactions: SIM_RISK_INTERACTIONS,
+    linesAdded: 'lines_added',
+    oracle: num(v('truth_failure_prob')),
+    deploymentIds: rows.map((r) => String(r.deployment_id)),
+    startedAt: num(v('started_at')),
+  };
 }
