@@ -1,10 +1,11 @@
 // The data-set manifest: its TypeBox schema, its type, validation, and its canonical (byte-stable) JSON form.
 // A data-set folder is complete iff it holds a manifest.json that passes `validateManifest`.
 
-import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { Type, type Static } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { COLUMN_TYPES } from './table.ts';
 import { RolloutlabError, show } from '../lib/errors.ts';
+import { expectedUnion, nonJsonPath } from '../lib/json.ts';
 
 /** Bump when the folder layout or manifest fields change incompatibly. */
 export const DATASET_SCHEMA_VERSION = 1;
@@ -66,7 +67,7 @@ export function validateManifest(obj: unknown): Manifest {
   if (err) {
     const field = err.path.replace(/^\//, '').replaceAll('/', '.') || '(root)';
     const got = typeof err.value === 'number' ? String(err.value) : show(err.value);
-    throw new RolloutlabError('BAD_DATA', `manifest field "${field}": ${expected(err.schema) ?? err.message}, got ${got}`, field);
+    throw new RolloutlabError('BAD_DATA', `manifest field "${field}": ${expectedUnion(err.schema) ?? err.message}, got ${got}`, field);
   }
   const m = obj as Manifest;
   if (m.kind === 'simulated' && m.scenario === null) {
@@ -81,35 +82,6 @@ function assertJson(v: unknown, path: string): void {
   if (bad) throw new RolloutlabError('BAD_DATA', `manifest field "${bad}": must be plain JSON (null, boolean, finite number, string, array, object)`, bad);
 }
 
-/** TypeBox says only "Expected union value" for unions; spell out the alternatives instead. */
-function expected(schema: TSchema): string | null {
-  const options = (schema as { anyOf?: TSchema[] }).anyOf;
-  if (!options) return null;
-  return 'expected ' + options.map((s) => (s.const !== undefined ? JSON.stringify(s.const) : String(s.type))).join(' or ');
-}
-
-/** Path of the first value that JSON would not round-trip (undefined, NaN, bigint, Date, function...), or null. */
-function nonJsonPath(v: unknown, path: string): string | null {
-  if (v === null || typeof v === 'string' || typeof v === 'boolean') return null;
-  if (typeof v === 'number') return Number.isFinite(v) ? null : path;
-  if (Array.isArray(v)) {
-    for (let i = 0; i < v.length; i++) {
-      const bad = nonJsonPath(v[i], `${path}.${i}`);
-      if (bad) return bad;
-    }
-    return null;
-  }
-  const proto = typeof v === 'object' ? Object.getPrototypeOf(v) : undefined;
-  if (proto === Object.prototype || proto === null) {
-    for (const [k, x] of Object.entries(v as object)) {
-      // An undefined property is simply absent in JSON, as in an optional scenario field.
-      const bad = x === undefined ? null : nonJsonPath(x, `${path}.${k}`);
-      if (bad) return bad;
-    }
-    return null;
-  }
-  return path;
-}
 
 /** Builds the manifest in a fixed key order, so equal inputs serialize to equal bytes. */
 export function buildManifest(input: ManifestInput, tables: Record<string, ManifestTable>): Manifest {

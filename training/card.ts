@@ -2,11 +2,12 @@
 // One TypeBox schema; the TypeScript type derives from it. Every `models/<family>/<version>/card.json` passes
 // `validateCard`.
 
-import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { Type, type Static } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { RolloutlabError, show } from '../lib/errors.ts';
 import { BACKEND_NAMES } from './backend-names.ts';
 import { compareValue, TargetResultSchema, type TargetResult } from './targets.ts';
+import { expectedUnion, nonJsonPath } from '../lib/json.ts';
 
 /** Bump when card fields change incompatibly. */
 export const CARD_SCHEMA_VERSION = 1;
@@ -137,7 +138,7 @@ export function validateCard(x: unknown): ModelCard {
   if (err) {
     const field = err.path.replace(/^\//, '').replaceAll('/', '.') || '(root)';
     const got = typeof err.value === 'number' ? String(err.value) : show(err.value);
-    fail(field, `${expected(err.schema) ?? err.message}, got ${got}`);
+    fail(field, `${expectedUnion(err.schema) ?? err.message}, got ${got}`);
   }
   const card = x as ModelCard;
   for (const [k, v] of Object.entries(card.metrics)) if (!Number.isFinite(v)) fail(`metrics.${k}`, `must be a finite number, got ${v}`);
@@ -175,31 +176,3 @@ function fail(field: string, what: string): never {
   throw new RolloutlabError('BAD_DATA', `model card field "${field}": ${what}`, field);
 }
 
-/** TypeBox says only "Expected union value" for unions; spell out the alternatives instead. */
-function expected(schema: TSchema): string | null {
-  const options = (schema as { anyOf?: TSchema[] }).anyOf;
-  if (!options) return null;
-  return 'expected ' + options.map((s) => (s.const !== undefined ? JSON.stringify(s.const) : String(s.type))).join(' or ');
-}
-
-/** Path of the first value JSON would not round-trip (NaN, Infinity, undefined in an array, Date, bigint...), or null. */
-function nonJsonPath(v: unknown, path: string): string | null {
-  if (v === null || typeof v === 'string' || typeof v === 'boolean') return null;
-  if (typeof v === 'number') return Number.isFinite(v) ? null : path;
-  if (Array.isArray(v)) {
-    for (let i = 0; i < v.length; i++) {
-      const bad = nonJsonPath(v[i], `${path}.${i}`);
-      if (bad) return bad;
-    }
-    return null;
-  }
-  const proto = typeof v === 'object' ? Object.getPrototypeOf(v) : undefined;
-  if (proto === Object.prototype || proto === null) {
-    for (const [k, x] of Object.entries(v as object)) {
-      const bad = x === undefined ? null : nonJsonPath(x, `${path}.${k}`);
-      if (bad) return bad;
-    }
-    return null;
-  }
-  return path;
-}
