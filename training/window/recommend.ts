@@ -153,15 +153,27 @@ export function recommendWindows(world: World, dep: Deployment, risk: GamModel, 
   const open = cands.filter((c) => !c.frozen);
   const ranked = [...open].sort((a, b) => a.expectedCost - b.expectedCost || a.start - b.start);
   const whenReady = open[0] ?? cands[0];
+  const readyIdx = all.indexOf(whenReady.start);
+  const readyReasons = new Map(risk.reasons(cols, readyIdx).map((r) => [r.feature, r.contribution]));
   const explain = (c: WindowCandidate): WindowCandidate => {
     const i = all.indexOf(c.start);
-    const reasons = risk.reasons(cols, i).slice(0, 3);
+    const reasons = risk.reasons(cols, i);
     const vsReady = whenReady.expectedCost > 0 ? 1 - c.expectedCost / whenReady.expectedCost : 0;
-    const explanation =
-      `Deploy ${hhmm(world, c.start)} (risk ${c.risk.toFixed(2)}, ${Math.round(c.forecastRequests).toLocaleString('en-US')} requests forecast over the rollout, on-call cover ${c.onCallCover.toFixed(2)})` +
-      (c.start === whenReady.start ? ': as soon as it is ready' : `: ${(100 * vsReady).toFixed(0)} % less expected cost than deploying when ready`) +
-      `; main risk factors ${reasons.map((r) => `${r.feature} ${r.contribution >= 0 ? '+' : ''}${r.contribution.toFixed(2)}`).join(', ')}`;
-    return { ...c, reasons, explanation };
+    // What timing changes: the features whose contribution differs most from deploying when ready.
+    const shifts = reasons
+      .map((r) => ({ feature: r.feature, delta: r.contribution - (readyReasons.get(r.feature) ?? 0) }))
+      .filter((x) => Math.abs(x.delta) > 0.005)
+      .sort((a, b) => Math.abs(b.delta) - Math.abs(a.delta))
+      .slice(0, 2);
+    const exposure = whenReady.forecastRequests > 0 ? c.forecastRequests / whenReady.forecastRequests : 1;
+    const why =
+      c.start === whenReady.start
+        ? ': as soon as it is ready'
+        : `: ${(100 * vsReady).toFixed(0)} % less expected cost than deploying when ready — ${(100 * (1 - exposure)).toFixed(0)} % fewer requests exposed` +
+          (c.onCallCover !== whenReady.onCallCover ? `, on-call cover ${whenReady.onCallCover.toFixed(2)} → ${c.onCallCover.toFixed(2)}` : '') +
+          (shifts.length ? `, risk ${shifts.map((x) => `${x.feature} ${x.delta >= 0 ? '+' : ''}${x.delta.toFixed(2)}`).join(', ')}` : '');
+    const explanation = `Deploy ${hhmm(world, c.start)} (risk ${c.risk.toFixed(2)}, ${Math.round(c.forecastRequests).toLocaleString('en-US')} requests forecast over the rollout, on-call cover ${c.onCallCover.toFixed(2)})${why}`;
+    return { ...c, reasons: reasons.slice(0, 3), explanation };
   };
   return { deploymentId: dep.id, readyAt: t0, ranked: ranked.slice(0, o.top).map(explain), whenReady: explain(whenReady), candidates: cands.length, frozenCandidates: cands.length - open.length };
 }
