@@ -63,7 +63,7 @@ async function parallelCeiling(threads: number): Promise<number> {
 async function measure(scenario: string, deployments: number, threads: number, label: string): Promise<BacktestBenchCase> {
   const progress = terminalProgress();
   const t0 = performance.now();
-  const run = await backtestParallel({ scenario: loadScenario(scenario), seed: 1, deployments, threads, policies: resolvePolicies([...BASELINE_POLICIES]), onProgress: (s, d, n) => progress.update(`${label}`, d, n) });
+  const run = await backtestParallel({ scenario: loadScenario(scenario), seed: 1, deployments, threads, policies: resolvePolicies([...BASELINE_POLICIES]), onProgress: (_stage, d, n) => progress.update(label, d, n) });
   const wallSeconds = (performance.now() - t0) / 1000;
   progress.done();
   const perPolicy: Record<string, number> = {};

@@ -29,6 +29,7 @@
 //   pairwise difference is 0, so estimate = lower = upper = 0. (R stops with "cannot compute confidence
 //   interval when all observations are tied".)
 // - Differences of huge finite values can overflow to +-Infinity; that is not guarded.
+import { sortPrefix } from '../lib/sort.ts';
 
 export interface MannWhitneyResult {
   /** U statistic of the experiment x (R's W). */
@@ -177,22 +178,7 @@ export function criticalZ(confidence: number): number {
 // ---------------------------------------------------------------------------------------------------------
 // Core on sorted, finite samples. Allocation-free apart from growing one scratch buffer.
 
-/** Sorts a[0..n) ascending in place (insertion sort for small n, native typed-array sort otherwise). */
-export function sortPrefix(a: Float64Array, n: number): void {
-  if (n > 32) {
-    a.subarray(0, n).sort();
-    return;
-  }
-  for (let i = 1; i < n; i++) {
-    const v = a[i];
-    let j = i - 1;
-    while (j >= 0 && a[j] > v) {
-      a[j + 1] = a[j];
-      j--;
-    }
-    a[j + 1] = v;
-  }
-}
+export { sortPrefix };
 
 /**
  * Rearranges a[l..r] so that a[k] holds the value of rank k (0-based, within the whole array) and

@@ -57,19 +57,9 @@ export const ACTION_TYPES = ['advance', 'hold', 'promote', 'rollback'] as const;
 
 export type Phase = 'progressing' | 'baking' | 'rolled_back' | 'done' | 'truncated';
 
-/** One cohort's metrics for one tick, as a metrics backend would return them. */
-export interface CohortMetrics {
-  requests: number;
-  errors: number;
-  slow: number;
-  latencyP50: number | null;
-  latencyP95: number | null;
-  latencyP99: number | null;
-  cpu: number;
-  memory: number;
-  pool: number;
-  conversions: number;
-  /** Requests of sync callers that reached this cohort, and how many of them failed. */
+/** One cohort's metrics for one tick, as a metrics backend would return them: the sample without its truth, plus the
+ *  requests of sync callers that reached this cohort and how many of them failed. */
+export interface CohortMetrics extends Omit<CohortSample, 'badNoFault'> {
   callerRequests: number;
   callerErrors: number;
 }

@@ -25,6 +25,7 @@
 // Values must be >= 0 (counts, rates); NaN / non-finite values count as missing and are skipped.
 
 import { RolloutlabError, show } from '../../lib/errors.ts';
+import { sortPrefix } from '../../lib/sort.ts';
 
 export interface ForecasterOptions {
   /** Steps per day (1440 for one-minute data, 48 for 30-minute data). */
@@ -103,21 +104,9 @@ const mod = (a: number, m: number) => ((a % m) + m) % m;
 /** Median of a[0..n) (sorts that part in place). */
 function median(a: Float64Array, n: number): number {
   if (n === 0) return NaN;
-  if (n <= 16) {
-    // Insertion sort: most calls here sort a handful of values.
-    for (let i = 1; i < n; i++) {
-      const v = a[i];
-      let j = i - 1;
-      while (j >= 0 && a[j] > v) {
-        a[j + 1] = a[j];
-        j--;
-      }
-      a[j + 1] = v;
-    }
-  } else a.subarray(0, n).sort();
-  const s = a;
+  sortPrefix(a, n);
   const h = n >> 1;
-  return n % 2 ? s[h] : 0.5 * (s[h - 1] + s[h]);
+  return n % 2 ? a[h] : 0.5 * (a[h - 1] + a[h]);
 }
 
 function defaultBucket(period: number): number {
