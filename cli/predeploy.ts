@@ -8,9 +8,8 @@ import { codeVersion } from '../lib/version.ts';
 import { terminalProgress } from '../lib/progress.ts';
 import { ModelRegistry } from '../training/registry.ts';
 import { trainRisk, loadRisk, type RiskTrainResult } from '../training/risk/family.ts';
-import { evaluateWindows, trueCost, type WindowEvaluation } from '../training/window/evaluate.ts';
+import { evaluateWindows, forecastersFittedUntil, trueCost, type WindowEvaluation } from '../training/window/evaluate.ts';
 import { evaluateSchedules, type ScheduleEvaluation } from '../training/window/schedule.ts';
-import { fitForecaster, type Forecaster } from '../training/forecast/index.ts';
 import { forecastReport } from '../training/forecast/index.ts';
 import { checkTargets, type TargetResult } from '../training/targets.ts';
 
@@ -64,11 +63,11 @@ export async function runPreDeploy(o: PreDeployOptions): Promise<PreDeployReport
   say(`evaluating deployment-window recommendation ("${WINDOW_WORLD.scenario}", seed ${WINDOW_WORLD.seed}, ${WINDOW_WORLD.days} days, never trained on)...\n`);
   const { model } = await loadRisk(registry);
   const wworld = simulateWorld(parseScenario({ ...loadScenario(WINDOW_WORLD.scenario), days: WINDOW_WORLD.days }, 'window evaluation world'), WINDOW_WORLD.seed, undefined, { observations: false });
-  const windows = evaluateWindows(wworld, model, { fitDays: WINDOW_WORLD.fitDays, onProgress: (d, n) => progress.update('windows', d, n) });
+  // One forecaster per service of the evaluated world, fitted before its evaluated changes, for windows and schedules.
+  const forecasterOf = forecastersFittedUntil(wworld, WINDOW_WORLD.fitDays * 1440);
+  const windows = evaluateWindows(wworld, model, { fitDays: WINDOW_WORLD.fitDays, forecasterOf, onProgress: (d, n) => progress.update('windows', d, n) });
   progress.done();
   say('scheduling each day’s changes across coupled services...\n');
-  const fcs = new Map<number, Forecaster>();
-  const forecasterOf = (svc: number) => fcs.get(svc) ?? (fcs.set(svc, fitForecaster(wworld.traffic.requests[svc].subarray(0, WINDOW_WORLD.fitDays * 1440), { period: 1440 })), fcs.get(svc)!);
   const schedule = evaluateSchedules(wworld, model, forecasterOf, (i, t) => trueCost(wworld, i, t), { fitDays: WINDOW_WORLD.fitDays });
   say('evaluating the traffic forecaster on held-out tails (simulated traffic, NAB nyc_taxi)...\n');
   const fr = forecastReport();

@@ -9,7 +9,7 @@ import { rolloutWindow } from '../../sim/unguarded.ts';
 import { intrinsicFailureProbability, poolBugProbability, trueFailureProbability } from '../../sim/changes.ts';
 import { fitForecaster, type Forecaster } from '../forecast/index.ts';
 import type { GamModel } from '../gam.ts';
-import { candidateStarts, recommendWindows, touchesFreeze, WINDOW_DEFAULTS, type WindowOptions } from './recommend.ts';
+import { candidateStarts, changeOf, recommendWindows, touchesFreeze, WINDOW_DEFAULTS, type WindowOptions } from './recommend.ts';
 
 export interface WindowEvaluation {
   changes: number;
@@ -29,12 +29,22 @@ export interface WindowEvaluation {
   stepMinutes: number;
 }
 
+/** One forecaster per service, fitted on the service's traffic before minute `fitEnd`, fitted on first use. */
+export function forecastersFittedUntil(world: World, fitEnd: number): (service: number) => Forecaster {
+  const fitted = new Map<number, Forecaster>();
+  return (svc) => {
+    let f = fitted.get(svc);
+    if (!f) fitted.set(svc, (f = fitForecaster(world.traffic.requests[svc].subarray(0, fitEnd), { period: 1440 })));
+    return f;
+  };
+}
+
 /** True expected cost of starting `dep` at t. */
 export function trueCost(world: World, depIndex: number, t: number): number {
   const s = world.scenario;
   const dep = world.deployments[depIndex];
   const svc = world.topology.services[dep.service];
-  const f = world.changes.find((c) => c.id === dep.changeId)!.features;
+  const f = changeOf(world, dep).features;
   const w = rolloutWindow(s.rollout);
   const series = world.traffic.requests[svc.id];
   const mean = Math.max(1e-9, world.traffic.meanRequests[svc.id]);
@@ -51,17 +61,12 @@ export function trueCost(world: World, depIndex: number, t: number): number {
 }
 
 /** Recommend for every change of `world` ready after `fitDays` (with a full horizon left) and score it. */
-export function evaluateWindows(world: World, risk: GamModel, opts: Partial<WindowOptions> & { fitDays?: number; onProgress?: (d: number, n: number) => void } = {}): WindowEvaluation {
+export function evaluateWindows(world: World, risk: GamModel, opts: Partial<WindowOptions> & { fitDays?: number; onProgress?: (d: number, n: number) => void; forecasterOf?: (service: number) => Forecaster } = {}): WindowEvaluation {
   const o = { ...WINDOW_DEFAULTS, ...opts };
   const fitDays = opts.fitDays ?? Math.max(14, Math.floor(world.calendar.days * 0.6));
   const fitEnd = fitDays * 1440;
   const w = rolloutWindow(world.scenario.rollout);
-  const forecasters = new Map<number, Forecaster>();
-  const forecasterOf = (svc: number) => {
-    let f = forecasters.get(svc);
-    if (!f) forecasters.set(svc, (f = fitForecaster(world.traffic.requests[svc].subarray(0, fitEnd), { period: 1440 })));
-    return f;
-  };
+  const forecasterOf = opts.forecasterOf ?? forecastersFittedUntil(world, fitEnd);
   const todo = world.deployments.map((d, i) => ({ d, i })).filter(({ d }) => d.readyAt >= fitEnd && d.readyAt + o.horizonHours * 60 + w <= world.calendar.minutes);
   const regrets: number[] = [];
   let sumRec = 0;

@@ -65,13 +65,21 @@ export function touchesFreeze(world: World, t: number): boolean {
 
 const SCHEMA_LEVELS = ['none', 'reversible', 'irreversible'];
 
+const changeIndex = new WeakMap<World, Map<string, World['changes'][number]>>();
+/** The change a deployment ships (an index per world, built once: callers look it up per candidate start). */
+export function changeOf(world: World, dep: Deployment): World['changes'][number] {
+  let m = changeIndex.get(world);
+  if (!m) changeIndex.set(world, (m = new Map(world.changes.map((c) => [c.id, c]))));
+  return m.get(dep.changeId)!;
+}
+
 /**
  * The risk model's feature columns for deploying `dep`'s change at each of `starts` (same meaning as
  * training/risk/sim.ts; the load now comes from the forecast since it lies in the future).
  */
 export function candidateColumns(world: World, dep: Deployment, starts: number[], forecastAt: (t: number) => number): Columns {
   const svc = world.topology.services[dep.service];
-  const change = world.changes.find((c) => c.id === dep.changeId)!;
+  const change = changeOf(world, dep);
   const f = change.features;
   const mean = Math.max(1e-9, world.traffic.meanRequests[svc.id]);
   const series = world.traffic.requests[svc.id];

@@ -9,7 +9,7 @@ import type { World, Deployment } from '../../sim/world.ts';
 import { rolloutWindow } from '../../sim/unguarded.ts';
 import type { GamModel } from '../gam.ts';
 import type { Forecaster } from '../forecast/forecaster.ts';
-import { recommendWindows, WINDOW_DEFAULTS, type WindowOptions } from './recommend.ts';
+import { changeOf, recommendWindows, WINDOW_DEFAULTS, type Recommendation, type WindowOptions } from './recommend.ts';
 
 export interface ScheduledChange {
   deploymentId: string;
@@ -44,7 +44,7 @@ function calls(world: World, caller: number, callee: number): boolean {
   return world.topology.calleesOf[caller].some((di) => world.topology.dependencies[di].callee === callee);
 }
 
-const contractChange = (world: World, d: Deployment): boolean => world.changes.find((c) => c.id === d.changeId)!.features.apiContractChange;
+const contractChange = (world: World, d: Deployment): boolean => changeOf(world, d).features.apiContractChange;
 
 /** Every constraint a schedule breaks (the checker, independent of the scheduler). */
 export function checkSchedule(world: World, deps: Deployment[], starts: number[], horizonMinutes: number): Violation[] {
@@ -68,11 +68,11 @@ export function checkSchedule(world: World, deps: Deployment[], starts: number[]
 }
 
 /** Schedule a batch. Candidate costs come from the window recommender (risk model + forecast + cover). */
-export function scheduleChanges(world: World, deps: Deployment[], risk: GamModel, forecasterOf: (service: number) => Forecaster, options: Partial<WindowOptions> = {}): Schedule {
+export function scheduleChanges(world: World, deps: Deployment[], risk: GamModel, forecasterOf: (service: number) => Forecaster, options: Partial<WindowOptions> = {}, recs?: Recommendation[]): Schedule {
   const o = { ...WINDOW_DEFAULTS, ...options, top: Number.MAX_SAFE_INTEGER };
   const W = rolloutWindow(world.scenario.rollout);
   // Every unfrozen candidate start of every change with its estimated cost.
-  const cands = deps.map((d) => recommendWindows(world, d, risk, forecasterOf(d.service), o).ranked.map((c) => ({ start: c.start, cost: c.expectedCost })).sort((a, b) => a.start - b.start));
+  const cands = deps.map((d, i) => (recs?.[i] ?? recommendWindows(world, d, risk, forecasterOf(d.service), o)).ranked.map((c) => ({ start: c.start, cost: c.expectedCost })).sort((a, b) => a.start - b.start));
   const n = deps.length;
   // Precedence: callees with contract changes before their callers in the batch.
   const before = (j: number, i: number) => contractChange(world, deps[j]) && calls(world, deps[i].service, deps[j].service);
@@ -166,9 +166,10 @@ export function evaluateSchedules(world: World, risk: GamModel, forecasterOf: (s
     ev.changes += deps.length;
     const constrained = deps.filter((d) => deps.some((e) => e !== d && coupled(world, d.service, e.service)));
     ev.constrainedChanges += constrained.length;
-    const sch = scheduleChanges(world, deps, risk, forecasterOf, o);
+    // Every candidate of every change, ranked once: the schedule and the independent choices read the same lists.
+    const recs = deps.map((d) => recommendWindows(world, d, risk, forecasterOf(d.service), { ...o, top: Number.MAX_SAFE_INTEGER }));
+    const sch = scheduleChanges(world, deps, risk, forecasterOf, o, recs);
     ev.unplaced += sch.unplaced.length;
-    const recs = deps.map((d) => recommendWindows(world, d, risk, forecasterOf(d.service), o));
     const indep = recs.map((r) => r.ranked[0].start);
     const ready = recs.map((r) => r.whenReady.start);
     const total = (starts: number[]) => deps.reduce((a, d, i) => a + trueCost(idx.get(d.id)!, starts[i]), 0);
