@@ -1,0 +1,244 @@
+// The ML canary judge (`judge` family): features and model shape, training lowers the loss, the registry round trip
+// scores identically, the model card is valid, the data-set path equals the in-memory one, and sanity verdicts on
+// frozen windows. Small data from in-process backtests (default and low-traffic, seed 11); never reads ../shared.
+import { describe, it, expect, beforeAll } from 'vitest';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { initBackend } from '../training/backend.ts';
+import { loadScenario } from '../sim/index.ts';
+import type { CohortMetrics } from '../sim/env.ts';
+import { backtest } from '../backtest/run.ts';
+import { windowsTable, type JudgeWindow } from '../backtest/windows.ts';
+import { writeDataset } from '../datasets/index.ts';
+import { resolveWindowJudges, windowJudgeNames, type AnalysisWindow } from '../judges/window.ts';
+import { ModelRegistry } from '../training/registry.ts';
+import { validateCard } from '../training/card.ts';
+import { JUDGE_FEATURES, JUDGE_FEATURE_NAMES, windowFeatures, binomialZ, uShare } from '../training/judge/features.ts';
+import { judgeWindowsFrom, readJudgeWindows, splitByDeployment, type LabelledWindows } from '../training/judge/data.ts';
+import { JudgeModel, registerMlWindowJudge } from '../training/judge/model.ts';
+import { evaluateJudge, evaluateJudgeOn, scoreVerdicts } from '../training/judge/evaluate.ts';
+import { trainJudge, loadJudge, fitJudgeOn, JUDGE_FAMILY, type JudgeTrainResult } from '../training/judge/family.ts';
+
+const SMALL = { members: 1, net: { hidden: [32, 32], maxEpochs: 40, patience: 8, batchSize: 256 } };
+
+// ---- frozen windows (per minute, oldest first) ----
+const m = (requests: number, errors: number, slow: number, p50: number, p99: number, conversions: number, callerRequests = 0, callerErrors = 0): CohortMetrics => ({
+  requests, errors, slow, latencyP50: p50, latencyP95: p99 * 0.75, latencyP99: p99, cpu: 0.42, memory: 0.45, pool: 0.2, conversions, callerRequests, callerErrors,
+});
+const HEALTHY: CohortMetrics[] = [m(1210, 2, 5, 41.8, 120.4, 25, 640, 1), m(1185, 3, 4, 42.3, 118.9, 23, 630, 0), m(1240, 2, 6, 41.5, 122.0, 27, 655, 1), m(1198, 1, 5, 42.0, 119.7, 24, 640, 1), m(1225, 3, 4, 41.9, 121.2, 26, 650, 0)];
+/** Baseline error ratio ~0.18 %; this canary's is ~2.5 %, more than 10x. */
+const TEN_X: CohortMetrics[] = [m(1204, 29, 5, 42.0, 121.0, 24, 635, 1), m(1190, 31, 5, 42.4, 119.5, 23, 640, 1), m(1232, 30, 6, 41.7, 121.8, 25, 650, 0), m(1201, 28, 4, 42.1, 120.3, 24, 638, 1), m(1219, 32, 5, 41.8, 120.9, 25, 646, 1)];
+/** A shared dependency fails ~6 % of both cohorts' requests and slows both alike. */
+const SHARED_BASE: CohortMetrics[] = [m(1205, 71, 12, 55.0, 160.2, 23, 640, 4), m(1193, 74, 11, 55.4, 158.8, 22, 630, 5), m(1236, 73, 13, 54.8, 161.5, 24, 652, 4), m(1202, 70, 12, 55.2, 159.9, 23, 641, 4), m(1221, 75, 12, 55.1, 160.6, 24, 648, 5)];
+const SHARED_CANARY: CohortMetrics[] = [m(1198, 72, 12, 55.3, 161.0, 23, 636, 4), m(1207, 71, 12, 55.0, 159.4, 23, 644, 4), m(1229, 74, 13, 54.9, 160.9, 24, 649, 5), m(1195, 71, 11, 55.4, 160.3, 22, 637, 4), m(1216, 73, 12, 55.2, 160.1, 23, 645, 4)];
+/** Four canary requests in five minutes, none bad. */
+const HANDFUL: CohortMetrics[] = [m(1, 0, 0, 40.2, 40.2, 0), m(0, 0, 0, 0, 0, 0), m(2, 0, 0, 43.5, 47.1, 0), m(1, 0, 0, 41.0, 41.0, 0), m(0, 0, 0, 0, 0, 0)].map((x) => (x.requests === 0 ? { ...x, latencyP50: null, latencyP95: null, latencyP99: null } : x));
+const win = (canary: CohortMetrics[], baseline: CohortMetrics[]): AnalysisWindow => ({ canary, baseline, providerError: [false, false, false, false, false], latencyObjectiveMs: 250 });
+
+let windows: LabelledWindows[];
+let raw: JudgeWindow[][];
+let dirs: string[];
+let registry: ModelRegistry;
+let trained: JudgeTrainResult;
+let model: JudgeModel;
+
+beforeAll(async () => {
+  await initBackend('wasm');
+  const root = mkdtempSync(join(tmpdir(), 'rolloutlab-judge-'));
+  registry = new ModelRegistry({ root: join(root, 'models') });
+  raw = [];
+  windows = [];
+  dirs = [];
+  for (const [name, n] of [['default', 200], ['low-traffic', 120]] as const) {
+    const run = backtest({ scenario: loadScenario(name), seed: 11, deployments: n, policies: [], windowMinutes: 5 });
+    raw.push(run.windows);
+    windows.push(judgeWindowsFrom(run.windows, `${name} seed 11`));
+    const dir = join(root, name);
+    await writeDataset({ outDir: dir, tables: [windowsTable(run.windows)], manifest: { kind: 'backtest', scenario: name, seed: 11, codeVersion: 'test' } });
+    dirs.push(dir);
+  }
+  trained = await trainJudge(dirs, { registry, ...SMALL });
+  model = await loadJudge(registry);
+}, 120_000);
+
+describe('judge features', () => {
+  it('one value per declared feature, in order, with metric groups; no truth in the input', () => {
+    expect(new Set(JUDGE_FEATURE_NAMES).size).toBe(JUDGE_FEATURES.length);
+    const { features, summary } = windowFeatures(win(HEALTHY, HEALTHY));
+    expect(features.length).toBe(JUDGE_FEATURES.length);
+    expect(summary.paired).toBe(5);
+    expect(summary.canary.requests).toBe(HEALTHY.reduce((a, x) => a + x.requests, 0));
+    // Identical cohorts: every comparison is neutral.
+    const f = (name: string) => features[JUDGE_FEATURE_NAMES.indexOf(name)];
+    for (const k of ['bad_lr', 'error_lr', 'p50_lr', 'p99_lr', 'memory_diff', 'bad_mw', 'p99_mw']) expect(Math.abs(f(k))).toBeLessThan(0.05);
+    expect(Math.abs(f('bad_z'))).toBeLessThan(0.2);
+    // A canary with no requests has no count comparisons (missing, not zero).
+    expect(Number.isNaN(windowFeatures(win(HEALTHY.map((x) => ({ ...x, requests: 0, errors: 0, slow: 0, conversions: 0 })), HEALTHY)).features[JUDGE_FEATURE_NAMES.indexOf('bad_z')])).toBe(true);
+    // The statistics on hand-made numbers.
+    expect(binomialZ(10, 1000, 9.5, 999)).toBeCloseTo(0, 6);
+    expect(binomialZ(30, 1000, 2.5, 999)).toBeGreaterThan(10);
+    expect(uShare([3, 4, 5], [1, 2])).toBe(0.5);
+    expect(uShare([1, 2], [1, 2])).toBe(0);
+  });
+
+  it('the data-set path reads the same windows as the in-memory one (toAnalysisWindow)', async () => {
+    const fromDisk = await readJudgeWindows(dirs[0]);
+    const mem = windows[0];
+    expect(fromDisk.n).toBe(mem.n);
+    // Same order (period, deployment, window) as the backtest emits them.
+    expect(fromDisk.deployment).toEqual(mem.deployment);
+    expect(Array.from(fromDisk.labels)).toEqual(Array.from(mem.labels));
+    expect(Array.from(fromDisk.lowTraffic)).toEqual(Array.from(mem.lowTraffic));
+    expect(Array.from(fromDisk.sharedIncident)).toEqual(Array.from(mem.sharedIncident));
+    expect(JSON.parse(JSON.stringify(fromDisk.windows))).toEqual(JSON.parse(JSON.stringify(mem.windows)));
+  });
+
+  it('the split keeps every deployment in one part and does not depend on the other data', () => {
+    const s = splitByDeployment(windows[0], 1, 'a');
+    const part = new Map<string, string>();
+    for (const p of ['train', 'validation', 'test'] as const) {
+      for (const i of s[p]) {
+        const d = windows[0].deployment[i];
+        expect(part.get(d) ?? p).toBe(p);
+        part.set(d, p);
+      }
+    }
+    expect(s.train.length + s.validation.length + s.test.length).toBe(windows[0].n);
+    expect(s.test.length).toBeGreaterThan(0);
+    expect(splitByDeployment(windows[0], 1, 'a')).toEqual(s);
+    expect(splitByDeployment(windows[0], 2, 'a').train).not.toEqual(s.train);
+  });
+});
+
+describe('judge model', () => {
+  it('shape: 2 inputs per feature (value, missing flag) → hidden → 1 logit; training lowers the loss', () => {
+    const j = model.toJSON();
+    expect(j.members).toHaveLength(1);
+    expect(j.members[0].sizes).toEqual([2 * JUDGE_FEATURES.length, 32, 32, 1]);
+    expect(j.features).toEqual(JUDGE_FEATURE_NAMES);
+    const losses = trained.members[0].losses;
+    expect(losses.length).toBeGreaterThan(2);
+    expect(losses[losses.length - 1]).toBeLessThan(losses[0]);
+    const p = model.pFail(win(HEALTHY, HEALTHY));
+    expect(p).toBeGreaterThan(0);
+    expect(p).toBeLessThan(1);
+  });
+
+  it('save/load round trip (registry and JSON) gives identical probabilities; the same seed trains the same model', async () => {
+    const fresh = JudgeModel.fromJSON(JSON.parse(JSON.stringify(model.toJSON())));
+    // What a worker thread receives (postMessage / workerData use the structured clone).
+    const cloned = JudgeModel.fromJSON(structuredClone(model.toJSON()));
+    const again = await loadJudge(registry, trained.version);
+    const ws = windows.flatMap((w) => w.windows).slice(0, 600);
+    for (const w of ws) {
+      const p = model.pFail(w);
+      expect(fresh.pFail(w)).toBe(p);
+      expect(cloned.pFail(w)).toBe(p);
+      expect(again.pFail(w)).toBe(p);
+    }
+    expect(again.judge(ws[3])).toEqual(model.judge(ws[3]));
+    expect(() => JudgeModel.fromJSON({ ...model.toJSON(), features: ['x'] })).toThrow(/features/);
+    expect(() => JudgeModel.fromJSON({ format: 'nope' } as never)).toThrow(/format/);
+    const tiny = { members: 1, net: { hidden: [8], maxEpochs: 3, patience: 3 } };
+    const a = await fitJudgeOn([windows[0]], tiny);
+    const b = await fitJudgeOn([windows[0]], tiny);
+    expect(b.model.toJSON()).toEqual(a.model.toJSON());
+  }, 60_000);
+
+  it('model card: valid, with data manifest, split, backend, metrics beside Kayenta and the judge targets', async () => {
+    const card = validateCard(await registry.readCard(JUDGE_FAMILY, trained.version));
+    expect(card.family).toBe('judge');
+    expect(card.champion.decision).toBe('promoted');
+    expect(card.dataset.tables.windows.rows).toBe(windows[0].n);
+    expect(card.split.by).toBe('entity');
+    expect(card.split.rows.test).toBe(trained.rows.test);
+    expect(['wasm', 'cpu', 'tensorflow']).toContain(card.backend.name);
+    expect(card.targets.map((t) => t.metric)).toEqual(['accuracy', 'accuracyOverKayenta']);
+    expect(card.metrics.accuracy).toBeGreaterThan(0.5);
+    expect(card.baselines.kayenta.accuracy).toBeGreaterThan(0);
+    expect(card.files.map((f) => f.name)).toEqual(['judge.json']);
+    const hp = card.hyperParameters as { datasets: { scenario: string }[]; decision: { failThreshold: number } };
+    expect(hp.datasets.map((d) => d.scenario)).toEqual(['default', 'low-traffic']);
+    expect(hp.decision.failThreshold).toBeGreaterThan(0);
+  });
+
+  it('a worse candidate does not replace the champion', async () => {
+    const worse = await trainJudge(dirs, { registry, members: 1, net: { hidden: [4], maxEpochs: 1, patience: 1, learningRate: 1e-5 } });
+    expect(worse.promotion.promoted).toBe(worse.evaluation.slices.overall.ml.accuracy! >= trained.evaluation.slices.overall.ml.accuracy!);
+    expect((await registry.champion(JUDGE_FAMILY))?.version).toBe(worse.promotion.promoted ? worse.version : trained.version);
+  }, 60_000);
+});
+
+describe('judge verdicts on frozen windows', () => {
+  it('identical canary and baseline pass', () => {
+    const r = model.judge(win(HEALTHY, HEALTHY));
+    expect(r.verdict).toBe('pass');
+    expect(r.pFail).toBeLessThan(0.2);
+  });
+
+  it('a 10x error ratio on ample traffic fails, and the reasons name the errors', () => {
+    const r = model.judge(win(TEN_X, HEALTHY));
+    expect(r.verdict).toBe('fail');
+    expect(r.pFail).toBeGreaterThan(0.9);
+    expect(r.reasons[0]).toMatch(/^fail: P\(fail\)/);
+    expect(r.reasons.slice(1).some((x) => /(error ratio|bad-request ratio).*\(\+\d/.test(x))).toBe(true);
+  });
+
+  it('a shared incident hurting both cohorts alike passes', () => {
+    const r = model.judge(win(SHARED_CANARY, SHARED_BASE));
+    expect(r.verdict).toBe('pass');
+  });
+
+  it('a canary with a handful of requests and no clear signal is inconclusive; no canary data is inconclusive', () => {
+    const r = model.judge(win(HANDFUL, HEALTHY));
+    expect(r.verdict).toBe('inconclusive');
+    expect(r.reasons[0]).toMatch(/only 4 canary requests/);
+    const none = model.judge({ ...win(HEALTHY, HEALTHY), canary: [null, null, null, null, null], providerError: [false, false, false, false, false] });
+    expect(none.verdict).toBe('inconclusive');
+  });
+
+  it('decision rules: band on low traffic only, minimum requests, threshold', () => {
+    const d = model.withDecision({ failThreshold: 0.5, band: 0.1, lowTrafficRequests: 100, minRequests: 5 });
+    expect(d.decide(0.55, 50, 1000).verdict).toBe('inconclusive');
+    expect(d.decide(0.55, 500, 1000).verdict).toBe('fail');
+    expect(d.decide(0.45, 500, 1000).verdict).toBe('pass');
+    expect(d.decide(0.3, 50, 1000).verdict).toBe('pass');
+    expect(d.decide(0.3, 3, 1000).verdict).toBe('inconclusive');
+    expect(d.decide(0.9, 3, 1000).verdict).toBe('fail');
+    expect(d.decide(0.1, 0, 1000).verdict).toBe('inconclusive');
+    expect(d.decide(0.1, 500, 0).verdict).toBe('inconclusive');
+  });
+});
+
+describe('judge evaluation', () => {
+  it('scores verdicts as DESIGN.md §5 says: inconclusive is wrong, its rate beside', () => {
+    const s = scoreVerdicts(['fail', 'pass', 'inconclusive', 'fail', 'pass'], [1, 0, 1, 0, 1]);
+    expect(s.accuracy).toBeCloseTo(2 / 5, 12);
+    expect(s.inconclusiveRate).toBeCloseTo(1 / 5, 12);
+    expect(s.failPrecision).toBeCloseTo(1 / 2, 12);
+    expect(s.failRecall).toBeCloseTo(1 / 3, 12);
+  });
+
+  it('ML judge and Kayenta on the same windows and slices; training data sets contribute only their test split', async () => {
+    const e = evaluateJudgeOn(model, windows.map((w) => ({ windows: w })));
+    expect(e.judges).toEqual(['ml', 'kayenta']);
+    for (const s of ['overall', 'lowTraffic', 'sharedIncident'] as const) expect(e.slices[s].ml.windows).toBe(e.slices[s].kayenta.windows);
+    expect(e.slices.overall.ml.windows).toBe(windows[0].n + windows[1].n);
+    expect(e.slices.lowTraffic.ml.windows).toBe(windows.reduce((a, w) => a + w.lowTraffic.reduce((x, y) => x + y, 0), 0));
+    expect(e.metrics.accuracyOverKayenta).toBeCloseTo(e.slices.overall.ml.accuracy! - e.slices.overall.kayenta.accuracy!, 12);
+    const onDisk = await evaluateJudge(model, dirs);
+    expect(onDisk.windows).toBe(trained.rows.test);
+    expect(onDisk.datasets.every((d) => d.part === 'test split')).toBe(true);
+    expect(onDisk.metrics.accuracy).toBeCloseTo(trained.evaluation.metrics.accuracy, 12);
+  }, 30_000);
+
+  it('registers as window judge "ml" for replay and policies', () => {
+    registerMlWindowJudge(model);
+    expect(windowJudgeNames()).toContain('ml');
+    const [j] = resolveWindowJudges('ml');
+    const w = raw[0][5];
+    const r = j.judge({ canary: w.canary.minutes, baseline: w.baseline.minutes, providerError: w.providerError, latencyObjectiveMs: w.latencyObjectiveMs });
+    expect(r.verdict).toBe(model.judge(windows[0].windows[5]).verdict);
+  });
+});

@@ -1,0 +1,337 @@
+// The ML canary judge as a scoring object: window → features → an ensemble of small nets → a Platt-calibrated
+// P(fail) → pass / fail / inconclusive, with per-metric reasons. Plain numbers only: `judge` is synchronous and needs
+// no tensor engine, and `toJSON` / `fromJSON` carry the model to a worker thread or a rollout policy as JSON.
+//
+// Decision (thresholds fitted on the validation split, see training/judge/fit.ts):
+//   - no canary requests, or no baseline requests, in the window            → inconclusive (nothing to compare);
+//   - fewer than `minRequests` canary requests: fail if P(fail) >= the fail threshold, otherwise inconclusive —
+//     a handful of requests cannot show that a change is healthy, so the judge does not pass it on the base rate;
+//   - fewer than `lowTrafficRequests` canary requests and P(fail) within `band` of the threshold → inconclusive
+//     (on validation the judge was right there no more often than a coin that leans: see `GUESS_ACCURACY`);
+//   - otherwise fail if P(fail) >= the threshold, else pass.
+//
+// Reasons: the first line states the decision; then, per metric group (bad-request ratio, error ratio, latency,
+// conversions, callers' errors, saturation, traffic, the baseline's own state), how much the group moved the
+// calibrated logit — the logit with the window's values minus the logit with that group's features set to their
+// training medians (a typical window) — with the canary and baseline figures behind it. Groups that support the
+// verdict come first (towards fail for a fail, towards pass for a pass; by size for an inconclusive); groups with
+// nothing measured in the window are left out. The net is not additive, so the group contributions need not sum to
+// the logit.
+import { RolloutlabError, show } from '../../lib/errors.ts';
+import { registerWindowJudge, type AnalysisWindow, type WindowJudge, type WindowVerdict } from '../../judges/window.ts';
+import { JUDGE_FEATURES, JUDGE_FEATURE_NAMES, windowFeatures, type JudgeMetricGroup, type WindowSummary } from './features.ts';
+import { firstLayer, logitFromFirst, scoringNet, type NetJSON, type ScoringNet } from './net.ts';
+
+export const JUDGE_MODEL_FORMAT = 'rolloutlab-judge-1';
+
+export interface JudgeDecision {
+  /** P(fail) at or above which a window fails. */
+  failThreshold: number;
+  /** Half-width of the uncertain band around the threshold for low-traffic windows (0 = none). */
+  band: number;
+  /** Below this many canary requests a window is low traffic (the band applies). */
+  lowTrafficRequests: number;
+  /** Below this many canary requests the judge never passes (fail on a clear signal, else inconclusive). */
+  minRequests: number;
+}
+
+export interface JudgeModelJSON {
+  format: typeof JUDGE_MODEL_FORMAT;
+  /** Feature names in input order (must match the code's JUDGE_FEATURES). */
+  features: string[];
+  /** Standardisation of each feature (training rows), the occlusion reference (training median), and the clip. */
+  encoder: { mean: number[]; sd: number[]; reference: number[]; clip: number };
+  /** Ensemble members; their logits are averaged. */
+  members: NetJSON[];
+  platt: { a: number; b: number };
+  decision: JudgeDecision;
+  /** Share of fail windows among the validation rows (the base rate). */
+  prior: number;
+  /** What made it (for `evaluateJudge`: windows-table digests of the training data sets, to score only their test part). */
+  training: {
+    seed: number;
+    splitSeed: number;
+    datasets: { tag: string; windowsSha256: string | null; source: string }[];
+    rows: { train: number; validation: number; test: number };
+    /** Fitting rows added as copies with a synthetic shared incident (augment.ts). */
+    augmentedShared: number;
+    members: { epochs: number; bestEpoch: number; trainLoss: number; validationLoss: number }[];
+  };
+  /** Registry version, set when loaded from the registry. */
+  version?: string | null;
+}
+
+export interface JudgeResult {
+  verdict: WindowVerdict;
+  /** Calibrated probability that a material fault is active in the window. */
+  pFail: number;
+  reasons: string[];
+}
+
+export interface JudgeOptions {
+  /** Compute the per-metric reasons (default true; false is several times faster and gives only the decision line). */
+  reasons?: boolean;
+  /** How many metric reasons at most (default 4). */
+  maxReasons?: number;
+}
+
+const sigmoid = (z: number): number => (z >= 0 ? 1 / (1 + Math.exp(-z)) : Math.exp(z) / (1 + Math.exp(z)));
+
+const GROUP_ORDER: JudgeMetricGroup[] = ['bad', 'errors', 'slow', 'latency-p50', 'latency-p99', 'conversion', 'caller-errors', 'saturation', 'traffic', 'baseline'];
+
+const pct = (x: number, n: number) => (n > 0 ? `${((100 * x) / n).toFixed(x / n < 0.001 ? 3 : x / n < 0.1 ? 2 : 1)} %` : '—');
+const ms = (x: number | null) => (x === null ? '—' : `${x.toFixed(x < 10 ? 2 : 1)} ms`);
+const sat = (x: number | null) => (x === null ? '—' : x.toFixed(2));
+const signed = (x: number) => `${x >= 0 ? '+' : '−'}${Math.abs(x).toFixed(2)} logit`;
+
+/** What the figures of one metric group were, for its reason line. */
+function describeGroup(g: JudgeMetricGroup, s: WindowSummary, f: Float64Array): string {
+  const c = s.canary;
+  const b = s.baseline;
+  const z = (name: string) => {
+    const v = f[JUDGE_FEATURE_NAMES.indexOf(name)];
+    if (!Number.isFinite(v)) return '';
+    const raw = v >= 0 ? Math.expm1(v) : -Math.expm1(-v);
+    return `, z ${raw.toFixed(1)}`;
+  };
+  switch (g) {
+    case 'bad':
+      return `bad-request ratio (errors + slow): canary ${pct(c.errors + c.slow, c.requests)} of ${c.requests} vs baseline ${pct(b.errors + b.slow, b.requests)}${z('bad_z')}`;
+    case 'errors':
+      return `error ratio: canary ${pct(c.errors, c.requests)} vs baseline ${pct(b.errors, b.requests)}${z('error_z')}`;
+    case 'slow':
+      return `slow-request ratio: canary ${pct(c.slow, c.requests)} vs baseline ${pct(b.slow, b.requests)}${z('slow_z')}`;
+    case 'latency-p50':
+      return `p50 latency: canary ${ms(c.p50)} vs baseline ${ms(b.p50)}`;
+    case 'latency-p99':
+      return `tail latency: p99 canary ${ms(c.p99)} vs baseline ${ms(b.p99)}, p95 ${ms(c.p95)} vs ${ms(b.p95)}`;
+    case 'conversion':
+      return `conversion rate: canary ${pct(c.conversions, c.requests - c.errors)} vs baseline ${pct(b.conversions, b.requests - b.errors)}${z('conv_z')}`;
+    case 'caller-errors':
+      return `callers' error ratio: on the canary ${pct(c.callerErrors, c.callerRequests)} of ${c.callerRequests} vs on the baseline ${pct(b.callerErrors, b.callerRequests)}${z('caller_z')}`;
+    case 'saturation':
+      return `saturation: memory canary ${sat(c.memory)} vs baseline ${sat(b.memory)}, pool ${sat(c.pool)} vs ${sat(b.pool)}, cpu ${sat(c.cpu)} vs ${sat(b.cpu)}`;
+    case 'traffic':
+      return `traffic: canary ${c.requests} requests in ${s.canaryScraped}/${s.ticks} scraped minutes (${pct(c.requests, c.requests + b.requests)} of both cohorts)${s.providerErrors ? `, ${s.providerErrors} minute(s) of metrics-backend errors` : ''}`;
+    case 'baseline': {
+      const rise = f[JUDGE_FEATURE_NAMES.indexOf('baseline_rise')];
+      return `baseline itself: bad ratio ${pct(b.errors + b.slow, b.requests)}${Number.isFinite(rise) ? `, ×${Math.exp(rise).toFixed(2)} in its last two minutes against the earlier ones` : ''}`;
+    }
+  }
+}
+
+export class JudgeModel {
+  private readonly j: JudgeModelJSON;
+  private readonly width: number;
+  /** Feature indices of each group. */
+  private readonly groups: { group: JudgeMetricGroup; idx: number[] }[];
+  private readonly encodedReference: Float64Array;
+  /** The members with typed-array weights. */
+  private readonly nets: ScoringNet[];
+  /** Per member, first-layer pre-activations of the window being judged (kept for the occlusions). */
+  private readonly firsts: Float64Array[];
+  // Scratch buffers: judge() is synchronous and single-threaded, so they are safe to reuse.
+  private readonly feat = new Float64Array(JUDGE_FEATURES.length);
+  private readonly x: Float64Array;
+  private readonly h: Float64Array;
+  private readonly h2: Float64Array;
+  private readonly scratch: Float64Array;
+
+  private constructor(j: JudgeModelJSON) {
+    this.j = j;
+    const F = j.features.length;
+    this.width = 2 * F;
+    this.x = new Float64Array(this.width);
+    const maxW = Math.max(...j.members.flatMap((m) => m.sizes));
+    this.h = new Float64Array(maxW);
+    this.h2 = new Float64Array(maxW);
+    this.scratch = new Float64Array(2 * maxW);
+    this.encodedReference = Float64Array.from(j.encoder.reference, (r, k) => this.encodeValue(r, k));
+    this.nets = j.members.map(scoringNet);
+    this.firsts = j.members.map((m) => new Float64Array(m.sizes[1]));
+    this.groups = GROUP_ORDER.map((group) => ({ group, idx: JUDGE_FEATURES.flatMap((f, k) => (f.group === group ? [k] : [])) })).filter((g) => g.idx.length > 0);
+  }
+
+  /** Checks the format and that the features are the ones this code computes. */
+  static fromJSON(j: JudgeModelJSON): JudgeModel {
+    if (!j || j.format !== JUDGE_MODEL_FORMAT) throw new RolloutlabError('BAD_DATA', `judge model format: expected "${JUDGE_MODEL_FORMAT}", got ${show((j as { format?: unknown })?.format)}`, 'format');
+    if (JSON.stringify(j.features) !== JSON.stringify(JUDGE_FEATURE_NAMES)) {
+      throw new RolloutlabError('BAD_DATA', `judge model features differ from this code's (${j.features.length} vs ${JUDGE_FEATURE_NAMES.length}): retrain it (rolloutlab train judge)`, 'features');
+    }
+    const F = j.features.length;
+    for (const k of ['mean', 'sd', 'reference'] as const) if (!Array.isArray(j.encoder?.[k]) || j.encoder[k].length !== F) throw new RolloutlabError('BAD_DATA', `judge model encoder.${k} must have ${F} numbers`, `encoder.${k}`);
+    if (!Array.isArray(j.members) || j.members.length === 0) throw new RolloutlabError('BAD_DATA', 'judge model has no members', 'members');
+    j.members.forEach((m, i) => {
+      if (m.sizes[0] !== 2 * F || m.sizes[m.sizes.length - 1] !== 1) throw new RolloutlabError('BAD_DATA', `judge model members.${i}: sizes ${JSON.stringify(m.sizes)} do not map ${2 * F} inputs to 1 logit`, `members.${i}.sizes`);
+      for (let k = 0; k < m.sizes.length - 1; k++) {
+        if (m.weights[k]?.length !== m.sizes[k] * m.sizes[k + 1] || m.biases[k]?.length !== m.sizes[k + 1]) throw new RolloutlabError('BAD_DATA', `judge model members.${i} layer ${k}: weights/biases do not match sizes`, `members.${i}.weights`);
+      }
+    });
+    return new JudgeModel(j);
+  }
+
+  toJSON(): JudgeModelJSON {
+    return this.j;
+  }
+
+  get decision(): JudgeDecision {
+    return this.j.decision;
+  }
+
+  get version(): string | null {
+    return this.j.version ?? null;
+  }
+
+  get training(): JudgeModelJSON['training'] {
+    return this.j.training;
+  }
+
+  /** The same model with other decision settings (e.g. `{ minRequests: 0 }`). */
+  withDecision(d: Partial<JudgeDecision>): JudgeModel {
+    return JudgeModel.fromJSON({ ...this.j, decision: { ...this.j.decision, ...d } });
+  }
+
+  private encodeValue(v: number, k: number): number {
+    const c = this.j.encoder.clip;
+    const s = (v - this.j.encoder.mean[k]) / this.j.encoder.sd[k];
+    return s > c ? c : s < -c ? -c : s;
+  }
+
+  /** Encoded input row of raw features: standardised and clipped, missing → 0 with its flag set. */
+  encode(f: ArrayLike<number>, out: Float64Array = new Float64Array(this.width)): Float64Array {
+    const F = this.j.features.length;
+    for (let k = 0; k < F; k++) {
+      const v = f[k];
+      if (Number.isFinite(v)) {
+        out[k] = this.encodeValue(v, k);
+        out[F + k] = 0;
+      } else {
+        out[k] = 0;
+        out[F + k] = 1;
+      }
+    }
+    return out;
+  }
+
+  /** Uncalibrated ensemble logit of an encoded row. */
+  private rawLogit(x: Float64Array): number {
+    let z = 0;
+    for (const m of this.nets) {
+      firstLayer(m, x, this.h);
+      z += logitFromFirst(m, this.h, this.scratch);
+    }
+    return z / this.nets.length;
+  }
+
+  /** Calibrated logit of P(fail) from raw features (JUDGE_FEATURES order). */
+  logit(features: ArrayLike<number>): number {
+    this.encode(features, this.x);
+    const { a, b } = this.j.platt;
+    return a * this.rawLogit(this.x) + b;
+  }
+
+  /** Calibrated P(fail) from raw features (JUDGE_FEATURES order). */
+  probability(features: ArrayLike<number>): number {
+    return sigmoid(this.logit(features));
+  }
+
+  /** Calibrated P(fail) of a window. */
+  pFail(w: AnalysisWindow): number {
+    windowFeatures(w, this.feat);
+    return this.probability(this.feat);
+  }
+
+  /** Pass / fail / inconclusive for a probability and the window's sample sizes, with the decision line. */
+  decide(pFail: number, canaryRequests: number, baselineRequests: number): { verdict: WindowVerdict; why: string } {
+    const d = this.j.decision;
+    const t = d.failThreshold;
+    const p = `P(fail) ${pFail.toFixed(3)}`;
+    if (!(canaryRequests > 0)) return { verdict: 'inconclusive', why: `inconclusive: no canary requests in the window (${p} is the base rate, not evidence)` };
+    if (!(baselineRequests > 0)) return { verdict: 'inconclusive', why: `inconclusive: no baseline requests in the window to compare the canary with` };
+    if (canaryRequests < d.minRequests) {
+      return pFail >= t
+        ? { verdict: 'fail', why: `fail: ${p} >= ${t.toFixed(2)} on only ${canaryRequests} canary requests` }
+        : { verdict: 'inconclusive', why: `inconclusive: only ${canaryRequests} canary requests (fewer than ${d.minRequests}) and no clear fail signal (${p} < ${t.toFixed(2)})` };
+    }
+    if (canaryRequests < d.lowTrafficRequests && Math.abs(pFail - t) < d.band) {
+      return { verdict: 'inconclusive', why: `inconclusive: low traffic (${canaryRequests} canary requests) and ${p} within ${d.band.toFixed(2)} of the threshold ${t.toFixed(2)}` };
+    }
+    return pFail >= t ? { verdict: 'fail', why: `fail: ${p} >= ${t.toFixed(2)}` } : { verdict: 'pass', why: `pass: ${p} < ${t.toFixed(2)}` };
+  }
+
+  /** Judge one window: verdict, calibrated P(fail), reasons. */
+  judge(w: AnalysisWindow, opts: JudgeOptions = {}): JudgeResult {
+    const { summary } = windowFeatures(w, this.feat);
+    const f = this.feat;
+    this.encode(f, this.x);
+    const { a, b } = this.j.platt;
+    // First-layer pre-activations per member, kept for the occlusions.
+    const firsts = this.firsts;
+    let raw = 0;
+    this.nets.forEach((m, mi) => {
+      firstLayer(m, this.x, firsts[mi]);
+      raw += logitFromFirst(m, firsts[mi], this.scratch);
+    });
+    raw /= this.nets.length;
+    const z = a * raw + b;
+    const pFail = sigmoid(z);
+    const canaryAll = canaryRequestsAll(w);
+    const { verdict, why } = this.decide(pFail, canaryAll, summary.baseline.requests);
+    const reasons = [why];
+    if (opts.reasons === false) return { verdict, pFail, reasons };
+    const F = this.j.features.length;
+    const contrib: { group: JudgeMetricGroup; c: number }[] = [];
+    for (const g of this.groups) {
+      // A group with nothing measured in this window (e.g. no callers) has nothing to say.
+      if (g.idx.every((k) => !Number.isFinite(f[k]))) continue;
+      let occluded = 0;
+      this.nets.forEach((m, mi) => {
+        const h = this.h2;
+        const base = firsts[mi];
+        const nOut = m.sizes[1];
+        for (let o = 0; o < nOut; o++) h[o] = base[o];
+        const W = m.weights[0];
+        for (const k of g.idx) {
+          // Value and missing flag of feature k move to the reference (flag 0).
+          const dv = this.encodedReference[k] - this.x[k];
+          const df = 0 - this.x[F + k];
+          if (dv !== 0) for (let o = 0, r = k * nOut; o < nOut; o++) h[o] += dv * W[r + o];
+          if (df !== 0) for (let o = 0, r = (F + k) * nOut; o < nOut; o++) h[o] += df * W[r + o];
+        }
+        occluded += logitFromFirst(m, h, this.scratch);
+      });
+      occluded /= this.nets.length;
+      contrib.push({ group: g.group, c: a * (raw - occluded) });
+    }
+    // What supports the verdict first: towards fail for a fail, towards pass for a pass; by size when inconclusive.
+    contrib.sort(verdict === 'fail' ? (x, y) => y.c - x.c : verdict === 'pass' ? (x, y) => x.c - y.c : (x, y) => Math.abs(y.c) - Math.abs(x.c));
+    for (const { group, c } of contrib.slice(0, opts.maxReasons ?? 4)) {
+      if (Math.abs(c) < 0.05) break;
+      reasons.push(`${describeGroup(group, summary, f)} (${signed(c)})`);
+    }
+    return { verdict, pFail, reasons };
+  }
+
+  /** This model as a window judge (judges/window.ts), named 'ml'. */
+  windowJudge(name = 'ml'): WindowJudge {
+    return {
+      name,
+      judge: (w) => {
+        const r = this.judge(w);
+        return { verdict: r.verdict, score: Math.round(1000 * (1 - r.pFail)) / 10, reasons: r.reasons };
+      },
+    };
+  }
+}
+
+/** Canary requests over every scraped minute of the window (what the decision's sample-size rules count). */
+export function canaryRequestsAll(w: AnalysisWindow): number {
+  let n = 0;
+  for (const m of w.canary) if (m) n += m.requests;
+  return n;
+}
+
+/** Make the model available to replay and the window-judge registry as `name` (default 'ml'). */
+export function registerMlWindowJudge(model: JudgeModel, name = 'ml'): void {
+  registerWindowJudge(name, () => model.windowJudge(name));
+}

@@ -1,0 +1,93 @@
+// Training the judge's nets with TensorFlow.js (the weights come out as plain numbers, see net.ts).
+//
+// Deterministic on a given backend: seeded Glorot initialisers, the rows shuffled every epoch by an `Rng` stream
+// (tfjs's own shuffle uses Math.random, so `fit` runs with shuffle: false), early stopping on the validation loss with
+// the best epoch's weights kept.
+import { tf } from '../backend.ts';
+import { Rng } from '../../sim/rng.ts';
+import { NET_DEFAULTS, type NetJSON, type NetOptions, type NetTraining } from './net.ts';
+
+/**
+ * Train one net on encoded rows (`X` row-major, `width` columns; labels 0/1) with early stopping on the validation
+ * rows. Returns the best epoch's weights as plain numbers.
+ */
+export async function trainNet(
+  X: Float32Array,
+  y: Float32Array,
+  Xv: Float32Array,
+  yv: Float32Array,
+  width: number,
+  seed: number,
+  options: Partial<NetOptions> = {},
+  onEpoch?: (epoch: number, loss: number, validationLoss: number) => void,
+): Promise<{ net: NetJSON; training: NetTraining }> {
+  const o = { ...NET_DEFAULTS, ...options };
+  const n = y.length;
+  const sizes = [width, ...o.hidden, 1];
+  const layers: tf.layers.Layer[] = [];
+  for (let k = 0; k < sizes.length - 1; k++) {
+    layers.push(
+      tf.layers.dense({
+        ...(k === 0 ? { inputShape: [width] } : {}),
+        units: sizes[k + 1],
+        activation: k < sizes.length - 2 ? 'relu' : 'linear',
+        kernelInitializer: tf.initializers.glorotUniform({ seed: seed * 100 + k }),
+        biasInitializer: 'zeros',
+      }),
+    );
+  }
+  const model = tf.sequential({ layers });
+  const optimizer = tf.train.adam(o.learningRate);
+  model.compile({ optimizer, loss: (yt: tf.Tensor, yp: tf.Tensor) => tf.losses.sigmoidCrossEntropy(yt, yp) });
+  const xv = tf.tensor2d(Xv, [yv.length, width]);
+  const yvT = tf.tensor2d(yv, [yv.length, 1]);
+  const shuffle = new Rng(seed, 'judge-net-shuffle');
+  const perm = Array.from({ length: n }, (_, i) => i);
+  const Xs = new Float32Array(n * width);
+  const ys = new Float32Array(n);
+  let best = { loss: Infinity, epoch: -1, train: Infinity, weights: [] as Float32Array[] };
+  const losses: number[] = [];
+  let epoch = 0;
+  try {
+    for (; epoch < o.maxEpochs; epoch++) {
+      for (let i = n - 1; i > 0; i--) {
+        const j = Math.floor(shuffle.next() * (i + 1));
+        const t = perm[i];
+        perm[i] = perm[j];
+        perm[j] = t;
+      }
+      for (let i = 0; i < n; i++) {
+        const r = perm[i];
+        Xs.set(X.subarray(r * width, (r + 1) * width), i * width);
+        ys[i] = y[r];
+      }
+      const xt = tf.tensor2d(Xs, [n, width]);
+      const yt = tf.tensor2d(ys, [n, 1]);
+      const h = await model.fit(xt, yt, { batchSize: o.batchSize, epochs: 1, shuffle: false, verbose: 0 });
+      xt.dispose();
+      yt.dispose();
+      const trainLoss = Number(h.history.loss[0]);
+      losses.push(trainLoss);
+      const vl = tf.tidy(() => model.evaluate(xv, yvT) as tf.Scalar);
+      const v = (await vl.data())[0];
+      vl.dispose();
+      onEpoch?.(epoch, trainLoss, v);
+      if (v < best.loss - 1e-7) best = { loss: v, epoch, train: trainLoss, weights: await Promise.all(model.getWeights().map(async (w) => (await w.data()) as Float32Array)) };
+      else if (epoch - best.epoch >= o.patience) {
+        epoch++;
+        break;
+      }
+    }
+  } finally {
+    xv.dispose();
+    yvT.dispose();
+    optimizer.dispose();
+  }
+  const net: NetJSON = { sizes, weights: [], biases: [] };
+  for (let k = 0; k < sizes.length - 1; k++) {
+    net.weights.push(Array.from(best.weights[2 * k]));
+    net.biases.push(Array.from(best.weights[2 * k + 1]));
+  }
+  model.dispose();
+  return { net, training: { epochs: epoch, bestEpoch: best.epoch, trainLoss: best.train, validationLoss: best.loss, losses } };
+}
