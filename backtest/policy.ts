@@ -5,6 +5,7 @@ import type { Service } from '../sim/topology.ts';
 import type { Fault } from '../sim/faults.ts';
 import type { Action, Observation, EpisodeOutcome } from '../sim/env.ts';
 import type { Plan } from '../sim/strategy.ts';
+import type { World } from '../sim/world.ts';
 
 /** What a policy may know about a deployment before it starts: nothing from the truth. */
 export interface PolicyContext {
@@ -36,6 +37,8 @@ export interface PolicyRun {
 export interface Policy {
   readonly name: string;
   readonly needsTruth?: boolean;
+  /** Called once per simulated period before its deployments run (e.g. to score every deployment's risk prior). */
+  prepare?(world: World): void;
   start(ctx: PolicyContext, truth?: DeploymentTruth): PolicyRun;
 }
 

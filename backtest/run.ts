@@ -219,6 +219,11 @@ export function runPeriod(period: Period, policies: Policy[], strategy: Strategy
   const env = new RolloutEnv(period.world);
   const sameAsWorld = JSON.stringify(strategy) === JSON.stringify(scenarioStrategy(period.world.scenario));
   const work: PeriodWork = { results: [], windows: [], seconds: Object.fromEntries(policies.map((p) => [p.name, 0])) };
+  for (const p of policies) {
+    const t0 = performance.now();
+    p.prepare?.(period.world);
+    work.seconds[p.name] += (performance.now() - t0) / 1000;
+  }
   for (const dep of period.deployments.slice(0, limit)) {
     // The truth: the unguarded run of this deployment under this strategy. Under the scenario's own strategy the
     // world already ran it (same seed, same code path; a test checks they are equal), unless rows are needed.

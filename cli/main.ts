@@ -1,6 +1,6 @@
 // The `rolloutlab` command line. Only this file parses arguments; every command calls a stage's public entry.
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { isRolloutlabError, RolloutlabError } from '../lib/errors.ts';
 import { terminalProgress } from '../lib/progress.ts';
 import { codeVersion } from '../lib/version.ts';
@@ -60,11 +60,16 @@ interface BacktestFlags {
   out?: string;
   force?: boolean;
   threads?: number;
+  trajectories?: boolean;
+  models?: string;
 }
 
 /** Run a backtest with terminal progress; write results, summary and windows to `--out` if given. */
 async function runBacktest(o: BacktestFlags): Promise<BacktestRun> {
   const scenario = loadScenario(o.scenario);
+  if (o.trajectories && !o.out) throw new RolloutlabError('BAD_ARGUMENT', '--trajectories needs --out (the trajectories are written into that data set)', 'trajectories');
+  // Learned policies load their champion from the registry, in worker threads too (they inherit the environment).
+  if (o.models) process.env.ROLLOUTLAB_MODELS = resolve(o.models);
   const policies = resolvePolicies(o.policies);
   const strategy = o.strategy ? parseStrategy(o.strategy, scenario) : undefined;
   const progress = terminalProgress();
@@ -79,11 +84,19 @@ async function runBacktest(o: BacktestFlags): Promise<BacktestRun> {
     windowMinutes: o.out ? o.windowMinutes : undefined,
     onProgress: (stage, d, n) => progress.update(stage, d, n),
   });
+  const extra: Table[] = [];
+  if (o.trajectories) {
+    const { recordTrajectories, trajectoryTables } = await import('../training/rollback/dataset.ts');
+    const { loadRiskSync } = await import('../training/rollback/load.ts');
+    // The risk champion's prior is recorded with each deployment when there is one (the ml policy reads it).
+    const risk = loadRiskSync()?.model ?? null;
+    extra.push(...trajectoryTables(recordTrajectories(scenario, o.seed, o.deployments, (d, n) => progress.update('trajectories', d, n), strategy, undefined, risk)));
+  }
   progress.done();
   if (o.out) {
     await writeDataset({
       outDir: resolve(o.out),
-      tables: [resultsTable(run.results), summaryTable(run.report), windowsTable(run.windows)],
+      tables: [resultsTable(run.results), summaryTable(run.report), windowsTable(run.windows), ...extra],
       force: !!o.force,
       manifest: { kind: 'backtest', scenario: scenario.name, seed: o.seed, codeVersion: codeVersion(), extra: { report: run.report, windowMinutes: o.windowMinutes, scenarioDigest: scenarioDigest(scenario), scenarioConfig: scenario } },
     });
@@ -158,14 +171,15 @@ export function buildProgram(): Command {
 
   program
     .command('main', { isDefault: false })
-    .description('The main job (npm start): simulate the default scenario, write its data set, backtest the baseline rollout policies, train and evaluate the pre-deploy models (risk, deploy windows, traffic forecast) and print each against its target.')
+    .description('The main job (npm start): simulate the default scenario, write its data set, train and evaluate the pre-deploy models (risk, deploy windows, traffic forecast), train the in-rollout models (canary judge, predictive rollback), backtest the learned ml policy beside every baseline on default, low-traffic and black-friday, and print each measure against its target.')
     .option('--out <dir>', 'where to write the data set', 'out/default-seed-1')
     .option('--json', 'print the summary as JSON')
-    .option('--backtest-out <dir>', 'where to write the backtest results and labelled judge windows', 'out/backtest-default-seed-1')
-    .option('--deployments <n>', 'deployments in the backtest of the baseline policies', int('--deployments', 1, 1_000_000), MAIN_BACKTEST_DEPLOYMENTS)
+    .option('--backtest-out <dir>', 'where to write the default scenario’s backtest results and labelled judge windows (low-traffic and black-friday go beside it, as backtest-<scenario>-seed-1)', 'out/backtest-default-seed-1')
+    .option('--deployments <n>', 'deployments in each backtest of ml beside the baseline policies', int('--deployments', 1, 1_000_000), MAIN_BACKTEST_DEPLOYMENTS)
     .option('--train-out <dir>', 'folder for the risk model’s training data sets (one per world)', 'out/train-default')
+    .option('--rollout-train-out <dir>', 'folder for the recorded training rollouts of the judge and rollback models (one data set per scenario and seed)', 'out/train-rollouts')
     .option('--models <dir>', 'model registry root (default: ./models, or $ROLLOUTLAB_MODELS)')
-    .action(async (o: { out: string; backtestOut: string; deployments: number; trainOut: string; models?: string; json?: boolean }) => {
+    .action(async (o: { out: string; backtestOut: string; deployments: number; trainOut: string; rolloutTrainOut: string; models?: string; json?: boolean }) => {
       const scenario = loadScenario('default');
       const say = (msg: string) => {
         if (!o.json) process.stderr.write(msg);
@@ -173,15 +187,22 @@ export function buildProgram(): Command {
       say(`rolloutlab ${codeVersion()} — simulating scenario "default" (seed 1)...\n`);
       const r = await simulateToDataset(scenario, 1, resolve(o.out), true);
       if (!o.json) process.stdout.write(formatSummary(r.summary, { dataset: resolve(o.out), seconds: r.seconds }) + '\n\n');
-      say(`backtesting the baseline policies (${BASELINE_POLICIES.join(', ')}) on ${o.deployments.toLocaleString('en-US')} deployments of "default"...\n`);
-      const t0 = performance.now();
-      const bt = await runBacktest({ scenario: 'default', seed: 1, deployments: o.deployments, policies: BASELINE_POLICIES.join(','), windowMinutes: 5, out: o.backtestOut, force: true });
-      const seconds = (performance.now() - t0) / 1000;
-      if (!o.json) process.stdout.write(formatBacktest(bt.report) + `\n\n  ${seconds.toFixed(1)} s; results and ${bt.windows.length.toLocaleString('en-US')} labelled judge windows written to ${resolve(o.backtestOut)}\n\n`);
       const { runPreDeploy, formatPreDeploy } = await import('./predeploy.ts');
       const pre = await runPreDeploy({ trainOut: o.trainOut, models: o.models, quiet: !!o.json });
-      if (o.json) out(true, { summary: r.summary, dataset: resolve(o.out), backtest: bt.report, backtestDataset: resolve(o.backtestOut), models: pre }, '');
-      else process.stdout.write(formatPreDeploy(pre) + '\n');
+      if (!o.json) process.stdout.write(formatPreDeploy(pre) + '\n\n');
+      const { runInRollout, formatInRollout } = await import('./inrollout.ts');
+      const rollout = await runInRollout({
+        trainOut: o.rolloutTrainOut,
+        backtestDir: (name) => (name === 'default' ? resolve(o.backtestOut) : resolve(dirname(resolve(o.backtestOut)), `backtest-${name}-seed-1`)),
+        models: o.models,
+        deployments: o.deployments,
+        quiet: !!o.json,
+        onBacktest: (b) => {
+          if (!o.json) process.stdout.write(formatBacktest(b.report) + `\n\n  ${b.seconds.toFixed(1)} s; results and ${b.windows.toLocaleString('en-US')} labelled judge windows written to ${b.dir}\n\n`);
+        },
+      });
+      if (o.json) out(true, { summary: r.summary, dataset: resolve(o.out), models: pre, inRollout: rollout }, '');
+      else process.stdout.write(formatInRollout(rollout) + '\n');
     });
 
   program
@@ -212,6 +233,8 @@ export function buildProgram(): Command {
     .option('--strategy <spec>', 'rollout strategy: canary[:0.1,1,5,25,50,100] | blue-green[:previewMin] | rolling[:batches] | progressive[:region|tenant] (default: the scenario rollout)')
     .option('--out <dir>', 'write per-deployment results, the summary and labelled judge windows as a data set (Parquet + DuckDB)')
     .option('--window-minutes <n>', 'length of the labelled canary analysis windows written with --out', int('--window-minutes', 1, 60), 5)
+    .option('--trajectories', 'with --out: also write every tick of every deployment\'s unguarded run as policies observe it, with the truth (training data of the rollback family)')
+    .option('--models <dir>', 'model registry for learned policies such as ml (default: ./models, or $ROLLOUTLAB_MODELS)')
     .option('--threads <n>', 'worker threads (default: one per core, at most 4; 1 below 400 deployments); results do not depend on it', int('--threads', 1, 64))
     .option('--force', 'replace an existing data set at --out')
     .option('--json', 'print one JSON object on stdout')
@@ -240,12 +263,30 @@ export function buildProgram(): Command {
   program
     .command('train')
     .description('Train a model family on a data set, register the version with its model card, and promote it if it is at least as good as the champion on the same held-out data.')
-    .argument('<family>', 'model family: risk')
-    .requiredOption('--data <dir[,dir...]>', 'a simulated data set (rolloutlab simulate), or several separated by commas: each is split by time on its own and the parts are concatenated')
+    .argument('<family>', 'model family: risk, judge or rollback')
+    .requiredOption('--data <dir[,dir...]>', 'data set(s), separated by commas, each split on its own: risk — simulated data sets (rolloutlab simulate); judge — backtest data sets (rolloutlab backtest --out); rollback — backtest data sets written with --trajectories')
     .option('--models <dir>', 'model registry root (default: ./models, or $ROLLOUTLAB_MODELS)')
     .option('--json', 'print the result as JSON')
     .action(async (family: string, o: { data: string; models?: string; json?: boolean }) => {
-      if (family !== 'risk') throw new RolloutlabError('BAD_ARGUMENT', `train: unknown model family ${JSON.stringify(family)} (known: risk)`, 'family');
+      if (family === 'rollback') {
+        const { trainRollback, formatRollbackTrain } = await import('../training/rollback/family.ts');
+        const { ModelRegistry } = await import('../training/registry.ts');
+        const progress = terminalProgress();
+        const r = await trainRollback(o.data, { registry: new ModelRegistry(o.models ? { root: resolve(o.models) } : {}), onEpoch: (m, e) => progress.update(`train rollback ${m} (epochs)`, e + 1, 25) });
+        progress.done();
+        out(!!o.json, r, formatRollbackTrain(r));
+        return;
+      }
+      if (family === 'judge') {
+        const { trainJudge, formatJudgeTrain } = await import('../training/judge/cli.ts');
+        const { ModelRegistry } = await import('../training/registry.ts');
+        const progress = terminalProgress();
+        const r = await trainJudge(o.data, { registry: new ModelRegistry(o.models ? { root: resolve(o.models) } : {}), onProgress: (stage, d, n) => progress.update(stage, d, n) });
+        progress.done();
+        out(!!o.json, r, formatJudgeTrain(r));
+        return;
+      }
+      if (family !== 'risk') throw new RolloutlabError('BAD_ARGUMENT', `train: unknown model family ${JSON.stringify(family)} (known: risk, judge, rollback)`, 'family');
       const { trainRisk } = await import('../training/risk/family.ts');
       const { ModelRegistry } = await import('../training/registry.ts');
       const progress = terminalProgress();
@@ -257,13 +298,33 @@ export function buildProgram(): Command {
   program
     .command('evaluate')
     .description('Evaluate a family’s champion: its model card, or (with --data) its scores on that data set’s held-out part.')
-    .argument('<family>', 'model family: risk')
+    .argument('<family>', 'model family: risk, judge or rollback')
     .option('--data <dir[,dir...]>', 're-evaluate on the held-out (newest 20 %) part of this simulated data set, or of several separated by commas (each split on its own)')
     .option('--version <v>', 'a version instead of the champion')
     .option('--models <dir>', 'model registry root (default: ./models, or $ROLLOUTLAB_MODELS)')
     .option('--json', 'print the result as JSON')
     .action(async (family: string, o: { data?: string; version?: string; models?: string; json?: boolean }) => {
-      if (family !== 'risk') throw new RolloutlabError('BAD_ARGUMENT', `evaluate: unknown model family ${JSON.stringify(family)} (known: risk)`, 'family');
+      if (family === 'rollback') {
+        const { evaluateRollback, formatThresholdEvaluation } = await import('../training/rollback/family.ts');
+        const { ModelRegistry } = await import('../training/registry.ts');
+        const registry = new ModelRegistry(o.models ? { root: resolve(o.models) } : {});
+        if (o.data) {
+          const r = await evaluateRollback(o.data, { registry, version: o.version });
+          out(!!o.json, r, formatThresholdEvaluation(`rollback ${r.version} on the held-out deployments of ${o.data}`, r.test, r.targets));
+        } else {
+          const card = await registry.readCard('rollback', o.version ?? 'champion');
+          out(!!o.json, card, formatTargets(`rollback ${card.version} (${card.champion.decision}: ${card.champion.reason})`, card.metrics, card.targets));
+        }
+        return;
+      }
+      if (family === 'judge') {
+        const { evaluateJudgeCli } = await import('../training/judge/cli.ts');
+        const { ModelRegistry } = await import('../training/registry.ts');
+        const r = await evaluateJudgeCli(new ModelRegistry(o.models ? { root: resolve(o.models) } : {}), { data: o.data, version: o.version });
+        out(!!o.json, r.json, r.text);
+        return;
+      }
+      if (family !== 'risk') throw new RolloutlabError('BAD_ARGUMENT', `evaluate: unknown model family ${JSON.stringify(family)} (known: risk, judge, rollback)`, 'family');
       const { evaluateRisk } = await import('../training/risk/family.ts');
       const { ModelRegistry } = await import('../training/registry.ts');
       const registry = new ModelRegistry(o.models ? { root: resolve(o.models) } : {});
@@ -431,6 +492,21 @@ export function buildProgram(): Command {
       await main(['--deployments', String(o.deployments), '--seed', String(o.seed), ...(o.json ? ['--json'] : [])]);
     });
   bench
+    .command('judge')
+    .description('ML canary judge throughput: verdicts/s of the judge champion beside the Kayenta-style window judge, same run, same windows.')
+    .option('--data <dir[,dir...]>', 'backtest data sets whose windows to judge (default: 300 deployments of default seed 11, simulated in memory)')
+    .option('--models <dir>', 'model registry root (default: ./models, or $ROLLOUTLAB_MODELS)')
+    .option('--ceiling', 'instead: the accuracy ceiling — how visible each fail window is (expected z of the fault from the simulator truth), beside the verdicts')
+    .option('--scenario <name>', 'with --ceiling: built-in scenario', 'default')
+    .option('--seed <n>', 'with --ceiling: backtest seed', int('--seed', 0, 2 ** 32 - 1), 1)
+    .option('--deployments <n>', 'with --ceiling: deployments', int('--deployments', 1, 1_000_000), 2000)
+    .option('--json', 'as JSON')
+    .action(async (o: { data?: string; models?: string; ceiling?: boolean; scenario: string; seed: number; deployments: number; json?: boolean }) => {
+      const { main } = await import('../bench/judge.ts');
+      const ceiling = o.ceiling ? ['--ceiling', '--scenario', o.scenario, '--seed', String(o.seed), '--deployments', String(o.deployments)] : [];
+      await main([...(o.data ? ['--data', o.data] : []), ...(o.models ? ['--models', o.models] : []), ...ceiling, ...(o.json ? ['--json'] : [])]);
+    });
+  bench
     .command('sim')
     .description('Simulator speed: service-minutes/s and deployments/s for default and large, beside NumPy.')
     .option('--json', 'as JSON')
@@ -438,6 +514,27 @@ export function buildProgram(): Command {
     .action(async (o: { json?: boolean; quick?: boolean }) => {
       const { main } = (await import('../bench/sim.ts')) as { main: (argv: string[]) => Promise<void> };
       await main([...(o.json ? ['--json'] : []), ...(o.quick ? ['--quick'] : [])]);
+    });
+  bench
+    .command('nab')
+    .description('Streaming anomaly detector on the Numenta Anomaly Benchmark: NAB scores (standard, low-FP, low-FN), window precision/recall and lead time, beside the published scoreboard.')
+    .option('--data <dir>', 'NAB folder (data/<category>/<file>.csv, labels/combined_windows.json)', 'datasets/real/nab')
+    .option('--detector <name>', 'detector: contextual (default), robust-z, windowed-gaussian', 'contextual')
+    .option('--json', 'as JSON: {detector, files, windows, scores: {standard, reward_low_FP_rate, reward_low_FN_rate}, windowPrecision, windowRecall, medianLeadTimeRows, ...}')
+    .action(async (o: { data: string; detector: string; json?: boolean }) => {
+      const { benchNab, formatNab } = await import('../bench/nab.ts');
+      const r = await benchNab(o.data, { detector: o.detector, progress: true });
+      out(!!o.json, r, formatNab(r));
+    });
+  bench
+    .command('detector')
+    .description('Anomaly-detector throughput: update() points/s of the default detector beside the windowed-Gaussian peer, same run, same series.')
+    .option('--points <n>', 'points per detector', int('--points', 1000, 100_000_000), 1_000_000)
+    .option('--json', 'as JSON: {points, detectors: [{detector, pointsPerSecond, nsPerPoint}]}')
+    .action(async (o: { points: number; json?: boolean }) => {
+      const { benchDetectorThroughput, formatThroughput } = await import('../bench/nab.ts');
+      const r = benchDetectorThroughput(o.points);
+      out(!!o.json, r, formatThroughput(r));
     });
 
   return program;

@@ -202,9 +202,9 @@ describe('model card', () => {
     });
     expect(Object.keys(card.dataset.tables)).toEqual(['deployments', 'services']);
     expect(card.targets).toEqual([
-      { metric: 'aucGapToOracle', value: 0.005, target: 0.01, comparator: '<=', met: true, targetsVersion: 1 },
-      { metric: 'ece', value: 0.03, target: 0.02, comparator: '<=', met: false, targetsVersion: 1 },
-      { metric: 'scoredShare', value: null, target: 1, comparator: '>=', met: null, targetsVersion: 1 },
+      { metric: 'aucGapToOracle', value: 0.005, target: 0.01, comparator: '<=', met: true, targetsVersion: 2 },
+      { metric: 'ece', value: 0.03, target: 0.02, comparator: '<=', met: false, targetsVersion: 2 },
+      { metric: 'scoredShare', value: null, target: 1, comparator: '>=', met: null, targetsVersion: 2 },
     ]);
     expect(card.files).toEqual([{ name: 'weights.json', bytes: 7, sha256: expect.stringMatching(/^[0-9a-f]{64}$/) }]);
   });
@@ -411,7 +411,7 @@ console.log('finished');
 describe('targets', () => {
   it('training/targets.json is versioned and covers every model family', () => {
     const t = loadTargets();
-    expect(t.version).toBe(1);
+    expect(t.version).toBe(2);
     expect(Object.keys(t.targets)).toEqual(expect.arrayContaining(['risk', 'timing', 'schedule', 'forecast', 'judge', 'rollback', 'detection', 'healing', 'routing', 'nab', 'jit']));
     expect(t.targets.risk.aucGapToOracle).toMatchObject({ comparator: '<=', target: 0.01 });
     expect(t.targets.rollback.medianLeadTimeMin).toMatchObject({ comparator: '>=', target: 5 });
@@ -425,13 +425,13 @@ describe('targets', () => {
       ['ece', 0.0201, false, 'missed'],
       ['scoredShare', null, null, 'not measured'],
     ]);
-    expect(r.every((x) => x.targetsVersion === 1)).toBe(true);
+    expect(r.every((x) => x.targetsVersion === 2)).toBe(true);
     const mase = (v: number) => checkTargets('forecast', { mase: v })[0].met;
     expect([mase(1), mase(0.999), mase(NaN), mase(Infinity)]).toEqual([false, true, null, null]);
     const nab = (v: number) => checkTargets('nab', { standard: v })[0].met;
     expect([nab(74.9), nab(74.91)]).toEqual([false, true]);
     const rb = checkTargets('rollback', { preventionRate: 0.95, medianLeadTimeMin: 4.9, falseRollbackRate: 0.011 });
-    expect(rb.map((x) => x.met)).toEqual([true, false, false]);
+    expect(rb.map((x) => x.met)).toEqual([true, false, false, null]);
     expect(checkTargets('timing', { regret: 0.05, costCut: 0.6 }).map((x) => x.met)).toEqual([true, true]);
     expectError(() => checkTargets('colour', {}), 'NOT_FOUND', 'family');
     expectError(() => checkTargets('toString', {}), 'NOT_FOUND', 'family');

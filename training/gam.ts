@@ -6,7 +6,7 @@
 // stopping on a validation slice), then Platt-scaled on that slice. Because the model is additive, every score
 // decomposes exactly into per-feature contributions (the reasons), and scoring needs no tensor engine: the fitted
 // weights are plain numbers, so a saved model scores identically wherever it is loaded.
-import { tf } from './backend.ts';
+import type { tf } from './backend.ts';
 import { RolloutlabError } from '../lib/errors.ts';
 
 export type FeatureSpec =
@@ -228,6 +228,8 @@ export interface TrainData {
 /** Fit a GAM with TensorFlow.js. Deterministic: zero initialisation, full-batch updates, no shuffling. */
 export async function trainGam(specs: FeatureSpec[], interactions: InteractionSpec[], data: TrainData, options: Partial<GamOptions> = {}, onEpoch?: (epoch: number, loss: number) => void): Promise<{ model: GamModel; layers: tf.LayersModel }> {
   const o = { ...GAM_DEFAULTS, ...options };
+  // Loaded here, not at the top: scoring a saved model needs no tensor engine (policies in worker threads, servers).
+  const { tf } = await import('./backend.ts');
   if (data.train.length === 0 || data.validation.length === 0) throw new RolloutlabError('BAD_DATA', `training needs rows in both parts, got ${data.train.length} train and ${data.validation.length} validation`, 'rows');
   for (const it of interactions) for (const f of [it.a, it.b]) if (!specs.some((s) => s.name === f && s.kind !== 'category')) throw new RolloutlabError('BAD_ARGUMENT', `interaction ${it.a}×${it.b}: ${f} is not a numeric or binary feature`, 'interactions');
   const encoders = fitEncoders(specs, data.cols, data.train, o.knots);

@@ -6,6 +6,8 @@ import { oraclePolicy } from './oracle.ts';
 import { argoPolicy } from './argo.ts';
 import { flaggerPolicy } from './flagger.ts';
 import { kayentaPolicy } from './kayenta.ts';
+import { mlPolicy } from './ml.ts';
+import { loadRollbackSync, loadRiskSync, loadJudgeSync } from '../../training/rollback/load.ts';
 
 export { ARGO_DEFAULTS, type ArgoConfig } from './argo.ts';
 export { FLAGGER_DEFAULTS, type FlaggerConfig } from './flagger.ts';
@@ -18,6 +20,14 @@ const FACTORIES = new Map<string, () => Policy>([
   ['flagger', () => flaggerPolicy()],
   ['kayenta', () => kayentaPolicy()],
   ['oracle', () => oraclePolicy],
+  // The learned policy loads the rollback champion from the registry (ROLLOUTLAB_MODELS or ./models) when resolved.
+  [
+    'ml',
+    () => {
+      const { model, version } = loadRollbackSync();
+      return mlPolicy(model, version, { risk: loadRiskSync()?.model ?? null, judge: loadJudgeSync()?.model ?? null });
+    },
+  ],
 ]);
 
 export const BASELINE_POLICIES = ['none', 'argo', 'flagger', 'kayenta', 'oracle'] as const;

@@ -63,12 +63,13 @@ export async function trainNet(
       }
       const xt = tf.tensor2d(Xs, [n, width]);
       const yt = tf.tensor2d(ys, [n, 1]);
-      const h = await model.fit(xt, yt, { batchSize: o.batchSize, epochs: 1, shuffle: false, verbose: 0 });
+      const h = await model.fit(xt, yt, { batchSize: o.batchSize, epochs: 1, shuffle: false, verbose: 0, yieldEvery: 'never' });
       xt.dispose();
       yt.dispose();
       const trainLoss = Number(h.history.loss[0]);
       losses.push(trainLoss);
-      const vl = tf.tidy(() => model.evaluate(xv, yvT) as tf.Scalar);
+      // One big batch: evaluate's default batch of 32 makes validation cost more than the epoch.
+      const vl = tf.tidy(() => model.evaluate(xv, yvT, { batchSize: 16384 }) as tf.Scalar);
       const v = (await vl.data())[0];
       vl.dispose();
       onEpoch?.(epoch, trainLoss, v);

@@ -1,0 +1,66 @@
+// `ml`: the learned rollout policy. Follows the schedule and rolls back at the first tick where the predictive-rollback
+// model (training/rollback/) is confident that a material fault is active in the canary, or that the rollout will
+// breach the SLO if it carries on. It watches the bake after promotion as well, where the baseline is gone and the
+// reference is the baseline's rates frozen at promotion (slow leaks show up there).
+import type { Policy } from '../policy.ts';
+import { onSchedule } from '../policy.ts';
+import type { Action, Observation } from '../../sim/env.ts';
+import { Trajectory } from '../../training/rollback/features.ts';
+import type { RollbackModel } from '../../training/rollback/model.ts';
+import type { GamModel } from '../../training/gam.ts';
+import { riskPriors } from '../../training/rollback/prior.ts';
+import type { JudgeModel } from '../../training/judge/model.ts';
+
+/** Longest extra time a stage is held for more evidence beyond its dwell. */
+export const MAX_EXTRA_HOLD_MIN = 10;
+
+/** Minutes of the window the canary judge reads before each advance. */
+export const JUDGE_WINDOW_MIN = 5;
+
+export interface MlParts {
+  /** The risk champion: each deployment's prior (null: unknown). */
+  risk?: GamModel | null;
+  /** The canary judge: a fail verdict on the last window holds the exposure instead of advancing (null: no gate). */
+  judge?: JudgeModel | null;
+}
+
+export function mlPolicy(model: RollbackModel, version = '', parts: MlParts = {}): Policy {
+  const risk = parts.risk ?? null;
+  const judge = parts.judge ?? null;
+  let priors = new Map<string, number>();
+  return {
+    name: 'ml',
+    prepare(world) {
+      if (risk) priors = riskPriors(world, risk);
+    },
+    start(ctx) {
+      const tr = new Trajectory(ctx.plan, ctx.slo, ctx.riskPrior ?? priors.get(ctx.deploymentId) ?? NaN);
+      return {
+        decide(obs: Observation): Action {
+          tr.push(obs);
+          if (obs.age === 0 || (obs.phase !== 'progressing' && obs.phase !== 'baking')) return onSchedule(obs, ctx.plan);
+          const d = model.decide(tr.features(obs), tr, obs);
+          if (d.rollback) {
+            const when = d.breachInMin === null ? '' : d.breachInMin === 0 ? ', breach projected at this exposure' : `, breach projected in ${d.breachInMin} min`;
+            return { type: 'rollback', reason: `ml${version ? ' ' + version : ''}: P(material fault) ${d.pFault.toFixed(2)}, P(breach ahead) ${d.pBreach.toFixed(2)}${when}; ${d.reasons.join('; ')}` };
+          }
+          // Before adding exposure: evidence building but not decisive, or the canary judge failing the last window,
+          // keeps the current exposure for more data (bounded). Rollbacks come from the predictor alone.
+          const dwell = ctx.plan.stages[obs.stage].dwellMinutes;
+          if (obs.phase === 'progressing' && obs.timeAtStage >= dwell && obs.timeAtStage < dwell + MAX_EXTRA_HOLD_MIN) {
+            if (d.hold) return { type: 'hold', reason: `ml: P(material fault) ${d.pFault.toFixed(2)} — holding for more evidence` };
+            if (judge) {
+              const w = tr.lastWindow(JUDGE_WINDOW_MIN);
+              const j = judge.judge({ canary: w.canary, baseline: w.baseline, latencyObjectiveMs: ctx.service.latencyObjectiveMs }, { reasons: false });
+              if (j.verdict === 'fail') {
+                const why = judge.judge({ canary: w.canary, baseline: w.baseline, latencyObjectiveMs: ctx.service.latencyObjectiveMs }, { reasons: true, maxReasons: 2 }).reasons;
+                return { type: 'hold', reason: `ml: judge fails the last ${JUDGE_WINDOW_MIN} min (P(fail) ${j.pFail.toFixed(2)}: ${why.join('; ')}) — holding` };
+              }
+            }
+          }
+          return onSchedule(obs, ctx.plan, 'ml: healthy so far');
+        },
+      };
+    },
+  };
+}

@@ -1,0 +1,151 @@
+// Predictive rollback: the trajectory features, the network that scores them (shape, loss falls, save/load round
+// trip), the trajectory data set (written and read back unchanged), the family (train, register, promote, load
+// synchronously) and the learned `ml` policy inside the backtester.
+import { describe, it, expect, beforeAll } from 'vitest';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { initBackend } from '../training/backend.ts';
+import { trainMlp, MlpModel } from '../training/mlp.ts';
+import { Rng } from '../sim/rng.ts';
+import { loadScenario } from '../sim/index.ts';
+import { writeDataset, readDataset } from '../datasets/index.ts';
+import { ModelRegistry } from '../training/registry.ts';
+import { validateCard } from '../training/card.ts';
+import { Trajectory, TRAJECTORY_FEATURES, devianceZ, poissonLower } from '../training/rollback/features.ts';
+import { recordTrajectories, trajectoryTables, readTrajectories } from '../training/rollback/dataset.ts';
+import { ticksFromTrajectories } from '../training/rollback/data.ts';
+import { trainRollback, evaluateThresholds, chooseThresholds, ROLLBACK_FAMILY } from '../training/rollback/family.ts';
+import { loadRollbackSync } from '../training/rollback/load.ts';
+import { mlPolicy } from '../backtest/policies/ml.ts';
+import { resolvePolicies } from '../backtest/policies/index.ts';
+import { backtest } from '../backtest/run.ts';
+
+beforeAll(async () => {
+  await initBackend('wasm');
+});
+
+const scenario = loadScenario('default');
+
+describe('trajectory features', () => {
+  it('deviance z behaves like a z-score and is signed', () => {
+    expect(devianceZ(100, 100)).toBe(0);
+    expect(devianceZ(130, 100)).toBeCloseTo(2.88, 1);
+    expect(devianceZ(70, 100)).toBeLessThan(-2.9);
+    expect(devianceZ(0, 0.1)).toBeCloseTo(-Math.sqrt(0.2), 6);
+    expect(poissonLower(0)).toBe(0);
+    expect(poissonLower(100)).toBeGreaterThan(82);
+    expect(poissonLower(100)).toBeLessThan(86);
+  });
+
+  it('one vector per tick, same input same output, a failing canary lights up its evidence', () => {
+    const set = recordTrajectories(scenario, 3, 40);
+    const a = ticksFromTrajectories(set);
+    const b = ticksFromTrajectories(set);
+    expect(a.x.length).toBe(a.n * TRAJECTORY_FEATURES.length);
+    expect(Array.from(a.x)).toEqual(Array.from(b.x));
+    // Crafted trajectory: ample traffic, the canary fails 20 % of requests against the baseline's 0.5 %.
+    const plan = set.deployments[0].plan;
+    const tr = new Trajectory(plan, { objective: 0.999, burnRate: 14.4 });
+    const m = (requests: number, bad: number) => ({ requests, errors: bad, slow: 0, latencyP50: 50, latencyP95: 90, latencyP99: 120, cpu: 0.4, memory: 0.5, pool: 0.3, conversions: Math.round(requests * 0.03), callerRequests: 0, callerErrors: 0 });
+    let f = new Float64Array();
+    for (let age = 0; age <= 5; age++) {
+      const obs = { deploymentId: 'x', age, minute: age, phase: 'progressing' as const, stage: 0, stages: plan.stages.length, weight: 0.05, mirror: 0, exposure: [0.05], units: ['all'], timeAtStage: age, providerError: false, baseline: age ? m(9500, 48) : null, canary: age ? m(500, 100) : null };
+      tr.push(obs);
+      if (age) f = tr.features(obs);
+    }
+    const at = (name: string) => f[TRAJECTORY_FEATURES.indexOf(name as (typeof TRAJECTORY_FEATURES)[number])];
+    expect(at('zBad5')).toBeGreaterThan(3);
+    expect(at('projectedFullBurn')).toBeGreaterThan(10);
+    expect(at('baking')).toBe(0);
+  });
+});
+
+describe('the network', () => {
+  /** Two labels with known structure: a = x0 + x1 > 1, b = x2 > 0.7. */
+  function synthetic(n: number) {
+    const rng = new Rng(5, 'mlp-test');
+    const x = Float64Array.from({ length: n * 4 }, () => rng.next());
+    const a = Uint8Array.from({ length: n }, (_, i) => (x[i * 4] + x[i * 4 + 1] > 1 ? 1 : 0));
+    const b = Uint8Array.from({ length: n }, (_, i) => (x[i * 4 + 2] > 0.7 ? 1 : 0));
+    return { x, a, b };
+  }
+
+  it('loss falls, outputs have the right shape, and a JSON round trip scores identically', async () => {
+    const { x, a, b } = synthetic(3000);
+    const idx = Array.from({ length: 3000 }, (_, i) => i);
+    const m = await trainMlp({ x, inputs: ['x0', 'x1', 'x2', 'x3'], labels: { a, b }, train: idx.slice(0, 2400), validation: idx.slice(2400) }, { hidden: [8], maxEpochs: 12, patience: 12, batchSize: 128, learningRate: 0.01 });
+    const curve = m.json.training.lossCurve;
+    expect(curve[curve.length - 1]).toBeLessThan(curve[0] * 0.7);
+    const [pa, pb] = m.predict(x, 3000);
+    expect(pa.length).toBe(3000);
+    expect(pb.length).toBe(3000);
+    let correct = 0;
+    for (let i = 2400; i < 3000; i++) correct += (pa[i] > 0.5 ? 1 : 0) === a[i] ? 1 : 0;
+    expect(correct / 600).toBeGreaterThan(0.9);
+    const back = new MlpModel(JSON.parse(JSON.stringify(m.json)));
+    expect(Array.from(back.predict(x, 3000)[1])).toEqual(Array.from(pb));
+    // Same seed, same data: the same weights.
+    const again = await trainMlp({ x, inputs: ['x0', 'x1', 'x2', 'x3'], labels: { a, b }, train: idx.slice(0, 2400), validation: idx.slice(2400) }, { hidden: [8], maxEpochs: 3, patience: 3, batchSize: 128, learningRate: 0.01 });
+    const again2 = await trainMlp({ x, inputs: ['x0', 'x1', 'x2', 'x3'], labels: { a, b }, train: idx.slice(0, 2400), validation: idx.slice(2400) }, { hidden: [8], maxEpochs: 3, patience: 3, batchSize: 128, learningRate: 0.01 });
+    expect(again.json.layers).toEqual(again2.json.layers);
+  });
+});
+
+describe('the rollback family and the ml policy', () => {
+  const root = mkdtempSync(join(tmpdir(), 'rolloutlab-rollback-'));
+  const models = join(root, 'models');
+  let dir = '';
+
+  it('writes trajectories into a data set and reads them back unchanged', async () => {
+    const set = recordTrajectories(scenario, 4, 150);
+    dir = join(root, 'traj');
+    await writeDataset({ outDir: dir, tables: trajectoryTables(set), manifest: { kind: 'backtest', scenario: 'default', seed: 4, codeVersion: 'test', extra: {} } });
+    const ds = await readDataset(dir);
+    const back = await readTrajectories(ds);
+    ds.close();
+    expect(back.deployments.map((d) => d.id)).toEqual(set.deployments.map((d) => d.id));
+    expect(back.deployments[7]).toEqual(set.deployments[7]);
+    expect(back.observations[7]).toEqual(set.observations[7]);
+    expect(Array.from(ticksFromTrajectories(back).x)).toEqual(Array.from(ticksFromTrajectories(set).x));
+  }, 60_000);
+
+  it('trains, registers a valid card, promotes, loads synchronously with the same scores, and runs as the ml policy', async () => {
+    const registry = new ModelRegistry({ root: models });
+    const r = await trainRollback(dir, { registry, mlp: { hidden: [12], maxEpochs: 4, patience: 4 } });
+    expect(r.promotion.promoted).toBe(true);
+    const card = await registry.readCard(ROLLBACK_FAMILY, r.version);
+    expect(() => validateCard(card)).not.toThrow();
+    expect(card.targets.map((t) => t.metric)).toEqual(expect.arrayContaining(['preventionRate', 'medianLeadTimeMin', 'falseRollbackRate']));
+    const { model, version } = loadRollbackSync(models);
+    expect(version).toBe(r.version);
+    const ds = await readDataset(dir);
+    const ticks = ticksFromTrajectories(await readTrajectories(ds));
+    ds.close();
+    const s = model.scoreMany(ticks.x, ticks.n);
+    expect(s.pFault.every((p) => p >= 0 && p <= 1)).toBe(true);
+    // The threshold search never exceeds its false-rollback budget on the deployments it searched.
+    const all = ticks.deployments.map((_, i) => i);
+    const ch = chooseThresholds(ticks, s.pFault, s.pBreach, all, 0.01);
+    expect(ch.evaluation.falseRollbackRate ?? 0).toBeLessThanOrEqual(0.01);
+    expect(evaluateThresholds(ticks, s.pFault, s.pBreach, { fault: 1.01, breach: 1.01 }, all).preventionRate).toBe(0);
+    // The policy inside the backtester: same deployments, deterministic, results for every deployment.
+    const run = () => backtest({ scenario, seed: 9, deployments: 60, policies: [mlPolicy(model, version)] });
+    const [x, y] = [run(), run()];
+    expect(x.results.length).toBe(60);
+    expect(x.report.policies.ml).toEqual({ ...y.report.policies.ml, seconds: x.report.policies.ml.seconds });
+  }, 120_000);
+
+  it('resolves ml by name from the registry, and says how to get a model when there is none', () => {
+    const before = process.env.ROLLOUTLAB_MODELS;
+    try {
+      process.env.ROLLOUTLAB_MODELS = models;
+      expect(resolvePolicies('ml')[0].name).toBe('ml');
+      process.env.ROLLOUTLAB_MODELS = join(root, 'empty');
+      expect(() => resolvePolicies('ml')).toThrow(/no rollback champion.*train rollback/);
+    } finally {
+      if (before === undefined) delete process.env.ROLLOUTLAB_MODELS;
+      else process.env.ROLLOUTLAB_MODELS = before;
+    }
+  });
+});

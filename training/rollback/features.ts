@@ -1,0 +1,330 @@
+// Trajectory features for predictive rollback: what a policy has seen of a rollout so far, tick by tick, as numbers.
+//
+// The policy sees one observation per minute (sim/env.ts `Observation`: the canary's and the baseline's metrics of
+// the minute, missing where a scrape failed). `Trajectory` folds them into running sums — since the canary first
+// served traffic, and over the trailing 5 and 10 minutes — and `features()` turns those into the model's inputs:
+//
+// - evidence that the canary is worse than the baseline: signed deviance z-scores (Poisson likelihood ratio) of the
+//   canary's bad requests (errors + slower than the objective), errors, callers' errors and conversions against
+//   what the baseline's rates predict for the canary's traffic; log ratios of bad ratios and latency percentiles;
+//   saturation differences and the canary's memory trend (leaks);
+// - what continuing means: the canary's bad ratio (a conservative lower bound) projected onto the next stage's
+//   exposure and onto full rollout, against the SLO's burn threshold (DESIGN.md §5: 14.4 x the error budget over
+//   5 minutes);
+// - how much there is to go on: canary requests, the share of minutes with data, the current exposure and phase;
+// - whether the baseline itself is hurting (a shared incident should not be blamed on the canary).
+//
+// After promotion there is no baseline: the reference becomes the baseline's rates frozen at promotion.
+import type { CohortMetrics, Observation } from '../../sim/env.ts';
+import type { Plan } from '../../sim/strategy.ts';
+import { createDetector, DEFAULT_DETECTOR, type AnomalyDetector } from '../anomaly/detector.ts';
+
+/**
+ * The NAB detector's settings, but for the warm-up: NAB's files give it 150 points before scoring, a rollout lasts
+ * about 70 minutes, so here it starts scoring after 10.
+ */
+export const ROLLOUT_DETECTOR_OPTIONS = { warmup: 10 };
+
+/** Names of the features, in the order `features()` returns them. */
+export const TRAJECTORY_FEATURES = [
+  'zBad5',
+  'zBad10',
+  'zBadAll',
+  'zErr5',
+  'zErrAll',
+  'logBadRatio5',
+  'logBadRatioAll',
+  'latP50LogRatio5',
+  'latP99LogRatio5',
+  'zKpiAll',
+  'zKpi10',
+  'zCallerAll',
+  'zCaller5',
+  'memoryDiff5',
+  'memorySlope10',
+  'poolDiff5',
+  'cpuDiff5',
+  'projectedNextBurn',
+  'projectedFullBurn',
+  'canaryRequests5',
+  'canaryRequestsAll',
+  'dataShare10',
+  'weight',
+  'nextWeight',
+  'baking',
+  'baselineSurge5',
+  'cusumBad',
+  'cusumBadBig',
+  'cusumErr',
+  'cusumCaller',
+  'cusumKpi',
+  'zBad1',
+  'zCaller1',
+  'latP50LogRatio1',
+  'detector5',
+  'detectorMax',
+  'riskPrior',
+] as const;
+export type TrajectoryFeature = (typeof TRAJECTORY_FEATURES)[number];
+
+interface Sums {
+  req: number;
+  bad: number;
+  err: number;
+  conv: number;
+  callerReq: number;
+  callerErr: number;
+}
+
+const zero = (): Sums => ({ req: 0, bad: 0, err: 0, conv: 0, callerReq: 0, callerErr: 0 });
+
+function add(s: Sums, m: CohortMetrics, sign = 1): void {
+  s.req += sign * m.requests;
+  s.bad += sign * (m.errors + m.slow);
+  s.err += sign * m.errors;
+  s.conv += sign * m.conversions;
+  s.callerReq += sign * m.callerRequests;
+  s.callerErr += sign * m.callerErrors;
+}
+
+/**
+ * Signed deviance z of an observed count `x` against a Poisson mean `mu`: sign(x - mu) * sqrt(2 (x ln(x/mu) - (x - mu))).
+ * Behaves like a z-score for large counts and stays sensible for tiny ones (x = 0 against mu = 0.1 is -0.45, not -0.3).
+ */
+export function devianceZ(x: number, mu: number): number {
+  if (!(mu > 0)) return x > 0 ? Math.sqrt(2 * x) * 3 : 0;
+  const d = x > 0 ? x * Math.log(x / mu) - (x - mu) : mu;
+  const z = Math.sqrt(Math.max(0, 2 * d));
+  return x >= mu ? z : -z;
+}
+
+/** Pseudo-requests at the reference rate added to the canary's counts in log ratios. */
+const PRIOR_REQUESTS = 20;
+
+/** Signed log: z-scores in the hundreds stay comparable with the ones near the decision. */
+const squash = (z: number): number => Math.sign(z) * Math.log1p(Math.abs(z));
+
+/** Rate shrunk towards a typical level `p0` by `strength` pseudo-requests: a baseline with 0 bad of 100 is not a 0 % baseline. */
+const rate = (x: number, n: number, p0 = 0.005, strength = 100): number => (x + p0 * strength) / (n + strength);
+
+/** Lower end of a one-sided ~95 % interval for a Poisson count (Wilson-Hilferty approximation of the chi-square). */
+export function poissonLower(x: number, z = 1.645): number {
+  if (x <= 0) return 0;
+  const a = 1 - 1 / (9 * x) - z / (3 * Math.sqrt(x));
+  return x * a * a * a;
+}
+
+const logRatio = (a: number | null, b: number | null): number => (a !== null && b !== null && a > 0 && b > 0 ? Math.log(a / b) : NaN);
+
+interface Minute {
+  canary: CohortMetrics | null;
+  baseline: CohortMetrics | null;
+  weight: number;
+}
+
+/** Running state of one rollout as a policy sees it. */
+export class Trajectory {
+  private readonly minutes: Minute[] = [];
+  private readonly all = { canary: zero(), baseline: zero() };
+  /** Baseline rates frozen while the baseline still serves users (the reference after promotion). */
+  private ref = zero();
+  private started = false;
+  private readonly cusum = { bad: 0, badBig: 0, err: 0, caller: 0, kpi: 0 };
+  private readonly detector: AnomalyDetector = createDetector(DEFAULT_DETECTOR, ROLLOUT_DETECTOR_OPTIONS);
+  private readonly detectorScores: number[] = [];
+  private detectorMax = 0;
+  readonly threshold: number;
+
+  constructor(
+    readonly plan: Plan,
+    slo: { objective: number; burnRate: number },
+    readonly riskPrior: number = NaN,
+  ) {
+    this.threshold = slo.burnRate * (1 - slo.objective);
+  }
+
+  get length(): number {
+    return this.minutes.length;
+  }
+
+  /** The last `k` minutes as a judge's analysis window (oldest first; null where a cohort had no sample). */
+  lastWindow(k: number): { canary: (CohortMetrics | null)[]; baseline: (CohortMetrics | null)[] } {
+    const ms = this.minutes.slice(-k);
+    return { canary: ms.map((m) => m.canary), baseline: ms.map((m) => m.baseline) };
+  }
+
+  /** Fold in one observation (the metrics of minute `obs.age - 1`; the observation at reset carries none). */
+  push(obs: Observation): void {
+    if (obs.age === 0) return;
+    const servesBaseline = obs.weight < 1;
+    const m: Minute = { canary: obs.canary, baseline: servesBaseline ? obs.baseline : null, weight: obs.weight + obs.mirror };
+    if (!this.started && m.weight > 0) this.started = true;
+    if (!this.started) return;
+    this.minutes.push(m);
+    if (m.canary) add(this.all.canary, m.canary);
+    if (m.baseline && m.baseline.requests > 0) {
+      add(this.all.baseline, m.baseline);
+      this.ref = { ...this.all.baseline };
+    }
+    if (m.canary && m.canary.requests > 0) {
+      const score = this.detector.update((m.canary.errors + m.canary.slow) / m.canary.requests);
+      this.detectorScores.push(score);
+      if (score > this.detectorMax) this.detectorMax = score;
+    }
+    // CUSUMs of the canary's counts against the reference rates (Poisson log-likelihood ratio of a shifted rate).
+    if (m.canary && m.canary.requests > 0) {
+      const r = this.ref.req > 0 ? this.ref : this.all.baseline;
+      const c = m.canary;
+      const step = (s: number, x: number, mu: number, delta: number) => Math.max(0, s + x * Math.log1p(delta) - mu * delta);
+      this.cusum.bad = step(this.cusum.bad, c.errors + c.slow, c.requests * rate(r.bad, r.req), 0.5);
+      this.cusum.badBig = step(this.cusum.badBig, c.errors + c.slow, c.requests * rate(r.bad, r.req), 3);
+      this.cusum.err = step(this.cusum.err, c.errors, c.requests * rate(r.err, r.req), 1);
+      if (c.callerRequests > 0) this.cusum.caller = step(this.cusum.caller, c.callerErrors, c.callerRequests * rate(r.callerErr, r.callerReq), 1);
+      this.cusum.kpi = step(this.cusum.kpi, c.conversions, c.requests * rate(r.conv, r.req, 0.03), -0.15);
+    }
+  }
+
+  private trailing(k: number): { canary: Sums; baseline: Sums; minutes: Minute[] } {
+    const ms = this.minutes.slice(-k);
+    const canary = zero();
+    const baseline = zero();
+    for (const m of ms) {
+      if (m.canary) add(canary, m.canary);
+      if (m.baseline && m.baseline.requests > 0) add(baseline, m.baseline);
+    }
+    return { canary, baseline, minutes: ms };
+  }
+
+  /** The reference rates for the canary: the baseline's in the same minutes when it has enough traffic, else the frozen ones. */
+  private reference(b: Sums): Sums {
+    return b.req >= 200 || b.req >= this.ref.req ? b : this.ref;
+  }
+
+  /** The feature vector (TRAJECTORY_FEATURES order); NaN where a feature cannot be computed yet. */
+  features(obs: Observation): Float64Array {
+    const f = new Float64Array(TRAJECTORY_FEATURES.length).fill(NaN);
+    const t5 = this.trailing(5);
+    const t10 = this.trailing(10);
+    const ref5 = this.reference(t5.baseline);
+    const ref10 = this.reference(t10.baseline);
+    const refAll = this.ref.req > 0 ? this.ref : this.all.baseline;
+    const c5 = t5.canary;
+    const c10 = t10.canary;
+    const cAll = this.all.canary;
+    const z = (x: number, n: number, r: Sums, pick: (s: Sums) => number, denom: (s: Sums) => number = (s) => s.req, p0 = 0.005) => squash(devianceZ(x, n * rate(pick(r), denom(r), p0)));
+    f[0] = z(c5.bad, c5.req, ref5, (s) => s.bad);
+    f[1] = z(c10.bad, c10.req, ref10, (s) => s.bad);
+    f[2] = z(cAll.bad, cAll.req, refAll, (s) => s.bad);
+    f[3] = z(c5.err, c5.req, ref5, (s) => s.err);
+    f[4] = z(cAll.err, cAll.req, refAll, (s) => s.err);
+    // Log ratio of bad ratios, the canary's shrunk towards the reference by PRIOR_REQUESTS pseudo-requests (no traffic = no evidence).
+    const shrunk = (x: number, n: number, r: Sums) => Math.log((x + PRIOR_REQUESTS * rate(r.bad, r.req)) / (n + PRIOR_REQUESTS) / rate(r.bad, r.req));
+    f[5] = shrunk(c5.bad, c5.req, ref5);
+    f[6] = shrunk(cAll.bad, cAll.req, refAll);
+    // Latency: mean per-minute log ratio of the canary's percentile to the baseline's (the last baseline seen after promotion).
+    let p50 = 0,
+      p99 = 0,
+      nLat = 0,
+      mem = 0,
+      pool = 0,
+      cpu = 0,
+      nSat = 0;
+    let lastBase: CohortMetrics | null = null;
+    for (const m of this.minutes) if (m.baseline && m.baseline.requests > 0) lastBase = m.baseline;
+    for (const m of t5.minutes) {
+      const b = m.baseline && m.baseline.requests > 0 ? m.baseline : lastBase;
+      if (!m.canary || !b) continue;
+      const a50 = logRatio(m.canary.latencyP50, b.latencyP50);
+      const a99 = logRatio(m.canary.latencyP99, b.latencyP99);
+      // Percentiles of a handful of requests are noise: weight minutes by the canary's requests (capped).
+      if (Number.isFinite(a50) && Number.isFinite(a99) && m.canary.requests >= 3) {
+        const wt = Math.min(m.canary.requests, 100);
+        p50 += wt * a50;
+        p99 += wt * a99;
+        nLat += wt;
+      }
+      mem += m.canary.memory - b.memory;
+      pool += m.canary.pool - b.pool;
+      cpu += m.canary.cpu - b.cpu;
+      nSat++;
+    }
+    if (nLat) {
+      f[7] = p50 / nLat;
+      f[8] = p99 / nLat;
+    }
+    // KPI: conversions fall short of the baseline's conversion rate (positive z = fewer conversions than expected).
+    f[9] = -z(cAll.conv, cAll.req, refAll, (s) => s.conv, (s) => s.req, 0.03);
+    f[10] = -z(c10.conv, c10.req, ref10, (s) => s.conv, (s) => s.req, 0.03);
+    f[11] = z(cAll.callerErr, cAll.callerReq, refAll, (s) => s.callerErr, (s) => s.callerReq);
+    f[12] = z(c5.callerErr, c5.callerReq, ref5, (s) => s.callerErr, (s) => s.callerReq);
+    if (nSat) {
+      f[13] = mem / nSat;
+      f[15] = pool / nSat;
+      f[16] = cpu / nSat;
+    }
+    // Memory trend of the canary above the baseline: least-squares slope per minute over the trailing 10 minutes
+    // (at least 6 points: a fresh version's first minutes are too few to call a trend).
+    let refMem: number | null = lastBase ? (lastBase as CohortMetrics).memory : null;
+    const pts: (readonly [number, number])[] = [];
+    t10.minutes.forEach((m, i) => {
+      if (m.baseline && m.baseline.requests > 0) refMem = m.baseline.memory;
+      if (m.canary && refMem !== null) pts.push([i, m.canary.memory - refMem]);
+    });
+    if (pts.length >= 6) {
+      const mx = pts.reduce((a, [x]) => a + x, 0) / pts.length;
+      const my = pts.reduce((a, [, y]) => a + y, 0) / pts.length;
+      let sxy = 0,
+        sxx = 0;
+      for (const [x, y] of pts) {
+        sxy += (x - mx) * (y - my);
+        sxx += (x - mx) * (x - mx);
+      }
+      f[14] = sxx > 0 ? sxy / sxx : 0;
+    }
+    // Projection: a conservative canary bad ratio (lower ~95 % bound over the last 10 minutes) at the next exposure
+    // and at full rollout, as a multiple of the burn threshold.
+    const pb = rate(ref10.bad, ref10.req);
+    const pcLow = c10.req > 0 ? poissonLower(c10.bad) / c10.req : 0;
+    const next = nextWeight(this.plan, obs);
+    f[17] = ((1 - next) * pb + next * Math.max(pb, pcLow)) / this.threshold;
+    f[18] = Math.max(pb, pcLow) / this.threshold;
+    f[19] = Math.log1p(c5.req);
+    f[20] = Math.log1p(cAll.req);
+    f[21] = t10.minutes.length ? t10.minutes.filter((m) => m.canary !== null).length / t10.minutes.length : 0;
+    f[22] = obs.weight + obs.mirror;
+    f[23] = next;
+    f[24] = obs.phase === 'baking' ? 1 : 0;
+    // The baseline's own trailing bad ratio against its long-run one: a shared incident raises both cohorts.
+    f[25] = t5.baseline.req > 0 && this.all.baseline.req > 0 ? Math.log(rate(t5.baseline.bad, t5.baseline.req) / rate(this.all.baseline.bad, this.all.baseline.req)) : 0;
+    f[26] = Math.log1p(this.cusum.bad);
+    f[27] = Math.log1p(this.cusum.badBig);
+    f[28] = Math.log1p(this.cusum.err);
+    f[29] = Math.log1p(this.cusum.caller);
+    f[30] = Math.log1p(this.cusum.kpi);
+    // The last minute alone: a severe fault shows within one tick.
+    const t1 = this.trailing(1);
+    const ref1 = this.reference(t1.baseline);
+    f[31] = z(t1.canary.bad, t1.canary.req, ref1, (s) => s.bad);
+    f[32] = z(t1.canary.callerErr, t1.canary.callerReq, ref1, (s) => s.callerErr, (s) => s.callerReq);
+    const m1 = t1.minutes[0];
+    const b1 = m1?.baseline && m1.baseline.requests > 0 ? m1.baseline : lastBase;
+    f[33] = m1?.canary && b1 && m1.canary.requests >= 3 ? logRatio(m1.canary.latencyP50, (b1 as CohortMetrics).latencyP50) : NaN;
+    // The streaming anomaly detector on the new version's own bad ratio (no baseline needed: it guards the bake too).
+    let d5 = 0;
+    for (const x of this.detectorScores.slice(-5)) d5 = Math.max(d5, x);
+    f[34] = d5;
+    f[35] = this.detectorMax;
+    f[36] = this.riskPrior;
+    return f;
+  }
+}
+
+/** Exposure (share of user traffic) of the next stage, or the current one in the bake. */
+export function nextWeight(plan: Plan, obs: Observation): number {
+  if (obs.phase !== 'progressing') return obs.weight;
+  const k = Math.min(plan.stages.length - 1, obs.stage + 1);
+  const st = plan.stages[k];
+  let w = 0;
+  for (let u = 0; u < st.exposure.length; u++) w += st.exposure[u] * plan.unitShares[u];
+  return w;
+}

@@ -1,0 +1,59 @@
+// Loading champions without a tensor engine or async I/O: policies are built synchronously, in worker threads too
+// (backtest/policies/index.ts resolves `ml` through this). Files are checked against their card's sha256 like
+// ModelRegistry.loadModel does.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createHash } from 'node:crypto';
+import { RolloutlabError } from '../../lib/errors.ts';
+import { defaultModelsRoot, CHAMPION_FILE } from '../registry.ts';
+import { GamModel, type GamJSON } from '../gam.ts';
+import { RollbackModel, type RollbackJSON } from './model.ts';
+import { JudgeModel, type JudgeModelJSON } from '../judge/model.ts';
+
+export const ROLLBACK_FAMILY = 'rollback';
+export const ROLLBACK_MODEL_FILE = 'rollback.json';
+
+/** One file of a family's champion (or a version), or null when the family has no champion and `optional`. */
+export function readChampionFileSync(root: string, family: string, file: string, version = 'champion', optional = false): { bytes: Buffer; version: string } | null {
+  const famDir = join(root, family);
+  let v = version;
+  if (v === 'champion') {
+    let ptr: { version?: string };
+    try {
+      ptr = JSON.parse(readFileSync(join(famDir, CHAMPION_FILE), 'utf8')) as { version?: string };
+    } catch {
+      if (optional) return null;
+      throw new RolloutlabError('NOT_FOUND', `no ${family} champion in ${famDir} (train one with rolloutlab train ${family} --data <dir>, or run npm start)`, 'models');
+    }
+    v = String(ptr.version);
+  }
+  const dir = join(famDir, v);
+  let card: { files: { name: string; sha256: string }[] };
+  try {
+    card = JSON.parse(readFileSync(join(dir, 'card.json'), 'utf8')) as typeof card;
+  } catch (e) {
+    throw new RolloutlabError('BAD_DATA', `${family} ${v}: cannot read its card.json (${(e as Error).message})`, 'card.json');
+  }
+  const entry = card.files.find((f) => f.name === file);
+  const bytes = readFileSync(join(dir, file));
+  if (!entry || createHash('sha256').update(bytes).digest('hex') !== entry.sha256) throw new RolloutlabError('BAD_DATA', `${family} ${v}/${file} does not match its card (sha256 differs or missing)`, `files.${file}`);
+  return { bytes, version: v };
+}
+
+/** The rollback champion (or a version). */
+export function loadRollbackSync(root = defaultModelsRoot(), version = 'champion'): { model: RollbackModel; version: string } {
+  const r = readChampionFileSync(root, ROLLBACK_FAMILY, ROLLBACK_MODEL_FILE, version)!;
+  return { model: new RollbackModel(JSON.parse(r.bytes.toString('utf8')) as RollbackJSON), version: r.version };
+}
+
+/** The risk champion's scorer, or null when there is none (the prior is then unknown). */
+export function loadRiskSync(root = defaultModelsRoot()): { model: GamModel; version: string } | null {
+  const r = readChampionFileSync(root, 'risk', 'gam.json', 'champion', true);
+  return r && { model: GamModel.fromJSON(JSON.parse(r.bytes.toString('utf8')) as GamJSON), version: r.version };
+}
+
+/** The canary-judge champion, or null when there is none. */
+export function loadJudgeSync(root = defaultModelsRoot()): { model: JudgeModel; version: string } | null {
+  const r = readChampionFileSync(root, 'judge', 'judge.json', 'champion', true);
+  return r && { model: JudgeModel.fromJSON(JSON.parse(r.bytes.toString('utf8')) as JudgeModelJSON), version: r.version };
+}

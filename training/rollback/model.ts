@@ -1,0 +1,107 @@
+// The predictive-rollback model: a small two-output network over the trajectory features (training/rollback/
+// features.ts, training/mlp.ts) and the decision thresholds chosen for it.
+//
+// - `fault`: probability that a material fault is active in the canary now (the judge of the whole trajectory);
+// - `breach`: probability that the rollout breaches the SLO later if it carries on (the unguarded run does);
+// - `when`: the projected minute of the breach — the first upcoming stage at which the canary's conservative bad
+//   ratio, at that stage's exposure, crosses the burn threshold (null when no stage does).
+//
+// A policy rolls back at the first tick where pFault >= thresholds.fault or pBreach >= thresholds.breach, and holds
+// the current exposure (instead of advancing) while pFault >= thresholds.hold. Scoring needs no tensor engine (the
+// weights are plain numbers), so the model runs in backtest worker threads and servers.
+import { MlpModel, type MlpJSON } from '../mlp.ts';
+import { RolloutlabError } from '../../lib/errors.ts';
+import type { Observation } from '../../sim/env.ts';
+import type { Plan } from '../../sim/strategy.ts';
+import { TRAJECTORY_FEATURES, type Trajectory } from './features.ts';
+
+export const ROLLBACK_FORMAT = 'rolloutlab-rollback-2';
+
+export interface RollbackJSON {
+  format: typeof ROLLBACK_FORMAT;
+  features: string[];
+  /** One network, two outputs: `fault` (a material fault is active in the canary now), `breach` (the SLO breaks ahead). */
+  mlp: MlpJSON;
+  thresholds: { fault: number; breach: number; hold: number };
+}
+
+export interface RollbackDecision {
+  rollback: boolean;
+  /** Evidence is building but not yet decisive: hold the current exposure instead of advancing. */
+  hold: boolean;
+  pFault: number;
+  pBreach: number;
+  /** Minutes from now to the projected breach if the rollout carries on (null: none projected). */
+  breachInMin: number | null;
+  reasons: string[];
+}
+
+/** Features grouped by the evidence they carry (the unit of the reasons). */
+export const REASON_GROUPS: Record<string, string[]> = {
+  'bad requests (errors + slow) vs baseline': ['zBad1', 'zBad5', 'zBad10', 'zBadAll', 'logBadRatio5', 'logBadRatioAll', 'cusumBad', 'cusumBadBig'],
+  'errors vs baseline': ['zErr5', 'zErrAll', 'cusumErr'],
+  'latency vs baseline': ['latP50LogRatio1', 'latP50LogRatio5', 'latP99LogRatio5'],
+  'conversions vs baseline': ['zKpiAll', 'zKpi10', 'cusumKpi'],
+  "callers' errors vs baseline": ['zCaller1', 'zCallerAll', 'zCaller5', 'cusumCaller'],
+  'memory / pool / cpu vs baseline': ['memoryDiff5', 'memorySlope10', 'poolDiff5', 'cpuDiff5'],
+  'projected burn at the next stages': ['projectedNextBurn', 'projectedFullBurn'],
+  'traffic and data': ['canaryRequests5', 'canaryRequestsAll', 'dataShare10'],
+  'exposure and phase': ['weight', 'nextWeight', 'baking'],
+  'baseline itself degraded': ['baselineSurge5'],
+  'anomaly detector on the new version': ['detector5', 'detectorMax'],
+};
+
+export class RollbackModel {
+  private readonly mlp: MlpModel;
+
+  constructor(readonly json: RollbackJSON) {
+    if (!json || json.format !== ROLLBACK_FORMAT) throw new RolloutlabError('BAD_DATA', `rollback model.format: expected ${JSON.stringify(ROLLBACK_FORMAT)}, got ${JSON.stringify((json as { format?: unknown })?.format)} — retrain`, 'format');
+    const want = TRAJECTORY_FEATURES.join(',');
+    if (json.features.join(',') !== want) throw new RolloutlabError('BAD_DATA', `rollback model.features: trained on [${json.features.join(', ')}], this code computes [${want}] — retrain`, 'features');
+    this.mlp = new MlpModel(json.mlp);
+  }
+
+  get thresholds(): RollbackJSON['thresholds'] {
+    return this.json.thresholds;
+  }
+
+  /** Probabilities for many rows at once: `x` row-major in TRAJECTORY_FEATURES order. */
+  scoreMany(x: Float64Array, n: number): { pFault: Float64Array; pBreach: Float64Array } {
+    const [pFault, pBreach] = this.mlp.predict(x, n);
+    return { pFault, pBreach };
+  }
+
+  /** Decide on one tick from its feature vector. */
+  decide(f: Float64Array, tr?: Trajectory, obs?: Observation): RollbackDecision {
+    const [pFault, pBreach] = this.mlp.predictRow(f);
+    const th = this.json.thresholds;
+    const rollback = pFault >= th.fault || pBreach >= th.breach;
+    const reasons: string[] = [];
+    if (rollback) {
+      const o = pFault >= th.fault ? 0 : 1;
+      for (const r of this.mlp.reasons(f, o, REASON_GROUPS).slice(0, 3)) if (r.contribution > 0.05) reasons.push(`${r.feature} (+${r.contribution.toFixed(1)} logit)`);
+    }
+    return { rollback, hold: !rollback && pFault >= th.hold, pFault, pBreach, breachInMin: tr && obs ? projectBreach(tr.plan, obs, f) : null, reasons };
+  }
+}
+
+/**
+ * Minutes until the projected breach if the rollout keeps to its schedule: the first stage (the current one
+ * included) whose exposure times the canary's conservative bad ratio, plus the baseline's share, reaches the burn
+ * threshold. Uses the features' `projectedFullBurn` (bad ratio at full exposure / threshold).
+ */
+export function projectBreach(plan: Plan, obs: Observation, f: Float64Array): number | null {
+  const full = f[TRAJECTORY_FEATURES.indexOf('projectedFullBurn')];
+  if (!(full >= 1)) return null;
+  let minutes = 0;
+  const from = obs.phase === 'progressing' ? obs.stage : plan.stages.length - 1;
+  for (let k = from; k < plan.stages.length; k++) {
+    const st = plan.stages[k];
+    let w = 0;
+    for (let u = 0; u < st.exposure.length; u++) w += st.exposure[u] * plan.unitShares[u];
+    // Service bad ratio at exposure w ≈ w * canary ratio (the baseline's share is small next to a breach).
+    if (w * full >= 1) return minutes;
+    minutes += k === from ? Math.max(0, st.dwellMinutes - obs.timeAtStage) : st.dwellMinutes;
+  }
+  return null;
+}
