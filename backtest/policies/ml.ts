@@ -22,11 +22,17 @@ export interface MlParts {
   risk?: GamModel | null;
   /** The canary judge: a fail verdict on the last window holds the exposure instead of advancing (null: no gate). */
   judge?: JudgeModel | null;
+  /** Longest extra hold per stage, minutes (default MAX_EXTRA_HOLD_MIN). */
+  maxExtraHoldMin?: number;
+  /** Hold while P(fault) is at least this (default: the model's thresholds.hold). */
+  holdThreshold?: number;
 }
 
 export function mlPolicy(model: RollbackModel, version = '', parts: MlParts = {}): Policy {
   const risk = parts.risk ?? null;
   const judge = parts.judge ?? null;
+  const maxHold = parts.maxExtraHoldMin ?? MAX_EXTRA_HOLD_MIN;
+  const holdAt = parts.holdThreshold ?? model.thresholds.hold;
   let priors = new Map<string, number>();
   return {
     name: 'ml',
@@ -47,8 +53,8 @@ export function mlPolicy(model: RollbackModel, version = '', parts: MlParts = {}
           // Before adding exposure: evidence building but not decisive, or the canary judge failing the last window,
           // keeps the current exposure for more data (bounded). Rollbacks come from the predictor alone.
           const dwell = ctx.plan.stages[obs.stage].dwellMinutes;
-          if (obs.phase === 'progressing' && obs.timeAtStage >= dwell && obs.timeAtStage < dwell + MAX_EXTRA_HOLD_MIN) {
-            if (d.hold) return { type: 'hold', reason: `ml: P(material fault) ${d.pFault.toFixed(2)} — holding for more evidence` };
+          if (obs.phase === 'progressing' && obs.timeAtStage >= dwell && obs.timeAtStage < dwell + maxHold) {
+            if (d.pFault >= holdAt) return { type: 'hold', reason: `ml: P(material fault) ${d.pFault.toFixed(2)} — holding for more evidence` };
             if (judge) {
               const w = tr.lastWindow(JUDGE_WINDOW_MIN);
               const j = judge.judge({ canary: w.canary, baseline: w.baseline, latencyObjectiveMs: ctx.service.latencyObjectiveMs }, { reasons: false });
