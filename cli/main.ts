@@ -451,6 +451,38 @@ export function buildProgram(): Command {
       out(!!o.json, m, lines.join('\n'));
     });
 
+  program
+    .command('serve')
+    .description('Serve the champion models over HTTP (docs/server.md): canary verdict, rollout decision, risk score, anomaly score, status, metrics, OpenAPI.')
+    .option('--port <n>', 'TCP port', int('--port', 0, 65535), 8080)
+    .option('--host <addr>', 'address to listen on', '127.0.0.1')
+    .option('--models <dir>', 'model registry root (default: $ROLLOUTLAB_MODELS, else models/)')
+    .option('--token <t>', 'bearer token required by POST /v1/models/reload (default: $ROLLOUTLAB_TOKEN; none: open)')
+    .option('--quiet', 'no request logs')
+    .action(async (o: { port: number; host: string; models?: string; token?: string; quiet?: boolean }) => {
+      const { buildApp } = await import('../server/app.ts');
+      const token = o.token ?? (process.env.ROLLOUTLAB_TOKEN || undefined);
+      const app = buildApp({ modelsRoot: o.models !== undefined ? resolve(o.models) : undefined, token, logger: o.quiet ? false : { level: 'info' } });
+      const closed = new Promise<void>((done) => {
+        let closing = false;
+        const stop = (signal: string) => {
+          if (closing) return;
+          closing = true;
+          process.stderr.write(`${signal}: closing (finishing in-flight requests)\n`);
+          app.close().then(done, (e: unknown) => {
+            process.stderr.write(`error while closing: ${(e as Error).message}\n`);
+            process.exitCode = 3;
+            done();
+          });
+        };
+        process.once('SIGTERM', () => stop('SIGTERM'));
+        process.once('SIGINT', () => stop('SIGINT'));
+      });
+      const address = await app.listen({ port: o.port, host: o.host });
+      process.stderr.write(`rolloutlab serving on ${address} (models: ${o.models ?? 'default registry'}${token ? ', reload needs a bearer token' : ''})\n`);
+      await closed;
+    });
+
   const bench = program.command('bench').description('Benchmarks (figures, not pass/fail).');
   bench
     .command('backtest')

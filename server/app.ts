@@ -1,0 +1,273 @@
+// The serving app (DESIGN.md §7): a Fastify plugin with every route, and `buildApp` that wraps it in a Fastify
+// instance without listening, so tests drive it with `app.inject` and `rolloutlab serve` adds the port.
+//
+// Contract: every request and response has a TypeBox schema (server/schemas.ts); bad input is a 400 with
+// `{error: {code, message, field}}` naming the field and the problem, never a 5xx; the models are one immutable
+// snapshot (server/models.ts) swapped on POST /v1/models/reload (bearer token when one is configured).
+import { createHash, timingSafeEqual } from 'node:crypto';
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifySchema } from 'fastify';
+import type { FastifyPluginAsyncTypebox, TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
+import { defaultModelsRoot } from '../training/registry.ts';
+import { DEFAULT_DETECTOR, scoreSeries } from '../training/anomaly/detector.ts';
+import { isRolloutlabError } from '../lib/errors.ts';
+import { codeVersion } from '../lib/version.ts';
+import { FAMILIES, ModelStore, type Family } from './models.ts';
+import { ServerMetrics } from './metrics.ts';
+import { BadInput, ModelUnavailable, riskScore, rolloutDecision, verdictFor, windowOf } from './decide.ts';
+import {
+  AnomalyBodySchema,
+  AnomalyResponseSchema,
+  DecisionBodySchema,
+  DecisionResponseSchema,
+  ErrorResponseSchema,
+  HealthResponseSchema,
+  ReadyResponseSchema,
+  ReloadResponseSchema,
+  RiskBodySchema,
+  RiskFeaturesResponseSchema,
+  RiskResponseSchema,
+  StatusResponseSchema,
+  VerdictBodySchema,
+  VerdictQuerySchema,
+  VerdictResponseSchema,
+  type ErrorResponse,
+  type StatusResponse,
+} from './schemas.ts';
+
+/** Largest request body accepted (bytes). */
+export const BODY_LIMIT = 1024 * 1024;
+
+export interface AppOptions {
+  /** Registry root (default: $ROLLOUTLAB_MODELS, else <repo>/models). */
+  modelsRoot?: string;
+  /** Fastify's logger option (default false). */
+  logger?: boolean | object;
+  /** Bearer token required by POST /v1/models/reload (none: open). */
+  token?: string;
+  /** Families that must be loaded for /readyz to answer 200 (default judge and rollback). */
+  require?: Family[];
+  /** Request body limit in bytes (default BODY_LIMIT). */
+  bodyLimit?: number;
+}
+
+interface PluginOptions {
+  store: ModelStore;
+  token?: string;
+  require: Family[];
+}
+
+const errorBody = (code: string, message: string, field: string | null): ErrorResponse => ({ error: { code, message, field } });
+
+/** `/canary/0/requests` → `canary[0].requests`. */
+function fieldPath(context: string, instancePath: string, extra?: string): string {
+  const parts = instancePath.split('/').slice(1).map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
+  if (extra !== undefined) parts.push(extra);
+  return context + parts.map((p) => (/^\d+$/.test(p) ? `[${p}]` : `.${p}`)).join('');
+}
+
+interface AjvError {
+  instancePath: string;
+  keyword: string;
+  message?: string;
+  params: Record<string, unknown>;
+}
+
+/** One message naming the field and the problem, from Ajv's errors (the first error's field; unions summarised). */
+function validationError(context: string, errors: AjvError[]): ErrorResponse {
+  const e = errors[0];
+  const extra = e.keyword === 'required' ? String(e.params.missingProperty) : e.keyword === 'additionalProperties' ? String(e.params.additionalProperty) : undefined;
+  const field = fieldPath(context === 'querystring' ? 'query' : context, e.instancePath, extra);
+  let problem = e.message ?? 'is invalid';
+  if (e.keyword === 'required') problem = 'is required';
+  else if (e.keyword === 'additionalProperties') problem = 'is not allowed (unknown field)';
+  else if (e.keyword === 'type' || e.keyword === 'const') {
+    // A union (x | null, 'a' | 'b'): Ajv reports each branch; say what any branch would take.
+    const same = errors.filter((x) => x.instancePath === e.instancePath && (x.keyword === 'type' || x.keyword === 'const'));
+    const wants = [...new Set(same.map((x) => (x.keyword === 'type' ? String(x.params.type) : JSON.stringify(x.params.allowedValue))))];
+    problem = `must be ${wants.join(' or ')}`;
+  }
+  return errorBody('VALIDATION', `${field} ${problem}`, field);
+}
+
+const sha = (s: string) => createHash('sha256').update(s).digest();
+
+/** The routes, as a plugin (encapsulated: its hooks and handlers apply to its own routes). */
+export const serverPlugin: FastifyPluginAsyncTypebox<PluginOptions> = async (app, opts) => {
+  const { store } = opts;
+  const metrics = new ServerMetrics();
+  const routes: { method: string; url: string; schema: Record<string, unknown>; summary?: string }[] = [];
+  const started = new Date().toISOString();
+
+  app.addHook('onRoute', (r) => {
+    const methods = Array.isArray(r.method) ? r.method : [r.method];
+    for (const m of methods) if (m !== 'HEAD') routes.push({ method: m.toLowerCase(), url: r.url, schema: (r.schema ?? {}) as Record<string, unknown> });
+  });
+  app.addHook('onResponse', async (req, reply) => {
+    metrics.observeRequest(req.method, req.routeOptions.url ?? 'unmatched', reply.statusCode, reply.elapsedTime / 1000);
+  });
+
+  app.setErrorHandler((err: FastifyError, req: FastifyRequest, reply: FastifyReply) => {
+    if (err.validation) return reply.code(400).send(validationError(err.validationContext ?? 'body', err.validation as AjvError[]));
+    if (err instanceof BadInput) return reply.code(400).send(errorBody('VALIDATION', err.message, err.field));
+    if (err instanceof ModelUnavailable) return reply.code(503).send(errorBody('MODEL_UNAVAILABLE', err.message, null));
+    if (isRolloutlabError(err) && (err.code === 'BAD_ARGUMENT' || err.code === 'BAD_DATA')) return reply.code(400).send(errorBody('VALIDATION', err.message, err.field ? `body.${err.field}` : 'body'));
+    const status = err.statusCode ?? 500;
+    if (status >= 400 && status < 500) {
+      const code = status === 413 ? 'PAYLOAD_TOO_LARGE' : status === 415 ? 'UNSUPPORTED_MEDIA_TYPE' : 'BAD_REQUEST';
+      return reply.code(status).send(errorBody(code, `body: ${err.message}`, 'body'));
+    }
+    req.log.error({ err }, 'request failed');
+    return reply.code(500).send(errorBody('INTERNAL', 'internal error (see the server log)', null));
+  });
+  app.setNotFoundHandler((req, reply) => reply.code(404).send(errorBody('NOT_FOUND', `no route ${req.method} ${req.url.split('?')[0]} (see GET /v1/openapi.json)`, null)));
+
+  const errors = { 400: ErrorResponseSchema, 503: ErrorResponseSchema };
+
+  const status = (): StatusResponse => {
+    const s = store.snapshot;
+    const families: StatusResponse['families'] = {};
+    for (const f of FAMILIES) {
+      const l = s[f];
+      families[f] = { loaded: l !== null, version: l?.version ?? null, loadedAt: l?.loadedAt ?? null, error: s.errors[f] };
+    }
+    return { modelsRoot: store.root, snapshot: s.seq, lastReload: s.at, families };
+  };
+
+  app.get('/healthz', { schema: { summary: 'the process is alive', response: { 200: HealthResponseSchema } } }, async () => ({ ok: true }));
+
+  app.get('/readyz', { schema: { summary: 'the required models are loaded (503 with the reasons if not)', response: { 200: ReadyResponseSchema, 503: ReadyResponseSchema } } }, async (_req, reply) => {
+    const s = store.snapshot;
+    const reasons = opts.require.filter((f) => s[f] === null).map((f) => `${f}: ${s.errors[f] ?? 'not loaded'}`);
+    return reply.code(reasons.length ? 503 : 200).send({ ready: reasons.length === 0, reasons });
+  });
+
+  app.get('/v1/status', { schema: { summary: 'loaded model families with their versions, and load errors', response: { 200: StatusResponseSchema } } }, async () => status());
+
+  app.post(
+    '/v1/models/reload',
+    {
+      schema: { summary: 'reload the champions from the registry (atomic; a bad model keeps the last good one serving)', security: [{ bearer: [] }], response: { 200: ReloadResponseSchema, 401: ErrorResponseSchema } },
+      preHandler: async (req, reply) => {
+        if (opts.token === undefined) return;
+        const h = req.headers.authorization ?? '';
+        const m = /^Bearer (.+)$/i.exec(h);
+        if (!m || !timingSafeEqual(sha(m[1].trim()), sha(opts.token))) {
+          return reply.code(401).header('www-authenticate', 'Bearer').send(errorBody('UNAUTHORIZED', 'a valid bearer token is required (Authorization: Bearer <token>)', 'headers.authorization'));
+        }
+      },
+    },
+    async () => {
+      const changed = store.reload();
+      return { changed, status: status() };
+    },
+  );
+
+  app.post(
+    '/v1/canary/verdict',
+    { schema: { summary: 'canary verdict for one analysis window (learned judge, or judge=kayenta)', querystring: VerdictQuerySchema, body: VerdictBodySchema, response: { 200: VerdictResponseSchema, ...errors } } },
+    async (req) => {
+      const judge = req.query.judge ?? req.body.judge ?? 'ml';
+      if (req.query.judge && req.body.judge && req.query.judge !== req.body.judge) throw new BadInput('query.judge', `conflicts with body.judge (${req.query.judge} vs ${req.body.judge})`);
+      const w = windowOf(req.body);
+      const r = verdictFor(w, judge, store.snapshot.judge);
+      metrics.countVerdict(judge, r.verdict);
+      return r;
+    },
+  );
+
+  app.post(
+    '/v1/anomaly/score',
+    { schema: { summary: "anomaly score in [0, 1] for every point of a series (the bench nab detector's settings)", body: AnomalyBodySchema, response: { 200: AnomalyResponseSchema, 400: ErrorResponseSchema } } },
+    async (req) => {
+      const detector = req.body.detector ?? DEFAULT_DETECTOR;
+      const s = scoreSeries(req.body.values, detector);
+      const scores = Array.from(s, (x) => (Number.isFinite(x) ? Math.min(1, Math.max(0, x)) : 0));
+      return { detector, scores };
+    },
+  );
+
+  app.post(
+    '/v1/rollout/decision',
+    { schema: { summary: 'advance / hold / roll back for the last observation of a rollout (the learned ml policy)', body: DecisionBodySchema, response: { 200: DecisionResponseSchema, ...errors } } },
+    async (req) => {
+      const s = store.snapshot;
+      if (!s.rollback) throw new ModelUnavailable(`no rollback champion is loaded (${s.errors.rollback ?? 'not loaded'}); train one with rolloutlab train rollback, then POST /v1/models/reload`);
+      const r = rolloutDecision(req.body, s.rollback, s.judge);
+      metrics.countDecision(r.action);
+      return r;
+    },
+  );
+
+  const riskModel = () => {
+    const s = store.snapshot;
+    if (!s.risk) throw new ModelUnavailable(`no risk champion is loaded (${s.errors.risk ?? 'not loaded'}); train one with rolloutlab train risk, then POST /v1/models/reload`);
+    return s.risk;
+  };
+
+  app.post(
+    '/v1/risk/score',
+    { schema: { summary: "a change's failure probability with its main reasons (the risk champion)", body: RiskBodySchema, response: { 200: RiskResponseSchema, ...errors } } },
+    async (req) => riskScore(req.body, riskModel()),
+  );
+
+  app.get('/v1/risk/features', { schema: { summary: "the risk champion's input features", response: { 200: RiskFeaturesResponseSchema, 503: ErrorResponseSchema } } }, async () => {
+    const r = riskModel();
+    return { modelVersion: r.version, features: r.model.specs.map((s) => ({ name: s.name, kind: s.kind, ...(s.kind === 'category' ? { levels: s.levels } : {}), ...(s.description ? { description: s.description } : {}) })) };
+  });
+
+  app.get('/metrics', { schema: { summary: 'Prometheus metrics (text exposition format 0.0.4)', response: { 200: Type.String() } } }, async (_req, reply) => {
+    const s = store.snapshot;
+    const models = FAMILIES.flatMap((f) => (s[f] ? [{ family: f, version: s[f]!.version }] : []));
+    const errs = Object.fromEntries(FAMILIES.map((f) => [f, s[f] === null || s.errors[f] !== null])) as Record<string, boolean>;
+    return reply.type('text/plain; version=0.0.4; charset=utf-8').send(metrics.render(models, errs));
+  });
+
+  app.get('/v1/openapi.json', { schema: { summary: 'this OpenAPI document' } as FastifySchema }, async () => openApi(routes, started));
+};
+
+/** An OpenAPI 3.1 document from the registered routes' schemas (TypeBox schemas are JSON Schema 2020-12 compatible). */
+function openApi(routes: { method: string; url: string; schema: Record<string, unknown> }[], started: string): unknown {
+  const plain = (x: unknown) => JSON.parse(JSON.stringify(x)) as Record<string, unknown>; // drops TypeBox's symbol keys
+  const paths: Record<string, Record<string, unknown>> = {};
+  for (const r of [...routes].sort((a, b) => (a.url < b.url ? -1 : a.url > b.url ? 1 : 0))) {
+    const s = r.schema;
+    const op: Record<string, unknown> = { summary: s.summary ?? '', operationId: `${r.method}${r.url.replace(/[^a-zA-Z0-9]+(.)?/g, (_, c: string | undefined) => (c ? c.toUpperCase() : ''))}` };
+    if (s.security) op.security = s.security;
+    if (s.querystring) {
+      const q = plain(s.querystring) as { properties?: Record<string, unknown>; required?: string[] };
+      op.parameters = Object.entries(q.properties ?? {}).map(([name, schema]) => ({ name, in: 'query', required: (q.required ?? []).includes(name), schema }));
+    }
+    if (s.body) op.requestBody = { required: true, content: { 'application/json': { schema: plain(s.body) } } };
+    const responses: Record<string, unknown> = {};
+    for (const [code, schema] of Object.entries((s.response ?? {}) as Record<string, unknown>)) {
+      const text = r.url === '/metrics';
+      responses[code] = { description: code === '200' ? 'OK' : code, content: { [text ? 'text/plain' : 'application/json']: { schema: plain(schema) } } };
+    }
+    if (s.body || s.querystring) responses['400'] ??= { description: 'bad input: the field and the problem', content: { 'application/json': { schema: plain(ErrorResponseSchema) } } };
+    if (Object.keys(responses).length === 0) responses['200'] = { description: 'OK' };
+    op.responses = responses;
+    (paths[r.url] ??= {})[r.method] = op;
+  }
+  return {
+    openapi: '3.1.0',
+    info: { title: 'rolloutlab serving API', version: codeVersion(), description: `Models for deploy systems (DESIGN.md §7). Server started ${started}.` },
+    paths,
+    components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+  };
+}
+
+/** A Fastify instance with the serving plugin registered and the champions loaded (does not listen). */
+export function buildApp(opts: AppOptions = {}): FastifyInstance {
+  const app = Fastify({
+    logger: opts.logger ?? false,
+    bodyLimit: opts.bodyLimit ?? BODY_LIMIT,
+    // Bodies are taken as sent: no type coercion ("5" is not a number), no silent removal of unknown fields.
+    ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+  const store = new ModelStore(opts.modelsRoot ?? defaultModelsRoot());
+  const changed = store.reload();
+  app.log.info({ modelsRoot: store.root, loaded: changed, errors: store.snapshot.errors }, 'models loaded');
+  app.register(serverPlugin, { store, token: opts.token, require: opts.require ?? ['judge', 'rollback'] });
+  return app as unknown as FastifyInstance;
+}

@@ -1,0 +1,199 @@
+// What the routes compute, apart from HTTP: request bodies → the library's types (with the checks a schema cannot
+// express), the canary verdict with either judge, and the rollout decision of the learned `ml` policy.
+import type { CohortMetrics, Observation } from '../sim/env.ts';
+import type { Plan } from '../sim/strategy.ts';
+import { kayentaWindowJudge, type AnalysisWindow } from '../judges/window.ts';
+import type { JudgeModel } from '../training/judge/model.ts';
+import type { RollbackModel } from '../training/rollback/model.ts';
+import { Trajectory } from '../training/rollback/features.ts';
+import { JUDGE_WINDOW_MIN, MAX_EXTRA_HOLD_MIN } from '../backtest/policies/ml.ts';
+import type { GamModel } from '../training/gam.ts';
+import type { CohortMetricsIn, DecisionBody, DecisionResponse, RiskBody, RiskResponse, VerdictBody, VerdictResponse, JudgeNameT } from './schemas.ts';
+
+/** A request the schema accepts but that does not make sense (400, naming the field). */
+export class BadInput extends Error {
+  constructor(
+    readonly field: string,
+    message: string,
+  ) {
+    super(`${field} ${message}`);
+    this.name = 'BadInput';
+  }
+}
+
+/** The judge champion is needed and absent (503). */
+export class ModelUnavailable extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ModelUnavailable';
+  }
+}
+
+function cohort(m: CohortMetricsIn | null, field: string): CohortMetrics | null {
+  if (m === null) return null;
+  if (m.errors > m.requests) throw new BadInput(`${field}.errors`, `must be <= requests (${m.errors} > ${m.requests})`);
+  if (m.slow > m.requests) throw new BadInput(`${field}.slow`, `must be <= requests (${m.slow} > ${m.requests})`);
+  if (m.conversions > m.requests) throw new BadInput(`${field}.conversions`, `must be <= requests (${m.conversions} > ${m.requests})`);
+  const callerRequests = m.callerRequests ?? 0;
+  const callerErrors = m.callerErrors ?? 0;
+  if (callerErrors > callerRequests) throw new BadInput(`${field}.callerErrors`, `must be <= callerRequests (${callerErrors} > ${callerRequests})`);
+  return {
+    requests: m.requests,
+    errors: m.errors,
+    slow: m.slow,
+    latencyP50: m.latencyP50,
+    latencyP95: m.latencyP95 ?? null,
+    latencyP99: m.latencyP99,
+    cpu: m.cpu ?? 0,
+    memory: m.memory ?? 0,
+    pool: m.pool ?? 0,
+    conversions: m.conversions,
+    callerRequests,
+    callerErrors,
+  };
+}
+
+/** The analysis window of a verdict request. */
+export function windowOf(b: VerdictBody): AnalysisWindow {
+  if (b.baseline.length !== b.canary.length) throw new BadInput('body.baseline', `must have as many minutes as canary (${b.baseline.length} vs ${b.canary.length})`);
+  if (b.providerError && b.providerError.length !== b.canary.length) throw new BadInput('body.providerError', `must have as many minutes as canary (${b.providerError.length} vs ${b.canary.length})`);
+  return {
+    canary: b.canary.map((m, i) => cohort(m, `body.canary[${i}]`)),
+    baseline: b.baseline.map((m, i) => cohort(m, `body.baseline[${i}]`)),
+    providerError: b.providerError,
+    latencyObjectiveMs: b.latencyObjectiveMs,
+  };
+}
+
+const prob = (p: number) => (Number.isFinite(p) ? Math.min(1, Math.max(0, p)) : null);
+
+/** The verdict of one window with the chosen judge. */
+export function verdictFor(w: AnalysisWindow, judge: JudgeNameT, model: { model: JudgeModel; version: string } | null): VerdictResponse {
+  if (judge === 'kayenta') {
+    const j = kayentaWindowJudge().judge(w);
+    return { verdict: j.verdict, ...(j.score !== undefined && Number.isFinite(j.score) ? { score: j.score } : {}), reasons: j.reasons, judge, modelVersion: null };
+  }
+  if (!model) throw new ModelUnavailable('no judge champion is loaded (train one with rolloutlab train judge, then POST /v1/models/reload); ask for judge=kayenta for the statistical judge');
+  const j = model.model.judge(w);
+  const p = prob(j.pFail);
+  return { verdict: j.verdict, ...(p !== null ? { pFail: p } : {}), reasons: j.reasons, judge, modelVersion: model.version };
+}
+
+/** A Plan from the request's plan (the fields the trajectory features and the schedule read; the rest filled in). */
+function planOf(p: DecisionBody['plan']): Plan {
+  const units = p.unitShares.map((_, i) => (p.unitShares.length === 1 ? 'all' : `unit-${i}`));
+  const sum = p.unitShares.reduce((a, x) => a + x, 0);
+  if (Math.abs(sum - 1) > 1e-6) throw new BadInput('body.plan.unitShares', `must sum to 1 (they sum to ${sum})`);
+  p.stages.forEach((s, k) => {
+    if (s.exposure.length !== p.unitShares.length) throw new BadInput(`body.plan.stages[${k}].exposure`, `must have one share per unit (${s.exposure.length} vs ${p.unitShares.length} unitShares)`);
+  });
+  const stages = p.stages.map((s) => ({ exposure: [...s.exposure], mirror: s.mirror ?? 0, dwellMinutes: s.dwellMinutes }));
+  return {
+    strategy: { kind: 'canary', steps: stages.map((s) => 100 * s.exposure.reduce((a, x, u) => a + x * p.unitShares[u], 0)), stepMinutes: stages[0].dwellMinutes, bakeMinutes: p.bakeMinutes },
+    unitKind: units.length === 1 ? 'all' : 'region',
+    units,
+    unitShares: [...p.unitShares],
+    stages,
+    bakeMinutes: p.bakeMinutes,
+    plannedMinutes: stages.reduce((a, s) => a + s.dwellMinutes, 0) + p.bakeMinutes,
+  };
+}
+
+/**
+ * The `ml` policy's decision (backtest/policies/ml.ts) for the last observation, after folding in all of them: roll
+ * back when the rollback model is confident; before an advance, hold while the evidence builds or while the judge
+ * fails the last minutes; otherwise follow the schedule.
+ */
+export function rolloutDecision(b: DecisionBody, rollback: { model: RollbackModel; version: string }, judge: { model: JudgeModel; version: string } | null): DecisionResponse {
+  const plan = planOf(b.plan);
+  const tr = new Trajectory(plan, b.slo, b.riskPrior ?? NaN);
+  let last: Observation | null = null;
+  let prevAge = -1;
+  b.observations.forEach((o, i) => {
+    const f = `body.observations[${i}]`;
+    if (o.age <= prevAge) throw new BadInput(`${f}.age`, `must increase from one observation to the next (${o.age} after ${prevAge})`);
+    prevAge = o.age;
+    if (o.stage >= plan.stages.length) throw new BadInput(`${f}.stage`, `must be < the plan's ${plan.stages.length} stages (got ${o.stage})`);
+    const obs: Observation = {
+      deploymentId: 'request',
+      age: o.age,
+      minute: o.age,
+      phase: o.phase,
+      stage: o.stage,
+      stages: plan.stages.length,
+      weight: o.weight,
+      mirror: o.mirror ?? 0,
+      exposure: plan.stages[o.stage].exposure,
+      units: plan.units,
+      timeAtStage: o.timeAtStage,
+      providerError: false,
+      canary: cohort(o.canary, `${f}.canary`),
+      baseline: cohort(o.baseline, `${f}.baseline`),
+    };
+    tr.push(obs);
+    last = obs;
+  });
+  const obs = last as unknown as Observation;
+  const base = { modelVersion: rollback.version, judgeVersion: judge?.version ?? null };
+  const schedule = (why: string): DecisionResponse => {
+    const advance = obs.phase === 'progressing' && obs.timeAtStage >= plan.stages[obs.stage].dwellMinutes;
+    return { action: advance ? 'advance' : 'hold', pFault: null, pBreach: null, breachInMin: null, reasons: [why], ...base };
+  };
+  if (obs.age === 0) return schedule('rollout just started: no metrics yet, on schedule');
+  if (obs.phase !== 'progressing' && obs.phase !== 'baking') return schedule(`rollout is ${obs.phase}: nothing to decide`);
+  const d = rollback.model.decide(tr.features(obs), tr, obs);
+  const pFault = prob(d.pFault);
+  const pBreach = prob(d.pBreach);
+  const scored = { pFault, pBreach, breachInMin: d.breachInMin };
+  if (d.rollback) {
+    const when = d.breachInMin === null ? '' : d.breachInMin === 0 ? ', breach projected at this exposure' : `, breach projected in ${d.breachInMin} min`;
+    return { action: 'rollback', ...scored, reasons: [`P(material fault) ${d.pFault.toFixed(2)}, P(breach ahead) ${d.pBreach.toFixed(2)}${when}`, ...d.reasons], ...base };
+  }
+  const dwell = plan.stages[obs.stage].dwellMinutes;
+  if (obs.phase === 'progressing' && obs.timeAtStage >= dwell && obs.timeAtStage < dwell + MAX_EXTRA_HOLD_MIN) {
+    if (d.hold) return { action: 'hold', ...scored, reasons: [`P(material fault) ${d.pFault.toFixed(2)}: holding for more evidence`], ...base };
+    if (judge) {
+      const w = tr.lastWindow(JUDGE_WINDOW_MIN);
+      const j = judge.model.judge({ canary: w.canary, baseline: w.baseline, latencyObjectiveMs: b.latencyObjectiveMs }, { reasons: true, maxReasons: 2 });
+      if (j.verdict === 'fail') return { action: 'hold', ...scored, reasons: [`judge fails the last ${JUDGE_WINDOW_MIN} min (P(fail) ${j.pFail.toFixed(2)}): holding`, ...j.reasons], ...base };
+    }
+  }
+  const advance = obs.phase === 'progressing' && obs.timeAtStage >= dwell;
+  return { action: advance ? 'advance' : 'hold', ...scored, reasons: [advance ? 'healthy so far: advance on schedule' : obs.phase === 'baking' ? 'healthy so far: keep baking' : 'healthy so far: keep the stage until its dwell time'], ...base };
+}
+
+/** The risk champion's probability and reasons for one change (training/gam.ts GamModel.predict / reasons). */
+export function riskScore(b: RiskBody, risk: { model: GamModel; version: string }): RiskResponse {
+  const specs = risk.model.specs;
+  const known = new Set(specs.map((s) => s.name));
+  for (const name of Object.keys(b.features).sort()) {
+    if (!known.has(name)) throw new BadInput(`body.features.${name}`, `is not a feature of risk model ${risk.version} (GET /v1/risk/features lists them)`);
+  }
+  const cols: Record<string, Float64Array> = {};
+  const imputed: string[] = [];
+  for (const s of specs) {
+    const v = b.features[s.name];
+    const field = `body.features.${s.name}`;
+    let x = NaN;
+    if (v === undefined || v === null) imputed.push(s.name);
+    else if (s.kind === 'category') {
+      if (typeof v !== 'string' || !s.levels.includes(v)) throw new BadInput(field, `must be one of ${s.levels.map((l) => JSON.stringify(l)).join(', ')}`);
+      x = s.levels.indexOf(v);
+    } else if (s.kind === 'binary') {
+      if (typeof v === 'boolean') x = v ? 1 : 0;
+      else if (v === 0 || v === 1) x = v;
+      else throw new BadInput(field, 'must be a boolean (or 0 / 1)');
+    } else {
+      if (typeof v !== 'number' || !Number.isFinite(v)) throw new BadInput(field, 'must be a number');
+      x = v;
+    }
+    cols[s.name] = Float64Array.of(x);
+  }
+  const p = prob(risk.model.predict(cols, 1)[0]);
+  if (p === null) throw new BadInput('body.features', 'give no finite score (a value is far outside what the model was trained on)');
+  const reasons = risk.model
+    .reasons(cols, 0)
+    .slice(0, b.maxReasons ?? 5)
+    .map((r) => ({ feature: r.feature, contribution: Number.isFinite(r.contribution) ? r.contribution : 0, value: typeof r.value === 'number' && !Number.isFinite(r.value) ? null : r.value }));
+  return { probability: p, reasons, imputed, modelVersion: risk.version };
+}

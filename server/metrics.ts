@@ -1,0 +1,82 @@
+// The server's own metrics in Prometheus's text exposition format (version 0.0.4), written by hand: request counts and
+// a latency histogram per route, verdicts and rollout decisions by kind, and the loaded model versions as an info gauge.
+
+/** Histogram buckets in seconds (upper bounds; +Inf is implicit). */
+export const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
+
+const escapeLabel = (v: string) => v.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"');
+const labels = (l: Record<string, string>) => {
+  const keys = Object.keys(l);
+  return keys.length ? `{${keys.map((k) => `${k}="${escapeLabel(l[k])}"`).join(',')}}` : '';
+};
+
+interface Hist {
+  labels: Record<string, string>;
+  counts: number[];
+  sum: number;
+  count: number;
+}
+
+export class ServerMetrics {
+  private readonly requests = new Map<string, { labels: Record<string, string>; n: number }>();
+  private readonly latency = new Map<string, Hist>();
+  private readonly verdicts = new Map<string, { labels: Record<string, string>; n: number }>();
+  private readonly decisions = new Map<string, { labels: Record<string, string>; n: number }>();
+
+  observeRequest(method: string, route: string, status: number, seconds: number): void {
+    const rl = { method, route, status: String(status) };
+    const k = JSON.stringify(rl);
+    const c = this.requests.get(k) ?? { labels: rl, n: 0 };
+    c.n++;
+    this.requests.set(k, c);
+    const hl = { method, route };
+    const hk = JSON.stringify(hl);
+    let h = this.latency.get(hk);
+    if (!h) {
+      h = { labels: hl, counts: LATENCY_BUCKETS.map(() => 0), sum: 0, count: 0 };
+      this.latency.set(hk, h);
+    }
+    for (let i = 0; i < LATENCY_BUCKETS.length; i++) if (seconds <= LATENCY_BUCKETS[i]) h.counts[i]++;
+    h.sum += seconds;
+    h.count++;
+  }
+
+  countVerdict(judge: string, verdict: string): void {
+    bump(this.verdicts, { judge, verdict });
+  }
+
+  countDecision(action: string): void {
+    bump(this.decisions, { action });
+  }
+
+  /** The exposition; `models` are the loaded families with their versions, `loadErrors` per family whether its last load failed. */
+  render(models: { family: string; version: string }[], loadErrors: Record<string, boolean>): string {
+    const out: string[] = [];
+    const sorted = <T extends { labels: Record<string, string> }>(m: Map<string, T>) => [...m.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, v]) => v);
+    out.push('# HELP rolloutlab_http_requests_total HTTP requests by method, route and status code.', '# TYPE rolloutlab_http_requests_total counter');
+    for (const c of sorted(this.requests)) out.push(`rolloutlab_http_requests_total${labels(c.labels)} ${c.n}`);
+    out.push('# HELP rolloutlab_http_request_duration_seconds Time to answer a request, by method and route.', '# TYPE rolloutlab_http_request_duration_seconds histogram');
+    for (const h of sorted(this.latency)) {
+      LATENCY_BUCKETS.forEach((b, i) => out.push(`rolloutlab_http_request_duration_seconds_bucket${labels({ ...h.labels, le: String(b) })} ${h.counts[i]}`));
+      out.push(`rolloutlab_http_request_duration_seconds_bucket${labels({ ...h.labels, le: '+Inf' })} ${h.count}`);
+      out.push(`rolloutlab_http_request_duration_seconds_sum${labels(h.labels)} ${h.sum}`);
+      out.push(`rolloutlab_http_request_duration_seconds_count${labels(h.labels)} ${h.count}`);
+    }
+    out.push('# HELP rolloutlab_verdicts_total Canary verdicts served, by judge and verdict.', '# TYPE rolloutlab_verdicts_total counter');
+    for (const c of sorted(this.verdicts)) out.push(`rolloutlab_verdicts_total${labels(c.labels)} ${c.n}`);
+    out.push('# HELP rolloutlab_rollout_decisions_total Rollout decisions served, by action.', '# TYPE rolloutlab_rollout_decisions_total counter');
+    for (const c of sorted(this.decisions)) out.push(`rolloutlab_rollout_decisions_total${labels(c.labels)} ${c.n}`);
+    out.push('# HELP rolloutlab_model_info Loaded champion models (value 1), by family and version.', '# TYPE rolloutlab_model_info gauge');
+    for (const m of [...models].sort((a, b) => (a.family < b.family ? -1 : 1))) out.push(`rolloutlab_model_info${labels({ family: m.family, version: m.version })} 1`);
+    out.push('# HELP rolloutlab_model_load_error Whether the last load of a family failed (1) or not (0).', '# TYPE rolloutlab_model_load_error gauge');
+    for (const f of Object.keys(loadErrors).sort()) out.push(`rolloutlab_model_load_error${labels({ family: f })} ${loadErrors[f] ? 1 : 0}`);
+    return out.join('\n') + '\n';
+  }
+}
+
+function bump(m: Map<string, { labels: Record<string, string>; n: number }>, l: Record<string, string>): void {
+  const k = JSON.stringify(l);
+  const c = m.get(k) ?? { labels: l, n: 0 };
+  c.n++;
+  m.set(k, c);
+}

@@ -1,0 +1,91 @@
+// The models the server answers with: one immutable snapshot of every family's champion, swapped in as a whole.
+//
+// `reload()` reads each family's champion from the registry (synchronously, checked against its card's sha256, see
+// training/rollback/load.ts) and builds a new snapshot. A family whose champion is missing, corrupt or incompatible
+// with this code keeps its last good model in the new snapshot, and the reason is kept beside it for /v1/status. A
+// request takes the snapshot once at its start, so it sees one consistent set of models even while a reload runs.
+import { loadJudgeSync, loadRiskSync, loadRollbackSync } from '../training/rollback/load.ts';
+import type { JudgeModel } from '../training/judge/model.ts';
+import type { RollbackModel } from '../training/rollback/model.ts';
+import type { GamModel } from '../training/gam.ts';
+
+export const FAMILIES = ['judge', 'rollback', 'risk'] as const;
+export type Family = (typeof FAMILIES)[number];
+
+export interface Loaded<M> {
+  model: M;
+  version: string;
+  loadedAt: string;
+}
+
+export interface Snapshot {
+  readonly seq: number;
+  readonly at: string | null;
+  readonly judge: Loaded<JudgeModel> | null;
+  readonly rollback: Loaded<RollbackModel> | null;
+  readonly risk: Loaded<GamModel> | null;
+  /** Per family: why the last load failed (null: it succeeded). */
+  readonly errors: Readonly<Record<Family, string | null>>;
+}
+
+type Loaders = { [F in Family]: (root: string) => { model: NonNullable<Snapshot[F]>['model']; version: string } | null };
+
+const LOADERS: Loaders = {
+  judge: (root) => loadJudgeSync(root),
+  rollback: (root) => {
+    // loadRollbackSync throws NOT_FOUND when there is no champion; treat that like the optional families.
+    try {
+      return loadRollbackSync(root);
+    } catch (e) {
+      if ((e as { code?: string }).code === 'NOT_FOUND') return null;
+      throw e;
+    }
+  },
+  risk: (root) => loadRiskSync(root),
+};
+
+export class ModelStore {
+  private current: Snapshot;
+
+  constructor(
+    readonly root: string,
+    private readonly now: () => Date = () => new Date(),
+  ) {
+    this.current = Object.freeze({ seq: 0, at: null, judge: null, rollback: null, risk: null, errors: Object.freeze({ judge: 'not loaded yet', rollback: 'not loaded yet', risk: 'not loaded yet' }) });
+  }
+
+  get snapshot(): Snapshot {
+    return this.current;
+  }
+
+  /** Loads every family's champion; returns the families whose version changed. Never throws. */
+  reload(): Family[] {
+    const prev = this.current;
+    const at = this.now().toISOString();
+    const next: { -readonly [K in keyof Snapshot]: Snapshot[K] } = { seq: prev.seq + 1, at, judge: prev.judge, rollback: prev.rollback, risk: prev.risk, errors: { judge: null, rollback: null, risk: null } };
+    const errors = next.errors as Record<Family, string | null>;
+    const changed: Family[] = [];
+    for (const f of FAMILIES) {
+      const old = prev[f];
+      try {
+        const r = LOADERS[f](this.root);
+        if (r === null) {
+          errors[f] = old ? `no ${f} champion in ${this.root} any more; still serving ${old.version}` : `no ${f} champion in ${this.root}`;
+          continue;
+        }
+        if (old && old.version === r.version) {
+          // Same version re-read (its files verified again): keep the loaded object.
+          continue;
+        }
+        (next as Record<Family, unknown>)[f] = { model: r.model, version: r.version, loadedAt: at };
+        changed.push(f);
+      } catch (e) {
+        const msg = (e as Error).message ?? String(e);
+        errors[f] = old ? `${msg}; still serving ${old.version}` : msg;
+      }
+    }
+    Object.freeze(next.errors);
+    this.current = Object.freeze(next);
+    return changed;
+  }
+}

@@ -1,0 +1,343 @@
+// The serving app (server/app.ts) through `app.inject`, no port: health and status, the canary verdict with both
+// judges, anomaly scores, the rollout decision, atomic reload (a corrupt champion keeps the last good one serving),
+// reload auth, the OpenAPI document, /metrics, and a property test throwing 1,000 malformed bodies at each decision route.
+// Tiny judge and rollback models are trained into a temp registry from in-process backtests; never reads ../shared.
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import type { FastifyInstance } from 'fastify';
+import { initBackend } from '../training/backend.ts';
+import { loadScenario } from '../sim/index.ts';
+import type { CohortMetrics } from '../sim/env.ts';
+import { backtest } from '../backtest/run.ts';
+import { windowsTable } from '../backtest/windows.ts';
+import { writeDataset } from '../datasets/index.ts';
+import { ModelRegistry } from '../training/registry.ts';
+import { trainJudge } from '../training/judge/family.ts';
+import { recordTrajectories, trajectoryTables } from '../training/rollback/dataset.ts';
+import { trainRollback } from '../training/rollback/family.ts';
+import { trainRisk } from '../training/risk/family.ts';
+import { parseScenario, simulateWorld, worldToTables } from '../sim/index.ts';
+import { buildApp } from '../server/app.ts';
+
+const m = (requests: number, errors: number, slow: number, p50: number, p99: number, conversions: number, callerRequests = 0, callerErrors = 0): CohortMetrics => ({
+  requests, errors, slow, latencyP50: p50, latencyP95: p99 * 0.75, latencyP99: p99, cpu: 0.42, memory: 0.45, pool: 0.2, conversions, callerRequests, callerErrors,
+});
+// The frozen windows of test/judge-model.test.ts: healthy, and a canary with more than 10x the baseline's errors.
+const HEALTHY: CohortMetrics[] = [m(1210, 2, 5, 41.8, 120.4, 25, 640, 1), m(1185, 3, 4, 42.3, 118.9, 23, 630, 0), m(1240, 2, 6, 41.5, 122.0, 27, 655, 1), m(1198, 1, 5, 42.0, 119.7, 24, 640, 1), m(1225, 3, 4, 41.9, 121.2, 26, 650, 0)];
+const TEN_X: CohortMetrics[] = [m(1204, 29, 5, 42.0, 121.0, 24, 635, 1), m(1190, 31, 5, 42.4, 119.5, 23, 640, 1), m(1232, 30, 6, 41.7, 121.8, 25, 650, 0), m(1201, 28, 4, 42.1, 120.3, 24, 638, 1), m(1219, 32, 5, 41.8, 120.9, 25, 646, 1)];
+const verdictBody = (canary: CohortMetrics[], baseline = HEALTHY) => ({ canary, baseline, latencyObjectiveMs: 250 });
+
+const PLAN = { stages: [{ exposure: [0.05], dwellMinutes: 5 }, { exposure: [0.25], dwellMinutes: 5 }, { exposure: [1], dwellMinutes: 5 }], unitShares: [1], bakeMinutes: 10 };
+const decisionBody = (minutes: number, canary: (age: number) => CohortMetrics, timeAtStage = (age: number) => age) => ({
+  observations: Array.from({ length: minutes + 1 }, (_, age) => ({ age, phase: 'progressing', stage: 0, weight: 0.05, timeAtStage: timeAtStage(age), canary: age ? canary(age) : null, baseline: age ? m(9500, 15, 40, 42, 120, 200) : null })),
+  plan: PLAN,
+  slo: { objective: 0.999, burnRate: 14.4 },
+});
+
+let models = '';
+let app: FastifyInstance;
+
+beforeAll(async () => {
+  await initBackend('wasm');
+  const root = mkdtempSync(join(tmpdir(), 'rolloutlab-server-'));
+  models = join(root, 'models');
+  const registry = new ModelRegistry({ root: models });
+  const scenario = loadScenario('default');
+  const run = backtest({ scenario, seed: 11, deployments: 200, policies: [], windowMinutes: 5 });
+  const jd = join(root, 'windows');
+  await writeDataset({ outDir: jd, tables: [windowsTable(run.windows)], manifest: { kind: 'backtest', scenario: 'default', seed: 11, codeVersion: 'test' } });
+  await trainJudge([jd], { registry, members: 1, net: { hidden: [32, 32], maxEpochs: 40, patience: 8, batchSize: 256 } });
+  const set = recordTrajectories(scenario, 4, 60);
+  const td = join(root, 'trajectories');
+  await writeDataset({ outDir: td, tables: trajectoryTables(set), manifest: { kind: 'backtest', scenario: 'default', seed: 4, codeVersion: 'test', extra: {} } });
+  await trainRollback(td, { registry, mlp: { hidden: [12], maxEpochs: 4, patience: 4 } });
+  // The risk family as test/risk.test.ts trains it, on a shorter world.
+  const rs = parseScenario({ ...scenario, days: 30, dataset: { trafficResolutionMinutes: 60 } });
+  const rd = join(root, 'risk');
+  await writeDataset({ outDir: rd, tables: worldToTables(simulateWorld(rs, 5, undefined, { observations: false })), manifest: { kind: 'simulated', scenario: rs.name, seed: 5, codeVersion: 'test', extra: { scenarioConfig: rs } } });
+  await trainRisk(rd, { registry });
+  app = buildApp({ modelsRoot: models });
+  await app.ready();
+}, 90_000);
+
+afterAll(async () => {
+  await app?.close();
+});
+
+const post = (url: string, payload: unknown, headers: Record<string, string> = {}) => app.inject({ method: 'POST', url, payload: payload as object, headers });
+
+describe('operations routes', () => {
+  it('healthz, readyz and status report the loaded champions', async () => {
+    expect((await app.inject({ method: 'GET', url: '/healthz' })).json()).toEqual({ ok: true });
+    const ready = await app.inject({ method: 'GET', url: '/readyz' });
+    expect(ready.statusCode).toBe(200);
+    expect(ready.json()).toEqual({ ready: true, reasons: [] });
+    const s = (await app.inject({ method: 'GET', url: '/v1/status' })).json();
+    expect(s.families.judge).toMatchObject({ loaded: true, version: 'v0001', error: null });
+    expect(s.families.rollback).toMatchObject({ loaded: true, version: 'v0001', error: null });
+    expect(s.families.risk).toMatchObject({ loaded: true, version: 'v0001', error: null });
+  });
+
+  it('readyz is 503 with the reason when a required family is missing', async () => {
+    const empty = buildApp({ modelsRoot: mkdtempSync(join(tmpdir(), 'rolloutlab-empty-')) });
+    const r = await empty.inject({ method: 'GET', url: '/readyz' });
+    expect(r.statusCode).toBe(503);
+    expect(r.json().reasons.join(' ')).toMatch(/judge: no judge champion/);
+    // The statistical judge needs no model; the learned one says clearly that it is missing.
+    expect((await empty.inject({ method: 'POST', url: '/v1/canary/verdict?judge=kayenta', payload: verdictBody(HEALTHY) })).statusCode).toBe(200);
+    const ml = await empty.inject({ method: 'POST', url: '/v1/canary/verdict', payload: verdictBody(HEALTHY) });
+    expect(ml.statusCode).toBe(503);
+    expect(ml.json().error).toMatchObject({ code: 'MODEL_UNAVAILABLE' });
+    expect(ml.json().error.message).toMatch(/no judge champion.*judge=kayenta/);
+    expect((await empty.inject({ method: 'POST', url: '/v1/rollout/decision', payload: decisionBody(3, () => HEALTHY[0]) })).statusCode).toBe(503);
+    await empty.close();
+  });
+});
+
+describe('canary verdict', () => {
+  it('passes identical cohorts and fails a 10x error jump on ample traffic (learned judge)', async () => {
+    const ok = await post('/v1/canary/verdict', verdictBody(HEALTHY));
+    expect(ok.statusCode).toBe(200);
+    expect(ok.json()).toMatchObject({ verdict: 'pass', judge: 'ml', modelVersion: 'v0001' });
+    expect(ok.json().pFail).toBeLessThan(0.5);
+    const bad = (await post('/v1/canary/verdict', verdictBody(TEN_X))).json();
+    expect(bad.verdict).toBe('fail');
+    expect(bad.pFail).toBeGreaterThan(0.5);
+    expect(bad.reasons.length).toBeGreaterThan(1);
+  });
+
+  it('judge=kayenta answers the same input with its score', async () => {
+    const ok = (await post('/v1/canary/verdict?judge=kayenta', verdictBody(HEALTHY))).json();
+    expect(ok).toMatchObject({ verdict: 'pass', judge: 'kayenta', modelVersion: null });
+    expect(ok.score).toBeGreaterThanOrEqual(95);
+    const bad = (await post('/v1/canary/verdict', { ...verdictBody(TEN_X), judge: 'kayenta' })).json();
+    expect(bad).toMatchObject({ verdict: 'fail', judge: 'kayenta' });
+    expect(bad.reasons.join(' ')).toMatch(/error-ratio/);
+  });
+
+  it('names the field and the problem', async () => {
+    const short = await post('/v1/canary/verdict', { canary: HEALTHY, baseline: HEALTHY.slice(1) });
+    expect(short.statusCode).toBe(400);
+    expect(short.json().error).toMatchObject({ code: 'VALIDATION', field: 'body.baseline' });
+    const neg = await post('/v1/canary/verdict', { canary: [{ ...HEALTHY[0], errors: -1 }], baseline: [HEALTHY[0]] });
+    expect(neg.json().error).toMatchObject({ field: 'body.canary[0].errors', message: 'body.canary[0].errors must be >= 0' });
+    const more = await post('/v1/canary/verdict', { canary: [{ ...HEALTHY[0], errors: 5000 }], baseline: [HEALTHY[0]] });
+    expect(more.json().error.field).toBe('body.canary[0].errors');
+    expect(more.json().error.message).toMatch(/<= requests/);
+    const judge = await post('/v1/canary/verdict?judge=bayes', verdictBody(HEALTHY));
+    expect(judge.json().error).toMatchObject({ field: 'query.judge', message: 'query.judge must be "ml" or "kayenta"' });
+    const big = await post('/v1/canary/verdict', { canary: Array(60_000).fill(HEALTHY[0]), baseline: [] });
+    expect(big.statusCode).toBe(413);
+    expect(big.json().error).toMatchObject({ code: 'PAYLOAD_TOO_LARGE', field: 'body' });
+  });
+});
+
+describe('anomaly score', () => {
+  it('one score in [0, 1] per point, and a level shift scores high after warm-up', async () => {
+    const values = Array.from({ length: 400 }, (_, i) => 10 + Math.sin(i / 5) + (i >= 300 ? 25 : 0));
+    const r = await post('/v1/anomaly/score', { values });
+    expect(r.statusCode).toBe(200);
+    const { scores, detector } = r.json() as { scores: number[]; detector: string };
+    expect(detector).toBe('contextual');
+    expect(scores.length).toBe(values.length);
+    for (const s of scores) expect(s >= 0 && s <= 1).toBe(true);
+    expect(Math.max(...scores.slice(300, 310))).toBeGreaterThan(Math.max(...scores.slice(200, 300)));
+    const other = (await post('/v1/anomaly/score', { values, detector: 'windowed-gaussian' })).json();
+    expect(other.scores.length).toBe(values.length);
+    expect((await post('/v1/anomaly/score', { values, detector: 'nope' })).json().error.field).toBe('body.detector');
+  });
+});
+
+describe('rollout decision', () => {
+  it('answers action, probabilities, breach time and reasons from the rollback champion', async () => {
+    const healthy = await post('/v1/rollout/decision', decisionBody(3, (a) => HEALTHY[a % 5]));
+    expect(healthy.statusCode).toBe(200);
+    const h = healthy.json();
+    expect(['advance', 'hold', 'rollback']).toContain(h.action);
+    expect(h.modelVersion).toBe('v0001');
+    expect(h.judgeVersion).toBe('v0001');
+    expect(h.pFault).toBeGreaterThanOrEqual(0);
+    expect(h.pFault).toBeLessThanOrEqual(1);
+    expect(Array.isArray(h.reasons) && h.reasons.length > 0).toBe(true);
+    // 20 % of the canary's requests fail against the baseline's 0.5 %: the evidence for a fault is far stronger.
+    const bad = (await post('/v1/rollout/decision', decisionBody(6, () => m(500, 100, 0, 50, 120, 15)))).json();
+    expect(bad.pFault).toBeGreaterThan(h.pFault);
+    expect(bad.action).not.toBe('advance');
+    expect(bad.breachInMin === null || bad.breachInMin >= 0).toBe(true);
+    // At age 0 nothing is scored: the schedule decides.
+    const start = (await post('/v1/rollout/decision', decisionBody(0, () => HEALTHY[0]))).json();
+    expect(start).toMatchObject({ action: 'hold', pFault: null, pBreach: null });
+    const badStage = await post('/v1/rollout/decision', { ...decisionBody(2, () => HEALTHY[0]), plan: { ...PLAN, unitShares: [0.5] } });
+    expect(badStage.json().error.field).toBe('body.plan.unitShares');
+  });
+});
+
+describe('risk score', () => {
+  it('lists the champion\'s features and scores a change with reasons; unknown or wrong features are named', async () => {
+    const f = (await app.inject({ method: 'GET', url: '/v1/risk/features' })).json();
+    expect(f.modelVersion).toBe('v0001');
+    const names = f.features.map((x: { name: string }) => x.name);
+    expect(names).toEqual(expect.arrayContaining(['lines_added', 'tier', 'is_fix']));
+    const small = (await post('/v1/risk/score', { features: { lines_added: 3, lines_deleted: 1, files_changed: 1, config_only: true, is_fix: false, tier: 'api' } })).json();
+    const big = (await post('/v1/risk/score', { features: { lines_added: 4000, lines_deleted: 900, files_changed: 60, subsystems: 6, dependency_bumps: 3, schema_migration: 'irreversible', api_contract_change: true } })).json();
+    for (const r of [small, big]) {
+      expect(r.probability).toBeGreaterThanOrEqual(0);
+      expect(r.probability).toBeLessThanOrEqual(1);
+      expect(r.modelVersion).toBe('v0001');
+      expect(r.reasons.length).toBe(5);
+      expect(r.imputed.length).toBeGreaterThan(0);
+    }
+    expect(big.probability).toBeGreaterThan(small.probability);
+    expect((await post('/v1/risk/score', { features: { linez: 1 } })).json().error.field).toBe('body.features.linez');
+    const tier = (await post('/v1/risk/score', { features: { tier: 'gold' } })).json().error;
+    expect(tier.field).toBe('body.features.tier');
+    expect(tier.message).toMatch(/must be one of/);
+  });
+});
+
+describe('reload', () => {
+  it('a corrupt champion keeps the last good model serving and status says why; a good one is swapped in', async () => {
+    const fam = join(models, 'judge');
+    const pointer = JSON.parse(readFileSync(join(fam, 'champion.json'), 'utf8'));
+    cpSync(join(fam, 'v0001'), join(fam, 'v0002'), { recursive: true });
+    writeFileSync(join(fam, 'v0002', 'judge.json'), readFileSync(join(fam, 'v0002', 'judge.json'), 'utf8').replace('"members"', '"memberz"'));
+    writeFileSync(join(fam, 'champion.json'), JSON.stringify({ ...pointer, version: 'v0002' }));
+    const r = await post('/v1/models/reload', undefined);
+    expect(r.statusCode).toBe(200);
+    expect(r.json().changed).toEqual([]);
+    const s = (await app.inject({ method: 'GET', url: '/v1/status' })).json();
+    expect(s.families.judge).toMatchObject({ loaded: true, version: 'v0001' });
+    expect(s.families.judge.error).toMatch(/v0002\/judge\.json does not match its card.*still serving v0001/);
+    expect((await post('/v1/canary/verdict', verdictBody(TEN_X))).json()).toMatchObject({ verdict: 'fail', modelVersion: 'v0001' });
+    expect((await app.inject({ method: 'GET', url: '/readyz' })).statusCode).toBe(200);
+    // Repaired: the next reload swaps it in atomically.
+    cpSync(join(fam, 'v0001', 'judge.json'), join(fam, 'v0002', 'judge.json'));
+    const again = (await post('/v1/models/reload', undefined)).json();
+    expect(again.changed).toEqual(['judge']);
+    expect(again.status.families.judge).toMatchObject({ version: 'v0002', error: null });
+    expect((await post('/v1/canary/verdict', verdictBody(HEALTHY))).json().modelVersion).toBe('v0002');
+  });
+
+  it('needs the bearer token when one is set', async () => {
+    const guarded = buildApp({ modelsRoot: models, token: 's3cret' });
+    expect((await guarded.inject({ method: 'POST', url: '/v1/models/reload' })).statusCode).toBe(401);
+    const wrong = await guarded.inject({ method: 'POST', url: '/v1/models/reload', headers: { authorization: 'Bearer nope' } });
+    expect(wrong.statusCode).toBe(401);
+    expect(wrong.json().error).toMatchObject({ code: 'UNAUTHORIZED', field: 'headers.authorization' });
+    expect((await guarded.inject({ method: 'POST', url: '/v1/models/reload', headers: { authorization: 'Bearer s3cret' } })).statusCode).toBe(200);
+    // Reads stay open.
+    expect((await guarded.inject({ method: 'GET', url: '/v1/status' })).statusCode).toBe(200);
+    await guarded.close();
+  });
+});
+
+describe('OpenAPI and metrics', () => {
+  it('the OpenAPI document lists every route with its schemas', async () => {
+    const doc = (await app.inject({ method: 'GET', url: '/v1/openapi.json' })).json();
+    expect(doc.openapi).toBe('3.1.0');
+    const routes = Object.entries(doc.paths as Record<string, Record<string, unknown>>).flatMap(([p, ops]) => Object.keys(ops).map((op) => `${op.toUpperCase()} ${p}`));
+    expect(routes.sort()).toEqual(['GET /healthz', 'GET /metrics', 'GET /readyz', 'GET /v1/openapi.json', 'GET /v1/status', 'POST /v1/anomaly/score', 'POST /v1/canary/verdict', 'POST /v1/models/reload', 'POST /v1/rollout/decision', 'POST /v1/risk/score', 'GET /v1/risk/features'].sort());
+    const verdict = doc.paths['/v1/canary/verdict'].post;
+    expect(verdict.requestBody.content['application/json'].schema.required).toEqual(['canary', 'baseline']);
+    expect(verdict.parameters[0]).toMatchObject({ name: 'judge', in: 'query' });
+    expect(Object.keys(verdict.responses)).toEqual(expect.arrayContaining(['200', '400', '503']));
+  });
+
+  it('/metrics exposes request counts, latency histograms, verdicts and model versions', async () => {
+    await post('/v1/canary/verdict?judge=kayenta', verdictBody(HEALTHY));
+    const r = await app.inject({ method: 'GET', url: '/metrics' });
+    expect(r.headers['content-type']).toMatch(/^text\/plain; version=0\.0\.4/);
+    const t = r.body;
+    expect(t).toMatch(/^rolloutlab_http_requests_total\{method="POST",route="\/v1\/canary\/verdict",status="200"\} \d+$/m);
+    expect(t).toMatch(/^rolloutlab_http_request_duration_seconds_bucket\{method="POST",route="\/v1\/canary\/verdict",le="\+Inf"\} \d+$/m);
+    expect(t).toMatch(/^rolloutlab_verdicts_total\{judge="kayenta",verdict="pass"\} [1-9]\d*$/m);
+    expect(t).toMatch(/^rolloutlab_model_info\{family="rollback",version="v0001"\} 1$/m);
+    expect(t).toMatch(/^# TYPE rolloutlab_http_request_duration_seconds histogram$/m);
+  });
+});
+
+describe('malformed bodies (property)', () => {
+  const valid: Record<string, unknown> = {
+    '/v1/canary/verdict': verdictBody(HEALTHY.slice(0, 2), HEALTHY.slice(0, 2)),
+    '/v1/anomaly/score': { values: [1, 2, 3, 4] },
+    '/v1/risk/score': { features: { lines_added: 10, is_fix: true, tier: 'api', test_coverage: 0.5 }, maxReasons: 3 },
+    '/v1/rollout/decision': decisionBody(3, (a) => HEALTHY[a % 5]),
+  };
+  /** Paths to every value inside a JSON value. */
+  const paths = (v: unknown, at: (string | number)[] = []): (string | number)[][] => {
+    const out: (string | number)[][] = [at];
+    if (Array.isArray(v)) v.forEach((x, i) => out.push(...paths(x, [...at, i])));
+    else if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) out.push(...paths(x, [...at, k]));
+    return out;
+  };
+  const setAt = (v: unknown, path: (string | number)[], x: unknown, remove: boolean): unknown => {
+    if (path.length === 0) return x;
+    const c = (Array.isArray(v) ? [...v] : { ...(v as object) }) as Record<string | number, unknown>;
+    const [h, ...rest] = path;
+    if (rest.length === 0 && remove) {
+      if (Array.isArray(c)) (c as unknown[]).splice(h as number, 1);
+      else delete c[h];
+    } else c[h] = setAt(c[h], rest, x, remove);
+    return c;
+  };
+  const junk = fc.oneof(fc.string({ maxLength: 8 }), fc.integer(), fc.double(), fc.boolean(), fc.constant(null), fc.constant(-1), fc.constant(1e308), fc.array(fc.anything(), { maxLength: 3 }), fc.dictionary(fc.string({ maxLength: 4 }), fc.anything(), { maxKeys: 3 }));
+  /** A valid body with one value replaced, removed, or an unknown field added; or anything at all; or broken JSON. */
+  const malformed = (base: unknown) =>
+    fc.oneof(
+      fc.tuple(fc.constantFrom(...paths(base).slice(1)), junk, fc.boolean()).map(([p, x, remove]) => ({ json: setAt(base, p, x, remove) })),
+      fc.tuple(fc.string({ minLength: 1, maxLength: 6 }), junk).map(([k, x]) => ({ json: { ...(base as object), [`x${k}`]: x } })),
+      fc.anything().map((json) => ({ json })),
+      fc.string({ maxLength: 40 }).map((raw) => ({ raw: JSON.stringify(base).slice(0, raw.length) + raw })),
+    );
+
+  it('well-formed bodies with extreme values (0 to 1e300 requests, empty minutes, any exposure) get 200, never 5xx', async () => {
+    const num = fc.oneof(fc.constant(0), fc.integer({ min: 0, max: 100_000 }), fc.double({ min: 0, max: 1e300, noNaN: true }));
+    const share = fc.double({ min: 0, max: 1, noNaN: true });
+    const cm = fc
+      .record({ requests: num, e: share, s: share, k: share, latencyP50: fc.option(num), latencyP95: fc.option(num), latencyP99: fc.option(num), cpu: share, memory: share, pool: share, callerRequests: num, ce: share })
+      .map(({ e, s, k, ce, ...x }) => ({ ...x, errors: Math.floor(x.requests * e), slow: Math.floor(x.requests * s), conversions: Math.floor(x.requests * k), callerErrors: Math.floor(x.callerRequests * ce) }));
+    const ticks = (n: number) => fc.array(fc.option(cm, { freq: 4 }), { minLength: n, maxLength: n });
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 1, max: 12 }).chain((n) => fc.tuple(ticks(n), ticks(n), fc.constantFrom('ml', 'kayenta'))), async ([canary, baseline, judge]) => {
+        const r = await post(`/v1/canary/verdict?judge=${judge}`, { canary, baseline });
+        expect(r.statusCode, r.body).toBe(200);
+      }),
+      { numRuns: 500, seed: 7 },
+    );
+    const obs = fc.record({ phase: fc.constantFrom('progressing', 'baking', 'done'), stage: fc.integer({ min: 0, max: 2 }), weight: share, mirror: share, timeAtStage: fc.integer({ min: 0, max: 100 }), canary: fc.option(cm), baseline: fc.option(cm) });
+    await fc.assert(
+      fc.asyncProperty(fc.array(obs, { minLength: 1, maxLength: 25 }), async (os) => {
+        const r = await post('/v1/rollout/decision', { ...decisionBody(0, () => HEALTHY[0]), observations: os.map((o, age) => ({ ...o, age })) });
+        expect(r.statusCode, r.body).toBe(200);
+      }),
+      { numRuns: 500, seed: 8 },
+    );
+  }, 60_000);
+
+  it.each(Object.keys(valid))('%s: zero 5xx over 1,000 malformed bodies; every 4xx names a field and the problem', async (url) => {
+    let runs = 0;
+    let rejected = 0;
+    await fc.assert(
+      fc.asyncProperty(malformed(valid[url]), async (body) => {
+        runs++;
+        const payload = 'raw' in body ? body.raw : (JSON.stringify(body.json) ?? 'null');
+        const r = await app.inject({ method: 'POST', url, payload, headers: { 'content-type': 'application/json' } });
+        expect(r.statusCode, r.body).toBeLessThan(500);
+        if (r.statusCode >= 400) {
+          rejected++;
+          const e = r.json().error;
+          expect(typeof e.code).toBe('string');
+          expect(typeof e.field === 'string' && e.field.length > 0, r.body).toBe(true);
+          expect(e.message.length).toBeGreaterThan(e.field.length);
+        }
+      }),
+      { numRuns: 1000, seed: 6 },
+    );
+    expect(runs).toBeGreaterThanOrEqual(1000);
+    // Some mutations leave a valid body (an optional field removed, a number replaced by another): most do not.
+    expect(rejected).toBeGreaterThan(700);
+  }, 60_000);
+});
