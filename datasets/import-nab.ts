@@ -35,8 +35,9 @@ export interface NabImportOptions {
 const DATA_TS = /^(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})$/;
 const LABEL_TS = /^(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,6}))?$/;
 
-function parseTs(re: RegExp, s: string): number {
-  const m = re.exec(s);
+/** A NAB timestamp as epoch ms (UTC): data files `YYYY-MM-DD HH:MM:SS`, labels with optional `.ffffff`; NaN if malformed. */
+export function parseNabTimestamp(s: string, label = false): number {
+  const m = (label ? LABEL_TS : DATA_TS).exec(s);
   if (!m) return NaN;
   const frac = m[7] ? Number(m[7].padEnd(6, '0')) / 1000 : 0;
   return utcMs(+m[1], +m[2], +m[3], +m[4], +m[5], +m[6], frac);
@@ -57,7 +58,7 @@ async function readSeries(root: string, key: string, strict: boolean, warnings: 
   for (let r = 0; r < n; r++) {
     const row = csv.rows[r];
     const line = csv.lines[r];
-    const ts = parseTs(DATA_TS, row[col.timestamp]);
+    const ts = parseNabTimestamp(row[col.timestamp]);
     if (Number.isNaN(ts)) badCell(file, line, 'timestamp', row[col.timestamp], 'is not a timestamp YYYY-MM-DD HH:MM:SS');
     const v = parseNumber(row[col.value]);
     if (Number.isNaN(v)) badCell(file, line, 'value', row[col.value], 'is not a number');
@@ -110,21 +111,22 @@ export async function importNab(root: string, opts: NabImportOptions = {}): Prom
     if (!Object.hasOwn(labelMap, key)) {
       throw new RolloutlabError('BAD_DATA', `${join(dataDir, key)}: data file has no entry ${show(key)} in ${labelFile}`, key);
     }
-    const windows = parseWindows(labelFile, key, labelMap[key]);
+    const windows = parseNabWindows(labelFile, key, labelMap[key]);
     const { timestamps, values } = await readSeries(root, key, !!opts.strictTimestamps, warnings);
     series.push({ key, timestamps, values, windows });
   }
   return { root, series, warnings };
 }
 
-function parseWindows(labelFile: string, key: string, raw: unknown): [number, number][] {
+/** One entry of NAB's combined_windows.json as [start, end] epoch ms; BAD_DATA naming the entry and window otherwise. */
+export function parseNabWindows(labelFile: string, key: string, raw: unknown): [number, number][] {
   const fail = (msg: string): never => {
     throw new RolloutlabError('BAD_DATA', `${labelFile}: entry ${show(key)}: ${msg}`, key);
   };
   if (!Array.isArray(raw)) fail(`expected a list of [start, end] windows, got ${show(raw)}`);
   return (raw as unknown[]).map((w, i) => {
     if (!Array.isArray(w) || w.length !== 2) return fail(`window ${i + 1} is ${show(w)}, expected [start, end]`);
-    const [a, b] = w.map((s) => (typeof s === 'string' ? parseTs(LABEL_TS, s) : NaN));
+    const [a, b] = w.map((s) => (typeof s === 'string' ? parseNabTimestamp(s, true) : NaN));
     if (Number.isNaN(a)) fail(`window ${i + 1} start ${show(w[0])} is not a timestamp YYYY-MM-DD HH:MM:SS.ffffff`);
     if (Number.isNaN(b)) fail(`window ${i + 1} end ${show(w[1])} is not a timestamp YYYY-MM-DD HH:MM:SS.ffffff`);
     if (a > b) fail(`window ${i + 1} starts ${show(w[0])} after it ends ${show(w[1])}`);

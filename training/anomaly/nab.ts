@@ -4,7 +4,8 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { RolloutlabError, show } from '../../lib/errors.ts';
-import { badCell, parseNumber, readCsv, requireColumns, utcMs } from '../../datasets/csv.ts';
+import { badCell, parseNumber, readCsv, requireColumns } from '../../datasets/csv.ts';
+import { parseNabTimestamp, parseNabWindows } from '../../datasets/import-nab.ts';
 import { NAB_PROFILE_NAMES, NAB_PROFILES, type CostMatrix, type NabProfiles } from './nab-score.ts';
 
 export interface NabFile {
@@ -29,15 +30,7 @@ export interface NabData {
   profilesSource: string;
 }
 
-const DATA_TS = /^(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})$/;
-const LABEL_TS = /^(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,6}))?$/;
-
-export function parseNabTimestamp(s: string, label = false): number {
-  const m = (label ? LABEL_TS : DATA_TS).exec(s);
-  if (!m) return NaN;
-  const frac = m[7] ? Number(m[7].padEnd(6, '0')) / 1000 : 0;
-  return utcMs(+m[1], +m[2], +m[3], +m[4], +m[5], +m[6], frac);
-}
+export { parseNabTimestamp };
 
 async function kind(p: string): Promise<'dir' | 'file' | null> {
   const s = await stat(p).catch(() => null);
@@ -75,20 +68,6 @@ export async function readNabCsv(path: string): Promise<{ timestamps: Float64Arr
   return { timestamps, values };
 }
 
-function parseWindows(labelFile: string, key: string, raw: unknown): [number, number][] {
-  const fail = (msg: string): never => {
-    throw new RolloutlabError('BAD_DATA', `${labelFile}: entry ${show(key)}: ${msg}`, key);
-  };
-  if (!Array.isArray(raw)) fail(`expected a list of [start, end] windows, got ${show(raw)}`);
-  return (raw as unknown[]).map((w, i) => {
-    if (!Array.isArray(w) || w.length !== 2) return fail(`window ${i + 1} is ${show(w)}, expected [start, end]`);
-    const [a, b] = w.map((s) => (typeof s === 'string' ? parseNabTimestamp(s, true) : NaN));
-    if (Number.isNaN(a)) fail(`window ${i + 1} start ${show(w[0])} is not a timestamp YYYY-MM-DD HH:MM:SS.ffffff`);
-    if (Number.isNaN(b)) fail(`window ${i + 1} end ${show(w[1])} is not a timestamp YYYY-MM-DD HH:MM:SS.ffffff`);
-    if (a > b) fail(`window ${i + 1} starts ${show(w[0])} after it ends ${show(w[1])}`);
-    return [a, b] as [number, number];
-  });
-}
 
 function parseProfiles(file: string, raw: unknown): NabProfiles {
   const fail = (field: string, msg: string): never => {
@@ -143,7 +122,7 @@ export async function loadNab(root: string, opts: LoadNabOptions = {}): Promise<
   }
   const files: NabFile[] = [];
   for (const key of labelled) {
-    const windows = parseWindows(labelFile, key, labelMap[key]);
+    const windows = parseNabWindows(labelFile, key, labelMap[key]);
     const path = join(dataDir, key);
     const { timestamps, values } = await readNabCsv(path);
     files.push({ key, path, timestamps, values, windows });
