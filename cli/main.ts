@@ -459,10 +459,14 @@ export function buildProgram(): Command {
     .option('--models <dir>', 'model registry root (default: $ROLLOUTLAB_MODELS, else models/)')
     .option('--token <t>', 'bearer token required by POST /v1/models/reload (default: $ROLLOUTLAB_TOKEN; none: open)')
     .option('--quiet', 'no request logs')
-    .action(async (o: { port: number; host: string; models?: string; token?: string; quiet?: boolean }) => {
+    .option('--prometheus <url>', 'Prometheus base URL the Argo and Flagger routes read canary / primary metrics from (default: $ROLLOUTLAB_PROMETHEUS; none: their decisions are inconclusive)')
+    .action(async (o: { port: number; host: string; models?: string; token?: string; quiet?: boolean; prometheus?: string }) => {
       const { buildApp } = await import('../server/app.ts');
+      const { PrometheusSource } = await import('../server/metrics-source.ts');
       const token = o.token ?? (process.env.ROLLOUTLAB_TOKEN || undefined);
-      const app = buildApp({ modelsRoot: o.models !== undefined ? resolve(o.models) : undefined, token, logger: o.quiet ? false : { level: 'info' } });
+      const prometheus = o.prometheus ?? (process.env.ROLLOUTLAB_PROMETHEUS || undefined);
+      const metricsSource = prometheus ? new PrometheusSource({ url: prometheus }) : undefined;
+      const app = buildApp({ modelsRoot: o.models !== undefined ? resolve(o.models) : undefined, token, logger: o.quiet ? false : { level: 'info' }, metricsSource });
       const closed = new Promise<void>((done) => {
         let closing = false;
         const stop = (signal: string) => {

@@ -14,6 +14,8 @@ import { isRolloutlabError } from '../lib/errors.ts';
 import { codeVersion } from '../lib/version.ts';
 import { FAMILIES, ModelStore, type Family } from './models.ts';
 import { ServerMetrics } from './metrics.ts';
+import { NO_METRICS_SOURCE, type MetricsSource } from './metrics-source.ts';
+import { extensionRoutes } from './extensions.ts';
 import { BadInput, ModelUnavailable, riskScore, rolloutDecision, verdictFor, windowOf } from './decide.ts';
 import {
   AnomalyBodySchema,
@@ -49,12 +51,18 @@ export interface AppOptions {
   require?: Family[];
   /** Request body limit in bytes (default BODY_LIMIT). */
   bodyLimit?: number;
+  /** Where the Argo and Flagger routes read metric values (default: none, every such decision is inconclusive). */
+  metricsSource?: MetricsSource;
+  /** The clock of the deploy-window gates and event records (tests). */
+  now?: () => Date;
 }
 
 interface PluginOptions {
   store: ModelStore;
   token?: string;
   require: Family[];
+  metricsSource?: MetricsSource;
+  now?: () => Date;
 }
 
 const errorBody = (code: string, message: string, field: string | null): ErrorResponse => ({ error: { code, message, field } });
@@ -223,6 +231,8 @@ export const serverPlugin: FastifyPluginAsyncTypebox<PluginOptions> = async (app
     return reply.type('text/plain; version=0.0.4; charset=utf-8').send(metrics.render(models, errs));
   });
 
+  extensionRoutes(app, { store, metrics, source: opts.metricsSource ?? NO_METRICS_SOURCE, now: opts.now ?? (() => new Date()) });
+
   app.get('/v1/openapi.json', { schema: { summary: 'this OpenAPI document' } as FastifySchema }, async () => openApi(routes, started));
 };
 
@@ -268,6 +278,6 @@ export function buildApp(opts: AppOptions = {}): FastifyInstance {
   const store = new ModelStore(opts.modelsRoot ?? defaultModelsRoot());
   const changed = store.reload();
   app.log.info({ modelsRoot: store.root, loaded: changed, errors: store.snapshot.errors }, 'models loaded');
-  app.register(serverPlugin, { store, token: opts.token, require: opts.require ?? ['judge', 'rollback'] });
+  app.register(serverPlugin, { store, token: opts.token, require: opts.require ?? ['judge', 'rollback'], metricsSource: opts.metricsSource, now: opts.now });
   return app as unknown as FastifyInstance;
 }

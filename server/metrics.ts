@@ -22,6 +22,7 @@ export class ServerMetrics {
   private readonly latency = new Map<string, Hist>();
   private readonly verdicts = new Map<string, { labels: Record<string, string>; n: number }>();
   private readonly decisions = new Map<string, { labels: Record<string, string>; n: number }>();
+  private readonly extensions = new Map<string, { labels: Record<string, string>; n: number }>();
 
   observeRequest(method: string, route: string, status: number, seconds: number): void {
     const rl = { method, route, status: String(status) };
@@ -49,6 +50,11 @@ export class ServerMetrics {
     bump(this.decisions, { action });
   }
 
+  /** A decision of a deploy-system extension route (argo/verdict, flagger/<hook>, kayenta/judge) by outcome. */
+  countExtension(route: string, outcome: string): void {
+    bump(this.extensions, { route, outcome });
+  }
+
   /** The exposition; `models` are the loaded families with their versions, `loadErrors` per family whether its last load failed. */
   render(models: { family: string; version: string }[], loadErrors: Record<string, boolean>): string {
     const out: string[] = [];
@@ -66,6 +72,8 @@ export class ServerMetrics {
     for (const c of sorted(this.verdicts)) out.push(`rolloutlab_verdicts_total${labels(c.labels)} ${c.n}`);
     out.push('# HELP rolloutlab_rollout_decisions_total Rollout decisions served, by action.', '# TYPE rolloutlab_rollout_decisions_total counter');
     for (const c of sorted(this.decisions)) out.push(`rolloutlab_rollout_decisions_total${labels(c.labels)} ${c.n}`);
+    out.push('# HELP rolloutlab_extension_decisions_total Decisions of the deploy-system extension routes, by route and outcome.', '# TYPE rolloutlab_extension_decisions_total counter');
+    for (const c of sorted(this.extensions)) out.push(`rolloutlab_extension_decisions_total${labels(c.labels)} ${c.n}`);
     out.push('# HELP rolloutlab_model_info Loaded champion models (value 1), by family and version.', '# TYPE rolloutlab_model_info gauge');
     for (const m of [...models].sort((a, b) => (a.family < b.family ? -1 : 1))) out.push(`rolloutlab_model_info${labels({ family: m.family, version: m.version })} 1`);
     out.push('# HELP rolloutlab_model_load_error Whether the last load of a family failed (1) or not (0).', '# TYPE rolloutlab_model_load_error gauge');

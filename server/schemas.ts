@@ -210,3 +210,179 @@ export const RiskFeaturesResponseSchema = Type.Object({
     }),
   ),
 });
+
+// ---------------------------------------------------------------------------------------------------------
+// Deploy-system extension points (docs/server.md): Argo Rollouts' Web metric provider, Flagger's webhooks,
+// Kayenta's RemoteJudge. Their payloads are the deploy systems' own (ANCHORS.md), so foreign objects Kayenta may
+// extend (canaryConfig, scopes, attributes) accept unknown fields; ours do not.
+
+export const ExtensionJudge = Type.Union([Type.Literal('ml'), Type.Literal('kayenta')], { description: 'judge of the metrics window: ml (default, the learned judge) or kayenta' });
+
+/** Argo Rollouts Web metric provider: the rollout to judge (query string of a GET, or the jsonBody of a POST). */
+const ArgoTargetProps = {
+  name: Type.String({ minLength: 1, maxLength: 253, description: 'the canary workload (Flagger naming: the primary is <name>-primary)' }),
+  namespace: Type.Optional(Type.String({ minLength: 1, maxLength: 253 })),
+  minutes: Type.Optional(Type.Integer({ minimum: 1, maximum: 60, description: 'analysis window in minutes (default 5)' })),
+  judge: Type.Optional(ExtensionJudge),
+};
+/** A whole number in a query string (query strings are not coerced: "5" stays a string). */
+const QueryInt = (max: number, description: string) => Type.String({ pattern: `^[0-9]{1,${String(max).length}}$`, description: `${description} (a whole number, at most ${max})` });
+export const ArgoQuerySchema = Type.Object({ ...ArgoTargetProps, minutes: Type.Optional(QueryInt(60, 'analysis window in minutes (default 5)')) }, { additionalProperties: false });
+export const ArgoBodySchema = Type.Object(ArgoTargetProps, { additionalProperties: false });
+export type ArgoTarget = Static<typeof ArgoBodySchema>;
+
+export const ArgoResponseSchema = Type.Object({
+  result: Type.Object({
+    verdict: VerdictSchema,
+    pass: Type.Union([Type.Literal(1), Type.Literal(0), Type.Literal(-1)], { description: '1 pass, 0 fail, -1 inconclusive (meets neither condition: Argo pauses)' }),
+    pFail: Nullable(Type.Number({ minimum: 0, maximum: 1 })),
+    reasons: Type.Array(Type.String()),
+    judge: ExtensionJudge,
+    modelVersion: Nullable(Type.String()),
+    metricsAvailable: Type.Boolean({ description: 'false: the metrics source was down or had no series (verdict inconclusive)' }),
+    name: Type.String(),
+    namespace: Nullable(Type.String()),
+    minutes: Type.Integer(),
+  }),
+});
+export type ArgoResponse = Static<typeof ArgoResponseSchema>;
+
+/** Flagger's webhook payload (CanaryWebhookPayload; event hooks add eventMessage, eventType, timestamp). */
+export const FlaggerPayloadSchema = Type.Object(
+  {
+    name: Type.String({ minLength: 1, maxLength: 253, description: 'the Canary (its target workload)' }),
+    namespace: Type.String({ minLength: 1, maxLength: 253 }),
+    phase: Type.String({ minLength: 1, maxLength: 64, description: 'Initializing, Initialized, Waiting, Progressing, WaitingPromotion, Promoting, Finalising, Succeeded, Failed, Terminating, Terminated' }),
+    checksum: Type.Optional(Type.String({ maxLength: 256 })),
+    metadata: Type.Optional(Nullable(Type.Record(Type.String({ maxLength: 253 }), Type.String({ maxLength: 4096 }), { maxProperties: 500, description: "the webhook's metadata from the Canary spec (strings)" }))),
+    eventMessage: Type.Optional(Type.String({ maxLength: 8192 })),
+    eventType: Type.Optional(Type.String({ maxLength: 64 })),
+    timestamp: Type.Optional(Type.Union([Type.String({ maxLength: 64 }), Type.Number()])),
+  },
+  { additionalProperties: false, description: "Flagger's webhook payload" },
+);
+export type FlaggerPayload = Static<typeof FlaggerPayloadSchema>;
+
+export const FlaggerQuerySchema = Type.Object(
+  {
+    minutes: Type.Optional(QueryInt(60, 'analysis window in minutes (default 5)')),
+    judge: Type.Optional(ExtensionJudge),
+  },
+  { additionalProperties: false },
+);
+export type FlaggerQuery = Static<typeof FlaggerQuerySchema>;
+
+export const FlaggerResponseSchema = Type.Object({
+  hook: Type.String(),
+  name: Type.String(),
+  namespace: Type.String(),
+  ok: Type.Boolean({ description: 'what the status says to Flagger (200: yes; 409: no — a failed check, wait, or do not roll back)' }),
+  decision: Type.String({ description: 'pass, fail, inconclusive, rollback, no-rollback, go, wait, recorded' }),
+  reasons: Type.Array(Type.String()),
+  verdict: Type.Optional(VerdictSchema),
+  action: Type.Optional(Type.Union([Type.Literal('advance'), Type.Literal('hold'), Type.Literal('rollback')])),
+  riskProbability: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
+  pFault: Type.Optional(Nullable(Type.Number({ minimum: 0, maximum: 1, description: 'rollback hook: P(material fault in the canary now)' }))),
+  modelVersion: Type.Optional(Nullable(Type.String())),
+});
+export type FlaggerResponse = Static<typeof FlaggerResponseSchema>;
+
+export const FlaggerEventsQuerySchema = Type.Object({ limit: Type.Optional(QueryInt(1000, 'how many of the last calls (default all kept)')) }, { additionalProperties: false });
+export const FlaggerEventsResponseSchema = Type.Object({
+  events: Type.Array(
+    Type.Object({
+      at: Type.String({ description: 'when the hook was received (ISO 8601)' }),
+      hook: Type.String(),
+      status: Type.Integer({ description: 'the status answered' }),
+      decision: Type.String(),
+      payload: FlaggerPayloadSchema,
+    }),
+    { description: 'oldest first; the last 1,000 hook calls at most' },
+  ),
+});
+export type FlaggerEvent = Static<typeof FlaggerEventsResponseSchema>['events'][number];
+
+const KValue = Type.Union([Type.Number(), Type.Null(), Type.Literal('NaN'), Type.Literal('Infinity'), Type.Literal('-Infinity')]);
+const KScope = Type.Object({ startTimeIso: Type.Optional(Type.String()), startTimeMillis: Type.Optional(Type.Number()), stepMillis: Type.Optional(Type.Number()) }, { additionalProperties: true });
+const KDirection = Type.Union([Type.Literal('increase'), Type.Literal('decrease'), Type.Literal('either')]);
+
+export const KayentaJudgeBodySchema = Type.Object(
+  {
+    canaryConfig: Type.Object(
+      {
+        metrics: Type.Array(
+          Type.Object(
+            {
+              name: Type.String({ minLength: 1 }),
+              groups: Type.Optional(Nullable(Type.Array(Type.String({ minLength: 1 })))),
+              analysisConfigurations: Type.Optional(
+                Nullable(
+                  Type.Object(
+                    {
+                      canary: Type.Optional(
+                        Nullable(
+                          Type.Object(
+                            {
+                              direction: Type.Optional(Nullable(KDirection)),
+                              critical: Type.Optional(Nullable(Type.Boolean())),
+                              nanStrategy: Type.Optional(Nullable(Type.Union([Type.Literal('remove'), Type.Literal('replace')]))),
+                            },
+                            { additionalProperties: true },
+                          ),
+                        ),
+                      ),
+                    },
+                    { additionalProperties: true },
+                  ),
+                ),
+              ),
+            },
+            { additionalProperties: true },
+          ),
+          { maxItems: 1000 },
+        ),
+        classifier: Type.Optional(Nullable(Type.Object({ groupWeights: Type.Optional(Nullable(Type.Record(Type.String(), Type.Number({ minimum: 0 })))) }, { additionalProperties: true }))),
+      },
+      { additionalProperties: true, description: "Kayenta's canary config (only metrics[].name, groups, analysisConfigurations.canary and classifier.groupWeights are read)" },
+    ),
+    scoreThresholds: Type.Object({ pass: Type.Number(), marginal: Type.Number() }, { additionalProperties: true }),
+    metricSetPairList: Type.Array(
+      Type.Object(
+        {
+          name: Type.String({ minLength: 1 }),
+          id: Type.Optional(Nullable(Type.String())),
+          tags: Type.Optional(Nullable(Type.Record(Type.String(), Type.String()))),
+          values: Type.Object({ control: Type.Array(KValue, { maxItems: MAX_TICKS }), experiment: Type.Array(KValue, { maxItems: MAX_TICKS }) }, { additionalProperties: true }),
+          scopes: Type.Optional(Nullable(Type.Object({ control: Type.Optional(KScope), experiment: Type.Optional(KScope) }, { additionalProperties: true }))),
+          attributes: Type.Optional(Nullable(Type.Object({}, { additionalProperties: true }))),
+        },
+        { additionalProperties: true },
+      ),
+      { maxItems: 1000 },
+    ),
+  },
+  { additionalProperties: true, description: "Kayenta's RemoteJudge request" },
+);
+export type KayentaJudgeBody = Static<typeof KayentaJudgeBodySchema>;
+
+const KStats = Type.Object({ count: Type.Number(), mean: Nullable(Type.Number()), median: Nullable(Type.Number()), min: Nullable(Type.Number()), max: Nullable(Type.Number()) });
+export const KayentaJudgeResponseSchema = Type.Object({
+  judgeName: Type.String(),
+  results: Type.Array(
+    Type.Object({
+      name: Type.String(),
+      id: Type.Optional(Type.String()),
+      tags: Type.Record(Type.String(), Type.String()),
+      classification: Type.Union([Type.Literal('Pass'), Type.Literal('High'), Type.Literal('Low'), Type.Literal('Nodata')]),
+      classificationReason: Nullable(Type.String()),
+      groups: Type.Array(Type.String()),
+      experimentMetadata: Type.Object({ stats: KStats }),
+      controlMetadata: Type.Object({ stats: KStats }),
+      resultMetadata: Type.Object({ ratio: Nullable(Type.Number()) }),
+      critical: Type.Boolean(),
+      muted: Type.Boolean(),
+    }),
+  ),
+  groupScores: Type.Array(Type.Object({ name: Type.String(), score: Type.Number() })),
+  score: Type.Object({ score: Type.Number(), classification: Type.Union([Type.Literal('Pass'), Type.Literal('Marginal'), Type.Literal('Fail')]), classificationReason: Type.String() }),
+});

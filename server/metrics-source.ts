@@ -1,0 +1,194 @@
+// Where the extension routes read metric values from. Argo's and Flagger's calls carry no metric values (ANCHORS.md),
+// so the server reads the canary's and the primary's last minutes from a metrics source: by default Prometheus's HTTP
+// query API (`/api/v1/query_range`), with one PromQL template per metric and Flagger's naming (canary workload
+// `<name>`, primary `<name>-primary`).
+//
+// Contract: `window()` never throws. When the source is down, errs, times out or has no series for the target it
+// answers `{unavailable: <why>}`, and every route maps that to "inconclusive / hold" (never "promote").
+import type { CohortMetrics } from '../sim/env.ts';
+
+export interface MetricsTarget {
+  /** The canary workload (Flagger's target name, Argo's rollout name). */
+  name: string;
+  namespace?: string;
+}
+
+export interface MetricsWindow {
+  /** Per minute, oldest first; null = no sample that minute. */
+  canary: (CohortMetrics | null)[];
+  baseline: (CohortMetrics | null)[];
+  /** Whether conversions were read at all (false: 0 on both sides, and the judges leave the KPI out). */
+  kpi: boolean;
+  /** Whether the `slow` counts were read at all (false: 0 on both sides). */
+  slow: boolean;
+}
+
+export type MetricsResult = MetricsWindow | { unavailable: string };
+
+export interface MetricsSource {
+  /** The last `minutes` whole minutes of the canary and its baseline (the primary). */
+  window(target: MetricsTarget, minutes: number): Promise<MetricsResult>;
+}
+
+export const isUnavailable = (r: MetricsResult): r is { unavailable: string } => 'unavailable' in r;
+
+/**
+ * PromQL templates, one per metric, each answering one value per minute for one workload. Placeholders (Flagger's
+ * syntax): `{{ target }}` the workload (`<name>` or `<name>-primary`), `{{ namespace }}`, `{{ interval }}` the step
+ * (`1m`). Latencies are in milliseconds.
+ */
+export interface PromQueries {
+  requests: string;
+  errors: string;
+  latencyP50: string;
+  latencyP99: string;
+  /** Requests slower than the latency objective (optional: 0 on both sides when absent). */
+  slow?: string;
+  /** Business conversions (optional: the KPI is left out when absent). */
+  conversions?: string;
+}
+
+const sel = 'reporter="destination",destination_workload_namespace="{{ namespace }}",destination_workload="{{ target }}"';
+
+/** Istio's standard metrics, as Flagger's built-in istio checks read them. */
+export const DEFAULT_PROM_QUERIES: PromQueries = {
+  requests: `sum(increase(istio_requests_total{${sel}}[{{ interval }}]))`,
+  errors: `sum(increase(istio_requests_total{${sel},response_code=~"5.*"}[{{ interval }}]))`,
+  latencyP50: `histogram_quantile(0.5, sum(rate(istio_request_duration_milliseconds_bucket{${sel}}[{{ interval }}])) by (le))`,
+  latencyP99: `histogram_quantile(0.99, sum(rate(istio_request_duration_milliseconds_bucket{${sel}}[{{ interval }}])) by (le))`,
+};
+
+export interface PrometheusOptions {
+  /** Prometheus base URL, e.g. http://prometheus:9090 */
+  url: string;
+  queries?: Partial<PromQueries>;
+  /** Primary (baseline) workload from the canary's name (default Flagger's `<name>-primary`). */
+  primaryName?: (name: string) => string;
+  /** Namespace when the request gives none (default "default"). */
+  defaultNamespace?: string;
+  /** Per query (default 5,000 ms). */
+  timeoutMs?: number;
+  /** The clock (tests). */
+  now?: () => Date;
+  /** Extra request headers (e.g. authorization). */
+  headers?: Record<string, string>;
+}
+
+const STEP_S = 60;
+
+interface QueryRangeResponse {
+  status?: string;
+  error?: string;
+  data?: { resultType?: string; result?: { metric?: Record<string, string>; values?: [number, string][] }[] };
+}
+
+/** Fills Flagger-style placeholders; values are escaped for a PromQL string literal. */
+export function renderQuery(template: string, vars: Record<string, string>): string {
+  return template.replace(/\{\{\s*(\w+)\s*\}\}/g, (whole, k: string) => (k in vars ? vars[k].replace(/\\/g, '\\\\').replace(/"/g, '\\"') : whole));
+}
+
+type Series = Map<number, number>; // minute index → value
+
+export class PrometheusSource implements MetricsSource {
+  readonly queries: PromQueries;
+  private readonly base: string;
+
+  constructor(private readonly opts: PrometheusOptions) {
+    this.queries = { ...DEFAULT_PROM_QUERIES, ...opts.queries };
+    this.base = opts.url.replace(/\/+$/, '');
+  }
+
+  async window(target: MetricsTarget, minutes: number): Promise<MetricsResult> {
+    const ns = target.namespace ?? this.opts.defaultNamespace ?? 'default';
+    const primary = (this.opts.primaryName ?? ((n: string) => `${n}-primary`))(target.name);
+    // The last `minutes` whole minutes: the range ends at the last minute boundary.
+    const endS = Math.floor((this.opts.now ?? (() => new Date()))().getTime() / 1000 / STEP_S) * STEP_S;
+    const startS = endS - (minutes - 1) * STEP_S;
+    try {
+      const [canary, baseline] = await Promise.all([this.cohort(target.name, ns, startS, endS, minutes), this.cohort(primary, ns, startS, endS, minutes)]);
+      if (typeof canary === 'string') return { unavailable: canary };
+      if (typeof baseline === 'string') return { unavailable: baseline };
+      return { canary, baseline, kpi: this.queries.conversions !== undefined, slow: this.queries.slow !== undefined };
+    } catch (e) {
+      return { unavailable: `Prometheus at ${this.base}: ${(e as Error).message}` };
+    }
+  }
+
+  /** One workload's minutes, or why there are none (a string). */
+  private async cohort(workload: string, namespace: string, startS: number, endS: number, minutes: number): Promise<(CohortMetrics | null)[] | string> {
+    const vars = { target: workload, namespace, interval: `${STEP_S / 60}m` };
+    const names = ['requests', 'errors', 'latencyP50', 'latencyP99', 'slow', 'conversions'] as const;
+    const got = await Promise.all(names.map((k) => (this.queries[k] === undefined ? Promise.resolve(null) : this.range(renderQuery(this.queries[k]!, vars), startS, endS, k.startsWith('latency') ? 'max' : 'sum'))));
+    const s = Object.fromEntries(names.map((k, i) => [k, got[i]])) as Record<(typeof names)[number], Series | string | null>;
+    for (const k of names) {
+      const v = s[k];
+      if (typeof v === 'string') return `Prometheus at ${this.base}: ${k} query for ${namespace}/${workload} failed: ${v}`;
+    }
+    const req = s.requests as Series;
+    if (req.size === 0) return `Prometheus at ${this.base} has no ${'requests'} series for ${namespace}/${workload} in the last ${minutes} min (query: ${renderQuery(this.queries.requests, vars)})`;
+    const at = (x: Series | string | null, i: number) => (x instanceof Map ? x.get(i) : undefined);
+    const out: (CohortMetrics | null)[] = [];
+    for (let i = 0; i < minutes; i++) {
+      const requests = at(s.requests, i);
+      if (requests === undefined || !Number.isFinite(requests)) {
+        out.push(null);
+        continue;
+      }
+      const r = Math.max(0, requests);
+      const clamp = (v: number | undefined) => (v === undefined || !Number.isFinite(v) ? 0 : Math.min(r, Math.max(0, v)));
+      const ms = (v: number | undefined) => (v === undefined || !Number.isFinite(v) || v < 0 ? null : v);
+      out.push({
+        requests: r,
+        errors: clamp(at(s.errors, i)),
+        slow: clamp(at(s.slow, i)),
+        latencyP50: ms(at(s.latencyP50, i)),
+        latencyP95: null,
+        latencyP99: ms(at(s.latencyP99, i)),
+        cpu: 0,
+        memory: 0,
+        pool: 0,
+        conversions: clamp(at(s.conversions, i)),
+        callerRequests: 0,
+        callerErrors: 0,
+      });
+    }
+    return out;
+  }
+
+  /** One query_range: by minute index, the values summed (counts) or the largest (latencies) over the answered series; a string says why it failed. */
+  private async range(query: string, startS: number, endS: number, agg: 'sum' | 'max'): Promise<Series | string> {
+    const url = `${this.base}/api/v1/query_range?${new URLSearchParams({ query, start: String(startS), end: String(endS), step: `${STEP_S}s` })}`;
+    let res: Response;
+    try {
+      res = await fetch(url, { headers: { accept: 'application/json', ...this.opts.headers }, signal: AbortSignal.timeout(this.opts.timeoutMs ?? 5000) });
+    } catch (e) {
+      const err = e as Error & { cause?: { code?: string; message?: string } };
+      return err.name === 'TimeoutError' ? `no answer within ${this.opts.timeoutMs ?? 5000} ms` : `unreachable (${err.cause?.code ?? err.cause?.message ?? err.message})`;
+    }
+    let body: QueryRangeResponse;
+    try {
+      body = (await res.json()) as QueryRangeResponse;
+    } catch {
+      return `HTTP ${res.status} with a body that is not JSON`;
+    }
+    if (!res.ok || body.status !== 'success') return `HTTP ${res.status}${body.error ? `: ${body.error}` : ''}`;
+    if (body.data?.resultType !== 'matrix' || !Array.isArray(body.data.result)) return `unexpected answer (resultType ${String(body.data?.resultType)}, expected matrix)`;
+    const out: Series = new Map();
+    for (const series of body.data.result) {
+      for (const pair of series.values ?? []) {
+        if (!Array.isArray(pair) || pair.length !== 2) continue;
+        const i = Math.round((Number(pair[0]) - startS) / STEP_S);
+        const v = Number(pair[1]); // "NaN" → NaN: no sample
+        if (!Number.isInteger(i) || i < 0 || !Number.isFinite(v)) continue;
+        const prev = out.get(i);
+        out.set(i, prev === undefined ? v : agg === 'sum' ? prev + v : Math.max(prev, v));
+      }
+    }
+    return out;
+  }
+}
+
+/** The source used when none is configured: always unavailable, saying how to configure one. */
+export const NO_METRICS_SOURCE: MetricsSource = {
+  window: async () => ({ unavailable: 'no metrics source is configured (start the server with --prometheus <url>)' }),
+};

@@ -1,0 +1,402 @@
+// The deploy-system extension points of the serving app (server/extensions.ts) through `app.inject`: Argo Rollouts'
+// Web metric provider, Flagger's webhooks and Kayenta's RemoteJudge, with metric values read by the Prometheus metrics
+// source (server/metrics-source.ts) from an in-process fake Prometheus (node:http answering /api/v1/query_range).
+// Payloads are ANCHORS.md's, copied into test/fixtures/extensions (see NOTE.md there); never reads ../shared.
+// Tiny judge, rollback and risk models are trained into a temp registry as test/server.test.ts does.
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import type { FastifyInstance } from 'fastify';
+import { initBackend } from '../training/backend.ts';
+import { loadScenario, parseScenario, simulateWorld, worldToTables } from '../sim/index.ts';
+import { backtest } from '../backtest/run.ts';
+import { windowsTable } from '../backtest/windows.ts';
+import { writeDataset } from '../datasets/index.ts';
+import { ModelRegistry } from '../training/registry.ts';
+import { trainJudge } from '../training/judge/family.ts';
+import { recordTrajectories, trajectoryTables } from '../training/rollback/dataset.ts';
+import { trainRollback } from '../training/rollback/family.ts';
+import { trainRisk } from '../training/risk/family.ts';
+import { buildApp } from '../server/app.ts';
+import { PrometheusSource, renderQuery, type PromQueries } from '../server/metrics-source.ts';
+import { inDeployWindow } from '../server/extensions.ts';
+
+const fixture = (f: string) => JSON.parse(readFileSync(join(import.meta.dirname, 'fixtures', 'extensions', f), 'utf8'));
+const FLAGGER = fixture('flagger-webhook.json');
+const FLAGGER_EVENT = fixture('flagger-event.json');
+const KAYENTA = fixture('kayenta-judge-request.json');
+
+// A Wednesday, 10:30 UTC.
+const NOW = new Date('2024-03-06T10:30:00Z');
+
+// ---- the fake Prometheus --------------------------------------------------------------------------------
+type Mode = 'healthy' | 'bad' | 'empty' | 'error' | 'nan';
+let mode: Mode = 'healthy';
+const queriesSeen: string[] = [];
+// Per minute (cycled): requests, errors, slow, p50, p99, conversions — test/server.test.ts' healthy and 10x-errors windows.
+const HEALTHY = [[1210, 2, 5, 41.8, 120.4, 25], [1185, 3, 4, 42.3, 118.9, 23], [1240, 2, 6, 41.5, 122.0, 27], [1198, 1, 5, 42.0, 119.7, 24], [1225, 3, 4, 41.9, 121.2, 26]];
+const BAD = [[1204, 300, 5, 42.0, 121.0, 24], [1190, 310, 5, 42.4, 119.5, 23], [1232, 320, 6, 41.7, 121.8, 25], [1201, 280, 4, 42.1, 120.3, 24], [1219, 330, 5, 41.8, 120.9, 25]];
+const QUERIES: PromQueries = {
+  requests: 'sum(increase(reqs{ns="{{ namespace }}",workload="{{ target }}"}[{{ interval }}]))',
+  errors: 'sum(increase(errs{ns="{{ namespace }}",workload="{{ target }}"}[{{ interval }}]))',
+  slow: 'sum(increase(slow{ns="{{ namespace }}",workload="{{ target }}"}[{{ interval }}]))',
+  latencyP50: 'p50{ns="{{ namespace }}",workload="{{ target }}"}',
+  latencyP99: 'p99{ns="{{ namespace }}",workload="{{ target }}"}',
+  conversions: 'sum(increase(conv{ns="{{ namespace }}",workload="{{ target }}"}[{{ interval }}]))',
+};
+const COLUMN: Record<string, number> = { reqs: 0, errs: 1, slow: 2, p50: 3, p99: 4, conv: 5 };
+
+let prom: Server;
+let promUrl = '';
+let deadUrl = '';
+
+function answerQueryRange(url: URL): { status: number; body: unknown } {
+  const q = url.searchParams.get('query') ?? '';
+  queriesSeen.push(q);
+  if (mode === 'error') return { status: 422, body: { status: 'error', errorType: 'execution', error: 'query timed out in expression evaluation' } };
+  if (mode === 'empty') return { status: 200, body: { status: 'success', data: { resultType: 'matrix', result: [] } } };
+  const start = Number(url.searchParams.get('start'));
+  const end = Number(url.searchParams.get('end'));
+  const step = parseInt(url.searchParams.get('step') ?? '60', 10);
+  const metric = /^(?:sum\(increase\()?(\w+)\{/.exec(q)![1];
+  const workload = /workload="([^"]+)"/.exec(q)![1];
+  const rows = workload.endsWith('-primary') || mode === 'healthy' ? HEALTHY : BAD;
+  const values: [number, string][] = [];
+  for (let t = start, i = 0; t <= end; t += step, i++) values.push([t, mode === 'nan' ? 'NaN' : String(rows[i % rows.length][COLUMN[metric]])]);
+  return { status: 200, body: { status: 'success', data: { resultType: 'matrix', result: [{ metric: { workload }, values }] } } };
+}
+
+// ---- models -----------------------------------------------------------------------------------------------
+let models = '';
+let app: FastifyInstance;
+let bare: FastifyInstance; // no metrics source configured
+
+beforeAll(async () => {
+  prom = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://x');
+    const r = url.pathname === '/api/v1/query_range' ? answerQueryRange(url) : { status: 404, body: { status: 'error', error: 'not found' } };
+    res.writeHead(r.status, { 'content-type': 'application/json' }).end(JSON.stringify(r.body));
+  });
+  await new Promise<void>((done) => prom.listen(0, '127.0.0.1', done));
+  promUrl = `http://127.0.0.1:${(prom.address() as AddressInfo).port}`;
+  // A port nobody listens on: bind one, note it, close it.
+  const tmp = createServer();
+  await new Promise<void>((done) => tmp.listen(0, '127.0.0.1', done));
+  deadUrl = `http://127.0.0.1:${(tmp.address() as AddressInfo).port}`;
+  await new Promise<void>((done) => tmp.close(() => done()));
+
+  await initBackend('wasm');
+  const root = mkdtempSync(join(tmpdir(), 'rolloutlab-ext-'));
+  models = join(root, 'models');
+  const registry = new ModelRegistry({ root: models });
+  const scenario = loadScenario('default');
+  const run = backtest({ scenario, seed: 11, deployments: 200, policies: [], windowMinutes: 5 });
+  const jd = join(root, 'windows');
+  await writeDataset({ outDir: jd, tables: [windowsTable(run.windows)], manifest: { kind: 'backtest', scenario: 'default', seed: 11, codeVersion: 'test' } });
+  await trainJudge([jd], { registry, members: 1, net: { hidden: [32, 32], maxEpochs: 40, patience: 8, batchSize: 256 } });
+  const set = recordTrajectories(scenario, 4, 60);
+  const td = join(root, 'trajectories');
+  await writeDataset({ outDir: td, tables: trajectoryTables(set), manifest: { kind: 'backtest', scenario: 'default', seed: 4, codeVersion: 'test', extra: {} } });
+  await trainRollback(td, { registry, mlp: { hidden: [12], maxEpochs: 4, patience: 4 } });
+  const rs = parseScenario({ ...scenario, days: 30, dataset: { trafficResolutionMinutes: 60 } });
+  const rd = join(root, 'risk');
+  await writeDataset({ outDir: rd, tables: worldToTables(simulateWorld(rs, 5, undefined, { observations: false })), manifest: { kind: 'simulated', scenario: rs.name, seed: 5, codeVersion: 'test', extra: { scenarioConfig: rs } } });
+  await trainRisk(rd, { registry });
+  app = buildApp({ modelsRoot: models, metricsSource: new PrometheusSource({ url: promUrl, queries: QUERIES, now: () => NOW }), now: () => NOW });
+  bare = buildApp({ modelsRoot: models, now: () => NOW });
+  await Promise.all([app.ready(), bare.ready()]);
+}, 90_000);
+
+afterAll(async () => {
+  await app?.close();
+  await bare?.close();
+  await new Promise<void>((done) => (prom ? prom.close(() => done()) : done()));
+});
+
+const post = (a: FastifyInstance, url: string, payload: unknown) => a.inject({ method: 'POST', url, payload: payload as object });
+const withSource = (url: string) => buildApp({ modelsRoot: models, metricsSource: new PrometheusSource({ url, queries: QUERIES, now: () => NOW, timeoutMs: 1000 }), now: () => NOW });
+
+describe('Prometheus metrics source', () => {
+  it('reads the canary <name> and the primary <name>-primary minute by minute over query_range', async () => {
+    mode = 'bad';
+    queriesSeen.length = 0;
+    const src = new PrometheusSource({ url: promUrl, queries: QUERIES, now: () => NOW });
+    const w = await src.window({ name: 'podinfo', namespace: 'test' }, 5);
+    if ('unavailable' in w) throw new Error(w.unavailable);
+    expect(w.canary).toHaveLength(5);
+    expect(w.canary[0]).toMatchObject({ requests: 1204, errors: 300, slow: 5, latencyP50: 42.0, latencyP99: 121.0, conversions: 24 });
+    expect(w.baseline[0]).toMatchObject({ requests: 1210, errors: 2 });
+    expect(w.kpi).toBe(true);
+    expect(queriesSeen).toContain('sum(increase(reqs{ns="test",workload="podinfo-primary"}[1m]))');
+    expect(queriesSeen).toContain('sum(increase(errs{ns="test",workload="podinfo"}[1m]))');
+  });
+
+  it('the default templates are Flagger-style Istio queries; placeholders are escaped', () => {
+    const q = renderQuery(new PrometheusSource({ url: promUrl }).queries.requests, { target: 'po"d', namespace: 'test', interval: '1m' });
+    expect(q).toBe('sum(increase(istio_requests_total{reporter="destination",destination_workload_namespace="test",destination_workload="po\\"d"}[1m]))');
+  });
+
+  it('down, erring, empty or all-NaN Prometheus: unavailable, with the reason', async () => {
+    const dead = await new PrometheusSource({ url: deadUrl, queries: QUERIES, now: () => NOW }).window({ name: 'podinfo' }, 5);
+    expect(dead).toEqual({ unavailable: expect.stringMatching(/unreachable \(ECONNREFUSED\)/) });
+    const src = new PrometheusSource({ url: promUrl, queries: QUERIES, now: () => NOW });
+    mode = 'error';
+    expect(await src.window({ name: 'podinfo' }, 5)).toEqual({ unavailable: expect.stringMatching(/HTTP 422: query timed out/) });
+    mode = 'empty';
+    expect(await src.window({ name: 'podinfo', namespace: 'test' }, 5)).toEqual({ unavailable: expect.stringMatching(/no requests series for test\/podinfo/) });
+    mode = 'nan';
+    expect(await src.window({ name: 'podinfo' }, 5)).toEqual({ unavailable: expect.stringMatching(/no requests series/) });
+  });
+});
+
+describe('Argo Rollouts Web metric provider', () => {
+  it('answers 200 JSON with the verdict at $.result.verdict and $.result.pass (GET and POST)', async () => {
+    mode = 'bad';
+    const bad = await app.inject({ method: 'GET', url: '/v1/argo/verdict?name=podinfo&namespace=test' });
+    expect(bad.statusCode).toBe(200);
+    expect(bad.headers['content-type']).toMatch(/^application\/json/);
+    expect(bad.json().result).toMatchObject({ verdict: 'fail', pass: 0, metricsAvailable: true, judge: 'ml', modelVersion: 'v0001', name: 'podinfo', namespace: 'test', minutes: 5 });
+    const kay = (await post(app, '/v1/argo/verdict', { name: 'podinfo', namespace: 'test', judge: 'kayenta', minutes: 10 })).json().result;
+    expect(kay).toMatchObject({ verdict: 'fail', pass: 0, judge: 'kayenta', minutes: 10 });
+    mode = 'healthy';
+    const good = (await app.inject({ method: 'GET', url: '/v1/argo/verdict?name=podinfo&namespace=test&judge=kayenta' })).json().result;
+    expect(good).toMatchObject({ verdict: 'pass', pass: 1 });
+    const ml = (await app.inject({ method: 'GET', url: '/v1/argo/verdict?name=podinfo&namespace=test' })).json().result;
+    expect(ml.verdict).not.toBe('fail');
+    expect(ml.pass).toBe(ml.verdict === 'pass' ? 1 : -1);
+  });
+
+  it('metrics source down, empty, or not configured: 200 inconclusive (pass -1), saying why; bad query: 400 naming it', async () => {
+    const down = withSource(deadUrl);
+    const r = await down.inject({ method: 'GET', url: '/v1/argo/verdict?name=podinfo' });
+    expect(r.statusCode).toBe(200);
+    expect(r.json().result).toMatchObject({ verdict: 'inconclusive', pass: -1, metricsAvailable: false });
+    expect(r.json().result.reasons[0]).toMatch(/^metrics unavailable: .*unreachable/);
+    await down.close();
+    mode = 'empty';
+    expect((await app.inject({ method: 'GET', url: '/v1/argo/verdict?name=podinfo' })).json().result).toMatchObject({ verdict: 'inconclusive', pass: -1, reasons: [expect.stringMatching(/no requests series/)] });
+    const none = (await bare.inject({ method: 'GET', url: '/v1/argo/verdict?name=podinfo' })).json().result;
+    expect(none).toMatchObject({ verdict: 'inconclusive', pass: -1, reasons: [expect.stringMatching(/no metrics source is configured/)] });
+    const big = await app.inject({ method: 'GET', url: '/v1/argo/verdict?name=podinfo&minutes=99' });
+    expect(big.statusCode).toBe(400);
+    expect(big.json().error).toMatchObject({ field: 'query.minutes', message: 'query.minutes must be between 1 and 60 (got 99)' });
+    const noName = await app.inject({ method: 'GET', url: '/v1/argo/verdict?namespace=test' });
+    expect(noName.statusCode).toBe(400);
+    expect(noName.json().error.field).toBe('query.name');
+  });
+
+  it('without a judge champion the learned judge is inconclusive, not an error', async () => {
+    mode = 'bad';
+    const empty = buildApp({ modelsRoot: mkdtempSync(join(tmpdir(), 'rolloutlab-empty-')), metricsSource: new PrometheusSource({ url: promUrl, queries: QUERIES, now: () => NOW }) });
+    const r = await empty.inject({ method: 'GET', url: '/v1/argo/verdict?name=podinfo' });
+    expect(r.statusCode).toBe(200);
+    expect(r.json().result).toMatchObject({ verdict: 'inconclusive', pass: -1, metricsAvailable: true, reasons: [expect.stringMatching(/no judge champion/)] });
+    await empty.close();
+  });
+});
+
+describe('Flagger webhooks (ANCHORS.md payload)', () => {
+  it('rollout: 200 when the canary passes, 409 (a failed check) when it fails', async () => {
+    mode = 'healthy';
+    const ok = await post(app, '/v1/flagger/rollout?judge=kayenta', FLAGGER);
+    expect(ok.statusCode).toBe(200);
+    expect(ok.json()).toMatchObject({ hook: 'rollout', name: 'podinfo', namespace: 'test', ok: true, decision: 'pass', verdict: 'pass' });
+    mode = 'bad';
+    const bad = await post(app, '/v1/flagger/rollout', FLAGGER);
+    expect(bad.statusCode).toBe(409);
+    expect(bad.json()).toMatchObject({ ok: false, decision: 'fail' });
+    expect(bad.json().reasons[0]).toMatch(/canary fails: a failed check/);
+    expect((await post(app, '/v1/flagger/confirm-traffic-increase', FLAGGER)).statusCode).toBe(409);
+  });
+
+  it('rollout, confirm-traffic-increase and rollback with the metrics source down or empty: never a go, never a rollback; the answer says why', async () => {
+    for (const m of ['empty', 'error'] as const) {
+      mode = m;
+      for (const hook of ['rollout', 'confirm-traffic-increase']) {
+        const r = await post(app, `/v1/flagger/${hook}`, FLAGGER);
+        expect(r.statusCode, `${hook} ${m}`).toBe(409);
+        expect(r.json()).toMatchObject({ ok: false, decision: 'inconclusive', reasons: [expect.stringMatching(/inconclusive, not a pass/), expect.stringMatching(/^metrics unavailable/)] });
+      }
+      const rb = await post(app, '/v1/flagger/rollback', FLAGGER);
+      expect(rb.statusCode).toBe(409);
+      expect(rb.json()).toMatchObject({ decision: 'no-rollback', reasons: [expect.stringMatching(/^metrics unavailable.*hold/)] });
+    }
+    const down = withSource(deadUrl);
+    expect((await post(down, '/v1/flagger/rollout', FLAGGER)).json()).toMatchObject({ decision: 'inconclusive', reasons: [expect.anything(), expect.stringMatching(/ECONNREFUSED/)] });
+    await down.close();
+    expect((await post(bare, '/v1/flagger/rollout', FLAGGER)).statusCode).toBe(409);
+  });
+
+  it('rollback: the rollback model decides on the window; 200 = roll back now, 409 otherwise', async () => {
+    mode = 'healthy';
+    const calm = await post(app, '/v1/flagger/rollback', FLAGGER);
+    expect(calm.statusCode).toBe(409);
+    expect(calm.json()).toMatchObject({ decision: 'no-rollback', modelVersion: 'v0001' });
+    expect(['advance', 'hold']).toContain(calm.json().action);
+    mode = 'bad';
+    const bad = await post(app, '/v1/flagger/rollback?minutes=10', { ...FLAGGER, metadata: { weight: '20' } });
+    const b = bad.json();
+    // ~25 % of the canary's requests fail against 0.2 % on the primary: the (tiny, 4-epoch) model's P(fault) rises, and
+    // the status follows its action (200 exactly when it says roll back).
+    expect(b.pFault, JSON.stringify(b)).toBeGreaterThan(calm.json().pFault);
+    expect(bad.statusCode).toBe(b.action === 'rollback' ? 200 : 409);
+    expect(b).toMatchObject({ ok: b.action === 'rollback', decision: b.action === 'rollback' ? 'rollback' : 'no-rollback' });
+    const badWeight = await post(app, '/v1/flagger/rollback', { ...FLAGGER, metadata: { weight: 'lots' } });
+    expect(badWeight.statusCode).toBe(400);
+    expect(badWeight.json().error.field).toBe('body.metadata.weight');
+  });
+
+  it('confirm-rollout / confirm-promotion gate on the risk in the metadata and the deploy window (failure = wait)', async () => {
+    const go = await post(app, '/v1/flagger/confirm-rollout', FLAGGER);
+    expect(go.statusCode).toBe(200);
+    expect(go.json().reasons[0]).toMatch(/no gate declared/);
+    const small = { ...FLAGGER, metadata: { 'risk.lines_added': '3', 'risk.files_changed': '1', 'risk.config_only': 'true', 'risk.tier': 'api', 'risk.max': '0.99' } };
+    const s = await post(app, '/v1/flagger/confirm-rollout', small);
+    expect(s.statusCode, s.body).toBe(200);
+    expect(s.json()).toMatchObject({ decision: 'go', modelVersion: 'v0001' });
+    const p = s.json().riskProbability;
+    expect(p).toBeGreaterThan(0);
+    const strict = await post(app, '/v1/flagger/confirm-promotion', { ...small, metadata: { ...small.metadata, 'risk.max': String(p / 2) } });
+    expect(strict.statusCode).toBe(409);
+    expect(strict.json()).toMatchObject({ decision: 'wait', reasons: [expect.stringMatching(/^risk .* > /)] });
+    // 10:30 UTC on a Wednesday.
+    const inside = await post(app, '/v1/flagger/confirm-promotion', { ...FLAGGER, metadata: { 'window.days': 'Mon-Fri', 'window.hours': '09:00-17:00' } });
+    expect(inside.statusCode).toBe(200);
+    const outside = await post(app, '/v1/flagger/confirm-promotion', { ...FLAGGER, metadata: { 'window.days': 'Mon-Fri', 'window.hours': '09:00-17:00', 'window.timezone': 'America/Los_Angeles' } });
+    expect(outside.statusCode).toBe(409);
+    expect(outside.json().reasons[0]).toMatch(/outside the deploy window: Wed 02:30 America\/Los_Angeles/);
+    const unknown = await post(app, '/v1/flagger/confirm-rollout', { ...FLAGGER, metadata: { 'risk.linez': '1' } });
+    expect(unknown.statusCode).toBe(400);
+    expect(unknown.json().error.field).toBe('body.metadata.risk.linez');
+    // No risk champion: wait, saying why.
+    const empty = buildApp({ modelsRoot: mkdtempSync(join(tmpdir(), 'rolloutlab-empty-')), now: () => NOW });
+    const w = await post(empty, '/v1/flagger/confirm-rollout', small);
+    expect(w.statusCode).toBe(409);
+    expect(w.json().reasons[0]).toMatch(/no risk champion/);
+    await empty.close();
+  });
+
+  it('deploy windows: day ranges wrap, hours may cross midnight', () => {
+    const d = new Date('2024-03-10T23:30:00Z'); // a Sunday
+    expect(inDeployWindow({ 'window.days': 'Fri-Mon' }, d)?.ok).toBe(true);
+    expect(inDeployWindow({ 'window.days': 'Mon-Fri' }, d)?.ok).toBe(false);
+    expect(inDeployWindow({ 'window.hours': '22:00-06:00' }, d)?.ok).toBe(true);
+    expect(inDeployWindow({}, d)).toBeNull();
+  });
+
+  it('pre-rollout, post-rollout and event are accepted and recorded on GET /v1/flagger/events', async () => {
+    for (const h of ['pre-rollout', 'post-rollout']) expect((await post(app, `/v1/flagger/${h}`, FLAGGER)).statusCode).toBe(200);
+    const ev = await post(app, '/v1/flagger/event', FLAGGER_EVENT);
+    expect(ev.statusCode).toBe(200);
+    expect(ev.json()).toMatchObject({ hook: 'event', decision: 'recorded' });
+    const list = (await app.inject({ method: 'GET', url: '/v1/flagger/events?limit=3' })).json().events;
+    expect(list.map((e: { hook: string }) => e.hook)).toEqual(['pre-rollout', 'post-rollout', 'event']);
+    expect(list[2]).toMatchObject({ at: NOW.toISOString(), status: 200, payload: FLAGGER_EVENT });
+    const all = (await app.inject({ method: 'GET', url: '/v1/flagger/events' })).json().events;
+    expect(all.some((e: { hook: string; status: number }) => e.hook === 'rollout' && e.status === 409)).toBe(true);
+  });
+});
+
+describe('Kayenta RemoteJudge', () => {
+  it('POST /judge answers a judge result: per-metric classifications, group scores, a Pass/Marginal/Fail summary', async () => {
+    const r = await post(app, '/judge', KAYENTA);
+    expect(r.statusCode, r.body).toBe(200);
+    const j = r.json();
+    expect(j.judgeName).toBe('NetflixACAJudge-v1.0');
+    expect(j.results.map((x: { name: string; classification: string }) => [x.name, x.classification])).toEqual([['latency-p50', 'Pass'], ['errors', 'High']]);
+    expect(j.results[1]).toMatchObject({ id: '4a0b6d4e-2', tags: { app: 'podinfo' }, groups: ['errors'], critical: true, muted: false, experimentMetadata: { stats: { count: 20 } }, controlMetadata: { stats: { count: 20 } } });
+    expect(j.results[1].resultMetadata.ratio).toBeGreaterThan(10);
+    expect(j.groupScores).toEqual(expect.arrayContaining([{ name: 'latency', score: 100 }, { name: 'errors', score: 0 }]));
+    expect(j.score).toMatchObject({ score: 0, classification: 'Fail' });
+    // The healthy metric alone passes.
+    const pass = (await post(app, '/judge', { ...KAYENTA, metricSetPairList: KAYENTA.metricSetPairList.slice(0, 1) })).json();
+    expect(pass.score).toMatchObject({ score: 100, classification: 'Pass' });
+    // A metric without values at all: Nodata, stats serialised without NaN.
+    const none = await post(app, '/judge', { ...KAYENTA, metricSetPairList: [{ ...KAYENTA.metricSetPairList[0], values: { control: [], experiment: ['NaN', null] } }] });
+    expect(none.statusCode, none.body).toBe(200);
+    expect(none.json().results[0]).toMatchObject({ classification: 'Nodata', experimentMetadata: { stats: { count: 0 } } });
+    // A pair naming no configured metric: 400 naming it.
+    const unknown = await post(app, '/judge', { ...KAYENTA, metricSetPairList: [{ ...KAYENTA.metricSetPairList[0], name: 'cpu' }] });
+    expect(unknown.statusCode).toBe(400);
+    expect(unknown.json().error.field).toBe('body.metricSetPairList[0].name');
+  });
+});
+
+describe('OpenAPI, metrics and malformed bodies', () => {
+  it('the new routes are in the OpenAPI document with their schemas, and counted on /metrics', async () => {
+    const doc = (await app.inject({ method: 'GET', url: '/v1/openapi.json' })).json();
+    for (const h of ['rollout', 'rollback', 'confirm-rollout', 'confirm-promotion', 'confirm-traffic-increase', 'pre-rollout', 'post-rollout', 'event']) {
+      const op = doc.paths[`/v1/flagger/${h}`]?.post;
+      expect(op, h).toBeDefined();
+      expect(op.requestBody.content['application/json'].schema.required).toEqual(['name', 'namespace', 'phase']);
+      expect(Object.keys(op.responses)).toEqual(expect.arrayContaining(['200', '409', '400']));
+    }
+    expect(doc.paths['/v1/argo/verdict'].get.parameters.map((p: { name: string }) => p.name)).toEqual(['name', 'namespace', 'minutes', 'judge']);
+    expect(doc.paths['/v1/argo/verdict'].post.responses['200'].content['application/json'].schema.properties.result.required).toContain('verdict');
+    expect(doc.paths['/judge'].post.requestBody.content['application/json'].schema.required).toEqual(['canaryConfig', 'scoreThresholds', 'metricSetPairList']);
+    expect(doc.paths['/v1/flagger/events'].get).toBeDefined();
+    const t = (await app.inject({ method: 'GET', url: '/metrics' })).body;
+    expect(t).toMatch(/^rolloutlab_extension_decisions_total\{route="argo\/verdict",outcome="fail"\} [1-9]\d*$/m);
+    expect(t).toMatch(/^rolloutlab_extension_decisions_total\{route="flagger\/rollout",outcome="inconclusive"\} [1-9]\d*$/m);
+    expect(t).toMatch(/^rolloutlab_extension_decisions_total\{route="kayenta\/judge",outcome="Fail"\} [1-9]\d*$/m);
+  });
+
+  const valid: Record<string, unknown> = {
+    '/v1/flagger/rollout': FLAGGER,
+    '/v1/flagger/rollback': { ...FLAGGER, metadata: { weight: '20' } },
+    '/v1/flagger/confirm-rollout': { ...FLAGGER, metadata: { 'risk.lines_added': '10', 'risk.tier': 'api', 'window.days': 'Mon-Fri' } },
+    '/v1/flagger/event': FLAGGER_EVENT,
+    '/v1/argo/verdict': { name: 'podinfo', namespace: 'test', minutes: 5, judge: 'kayenta' },
+    '/judge': KAYENTA,
+  };
+  const paths = (v: unknown, at: (string | number)[] = []): (string | number)[][] => {
+    const out: (string | number)[][] = [at];
+    if (Array.isArray(v)) v.forEach((x, i) => out.push(...paths(x, [...at, i])));
+    else if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) out.push(...paths(x, [...at, k]));
+    return out;
+  };
+  const setAt = (v: unknown, path: (string | number)[], x: unknown, remove: boolean): unknown => {
+    if (path.length === 0) return x;
+    const c = (Array.isArray(v) ? [...v] : { ...(v as object) }) as Record<string | number, unknown>;
+    const [h, ...rest] = path;
+    if (rest.length === 0 && remove) {
+      if (Array.isArray(c)) (c as unknown[]).splice(h as number, 1);
+      else delete c[h];
+    } else c[h] = setAt(c[h], rest, x, remove);
+    return c;
+  };
+  const junk = fc.oneof(fc.string({ maxLength: 8 }), fc.integer(), fc.double(), fc.boolean(), fc.constant(null), fc.constant(-1), fc.constant(1e308), fc.array(fc.anything(), { maxLength: 3 }), fc.dictionary(fc.string({ maxLength: 4 }), fc.anything(), { maxKeys: 3 }));
+  const malformed = (base: unknown) =>
+    fc.oneof(
+      fc.tuple(fc.constantFrom(...paths(base).slice(1)), junk, fc.boolean()).map(([p, x, remove]) => ({ json: setAt(base, p, x, remove) })),
+      fc.tuple(fc.string({ minLength: 1, maxLength: 6 }), junk).map(([k, x]) => ({ json: { ...(base as object), [`x${k}`]: x } })),
+      fc.anything().map((json) => ({ json })),
+      fc.string({ maxLength: 40 }).map((raw) => ({ raw: JSON.stringify(base).slice(0, raw.length) + raw })),
+    );
+
+  it.each(Object.keys(valid))('%s: zero 5xx over 500 malformed bodies; every 400 names a field and the problem', async (url) => {
+    mode = 'healthy';
+    let rejected = 0;
+    await fc.assert(
+      fc.asyncProperty(malformed(valid[url]), async (body) => {
+        const payload = 'raw' in body ? body.raw : (JSON.stringify(body.json) ?? 'null');
+        const r = await app.inject({ method: 'POST', url, payload, headers: { 'content-type': 'application/json' } });
+        expect(r.statusCode, r.body).toBeLessThan(500);
+        if (r.statusCode >= 400 && r.statusCode !== 409) {
+          rejected++;
+          const e = r.json().error;
+          expect(typeof e.code).toBe('string');
+          expect(typeof e.field === 'string' && e.field.length > 0, r.body).toBe(true);
+          expect(e.message.length).toBeGreaterThan(e.field.length);
+        }
+      }),
+      { numRuns: 500, seed: 9 },
+    );
+    // Kayenta's request is open to fields Kayenta may add (like its own canaryConfig), so fewer mutations are errors.
+    expect(rejected).toBeGreaterThan(url === '/judge' ? 150 : 250);
+  }, 60_000);
+});
