@@ -1,6 +1,7 @@
 // The `rolloutlab` command line. Only this file parses arguments; every command calls a stage's public entry.
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { isRolloutlabError, RolloutlabError } from '../lib/errors.ts';
 import { terminalProgress } from '../lib/progress.ts';
 import { codeVersion } from '../lib/version.ts';
@@ -460,13 +461,17 @@ export function buildProgram(): Command {
     .option('--token <t>', 'bearer token required by POST /v1/models/reload (default: $ROLLOUTLAB_TOKEN; none: open)')
     .option('--quiet', 'no request logs')
     .option('--prometheus <url>', 'Prometheus base URL the Argo and Flagger routes read canary / primary metrics from (default: $ROLLOUTLAB_PROMETHEUS; none: their decisions are inconclusive)')
-    .action(async (o: { port: number; host: string; models?: string; token?: string; quiet?: boolean; prometheus?: string }) => {
+    .option('--feedback <file>', 'DuckDB file where POST /v1/feedback stores deployment outcomes (default: $ROLLOUTLAB_FEEDBACK, else data/feedback.duckdb in the repo)')
+    .option('--rate-limit <n>', 'requests/s per client (burst 2n; 0 = no limit; /healthz is exempt)', int('--rate-limit', 0, 1_000_000), 1000)
+    .action(async (o: { port: number; host: string; models?: string; token?: string; quiet?: boolean; prometheus?: string; feedback?: string; rateLimit: number }) => {
       const { buildApp } = await import('../server/app.ts');
       const { PrometheusSource } = await import('../server/metrics-source.ts');
       const token = o.token ?? (process.env.ROLLOUTLAB_TOKEN || undefined);
       const prometheus = o.prometheus ?? (process.env.ROLLOUTLAB_PROMETHEUS || undefined);
       const metricsSource = prometheus ? new PrometheusSource({ url: prometheus }) : undefined;
-      const app = buildApp({ modelsRoot: o.models !== undefined ? resolve(o.models) : undefined, token, logger: o.quiet ? false : { level: 'info' }, metricsSource });
+      const feedbackPath = resolve(o.feedback ?? (process.env.ROLLOUTLAB_FEEDBACK || resolve(dirname(fileURLToPath(import.meta.url)), '..', 'data', 'feedback.duckdb')));
+      const rateLimit = o.rateLimit > 0 ? { perSecond: o.rateLimit, burst: 2 * o.rateLimit } : false;
+      const app = buildApp({ modelsRoot: o.models !== undefined ? resolve(o.models) : undefined, token, logger: o.quiet ? false : { level: 'info' }, metricsSource, feedbackPath, rateLimit });
       const closed = new Promise<void>((done) => {
         let closing = false;
         const stop = (signal: string) => {
@@ -483,7 +488,7 @@ export function buildProgram(): Command {
         process.once('SIGINT', () => stop('SIGINT'));
       });
       const address = await app.listen({ port: o.port, host: o.host });
-      process.stderr.write(`rolloutlab serving on ${address} (models: ${o.models ?? 'default registry'}${token ? ', reload needs a bearer token' : ''})\n`);
+      process.stderr.write(`rolloutlab serving on ${address} (models: ${o.models ?? 'default registry'}, feedback: ${feedbackPath}${token ? ', reload and feedback need a bearer token' : ''})\n`);
       await closed;
     });
 

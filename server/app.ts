@@ -16,6 +16,8 @@ import { FAMILIES, ModelStore, type Family } from './models.ts';
 import { ServerMetrics } from './metrics.ts';
 import { NO_METRICS_SOURCE, type MetricsSource } from './metrics-source.ts';
 import { extensionRoutes } from './extensions.ts';
+import { FeedbackStore } from './feedback.ts';
+import { DEFAULT_RATE_LIMIT, TokenBuckets, type RateLimitOptions } from './rate-limit.ts';
 import { BadInput, ModelUnavailable, riskScore, rolloutDecision, verdictFor, windowOf } from './decide.ts';
 import {
   AnomalyBodySchema,
@@ -23,7 +25,12 @@ import {
   DecisionBodySchema,
   DecisionResponseSchema,
   ErrorResponseSchema,
+  FeedbackBodySchema,
+  FeedbackListResponseSchema,
+  FeedbackPostResponseSchema,
+  FeedbackQuerySchema,
   HealthResponseSchema,
+  MAX_FEEDBACK_LIST,
   ReadyResponseSchema,
   ReloadResponseSchema,
   RiskBodySchema,
@@ -53,8 +60,12 @@ export interface AppOptions {
   bodyLimit?: number;
   /** Where the Argo and Flagger routes read metric values (default: none, every such decision is inconclusive). */
   metricsSource?: MetricsSource;
-  /** The clock of the deploy-window gates and event records (tests). */
+  /** The clock of the deploy-window gates, event records and feedback receipts (tests). */
   now?: () => Date;
+  /** DuckDB file where POST /v1/feedback stores outcomes (none: the feedback routes answer 503). */
+  feedbackPath?: string;
+  /** Per-client rate limit (default DEFAULT_RATE_LIMIT: 1000 req/s, burst 2000); false: none. /healthz is exempt. */
+  rateLimit?: RateLimitOptions | false;
 }
 
 interface PluginOptions {
@@ -63,6 +74,8 @@ interface PluginOptions {
   require: Family[];
   metricsSource?: MetricsSource;
   now?: () => Date;
+  feedbackPath?: string;
+  rateLimit: RateLimitOptions | false;
 }
 
 const errorBody = (code: string, message: string, field: string | null): ErrorResponse => ({ error: { code, message, field } });
@@ -98,6 +111,20 @@ function validationError(context: string, errors: AjvError[]): ErrorResponse {
   return errorBody('VALIDATION', `${field} ${problem}`, field);
 }
 
+/** GET /v1/feedback's `limit` (the schema checks the digits). */
+function queryLimit(v: string | undefined): number {
+  if (v === undefined) return 100;
+  const n = Number(v);
+  if (!(n >= 1 && n <= MAX_FEEDBACK_LIST)) throw new BadInput('query.limit', `must be between 1 and ${MAX_FEEDBACK_LIST} (got ${v})`);
+  return n;
+}
+
+class FeedbackUnavailable extends Error {
+  constructor() {
+    super('no feedback store is configured (start the server with --feedback <file>)');
+  }
+}
+
 const sha = (s: string) => createHash('sha256').update(s).digest();
 
 /** The routes, as a plugin (encapsulated: its hooks and handlers apply to its own routes). */
@@ -118,6 +145,7 @@ export const serverPlugin: FastifyPluginAsyncTypebox<PluginOptions> = async (app
   app.setErrorHandler((err: FastifyError, req: FastifyRequest, reply: FastifyReply) => {
     if (err.validation) return reply.code(400).send(validationError(err.validationContext ?? 'body', err.validation as AjvError[]));
     if (err instanceof BadInput) return reply.code(400).send(errorBody('VALIDATION', err.message, err.field));
+    if (err instanceof FeedbackUnavailable) return reply.code(503).send(errorBody('FEEDBACK_UNAVAILABLE', err.message, null));
     if (err instanceof ModelUnavailable) return reply.code(503).send(errorBody('MODEL_UNAVAILABLE', err.message, null));
     if (isRolloutlabError(err) && (err.code === 'BAD_ARGUMENT' || err.code === 'BAD_DATA')) return reply.code(400).send(errorBody('VALIDATION', err.message, err.field ? `body.${err.field}` : 'body'));
     const status = err.statusCode ?? 500;
@@ -128,6 +156,36 @@ export const serverPlugin: FastifyPluginAsyncTypebox<PluginOptions> = async (app
     req.log.error({ err }, 'request failed');
     return reply.code(500).send(errorBody('INTERNAL', 'internal error (see the server log)', null));
   });
+  if (opts.rateLimit !== false) {
+    const buckets = new TokenBuckets(opts.rateLimit);
+    app.addHook('onRequest', async (req, reply) => {
+      if (req.url === '/healthz' || req.url.startsWith('/healthz?')) return;
+      const wait = buckets.take(req.ip);
+      if (wait > 0) {
+        const after = Math.max(1, Math.ceil(wait));
+        return reply
+          .code(429)
+          .header('retry-after', String(after))
+          .send(errorBody('RATE_LIMITED', `too many requests from ${req.ip}: the limit is ${buckets.perSecond} requests/s (burst ${buckets.burst}); retry after ${after} s`, null));
+      }
+    });
+  }
+
+  // Feedback store: opened before the app is ready (a file held by another process fails the start), closed with it.
+  const feedback = opts.feedbackPath !== undefined ? await FeedbackStore.open(opts.feedbackPath) : null;
+  if (feedback) app.addHook('onClose', async () => feedback.close());
+  const now = opts.now ?? (() => new Date());
+
+  /** preHandler: the bearer token, when the app has one (401 otherwise). */
+  const requireToken = async (req: FastifyRequest, reply: FastifyReply) => {
+    if (opts.token === undefined) return;
+    const h = req.headers.authorization ?? '';
+    const m = /^Bearer (.+)$/i.exec(h);
+    if (!m || !timingSafeEqual(sha(m[1].trim()), sha(opts.token))) {
+      return reply.code(401).header('www-authenticate', 'Bearer').send(errorBody('UNAUTHORIZED', 'a valid bearer token is required (Authorization: Bearer <token>)', 'headers.authorization'));
+    }
+  };
+
   app.setNotFoundHandler((req, reply) => reply.code(404).send(errorBody('NOT_FOUND', `no route ${req.method} ${req.url.split('?')[0]} (see GET /v1/openapi.json)`, null)));
 
   const errors = { 400: ErrorResponseSchema, 503: ErrorResponseSchema };
@@ -156,14 +214,7 @@ export const serverPlugin: FastifyPluginAsyncTypebox<PluginOptions> = async (app
     '/v1/models/reload',
     {
       schema: { summary: 'reload the champions from the registry (atomic; a bad model keeps the last good one serving)', security: [{ bearer: [] }], response: { 200: ReloadResponseSchema, 401: ErrorResponseSchema } },
-      preHandler: async (req, reply) => {
-        if (opts.token === undefined) return;
-        const h = req.headers.authorization ?? '';
-        const m = /^Bearer (.+)$/i.exec(h);
-        if (!m || !timingSafeEqual(sha(m[1].trim()), sha(opts.token))) {
-          return reply.code(401).header('www-authenticate', 'Bearer').send(errorBody('UNAUTHORIZED', 'a valid bearer token is required (Authorization: Bearer <token>)', 'headers.authorization'));
-        }
-      },
+      preHandler: requireToken,
     },
     async () => {
       const changed = store.reload();
@@ -231,7 +282,28 @@ export const serverPlugin: FastifyPluginAsyncTypebox<PluginOptions> = async (app
     return reply.type('text/plain; version=0.0.4; charset=utf-8').send(metrics.render(models, errs));
   });
 
-  extensionRoutes(app, { store, metrics, source: opts.metricsSource ?? NO_METRICS_SOURCE, now: opts.now ?? (() => new Date()) });
+  const feedbackStore = () => {
+    if (!feedback) throw new FeedbackUnavailable();
+    return feedback;
+  };
+  app.post(
+    '/v1/feedback',
+    {
+      schema: { summary: 'store what really happened to a deployment (durable before the answer; a repeated deploymentId replaces the record)', security: [{ bearer: [] }], body: FeedbackBodySchema, response: { 200: FeedbackPostResponseSchema, 201: FeedbackPostResponseSchema, 401: ErrorResponseSchema, ...errors } },
+      // onRequest: the token is checked before the body is parsed or validated.
+      onRequest: requireToken,
+    },
+    async (req, reply) => {
+      if (req.body.startedAt !== undefined && !Number.isFinite(Date.parse(req.body.startedAt))) throw new BadInput('body.startedAt', `is not a valid date-time (got ${JSON.stringify(req.body.startedAt)})`);
+      const r = await feedbackStore().put(req.body, now());
+      return reply.code(r.created ? 201 : 200).send({ deploymentId: req.body.deploymentId, ...r });
+    },
+  );
+  app.get('/v1/feedback', { schema: { summary: 'the latest outcome feedback records (latest received first)', querystring: FeedbackQuerySchema, response: { 200: FeedbackListResponseSchema, ...errors } } }, async (req) =>
+    feedbackStore().list(queryLimit(req.query.limit)),
+  );
+
+  extensionRoutes(app, { store, metrics, source: opts.metricsSource ?? NO_METRICS_SOURCE, now });
 
   app.get('/v1/openapi.json', { schema: { summary: 'this OpenAPI document' } as FastifySchema }, async () => openApi(routes, started));
 };
@@ -278,6 +350,14 @@ export function buildApp(opts: AppOptions = {}): FastifyInstance {
   const store = new ModelStore(opts.modelsRoot ?? defaultModelsRoot());
   const changed = store.reload();
   app.log.info({ modelsRoot: store.root, loaded: changed, errors: store.snapshot.errors }, 'models loaded');
-  app.register(serverPlugin, { store, token: opts.token, require: opts.require ?? ['judge', 'rollback'], metricsSource: opts.metricsSource, now: opts.now });
+  app.register(serverPlugin, {
+    store,
+    token: opts.token,
+    require: opts.require ?? ['judge', 'rollback'],
+    metricsSource: opts.metricsSource,
+    now: opts.now,
+    feedbackPath: opts.feedbackPath,
+    rateLimit: opts.rateLimit ?? DEFAULT_RATE_LIMIT,
+  });
   return app as unknown as FastifyInstance;
 }

@@ -59,7 +59,8 @@ beforeAll(async () => {
   const rd = join(root, 'risk');
   await writeDataset({ outDir: rd, tables: worldToTables(simulateWorld(rs, 5, undefined, { observations: false })), manifest: { kind: 'simulated', scenario: rs.name, seed: 5, codeVersion: 'test', extra: { scenarioConfig: rs } } });
   await trainRisk(rd, { registry });
-  app = buildApp({ modelsRoot: models });
+  // No rate limit here: the property tests inject thousands of requests a second (the limit has its own test).
+  app = buildApp({ modelsRoot: models, feedbackPath: join(root, 'feedback.duckdb'), rateLimit: false });
   await app.ready();
 }, 90_000);
 
@@ -239,7 +240,7 @@ describe('OpenAPI and metrics', () => {
     const doc = (await app.inject({ method: 'GET', url: '/v1/openapi.json' })).json();
     expect(doc.openapi).toBe('3.1.0');
     const routes = Object.entries(doc.paths as Record<string, Record<string, unknown>>).flatMap(([p, ops]) => Object.keys(ops).map((op) => `${op.toUpperCase()} ${p}`));
-    expect(routes.sort()).toEqual(['GET /healthz', 'GET /metrics', 'GET /readyz', 'GET /v1/openapi.json', 'GET /v1/status', 'POST /v1/anomaly/score', 'POST /v1/canary/verdict', 'POST /v1/models/reload', 'POST /v1/rollout/decision', 'POST /v1/risk/score', 'GET /v1/risk/features',
+    expect(routes.sort()).toEqual(['GET /healthz', 'GET /metrics', 'GET /readyz', 'GET /v1/openapi.json', 'GET /v1/status', 'POST /v1/anomaly/score', 'POST /v1/canary/verdict', 'POST /v1/models/reload', 'POST /v1/rollout/decision', 'POST /v1/risk/score', 'GET /v1/risk/features', 'GET /v1/feedback', 'POST /v1/feedback',
       // The deploy-system extension points (test/server-extensions.test.ts).
       'GET /v1/argo/verdict', 'POST /v1/argo/verdict', 'POST /judge', 'GET /v1/flagger/events',
       ...['rollout', 'rollback', 'confirm-rollout', 'confirm-promotion', 'confirm-traffic-increase', 'pre-rollout', 'post-rollout', 'event'].map((h) => `POST /v1/flagger/${h}`)].sort());
@@ -262,12 +263,82 @@ describe('OpenAPI and metrics', () => {
   });
 });
 
+describe('outcome feedback', () => {
+  const fb = { deploymentId: 'dep-1', service: 'checkout', outcome: 'rolled_back', breached: true, faultKind: 'error-rate', startedAt: '2024-05-01T10:00:00+02:00', features: { lines_added: 120, files_changed: 4 }, notes: 'rolled back at 25 %' };
+
+  it('stores a record (201), replaces it on the same deploymentId (200) and lists the latest first', async () => {
+    const a = await post('/v1/feedback', fb);
+    expect(a.statusCode, a.body).toBe(201);
+    expect(a.json()).toMatchObject({ deploymentId: 'dep-1', created: true });
+    expect((await post('/v1/feedback', { deploymentId: 'dep-2', service: 'search', outcome: 'success' })).statusCode).toBe(201);
+    const again = await post('/v1/feedback', { ...fb, outcome: 'incident' });
+    expect(again.statusCode).toBe(200);
+    expect(again.json().created).toBe(false);
+    const list = await app.inject({ method: 'GET', url: '/v1/feedback?limit=2' });
+    expect(list.statusCode).toBe(200);
+    const { records } = list.json();
+    expect(records.map((r: { deploymentId: string }) => r.deploymentId)).toEqual(['dep-1', 'dep-2']);
+    expect(records[0]).toMatchObject({ service: 'checkout', outcome: 'incident', breached: true, faultKind: 'error-rate', startedAt: '2024-05-01T08:00:00.000Z', features: { lines_added: 120, files_changed: 4 }, notes: 'rolled back at 25 %' });
+    expect(records[1]).toMatchObject({ breached: null, faultKind: null, startedAt: null, features: {}, notes: null });
+  });
+
+  it('rejects bad input naming the field, and a bad limit', async () => {
+    const bad = async (body: unknown, field: string) => {
+      const r = await post('/v1/feedback', body);
+      expect(r.statusCode, r.body).toBe(400);
+      expect(r.json().error.field).toBe(field);
+    };
+    await bad({ ...fb, outcome: 'maybe' }, 'body.outcome');
+    await bad({ ...fb, startedAt: 'yesterday' }, 'body.startedAt');
+    await bad({ ...fb, features: { x: 'high' } }, 'body.features.x');
+    await bad({ ...fb, deploymentId: '' }, 'body.deploymentId');
+    await bad({ service: 'a', outcome: 'success' }, 'body.deploymentId');
+    expect((await app.inject({ method: 'GET', url: '/v1/feedback?limit=0' })).statusCode).toBe(400);
+    expect((await app.inject({ method: 'GET', url: '/v1/feedback?limit=abc' })).json().error.field).toBe('query.limit');
+  });
+
+  it('needs the bearer token when the app has one (checked before the body), and 503 without a store', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rolloutlab-fb-'));
+    const guarded = buildApp({ modelsRoot: join(dir, 'models'), token: 's3cret', feedbackPath: join(dir, 'f.duckdb') });
+    expect((await guarded.inject({ method: 'POST', url: '/v1/feedback', payload: fb })).statusCode).toBe(401);
+    expect((await guarded.inject({ method: 'POST', url: '/v1/feedback', payload: {}, headers: { authorization: 'Bearer nope' } })).statusCode).toBe(401);
+    expect((await guarded.inject({ method: 'POST', url: '/v1/feedback', payload: fb, headers: { authorization: 'Bearer s3cret' } })).statusCode).toBe(201);
+    await guarded.close();
+    const none = buildApp({ modelsRoot: join(dir, 'models') });
+    const r = await none.inject({ method: 'POST', url: '/v1/feedback', payload: fb });
+    expect(r.statusCode).toBe(503);
+    expect(r.json().error.code).toBe('FEEDBACK_UNAVAILABLE');
+    await none.close();
+  });
+});
+
+describe('rate limit', () => {
+  it('answers 429 with Retry-After beyond the bucket, refills with time, and exempts /healthz', async () => {
+    let t = 0;
+    const limited = buildApp({ modelsRoot: mkdtempSync(join(tmpdir(), 'rolloutlab-rl-')), rateLimit: { perSecond: 2, burst: 3, clock: () => t } });
+    const status = async () => (await limited.inject({ method: 'GET', url: '/v1/status' })).statusCode;
+    expect([await status(), await status(), await status()]).toEqual([200, 200, 200]);
+    const r = await limited.inject({ method: 'GET', url: '/v1/status' });
+    expect(r.statusCode).toBe(429);
+    expect(r.headers['retry-after']).toBe('1');
+    expect(r.json().error).toMatchObject({ code: 'RATE_LIMITED' });
+    expect(r.json().error.message).toMatch(/2 requests\/s \(burst 3\)/);
+    expect((await limited.inject({ method: 'GET', url: '/healthz' })).statusCode).toBe(200);
+    // Another client has its own bucket.
+    expect((await limited.inject({ method: 'GET', url: '/v1/status', remoteAddress: '10.0.0.2' })).statusCode).toBe(200);
+    t += 500; // one token back
+    expect([await status(), await status()]).toEqual([200, 429]);
+    await limited.close();
+  });
+});
+
 describe('malformed bodies (property)', () => {
   const valid: Record<string, unknown> = {
     '/v1/canary/verdict': verdictBody(HEALTHY.slice(0, 2), HEALTHY.slice(0, 2)),
     '/v1/anomaly/score': { values: [1, 2, 3, 4] },
     '/v1/risk/score': { features: { lines_added: 10, is_fix: true, tier: 'api', test_coverage: 0.5 }, maxReasons: 3 },
     '/v1/rollout/decision': decisionBody(3, (a) => HEALTHY[a % 5]),
+    '/v1/feedback': { deploymentId: 'dep-prop', service: 'api', outcome: 'incident', breached: true, faultKind: 'latency', startedAt: '2024-05-01T10:00:00Z', features: { lines_added: 10, files: 2 }, notes: 'n' },
   };
   /** Paths to every value inside a JSON value. */
   const paths = (v: unknown, at: (string | number)[] = []): (string | number)[][] => {

@@ -1,0 +1,123 @@
+// Outcome feedback (POST /v1/feedback): what really happened to a deployment, stored durably in a DuckDB file.
+//
+// Durability contract: `put` returns only after the record is committed in a transaction AND checkpointed (CHECKPOINT
+// writes the WAL into the database file and syncs it), so a 2xx answered after `put` survives a kill -9 of the server
+// right after (test/server-feedback.test.ts). Writes go through one connection, one at a time (a promise queue).
+// A deploymentId posted again replaces the earlier record (upsert): a client that retries after losing the answer gets
+// the same state, and a corrected outcome wins.
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import type { FeedbackBody, FeedbackRecord } from './schemas.ts';
+
+const TABLE = 'feedback';
+
+const DDL = `CREATE TABLE IF NOT EXISTS ${TABLE} (
+  deployment_id VARCHAR PRIMARY KEY,
+  service VARCHAR NOT NULL,
+  outcome VARCHAR NOT NULL,
+  breached BOOLEAN,
+  fault_kind VARCHAR,
+  started_at TIMESTAMP,   -- UTC
+  features VARCHAR NOT NULL, -- JSON object name -> number
+  notes VARCHAR,
+  received_at TIMESTAMP NOT NULL, -- UTC
+  seq BIGINT NOT NULL     -- order of arrival (latest = largest), bumped on replacement
+)`;
+
+export class FeedbackStore {
+  private queue: Promise<unknown> = Promise.resolve();
+  private closed = false;
+
+  private constructor(
+    readonly path: string,
+    private instance: DuckDBInstance,
+    private con: DuckDBConnection,
+    private seq: number,
+  ) {}
+
+  /** Opens (creating when absent) the feedback database at `path`. Fails if another process holds it. */
+  static async open(path: string): Promise<FeedbackStore> {
+    const file = resolve(path);
+    mkdirSync(dirname(file), { recursive: true });
+    const instance = await DuckDBInstance.create(file, { threads: '1' });
+    const con = await instance.connect();
+    try {
+      await con.run(DDL);
+      await con.run('CHECKPOINT');
+      const r = await con.runAndReadAll(`SELECT coalesce(max(seq), 0) AS seq FROM ${TABLE}`);
+      const seq = Number(r.getRowObjectsJS()[0].seq);
+      return new FeedbackStore(file, instance, con, seq);
+    } catch (e) {
+      con.closeSync();
+      instance.closeSync();
+      throw e;
+    }
+  }
+
+  /** Runs `f` after every earlier operation (one statement stream on the one connection). */
+  private serial<T>(f: () => Promise<T>): Promise<T> {
+    const next = this.queue.then(() => {
+      if (this.closed) throw new Error(`feedback store ${this.path} is closed`);
+      return f();
+    });
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  /** Stores (or replaces) one record; resolves once it is committed and checkpointed to the file. */
+  put(b: FeedbackBody, receivedAt: Date): Promise<{ created: boolean; receivedAt: string }> {
+    return this.serial(async () => {
+      const con = this.con;
+      const started = b.startedAt === undefined ? null : Date.parse(b.startedAt);
+      await con.run('BEGIN TRANSACTION');
+      try {
+        const prior = await con.runAndReadAll(`SELECT 1 FROM ${TABLE} WHERE deployment_id = $1`, [b.deploymentId]);
+        const created = prior.currentRowCount === 0;
+        await con.run(
+          `INSERT OR REPLACE INTO ${TABLE} VALUES ($1, $2, $3, $4, $5, CASE WHEN $6 IS NULL THEN NULL ELSE epoch_ms(CAST($6 AS BIGINT)) END, $7, $8, epoch_ms(CAST($9 AS BIGINT)), CAST($10 AS BIGINT))`,
+          [b.deploymentId, b.service, b.outcome, b.breached ?? null, b.faultKind ?? null, started, JSON.stringify(b.features ?? {}), b.notes ?? null, receivedAt.getTime(), this.seq + 1],
+        );
+        await con.run('COMMIT');
+        this.seq++;
+        await con.run('CHECKPOINT');
+        return { created, receivedAt: receivedAt.toISOString() };
+      } catch (e) {
+        await con.run('ROLLBACK').catch(() => undefined);
+        throw e;
+      }
+    });
+  }
+
+  /** The latest `limit` records (latest received first) and how many are stored. */
+  list(limit: number): Promise<{ count: number; records: FeedbackRecord[] }> {
+    return this.serial(async () => {
+      const n = await this.con.runAndReadAll(`SELECT count(*) AS n FROM ${TABLE}`);
+      const r = await this.con.runAndReadAll(
+        `SELECT deployment_id, service, outcome, breached, fault_kind, epoch_ms(started_at) AS started_at, features, notes, epoch_ms(received_at) AS received_at
+         FROM ${TABLE} ORDER BY seq DESC LIMIT ${Math.floor(limit)}`,
+      );
+      const records = r.getRowObjectsJS().map((x) => ({
+        deploymentId: String(x.deployment_id),
+        service: String(x.service),
+        outcome: String(x.outcome),
+        breached: x.breached === null ? null : Boolean(x.breached),
+        faultKind: x.fault_kind === null ? null : String(x.fault_kind),
+        startedAt: x.started_at === null ? null : new Date(Number(x.started_at)).toISOString(),
+        features: JSON.parse(String(x.features)) as Record<string, number>,
+        notes: x.notes === null ? null : String(x.notes),
+        receivedAt: new Date(Number(x.received_at)).toISOString(),
+      }));
+      return { count: Number(n.getRowObjectsJS()[0].n), records };
+    });
+  }
+
+  /** Waits for pending operations, then releases the file. */
+  async close(): Promise<void> {
+    await this.queue;
+    if (this.closed) return;
+    this.closed = true;
+    this.con.closeSync();
+    this.instance.closeSync();
+  }
+}
