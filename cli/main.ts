@@ -548,6 +548,19 @@ export function buildProgram(): Command {
       await main([...(o.data ? ['--data', o.data] : []), ...(o.models ? ['--models', o.models] : []), ...ceiling, ...(o.json ? ['--json'] : [])]);
     });
   bench
+    .command('serve')
+    .description('Serving load: requests/s and p50/p99 latency of the risk-score and canary-verdict routes beside a bare Fastify route in the same run, a fixed-rate run at 500/s, and resident memory with every champion loaded.')
+    .option('--models <dir>', 'model registry root (default: ./models, or $ROLLOUTLAB_MODELS)')
+    .option('--connections <n>', 'keep-alive connections in the closed loop', int('--connections', 1, 1024), 16)
+    .option('--seconds <n>', 'seconds per route and mode', int('--seconds', 1, 600), 5)
+    .option('--rate <n>', 'requests/s of the fixed-rate run', int('--rate', 1, 100_000), 500)
+    .option('--json', 'as JSON')
+    .action(async (o: { models?: string; connections: number; seconds: number; rate: number; json?: boolean }) => {
+      const { benchServer, formatServerBench } = await import('../bench/server.ts');
+      const r = await benchServer({ modelsRoot: o.models ? resolve(o.models) : undefined, connections: o.connections, seconds: o.seconds, rate: o.rate, onStage: (st) => process.stderr.write(`${st}...\n`) });
+      out(!!o.json, r, formatServerBench(r));
+    });
+  bench
     .command('sim')
     .description('Simulator speed: service-minutes/s and deployments/s for default and large, beside NumPy.')
     .option('--json', 'as JSON')
