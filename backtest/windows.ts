@@ -23,6 +23,7 @@ export interface CohortWindow {
   callerRequests: number;
   callerErrors: number;
   latencyP50: number | null;
+  latencyP95: number | null;
   latencyP99: number | null;
   cpu: number | null;
   memory: number | null;

@@ -10,6 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
+import { malformed } from './malformed.ts';
 import type { FastifyInstance } from 'fastify';
 import { initBackend } from '../training/backend.ts';
 import { loadScenario, parseScenario, simulateWorld, worldToTables } from '../sim/index.ts';
@@ -353,30 +354,6 @@ describe('OpenAPI, metrics and malformed bodies', () => {
     '/v1/argo/verdict': { name: 'podinfo', namespace: 'test', minutes: 5, judge: 'kayenta' },
     '/judge': KAYENTA,
   };
-  const paths = (v: unknown, at: (string | number)[] = []): (string | number)[][] => {
-    const out: (string | number)[][] = [at];
-    if (Array.isArray(v)) v.forEach((x, i) => out.push(...paths(x, [...at, i])));
-    else if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) out.push(...paths(x, [...at, k]));
-    return out;
-  };
-  const setAt = (v: unknown, path: (string | number)[], x: unknown, remove: boolean): unknown => {
-    if (path.length === 0) return x;
-    const c = (Array.isArray(v) ? [...v] : { ...(v as object) }) as Record<string | number, unknown>;
-    const [h, ...rest] = path;
-    if (rest.length === 0 && remove) {
-      if (Array.isArray(c)) (c as unknown[]).splice(h as number, 1);
-      else delete c[h];
-    } else c[h] = setAt(c[h], rest, x, remove);
-    return c;
-  };
-  const junk = fc.oneof(fc.string({ maxLength: 8 }), fc.integer(), fc.double(), fc.boolean(), fc.constant(null), fc.constant(-1), fc.constant(1e308), fc.array(fc.anything(), { maxLength: 3 }), fc.dictionary(fc.string({ maxLength: 4 }), fc.anything(), { maxKeys: 3 }));
-  const malformed = (base: unknown) =>
-    fc.oneof(
-      fc.tuple(fc.constantFrom(...paths(base).slice(1)), junk, fc.boolean()).map(([p, x, remove]) => ({ json: setAt(base, p, x, remove) })),
-      fc.tuple(fc.string({ minLength: 1, maxLength: 6 }), junk).map(([k, x]) => ({ json: { ...(base as object), [`x${k}`]: x } })),
-      fc.anything().map((json) => ({ json })),
-      fc.string({ maxLength: 40 }).map((raw) => ({ raw: JSON.stringify(base).slice(0, raw.length) + raw })),
-    );
 
   it.each(Object.keys(valid))('%s: zero 5xx over 500 malformed bodies; every 400 names a field and the problem', async (url) => {
     mode = 'healthy';

@@ -7,6 +7,7 @@ import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
+import { malformed } from './malformed.ts';
 import type { FastifyInstance } from 'fastify';
 import { initBackend } from '../training/backend.ts';
 import { loadScenario } from '../sim/index.ts';
@@ -340,32 +341,6 @@ describe('malformed bodies (property)', () => {
     '/v1/rollout/decision': decisionBody(3, (a) => HEALTHY[a % 5]),
     '/v1/feedback': { deploymentId: 'dep-prop', service: 'api', outcome: 'incident', breached: true, faultKind: 'latency', startedAt: '2024-05-01T10:00:00Z', features: { lines_added: 10, files: 2 }, notes: 'n' },
   };
-  /** Paths to every value inside a JSON value. */
-  const paths = (v: unknown, at: (string | number)[] = []): (string | number)[][] => {
-    const out: (string | number)[][] = [at];
-    if (Array.isArray(v)) v.forEach((x, i) => out.push(...paths(x, [...at, i])));
-    else if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) out.push(...paths(x, [...at, k]));
-    return out;
-  };
-  const setAt = (v: unknown, path: (string | number)[], x: unknown, remove: boolean): unknown => {
-    if (path.length === 0) return x;
-    const c = (Array.isArray(v) ? [...v] : { ...(v as object) }) as Record<string | number, unknown>;
-    const [h, ...rest] = path;
-    if (rest.length === 0 && remove) {
-      if (Array.isArray(c)) (c as unknown[]).splice(h as number, 1);
-      else delete c[h];
-    } else c[h] = setAt(c[h], rest, x, remove);
-    return c;
-  };
-  const junk = fc.oneof(fc.string({ maxLength: 8 }), fc.integer(), fc.double(), fc.boolean(), fc.constant(null), fc.constant(-1), fc.constant(1e308), fc.array(fc.anything(), { maxLength: 3 }), fc.dictionary(fc.string({ maxLength: 4 }), fc.anything(), { maxKeys: 3 }));
-  /** A valid body with one value replaced, removed, or an unknown field added; or anything at all; or broken JSON. */
-  const malformed = (base: unknown) =>
-    fc.oneof(
-      fc.tuple(fc.constantFrom(...paths(base).slice(1)), junk, fc.boolean()).map(([p, x, remove]) => ({ json: setAt(base, p, x, remove) })),
-      fc.tuple(fc.string({ minLength: 1, maxLength: 6 }), junk).map(([k, x]) => ({ json: { ...(base as object), [`x${k}`]: x } })),
-      fc.anything().map((json) => ({ json })),
-      fc.string({ maxLength: 40 }).map((raw) => ({ raw: JSON.stringify(base).slice(0, raw.length) + raw })),
-    );
 
   it('well-formed bodies with extreme values (0 to 1e300 requests, empty minutes, any exposure) get 200, never 5xx', async () => {
     const num = fc.oneof(fc.constant(0), fc.integer({ min: 0, max: 100_000 }), fc.double({ min: 0, max: 1e300, noNaN: true }));

@@ -9,7 +9,9 @@ export interface WindowAggregate {
   errors: number;
   slow: number;
   conversions: number;
+  /** Request-weighted means over the minutes with a value and requests (null when none). */
   latencyP50: number | null;
+  latencyP95: number | null;
   latencyP99: number | null;
   callerRequests: number;
   callerErrors: number;
@@ -19,19 +21,17 @@ export interface WindowAggregate {
   pool: number | null;
 }
 
-/** Aggregate minutes [from, to) of a cohort's per-minute metrics (null = missing). */
-export function aggregate(xs: readonly (CohortMetrics | null)[], from: number, to: number): WindowAggregate {
-  const out: WindowAggregate = { scraped: 0, requests: 0, errors: 0, slow: 0, conversions: 0, latencyP50: null, latencyP99: null, callerRequests: 0, callerErrors: 0, cpu: null, memory: null, pool: null };
-  let w50 = 0;
-  let w99 = 0;
-  let n50 = 0;
-  let n99 = 0;
+/** Aggregate minutes [from, to) of a cohort's per-minute metrics (null = missing); with `use`, only the minutes it marks. */
+export function aggregate(xs: readonly (CohortMetrics | null)[], from: number, to: number, use?: readonly boolean[]): WindowAggregate {
+  const out: WindowAggregate = { scraped: 0, requests: 0, errors: 0, slow: 0, conversions: 0, latencyP50: null, latencyP95: null, latencyP99: null, callerRequests: 0, callerErrors: 0, cpu: null, memory: null, pool: null };
+  const lat = [0, 0, 0];
+  const weight = [0, 0, 0];
   let cpu = 0;
   let mem = 0;
   let pool = 0;
   for (let i = Math.max(0, from); i < to; i++) {
     const m = xs[i];
-    if (!m) continue;
+    if (!m || (use && !use[i])) continue;
     out.scraped++;
     out.requests += m.requests;
     out.errors += m.errors;
@@ -42,17 +42,20 @@ export function aggregate(xs: readonly (CohortMetrics | null)[], from: number, t
     cpu += m.cpu;
     mem += m.memory;
     pool += m.pool;
-    if (m.latencyP50 !== null) {
-      w50 += m.latencyP50 * m.requests;
-      n50 += m.requests;
-    }
-    if (m.latencyP99 !== null) {
-      w99 += m.latencyP99 * m.requests;
-      n99 += m.requests;
+    if (m.requests > 0) {
+      const qs = [m.latencyP50, m.latencyP95, m.latencyP99];
+      for (let q = 0; q < 3; q++) {
+        const v = qs[q];
+        if (v !== null && Number.isFinite(v)) {
+          lat[q] += v * m.requests;
+          weight[q] += m.requests;
+        }
+      }
     }
   }
-  out.latencyP50 = n50 > 0 ? w50 / n50 : null;
-  out.latencyP99 = n99 > 0 ? w99 / n99 : null;
+  out.latencyP50 = weight[0] > 0 ? lat[0] / weight[0] : null;
+  out.latencyP95 = weight[1] > 0 ? lat[1] / weight[1] : null;
+  out.latencyP99 = weight[2] > 0 ? lat[2] / weight[2] : null;
   if (out.scraped > 0) {
     out.cpu = cpu / out.scraped;
     out.memory = mem / out.scraped;

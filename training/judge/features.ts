@@ -22,6 +22,7 @@
 // z of 40 are both "certain", and the additive model should not spend its shape on the difference.
 import type { CohortMetrics } from '../../sim/env.ts';
 import type { AnalysisWindow } from '../../judges/window.ts';
+import { aggregate } from '../../backtest/policies/window.ts';
 import type { FeatureSpec } from '../gam.ts';
 
 /** The metric a feature speaks about; reasons are grouped by it. */
@@ -133,51 +134,22 @@ export function uShare(x: readonly number[], y: readonly number[]): number {
 }
 
 function sums(ms: readonly (CohortMetrics | null)[], use: readonly boolean[]): CohortSums {
-  const s: CohortSums = { minutes: 0, requests: 0, errors: 0, slow: 0, conversions: 0, callerRequests: 0, callerErrors: 0, p50: null, p95: null, p99: null, cpu: null, memory: null, pool: null };
-  let w50 = 0;
-  let n50 = 0;
-  let w95 = 0;
-  let n95 = 0;
-  let w99 = 0;
-  let n99 = 0;
-  let cpu = 0;
-  let mem = 0;
-  let pool = 0;
-  for (let i = 0; i < ms.length; i++) {
-    const m = ms[i];
-    if (!m || !use[i]) continue;
-    s.minutes++;
-    s.requests += m.requests;
-    s.errors += m.errors;
-    s.slow += m.slow;
-    s.conversions += m.conversions;
-    s.callerRequests += m.callerRequests;
-    s.callerErrors += m.callerErrors;
-    if (m.latencyP50 !== null && Number.isFinite(m.latencyP50) && m.requests > 0) {
-      w50 += m.latencyP50 * m.requests;
-      n50 += m.requests;
-    }
-    if (m.latencyP95 !== null && Number.isFinite(m.latencyP95) && m.requests > 0) {
-      w95 += m.latencyP95 * m.requests;
-      n95 += m.requests;
-    }
-    if (m.latencyP99 !== null && Number.isFinite(m.latencyP99) && m.requests > 0) {
-      w99 += m.latencyP99 * m.requests;
-      n99 += m.requests;
-    }
-    cpu += m.cpu;
-    mem += m.memory;
-    pool += m.pool;
-  }
-  if (n50 > 0) s.p50 = w50 / n50;
-  if (n95 > 0) s.p95 = w95 / n95;
-  if (n99 > 0) s.p99 = w99 / n99;
-  if (s.minutes > 0) {
-    s.cpu = cpu / s.minutes;
-    s.memory = mem / s.minutes;
-    s.pool = pool / s.minutes;
-  }
-  return s;
+  const a = aggregate(ms, 0, ms.length, use);
+  return {
+    minutes: a.scraped,
+    requests: a.requests,
+    errors: a.errors,
+    slow: a.slow,
+    conversions: a.conversions,
+    callerRequests: a.callerRequests,
+    callerErrors: a.callerErrors,
+    p50: a.latencyP50,
+    p95: a.latencyP95,
+    p99: a.latencyP99,
+    cpu: a.cpu,
+    memory: a.memory,
+    pool: a.pool,
+  };
 }
 
 const ratioOrNaN = (x: number, n: number) => (n > 0 ? x / n : NaN);

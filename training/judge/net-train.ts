@@ -1,7 +1,7 @@
 // Training the judge's nets with TensorFlow.js (the weights come out as plain numbers, see net.ts).
 //
 // Deterministic on a given backend: seeded Glorot initialisers, the rows shuffled every epoch by an `Rng` stream
-// (tfjs's own shuffle uses Math.random, so `fit` runs with shuffle: false), early stopping on the validation loss with
+// (tfjs's own shuffle is unseeded, so `fit` runs with shuffle: false), early stopping on the validation loss with
 // the best epoch's weights kept.
 import { tf } from '../backend.ts';
 import { Rng } from '../../sim/rng.ts';

@@ -129,6 +129,8 @@ export class Trajectory {
   /** Baseline rates frozen while the baseline still serves users (the reference after promotion). */
   private ref = zero();
   private started = false;
+  /** The last minute the baseline served requests (the latency and memory reference once it no longer does). */
+  private lastBaseline: CohortMetrics | null = null;
   private readonly cusum = { bad: 0, badBig: 0, err: 0, caller: 0, kpi: 0 };
   private readonly detector: AnomalyDetector = createDetector(DEFAULT_DETECTOR, ROLLOUT_DETECTOR_OPTIONS);
   private readonly detectorScores: number[] = [];
@@ -165,6 +167,7 @@ export class Trajectory {
     if (m.baseline && m.baseline.requests > 0) {
       add(this.all.baseline, m.baseline);
       this.ref = { ...this.all.baseline };
+      this.lastBaseline = m.baseline;
     }
     if (m.canary && m.canary.requests > 0) {
       const score = this.detector.update((m.canary.errors + m.canary.slow) / m.canary.requests);
@@ -229,8 +232,7 @@ export class Trajectory {
       pool = 0,
       cpu = 0,
       nSat = 0;
-    let lastBase: CohortMetrics | null = null;
-    for (const m of this.minutes) if (m.baseline && m.baseline.requests > 0) lastBase = m.baseline;
+    const lastBase = this.lastBaseline;
     for (const m of t5.minutes) {
       const b = m.baseline && m.baseline.requests > 0 ? m.baseline : lastBase;
       if (!m.canary || !b) continue;
@@ -264,7 +266,7 @@ export class Trajectory {
     }
     // Memory trend of the canary above the baseline: least-squares slope per minute over the trailing 10 minutes
     // (at least 6 points: a fresh version's first minutes are too few to call a trend).
-    let refMem: number | null = lastBase ? (lastBase as CohortMetrics).memory : null;
+    let refMem: number | null = lastBase ? lastBase.memory : null;
     const pts: (readonly [number, number])[] = [];
     t10.minutes.forEach((m, i) => {
       if (m.baseline && m.baseline.requests > 0) refMem = m.baseline.memory;
@@ -308,7 +310,7 @@ export class Trajectory {
     f[32] = z(t1.canary.callerErr, t1.canary.callerReq, ref1, (s) => s.callerErr, (s) => s.callerReq);
     const m1 = t1.minutes[0];
     const b1 = m1?.baseline && m1.baseline.requests > 0 ? m1.baseline : lastBase;
-    f[33] = m1?.canary && b1 && m1.canary.requests >= 3 ? logRatio(m1.canary.latencyP50, (b1 as CohortMetrics).latencyP50) : NaN;
+    f[33] = m1?.canary && b1 && m1.canary.requests >= 3 ? logRatio(m1.canary.latencyP50, b1.latencyP50) : NaN;
     // The streaming anomaly detector on the new version's own bad ratio (no baseline needed: it guards the bake too).
     let d5 = 0;
     for (const x of this.detectorScores.slice(-5)) d5 = Math.max(d5, x);
