@@ -8,19 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { malformed } from './malformed.ts';
+import { trainTinyModels } from './tiny-models.ts';
 import type { FastifyInstance } from 'fastify';
-import { initBackend } from '../training/backend.ts';
-import { loadScenario } from '../sim/index.ts';
 import type { CohortMetrics } from '../sim/env.ts';
-import { backtest } from '../backtest/run.ts';
-import { windowsTable } from '../backtest/windows.ts';
-import { writeDataset } from '../datasets/index.ts';
-import { ModelRegistry } from '../training/registry.ts';
-import { trainJudge } from '../training/judge/family.ts';
-import { recordTrajectories, trajectoryTables } from '../training/rollback/dataset.ts';
-import { trainRollback } from '../training/rollback/family.ts';
-import { trainRisk } from '../training/risk/family.ts';
-import { parseScenario, simulateWorld, worldToTables } from '../sim/index.ts';
 import { buildApp } from '../server/app.ts';
 
 const m = (requests: number, errors: number, slow: number, p50: number, p99: number, conversions: number, callerRequests = 0, callerErrors = 0): CohortMetrics => ({
@@ -42,24 +32,8 @@ let models = '';
 let app: FastifyInstance;
 
 beforeAll(async () => {
-  await initBackend('wasm');
   const root = mkdtempSync(join(tmpdir(), 'rolloutlab-server-'));
-  models = join(root, 'models');
-  const registry = new ModelRegistry({ root: models });
-  const scenario = loadScenario('default');
-  const run = backtest({ scenario, seed: 11, deployments: 200, policies: [], windowMinutes: 5 });
-  const jd = join(root, 'windows');
-  await writeDataset({ outDir: jd, tables: [windowsTable(run.windows)], manifest: { kind: 'backtest', scenario: 'default', seed: 11, codeVersion: 'test' } });
-  await trainJudge([jd], { registry, members: 1, net: { hidden: [32, 32], maxEpochs: 40, patience: 8, batchSize: 256 } });
-  const set = recordTrajectories(scenario, 4, 60);
-  const td = join(root, 'trajectories');
-  await writeDataset({ outDir: td, tables: trajectoryTables(set), manifest: { kind: 'backtest', scenario: 'default', seed: 4, codeVersion: 'test', extra: {} } });
-  await trainRollback(td, { registry, mlp: { hidden: [12], maxEpochs: 4, patience: 4 } });
-  // The risk family as test/risk.test.ts trains it, on a shorter world.
-  const rs = parseScenario({ ...scenario, days: 30, dataset: { trafficResolutionMinutes: 60 } });
-  const rd = join(root, 'risk');
-  await writeDataset({ outDir: rd, tables: worldToTables(simulateWorld(rs, 5, undefined, { observations: false })), manifest: { kind: 'simulated', scenario: rs.name, seed: 5, codeVersion: 'test', extra: { scenarioConfig: rs } } });
-  await trainRisk(rd, { registry });
+  models = await trainTinyModels(root);
   // No rate limit here: the property tests inject thousands of requests a second (the limit has its own test).
   app = buildApp({ modelsRoot: models, feedbackPath: join(root, 'feedback.duckdb'), rateLimit: false });
   await app.ready();

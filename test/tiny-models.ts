@@ -1,0 +1,34 @@
+// A registry with small judge, rollback and risk champions, trained in seconds, for the server tests.
+import { join } from 'node:path';
+import { initBackend } from '../training/backend.ts';
+import { loadScenario, parseScenario, simulateWorld, worldToTables } from '../sim/index.ts';
+import { backtest } from '../backtest/run.ts';
+import { windowsTable } from '../backtest/windows.ts';
+import { writeDataset } from '../datasets/index.ts';
+import { ModelRegistry } from '../training/registry.ts';
+import { trainJudge } from '../training/judge/family.ts';
+import { recordTrajectories, trajectoryTables } from '../training/rollback/dataset.ts';
+import { trainRollback } from '../training/rollback/family.ts';
+import { trainRisk } from '../training/risk/family.ts';
+
+/** Train the three families into `<root>/models` (data sets beside it); returns the registry root. */
+export async function trainTinyModels(root: string): Promise<string> {
+  await initBackend('wasm');
+  const models = join(root, 'models');
+  const registry = new ModelRegistry({ root: models });
+  const scenario = loadScenario('default');
+  const run = backtest({ scenario, seed: 11, deployments: 200, policies: [], windowMinutes: 5 });
+  const jd = join(root, 'windows');
+  await writeDataset({ outDir: jd, tables: [windowsTable(run.windows)], manifest: { kind: 'backtest', scenario: 'default', seed: 11, codeVersion: 'test' } });
+  await trainJudge([jd], { registry, members: 1, net: { hidden: [32, 32], maxEpochs: 40, patience: 8, batchSize: 256 } });
+  const set = recordTrajectories(scenario, 4, 60);
+  const td = join(root, 'trajectories');
+  await writeDataset({ outDir: td, tables: trajectoryTables(set), manifest: { kind: 'backtest', scenario: 'default', seed: 4, codeVersion: 'test', extra: {} } });
+  await trainRollback(td, { registry, mlp: { hidden: [12], maxEpochs: 4, patience: 4 } });
+  // The risk family as test/risk.test.ts trains it, on a shorter world.
+  const rs = parseScenario({ ...scenario, days: 30, dataset: { trafficResolutionMinutes: 60 } });
+  const rd = join(root, 'risk');
+  await writeDataset({ outDir: rd, tables: worldToTables(simulateWorld(rs, 5, undefined, { observations: false })), manifest: { kind: 'simulated', scenario: rs.name, seed: 5, codeVersion: 'test', extra: { scenarioConfig: rs } } });
+  await trainRisk(rd, { registry });
+  return models;
+}
