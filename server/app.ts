@@ -66,6 +66,8 @@ export interface AppOptions {
   feedbackPath?: string;
   /** Per-client rate limit (default DEFAULT_RATE_LIMIT: 1000 req/s, burst 2000); false: none. /healthz is exempt. */
   rateLimit?: RateLimitOptions | false;
+  /** Reload when a champion pointer in the registry changes, checking every this many ms (default: off; `serve` watches every 2 s). */
+  watchRegistryMs?: number;
 }
 
 interface PluginOptions {
@@ -197,7 +199,7 @@ export const serverPlugin: FastifyPluginAsyncTypebox<PluginOptions> = async (app
       const l = s[f];
       families[f] = { loaded: l !== null, version: l?.version ?? null, loadedAt: l?.loadedAt ?? null, error: s.errors[f] };
     }
-    return { modelsRoot: store.root, snapshot: s.seq, lastReload: s.at, families };
+    return { modelsRoot: store.root, snapshot: s.seq, lastReload: s.at, families, watch: store.watching };
   };
 
   app.get('/healthz', { schema: { summary: 'the process is alive', response: { 200: HealthResponseSchema } } }, async () => ({ ok: true }));
@@ -350,6 +352,10 @@ export function buildApp(opts: AppOptions = {}): FastifyInstance {
   const store = new ModelStore(opts.modelsRoot ?? defaultModelsRoot());
   const changed = store.reload();
   app.log.info({ modelsRoot: store.root, loaded: changed, errors: store.snapshot.errors }, 'models loaded');
+  if (opts.watchRegistryMs !== undefined) {
+    store.watch(opts.watchRegistryMs, (families) => app.log.info({ changed: families, errors: store.snapshot.errors }, 'registry changed: models reloaded'));
+    app.addHook('onClose', async () => store.unwatch());
+  }
   app.register(serverPlugin, {
     store,
     token: opts.token,

@@ -4,7 +4,14 @@
 // training/rollback/load.ts) and builds a new snapshot. A family whose champion is missing, corrupt or incompatible
 // with this code keeps its last good model in the new snapshot, and the reason is kept beside it for /v1/status. A
 // request takes the snapshot once at its start, so it sees one consistent set of models even while a reload runs.
+//
+// `watch(ms)` polls every family's champion pointer (<root>/<family>/champion.json: the registry swaps it by rename
+// once a new version is complete) and reloads when one appears, changes or disappears. Polling a few small files is
+// portable (fs.watch misses renames on some file systems and cannot watch a folder that does not exist yet).
+import { statSync } from 'node:fs';
+import { join } from 'node:path';
 import { loadJudgeSync, loadRiskSync, loadRollbackSync } from '../training/rollback/load.ts';
+import { CHAMPION_FILE } from '../training/registry.ts';
 import type { JudgeModel } from '../training/judge/model.ts';
 import type { RollbackModel } from '../training/rollback/model.ts';
 import type { GamModel } from '../training/gam.ts';
@@ -44,8 +51,30 @@ const LOADERS: Loaders = {
   risk: (root) => loadRiskSync(root),
 };
 
+/** What identifies each family's champion pointer on disk (inode, size, modification time; 'none' when absent). */
+export function championSignature(root: string): string {
+  return FAMILIES.map((f) => {
+    try {
+      const s = statSync(join(root, f, CHAMPION_FILE), { bigint: true });
+      return `${f}:${s.ino}:${s.size}:${s.mtimeNs}`;
+    } catch {
+      return `${f}:none`;
+    }
+  }).join('|');
+}
+
+export interface WatchState {
+  /** Poll interval in milliseconds. */
+  intervalMs: number;
+  /** Reloads the watcher started (registry changes seen). */
+  reloads: number;
+  /** When the pointers were last checked (ISO 8601). */
+  lastCheck: string | null;
+}
+
 export class ModelStore {
   private current: Snapshot;
+  private watcher: { timer: NodeJS.Timeout; state: WatchState; signature: string } | null = null;
 
   constructor(
     readonly root: string,
@@ -56,6 +85,39 @@ export class ModelStore {
 
   get snapshot(): Snapshot {
     return this.current;
+  }
+
+  /** The registry watcher's state (null: not watching). */
+  get watching(): WatchState | null {
+    return this.watcher ? { ...this.watcher.state } : null;
+  }
+
+  /**
+   * Reload whenever a champion pointer changes, checking every `intervalMs`; `onReload` hears the families that
+   * changed (possibly none: a pointer moved to a corrupt version keeps the last good model, and status says why).
+   * The timer does not keep the process alive. Call `unwatch()` to stop.
+   */
+  watch(intervalMs: number, onReload?: (changed: Family[]) => void): void {
+    if (!(intervalMs > 0)) throw new RangeError(`watch interval must be a positive number of milliseconds (got ${intervalMs})`);
+    this.unwatch();
+    const state: WatchState = { intervalMs, reloads: 0, lastCheck: null };
+    const w = { state, signature: championSignature(this.root), timer: undefined as unknown as NodeJS.Timeout };
+    w.timer = setInterval(() => {
+      state.lastCheck = this.now().toISOString();
+      const sig = championSignature(this.root);
+      if (sig === w.signature) return;
+      w.signature = sig;
+      state.reloads++;
+      const changed = this.reload();
+      onReload?.(changed);
+    }, intervalMs);
+    w.timer.unref();
+    this.watcher = w;
+  }
+
+  unwatch(): void {
+    if (this.watcher) clearInterval(this.watcher.timer);
+    this.watcher = null;
   }
 
   /** Loads every family's champion; returns the families whose version changed. Never throws. */

@@ -162,6 +162,18 @@ export const StatusResponseSchema = Type.Object({
   snapshot: Type.Integer({ description: 'how many times a model snapshot was swapped in' }),
   lastReload: Nullable(Type.String()),
   families: Type.Record(Type.String(), FamilyStatus),
+  watch: Type.Optional(
+    Nullable(
+      Type.Object(
+        {
+          intervalMs: Type.Number({ description: 'how often the champion pointers are checked' }),
+          reloads: Type.Integer({ description: 'reloads started by a registry change' }),
+          lastCheck: Nullable(Type.String({ description: 'when the pointers were last checked (ISO 8601)' })),
+        },
+        { description: 'the registry watcher (null: reload only on POST /v1/models/reload)' },
+      ),
+    ),
+  ),
 });
 export type StatusResponse = Static<typeof StatusResponseSchema>;
 

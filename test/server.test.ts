@@ -1,9 +1,9 @@
 // The serving app (server/app.ts) through `app.inject`, no port: health and status, the canary verdict with both
 // judges, anomaly scores, the rollout decision, atomic reload (a corrupt champion keeps the last good one serving),
-// reload auth, the OpenAPI document, /metrics, and a property test throwing 1,000 malformed bodies at each decision route.
+// reload auth, reload by itself when the registry changes (watch), the OpenAPI document, /metrics, and a property test throwing 1,000 malformed bodies at each decision route.
 // Tiny judge and rollback models are trained into a temp registry from in-process backtests; never reads ../shared.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
@@ -207,6 +207,46 @@ describe('reload', () => {
     // Reads stay open.
     expect((await guarded.inject({ method: 'GET', url: '/v1/status' })).statusCode).toBe(200);
     await guarded.close();
+  });
+});
+
+describe('reload on a registry change', () => {
+  it('a watching server swaps in a new champion by itself, and keeps the last good one when the pointer goes bad', async () => {
+    const watched = buildApp({ modelsRoot: models, rateLimit: false, watchRegistryMs: 25 });
+    const status = async () => (await watched.inject({ method: 'GET', url: '/v1/status' })).json();
+    const until = async (ok: (s: any) => boolean) => {
+      for (let i = 0; i < 200; i++) {
+        const s = await status();
+        if (ok(s)) return s;
+        await new Promise((r) => setTimeout(r, 25));
+      }
+      throw new Error(`status never matched: ${JSON.stringify(await status())}`);
+    };
+    const fam = join(models, 'risk');
+    const pointer = JSON.parse(readFileSync(join(fam, 'champion.json'), 'utf8'));
+    expect(pointer.version).toBe('v0001');
+    const before = await status();
+    expect(before.families.risk.version).toBe('v0001');
+    expect(before.watch).toMatchObject({ intervalMs: 25, reloads: 0 });
+    // A new version, published the way the registry does it (complete folder, then the pointer swapped by rename).
+    cpSync(join(fam, 'v0001'), join(fam, 'v0002'), { recursive: true });
+    writeFileSync(join(fam, 'champion.json.tmp-watch'), JSON.stringify({ ...pointer, version: 'v0002' }));
+    renameSync(join(fam, 'champion.json.tmp-watch'), join(fam, 'champion.json'));
+    const after = await until((s) => s.families.risk.version === 'v0002');
+    expect(after.families.risk.error).toBeNull();
+    expect(after.watch.reloads).toBeGreaterThanOrEqual(1);
+    expect((await watched.inject({ method: 'GET', url: '/v1/risk/features' })).json().modelVersion).toBe('v0002');
+    // A pointer to a version that is not there: the last good model keeps serving, and status says why.
+    writeFileSync(join(fam, 'champion.json'), JSON.stringify({ ...pointer, version: 'v0009' }));
+    const bad = await until((s) => s.families.risk.error !== null);
+    expect(bad.families.risk).toMatchObject({ loaded: true, version: 'v0002' });
+    expect(bad.families.risk.error).toMatch(/v0009.*still serving v0002/);
+    // Put back what the other tests expect.
+    writeFileSync(join(fam, 'champion.json'), JSON.stringify(pointer, null, 2) + '\n');
+    await until((s) => s.families.risk.version === 'v0001' && s.families.risk.error === null);
+    await watched.close();
+    // The app that does not watch never moved.
+    expect((await app.inject({ method: 'GET', url: '/v1/status' })).json().watch).toBeNull();
   });
 });
 
