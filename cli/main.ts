@@ -267,8 +267,14 @@ export function buildProgram(): Command {
     .argument('<family>', 'model family: risk, judge or rollback')
     .requiredOption('--data <dir[,dir...]>', 'data set(s), separated by commas, each split on its own: risk — simulated data sets (rolloutlab simulate); judge — backtest data sets (rolloutlab backtest --out); rollback — backtest data sets written with --trajectories')
     .option('--models <dir>', 'model registry root (default: ./models, or $ROLLOUTLAB_MODELS)')
+    .option('--with-feedback <source>', 'risk only: add outcome feedback to the training part — a serve --feedback DuckDB file (read-only; stop the server or copy the file), a server URL (http://host:port, reads GET /v1/feedback), or a JSON / JSONL export (docs/risk.md "Training with feedback")')
+    .option('--feedback-weight <w>', 'each feedback row enters the training part w times (a whole number)', int('--feedback-weight', 1, 1000), 1)
+    .option('--strict', 'with --with-feedback: fail on a record that cannot be used instead of skipping it')
+    .option('--token <t>', 'with a --with-feedback URL: bearer token to send (default: $ROLLOUTLAB_TOKEN; GET /v1/feedback needs none)')
     .option('--json', 'print the result as JSON')
-    .action(async (family: string, o: { data: string; models?: string; json?: boolean }) => {
+    .action(async (family: string, o: { data: string; models?: string; json?: boolean; withFeedback?: string; feedbackWeight: number; strict?: boolean; token?: string }) => {
+      if (o.withFeedback !== undefined && family !== 'risk') throw new RolloutlabError('BAD_ARGUMENT', `train ${family}: --with-feedback: feedback is used by the risk family only (its training rows are per-deployment features + outcome)`, 'with-feedback');
+      if (o.withFeedback === undefined && (o.strict || o.feedbackWeight !== 1)) throw new RolloutlabError('BAD_ARGUMENT', 'train: --strict and --feedback-weight need --with-feedback', o.strict ? 'strict' : 'feedback-weight');
       if (family === 'rollback') {
         const { trainRollback, formatRollbackTrain } = await import('../training/rollback/family.ts');
         const { ModelRegistry } = await import('../training/registry.ts');
@@ -291,9 +297,20 @@ export function buildProgram(): Command {
       const { trainRisk } = await import('../training/risk/family.ts');
       const { ModelRegistry } = await import('../training/registry.ts');
       const progress = terminalProgress();
-      const r = await trainRisk(o.data, { registry: new ModelRegistry(o.models ? { root: resolve(o.models) } : {}), onEpoch: (e) => progress.update('train risk (epochs)', e + 1, 600) });
+      const feedback = o.withFeedback === undefined ? undefined : { source: o.withFeedback, weight: o.feedbackWeight, strict: !!o.strict, token: o.token ?? (process.env.ROLLOUTLAB_TOKEN || undefined) };
+      const r = await trainRisk(o.data, { registry: new ModelRegistry(o.models ? { root: resolve(o.models) } : {}), onEpoch: (e) => progress.update('train risk (epochs)', e + 1, 600), feedback });
       progress.done();
-      out(!!o.json, r, formatRiskTrain(r));
+      const fb = r.feedback;
+      const fbText = fb
+        ? [
+            '',
+            `  outcome feedback from ${fb.source} (${fb.kind}): ${fb.used} rows used (${fb.positives} failed${fb.weight > 1 ? `, each ${fb.weight} times` : ''}), ${fb.skipped} skipped, ${fb.duplicates} duplicate${fb.duplicates === 1 ? '' : 's'} replaced; training part only, held-out ${r.heldOut.n} rows unchanged`,
+            ...(fb.skipped ? [`  skipped: ${Object.entries(fb.skippedReasons).filter(([, v]) => v > 0).map(([k, v]) => `${k} ${v}`).join(', ')}${Object.keys(fb.missingFeatures).length ? `; missing features: ${Object.entries(fb.missingFeatures).map(([k, v]) => `${k} (${v})`).join(', ')}` : ''}${Object.keys(fb.invalidFeatures).length ? `; unusable values: ${Object.entries(fb.invalidFeatures).map(([k, v]) => `${k} (${v})`).join(', ')}` : ''}`] : []),
+            ...(Object.keys(fb.ignoredFeatures).length ? [`  ignored unknown features: ${Object.entries(fb.ignoredFeatures).map(([k, v]) => `${k} (${v})`).join(', ')}`] : []),
+            ...(fb.available > fb.records ? [`  warning: the server holds ${fb.available} records and lists only the latest ${fb.records}; train from its DuckDB file (a copy) to use all of them`] : []),
+          ].join('\n')
+        : '';
+      out(!!o.json, r, formatRiskTrain(r) + fbText);
     });
 
   program

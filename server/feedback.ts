@@ -19,7 +19,7 @@ const DDL = `CREATE TABLE IF NOT EXISTS ${TABLE} (
   breached BOOLEAN,
   fault_kind VARCHAR,
   started_at TIMESTAMP,   -- UTC
-  features VARCHAR NOT NULL, -- JSON object name -> number
+  features VARCHAR NOT NULL, -- JSON object name -> number, boolean or level name
   notes VARCHAR,
   received_at TIMESTAMP NOT NULL, -- UTC
   seq BIGINT NOT NULL     -- order of arrival (latest = largest), bumped on replacement
@@ -104,7 +104,7 @@ export class FeedbackStore {
         breached: x.breached === null ? null : Boolean(x.breached),
         faultKind: x.fault_kind === null ? null : String(x.fault_kind),
         startedAt: x.started_at === null ? null : new Date(Number(x.started_at)).toISOString(),
-        features: JSON.parse(String(x.features)) as Record<string, number>,
+        features: JSON.parse(String(x.features)) as Record<string, number | boolean | string>,
         notes: x.notes === null ? null : String(x.notes),
         receivedAt: new Date(Number(x.received_at)).toISOString(),
       }));

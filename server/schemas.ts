@@ -403,6 +403,7 @@ export const KayentaJudgeResponseSchema = Type.Object({
 export const FEEDBACK_OUTCOMES = ['success', 'rolled_back', 'incident'] as const;
 export const MAX_FEEDBACK_FEATURES = 256;
 const Id = (description: string) => Type.String({ minLength: 1, maxLength: 256, description });
+const FeedbackValue = Type.Union([Type.Number(), Type.Boolean(), Type.String({ maxLength: 128 })]);
 export const FeedbackBodySchema = Type.Object(
   {
     deploymentId: Id('the deployment this outcome is about; posting the same id again replaces the earlier record (upsert)'),
@@ -411,7 +412,12 @@ export const FeedbackBodySchema = Type.Object(
     breached: Type.Optional(Type.Boolean({ description: 'the SLO was breached' })),
     faultKind: Type.Optional(Nullable(Type.String({ maxLength: 128, description: 'the fault found, if any (null: none / unknown)' }))),
     startedAt: Type.Optional(Type.String({ format: 'date-time', description: 'when the deployment started (RFC 3339 date-time)' })),
-    features: Type.Optional(Type.Record(Type.String({ maxLength: 128 }), Type.Number(), { maxProperties: MAX_FEEDBACK_FEATURES, description: 'numeric risk features of the change (name → value)' })),
+    features: Type.Optional(
+      Type.Record(Type.String({ maxLength: 128 }), FeedbackValue, {
+        maxProperties: MAX_FEEDBACK_FEATURES,
+        description: 'risk features of the change (name → value) as POST /v1/risk/score takes them: numbers, booleans (or 0/1) for binary features, a level name (or its index) for categories; `rolloutlab train risk --with-feedback` reads them',
+      }),
+    ),
     notes: Type.Optional(Type.String({ maxLength: 10_000, description: 'free text' })),
   },
   { additionalProperties: false, description: 'what really happened to a deployment' },
@@ -425,7 +431,7 @@ export const FeedbackRecordSchema = Type.Object({
   breached: Nullable(Type.Boolean()),
   faultKind: Nullable(Type.String()),
   startedAt: Nullable(Type.String({ description: 'ISO 8601, UTC' })),
-  features: Type.Record(Type.String(), Type.Number()),
+  features: Type.Record(Type.String(), FeedbackValue),
   notes: Nullable(Type.String()),
   receivedAt: Type.String({ description: 'when the server stored it (ISO 8601, UTC); updated on replacement' }),
 });

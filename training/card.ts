@@ -75,6 +75,29 @@ export const CardFileSchema = Type.Object(
 
 const Metrics = Type.Record(Type.String({ minLength: 1 }), Type.Number());
 
+/** Outcome feedback appended to the training part (`train risk --with-feedback`); absent on cards trained without. */
+export const FeedbackRefSchema = Type.Object(
+  {
+    /** The DuckDB file, URL or JSON / JSONL file it was read from. */
+    source: Type.String({ minLength: 1 }),
+    kind: Literals(['duckdb', 'url', 'json', 'jsonl'] as const),
+    /** Records read from the source (before deduplication by deploymentId). */
+    records: Type.Integer({ minimum: 0 }),
+    used: Type.Integer({ minimum: 0 }),
+    skipped: Type.Integer({ minimum: 0 }),
+    skippedReasons: Type.Record(Type.String({ minLength: 1 }), Type.Integer({ minimum: 0 })),
+    /** Feature name → records skipped for lacking it. */
+    missingFeatures: Type.Record(Type.String({ minLength: 1 }), Type.Integer({ minimum: 0 })),
+    /** Rows used labelled failed (outcome !== 'success' || breached). */
+    positives: Type.Integer({ minimum: 0 }),
+    /** Each used row enters the training part this many times. */
+    weight: Type.Integer({ minimum: 1 }),
+    /** sha256 of the rows used, in training order. */
+    sha256: Type.String({ pattern: SHA256 }),
+  },
+  { additionalProperties: false },
+);
+
 export const ModelCardSchema = Type.Object(
   {
     schemaVersion: Type.Literal(CARD_SCHEMA_VERSION),
@@ -99,6 +122,8 @@ export const ModelCardSchema = Type.Object(
     files: Type.Array(CardFileSchema),
     champion: ChampionDecisionSchema,
     notes: Type.Optional(Type.String()),
+    /** Outcome feedback added to the training rows (optional: absent when none was used). */
+    feedback: Type.Optional(FeedbackRefSchema),
   },
   { additionalProperties: false },
 );
@@ -108,6 +133,7 @@ export type DatasetRef = Static<typeof DatasetRefSchema>;
 export type Split = Static<typeof SplitSchema>;
 export type ChampionDecision = Static<typeof ChampionDecisionSchema>;
 export type CardFile = Static<typeof CardFileSchema>;
+export type FeedbackRef = Static<typeof FeedbackRefSchema>;
 export type { TargetResult };
 
 /** The manifest fields a card copies; `Manifest` from datasets/ fits. */

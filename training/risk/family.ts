@@ -5,14 +5,15 @@ import { readDataset } from '../../datasets/read-dataset.ts';
 import type { Manifest } from '../../datasets/manifest.ts';
 import { codeVersion } from '../../lib/version.ts';
 import { initBackend } from '../backend.ts';
-import { datasetRef } from '../card.ts';
+import { datasetRef, type FeedbackRef } from '../card.ts';
 import { ModelRegistry, type PromotionResult, type SavedVersion } from '../registry.ts';
 import { checkTargets, type TargetResult } from '../targets.ts';
 import { GamModel, subset, type GamJSON, type GamOptions } from '../gam.ts';
 import { rocAuc, logLoss, classifierMetrics } from '../metrics.ts';
 import { RolloutlabError } from '../../lib/errors.ts';
-import { combineRiskData, fitRisk, riskSplit, type RiskEvaluation } from './pipeline.ts';
-import { simRiskData, type SimRiskData } from './sim.ts';
+import { combineRiskData, fitRisk, riskSplit, type CombinedRiskData, type RiskEvaluation } from './pipeline.ts';
+import { SIM_RISK_SPECS, simRiskData, type SimRiskData } from './sim.ts';
+import { feedbackRows, readFeedbackSource, riskRowsSha256, type FeedbackRows } from './feedback.ts';
 
 export const RISK_FAMILY = 'risk';
 export const RISK_MODEL_FILE = 'gam.json';
@@ -27,6 +28,76 @@ export interface RiskTrainResult {
   promotion: PromotionResult;
   backend: string;
   seconds: number;
+  /** The held-out rows the metrics and the champion check use (identical with and without feedback). */
+  heldOut: { n: number; sha256: string };
+  /** The outcome feedback added to the training part (null: none asked for). */
+  feedback: RiskFeedbackSummary | null;
+}
+
+/** What `--with-feedback` added (`--json` prints it; the card's `feedback` holds the same). */
+export interface RiskFeedbackSummary extends FeedbackRef {
+  /** Feature name → records skipped for an unusable value (null, not finite, out of range). */
+  invalidFeatures: Record<string, number>;
+  /** Unknown feature names in the records (ignored) → how many records gave them. */
+  ignoredFeatures: Record<string, number>;
+  /** Records dropped as earlier duplicates of a deploymentId (used + skipped + duplicates = records). */
+  duplicates: number;
+  /** Records the source says it holds (a server holding more than the 10,000 it lists answers a larger count). */
+  available: number;
+  /** Up to 10 skipped records and why. */
+  examples: FeedbackRows['examples'];
+}
+
+export interface RiskFeedbackOptions {
+  /** A DuckDB feedback file (read-only), a server URL (GET /v1/feedback) or a JSON / JSONL export. */
+  source: string;
+  /** Each usable record enters the training part this many times (a whole number >= 1; default 1). */
+  weight?: number;
+  /** Fail on a record that cannot be used instead of skipping it. */
+  strict?: boolean;
+  /** Bearer token sent with the URL source (GET /v1/feedback needs none). */
+  token?: string;
+  /** fetch for the URL source (tests). */
+  fetch?: typeof fetch;
+}
+
+/**
+ * Appends feedback rows to the TRAINING (fitting) part only: the rows go after every data set's rows and their
+ * indices (each `weight` times) join `split.train`; the validation and test indices, and the rows they point at,
+ * do not change. Rows without an oracle get NaN there (the oracle is only read on test rows).
+ */
+export function withFeedbackRows<D extends SimRiskData>(c: CombinedRiskData<D>, f: FeedbackRows, weight = 1): CombinedRiskData<D> {
+  if (f.n === 0) return c;
+  const n0 = c.data.n;
+  const n = n0 + f.n;
+  const cols: Record<string, Float64Array> = {};
+  for (const [k, v] of Object.entries(c.data.cols)) {
+    const out = new Float64Array(n).fill(NaN);
+    out.set(Float64Array.from(v), 0);
+    if (f.cols[k]) out.set(f.cols[k], n0);
+    cols[k] = out;
+  }
+  const labels = new Uint8Array(n);
+  labels.set(c.data.labels, 0);
+  labels.set(f.labels, n0);
+  let oracle: Float64Array | undefined;
+  if (c.data.oracle) {
+    oracle = new Float64Array(n).fill(NaN);
+    oracle.set(c.data.oracle, 0);
+  }
+  const startedAt = new Float64Array(n);
+  startedAt.set(c.data.startedAt, 0);
+  startedAt.set(f.times, n0);
+  const data = { ...c.data, cols, labels, n, oracle, deploymentIds: [...c.data.deploymentIds, ...f.deploymentIds], startedAt } as D;
+  const added: number[] = [];
+  for (let i = 0; i < f.n; i++) for (let w = 0; w < weight; w++) added.push(n0 + i);
+  const split = {
+    train: [...c.split.train, ...added],
+    validation: c.split.validation,
+    test: c.split.test,
+    description: `${c.split.description}; plus ${f.n} outcome-feedback rows${weight > 1 ? ` (each ${weight} times)` : ''} appended to the fitting part only (rows [${n0}, ${n}); validation and test unchanged)`,
+  };
+  return { data, split, ranges: c.ranges };
 }
 
 const metricsOf = (e: RiskEvaluation): Record<string, number> => {
@@ -55,6 +126,8 @@ export interface RiskTrainOptions {
   onEpoch?: (e: number, loss: number) => void;
   /** Model options over RISK_GAM_OPTIONS (experiments; the registered defaults are RISK_GAM_OPTIONS). */
   gam?: Partial<GamOptions>;
+  /** Outcome feedback to add to the training part (`train risk --with-feedback`). */
+  feedback?: RiskFeedbackOptions;
 }
 
 /**
@@ -66,6 +139,11 @@ export async function trainRisk(data: string | readonly string[], opts: RiskTrai
   const t0 = performance.now();
   const backend = await initBackend();
   const dirs = riskDataDirs(data);
+  const weight = opts.feedback?.weight ?? 1;
+  if (!(Number.isInteger(weight) && weight >= 1 && weight <= 1000)) throw new RolloutlabError('BAD_ARGUMENT', `--feedback-weight must be a whole number from 1 to 1000 (each feedback row enters the fitting part that many times), got ${weight}`, 'feedback-weight');
+  // Read the feedback first: a locked or unreachable source fails before the data sets are read.
+  const source = opts.feedback ? await readFeedbackSource(opts.feedback.source, { token: opts.feedback.token, fetch: opts.feedback.fetch }) : null;
+  const rows = source ? feedbackRows(source.records, SIM_RISK_SPECS, { strict: opts.feedback!.strict }) : null;
   const parts: SimRiskData[] = [];
   const manifests: Manifest[] = [];
   for (const dir of dirs) {
@@ -74,7 +152,27 @@ export async function trainRisk(data: string | readonly string[], opts: RiskTrai
     manifests.push(ds.manifest);
     ds.close();
   }
-  const combined = combineRiskData(parts, (k) => dirs[k]);
+  const combined = rows ? withFeedbackRows(combineRiskData(parts, (k) => dirs[k]), rows, weight) : combineRiskData(parts, (k) => dirs[k]);
+  const feedback: RiskFeedbackSummary | null =
+    source && rows
+      ? {
+          source: source.location,
+          kind: source.kind,
+          records: source.records.length,
+          used: rows.n,
+          skipped: rows.skipped,
+          skippedReasons: { ...rows.skippedReasons },
+          missingFeatures: rows.missingFeatures,
+          positives: rows.positives,
+          weight,
+          sha256: rows.sha256,
+          invalidFeatures: rows.invalidFeatures,
+          ignoredFeatures: rows.ignoredFeatures,
+          duplicates: rows.duplicates,
+          available: source.count,
+          examples: rows.examples,
+        }
+      : null;
   const fit = await fitRisk(combined.data, { ...RISK_GAM_OPTIONS, ...opts.gam }, opts.onEpoch, combined.split);
   const where = dirs.length === 1 ? dirs[0] : `${dirs.length} data sets (${dirs.join(', ')})`;
   const metrics = metricsOf(fit.evaluation);
@@ -109,7 +207,9 @@ export async function trainRisk(data: string | readonly string[], opts: RiskTrai
         ...(fit.evaluation.oracle ? { oracle: { rocAuc: fit.evaluation.oracle.rocAuc, ece: fit.evaluation.oracle.ece, brier: fit.evaluation.oracle.brier } } : {}),
       },
       targets,
+      ...(feedback ? { feedback: cardFeedback(feedback) } : {}),
       notes:
+        (feedback ? `Training part includes ${feedback.used} outcome-feedback rows from ${feedback.source} (${feedback.skipped} skipped; card.feedback). ` : '') +
         (dirs.length > 1 ? `Trained on ${dirs.length} data sets, each split by time on its own and concatenated (dataset is the first; hyperParameters.datasets lists all). ` : '') +
         'Scores need no tensor engine: gam.json holds the fitted shapes; model.json/weights.bin hold the same weights as a tfjs layers model over the encoded features.',
     },
@@ -128,7 +228,14 @@ export async function trainRisk(data: string | readonly string[], opts: RiskTrai
     const ok = aNew >= aOld && lNew <= lOld + 1e-12;
     return { atLeastAsGood: ok, reason: `on the ${fit.split.test.length} held-out deployments of ${where}: AUC ${aNew.toFixed(4)} vs champion ${champion.version} ${aOld.toFixed(4)}, log loss ${lNew.toFixed(4)} vs ${lOld.toFixed(4)}` };
   });
-  return { version: saved.version, dir: saved.dir, evaluation: fit.evaluation, targets, promotion, backend: backend.name, seconds: (performance.now() - t0) / 1000 };
+  const heldOut = { n: fit.split.test.length, sha256: riskRowsSha256(combined.data.cols, combined.data.labels, combined.data.specs, fit.split.test) };
+  return { version: saved.version, dir: saved.dir, evaluation: fit.evaluation, targets, promotion, backend: backend.name, seconds: (performance.now() - t0) / 1000, heldOut, feedback };
+}
+
+/** The card's `feedback` field: the summary without the per-run details. */
+function cardFeedback(f: RiskFeedbackSummary): FeedbackRef {
+  const { source, kind, records, used, skipped, skippedReasons, missingFeatures, positives, weight, sha256 } = f;
+  return { source, kind, records, used, skipped, skippedReasons, missingFeatures, positives, weight, sha256 };
 }
 
 /** The champion (or a given version): its card, and the model to score with. */
