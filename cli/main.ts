@@ -26,6 +26,13 @@ const int = (flag: string, min: number, max: number) => (v: string) => {
   return n;
 };
 
+const num = (flag: string, min: number, max: number) => (v: string) => {
+  const n = Number(v.trim());
+  if (v.trim() === '' || !Number.isFinite(n)) throw new InvalidArgumentError(`${flag} must be a number, got "${v}"`);
+  if (n < min || n > max) throw new InvalidArgumentError(`${flag} must be between ${min} and ${max}, got ${n}`);
+  return n;
+};
+
 function out(json: boolean, obj: unknown, text: string): void {
   process.stdout.write(json ? JSON.stringify(obj, null, 2) + '\n' : text + '\n');
 }
@@ -478,17 +485,56 @@ export function buildProgram(): Command {
     .option('--token <t>', 'bearer token required by POST /v1/models/reload (default: $ROLLOUTLAB_TOKEN; none: open)')
     .option('--quiet', 'no request logs')
     .option('--prometheus <url>', 'Prometheus base URL the Argo and Flagger routes read canary / primary metrics from (default: $ROLLOUTLAB_PROMETHEUS; none: their decisions are inconclusive)')
+    .option('--prometheus-query <metric=PromQL>', 'PromQL template for one metric, repeatable; metrics: requests, errors, latencyP50, latencyP99 (ms), slow, conversions; placeholders {{ target }}, {{ namespace }}, {{ interval }} (docs/server.md)', (v: string, prev: string[]) => [...prev, v], [] as string[])
+    .option('--prometheus-queries <file>', 'JSON or YAML object {metric: PromQL template}; --prometheus-query flags override its entries')
+    .option('--prometheus-timeout <ms>', 'per-query timeout in ms', int('--prometheus-timeout', 1, 600_000), 5000)
+    .option('--prometheus-namespace <ns>', 'namespace when a request names none', 'default')
+    .option('--prometheus-primary <pattern>', 'the baseline (primary) workload from the canary name {{ name }} (e.g. "{{ name }}-stable" for Argo)', '{{ name }}-primary')
     .option('--feedback <file>', 'DuckDB file where POST /v1/feedback stores deployment outcomes (default: $ROLLOUTLAB_FEEDBACK, else data/feedback.duckdb in the repo)')
     .option('--rate-limit <n>', 'requests/s per client (burst 2n; 0 = no limit; /healthz is exempt)', int('--rate-limit', 0, 1_000_000), 1000)
-    .action(async (o: { port: number; host: string; models?: string; token?: string; quiet?: boolean; prometheus?: string; feedback?: string; rateLimit: number }) => {
+    .option('--watch <seconds>', 'check the registry\'s champion pointers this often and reload when one changes (0 = only on POST /v1/models/reload)', num('--watch', 0, 86_400), 2)
+    .action(async (o: { port: number; host: string; models?: string; token?: string; quiet?: boolean; prometheus?: string; prometheusQuery: string[]; prometheusQueries?: string; prometheusTimeout: number; prometheusNamespace: string; prometheusPrimary: string; feedback?: string; rateLimit: number; watch: number }) => {
       const { buildApp } = await import('../server/app.ts');
-      const { PrometheusSource } = await import('../server/metrics-source.ts');
+      const { PrometheusSource, checkQueries } = await import('../server/metrics-source.ts');
+      const { existsSync, readFileSync } = await import('node:fs');
+      const { parse: parseYaml } = await import('yaml');
       const token = o.token ?? (process.env.ROLLOUTLAB_TOKEN || undefined);
       const prometheus = o.prometheus ?? (process.env.ROLLOUTLAB_PROMETHEUS || undefined);
-      const metricsSource = prometheus ? new PrometheusSource({ url: prometheus }) : undefined;
+      // The query templates: the file's, then the flags' (each checked before anything starts).
+      const bad = (flag: string, problem: string) => new RolloutlabError('BAD_ARGUMENT', `${flag}: ${problem}`, flag.split(' ')[0].replace(/^--/, ''));
+      const queries: Record<string, string> = {};
+      if (o.prometheusQueries !== undefined) {
+        const file = resolve(o.prometheusQueries);
+        if (!existsSync(file)) throw new RolloutlabError('NOT_FOUND', `--prometheus-queries: no file ${file}`, 'prometheus-queries');
+        let doc: unknown;
+        try {
+          doc = parseYaml(readFileSync(file, 'utf8'));
+        } catch (e) {
+          throw bad(`--prometheus-queries ${o.prometheusQueries}`, `not JSON or YAML (${(e as Error).message.split('\n')[0]})`);
+        }
+        if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) throw bad(`--prometheus-queries ${o.prometheusQueries}`, 'must hold an object {metric: PromQL template}');
+        const checked = checkQueries(doc as Record<string, unknown>);
+        if (typeof checked === 'string') throw bad(`--prometheus-queries ${o.prometheusQueries}`, checked);
+        Object.assign(queries, checked);
+      }
+      for (const q of o.prometheusQuery) {
+        const eq = q.indexOf('=');
+        if (eq <= 0) throw bad('--prometheus-query', `must be <metric>=<PromQL template>, e.g. requests='sum(increase(http_requests_total{pod=~"{{ target }}-.*"}[{{ interval }}]))' (got ${JSON.stringify(q)})`);
+        const checked = checkQueries({ [q.slice(0, eq).trim()]: q.slice(eq + 1) });
+        if (typeof checked === 'string') throw bad('--prometheus-query', checked);
+        Object.assign(queries, checked);
+      }
+      const primaryRe = /\{\{\s*name\s*\}\}/g;
+      const otherPlaceholder = /\{\{(?!\s*name\s*\}\})[^}]*\}\}/.exec(o.prometheusPrimary);
+      if (!/\{\{\s*name\s*\}\}/.test(o.prometheusPrimary) || otherPlaceholder) throw bad('--prometheus-primary', `must contain {{ name }} (the canary's name) and no other placeholder (got ${JSON.stringify(o.prometheusPrimary)})`);
+      const given = Object.entries({ '--prometheus-query': o.prometheusQuery.length > 0, '--prometheus-queries': o.prometheusQueries !== undefined, '--prometheus-timeout': o.prometheusTimeout !== 5000, '--prometheus-namespace': o.prometheusNamespace !== 'default', '--prometheus-primary': o.prometheusPrimary !== '{{ name }}-primary' }).filter(([, v]) => v).map(([k]) => k);
+      if (given.length && !prometheus) throw bad(given.join(', '), `${given.length > 1 ? 'need' : 'needs'} --prometheus <url> (or $ROLLOUTLAB_PROMETHEUS)`);
+      const metricsSource = prometheus
+        ? new PrometheusSource({ url: prometheus, queries, timeoutMs: o.prometheusTimeout, defaultNamespace: o.prometheusNamespace, primaryName: (n) => o.prometheusPrimary.replace(primaryRe, n) })
+        : undefined;
       const feedbackPath = resolve(o.feedback ?? (process.env.ROLLOUTLAB_FEEDBACK || resolve(dirname(fileURLToPath(import.meta.url)), '..', 'data', 'feedback.duckdb')));
       const rateLimit = o.rateLimit > 0 ? { perSecond: o.rateLimit, burst: 2 * o.rateLimit } : false;
-      const app = buildApp({ modelsRoot: o.models !== undefined ? resolve(o.models) : undefined, token, logger: o.quiet ? false : { level: 'info' }, metricsSource, feedbackPath, rateLimit });
+      const app = buildApp({ modelsRoot: o.models !== undefined ? resolve(o.models) : undefined, token, logger: o.quiet ? false : { level: 'info' }, metricsSource, feedbackPath, rateLimit, watchRegistryMs: o.watch > 0 ? o.watch * 1000 : undefined });
       const closed = new Promise<void>((done) => {
         let closing = false;
         const stop = (signal: string) => {
@@ -505,7 +551,7 @@ export function buildProgram(): Command {
         process.once('SIGINT', () => stop('SIGINT'));
       });
       const address = await app.listen({ port: o.port, host: o.host });
-      process.stderr.write(`rolloutlab serving on ${address} (models: ${o.models ?? 'default registry'}, feedback: ${feedbackPath}${token ? ', reload and feedback need a bearer token' : ''})\n`);
+      process.stderr.write(`rolloutlab serving on ${address} (models: ${o.models ?? 'default registry'}, feedback: ${feedbackPath}${prometheus ? `, metrics: Prometheus at ${prometheus}${Object.keys(queries).length ? ` (own queries: ${Object.keys(queries).join(', ')})` : ''}` : ''}${token ? ', reload and feedback need a bearer token' : ''})\n`);
       await closed;
     });
 

@@ -58,6 +58,44 @@ export const DEFAULT_PROM_QUERIES: PromQueries = {
   latencyP99: `histogram_quantile(0.99, sum(rate(istio_request_duration_milliseconds_bucket{${sel}}[{{ interval }}])) by (le))`,
 };
 
+/** The metric keys a query can be given for, in order. */
+export const PROM_QUERY_KEYS = ['requests', 'errors', 'latencyP50', 'latencyP99', 'slow', 'conversions'] as const satisfies readonly (keyof PromQueries)[];
+export type PromQueryKey = (typeof PROM_QUERY_KEYS)[number];
+/** The placeholders a query template may use. */
+export const PROM_PLACEHOLDERS = ['target', 'namespace', 'interval'] as const;
+
+const isQueryKey = (k: string): k is PromQueryKey => (PROM_QUERY_KEYS as readonly string[]).includes(k);
+const unknownMetric = (k: string) => `unknown metric "${k}" (known: ${PROM_QUERY_KEYS.join(', ')})`;
+
+/**
+ * What is wrong with one query template, or null when it is usable: an unknown metric key, an empty template, a
+ * placeholder other than {{ target }} / {{ namespace }} / {{ interval }}, unbalanced braces, or no {{ target }} at all
+ * (the canary and the primary would then read the same series and always look alike).
+ */
+export function queryTemplateProblem(key: string, template: string): string | null {
+  if (!isQueryKey(key)) return unknownMetric(key);
+  if (template.trim() === '') return `the ${key} template is empty`;
+  const used = [...template.matchAll(/\{\{\s*([^{}]*?)\s*\}\}/g)].map((m) => m[1]);
+  const unknown = used.filter((u) => !(PROM_PLACEHOLDERS as readonly string[]).includes(u));
+  if (unknown.length) return `the ${key} template uses unknown placeholder ${unknown.map((u) => `{{ ${u} }}`).join(', ')} (known: ${PROM_PLACEHOLDERS.map((p) => `{{ ${p} }}`).join(', ')})`;
+  const rest = template.replace(/\{\{\s*([^{}]*?)\s*\}\}/g, '');
+  if (rest.includes('{{') || rest.includes('}}')) return `the ${key} template has an unbalanced "{{" or "}}" (placeholders are written {{ target }})`;
+  if (!used.includes('target')) return `the ${key} template does not use {{ target }}: the canary and the primary would read the same series`;
+  return null;
+}
+
+/** Checks a set of templates (e.g. from a file or flags); returns them typed, or the first problem as a string. */
+export function checkQueries(q: Record<string, unknown>): Partial<PromQueries> | string {
+  const out: Partial<PromQueries> = {};
+  for (const [k, v] of Object.entries(q)) {
+    if (typeof v !== 'string') return isQueryKey(k) ? `the ${k} template must be a string (got ${v === null ? 'null' : typeof v})` : unknownMetric(k);
+    const problem = queryTemplateProblem(k, v);
+    if (problem) return problem;
+    out[k as PromQueryKey] = v;
+  }
+  return out;
+}
+
 export interface PrometheusOptions {
   /** Prometheus base URL, e.g. http://prometheus:9090 */
   url: string;
@@ -117,7 +155,7 @@ export class PrometheusSource implements MetricsSource {
   /** One workload's minutes, or why there are none (a string). */
   private async cohort(workload: string, namespace: string, startS: number, endS: number, minutes: number): Promise<(CohortMetrics | null)[] | string> {
     const vars = { target: workload, namespace, interval: `${STEP_S / 60}m` };
-    const names = ['requests', 'errors', 'latencyP50', 'latencyP99', 'slow', 'conversions'] as const;
+    const names = PROM_QUERY_KEYS;
     const got = await Promise.all(names.map((k) => (this.queries[k] === undefined ? Promise.resolve(null) : this.range(renderQuery(this.queries[k]!, vars), startS, endS, k.startsWith('latency') ? 'max' : 'sum'))));
     const s = Object.fromEntries(names.map((k, i) => [k, got[i]])) as Record<(typeof names)[number], Series | string | null>;
     for (const k of names) {

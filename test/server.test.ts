@@ -258,6 +258,8 @@ describe('OpenAPI and metrics', () => {
     expect(routes.sort()).toEqual(['GET /healthz', 'GET /metrics', 'GET /readyz', 'GET /v1/openapi.json', 'GET /v1/status', 'POST /v1/anomaly/score', 'POST /v1/canary/verdict', 'POST /v1/models/reload', 'POST /v1/rollout/decision', 'POST /v1/risk/score', 'GET /v1/risk/features', 'GET /v1/feedback', 'POST /v1/feedback',
       // The deploy-system extension points (test/server-extensions.test.ts).
       'GET /v1/argo/verdict', 'POST /v1/argo/verdict', 'POST /judge', 'GET /v1/flagger/events',
+      // Deployment windows and schedules (test/server-windows.test.ts).
+      'POST /v1/deploy/windows', 'POST /v1/deploy/schedule',
       ...['rollout', 'rollback', 'confirm-rollout', 'confirm-promotion', 'confirm-traffic-increase', 'pre-rollout', 'post-rollout', 'event'].map((h) => `POST /v1/flagger/${h}`)].sort());
     const verdict = doc.paths['/v1/canary/verdict'].post;
     expect(verdict.requestBody.content['application/json'].schema.required).toEqual(['canary', 'baseline']);
@@ -305,7 +307,7 @@ describe('outcome feedback', () => {
     };
     await bad({ ...fb, outcome: 'maybe' }, 'body.outcome');
     await bad({ ...fb, startedAt: 'yesterday' }, 'body.startedAt');
-    await bad({ ...fb, features: { x: 'high' } }, 'body.features.x');
+    await bad({ ...fb, features: { x: { level: 'high' } } }, 'body.features.x');
     await bad({ ...fb, deploymentId: '' }, 'body.deploymentId');
     await bad({ service: 'a', outcome: 'success' }, 'body.deploymentId');
     expect((await app.inject({ method: 'GET', url: '/v1/feedback?limit=0' })).statusCode).toBe(400);
