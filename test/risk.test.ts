@@ -83,6 +83,21 @@ describe('additive risk model', () => {
     expect(() => GamModel.fromJSON({ format: 'other' } as never)).toThrow(/model.format/);
   });
 
+  it('refit: the stored weights come from fitting + validation rows for the early-stopped epoch count; without it, the early-stopped weights', async () => {
+    const d = synthetic(2000, 3);
+    const data = { cols: d.cols, labels: d.y, train: range(0, 1500), validation: range(1500, 2000) };
+    const refit = (await trainGam(SPECS, [], data)).model;
+    const plain = (await trainGam(SPECS, [], data, { refit: false })).model;
+    expect(refit.training.refit).toEqual({ epochs: refit.training.bestEpoch + 1, rows: 2000, trainLoss: expect.any(Number) });
+    expect(plain.training.refit).toBeUndefined();
+    // Same early-stopping run, different final weights.
+    expect(plain.training.bestEpoch).toBe(refit.training.bestEpoch);
+    expect(refit.toJSON().weights).not.toEqual(plain.toJSON().weights);
+    expect((await trainGam(SPECS, [], data)).model.toJSON()).toEqual(refit.toJSON());
+    // Below 40 fitting rows per design column (18 columns here) there is no refit.
+    expect((await trainGam(SPECS, [], { ...data, train: range(0, 500) })).model.training.refit).toBeUndefined();
+  });
+
   it('metrics: PR AUC and ECE on hand-made cases', () => {
     expect(prAuc([0.9, 0.8, 0.1], [1, 1, 0])).toBeCloseTo(1, 12);
     expect(prAuc([0.9, 0.8, 0.1], [0, 1, 0])).toBeCloseTo(0.5, 12);

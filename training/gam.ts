@@ -3,7 +3,8 @@
 // Each numeric feature gets a piecewise-linear shape f_j (a linear term plus hinges at training quantiles, after an
 // optional log1p), binaries a weight, categories one-hot weights, and a few declared pairwise interactions a
 // product term. The weights are fitted with TensorFlow.js (full-batch Adam on the L2-penalised log loss, early
-// stopping on a validation slice), then Platt-scaled on that slice. Because the model is additive, every score
+// stopping on a validation slice), refitted on the fitting and validation rows together for the number of epochs
+// early stopping chose (option `refit`), then Platt-scaled on the validation slice. Because the model is additive, every score
 // decomposes exactly into per-feature contributions (the reasons), and scoring needs no tensor engine: the fitted
 // weights are plain numbers, so a saved model scores identically wherever it is loaded.
 import type { tf } from './backend.ts';
@@ -31,9 +32,21 @@ export interface GamOptions {
   patience: number;
   /** Keep the weights of the epoch with the lowest validation loss ('best', early stopping) or of the last epoch. */
   select: 'best' | 'last';
+  /**
+   * After early stopping, fit again from zero on the fitting + validation rows together for the selected number of
+   * epochs (best epoch + 1; with select 'last', all epochs run), so the newest rows shape the weights too; Platt
+   * scaling is then fitted on the validation slice with the refitted weights. Encoders (knots, standardisation)
+   * stay those of the fitting rows. Chosen on validation slices carved from the training parts (docs/risk.md).
+   */
+  refit: boolean;
+  /**
+   * Refit only with at least this many fitting rows per design column. The Platt scaling after a refit sees rows the
+   * weights were fitted on, so it cannot detect overfitting; with few rows per weight it must see held-out logits.
+   */
+  refitMinRowsPerWeight: number;
 }
 
-export const GAM_DEFAULTS: GamOptions = { knots: 5, l2: 1e-3, learningRate: 0.05, maxEpochs: 600, patience: 40, select: 'best' };
+export const GAM_DEFAULTS: GamOptions = { knots: 5, l2: 1e-3, learningRate: 0.05, maxEpochs: 600, patience: 40, select: 'best', refit: true, refitMinRowsPerWeight: 40 };
 
 interface Encoder {
   spec: FeatureSpec;
@@ -60,7 +73,17 @@ export interface GamJSON {
   bias: number;
   platt: { a: number; b: number };
   options: GamOptions;
-  training: { epochs: number; bestEpoch: number; trainLoss: number; validationLoss: number; nTrain: number; nValidation: number };
+  training: {
+    epochs: number;
+    bestEpoch: number;
+    /** Training and validation loss of the early-stopping fit at its selected epoch. */
+    trainLoss: number;
+    validationLoss: number;
+    nTrain: number;
+    nValidation: number;
+    /** With `refit`: epochs and rows (fitting + validation) of the refit that gave the stored weights; absent in models fitted without it. */
+    refit?: { epochs: number; rows: number; trainLoss: number };
+  };
 }
 
 export interface Reason {
@@ -256,39 +279,70 @@ export async function trainGam(specs: FeatureSpec[], interactions: InteractionSp
   const penalty = new Float32Array(D).fill(o.l2);
   for (const e of encoders) for (let q = 1; q < e.width; q++) if (specs[encoders.indexOf(e)].kind === 'numeric') penalty[e.offset + q] = 4 * o.l2;
 
-  const X = tf.tensor2d(Xtr, [data.train.length, D]);
-  const y = tf.tensor2d(ytr, [data.train.length, 1]);
-  const Xv = tf.tensor2d(Xva, [data.validation.length, D]);
-  const yv = tf.tensor2d(yva, [data.validation.length, 1]);
   const pen = tf.tensor2d(penalty, [D, 1]);
-  const prior = ytr.reduce((a, b) => a + b, 0) / ytr.length;
-  const w = tf.variable(tf.zeros([D, 1]));
-  const b = tf.variable(tf.scalar(Math.log(Math.max(1e-6, prior) / Math.max(1e-6, 1 - prior))));
-  const opt = tf.train.adam(o.learningRate);
-  const bce = (Xm: tf.Tensor2D, ym: tf.Tensor2D) => tf.losses.sigmoidCrossEntropy(ym, tf.add(tf.matMul(Xm, w), b));
-  let best = { loss: Infinity, epoch: -1, w: new Float32Array(D), b: 0, train: Infinity };
-  let epoch = 0;
-  for (; epoch < o.maxEpochs; epoch++) {
-    const trainLoss = opt.minimize(() => tf.add(bce(X, y), tf.sum(tf.mul(pen, tf.square(w)))) as tf.Scalar, true, [w, b]);
-    const tl = (await trainLoss!.data())[0];
-    trainLoss!.dispose();
-    const vl = tf.tidy(() => bce(Xv, yv));
-    const v = (await vl.data())[0];
-    vl.dispose();
-    onEpoch?.(epoch, tl);
-    if (o.select === 'last' || v < best.loss - 1e-7) best = { loss: v, epoch, w: (await w.data()) as Float32Array, b: (await b.data())[0], train: tl };
-    else if (epoch - best.epoch >= o.patience) break;
+  // Full-batch Adam from zero weights and the prior's log-odds: deterministic for the same rows.
+  const adam = async (Xm: Float32Array, ym: Float32Array, epochs: number, select: 'best' | 'last', val: { X: Float32Array; y: Float32Array } | null, report?: (epoch: number, loss: number) => void) => {
+    const n = ym.length;
+    const X = tf.tensor2d(Xm, [n, D]);
+    const y = tf.tensor2d(ym, [n, 1]);
+    const Xv = val ? tf.tensor2d(val.X, [val.y.length, D]) : null;
+    const yv = val ? tf.tensor2d(val.y, [val.y.length, 1]) : null;
+    const prior = ym.reduce((a, b) => a + b, 0) / n;
+    const w = tf.variable(tf.zeros([D, 1]));
+    const b = tf.variable(tf.scalar(Math.log(Math.max(1e-6, prior) / Math.max(1e-6, 1 - prior))));
+    const opt = tf.train.adam(o.learningRate);
+    const bce = (Xq: tf.Tensor2D, yq: tf.Tensor2D) => tf.losses.sigmoidCrossEntropy(yq, tf.add(tf.matMul(Xq, w), b));
+    let best = { loss: Infinity, epoch: -1, w: new Float32Array(D), b: 0, train: Infinity };
+    let epoch = 0;
+    for (; epoch < epochs; epoch++) {
+      const trainLoss = opt.minimize(() => tf.add(bce(X, y), tf.sum(tf.mul(pen, tf.square(w)))) as tf.Scalar, true, [w, b]);
+      const tl = (await trainLoss!.data())[0];
+      trainLoss!.dispose();
+      let v = NaN;
+      if (Xv && yv) {
+        const vl = tf.tidy(() => bce(Xv, yv));
+        v = (await vl.data())[0];
+        vl.dispose();
+      }
+      report?.(epoch, tl);
+      if (select === 'last' || v < best.loss - 1e-7) best = { loss: v, epoch, w: (await w.data()) as Float32Array, b: (await b.data())[0], train: tl };
+      else if (epoch - best.epoch >= o.patience) break;
+    }
+    [X, y, w, b].forEach((t) => t.dispose());
+    if (Xv) Xv.dispose();
+    if (yv) yv.dispose();
+    opt.dispose();
+    return { ...best, epochs: epoch };
+  };
+  const first = await adam(Xtr, ytr, o.maxEpochs, o.select, { X: Xva, y: yva }, onEpoch);
+  let final = first;
+  let refit: GamJSON['training']['refit'];
+  if (o.refit && data.train.length >= o.refitMinRowsPerWeight * D) {
+    // The same number of full-batch steps on all rows before the test part (the rows stay in time order).
+    const Xall = new Float32Array(Xtr.length + Xva.length);
+    Xall.set(Xtr);
+    Xall.set(Xva, Xtr.length);
+    const yall = new Float32Array(ytr.length + yva.length);
+    yall.set(ytr);
+    yall.set(yva, ytr.length);
+    const steps = first.epoch + 1;
+    final = await adam(Xall, yall, steps, 'last', null);
+    refit = { epochs: steps, rows: yall.length, trainLoss: final.train };
+    // Contributions are relative to an average row of the rows the final weights were fitted on.
+    means.fill(0);
+    for (let i = 0; i < yall.length; i++) for (let c = 0; c < D; c++) means[c] += Xall[i * D + c] / yall.length;
+    for (const e of encoders) e.colMeans = Array.from(means.subarray(e.offset, e.offset + e.width));
+    interactionMeans.splice(0, interactionMeans.length, ...Array.from(means.subarray(D - interactions.length)));
   }
-  // The best weights as a tfjs layers model (saved beside the JSON in the registry).
+  pen.dispose();
+  // The final weights as a tfjs layers model (saved beside the JSON in the registry).
   const layers = tf.sequential({ layers: [tf.layers.dense({ inputShape: [D], units: 1, activation: 'sigmoid' })] });
-  layers.layers[0].setWeights([tf.tensor2d(best.w, [D, 1]), tf.tensor1d([best.b])]);
-  [X, y, Xv, yv, pen, w, b].forEach((t) => t.dispose());
-  opt.dispose();
+  layers.layers[0].setWeights([tf.tensor2d(final.w, [D, 1]), tf.tensor1d([final.b])]);
 
-  const weights = Array.from(best.w);
+  const weights = Array.from(final.w);
   const raw = GamModel.fromJSON({
-    format: 'rolloutlab-gam-1', specs, interactions, encoders, weights, bias: best.b, platt: { a: 1, b: 0 }, options: o,
-    training: { epochs: epoch, bestEpoch: best.epoch, trainLoss: best.train, validationLoss: best.loss, nTrain: data.train.length, nValidation: data.validation.length },
+    format: 'rolloutlab-gam-1', specs, interactions, encoders, weights, bias: final.b, platt: { a: 1, b: 0 }, options: o,
+    training: { epochs: first.epochs, bestEpoch: first.epoch, trainLoss: first.train, validationLoss: first.loss, nTrain: data.train.length, nValidation: data.validation.length, ...(refit ? { refit } : {}) },
     interactionMeans,
   });
   // Platt scaling on the validation slice (Newton's method on two parameters).

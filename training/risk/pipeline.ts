@@ -1,6 +1,7 @@
 // The change-risk pipeline, shared by simulated deployments and real JIT change histories: a time split decided
 // by the data's order, the additive model (training/gam.ts) fitted on the older part with its newest slice held
-// for early stopping and calibration, and the evaluation on the held-out newest part beside two baselines:
+// for early stopping and calibration (then, with the default `refit`, fitted again on both for the chosen number of
+// epochs and Platt-scaled on that slice), and the evaluation on the held-out newest part beside two baselines:
 // logistic regression on all raw features, and LApredict (logistic regression on lines added alone).
 import { RolloutlabError } from '../../lib/errors.ts';
 import { chronologicalSplit } from '../../datasets/import-jit.ts';
@@ -127,11 +128,14 @@ export interface RiskFit {
   evaluation: RiskEvaluation;
   /** Calibrated risk of every test row, in test order. */
   testScores: Float64Array;
-  /** Wall seconds: the model's trainGam (encoding, tfjs fit, Platt), both baselines', and scoring the test part. */
+  /** Wall seconds: the model's trainGam (encoding, tfjs fit and refit, Platt), both baselines', and scoring the test part. */
   seconds: { model: number; baselines: number; evaluation: number };
 }
 
-/** Fit the model and both baselines on the training part and evaluate all of them on the test part (default split: `riskSplit`). */
+/**
+ * Fit the model and both baselines on the training part and evaluate all of them on the test part (default split: `riskSplit`).
+ * The options apply to all three (the baselines with `knots: 0`), so with the default `refit` the baselines are refitted too.
+ */
 export async function fitRisk(d: RiskData, options: Partial<GamOptions> = {}, onEpoch?: (epoch: number, loss: number) => void, split: RiskSplit = riskSplit(d.n)): Promise<RiskFit> {
   if (split.test.length === 0) throw new RolloutlabError('BAD_DATA', `risk: ${d.n} rows leave nothing to test on`, 'rows');
   const data = { cols: d.cols, labels: d.labels, train: split.train, validation: split.validation };
