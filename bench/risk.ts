@@ -153,7 +153,7 @@ export function formatRiskBench(r: RiskBenchReport): string {
     `  worlds simulated in ${s.worlds.toFixed(1)} s, features extracted in ${s.features.toFixed(1)} s (not part of training)`,
     `  fitRisk end to end            ${s.fitRisk.toFixed(1).padStart(7)} s   (model + logistic and LApredict baselines + scoring the test part)`,
     `    additive model (trainGam)   ${s.model.toFixed(1).padStart(7)} s   (encoding, tfjs loop, Platt scaling)`,
-    `      tfjs loop alone           ${s.tfjsLoop.toFixed(1).padStart(7)} s   ${r.epochs.run} epochs (best ${r.epochs.best}), ${r.epochs.msPerEpoch.toFixed(1)} ms/epoch, full batch of ${f(r.rows.train)} rows × ${r.weights} columns`,
+    `      tfjs loop alone           ${s.tfjsLoop.toFixed(1).padStart(7)} s   ${r.epochs.run} epochs (best ${r.epochs.best}), ${r.epochs.msPerEpoch.toFixed(1)} ms/epoch, full batch of ${f(r.rows.train)} rows × ${r.weights} columns (the early-stopping fit; the refit on fitting + validation rows, best + 1 epochs, is in trainGam's time above)`,
     `    both baselines              ${s.baselines.toFixed(1).padStart(7)} s`,
     `  scoring: predict ${f(r.scoring.predictRowsPerSecond)} deployments/s (${f(r.scoring.predictRows)} rows, best of 3); with reasons ${f(r.scoring.reasonsRowsPerSecond)} deployments/s (${f(r.scoring.reasonsRows)} rows)`,
     '',

@@ -186,7 +186,7 @@ export async function trainRisk(data: string | readonly string[], opts: RiskTrai
       codeVersion: codeVersion(),
       backend: { name: backend.name, version: backend.version },
       hyperParameters: {
-        model: 'additive logistic (piecewise-linear shapes + interactions), Platt-scaled',
+        model: 'additive logistic (piecewise-linear shapes + interactions), refitted on the fitting + validation rows when large enough (training.refit), Platt-scaled on validation',
         ...gam.options,
         features: gam.specs.map((s) => s.name),
         interactions: gam.interactions.map((i) => `${i.a}×${i.b}`),
