@@ -16,6 +16,7 @@ import { FAMILIES, ModelStore, type Family } from './models.ts';
 import { ServerMetrics } from './metrics.ts';
 import { NO_METRICS_SOURCE, type MetricsSource } from './metrics-source.ts';
 import { extensionRoutes } from './extensions.ts';
+import { windowRoutes } from './windows.ts';
 import { FeedbackStore } from './feedback.ts';
 import { DEFAULT_RATE_LIMIT, TokenBuckets, type RateLimitOptions } from './rate-limit.ts';
 import { BadInput, ModelUnavailable, riskScore, rolloutDecision, verdictFor, windowOf } from './decide.ts';
@@ -306,6 +307,7 @@ export const serverPlugin: FastifyPluginAsyncTypebox<PluginOptions> = async (app
   );
 
   extensionRoutes(app, { store, metrics, source: opts.metricsSource ?? NO_METRICS_SOURCE, now });
+  windowRoutes(app, { store });
 
   app.get('/v1/openapi.json', { schema: { summary: 'this OpenAPI document' } as FastifySchema }, async () => openApi(routes, started));
 };

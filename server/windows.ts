@@ -1,0 +1,439 @@
+// Deployment windows and multi-service schedules over HTTP (issue 6), registered inside the serving plugin
+// (server/app.ts) so they share its error handler, metrics and OpenAPI document:
+//
+// - POST /v1/deploy/windows: one change → its start times within a horizon ranked by expected incident cost
+//   (training/window/recommend.ts `scoreWindows`, as `recommendFromContext` ranks them), never one whose rollout touches a freeze.
+// - POST /v1/deploy/schedule: a batch of changes across services → start times at the least total expected cost such
+//   that a callee's API-contract change finishes before its callers' changes start and coupled services never roll
+//   out at once (training/window/schedule.ts `planSchedule`), checked by the independent checker (`checkPlan`).
+//
+// A deploy system has no simulated World: the request carries what it knows (the change's static risk features, the
+// service's recent traffic, freezes, the team's on-call week, the last rollout), and each request gets its own
+// forecaster, fitted on the traffic it sends. Times on the wire are RFC 3339; inside, minutes on an axis whose
+// minute 0 is the start of the traffic history.
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { loadScenario, rolloutWindow } from '../sim/index.ts';
+import { fitForecaster } from '../training/forecast/forecaster.ts';
+import type { GamModel } from '../training/gam.ts';
+import { calendarOrigin, scoreWindows, TIME_FEATURES, weeklyCoverFn, WINDOW_DEFAULTS, type Recommendation, type WindowCandidate, type WindowContext } from '../training/window/recommend.ts';
+import { checkPlan, planSchedule, serviceGraph, type BatchChange } from '../training/window/schedule.ts';
+import type { ModelStore } from './models.ts';
+import { BadInput, ModelUnavailable } from './decide.ts';
+import {
+  ErrorResponseSchema,
+  MAX_TRAFFIC_MINUTES,
+  MIN_TRAFFIC_MINUTES,
+  ScheduleBodySchema,
+  ScheduleResponseSchema,
+  WindowsBodySchema,
+  WindowsResponseSchema,
+  type OnCallIn,
+  type ScheduleBody,
+  type ScheduleResponse,
+  type TrafficHistory,
+  type WindowsBody,
+  type WindowsResponse,
+} from './schemas.ts';
+
+type App = Parameters<FastifyPluginAsyncTypebox>[0];
+
+const MIN = 60_000;
+/** Longest gap between the end of the traffic history and readyAt. */
+const MAX_HISTORY_GAP_MIN = 7 * 1440;
+const TIME = new Set<string>(TIME_FEATURES);
+/** Largest changes × candidate starts a schedule request may ask for (50 changes × 72 h at 15 min is 14,450). */
+export const MAX_SCHEDULE_WORK = 100_000;
+
+/** The default scenario's on-call cover and rollout length (the defaults of the request fields). */
+let defaults: { onCall: Required<Omit<OnCallIn, 'holidays'>>; rolloutMinutes: number } | null = null;
+function scenarioDefaults() {
+  if (!defaults) {
+    const s = loadScenario('default');
+    defaults = { onCall: { utcOffsetHours: 0, ...s.calendar.onCall }, rolloutMinutes: rolloutWindow(s.rollout) };
+  }
+  return defaults;
+}
+
+/** An RFC 3339 date-time (the schema checks the format) as epoch ms, or a 400 naming the field. */
+function timeOf(v: string, field: string): number {
+  const ms = Date.parse(v);
+  if (!Number.isFinite(ms)) throw new BadInput(field, `is not a valid date-time (got ${JSON.stringify(v)})`);
+  return ms;
+}
+
+const iso = (originMs: number, t: number) => new Date(originMs + t * MIN).toISOString();
+
+/** A service's traffic history on its own axis: per-minute values from minute 0 = originMs, up to historyEnd. */
+interface Series {
+  originMs: number;
+  perMinute: Float64Array;
+  mean: number;
+}
+
+function seriesOf(tr: TrafficHistory, endMs: number, field: string): Series {
+  const step = tr.stepMinutes;
+  const minutes = tr.values.length * step;
+  const days = (minutes / 1440).toFixed(2);
+  if (minutes < MIN_TRAFFIC_MINUTES) {
+    throw new BadInput(`${field}.values`, `covers ${minutes} minutes (${days} days) at ${step} min a value; at least 7 days (${MIN_TRAFFIC_MINUTES} minutes: ${Math.ceil(MIN_TRAFFIC_MINUTES / step)} values of ${step} min) are needed for the one-week-back peak load`);
+  }
+  if (minutes > MAX_TRAFFIC_MINUTES) throw new BadInput(`${field}.values`, `covers ${days} days; at most 56 days (send the most recent ones)`);
+  const perMinute = new Float64Array(minutes);
+  let sum = 0;
+  let n = 0;
+  tr.values.forEach((v, i) => {
+    const x = v === null ? NaN : v / step;
+    perMinute.fill(x, i * step, (i + 1) * step);
+    if (v !== null) {
+      sum += v;
+      n += step;
+    }
+  });
+  if (n === 0) throw new BadInput(`${field}.values`, 'hold no sample (all null)');
+  const originMs = Math.floor(endMs / MIN) * MIN - minutes * MIN;
+  return { originMs, perMinute, mean: sum / n };
+}
+
+/** The risk champion's static features from the request (numbers; level indices; NaN = unknown → imputed). */
+function staticFeatures(features: WindowsBody['features'], model: GamModel, version: string, field: string): { values: Record<string, number>; imputed: string[] } {
+  const specs = model.specs;
+  const known = new Set(specs.map((s) => s.name));
+  for (const name of Object.keys(features).sort()) {
+    if (TIME.has(name)) throw new BadInput(`${field}.${name}`, 'is computed by the server for each candidate start; leave it out');
+    if (!known.has(name)) throw new BadInput(`${field}.${name}`, `is not a feature of risk model ${version} (GET /v1/risk/features lists them)`);
+  }
+  const values: Record<string, number> = {};
+  const imputed: string[] = [];
+  for (const s of specs) {
+    if (TIME.has(s.name)) continue;
+    const v = features[s.name];
+    const f = `${field}.${s.name}`;
+    let x = NaN;
+    if (v === undefined || v === null) imputed.push(s.name);
+    else if (s.kind === 'category') {
+      if (typeof v !== 'string' || !s.levels.includes(v)) throw new BadInput(f, `must be one of ${s.levels.map((l) => JSON.stringify(l)).join(', ')}`);
+      x = s.levels.indexOf(v);
+    } else if (s.kind === 'binary') {
+      if (typeof v === 'boolean') x = v ? 1 : 0;
+      else if (v === 0 || v === 1) x = v;
+      else throw new BadInput(f, 'must be a boolean (or 0 / 1)');
+    } else {
+      if (typeof v !== 'number' || !Number.isFinite(v)) throw new BadInput(f, 'must be a number');
+      x = v;
+    }
+    values[s.name] = x;
+  }
+  return { values, imputed };
+}
+
+function coverOf(onCall: OnCallIn | undefined, originMs: number, field: string): (t: number) => number {
+  const d = scenarioDefaults().onCall;
+  const c = { ...d, ...(onCall ?? {}) };
+  const holidayDays = new Set(
+    (onCall?.holidays ?? []).map((h, i) => {
+      const ms = Date.parse(`${h}T00:00:00Z`);
+      if (!Number.isFinite(ms)) throw new BadInput(`${field}.holidays[${i}]`, `is not a valid date (got ${JSON.stringify(h)})`);
+      return Math.floor(ms / 86_400_000);
+    }),
+  );
+  return weeklyCoverFn({ ...c, holidayDays }, originMs);
+}
+
+type FreezeIn = NonNullable<WindowsBody['freezes']>[number];
+
+/** Freezes as [start, end) minutes on an axis (widened to whole minutes), checked once. */
+function freezesOn(freezes: FreezeIn[] | undefined, originMs: number): { start: number; end: number }[] {
+  return (freezes ?? []).map((f) => ({ start: Math.floor((Date.parse(f.start) - originMs) / MIN), end: Math.ceil((Date.parse(f.end) - originMs) / MIN) }));
+}
+
+function checkFreezes(freezes: FreezeIn[] | undefined): void {
+  (freezes ?? []).forEach((f, i) => {
+    const s = timeOf(f.start, `body.freezes[${i}].start`);
+    const e = timeOf(f.end, `body.freezes[${i}].end`);
+    if (!(e > s)) throw new BadInput(`body.freezes[${i}].end`, `must be after start (${f.end} <= ${f.start})`);
+  });
+}
+
+interface ChangeIn {
+  readyAt: string;
+  features: WindowsBody['features'];
+}
+
+/** One change's window context, built from the request on its service's axis. */
+function contextOf(
+  id: string,
+  ch: ChangeIn,
+  field: string,
+  svc: { traffic: TrafficHistory; onCall?: OnCallIn; lastDeployAt?: string },
+  svcField: string,
+  defaultEndMs: number,
+  freezes: FreezeIn[] | undefined,
+  rolloutMinutes: number,
+  risk: { model: GamModel; version: string },
+  fitted: Map<string, { series: Series; fc: ReturnType<typeof fitForecaster> }>,
+  featureOverrides: Record<string, number> = {},
+): { ctx: WindowContext; imputed: string[]; originMs: number } {
+  const readyMs = timeOf(ch.readyAt, `${field}.readyAt`);
+  const endMs = svc.traffic.endsAt !== undefined ? timeOf(svc.traffic.endsAt, `${svcField}.traffic.endsAt`) : defaultEndMs;
+  if (endMs > readyMs) throw new BadInput(`${svcField}.traffic.endsAt`, `must not be after readyAt (${new Date(endMs).toISOString()} > ${ch.readyAt}): send the history up to the time the change is ready`);
+  if (readyMs - endMs > MAX_HISTORY_GAP_MIN * MIN) throw new BadInput(`${svcField}.traffic.endsAt`, `is more than 7 days before readyAt ${ch.readyAt}: send more recent traffic`);
+  let f = fitted.get(svcField);
+  if (!f) {
+    const series = seriesOf(svc.traffic, endMs, `${svcField}.traffic`);
+    // The forecaster is fitted on the history it forecasts from: minute 0 of both is the start of the history.
+    f = { series, fc: fitForecaster(series.perMinute, { period: 1440 }) };
+    fitted.set(svcField, f);
+  }
+  const { series, fc } = f;
+  const { values, imputed } = staticFeatures(ch.features, risk.model, risk.version, `${field}.features`);
+  Object.assign(values, featureOverrides);
+  const unknown = imputed.filter((n) => !(n in featureOverrides));
+  let lastDeployEnd = NaN;
+  if (svc.lastDeployAt !== undefined) {
+    const ms = timeOf(svc.lastDeployAt, `${svcField}.lastDeployAt`);
+    if (ms > readyMs) throw new BadInput(`${svcField}.lastDeployAt`, `must not be after readyAt (${svc.lastDeployAt} > ${ch.readyAt})`);
+    lastDeployEnd = (ms - series.originMs) / MIN;
+  } else if (risk.model.specs.some((s) => s.name === 'hours_since_last_deploy')) unknown.push('hours_since_last_deploy');
+  const ctx: WindowContext = {
+    id,
+    readyAt: Math.ceil((readyMs - series.originMs) / MIN),
+    traffic: series.perMinute,
+    historyEnd: series.perMinute.length,
+    meanTraffic: series.mean,
+    forecaster: fc,
+    features: values,
+    lastDeployEnd,
+    cover: coverOf(svc.onCall, series.originMs, `${svcField}.onCall`),
+    freezes: freezesOn(freezes, series.originMs),
+    rolloutMinutes,
+    endMinute: Infinity,
+    ...calendarOrigin(series.originMs),
+  };
+  return { ctx, imputed: unknown.sort(), originMs: series.originMs };
+}
+
+/** No open start, or no finite estimate: 422 (the request is well-formed but has no answer). */
+class NoWindow extends Error {
+  constructor(
+    readonly field: string,
+    message: string,
+  ) {
+    super(`${field} ${message}`);
+  }
+}
+
+/** The checks a ranking needs: a finite forecast and risk, and at least one open start. */
+function checkRanking(r: { ranked: WindowCandidate[]; whenReady: WindowCandidate; candidates: number }, field: string, svcField: string): void {
+  const bad = (c: WindowCandidate) => !Number.isFinite(c.expectedCost) || !Number.isFinite(c.risk);
+  if (bad(r.whenReady) || r.ranked.some(bad)) {
+    if (!Number.isFinite(r.whenReady.forecastRequests)) throw new BadInput(`${svcField}.traffic.values`, 'give no finite forecast (the last days hold no sample)');
+    throw new BadInput(`${field}.features`, 'give no finite risk (a value is far outside what the model was trained on)');
+  }
+  if (r.ranked.length === 0) throw new NoWindow('body.freezes', `cover every candidate start of ${field === 'body' ? 'the change' : field} within horizonHours (${r.candidates} starts): widen horizonHours`);
+}
+
+const toWire = (c: WindowCandidate, originMs: number) => ({
+  start: iso(originMs, c.start),
+  expectedCost: c.expectedCost,
+  risk: c.risk,
+  forecastRequests: c.forecastRequests,
+  onCallCover: c.onCallCover,
+  reasons: c.reasons.map((r) => ({ feature: r.feature, contribution: Number.isFinite(r.contribution) ? r.contribution : 0, value: typeof r.value === 'number' && !Number.isFinite(r.value) ? null : r.value })),
+  explanation: c.explanation,
+});
+
+export interface WindowRouteOptions {
+  store: ModelStore;
+}
+
+/** POST /v1/deploy/windows and POST /v1/deploy/schedule, on `app` (the serving plugin's scope). */
+export function windowRoutes(app: App, o: WindowRouteOptions): void {
+  const riskModel = () => {
+    const s = o.store.snapshot;
+    if (!s.risk) throw new ModelUnavailable(`no risk champion is loaded (${s.errors.risk ?? 'not loaded'}); train one with rolloutlab train risk, then POST /v1/models/reload`);
+    return s.risk;
+  };
+  const errors = { 400: ErrorResponseSchema, 422: ErrorResponseSchema, 503: ErrorResponseSchema };
+  const noWindow = (e: unknown) => (e instanceof NoWindow ? { error: { code: 'NO_FEASIBLE_WINDOW', message: e.message, field: e.field } } : null);
+
+  app.post(
+    '/v1/deploy/windows',
+    { schema: { summary: "a change's start times ranked by expected incident cost (risk champion × traffic forecast × on-call cover), never touching a freeze", body: WindowsBodySchema, response: { 200: WindowsResponseSchema, ...errors } } },
+    async (req, reply) => {
+      const b: WindowsBody = req.body;
+      const risk = riskModel();
+      checkFreezes(b.freezes);
+      const rolloutMinutes = b.rolloutMinutes ?? scenarioDefaults().rolloutMinutes;
+      try {
+        const { ctx, imputed, originMs } = contextOf(b.service, b, 'body', b, 'body', timeOf(b.readyAt, 'body.readyAt'), b.freezes, rolloutMinutes, risk, new Map());
+        // recommendFromContext's answer, with every candidate checked before the top ones are explained.
+        const s = scoreWindows(ctx, risk.model, { horizonHours: b.horizonHours ?? WINDOW_DEFAULTS.horizonHours, stepMinutes: b.stepMinutes ?? WINDOW_DEFAULTS.stepMinutes });
+        checkRanking({ ranked: s.ranked, whenReady: s.whenReady, candidates: s.candidates.length }, 'body', 'body');
+        const r = { readyAt: ctx.readyAt, ranked: s.ranked.slice(0, b.top ?? WINDOW_DEFAULTS.top).map(s.explain), whenReady: s.explain(s.whenReady), candidates: s.candidates.length, frozenCandidates: s.candidates.length - s.ranked.length };
+        const out: WindowsResponse = {
+          service: b.service,
+          readyAt: iso(originMs, r.readyAt),
+          ranked: r.ranked.map((c) => toWire(c, originMs)),
+          whenReady: toWire(r.whenReady, originMs),
+          candidates: r.candidates,
+          frozenCandidates: r.frozenCandidates,
+          rolloutMinutes,
+          imputed,
+          modelVersion: risk.version,
+        };
+        return out;
+      } catch (e) {
+        const nw = noWindow(e);
+        if (nw) return reply.code(422).send(nw);
+        throw e;
+      }
+    },
+  );
+
+  app.post(
+    '/v1/deploy/schedule',
+    { schema: { summary: 'start times for a batch of changes across services: contract-changing callees before their callers, coupled services never at once, no freeze, least total expected cost', body: ScheduleBodySchema, response: { 200: ScheduleResponseSchema, ...errors } } },
+    async (req, reply) => {
+      const b: ScheduleBody = req.body;
+      const risk = riskModel();
+      checkFreezes(b.freezes);
+      const rolloutMinutes = b.rolloutMinutes ?? scenarioDefaults().rolloutMinutes;
+      const names = Object.keys(b.services).sort();
+      const index = new Map(names.map((n, i) => [n, i]));
+      // The graph: known services, no self-edges, no cycles.
+      const deps = b.dependencies ?? [];
+      const edges = deps.map((d, i) => {
+        for (const k of ['caller', 'callee'] as const) {
+          if (!index.has(d[k])) throw new BadInput(`body.dependencies[${i}].${k}`, `is not a key of body.services (${JSON.stringify(d[k])})`);
+        }
+        return { caller: index.get(d.caller)!, callee: index.get(d.callee)! };
+      });
+      const cycle = findCycle(names.length, edges);
+      if (cycle) throw new BadInput('body.dependencies', `contain a cycle: ${cycle.map((i) => names[i]).join(' → ')} (the order of contract changes would be undefined)`);
+      const seen = new Map<string, number>();
+      b.changes.forEach((c, i) => {
+        const j = seen.get(c.id);
+        if (j !== undefined) throw new BadInput(`body.changes[${i}].id`, `duplicates body.changes[${j}].id (${JSON.stringify(c.id)})`);
+        seen.set(c.id, i);
+        if (!index.has(c.service)) throw new BadInput(`body.changes[${i}].service`, `is not a key of body.services (${JSON.stringify(c.service)})`);
+        timeOf(c.readyAt, `body.changes[${i}].readyAt`);
+      });
+      // A service's history ends, by default, when its first change is ready.
+      const firstReady = new Map<string, number>();
+      for (const c of b.changes) firstReady.set(c.service, Math.min(firstReady.get(c.service) ?? Infinity, Date.parse(c.readyAt)));
+      const fitted = new Map<string, { series: Series; fc: ReturnType<typeof fitForecaster> }>();
+      const search = { horizonHours: b.horizonHours ?? WINDOW_DEFAULTS.horizonHours, stepMinutes: b.stepMinutes ?? WINDOW_DEFAULTS.stepMinutes, top: Number.MAX_SAFE_INTEGER };
+      // The scheduler's work grows with changes × candidate starts (and blocks the event loop): bound it.
+      const work = b.changes.length * (Math.floor((search.horizonHours * 60) / search.stepMinutes) + 1);
+      if (work > MAX_SCHEDULE_WORK) throw new BadInput('body.horizonHours', `with stepMinutes ${search.stepMinutes} gives ${b.changes.length} changes × ${work / b.changes.length} candidate starts = ${work} > ${MAX_SCHEDULE_WORK}: raise stepMinutes, shorten horizonHours or split the batch`);
+      try {
+        const per = b.changes.map((c, i) => {
+          const field = `body.changes[${i}]`;
+          const svcField = `body.services.${c.service}`;
+          const featureContract = c.features.api_contract_change;
+          const fromFeature = featureContract === true || featureContract === 1;
+          if (c.apiContractChange !== undefined && featureContract !== undefined && featureContract !== null && c.apiContractChange !== fromFeature) {
+            throw new BadInput(`${field}.apiContractChange`, `conflicts with features.api_contract_change (${c.apiContractChange} vs ${JSON.stringify(featureContract)})`);
+          }
+          const contractChange = c.apiContractChange ?? fromFeature;
+          const overrides: Record<string, number> = c.apiContractChange !== undefined && risk.model.specs.some((s) => s.name === 'api_contract_change') ? { api_contract_change: c.apiContractChange ? 1 : 0 } : {};
+          const { ctx, imputed, originMs } = contextOf(c.id, c, field, b.services[c.service], svcField, firstReady.get(c.service)!, b.freezes, rolloutMinutes, risk, fitted, overrides);
+          const s = scoreWindows(ctx, risk.model, search);
+          checkRanking({ ranked: s.ranked, whenReady: s.whenReady, candidates: s.candidates.length }, field, svcField);
+          // The scheduler reads the ranked starts and their costs; only the chosen start gets explained.
+          const rec: Recommendation = { deploymentId: c.id, readyAt: ctx.readyAt, ranked: s.ranked, whenReady: s.whenReady, candidates: s.candidates.length, frozenCandidates: s.candidates.length - s.ranked.length };
+          return { c, rec, explain: s.explain, imputed, originMs, contractChange };
+        });
+        // One axis for the batch: minutes since the earliest history start.
+        const origin = Math.min(...per.map((p) => p.originMs));
+        const shift = (p: (typeof per)[number], t: number) => t + (p.originMs - origin) / MIN;
+        const batch: BatchChange[] = per.map((p) => ({ id: p.c.id, service: index.get(p.c.service)!, readyAt: shift(p, p.rec.readyAt), contractChange: p.contractChange }));
+        const recs = per.map((p) => ({ ...p.rec, ranked: p.rec.ranked.map((x) => ({ ...x, start: shift(p, x.start) })) }));
+        const graph = serviceGraph(edges);
+        const plan = planSchedule(batch, recs, rolloutMinutes, graph);
+        const starts = plan.changes.map((x) => x.start);
+        const violations = checkPlan(batch, starts, search.horizonHours * 60, rolloutMinutes, freezesOn(b.freezes, origin), graph);
+        if (plan.unplaced.length || violations.length) {
+          const i = b.changes.findIndex((c) => c.id === (plan.unplaced[0] ?? violations[0].a));
+          const what = violations.map((v) => `${v.kind} ${v.a}${v.b ? ` / ${v.b}` : ''}`).join('; ');
+          throw new NoWindow(`body.changes[${i}]`, `has no start within horizonHours (${search.horizonHours}) that satisfies the order, overlap and freeze constraints with the rest of the batch (${what}): widen horizonHours or split the batch`);
+        }
+        // The constraints that bind each change, for the explanations.
+        const notes = per.map((p, i) => {
+          const out: string[] = [];
+          per.forEach((q, j) => {
+            if (i === j) return;
+            if (q.contractChange && graph.calls(batch[i].service, batch[j].service)) out.push(`after ${q.c.id} (API contract change on ${q.c.service}, which ${p.c.service} calls) ends at ${iso(origin, starts[j] + rolloutMinutes).slice(11, 16)} UTC`);
+            else if (p.contractChange && graph.calls(batch[j].service, batch[i].service)) out.push(`before ${q.c.id} on ${q.c.service}, which calls ${p.c.service}`);
+            else if (graph.coupled(batch[i].service, batch[j].service)) out.push(`not alongside ${q.c.id} (${q.c.service === p.c.service ? 'same service' : `${q.c.service} is coupled to ${p.c.service}`})`);
+          });
+          return out;
+        });
+        const changes = per.map((p, i) => {
+          const at = p.explain(p.rec.ranked.find((x) => shift(p, x.start) === starts[i])!);
+          const w = toWire(at, p.originMs);
+          const bound = notes[i].length ? `; ${notes[i].join('; ')}` : '';
+          return {
+            id: p.c.id,
+            service: p.c.service,
+            readyAt: iso(p.originMs, p.rec.readyAt),
+            start: w.start,
+            end: iso(origin, starts[i] + rolloutMinutes),
+            expectedCost: at.expectedCost,
+            whenReadyCost: p.rec.whenReady.expectedCost,
+            risk: at.risk,
+            explanation: `${w.explanation}${bound}`,
+            imputed: p.imputed,
+          };
+        });
+        const order = [...changes.keys()]
+          .sort((x, y) => starts[x] - starts[y] || x - y)
+          .map((i, k) => `${k + 1}. ${changes[i].id} on ${changes[i].service}: ${changes[i].start.slice(0, 16)}–${changes[i].end.slice(11, 16)} UTC${notes[i].length ? ` (${notes[i].join('; ')})` : ''}`);
+        const out: ScheduleResponse = {
+          changes,
+          totalExpectedCost: plan.totalExpectedCost,
+          whenReadyCost: per.reduce((a, p) => a + p.rec.whenReady.expectedCost, 0),
+          violations,
+          order,
+          rolloutMinutes,
+          modelVersion: risk.version,
+        };
+        return out;
+      } catch (e) {
+        const nw = noWindow(e);
+        if (nw) return reply.code(422).send(nw);
+        throw e;
+      }
+    },
+  );
+}
+
+/** A directed cycle among n nodes (as a closed path of node indices), or null. */
+export function findCycle(n: number, edges: readonly { caller: number; callee: number }[]): number[] | null {
+  const out: number[][] = Array.from({ length: n }, () => []);
+  for (const e of edges) out[e.caller].push(e.callee);
+  for (const l of out) l.sort((a, b) => a - b);
+  const state = new Uint8Array(n); // 0 new, 1 on the stack, 2 done
+  const stack: number[] = [];
+  const visit = (v: number): number[] | null => {
+    state[v] = 1;
+    stack.push(v);
+    for (const w of out[v]) {
+      if (state[w] === 1) return [...stack.slice(stack.indexOf(w)), w];
+      if (state[w] === 0) {
+        const c = visit(w);
+        if (c) return c;
+      }
+    }
+    stack.pop();
+    state[v] = 2;
+    return null;
+  };
+  for (let v = 0; v < n; v++) {
+    if (state[v] === 0) {
+      const c = visit(v);
+      if (c) return c;
+    }
+  }
+  return null;
+}
