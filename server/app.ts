@@ -16,6 +16,7 @@ import { FAMILIES, ModelStore, type Family } from './models.ts';
 import { ServerMetrics } from './metrics.ts';
 import { NO_METRICS_SOURCE, type MetricsSource } from './metrics-source.ts';
 import { extensionRoutes } from './extensions.ts';
+import { renderDocsPage, type OpenApiDoc } from './docs-page.ts';
 import { windowRoutes } from './windows.ts';
 import { FeedbackStore } from './feedback.ts';
 import { DEFAULT_RATE_LIMIT, TokenBuckets, type RateLimitOptions } from './rate-limit.ts';
@@ -310,6 +311,9 @@ export const serverPlugin: FastifyPluginAsyncTypebox<PluginOptions> = async (app
   windowRoutes(app, { store });
 
   app.get('/v1/openapi.json', { schema: { summary: 'this OpenAPI document' } as FastifySchema }, async () => openApi(routes, started));
+  app.get('/docs', { schema: { summary: 'the API reference as an HTML page (rendered from the OpenAPI document)' } as FastifySchema }, async (_req, reply) =>
+    reply.type('text/html; charset=utf-8').send(renderDocsPage(openApi(routes, started) as OpenApiDoc)),
+  );
 };
 
 /** An OpenAPI 3.1 document from the registered routes' schemas (TypeBox schemas are JSON Schema 2020-12 compatible). */

@@ -255,7 +255,7 @@ describe('OpenAPI and metrics', () => {
     const doc = (await app.inject({ method: 'GET', url: '/v1/openapi.json' })).json();
     expect(doc.openapi).toBe('3.1.0');
     const routes = Object.entries(doc.paths as Record<string, Record<string, unknown>>).flatMap(([p, ops]) => Object.keys(ops).map((op) => `${op.toUpperCase()} ${p}`));
-    expect(routes.sort()).toEqual(['GET /healthz', 'GET /metrics', 'GET /readyz', 'GET /v1/openapi.json', 'GET /v1/status', 'POST /v1/anomaly/score', 'POST /v1/canary/verdict', 'POST /v1/models/reload', 'POST /v1/rollout/decision', 'POST /v1/risk/score', 'GET /v1/risk/features', 'GET /v1/feedback', 'POST /v1/feedback',
+    expect(routes.sort()).toEqual(['GET /healthz', 'GET /metrics', 'GET /readyz', 'GET /v1/openapi.json', 'GET /docs', 'GET /v1/status', 'POST /v1/anomaly/score', 'POST /v1/canary/verdict', 'POST /v1/models/reload', 'POST /v1/rollout/decision', 'POST /v1/risk/score', 'GET /v1/risk/features', 'GET /v1/feedback', 'POST /v1/feedback',
       // The deploy-system extension points (test/server-extensions.test.ts).
       'GET /v1/argo/verdict', 'POST /v1/argo/verdict', 'POST /judge', 'GET /v1/flagger/events',
       // Deployment windows and schedules (test/server-windows.test.ts).
@@ -265,6 +265,26 @@ describe('OpenAPI and metrics', () => {
     expect(verdict.requestBody.content['application/json'].schema.required).toEqual(['canary', 'baseline']);
     expect(verdict.parameters[0]).toMatchObject({ name: 'judge', in: 'query' });
     expect(Object.keys(verdict.responses)).toEqual(expect.arrayContaining(['200', '400', '503']));
+  });
+
+  it('/docs is an HTML reference of every route, rendered from the OpenAPI document', async () => {
+    const doc = (await app.inject({ method: 'GET', url: '/v1/openapi.json' })).json();
+    const r = await app.inject({ method: 'GET', url: '/docs' });
+    expect(r.statusCode).toBe(200);
+    expect(r.headers['content-type']).toMatch(/^text\/html; charset=utf-8/);
+    const html = r.body;
+    expect(html).toMatch(/^<!doctype html>/);
+    expect(html).not.toMatch(/<script|https?:\/\/(?!127)/); // self-contained: no scripts, no external assets
+    for (const [path, ops] of Object.entries(doc.paths as Record<string, Record<string, unknown>>)) {
+      for (const method of Object.keys(ops)) expect(html).toContain(`<code>${method.toUpperCase()} ${path}</code>`);
+    }
+    // Nested request fields are flattened with their types, limits and descriptions; secured routes say so.
+    expect(html).toMatch(/<code>plan\.stages\[\]\.dwellMinutes<\/code> <span class="req">required<\/span>/);
+    expect(html).toContain('<code>canary</code> <span class="req">required</span>');
+    expect(html).toMatch(/<code>maxReasons<\/code><\/td><td><code>integer<\/code><\/td><td>≥ 1, ≤ 100<\/td>/);
+    expect(html).toContain('Needs <code>Authorization: Bearer &lt;token&gt;</code>');
+    // Text from the schemas is escaped.
+    expect(html).not.toMatch(/<(?!\/?(?:html|head|meta|title|style|body|h1|h2|h3|p|ul|li|a|code|section|table|thead|tbody|tr|th|td|span|b)\b|!doctype)/);
   });
 
   it('/metrics exposes request counts, latency histograms, verdicts and model versions', async () => {
