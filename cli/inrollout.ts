@@ -142,7 +142,7 @@ export function formatInRollout(r: InRolloutReport): string {
   const lines = [
     'In-rollout models (training rollouts: ' + r.trainingData.sets.map((s) => `${s.scenario} seed ${s.seed}`).join(', ') + `, ${r.trainingData.deploymentsPerSet.toLocaleString('en-US')} deployments each; backtests use seed ${ROLLOUT_EVALUATION.seed})`,
     `  judge ${r.judge.version} (${r.judge.promotion.promoted ? 'champion' : 'kept ' + r.judge.promotion.champion}; backend ${r.judge.backend}, ${r.judge.seconds.toFixed(1)} s, ${MAIN_JUDGE_MEMBERS} ensemble member(s)): fail at P(fail) >= ${r.judge.decision.failThreshold.toFixed(2)}; inconclusive below ${r.judge.decision.minRequests} canary requests or within ±${r.judge.decision.band.toFixed(2)} of it below ${r.judge.decision.lowTrafficRequests}`,
-    `  rollback ${r.rollback.version} (${r.rollback.promotion.promoted ? 'champion' : 'kept ' + r.rollback.promotion.champion}; backend ${r.rollback.backend}, ${r.rollback.seconds.toFixed(1)} s): roll back at P(material fault) >= ${r.rollback.thresholds.fault} or P(breach ahead) >= ${r.rollback.thresholds.breach}; hold while P(fault) >= ${r.rollback.thresholds.hold}`,
+    `  rollback ${r.rollback.version} (${r.rollback.promotion.promoted ? 'champion' : 'kept ' + r.rollback.promotion.champion}; backend ${r.rollback.backend}, ${r.rollback.seconds.toFixed(1)} s): roll back at P(material fault) >= ${r.rollback.thresholds.fault} or P(breach ahead) >= ${r.rollback.thresholds.breach}, or at once on overwhelming last-minute evidence (p <= ${Math.exp(r.rollback.thresholds.overwhelmingLogP).toExponential(0)}); hold while P(fault) >= ${r.rollback.thresholds.hold}`,
     '',
     '  family     scenario       metric                       value    target     status',
   ];

@@ -12,7 +12,8 @@ import { loadScenario } from '../sim/index.ts';
 import { writeDataset, readDataset } from '../datasets/index.ts';
 import { ModelRegistry } from '../training/registry.ts';
 import { validateCard } from '../training/card.ts';
-import { Trajectory, TRAJECTORY_FEATURES, devianceZ, poissonLower } from '../training/rollback/features.ts';
+import { Trajectory, TRAJECTORY_FEATURES, devianceZ, poissonLower, binomialUpperLogP, logGamma, OVERWHELMING_P } from '../training/rollback/features.ts';
+import { RollbackModel, ROLLBACK_FORMAT, type RollbackJSON } from '../training/rollback/model.ts';
 import { recordTrajectories, trajectoryTables, readTrajectories } from '../training/rollback/dataset.ts';
 import { ticksFromTrajectories } from '../training/rollback/data.ts';
 import { trainRollback, evaluateThresholds, chooseThresholds, ROLLBACK_FAMILY } from '../training/rollback/family.ts';
@@ -58,6 +59,80 @@ describe('trajectory features', () => {
     expect(at('zBad5')).toBeGreaterThan(3);
     expect(at('projectedFullBurn')).toBeGreaterThan(10);
     expect(at('baking')).toBe(0);
+  });
+});
+
+describe('the overwhelming-evidence rule', () => {
+  it('the exact binomial tail', () => {
+    expect(logGamma(1001)).toBeCloseTo(5912.128178, 5);
+    // P(X >= 3), X ~ Binomial(5, 0.01), summed by hand.
+    expect(Math.exp(binomialUpperLogP(3, 5, 0.01))).toBeCloseTo(10 * 1e-6 * 0.99 ** 2 + 5 * 1e-8 * 0.99 + 1e-10, 15);
+    expect(binomialUpperLogP(100, 100, 0.01)).toBeCloseTo(100 * Math.log(0.01), 9);
+    expect(Math.exp(binomialUpperLogP(600, 1000, 0.5))).toBeCloseTo(1.3642e-10, 13);
+    expect(binomialUpperLogP(0, 10, 0.3)).toBe(0);
+    expect(binomialUpperLogP(2, 10, 0.3)).toBe(0); // at or below the mean: no excess
+  });
+
+  // A network that never crosses its thresholds (zero weights, P ≈ 0.00005): only the rule can roll back.
+  const nf = TRAJECTORY_FEATURES.length;
+  const quiet: RollbackJSON = {
+    format: ROLLBACK_FORMAT,
+    features: [...TRAJECTORY_FEATURES],
+    mlp: {
+      format: 'rolloutlab-mlp-1',
+      inputs: [...TRAJECTORY_FEATURES],
+      outputs: ['fault', 'breach'],
+      mean: new Array(nf).fill(0),
+      sd: new Array(nf).fill(1),
+      layers: [{ w: new Array(nf * 2).fill(0), b: [0, 0], in: nf, out: 2 }],
+      platt: [{ a: 1, b: -10 }, { a: 1, b: -10 }],
+      options: { hidden: [], l2: 0, learningRate: 0, batchSize: 1, maxEpochs: 0, patience: 0, seed: 1 },
+      training: { epochs: 0, bestEpoch: 0, trainLoss: 0, validationLoss: 0, nTrain: 0, nValidation: 0, lossCurve: [] },
+    },
+    thresholds: { fault: 0.97, breach: 0.9, hold: 0.5, overwhelmingLogP: Math.log(OVERWHELMING_P) },
+  };
+  const model = new RollbackModel(quiet);
+  const plan = recordTrajectories(scenario, 3, 1).deployments[0].plan;
+  const cohort = (requests: number, errors: number, slow = 0, callerRequests = 0, callerErrors = 0) => ({ requests, errors, slow, latencyP50: 50, latencyP95: 90, latencyP99: 120, cpu: 0.4, memory: 0.5, pool: 0.3, conversions: Math.round(requests * 0.03), callerRequests, callerErrors });
+  /** Minutes 1..n of a canary at 1 %: the first tick that rolls back (null: none) and its decision. */
+  function firstRollback(minutes: { canary: ReturnType<typeof cohort>; baseline: ReturnType<typeof cohort> | null; phase?: 'progressing' | 'baking' }[]) {
+    const tr = new Trajectory(plan, { objective: 0.999, burnRate: 14.4 });
+    for (let age = 0; age <= minutes.length; age++) {
+      const m = age ? minutes[age - 1] : null;
+      const phase = m?.phase ?? 'progressing';
+      const obs = { deploymentId: 'x', age, minute: age, phase, stage: 0, stages: plan.stages.length, weight: phase === 'baking' ? 1 : 0.01, mirror: 0, exposure: [phase === 'baking' ? 1 : 0.01], units: ['all'], timeAtStage: age, providerError: false, canary: m?.canary ?? null, baseline: m?.baseline ?? null };
+      tr.push(obs);
+      if (age === 0) continue;
+      const d = model.decide(tr.features(obs), tr, obs);
+      if (d.rollback) return { age, d };
+    }
+    return null;
+  }
+
+  it('a crash loop, a contract break and a latency regression roll back at the first tick', () => {
+    const crash = firstRollback([{ canary: cohort(100, 60), baseline: cohort(9900, 10) }]);
+    expect(crash?.age).toBe(1);
+    expect(crash?.d.overwhelming?.metric).toBe('bad requests');
+    expect(crash?.d.reasons[0]).toMatch(/^overwhelming evidence: the canary's bad requests in the last minute.*p = /);
+    // Callers' calls into the canary fail: 6 of 20 against 10 of 2,000 into the baseline.
+    expect(firstRollback([{ canary: cohort(30, 0, 0, 20, 6), baseline: cohort(3000, 3, 0, 2000, 10) }])?.age).toBe(1);
+    expect(firstRollback([{ canary: cohort(60, 0, 25), baseline: cohort(6000, 2, 30) }])?.age).toBe(1);
+  });
+
+  it('a healthy canary, a shared incident, tiny traffic and the bake (no baseline) never trigger it', () => {
+    const healthy = Array.from({ length: 40 }, (_, i) => ({ canary: cohort(100, i % 3 === 0 ? 1 : 0, i % 5 === 0 ? 1 : 0, 50, i % 7 === 0 ? 1 : 0), baseline: cohort(9900, 50, 40, 5000, 30) }));
+    expect(firstRollback(healthy)).toBeNull();
+    // Both cohorts at 20 % errors: the baseline explains the canary.
+    expect(firstRollback(Array.from({ length: 10 }, () => ({ canary: cohort(100, 20), baseline: cohort(9900, 1980) })))).toBeNull();
+    // 2 of 3 canary requests failing is suspicious, not overwhelming (p ≈ 3e-4).
+    expect(firstRollback([{ canary: cohort(3, 2), baseline: cohort(300, 1) }])).toBeNull();
+    // After promotion there is no baseline to compare with: the rule stays silent (the network watches the bake).
+    expect(firstRollback(Array.from({ length: 5 }, () => ({ canary: cohort(10000, 3000), baseline: null, phase: 'baking' as const })))).toBeNull();
+  });
+
+  it('a model of the previous format fails to load with a message that says to retrain', () => {
+    const old = { ...quiet, format: 'rolloutlab-rollback-2', thresholds: { fault: 0.97, breach: 0.9, hold: 0.5 } };
+    expect(() => new RollbackModel(old as unknown as RollbackJSON)).toThrow(/expected "rolloutlab-rollback-3", got "rolloutlab-rollback-2" — retrain/);
   });
 });
 

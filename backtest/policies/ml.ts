@@ -1,6 +1,8 @@
 // `ml`: the learned rollout policy. Follows the schedule and rolls back at the first tick where the predictive-rollback
 // model (training/rollback/) is confident that a material fault is active in the canary, or that the rollout will
-// breach the SLO if it carries on. It watches the bake after promotion as well, where the baseline is gone and the
+// breach the SLO if it carries on, or where the last minute alone is overwhelming evidence against the canary (an
+// exact test against the baseline at p <= 1e-7: a severe fault is caught at its first tick when its canary served
+// enough requests to show it). It watches the bake after promotion as well, where the baseline is gone and the
 // reference is the baseline's rates frozen at promotion (slow leaks show up there).
 import type { Policy } from '../policy.ts';
 import { onSchedule } from '../policy.ts';

@@ -19,6 +19,8 @@ export interface TickRows {
   yFault: Uint8Array;
   /** The unguarded run breaches (fault-caused) at a later minute than this tick's decision. */
   yBreach: Uint8Array;
+  /** ln p-value of the overwhelming-evidence test at this tick (features.ts `Trajectory.overwhelming`; 0 = none). */
+  fastLogP: Float64Array;
   deployments: TickDeployment[];
 }
 
@@ -46,6 +48,7 @@ export function ticksFromTrajectories(set: TrajectorySet, scenario = '', seed = 
   const age = new Int32Array(total);
   const yFault = new Uint8Array(total);
   const yBreach = new Uint8Array(total);
+  const fastLogP = new Float64Array(total);
   let n = 0;
   const deps: TickDeployment[] = [];
   set.deployments.forEach((t, k) => {
@@ -61,11 +64,12 @@ export function ticksFromTrajectories(set: TrajectorySet, scenario = '', seed = 
       // The decision at this tick acts on minute `age` onwards (the observation is of minute age - 1).
       yFault[n] = d.material && d.onsetAge !== null && obs.age > d.onsetAge ? 1 : 0;
       yBreach[n] = d.breachAge !== null && d.breachAge >= obs.age ? 1 : 0;
+      fastLogP[n] = tr.overwhelming().logP;
       n++;
     }
     d.end = n;
   });
-  return { x: x.subarray(0, n * nf), n, dep: dep.subarray(0, n), age: age.subarray(0, n), yFault: yFault.subarray(0, n), yBreach: yBreach.subarray(0, n), deployments: deps };
+  return { x: x.subarray(0, n * nf), n, dep: dep.subarray(0, n), age: age.subarray(0, n), yFault: yFault.subarray(0, n), yBreach: yBreach.subarray(0, n), fastLogP: fastLogP.subarray(0, n), deployments: deps };
 }
 
 /** Simulate and featurise in one go (experiments and tests). */
@@ -77,13 +81,14 @@ export function tickRows(scenario: Scenario, seed: number, deployments: number, 
 export function concatTicks(parts: TickRows[]): TickRows {
   const nf = TRAJECTORY_FEATURES.length;
   const n = parts.reduce((a, p) => a + p.n, 0);
-  const out: TickRows = { x: new Float64Array(n * nf), n, dep: new Int32Array(n), age: new Int32Array(n), yFault: new Uint8Array(n), yBreach: new Uint8Array(n), deployments: [] };
+  const out: TickRows = { x: new Float64Array(n * nf), n, dep: new Int32Array(n), age: new Int32Array(n), yFault: new Uint8Array(n), yBreach: new Uint8Array(n), fastLogP: new Float64Array(n), deployments: [] };
   let off = 0;
   for (const p of parts) {
     out.x.set(p.x, off * nf);
     out.age.set(p.age, off);
     out.yFault.set(p.yFault, off);
     out.yBreach.set(p.yBreach, off);
+    out.fastLogP.set(p.fastLogP, off);
     const d0 = out.deployments.length;
     for (let i = 0; i < p.n; i++) out.dep[off + i] = p.dep[i] + d0;
     for (const d of p.deployments) out.deployments.push({ ...d, first: d.first + off, end: d.end + off });

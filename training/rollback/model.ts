@@ -6,23 +6,26 @@
 // - `when`: the projected minute of the breach — the first upcoming stage at which the canary's conservative bad
 //   ratio, at that stage's exposure, crosses the burn threshold (null when no stage does).
 //
-// A policy rolls back at the first tick where pFault >= thresholds.fault or pBreach >= thresholds.breach, and holds
-// the current exposure (instead of advancing) while pFault >= thresholds.hold. Scoring needs no tensor engine (the
+// A policy rolls back at the first tick where pFault >= thresholds.fault or pBreach >= thresholds.breach, or where the
+// last minute alone is overwhelming evidence (features.ts `canaryExcessLogP`: ln p <= thresholds.overwhelmingLogP),
+// and holds the current exposure (instead of advancing) while pFault >= thresholds.hold. Scoring needs no tensor engine (the
 // weights are plain numbers), so the model runs in backtest worker threads and servers.
 import { MlpModel, type MlpJSON } from '../mlp.ts';
 import { RolloutlabError } from '../../lib/errors.ts';
 import type { Observation } from '../../sim/env.ts';
 import type { Plan } from '../../sim/strategy.ts';
-import { TRAJECTORY_FEATURES, type Trajectory } from './features.ts';
+import { TRAJECTORY_FEATURES, OVERWHELMING_WINDOW_MIN, type Trajectory } from './features.ts';
 
-export const ROLLBACK_FORMAT = 'rolloutlab-rollback-2';
+/** Format 3: thresholds carry `overwhelmingLogP` (the first-minute overwhelming-evidence rule); format 2 had none. */
+export const ROLLBACK_FORMAT = 'rolloutlab-rollback-3';
 
 export interface RollbackJSON {
   format: typeof ROLLBACK_FORMAT;
   features: string[];
   /** One network, two outputs: `fault` (a material fault is active in the canary now), `breach` (the SLO breaks ahead). */
   mlp: MlpJSON;
-  thresholds: { fault: number; breach: number; hold: number };
+  /** `overwhelmingLogP`: roll back at once when the overwhelming-evidence test's ln p-value is at most this. */
+  thresholds: { fault: number; breach: number; hold: number; overwhelmingLogP: number };
 }
 
 export interface RollbackDecision {
@@ -31,6 +34,8 @@ export interface RollbackDecision {
   hold: boolean;
   pFault: number;
   pBreach: number;
+  /** The overwhelming-evidence rule fired (the canary's metric and the test's p-value), else null. */
+  overwhelming: { metric: string; p: number } | null;
   /** Minutes from now to the projected breach if the rollout carries on (null: none projected). */
   breachInMin: number | null;
   reasons: string[];
@@ -75,13 +80,18 @@ export class RollbackModel {
   decide(f: Float64Array, tr?: Trajectory, obs?: Observation): RollbackDecision {
     const [pFault, pBreach] = this.mlp.predictRow(f);
     const th = this.json.thresholds;
-    const rollback = pFault >= th.fault || pBreach >= th.breach;
+    // The overwhelming-evidence rule (needs the trajectory): the last minute alone already settles it.
+    const ov = tr ? tr.overwhelming() : null;
+    const overwhelming = ov && ov.logP <= th.overwhelmingLogP ? { metric: ov.metric, p: Math.exp(ov.logP) } : null;
+    const byModel = pFault >= th.fault || pBreach >= th.breach;
+    const rollback = byModel || overwhelming !== null;
     const reasons: string[] = [];
-    if (rollback) {
+    if (overwhelming) reasons.push(`overwhelming evidence: the canary's ${overwhelming.metric} in the last ${OVERWHELMING_WINDOW_MIN === 1 ? 'minute' : `${OVERWHELMING_WINDOW_MIN} minutes`} against the baseline's rate, p = ${overwhelming.p.toExponential(1)}`);
+    if (byModel) {
       const o = pFault >= th.fault ? 0 : 1;
       for (const r of this.mlp.reasons(f, o, REASON_GROUPS).slice(0, 3)) if (r.contribution > 0.05) reasons.push(`${r.feature} (+${r.contribution.toFixed(1)} logit)`);
     }
-    return { rollback, hold: !rollback && pFault >= th.hold, pFault, pBreach, breachInMin: tr && obs ? projectBreach(tr.plan, obs, f) : null, reasons };
+    return { rollback, hold: !rollback && pFault >= th.hold, pFault, pBreach, overwhelming, breachInMin: tr && obs ? projectBreach(tr.plan, obs, f) : null, reasons };
   }
 }
 
