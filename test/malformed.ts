@@ -1,6 +1,8 @@
 // Malformed request bodies for the servers' property tests: a valid body with one value replaced or removed, an
-// unknown field added, anything at all, or broken JSON.
+// unknown field added, anything at all, or broken JSON; and `throwMalformed`, the property every route must hold.
 import fc from 'fast-check';
+import { expect } from 'vitest';
+import type { FastifyInstance } from 'fastify';
 
 /** Paths to every value inside a JSON value. */
 export const paths = (v: unknown, at: (string | number)[] = []): (string | number)[][] => {
@@ -32,3 +34,30 @@ export const malformed = (base: unknown) =>
     fc.anything().map((json) => ({ json })),
     fc.string({ maxLength: 40 }).map((raw) => ({ raw: JSON.stringify(base).slice(0, raw.length) + raw })),
   );
+
+/**
+ * Throws `numRuns` malformed variants of `valid` at `url` (fast-check, fixed seed): no answer may be a 5xx, and every
+ * 4xx (except `allow`, e.g. a Flagger hook's 409 verdict) must be `{error: {code, field, message}}` naming a field and
+ * saying more than its name. Returns how many ran and how many were rejected, for the caller's own floor.
+ */
+export async function throwMalformed(app: FastifyInstance, url: string, valid: unknown, numRuns: number, seed: number, allow: number[] = []): Promise<{ runs: number; rejected: number }> {
+  let runs = 0;
+  let rejected = 0;
+  await fc.assert(
+    fc.asyncProperty(malformed(valid), async (body) => {
+      runs++;
+      const payload = 'raw' in body ? body.raw : (JSON.stringify(body.json) ?? 'null');
+      const r = await app.inject({ method: 'POST', url, payload, headers: { 'content-type': 'application/json' } });
+      expect(r.statusCode, r.body).toBeLessThan(500);
+      if (r.statusCode >= 400 && !allow.includes(r.statusCode)) {
+        rejected++;
+        const e = r.json().error;
+        expect(typeof e.code).toBe('string');
+        expect(typeof e.field === 'string' && e.field.length > 0, r.body).toBe(true);
+        expect(e.message.length).toBeGreaterThan(e.field.length);
+      }
+    }),
+    { numRuns, seed },
+  );
+  return { runs, rejected };
+}
