@@ -492,8 +492,9 @@ export function buildProgram(): Command {
     .option('--prometheus-primary <pattern>', 'the baseline (primary) workload from the canary name {{ name }} (e.g. "{{ name }}-stable" for Argo)', '{{ name }}-primary')
     .option('--feedback <file>', 'DuckDB file where POST /v1/feedback stores deployment outcomes (default: $ROLLOUTLAB_FEEDBACK, else data/feedback.duckdb in the repo)')
     .option('--rate-limit <n>', 'requests/s per client (burst 2n; 0 = no limit; /healthz is exempt)', int('--rate-limit', 0, 1_000_000), 1000)
+    .option('--state-secret <s>', 'secret that signs the streaming state of POST /v1/anomaly/score, so states survive a restart and work across replicas (default: $ROLLOUTLAB_STATE_SECRET; none: a random key per process)')
     .option('--watch <seconds>', 'check the registry\'s champion pointers this often and reload when one changes (0 = only on POST /v1/models/reload)', num('--watch', 0, 86_400), 2)
-    .action(async (o: { port: number; host: string; models?: string; token?: string; quiet?: boolean; prometheus?: string; prometheusQuery: string[]; prometheusQueries?: string; prometheusTimeout: number; prometheusNamespace: string; prometheusPrimary: string; feedback?: string; rateLimit: number; watch: number }) => {
+    .action(async (o: { port: number; host: string; models?: string; token?: string; quiet?: boolean; prometheus?: string; prometheusQuery: string[]; prometheusQueries?: string; prometheusTimeout: number; prometheusNamespace: string; prometheusPrimary: string; feedback?: string; rateLimit: number; watch: number; stateSecret?: string }) => {
       const { buildApp } = await import('../server/app.ts');
       const { PrometheusSource, checkQueries } = await import('../server/metrics-source.ts');
       const { existsSync, readFileSync } = await import('node:fs');
@@ -534,7 +535,7 @@ export function buildProgram(): Command {
         : undefined;
       const feedbackPath = resolve(o.feedback ?? (process.env.ROLLOUTLAB_FEEDBACK || resolve(dirname(fileURLToPath(import.meta.url)), '..', 'data', 'feedback.duckdb')));
       const rateLimit = o.rateLimit > 0 ? { perSecond: o.rateLimit, burst: 2 * o.rateLimit } : false;
-      const app = buildApp({ modelsRoot: o.models !== undefined ? resolve(o.models) : undefined, token, logger: o.quiet ? false : { level: 'info' }, metricsSource, feedbackPath, rateLimit, watchRegistryMs: o.watch > 0 ? o.watch * 1000 : undefined });
+      const app = buildApp({ modelsRoot: o.models !== undefined ? resolve(o.models) : undefined, token, logger: o.quiet ? false : { level: 'info' }, metricsSource, feedbackPath, rateLimit, watchRegistryMs: o.watch > 0 ? o.watch * 1000 : undefined, stateSecret: o.stateSecret ?? (process.env.ROLLOUTLAB_STATE_SECRET || undefined) });
       const closed = new Promise<void>((done) => {
         let closing = false;
         const stop = (signal: string) => {

@@ -9,7 +9,8 @@ import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, ty
 import type { FastifyPluginAsyncTypebox, TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { defaultModelsRoot } from '../training/registry.ts';
-import { DEFAULT_DETECTOR, scoreSeries } from '../training/anomaly/detector.ts';
+import { DEFAULT_DETECTOR, createDetector, restoreDetector, type AnomalyDetector } from '../training/anomaly/detector.ts';
+import { StateSealer } from './anomaly-state.ts';
 import { isRolloutlabError } from '../lib/errors.ts';
 import { codeVersion } from '../lib/version.ts';
 import { FAMILIES, ModelStore, type Family } from './models.ts';
@@ -68,6 +69,8 @@ export interface AppOptions {
   feedbackPath?: string;
   /** Per-client rate limit (default DEFAULT_RATE_LIMIT: 1000 req/s, burst 2000); false: none. /healthz is exempt. */
   rateLimit?: RateLimitOptions | false;
+  /** Secret that keys the signature of streaming anomaly states (default: random per process, so states do not survive a restart). */
+  stateSecret?: string;
   /** Reload when a champion pointer in the registry changes, checking every this many ms (default: off; `serve` watches every 2 s). */
   watchRegistryMs?: number;
 }
@@ -80,6 +83,7 @@ interface PluginOptions {
   now?: () => Date;
   feedbackPath?: string;
   rateLimit: RateLimitOptions | false;
+  stateSecret?: string;
 }
 
 const errorBody = (code: string, message: string, field: string | null): ErrorResponse => ({ error: { code, message, field } });
@@ -179,6 +183,7 @@ export const serverPlugin: FastifyPluginAsyncTypebox<PluginOptions> = async (app
   const feedback = opts.feedbackPath !== undefined ? await FeedbackStore.open(opts.feedbackPath) : null;
   if (feedback) app.addHook('onClose', async () => feedback.close());
   const now = opts.now ?? (() => new Date());
+  const sealer = new StateSealer(opts.stateSecret);
 
   /** preHandler: the bearer token, when the app has one (401 otherwise). */
   const requireToken = async (req: FastifyRequest, reply: FastifyReply) => {
@@ -241,12 +246,28 @@ export const serverPlugin: FastifyPluginAsyncTypebox<PluginOptions> = async (app
 
   app.post(
     '/v1/anomaly/score',
-    { schema: { summary: "anomaly score in [0, 1] for every point of a series (the bench nab detector's settings)", body: AnomalyBodySchema, response: { 200: AnomalyResponseSchema, 400: ErrorResponseSchema } } },
+    { schema: { summary: "anomaly score in [0, 1] for every point of a series (the bench nab detector's settings); streaming with the returned state", body: AnomalyBodySchema, response: { 200: AnomalyResponseSchema, 400: ErrorResponseSchema } } },
     async (req) => {
-      const detector = req.body.detector ?? DEFAULT_DETECTOR;
-      const s = scoreSeries(req.body.values, detector);
-      const scores = Array.from(s, (x) => (Number.isFinite(x) ? Math.min(1, Math.max(0, x)) : 0));
-      return { detector, scores };
+      const b = req.body;
+      let d: AnomalyDetector;
+      let seen = 0;
+      if (b.state !== undefined) {
+        const st = sealer.open(b.state);
+        if (b.detector !== undefined && b.detector !== st.detector.detector) throw new BadInput('body.detector', `conflicts with the state's detector (${b.detector} vs ${st.detector.detector}); leave it out when sending a state`);
+        try {
+          d = restoreDetector(st.detector);
+        } catch (e) {
+          throw new BadInput('body.state', `cannot be restored by this server version (${(e as Error).message}): send the series from its start without a state`);
+        }
+        seen = st.seen;
+      } else d = createDetector(b.detector ?? DEFAULT_DETECTOR);
+      const scores = b.values.map((v) => {
+        const x = d.update(v);
+        return Number.isFinite(x) ? Math.min(1, Math.max(0, x)) : 0;
+      });
+      seen += b.values.length;
+      if (!(b.returnState ?? b.state !== undefined)) return { detector: d.name, scores };
+      return { detector: d.name, scores, state: sealer.seal({ seen, detector: d.toJSON() }), pointsSeen: seen };
     },
   );
 
@@ -370,6 +391,7 @@ export function buildApp(opts: AppOptions = {}): FastifyInstance {
     now: opts.now,
     feedbackPath: opts.feedbackPath,
     rateLimit: opts.rateLimit ?? DEFAULT_RATE_LIMIT,
+    stateSecret: opts.stateSecret,
   });
   return app as unknown as FastifyInstance;
 }

@@ -10,6 +10,8 @@ const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
 export const MAX_TICKS = 10_080;
 /** Longest series the anomaly route scores in one call. */
 export const MAX_SERIES = 100_000;
+/** Largest streaming state accepted (characters; a contextual detector's state is about 50 kB). */
+export const MAX_ANOMALY_STATE = 900_000;
 
 const Count = (description: string) => Type.Number({ minimum: 0, description });
 const Share = (description: string) => Type.Number({ minimum: 0, maximum: 1, description });
@@ -71,6 +73,14 @@ export const AnomalyBodySchema = Type.Object(
   {
     values: Type.Array(Type.Number(), { minItems: 1, maxItems: MAX_SERIES, description: 'the series, oldest first, one value per step' }),
     detector: Type.Optional(Type.Union(DETECTOR_NAMES.map((n) => Type.Literal(n)), { description: 'default contextual (the bench nab detector with its default settings)' })),
+    state: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: MAX_ANOMALY_STATE,
+        description: "streaming: the `state` of this series' previous answer; `values` are then the points that came after it, and the scores are those the detector would give scoring the whole series at once (the state is signed by the server and opaque)",
+      }),
+    ),
+    returnState: Type.Optional(Type.Boolean({ description: 'answer with the detector state after the last value, to send back with the next points (default: true when `state` is given, else false)' })),
   },
   { additionalProperties: false },
 );
@@ -79,6 +89,8 @@ export type AnomalyBody = Static<typeof AnomalyBodySchema>;
 export const AnomalyResponseSchema = Type.Object({
   detector: Type.String(),
   scores: Type.Array(Type.Number({ minimum: 0, maximum: 1 }), { description: 'one anomaly score in [0, 1] per input value' }),
+  state: Type.Optional(Type.String({ description: 'the detector state after the last value (streaming; send it back as `state` with the next points)' })),
+  pointsSeen: Type.Optional(Type.Integer({ description: 'values the detector has seen on this series in total (streaming)' })),
 });
 export type AnomalyResponse = Static<typeof AnomalyResponseSchema>;
 

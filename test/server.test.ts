@@ -125,6 +125,52 @@ describe('anomaly score', () => {
     expect(other.scores.length).toBe(values.length);
     expect((await post('/v1/anomaly/score', { values, detector: 'nope' })).json().error.field).toBe('body.detector');
   });
+
+  it('streams: chunks sent with the returned state score exactly like the whole series, across restarts sharing the secret', async () => {
+    const values = Array.from({ length: 700 }, (_, i) => 10 + Math.sin(i / 5) + (i % 97 === 0 ? 8 : 0) + (i >= 600 ? 25 : 0));
+    const a = buildApp({ modelsRoot: models, rateLimit: false, stateSecret: 's1' });
+    const b = buildApp({ modelsRoot: models, rateLimit: false, stateSecret: 's1' }); // "the same server after a restart"
+    const other = buildApp({ modelsRoot: models, rateLimit: false }); // random key
+    const call = (x: FastifyInstance, body: unknown) => x.inject({ method: 'POST', url: '/v1/anomaly/score', payload: body as object });
+    for (const detector of ['contextual', 'windowed-gaussian'] as const) {
+      const whole = (await call(a, { values, detector })).json();
+      expect(whole.state).toBeUndefined();
+      const streamed: number[] = [];
+      let state: string | undefined;
+      const cuts = [0, 1, 60, 61, 333, 600, 601, 700];
+      for (let k = 0; k + 1 < cuts.length; k++) {
+        const r = await call(k % 2 ? b : a, { values: values.slice(cuts[k], cuts[k + 1]), ...(state ? { state } : { detector, returnState: true }) });
+        expect(r.statusCode, r.body).toBe(200);
+        const j = r.json();
+        expect(j.detector).toBe(detector);
+        expect(j.pointsSeen).toBe(cuts[k + 1]);
+        streamed.push(...j.scores);
+        state = j.state;
+      }
+      expect(streamed).toEqual(whole.scores);
+      // A state from a process with another key, a changed one, or a cut one: 400 naming body.state; never a 5xx.
+      const refused = await call(other, { values: [1], state });
+      expect(refused.statusCode).toBe(400);
+      expect(refused.json().error).toMatchObject({ field: 'body.state' });
+      expect(refused.json().error.message).toMatch(/not a state this server issued/);
+      await fc.assert(
+        fc.asyncProperty(fc.integer({ min: 0, max: state!.length - 1 }), fc.constantFrom('flip', 'cut', 'append'), async (i, how) => {
+          const s = state!;
+          const bad = how === 'cut' ? s.slice(0, i) : how === 'append' ? s + 'A' : s.slice(0, i) + (s[i] === 'A' ? 'B' : 'A') + s.slice(i + 1);
+          const r = await call(a, { values: [1, 2], state: bad || 'x' });
+          expect(r.statusCode, r.body).toBe(400);
+          expect(r.json().error.field).toBe('body.state');
+        }),
+        { numRuns: 300, seed: 4 },
+      );
+      // The tag's last character carries bits a base64 decoder ignores: changing it is refused too.
+      const last = state!.slice(0, -1) + (state!.endsWith('A') ? 'B' : 'A');
+      expect((await call(a, { values: [1], state: last })).statusCode).toBe(400);
+      const conflict = await call(a, { values: [1], state, detector: detector === 'contextual' ? 'windowed-gaussian' : 'contextual' });
+      expect(conflict.json().error.field).toBe('body.detector');
+    }
+    await Promise.all([a.close(), b.close(), other.close()]);
+  }, 60_000);
 });
 
 describe('rollout decision', () => {
