@@ -1,4 +1,4 @@
-// Serving load benchmark: the risk-score and canary-verdict routes beside a bare Fastify route, measured in the same
+// Serving load benchmark: the risk-score and canary-verdict routes (the verdict also with ?reasons=false) beside a bare Fastify route, measured in the same
 // process and run, with Node's own HTTP client (keep-alive) so no load-generator dependency is needed.
 //
 // Two modes per route:
@@ -122,6 +122,8 @@ export async function benchServer(o: { modelsRoot?: string; connections?: number
     ['bare fastify', barePort, '/bare', '{}'],
     ['POST /v1/risk/score', port, '/v1/risk/score', riskBody],
     ['POST /v1/canary/verdict', port, '/v1/canary/verdict', verdictBody],
+    // The same window without the per-metric reasons (?reasons=false): what a caller reading the verdict alone pays.
+    ['verdict ?reasons=false', port, '/v1/canary/verdict?reasons=false', verdictBody],
   ];
   const closed: LoadFigures[] = [];
   const fixed: (LoadFigures & { targetRate: number })[] = [];

@@ -238,7 +238,7 @@ export const serverPlugin: FastifyPluginAsyncTypebox<PluginOptions> = async (app
       const judge = req.query.judge ?? req.body.judge ?? 'ml';
       if (req.query.judge && req.body.judge && req.query.judge !== req.body.judge) throw new BadInput('query.judge', `conflicts with body.judge (${req.query.judge} vs ${req.body.judge})`);
       const w = windowOf(req.body);
-      const r = verdictFor(w, judge, store.snapshot.judge);
+      const r = verdictFor(w, judge, store.snapshot.judge, { reasons: req.query.reasons !== 'false' });
       metrics.countVerdict(judge, r.verdict);
       return r;
     },

@@ -68,13 +68,14 @@ export function windowOf(b: VerdictBody): AnalysisWindow {
 const prob = (p: number) => (Number.isFinite(p) ? Math.min(1, Math.max(0, p)) : null);
 
 /** The verdict of one window with the chosen judge. */
-export function verdictFor(w: AnalysisWindow, judge: JudgeNameT, model: { model: JudgeModel; version: string } | null): VerdictResponse {
+export function verdictFor(w: AnalysisWindow, judge: JudgeNameT, model: { model: JudgeModel; version: string } | null, opts: { reasons?: boolean } = {}): VerdictResponse {
+  const withReasons = opts.reasons ?? true;
   if (judge === 'kayenta') {
     const j = kayentaWindowJudge().judge(w);
-    return { verdict: j.verdict, ...(j.score !== undefined && Number.isFinite(j.score) ? { score: j.score } : {}), reasons: j.reasons, judge, modelVersion: null };
+    return { verdict: j.verdict, ...(j.score !== undefined && Number.isFinite(j.score) ? { score: j.score } : {}), reasons: withReasons ? j.reasons : j.reasons.slice(0, 1), judge, modelVersion: null };
   }
   if (!model) throw new ModelUnavailable('no judge champion is loaded (train one with rolloutlab train judge, then POST /v1/models/reload); ask for judge=kayenta for the statistical judge');
-  const j = model.model.judge(w);
+  const j = model.model.judge(w, { reasons: withReasons });
   const p = prob(j.pFail);
   return { verdict: j.verdict, ...(p !== null ? { pFail: p } : {}), reasons: j.reasons, judge, modelVersion: model.version };
 }

@@ -42,7 +42,17 @@ const Ticks = Type.Array(Nullable(CohortMetricsSchema), { minItems: 1, maxItems:
 export const JudgeName = Type.Union([Type.Literal('ml'), Type.Literal('kayenta')], { description: 'ml = the learned judge (champion of the judge family), kayenta = the statistical judge' });
 export type JudgeNameT = Static<typeof JudgeName>;
 
-export const VerdictQuerySchema = Type.Object({ judge: Type.Optional(JudgeName) }, { additionalProperties: false });
+export const VerdictQuerySchema = Type.Object(
+  {
+    judge: Type.Optional(JudgeName),
+    reasons: Type.Optional(
+      Type.Union([Type.Literal('true'), Type.Literal('false')], {
+        description: 'per-metric reasons (default true); false answers only the decision line, several times faster with the learned judge (for callers that ask every few seconds and read the verdict alone)',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
 export type VerdictQuery = Static<typeof VerdictQuerySchema>;
 
 export const VerdictBodySchema = Type.Object(

@@ -83,6 +83,14 @@ describe('canary verdict', () => {
     expect(bad.verdict).toBe('fail');
     expect(bad.pFail).toBeGreaterThan(0.5);
     expect(bad.reasons.length).toBeGreaterThan(1);
+    // reasons=false: the same verdict and probability, only the decision line.
+    for (const judge of ['ml', 'kayenta']) {
+      const full = (await post(`/v1/canary/verdict?judge=${judge}`, verdictBody(TEN_X))).json();
+      const lean = (await post(`/v1/canary/verdict?judge=${judge}&reasons=false`, verdictBody(TEN_X))).json();
+      expect(lean).toEqual({ ...full, reasons: full.reasons.slice(0, 1) });
+    }
+    const wrong = (await post('/v1/canary/verdict?reasons=no', verdictBody(TEN_X))).json();
+    expect(wrong.error.field).toBe('query.reasons');
   });
 
   it('judge=kayenta answers the same input with its score', async () => {
