@@ -21,7 +21,7 @@ import { renderDocsPage, type OpenApiDoc } from './docs-page.ts';
 import { windowRoutes } from './windows.ts';
 import { FeedbackStore } from './feedback.ts';
 import { DEFAULT_RATE_LIMIT, TokenBuckets, type RateLimitOptions } from './rate-limit.ts';
-import { BadInput, ModelUnavailable, riskScore, rolloutDecision, verdictFor, windowOf } from './decide.ts';
+import { BadInput, ModelUnavailable, NoAnswer, riskChampion, riskScore, rolloutDecision, verdictFor, windowOf } from './decide.ts';
 import {
   AnomalyBodySchema,
   AnomalyResponseSchema,
@@ -155,6 +155,7 @@ export const serverPlugin: FastifyPluginAsyncTypebox<PluginOptions> = async (app
     if (err instanceof BadInput) return reply.code(400).send(errorBody('VALIDATION', err.message, err.field));
     if (err instanceof FeedbackUnavailable) return reply.code(503).send(errorBody('FEEDBACK_UNAVAILABLE', err.message, null));
     if (err instanceof ModelUnavailable) return reply.code(503).send(errorBody('MODEL_UNAVAILABLE', err.message, null));
+    if (err instanceof NoAnswer) return reply.code(422).send(errorBody(err.code, err.message, err.field));
     if (isRolloutlabError(err) && (err.code === 'BAD_ARGUMENT' || err.code === 'BAD_DATA')) return reply.code(400).send(errorBody('VALIDATION', err.message, err.field ? `body.${err.field}` : 'body'));
     const status = err.statusCode ?? 500;
     if (status >= 400 && status < 500) {
@@ -283,11 +284,7 @@ export const serverPlugin: FastifyPluginAsyncTypebox<PluginOptions> = async (app
     },
   );
 
-  const riskModel = () => {
-    const s = store.snapshot;
-    if (!s.risk) throw new ModelUnavailable(`no risk champion is loaded (${s.errors.risk ?? 'not loaded'}); train one with rolloutlab train risk, then POST /v1/models/reload`);
-    return s.risk;
-  };
+  const riskModel = () => riskChampion(store.snapshot);
 
   app.post(
     '/v1/risk/score',

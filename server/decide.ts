@@ -8,6 +8,7 @@ import type { RollbackModel } from '../training/rollback/model.ts';
 import { Trajectory } from '../training/rollback/features.ts';
 import { JUDGE_WINDOW_MIN, MAX_EXTRA_HOLD_MIN } from '../backtest/policies/ml.ts';
 import type { GamModel } from '../training/gam.ts';
+import type { Snapshot } from './models.ts';
 import type { CohortMetricsIn, DecisionBody, DecisionResponse, RiskBody, RiskResponse, VerdictBody, VerdictResponse, JudgeNameT } from './schemas.ts';
 
 /** A request the schema accepts but that does not make sense (400, naming the field). */
@@ -163,33 +164,74 @@ export function rolloutDecision(b: DecisionBody, rollback: { model: RollbackMode
   return { action: advance ? 'advance' : 'hold', ...scored, reasons: [advance ? 'healthy so far: advance on schedule' : obs.phase === 'baking' ? 'healthy so far: keep baking' : 'healthy so far: keep the stage until its dwell time'], ...base };
 }
 
-/** The risk champion's probability and reasons for one change (training/gam.ts GamModel.predict / reasons). */
-export function riskScore(b: RiskBody, risk: { model: GamModel; version: string }): RiskResponse {
+/** The request is well-formed but has no answer (422, naming the field that rules every answer out). */
+export class NoAnswer extends Error {
+  constructor(
+    readonly code: string,
+    readonly field: string,
+    message: string,
+  ) {
+    super(`${field} ${message}`);
+    this.name = 'NoAnswer';
+  }
+}
+
+/** The loaded risk champion, or a 503 saying how to get one. */
+export function riskChampion(s: Snapshot): NonNullable<Snapshot['risk']> {
+  if (!s.risk) throw new ModelUnavailable(`no risk champion is loaded (${s.errors.risk ?? 'not loaded'}); train one with rolloutlab train risk, then POST /v1/models/reload`);
+  return s.risk;
+}
+
+type RiskFeatureValue = number | boolean | string | null | undefined;
+
+/**
+ * A change's risk features from a request, encoded as the model reads them: numbers; binaries from booleans or 0 / 1;
+ * categories from a level name (→ its index); missing or null → NaN (imputed by the model, listed in `imputed`).
+ * Names are checked in sorted order: `reject` may refuse one first (its message), then unknown names are refused.
+ * Features in `skip` are neither read nor listed (e.g. the ones the server computes itself).
+ */
+export function encodeRiskFeatures(
+  features: Record<string, RiskFeatureValue>,
+  risk: { model: GamModel; version: string },
+  field: string,
+  opts: { reject?: (name: string) => string | null; skip?: ReadonlySet<string> } = {},
+): { values: Record<string, number>; imputed: string[] } {
   const specs = risk.model.specs;
   const known = new Set(specs.map((s) => s.name));
-  for (const name of Object.keys(b.features).sort()) {
-    if (!known.has(name)) throw new BadInput(`body.features.${name}`, `is not a feature of risk model ${risk.version} (GET /v1/risk/features lists them)`);
+  for (const name of Object.keys(features).sort()) {
+    const refused = opts.reject?.(name);
+    if (refused) throw new BadInput(`${field}.${name}`, refused);
+    if (!known.has(name)) throw new BadInput(`${field}.${name}`, `is not a feature of risk model ${risk.version} (GET /v1/risk/features lists them)`);
   }
-  const cols: Record<string, Float64Array> = {};
+  const values: Record<string, number> = {};
   const imputed: string[] = [];
   for (const s of specs) {
-    const v = b.features[s.name];
-    const field = `body.features.${s.name}`;
+    if (opts.skip?.has(s.name)) continue;
+    const v = features[s.name];
+    const f = `${field}.${s.name}`;
     let x = NaN;
     if (v === undefined || v === null) imputed.push(s.name);
     else if (s.kind === 'category') {
-      if (typeof v !== 'string' || !s.levels.includes(v)) throw new BadInput(field, `must be one of ${s.levels.map((l) => JSON.stringify(l)).join(', ')}`);
+      if (typeof v !== 'string' || !s.levels.includes(v)) throw new BadInput(f, `must be one of ${s.levels.map((l) => JSON.stringify(l)).join(', ')}`);
       x = s.levels.indexOf(v);
     } else if (s.kind === 'binary') {
       if (typeof v === 'boolean') x = v ? 1 : 0;
       else if (v === 0 || v === 1) x = v;
-      else throw new BadInput(field, 'must be a boolean (or 0 / 1)');
+      else throw new BadInput(f, 'must be a boolean (or 0 / 1)');
     } else {
-      if (typeof v !== 'number' || !Number.isFinite(v)) throw new BadInput(field, 'must be a number');
+      if (typeof v !== 'number' || !Number.isFinite(v)) throw new BadInput(f, 'must be a number');
       x = v;
     }
-    cols[s.name] = Float64Array.of(x);
+    values[s.name] = x;
   }
+  return { values, imputed };
+}
+
+/** The risk champion's probability and reasons for one change (training/gam.ts GamModel.predict / reasons). */
+export function riskScore(b: RiskBody, risk: { model: GamModel; version: string }): RiskResponse {
+  const { values, imputed } = encodeRiskFeatures(b.features, risk, 'body.features');
+  const cols: Record<string, Float64Array> = {};
+  for (const [name, x] of Object.entries(values)) cols[name] = Float64Array.of(x);
   const p = prob(risk.model.predict(cols, 1)[0]);
   if (p === null) throw new BadInput('body.features', 'give no finite score (a value is far outside what the model was trained on)');
   const reasons = risk.model

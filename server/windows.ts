@@ -18,7 +18,7 @@ import type { GamModel } from '../training/gam.ts';
 import { calendarOrigin, scoreWindows, TIME_FEATURES, weeklyCoverFn, WINDOW_DEFAULTS, type Recommendation, type WindowCandidate, type WindowContext } from '../training/window/recommend.ts';
 import { checkPlan, planSchedule, serviceGraph, type BatchChange } from '../training/window/schedule.ts';
 import type { ModelStore } from './models.ts';
-import { BadInput, ModelUnavailable } from './decide.ts';
+import { BadInput, NoAnswer, encodeRiskFeatures, riskChampion } from './decide.ts';
 import {
   ErrorResponseSchema,
   MAX_TRAFFIC_MINUTES,
@@ -40,7 +40,8 @@ type App = Parameters<FastifyPluginAsyncTypebox>[0];
 const MIN = 60_000;
 /** Longest gap between the end of the traffic history and readyAt. */
 const MAX_HISTORY_GAP_MIN = 7 * 1440;
-const TIME = new Set<string>(TIME_FEATURES);
+const TIME: ReadonlySet<string> = new Set<string>(TIME_FEATURES);
+const timeFeature = (name: string) => (TIME.has(name) ? 'is computed by the server for each candidate start; leave it out' : null);
 /** Largest changes × candidate starts a schedule request may ask for (50 changes × 72 h at 15 min is 14,450). */
 export const MAX_SCHEDULE_WORK = 100_000;
 
@@ -92,38 +93,6 @@ function seriesOf(tr: TrafficHistory, endMs: number, field: string): Series {
   if (n === 0) throw new BadInput(`${field}.values`, 'hold no sample (all null)');
   const originMs = Math.floor(endMs / MIN) * MIN - minutes * MIN;
   return { originMs, perMinute, mean: sum / n };
-}
-
-/** The risk champion's static features from the request (numbers; level indices; NaN = unknown → imputed). */
-function staticFeatures(features: WindowsBody['features'], model: GamModel, version: string, field: string): { values: Record<string, number>; imputed: string[] } {
-  const specs = model.specs;
-  const known = new Set(specs.map((s) => s.name));
-  for (const name of Object.keys(features).sort()) {
-    if (TIME.has(name)) throw new BadInput(`${field}.${name}`, 'is computed by the server for each candidate start; leave it out');
-    if (!known.has(name)) throw new BadInput(`${field}.${name}`, `is not a feature of risk model ${version} (GET /v1/risk/features lists them)`);
-  }
-  const values: Record<string, number> = {};
-  const imputed: string[] = [];
-  for (const s of specs) {
-    if (TIME.has(s.name)) continue;
-    const v = features[s.name];
-    const f = `${field}.${s.name}`;
-    let x = NaN;
-    if (v === undefined || v === null) imputed.push(s.name);
-    else if (s.kind === 'category') {
-      if (typeof v !== 'string' || !s.levels.includes(v)) throw new BadInput(f, `must be one of ${s.levels.map((l) => JSON.stringify(l)).join(', ')}`);
-      x = s.levels.indexOf(v);
-    } else if (s.kind === 'binary') {
-      if (typeof v === 'boolean') x = v ? 1 : 0;
-      else if (v === 0 || v === 1) x = v;
-      else throw new BadInput(f, 'must be a boolean (or 0 / 1)');
-    } else {
-      if (typeof v !== 'number' || !Number.isFinite(v)) throw new BadInput(f, 'must be a number');
-      x = v;
-    }
-    values[s.name] = x;
-  }
-  return { values, imputed };
 }
 
 function coverOf(onCall: OnCallIn | undefined, originMs: number, field: string): (t: number) => number {
@@ -185,7 +154,7 @@ function contextOf(
     fitted.set(svcField, f);
   }
   const { series, fc } = f;
-  const { values, imputed } = staticFeatures(ch.features, risk.model, risk.version, `${field}.features`);
+  const { values, imputed } = encodeRiskFeatures(ch.features, risk, `${field}.features`, { reject: timeFeature, skip: TIME });
   Object.assign(values, featureOverrides);
   const unknown = imputed.filter((n) => !(n in featureOverrides));
   let lastDeployEnd = NaN;
@@ -212,16 +181,6 @@ function contextOf(
   return { ctx, imputed: unknown.sort(), originMs: series.originMs };
 }
 
-/** No open start, or no finite estimate: 422 (the request is well-formed but has no answer). */
-class NoWindow extends Error {
-  constructor(
-    readonly field: string,
-    message: string,
-  ) {
-    super(`${field} ${message}`);
-  }
-}
-
 /** The checks a ranking needs: a finite forecast and risk, and at least one open start. */
 function checkRanking(r: { ranked: WindowCandidate[]; whenReady: WindowCandidate; candidates: number }, field: string, svcField: string): void {
   const bad = (c: WindowCandidate) => !Number.isFinite(c.expectedCost) || !Number.isFinite(c.risk);
@@ -229,7 +188,7 @@ function checkRanking(r: { ranked: WindowCandidate[]; whenReady: WindowCandidate
     if (!Number.isFinite(r.whenReady.forecastRequests)) throw new BadInput(`${svcField}.traffic.values`, 'give no finite forecast (the last days hold no sample)');
     throw new BadInput(`${field}.features`, 'give no finite risk (a value is far outside what the model was trained on)');
   }
-  if (r.ranked.length === 0) throw new NoWindow('body.freezes', `cover every candidate start of ${field === 'body' ? 'the change' : field} within horizonHours (${r.candidates} starts): widen horizonHours`);
+  if (r.ranked.length === 0) throw new NoAnswer('NO_FEASIBLE_WINDOW', 'body.freezes', `cover every candidate start of ${field === 'body' ? 'the change' : field} within horizonHours (${r.candidates} starts): widen horizonHours`);
 }
 
 const toWire = (c: WindowCandidate, originMs: number) => ({
@@ -248,54 +207,41 @@ export interface WindowRouteOptions {
 
 /** POST /v1/deploy/windows and POST /v1/deploy/schedule, on `app` (the serving plugin's scope). */
 export function windowRoutes(app: App, o: WindowRouteOptions): void {
-  const riskModel = () => {
-    const s = o.store.snapshot;
-    if (!s.risk) throw new ModelUnavailable(`no risk champion is loaded (${s.errors.risk ?? 'not loaded'}); train one with rolloutlab train risk, then POST /v1/models/reload`);
-    return s.risk;
-  };
   const errors = { 400: ErrorResponseSchema, 422: ErrorResponseSchema, 503: ErrorResponseSchema };
-  const noWindow = (e: unknown) => (e instanceof NoWindow ? { error: { code: 'NO_FEASIBLE_WINDOW', message: e.message, field: e.field } } : null);
 
   app.post(
     '/v1/deploy/windows',
     { schema: { summary: "a change's start times ranked by expected incident cost (risk champion × traffic forecast × on-call cover), never touching a freeze", body: WindowsBodySchema, response: { 200: WindowsResponseSchema, ...errors } } },
-    async (req, reply) => {
+    async (req) => {
       const b: WindowsBody = req.body;
-      const risk = riskModel();
+      const risk = riskChampion(o.store.snapshot);
       checkFreezes(b.freezes);
       const rolloutMinutes = b.rolloutMinutes ?? scenarioDefaults().rolloutMinutes;
-      try {
-        const { ctx, imputed, originMs } = contextOf(b.service, b, 'body', b, 'body', timeOf(b.readyAt, 'body.readyAt'), b.freezes, rolloutMinutes, risk, new Map());
-        // recommendFromContext's answer, with every candidate checked before the top ones are explained.
-        const s = scoreWindows(ctx, risk.model, { horizonHours: b.horizonHours ?? WINDOW_DEFAULTS.horizonHours, stepMinutes: b.stepMinutes ?? WINDOW_DEFAULTS.stepMinutes });
-        checkRanking({ ranked: s.ranked, whenReady: s.whenReady, candidates: s.candidates.length }, 'body', 'body');
-        const r = { readyAt: ctx.readyAt, ranked: s.ranked.slice(0, b.top ?? WINDOW_DEFAULTS.top).map(s.explain), whenReady: s.explain(s.whenReady), candidates: s.candidates.length, frozenCandidates: s.candidates.length - s.ranked.length };
-        const out: WindowsResponse = {
-          service: b.service,
-          readyAt: iso(originMs, r.readyAt),
-          ranked: r.ranked.map((c) => toWire(c, originMs)),
-          whenReady: toWire(r.whenReady, originMs),
-          candidates: r.candidates,
-          frozenCandidates: r.frozenCandidates,
-          rolloutMinutes,
-          imputed,
-          modelVersion: risk.version,
-        };
-        return out;
-      } catch (e) {
-        const nw = noWindow(e);
-        if (nw) return reply.code(422).send(nw);
-        throw e;
-      }
+      const { ctx, imputed, originMs } = contextOf(b.service, b, 'body', b, 'body', timeOf(b.readyAt, 'body.readyAt'), b.freezes, rolloutMinutes, risk, new Map());
+      // recommendFromContext's answer, with every candidate checked before the top ones are explained.
+      const s = scoreWindows(ctx, risk.model, { horizonHours: b.horizonHours ?? WINDOW_DEFAULTS.horizonHours, stepMinutes: b.stepMinutes ?? WINDOW_DEFAULTS.stepMinutes });
+      checkRanking({ ranked: s.ranked, whenReady: s.whenReady, candidates: s.candidates.length }, 'body', 'body');
+      const out: WindowsResponse = {
+        service: b.service,
+        readyAt: iso(originMs, ctx.readyAt),
+        ranked: s.ranked.slice(0, b.top ?? WINDOW_DEFAULTS.top).map((c) => toWire(s.explain(c), originMs)),
+        whenReady: toWire(s.explain(s.whenReady), originMs),
+        candidates: s.candidates.length,
+        frozenCandidates: s.candidates.length - s.ranked.length,
+        rolloutMinutes,
+        imputed,
+        modelVersion: risk.version,
+      };
+      return out;
     },
   );
 
   app.post(
     '/v1/deploy/schedule',
     { schema: { summary: 'start times for a batch of changes across services: contract-changing callees before their callers, coupled services never at once, no freeze, least total expected cost', body: ScheduleBodySchema, response: { 200: ScheduleResponseSchema, ...errors } } },
-    async (req, reply) => {
+    async (req) => {
       const b: ScheduleBody = req.body;
-      const risk = riskModel();
+      const risk = riskChampion(o.store.snapshot);
       checkFreezes(b.freezes);
       const rolloutMinutes = b.rolloutMinutes ?? scenarioDefaults().rolloutMinutes;
       const names = Object.keys(b.services).sort();
@@ -326,84 +272,78 @@ export function windowRoutes(app: App, o: WindowRouteOptions): void {
       // The scheduler's work grows with changes × candidate starts (and blocks the event loop): bound it.
       const work = b.changes.length * (Math.floor((search.horizonHours * 60) / search.stepMinutes) + 1);
       if (work > MAX_SCHEDULE_WORK) throw new BadInput('body.horizonHours', `with stepMinutes ${search.stepMinutes} gives ${b.changes.length} changes × ${work / b.changes.length} candidate starts = ${work} > ${MAX_SCHEDULE_WORK}: raise stepMinutes, shorten horizonHours or split the batch`);
-      try {
-        const per = b.changes.map((c, i) => {
-          const field = `body.changes[${i}]`;
-          const svcField = `body.services.${c.service}`;
-          const featureContract = c.features.api_contract_change;
-          const fromFeature = featureContract === true || featureContract === 1;
-          if (c.apiContractChange !== undefined && featureContract !== undefined && featureContract !== null && c.apiContractChange !== fromFeature) {
-            throw new BadInput(`${field}.apiContractChange`, `conflicts with features.api_contract_change (${c.apiContractChange} vs ${JSON.stringify(featureContract)})`);
-          }
-          const contractChange = c.apiContractChange ?? fromFeature;
-          const overrides: Record<string, number> = c.apiContractChange !== undefined && risk.model.specs.some((s) => s.name === 'api_contract_change') ? { api_contract_change: c.apiContractChange ? 1 : 0 } : {};
-          const { ctx, imputed, originMs } = contextOf(c.id, c, field, b.services[c.service], svcField, firstReady.get(c.service)!, b.freezes, rolloutMinutes, risk, fitted, overrides);
-          const s = scoreWindows(ctx, risk.model, search);
-          checkRanking({ ranked: s.ranked, whenReady: s.whenReady, candidates: s.candidates.length }, field, svcField);
-          // The scheduler reads the ranked starts and their costs; only the chosen start gets explained.
-          const rec: Recommendation = { deploymentId: c.id, readyAt: ctx.readyAt, ranked: s.ranked, whenReady: s.whenReady, candidates: s.candidates.length, frozenCandidates: s.candidates.length - s.ranked.length };
-          return { c, rec, explain: s.explain, imputed, originMs, contractChange };
-        });
-        // One axis for the batch: minutes since the earliest history start.
-        const origin = Math.min(...per.map((p) => p.originMs));
-        const shift = (p: (typeof per)[number], t: number) => t + (p.originMs - origin) / MIN;
-        const batch: BatchChange[] = per.map((p) => ({ id: p.c.id, service: index.get(p.c.service)!, readyAt: shift(p, p.rec.readyAt), contractChange: p.contractChange }));
-        const recs = per.map((p) => ({ ...p.rec, ranked: p.rec.ranked.map((x) => ({ ...x, start: shift(p, x.start) })) }));
-        const graph = serviceGraph(edges);
-        const plan = planSchedule(batch, recs, rolloutMinutes, graph);
-        const starts = plan.changes.map((x) => x.start);
-        const violations = checkPlan(batch, starts, search.horizonHours * 60, rolloutMinutes, freezesOn(b.freezes, origin), graph);
-        if (plan.unplaced.length || violations.length) {
-          const i = b.changes.findIndex((c) => c.id === (plan.unplaced[0] ?? violations[0].a));
-          const what = violations.map((v) => `${v.kind} ${v.a}${v.b ? ` / ${v.b}` : ''}`).join('; ');
-          throw new NoWindow(`body.changes[${i}]`, `has no start within horizonHours (${search.horizonHours}) that satisfies the order, overlap and freeze constraints with the rest of the batch (${what}): widen horizonHours or split the batch`);
+      const per = b.changes.map((c, i) => {
+        const field = `body.changes[${i}]`;
+        const svcField = `body.services.${c.service}`;
+        const featureContract = c.features.api_contract_change;
+        const fromFeature = featureContract === true || featureContract === 1;
+        if (c.apiContractChange !== undefined && featureContract !== undefined && featureContract !== null && c.apiContractChange !== fromFeature) {
+          throw new BadInput(`${field}.apiContractChange`, `conflicts with features.api_contract_change (${c.apiContractChange} vs ${JSON.stringify(featureContract)})`);
         }
-        // The constraints that bind each change, for the explanations.
-        const notes = per.map((p, i) => {
-          const out: string[] = [];
-          per.forEach((q, j) => {
-            if (i === j) return;
-            if (q.contractChange && graph.calls(batch[i].service, batch[j].service)) out.push(`after ${q.c.id} (API contract change on ${q.c.service}, which ${p.c.service} calls) ends at ${iso(origin, starts[j] + rolloutMinutes).slice(11, 16)} UTC`);
-            else if (p.contractChange && graph.calls(batch[j].service, batch[i].service)) out.push(`before ${q.c.id} on ${q.c.service}, which calls ${p.c.service}`);
-            else if (graph.coupled(batch[i].service, batch[j].service)) out.push(`not alongside ${q.c.id} (${q.c.service === p.c.service ? 'same service' : `${q.c.service} is coupled to ${p.c.service}`})`);
-          });
-          return out;
-        });
-        const changes = per.map((p, i) => {
-          const at = p.explain(p.rec.ranked.find((x) => shift(p, x.start) === starts[i])!);
-          const w = toWire(at, p.originMs);
-          const bound = notes[i].length ? `; ${notes[i].join('; ')}` : '';
-          return {
-            id: p.c.id,
-            service: p.c.service,
-            readyAt: iso(p.originMs, p.rec.readyAt),
-            start: w.start,
-            end: iso(origin, starts[i] + rolloutMinutes),
-            expectedCost: at.expectedCost,
-            whenReadyCost: p.rec.whenReady.expectedCost,
-            risk: at.risk,
-            explanation: `${w.explanation}${bound}`,
-            imputed: p.imputed,
-          };
-        });
-        const order = [...changes.keys()]
-          .sort((x, y) => starts[x] - starts[y] || x - y)
-          .map((i, k) => `${k + 1}. ${changes[i].id} on ${changes[i].service}: ${changes[i].start.slice(0, 16)}–${changes[i].end.slice(11, 16)} UTC${notes[i].length ? ` (${notes[i].join('; ')})` : ''}`);
-        const out: ScheduleResponse = {
-          changes,
-          totalExpectedCost: plan.totalExpectedCost,
-          whenReadyCost: per.reduce((a, p) => a + p.rec.whenReady.expectedCost, 0),
-          violations,
-          order,
-          rolloutMinutes,
-          modelVersion: risk.version,
-        };
-        return out;
-      } catch (e) {
-        const nw = noWindow(e);
-        if (nw) return reply.code(422).send(nw);
-        throw e;
+        const contractChange = c.apiContractChange ?? fromFeature;
+        const overrides: Record<string, number> = c.apiContractChange !== undefined && risk.model.specs.some((s) => s.name === 'api_contract_change') ? { api_contract_change: c.apiContractChange ? 1 : 0 } : {};
+        const { ctx, imputed, originMs } = contextOf(c.id, c, field, b.services[c.service], svcField, firstReady.get(c.service)!, b.freezes, rolloutMinutes, risk, fitted, overrides);
+        const s = scoreWindows(ctx, risk.model, search);
+        checkRanking({ ranked: s.ranked, whenReady: s.whenReady, candidates: s.candidates.length }, field, svcField);
+        // The scheduler reads the ranked starts and their costs; only the chosen start gets explained.
+        const rec: Recommendation = { deploymentId: c.id, readyAt: ctx.readyAt, ranked: s.ranked, whenReady: s.whenReady, candidates: s.candidates.length, frozenCandidates: s.candidates.length - s.ranked.length };
+        return { c, rec, explain: s.explain, imputed, originMs, contractChange };
+      });
+      // One axis for the batch: minutes since the earliest history start.
+      const origin = Math.min(...per.map((p) => p.originMs));
+      const shift = (p: (typeof per)[number], t: number) => t + (p.originMs - origin) / MIN;
+      const batch: BatchChange[] = per.map((p) => ({ id: p.c.id, service: index.get(p.c.service)!, readyAt: shift(p, p.rec.readyAt), contractChange: p.contractChange }));
+      const recs = per.map((p) => ({ ...p.rec, ranked: p.rec.ranked.map((x) => ({ ...x, start: shift(p, x.start) })) }));
+      const graph = serviceGraph(edges);
+      const plan = planSchedule(batch, recs, rolloutMinutes, graph);
+      const starts = plan.changes.map((x) => x.start);
+      const violations = checkPlan(batch, starts, search.horizonHours * 60, rolloutMinutes, freezesOn(b.freezes, origin), graph);
+      if (plan.unplaced.length || violations.length) {
+        const i = b.changes.findIndex((c) => c.id === (plan.unplaced[0] ?? violations[0].a));
+        const what = violations.map((v) => `${v.kind} ${v.a}${v.b ? ` / ${v.b}` : ''}`).join('; ');
+        throw new NoAnswer('NO_FEASIBLE_WINDOW', `body.changes[${i}]`, `has no start within horizonHours (${search.horizonHours}) that satisfies the order, overlap and freeze constraints with the rest of the batch (${what}): widen horizonHours or split the batch`);
       }
+      // The constraints that bind each change, for the explanations.
+      const notes = per.map((p, i) => {
+        const out: string[] = [];
+        per.forEach((q, j) => {
+          if (i === j) return;
+          if (q.contractChange && graph.calls(batch[i].service, batch[j].service)) out.push(`after ${q.c.id} (API contract change on ${q.c.service}, which ${p.c.service} calls) ends at ${iso(origin, starts[j] + rolloutMinutes).slice(11, 16)} UTC`);
+          else if (p.contractChange && graph.calls(batch[j].service, batch[i].service)) out.push(`before ${q.c.id} on ${q.c.service}, which calls ${p.c.service}`);
+          else if (graph.coupled(batch[i].service, batch[j].service)) out.push(`not alongside ${q.c.id} (${q.c.service === p.c.service ? 'same service' : `${q.c.service} is coupled to ${p.c.service}`})`);
+        });
+        return out;
+      });
+      const changes = per.map((p, i) => {
+        const at = p.explain(p.rec.ranked.find((x) => shift(p, x.start) === starts[i])!);
+        const w = toWire(at, p.originMs);
+        const bound = notes[i].length ? `; ${notes[i].join('; ')}` : '';
+        return {
+          id: p.c.id,
+          service: p.c.service,
+          readyAt: iso(p.originMs, p.rec.readyAt),
+          start: w.start,
+          end: iso(origin, starts[i] + rolloutMinutes),
+          expectedCost: at.expectedCost,
+          whenReadyCost: p.rec.whenReady.expectedCost,
+          risk: at.risk,
+          explanation: `${w.explanation}${bound}`,
+          imputed: p.imputed,
+        };
+      });
+      const order = [...changes.keys()]
+        .sort((x, y) => starts[x] - starts[y] || x - y)
+        .map((i, k) => `${k + 1}. ${changes[i].id} on ${changes[i].service}: ${changes[i].start.slice(0, 16)}–${changes[i].end.slice(11, 16)} UTC${notes[i].length ? ` (${notes[i].join('; ')})` : ''}`);
+      const out: ScheduleResponse = {
+        changes,
+        totalExpectedCost: plan.totalExpectedCost,
+        whenReadyCost: per.reduce((a, p) => a + p.rec.whenReady.expectedCost, 0),
+        violations,
+        order,
+        rolloutMinutes,
+        modelVersion: risk.version,
+      };
+      return out;
     },
   );
 }
