@@ -5,7 +5,7 @@ import { mkdtempSync, mkdirSync, readFileSync, writeFileSync, cpSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { loadNab, readNabScores, type NabData, type NabFile } from '../training/anomaly/nab.ts';
-import { NAB_PROFILE_NAMES, optimizeThreshold, scoreCorpus, scoreFile, sweepFile, scaledSigmoid, probationLength } from '../training/anomaly/nab-score.ts';
+import { NAB_PROFILE_NAMES, optimizeThreshold, scoreCorpus, scoreFile, sweepFile, scaledSigmoid, probationLength, type ThresholdScore } from '../training/anomaly/nab-score.ts';
 import { createDetector, restoreDetector, DETECTOR_NAMES, DEFAULT_DETECTOR, scoreSeries } from '../training/anomaly/detector.ts';
 import { benchNab, windowStats } from '../bench/nab.ts';
 
@@ -22,15 +22,9 @@ beforeAll(async () => {
   nab = await loadNab(NAB);
 });
 
-interface Official {
+/** A row of NAB's official per-file results: the file and its score at the profile's threshold. */
+interface Official extends ThresholdScore {
   file: string;
-  threshold: number;
-  score: number;
-  tp: number;
-  tn: number;
-  fp: number;
-  fn: number;
-  total: number;
 }
 const official = (profile: string): Official[] =>
   readFileSync(join(REF, `official_${profile}_scores_dev_files.csv`), 'utf8')

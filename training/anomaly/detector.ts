@@ -177,44 +177,6 @@ class RollingMoments {
   }
 }
 
-/** Moving average of the last `size` values (exact: kept as a ring, re-summed every `size` pushes). */
-class MovingAverage {
-  readonly size: number;
-  ring: Float64Array;
-  count = 0;
-  head = 0;
-  sum = 0;
-  since = 0;
-  constructor(size: number) {
-    this.size = size;
-    this.ring = new Float64Array(size);
-  }
-  push(x: number): number {
-    if (this.count === this.size) this.sum -= this.ring[this.head];
-    else this.count++;
-    this.ring[this.head] = x;
-    this.head = (this.head + 1) % this.size;
-    this.sum += x;
-    if (++this.since >= this.size) {
-      this.since = 0;
-      let s = 0;
-      for (let i = 0; i < this.count; i++) s += this.ring[i];
-      this.sum = s;
-    }
-    return this.sum / this.count;
-  }
-  save() {
-    return { ring: Array.from(this.ring.subarray(0, this.count)), count: this.count, head: this.head, sum: this.sum, since: this.since };
-  }
-  load(st: { ring: number[]; count: number; head: number; sum: number; since: number }): void {
-    this.ring.set(st.ring);
-    this.count = st.count;
-    this.head = st.head;
-    this.sum = st.sum;
-    this.since = st.since;
-  }
-}
-
 /** Sliding maximum of the last `size` pushes (monotone deque; amortised O(1)). */
 class SlidingMax {
   readonly size: number;
@@ -260,17 +222,19 @@ class SlidingMax {
  * -log10 Q(z), 0 when the average is at or below the long-term mean.
  */
 class Likelihood {
-  ma: MovingAverage;
+  /** The moving average of the raw values (its mean; the spread is not used). */
+  ma: RollingMoments;
   hist: RollingMoments;
   minStd: number;
   constructor(avg: number, history: number, minStd: number) {
-    this.ma = new MovingAverage(avg);
+    this.ma = new RollingMoments(avg);
     this.hist = new RollingMoments(history);
     this.minStd = minStd;
   }
   /** Surprise (-log10 tail probability) of the new raw value against the history before it; then it joins the history. */
   update(raw: number): number {
-    const a = this.ma.push(raw);
+    this.ma.push(raw);
+    const a = this.ma.mean();
     let s = 0;
     if (this.hist.count >= 2) {
       const sd = Math.max(this.hist.std(), this.minStd);
@@ -331,7 +295,8 @@ export const CONTEXTUAL_DEFAULTS: Readonly<ContextualOptions> = Object.freeze({
   maxContexts: 500_000,
 });
 
-const STATE_VERSION = 1;
+/** 2: the likelihood's moving average is a RollingMoments (its state gains sumSq); version-1 states are refused. */
+const STATE_VERSION = 2;
 
 class ContextualDetector implements AnomalyDetector {
   readonly name: DetectorName;
