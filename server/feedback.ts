@@ -25,6 +25,44 @@ const DDL = `CREATE TABLE IF NOT EXISTS ${TABLE} (
   seq BIGINT NOT NULL     -- order of arrival (latest = largest), bumped on replacement
 )`;
 
+/** Every field of a record, in the shape GET /v1/feedback answers (times as ISO 8601, UTC). */
+const RECORD_COLUMNS = 'deployment_id, service, outcome, breached, fault_kind, epoch_ms(started_at) AS started_at, features, notes, epoch_ms(received_at) AS received_at';
+
+async function selectRecords(con: DuckDBConnection, tail: string): Promise<FeedbackRecord[]> {
+  const r = await con.runAndReadAll(`SELECT ${RECORD_COLUMNS} FROM ${TABLE} ${tail}`);
+  return r.getRowObjectsJS().map((x) => ({
+    deploymentId: String(x.deployment_id),
+    service: String(x.service),
+    outcome: String(x.outcome),
+    breached: x.breached === null ? null : Boolean(x.breached),
+    faultKind: x.fault_kind === null ? null : String(x.fault_kind),
+    startedAt: x.started_at === null ? null : new Date(Number(x.started_at)).toISOString(),
+    features: JSON.parse(String(x.features)) as Record<string, number | boolean | string>,
+    notes: x.notes === null ? null : String(x.notes),
+    receivedAt: new Date(Number(x.received_at)).toISOString(),
+  }));
+}
+
+/**
+ * Every record of a feedback file in arrival order, read without writing anything (DuckDB read-only; it refuses a
+ * file another process holds, e.g. a running server). Null when the file has no feedback table.
+ */
+export async function readFeedbackFile(path: string): Promise<FeedbackRecord[] | null> {
+  const instance = await DuckDBInstance.create(resolve(path), { access_mode: 'READ_ONLY', threads: '1' });
+  try {
+    const con = await instance.connect();
+    try {
+      const has = await con.runAndReadAll(`SELECT count(*) AS n FROM duckdb_tables() WHERE table_name = '${TABLE}'`);
+      if (Number(has.getRowObjectsJS()[0].n) === 0) return null;
+      return await selectRecords(con, 'ORDER BY seq');
+    } finally {
+      con.closeSync();
+    }
+  } finally {
+    instance.closeSync();
+  }
+}
+
 export class FeedbackStore {
   private queue: Promise<unknown> = Promise.resolve();
   private closed = false;
@@ -93,21 +131,7 @@ export class FeedbackStore {
   list(limit: number): Promise<{ count: number; records: FeedbackRecord[] }> {
     return this.serial(async () => {
       const n = await this.con.runAndReadAll(`SELECT count(*) AS n FROM ${TABLE}`);
-      const r = await this.con.runAndReadAll(
-        `SELECT deployment_id, service, outcome, breached, fault_kind, epoch_ms(started_at) AS started_at, features, notes, epoch_ms(received_at) AS received_at
-         FROM ${TABLE} ORDER BY seq DESC LIMIT ${Math.floor(limit)}`,
-      );
-      const records = r.getRowObjectsJS().map((x) => ({
-        deploymentId: String(x.deployment_id),
-        service: String(x.service),
-        outcome: String(x.outcome),
-        breached: x.breached === null ? null : Boolean(x.breached),
-        faultKind: x.fault_kind === null ? null : String(x.fault_kind),
-        startedAt: x.started_at === null ? null : new Date(Number(x.started_at)).toISOString(),
-        features: JSON.parse(String(x.features)) as Record<string, number | boolean | string>,
-        notes: x.notes === null ? null : String(x.notes),
-        receivedAt: new Date(Number(x.received_at)).toISOString(),
-      }));
+      const records = await selectRecords(this.con, `ORDER BY seq DESC LIMIT ${Math.floor(limit)}`);
       return { count: Number(n.getRowObjectsJS()[0].n), records };
     });
   }

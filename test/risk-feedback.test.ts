@@ -140,7 +140,8 @@ describe('train risk --with-feedback', () => {
   it('JSON and JSONL exports: nulls, NaN and bad records are skipped, duplicates keep the latest', async () => {
     const fromFile = await readFeedbackSource(fbFile);
     const good = feedbackRows(fromFile.records, SIM_RISK_SPECS);
-    const records = fromFile.records.map((r) => ({ ...r, receivedAt: new Date(Number(r.receivedAt)).toISOString(), startedAt: r.startedAt === null ? null : new Date(Number(r.startedAt)).toISOString() }));
+    // The file's records come in GET /v1/feedback's shape (ISO times), the shape of a JSON export.
+    const records = fromFile.records;
     const f0 = records[0].features as Record<string, number>;
     const extra = [
       { deploymentId: 'js-null', service: 's', outcome: 'success', startedAt: '2026-03-03T00:00:00Z', features: { ...f0, lines_added: null } },

@@ -18,7 +18,8 @@
 import { createHash } from 'node:crypto';
 import { open, readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { DuckDBInstance } from '@duckdb/node-api';
+import { readFeedbackFile } from '../../server/feedback.ts';
+import type { FeedbackRecord } from '../../server/schemas.ts';
 import { RolloutlabError } from '../../lib/errors.ts';
 import type { FeatureSpec } from '../gam.ts';
 
@@ -76,11 +77,11 @@ export async function readFeedbackSource(source: string, opts: { token?: string;
   return readFeedbackJson(file);
 }
 
-/** The server's feedback database, opened read-only (the file is never written). */
+/** The server's feedback database, opened read-only (the file is never written; server/feedback.ts reads it). */
 export async function readFeedbackDuckDb(file: string): Promise<FeedbackSource> {
-  let instance: DuckDBInstance;
+  let records: FeedbackRecord[] | null;
   try {
-    instance = await DuckDBInstance.create(file, { access_mode: 'READ_ONLY', threads: '1' });
+    records = await readFeedbackFile(file);
   } catch (e) {
     const msg = (e as Error).message;
     if (/lock/i.test(msg)) {
@@ -93,38 +94,9 @@ export async function readFeedbackDuckDb(file: string): Promise<FeedbackSource> 
     }
     throw new RolloutlabError('IO', `--with-feedback: cannot open ${file} as a DuckDB database: ${msg.split('\n')[0]}`, 'with-feedback');
   }
-  try {
-    const con = await instance.connect();
-    try {
-      const has = await con.runAndReadAll(`SELECT count(*) AS n FROM duckdb_tables() WHERE table_name = 'feedback'`);
-      if (Number(has.getRowObjectsJS()[0].n) === 0) throw new RolloutlabError('BAD_DATA', `--with-feedback: ${file} has no feedback table (is it a rolloutlab serve --feedback file?)`, 'with-feedback');
-      const r = await con.runAndReadAll(
-        `SELECT deployment_id, service, outcome, breached, epoch_ms(started_at) AS started_at, features, epoch_ms(received_at) AS received_at FROM feedback ORDER BY seq`,
-      );
-      const records: RawFeedback[] = r.getRowObjectsJS().map((x) => {
-        let features: unknown;
-        try {
-          features = JSON.parse(String(x.features));
-        } catch {
-          features = undefined;
-        }
-        return {
-          deploymentId: x.deployment_id,
-          service: x.service,
-          outcome: x.outcome,
-          breached: x.breached,
-          startedAt: x.started_at === null ? null : Number(x.started_at),
-          receivedAt: x.received_at === null ? null : Number(x.received_at),
-          features,
-        };
-      });
-      return { kind: 'duckdb', location: file, records, count: records.length };
-    } finally {
-      con.closeSync();
-    }
-  } finally {
-    instance.closeSync();
-  }
+  if (records === null) throw new RolloutlabError('BAD_DATA', `--with-feedback: ${file} has no feedback table (is it a rolloutlab serve --feedback file?)`, 'with-feedback');
+  // The same record shape GET /v1/feedback answers (the URL source).
+  return { kind: 'duckdb', location: file, records: records as RawFeedback[], count: records.length };
 }
 
 /** A running server's GET /v1/feedback (a base URL gets /v1/feedback appended); ?limit=10000. */
