@@ -121,12 +121,13 @@ export function binomialUpperLogP(k: number, n: number, p: number): number {
   if (k <= n * p) return 0;
   const lq = Math.log1p(-p);
   const lr = Math.log(p) - lq;
+  const ratio = Math.exp(lr);
   const first = logGamma(n + 1) - logGamma(k + 1) - logGamma(n - k + 1) + k * Math.log(p) + (n - k) * lq;
   // Terms fall off geometrically above the mean: sum relative to the first term until they stop mattering.
   let sum = 1;
   let term = 1;
   for (let j = k; j < n; j++) {
-    term *= ((n - j) / (j + 1)) * Math.exp(lr);
+    term *= ((n - j) / (j + 1)) * ratio;
     sum += term;
     if (term < 1e-17 * sum) break;
   }
@@ -275,7 +276,8 @@ export class Trajectory {
   pairedLast(k: number): { canary: Sums; baseline: Sums } {
     const canary = zero();
     const baseline = zero();
-    for (const m of this.minutes.slice(-k)) {
+    for (let i = Math.max(0, this.minutes.length - k); i < this.minutes.length; i++) {
+      const m = this.minutes[i];
       if (!m.canary || !m.baseline || m.baseline.requests <= 0) continue;
       add(canary, m.canary);
       add(baseline, m.baseline);
