@@ -612,6 +612,20 @@ export function buildProgram(): Command {
       await main([...(o.data ? ['--data', o.data] : []), ...(o.models ? ['--models', o.models] : []), ...ceiling, ...(o.json ? ['--json'] : [])]);
     });
   bench
+    .command('rollback')
+    .description('The prevention ceiling: for every violating deployment, the evidence its fault leaves before the unguarded breach (expected z from the simulator truth), beside each policy\'s prevention on the same deployments.')
+    .option('--scenario <name>', 'built-in scenario', 'default')
+    .option('--seed <n>', 'backtest seed', int('--seed', 0, 2 ** 32 - 1), 31)
+    .option('--deployments <n>', 'deployments', int('--deployments', 1, 1_000_000), 2000)
+    .option('--policies <list>', 'policies to grade, comma-separated', 'ml,kayenta')
+    .option('--models <dir>', 'model registry for learned policies such as ml (default: ./models, or $ROLLOUTLAB_MODELS)')
+    .option('--json', 'as JSON')
+    .action(async (o: { scenario: string; seed: number; deployments: number; policies: string; models?: string; json?: boolean }) => {
+      const { benchRollbackCeiling, formatPreventionVisibility } = await import('../bench/rollback.ts');
+      const r = benchRollbackCeiling({ ...o, progress: !o.json });
+      process.stdout.write((o.json ? JSON.stringify(r, null, 2) : formatPreventionVisibility(r)) + '\n');
+    });
+  bench
     .command('serve')
     .description('Serving load: requests/s and p50/p99 latency of the risk-score and canary-verdict routes beside a bare Fastify route in the same run, a fixed-rate run at 500/s, and resident memory with every champion loaded.')
     .option('--models <dir>', 'model registry root (default: ./models, or $ROLLOUTLAB_MODELS)')

@@ -99,7 +99,8 @@ export function judgeVisibility(model: JudgeModel, o: { scenario: string; seed: 
         const zCaller = nc > 0 ? (e.share * e.callerErrorAdd * nc) / Math.sqrt(nc * cb) : 0;
         fails.push({ z: Math.max(zBad, zKpi, zCaller), kind: dep.fault!.kind, v });
       }
-      o.onProgress?.(++done, o.deployments);
+      done++;
+      o.onProgress?.(done, o.deployments);
     });
     if (done >= o.deployments) break;
   }
