@@ -12,7 +12,7 @@ import { loadScenario } from '../sim/index.ts';
 import { writeDataset, readDataset } from '../datasets/index.ts';
 import { ModelRegistry } from '../training/registry.ts';
 import { validateCard } from '../training/card.ts';
-import { Trajectory, TRAJECTORY_FEATURES, devianceZ, poissonLower, binomialUpperLogP, logGamma, OVERWHELMING_P } from '../training/rollback/features.ts';
+import { Trajectory, TRAJECTORY_FEATURES, devianceZ, poissonLower, binomialUpperLogP, logGamma, OVERWHELMING_P, KPI_SHORTFALL_Z } from '../training/rollback/features.ts';
 import { RollbackModel, ROLLBACK_FORMAT, type RollbackJSON } from '../training/rollback/model.ts';
 import { recordTrajectories, trajectoryTables, readTrajectories } from '../training/rollback/dataset.ts';
 import { ticksFromTrajectories } from '../training/rollback/data.ts';
@@ -95,7 +95,7 @@ describe('the overwhelming-evidence rule', () => {
   const plan = recordTrajectories(scenario, 3, 1).deployments[0].plan;
   const cohort = (requests: number, errors: number, slow = 0, callerRequests = 0, callerErrors = 0) => ({ requests, errors, slow, latencyP50: 50, latencyP95: 90, latencyP99: 120, cpu: 0.4, memory: 0.5, pool: 0.3, conversions: Math.round(requests * 0.03), callerRequests, callerErrors });
   /** Minutes 1..n of a canary at 1 %: the first tick that rolls back (null: none) and its decision. */
-  function firstRollback(minutes: { canary: ReturnType<typeof cohort>; baseline: ReturnType<typeof cohort> | null; phase?: 'progressing' | 'baking' }[]) {
+  function firstRollback(minutes: { canary: ReturnType<typeof cohort>; baseline: ReturnType<typeof cohort> | null; phase?: 'progressing' | 'baking' }[], m0: RollbackModel = model) {
     const tr = new Trajectory(plan, { objective: 0.999, burnRate: 14.4 });
     for (let age = 0; age <= minutes.length; age++) {
       const m = age ? minutes[age - 1] : null;
@@ -103,7 +103,7 @@ describe('the overwhelming-evidence rule', () => {
       const obs = { deploymentId: 'x', age, minute: age, phase, stage: 0, stages: plan.stages.length, weight: phase === 'baking' ? 1 : 0.01, mirror: 0, exposure: [phase === 'baking' ? 1 : 0.01], units: ['all'], timeAtStage: age, providerError: false, canary: m?.canary ?? null, baseline: m?.baseline ?? null };
       tr.push(obs);
       if (age === 0) continue;
-      const d = model.decide(tr.features(obs), tr, obs);
+      const d = m0.decide(tr.features(obs), tr, obs);
       if (d.rollback) return { age, d };
     }
     return null;
@@ -128,6 +128,32 @@ describe('the overwhelming-evidence rule', () => {
     expect(firstRollback([{ canary: cohort(3, 2), baseline: cohort(300, 1) }])).toBeNull();
     // After promotion there is no baseline to compare with: the rule stays silent (the network watches the bake).
     expect(firstRollback(Array.from({ length: 5 }, () => ({ canary: cohort(10000, 3000), baseline: null, phase: 'baking' as const })))).toBeNull();
+  });
+
+  it('the conversion-shortfall rule: a material KPI drop rolls back once the conversions since the start settle it, in the bake too', () => {
+    const withKpi = new RollbackModel({ ...quiet, thresholds: { ...quiet.thresholds, kpiShortfallZ: KPI_SHORTFALL_Z } });
+    const conv = (c: ReturnType<typeof cohort>, rate: number) => ({ ...c, conversions: Math.round(c.requests * rate) });
+    // The canary converts 20 % less (2.4 % against 3 %) on 2,000 requests a minute: about 1.8 sigma a minute.
+    const drop = Array.from({ length: 30 }, () => ({ canary: conv(cohort(2000, 2), 0.024), baseline: conv(cohort(8000, 8), 0.03) }));
+    const hit = firstRollback(drop, withKpi);
+    expect(hit).not.toBeNull();
+    expect(hit!.age).toBeGreaterThan(1);
+    expect(hit!.age).toBeLessThan(15);
+    expect(hit!.d.kpiShortfall!.z).toBeLessThanOrEqual(-KPI_SHORTFALL_Z);
+    expect(hit!.d.kpiShortfall!.drop).toBeCloseTo(0.2, 2);
+    expect(hit!.d.reasons.join('; ')).toMatch(/conversions since the canary started 20\.0 % below the baseline's rate \(z = -\d/);
+    // Off in a model without the level (trained before the rule), silent on the same rate, silent on an immaterial drop.
+    expect(firstRollback(drop, model)).toBeNull();
+    expect(firstRollback(Array.from({ length: 60 }, () => ({ canary: conv(cohort(2000, 2), 0.03), baseline: conv(cohort(8000, 8), 0.03) })), withKpi)).toBeNull();
+    expect(firstRollback(Array.from({ length: 60 }, () => ({ canary: conv(cohort(50000, 50), 0.0291), baseline: conv(cohort(50000, 50), 0.03) })), withKpi)).toBeNull();
+    // After promotion the reference is the baseline's rate frozen at promotion: a drop that shows only in the bake is caught there.
+    const bake = [
+      ...Array.from({ length: 10 }, () => ({ canary: conv(cohort(2000, 2), 0.03), baseline: conv(cohort(8000, 8), 0.03) })),
+      ...Array.from({ length: 20 }, () => ({ canary: conv(cohort(10000, 10), 0.027), baseline: null, phase: 'baking' as const })),
+    ];
+    const late = firstRollback(bake, withKpi);
+    expect(late?.age).toBeGreaterThan(10);
+    expect(late?.d.kpiShortfall).not.toBeNull();
   });
 
   it('a model of the previous format fails to load with a message that says to retrain', () => {

@@ -5,7 +5,7 @@
 // random numbers, sim/env.ts), so per-tick scores computed on the unguarded run tell, for any decision threshold,
 // when a threshold policy would have rolled back — which is how the thresholds are chosen without re-running.
 import type { Scenario } from '../../sim/scenario-schema.ts';
-import { Trajectory, TRAJECTORY_FEATURES } from './features.ts';
+import { Trajectory, TRAJECTORY_FEATURES, KPI_MIN_DROP } from './features.ts';
 import { recordTrajectories, type TrajectorySet } from './dataset.ts';
 
 export interface TickRows {
@@ -21,6 +21,8 @@ export interface TickRows {
   yBreach: Uint8Array;
   /** ln p-value of the overwhelming-evidence test at this tick (features.ts `Trajectory.overwhelming`; 0 = none). */
   fastLogP: Float64Array;
+  /** z of the conversion-shortfall test at this tick where the relative drop is material (`Trajectory.kpiShortfall`; 0 = none). */
+  kpiZ: Float64Array;
   deployments: TickDeployment[];
 }
 
@@ -49,6 +51,7 @@ export function ticksFromTrajectories(set: TrajectorySet, scenario = '', seed = 
   const yFault = new Uint8Array(total);
   const yBreach = new Uint8Array(total);
   const fastLogP = new Float64Array(total);
+  const kpiZ = new Float64Array(total);
   let n = 0;
   const deps: TickDeployment[] = [];
   set.deployments.forEach((t, k) => {
@@ -65,11 +68,13 @@ export function ticksFromTrajectories(set: TrajectorySet, scenario = '', seed = 
       yFault[n] = d.material && d.onsetAge !== null && obs.age > d.onsetAge ? 1 : 0;
       yBreach[n] = d.breachAge !== null && d.breachAge >= obs.age ? 1 : 0;
       fastLogP[n] = tr.overwhelming().logP;
+      const ks = tr.kpiShortfall();
+      kpiZ[n] = ks.drop >= KPI_MIN_DROP ? ks.z : 0;
       n++;
     }
     d.end = n;
   });
-  return { x: x.subarray(0, n * nf), n, dep: dep.subarray(0, n), age: age.subarray(0, n), yFault: yFault.subarray(0, n), yBreach: yBreach.subarray(0, n), fastLogP: fastLogP.subarray(0, n), deployments: deps };
+  return { x: x.subarray(0, n * nf), n, dep: dep.subarray(0, n), age: age.subarray(0, n), yFault: yFault.subarray(0, n), yBreach: yBreach.subarray(0, n), fastLogP: fastLogP.subarray(0, n), kpiZ: kpiZ.subarray(0, n), deployments: deps };
 }
 
 /** Simulate and featurise in one go (experiments and tests). */
@@ -81,7 +86,7 @@ export function tickRows(scenario: Scenario, seed: number, deployments: number, 
 export function concatTicks(parts: TickRows[]): TickRows {
   const nf = TRAJECTORY_FEATURES.length;
   const n = parts.reduce((a, p) => a + p.n, 0);
-  const out: TickRows = { x: new Float64Array(n * nf), n, dep: new Int32Array(n), age: new Int32Array(n), yFault: new Uint8Array(n), yBreach: new Uint8Array(n), fastLogP: new Float64Array(n), deployments: [] };
+  const out: TickRows = { x: new Float64Array(n * nf), n, dep: new Int32Array(n), age: new Int32Array(n), yFault: new Uint8Array(n), yBreach: new Uint8Array(n), fastLogP: new Float64Array(n), kpiZ: new Float64Array(n), deployments: [] };
   let off = 0;
   for (const p of parts) {
     out.x.set(p.x, off * nf);
@@ -89,6 +94,7 @@ export function concatTicks(parts: TickRows[]): TickRows {
     out.yFault.set(p.yFault, off);
     out.yBreach.set(p.yBreach, off);
     out.fastLogP.set(p.fastLogP, off);
+    out.kpiZ.set(p.kpiZ, off);
     const d0 = out.deployments.length;
     for (let i = 0; i < p.n; i++) out.dep[off + i] = p.dep[i] + d0;
     for (const d of p.deployments) out.deployments.push({ ...d, first: d.first + off, end: d.end + off });

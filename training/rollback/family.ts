@@ -16,7 +16,7 @@ import { ModelRegistry, type PromotionResult } from '../registry.ts';
 import { checkTargets, type TargetResult } from '../targets.ts';
 import type { Columns } from '../gam.ts';
 import { trainMlp, type MlpOptions } from '../mlp.ts';
-import { TRAJECTORY_FEATURES, OVERWHELMING_P } from './features.ts';
+import { TRAJECTORY_FEATURES, OVERWHELMING_P, KPI_SHORTFALL_Z } from './features.ts';
 import { readTrajectories } from './dataset.ts';
 import { concatTicks, ticksFromTrajectories, type TickRows } from './data.ts';
 import { RollbackModel, ROLLBACK_FORMAT, type RollbackJSON } from './model.ts';
@@ -47,15 +47,16 @@ export interface ThresholdEvaluation {
 }
 
 /** First tick per deployment with a crossing; evaluation by DESIGN.md §5's definitions on the unguarded runs. */
-export function evaluateThresholds(t: TickRows, pFault: ArrayLike<number>, pBreach: ArrayLike<number>, th: { fault: number; breach: number; overwhelmingLogP?: number }, deps?: number[]): ThresholdEvaluation {
+export function evaluateThresholds(t: TickRows, pFault: ArrayLike<number>, pBreach: ArrayLike<number>, th: { fault: number; breach: number; overwhelmingLogP?: number; kpiShortfallZ?: number }, deps?: number[]): ThresholdEvaluation {
   const fast = th.overwhelmingLogP ?? -Infinity;
+  const kpi = th.kpiShortfallZ === undefined ? -Infinity : -th.kpiShortfallZ;
   let clean = 0, fr = 0, viol = 0, prev = 0, mat = 0, matRb = 0, sev = 0, sevFast = 0;
   const leads: number[] = [];
   for (const k of deps ?? t.deployments.map((_, i) => i)) {
     const d = t.deployments[k];
     let a: number | null = null;
     for (let i = d.first; i < d.end; i++) {
-      if (pFault[i] >= th.fault || pBreach[i] >= th.breach || t.fastLogP[i] <= fast) {
+      if (pFault[i] >= th.fault || pBreach[i] >= th.breach || t.fastLogP[i] <= fast || t.kpiZ[i] <= kpi) {
         a = t.age[i];
         break;
       }
@@ -95,25 +96,38 @@ export function evaluateThresholds(t: TickRows, pFault: ArrayLike<number>, pBrea
 const GRID_FAULT = [0.3, 0.4, 0.5, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9, 0.93, 0.95, 0.97, 0.98, 0.99, 0.995, 0.998, 1.01];
 const GRID_BREACH = [0.3, 0.5, 0.7, 0.8, 0.9, 0.95, 0.97, 0.99, 0.995, 1.01];
 
+/** The two fixed-level rules that act beside the network's thresholds (features.ts): their levels are set on the training rollouts, not searched. */
+export interface RollbackRules {
+  /** ln p-value at or below which the last minute is overwhelming evidence. */
+  overwhelmingLogP: number;
+  /** Two-sample z of the conversion shortfall since the canary started at or beyond which (negated) it rolls back; absent = off. */
+  kpiShortfallZ?: number;
+}
+
+export const DEFAULT_RULES: RollbackRules = { overwhelmingLogP: Math.log(OVERWHELMING_P), kpiShortfallZ: KPI_SHORTFALL_Z };
+
 /** The threshold pair with the highest prevention whose false-rollback rate stays within the budget (then: more material faults caught, longer lead). */
-export function chooseThresholds(t: TickRows, pFault: ArrayLike<number>, pBreach: ArrayLike<number>, deps: number[], budget = FALSE_ROLLBACK_BUDGET, overwhelmingLogP = Math.log(OVERWHELMING_P)): { thresholds: { fault: number; breach: number; overwhelmingLogP: number }; evaluation: ThresholdEvaluation } {
-  // The overwhelming-evidence rule is on during the search: its (rare) false fires count against the same budget.
-  let best: { thresholds: { fault: number; breach: number; overwhelmingLogP: number }; evaluation: ThresholdEvaluation } | null = null;
+export function chooseThresholds(t: TickRows, pFault: ArrayLike<number>, pBreach: ArrayLike<number>, deps: number[], budget = FALSE_ROLLBACK_BUDGET, rules: RollbackRules = DEFAULT_RULES): { thresholds: { fault: number; breach: number } & RollbackRules; evaluation: ThresholdEvaluation } {
+  // The fixed-level rules are on during the search: their (rare) false fires count against the same budget.
+  type Th = { fault: number; breach: number } & RollbackRules;
+  let best: { thresholds: Th; evaluation: ThresholdEvaluation } | null = null;
   const key = (e: ThresholdEvaluation) => [e.preventionRate ?? 0, e.materialRollbackRate ?? 0, e.medianLeadTimeMin ?? 0];
   for (const f of GRID_FAULT) {
     for (const b of GRID_BREACH) {
-      const e = evaluateThresholds(t, pFault, pBreach, { fault: f, breach: b, overwhelmingLogP }, deps);
+      const th: Th = { fault: f, breach: b, ...rules };
+      const e = evaluateThresholds(t, pFault, pBreach, th, deps);
       if ((e.falseRollbackRate ?? 0) > budget) continue;
       if (!best) {
-        best = { thresholds: { fault: f, breach: b, overwhelmingLogP }, evaluation: e };
+        best = { thresholds: th, evaluation: e };
         continue;
       }
       const [x, y] = [key(e), key(best.evaluation)];
       const better = x[0] > y[0] + 1e-12 || (Math.abs(x[0] - y[0]) <= 1e-12 && (x[1] > y[1] + 1e-12 || (Math.abs(x[1] - y[1]) <= 1e-12 && x[2] > y[2])));
-      if (better) best = { thresholds: { fault: f, breach: b, overwhelmingLogP }, evaluation: e };
+      if (better) best = { thresholds: th, evaluation: e };
     }
   }
-  return best ?? { thresholds: { fault: 1.01, breach: 1.01, overwhelmingLogP }, evaluation: evaluateThresholds(t, pFault, pBreach, { fault: 1.01, breach: 1.01, overwhelmingLogP }, deps) };
+  const none: Th = { fault: 1.01, breach: 1.01, ...rules };
+  return best ?? { thresholds: none, evaluation: evaluateThresholds(t, pFault, pBreach, none, deps) };
 }
 
 export interface RollbackSplit {
@@ -144,7 +158,7 @@ export function tickColumns(t: TickRows): Columns {
 export interface RollbackTrainResult {
   version: string;
   dir: string;
-  thresholds: { fault: number; breach: number; hold: number; overwhelmingLogP: number };
+  thresholds: RollbackJSON['thresholds'];
   validation: ThresholdEvaluation;
   test: ThresholdEvaluation;
   targets: TargetResult[];
@@ -210,7 +224,7 @@ export async function trainRollback(data: string | readonly string[], opts: { re
       codeVersion: codeVersion(),
       backend: { name: backend.name, version: backend.version },
       hyperParameters: {
-        model: 'MLP (ReLU hidden layers) with two sigmoid outputs — material fault active now; SLO breach ahead if the rollout carries on — over trajectory features, each output Platt-scaled; roll back at the first tick over either threshold or where the last minute is overwhelming evidence (exact conditional binomial test of the canary against the baseline in the same minute, p <= exp(overwhelmingLogP), canary ratio >= 2x the baseline ratio and >= the burn threshold), hold the exposure while P(fault) >= hold',
+        model: 'MLP (ReLU hidden layers) with two sigmoid outputs — material fault active now; SLO breach ahead if the rollout carries on — over trajectory features, each output Platt-scaled; roll back at the first tick over either threshold or where the last minute is overwhelming evidence (exact conditional binomial test of the canary against the baseline in the same minute, p <= exp(overwhelmingLogP), canary ratio >= 2x the baseline ratio and >= the burn threshold) or where the canary\'s conversions since it started fall short of the baseline\'s rate (two-sample z <= -kpiShortfallZ and at least 5 % relative), hold the exposure while P(fault) >= hold',
         features: [...TRAJECTORY_FEATURES],
         thresholds,
         falseRollbackBudget: FALSE_ROLLBACK_BUDGET,
@@ -285,7 +299,7 @@ export function formatThresholdEvaluation(title: string, e: ThresholdEvaluation,
 export function formatRollbackTrain(r: RollbackTrainResult): string {
   return [
     `rollback ${r.version}: ${r.rows.train.toLocaleString('en-US')} / ${r.rows.validation.toLocaleString('en-US')} / ${r.rows.test.toLocaleString('en-US')} ticks (train / validation / held out), backend ${r.backend}, ${r.seconds.toFixed(1)} s`,
-    `  thresholds: P(material fault) >= ${r.thresholds.fault}, P(breach ahead) >= ${r.thresholds.breach}, hold while P(material fault) >= ${r.thresholds.hold}; at once on overwhelming first-minute evidence (p <= ${Math.exp(r.thresholds.overwhelmingLogP).toExponential(0)}) (chosen on validation: prevention ${pct(r.validation.preventionRate)}, false rollback ${pct(r.validation.falseRollbackRate, 2)})`,
+    `  thresholds: P(material fault) >= ${r.thresholds.fault}, P(breach ahead) >= ${r.thresholds.breach}, hold while P(material fault) >= ${r.thresholds.hold}; at once on overwhelming first-minute evidence (p <= ${Math.exp(r.thresholds.overwhelmingLogP).toExponential(0)})${r.thresholds.kpiShortfallZ === undefined ? '' : ` or a conversion shortfall since the start (z <= -${r.thresholds.kpiShortfallZ})`} (chosen on validation: prevention ${pct(r.validation.preventionRate)}, false rollback ${pct(r.validation.falseRollbackRate, 2)})`,
     formatThresholdEvaluation('  held out (first-crossing replay on unguarded trajectories):', r.test, r.targets),
     `  champion: ${r.promotion.promoted ? 'promoted' : 'kept ' + r.promotion.champion} — ${r.promotion.reason}`,
   ].join('\n');

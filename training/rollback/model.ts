@@ -8,13 +8,15 @@
 //
 // A policy rolls back at the first tick where pFault >= thresholds.fault or pBreach >= thresholds.breach, or where the
 // last minute alone is overwhelming evidence (features.ts `canaryExcessLogP`: ln p <= thresholds.overwhelmingLogP),
+// or where the canary's conversions since it started fall materially short of the baseline's rate (features.ts
+// `Trajectory.kpiShortfall`: z <= -thresholds.kpiShortfallZ, drop >= 5 %),
 // and holds the current exposure (instead of advancing) while pFault >= thresholds.hold. Scoring needs no tensor engine (the
 // weights are plain numbers), so the model runs in backtest worker threads and servers.
 import { MlpModel, type MlpJSON } from '../mlp.ts';
 import { RolloutlabError } from '../../lib/errors.ts';
 import type { Observation } from '../../sim/env.ts';
 import type { Plan } from '../../sim/strategy.ts';
-import { TRAJECTORY_FEATURES, OVERWHELMING_WINDOW_MIN, type Trajectory } from './features.ts';
+import { TRAJECTORY_FEATURES, OVERWHELMING_WINDOW_MIN, KPI_MIN_DROP, type Trajectory } from './features.ts';
 
 /** Format 3: thresholds carry `overwhelmingLogP` (the first-minute overwhelming-evidence rule); format 2 had none. */
 export const ROLLBACK_FORMAT = 'rolloutlab-rollback-3';
@@ -24,8 +26,12 @@ export interface RollbackJSON {
   features: string[];
   /** One network, two outputs: `fault` (a material fault is active in the canary now), `breach` (the SLO breaks ahead). */
   mlp: MlpJSON;
-  /** `overwhelmingLogP`: roll back at once when the overwhelming-evidence test's ln p-value is at most this. */
-  thresholds: { fault: number; breach: number; hold: number; overwhelmingLogP: number };
+  /**
+   * `overwhelmingLogP`: roll back at once when the overwhelming-evidence test's ln p-value is at most this.
+   * `kpiShortfallZ` (optional; absent in models trained before it = off): roll back when the canary's conversions since
+   * it started fall short of the baseline's rate by a two-sample z of at least this and by at least 5 % relative.
+   */
+  thresholds: { fault: number; breach: number; hold: number; overwhelmingLogP: number; kpiShortfallZ?: number };
 }
 
 export interface RollbackDecision {
@@ -36,6 +42,8 @@ export interface RollbackDecision {
   pBreach: number;
   /** The overwhelming-evidence rule fired (the canary's metric and the test's p-value), else null. */
   overwhelming: { metric: string; p: number } | null;
+  /** The conversion-shortfall rule fired (the relative drop and its z), else null. */
+  kpiShortfall: { drop: number; z: number } | null;
   /** Minutes from now to the projected breach if the rollout carries on (null: none projected). */
   breachInMin: number | null;
   reasons: string[];
@@ -83,15 +91,19 @@ export class RollbackModel {
     // The overwhelming-evidence rule (needs the trajectory): the last minute alone already settles it.
     const ov = tr ? tr.overwhelming() : null;
     const overwhelming = ov && ov.logP <= th.overwhelmingLogP ? { metric: ov.metric, p: Math.exp(ov.logP) } : null;
+    // The conversion-shortfall rule (needs the trajectory): a material KPI drop that the conversions since the start settle.
+    const ks = tr && th.kpiShortfallZ !== undefined ? tr.kpiShortfall() : null;
+    const kpiShortfall = ks && ks.z <= -th.kpiShortfallZ! && ks.drop >= KPI_MIN_DROP ? ks : null;
     const byModel = pFault >= th.fault || pBreach >= th.breach;
-    const rollback = byModel || overwhelming !== null;
+    const rollback = byModel || overwhelming !== null || kpiShortfall !== null;
     const reasons: string[] = [];
     if (overwhelming) reasons.push(`overwhelming evidence: the canary's ${overwhelming.metric} in the last ${OVERWHELMING_WINDOW_MIN === 1 ? 'minute' : `${OVERWHELMING_WINDOW_MIN} minutes`} against the baseline's rate, p = ${overwhelming.p.toExponential(1)}`);
+    if (kpiShortfall) reasons.push(`conversions since the canary started ${(100 * kpiShortfall.drop).toFixed(1)} % below the baseline's rate (z = ${kpiShortfall.z.toFixed(1)})`);
     if (byModel) {
       const o = pFault >= th.fault ? 0 : 1;
       for (const r of this.mlp.reasons(f, o, REASON_GROUPS).slice(0, 3)) if (r.contribution > 0.05) reasons.push(`${r.feature} (+${r.contribution.toFixed(1)} logit)`);
     }
-    return { rollback, hold: !rollback && pFault >= th.hold, pFault, pBreach, overwhelming, breachInMin: tr && obs ? projectBreach(tr.plan, obs, f) : null, reasons };
+    return { rollback, hold: !rollback && pFault >= th.hold, pFault, pBreach, overwhelming, kpiShortfall, breachInMin: tr && obs ? projectBreach(tr.plan, obs, f) : null, reasons };
   }
 }
 
