@@ -1,6 +1,7 @@
 // NAB benchmark of the streaming anomaly detectors (docs/anomaly.md):
 //
 //   npx rolloutlab bench nab [--data datasets/real/nab] [--detector contextual] [--json]
+//   benchNab(root, { files: 'even' | 'odd' })   // a fixed half of the files (tuning / held-out split), API only
 //   npx rolloutlab bench detector [--points 1000000] [--json]
 //
 // `bench nab` runs one fresh detector (same settings everywhere) over every labelled file under <root>/data, scores
@@ -13,7 +14,7 @@ import { terminalProgress } from '../lib/progress.ts';
 import { readCsv, requireColumns, parseNumber } from '../datasets/csv.ts';
 import { createDetector, DEFAULT_DETECTOR, DETECTOR_NAMES, isDetectorName, type DetectorName } from '../training/anomaly/detector.ts';
 import { loadNab, type NabFile } from '../training/anomaly/nab.ts';
-import { NAB_PROFILE_NAMES, normalizedScore, scoreCorpus, sweepFile, type NabProfileName, type NabProfiles } from '../training/anomaly/nab-score.ts';
+import { NAB_PROFILE_NAMES, normalizedScore, scoreCorpus, scoreFile, sweepFile, type NabProfileName, type NabProfiles } from '../training/anomaly/nab-score.ts';
 
 /** NAB's published scoreboard (standard profile, whole 58-file corpus; NAB README / datasets README). */
 export const PUBLISHED_NAB: readonly { detector: string; standard: number }[] = [
@@ -78,6 +79,23 @@ export interface NabBenchResult {
   detectorSeconds: number;
   pointsPerSecond: number;
   perFile: NabFileResult[];
+  /** Which files were run: all, or the even / odd positions of the sorted file paths (0-based). */
+  fileSelection: NabFileSelection;
+  /** Normalised scores at thresholds given by the caller (e.g. optimised on the other half); null if none given. */
+  scoresAtGivenThresholds: ProfileScores | null;
+}
+
+/** The tuning / held-out split of docs/anomaly.md: even (0, 2, 4, ...) or odd positions of the sorted file paths. */
+export const NAB_FILE_SELECTIONS = ['all', 'even', 'odd'] as const;
+export type NabFileSelection = (typeof NAB_FILE_SELECTIONS)[number];
+
+/** The files at the selected positions of the key-sorted list. */
+export function selectNabFiles<F extends { key: string }>(files: readonly F[], selection: NabFileSelection = 'all'): F[] {
+  if (!(NAB_FILE_SELECTIONS as readonly string[]).includes(selection)) {
+    throw new RolloutlabError('BAD_ARGUMENT', `--files: expected one of ${NAB_FILE_SELECTIONS.join(', ')}, got "${selection}"`, 'files');
+  }
+  const sorted = [...files].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  return selection === 'all' ? sorted : sorted.filter((_, i) => i % 2 === (selection === 'even' ? 0 : 1));
 }
 
 export interface NabBenchOptions {
@@ -86,6 +104,10 @@ export interface NabBenchOptions {
   options?: Record<string, number>;
   /** Progress on a terminal. */
   progress?: boolean;
+  /** Run only the even or odd positions of the sorted file paths (default all). */
+  files?: NabFileSelection;
+  /** Also score at these thresholds (e.g. the other half's optimised ones): `scoresAtGivenThresholds`. */
+  thresholds?: ProfileScores;
 }
 
 function validateDetector(name: string): DetectorName {
@@ -183,8 +205,11 @@ export async function benchNab(root: string, opts: NabBenchOptions = {}): Promis
   const name = validateDetector(opts.detector ?? DEFAULT_DETECTOR);
   createDetector(name, opts.options); // validates the options before any reading
   const progress = terminalProgress(process.stderr, opts.progress ? undefined : false);
+  const selection = opts.files ?? 'all';
+  selectNabFiles([], selection); // validates the selection before any reading
   const data = await loadNab(root, { onProgress: (d, n) => progress.update('read NAB', d, n) });
-  const { files, profiles } = data;
+  const { profiles } = data;
+  const files = selectNabFiles(data.files, selection);
   const { scores, seconds } = runDetector(files, name, opts.options, (d, n) => progress.update(`run ${name}`, d, n));
   progress.update('score', 0, 1);
   const results = NAB_PROFILE_NAMES.map((p) => scoreCorpus(files, scores, p, profiles));
@@ -226,6 +251,8 @@ export async function benchNab(root: string, opts: NabBenchOptions = {}): Promis
     rows,
     detectorSeconds: seconds,
     pointsPerSecond: seconds > 0 ? rows / seconds : 0,
+    fileSelection: selection,
+    scoresAtGivenThresholds: opts.thresholds ? scoresAt(files, scores, opts.thresholds, profiles) : null,
     perFile: files.map((f, k) => ({
       key: f.key,
       rows: f.values.length,
@@ -239,12 +266,24 @@ export async function benchNab(root: string, opts: NabBenchOptions = {}): Promis
   };
 }
 
+/** Normalised scores of the given files at fixed thresholds, one per profile. */
+function scoresAt(files: readonly NabFile[], scores: readonly Float64Array[], thresholds: ProfileScores, profiles: NabProfiles): ProfileScores {
+  const windows = files.reduce((a, f) => a + f.windows.length, 0);
+  const out = {} as ProfileScores;
+  for (const p of NAB_PROFILE_NAMES) {
+    const raw = files.reduce((a, f, k) => a + scoreFile(sweepFile(f, profiles[p]), scores[k], thresholds[p]).score, 0);
+    out[p] = normalizedScore(raw, windows, profiles[p]);
+  }
+  return out;
+}
+
 const num = (x: number | null, d = 1) => (x === null ? '—' : x.toFixed(d));
 const thr = (x: number) => (Number.isFinite(x) ? x.toFixed(4) : 'none');
 
 export function formatNab(r: NabBenchResult): string {
   const lines = [
-    `NAB benchmark — detector ${r.detector} on ${r.files} files (${r.windows} windows, ${r.rows.toLocaleString('en-US')} rows) from ${r.data}`,
+    `NAB benchmark — detector ${r.detector} on ${r.files} files (${r.windows} windows, ${r.rows.toLocaleString('en-US')} rows) from ${r.data}` +
+      (r.fileSelection === 'all' ? '' : ` — ${r.fileSelection} positions of the sorted file paths`),
     `  one detector, same settings on every file; one threshold per profile optimised over all files`,
     '',
     '  profile               score   threshold        raw' + (r.numentaReference ? '   Numenta HTM on these files' : ''),
@@ -262,6 +301,9 @@ export function formatNab(r: NabBenchResult): string {
     `  check, threshold optimised separately for artificial and real files: standard ${num(r.groupThresholdCheck.standard)}`,
     `  detector throughput over the corpus: ${Math.round(r.pointsPerSecond).toLocaleString('en-US')} points/s (${r.detectorSeconds.toFixed(2)} s)`,
   );
+  if (r.scoresAtGivenThresholds) {
+    lines.push(`  at the given thresholds: ${NAB_PROFILE_NAMES.map((p) => `${p} ${num(r.scoresAtGivenThresholds![p])}`).join(', ')}`);
+  }
   if (r.numentaReference) lines.push(`  (Numenta HTM: NAB's official per-file results in reference/numenta, at its 58-file thresholds, summed over these files)`);
   lines.push('', `Published scoreboard, standard profile, on NAB's full 58-file corpus (ours is on the ${r.files} files here, not the same corpus):`);
   const ours = { detector: `>> rolloutlab ${r.detector} (${r.files} files here)`, standard: r.scores.standard };

@@ -651,11 +651,12 @@ export function buildProgram(): Command {
     .command('nab')
     .description('Streaming anomaly detector on the Numenta Anomaly Benchmark: NAB scores (standard, low-FP, low-FN), window precision/recall and lead time, beside the published scoreboard.')
     .option('--data <dir>', 'NAB folder (data/<category>/<file>.csv, labels/combined_windows.json)', 'datasets/real/nab')
-    .option('--detector <name>', 'detector: contextual (default), robust-z, windowed-gaussian', 'contextual')
+    .option('--detector <name>', 'detector: contextual (default), robust-z, windowed-gaussian, art', 'contextual')
+    .option('--files <selection>', 'all (default), or the even / odd positions of the sorted file paths: the tuning / held-out halves of docs/anomaly.md', 'all')
     .option('--json', 'as JSON: {detector, files, windows, scores: {standard, reward_low_FP_rate, reward_low_FN_rate}, windowPrecision, windowRecall, medianLeadTimeRows, ...}')
-    .action(async (o: { data: string; detector: string; json?: boolean }) => {
+    .action(async (o: { data: string; detector: string; files: string; json?: boolean }) => {
       const { benchNab, formatNab } = await import('../bench/nab.ts');
-      const r = await benchNab(o.data, { detector: o.detector, progress: true });
+      const r = await benchNab(o.data, { detector: o.detector, progress: true, files: o.files as 'all' | 'even' | 'odd' });
       out(!!o.json, r, formatNab(r));
     });
   bench

@@ -14,7 +14,9 @@
 //   anomaly gives one detection, not a burst; the other rows of the span score 0).
 // - `robust-z`: the residual part alone (no context memory).
 // - `windowed-gaussian`: NAB's "Windowed Gaussian" baseline (6,400-value window moved in steps of 100).
+// - `art`: fuzzy-ART (ARTime-style) window novelty beside the contextual context novelty (training/anomaly/art.ts).
 import { RolloutlabError, show } from '../../lib/errors.ts';
+import { ArtDetector, ART_DEFAULTS, type ArtOptions } from './art.ts';
 
 export interface AnomalyDetector {
   readonly name: DetectorName;
@@ -178,7 +180,7 @@ class RollingMoments {
 }
 
 /** Sliding maximum of the last `size` pushes (monotone deque; amortised O(1)). */
-class SlidingMax {
+export class SlidingMax {
   readonly size: number;
   idx: number[] = [];
   val: number[] = [];
@@ -221,7 +223,7 @@ class SlidingMax {
  * of that average over the last `history` rows (sd floored at `minStd`); returns the upper tail's surprise
  * -log10 Q(z), 0 when the average is at or below the long-term mean.
  */
-class Likelihood {
+export class Likelihood {
   /** The moving average of the raw values (its mean; the spread is not used). */
   ma: RollingMoments;
   hist: RollingMoments;
@@ -298,7 +300,7 @@ export const CONTEXTUAL_DEFAULTS: Readonly<ContextualOptions> = Object.freeze({
 /** 2: the likelihood's moving average is a RollingMoments (its state gains sumSq); version-1 states are refused. */
 const STATE_VERSION = 2;
 
-class ContextualDetector implements AnomalyDetector {
+export class ContextualDetector implements AnomalyDetector {
   readonly name: DetectorName;
   readonly o: ContextualOptions;
   n = 0;
@@ -314,6 +316,9 @@ class ContextualDetector implements AnomalyDetector {
   lkContext: Likelihood;
   lkResidual: Likelihood;
   recentMax: SlidingMax;
+  /** The two unweighted surprises of the last `surprise` call (derived, not state). */
+  lastContext = 0;
+  lastResidual = 0;
 
   constructor(name: DetectorName, o: ContextualOptions) {
     this.name = name;
@@ -390,6 +395,18 @@ class ContextualDetector implements AnomalyDetector {
 
   update(value: number, _timestampMs?: number): number {
     if (!Number.isFinite(value)) return 0;
+    const L = this.surprise(value);
+    const s = this.n <= this.o.warmup ? 0 : surpriseScore(L);
+    const before = this.recentMax.max();
+    this.recentMax.push(s);
+    return s > before ? s : 0;
+  }
+
+  /**
+   * Learns a finite value and returns its combined surprise L (decimal digits, 0 during the warm-up) before the
+   * score map and the repeat suppression (`update` = suppression of surpriseScore(L); the `art` detector reuses it).
+   */
+  surprise(value: number): number {
     const o = this.o;
     this.n++;
     let novelty = 0;
@@ -409,10 +426,9 @@ class ContextualDetector implements AnomalyDetector {
 
     const lc = o.contextWeight && this.n > o.warmup ? this.lkContext.update(novelty) : 0;
     const lr = o.residualWeight ? this.lkResidual.update(Math.log1p(residual)) : 0;
-    const s = this.n <= o.warmup ? 0 : surpriseScore(Math.max(o.contextWeight * lc, o.residualWeight * lr));
-    const before = this.recentMax.max();
-    this.recentMax.push(s);
-    return s > before ? s : 0;
+    this.lastContext = lc;
+    this.lastResidual = lr;
+    return this.n <= o.warmup ? 0 : Math.max(o.contextWeight * lc, o.residualWeight * lr);
   }
 
   toJSON(): DetectorState {
@@ -535,7 +551,7 @@ class WindowedGaussianDetector implements AnomalyDetector {
 // ---------------------------------------------------------------------------------------------------------------
 // registry
 
-export const DETECTOR_NAMES = ['contextual', 'robust-z', 'windowed-gaussian'] as const;
+export const DETECTOR_NAMES = ['contextual', 'robust-z', 'windowed-gaussian', 'art'] as const;
 export type DetectorName = (typeof DETECTOR_NAMES)[number];
 export const DEFAULT_DETECTOR: DetectorName = 'contextual';
 
@@ -543,15 +559,17 @@ export const DETECTOR_DESCRIPTIONS: Record<DetectorName, string> = {
   contextual: 'context novelty + robust residual, each as an anomaly likelihood, with repeat suppression (default)',
   'robust-z': 'the robust (median/IQR) residual likelihood alone, with repeat suppression',
   'windowed-gaussian': "NAB's Windowed Gaussian baseline (6,400-value window, steps of 100)",
+  art: "fuzzy-ART (ARTime-style) novelty of value pairs and values + the contextual detector's context novelty, larger surprise, with repeat suppression",
 };
 
 function defaultsOf(name: DetectorName): Record<string, number> {
   if (name === 'windowed-gaussian') return { ...WINDOWED_GAUSSIAN_DEFAULTS };
+  if (name === 'art') return { ...ART_DEFAULTS };
   if (name === 'robust-z') return { ...CONTEXTUAL_DEFAULTS, contextWeight: 0 };
   return { ...CONTEXTUAL_DEFAULTS };
 }
 
-const INTEGER_OPTIONS = new Set(['warmup', 'bins', 'contextLength', 'residualWindow', 'average', 'history', 'suppress', 'maxContexts', 'windowSize', 'stepSize']);
+const INTEGER_OPTIONS = new Set(['warmup', 'bins', 'contextLength', 'residualWindow', 'average', 'history', 'suppress', 'maxContexts', 'windowSize', 'stepSize', 'block', 'window', 'block2', 'window2', 'maxCategories']);
 
 function resolveOptions(name: DetectorName, options: Record<string, number> = {}): Record<string, number> {
   const d = defaultsOf(name);
@@ -564,7 +582,9 @@ function resolveOptions(name: DetectorName, options: Record<string, number> = {}
     if (!ok) throw new RolloutlabError('BAD_ARGUMENT', `detector ${name}: option ${k} must be ${isInt ? 'an integer >= 1' : 'a number >= 0'}, got ${show(v)}`, k);
     d[k] = v;
   }
-  if (name !== 'windowed-gaussian' && d.bins < 2) throw new RolloutlabError('BAD_ARGUMENT', `detector ${name}: option bins must be >= 2, got ${d.bins}`, 'bins');
+  if (name === 'art' && !(d.rho > 0 && d.rho < 1)) throw new RolloutlabError('BAD_ARGUMENT', `detector art: option rho must be in (0, 1), got ${d.rho}`, 'rho');
+  if (name === 'art' && d.learn > 1) throw new RolloutlabError('BAD_ARGUMENT', `detector art: option learn must be in [0, 1], got ${d.learn}`, 'learn');
+  if (name !== 'windowed-gaussian' && name !== 'art' && d.bins < 2) throw new RolloutlabError('BAD_ARGUMENT', `detector ${name}: option bins must be >= 2, got ${d.bins}`, 'bins');
   return d;
 }
 
@@ -577,6 +597,7 @@ export function createDetector(name: DetectorName | string = DEFAULT_DETECTOR, o
   if (!isDetectorName(name)) throw new RolloutlabError('BAD_ARGUMENT', `unknown detector ${show(name)} (detectors: ${DETECTOR_NAMES.join(', ')})`, 'detector');
   const o = resolveOptions(name, options);
   if (name === 'windowed-gaussian') return new WindowedGaussianDetector(o as unknown as WindowedGaussianOptions);
+  if (name === 'art') return new ArtDetector(o as unknown as ArtOptions);
   return new ContextualDetector(name, o as unknown as ContextualOptions);
 }
 
@@ -586,7 +607,7 @@ export function restoreDetector(saved: DetectorState): AnomalyDetector {
     throw new RolloutlabError('BAD_DATA', `detector state: unknown detector ${show(saved?.detector)}`, 'detector');
   }
   if (saved.version !== STATE_VERSION) throw new RolloutlabError('BAD_DATA', `detector state: version ${show(saved.version)}, expected ${STATE_VERSION}`, 'version');
-  const d = createDetector(saved.detector, saved.options) as ContextualDetector | WindowedGaussianDetector;
+  const d = createDetector(saved.detector, saved.options) as ContextualDetector | WindowedGaussianDetector | ArtDetector;
   d.load(saved.state);
   return d;
 }
