@@ -146,10 +146,18 @@ describe('the overwhelming-evidence rule', () => {
     expect(firstRollback(drop, model)).toBeNull();
     expect(firstRollback(Array.from({ length: 60 }, () => ({ canary: conv(cohort(2000, 2), 0.03), baseline: conv(cohort(8000, 8), 0.03) })), withKpi)).toBeNull();
     expect(firstRollback(Array.from({ length: 60 }, () => ({ canary: conv(cohort(50000, 50), 0.0291), baseline: conv(cohort(50000, 50), 0.03) })), withKpi)).toBeNull();
+    // Both cohorts' conversion rate falls from 4 % to 2.5 % while the canary's share grows: pooled over the rollout the
+    // canary would look 20 % worse (its requests come late); minute by minute it converts like the baseline.
+    const trend = Array.from({ length: 40 }, (_, i) => {
+      const rate = 0.04 - (0.015 * i) / 39;
+      const n = Math.round(100 + (4900 * i) / 39);
+      return { canary: conv(cohort(n, 0), rate), baseline: conv(cohort(10000 - n, 0), rate) };
+    });
+    expect(firstRollback(trend, withKpi)).toBeNull();
     // After promotion the reference is the baseline's rate frozen at promotion: a drop that shows only in the bake is caught there.
     const bake = [
       ...Array.from({ length: 10 }, () => ({ canary: conv(cohort(2000, 2), 0.03), baseline: conv(cohort(8000, 8), 0.03) })),
-      ...Array.from({ length: 20 }, () => ({ canary: conv(cohort(10000, 10), 0.027), baseline: null, phase: 'baking' as const })),
+      ...Array.from({ length: 20 }, () => ({ canary: conv(cohort(10000, 10), 0.024), baseline: null, phase: 'baking' as const })),
     ];
     const late = firstRollback(bake, withKpi);
     expect(late?.age).toBeGreaterThan(10);
