@@ -168,7 +168,8 @@ export const OVERWHELMING_P = 1e-7;
  * baseline's rate in the same minutes by a z of at least this (and by at least KPI_MIN_DROP relative). On the
  * recorded training rollouts (seeds 11-14 default, 11-12 black-friday and low-traffic: 4,765 deployments without a
  * material fault) the rule alone fires on 77 of them at z 3, 17 at 3.5, 5 at 4 (about 1 in 1,000, a fifth of the
- * 0.5 % budget) and 1 at 4.5; on validation seed 31, 4.5 adds a third of what 4 adds (docs/rollback.md).
+ * 0.5 % budget) and 1 at 4.5; on validation seed 31, 4 adds 7 preventions and 2 false rollbacks, 4.5 adds 2 and none
+ * (docs/rollback.md).
  */
 export const KPI_SHORTFALL_Z = 4;
 
