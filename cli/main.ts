@@ -651,7 +651,7 @@ export function buildProgram(): Command {
     .command('nab')
     .description('Streaming anomaly detector on the Numenta Anomaly Benchmark: NAB scores (standard, low-FP, low-FN), window precision/recall and lead time, beside the published scoreboard.')
     .option('--data <dir>', 'NAB folder (data/<category>/<file>.csv, labels/combined_windows.json)', 'datasets/real/nab')
-    .option('--detector <name>', 'detector: contextual (default), robust-z, windowed-gaussian, art', 'contextual')
+    .option('--detector <name>', 'detector: contextual (default), robust-z, windowed-gaussian, art, cad', 'contextual')
     .option('--files <selection>', 'all (default), or the even / odd positions of the sorted file paths: the tuning / held-out halves of docs/anomaly.md', 'all')
     .option('--json', 'as JSON: {detector, files, windows, scores: {standard, reward_low_FP_rate, reward_low_FN_rate}, windowPrecision, windowRecall, medianLeadTimeRows, ...}')
     .action(async (o: { data: string; detector: string; files: string; json?: boolean }) => {
@@ -661,12 +661,19 @@ export function buildProgram(): Command {
     });
   bench
     .command('detector')
-    .description('Anomaly-detector throughput: update() points/s of the default detector beside the windowed-Gaussian peer, same run, same series.')
+    .description('Anomaly-detector throughput: update() points/s of the default detector beside the windowed-Gaussian peer (or --detectors), same run, same series.')
     .option('--points <n>', 'points per detector', int('--points', 1000, 100_000_000), 1_000_000)
+    .option('--detectors <list>', 'detectors to time, comma-separated (default: contextual,windowed-gaussian)')
     .option('--json', 'as JSON: {points, detectors: [{detector, pointsPerSecond, nsPerPoint}]}')
-    .action(async (o: { points: number; json?: boolean }) => {
+    .action(async (o: { points: number; detectors?: string; json?: boolean }) => {
       const { benchDetectorThroughput, formatThroughput } = await import('../bench/nab.ts');
-      const r = benchDetectorThroughput(o.points);
+      const { DETECTOR_NAMES, isDetectorName } = await import('../training/anomaly/detector.ts');
+      const names = o.detectors === undefined ? undefined : o.detectors.split(',').map((x) => x.trim()).filter(Boolean);
+      if (names !== undefined) {
+        if (names.length === 0) throw new RolloutlabError('BAD_ARGUMENT', '--detectors: give at least one detector', 'detectors');
+        for (const n of names) if (!isDetectorName(n)) throw new RolloutlabError('BAD_ARGUMENT', `--detectors: unknown detector ${JSON.stringify(n)} (detectors: ${DETECTOR_NAMES.join(', ')})`, 'detectors');
+      }
+      const r = benchDetectorThroughput(o.points, names as Parameters<typeof benchDetectorThroughput>[1]);
       out(!!o.json, r, formatThroughput(r));
     });
 

@@ -15,8 +15,11 @@
 // - `robust-z`: the residual part alone (no context memory).
 // - `windowed-gaussian`: NAB's "Windowed Gaussian" baseline (6,400-value window moved in steps of 100).
 // - `art`: fuzzy-ART (ARTime-style) window novelty beside the contextual context novelty (training/anomaly/art.ts).
+// - `cad`: a streaming port of CAD OSE's context memory (its raw score as an anomaly likelihood) beside the contextual
+//   context novelty (training/anomaly/cad.ts).
 import { RolloutlabError, show } from '../../lib/errors.ts';
 import { ArtDetector, ART_DEFAULTS, type ArtOptions } from './art.ts';
+import { CadDetector, CAD_DEFAULTS, type CadOptions } from './cad.ts';
 
 export interface AnomalyDetector {
   readonly name: DetectorName;
@@ -551,7 +554,7 @@ class WindowedGaussianDetector implements AnomalyDetector {
 // ---------------------------------------------------------------------------------------------------------------
 // registry
 
-export const DETECTOR_NAMES = ['contextual', 'robust-z', 'windowed-gaussian', 'art'] as const;
+export const DETECTOR_NAMES = ['contextual', 'robust-z', 'windowed-gaussian', 'art', 'cad'] as const;
 export type DetectorName = (typeof DETECTOR_NAMES)[number];
 export const DEFAULT_DETECTOR: DetectorName = 'contextual';
 
@@ -560,16 +563,18 @@ export const DETECTOR_DESCRIPTIONS: Record<DetectorName, string> = {
   'robust-z': 'the robust (median/IQR) residual likelihood alone, with repeat suppression',
   'windowed-gaussian': "NAB's Windowed Gaussian baseline (6,400-value window, steps of 100)",
   art: "fuzzy-ART (ARTime-style) novelty of value pairs and values + the contextual detector's context novelty, larger surprise, with repeat suppression",
+  cad: "CAD OSE (Contextual Anomaly Detector) context memory on an online grid, as an anomaly likelihood + the contextual detector's context novelty, larger surprise, with repeat suppression",
 };
 
 function defaultsOf(name: DetectorName): Record<string, number> {
   if (name === 'windowed-gaussian') return { ...WINDOWED_GAUSSIAN_DEFAULTS };
   if (name === 'art') return { ...ART_DEFAULTS };
+  if (name === 'cad') return { ...CAD_DEFAULTS };
   if (name === 'robust-z') return { ...CONTEXTUAL_DEFAULTS, contextWeight: 0 };
   return { ...CONTEXTUAL_DEFAULTS };
 }
 
-const INTEGER_OPTIONS = new Set(['warmup', 'bins', 'contextLength', 'residualWindow', 'average', 'history', 'suppress', 'maxContexts', 'windowSize', 'stepSize', 'block', 'window', 'block2', 'window2', 'maxCategories']);
+const INTEGER_OPTIONS = new Set(['warmup', 'bins', 'contextLength', 'residualWindow', 'average', 'history', 'suppress', 'maxContexts', 'windowSize', 'stepSize', 'block', 'window', 'block2', 'window2', 'maxCategories', 'bits', 'maxActive', 'maxLeft', 'restPeriod']);
 
 function resolveOptions(name: DetectorName, options: Record<string, number> = {}): Record<string, number> {
   const d = defaultsOf(name);
@@ -584,7 +589,11 @@ function resolveOptions(name: DetectorName, options: Record<string, number> = {}
   }
   if (name === 'art' && !(d.rho > 0 && d.rho < 1)) throw new RolloutlabError('BAD_ARGUMENT', `detector art: option rho must be in (0, 1), got ${d.rho}`, 'rho');
   if (name === 'art' && d.learn > 1) throw new RolloutlabError('BAD_ARGUMENT', `detector art: option learn must be in [0, 1], got ${d.learn}`, 'learn');
-  if (name !== 'windowed-gaussian' && name !== 'art' && d.bins < 2) throw new RolloutlabError('BAD_ARGUMENT', `detector ${name}: option bins must be >= 2, got ${d.bins}`, 'bins');
+  if (name === 'cad' && d.bits > 16) throw new RolloutlabError('BAD_ARGUMENT', `detector cad: option bits must be <= 16, got ${d.bits}`, 'bits');
+  if (name === 'cad' && d.maxContexts > 2 ** 17) throw new RolloutlabError('BAD_ARGUMENT', `detector cad: option maxContexts must be <= 131072, got ${d.maxContexts}`, 'maxContexts');
+  if (name === 'cad' && d.grow <= 1) throw new RolloutlabError('BAD_ARGUMENT', `detector cad: option grow must be > 1, got ${d.grow}`, 'grow');
+  if (name === 'cad' && d.likelihood !== 0 && d.likelihood !== 1) throw new RolloutlabError('BAD_ARGUMENT', `detector cad: option likelihood must be 0 or 1, got ${d.likelihood}`, 'likelihood');
+  if (name !== 'windowed-gaussian' && name !== 'art' && name !== 'cad' && d.bins < 2) throw new RolloutlabError('BAD_ARGUMENT', `detector ${name}: option bins must be >= 2, got ${d.bins}`, 'bins');
   return d;
 }
 
@@ -598,6 +607,7 @@ export function createDetector(name: DetectorName | string = DEFAULT_DETECTOR, o
   const o = resolveOptions(name, options);
   if (name === 'windowed-gaussian') return new WindowedGaussianDetector(o as unknown as WindowedGaussianOptions);
   if (name === 'art') return new ArtDetector(o as unknown as ArtOptions);
+  if (name === 'cad') return new CadDetector(o as unknown as CadOptions);
   return new ContextualDetector(name, o as unknown as ContextualOptions);
 }
 
@@ -607,7 +617,7 @@ export function restoreDetector(saved: DetectorState): AnomalyDetector {
     throw new RolloutlabError('BAD_DATA', `detector state: unknown detector ${show(saved?.detector)}`, 'detector');
   }
   if (saved.version !== STATE_VERSION) throw new RolloutlabError('BAD_DATA', `detector state: version ${show(saved.version)}, expected ${STATE_VERSION}`, 'version');
-  const d = createDetector(saved.detector, saved.options) as ContextualDetector | WindowedGaussianDetector | ArtDetector;
+  const d = createDetector(saved.detector, saved.options) as ContextualDetector | WindowedGaussianDetector | ArtDetector | CadDetector;
   d.load(saved.state);
   return d;
 }
