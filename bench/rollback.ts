@@ -2,7 +2,7 @@
 // unguarded breach (expected z of the fault from the simulator truth, training/rollback/ceiling.ts), beside the
 // prevention of the learned `ml` policy and the baselines on the very same deployments.
 //
-//   npx rolloutlab bench rollback [--scenario default] [--seed 31] [--deployments 2000] [--policies ml,kayenta] [--models <dir>] [--json]
+//   npx rolloutlab bench rollback [--scenario default] [--seed 1] [--deployments 2000] [--policies ml,kayenta] [--models <dir>] [--json]
 import { resolve } from 'node:path';
 import { resolvePolicies } from '../backtest/policies/index.ts';
 import { terminalProgress } from '../lib/progress.ts';

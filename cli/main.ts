@@ -615,7 +615,7 @@ export function buildProgram(): Command {
     .command('rollback')
     .description('The prevention ceiling: for every violating deployment, the evidence its fault leaves before the unguarded breach (expected z from the simulator truth), beside each policy\'s prevention on the same deployments.')
     .option('--scenario <name>', 'built-in scenario', 'default')
-    .option('--seed <n>', 'backtest seed', int('--seed', 0, 2 ** 32 - 1), 31)
+    .option('--seed <n>', 'backtest seed (default 1, as the main job)', int('--seed', 0, 2 ** 32 - 1), 1)
     .option('--deployments <n>', 'deployments', int('--deployments', 1, 1_000_000), 2000)
     .option('--policies <list>', 'policies to grade, comma-separated', 'ml,kayenta')
     .option('--models <dir>', 'model registry for learned policies such as ml (default: ./models, or $ROLLOUTLAB_MODELS)')
