@@ -651,7 +651,7 @@ export function buildProgram(): Command {
     .command('nab')
     .description('Streaming anomaly detector on the Numenta Anomaly Benchmark: NAB scores (standard, low-FP, low-FN), window precision/recall and lead time, beside the published scoreboard.')
     .option('--data <dir>', 'NAB folder (data/<category>/<file>.csv, labels/combined_windows.json)', 'datasets/real/nab')
-    .option('--detector <name>', 'detector: contextual (default), robust-z, windowed-gaussian, art, cad', 'contextual')
+    .option('--detector <name>', 'detector: contextual (default), robust-z, windowed-gaussian, art, cad, forecast', 'contextual')
     .option('--files <selection>', 'all (default), or the even / odd positions of the sorted file paths: the tuning / held-out halves of docs/anomaly.md', 'all')
     .option('--json', 'as JSON: {detector, files, windows, scores: {standard, reward_low_FP_rate, reward_low_FN_rate}, windowPrecision, windowRecall, medianLeadTimeRows, ...}')
     .action(async (o: { data: string; detector: string; files: string; json?: boolean }) => {

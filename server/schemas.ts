@@ -10,8 +10,11 @@ const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
 export const MAX_TICKS = 10_080;
 /** Longest series the anomaly route scores in one call. */
 export const MAX_SERIES = 100_000;
-/** Detectors the anomaly route runs: all but `cad`, whose context memory (and so its streaming state) may grow to megabytes. */
-export const SERVED_DETECTORS = DETECTOR_NAMES.filter((n) => n !== 'cad');
+/**
+ * Detectors the anomaly route runs: all but `cad`, whose context memory (and so its streaming state) may grow to
+ * megabytes, and `forecast`, whose season comes from timestamps the route does not take.
+ */
+export const SERVED_DETECTORS = DETECTOR_NAMES.filter((n) => n !== 'cad' && n !== 'forecast');
 /** Largest streaming state accepted (characters; a contextual detector's state is about 50 kB). */
 export const MAX_ANOMALY_STATE = 900_000;
 
@@ -84,7 +87,7 @@ export type VerdictResponse = Static<typeof VerdictResponseSchema>;
 export const AnomalyBodySchema = Type.Object(
   {
     values: Type.Array(Type.Number(), { minItems: 1, maxItems: MAX_SERIES, description: 'the series, oldest first, one value per step' }),
-    detector: Type.Optional(Type.Union(SERVED_DETECTORS.map((n) => Type.Literal(n)), { description: 'default contextual (the bench nab detector with its default settings); cad is a NAB peer only (its streaming state can grow to megabytes)' })),
+    detector: Type.Optional(Type.Union(SERVED_DETECTORS.map((n) => Type.Literal(n)), { description: 'default contextual (the bench nab detector with its default settings); cad and forecast are NAB peers only (cad: its streaming state can grow to megabytes; forecast: its season needs timestamps)' })),
     state: Type.Optional(
       Type.String({
         minLength: 1,

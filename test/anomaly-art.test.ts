@@ -4,19 +4,8 @@ import { describe, it, expect } from 'vitest';
 import { createDetector, restoreDetector, scoreSeries, DETECTOR_NAMES } from '../training/anomaly/detector.ts';
 import { ART_DEFAULTS } from '../training/anomaly/art.ts';
 import { selectNabFiles } from '../bench/nab.ts';
+import { rng, series, expectRestoreContinues } from './detector-fixtures.ts';
 
-/** Seeded Park-Miller stream and an approximately normal draw (sum of 12 uniforms). */
-function rng(seed: number) {
-  let s = seed;
-  const u = () => (s = (s * 16807) % 2147483647) / 2147483647;
-  return { u, gauss: () => { let a = 0; for (let k = 0; k < 12; k++) a += u(); return a - 6; } };
-}
-
-/** A daily-like series (period 288) with noise, a level shift at 3000 and a spike at 4500. */
-function series(n = 6000, seed = 11): number[] {
-  const r = rng(seed);
-  return Array.from({ length: n }, (_, i) => 50 + 10 * Math.sin((2 * Math.PI * i) / 288) + 2 * r.gauss() + (i >= 3000 ? 15 : 0) + (i === 4500 ? 60 : 0));
-}
 
 describe('art detector', () => {
   it('is registered, with its defaults as options', () => {
@@ -42,21 +31,7 @@ describe('art detector', () => {
   });
 
   it('save and restore mid-stream (in the warm-up, while categories fill, after replacements) continues identically', () => {
-    const xs = series();
-    for (const opts of [{}, { maxCategories: 4, block: 3, window: 3 }, { block: 2, residualWeight: 1, gate: 1 }, { contextualWeight: 0 }] as Record<string, number>[]) {
-      for (const cut of [1, 60, 151, 1000, 3001, 4501]) {
-        const a = createDetector('art', opts);
-        for (let i = 0; i < cut; i++) a.update(xs[i]);
-        const b = restoreDetector(JSON.parse(JSON.stringify(a)));
-        expect(b.name).toBe('art');
-        for (let i = cut; i < xs.length; i++) {
-          const x = a.update(xs[i]);
-          const y = b.update(xs[i]);
-          if (x !== y) expect(`${JSON.stringify(opts)} cut ${cut} row ${i}: ${y}`).toBe(`${x}`);
-        }
-        expect(JSON.stringify(b)).toBe(JSON.stringify(a));
-      }
-    }
+    expectRestoreContinues('art', [{}, { maxCategories: 4, block: 3, window: 3 }, { block: 2, residualWeight: 1, gate: 1 }, { contextualWeight: 0 }], [1, 60, 151, 1000, 3001, 4501], series());
   });
 
   it('a step change in a calm noisy series scores high within a few rows, above everything before it', () => {

@@ -132,8 +132,9 @@ describe('anomaly score', () => {
     const other = (await post('/v1/anomaly/score', { values, detector: 'windowed-gaussian' })).json();
     expect(other.scores.length).toBe(values.length);
     expect((await post('/v1/anomaly/score', { values, detector: 'nope' })).json().error.field).toBe('body.detector');
-    // cad is a NAB peer only: its streaming state may grow to megabytes.
+    // cad and forecast are NAB peers only (cad's streaming state may grow to megabytes; forecast needs timestamps).
     expect((await post('/v1/anomaly/score', { values, detector: 'cad' })).json().error.field).toBe('body.detector');
+    expect((await post('/v1/anomaly/score', { values, detector: 'forecast' })).json().error.field).toBe('body.detector');
     expect((await post('/v1/anomaly/score', { values, detector: 'art' })).statusCode).toBe(200);
   });
 

@@ -21,7 +21,7 @@
 //
 // Bounded memory: at most `maxCategories` boxes per module (when full, the least recently used is replaced), the
 // feature ring, the likelihood histories and the contextual detector's state. Deterministic; no randomness.
-import { ContextualDetector, CONTEXTUAL_DEFAULTS, Likelihood, SlidingMax, surpriseScore, type AnomalyDetector, type ContextualOptions, type DetectorState } from './detector.ts';
+import { ContextualDetector, CONTEXTUAL_DEFAULTS, Likelihood, SlidingMax, reportNewMax, surpriseScore, type AnomalyDetector, type ContextualOptions, type DetectorState } from './detector.ts';
 
 export interface ArtOptions {
   /** Rows scored 0 while learning (categories and scale are learnt from them). */
@@ -271,9 +271,7 @@ export class ArtDetector implements AnomalyDetector {
     if (!Number.isFinite(value)) return 0;
     const L = this.surprise(value);
     const s = surpriseScore(L);
-    const before = this.recentMax.max();
-    this.recentMax.push(s);
-    return s > before ? s : 0;
+    return reportNewMax(this.recentMax, s);
   }
 
   toJSON(): DetectorState {

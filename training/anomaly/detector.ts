@@ -17,16 +17,19 @@
 // - `art`: fuzzy-ART (ARTime-style) window novelty beside the contextual context novelty (training/anomaly/art.ts).
 // - `cad`: a streaming port of CAD OSE's context memory (its raw score as an anomaly likelihood) beside the contextual
 //   context novelty (training/anomaly/cad.ts).
+// - `forecast`: an online seasonal (Holt-Winters) forecaster's residual as an anomaly likelihood beside the contextual
+//   detector's surprises (training/anomaly/forecast.ts).
 import { RolloutlabError, show } from '../../lib/errors.ts';
 import { ArtDetector, ART_DEFAULTS, type ArtOptions } from './art.ts';
 import { CadDetector, CAD_DEFAULTS, type CadOptions } from './cad.ts';
+import { ForecastDetector, FORECAST_DEFAULTS, type ForecastOptions } from './forecast.ts';
 
 export interface AnomalyDetector {
   readonly name: DetectorName;
   /**
-   * Feeds the next value and returns its anomaly score in [0, 1] (0 during the warm-up). `timestampMs` is
-   * accepted for interface stability; the detectors here score by position and ignore it. A non-finite value is
-   * not learnt and scores 0.
+   * Feeds the next value and returns its anomaly score in [0, 1] (0 during the warm-up). `timestampMs` is the
+   * value's time: `forecast` learns its daily season from it; the others score by position and ignore it. A
+   * non-finite value is not learnt and scores 0.
    */
   update(value: number, timestampMs?: number): number;
   /** The complete state (options included) as plain JSON. */
@@ -72,7 +75,7 @@ export function normalSurprise(z: number): number {
 export const surpriseScore = (L: number): number => (L > 0 ? L / (L + 5) : 0);
 
 /** Sliding window of the last `size` values kept sorted (binary search + memmove: O(size) memmove, cheap for a few hundred). */
-class SortedWindow {
+export class SortedWindow {
   readonly size: number;
   ring: Float64Array;
   sorted: Float64Array;
@@ -216,6 +219,16 @@ export class SlidingMax {
     this.val = [...st.val];
     this.t = st.t;
   }
+}
+
+/**
+ * Repeat suppression: push score `s` and report it only if it beats every score of the window before it (else 0).
+ * One anomaly then gives one detection, and a stronger one within the span still comes through.
+ */
+export function reportNewMax(recent: SlidingMax, s: number): number {
+  const before = recent.max();
+  recent.push(s);
+  return s > before ? s : 0;
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -400,9 +413,7 @@ export class ContextualDetector implements AnomalyDetector {
     if (!Number.isFinite(value)) return 0;
     const L = this.surprise(value);
     const s = this.n <= this.o.warmup ? 0 : surpriseScore(L);
-    const before = this.recentMax.max();
-    this.recentMax.push(s);
-    return s > before ? s : 0;
+    return reportNewMax(this.recentMax, s);
   }
 
   /**
@@ -554,7 +565,7 @@ class WindowedGaussianDetector implements AnomalyDetector {
 // ---------------------------------------------------------------------------------------------------------------
 // registry
 
-export const DETECTOR_NAMES = ['contextual', 'robust-z', 'windowed-gaussian', 'art', 'cad'] as const;
+export const DETECTOR_NAMES = ['contextual', 'robust-z', 'windowed-gaussian', 'art', 'cad', 'forecast'] as const;
 export type DetectorName = (typeof DETECTOR_NAMES)[number];
 export const DEFAULT_DETECTOR: DetectorName = 'contextual';
 
@@ -564,17 +575,19 @@ export const DETECTOR_DESCRIPTIONS: Record<DetectorName, string> = {
   'windowed-gaussian': "NAB's Windowed Gaussian baseline (6,400-value window, steps of 100)",
   art: "fuzzy-ART (ARTime-style) novelty of value pairs and values + the contextual detector's context novelty, larger surprise, with repeat suppression",
   cad: "CAD OSE (Contextual Anomaly Detector) context memory on an online grid, as an anomaly likelihood + the contextual detector's context novelty, larger surprise, with repeat suppression",
+  forecast: "the contextual detector's context novelty and robust residual + an online seasonal (Holt-Winters, daily season from the timestamps) forecaster's residual, each as an anomaly likelihood, larger surprise, with repeat suppression",
 };
 
 function defaultsOf(name: DetectorName): Record<string, number> {
   if (name === 'windowed-gaussian') return { ...WINDOWED_GAUSSIAN_DEFAULTS };
   if (name === 'art') return { ...ART_DEFAULTS };
   if (name === 'cad') return { ...CAD_DEFAULTS };
+  if (name === 'forecast') return { ...FORECAST_DEFAULTS };
   if (name === 'robust-z') return { ...CONTEXTUAL_DEFAULTS, contextWeight: 0 };
   return { ...CONTEXTUAL_DEFAULTS };
 }
 
-const INTEGER_OPTIONS = new Set(['warmup', 'bins', 'contextLength', 'residualWindow', 'average', 'history', 'suppress', 'maxContexts', 'windowSize', 'stepSize', 'block', 'window', 'block2', 'window2', 'maxCategories', 'bits', 'maxActive', 'maxLeft', 'restPeriod']);
+const INTEGER_OPTIONS = new Set(['warmup', 'bins', 'contextLength', 'residualWindow', 'average', 'history', 'suppress', 'maxContexts', 'windowSize', 'stepSize', 'block', 'window', 'block2', 'window2', 'maxCategories', 'bits', 'maxActive', 'maxLeft', 'restPeriod', 'minPeriod', 'maxPeriod']);
 
 function resolveOptions(name: DetectorName, options: Record<string, number> = {}): Record<string, number> {
   const d = defaultsOf(name);
@@ -593,7 +606,8 @@ function resolveOptions(name: DetectorName, options: Record<string, number> = {}
   if (name === 'cad' && d.maxContexts > 2 ** 17) throw new RolloutlabError('BAD_ARGUMENT', `detector cad: option maxContexts must be <= 131072, got ${d.maxContexts}`, 'maxContexts');
   if (name === 'cad' && d.grow <= 1) throw new RolloutlabError('BAD_ARGUMENT', `detector cad: option grow must be > 1, got ${d.grow}`, 'grow');
   if (name === 'cad' && d.likelihood !== 0 && d.likelihood !== 1) throw new RolloutlabError('BAD_ARGUMENT', `detector cad: option likelihood must be 0 or 1, got ${d.likelihood}`, 'likelihood');
-  if (name !== 'windowed-gaussian' && name !== 'art' && name !== 'cad' && d.bins < 2) throw new RolloutlabError('BAD_ARGUMENT', `detector ${name}: option bins must be >= 2, got ${d.bins}`, 'bins');
+  if (name === 'forecast' && (d.alpha > 1 || d.gamma > 1 || d.beta > 1)) throw new RolloutlabError('BAD_ARGUMENT', `detector forecast: options alpha, gamma and beta must be in [0, 1]`, 'alpha');
+  if (name !== 'windowed-gaussian' && name !== 'art' && name !== 'cad' && name !== 'forecast' && d.bins < 2) throw new RolloutlabError('BAD_ARGUMENT', `detector ${name}: option bins must be >= 2, got ${d.bins}`, 'bins');
   return d;
 }
 
@@ -608,6 +622,7 @@ export function createDetector(name: DetectorName | string = DEFAULT_DETECTOR, o
   if (name === 'windowed-gaussian') return new WindowedGaussianDetector(o as unknown as WindowedGaussianOptions);
   if (name === 'art') return new ArtDetector(o as unknown as ArtOptions);
   if (name === 'cad') return new CadDetector(o as unknown as CadOptions);
+  if (name === 'forecast') return new ForecastDetector(o as unknown as ForecastOptions);
   return new ContextualDetector(name, o as unknown as ContextualOptions);
 }
 
@@ -617,7 +632,7 @@ export function restoreDetector(saved: DetectorState): AnomalyDetector {
     throw new RolloutlabError('BAD_DATA', `detector state: unknown detector ${show(saved?.detector)}`, 'detector');
   }
   if (saved.version !== STATE_VERSION) throw new RolloutlabError('BAD_DATA', `detector state: version ${show(saved.version)}, expected ${STATE_VERSION}`, 'version');
-  const d = createDetector(saved.detector, saved.options) as ContextualDetector | WindowedGaussianDetector | ArtDetector | CadDetector;
+  const d = createDetector(saved.detector, saved.options) as ContextualDetector | WindowedGaussianDetector | ArtDetector | CadDetector | ForecastDetector;
   d.load(saved.state);
   return d;
 }
