@@ -110,8 +110,8 @@ export interface NabBenchOptions {
   thresholds?: ProfileScores;
 }
 
-function validateDetector(name: string): DetectorName {
-  if (!isDetectorName(name)) throw new RolloutlabError('BAD_ARGUMENT', `--detector: unknown detector "${name}" (detectors: ${DETECTOR_NAMES.join(', ')})`, 'detector');
+function validateDetector(name: string, flag = 'detector'): DetectorName {
+  if (!isDetectorName(name)) throw new RolloutlabError('BAD_ARGUMENT', `--${flag}: unknown detector "${name}" (detectors: ${DETECTOR_NAMES.join(', ')})`, flag);
   return name;
 }
 
@@ -325,8 +325,10 @@ export interface DetectorThroughput {
  * deterministic series (a daily-like sine with noise from a Park-Miller generator and a few spikes), one detector
  * at a time after a short warm-up run.
  */
-export function benchDetectorThroughput(points = 1_000_000, names: readonly DetectorName[] = [DEFAULT_DETECTOR, 'windowed-gaussian']): DetectorThroughput {
+export function benchDetectorThroughput(points = 1_000_000, requested: readonly string[] = [DEFAULT_DETECTOR, 'windowed-gaussian']): DetectorThroughput {
   if (!Number.isInteger(points) || points < 1000) throw new RolloutlabError('BAD_ARGUMENT', `--points must be an integer >= 1000, got ${points}`, 'points');
+  if (requested.length === 0) throw new RolloutlabError('BAD_ARGUMENT', '--detectors: give at least one detector', 'detectors');
+  const names = requested.map((n) => validateDetector(n, 'detectors'));
   const xs = new Float64Array(points);
   let s = 12345;
   for (let i = 0; i < points; i++) {

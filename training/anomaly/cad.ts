@@ -416,15 +416,7 @@ export class CadMemory {
       }
       for (let k = 0; k < m; k++) left.push(NEURON + (top[k] % ID_SPACE));
     }
-    for (let i = 1; i < left.length; i++) {
-      const v = left[i];
-      let j = i - 1;
-      while (j >= 0 && left[j] > v) {
-        left[j + 1] = left[j];
-        j--;
-      }
-      left[j + 1] = v;
-    }
+    left.sort((x, y) => x - y);
     this.leftFacts = left;
     // the proposed contexts are created (the left semi-contexts are crossed with the new left facts at the next step)
     const added = (potential.size ? this.contextsByFacts(potential.values(), 0).added : 0) + newFlag;
