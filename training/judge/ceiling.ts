@@ -10,12 +10,47 @@
 // no judge can tell it from a healthy window. This is an analysis of the accuracy ceiling, never a feature.
 import { loadScenario } from '../../sim/index.ts';
 import { scenarioStrategy } from '../../sim/strategy.ts';
-import { badRatio, baseBadRatio, faultEffect, slowShare } from '../../sim/faults.ts';
+import { badRatio, baseBadRatio, faultEffect, slowShare, type Effect } from '../../sim/faults.ts';
+import type { Service } from '../../sim/topology.ts';
 import { periods } from '../../backtest/worlds.ts';
 import { runPeriod } from '../../backtest/run.ts';
 import { toAnalysisWindow } from '../../backtest/windows.ts';
 import { kayentaWindowJudge, type WindowVerdict } from '../../judges/window.ts';
 import type { JudgeModel } from './model.ts';
+
+/** A fault's expected excess over the null and the null's variance, per measure, summed over stretches of canary traffic. */
+export interface FaultEvidence {
+  badNum: number;
+  badVar: number;
+  kpiNum: number;
+  kpiVar: number;
+  callNum: number;
+  callVar: number;
+}
+
+export const noEvidence = (): FaultEvidence => ({ badNum: 0, badVar: 0, kpiNum: 0, kpiVar: 0, callNum: 0, callVar: 0 });
+
+/**
+ * Add one stretch of canary traffic under fault effect `e`: `n` requests, `ok` of them not failed, `callerRequests`
+ * callers' requests into the canary, `callerBase` the callers' base error ratio (the formulas at the top of this file).
+ */
+export function addFaultEvidence(acc: FaultEvidence, svc: Service, e: Effect, n: number, ok: number, callerRequests: number, callerBase: number): void {
+  const base = baseBadRatio(svc);
+  const bad = (1 - e.share) * base + e.share * badRatio(Math.min(1, svc.baseErrorRate + e.errorAdd), slowShare(svc, e.latencyMult));
+  const conv = svc.conversionRate;
+  acc.badNum += n * (bad - base);
+  acc.badVar += n * base * (1 - base);
+  acc.kpiNum += e.share * (1 - e.kpiMult) * conv * ok;
+  acc.kpiVar += conv * ok;
+  acc.callNum += e.share * e.callerErrorAdd * callerRequests;
+  acc.callVar += callerRequests * callerBase;
+}
+
+/** The largest expected z of the three measures (0 for a measure without traffic). */
+export function evidenceZ(a: FaultEvidence): number {
+  const z = (num: number, v: number) => (v > 0 ? num / Math.sqrt(v) : 0);
+  return Math.max(z(a.badNum, a.badVar), z(a.kpiNum, a.kpiVar), z(a.callNum, a.callVar));
+}
 
 export const VISIBILITY_BUCKETS: readonly [number, number][] = [
   [0, 1],
@@ -86,18 +121,10 @@ export function judgeVisibility(model: JudgeModel, o: { scenario: string; seed: 
         if (w.label === 'pass') continue;
         let maxLoad = 0;
         for (let a = w.startAge; a < w.endAge; a++) maxLoad = Math.max(maxLoad, series[dep.start + a] / mean);
-        const e = faultEffect(dep.fault!, w.endAge - 1, maxLoad);
-        const base = baseBadRatio(svc);
-        const bad = (1 - e.share) * base + e.share * badRatio(Math.min(1, svc.baseErrorRate + e.errorAdd), slowShare(svc, e.latencyMult));
-        const n = w.canary.requests;
-        const zBad = n > 0 ? ((bad - base) * n) / Math.sqrt(n * base * (1 - base)) : 0;
-        const ok = n - w.canary.errors;
-        const conv = svc.conversionRate;
-        const zKpi = ok > 0 && conv > 0 ? (e.share * (1 - e.kpiMult) * conv * ok) / Math.sqrt(conv * ok) : 0;
-        const nc = w.canary.callerRequests;
         const cb = Math.max(1e-4, w.baseline.callerRequests > 0 ? w.baseline.callerErrors / w.baseline.callerRequests : 0);
-        const zCaller = nc > 0 ? (e.share * e.callerErrorAdd * nc) / Math.sqrt(nc * cb) : 0;
-        fails.push({ z: Math.max(zBad, zKpi, zCaller), kind: dep.fault!.kind, v });
+        const ev = noEvidence();
+        addFaultEvidence(ev, svc, faultEffect(dep.fault!, w.endAge - 1, maxLoad), w.canary.requests, w.canary.requests - w.canary.errors, w.canary.callerRequests, cb);
+        fails.push({ z: evidenceZ(ev), kind: dep.fault!.kind, v });
       }
       done++;
       o.onProgress?.(done, o.deployments);

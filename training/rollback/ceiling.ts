@@ -14,8 +14,10 @@
 // can prevent without rolling back healthy changes as often. An analysis of the prevention ceiling, never a feature.
 import { loadScenario } from '../../sim/index.ts';
 import { scenarioStrategy } from '../../sim/strategy.ts';
-import { RolloutEnv } from '../../sim/env.ts';
-import { badRatio, baseBadRatio, faultEffect, slowShare } from '../../sim/faults.ts';
+import { RolloutEnv, type ObservationRow } from '../../sim/env.ts';
+import { faultEffect, type Fault } from '../../sim/faults.ts';
+import type { Service } from '../../sim/topology.ts';
+import { addFaultEvidence, evidenceZ, noEvidence } from '../judge/ceiling.ts';
 import { periods } from '../../backtest/worlds.ts';
 import { runEpisode, scoreDeployment } from '../../backtest/run.ts';
 import type { Policy } from '../../backtest/policy.ts';
@@ -58,9 +60,7 @@ export interface PreventionVisibility {
 }
 
 /** Expected z of a fault over minutes [fromAge, toAge) of the canary's recorded unguarded run. */
-function expectedZ(rows: readonly { age: number; cohort: string; requests: number; errors: number; conversions: number; callerRequests: number; callerErrors: number; scraped: boolean }[], o: { fault: NonNullable<Parameters<typeof faultEffect>[0]>; svc: Parameters<typeof baseBadRatio>[0]; load: (age: number) => number; fromAge: number; toAge: number }): number {
-  const base = baseBadRatio(o.svc);
-  const conv = o.svc.conversionRate;
+function expectedZ(rows: readonly ObservationRow[], o: { fault: Fault; svc: Service; load: (age: number) => number; fromAge: number; toAge: number }): number {
   let callerBad = 0;
   let callerAll = 0;
   for (const r of rows) {
@@ -70,27 +70,12 @@ function expectedZ(rows: readonly { age: number; cohort: string; requests: numbe
     }
   }
   const cb = Math.max(1e-4, callerAll > 0 ? callerBad / callerAll : 0);
-  let badNum = 0;
-  let badVar = 0;
-  let kpiNum = 0;
-  let kpiVar = 0;
-  let callNum = 0;
-  let callVar = 0;
+  const ev = noEvidence();
   for (const r of rows) {
     if (r.cohort !== 'canary' || r.age < o.fromAge || r.age >= o.toAge) continue;
-    const e = faultEffect(o.fault, r.age, o.load(r.age));
-    const bad = (1 - e.share) * base + e.share * badRatio(Math.min(1, o.svc.baseErrorRate + e.errorAdd), slowShare(o.svc, e.latencyMult));
-    const n = r.requests;
-    badNum += n * (bad - base);
-    badVar += n * base * (1 - base);
-    const ok = Math.max(0, n - r.errors);
-    kpiNum += e.share * (1 - e.kpiMult) * conv * ok;
-    kpiVar += conv * ok;
-    callNum += e.share * e.callerErrorAdd * r.callerRequests;
-    callVar += r.callerRequests * cb;
+    addFaultEvidence(ev, o.svc, faultEffect(o.fault, r.age, o.load(r.age)), r.requests, Math.max(0, r.requests - r.errors), r.callerRequests, cb);
   }
-  const z = (num: number, v: number) => (v > 0 ? num / Math.sqrt(v) : 0);
-  return Math.max(0, z(badNum, badVar), z(kpiNum, kpiVar), z(callNum, callVar));
+  return Math.max(0, evidenceZ(ev));
 }
 
 /**
