@@ -20,7 +20,7 @@ export function describeStrategy(s: Strategy): string {
   }
 }
 
-/** The comparison table: one row per policy with DESIGN.md §5's measures. */
+/** The comparison table: one row per policy with the measures of docs/definitions.md. */
 export function formatBacktest(r: BacktestReport): string {
   const names = Object.keys(r.policies);
   const any = r.policies[names[0]];
@@ -64,7 +64,7 @@ export function resultsTable(results: readonly DeploymentResult[]): Table {
     ['tier', 'VARCHAR', (r) => r.tier, 'tier'],
     ['fault_kind', 'VARCHAR', (r) => r.faultKind, 'TRUTH: the change’s fault, or null'],
     ['severe', 'BOOLEAN', (r) => r.severe, 'TRUTH: severe fault'],
-    ['material', 'BOOLEAN', (r) => r.material, 'TRUTH: material fault (DESIGN.md §5)'],
+    ['material', 'BOOLEAN', (r) => r.material, 'TRUTH: material fault (docs/definitions.md#material-fault)'],
     ['violating', 'BOOLEAN', (r) => r.violating, 'TRUTH: the unguarded run breaches because of the change'],
     ['noise_breach', 'BOOLEAN', (r) => r.noiseBreach, 'TRUTH: the unguarded run breaches from noise alone'],
     ['unguarded_breach_min', 'INTEGER', (r) => r.unguardedBreachMin, 'TRUTH: minutes from start to the unguarded fault breach'],

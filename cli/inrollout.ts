@@ -38,7 +38,7 @@ export const ROLLOUT_TRAINING = {
   ],
   deployments: 750,
 } as const;
-/** The backtests that report `ml` beside the baselines (DESIGN.md's three scenarios), seed 1. */
+/** The backtests that report `ml` beside the baselines (the three built-in scenarios of the comparison), seed 1. */
 export const ROLLOUT_EVALUATION = { scenarios: ['default', 'low-traffic', 'black-friday'], seed: 1, deployments: 2000 } as const;
 
 export interface InRolloutOptions {

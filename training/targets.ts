@@ -1,4 +1,4 @@
-// The targets every model family is judged against (DESIGN.md §6), read from the versioned training/targets.json,
+// The targets every model family is judged against (docs/definitions.md#targets), read from the versioned training/targets.json,
 // and the check that turns a family's metrics into met / missed / not measured, stamped with the file's version.
 
 import { readFileSync } from 'node:fs';
