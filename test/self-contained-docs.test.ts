@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { buildProgram } from '../cli/main.ts';
 import { buildApp } from '../server/app.ts';
+import { loadTargets } from '../training/targets.ts';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const SKIP = new Set(['node_modules', '.git', 'out', 'models']);
@@ -78,6 +79,26 @@ describe('self-contained docs', () => {
       for (const m of readFileSync(f, 'utf8').matchAll(/definitions\.md#([a-z0-9-]+)/g)) if (!ANCHORS.has(m[1])) broken.push(`${relative(ROOT, f)}: #${m[1]}`);
     }
     expect(broken).toEqual([]);
+  });
+
+  it('every target says what it is, in which unit, with a section of docs/definitions.md', () => {
+    const t = loadTargets();
+    for (const [family, metrics] of Object.entries(t.targets)) {
+      for (const [metric, x] of Object.entries(metrics)) {
+        const at = `${family}.${metric}`;
+        expect(x.label, at).toBeTruthy();
+        expect(x.unit, at).toBeTruthy();
+        expect(ANCHORS.has(x.definition ?? ''), `${at} → #${x.definition}`).toBe(true);
+        // A documented ceiling is the figure its page gives.
+        if (x.ceiling) {
+          const page = readFileSync(join(ROOT, x.ceiling.doc.split('#')[0]), 'utf8');
+          for (const v of [...Object.values(x.ceiling.z3), ...Object.values(x.ceiling.z2)]) expect(page, `${at} ceiling ${v}`).toContain(`${(100 * v).toFixed(1)}`);
+        }
+        if (x.why) expect(ANCHORS.size).toBeGreaterThan(0);
+      }
+    }
+    expect(DEFINITIONS).toMatch(/14\.4 × the error budget/);
+    expect(DEFINITIONS).toMatch(/10 equal-width bins/);
   });
 
   it('no --help text cites them', () => {
