@@ -1,7 +1,7 @@
 // Re-judging metrics recorded during real rollouts, as Kayenta re-judges stored metric sets: read a file of per-tick,
 // per-cohort metrics (format in docs/replay.md), cut each deployment into analysis windows, run every window judge
-// (judges/window.ts) on every window, and score the verdicts against the labels where the file has them (DESIGN.md §5
-// "canary verdict accuracy": an inconclusive verdict counts as wrong).
+// (judges/window.ts) on every window, and score the verdicts against the labels where the file has them (canary
+// verdict accuracy, docs/definitions.md: an inconclusive verdict counts as wrong).
 //
 //   const report = await runReplay('examples/replay-sample.csv', { judges: ['kayenta', 'argo', 'flagger'], intervalTicks: 5 });
 //   console.log(formatReplay(report));
@@ -530,7 +530,7 @@ export function formatReplay(report: ReplayReport, o: { windows?: boolean } = {}
     return [n, String(s.windows), String(s.verdicts.pass), String(s.verdicts.fail), String(s.verdicts.inconclusive), pct(s.accuracy), pct(s.inconclusiveRate), pct(s.failPrecision), pct(s.failRecall)];
   });
   lines.push(...table(head, body));
-  lines.push('', '  accuracy counts an inconclusive verdict as wrong (DESIGN.md §5); "-" = not computable (no labels, or no such verdict).');
+  lines.push('', '  accuracy counts an inconclusive verdict as wrong (docs/definitions.md#canary-verdict-accuracy-and-inconclusive-rate); "-" = not computable (no labels, or no such verdict).');
   if (o.windows) {
     lines.push('');
     const wHead = ['deployment', 'window', 'ticks', 'canary req', 'label', ...names];

@@ -20,7 +20,7 @@ export function describeStrategy(s: Strategy): string {
   }
 }
 
-/** The comparison table: one row per policy with DESIGN.md §5's measures. */
+/** The comparison table: one row per policy with the measures of docs/definitions.md. */
 export function formatBacktest(r: BacktestReport): string {
   const names = Object.keys(r.policies);
   const any = r.policies[names[0]];
@@ -31,12 +31,19 @@ export function formatBacktest(r: BacktestReport): string {
       `without one ${int(any.withoutMaterialFault)}; breaches from noise alone ${int(any.noiseBreaches)} (not preventable, not counted)`,
     '',
   ];
+  const sameDetectRecover = names.every((n) => r.policies[n].medianTimeToDetectS === r.policies[n].medianTimeToRecoverS);
   const cols: [string, (p: PolicySummary) => string][] = [
     ['prevention', (p) => `${pct(p.preventionRate)} (${p.prevented})`],
     ['false rollback', (p) => `${pct(p.falseRollbackRate)} (${p.falseRollbacks})`],
     ['lead time', (p) => num(p.medianLeadTimeMin, ' min')],
-    ['detect', (p) => num(p.medianTimeToDetectS, ' s', 0)],
-    ['recover', (p) => num(p.medianTimeToRecoverS, ' s', 0)],
+    // Computed separately (backtest/run.ts); a rollback moves traffic within the tick of its decision, so they are
+    // equal unless a policy first rolls back a unit the fault is not in: then one column says so instead of two copies.
+    ...((sameDetectRecover
+      ? [['detect = recover', (p) => num(p.medianTimeToDetectS, ' s', 0)]]
+      : [
+          ['detect', (p) => num(p.medianTimeToDetectS, ' s', 0)],
+          ['recover', (p) => num(p.medianTimeToRecoverS, ' s', 0)],
+        ]) as [string, (p: PolicySummary) => string][]),
     ['blast radius', (p) => int(p.blastRadius)],
     ['to full rollout', (p) => num(p.meanTimeToFullRolloutMin, ' min')],
     ['severe ≤1 tick', (p) => pct(p.severeDetectedWithinOneTick)],
@@ -49,7 +56,10 @@ export function formatBacktest(r: BacktestReport): string {
   const foot = [
     '',
     '  prevention = violating deployments with no fault-caused breach in the policy’s own run; lead time = unguarded breach − rollback decision;',
-    '  detect / recover = median over material faults that showed (misses count as never; — = more than half never); blast radius = bad requests the fault caused.',
+    '  detect / recover = median seconds from the fault’s onset to the rollback decision / to all its traffic back on a healthy version, over material faults that showed',
+    '  (misses count as never; — = more than half never); blast radius = bad requests the fault caused.',
+    ...(sameDetectRecover ? ['  detect = recover: a rollback moves the traffic within the tick of its decision, so recovery takes no longer than detection here.'] : []),
+    '  definitions: docs/definitions.md',
   ];
   return [...head, line(header), line(width.map((w) => '─'.repeat(w))), ...rows.map(line), ...foot].join('\n');
 }
@@ -64,7 +74,7 @@ export function resultsTable(results: readonly DeploymentResult[]): Table {
     ['tier', 'VARCHAR', (r) => r.tier, 'tier'],
     ['fault_kind', 'VARCHAR', (r) => r.faultKind, 'TRUTH: the change’s fault, or null'],
     ['severe', 'BOOLEAN', (r) => r.severe, 'TRUTH: severe fault'],
-    ['material', 'BOOLEAN', (r) => r.material, 'TRUTH: material fault (DESIGN.md §5)'],
+    ['material', 'BOOLEAN', (r) => r.material, 'TRUTH: material fault (docs/definitions.md#material-fault)'],
     ['violating', 'BOOLEAN', (r) => r.violating, 'TRUTH: the unguarded run breaches because of the change'],
     ['noise_breach', 'BOOLEAN', (r) => r.noiseBreach, 'TRUTH: the unguarded run breaches from noise alone'],
     ['unguarded_breach_min', 'INTEGER', (r) => r.unguardedBreachMin, 'TRUTH: minutes from start to the unguarded fault breach'],

@@ -1,4 +1,4 @@
-// The backtester: the same deployments replayed under every policy, scored with DESIGN.md §5's definitions.
+// The backtester: the same deployments replayed under every policy, scored with the definitions of docs/definitions.md.
 //
 // Each deployment runs in the rollout environment once per policy with the same seed, so it sees the same traffic,
 // the same fault and the same per-minute randomness whichever policy runs it. Its unguarded run (the `none`
@@ -23,7 +23,7 @@ export interface DeploymentResult {
   faultKind: string | null;
   severe: boolean;
   material: boolean;
-  /** The unguarded run breaches because of the change (DESIGN.md §5 "violating"). */
+  /** The unguarded run breaches because of the change (docs/definitions.md#violating-deployment). */
   violating: boolean;
   /** The fault's effect showed in the unguarded run (the population of detection and recovery times). */
   faultShown: boolean;
@@ -63,7 +63,7 @@ export interface PolicySummary {
   violating: number;
   prevented: number;
   falseRollbacks: number;
-  // --- extensions beyond the issue's contract ---
+  // --- further keys, beyond the core measures above ---
   rollbacks: number;
   withoutMaterialFault: number;
   materialFaults: number;

@@ -1,5 +1,5 @@
-// Labelled canary analysis windows: training and evaluation data for canary judges (DESIGN.md §5 "canary
-// verdict accuracy"). A window is one analysis interval of a deployment's unguarded run while canary and baseline
+// Labelled canary analysis windows: training and evaluation data for canary judges (docs/definitions.md
+// #canary-verdict-accuracy-and-inconclusive-rate). A window is one analysis interval of a deployment's unguarded run while canary and baseline
 // both serve users: the per-minute metrics of each cohort as a metrics backend returned them (missing where a
 // scrape failed or the backend erred), and the label — fail if a material fault is active in the window (its
 // effect at the window's end, at the window's peak load, meets the materiality rule), pass otherwise.

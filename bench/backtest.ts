@@ -1,4 +1,4 @@
-// Backtest benchmark: deployments per second per policy, and the goal — 10,000 deployments under the five
+// Backtest benchmark: deployments per second per policy, and the speed goal — 10,000 deployments under the five
 // baseline policies in under 60 s on this machine — measured as wall time of the whole backtest (world simulation
 // of every replayed period, the unguarded truth run, and each policy's run of each deployment).
 //
@@ -6,7 +6,7 @@
 //
 // Per-policy throughput is deployments / seconds spent inside that policy's episodes (summed over threads), so it
 // is comparable across thread counts. The same backtest runs single-threaded on a fifth of the deployments for the
-// thread-scaling figure. There is no outside peer: no open tool backtests rollout policies (ANCHORS.md).
+// thread-scaling figure. There is no outside peer: no open tool backtests rollout policies.
 import { availableParallelism, cpus, loadavg } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { loadScenario } from '../sim/index.ts';

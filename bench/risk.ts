@@ -1,4 +1,4 @@
-// Risk-model benchmark (issue 4): training time and scoring throughput of the change-risk model on 100,000 simulated
+// Risk-model benchmark: training time and scoring throughput of the change-risk model on 100,000 simulated
 // deployments, with the tfjs backend used, and the held-out quality at that size.
 //
 //   npx rolloutlab bench risk [--deployments 100000] [--seed 1] [--json]

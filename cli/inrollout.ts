@@ -22,7 +22,7 @@ import { judgeWindowsFrom } from '../training/judge/data.ts';
 
 /** Ensemble members of the judge the main job trains (the registered default is 3; one keeps npm start short). */
 export const MAIN_JUDGE_MEMBERS = 1;
-import { checkTargets, type TargetResult } from '../training/targets.ts';
+import { checkTargets, formatTargetTable, type TargetResult } from '../training/targets.ts';
 
 /** Training rollouts: default scenario, seeds the backtests below never use (they use seed 1). */
 export const ROLLOUT_TRAINING = {
@@ -38,7 +38,7 @@ export const ROLLOUT_TRAINING = {
   ],
   deployments: 750,
 } as const;
-/** The backtests that report `ml` beside the baselines (DESIGN.md's three scenarios), seed 1. */
+/** The backtests that report `ml` beside the baselines (the three built-in scenarios of the comparison), seed 1. */
 export const ROLLOUT_EVALUATION = { scenarios: ['default', 'low-traffic', 'black-friday'], seed: 1, deployments: 2000 } as const;
 
 export interface InRolloutOptions {
@@ -135,22 +135,21 @@ export async function runInRollout(o: InRolloutOptions): Promise<InRolloutReport
   };
 }
 
-const pct = (x: number | null, d = 1) => (x === null ? '—' : `${(100 * x).toFixed(d)} %`);
+/** When the judge abstains: never a pass below the request floor; inconclusive near the threshold on low traffic, if it has a band. */
+export function judgeAbstention(d: InRolloutReport['judge']['decision']): string {
+  const floor = `below ${d.minRequests} canary requests never pass (fail at the threshold, else inconclusive)`;
+  return d.band > 0 ? `${floor}; below ${d.lowTrafficRequests} requests inconclusive within ${+d.band.toFixed(3)} of the threshold` : `${floor}; no uncertain band on low traffic (validation chose none)`;
+}
 
 /** The in-rollout stage's summary: models trained, and every measure against its target. */
 export function formatInRollout(r: InRolloutReport): string {
   const lines = [
     'In-rollout models (training rollouts: ' + r.trainingData.sets.map((s) => `${s.scenario} seed ${s.seed}`).join(', ') + `, ${r.trainingData.deploymentsPerSet.toLocaleString('en-US')} deployments each; backtests use seed ${ROLLOUT_EVALUATION.seed})`,
-    `  judge ${r.judge.version} (${r.judge.promotion.promoted ? 'champion' : 'kept ' + r.judge.promotion.champion}; backend ${r.judge.backend}, ${r.judge.seconds.toFixed(1)} s, ${MAIN_JUDGE_MEMBERS} ensemble member(s)): fail at P(fail) >= ${r.judge.decision.failThreshold.toFixed(2)}; inconclusive below ${r.judge.decision.minRequests} canary requests or within ±${r.judge.decision.band.toFixed(2)} of it below ${r.judge.decision.lowTrafficRequests}`,
+    `  judge ${r.judge.version} (${r.judge.promotion.promoted ? 'champion' : 'kept ' + r.judge.promotion.champion}; backend ${r.judge.backend}, ${r.judge.seconds.toFixed(1)} s, ${MAIN_JUDGE_MEMBERS} ensemble member(s)): fail at P(fail) >= ${r.judge.decision.failThreshold.toFixed(2)}; ${judgeAbstention(r.judge.decision)}`,
     `  rollback ${r.rollback.version} (${r.rollback.promotion.promoted ? 'champion' : 'kept ' + r.rollback.promotion.champion}; backend ${r.rollback.backend}, ${r.rollback.seconds.toFixed(1)} s): roll back at P(material fault) >= ${r.rollback.thresholds.fault} or P(breach ahead) >= ${r.rollback.thresholds.breach}, or at once on overwhelming last-minute evidence (p <= ${Math.exp(r.rollback.thresholds.overwhelmingLogP).toExponential(0)})${r.rollback.thresholds.kpiShortfallZ === undefined ? '' : `, or on a conversion shortfall since the start (z <= -${r.rollback.thresholds.kpiShortfallZ})`}; hold while P(fault) >= ${r.rollback.thresholds.hold}`,
-    '',
-    '  family     scenario       metric                       value    target     status',
   ];
-  for (const t of r.targets) {
-    const v = t.value === null ? '—' : t.metric.endsWith('Rate') || t.metric.startsWith('severe') || t.metric === 'accuracy' ? pct(t.value, 2) : (+t.value.toFixed(3)).toString();
-    lines.push(`  ${t.family.padEnd(10)} ${(t.scenario ?? '').padEnd(14)} ${t.metric.padEnd(26)} ${v.padStart(9)}    ${t.comparator} ${String(t.target).padEnd(6)} ${t.met === null ? 'not measured' : t.met ? 'met' : 'MISSED'}`);
-  }
-  for (const j of r.judge.evaluations) lines.push('', formatJudgeEvaluation(j.evaluation, `  canary judge on ${j.scenario} seed ${ROLLOUT_EVALUATION.seed} (held out; inconclusive counts as wrong)`));
-  lines.push('', `  ${r.seconds.toFixed(1)} s`);
+  // The judge's targets are rows of the table below; its slices come first, without repeating them.
+  for (const j of r.judge.evaluations) lines.push('', formatJudgeEvaluation({ ...j.evaluation, targets: [] }, `  canary judge on ${j.scenario} seed ${ROLLOUT_EVALUATION.seed} (held out; inconclusive counts as wrong)`).trimEnd());
+  lines.push('', formatTargetTable(r.targets), '', `  ${r.seconds.toFixed(1)} s`);
   return lines.join('\n');
 }

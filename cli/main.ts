@@ -233,7 +233,7 @@ export function buildProgram(): Command {
 
   program
     .command('backtest')
-    .description('Replay the same deployments under several rollout policies and compare them (DESIGN.md section 5 measures).')
+    .description('Replay the same deployments under several rollout policies and compare them (measures defined in docs/definitions.md).')
     .option('--scenario <name|file>', `built-in name (${builtinScenarios().join(', ')}) or a .json/.yaml file`, 'default')
     .option('--seed <n>', 'random seed (integer)', int('--seed', 0, 2 ** 32 - 1), 1)
     .option('--deployments <n>', 'deployments to replay (the scenario period repeats with fresh randomness as needed)', int('--deployments', 1, 1_000_000), 1000)

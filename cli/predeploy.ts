@@ -11,7 +11,7 @@ import { trainRisk, loadRisk, type RiskTrainResult } from '../training/risk/fami
 import { evaluateWindows, forecastersFittedUntil, trueCost, type WindowEvaluation } from '../training/window/evaluate.ts';
 import { evaluateSchedules, type ScheduleEvaluation } from '../training/window/schedule.ts';
 import { forecastReport } from '../training/forecast/index.ts';
-import { checkTargets, type TargetResult } from '../training/targets.ts';
+import { checkTargets, formatTargetTable, type TargetResult } from '../training/targets.ts';
 
 export interface PreDeployOptions {
   /** Folder for the training data sets (one sub-folder per world: seed-<n>). */
@@ -100,9 +100,12 @@ export function formatPreDeploy(r: PreDeployReport): string {
   const lines = [
     `pre-deploy models  risk ${r.risk.version} (backend ${r.risk.backend}; ${r.risk.promotion.promoted ? 'champion' : `champion stays ${r.risk.promotion.champion}`}), trained on ${r.trainingData.deployments.toLocaleString('en-US')} deployments of ${r.trainingData.scenario} seeds ${r.trainingData.seeds.join(', ')} (${r.trainingData.days} days each), held out by time: each world's newest 20 %`,
     '',
-    '  family    metric            value    target      status',
-    '  ────────  ──────────────  ───────  ──────────  ──────────',
-    ...r.targets.map((t) => `  ${t.family.padEnd(8)}  ${t.metric.padEnd(14)}  ${f(t.value).padStart(7)}  ${(t.comparator + ' ' + t.target).padEnd(10)}  ${t.met === null ? 'not measured' : t.met ? 'met' : 'MISSED'}`),
+    formatTargetTable(r.targets, {
+      references: {
+        'risk.ece': { label: "the oracle's own ECE on the same rows (what sampling noise alone gives)", value: e.oracle?.ece ?? null },
+        'timing.costCut': { label: "the oracle's cost cut, the ceiling: no start time cuts more", value: r.windows.oracleCostCut },
+      },
+    }),
     '',
     `  risk, held out: AUC ${f(e.model.rocAuc)} (oracle ${f(e.oracle?.rocAuc ?? null)}, logistic ${f(e.logistic.rocAuc)}, LApredict ${f(e.lapredict.rocAuc)}); PR AUC ${f(e.model.prAuc)}; Brier ${f(e.model.brier)}; ECE ${f(e.model.ece)}`,
     `  timing: ${r.windows.changes} changes of ${r.windows.world.scenario} seed ${r.windows.world.seed}; mean regret ${f(r.windows.meanRegret, 3)} (median ${f(r.windows.medianRegret, 3)}); cost cut ${f(r.windows.costCut, 3)} vs the oracle's ${f(r.windows.oracleCostCut, 3)} (the ceiling); recommended starts in a freeze: ${r.windows.frozenRecommended}`,

@@ -1,5 +1,5 @@
-// Judging ONE canary analysis window: canary vs baseline per-tick metrics over one interval, the unit DESIGN.md §5's
-// "canary verdict accuracy" scores. A window judge answers pass, fail or inconclusive (inconclusive counts as wrong
+// Judging ONE canary analysis window: canary vs baseline per-tick metrics over one interval, the unit that canary
+// verdict accuracy scores (docs/definitions.md). A window judge answers pass, fail or inconclusive (inconclusive counts as wrong
 // for accuracy; its rate is reported beside it).
 //
 // The three baseline judges apply the rollout policies' semantics (backtest/policies/{kayenta,argo,flagger}.ts, with

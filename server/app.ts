@@ -1,4 +1,4 @@
-// The serving app (DESIGN.md §7): a Fastify plugin with every route, and `buildApp` that wraps it in a Fastify
+// The serving app (docs/server.md): a Fastify plugin with every route, and `buildApp` that wraps it in a Fastify
 // instance without listening, so tests drive it with `app.inject` and `rolloutlab serve` adds the port.
 //
 // Contract: every request and response has a TypeBox schema (server/schemas.ts); bad input is a 400 with
@@ -359,7 +359,7 @@ function openApi(routes: { method: string; url: string; schema: Record<string, u
   }
   return {
     openapi: '3.1.0',
-    info: { title: 'rolloutlab serving API', version: codeVersion(), description: `Models for deploy systems (DESIGN.md §7). Server started ${started}.` },
+    info: { title: 'rolloutlab serving API', version: codeVersion(), description: `Models for deploy systems: canary verdicts, rollout decisions, risk scores, deployment windows, anomaly scores and the Argo Rollouts, Flagger and Kayenta extension points. Every measure is defined in docs/definitions.md. Server started ${started}.` },
     paths,
     components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
   };

@@ -1,4 +1,4 @@
-// The deploy-system extension points (ANCHORS.md, DESIGN.md §7), registered inside the serving plugin (server/app.ts)
+// The deploy-system extension points (docs/server.md), registered inside the serving plugin (server/app.ts)
 // so they share its error handler, metrics and OpenAPI document:
 //
 // - Argo Rollouts' Web metric provider: GET|POST /v1/argo/verdict — always 2xx JSON for a decision, the verdict at

@@ -1,4 +1,4 @@
-// Where the extension routes read metric values from. Argo's and Flagger's calls carry no metric values (ANCHORS.md),
+// Where the extension routes read metric values from. Argo's and Flagger's calls carry no metric values,
 // so the server reads the canary's and the primary's last minutes from a metrics source: by default Prometheus's HTTP
 // query API (`/api/v1/query_range`), with one PromQL template per metric and Flagger's naming (canary workload
 // `<name>`, primary `<name>-primary`).

@@ -1,4 +1,4 @@
-// Request and response schemas of the serving API (DESIGN.md §7). Every route validates its input and serializes its
+// Request and response schemas of the serving API (docs/server.md). Every route validates its input and serializes its
 // output with these TypeBox schemas (plain JSON Schema to Fastify), and the TypeScript types of the handlers come from
 // the same schemas through `Static<>`, so the contract, the validation and the code cannot drift apart.
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
@@ -252,7 +252,7 @@ export const RiskFeaturesResponseSchema = Type.Object({
 
 // ---------------------------------------------------------------------------------------------------------
 // Deploy-system extension points (docs/server.md): Argo Rollouts' Web metric provider, Flagger's webhooks,
-// Kayenta's RemoteJudge. Their payloads are the deploy systems' own (ANCHORS.md), so foreign objects Kayenta may
+// Kayenta's RemoteJudge. Their payloads are the deploy systems' own (their public docs), so foreign objects Kayenta may
 // extend (canaryConfig, scopes, attributes) accept unknown fields; ours do not.
 
 export const ExtensionJudge = Type.Union([Type.Literal('ml'), Type.Literal('kayenta')], { description: 'judge of the metrics window: ml (default, the learned judge) or kayenta' });

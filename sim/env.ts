@@ -1,4 +1,4 @@
-// The rollout environment (DESIGN.md §4): a Gymnasium-style contract over one deployment of the simulated world.
+// The rollout environment (docs/backtest.md): a Gymnasium-style contract over one deployment of the simulated world.
 //
 //   const env = new RolloutEnv(world);
 //   let { observation } = env.reset({ seed, deployment, strategy });
@@ -42,7 +42,7 @@ export interface EnvDeployment {
   service: number;
   start: number;
   fault: Fault | null;
-  /** Whether the fault is material (DESIGN.md §5), if the caller knows; only the reward uses it. */
+  /** Whether the fault is material (docs/definitions.md#material-fault), if the caller knows; only the reward uses it. */
   material?: boolean;
 }
 
@@ -104,7 +104,7 @@ export interface ObservationRow extends CohortSample {
   incidents: string[];
 }
 
-/** Result of a run, computed by the environment from the truth (DESIGN.md §5). Minutes are absolute. */
+/** Result of a run, computed by the environment from the truth (docs/definitions.md). Minutes are absolute. */
 export interface EpisodeOutcome {
   endedBy: 'promoted' | 'rolled_back' | 'truncated';
   /** First minute with a breach of any cause: trailing bad ratio >= burn threshold on the service or a caller, or the KPI guardrail. */
@@ -515,7 +515,7 @@ export class RolloutEnv {
     }
     st.outcome.faultBadRequests += faultBad;
 
-    // Breach check (DESIGN.md §5), with attribution to the fault by the no-fault twin of the same draws.
+    // Breach check (docs/definitions.md#slo-breach), with attribution to the fault by the no-fault twin of the same draws.
     let breach = false;
     let anyAt = -1;
     let faultAt = -1;

@@ -1,6 +1,6 @@
 // The fault catalogue: what a bad change does, when it starts, and how big the effect is.
 // `drawFault` picks a fault for a change; `faultEffect` gives its effect at a given age of the new version
-// and load; `isMaterial` applies DESIGN.md's materiality rule (+10 % relative bad ratio, or -5 % KPI).
+// and load; `isMaterial` applies the material-fault rule of docs/definitions.md (+10 % relative bad ratio, or -5 % KPI).
 import type { Rng } from './rng.ts';
 import { FAULT_KINDS, type FaultKind, type Scenario } from './scenario-schema.ts';
 import type { Service, Topology } from './topology.ts';
@@ -108,7 +108,7 @@ export function faultEffect(f: Fault, age: number, load: number): Effect {
 }
 
 /**
- * Whether an effect is material on a service (DESIGN.md §5): the affected cohort's bad ratio rises by at
+ * Whether an effect is material on a service (docs/definitions.md#material-fault): the affected cohort's bad ratio rises by at
  * least 10 % relative, or its KPI falls by at least 5 %. For contract breaks the bad ratio is that of the
  * callers' requests reaching the new version, against the strongest caller's baseline.
  */

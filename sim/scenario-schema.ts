@@ -213,7 +213,7 @@ export const ScenarioSchema = Type.Object(
           ),
         ], { default: { drop: 0.05, windowMinutes: 15 }, description: 'business-KPI guardrail, or null' }),
       },
-      'the SLO every evaluation uses (DESIGN.md section 5)',
+      'the SLO every evaluation uses (docs/definitions.md#slo-breach)',
     ),
     observability: Obj(
       {

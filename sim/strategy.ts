@@ -1,4 +1,4 @@
-// Rollout strategies (DESIGN.md §4) and their normalised plan: a list of stages, each a traffic exposure held for
+// Rollout strategies (docs/backtest.md) and their normalised plan: a list of stages, each a traffic exposure held for
 // a dwell time, then a bake period at full exposure. The environment only ever sees a plan, so a new strategy
 // is a new way of building stages.
 import type { Scenario } from './scenario-schema.ts';

@@ -19,7 +19,7 @@ export interface WorldSummary {
   meanTrueFailureProb: number;
   faultMix: Record<string, number>;
   immaterialFaults: number;
-  /** Breaches in the unguarded counterfactual (DESIGN.md §5), by cause and kind. */
+  /** Breaches in the unguarded counterfactual (docs/definitions.md#violating-deployment), by cause and kind. */
   unguardedBreaches: { total: number; byFault: number; byNoise: number; slo: number; kpi: number; shareOfFailed: number };
   faultBadRequests: number;
   incidents: number;

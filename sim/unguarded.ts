@@ -1,4 +1,4 @@
-// The unguarded counterfactual of a deployment (DESIGN.md §5): the same seed and the same traffic steps, every
+// The unguarded counterfactual of a deployment (docs/definitions.md#violating-deployment): the same seed and the same traffic steps, every
 // rollback ignored. It is the rollout environment driven by a policy that follows the schedule and never rolls
 // back, so the world's ground truth and every backtest's `none` policy are one code path.
 import type { Scenario } from './scenario-schema.ts';

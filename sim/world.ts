@@ -43,7 +43,7 @@ export interface Deployment {
   /** P(the change carries a material fault | change, deploy time): the oracle risk. */
   trueFailureProb: number;
   fault: Fault | null;
-  /** True iff the fault is material (DESIGN.md §5); this is the "deployment failed" label. */
+  /** True iff the fault is material (docs/definitions.md#material-fault); this is the "deployment failed" label. */
   material: boolean;
   /** Expected fault-attributable bad requests of an unguarded run at this time, weighted by on-call cover. */
   expectedIncidentCost: number;
@@ -71,7 +71,7 @@ export type Progress = (stage: string, done: number, total: number) => void;
 export const TYPICAL_FAULT_BAD_RATIO = 0.05;
 
 /**
- * Expected incident cost of a rollout (DESIGN.md §5 "timing quality"): failure probability × requests exposed over
+ * Expected incident cost of a rollout (docs/definitions.md#timing-quality-and-regret): failure probability × requests exposed over
  * the rollout window × the typical bad ratio of a fault, doubled when no one is on call (thin cover stretches
  * recovery). Deploy-window recommendation minimises it; its regret is measured with the true inputs.
  */

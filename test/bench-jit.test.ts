@@ -46,7 +46,7 @@ describe('bench jit (paper protocol on real JIT data)', () => {
     expect(openstack.auc).toBeGreaterThan(openstack.baselines.lapredict);
   });
 
-  it('keeps the JSON keys of the issue and reports no peers unless asked', () => {
+  it('keeps the documented JSON keys and reports no peers unless asked', () => {
     for (const r of [qt, openstack]) {
       expect(Object.keys(r)).toEqual(expect.arrayContaining(['project', 'nTrain', 'nTest', 'auc', 'baselines']));
       expect(Object.keys(r.baselines).sort()).toEqual(['lapredict', 'logistic']);

@@ -1,6 +1,6 @@
 // The ML canary judge (`judge` family): features and model shape, training lowers the loss, the registry round trip
 // scores identically, the model card is valid, the data-set path equals the in-memory one, and sanity verdicts on
-// frozen windows. Small data from in-process backtests (default and low-traffic, seed 11); never reads ../shared.
+// frozen windows. Small data from in-process backtests (default and low-traffic, seed 11); reads nothing outside the repository.
 import { describe, it, expect, beforeAll } from 'vitest';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -212,7 +212,7 @@ describe('judge verdicts on frozen windows', () => {
 });
 
 describe('judge evaluation', () => {
-  it('scores verdicts as DESIGN.md §5 says: inconclusive is wrong, its rate beside', () => {
+  it('scores verdicts as docs/definitions.md says: inconclusive is wrong, its rate beside', () => {
     const s = scoreVerdicts(['fail', 'pass', 'inconclusive', 'fail', 'pass'], [1, 0, 1, 0, 1]);
     expect(s.accuracy).toBeCloseTo(2 / 5, 12);
     expect(s.inconclusiveRate).toBeCloseTo(1 / 5, 12);

@@ -1,7 +1,7 @@
 // The deploy-system extension points of the serving app (server/extensions.ts) through `app.inject`: Argo Rollouts'
 // Web metric provider, Flagger's webhooks and Kayenta's RemoteJudge, with metric values read by the Prometheus metrics
 // source (server/metrics-source.ts) from an in-process fake Prometheus (node:http answering /api/v1/query_range).
-// Payloads are ANCHORS.md's, copied into test/fixtures/extensions (see NOTE.md there); never reads ../shared.
+// Payloads are the deploy systems' documented ones, in test/fixtures/extensions (see NOTE.md there).
 // Tiny judge, rollback and risk models are trained into a temp registry as test/server.test.ts does.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { mkdtempSync, readFileSync } from 'node:fs';
@@ -176,7 +176,7 @@ describe('Argo Rollouts Web metric provider', () => {
   });
 });
 
-describe('Flagger webhooks (ANCHORS.md payload)', () => {
+describe('Flagger webhooks (documented payload)', () => {
   it('rollout: 200 when the canary passes, 409 (a failed check) when it fails', async () => {
     mode = 'healthy';
     const ok = await post(app, '/v1/flagger/rollout?judge=kayenta', FLAGGER);

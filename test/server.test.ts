@@ -1,7 +1,7 @@
 // The serving app (server/app.ts) through `app.inject`, no port: health and status, the canary verdict with both
 // judges, anomaly scores, the rollout decision, atomic reload (a corrupt champion keeps the last good one serving),
 // reload auth, reload by itself when the registry changes (watch), the OpenAPI document, /metrics, and a property test throwing 1,000 malformed bodies at each decision route.
-// Tiny judge and rollback models are trained into a temp registry from in-process backtests; never reads ../shared.
+// Tiny judge and rollback models are trained into a temp registry from in-process backtests; reads nothing outside the repository.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { cpSync, mkdtempSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

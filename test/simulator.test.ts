@@ -1,4 +1,4 @@
-// The simulator: determinism and the realism checks the foundation issue asks for.
+// The simulator: determinism and the simulator's minimum-realism checks.
 import { describe, it, expect, beforeAll } from 'vitest';
 import { loadScenario, parseScenario, simulateWorld, Rng, runUnguarded, intrinsicFailureProbability, trueFailureProbability, type World } from '../sim/index.ts';
 import { autocorrelation, mean } from '../sim/stats.ts';

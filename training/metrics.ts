@@ -1,4 +1,4 @@
-// Evaluation metrics for probabilistic binary classifiers (DESIGN.md §5 "risk model quality").
+// Evaluation metrics for probabilistic binary classifiers (docs/definitions.md#risk-model-quality).
 import { rocAuc } from '../datasets/import-jit.ts';
 import { RolloutlabError } from '../lib/errors.ts';
 

@@ -1,4 +1,4 @@
-// The targets every model family is judged against (DESIGN.md §6), read from the versioned training/targets.json,
+// The targets every model family is judged against (docs/definitions.md#targets), read from the versioned training/targets.json,
 // and the check that turns a family's metrics into met / missed / not measured, stamped with the file's version.
 
 import { readFileSync } from 'node:fs';
@@ -17,8 +17,36 @@ export const isComparator = (x: unknown): x is Comparator => typeof x === 'strin
 
 const ComparatorSchema = Type.Union(COMPARATORS.map((c) => Type.Literal(c)));
 
+/** How a target's value and target print: a share as %, points as percentage points, minutes, a count, a plain number. */
+export const TARGET_UNITS = ['share', 'points', 'minutes', 'count', 'number', 'score'] as const;
+export type TargetUnit = (typeof TARGET_UNITS)[number];
+
+const ByScenario = Type.Record(Type.String({ minLength: 1 }), Type.Number());
+
 export const TargetSchema = Type.Object(
-  { comparator: ComparatorSchema, target: Type.Number(), about: Type.String({ minLength: 1 }) },
+  {
+    comparator: ComparatorSchema,
+    target: Type.Number(),
+    about: Type.String({ minLength: 1 }),
+    /** Display only (never part of the judgement): a short name, the unit, the anchor in docs/definitions.md. */
+    label: Type.Optional(Type.String({ minLength: 1 })),
+    unit: Type.Optional(Type.Union(TARGET_UNITS.map((u) => Type.Literal(u)))),
+    definition: Type.Optional(Type.String({ pattern: '^[a-z0-9-]+$' })),
+    /** The original requirement on the same measure, where there was one (the project's target is higher). */
+    requirement: Type.Optional(Type.Object({ comparator: ComparatorSchema, target: Type.Number() }, { additionalProperties: false })),
+    /**
+     * A documented ceiling per scenario (seed 1), from the simulator's truth, at two visibility levels (z >= 3 and
+     * z >= 2 expected standard deviations), with the command that measures it again ({scenario} is filled in).
+     */
+    ceiling: Type.Optional(
+      Type.Object(
+        { label: Type.String({ minLength: 1 }), z3: ByScenario, z2: ByScenario, command: Type.String({ minLength: 1 }), doc: Type.String({ minLength: 1 }) },
+        { additionalProperties: false },
+      ),
+    ),
+    /** Why the target is out of reach where no single ceiling figure says it, and where that is shown. */
+    why: Type.Optional(Type.Object({ text: Type.String({ minLength: 1 }), doc: Type.String({ minLength: 1 }) }, { additionalProperties: false })),
+  },
   { additionalProperties: false },
 );
 
@@ -107,4 +135,112 @@ export function compareValue(value: number, comparator: Comparator, target: numb
 
 export function targetStatus(r: Pick<TargetResult, 'met'>): TargetStatus {
   return r.met === null ? 'not measured' : r.met ? 'met' : 'missed';
+}
+
+/** A judged target as a report lists it: with its family and, for per-scenario targets, the scenario. */
+export type TargetRow = TargetResult & { family: string; scenario?: string };
+
+/** A figure measured in the same run that bounds or explains a target (e.g. the oracle's cost cut). */
+export interface TargetReference {
+  label: string;
+  value: number | null;
+}
+
+const COMPARATOR_SIGNS: Record<Comparator, string> = { '<': '<', '<=': '≤', '>': '>', '>=': '≥' };
+
+/** `x` in the target's unit; values and targets of one row always go through this, so they read alike. */
+export function formatInUnit(x: number | null, unit: TargetUnit = 'number', role: 'value' | 'target' = 'value'): string {
+  if (x === null || !Number.isFinite(x)) return '—';
+  const trim = (s: string) => (s.includes('.') ? s.replace(/0+$/, '').replace(/\.$/, '') : s);
+  switch (unit) {
+    case 'share':
+      return `${role === 'target' ? trim((100 * x).toFixed(2)) : (100 * x).toFixed(2)} %`;
+    case 'points': {
+      const s = role === 'target' ? trim((100 * x).toFixed(2)) : (100 * x).toFixed(2);
+      return `${x > 0 ? '+' : ''}${s} pts`;
+    }
+    case 'minutes':
+      return `${role === 'target' ? trim(x.toFixed(1)) : x.toFixed(1)} min`;
+    case 'count':
+      return Math.round(x).toLocaleString('en-US');
+    case 'score':
+      return role === 'target' ? trim(x.toFixed(2)) : x.toFixed(1);
+    case 'number':
+      return role === 'target' ? String(x) : x.toFixed(4);
+  }
+}
+
+/**
+ * The targets of a report as a table: one row per target with its value and target in the same unit, met /
+ * MISSED / not measured and, where known, the original requirement on the same measure; under a missed row, the
+ * ceiling (documented, with the command that reproduces it) or the figure of the same run that bounds it; then a
+ * legend saying what each measure is, with its anchor in docs/definitions.md.
+ */
+export function formatTargetTable(rows: readonly TargetRow[], o: { references?: Readonly<Record<string, TargetReference>>; targets?: TargetsFile; indent?: string } = {}): string {
+  const file = o.targets ?? loadTargets();
+  const ind = o.indent ?? '  ';
+  const meta = (r: TargetRow): Target | undefined => (Object.hasOwn(file.targets, r.family) && Object.hasOwn(file.targets[r.family], r.metric) ? file.targets[r.family][r.metric] : undefined);
+  const hasScenario = rows.some((r) => r.scenario);
+  const cells = rows.map((r) => {
+    const m = meta(r);
+    const unit = m?.unit ?? 'number';
+    const status = targetStatus(r);
+    const req = m?.requirement;
+    return [
+      r.family,
+      ...(hasScenario ? [r.scenario ?? ''] : []),
+      m?.label ?? r.metric,
+      formatInUnit(r.value, unit),
+      `${COMPARATOR_SIGNS[r.comparator]} ${formatInUnit(r.target, unit, 'target')}`,
+      status === 'missed' ? 'MISSED' : status,
+      req ? `${COMPARATOR_SIGNS[req.comparator]} ${formatInUnit(req.target, unit, 'target')}${r.value === null ? '' : compareValue(r.value, req.comparator, req.target) ? ' met' : ' missed'}` : '',
+    ];
+  });
+  const header = ['family', ...(hasScenario ? ['scenario'] : []), 'measure', 'value', 'target', 'status', 'requirement'];
+  const right = new Set([header.indexOf('value'), header.indexOf('target')]);
+  const width = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i].length)));
+  const line = (c: string[]) => (ind + c.map((x, i) => (right.has(i) ? x.padStart(width[i]) : x.padEnd(width[i]))).join('  ')).trimEnd();
+  const count = (s: TargetStatus) => rows.filter((r) => targetStatus(r) === s).length;
+  const out = [
+    `${ind}targets: ${count('met')} met, ${count('missed')} missed${count('not measured') ? `, ${count('not measured')} not measured` : ''}. Several are the project's own, above the original requirement (last column); a miss is printed as measured,`,
+    `${ind}with the ceiling where one is known (docs/definitions.md#ceilings-why-some-targets-are-missed).`,
+    '',
+    line(header),
+    line(width.map((w) => '─'.repeat(w))),
+  ];
+  const pad = ind + ' '.repeat(width[0] + 2);
+  rows.forEach((r, i) => {
+    out.push(line(cells[i]));
+    if (r.met !== false) return;
+    const m = meta(r);
+    const ref = o.references?.[`${r.family}.${r.metric}`];
+    if (ref) out.push(`${pad}↳ ${ref.label}: ${formatInUnit(ref.value, m?.unit)} (measured in this run)`);
+    const c = m?.ceiling;
+    const sc = r.scenario ?? 'default';
+    if (c && Object.hasOwn(c.z3, sc)) {
+      const z3 = c.z3[sc];
+      const z2 = Object.hasOwn(c.z2, sc) ? c.z2[sc] : null;
+      const reach = (x: number) => compareValue(x, r.comparator, r.target);
+      const verdict = reach(z3)
+        ? 'the target is within the z ≥ 3 ceiling: this miss is the model’s'
+        : z2 !== null && reach(z2)
+          ? 'the target lies between the two: it needs faults caught at 2-3 σ without more false alarms'
+          : 'the target is above both: out of reach for any policy on this seed';
+      out.push(`${pad}↳ ceiling (documented for ${sc} seed 1, ${c.doc}): ${formatInUnit(z3, m?.unit, 'target')} at z ≥ 3${z2 === null ? '' : `, ${formatInUnit(z2, m?.unit, 'target')} at z ≥ 2`} — ${verdict}`);
+      out.push(`${pad}  (${c.label}); reproduce: ${c.command.replaceAll('{scenario}', sc)}`);
+    }
+    if (m?.why) out.push(`${pad}↳ why: ${m.why.text} (${m.why.doc})`);
+  });
+  const seen = new Set<string>();
+  const legend: [string, string][] = [];
+  for (const r of rows) {
+    const key = `${r.family}.${r.metric}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    const m = meta(r);
+    legend.push([m?.label ?? r.metric, `${m?.about ?? ''}${m?.definition ? ` (#${m.definition})` : ''}`]);
+  }
+  const lw = Math.max(...legend.map(([k]) => k.length));
+  out.push('', `${ind}what each measure is (docs/definitions.md, anchor in brackets):`, ...legend.map(([k, v]) => `${ind}  ${k.padEnd(lw)}  ${v}`));
+  return out.join('\n');
 }

@@ -1,4 +1,4 @@
-// `argo`: Argo Rollouts' canary with a background AnalysisRun (ANCHORS.md), with its documented defaults.
+// `argo`: Argo Rollouts' canary with a background AnalysisRun (its public documentation), with its documented defaults.
 //
 // - A measurement every `intervalMinutes` on the canary's metrics only (no baseline comparison), each over a
 //   trailing `lookbackMinutes` window (the usual `rate(...[5m])` query): success rate and p99 latency.

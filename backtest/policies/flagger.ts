@@ -1,4 +1,4 @@
-// `flagger`: Flagger's canary analysis (ANCHORS.md) with its documented defaults.
+// `flagger`: Flagger's canary analysis (its public documentation) with its documented defaults.
 //
 // - Every `intervalMinutes` (default 1 m) the built-in checks run on the canary over the last interval:
 //   request-success-rate (thresholdRange min 99 %) and request-duration (p99, thresholdRange max = the service's

@@ -1,5 +1,5 @@
 // Forecast evaluation: MASE (Hyndman & Koehler 2006) against the seasonal-naive forecast, with a held-out
-// tail and rolling origins inside it (DESIGN.md §5 "Forecast quality").
+// tail and rolling origins inside it (docs/definitions.md#forecast-quality).
 //
 //   training part  = series[0, split)            the forecaster is fitted on this only; the MASE scale comes from it
 //   held-out tail  = series[split, n)            split = n − round(testFraction × n)

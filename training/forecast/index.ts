@@ -1,5 +1,5 @@
-// training/forecast — the traffic forecaster of the deployment-window recommender (issue 4) and its evaluation
-// (DESIGN.md §5 "Forecast quality": MASE against the seasonal-naive forecast, one day back, on the held-out tail).
+// training/forecast — the traffic forecaster of the deployment-window recommender and its evaluation
+// (docs/definitions.md#forecast-quality: MASE against the seasonal-naive forecast, one day back, on the held-out tail).
 //
 //   fitForecaster(series, { period }) ─▶ Forecaster ─▶ forecast(history, horizon) / toJSON() ─▶ forecasterFromJSON
 //   evaluateSeries(series, { period, horizon, testFraction, origins }) ─▶ { mase, naiveMase, ratio, ... }
@@ -35,7 +35,7 @@ export {
   type SeriesEvaluation,
 } from './evaluate.ts';
 
-/** DESIGN.md §6: forecast MASE below 1 (better than seasonal naive). */
+/** The forecast target (docs/definitions.md#targets): MASE below 1 (better than seasonal naive). */
 export const FORECAST_MASE_TARGET = 1;
 
 /** The repo's copy of NAB's nyc_taxi series (30-minute NYC taxi passenger counts, 2014-07-01 .. 2015-01-31). */

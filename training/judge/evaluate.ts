@@ -1,4 +1,4 @@
-// Scoring canary judges on labelled windows (DESIGN.md §5 "canary verdict accuracy"): a verdict is right when it
+// Scoring canary judges on labelled windows (docs/definitions.md#canary-verdict-accuracy-and-inconclusive-rate): a verdict is right when it
 // is fail on a window with a material fault active and pass otherwise; inconclusive counts as wrong and its rate is
 // reported beside. The ML judge and the Kayenta-style Mann-Whitney judge (judges/window.ts) are scored on the very
 // same windows, overall and on two slices: low-traffic windows (the canary served fewer than 100 requests) and

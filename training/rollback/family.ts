@@ -46,7 +46,7 @@ export interface ThresholdEvaluation {
   severeDetectedInOneTick: number | null;
 }
 
-/** First tick per deployment with a crossing; evaluation by DESIGN.md §5's definitions on the unguarded runs. */
+/** First tick per deployment with a crossing; evaluation by docs/definitions.md on the unguarded runs. */
 export function evaluateThresholds(t: TickRows, pFault: ArrayLike<number>, pBreach: ArrayLike<number>, th: { fault: number; breach: number; overwhelmingLogP?: number; kpiShortfallZ?: number }, deps?: number[]): ThresholdEvaluation {
   const fast = th.overwhelmingLogP ?? -Infinity;
   const kpi = th.kpiShortfallZ === undefined ? -Infinity : -th.kpiShortfallZ;

@@ -9,7 +9,7 @@
 //   what the baseline's rates predict for the canary's traffic; log ratios of bad ratios and latency percentiles;
 //   saturation differences and the canary's memory trend (leaks);
 // - what continuing means: the canary's bad ratio (a conservative lower bound) projected onto the next stage's
-//   exposure and onto full rollout, against the SLO's burn threshold (DESIGN.md §5: 14.4 x the error budget over
+//   exposure and onto full rollout, against the SLO's burn threshold (docs/definitions.md#slo-breach: 14.4 x the error budget over
 //   5 minutes);
 // - how much there is to go on: canary requests, the share of minutes with data, the current exposure and phase;
 // - whether the baseline itself is hurting (a shared incident should not be blamed on the canary).
@@ -173,7 +173,7 @@ export const OVERWHELMING_P = 1e-7;
  */
 export const KPI_SHORTFALL_Z = 4;
 
-/** The conversion-shortfall rule needs a relative drop of at least this: DESIGN.md's materiality (-5 % KPI). */
+/** The conversion-shortfall rule needs a relative drop of at least this: the material-fault KPI rule (-5 %, docs/definitions.md). */
 export const KPI_MIN_DROP = 0.05;
 
 /** Minutes the overwhelming-evidence test reads: the last one (a severe fault must be caught at its first tick). */

@@ -1,4 +1,4 @@
-// Evaluation of deployment-window recommendation against the simulator's true expectations (DESIGN.md §5):
+// Evaluation of deployment-window recommendation against the simulator's true expectations (docs/definitions.md#timing-quality-and-regret):
 // regret = true cost of the recommended start / true cost of the oracle's best start − 1, and the expected-cost
 // cut against deploying when ready. The risk model and the forecasters never see the evaluated period: forecasters
 // are fitted on the world's traffic before it, and the risk model on other worlds.

@@ -1,5 +1,5 @@
 // Deployment-window recommendation: for a change on a service, ready at t0, rank the start times within a horizon by
-// expected incident cost (DESIGN.md §5 "timing quality"):
+// expected incident cost (docs/definitions.md#timing-quality-and-regret):
 //
 //   cost(t) = P̂(failure | change, t) × requests forecast over the rollout window from t × typical bad ratio × (2 − on-call cover(t))
 //
