@@ -58,10 +58,14 @@ export const EVENTS_RETAINED_MAX_MB = 64;
 /** Kubernetes sends SIGKILL 30 s after SIGTERM by default; drain well within it. */
 export const SHUTDOWN_MAX_S = 5;
 
+/** What each case is about, in report order. */
+export const GROUPS = ['outlier baseline', 'partial series', 'critical metric', 'non-finite', 'typos', 'monotone', 'risk inputs', 'heavy route', 'event memory', 'shutdown', 'registry files', 'open writes', 'start-up errors', 'first contact'] as const;
+export type Group = (typeof GROUPS)[number];
+
 export type CaseStatus = 'ok' | 'FAIL-OPEN' | 'MISSED' | '5xx' | 'error' | 'skipped';
 export interface CaseResult {
-  /** The item of the fail-closed list this case replays (docs/benchmarks.md). */
-  item: number;
+  /** What the case is about (GROUPS; docs/benchmarks.md). */
+  group: Group;
   name: string;
   /** decision: a go on bad evidence is FAIL-OPEN; operations: a missed bound is MISSED. */
   kind: 'decision' | 'operations';
@@ -602,7 +606,7 @@ interface Ctx {
 }
 
 interface CaseDef {
-  item: number;
+  group: Group;
   name: string;
   kind: 'decision' | 'operations';
   expected: string;
@@ -630,14 +634,14 @@ function cases(): CaseDef[] {
     return k;
   };
 
-  // 1. One outlier baseline sample beside a broken canary.
+  // One outlier baseline sample beside a broken canary.
   for (const v of [600, -50, 1e308, -1e308]) {
-    out.push({ item: 1, name: `Kayenta /judge, control[7] of the critical metric = ${v}`, kind: 'decision', expected: NOT_KPASS, run: async (c) => closed(await post(c, '/judge', kayentaWith(c, (k) => (k.metricSetPairList[1].values.control[7] = v))), kayentaGo) });
+    out.push({ group: 'outlier baseline', name: `Kayenta /judge, control[7] of the critical metric = ${v}`, kind: 'decision', expected: NOT_KPASS, run: async (c) => closed(await post(c, '/judge', kayentaWith(c, (k) => (k.metricSetPairList[1].values.control[7] = v))), kayentaGo) });
   }
   for (const judge of ['ml', 'kayenta']) {
     for (const n of [5, 10, 20]) {
       out.push({
-        item: 1,
+        group: 'outlier baseline',
         name: `verdict ${judge}, 10x canary, ${n} min, baseline[1].errors = 600`,
         kind: 'decision',
         expected: NOT_PASS,
@@ -651,15 +655,15 @@ function cases(): CaseDef[] {
     }
   }
 
-  // 2. Partial series.
+  // Partial series.
   for (const judge of ['ml', 'kayenta']) {
     const needs = judge === 'ml' ? ['judge'] : [];
-    out.push({ item: 2, name: `Argo GET, Prometheus has only the requests series (${judge})`, kind: 'decision', expected: 'result.verdict not pass', needs, run: async (c) => closed(await get(c, `/v1/argo/verdict?name=fc-only-requests&namespace=test&judge=${judge}`), argoGo) });
-    out.push({ item: 2, name: `Flagger rollout, only the requests series (${judge})`, kind: 'decision', expected: NOT_2XX, needs, run: async (c) => closed(await post(c, `/v1/flagger/rollout?judge=${judge}`, { name: 'fc-only-requests', namespace: 'test', phase: 'Progressing' }), flaggerGo) });
-    out.push({ item: 2, name: `Argo GET, 1 of 5 minutes in Prometheus (${judge})`, kind: 'decision', expected: 'result.verdict not pass', needs, run: async (c) => closed(await get(c, `/v1/argo/verdict?name=fc-one-minute&namespace=test&minutes=5&judge=${judge}`), argoGo) });
-    out.push({ item: 2, name: `Flagger rollout, 1 of 5 minutes (${judge})`, kind: 'decision', expected: NOT_2XX, needs, run: async (c) => closed(await post(c, `/v1/flagger/rollout?judge=${judge}&minutes=5`, { name: 'fc-one-minute', namespace: 'test', phase: 'Progressing' }), flaggerGo) });
+    out.push({ group: 'partial series', name: `Argo GET, Prometheus has only the requests series (${judge})`, kind: 'decision', expected: 'result.verdict not pass', needs, run: async (c) => closed(await get(c, `/v1/argo/verdict?name=fc-only-requests&namespace=test&judge=${judge}`), argoGo) });
+    out.push({ group: 'partial series', name: `Flagger rollout, only the requests series (${judge})`, kind: 'decision', expected: NOT_2XX, needs, run: async (c) => closed(await post(c, `/v1/flagger/rollout?judge=${judge}`, { name: 'fc-only-requests', namespace: 'test', phase: 'Progressing' }), flaggerGo) });
+    out.push({ group: 'partial series', name: `Argo GET, 1 of 5 minutes in Prometheus (${judge})`, kind: 'decision', expected: 'result.verdict not pass', needs, run: async (c) => closed(await get(c, `/v1/argo/verdict?name=fc-one-minute&namespace=test&minutes=5&judge=${judge}`), argoGo) });
+    out.push({ group: 'partial series', name: `Flagger rollout, 1 of 5 minutes (${judge})`, kind: 'decision', expected: NOT_2XX, needs, run: async (c) => closed(await post(c, `/v1/flagger/rollout?judge=${judge}&minutes=5`, { name: 'fc-one-minute', namespace: 'test', phase: 'Progressing' }), flaggerGo) });
     out.push({
-      item: 2,
+      group: 'partial series',
       name: `verdict ${judge}, 1 of 5 minutes sent (4 null)`,
       kind: 'decision',
       expected: NOT_PASS,
@@ -667,12 +671,12 @@ function cases(): CaseDef[] {
       run: async (c) => closed(await post(c, `/v1/canary/verdict?judge=${judge}`, verdictBody(HEALTHY.map((x, i) => (i === 4 ? x : null)), HEALTHY.map((x, i) => (i === 4 ? x : null)))), verdictGo),
     });
   }
-  out.push({ item: 2, name: 'Flagger confirm-traffic-increase, only the requests series', kind: 'decision', expected: NOT_2XX, needs: ['judge'], run: async (c) => closed(await post(c, '/v1/flagger/confirm-traffic-increase', { name: 'fc-only-requests', namespace: 'test', phase: 'Progressing' }), flaggerGo) });
+  out.push({ group: 'partial series', name: 'Flagger confirm-traffic-increase, only the requests series', kind: 'decision', expected: NOT_2XX, needs: ['judge'], run: async (c) => closed(await post(c, '/v1/flagger/confirm-traffic-increase', { name: 'fc-only-requests', namespace: 'test', phase: 'Progressing' }), flaggerGo) });
 
-  // 3. A critical Kayenta metric without data.
-  out.push({ item: 3, name: 'Kayenta /judge, critical pair removed', kind: 'decision', expected: NOT_KPASS, run: async (c) => closed(await post(c, '/judge', kayentaWith(c, (k) => k.metricSetPairList.splice(1, 1))), kayentaGo) });
+  // A critical Kayenta metric without data.
+  out.push({ group: 'critical metric', name: 'Kayenta /judge, critical pair removed', kind: 'decision', expected: NOT_KPASS, run: async (c) => closed(await post(c, '/judge', kayentaWith(c, (k) => k.metricSetPairList.splice(1, 1))), kayentaGo) });
   out.push({
-    item: 3,
+    group: 'critical metric',
     name: 'Kayenta /judge, nanStrategy replace, critical experiment empty',
     kind: 'decision',
     expected: NOT_KPASS,
@@ -689,17 +693,17 @@ function cases(): CaseDef[] {
         kayentaGo,
       ),
   });
-  out.push({ item: 3, name: 'Kayenta /judge, critical experiment all "NaN"', kind: 'decision', expected: NOT_KPASS, run: async (c) => closed(await post(c, '/judge', kayentaWith(c, (k) => (k.metricSetPairList[1].values.experiment = k.metricSetPairList[1].values.experiment.map(() => 'NaN')))), kayentaGo) });
+  out.push({ group: 'critical metric', name: 'Kayenta /judge, critical experiment all "NaN"', kind: 'decision', expected: NOT_KPASS, run: async (c) => closed(await post(c, '/judge', kayentaWith(c, (k) => (k.metricSetPairList[1].values.experiment = k.metricSetPairList[1].values.experiment.map(() => 'NaN')))), kayentaGo) });
 
-  // 4. Non-finite scores provoked from outside: counts whose sums overflow to Infinity (Infinity / Infinity = NaN).
+  // Non-finite scores provoked from outside: counts whose sums overflow to Infinity (Infinity / Infinity = NaN).
   const overflow = () => cycle([m(1e308, 1e308, 0, 42, 120, 0)], 5);
   for (const judge of ['ml', 'kayenta']) {
-    out.push({ item: 4, name: `verdict ${judge}, canary counts 1e308 (sums overflow)`, kind: 'decision', expected: NOT_PASS, needs: judge === 'ml' ? ['judge'] : [], run: async (c) => closed(await post(c, `/v1/canary/verdict?judge=${judge}`, verdictBody(overflow())), verdictGo) });
+    out.push({ group: 'non-finite', name: `verdict ${judge}, canary counts 1e308 (sums overflow)`, kind: 'decision', expected: NOT_PASS, needs: judge === 'ml' ? ['judge'] : [], run: async (c) => closed(await post(c, `/v1/canary/verdict?judge=${judge}`, verdictBody(overflow())), verdictGo) });
   }
-  out.push({ item: 4, name: 'Argo GET, Prometheus answers 1e308 counts (ml)', kind: 'decision', expected: 'result.verdict not pass', needs: ['judge'], run: async (c) => closed(await get(c, '/v1/argo/verdict?name=fc-overflow&namespace=test'), argoGo) });
-  out.push({ item: 4, name: 'rollout decision, canary counts 1e308', kind: 'decision', expected: 'action not advance (or 4xx naming the field)', needs: ['rollback'], run: async (c) => closed(await post(c, '/v1/rollout/decision', decisionBody(6, () => m(1e308, 1e308, 0, 42, 120, 0))), decisionGo) });
+  out.push({ group: 'non-finite', name: 'Argo GET, Prometheus answers 1e308 counts (ml)', kind: 'decision', expected: 'result.verdict not pass', needs: ['judge'], run: async (c) => closed(await get(c, '/v1/argo/verdict?name=fc-overflow&namespace=test'), argoGo) });
+  out.push({ group: 'non-finite', name: 'rollout decision, canary counts 1e308', kind: 'decision', expected: 'action not advance (or 4xx naming the field)', needs: ['rollback'], run: async (c) => closed(await post(c, '/v1/rollout/decision', decisionBody(6, () => m(1e308, 1e308, 0, 42, 120, 0))), decisionGo) });
   out.push({
-    item: 4,
+    group: 'non-finite',
     name: 'anomaly score, a series that jumps to 1e308',
     kind: 'decision',
     expected: '4xx, or the jump is not scored normal',
@@ -714,9 +718,9 @@ function cases(): CaseDef[] {
     },
   });
 
-  // 5. Typos.
+  // Typos.
   out.push({
-    item: 5,
+    group: 'typos',
     name: 'verdict ml, canary "callerErorrs": 600 (typo)',
     kind: 'decision',
     expected: '4xx naming the field (or not pass)',
@@ -730,14 +734,14 @@ function cases(): CaseDef[] {
     },
   });
   for (const key of ['window.hour', 'Window.Hours']) {
-    out.push({ item: 5, name: `Flagger confirm-rollout, metadata ${key}: 00:00-01:00 (typo)`, kind: 'decision', expected: NOT_2XX, run: async (c) => closed(await post(c, '/v1/flagger/confirm-rollout', { name: 'fc-healthy', namespace: 'test', phase: 'Progressing', metadata: { 'window.days': 'Mon-Fri', [key]: '00:00-01:00' } }), flaggerGo) });
+    out.push({ group: 'typos', name: `Flagger confirm-rollout, metadata ${key}: 00:00-01:00 (typo)`, kind: 'decision', expected: NOT_2XX, run: async (c) => closed(await post(c, '/v1/flagger/confirm-rollout', { name: 'fc-healthy', namespace: 'test', phase: 'Progressing', metadata: { 'window.days': 'Mon-Fri', [key]: '00:00-01:00' } }), flaggerGo) });
   }
 
-  // 6. Monotone in evidence.
+  // Monotone in evidence.
   const slowBody = (slow: number) => verdictBody(cycle([{ ...m(1200, 1, slow, 42, 120, 25), latencyP95: 90 }], 5), cycle([{ ...m(12_000, 12, 20, 42, 120, 250), latencyP95: 90 }], 5));
-  out.push({ item: 6, name: 'verdict ml, slow 20/1,200 vs 20/12,000 (p95/p99 equal)', kind: 'decision', expected: NOT_PASS, needs: ['judge'], run: async (c) => closed(await post(c, '/v1/canary/verdict', slowBody(20)), verdictGo) });
+  out.push({ group: 'monotone', name: 'verdict ml, slow 20/1,200 vs 20/12,000 (p95/p99 equal)', kind: 'decision', expected: NOT_PASS, needs: ['judge'], run: async (c) => closed(await post(c, '/v1/canary/verdict', slowBody(20)), verdictGo) });
   out.push({
-    item: 6,
+    group: 'monotone',
     name: 'verdict ml, P(fail) over canary slow 0, 2, 5, 20, 60, 200 of 1,200',
     kind: 'decision',
     expected: 'P(fail) never decreases',
@@ -753,14 +757,14 @@ function cases(): CaseDef[] {
     },
   });
 
-  // 7. Risk inputs.
+  // Risk inputs.
   const riskWith = (c: Ctx, over: Record<string, Json>) => ({ features: { ...typicalFeatures(c.specs), ...over } });
   for (const v of [-5, 1e308]) {
-    out.push({ item: 7, name: `risk score, lines_added ${v}`, kind: 'decision', expected: '4xx naming features.lines_added', needs: ['risk'], run: async (c) => closed(await post(c, '/v1/risk/score', riskWith(c, { lines_added: v })), (a) => a.status === 200) });
+    out.push({ group: 'risk inputs', name: `risk score, lines_added ${v}`, kind: 'decision', expected: '4xx naming features.lines_added', needs: ['risk'], run: async (c) => closed(await post(c, '/v1/risk/score', riskWith(c, { lines_added: v })), (a) => a.status === 200) });
   }
-  out.push({ item: 7, name: 'Flagger confirm-rollout, metadata risk.lines_added "-5"', kind: 'decision', expected: NOT_2XX, needs: ['risk'], run: async (c) => closed(await post(c, '/v1/flagger/confirm-rollout', { name: 'fc-healthy', namespace: 'test', phase: 'Progressing', metadata: { 'risk.lines_added': '-5', 'risk.max': '0.95' } }), flaggerGo) });
+  out.push({ group: 'risk inputs', name: 'Flagger confirm-rollout, metadata risk.lines_added "-5"', kind: 'decision', expected: NOT_2XX, needs: ['risk'], run: async (c) => closed(await post(c, '/v1/flagger/confirm-rollout', { name: 'fc-healthy', namespace: 'test', phase: 'Progressing', metadata: { 'risk.lines_added': '-5', 'risk.max': '0.95' } }), flaggerGo) });
   out.push({
-    item: 7,
+    group: 'risk inputs',
     name: 'risk score, 3 features sent: no reason cites an imputed one',
     kind: 'decision',
     expected: 'reasons ⊆ features sent',
@@ -774,9 +778,9 @@ function cases(): CaseDef[] {
     },
   });
 
-  // 11. Only registry versions load; every file the card lists is checked.
+  // Only registry versions load; every file the card lists is checked.
   out.push({
-    item: 11,
+    group: 'registry files',
     name: 'champion pointer "../../outside/evil" (temp copy of the registry)',
     kind: 'decision',
     expected: 'the outside version is not loaded',
@@ -797,7 +801,7 @@ function cases(): CaseDef[] {
     ['rollback', 'weights.bin'],
   ] as const) {
     out.push({
-      item: 11,
+      group: 'registry files',
       name: `${family} ${file} changed after training (temp copy)`,
       kind: 'decision',
       expected: `${family} not loaded`,
@@ -819,9 +823,9 @@ function cases(): CaseDef[] {
     });
   }
 
-  // 22. What a new user meets.
+  // What a new user meets first.
   out.push({
-    item: 22,
+    group: 'first contact',
     name: 'anomaly score answers the flag and the threshold',
     kind: 'decision',
     expected: 'a threshold and a per-point flag',
@@ -834,7 +838,7 @@ function cases(): CaseDef[] {
     },
   });
   out.push({
-    item: 22,
+    group: 'first contact',
     name: 'GET / is not a 404',
     kind: 'decision',
     expected: 'a page or a redirect to /docs',
@@ -874,7 +878,7 @@ function heavySchedule(specs: FeatureSpec[]): unknown {
   return { services, changes, dependencies, horizonHours: 72, stepMinutes: 15 };
 }
 
-/** 8: verdict latency and /healthz while two clients loop the schedule route. */
+/** Heavy route: verdict latency and /healthz while two clients loop the schedule route. */
 async function loadCase(c: Ctx, seconds: number): Promise<{ got: string; ok: boolean; fiveXX: boolean }> {
   const verdict = JSON.stringify(verdictBody(HEALTHY));
   const schedule = JSON.stringify(heavySchedule(c.specs));
@@ -929,7 +933,7 @@ function gc(): void {
   gcFn();
 }
 
-/** 9: `count` Flagger events of about 1 MB each; memory kept and GET /v1/flagger/events. */
+/** Event memory: `count` Flagger events of about 1 MB each; memory kept and GET /v1/flagger/events. */
 async function eventsCase(c: Ctx, count: number): Promise<{ got: string; ok: boolean; fiveXX: boolean }> {
   const value = 'x'.repeat(3990);
   const metadata: Record<string, string> = {};
@@ -1002,11 +1006,11 @@ async function started(ch: Child, ms: number): Promise<string | null> {
 const within = <T>(p: Promise<T>, ms: number): Promise<T | 'timeout'> => Promise.race([p, new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), ms))]);
 const firstLine = (s: string) => short(s.split('\n').find((l) => /error|port|feedback|lock|use/i.test(l)) ?? s.split('\n')[0] ?? '', 70);
 
-/** Items 10, 12, 13 and the start-up line of 22, on `rolloutlab serve` child processes. */
+/** Shutdown, open writes, start-up errors and the start-up line, on `rolloutlab serve` child processes. */
 async function processCases(c: Ctx, onStage: (s: string) => void): Promise<CaseResult[]> {
   const res: CaseResult[] = [];
-  const add = (item: number, name: string, kind: CaseResult['kind'], expected: string, got: string, ok: boolean | null, fiveXX = false) =>
-    res.push({ item, name, kind, expected, got, status: ok === null ? 'skipped' : fiveXX ? '5xx' : ok ? 'ok' : kind === 'decision' ? 'FAIL-OPEN' : 'MISSED' });
+  const add = (group: Group, name: string, kind: CaseResult['kind'], expected: string, got: string, ok: boolean | null, fiveXX = false) =>
+    res.push({ group, name, kind, expected, got, status: ok === null ? 'skipped' : fiveXX ? '5xx' : ok ? 'ok' : kind === 'decision' ? 'FAIL-OPEN' : 'MISSED' });
   const feedback = join(c.tmp, 'feedback.duckdb');
   onStage('rolloutlab serve without --token (child process)');
   const a = serveChild(['--port', '0', '--models', c.modelsRoot, '--feedback', feedback]);
@@ -1015,36 +1019,36 @@ async function processCases(c: Ctx, onStage: (s: string) => void): Promise<CaseR
     if (!url) {
       const ex = await within(a.exited, 5000);
       const why = `did not start (${ex === 'timeout' ? 'no start-up line in 90 s' : `exit ${ex.code}`}: ${firstLine(a.stderr())})`;
-      for (const n of ['POST /v1/models/reload without a token', 'POST /v1/feedback without a token', 'GET /v1/feedback without a token', 'cross-origin POST /v1/models/reload']) add(12, n, 'decision', 'refused (4xx) or no open server', why, true);
-      add(10, 'SIGTERM with a request in flight on a keep-alive connection', 'operations', `exit within ${SHUTDOWN_MAX_S} s`, why, null);
+      for (const n of ['POST /v1/models/reload without a token', 'POST /v1/feedback without a token', 'GET /v1/feedback without a token', 'cross-origin POST /v1/models/reload']) add('open writes', n, 'decision', 'refused (4xx) or no open server', why, true);
+      add('shutdown', 'SIGTERM with a request in flight on a keep-alive connection', 'operations', `exit within ${SHUTDOWN_MAX_S} s`, why, null);
     } else {
       const fb = { deploymentId: 'bench-fc-1', service: 'checkout', outcome: 'success', notes: 'written by the fail-closed bench' };
       const refused = (x: Answer) => x.status >= 400 && x.status < 500;
       const r1 = await request(url, 'POST', '/v1/models/reload');
-      add(12, 'POST /v1/models/reload without a token', 'decision', 'refused (401/403)', said(r1), refused(r1), broken(r1.status));
+      add('open writes', 'POST /v1/models/reload without a token', 'decision', 'refused (401/403)', said(r1), refused(r1), broken(r1.status));
       const r2 = await request(url, 'POST', '/v1/feedback', fb);
-      add(12, 'POST /v1/feedback without a token', 'decision', 'refused (401/403)', said(r2), refused(r2), broken(r2.status));
+      add('open writes', 'POST /v1/feedback without a token', 'decision', 'refused (401/403)', said(r2), refused(r2), broken(r2.status));
       const r3 = await request(url, 'GET', '/v1/feedback');
-      add(12, 'GET /v1/feedback without a token', 'decision', 'refused, or no notes', `${said(r3)}${r3.status === 200 ? `, ${r3.json?.records?.length ?? 0} record(s)` : ''}`, refused(r3) || (r3.status === 200 && !(r3.json?.records ?? []).some((x: Any) => x.notes)), broken(r3.status));
+      add('open writes', 'GET /v1/feedback without a token', 'decision', 'refused, or no notes', `${said(r3)}${r3.status === 200 ? `, ${r3.json?.records?.length ?? 0} record(s)` : ''}`, refused(r3) || (r3.status === 200 && !(r3.json?.records ?? []).some((x: Any) => x.notes)), broken(r3.status));
       const r4 = await request(url, 'POST', '/v1/models/reload', undefined, { origin: 'http://evil.example', 'content-type': 'text/plain' }, '');
-      add(12, 'cross-origin POST /v1/models/reload (text/plain, no body)', 'decision', 'refused (4xx)', said(r4), refused(r4), broken(r4.status));
-      add(22, 'start-up line mentions /docs', 'decision', '/docs in the start-up line', short(a.stderr().split('\n').find((l) => /serving on/.test(l)) ?? '', 70), /\/docs/.test(a.stderr()));
+      add('open writes', 'cross-origin POST /v1/models/reload (text/plain, no body)', 'decision', 'refused (4xx)', said(r4), refused(r4), broken(r4.status));
+      add('first contact', 'start-up line mentions /docs', 'decision', '/docs in the start-up line', short(a.stderr().split('\n').find((l) => /serving on/.test(l)) ?? '', 70), /\/docs/.test(a.stderr()));
 
-      // 13b: a second server on the same feedback file.
+      // A second server on the same feedback file.
       onStage('a second server on the same feedback file');
       const b = serveChild(['--port', '0', '--models', c.modelsRoot, '--feedback', feedback]);
       const bStart = await started(b, 60_000);
       if (bStart) {
         b.proc.kill('SIGKILL');
-        add(13, 'a second server on a locked feedback file', 'operations', 'exit 2 naming --feedback', 'started (no lock?)', null);
+        add('start-up errors', 'a second server on a locked feedback file', 'operations', 'exit 2 naming --feedback', 'started (no lock?)', null);
       } else {
         const ex = await within(b.exited, 30_000);
         if (ex === 'timeout') b.proc.kill('SIGKILL');
         const code = ex === 'timeout' ? 'no exit in 30 s' : `exit ${ex.code}`;
-        add(13, 'a second server on a locked feedback file', 'operations', 'exit 2 naming --feedback', `${code}: ${firstLine(b.stderr())}`, ex !== 'timeout' && ex.code === 2 && /--feedback/.test(b.stderr()));
+        add('start-up errors', 'a second server on a locked feedback file', 'operations', 'exit 2 naming --feedback', `${code}: ${firstLine(b.stderr())}`, ex !== 'timeout' && ex.code === 2 && /--feedback/.test(b.stderr()));
       }
 
-      // 10: SIGTERM while a request is in flight on a keep-alive connection (its body half sent): the answer comes,
+      // SIGTERM while a request is in flight on a keep-alive connection (its body half sent): the answer comes,
       // the connection stays open on the client's side, and the server must still exit promptly.
       onStage('SIGTERM with a request in flight on a keep-alive connection');
       const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
@@ -1068,13 +1072,13 @@ async function processCases(c: Ctx, onStage: (s: string) => void): Promise<CaseR
       agent.destroy();
       const s = ex === 'timeout' ? null : (ex.at - t0) / 1000;
       const answer = status === 'timeout' ? 'no answer' : `answered ${status}`;
-      add(10, 'SIGTERM with a request in flight on a keep-alive connection', 'operations', `answered, exit within ${SHUTDOWN_MAX_S} s`, s === null ? `${answer}; still running 15 s after SIGTERM` : `${answer}; exit ${ex === 'timeout' ? '' : (ex.code ?? ex.signal)} after ${s.toFixed(1)} s`, s !== null && s <= SHUTDOWN_MAX_S && status !== 'timeout' && status > 0);
+      add('shutdown', 'SIGTERM with a request in flight on a keep-alive connection', 'operations', `answered, exit within ${SHUTDOWN_MAX_S} s`, s === null ? `${answer}; still running 15 s after SIGTERM` : `${answer}; exit ${ex === 'timeout' ? '' : (ex.code ?? ex.signal)} after ${s.toFixed(1)} s`, s !== null && s <= SHUTDOWN_MAX_S && status !== 'timeout' && status > 0);
     }
   } finally {
     if (a.proc.exitCode === null && a.proc.signalCode === null) a.proc.kill('SIGKILL');
   }
 
-  // 13a: the port is in use.
+  // The port is in use.
   onStage('rolloutlab serve on a port in use');
   const holder = net.createServer();
   await new Promise<void>((done) => holder.listen(0, '127.0.0.1', done));
@@ -1084,7 +1088,7 @@ async function processCases(c: Ctx, onStage: (s: string) => void): Promise<CaseR
     const ex = await within(d.exited, 90_000);
     if (ex === 'timeout') d.proc.kill('SIGKILL');
     const code = ex === 'timeout' ? 'no exit in 90 s' : `exit ${ex.code}`;
-    add(13, 'rolloutlab serve on a port in use', 'operations', 'exit 2 naming --port', `${code}: ${firstLine(d.stderr())}`, ex !== 'timeout' && ex.code === 2 && /--port/.test(d.stderr()));
+    add('start-up errors', 'rolloutlab serve on a port in use', 'operations', 'exit 2 naming --port', `${code}: ${firstLine(d.stderr())}`, ex !== 'timeout' && ex.code === 2 && /--port/.test(d.stderr()));
   } finally {
     await new Promise<void>((done) => holder.close(() => done()));
   }
@@ -1113,10 +1117,19 @@ async function fuzzStage(c: Ctx, n: number, seed: number, onStage: (s: string) =
     const base = route.bases[rng.int(0, route.bases.length - 1)];
     const mu = mutate(base.body, rng, route.mutations);
     let why: string | null = null;
-    if (mu.raw !== undefined) why = 'not JSON';
+    // A cut text may still parse (e.g. cut right after a complete value, then "}"): then it is judged as the body it is.
+    let parsed: Json | undefined = mu.body;
+    if (mu.raw !== undefined) {
+      try {
+        parsed = JSON.parse(mu.raw) as Json;
+      } catch {
+        parsed = undefined;
+      }
+    }
+    if (parsed === undefined) why = 'not JSON';
     else {
-      why = route.problem(mu.body);
-      if (!why && route.missing) why = route.missing(mu.body);
+      why = route.problem(parsed);
+      if (!why && route.missing) why = route.missing(parsed);
       if (!why && base.expect === 'no-go' && route.sticky?.(mu)) why = `${mu.op} mutation on a failing canary (${base.label})`;
     }
     const a = await request(c.base, 'POST', route.path, mu.body, {}, mu.raw);
@@ -1208,45 +1221,45 @@ export async function benchFailClosed(o: FailClosedOptions = {}): Promise<FailCl
     const results: CaseResult[] = [];
     const defs = cases();
     for (const d of defs) {
-      onStage(`case ${d.item}: ${d.name}`);
+      onStage(`${d.group}: ${d.name}`);
       const missingModel = (d.needs ?? []).find((f) => !models[f]);
       if (missingModel) {
-        results.push({ item: d.item, name: d.name, kind: d.kind, expected: d.expected, got: `no ${missingModel} champion in ${modelsRoot}`, status: 'skipped' });
+        results.push({ group: d.group, name: d.name, kind: d.kind, expected: d.expected, got: `no ${missingModel} champion in ${modelsRoot}`, status: 'skipped' });
         continue;
       }
       try {
         const r = await d.run(c);
-        results.push({ item: d.item, name: d.name, kind: d.kind, expected: d.expected, got: r.got, status: r.fiveXX ? '5xx' : r.ok ? 'ok' : d.kind === 'decision' ? 'FAIL-OPEN' : 'MISSED' });
+        results.push({ group: d.group, name: d.name, kind: d.kind, expected: d.expected, got: r.got, status: r.fiveXX ? '5xx' : r.ok ? 'ok' : d.kind === 'decision' ? 'FAIL-OPEN' : 'MISSED' });
       } catch (e) {
-        results.push({ item: d.item, name: d.name, kind: d.kind, expected: d.expected, got: short(`bench error: ${(e as Error).message}`, 90), status: 'error' });
+        results.push({ group: d.group, name: d.name, kind: d.kind, expected: d.expected, got: short(`bench error: ${(e as Error).message}`, 90), status: 'error' });
       }
     }
     const loadSeconds = o.loadSeconds ?? 5;
     if (models.risk && models.judge) {
-      onStage(`case 8: verdict latency while two clients loop /v1/deploy/schedule (${loadSeconds} s)`);
+      onStage(`heavy route: verdict latency while two clients loop /v1/deploy/schedule (${loadSeconds} s)`);
       const r = await loadCase(c, loadSeconds);
-      results.push({ item: 8, name: `verdict and /healthz while 2 clients loop ~26 KB schedules (${loadSeconds} s)`, kind: 'operations', expected: `verdict p99 <= ${VERDICT_P99_LOADED_MS} ms, healthz <= ${HEALTHZ_MAX_MS} ms`, got: r.got, status: r.fiveXX ? '5xx' : r.ok ? 'ok' : 'MISSED' });
-    } else results.push({ item: 8, name: 'verdict and /healthz while the schedule route is loaded', kind: 'operations', expected: `verdict p99 <= ${VERDICT_P99_LOADED_MS} ms`, got: 'needs the judge and risk champions', status: 'skipped' });
+      results.push({ group: 'heavy route', name: `verdict and /healthz while 2 clients loop ~26 KB schedules (${loadSeconds} s)`, kind: 'operations', expected: `verdict p99 <= ${VERDICT_P99_LOADED_MS} ms, healthz <= ${HEALTHZ_MAX_MS} ms`, got: r.got, status: r.fiveXX ? '5xx' : r.ok ? 'ok' : 'MISSED' });
+    } else results.push({ group: 'heavy route', name: 'verdict and /healthz while the schedule route is loaded', kind: 'operations', expected: `verdict p99 <= ${VERDICT_P99_LOADED_MS} ms`, got: 'needs the judge and risk champions', status: 'skipped' });
     const events = o.events ?? 100;
-    onStage(`case 9: ${events} Flagger events of about 1 MB`);
+    onStage(`event memory: ${events} Flagger events of about 1 MB`);
     const ev = await eventsCase(c, events);
-    results.push({ item: 9, name: `${events} Flagger events of ~1 MB, then GET /v1/flagger/events`, kind: 'operations', expected: `kept <= ${EVENTS_RETAINED_MAX_MB} MB, listing not 5xx`, got: ev.got, status: ev.fiveXX ? '5xx' : ev.ok ? 'ok' : 'MISSED' });
+    results.push({ group: 'event memory', name: `${events} Flagger events of ~1 MB, then GET /v1/flagger/events`, kind: 'operations', expected: `kept <= ${EVENTS_RETAINED_MAX_MB} MB, listing not 5xx`, got: ev.got, status: ev.fiveXX ? '5xx' : ev.ok ? 'ok' : 'MISSED' });
 
     if (o.processes ?? true) {
       try {
         results.push(...(await processCases(c, onStage)));
       } catch (e) {
-        results.push({ item: 10, name: 'rolloutlab serve child processes', kind: 'operations', expected: '—', got: short(`bench error: ${(e as Error).message}`, 90), status: 'error' });
+        results.push({ group: 'shutdown', name: 'rolloutlab serve child processes', kind: 'operations', expected: '—', got: short(`bench error: ${(e as Error).message}`, 90), status: 'error' });
       }
     } else {
-      for (const [item, name] of [
-        [10, 'SIGTERM with a request in flight on a keep-alive connection'],
-        [12, 'writes without a token / cross-origin writes'],
-        [13, 'port in use / locked feedback file'],
+      for (const [group, name] of [
+        ['shutdown', 'SIGTERM with a request in flight on a keep-alive connection'],
+        ['open writes', 'writes without a token / cross-origin writes'],
+        ['start-up errors', 'port in use / locked feedback file'],
       ] as const)
-        results.push({ item, name, kind: 'operations', expected: '—', got: 'not run (processes off)', status: 'skipped' });
+        results.push({ group, name, kind: 'operations', expected: '—', got: 'not run (processes off)', status: 'skipped' });
     }
-    results.sort((a, b) => a.item - b.item);
+    results.sort((a, b) => GROUPS.indexOf(a.group) - GROUPS.indexOf(b.group));
 
     const fuzz = (o.fuzz ?? 2000) > 0 ? await fuzzStage(c, o.fuzz ?? 2000, seed, onStage) : { requests: 0, fiveXX: 0, failOpen: 0, fourXXWithoutField: 0, imputedReasons: 0, invalidOrMissing: 0, byRoute: [], byMutation: {}, examples: [] };
     const count = (s: CaseStatus) => results.filter((r) => r.status === s).length;
@@ -1274,9 +1287,10 @@ export function formatFailClosed(r: FailClosedReport): string {
   lines.push('', 'Reference answers (unmodified bodies: the go path works, a broken canary does not pass)');
   for (const x of r.references) lines.push(`  ${x.ok ? 'ok ' : 'ODD'}  ${x.name.padEnd(52)} expected ${x.expected.padEnd(8)} got ${x.got}`);
   const w = Math.max(...r.cases.map((c) => c.name.length), 20);
+  const gw = Math.max(...r.cases.map((c) => c.group.length), 5);
   const we = Math.max(...r.cases.map((c) => c.expected.length), 8);
-  lines.push('', `  #   ${'case'.padEnd(w)}  ${'expected'.padEnd(we)}  ${'status'.padEnd(9)}  got`);
-  for (const c of r.cases) lines.push(`  ${String(c.item).padStart(2)}  ${c.name.padEnd(w)}  ${c.expected.padEnd(we)}  ${c.status.padEnd(9)}  ${c.got}`);
+  lines.push('', `  ${'group'.padEnd(gw)}  ${'case'.padEnd(w)}  ${'expected'.padEnd(we)}  ${'status'.padEnd(9)}  got`);
+  for (const c of r.cases) lines.push(`  ${c.group.padEnd(gw)}  ${c.name.padEnd(w)}  ${c.expected.padEnd(we)}  ${c.status.padEnd(9)}  ${c.got}`);
   const t = r.totals;
   lines.push('', `cases fail-closed ${t.failClosed} of ${t.cases} (FAIL-OPEN ${t.failOpen}, MISSED ${t.missed}, 5xx ${t.fiveXX}, bench errors ${t.errors}; skipped ${t.skipped})`);
   const z = r.fuzz;

@@ -38,7 +38,7 @@ describe('bench failclosed', () => {
   });
 
   it('fails closed: no replayed case and no fuzzed bad body gets a go', () => {
-    const open = r.cases.filter((c) => c.status === 'FAIL-OPEN').map((c) => `${c.item} ${c.name}: got ${c.got}`);
+    const open = r.cases.filter((c) => c.status === 'FAIL-OPEN').map((c) => `${c.group}: ${c.name}: got ${c.got}`);
     expect(open).toEqual([]);
     expect(r.fuzz.failOpen, JSON.stringify(r.fuzz.examples, null, 1)).toBe(0);
     expect(r.fuzz.imputedReasons).toBe(0);
