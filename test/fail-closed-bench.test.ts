@@ -1,7 +1,8 @@
 // The fail-closed bench (bench/fail-closed.ts) in process, on small champions trained into a temp registry, with a short
 // fuzz stage: the server never answers 5xx and every 4xx names its field; no replayed case and no fuzzed bad body gets
 // a go (pass / advance / 2xx on a gate / Kayenta Pass). The child-process cases (shutdown, port in use, locked
-// feedback file, open writes) are left out here: they start `rolloutlab serve`, which the CLI tests cover.
+// feedback file, open writes) are left out here: they start `rolloutlab serve` processes and take about a minute
+// (`rolloutlab bench failclosed` runs them).
 import { describe, it, expect, beforeAll } from 'vitest';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
