@@ -1237,13 +1237,13 @@ export async function benchFailClosed(o: FailClosedOptions = {}): Promise<FailCl
     const loadSeconds = o.loadSeconds ?? 5;
     if (models.risk && models.judge) {
       onStage(`heavy route: verdict latency while two clients loop /v1/deploy/schedule (${loadSeconds} s)`);
-      const r = await loadCase(c, loadSeconds);
-      results.push({ group: 'heavy route', name: `verdict and /healthz while 2 clients loop ~26 KB schedules (${loadSeconds} s)`, kind: 'operations', expected: `verdict p99 <= ${VERDICT_P99_LOADED_MS} ms, healthz <= ${HEALTHZ_MAX_MS} ms`, got: r.got, status: r.fiveXX ? '5xx' : r.ok ? 'ok' : 'MISSED' });
+      const r = await loadCase(c, loadSeconds).catch((e: Error) => ({ got: short(`bench error: ${e.message}`, 90), ok: false, fiveXX: false, error: true }));
+      results.push({ group: 'heavy route', name: `verdict and /healthz while 2 clients loop ~26 KB schedules (${loadSeconds} s)`, kind: 'operations', expected: `verdict p99 <= ${VERDICT_P99_LOADED_MS} ms, healthz <= ${HEALTHZ_MAX_MS} ms`, got: r.got, status: 'error' in r ? 'error' : r.fiveXX ? '5xx' : r.ok ? 'ok' : 'MISSED' });
     } else results.push({ group: 'heavy route', name: 'verdict and /healthz while the schedule route is loaded', kind: 'operations', expected: `verdict p99 <= ${VERDICT_P99_LOADED_MS} ms`, got: 'needs the judge and risk champions', status: 'skipped' });
     const events = o.events ?? 100;
     onStage(`event memory: ${events} Flagger events of about 1 MB`);
-    const ev = await eventsCase(c, events);
-    results.push({ group: 'event memory', name: `${events} Flagger events of ~1 MB, then GET /v1/flagger/events`, kind: 'operations', expected: `kept <= ${EVENTS_RETAINED_MAX_MB} MB, listing not 5xx`, got: ev.got, status: ev.fiveXX ? '5xx' : ev.ok ? 'ok' : 'MISSED' });
+    const ev = await eventsCase(c, events).catch((e: Error) => ({ got: short(`bench error: ${e.message}`, 90), ok: false, fiveXX: false, error: true }));
+    results.push({ group: 'event memory', name: `${events} Flagger events of ~1 MB, then GET /v1/flagger/events`, kind: 'operations', expected: `kept <= ${EVENTS_RETAINED_MAX_MB} MB, listing not 5xx`, got: ev.got, status: 'error' in ev ? 'error' : ev.fiveXX ? '5xx' : ev.ok ? 'ok' : 'MISSED' });
 
     if (o.processes ?? true) {
       try {

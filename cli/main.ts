@@ -647,7 +647,7 @@ export function buildProgram(): Command {
     .option('--seconds <n>', 'seconds of load on the heavy route while the verdict latency is measured', int('--seconds', 1, 600), 5)
     .option('--events <n>', 'Flagger events of about 1 MB each sent before the event listing is read', int('--events', 1, 10_000), 100)
     .option('--no-processes', 'skip the cases that start rolloutlab serve as a child process (shutdown, port in use, locked feedback file, open writes)')
-    .option('--json', 'as JSON: {references, cases: [{item, name, expected, got, status}], totals, fuzz: {requests, fiveXX, failOpen, fourXXWithoutField, byRoute, examples}}')
+    .option('--json', 'as JSON: {references, cases: [{group, name, kind, expected, got, status}], totals, fuzz: {requests, fiveXX, failOpen, fourXXWithoutField, byRoute, examples}}')
     .action(async (o: { models?: string; seed: number; fuzz: number; seconds: number; events: number; processes: boolean; json?: boolean }) => {
       const { benchFailClosed, formatFailClosed } = await import('../bench/fail-closed.ts');
       const r = await benchFailClosed({ modelsRoot: o.models ? resolve(o.models) : undefined, seed: o.seed, fuzz: o.fuzz, loadSeconds: o.seconds, events: o.events, processes: o.processes, onStage: (st) => process.stderr.write(`${st}...\n`) });
