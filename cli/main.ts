@@ -639,6 +639,21 @@ export function buildProgram(): Command {
       out(!!o.json, r, formatServerBench(r));
     });
   bench
+    .command('failclosed')
+    .description('Fail-closed figures: replays, against a running server (with a fake Prometheus), the cases where a gate could say go on missing, partial, non-finite or impossible evidence, then fuzzes every decision route with seeded mutations of valid bodies; counts fail-open answers, 5xx and 4xx without a named field (docs/benchmarks.md).')
+    .option('--models <dir>', 'model registry root (default: ./models, or $ROLLOUTLAB_MODELS)')
+    .option('--seed <n>', 'seed of the fuzz stage', int('--seed', 0, 2 ** 32 - 1), 1)
+    .option('--fuzz <n>', 'fuzz requests (0: no fuzz stage)', int('--fuzz', 0, 10_000_000), 2000)
+    .option('--seconds <n>', 'seconds of load on the heavy route while the verdict latency is measured', int('--seconds', 1, 600), 5)
+    .option('--events <n>', 'Flagger events of about 1 MB each sent before the event listing is read', int('--events', 1, 10_000), 100)
+    .option('--no-processes', 'skip the cases that start rolloutlab serve as a child process (shutdown, port in use, locked feedback file, open writes)')
+    .option('--json', 'as JSON: {references, cases: [{group, name, kind, expected, got, status}], totals, fuzz: {requests, fiveXX, failOpen, fourXXWithoutField, byRoute, examples}}')
+    .action(async (o: { models?: string; seed: number; fuzz: number; seconds: number; events: number; processes: boolean; json?: boolean }) => {
+      const { benchFailClosed, formatFailClosed } = await import('../bench/fail-closed.ts');
+      const r = await benchFailClosed({ modelsRoot: o.models ? resolve(o.models) : undefined, seed: o.seed, fuzz: o.fuzz, loadSeconds: o.seconds, events: o.events, processes: o.processes, onStage: (st) => process.stderr.write(`${st}...\n`) });
+      out(!!o.json, r, formatFailClosed(r));
+    });
+  bench
     .command('sim')
     .description('Simulator speed: service-minutes/s and deployments/s for default and large, beside NumPy.')
     .option('--json', 'as JSON')
