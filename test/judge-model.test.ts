@@ -175,6 +175,21 @@ describe('judge model', () => {
   }, 60_000);
 });
 
+describe('a champion of an older judge format', () => {
+  it('cannot be loaded by this code, so a new version replaces it (saying why) instead of failing the training', async () => {
+    const reg = new ModelRegistry({ root: mkdtempSync(join(tmpdir(), 'rolloutlab-judge-old-')) });
+    const card = await registry.readCard(JUDGE_FAMILY, trained.version);
+    const { schemaVersion: _s, family: _f, version: _v, files: _files, champion: _c, ...input } = card;
+    const old = await reg.save(JUDGE_FAMILY, { card: input, files: { 'judge.json': JSON.stringify({ ...model.toJSON(), format: 'rolloutlab-judge-0' }) } });
+    await reg.promoteIfBetter(JUDGE_FAMILY, old.version, async () => ({ atLeastAsGood: true, reason: 'test' }));
+    await expect(loadJudge(reg)).rejects.toThrow(/format/);
+    const fresh = await trainJudge(dirs, { registry: reg, members: 1, net: { hidden: [8], maxEpochs: 3, patience: 3 } });
+    expect(fresh.promotion.promoted).toBe(true);
+    expect(fresh.promotion.reason).toMatch(/cannot be loaded by this code/);
+    expect((await loadJudge(reg)).version).toBe(fresh.version);
+  }, 60_000);
+});
+
 describe('judge verdicts on frozen windows', () => {
   it('identical canary and baseline pass', () => {
     const r = model.judge(win(HEALTHY, HEALTHY));
