@@ -483,6 +483,8 @@ describe('fail closed: robust baseline and unusable model output', () => {
       expect(r.statusCode).toBe(200);
       expect(r.json().verdict, `${n} minutes`).toBe('fail');
       expect(r.json().reasons.join('\n')).toMatch(/set aside as outliers/);
+      const lean = (await post('/v1/canary/verdict?reasons=false', verdictBody(minutes(TEN_X, n), baseline))).json();
+      expect(lean).toEqual({ ...r.json(), reasons: r.json().reasons.slice(0, 1) });
     }
   });
 

@@ -314,11 +314,11 @@ export class JudgeModel {
     const canaryAll = canaryRequestsAll(w);
     const { verdict, why } = this.decide(pFail, canaryAll, summary.baseline.requests);
     const reasons = [why];
+    if (opts.reasons === false || notProbabilities({ 'P(fail)': pFail }) !== null) return { verdict, pFail, reasons };
     if (summary.outliers.length > 0) {
       const show1 = (o: WindowSummary['outliers'][number]) => (o.metric.startsWith('p') ? `${o.metric} ${ms(o.value)} vs median minute ${ms(o.median)}` : `${o.metric} ${pct(o.value, 1)} vs median minute ${pct(o.median, 1)}`);
       reasons.push(`baseline minute(s) set aside as outliers (both cohorts compared without them): ${summary.outliers.map((o) => `#${o.minute + 1} (${show1(o)})`).join(', ')}`);
     }
-    if (opts.reasons === false || notProbabilities({ 'P(fail)': pFail }) !== null) return { verdict, pFail, reasons };
     const F = this.j.features.length;
     const contrib: { group: JudgeMetricGroup; c: number }[] = [];
     for (const g of this.groups) {
