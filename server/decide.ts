@@ -7,6 +7,7 @@ import type { JudgeModel } from '../training/judge/model.ts';
 import type { RollbackModel } from '../training/rollback/model.ts';
 import { Trajectory } from '../training/rollback/features.ts';
 import { JUDGE_WINDOW_MIN, MAX_EXTRA_HOLD_MIN } from '../backtest/policies/ml.ts';
+import { notProbabilities } from '../lib/scores.ts';
 import type { GamModel } from '../training/gam.ts';
 import type { Snapshot } from './models.ts';
 import type { CohortMetricsIn, DecisionBody, DecisionResponse, RiskBody, RiskResponse, VerdictBody, VerdictResponse, JudgeNameT } from './schemas.ts';
@@ -77,6 +78,9 @@ export function verdictFor(w: AnalysisWindow, judge: JudgeNameT, model: { model:
   }
   if (!model) throw new ModelUnavailable('no judge champion is loaded (train one with rolloutlab train judge, then POST /v1/models/reload); ask for judge=kayenta for the statistical judge');
   const j = model.model.judge(w, { reasons: withReasons });
+  // Whatever the model said, a P(fail) that is no probability gives no verdict.
+  const broken = notProbabilities({ 'P(fail)': j.pFail });
+  if (broken) return { verdict: 'inconclusive', reasons: [`inconclusive: ${broken}`], judge, modelVersion: model.version };
   const p = prob(j.pFail);
   return { verdict: j.verdict, ...(p !== null ? { pFail: p } : {}), reasons: j.reasons, judge, modelVersion: model.version };
 }
@@ -151,12 +155,16 @@ export function rolloutDecision(b: DecisionBody, rollback: { model: RollbackMode
     const when = d.breachInMin === null ? '' : d.breachInMin === 0 ? ', breach projected at this exposure' : `, breach projected in ${d.breachInMin} min`;
     return { action: 'rollback', ...scored, reasons: [`P(material fault) ${d.pFault.toFixed(2)}, P(breach ahead) ${d.pBreach.toFixed(2)}${when}`, ...d.reasons], ...base };
   }
+  // The model's output is unusable (not a probability): no advance rests on it, whatever the phase or the dwell.
+  if (d.invalid) return { action: 'hold', pFault: null, pBreach: null, breachInMin: null, reasons: [`holding: ${d.invalid}`], ...base };
   const dwell = plan.stages[obs.stage].dwellMinutes;
   if (obs.phase === 'progressing' && obs.timeAtStage >= dwell && obs.timeAtStage < dwell + MAX_EXTRA_HOLD_MIN) {
     if (d.hold) return { action: 'hold', ...scored, reasons: [`P(material fault) ${d.pFault.toFixed(2)}: holding for more evidence`], ...base };
     if (judge) {
       const w = tr.lastWindow(JUDGE_WINDOW_MIN);
       const j = judge.model.judge({ canary: w.canary, baseline: w.baseline, latencyObjectiveMs: b.latencyObjectiveMs }, { reasons: true, maxReasons: 2 });
+      const broken = notProbabilities({ 'P(fail)': j.pFail });
+      if (broken) return { action: 'hold', ...scored, reasons: [`holding: the judge's ${broken}`], ...base };
       if (j.verdict === 'fail') return { action: 'hold', ...scored, reasons: [`judge fails the last ${JUDGE_WINDOW_MIN} min (P(fail) ${j.pFail.toFixed(2)}): holding`, ...j.reasons], ...base };
     }
   }

@@ -2,6 +2,7 @@
 // scores identically, the model card is valid, the data-set path equals the in-memory one, and sanity verdicts on
 // frozen windows. Small data from in-process backtests (default and low-traffic, seed 11); reads nothing outside the repository.
 import { describe, it, expect, beforeAll } from 'vitest';
+import fc from 'fast-check';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -34,7 +35,11 @@ const SHARED_BASE: CohortMetrics[] = [m(1205, 71, 12, 55.0, 160.2, 23, 640, 4), 
 const SHARED_CANARY: CohortMetrics[] = [m(1198, 72, 12, 55.3, 161.0, 23, 636, 4), m(1207, 71, 12, 55.0, 159.4, 23, 644, 4), m(1229, 74, 13, 54.9, 160.9, 24, 649, 5), m(1195, 71, 11, 55.4, 160.3, 22, 637, 4), m(1216, 73, 12, 55.2, 160.1, 23, 645, 4)];
 /** Four canary requests in five minutes, none bad. */
 const HANDFUL: CohortMetrics[] = [m(1, 0, 0, 40.2, 40.2, 0), m(0, 0, 0, 0, 0, 0), m(2, 0, 0, 43.5, 47.1, 0), m(1, 0, 0, 41.0, 41.0, 0), m(0, 0, 0, 0, 0, 0)].map((x) => (x.requests === 0 ? { ...x, latencyP50: null, latencyP95: null, latencyP99: null } : x));
-const win = (canary: CohortMetrics[], baseline: CohortMetrics[]): AnalysisWindow => ({ canary, baseline, providerError: [false, false, false, false, false], latencyObjectiveMs: 250 });
+const win = (canary: CohortMetrics[], baseline: CohortMetrics[]): AnalysisWindow => ({ canary, baseline, providerError: canary.map(() => false), latencyObjectiveMs: 250 });
+/** `xs` repeated to `n` minutes. */
+const minutes = (xs: CohortMetrics[], n: number): CohortMetrics[] => Array.from({ length: n }, (_, i) => xs[i % xs.length]);
+/** One bad scrape: the baseline's minute `at` reports 600 errors. */
+const wildBaseline = (xs: CohortMetrics[], at = 1): CohortMetrics[] => xs.map((x, i) => (i === at ? { ...x, errors: 600 } : x));
 
 let windows: LabelledWindows[];
 let raw: JudgeWindow[][];
@@ -170,6 +175,21 @@ describe('judge model', () => {
   }, 60_000);
 });
 
+describe('a champion of an older judge format', () => {
+  it('cannot be loaded by this code, so a new version replaces it (saying why) instead of failing the training', async () => {
+    const reg = new ModelRegistry({ root: mkdtempSync(join(tmpdir(), 'rolloutlab-judge-old-')) });
+    const card = await registry.readCard(JUDGE_FAMILY, trained.version);
+    const { schemaVersion: _s, family: _f, version: _v, files: _files, champion: _c, ...input } = card;
+    const old = await reg.save(JUDGE_FAMILY, { card: input, files: { 'judge.json': JSON.stringify({ ...model.toJSON(), format: 'rolloutlab-judge-0' }) } });
+    await reg.promoteIfBetter(JUDGE_FAMILY, old.version, async () => ({ atLeastAsGood: true, reason: 'test' }));
+    await expect(loadJudge(reg)).rejects.toThrow(/format/);
+    const fresh = await trainJudge(dirs, { registry: reg, members: 1, net: { hidden: [8], maxEpochs: 3, patience: 3 } });
+    expect(fresh.promotion.promoted).toBe(true);
+    expect(fresh.promotion.reason).toMatch(/cannot be loaded by this code/);
+    expect((await loadJudge(reg)).version).toBe(fresh.version);
+  }, 60_000);
+});
+
 describe('judge verdicts on frozen windows', () => {
   it('identical canary and baseline pass', () => {
     const r = model.judge(win(HEALTHY, HEALTHY));
@@ -240,5 +260,157 @@ describe('judge evaluation', () => {
     const w = raw[0][5];
     const r = j.judge({ canary: w.canary.minutes, baseline: w.baseline.minutes, providerError: w.providerError, latencyObjectiveMs: w.latencyObjectiveMs });
     expect(r.verdict).toBe(model.judge(windows[0].windows[5]).verdict);
+  });
+});
+
+describe('robust baseline: one wild baseline minute does not hide a broken canary', () => {
+  it('the minute is set aside for both cohorts: the count features are those of the window without it', () => {
+    const { features, summary } = windowFeatures(win(TEN_X, wildBaseline(HEALTHY)));
+    expect(summary.outliers.map((o) => [o.minute, o.metric])).toEqual([[1, 'errors']]);
+    const without = (xs: CohortMetrics[]) => xs.filter((_, i) => i !== 1);
+    const ref = windowFeatures(win(without(TEN_X), without(HEALTHY))).features;
+    for (const k of ['bad_z', 'bad_lr', 'bad_last_z', 'bad_final_z', 'bad_mw', 'error_z', 'error_lr', 'slow_z', 'conv_z', 'baseline_bad']) {
+      expect(features[JUDGE_FEATURE_NAMES.indexOf(k)]).toBeCloseTo(ref[JUDGE_FEATURE_NAMES.indexOf(k)], 12);
+    }
+    expect(features[JUDGE_FEATURE_NAMES.indexOf('error_z')]).toBeGreaterThan(2);
+    // Ordinary minute-to-minute noise is not an outlier; with two minutes neither is the odd one out.
+    expect(windowFeatures(win(HEALTHY, HEALTHY)).summary.outliers).toEqual([]);
+    expect(windowFeatures(win(TEN_X.slice(0, 2), wildBaseline(HEALTHY).slice(0, 2))).summary.outliers).toEqual([]);
+  });
+
+  it('a 10x canary against a baseline with one 600-error minute fails at 5, 10 and 20 minutes, and says what was set aside', () => {
+    for (const n of [5, 10, 20]) {
+      const r = model.judge(win(minutes(TEN_X, n), wildBaseline(minutes(HEALTHY, n))));
+      expect(r.verdict, `${n} minutes`).toBe('fail');
+      expect(r.reasons.join('\n')).toMatch(/baseline minute\(s\) set aside as outliers.*#2 \(errors/);
+      // A healthy canary against the same baseline is not failed for it.
+      expect(model.judge(win(minutes(HEALTHY, n), wildBaseline(minutes(HEALTHY, n)))).verdict, `${n} minutes, healthy`).toBe('pass');
+    }
+  });
+});
+
+describe('fail closed on a broken model', () => {
+  it('a P(fail) that is not a probability gives inconclusive, never a verdict', () => {
+    for (const p of [NaN, Infinity, -Infinity, -0.1, 1.5]) {
+      const d = model.decide(p, 5000, 5000);
+      expect(d.verdict, String(p)).toBe('inconclusive');
+      expect(d.why).toMatch(/not a probability/);
+    }
+  });
+
+  it('finite weights whose output overflows to NaN: judge() is inconclusive with the reason', () => {
+    const j = structuredClone(model.toJSON());
+    const net = j.members[0];
+    const L = net.weights.length;
+    net.biases[0] = net.biases[0].map(() => 1e300);
+    for (let k = 1; k < L; k++) net.weights[k] = net.weights[k].map(() => 0);
+    net.biases[L - 2] = net.biases[L - 2].map(() => 1e300);
+    // Two units at 1e300 weighted +1e300 and -1e300: +Infinity + -Infinity = NaN.
+    net.weights[L - 1][0] = 1e300;
+    net.weights[L - 1][1] = -1e300;
+    const broken = JudgeModel.fromJSON(j);
+    const r = broken.judge(win(HEALTHY, HEALTHY));
+    expect(Number.isNaN(r.pFail)).toBe(true);
+    expect(r.verdict).toBe('inconclusive');
+    expect(r.reasons[0]).toMatch(/^inconclusive: .*P\(fail\) is NaN, not a probability/);
+    expect(broken.windowJudge().judge(win(TEN_X, HEALTHY)).verdict).toBe('inconclusive');
+  });
+
+  it('a model with a non-finite number, a non-positive calibration slope or a non-monotone weight does not load', () => {
+    const j = model.toJSON();
+    const nanWeight = structuredClone(j);
+    nanWeight.members[0].weights[0][0] = NaN;
+    expect(() => JudgeModel.fromJSON(nanWeight)).toThrow(/members\.0\.weights\.0\.0: must be a finite number/);
+    const nanSd = structuredClone(j);
+    nanSd.encoder.sd[3] = 0;
+    expect(() => JudgeModel.fromJSON(nanSd)).toThrow(/encoder\.sd\.3: must be > 0/);
+    expect(() => JudgeModel.fromJSON({ ...j, platt: { a: -1, b: 0 } })).toThrow(/platt\.a/);
+    expect(() => JudgeModel.fromJSON({ ...j, platt: { a: NaN, b: 0 } })).toThrow(/platt\.a/);
+    // A negative weight on a monotone input's path: refused.
+    const neg = structuredClone(j);
+    const F = JUDGE_FEATURES.length;
+    const nOut = neg.members[0].sizes[1];
+    const row = JUDGE_FEATURE_NAMES.indexOf('slow_z') * nOut;
+    const o = neg.members[0].weights[0].slice(row, row + nOut).findIndex((w) => w > 0);
+    expect(o).toBeGreaterThanOrEqual(0);
+    neg.members[0].weights[0][row + o] = -0.5;
+    expect(() => JudgeModel.fromJSON(neg)).toThrow(/not monotone/);
+    expect(F).toBe(j.features.length);
+  });
+});
+
+describe('monotone in evidence: more bad canary requests never lower P(fail)', () => {
+  const cohort = (requests: number, errors: number, slow: number, p50: number, p99: number, conversions: number, callerRequests: number, callerErrors: number): CohortMetrics => ({
+    requests, errors, slow, latencyP50: requests > 0 ? p50 : null, latencyP95: requests > 0 ? p99 * 0.8 : null, latencyP99: requests > 0 ? p99 : null, cpu: 0.4, memory: 0.45, pool: 0.2, conversions, callerRequests, callerErrors,
+  });
+  const cohortArb = fc
+    .record({
+      requests: fc.oneof(fc.integer({ min: 0, max: 40 }), fc.integer({ min: 0, max: 20_000 })),
+      e: fc.double({ min: 0, max: 0.3, noNaN: true }),
+      s: fc.double({ min: 0, max: 0.3, noNaN: true }),
+      c: fc.double({ min: 0, max: 0.05, noNaN: true }),
+      p50: fc.double({ min: 5, max: 200, noNaN: true }),
+      tail: fc.double({ min: 1, max: 6, noNaN: true }),
+      callers: fc.integer({ min: 0, max: 2_000 }),
+      ce: fc.double({ min: 0, max: 0.2, noNaN: true }),
+    })
+    .map((x) => cohort(x.requests, Math.floor(x.requests * x.e), Math.floor(x.requests * x.s), x.p50, x.p50 * x.tail, Math.floor(x.requests * x.c), x.callers, Math.floor(x.callers * x.ce)));
+  const windowArb = fc.integer({ min: 1, max: 20 }).chain((n) =>
+    fc.record({
+      canary: fc.array(fc.option(cohortArb, { freq: 8, nil: null }), { minLength: n, maxLength: n }),
+      baseline: fc.array(fc.option(cohortArb, { freq: 8, nil: null }), { minLength: n, maxLength: n }),
+      at: fc.nat(n - 1),
+      metric: fc.constantFrom('errors' as const, 'slow' as const, 'callerErrors' as const),
+      share: fc.double({ min: 0, max: 1, noNaN: true }),
+    }),
+  );
+  /** The window with more of `metric` in the canary's minute `at` (within what its requests allow), everything else fixed. */
+  const worse = (w: { canary: (CohortMetrics | null)[]; at: number; metric: 'errors' | 'slow' | 'callerErrors'; share: number }) => {
+    const c = w.canary[w.at];
+    if (!c) return null;
+    const room = (w.metric === 'callerErrors' ? c.callerRequests : c.requests) - c[w.metric];
+    const add = Math.max(1, Math.round(room * w.share));
+    if (room < 1) return null;
+    return w.canary.map((m, i) => (i === w.at ? { ...m!, [w.metric]: m![w.metric] + Math.min(add, room) } : m));
+  };
+  type Sums = ReturnType<typeof windowFeatures>['summary']['canary'];
+  const above = (x: number, n: number, x0: number, n0: number) => n > 0 && n0 > 0 && x / n > x0 / n0;
+  /** Reason lines of the bad-request metrics, and whether the canary's ratio is above the baseline's. */
+  const worseGroups: [RegExp, (c: Sums, b: Sums) => boolean][] = [
+    [/^bad-request ratio/, (c, b) => above(c.errors + c.slow, c.requests, b.errors + b.slow, b.requests)],
+    [/^error ratio/, (c, b) => above(c.errors, c.requests, b.errors, b.requests)],
+    [/^slow-request ratio/, (c, b) => above(c.slow, c.requests, b.slow, b.requests)],
+    [/^callers' error ratio/, (c, b) => above(c.callerErrors, c.callerRequests, b.callerErrors, b.callerRequests)],
+  ];
+
+  it('property: P(fail) is non-decreasing, and no reason cites the extra bad requests as evidence for passing', () => {
+    fc.assert(
+      fc.property(windowArb, (w) => {
+        const canary2 = worse(w);
+        if (!canary2) return;
+        const a: AnalysisWindow = { canary: w.canary, baseline: w.baseline, latencyObjectiveMs: 250 };
+        const b: AnalysisWindow = { ...a, canary: canary2 };
+        const pa = model.pFail(a);
+        const pb = model.pFail(b);
+        expect(pb).toBeGreaterThanOrEqual(pa - 1e-12);
+        // No reason line of a bad-request metric whose canary ratio is above the baseline's speaks for passing.
+        const s = windowFeatures(b).summary;
+        for (const line of model.judge(b).reasons.slice(1)) {
+          const g = worseGroups.find(([re]) => re.test(line));
+          if (g && g[1](s.canary, s.baseline)) expect(line).not.toMatch(/\(−[\d.]+ logit\)$/);
+        }
+      }),
+      { numRuns: 400, seed: 13 },
+    );
+  });
+
+  it('a canary slow on 20 of 1,200 requests a minute against a baseline slow on 20 of 12,000 (equal latencies) is not passed for it', () => {
+    const canary = minutes([m(1200, 0, 20, 42, 120, 24)], 5);
+    const baseline = minutes([m(12000, 0, 20, 42, 120, 240)], 5);
+    const r = model.judge(win(canary, baseline));
+    // Monotone: at least the P(fail) of the same canary at the baseline's slow ratio (2 of 1,200).
+    expect(r.pFail).toBeGreaterThanOrEqual(model.pFail(win(minutes([m(1200, 0, 2, 42, 120, 24)], 5), baseline)) - 1e-12);
+    for (const line of r.reasons.slice(1)) if (/^(slow-request ratio|bad-request ratio)/.test(line)) expect(line).not.toMatch(/\(−[\d.]+ logit\)$/);
+    if (r.verdict === 'pass') expect(r.reasons.slice(1).some((line) => /^slow-request ratio/.test(line))).toBe(false);
   });
 });

@@ -12,6 +12,11 @@ import { trainTinyModels } from './tiny-models.ts';
 import type { FastifyInstance } from 'fastify';
 import type { CohortMetrics } from '../sim/env.ts';
 import { buildApp } from '../server/app.ts';
+import { rolloutDecision, verdictFor } from '../server/decide.ts';
+import { loadJudgeSync, loadRollbackSync } from '../training/rollback/load.ts';
+import { JudgeModel } from '../training/judge/model.ts';
+import { RollbackModel } from '../training/rollback/model.ts';
+import type { DecisionBody } from '../server/schemas.ts';
 
 const m = (requests: number, errors: number, slow: number, p50: number, p99: number, conversions: number, callerRequests = 0, callerErrors = 0): CohortMetrics => ({
   requests, errors, slow, latencyP50: p50, latencyP95: p99 * 0.75, latencyP99: p99, cpu: 0.42, memory: 0.45, pool: 0.2, conversions, callerRequests, callerErrors,
@@ -466,4 +471,67 @@ describe('malformed bodies (property)', () => {
     // Some mutations leave a valid body (an optional field removed, a number replaced by another): most do not.
     expect(rejected).toBeGreaterThan(700);
   }, 60_000);
+});
+
+describe('fail closed: robust baseline and unusable model output', () => {
+  const minutes = (xs: CohortMetrics[], n: number) => Array.from({ length: n }, (_, i) => xs[i % xs.length]);
+
+  it('a 10x canary against a baseline with one 600-error minute fails (ml) at 5, 10 and 20 minutes', async () => {
+    for (const n of [5, 10, 20]) {
+      const baseline = minutes(HEALTHY, n).map((x, i) => (i === 1 ? { ...x, errors: 600 } : x));
+      const r = await post('/v1/canary/verdict', verdictBody(minutes(TEN_X, n), baseline));
+      expect(r.statusCode).toBe(200);
+      expect(r.json().verdict, `${n} minutes`).toBe('fail');
+      expect(r.json().reasons.join('\n')).toMatch(/set aside as outliers/);
+      const lean = (await post('/v1/canary/verdict?reasons=false', verdictBody(minutes(TEN_X, n), baseline))).json();
+      expect(lean).toEqual({ ...r.json(), reasons: r.json().reasons.slice(0, 1) });
+    }
+  });
+
+  it('a judge whose P(fail) is NaN gives inconclusive with the reason, never a verdict', () => {
+    const j = structuredClone(loadJudgeSync(models)!.model.toJSON());
+    // Finite weights whose logit overflows: +Infinity + -Infinity = NaN.
+    const net = j.members[0];
+    const L = net.weights.length;
+    net.biases[0] = net.biases[0].map(() => 1e300);
+    for (let k = 1; k < L; k++) net.weights[k] = net.weights[k].map(() => 0);
+    net.biases[L - 2] = net.biases[L - 2].map(() => 1e300);
+    net.weights[L - 1][0] = 1e300;
+    net.weights[L - 1][1] = -1e300;
+    const broken = { model: JudgeModel.fromJSON(j), version: 'broken' };
+    for (const canary of [HEALTHY, TEN_X]) {
+      const r = verdictFor({ canary, baseline: HEALTHY, latencyObjectiveMs: 250 }, 'ml', broken);
+      expect(r.verdict).toBe('inconclusive');
+      expect(r.pFail).toBeUndefined();
+      expect(r.reasons[0]).toMatch(/P\(fail\) is NaN, not a probability/);
+    }
+  });
+
+  it('a rollback model whose probabilities are NaN holds with the reason, never advances', () => {
+    const champion = loadRollbackSync(models);
+    const json = structuredClone(champion.model.json);
+    // The champion with thresholds it never reaches: on healthy minutes past the dwell, the schedule advances.
+    const rb = { model: new RollbackModel({ ...json, thresholds: { ...json.thresholds, fault: 2, breach: 2, hold: 2 } }), version: champion.version };
+    const nan = { model: new RollbackModel({ ...json, mlp: { ...json.mlp, platt: json.mlp.platt.map(() => ({ a: NaN, b: 0 })) } }), version: 'broken' };
+    // Healthy and past the stage's dwell: the schedule would advance.
+    const body = decisionBody(6, (a) => HEALTHY[a % 5]) as DecisionBody;
+    const ok = rolloutDecision(body, rb, null);
+    expect(ok.action).toBe('advance');
+    const r = rolloutDecision(body, nan, null);
+    expect(r.action).toBe('hold');
+    expect(r.pFault).toBeNull();
+    expect(r.reasons.join(' ')).toMatch(/P\(material fault\) is NaN, not a probability/);
+    // A judge that answers NaN before an advance holds as well.
+    const j = structuredClone(loadJudgeSync(models)!.model.toJSON());
+    const net = j.members[0];
+    const L = net.weights.length;
+    net.biases[0] = net.biases[0].map(() => 1e300);
+    for (let k = 1; k < L; k++) net.weights[k] = net.weights[k].map(() => 0);
+    net.biases[L - 2] = net.biases[L - 2].map(() => 1e300);
+    net.weights[L - 1][0] = 1e300;
+    net.weights[L - 1][1] = -1e300;
+    const withJudge = rolloutDecision(body, rb, { model: JudgeModel.fromJSON(j), version: 'broken' });
+    expect(withJudge.action).toBe('hold');
+    expect(withJudge.reasons[0]).toMatch(/judge's .*P\(fail\) is NaN/);
+  });
 });

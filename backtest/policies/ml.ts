@@ -12,6 +12,7 @@ import type { RollbackModel } from '../../training/rollback/model.ts';
 import type { GamModel } from '../../training/gam.ts';
 import { riskPriors } from '../../training/rollback/prior.ts';
 import type { JudgeModel } from '../../training/judge/model.ts';
+import { notProbabilities } from '../../lib/scores.ts';
 
 /** Longest extra time a stage is held for more evidence beyond its dwell. */
 export const MAX_EXTRA_HOLD_MIN = 10;
@@ -52,6 +53,8 @@ export function mlPolicy(model: RollbackModel, version = '', parts: MlParts = {}
             const when = d.breachInMin === null ? '' : d.breachInMin === 0 ? ', breach projected at this exposure' : `, breach projected in ${d.breachInMin} min`;
             return { type: 'rollback', reason: `ml${version ? ' ' + version : ''}: P(material fault) ${d.pFault.toFixed(2)}, P(breach ahead) ${d.pBreach.toFixed(2)}${when}; ${d.reasons.join('; ')}` };
           }
+          // Unusable model output (not a probability): never advance on it.
+          if (d.invalid) return { type: 'hold', reason: `ml: ${d.invalid} — holding` };
           // Before adding exposure: evidence building but not decisive, or the canary judge failing the last window,
           // keeps the current exposure for more data (bounded). Rollbacks come from the predictor alone.
           const dwell = ctx.plan.stages[obs.stage].dwellMinutes;
@@ -60,6 +63,8 @@ export function mlPolicy(model: RollbackModel, version = '', parts: MlParts = {}
             if (judge) {
               const w = tr.lastWindow(JUDGE_WINDOW_MIN);
               const j = judge.judge({ canary: w.canary, baseline: w.baseline, latencyObjectiveMs: ctx.service.latencyObjectiveMs }, { reasons: false });
+              const broken = notProbabilities({ 'P(fail)': j.pFail });
+              if (broken) return { type: 'hold', reason: `ml: the judge's ${broken} — holding` };
               if (j.verdict === 'fail') {
                 const why = judge.judge({ canary: w.canary, baseline: w.baseline, latencyObjectiveMs: ctx.service.latencyObjectiveMs }, { reasons: true, maxReasons: 2 }).reasons;
                 return { type: 'hold', reason: `ml: judge fails the last ${JUDGE_WINDOW_MIN} min (P(fail) ${j.pFail.toFixed(2)}: ${why.join('; ')}) — holding` };

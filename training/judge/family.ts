@@ -96,7 +96,8 @@ export async function trainJudge(data: string | readonly string[], opts: JudgeTr
       codeVersion: codeVersion(),
       backend: { name: backend.name, version: backend.version },
       hyperParameters: {
-        model: `ensemble of ${j.members.length} ReLU nets (${[j.members[0].sizes[0], ...(opts.net?.hidden ?? NET_DEFAULTS.hidden), 1].join(' → ')}), logits averaged, Platt-scaled; scored in plain JavaScript`,
+        model: `ensemble of ${j.members.length} ReLU nets (${[j.members[0].sizes[0], ...(opts.net?.hidden ?? NET_DEFAULTS.hidden), 1].join(' → ')}), each monotone (non-decreasing) in the canary's bad-request features through a constrained branch, logits averaged, Platt-scaled; scored in plain JavaScript`,
+        monotone: j.monotone,
         members: j.members.length,
         net: { ...NET_DEFAULTS, ...opts.net },
         clip: j.encoder.clip,
@@ -129,7 +130,14 @@ export async function trainJudge(data: string | readonly string[], opts: JudgeTr
     files: { [JUDGE_MODEL_FILE]: JSON.stringify(j) },
   });
   const promotion = await registry.promoteIfBetter(JUDGE_FAMILY, saved.version, async ({ champion }) => {
-    const old = await loadJudge(registry, champion.version);
+    let old: JudgeModel;
+    try {
+      old = await loadJudge(registry, champion.version);
+    } catch (e) {
+      // A champion this code cannot load (an older format, other features) cannot be served either.
+      if (e instanceof RolloutlabError && e.code === 'BAD_DATA') return { atLeastAsGood: true, reason: `champion ${champion.version} cannot be loaded by this code (${e.message})` };
+      throw e;
+    }
     const e = evaluateJudgeOn(old, tests, { baselines: [] });
     const aNew = evaluation.slices.overall.ml.accuracy ?? 0;
     const aOld = e.slices.overall.ml.accuracy ?? 0;

@@ -4,7 +4,9 @@
 //
 // Both cohorts are compared over the minutes where both were scraped (a shared incident that starts in a minute the
 // canary missed must not look like a baseline-only problem); a window with no such minute falls back to each cohort's
-// own minutes. Per metric:
+// own minutes. Baseline minutes far out of line with the baseline's other minutes (`baselineOutliers`: one bad scrape,
+// a burst of errors at one instance) are set aside for both cohorts before anything is summed, so a single wild
+// baseline sample cannot raise the reference rate enough to hide a broken canary. Per metric:
 //
 // - counts (bad = errors + slow, errors, slow, callers' errors, conversions): a binomial z of the canary's count
 //   against the baseline's ratio, with the baseline's own sampling variance in the denominator (this is what makes a
@@ -20,6 +22,12 @@
 //
 // z-scores are sign-preserving log-compressed (slog(z) = sign(z) log1p(|z|)): a crash loop's z of 800 and a step's
 // z of 40 are both "certain", and the additive model should not spend its shape on the difference.
+//
+// Monotone evidence: every feature in `JUDGE_MONOTONE_FEATURES` is non-decreasing in the canary's bad counts (errors,
+// slow requests, callers' errors) with everything else fixed, and no other feature moves with them (conversions are
+// counted per request, not per request that did not fail, so more errors leave the conversion features alone). The
+// model is constrained to be non-decreasing in those features (model.ts), so more bad canary requests never lower
+// P(fail).
 import type { CohortMetrics } from '../../sim/env.ts';
 import type { AnalysisWindow } from '../../judges/window.ts';
 import { aggregate } from '../../backtest/policies/window.ts';
@@ -50,7 +58,7 @@ export const JUDGE_FEATURES: readonly JudgeFeatureDef[] = [
   { name: 'p95_lr', group: 'latency-p99', description: 'log(canary p95 / baseline p95), request-weighted over the window' },
   { name: 'p99_lr', group: 'latency-p99', description: 'log(canary p99 / baseline p99), request-weighted over the window' },
   { name: 'p99_mw', group: 'latency-p99', description: 'Mann-Whitney U share of per-minute p99 (canary > baseline) minus 0.5' },
-  { name: 'conv_z', group: 'conversion', description: 'binomial z of canary conversions among requests that did not fail, against the baseline rate (negative = fewer), slog-compressed' },
+  { name: 'conv_z', group: 'conversion', description: 'binomial z of canary conversions per request, against the baseline rate (negative = fewer), slog-compressed' },
   { name: 'conv_lr', group: 'conversion', description: 'log((canary conversions + 1) / (expected + 1))' },
   { name: 'conv_last_z', group: 'conversion', description: 'binomial z of canary conversions over the last two compared minutes, slog-compressed' },
   { name: 'caller_z', group: 'caller-errors', description: "binomial z of sync callers' errors on the canary against those on the baseline, slog-compressed" },
@@ -70,6 +78,15 @@ export const JUDGE_FEATURES: readonly JudgeFeatureDef[] = [
 ];
 
 export const JUDGE_FEATURE_NAMES: readonly string[] = JUDGE_FEATURES.map((f) => f.name);
+
+/**
+ * The features that carry the canary's bad requests (errors, slow requests, callers' errors): each is non-decreasing in
+ * those counts, everything else fixed, and the model's logit is constrained to be non-decreasing in each of them.
+ */
+export const JUDGE_MONOTONE_FEATURES: readonly string[] = ['bad_z', 'bad_lr', 'bad_last_z', 'bad_final_z', 'bad_mw', 'error_z', 'error_lr', 'slow_z', 'slow_lr', 'caller_z', 'caller_lr', 'caller_last_z'];
+
+/** Metric groups whose features are all monotone evidence (a reason from them never speaks for passing when the canary is worse). */
+export const JUDGE_MONOTONE_GROUPS: ReadonlySet<JudgeMetricGroup> = new Set(['bad', 'errors', 'slow', 'caller-errors']);
 
 /** GAM specs: every feature numeric (already transformed here), with the model's default knots. */
 export const judgeFeatureSpecs = (): FeatureSpec[] => JUDGE_FEATURES.map((f) => ({ name: f.name, kind: 'numeric', transform: 'none', description: f.description }));
@@ -96,8 +113,10 @@ export interface CohortSums {
 /** What the features were computed from (reasons quote these figures). */
 export interface WindowSummary {
   ticks: number;
-  /** Minutes where both cohorts were scraped (the comparison uses these; 0 → each cohort's own minutes). */
+  /** Minutes where both cohorts were scraped, less the baseline outliers (the comparison uses these; 0 → each cohort's own minutes). */
   paired: number;
+  /** Baseline minutes set aside as outliers (indices into the window, with what was out of line), for both cohorts. */
+  outliers: BaselineOutlier[];
   canaryScraped: number;
   providerErrors: number;
   canary: CohortSums;
@@ -131,6 +150,97 @@ export function uShare(x: readonly number[], y: readonly number[]): number {
   let u = 0;
   for (const a of x) for (const b of y) u += a > b ? 1 : a === b ? 0.5 : 0;
   return u / (x.length * y.length) - 0.5;
+}
+
+/** A baseline minute set aside: its index in the window and the figure that was out of line with the other minutes. */
+export interface BaselineOutlier {
+  minute: number;
+  metric: 'errors' | 'slow' | 'caller errors' | 'conversions' | 'p50' | 'p95' | 'p99';
+  value: number;
+  median: number;
+}
+
+/** Fewest paired minutes for outliers to be looked for (with two, neither minute is the odd one out). */
+export const OUTLIER_MIN_MINUTES = 3;
+/** A count is out of line when its binomial z against the median minute's rate exceeds this... */
+export const OUTLIER_Z = 6;
+/** ...its rate is more than this many times the median's (conversions: less than 1 / this)... */
+export const OUTLIER_RATIO = 2;
+/** ...and it is further from the median than this many scaled MADs (σ ≈ 1.4826 MAD) of the minutes' rates. */
+export const OUTLIER_MADS = 4;
+
+function medianOf(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+/**
+ * Baseline minutes (among `use`) whose figures are far out of line with the baseline's other minutes: a count rate
+ * (errors, slow, callers' errors) far above the median minute's, conversions far below it, or a latency percentile
+ * more than twice the median minute's (and OUTLIER_MADS scaled MADs out on the log scale). A count must be out of line
+ * on all three tests (binomial z against the median rate, ratio to it, MADs), so sampling noise on a small or a
+ * steady baseline does not qualify. Directions that would only make the canary look worse (a low error rate, high
+ * conversions) are left alone. At most fewer than half the minutes are set aside (the most extreme first), and none
+ * with fewer than OUTLIER_MIN_MINUTES minutes. Reads only the baseline: the canary's figures never decide what the
+ * canary is compared with.
+ */
+export function baselineOutliers(b: readonly (CohortMetrics | null | undefined)[], use: readonly boolean[]): BaselineOutlier[] {
+  const idx: number[] = [];
+  for (let i = 0; i < b.length; i++) if (use[i] && b[i] && b[i]!.requests > 0) idx.push(i);
+  if (idx.length < OUTLIER_MIN_MINUTES) return [];
+  const found = new Map<number, BaselineOutlier & { severity: number }>();
+  const note = (o: BaselineOutlier, severity: number) => {
+    const had = found.get(o.minute);
+    if (!had || severity > had.severity) found.set(o.minute, { ...o, severity });
+  };
+  const counts: { metric: BaselineOutlier['metric']; x: (m: CohortMetrics) => number; n: (m: CohortMetrics) => number; low?: boolean }[] = [
+    { metric: 'errors', x: (m) => m.errors, n: (m) => m.requests },
+    { metric: 'slow', x: (m) => m.slow, n: (m) => m.requests },
+    { metric: 'caller errors', x: (m) => m.callerErrors, n: (m) => m.callerRequests },
+    { metric: 'conversions', x: (m) => m.conversions, n: (m) => m.requests, low: true },
+  ];
+  for (const c of counts) {
+    const at = idx.filter((i) => c.n(b[i]!) > 0 && Number.isFinite(c.x(b[i]!)));
+    if (at.length < OUTLIER_MIN_MINUTES) continue;
+    const rates = at.map((i) => c.x(b[i]!) / c.n(b[i]!));
+    const med = medianOf(rates);
+    const mad = 1.4826 * medianOf(rates.map((r) => Math.abs(r - med)));
+    at.forEach((i, k) => {
+      const n = c.n(b[i]!);
+      const x = c.x(b[i]!);
+      const r = rates[k];
+      const p = Math.min(1 - 1e-9, Math.max(med, 0.5 / n));
+      const z = (c.low ? n * med - x : x - n * med) / Math.sqrt(n * p * (1 - p));
+      const farRatio = c.low ? r * OUTLIER_RATIO < med : r > OUTLIER_RATIO * med;
+      if (z > OUTLIER_Z && farRatio && Math.abs(r - med) > OUTLIER_MADS * mad) note({ minute: i, metric: c.metric, value: r, median: med }, z);
+    });
+  }
+  const lat: { metric: BaselineOutlier['metric']; v: (m: CohortMetrics) => number | null }[] = [
+    { metric: 'p50', v: (m) => m.latencyP50 },
+    { metric: 'p95', v: (m) => m.latencyP95 },
+    { metric: 'p99', v: (m) => m.latencyP99 },
+  ];
+  for (const l of lat) {
+    const at = idx.filter((i) => {
+      const v = l.v(b[i]!);
+      return v !== null && Number.isFinite(v) && v > 0;
+    });
+    if (at.length < OUTLIER_MIN_MINUTES) continue;
+    const logs = at.map((i) => Math.log(l.v(b[i]!)!));
+    const med = medianOf(logs);
+    const mad = 1.4826 * medianOf(logs.map((r) => Math.abs(r - med)));
+    at.forEach((i, k) => {
+      const d = logs[k] - med;
+      if (d > Math.log(OUTLIER_RATIO) && d > OUTLIER_MADS * mad) note({ minute: i, metric: l.metric, value: Math.exp(logs[k]), median: Math.exp(med) }, d / Math.max(mad, 1e-3));
+    });
+  }
+  const most = Math.ceil(idx.length / 2) - 1;
+  return [...found.values()]
+    .sort((x, y) => y.severity - x.severity || x.minute - y.minute)
+    .slice(0, most)
+    .sort((x, y) => x.minute - y.minute)
+    .map(({ minute, metric, value, median }) => ({ minute, metric, value, median }));
 }
 
 function sums(ms: readonly (CohortMetrics | null)[], use: readonly boolean[]): CohortSums {
@@ -173,6 +283,12 @@ export function windowFeatures(w: AnalysisWindow, out: Float64Array = new Float6
     if (both[i]) paired++;
     if (c[i]) canaryScraped++;
     if (pe?.[i]) providerErrors++;
+  }
+  // Wild baseline minutes are set aside for both cohorts (the comparison stays paired).
+  const outliers = baselineOutliers(b, both);
+  for (const o of outliers) {
+    both[o.minute] = false;
+    paired--;
   }
   const use = paired > 0 ? both : new Array<boolean>(n).fill(true);
   const cs = sums(c, use);
@@ -217,9 +333,9 @@ export function windowFeatures(w: AnalysisWindow, out: Float64Array = new Float6
     lbB += bm.errors + bm.slow;
     lbR += bm.requests;
     lcConv += cm.conversions;
-    lcOk += cm.requests - cm.errors;
+    lcOk += cm.requests;
     lbConv += bm.conversions;
-    lbOk += bm.requests - bm.errors;
+    lbOk += bm.requests;
     lcCE += cm.callerErrors;
     lcCR += cm.callerRequests;
     lbCE += bm.callerErrors;
@@ -257,9 +373,9 @@ export function windowFeatures(w: AnalysisWindow, out: Float64Array = new Float6
     p95_lr: p95lr,
     p99_lr: p99lr,
     p99_mw: uShare(c99, b99),
-    // Conversions come from requests that did not fail.
-    conv_z: slog(binomialZ(cs.conversions, cs.requests - cs.errors, bs.conversions, bs.requests - bs.errors)),
-    conv_lr: countLogRatio(cs.conversions, cs.requests - cs.errors, bs.conversions, bs.requests - bs.errors),
+    // Conversions per request (not per request that did not fail): more errors must not make the conversions look better.
+    conv_z: slog(binomialZ(cs.conversions, cs.requests, bs.conversions, bs.requests)),
+    conv_lr: countLogRatio(cs.conversions, cs.requests, bs.conversions, bs.requests),
     conv_last_z: slog(binomialZ(lcConv, lcOk, lbConv, lbOk)),
     caller_last_z: slog(binomialZ(lcCE, lcCR, lbCE, lbCR)),
     caller_z: slog(binomialZ(cs.callerErrors, cs.callerRequests, bs.callerErrors, bs.callerRequests)),
@@ -281,5 +397,5 @@ export function windowFeatures(w: AnalysisWindow, out: Float64Array = new Float6
   if (w.recorded?.latencyP99 === false) vals.p95_lr = vals.p99_lr = vals.p99_mw = NaN;
   if (w.recorded?.kpi === false) vals.conv_z = vals.conv_lr = vals.conv_last_z = NaN;
   for (let k = 0; k < JUDGE_FEATURES.length; k++) out[k] = vals[JUDGE_FEATURES[k].name];
-  return { features: out, summary: { ticks: n, paired, canaryScraped, providerErrors, canary: cs, baseline: bs } };
+  return { features: out, summary: { ticks: n, paired, outliers, canaryScraped, providerErrors, canary: cs, baseline: bs } };
 }

@@ -2,9 +2,9 @@
 // trained with TensorFlow.js, Platt scaling, and the decision thresholds — all chosen on the validation split.
 import { RolloutlabError } from '../../lib/errors.ts';
 import { fitPlatt } from '../gam.ts';
-import { JUDGE_FEATURES, JUDGE_FEATURE_NAMES, windowFeatures } from './features.ts';
+import { JUDGE_FEATURES, JUDGE_FEATURE_NAMES, JUDGE_MONOTONE_FEATURES, windowFeatures } from './features.ts';
 import { JUDGE_MODEL_FORMAT, JudgeModel, canaryRequestsAll, type JudgeDecision, type JudgeModelJSON } from './model.ts';
-import { NET_DEFAULTS, type NetJSON, type NetOptions, type NetTraining } from './net.ts';
+import { NET_DEFAULTS, monotoneMasks, type NetJSON, type NetOptions, type NetTraining } from './net.ts';
 import { LOW_TRAFFIC_REQUESTS, splitByDeployment, type LabelledWindows } from './data.ts';
 import { drawSharedIncident, withSharedIncident } from './augment.ts';
 import { Rng } from '../../sim/rng.ts';
@@ -130,6 +130,7 @@ export async function fitJudge(parts: readonly JudgePart[], opts: JudgeFitOption
   const skeleton = (nets: NetJSON[], platt = { a: 1, b: 0 }, decision = emptyDecision, prior = 0, trainings: NetTraining[] = []): JudgeModelJSON => ({
     format: JUDGE_MODEL_FORMAT,
     features: [...JUDGE_FEATURE_NAMES],
+    monotone: [...JUDGE_MONOTONE_FEATURES],
     encoder: { mean, sd, reference, clip },
     members: nets,
     platt,
@@ -181,8 +182,10 @@ export async function fitJudge(parts: readonly JudgePart[], opts: JudgeFitOption
   const { trainNet } = await import('./net-train.ts');
   const nets: NetJSON[] = [];
   const trainings: NetTraining[] = [];
+  // Every net monotone in the canary's bad-request features (their values; their missing flags are free).
+  const masks = monotoneMasks([2 * F, ...netOptions.hidden, 1], JUDGE_MONOTONE_FEATURES.map((name) => JUDGE_FEATURE_NAMES.indexOf(name)), netOptions.monotoneShare);
   for (let m = 0; m < members; m++) {
-    const { net, training } = await trainNet(Xtr, ytr, Xva, yva, 2 * F, seed * 1000 + m, netOptions, (e) => opts.onProgress?.(`train judge (member ${m + 1}/${members}, epochs)`, e + 1, netOptions.maxEpochs));
+    const { net, training } = await trainNet(Xtr, ytr, Xva, yva, 2 * F, seed * 1000 + m, netOptions, (e) => opts.onProgress?.(`train judge (member ${m + 1}/${members}, epochs)`, e + 1, netOptions.maxEpochs), masks);
     nets.push(net);
     trainings.push(training);
   }
@@ -192,6 +195,8 @@ export async function fitJudge(parts: readonly JudgePart[], opts: JudgeFitOption
   const raw = JudgeModel.fromJSON(skeleton(nets));
   const zVal = Float64Array.from(split.validation, (r) => raw.logit(X.subarray(r * F, (r + 1) * F)));
   const platt = fitPlatt(zVal, yva);
+  // A non-positive slope would reverse the nets' order (and break monotonicity): the nets learned nothing usable.
+  if (!(platt.a > 0)) throw new RolloutlabError('BAD_DATA', `judge: calibration slope ${platt.a} on the validation windows is not positive: the nets did not learn to rank fail windows above pass windows`, 'data');
   const calibrated = JudgeModel.fromJSON(skeleton(nets, platt));
   const pVal = Float64Array.from(split.validation, (r) => calibrated.probability(X.subarray(r * F, (r + 1) * F)));
   const prior = yva.reduce((a, b) => a + b, 0) / yva.length;

@@ -8,7 +8,14 @@
 //     a handful of requests cannot show that a change is healthy, so the judge does not pass it on the base rate;
 //   - fewer than `lowTrafficRequests` canary requests and P(fail) within `band` of the threshold → inconclusive
 //     (on validation the judge was right there no more often than a coin that leans: see `GUESS_ACCURACY`);
-//   - otherwise fail if P(fail) >= the threshold, else pass.
+//   - otherwise fail if P(fail) >= the threshold, else pass;
+//   - a P(fail) that is not a number in [0, 1] (a corrupted model) → inconclusive, never a verdict.
+//
+// Monotone in evidence: the logit is non-decreasing in every feature of `JUDGE_MONOTONE_FEATURES` (the canary's
+// errors, slow requests and callers' errors against the baseline's), checked from the weights when a model loads
+// (net.ts `checkMonotone`) and Platt's slope must be positive, so more bad canary requests with everything else fixed
+// never lower P(fail). A reason from those metrics never speaks for passing while the canary's ratio is above the
+// baseline's.
 //
 // Reasons: the first line states the decision; then, per metric group (bad-request ratio, error ratio, latency,
 // conversions, callers' errors, saturation, traffic, the baseline's own state), how much the group moved the
@@ -19,10 +26,12 @@
 // the logit.
 import { RolloutlabError, show } from '../../lib/errors.ts';
 import { registerWindowJudge, type AnalysisWindow, type WindowJudge, type WindowVerdict } from '../../judges/window.ts';
-import { JUDGE_FEATURES, JUDGE_FEATURE_NAMES, windowFeatures, type JudgeMetricGroup, type WindowSummary } from './features.ts';
-import { firstLayer, logitFromFirst, scoringNet, type NetJSON, type ScoringNet } from './net.ts';
+import { notProbabilities } from '../../lib/scores.ts';
+import { JUDGE_FEATURES, JUDGE_FEATURE_NAMES, JUDGE_MONOTONE_FEATURES, JUDGE_MONOTONE_GROUPS, windowFeatures, type JudgeMetricGroup, type WindowSummary } from './features.ts';
+import { checkMonotone, firstLayer, logitFromFirst, scoringNet, type NetJSON, type ScoringNet } from './net.ts';
 
-export const JUDGE_MODEL_FORMAT = 'rolloutlab-judge-1';
+/** Format 2: robust baseline, conversions per request, and a net monotone in `monotone` (format 1 had neither). */
+export const JUDGE_MODEL_FORMAT = 'rolloutlab-judge-2';
 
 export interface JudgeDecision {
   /** P(fail) at or above which a window fails. */
@@ -39,6 +48,8 @@ export interface JudgeModelJSON {
   format: typeof JUDGE_MODEL_FORMAT;
   /** Feature names in input order (must match the code's JUDGE_FEATURES). */
   features: string[];
+  /** Features the logit is non-decreasing in (must match the code's JUDGE_MONOTONE_FEATURES; checked on the weights). */
+  monotone: string[];
   /** Standardisation of each feature (training rows), the occlusion reference (training median), and the clip. */
   encoder: { mean: number[]; sd: number[]; reference: number[]; clip: number };
   /** Ensemble members; their logits are averaged. */
@@ -106,7 +117,7 @@ function describeGroup(g: JudgeMetricGroup, s: WindowSummary, f: Float64Array): 
     case 'latency-p99':
       return `tail latency: p99 canary ${ms(c.p99)} vs baseline ${ms(b.p99)}, p95 ${ms(c.p95)} vs ${ms(b.p95)}`;
     case 'conversion':
-      return `conversion rate: canary ${pct(c.conversions, c.requests - c.errors)} vs baseline ${pct(b.conversions, b.requests - b.errors)}${z('conv_z')}`;
+      return `conversion rate: canary ${pct(c.conversions, c.requests)} vs baseline ${pct(b.conversions, b.requests)}${z('conv_z')}`;
     case 'caller-errors':
       return `callers' error ratio: on the canary ${pct(c.callerErrors, c.callerRequests)} of ${c.callerRequests} vs on the baseline ${pct(b.callerErrors, b.callerRequests)}${z('caller_z')}`;
     case 'saturation':
@@ -152,20 +163,42 @@ export class JudgeModel {
     this.groups = GROUP_ORDER.map((group) => ({ group, idx: JUDGE_FEATURES.flatMap((f, k) => (f.group === group ? [k] : [])) })).filter((g) => g.idx.length > 0);
   }
 
-  /** Checks the format and that the features are the ones this code computes. */
+  /** Checks the format, that the features are the ones this code computes, that every number is finite and that each member is monotone. */
   static fromJSON(j: JudgeModelJSON): JudgeModel {
-    if (!j || j.format !== JUDGE_MODEL_FORMAT) throw new RolloutlabError('BAD_DATA', `judge model format: expected "${JUDGE_MODEL_FORMAT}", got ${show((j as { format?: unknown })?.format)}`, 'format');
+    const bad = (field: string, message: string) => new RolloutlabError('BAD_DATA', `judge model ${field}: ${message}`, field);
+    if (!j || j.format !== JUDGE_MODEL_FORMAT) throw new RolloutlabError('BAD_DATA', `judge model format: expected "${JUDGE_MODEL_FORMAT}", got ${show((j as { format?: unknown })?.format)}: retrain it (rolloutlab train judge)`, 'format');
     if (JSON.stringify(j.features) !== JSON.stringify(JUDGE_FEATURE_NAMES)) {
       throw new RolloutlabError('BAD_DATA', `judge model features differ from this code's (${j.features.length} vs ${JUDGE_FEATURE_NAMES.length}): retrain it (rolloutlab train judge)`, 'features');
     }
+    if (JSON.stringify(j.monotone) !== JSON.stringify(JUDGE_MONOTONE_FEATURES)) throw bad('monotone', `must list ${JUDGE_MONOTONE_FEATURES.join(', ')}: retrain it (rolloutlab train judge)`);
     const F = j.features.length;
-    for (const k of ['mean', 'sd', 'reference'] as const) if (!Array.isArray(j.encoder?.[k]) || j.encoder[k].length !== F) throw new RolloutlabError('BAD_DATA', `judge model encoder.${k} must have ${F} numbers`, `encoder.${k}`);
+    const finite = (xs: unknown, field: string) => {
+      if (!Array.isArray(xs)) throw bad(field, 'must be an array of numbers');
+      const k = xs.findIndex((x) => typeof x !== 'number' || !Number.isFinite(x));
+      if (k >= 0) throw bad(`${field}.${k}`, `must be a finite number, got ${show(xs[k])}`);
+    };
+    for (const k of ['mean', 'sd', 'reference'] as const) {
+      if (!Array.isArray(j.encoder?.[k]) || j.encoder[k].length !== F) throw new RolloutlabError('BAD_DATA', `judge model encoder.${k} must have ${F} numbers`, `encoder.${k}`);
+      finite(j.encoder[k], `encoder.${k}`);
+    }
+    const sd0 = j.encoder.sd.findIndex((x) => !(x > 0));
+    if (sd0 >= 0) throw bad(`encoder.sd.${sd0}`, `must be > 0, got ${j.encoder.sd[sd0]}`);
+    if (!(Number.isFinite(j.encoder.clip) && j.encoder.clip > 0)) throw bad('encoder.clip', `must be a finite number > 0, got ${show(j.encoder.clip)}`);
+    // Platt's slope must be positive: a negative one would turn more evidence of a fault into a lower P(fail).
+    if (!(Number.isFinite(j.platt?.a) && j.platt.a > 0)) throw bad('platt.a', `must be a finite number > 0, got ${show(j.platt?.a)}`);
+    if (!Number.isFinite(j.platt.b)) throw bad('platt.b', `must be a finite number, got ${show(j.platt.b)}`);
+    for (const k of ['failThreshold', 'band', 'lowTrafficRequests', 'minRequests'] as const) if (typeof j.decision?.[k] !== 'number' || Number.isNaN(j.decision[k])) throw bad(`decision.${k}`, `must be a number, got ${show(j.decision?.[k])}`);
     if (!Array.isArray(j.members) || j.members.length === 0) throw new RolloutlabError('BAD_DATA', 'judge model has no members', 'members');
+    const mono = JUDGE_MONOTONE_FEATURES.map((name) => JUDGE_FEATURE_NAMES.indexOf(name));
     j.members.forEach((m, i) => {
       if (m.sizes[0] !== 2 * F || m.sizes[m.sizes.length - 1] !== 1) throw new RolloutlabError('BAD_DATA', `judge model members.${i}: sizes ${JSON.stringify(m.sizes)} do not map ${2 * F} inputs to 1 logit`, `members.${i}.sizes`);
       for (let k = 0; k < m.sizes.length - 1; k++) {
         if (m.weights[k]?.length !== m.sizes[k] * m.sizes[k + 1] || m.biases[k]?.length !== m.sizes[k + 1]) throw new RolloutlabError('BAD_DATA', `judge model members.${i} layer ${k}: weights/biases do not match sizes`, `members.${i}.weights`);
+        finite(m.weights[k], `members.${i}.weights.${k}`);
+        finite(m.biases[k], `members.${i}.biases.${k}`);
       }
+      const broken = checkMonotone(m, mono);
+      if (broken) throw bad(`members.${i}.weights`, `not monotone in the canary's bad-request features (${broken}): retrain it (rolloutlab train judge)`);
     });
     return new JudgeModel(j);
   }
@@ -245,6 +278,9 @@ export class JudgeModel {
   decide(pFail: number, canaryRequests: number, baselineRequests: number): { verdict: WindowVerdict; why: string } {
     const d = this.j.decision;
     const t = d.failThreshold;
+    // A P(fail) that is no probability is no evidence: `pFail >= t` is false for NaN, which would pass.
+    const broken = notProbabilities({ 'P(fail)': pFail });
+    if (broken) return { verdict: 'inconclusive', why: `inconclusive: ${broken}` };
     const p = `P(fail) ${pFail.toFixed(3)}`;
     if (!(canaryRequests > 0)) return { verdict: 'inconclusive', why: `inconclusive: no canary requests in the window (${p} is the base rate, not evidence)` };
     if (!(baselineRequests > 0)) return { verdict: 'inconclusive', why: `inconclusive: no baseline requests in the window to compare the canary with` };
@@ -278,7 +314,11 @@ export class JudgeModel {
     const canaryAll = canaryRequestsAll(w);
     const { verdict, why } = this.decide(pFail, canaryAll, summary.baseline.requests);
     const reasons = [why];
-    if (opts.reasons === false) return { verdict, pFail, reasons };
+    if (opts.reasons === false || notProbabilities({ 'P(fail)': pFail }) !== null) return { verdict, pFail, reasons };
+    if (summary.outliers.length > 0) {
+      const show1 = (o: WindowSummary['outliers'][number]) => (o.metric.startsWith('p') ? `${o.metric} ${ms(o.value)} vs median minute ${ms(o.median)}` : `${o.metric} ${pct(o.value, 1)} vs median minute ${pct(o.median, 1)}`);
+      reasons.push(`baseline minute(s) set aside as outliers (both cohorts compared without them): ${summary.outliers.map((o) => `#${o.minute + 1} (${show1(o)})`).join(', ')}`);
+    }
     const F = this.j.features.length;
     const contrib: { group: JudgeMetricGroup; c: number }[] = [];
     for (const g of this.groups) {
@@ -305,7 +345,21 @@ export class JudgeModel {
     }
     // What supports the verdict first: towards fail for a fail, towards pass for a pass; by size when inconclusive.
     contrib.sort(verdict === 'fail' ? (x, y) => y.c - x.c : verdict === 'pass' ? (x, y) => x.c - y.c : (x, y) => Math.abs(y.c) - Math.abs(x.c));
-    for (const { group, c } of contrib.slice(0, opts.maxReasons ?? 4)) {
+    // More bad canary requests are never evidence for passing: a bad-request group whose canary ratio is above the
+    // baseline's is not listed as speaking for a pass (the model is monotone in it; this keeps the wording honest
+    // where a group's features disagree with the typical window they are compared with).
+    const canaryWorse = (g: JudgeMetricGroup) => {
+      const c = summary.canary;
+      const bl = summary.baseline;
+      const over = (x: number, n: number, x0: number, n0: number) => n > 0 && n0 > 0 && x / n > x0 / n0;
+      if (g === 'bad') return over(c.errors + c.slow, c.requests, bl.errors + bl.slow, bl.requests);
+      if (g === 'errors') return over(c.errors, c.requests, bl.errors, bl.requests);
+      if (g === 'slow') return over(c.slow, c.requests, bl.slow, bl.requests);
+      if (g === 'caller-errors') return over(c.callerErrors, c.callerRequests, bl.callerErrors, bl.callerRequests);
+      return false;
+    };
+    const listed = contrib.filter(({ group, c }) => !(c < 0 && JUDGE_MONOTONE_GROUPS.has(group) && canaryWorse(group)));
+    for (const { group, c } of listed.slice(0, opts.maxReasons ?? 4)) {
       if (Math.abs(c) < 0.05) break;
       reasons.push(`${describeGroup(group, summary, f)} (${signed(c)})`);
     }

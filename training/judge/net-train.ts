@@ -5,11 +5,13 @@
 // the best epoch's weights kept.
 import { tf } from '../backend.ts';
 import { Rng } from '../../sim/rng.ts';
-import { NET_DEFAULTS, type NetJSON, type NetOptions, type NetTraining } from './net.ts';
+import { NET_DEFAULTS, type NetJSON, type NetOptions, type NetTraining, type WeightMask } from './net.ts';
 
 /**
  * Train one net on encoded rows (`X` row-major, `width` columns; labels 0/1) with early stopping on the validation
- * rows. Returns the best epoch's weights as plain numbers.
+ * rows. Returns the best epoch's weights as plain numbers. With `masks` (net.ts `monotoneMasks`, one per layer), the
+ * weights are projected onto them after the initialisation and after every batch (projected gradient descent: held
+ * weights set to zero, non-negative ones clipped at zero), so every epoch's weights, the kept ones included, satisfy them.
  */
 export async function trainNet(
   X: Float32Array,
@@ -20,6 +22,7 @@ export async function trainNet(
   seed: number,
   options: Partial<NetOptions> = {},
   onEpoch?: (epoch: number, loss: number, validationLoss: number) => void,
+  masks?: readonly WeightMask[],
 ): Promise<{ net: NetJSON; training: NetTraining }> {
   const o = { ...NET_DEFAULTS, ...options };
   const n = y.length;
@@ -37,6 +40,21 @@ export async function trainNet(
     );
   }
   const model = tf.sequential({ layers });
+  // Projection onto the masks: w ← keep · w + pos · max(w, 0).
+  const proj = masks?.map((m, k) => ({
+    keep: tf.tensor2d(Float32Array.from(m, (c) => (c === 1 ? 1 : 0)), [sizes[k], sizes[k + 1]]),
+    pos: tf.tensor2d(Float32Array.from(m, (c) => (c === 2 ? 1 : 0)), [sizes[k], sizes[k + 1]]),
+  }));
+  const project = () => {
+    if (!proj) return;
+    proj.forEach(({ keep, pos }, k) => {
+      const [W, b] = layers[k].getWeights();
+      const w2 = tf.tidy(() => W.mul(keep).add(tf.relu(W).mul(pos)));
+      layers[k].setWeights([w2, b]);
+      w2.dispose();
+    });
+  };
+  project();
   const optimizer = tf.train.adam(o.learningRate);
   model.compile({ optimizer, loss: (yt: tf.Tensor, yp: tf.Tensor) => tf.losses.sigmoidCrossEntropy(yt, yp) });
   const xv = tf.tensor2d(Xv, [yv.length, width]);
@@ -63,7 +81,7 @@ export async function trainNet(
       }
       const xt = tf.tensor2d(Xs, [n, width]);
       const yt = tf.tensor2d(ys, [n, 1]);
-      const h = await model.fit(xt, yt, { batchSize: o.batchSize, epochs: 1, shuffle: false, verbose: 0, yieldEvery: 'never' });
+      const h = await model.fit(xt, yt, { batchSize: o.batchSize, epochs: 1, shuffle: false, verbose: 0, yieldEvery: 'never', ...(proj ? { callbacks: { onBatchEnd: async () => project() } } : {}) });
       xt.dispose();
       yt.dispose();
       const trainLoss = Number(h.history.loss[0]);
@@ -83,6 +101,10 @@ export async function trainNet(
     xv.dispose();
     yvT.dispose();
     optimizer.dispose();
+    proj?.forEach(({ keep, pos }) => {
+      keep.dispose();
+      pos.dispose();
+    });
   }
   const net: NetJSON = { sizes, weights: [], biases: [] };
   for (let k = 0; k < sizes.length - 1; k++) {

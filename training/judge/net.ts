@@ -31,9 +31,67 @@ export interface NetOptions {
   maxEpochs: number;
   /** Stop after this many epochs without a lower validation loss. */
   patience: number;
+  /** Share of each hidden layer's units in the monotone branch (see `monotoneMasks`; used when inputs are monotone). */
+  monotoneShare: number;
 }
 
-export const NET_DEFAULTS: NetOptions = { hidden: [64, 64], learningRate: 0.002, batchSize: 512, maxEpochs: 80, patience: 10 };
+/** Per weight of a layer (row-major [in][out]): 0 = held at zero, 1 = any sign, 2 = held non-negative. */
+export type WeightMask = Int8Array;
+
+/**
+ * Masks that make a net non-decreasing in the inputs `monotone`. Each hidden layer is split into free units (the first
+ * `1 − share` of them) and monotone units (the rest). Monotone inputs feed only monotone units, with non-negative
+ * weights; monotone units feed only monotone units (non-negative) and the output (non-negative); free units feed
+ * anything with any sign. So the free branch never sees a monotone input, and every path from one to the logit has
+ * non-negative weights through ReLUs (non-decreasing): the logit is non-decreasing in each monotone input, whatever
+ * the other inputs are. `checkMonotone` verifies that property on any weights.
+ */
+export function monotoneMasks(sizes: readonly number[], monotone: readonly number[], share: number): WeightMask[] {
+  const mono = new Set(monotone);
+  const split = sizes.map((s, k) => (k === 0 || k === sizes.length - 1 ? 0 : Math.min(s - 1, Math.max(1, Math.round(s * (1 - share))))));
+  const masks: WeightMask[] = [];
+  for (let k = 0; k < sizes.length - 1; k++) {
+    const nIn = sizes[k];
+    const nOut = sizes[k + 1];
+    const last = k === sizes.length - 2;
+    const m = new Int8Array(nIn * nOut);
+    for (let i = 0; i < nIn; i++) {
+      // Is input i of this layer on the monotone side (a monotone feature, or a monotone hidden unit)?
+      const inMono = k === 0 ? mono.has(i) : i >= split[k];
+      for (let o = 0; o < nOut; o++) {
+        const outMono = last || o >= split[k + 1];
+        m[i * nOut + o] = !inMono ? 1 : outMono ? 2 : 0;
+      }
+    }
+    masks.push(m);
+  }
+  return masks;
+}
+
+/**
+ * Whether the net's logit is non-decreasing in each of the inputs `monotone`, from its weights alone: every unit a
+ * monotone input reaches (through a non-zero weight) is reached only through non-negative weights, and ReLU keeps
+ * order. Returns null when it holds, else where it breaks.
+ */
+export function checkMonotone(net: NetJSON, monotone: readonly number[]): string | null {
+  let tainted = new Set(monotone);
+  for (let k = 0; k < net.sizes.length - 1; k++) {
+    const nOut = net.sizes[k + 1];
+    const W = net.weights[k];
+    const next = new Set<number>();
+    for (const i of tainted) {
+      for (let o = 0; o < nOut; o++) {
+        const w = W[i * nOut + o];
+        if (w < 0) return `layer ${k} weight [${i}][${o}] is ${w} < 0 on a path from a monotone input`;
+        if (w > 0) next.add(o);
+      }
+    }
+    tainted = next;
+  }
+  return null;
+}
+
+export const NET_DEFAULTS: NetOptions = { hidden: [64, 64], learningRate: 0.002, batchSize: 512, maxEpochs: 80, patience: 10, monotoneShare: 0.5 };
 
 export interface NetTraining {
   epochs: number;

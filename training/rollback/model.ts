@@ -10,10 +10,12 @@
 // last minute alone is overwhelming evidence (features.ts `canaryExcessLogP`: ln p <= thresholds.overwhelmingLogP),
 // or where the canary's conversions since it started fall materially short of the baseline's rate (features.ts
 // `Trajectory.kpiShortfall`: z <= -thresholds.kpiShortfallZ, drop >= 5 %),
-// and holds the current exposure (instead of advancing) while pFault >= thresholds.hold. Scoring needs no tensor engine (the
+// and holds the current exposure (instead of advancing) while pFault >= thresholds.hold — or while the model's
+// probabilities are not numbers in [0, 1] (`invalid`: a corrupted model; then only the two rules can roll back). Scoring needs no tensor engine (the
 // weights are plain numbers), so the model runs in backtest worker threads and servers.
 import { MlpModel, type MlpJSON } from '../mlp.ts';
 import { RolloutlabError } from '../../lib/errors.ts';
+import { notProbabilities } from '../../lib/scores.ts';
 import type { Observation } from '../../sim/env.ts';
 import type { Plan } from '../../sim/strategy.ts';
 import { TRAJECTORY_FEATURES, OVERWHELMING_WINDOW_MIN, KPI_MIN_DROP, type Trajectory } from './features.ts';
@@ -36,8 +38,10 @@ export interface RollbackJSON {
 
 export interface RollbackDecision {
   rollback: boolean;
-  /** Evidence is building but not yet decisive: hold the current exposure instead of advancing. */
+  /** Evidence is building but not yet decisive (or the model's output is unusable): hold the current exposure instead of advancing. */
   hold: boolean;
+  /** Why the model's probabilities cannot be used (not finite, outside [0, 1]), else null: then only the rules can roll back, and the rollout holds. */
+  invalid: string | null;
   pFault: number;
   pBreach: number;
   /** The overwhelming-evidence rule fired (the canary's metric and the test's p-value), else null. */
@@ -94,16 +98,19 @@ export class RollbackModel {
     // The conversion-shortfall rule (needs the trajectory): a material KPI drop that the conversions since the start settle.
     const ks = tr && th.kpiShortfallZ !== undefined ? tr.kpiShortfall() : null;
     const kpiShortfall = ks && ks.z <= -th.kpiShortfallZ! && ks.drop >= KPI_MIN_DROP ? ks : null;
-    const byModel = pFault >= th.fault || pBreach >= th.breach;
+    // Unusable probabilities decide nothing by themselves (NaN >= t is false, which would read as healthy): hold.
+    const invalid = notProbabilities({ 'P(material fault)': pFault, 'P(breach ahead)': pBreach });
+    const byModel = invalid === null && (pFault >= th.fault || pBreach >= th.breach);
     const rollback = byModel || overwhelming !== null || kpiShortfall !== null;
     const reasons: string[] = [];
+    if (invalid) reasons.push(invalid);
     if (overwhelming) reasons.push(`overwhelming evidence: the canary's ${overwhelming.metric} in the last ${OVERWHELMING_WINDOW_MIN === 1 ? 'minute' : `${OVERWHELMING_WINDOW_MIN} minutes`} against the baseline's rate, p = ${overwhelming.p.toExponential(1)}`);
     if (kpiShortfall) reasons.push(`conversions since the canary started ${(100 * kpiShortfall.drop).toFixed(1)} % below the baseline's rate (z = ${kpiShortfall.z.toFixed(1)})`);
     if (byModel) {
       const o = pFault >= th.fault ? 0 : 1;
       for (const r of this.mlp.reasons(f, o, REASON_GROUPS).slice(0, 3)) if (r.contribution > 0.05) reasons.push(`${r.feature} (+${r.contribution.toFixed(1)} logit)`);
     }
-    return { rollback, hold: !rollback && pFault >= th.hold, pFault, pBreach, overwhelming, kpiShortfall, breachInMin: tr && obs ? projectBreach(tr.plan, obs, f) : null, reasons };
+    return { rollback, hold: !rollback && (invalid !== null || pFault >= th.hold), invalid, pFault, pBreach, overwhelming, kpiShortfall, breachInMin: tr && obs ? projectBreach(tr.plan, obs, f) : null, reasons };
   }
 }
 
