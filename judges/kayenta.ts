@@ -3,6 +3,11 @@
 // See docs/kayenta-judge.md for what is ported, the defaults and the places where Kayenta's behaviour had to
 // be guessed.
 //
+// Where Kayenta would pass on missing, impossible or corrupted evidence, this port fails closed: an outlier guard
+// keeps one wild baseline value from hiding a broken canary (`guard: false` gives Kayenta's own statistics), an
+// empty series is Nodata whatever the nanStrategy, and `judgeRemote` makes a configured metric without a pair Nodata
+// and refuses infinite and (unless the metric allows them) negative values.
+//
 // Two doors:
 // - `judgeMetrics(metrics, opts)`: a fast numeric API for the backtester (allocation-light, ~100k calls).
 // - `judgeRemote(request)`: Kayenta's RemoteJudge contract: canaryConfig + scoreThresholds +
@@ -73,6 +78,14 @@ export interface KayentaOptions {
   confidence?: number;
   /** Group weights in percent, as Kayenta's `classifier.groupWeights`; unnamed groups share the rest. */
   groupWeights?: Readonly<Record<string, number>>;
+  /**
+   * The outlier guard (default true): one bad baseline sample must not hide a broken canary. Control values far
+   * beyond what the other control values predict (mean +- 10 standard deviations of the others) are clamped to that
+   * fence on the side that would hide a harmful change, the test is run again, and the more severe classification
+   * stands (docs/kayenta-judge.md). false gives Kayenta's own statistics, where one corrupted baseline sample can
+   * turn a critical Fail into a Pass.
+   */
+  guard?: boolean;
 }
 
 export interface KayentaMetricResult {
@@ -90,6 +103,8 @@ export interface KayentaMetricResult {
   ratio: number;
   controlCount: number;
   experimentCount: number;
+  /** Control values beyond the outlier guard's fence (0 with the guard off); the reason says more when > 0. */
+  clampedControl: number;
   /** Kayenta's flag: true only when the metric is critical AND this result fails the canary (High/Low/Nodata). */
   critical: boolean;
 }
@@ -123,6 +138,10 @@ export const KAYENTA_DEFAULTS = {
   /** Kayenta warns when a metric has fewer data points than this. */
   minDataPoints: 50,
   defaultGroup: 'default',
+  /** Outlier guard: the fence is this many standard deviations of the other control values from their mean. */
+  guardFence: 10,
+  /** Outlier guard: at least this many other control values must predict the fence. */
+  guardMinRest: 4,
 } as const;
 
 export const KAYENTA_JUDGE_NAME = 'NetflixACAJudge-v1.0';
@@ -194,6 +213,79 @@ function statsOf(a: Float64Array, n: number): SampleStats {
   };
 }
 
+// ---------------------------------------------------------------------------------------------------------
+// The outlier guard
+
+let bufG = new Float64Array(256);
+/** What the last guardControl call did, for the reasons (no allocation per call). */
+const fence = { lo: 0, hi: 0, min: 0, max: 0, high: 0, low: 0 };
+
+/** Mean and sample standard deviation of a[from..to) (two passes; the mean of huge values must not overflow). */
+function meanSd(a: Float64Array, from: number, to: number): { mean: number; sd: number } {
+  const m = to - from;
+  let mean = 0;
+  for (let i = from; i < to; i++) mean += a[i] / m;
+  let ss = 0;
+  for (let i = from; i < to; i++) {
+    const d = (a[i] - mean) / m;
+    ss += d * d;
+  }
+  return { mean, sd: Math.sqrt((ss * m * m) / (m - 1)) };
+}
+
+/**
+ * The outlier guard on one side of the sorted control c[0..nc): for j = r..1 (r = max(1, floor(nc / 10))), are the j
+ * most extreme values all beyond the fence the other nc - j values predict, mean +- guardFence x sd x sqrt(1 + 1/m)
+ * (m = nc - j values, at least guardMinRest)? The first j that holds is clamped to that fence. Writes into
+ * out[0..nc) (sorted, as clamping is monotone) and returns the number clamped.
+ */
+function guardSide(c: Float64Array, nc: number, out: Float64Array, high: boolean): number {
+  const r = Math.max(1, Math.floor(nc / 10));
+  for (let j = r; j >= 1; j--) {
+    const m = nc - j;
+    if (m < KAYENTA_DEFAULTS.guardMinRest) continue;
+    const from = high ? 0 : j;
+    const { mean, sd } = meanSd(c, from, from + m);
+    const width = KAYENTA_DEFAULTS.guardFence * sd * Math.sqrt(1 + 1 / m);
+    if (!(width < Infinity)) continue;
+    if (high) {
+      const hi = mean + width;
+      if (!(c[nc - j] > hi)) continue;
+      for (let i = nc - j; i < nc; i++) out[i] = hi;
+      fence.hi = hi;
+      fence.max = c[nc - 1];
+    } else {
+      const lo = mean - width;
+      if (!(c[j - 1] < lo)) continue;
+      for (let i = 0; i < j; i++) out[i] = lo;
+      fence.lo = lo;
+      fence.min = c[0];
+    }
+    return j;
+  }
+  return 0;
+}
+
+/** The outlier guard on the control (see guardSide), on the sides asked; returns the number of values clamped. */
+function guardControl(c: Float64Array, nc: number, high: boolean, low: boolean, out: Float64Array): number {
+  if (!high && !low) return 0;
+  for (let i = 0; i < nc; i++) out[i] = c[i];
+  fence.high = high ? guardSide(c, nc, out, true) : 0;
+  fence.low = low ? guardSide(c, nc, out, false) : 0;
+  return fence.high + fence.low;
+}
+
+const fmt = (x: number) => (Math.abs(x) >= 1e6 || (x !== 0 && Math.abs(x) < 1e-3) ? x.toExponential(3) : String(Number(x.toPrecision(4))));
+
+/** Reason text for the control values the last guardControl call clamped. */
+function clampNote(): string {
+  const parts: string[] = [];
+  const n = (k: number) => `${k} control value${k === 1 ? '' : 's'}`;
+  if (fence.high > 0) parts.push(`${n(fence.high)} above ${fmt(fence.hi)} (max ${fmt(fence.max)})`);
+  if (fence.low > 0) parts.push(`${n(fence.low)} below ${fmt(fence.lo)} (min ${fmt(fence.min)})`);
+  return `outlier guard: ${parts.join(' and ')} clamped to the fence the other control values predict`;
+}
+
 function result(
   name: string,
   classification: MetricClassification,
@@ -203,6 +295,7 @@ function result(
   ne: number,
   critical: boolean,
   ran: boolean,
+  clamped = 0,
 ): KayentaMetricResult {
   return {
     name,
@@ -216,16 +309,58 @@ function result(
     controlCount: nc,
     experimentCount: ne,
     critical,
+    clampedControl: clamped,
   };
 }
 
-/** Kayenta's compare(): interval clear of +-tolerance |estimate| in an allowed direction, and the gate crossed. */
-function compare(direction: MetricDirection, tolerance: number, ratio: number, inc: number, dec: number): MetricClassification {
+/**
+ * Kayenta's compare(): interval clear of +-tolerance |estimate| in an allowed direction, and the effect-size gate
+ * crossed. A gate that cannot be measured (`gateOk` false: a mean that is not positive, or a ratio that is not
+ * finite) does not veto the test, as Kayenta ignores a NaN effect size.
+ */
+function compare(direction: MetricDirection, tolerance: number, ratio: number, gateOk: boolean, inc: number, dec: number): MetricClassification {
   const crit = tolerance * Math.abs(mw.estimate);
-  if (direction !== 'decrease' && mw.lower > crit && ratio >= inc) return 'High';
-  if (direction !== 'increase' && mw.upper < -crit && ratio <= dec) return 'Low';
+  if (direction !== 'decrease' && mw.lower > crit && (!gateOk || ratio >= inc)) return 'High';
+  if (direction !== 'increase' && mw.upper < -crit && (!gateOk || ratio <= dec)) return 'Low';
   return 'Pass';
 }
+
+/** One run of the test and the gates on sorted samples; leaves the test in `mw`. */
+interface Decision {
+  cls: MetricClassification;
+  /** A critical failure (the metric is critical and fails the canary). */
+  critical: boolean;
+  ratio: number;
+  /** Non-finite statistics (differences of huge values overflowed). */
+  overflow: boolean;
+}
+
+function decide(m: KayentaMetric, ctrl: Float64Array, nc: number, ne: number, tolerance: number, zq: number): Decision {
+  mannWhitneySorted(bufE, ne, ctrl, nc, zq, true, mw);
+  const critical = m.critical === true;
+  if (!(Number.isFinite(mw.estimate) && Number.isFinite(mw.lower) && Number.isFinite(mw.upper))) {
+    return { cls: 'Nodata', critical, ratio: 1, overflow: true };
+  }
+  const meanC = sumPrefix(ctrl, nc) / nc;
+  const meanE = sumPrefix(bufE, ne) / ne;
+  const ratio = meanC === 0 ? 1 : meanE / meanC;
+  const gateOk = meanC > 0 && meanE > 0 && Number.isFinite(ratio);
+  const es = m.effectSize;
+  const cls = compare(m.direction, tolerance, ratio, gateOk, es?.allowedIncrease ?? 1, es?.allowedDecrease ?? 1);
+  if (critical) {
+    const cInc = es?.criticalIncrease ?? 1;
+    const cDec = es?.criticalDecrease ?? 1;
+    if (cInc !== 1 || cDec !== 1) {
+      const ccls = compare(m.direction, tolerance, ratio, gateOk, cInc, cDec);
+      if (ccls !== 'Pass') return { cls: ccls, critical: true, ratio, overflow: false };
+    } else if (cls !== 'Pass') {
+      return { cls, critical: true, ratio, overflow: false };
+    }
+  }
+  return { cls, critical: false, ratio, overflow: false };
+}
+
+const severity = (d: Decision) => (d.critical ? 2 : d.cls === 'Pass' ? 0 : 1);
 
 /**
  * Classifies one metric. Reads the scratch buffers; when `stats` is given, fills it with the descriptive
@@ -235,6 +370,7 @@ function classify(
   m: KayentaMetric,
   tolerance: number,
   zq: number,
+  guard: boolean,
   stats?: { control?: SampleStats; experiment?: SampleStats },
 ): KayentaMetricResult {
   const c = m.control;
@@ -254,7 +390,8 @@ function classify(
   const name = m.name;
 
   if (nc === 0 || ne === 0) {
-    if (replace) return result(name, 'Pass', 'No data to compare (nanStrategy replace)', 1, nc, ne, false, false);
+    // Also with nanStrategy 'replace': it fills gaps in a series with 0, it cannot stand in for a series that is
+    // absent (Kayenta passes this case).
     const which = nc === 0 && ne === 0 ? 'experiment and control' : ne === 0 ? 'experiment' : 'control';
     return result(name, 'Nodata', `Missing data for the ${which}`, 1, nc, ne, critical, false);
   }
@@ -273,24 +410,25 @@ function classify(
     return result(name, 'Pass', 'The experiment and control data have a single distinct value', 1, nc, ne, false, false);
   }
 
-  mannWhitneySorted(bufE, ne, bufC, nc, zq, true, mw);
-  const meanC = sumPrefix(bufC, nc) / nc;
-  const ratio = meanC === 0 ? 1 : sumPrefix(bufE, ne) / ne / meanC;
-  const es = m.effectSize;
-  const inc = es?.allowedIncrease ?? 1;
-  const dec = es?.allowedDecrease ?? 1;
-  const cls = compare(m.direction, tolerance, ratio, inc, dec);
-  if (critical) {
-    const cInc = es?.criticalIncrease ?? 1;
-    const cDec = es?.criticalDecrease ?? 1;
-    if (cInc !== 1 || cDec !== 1) {
-      const ccls = compare(m.direction, tolerance, ratio, cInc, cDec);
-      if (ccls !== 'Pass') return result(name, ccls, `${name} was classified as ${ccls}`, ratio, nc, ne, true, true);
-    } else if (cls !== 'Pass') {
-      return result(name, cls, `${name} was classified as ${cls}`, ratio, nc, ne, true, true);
-    }
+  // Kayenta's test on the data as given; then, if the guard clamps control values, the same test on the guarded
+  // control, and the more severe of the two stands (the guard can only count against the canary).
+  let d = decide(m, bufC, nc, ne, tolerance, zq);
+  let note = '';
+  const high = guard && m.direction !== 'decrease';
+  const low = guard && m.direction !== 'increase';
+  if (bufG.length < nc) bufG = new Float64Array(Math.max(nc, bufG.length * 2));
+  const k = guardControl(bufC, nc, high, low, bufG);
+  if (k > 0) {
+    note = clampNote();
+    const saved = { ...mw };
+    const g = decide(m, bufG, nc, ne, tolerance, zq);
+    if (severity(g) > severity(d)) d = g;
+    else Object.assign(mw, saved);
   }
-  return result(name, cls, cls === 'Pass' ? '' : `${name} was classified as ${cls}`, ratio, nc, ne, false, true);
+  const why = (base: string) => (note === '' ? base : base === '' ? note : `${base}; ${note}`);
+  if (d.overflow) return result(name, 'Nodata', why('The values are too large to compare (their differences overflow)'), 1, nc, ne, d.critical, false, k);
+  const reason = d.cls === 'Pass' ? '' : `${name} was classified as ${d.cls}`;
+  return result(name, d.cls, why(reason), d.ratio, nc, ne, d.critical, true, k);
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -410,6 +548,8 @@ export function judgeMetrics(metrics: readonly KayentaMetric[], opts: KayentaOpt
   if (opts.groupWeights !== undefined) {
     for (const k in opts.groupWeights) checkNumber(opts.groupWeights[k], `groupWeights.${k}`, 0, Infinity);
   }
+  if (opts.guard !== undefined && typeof opts.guard !== 'boolean') badArg(`guard must be true or false, got ${show(opts.guard)}`, 'guard');
+  const guard = opts.guard !== false;
   const zq = criticalZ(confidence);
   const results: KayentaMetricResult[] = new Array(metrics.length);
   const warnings: string[] = [];
@@ -419,7 +559,7 @@ export function judgeMetrics(metrics: readonly KayentaMetric[], opts: KayentaOpt
     if (!DIRECTIONS.has(m.direction)) badArg(`direction must be increase, decrease or either, got ${show(m.direction)}`, `metrics[${i}].direction`);
     if (m.control == null || typeof m.control.length !== 'number') badArg('control must be an array of numbers', `metrics[${i}].control`);
     if (m.experiment == null || typeof m.experiment.length !== 'number') badArg('experiment must be an array of numbers', `metrics[${i}].experiment`);
-    const r = classify(m, tolerance, zq);
+    const r = classify(m, tolerance, zq, guard);
     results[i] = r;
     if (r.controlCount < minPoints || r.experimentCount < minPoints) {
       warnings.push(
@@ -548,6 +688,8 @@ interface ParsedMetricConfig {
   direction: MetricDirection;
   critical: boolean;
   nanStrategy: NanStrategy;
+  /** Negative values are allowed (our extension; by default a negative value is a bad request). */
+  allowNegative: boolean;
   outliers?: OutlierConfig;
   effectSize?: EffectSizeConfig;
 }
@@ -567,13 +709,16 @@ function parseMetricConfig(raw: unknown, path: string): { name: string; cfg: Par
   const ac = optionalObject(raw, 'analysisConfigurations', `${path}.analysisConfigurations`);
   const cp = `${path}.analysisConfigurations.canary`;
   const canary = ac ? optionalObject(ac, 'canary', cp) : undefined;
-  const cfg: ParsedMetricConfig = { groups, direction: 'either', critical: false, nanStrategy: 'remove' };
+  const cfg: ParsedMetricConfig = { groups, direction: 'either', critical: false, nanStrategy: 'remove', allowNegative: false };
   if (canary) {
     cfg.direction = optionalEnum(canary, 'direction', `${cp}.direction`, ['increase', 'decrease', 'either'] as const) ?? 'either';
     const crit = canary.critical;
     if (crit !== undefined && crit !== null && typeof crit !== 'boolean') bad(`${cp}.critical must be true or false, got ${show(crit)}`, `${cp}.critical`);
     cfg.critical = crit === true;
     cfg.nanStrategy = optionalEnum(canary, 'nanStrategy', `${cp}.nanStrategy`, ['remove', 'replace'] as const) ?? 'remove';
+    const neg = canary.allowNegative;
+    if (neg !== undefined && neg !== null && typeof neg !== 'boolean') bad(`${cp}.allowNegative must be true or false, got ${show(neg)}`, `${cp}.allowNegative`);
+    cfg.allowNegative = neg === true;
     const out = optionalObject(canary, 'outliers', `${cp}.outliers`);
     if (out) {
       cfg.outliers = {
@@ -595,14 +740,26 @@ function parseMetricConfig(raw: unknown, path: string): { name: string; cfg: Par
   return { name, cfg };
 }
 
-function parseValues(raw: unknown, path: string): Float64Array {
+/**
+ * A pair's values: numbers; null or "NaN" (Jackson's NaN) are missing. A value that cannot be a measurement is a bad
+ * request naming it: infinite ("Infinity", "-Infinity", or a number too large for a double), or negative unless the
+ * metric allows it (`allowNegative`). Leaving such a value out, as Kayenta does with a NaN, could hide a broken canary.
+ */
+function parseValues(raw: unknown, path: string, metric: string, allowNegative: boolean): Float64Array {
   if (!Array.isArray(raw)) bad(`${path} must be an array of numbers, got ${show(raw)}`, path);
   const out = new Float64Array(raw.length);
   for (let k = 0; k < raw.length; k++) {
     const v = raw[k];
-    if (typeof v === 'number') out[k] = v;
-    else if (v === null || v === 'NaN' || v === 'Infinity' || v === '-Infinity') out[k] = NaN;
-    else bad(`${path}[${k}] must be a number, null or "NaN", got ${show(v)}`, `${path}[${k}]`);
+    const f = `${path}[${k}]`;
+    if (typeof v === 'number') {
+      if (!Number.isFinite(v)) bad(`${f} is not a finite number (got ${show(v)}): an overflowed value cannot be judged; send a finite value, or null for a missing one`, f);
+      if (v < 0 && !allowNegative) {
+        bad(`${f} is negative (${v}): metric ${show(metric)} cannot go below 0; if it can, set analysisConfigurations.canary.allowNegative: true in its canary config`, f);
+      }
+      out[k] = v;
+    } else if (v === null || v === 'NaN') out[k] = NaN;
+    else if (v === 'Infinity' || v === '-Infinity') bad(`${f} is ${v}: an infinite value cannot be judged; send a finite value, or null for a missing one`, f);
+    else bad(`${f} must be a number, null or "NaN", got ${show(v)}`, f);
   }
   return out;
 }
@@ -654,8 +811,8 @@ export function judgeRemote(request: KayentaJudgeRequest, opts: { judgeName?: st
     if (!cfg) bad(`${path}.name: no metric named ${show(name)} in canaryConfig.metrics`, `${path}.name`);
     const values = pair.values;
     if (!isObject(values)) bad(`${path}.values must be an object with control and experiment, got ${show(values)}`, `${path}.values`);
-    const control = parseValues(values.control, `${path}.values.control`);
-    const experiment = parseValues(values.experiment, `${path}.values.experiment`);
+    const control = parseValues(values.control, `${path}.values.control`, name, cfg.allowNegative);
+    const experiment = parseValues(values.experiment, `${path}.values.experiment`, name, cfg.allowNegative);
     if (pair.id !== undefined && pair.id !== null && typeof pair.id !== 'string') bad(`${path}.id must be a string, got ${show(pair.id)}`, `${path}.id`);
     const tags = pair.tags === undefined || pair.tags === null ? {} : pair.tags;
     if (!isObject(tags)) bad(`${path}.tags must be an object, got ${show(tags)}`, `${path}.tags`);
@@ -672,13 +829,25 @@ export function judgeRemote(request: KayentaJudgeRequest, opts: { judgeName?: st
     });
     pairs.push({ id: typeof pair.id === 'string' ? pair.id : undefined, tags: tags as Record<string, string>, groups: cfg.groups });
   });
+  // A metric the canary config lists but no pair carries has no data: Nodata (a critical one fails the canary).
+  // Kayenta never builds such a request itself, so it has no rule for it; leaving the metric out would pass on
+  // missing evidence.
+  const judged = new Set(metrics.map((m) => m.name));
+  const missing = new Set<string>();
+  for (const [name, cfg] of configs) {
+    if (judged.has(name)) continue;
+    missing.add(name);
+    metrics.push({ name, direction: cfg.direction, critical: cfg.critical, groups: cfg.groups, control: [], experiment: [], nanStrategy: cfg.nanStrategy });
+    pairs.push({ tags: {}, groups: cfg.groups });
+  }
 
   const zq = criticalZ(KAYENTA_DEFAULTS.confidence);
   const stats: { control?: SampleStats; experiment?: SampleStats }[] = [];
   const results = metrics.map((m) => {
     const s: { control?: SampleStats; experiment?: SampleStats } = {};
-    const r = classify(m, KAYENTA_DEFAULTS.tolerance, zq, s);
+    const r = classify(m, KAYENTA_DEFAULTS.tolerance, zq, true, s);
     stats.push(s);
+    if (missing.has(m.name)) r.reason = `Missing data: canaryConfig.metrics lists ${m.name} but metricSetPairList has no pair for it`;
     return r;
   });
   const verdict = score(metrics, results, pass, marginal, groupWeights, []);

@@ -15,6 +15,8 @@ import {
   type KayentaMetric,
 } from '../judges/kayenta.ts';
 import { criticalZ, mannWhitney, normalUpper, normalUpperQuantile, pairwiseOrderStatistic } from '../judges/mann-whitney.ts';
+import { kayentaWindowJudge } from '../judges/window.ts';
+import fc from 'fast-check';
 
 interface RefCase {
   name: string;
@@ -687,4 +689,165 @@ describe('judgeRemote (Kayenta RemoteJudge contract)', () => {
       if (field) expect(err.message).toContain(field.replace(/\[\d+\]$/, ''));
     });
   }
+});
+
+// ---------------------------------------------------------------------------------------------------------
+// Fail closed: one bad baseline sample, missing metrics, impossible values
+
+const FIXTURE = join(import.meta.dirname, 'fixtures', 'extensions', 'kayenta-judge-request.json');
+const fixtureRequest = (): any => JSON.parse(readFileSync(FIXTURE, 'utf8'));
+const remoteField = (f: () => unknown): string | undefined => {
+  try {
+    f();
+  } catch (e) {
+    return isRolloutlabError(e) && e.code === 'BAD_DATA' ? e.field : `unexpected ${String(e)}`;
+  }
+  return undefined;
+};
+
+describe('one outlier baseline sample does not hide a broken canary', () => {
+  it('the fixture stays a critical Fail whatever one control value of the critical metric reads (600, ±1e308)', () => {
+    expect(judgeRemote(fixtureRequest()).score).toMatchObject({ score: 0, classification: 'Fail' });
+    for (const v of [600, 1e308, 5e4]) {
+      const req = fixtureRequest();
+      req.metricSetPairList[1].values.control[7] = v;
+      const res = judgeRemote(req);
+      expect(res.results[1], String(v)).toMatchObject({ name: 'errors', classification: 'High', critical: true });
+      expect(res.results[1].classificationReason).toMatch(/outlier guard: 1 control value above .* clamped/);
+      expect(res.score, String(v)).toMatchObject({ score: 0, classification: 'Fail' });
+    }
+  });
+  it('a metric that may go negative (allowNegative) still fails with -50 or -1e308 in the baseline', () => {
+    for (const v of [-50, -1e308]) {
+      const req = fixtureRequest();
+      req.canaryConfig.metrics[1].analysisConfigurations.canary.allowNegative = true;
+      req.metricSetPairList[1].values.control[7] = v;
+      expect(judgeRemote(req).score, String(v)).toMatchObject({ score: 0, classification: 'Fail' });
+    }
+  });
+  it("guard: false is Kayenta's own statistics: there the mean-ratio gate lets the one sample pass the canary", () => {
+    const req = fixtureRequest();
+    const c = req.metricSetPairList[1].values.control as number[];
+    const e = req.metricSetPairList[1].values.experiment as number[];
+    c[7] = 600;
+    const m: KayentaMetric = { name: 'errors', direction: 'increase', critical: true, control: c, experiment: e };
+    const kayenta = judgeMetrics([m], { guard: false });
+    // The rank interval still clears the tolerance; the mean of the control (32) is above the canary's (30).
+    expect(kayenta.metrics[0].lower).toBeGreaterThan(0);
+    expect(kayenta.metrics[0].ratio).toBeLessThan(1);
+    expect(kayenta).toMatchObject({ score: 100, classification: 'Pass' });
+    const ours = judgeMetrics([m]);
+    expect(ours).toMatchObject({ score: 0, classification: 'Fail' });
+    expect(ours.metrics[0]).toMatchObject({ classification: 'High', critical: true, clampedControl: 1 });
+  });
+  it('the guard never makes a verdict milder than Kayenta’s own, and leaves clean data alone', () => {
+    const rng = new Rng(5, 'judges', 'guard-monotone');
+    for (let t = 0; t < 200; t++) {
+      const n = 5 + (t % 20);
+      const c = normals(rng, n, 100, 10);
+      const e = normals(rng, n, 100 + (t % 7) * 5, 10);
+      if (t % 3 === 0) c[t % n] = [600, 0, 1e6][(t / 3) % 3];
+      for (const direction of ['increase', 'decrease', 'either'] as const) {
+        const m: KayentaMetric = { name: 'm', direction, critical: true, control: c, experiment: e };
+        const a = judgeMetrics([m], { guard: false }).metrics[0];
+        const b = judgeMetrics([m]).metrics[0];
+        if (a.classification !== 'Pass') expect(b.classification, `${t} ${direction}`).toBe(a.classification);
+        if (b.clampedControl === 0) expect(b).toEqual({ ...a, reason: b.reason });
+      }
+    }
+  });
+  it('the window judge fails a 10x canary with one baseline minute at 600 errors, at 5, 10 and 20 minutes', () => {
+    const m = (requests: number, errors: number, p50: number, p99: number, conversions: number) => ({ requests, errors, slow: 5, latencyP50: p50, latencyP95: null, latencyP99: p99, cpu: 0, memory: 0, pool: 0, conversions, callerRequests: 0, callerErrors: 0 });
+    const healthy = [m(1210, 2, 41.8, 120.4, 25), m(1185, 3, 42.3, 118.9, 23), m(1240, 2, 41.5, 122.0, 27), m(1198, 1, 42.0, 119.7, 24), m(1225, 3, 41.9, 121.2, 26)];
+    const tenX = [m(1204, 29, 42.0, 121.0, 24), m(1190, 31, 42.4, 119.5, 23), m(1232, 30, 41.7, 121.8, 25), m(1201, 28, 42.1, 120.3, 24), m(1219, 32, 41.8, 120.9, 25)];
+    for (const minutes of [5, 10, 20]) {
+      const canary = Array.from({ length: minutes }, (_, i) => tenX[i % 5]);
+      const baseline = Array.from({ length: minutes }, (_, i) => healthy[i % 5]);
+      baseline[1] = { ...baseline[1], errors: 600 };
+      const j = kayentaWindowJudge().judge({ canary, baseline, latencyObjectiveMs: 250 });
+      expect(j.verdict, `${minutes} min: ${j.reasons.join(' | ')}`).toBe('fail');
+      expect(j.reasons.join(' ')).toMatch(/error-ratio High \(critical\).*outlier guard/);
+      // and a healthy canary beside the same corrupted baseline still passes
+      expect(kayentaWindowJudge().judge({ canary: Array.from({ length: minutes }, (_, i) => healthy[i % 5]), baseline, latencyObjectiveMs: 250 }).verdict).toBe('pass');
+    }
+  });
+  it('property: one corrupted control sample (any value, any index) never turns a clearly failing critical metric into a pass', () => {
+    // Clearly failing: the canary runs at 15x to 1000x the baseline's level, each sample within ±25 % of its level.
+    const arb = fc.record({
+      level: fc.double({ min: 1e-3, max: 1e3, noNaN: true }),
+      factor: fc.double({ min: 15, max: 1000, noNaN: true }),
+      c: fc.array(fc.double({ min: -0.25, max: 0.25, noNaN: true }), { minLength: 5, maxLength: 40 }),
+      e: fc.array(fc.double({ min: -0.25, max: 0.25, noNaN: true }), { minLength: 5, maxLength: 40 }),
+      at: fc.nat(),
+      bad: fc.oneof(fc.double(), fc.constantFrom(600, -50, 0, 1e308, -1e308, Number.MAX_VALUE, -Number.MAX_VALUE, Infinity, -Infinity, NaN)),
+      direction: fc.constantFrom('increase' as const, 'either' as const),
+    });
+    fc.assert(
+      fc.property(arb, ({ level, factor, c, e, at, bad, direction }) => {
+        const control = c.map((x) => level * (1 + x));
+        const experiment = e.map((x) => level * factor * (1 + x));
+        const healthy: KayentaMetric = { name: 'latency', direction: 'increase', control: [40, 41, 42, 41, 40], experiment: [41, 40, 42, 40, 41] };
+        const metric = (ctrl: number[]): KayentaMetric => ({ name: 'errors', direction, critical: true, control: ctrl, experiment });
+        if (judgeMetrics([healthy, metric(control)]).classification !== 'Fail') return; // not clearly failing to begin with
+        const corrupted = [...control];
+        corrupted[at % corrupted.length] = bad;
+        const v = judgeMetrics([healthy, metric(corrupted)]);
+        expect(v.classification, JSON.stringify(v.metrics[1])).toBe('Fail');
+      }),
+      { numRuns: 400, seed: 13 },
+    );
+  });
+});
+
+describe('missing and impossible evidence', () => {
+  it('a critical metric the config lists but no pair carries is Nodata and fails the canary', () => {
+    const req = fixtureRequest();
+    req.metricSetPairList = req.metricSetPairList.slice(0, 1);
+    const res = judgeRemote(req);
+    expect(res.results.map((r) => [r.name, r.classification, r.critical])).toEqual([
+      ['latency-p50', 'Pass', false],
+      ['errors', 'Nodata', true],
+    ]);
+    expect(res.results[1].classificationReason).toContain('no pair');
+    expect(res.score).toMatchObject({ score: 0, classification: 'Fail' });
+    expect(res.score.classificationReason).toContain('errors');
+  });
+  it('a missing non-critical metric counts as Nodata too', () => {
+    const req = fixtureRequest();
+    req.canaryConfig.metrics.push({ name: 'cpu', groups: ['latency'], analysisConfigurations: { canary: { direction: 'increase' } } });
+    const res = judgeRemote(req);
+    expect(res.results.map((r) => r.classification)).toEqual(['Pass', 'High', 'Nodata']);
+  });
+  it('nanStrategy replace with an empty series is Nodata, not a pass (a critical one fails the canary)', () => {
+    const req = fixtureRequest();
+    req.canaryConfig.metrics[1].analysisConfigurations.canary.nanStrategy = 'replace';
+    req.metricSetPairList[1].values.experiment = [];
+    const res = judgeRemote(req);
+    expect(res.results[1]).toMatchObject({ classification: 'Nodata', critical: true });
+    expect(res.score).toMatchObject({ score: 0, classification: 'Fail' });
+    // gaps inside a series are still zeros under replace
+    const gaps = fixtureRequest();
+    gaps.canaryConfig.metrics[1].analysisConfigurations.canary.nanStrategy = 'replace';
+    gaps.metricSetPairList[1].values.experiment[3] = null;
+    expect(judgeRemote(gaps).results[1].experimentMetadata.stats.count).toBe(20);
+  });
+  it('a negative or infinite value is a bad request naming it', () => {
+    const at = 'metricSetPairList[1].values.control[7]';
+    for (const v of [-50, -1e308, 'Infinity', '-Infinity']) {
+      const req = fixtureRequest();
+      req.metricSetPairList[1].values.control[7] = v;
+      expect(remoteField(() => judgeRemote(req)), String(v)).toBe(at);
+    }
+    const huge = fixtureRequest();
+    huge.metricSetPairList[0].values.experiment[2] = JSON.parse('1e400'); // Infinity after parsing
+    expect(remoteField(() => judgeRemote(huge))).toBe('metricSetPairList[0].values.experiment[2]');
+    const notBool = fixtureRequest();
+    notBool.canaryConfig.metrics[1].analysisConfigurations.canary.allowNegative = 'yes';
+    expect(remoteField(() => judgeRemote(notBool))).toBe('canaryConfig.metrics[1].analysisConfigurations.canary.allowNegative');
+  });
+  it('statistics that overflow are Nodata, never a pass', () => {
+    const v = judgeMetrics([{ name: 'm', direction: 'increase', critical: true, control: [-1e308, -1.5e308, -1.2e308, -1.1e308, -1.3e308], experiment: [1e308, 1.5e308, 1.2e308, 1.1e308, 1.3e308] }]);
+    expect(v.metrics[0]).toMatchObject({ classification: 'Nodata', critical: true });
+    expect(v.classification).toBe('Fail');
+  });
 });

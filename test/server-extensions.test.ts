@@ -289,8 +289,9 @@ describe('Kayenta RemoteJudge', () => {
     expect(j.results[1].resultMetadata.ratio).toBeGreaterThan(10);
     expect(j.groupScores).toEqual(expect.arrayContaining([{ name: 'latency', score: 100 }, { name: 'errors', score: 0 }]));
     expect(j.score).toMatchObject({ score: 0, classification: 'Fail' });
-    // The healthy metric alone passes.
-    const pass = (await post(app, '/judge', { ...KAYENTA, metricSetPairList: KAYENTA.metricSetPairList.slice(0, 1) })).json();
+    // The healthy metric alone passes (a config listing only it: a listed metric without its pair is Nodata).
+    const alone = { ...KAYENTA, canaryConfig: { ...KAYENTA.canaryConfig, metrics: KAYENTA.canaryConfig.metrics.slice(0, 1) }, metricSetPairList: KAYENTA.metricSetPairList.slice(0, 1) };
+    const pass = (await post(app, '/judge', alone)).json();
     expect(pass.score).toMatchObject({ score: 100, classification: 'Pass' });
     // A metric without values at all: Nodata, stats serialised without NaN.
     const none = await post(app, '/judge', { ...KAYENTA, metricSetPairList: [{ ...KAYENTA.metricSetPairList[0], values: { control: [], experiment: ['NaN', null] } }] });
@@ -300,6 +301,53 @@ describe('Kayenta RemoteJudge', () => {
     const unknown = await post(app, '/judge', { ...KAYENTA, metricSetPairList: [{ ...KAYENTA.metricSetPairList[0], name: 'cpu' }] });
     expect(unknown.statusCode).toBe(400);
     expect(unknown.json().error.field).toBe('body.metricSetPairList[0].name');
+  });
+
+  const withValue = (v: unknown) => {
+    const req = structuredClone(KAYENTA);
+    req.metricSetPairList[1].values.control[7] = v;
+    return req;
+  };
+  it('one outlier baseline sample (600, 1e308) does not turn the critical Fail into a Pass', async () => {
+    for (const v of [600, 1e308]) {
+      const r = await post(app, '/judge', withValue(v));
+      expect(r.statusCode, r.body).toBe(200);
+      const j = r.json();
+      expect(j.results[1], String(v)).toMatchObject({ name: 'errors', classification: 'High', critical: true });
+      expect(j.results[1].classificationReason).toContain('outlier guard');
+      expect(j.score, String(v)).toMatchObject({ score: 0, classification: 'Fail' });
+    }
+  });
+  it('a negative or infinite value is a 400 naming it', async () => {
+    for (const v of [-50, -1e308, 'Infinity', '-Infinity']) {
+      const r = await post(app, '/judge', withValue(v));
+      expect(r.statusCode, String(v)).toBe(400);
+      expect(r.json().error.field).toBe('body.metricSetPairList[1].values.control[7]');
+      expect(r.json().error.message).toMatch(/negative|infinite/);
+    }
+  });
+  it('a missing critical metric, or nanStrategy replace with an empty series, fails the canary (Nodata)', async () => {
+    const missing = (await post(app, '/judge', { ...KAYENTA, metricSetPairList: KAYENTA.metricSetPairList.slice(0, 1) })).json();
+    expect(missing.results[1]).toMatchObject({ name: 'errors', classification: 'Nodata', critical: true });
+    expect(missing.score).toMatchObject({ score: 0, classification: 'Fail' });
+    const req = structuredClone(KAYENTA);
+    req.canaryConfig.metrics[1].analysisConfigurations.canary.nanStrategy = 'replace';
+    req.metricSetPairList[1].values.experiment = [];
+    const empty = (await post(app, '/judge', req)).json();
+    expect(empty.results[1]).toMatchObject({ name: 'errors', classification: 'Nodata', critical: true });
+    expect(empty.score).toMatchObject({ score: 0, classification: 'Fail' });
+  });
+  it('POST /v1/canary/verdict?judge=kayenta fails a 10x canary whose baseline has one minute at 600 errors (5, 10, 20 minutes)', async () => {
+    const cohort = (row: number[]) => ({ requests: row[0], errors: row[1], slow: row[2], latencyP50: row[3], latencyP99: row[4], conversions: row[5] });
+    const tenX = BAD.map((r, i) => [r[0], [29, 31, 30, 28, 32][i], ...r.slice(2)]);
+    for (const minutes of [5, 10, 20]) {
+      const canary = Array.from({ length: minutes }, (_, i) => cohort(tenX[i % 5]));
+      const baseline = Array.from({ length: minutes }, (_, i) => cohort(HEALTHY[i % 5]));
+      baseline[1] = { ...baseline[1], errors: 600 };
+      const r = await post(app, '/v1/canary/verdict?judge=kayenta', { canary, baseline, latencyObjectiveMs: 250 });
+      expect(r.statusCode, r.body).toBe(200);
+      expect(r.json().verdict, `${minutes} min: ${r.body}`).toBe('fail');
+    }
   });
 });
 
