@@ -254,6 +254,11 @@ export function encodeRiskFeatures(
   return { values, imputed, outsideTraining };
 }
 
+/** Whether the model recorded the training range of every numeric and binary feature (a model saved without them cannot tell an unseen value from a usual one, so its answers are never complete). */
+export function knowsTrainingRanges(model: GamModel): boolean {
+  return model.specs.every((s) => s.kind === 'category' || model.trainingRange(s.name) !== null);
+}
+
 /** The time features of a start at `at` (UTC), for a model that has them: the hour on the unit circle and the weekend flag. */
 export function timeFeaturesAt(at: Date, specs: readonly FeatureSpec[]): Record<string, number> {
   const hour = at.getUTCHours() + at.getUTCMinutes() / 60;
@@ -264,7 +269,7 @@ export function timeFeaturesAt(at: Date, specs: readonly FeatureSpec[]): Record<
 /**
  * The risk champion's probability and reasons for one change (training/gam.ts GamModel.predict / reasons).
  * Imputed features still enter the score (at their training median) but are never given as reasons; `complete`
- * says whether every feature was given and inside the model's training range. A score or contribution that is not
+ * says whether every feature was given and inside the model's training range (never for a model saved without it). A score or contribution that is not
  * finite is a 422, never an answer.
  */
 export function riskScore(b: RiskBody, risk: { model: GamModel; version: string }): RiskResponse {
@@ -282,5 +287,5 @@ export function riskScore(b: RiskBody, risk: { model: GamModel; version: string 
     .filter((r) => !skipped.has(r.feature))
     .slice(0, b.maxReasons ?? 5)
     .map((r) => ({ feature: r.feature, contribution: r.contribution, value: r.value }));
-  return { probability: p, reasons, imputed, complete: imputed.length === 0 && outsideTraining.length === 0, outsideTraining, modelVersion: risk.version };
+  return { probability: p, reasons, imputed, complete: knowsTrainingRanges(risk.model) && imputed.length === 0 && outsideTraining.length === 0, outsideTraining, modelVersion: risk.version };
 }

@@ -16,7 +16,7 @@ import type { AnalysisWindow } from '../judges/window.ts';
 import type { ModelStore } from './models.ts';
 import type { ServerMetrics } from './metrics.ts';
 import { isUnavailable, type MetricsSource, type MetricsTarget, type MetricsWindow } from './metrics-source.ts';
-import { BadInput, ModelUnavailable, NoAnswer, riskScore, rolloutDecision, timeFeaturesAt, verdictFor } from './decide.ts';
+import { BadInput, ModelUnavailable, NoAnswer, knowsTrainingRanges, riskScore, rolloutDecision, timeFeaturesAt, verdictFor } from './decide.ts';
 import type { FeatureSpec } from '../training/gam.ts';
 import {
   ArgoBodySchema,
@@ -273,6 +273,7 @@ export function extensionRoutes(app: App, o: ExtensionOptions): void {
         const missing = r.imputed.filter((f) => !impute.has(f));
         if (missing.length) return answer(name, p, false, 'wait', [`risk evidence incomplete: ${missing.length} of ${risk.model.specs.length} features missing from the metadata (${missing.join(', ')}); give each as risk.<feature>, or name the ones to score at their training median in risk.impute: wait`, ...reasons], { riskProbability, modelVersion });
         if (r.outsideTraining.length) return answer(name, p, false, 'wait', [`risk evidence outside the training range (${r.outsideTraining.map((x) => `${x.feature} ${x.value} not in [${x.min}, ${x.max}]`).join(', ')}): the model has not seen such a change: wait`, ...reasons], { riskProbability, modelVersion });
+        if (!knowsTrainingRanges(risk.model)) return answer(name, p, false, 'wait', [`risk model ${r.modelVersion} was saved without the range of its training values, so an unseen change cannot be told from a usual one: retrain it (rolloutlab train risk): wait`, ...reasons], { riskProbability, modelVersion });
         const top = r.reasons.slice(0, 3).map((x) => `${x.feature} ${x.contribution >= 0 ? '+' : ''}${x.contribution.toFixed(2)}`).join(', ');
         const imputedNote = r.imputed.length ? `; at the training median per risk.impute: ${r.imputed.join(', ')}` : '';
         if (r.probability > max) return answer(name, p, false, 'wait', [`risk ${r.probability.toFixed(3)} > ${max} (${top}${imputedNote})`, ...reasons], { riskProbability, modelVersion });

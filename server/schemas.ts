@@ -239,7 +239,7 @@ export const RiskResponseSchema = Type.Object({
     { description: 'largest contributions first; only features given in the request (an imputed feature is never a reason)' },
   ),
   imputed: Type.Array(Type.String(), { description: 'every feature of the model not given (or null): scored at its training median, and never listed among the reasons' }),
-  complete: Type.Boolean({ description: 'true when every feature was given and each lies inside the values the model was trained on; Flagger\'s confirm hooks wait when it is false (docs/risk.md)' }),
+  complete: Type.Boolean({ description: 'true when every feature was given and each lies inside the values the model was trained on (never for a model saved without its training ranges); Flagger\'s confirm hooks wait when it is false (docs/risk.md)' }),
   outsideTraining: Type.Array(
     Type.Object({
       feature: Type.String(),
