@@ -553,6 +553,7 @@ export function buildProgram(): Command {
       });
       const address = await app.listen({ port: o.port, host: o.host });
       process.stderr.write(`rolloutlab serving on ${address} (models: ${o.models ?? 'default registry'}, feedback: ${feedbackPath}${prometheus ? `, metrics: Prometheus at ${prometheus}${Object.keys(queries).length ? ` (own queries: ${Object.keys(queries).join(', ')})` : ''}` : ''}${token ? ', reload and feedback need a bearer token' : ''})\n`);
+      process.stderr.write(`  API reference: ${address}/docs (OpenAPI: ${address}/v1/openapi.json, index: ${address}/)\n`);
       await closed;
     });
 

@@ -4,6 +4,7 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import { RolloutlabError, show } from '../lib/errors.ts';
 import type { ColumnType, Table } from './table.ts';
 import { assertFile, badCell, parseCsv, parseNumber, utcMs } from './csv.ts';
+import { rangeProblem } from '../lib/value-range.ts';
 
 type Kind = 'string' | 'timestamp' | 'boolean' | 'count' | 'nonneg' | 'fraction' | 'migration';
 type Cell = string | number | boolean | null;
@@ -83,18 +84,13 @@ function convert(kind: Kind, s: string): { v: Cell } | { problem: string } {
       if (l === '0' || l === 'false') return { v: false };
       return { problem: 'is not a boolean (0/1/true/false)' };
     }
-    case 'count': {
-      const x = parseNumber(s);
-      return Number.isInteger(x) && x >= 0 && x <= 2 ** 31 - 1 ? { v: x } : { problem: 'is not a non-negative integer' };
-    }
-    case 'nonneg': {
-      const x = parseNumber(s);
-      return Number.isFinite(x) && x >= 0 ? { v: x } : { problem: 'is not a non-negative number' };
-    }
+    case 'count':
+    case 'nonneg':
     case 'fraction': {
+      // One definition of these ranges for the importer and the risk model's features (lib/value-range.ts).
       const x = parseNumber(s);
-      if (!Number.isFinite(x)) return { problem: 'is not a number' };
-      return x >= 0 && x <= 1 ? { v: x } : { problem: 'is outside [0, 1]' };
+      const problem = rangeProblem(kind, x);
+      return problem === null ? { v: x } : { problem };
     }
     case 'migration':
       return MIGRATIONS.includes(s) ? { v: s } : { problem: `is not one of ${MIGRATIONS.join('/')}` };

@@ -11,6 +11,7 @@ import { Type } from '@sinclair/typebox';
 import { defaultModelsRoot } from '../training/registry.ts';
 import { DEFAULT_DETECTOR, createDetector, restoreDetector, type AnomalyDetector } from '../training/anomaly/detector.ts';
 import { StateSealer } from './anomaly-state.ts';
+import { NAB_THRESHOLDS } from '../training/anomaly/thresholds.ts';
 import { isRolloutlabError } from '../lib/errors.ts';
 import { codeVersion } from '../lib/version.ts';
 import { FAMILIES, ModelStore, type Family } from './models.ts';
@@ -21,7 +22,7 @@ import { renderDocsPage, type OpenApiDoc } from './docs-page.ts';
 import { windowRoutes } from './windows.ts';
 import { FeedbackStore } from './feedback.ts';
 import { DEFAULT_RATE_LIMIT, TokenBuckets, type RateLimitOptions } from './rate-limit.ts';
-import { BadInput, ModelUnavailable, NoAnswer, riskChampion, riskScore, rolloutDecision, verdictFor, windowOf } from './decide.ts';
+import { BadInput, ModelUnavailable, NoAnswer, featureRange, riskChampion, riskScore, rolloutDecision, verdictFor, windowOf } from './decide.ts';
 import {
   AnomalyBodySchema,
   AnomalyResponseSchema,
@@ -247,7 +248,7 @@ export const serverPlugin: FastifyPluginAsyncTypebox<PluginOptions> = async (app
 
   app.post(
     '/v1/anomaly/score',
-    { schema: { summary: "anomaly score in [0, 1] for every point of a series (the bench nab detector's settings); streaming with the returned state", body: AnomalyBodySchema, response: { 200: AnomalyResponseSchema, 400: ErrorResponseSchema } } },
+    { schema: { summary: "anomaly score in [0, 1] and an anomaly flag (score >= the detector's NAB threshold) for every point of a series (the bench nab detector's settings); streaming with the returned state; 422 when the detector gives no finite score", body: AnomalyBodySchema, response: { 200: AnomalyResponseSchema, 400: ErrorResponseSchema, 422: ErrorResponseSchema } } },
     async (req) => {
       const b = req.body;
       let d: AnomalyDetector;
@@ -262,13 +263,20 @@ export const serverPlugin: FastifyPluginAsyncTypebox<PluginOptions> = async (app
         }
         seen = st.seen;
       } else d = createDetector(b.detector ?? DEFAULT_DETECTOR);
-      const scores = b.values.map((v) => {
+      const profile = b.profile ?? 'standard';
+      const threshold = NAB_THRESHOLDS[d.name]?.[profile];
+      if (threshold === undefined) throw new BadInput('body.detector', `${d.name} has no NAB threshold: use one of ${Object.keys(NAB_THRESHOLDS).join(', ')}`);
+      // A score that is not a number is no evidence either way: no answer (and no state), never a silent "not an anomaly".
+      const scores = b.values.map((v, i) => {
         const x = d.update(v);
-        return Number.isFinite(x) ? Math.min(1, Math.max(0, x)) : 0;
+        if (!Number.isFinite(x)) throw new NoAnswer('NON_FINITE_SCORE', `body.values[${i}]`, `gets no finite anomaly score from ${d.name} (values this large overflow its arithmetic, ${seen + i} points in): no flag can be given; rescale the series and send it from its start`);
+        return Math.min(1, Math.max(0, x));
       });
+      const isAnomaly = scores.map((x) => x >= threshold);
       seen += b.values.length;
-      if (!(b.returnState ?? b.state !== undefined)) return { detector: d.name, scores };
-      return { detector: d.name, scores, state: sealer.seal({ seen, detector: d.toJSON() }), pointsSeen: seen };
+      const flagged = { detector: d.name, scores, isAnomaly, threshold, profile };
+      if (!(b.returnState ?? b.state !== undefined)) return flagged;
+      return { ...flagged, state: sealer.seal({ seen, detector: d.toJSON() }), pointsSeen: seen };
     },
   );
 
@@ -288,13 +296,20 @@ export const serverPlugin: FastifyPluginAsyncTypebox<PluginOptions> = async (app
 
   app.post(
     '/v1/risk/score',
-    { schema: { summary: "a change's failure probability with its main reasons (the risk champion)", body: RiskBodySchema, response: { 200: RiskResponseSchema, ...errors } } },
+    { schema: { summary: "a change's failure probability with its main reasons (the risk champion); 422 when the model gives no finite score", body: RiskBodySchema, response: { 200: RiskResponseSchema, ...errors, 422: ErrorResponseSchema } } },
     async (req) => riskScore(req.body, riskModel()),
   );
 
   app.get('/v1/risk/features', { schema: { summary: "the risk champion's input features", response: { 200: RiskFeaturesResponseSchema, 503: ErrorResponseSchema } } }, async () => {
     const r = riskModel();
-    return { modelVersion: r.version, features: r.model.specs.map((s) => ({ name: s.name, kind: s.kind, ...(s.kind === 'category' ? { levels: s.levels } : {}), ...(s.description ? { description: s.description } : {}) })) };
+    return {
+      modelVersion: r.version,
+      features: r.model.specs.map((s) => {
+        const range = featureRange(s);
+        const seen = r.model.trainingRange(s.name);
+        return { name: s.name, kind: s.kind, ...(s.kind === 'category' ? { levels: s.levels } : {}), ...(range ? { range } : {}), ...(seen ? { trainingMin: seen.min, trainingMax: seen.max } : {}), ...(s.description ? { description: s.description } : {}) };
+      }),
+    };
   });
 
   app.get('/metrics', { schema: { summary: 'Prometheus metrics (text exposition format 0.0.4)', response: { 200: Type.String() } } }, async (_req, reply) => {
@@ -332,7 +347,21 @@ export const serverPlugin: FastifyPluginAsyncTypebox<PluginOptions> = async (app
   app.get('/docs', { schema: { summary: 'the API reference as an HTML page (rendered from the OpenAPI document)' } as FastifySchema }, async (_req, reply) =>
     reply.type('text/html; charset=utf-8').send(renderDocsPage(openApi(routes, started) as OpenApiDoc)),
   );
+  app.get('/', { schema: { summary: 'where to start: links to the API reference (/docs), the OpenAPI document and the health checks (JSON; a small HTML page for a browser)' } as FastifySchema }, async (req, reply) => {
+    const index = { name: 'rolloutlab serving API', version: codeVersion(), docs: '/docs', openapi: '/v1/openapi.json', health: '/healthz', ready: '/readyz', status: '/v1/status' };
+    if (!/text\/html/.test(req.headers.accept ?? '')) return reply.type('application/json; charset=utf-8').send(index);
+    const link = (href: string, what: string) => `<li><a href="${href}">${href}</a>: ${what}</li>`;
+    return reply
+      .type('text/html; charset=utf-8')
+      .send(
+        `<!doctype html><html><head><meta charset="utf-8"><title>rolloutlab serving API</title></head><body><h1>rolloutlab serving API</h1><p>version ${escapeHtml(index.version)}</p><ul>` +
+          link('/docs', 'the API reference') + link('/v1/openapi.json', 'the OpenAPI document') + link('/healthz', 'liveness') + link('/readyz', 'readiness (the champions loaded)') + link('/v1/status', 'the loaded model versions') +
+          '</ul></body></html>',
+      );
+  });
 };
+
+const escapeHtml = (t: string) => t.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 /** An OpenAPI 3.1 document from the registered routes' schemas (TypeBox schemas are JSON Schema 2020-12 compatible). */
 function openApi(routes: { method: string; url: string; schema: Record<string, unknown> }[], started: string): unknown {

@@ -8,7 +8,9 @@ import type { RollbackModel } from '../training/rollback/model.ts';
 import { Trajectory } from '../training/rollback/features.ts';
 import { JUDGE_WINDOW_MIN, MAX_EXTRA_HOLD_MIN } from '../backtest/policies/ml.ts';
 import { notProbabilities } from '../lib/scores.ts';
-import type { GamModel } from '../training/gam.ts';
+import type { FeatureSpec, GamModel } from '../training/gam.ts';
+import { SIM_RISK_SPECS } from '../training/risk/sim.ts';
+import { rangeProblem, VALUE_RANGE_TEXT, type ValueRange } from '../lib/value-range.ts';
 import type { Snapshot } from './models.ts';
 import type { CohortMetricsIn, DecisionBody, DecisionResponse, RiskBody, RiskResponse, VerdictBody, VerdictResponse, JudgeNameT } from './schemas.ts';
 
@@ -192,9 +194,28 @@ export function riskChampion(s: Snapshot): NonNullable<Snapshot['risk']> {
 
 type RiskFeatureValue = number | boolean | string | null | undefined;
 
+/** Ranges of the built-in features by name: the fallback for a risk model saved before its specs carried them. */
+const BUILT_IN_RANGES: ReadonlyMap<string, ValueRange> = new Map(SIM_RISK_SPECS.flatMap((s) => (s.kind === 'numeric' && s.range ? [[s.name, s.range] as const] : [])));
+
+/** The range of values a numeric feature admits (its spec's, else the built-in feature's of that name), or null. */
+export function featureRange(s: FeatureSpec): ValueRange | null {
+  return s.kind === 'numeric' ? (s.range ?? BUILT_IN_RANGES.get(s.name) ?? null) : null;
+}
+
+/** A given feature whose value lies outside what the model saw in training (scored by extrapolation). */
+export interface OutsideTraining {
+  feature: string;
+  value: number;
+  min: number;
+  max: number;
+}
+
 /**
  * A change's risk features from a request, encoded as the model reads them: numbers; binaries from booleans or 0 / 1;
  * categories from a level name (→ its index); missing or null → NaN (imputed by the model, listed in `imputed`).
+ * A number outside its feature's range (lib/value-range.ts: counts are whole numbers >= 0, shares lie in [0, 1], …)
+ * is refused, naming the field; one inside it but outside the values the model was trained on is listed in
+ * `outsideTraining` (when the model recorded its training range).
  * Names are checked in sorted order: `reject` may refuse one first (its message), then unknown names are refused.
  * Features in `skip` are neither read nor listed (e.g. the ones the server computes itself).
  */
@@ -203,7 +224,7 @@ export function encodeRiskFeatures(
   risk: { model: GamModel; version: string },
   field: string,
   opts: { reject?: (name: string) => string | null; skip?: ReadonlySet<string> } = {},
-): { values: Record<string, number>; imputed: string[] } {
+): { values: Record<string, number>; imputed: string[]; outsideTraining: OutsideTraining[] } {
   const specs = risk.model.specs;
   const known = new Set(specs.map((s) => s.name));
   for (const name of Object.keys(features).sort()) {
@@ -213,6 +234,7 @@ export function encodeRiskFeatures(
   }
   const values: Record<string, number> = {};
   const imputed: string[] = [];
+  const outsideTraining: OutsideTraining[] = [];
   for (const s of specs) {
     if (opts.skip?.has(s.name)) continue;
     const v = features[s.name];
@@ -228,23 +250,50 @@ export function encodeRiskFeatures(
       else throw new BadInput(f, 'must be a boolean (or 0 / 1)');
     } else {
       if (typeof v !== 'number' || !Number.isFinite(v)) throw new BadInput(f, 'must be a number');
+      const range = featureRange(s);
+      const problem = range ? rangeProblem(range, v) : null;
+      if (range && problem) throw new BadInput(f, `${problem} (got ${v}): it must be ${VALUE_RANGE_TEXT[range]}`);
       x = v;
+      const seen = risk.model.trainingRange(s.name);
+      if (seen && (x < seen.min || x > seen.max)) outsideTraining.push({ feature: s.name, value: x, ...seen });
     }
     values[s.name] = x;
   }
-  return { values, imputed };
+  return { values, imputed, outsideTraining };
 }
 
-/** The risk champion's probability and reasons for one change (training/gam.ts GamModel.predict / reasons). */
+/** Whether the model recorded the training range of every numeric and binary feature (a model saved without them cannot tell an unseen value from a usual one, so its answers are never complete). */
+export function knowsTrainingRanges(model: GamModel): boolean {
+  return model.specs.every((s) => s.kind === 'category' || model.trainingRange(s.name) !== null);
+}
+
+/** The time features of a start at `at` (UTC), for a model that has them: the hour on the unit circle and the weekend flag. */
+export function timeFeaturesAt(at: Date, specs: readonly FeatureSpec[]): Record<string, number> {
+  const hour = at.getUTCHours() + at.getUTCMinutes() / 60;
+  const all: Record<string, number> = { hour_sin: Math.sin((2 * Math.PI * hour) / 24), hour_cos: Math.cos((2 * Math.PI * hour) / 24), weekend: at.getUTCDay() === 0 || at.getUTCDay() === 6 ? 1 : 0 };
+  return Object.fromEntries(specs.filter((s) => s.name in all).map((s) => [s.name, all[s.name]]));
+}
+
+/**
+ * The risk champion's probability and reasons for one change (training/gam.ts GamModel.predict / reasons).
+ * Imputed features still enter the score (at their training median) but are never given as reasons; `complete`
+ * says whether every feature was given and inside the model's training range (never for a model saved without it). A score or contribution that is not
+ * finite is a 422, never an answer.
+ */
 export function riskScore(b: RiskBody, risk: { model: GamModel; version: string }): RiskResponse {
-  const { values, imputed } = encodeRiskFeatures(b.features, risk, 'body.features');
+  const { values, imputed, outsideTraining } = encodeRiskFeatures(b.features, risk, 'body.features');
   const cols: Record<string, Float64Array> = {};
   for (const [name, x] of Object.entries(values)) cols[name] = Float64Array.of(x);
+  const far = outsideTraining.length ? ` (outside the training range: ${outsideTraining.map((o) => `${o.feature} ${o.value} not in [${o.min}, ${o.max}]`).join(', ')})` : '';
   const p = prob(risk.model.predict(cols, 1)[0]);
-  if (p === null) throw new BadInput('body.features', 'give no finite score (a value is far outside what the model was trained on)');
-  const reasons = risk.model
-    .reasons(cols, 0)
+  if (p === null) throw new NoAnswer('NON_FINITE_SCORE', 'body.features', `give no finite score${far || ' (a value is far outside what the model was trained on)'}`);
+  const all = risk.model.reasons(cols, 0);
+  const broken = all.find((r) => !Number.isFinite(r.contribution));
+  if (broken) throw new NoAnswer('NON_FINITE_SCORE', `body.features.${broken.feature}`, `gives no finite contribution${far}`);
+  const skipped = new Set(imputed);
+  const reasons = all
+    .filter((r) => !skipped.has(r.feature))
     .slice(0, b.maxReasons ?? 5)
-    .map((r) => ({ feature: r.feature, contribution: Number.isFinite(r.contribution) ? r.contribution : 0, value: typeof r.value === 'number' && !Number.isFinite(r.value) ? null : r.value }));
-  return { probability: p, reasons, imputed, modelVersion: risk.version };
+    .map((r) => ({ feature: r.feature, contribution: r.contribution, value: r.value }));
+  return { probability: p, reasons, imputed, complete: knowsTrainingRanges(risk.model) && imputed.length === 0 && outsideTraining.length === 0, outsideTraining, modelVersion: risk.version };
 }

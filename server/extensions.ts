@@ -16,7 +16,8 @@ import type { AnalysisWindow } from '../judges/window.ts';
 import type { ModelStore } from './models.ts';
 import type { ServerMetrics } from './metrics.ts';
 import { isUnavailable, type MetricsSource, type MetricsTarget, type MetricsWindow } from './metrics-source.ts';
-import { BadInput, ModelUnavailable, riskScore, rolloutDecision, verdictFor } from './decide.ts';
+import { BadInput, ModelUnavailable, NoAnswer, knowsTrainingRanges, riskScore, rolloutDecision, timeFeaturesAt, verdictFor } from './decide.ts';
+import type { FeatureSpec } from '../training/gam.ts';
 import {
   ArgoBodySchema,
   ArgoQuerySchema,
@@ -93,6 +94,13 @@ function featureValue(v: string): number | boolean | string {
   if (t === 'true' || t === 'false') return t === 'true';
   if (t !== '' && Number.isFinite(Number(t))) return Number(t);
   return t;
+}
+
+/** Metadata `risk.impute`: comma-separated features the team accepts scored at their training median (400 for a name the model lacks). */
+function riskImpute(v: string | undefined, specs: readonly FeatureSpec[]): Set<string> {
+  const names = (v ?? '').split(',').map((x) => x.trim()).filter(Boolean);
+  for (const n of names) if (!specs.some((s) => s.name === n)) throw new BadInput('body.metadata.risk.impute', `names ${JSON.stringify(n)}, which is not a feature of the risk model (GET /v1/risk/features lists them)`);
+  return new Set(names);
 }
 
 const DAYS = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'];
@@ -236,7 +244,7 @@ export function extensionRoutes(app: App, o: ExtensionOptions): void {
       const meta = p.metadata ?? {};
       const reasons: string[] = [];
       const features: Record<string, number | boolean | string> = {};
-      for (const [k, v] of Object.entries(meta)) if (k.startsWith('risk.') && k !== 'risk.max') features[k.slice(5)] = featureValue(v);
+      for (const [k, v] of Object.entries(meta)) if (k.startsWith('risk.') && k !== 'risk.max' && k !== 'risk.impute') features[k.slice(5)] = featureValue(v);
       const win = inDeployWindow(meta, o.now());
       if (win) {
         if (!win.ok) return answer(name, p, false, 'wait', [win.reason]);
@@ -249,18 +257,27 @@ export function extensionRoutes(app: App, o: ExtensionOptions): void {
         if (!(max >= 0 && max <= 1)) throw new BadInput('body.metadata.risk.max', `must be a probability in [0, 1] (got ${JSON.stringify(meta['risk.max'])})`);
         const risk = o.store.snapshot.risk;
         if (!risk) return answer(name, p, false, 'wait', [`the metadata carries change features but no risk champion is loaded (${o.store.snapshot.errors.risk ?? 'not loaded'}): wait`]);
+        // Fail closed on partial evidence: every feature must be in the metadata (the time of day and the weekend are
+        // taken from now), unless risk.impute names it as one to score at its training median.
+        const impute = riskImpute(meta['risk.impute'], risk.model.specs);
         let r;
         try {
-          r = riskScore({ features }, risk);
+          r = riskScore({ features: { ...timeFeaturesAt(o.now(), risk.model.specs), ...features } }, risk);
         } catch (e) {
           if (e instanceof BadInput) throw new BadInput(e.field.replace(/^body\.features\./, 'body.metadata.risk.'), e.message.slice(e.field.length + 1));
+          if (e instanceof NoAnswer) return answer(name, p, false, 'wait', [`no risk score: the metadata's features ${e.message.slice(e.field.length + 1)}: wait`, ...reasons]);
           throw e;
         }
         riskProbability = r.probability;
         modelVersion = r.modelVersion;
+        const missing = r.imputed.filter((f) => !impute.has(f));
+        if (missing.length) return answer(name, p, false, 'wait', [`risk evidence incomplete: ${missing.length} of ${risk.model.specs.length} features missing from the metadata (${missing.join(', ')}); give each as risk.<feature>, or name the ones to score at their training median in risk.impute: wait`, ...reasons], { riskProbability, modelVersion });
+        if (r.outsideTraining.length) return answer(name, p, false, 'wait', [`risk evidence outside the training range (${r.outsideTraining.map((x) => `${x.feature} ${x.value} not in [${x.min}, ${x.max}]`).join(', ')}): the model has not seen such a change: wait`, ...reasons], { riskProbability, modelVersion });
+        if (!knowsTrainingRanges(risk.model)) return answer(name, p, false, 'wait', [`risk model ${r.modelVersion} was saved without the range of its training values, so an unseen change cannot be told from a usual one: retrain it (rolloutlab train risk): wait`, ...reasons], { riskProbability, modelVersion });
         const top = r.reasons.slice(0, 3).map((x) => `${x.feature} ${x.contribution >= 0 ? '+' : ''}${x.contribution.toFixed(2)}`).join(', ');
-        if (r.probability > max) return answer(name, p, false, 'wait', [`risk ${r.probability.toFixed(3)} > ${max} (${top})`, ...reasons], { riskProbability, modelVersion });
-        reasons.push(`risk ${r.probability.toFixed(3)} <= ${max} (${top})`);
+        const imputedNote = r.imputed.length ? `; at the training median per risk.impute: ${r.imputed.join(', ')}` : '';
+        if (r.probability > max) return answer(name, p, false, 'wait', [`risk ${r.probability.toFixed(3)} > ${max} (${top}${imputedNote})`, ...reasons], { riskProbability, modelVersion });
+        reasons.push(`risk ${r.probability.toFixed(3)} <= ${max} (${top}${imputedNote})`);
       }
       if (!reasons.length) reasons.push('no gate declared in the metadata (risk.<feature>, window.days / window.hours): go');
       return answer(name, p, true, 'go', reasons, riskProbability === undefined ? {} : { riskProbability, modelVersion });

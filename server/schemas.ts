@@ -3,6 +3,7 @@
 // the same schemas through `Static<>`, so the contract, the validation and the code cannot drift apart.
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { DETECTOR_NAMES } from '../training/anomaly/detector.ts';
+import { NAB_PROFILE_NAMES } from '../training/anomaly/nab-score.ts';
 
 const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
 
@@ -96,6 +97,7 @@ export const AnomalyBodySchema = Type.Object(
       }),
     ),
     returnState: Type.Optional(Type.Boolean({ description: 'answer with the detector state after the last value, to send back with the next points (default: true when `state` is given, else false)' })),
+    profile: Type.Optional(Type.Union(NAB_PROFILE_NAMES.map((n) => Type.Literal(n)), { description: "the NAB profile whose threshold flags the anomalies (default standard; reward_low_FP_rate flags less, reward_low_FN_rate more for detectors where they differ)" })),
   },
   { additionalProperties: false },
 );
@@ -104,9 +106,12 @@ export type AnomalyBody = Static<typeof AnomalyBodySchema>;
 export const AnomalyResponseSchema = Type.Object({
   detector: Type.String(),
   scores: Type.Array(Type.Number({ minimum: 0, maximum: 1 }), { description: 'one anomaly score in [0, 1] per input value' }),
+  isAnomaly: Type.Array(Type.Boolean(), { description: 'one flag per input value: its score is >= threshold' }),
+  threshold: Type.Number({ description: "the detector's NAB threshold for the profile: the corpus-wide threshold bench nab optimises over the 34 NAB files (docs/anomaly.md)" }),
+  profile: Type.Union(NAB_PROFILE_NAMES.map((n) => Type.Literal(n))),
   state: Type.Optional(Type.String({ description: 'the detector state after the last value (streaming; send it back as `state` with the next points)' })),
   pointsSeen: Type.Optional(Type.Integer({ description: 'values the detector has seen on this series in total (streaming)' })),
-});
+}, { additionalProperties: false });
 export type AnomalyResponse = Static<typeof AnomalyResponseSchema>;
 
 export const PhaseSchema = Type.Union([Type.Literal('progressing'), Type.Literal('baking'), Type.Literal('rolled_back'), Type.Literal('done'), Type.Literal('truncated')]);
@@ -230,12 +235,22 @@ export const RiskResponseSchema = Type.Object({
       feature: Type.String(),
       contribution: Type.Number({ description: 'contribution to the logit against an average training change' }),
       value: Nullable(Type.Union([Type.Number(), Type.String()])),
-    }),
-    { description: 'largest contributions first' },
+    }, { additionalProperties: false }),
+    { description: 'largest contributions first; only features given in the request (an imputed feature is never a reason)' },
   ),
-  imputed: Type.Array(Type.String(), { description: 'features not given (or null): scored at their training median' }),
+  imputed: Type.Array(Type.String(), { description: 'every feature of the model not given (or null): scored at its training median, and never listed among the reasons' }),
+  complete: Type.Boolean({ description: 'true when every feature was given and each lies inside the values the model was trained on (never for a model saved without its training ranges); Flagger\'s confirm hooks wait when it is false (docs/risk.md)' }),
+  outsideTraining: Type.Array(
+    Type.Object({
+      feature: Type.String(),
+      value: Type.Number(),
+      min: Type.Number({ description: 'smallest value of the feature in the training rows' }),
+      max: Type.Number({ description: 'largest value of the feature in the training rows' }),
+    }, { additionalProperties: false }),
+    { description: 'given features outside the range the model was trained on: the score extrapolates there (empty for a model saved without its training ranges)' },
+  ),
   modelVersion: Type.String(),
-});
+}, { additionalProperties: false });
 export type RiskResponse = Static<typeof RiskResponseSchema>;
 
 export const RiskFeaturesResponseSchema = Type.Object({
@@ -245,6 +260,9 @@ export const RiskFeaturesResponseSchema = Type.Object({
       name: Type.String(),
       kind: Type.Union([Type.Literal('numeric'), Type.Literal('binary'), Type.Literal('category')]),
       levels: Type.Optional(Type.Array(Type.String())),
+      range: Type.Optional(Type.String({ description: 'numeric: the values admitted (count: whole number >= 0; nonneg: number >= 0; fraction: [0, 1]; signed-unit: [-1, 1]); others are refused with a 400' })),
+      trainingMin: Type.Optional(Type.Number({ description: 'numeric and binary: smallest value in the training rows' })),
+      trainingMax: Type.Optional(Type.Number({ description: 'numeric and binary: largest value in the training rows' })),
       description: Type.Optional(Type.String()),
     }),
   ),

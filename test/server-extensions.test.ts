@@ -231,7 +231,11 @@ describe('Flagger webhooks (documented payload)', () => {
     const go = await post(app, '/v1/flagger/confirm-rollout', FLAGGER);
     expect(go.statusCode).toBe(200);
     expect(go.json().reasons[0]).toMatch(/no gate declared/);
-    const small = { ...FLAGGER, metadata: { 'risk.lines_added': '3', 'risk.files_changed': '1', 'risk.config_only': 'true', 'risk.tier': 'api', 'risk.max': '0.99' } };
+    // The features the metadata does not give are named in risk.impute (scored at their training median): without it, wait.
+    const given = ['lines_added', 'files_changed', 'config_only', 'tier', 'hour_sin', 'hour_cos', 'weekend'];
+    const names = ((await app.inject({ method: 'GET', url: '/v1/risk/features' })).json().features as { name: string }[]).map((f) => f.name);
+    const impute = names.filter((n) => !given.includes(n)).join(',');
+    const small = { ...FLAGGER, metadata: { 'risk.lines_added': '3', 'risk.files_changed': '1', 'risk.config_only': 'true', 'risk.tier': 'api', 'risk.max': '0.99', 'risk.impute': impute } };
     const s = await post(app, '/v1/flagger/confirm-rollout', small);
     expect(s.statusCode, s.body).toBe(200);
     expect(s.json()).toMatchObject({ decision: 'go', modelVersion: 'v0001' });
@@ -255,6 +259,36 @@ describe('Flagger webhooks (documented payload)', () => {
     expect(w.statusCode).toBe(409);
     expect(w.json().reasons[0]).toMatch(/no risk champion/);
     await empty.close();
+  });
+
+  it('confirm-rollout waits on partial or unseen risk evidence and refuses impossible values, naming the metadata key', async () => {
+    const names = ((await app.inject({ method: 'GET', url: '/v1/risk/features' })).json().features as { name: string; trainingMax?: number }[]);
+    const partial = { ...FLAGGER, metadata: { 'risk.lines_added': '3', 'risk.tier': 'api', 'risk.max': '0.99' } };
+    const w = await post(app, '/v1/flagger/confirm-rollout', partial);
+    expect(w.statusCode, w.body).toBe(409);
+    expect(w.json().decision).toBe('wait');
+    expect(w.json().reasons[0]).toMatch(/risk evidence incomplete: \d+ of \d+ features missing from the metadata \(.*files_changed.*\)/);
+    // The time of day and the weekend come from now, not from a median.
+    expect(w.json().reasons[0]).not.toMatch(/hour_sin|hour_cos|weekend/);
+    // Only the named ones may be imputed.
+    const some = await post(app, '/v1/flagger/confirm-promotion', { ...partial, metadata: { ...partial.metadata, 'risk.impute': 'files_changed' } });
+    expect(some.statusCode).toBe(409);
+    expect(some.json().reasons[0]).not.toMatch(/[(, ]files_changed[,)]/);
+    const typo = await post(app, '/v1/flagger/confirm-rollout', { ...partial, metadata: { ...partial.metadata, 'risk.impute': 'files_changd' } });
+    expect(typo.statusCode).toBe(400);
+    expect(typo.json().error.field).toBe('body.metadata.risk.impute');
+    for (const [k, v] of [['risk.lines_added', '-5'], ['risk.lines_added', '1e308'], ['risk.test_coverage', '1.5']]) {
+      const bad = await post(app, '/v1/flagger/confirm-rollout', { ...partial, metadata: { ...partial.metadata, [k]: v } });
+      expect(bad.statusCode, `${k}=${v}`).toBe(400);
+      expect(bad.json().error.field).toBe(`body.metadata.${k}`);
+    }
+    // Every feature given, one far above what the model was trained on: wait, saying so.
+    const all = names.filter((f) => !['hour_sin', 'hour_cos', 'weekend'].includes(f.name)).map((f) => f.name);
+    const la = names.find((f) => f.name === 'lines_added')!;
+    const big = { ...FLAGGER, metadata: { 'risk.max': '0.99', 'risk.impute': all.filter((n) => n !== 'lines_added').join(','), 'risk.lines_added': String(la.trainingMax! * 10 + 1) } };
+    const far = await post(app, '/v1/flagger/confirm-rollout', big);
+    expect(far.statusCode, far.body).toBe(409);
+    expect(far.json().reasons[0]).toMatch(/outside the training range \(lines_added/);
   });
 
   it('deploy windows: day ranges wrap, hours may cross midnight', () => {

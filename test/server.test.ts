@@ -17,6 +17,7 @@ import { loadJudgeSync, loadRollbackSync } from '../training/rollback/load.ts';
 import { JudgeModel } from '../training/judge/model.ts';
 import { RollbackModel } from '../training/rollback/model.ts';
 import type { DecisionBody } from '../server/schemas.ts';
+import { NAB_THRESHOLDS } from '../training/anomaly/thresholds.ts';
 
 const m = (requests: number, errors: number, slow: number, p50: number, p99: number, conversions: number, callerRequests = 0, callerErrors = 0): CohortMetrics => ({
   requests, errors, slow, latencyP50: p50, latencyP95: p99 * 0.75, latencyP99: p99, cpu: 0.42, memory: 0.45, pool: 0.2, conversions, callerRequests, callerErrors,
@@ -190,6 +191,50 @@ describe('anomaly score', () => {
   }, 60_000);
 });
 
+describe('anomaly flag', () => {
+  it('every point gets a flag: score >= the detector\'s NAB threshold for the profile, which the answer gives', async () => {
+    const values = Array.from({ length: 400 }, (_, i) => 10 + Math.sin(i / 5) + (i >= 300 ? 25 : 0));
+    for (const detector of ['contextual', 'robust-z', 'windowed-gaussian', 'art'] as const) {
+      for (const profile of [undefined, 'standard', 'reward_low_FP_rate', 'reward_low_FN_rate'] as const) {
+        const r = await post('/v1/anomaly/score', { values, detector, ...(profile ? { profile } : {}) });
+        expect(r.statusCode, r.body).toBe(200);
+        const j = r.json();
+        expect(j.profile).toBe(profile ?? 'standard');
+        expect(j.threshold).toBe(NAB_THRESHOLDS[detector]![profile ?? 'standard']);
+        expect(j.isAnomaly).toEqual(j.scores.map((x: number) => x >= j.threshold));
+      }
+    }
+    const level = (await post('/v1/anomaly/score', { values })).json();
+    expect(level.isAnomaly.slice(0, 300).some(Boolean)).toBe(false);
+    expect(level.isAnomaly.slice(300, 310).some(Boolean)).toBe(true);
+    expect((await post('/v1/anomaly/score', { values, profile: 'strict' })).json().error.field).toBe('body.profile');
+    // Streaming keeps the flag and the threshold.
+    const first = (await post('/v1/anomaly/score', { values: values.slice(0, 200), returnState: true })).json();
+    const rest = (await post('/v1/anomaly/score', { values: values.slice(200), state: first.state })).json();
+    expect([...first.isAnomaly, ...rest.isAnomaly]).toEqual(level.isAnomaly);
+  });
+
+  it('a point the detector cannot score is no answer (422 naming it), never a score of 0 and "no anomaly"', async () => {
+    // Values near the largest double overflow the windowed Gaussian's sums.
+    const values = Array.from({ length: 300 }, (_, i) => (i % 7 === 0 ? 1.7e308 : -1.7e308));
+    const r = await post('/v1/anomaly/score', { values, detector: 'windowed-gaussian' });
+    expect(r.statusCode, r.body).toBe(422);
+    expect(r.json().error).toMatchObject({ code: 'NON_FINITE_SCORE', field: expect.stringMatching(/^body\.values\[\d+\]$/) });
+  });
+});
+
+describe('index', () => {
+  it('GET / points to /docs, the OpenAPI document and the health checks (JSON, or HTML for a browser)', async () => {
+    const j = await app.inject({ method: 'GET', url: '/' });
+    expect(j.statusCode).toBe(200);
+    expect(j.json()).toMatchObject({ docs: '/docs', openapi: '/v1/openapi.json', health: '/healthz' });
+    const h = await app.inject({ method: 'GET', url: '/', headers: { accept: 'text/html,application/xhtml+xml' } });
+    expect(h.statusCode).toBe(200);
+    expect(h.headers['content-type']).toMatch(/text\/html/);
+    for (const link of ['/docs', '/v1/openapi.json', '/healthz']) expect(h.body).toContain(`href="${link}"`);
+  });
+});
+
 describe('rollout decision', () => {
   it('answers action, probabilities, breach time and reasons from the rollback champion', async () => {
     const healthy = await post('/v1/rollout/decision', decisionBody(3, (a) => HEALTHY[a % 5]));
@@ -234,6 +279,66 @@ describe('risk score', () => {
     const tier = (await post('/v1/risk/score', { features: { tier: 'gold' } })).json().error;
     expect(tier.field).toBe('body.features.tier');
     expect(tier.message).toMatch(/must be one of/);
+  });
+});
+
+describe('risk score: impossible, missing and unseen inputs', () => {
+  const score = (features: Record<string, unknown>) => post('/v1/risk/score', { features });
+  type Feature = { name: string; kind: string; levels?: string[]; range?: string; trainingMin?: number; trainingMax?: number };
+  const featureList = async () => (await app.inject({ method: 'GET', url: '/v1/risk/features' })).json().features as Feature[];
+  /** Every feature given, each inside the values the model was trained on. */
+  const inside = (fs: Feature[]) =>
+    Object.fromEntries(fs.map((f) => [f.name, f.kind === 'category' ? f.levels![0] : f.kind === 'binary' ? f.trainingMin === 1 : f.range === 'count' ? Math.round((f.trainingMin! + f.trainingMax!) / 2) : (f.trainingMin! + f.trainingMax!) / 2]));
+
+  it('a value outside its feature\'s range is a 400 naming the field: a negative or huge count, a fractional count, a share above 1', async () => {
+    for (const [name, v, words] of [['lines_added', -5, /non-negative integer/], ['lines_added', 1e308, /non-negative integer/], ['files_changed', 2.5, /non-negative integer/], ['test_coverage', 1.5, /outside \[0, 1\]/], ['load_at_start', -1, /non-negative number/], ['hour_sin', 2, /outside \[-1, 1\]/]] as const) {
+      const r = await score({ lines_added: 10, [name]: v });
+      expect(r.statusCode, `${name} ${v}`).toBe(400);
+      expect(r.json().error.field).toBe(`body.features.${name}`);
+      expect(r.json().error.message).toMatch(words);
+    }
+    const f = await featureList();
+    expect(f.find((x) => x.name === 'lines_added')).toMatchObject({ range: 'count', trainingMin: expect.any(Number), trainingMax: expect.any(Number) });
+  });
+
+  it('imputed lists every feature not given and none of them is a reason; complete only with every feature inside the training range', async () => {
+    const fs = await featureList();
+    const given = { lines_added: 30, files_changed: 2, tier: 'api' };
+    const r = await score(given);
+    expect(r.statusCode, r.body).toBe(200);
+    const j = r.json();
+    expect(j.imputed.sort()).toEqual(fs.map((f) => f.name).filter((n) => !(n in given)).sort());
+    expect(j.complete).toBe(false);
+    expect(j.reasons.length).toBeGreaterThan(0);
+    for (const x of j.reasons) {
+      expect(Object.keys(given)).toContain(x.feature);
+      expect(x.value).not.toBeNull();
+    }
+    const all = inside(fs);
+    const full = (await score(all)).json();
+    expect(full).toMatchObject({ imputed: [], complete: true, outsideTraining: [] });
+    expect(full.reasons.length).toBe(5);
+    // Valid but beyond anything the model saw: scored, flagged, not complete.
+    const la = fs.find((f) => f.name === 'lines_added')!;
+    const far = (await score({ ...all, lines_added: la.trainingMax! * 10 + 1 })).json();
+    expect(far.complete).toBe(false);
+    expect(far.outsideTraining).toEqual([{ feature: 'lines_added', value: la.trainingMax! * 10 + 1, min: la.trainingMin, max: la.trainingMax }]);
+  });
+
+  it('a huge but valid value never turns into a certain score silently: 422, or an answer that says it is outside the training range', async () => {
+    const fs = await featureList();
+    for (const name of ['load_at_start', 'hours_since_last_deploy', 'author_experience']) {
+      const r = await score({ ...inside(fs), [name]: 1e308 });
+      if (r.statusCode === 422) {
+        expect(r.json().error.code).toBe('NON_FINITE_SCORE');
+        expect(r.json().error.field).toMatch(/^body\.features/);
+      } else {
+        expect(r.statusCode, r.body).toBe(200);
+        expect(r.json().complete).toBe(false);
+        expect(r.json().outsideTraining.map((o: { feature: string }) => o.feature)).toEqual([name]);
+        for (const x of r.json().reasons) expect(Number.isFinite(x.contribution)).toBe(true);
+      }
+    }
   });
 });
 
@@ -318,7 +423,7 @@ describe('OpenAPI and metrics', () => {
     const doc = (await app.inject({ method: 'GET', url: '/v1/openapi.json' })).json();
     expect(doc.openapi).toBe('3.1.0');
     const routes = Object.entries(doc.paths as Record<string, Record<string, unknown>>).flatMap(([p, ops]) => Object.keys(ops).map((op) => `${op.toUpperCase()} ${p}`));
-    expect(routes.sort()).toEqual(['GET /healthz', 'GET /metrics', 'GET /readyz', 'GET /v1/openapi.json', 'GET /docs', 'GET /v1/status', 'POST /v1/anomaly/score', 'POST /v1/canary/verdict', 'POST /v1/models/reload', 'POST /v1/rollout/decision', 'POST /v1/risk/score', 'GET /v1/risk/features', 'GET /v1/feedback', 'POST /v1/feedback',
+    expect(routes.sort()).toEqual(['GET /', 'GET /healthz', 'GET /metrics', 'GET /readyz', 'GET /v1/openapi.json', 'GET /docs', 'GET /v1/status', 'POST /v1/anomaly/score', 'POST /v1/canary/verdict', 'POST /v1/models/reload', 'POST /v1/rollout/decision', 'POST /v1/risk/score', 'GET /v1/risk/features', 'GET /v1/feedback', 'POST /v1/feedback',
       // The deploy-system extension points (test/server-extensions.test.ts).
       'GET /v1/argo/verdict', 'POST /v1/argo/verdict', 'POST /judge', 'GET /v1/flagger/events',
       // Deployment windows and schedules (test/server-windows.test.ts).

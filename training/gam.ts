@@ -9,9 +9,11 @@
 // weights are plain numbers, so a saved model scores identically wherever it is loaded.
 import type { tf } from './backend.ts';
 import { RolloutlabError } from '../lib/errors.ts';
+import type { ValueRange } from '../lib/value-range.ts';
 
 export type FeatureSpec =
-  | { name: string; kind: 'numeric'; transform?: 'log1p' | 'none'; knots?: number; description?: string }
+  /** `range`: the values that make sense for the feature (lib/value-range.ts); inputs outside it are refused where a model is served. */
+  | { name: string; kind: 'numeric'; transform?: 'log1p' | 'none'; knots?: number; range?: ValueRange; description?: string }
   | { name: string; kind: 'binary'; description?: string }
   | { name: string; kind: 'category'; levels: string[]; description?: string };
 
@@ -55,6 +57,9 @@ interface Encoder {
   sd: number;
   knots: number[];
   median: number;
+  /** numeric and binary: smallest and largest raw value among the training rows (absent in models fitted before they were recorded) */
+  min?: number;
+  max?: number;
   /** columns this feature owns in the design matrix */
   offset: number;
   width: number;
@@ -113,6 +118,13 @@ export class GamModel {
 
   get training(): GamJSON['training'] {
     return this.j.training;
+  }
+
+  /** The raw values feature `name` took in the training rows, or null (a category, or a model saved without them). */
+  trainingRange(name: string): { min: number; max: number } | null {
+    const k = this.j.specs.findIndex((s) => s.name === name);
+    const e = this.j.encoders[k];
+    return k >= 0 && this.j.specs[k].kind !== 'category' && typeof e?.min === 'number' && typeof e?.max === 'number' ? { min: e.min, max: e.max } : null;
   }
 
   /** Design-matrix row of input row `i`. */
@@ -220,7 +232,8 @@ function fitEncoders(specs: FeatureSpec[], cols: Columns, rows: number[], knots:
       offset += width;
       return e;
     }
-    const xs = rows.map((i) => col[i]).filter((v) => !Number.isNaN(v)).map((v) => transformValue(s, v));
+    const raw = rows.map((i) => col[i]).filter((v) => !Number.isNaN(v));
+    const xs = raw.map((v) => transformValue(s, v));
     const sorted = [...xs].sort((a, b) => a - b);
     const median = quantile(sorted, 0.5);
     const mean = xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : 0;
@@ -234,7 +247,8 @@ function fitEncoders(specs: FeatureSpec[], cols: Columns, rows: number[], knots:
       ks = [...new Set(cand.map((v) => Math.round(v * 1e9) / 1e9))].filter((v) => v < maxZ);
     }
     const width = 1 + ks.length;
-    const e = { mean, sd, knots: ks, median, offset, width, colMeans: [] as number[] };
+    const range = raw.length ? { min: raw.reduce((a, b) => Math.min(a, b)), max: raw.reduce((a, b) => Math.max(a, b)) } : {};
+    const e = { mean, sd, knots: ks, median, ...range, offset, width, colMeans: [] as number[] };
     offset += width;
     return e;
   });

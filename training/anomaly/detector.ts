@@ -387,6 +387,14 @@ export class ContextualDetector implements AnomalyDetector {
       this.step = Math.abs(x - this.anchor) / (this.o.bins / 2);
     }
     let b = Math.floor((x - this.anchor) / this.step);
+    // A jump so far from the grid that its bin index overflows (or the distance itself does): coarsen until the index is
+    // a number again; when even the widest step cannot place it, the value is wholly new and is not learnt. Without
+    // this the loop below never ends (an infinite bin range never shrinks).
+    while (!Number.isFinite(b) && Number.isFinite(this.step * 2)) {
+      this.coarsen();
+      b = Math.floor((x - this.anchor) / this.step);
+    }
+    if (!Number.isFinite(b)) return 1;
     if (b < this.minBin) this.minBin = b;
     if (b > this.maxBin) this.maxBin = b;
     while (this.maxBin - this.minBin + 1 > 2 * this.o.bins) {

@@ -22,6 +22,7 @@ import { readFeedbackFile } from '../../server/feedback.ts';
 import type { FeedbackRecord } from '../../server/schemas.ts';
 import { RolloutlabError } from '../../lib/errors.ts';
 import type { FeatureSpec } from '../gam.ts';
+import { rangeProblem } from '../../lib/value-range.ts';
 
 export const FEEDBACK_OUTCOMES = ['success', 'rolled_back', 'incident'] as const;
 /** What GET /v1/feedback returns at most (server/schemas.ts MAX_FEEDBACK_LIST). */
@@ -212,7 +213,9 @@ function encode(s: FeatureSpec, v: unknown): number {
     if (typeof v === 'boolean') return v ? 1 : 0;
     return v === 0 || v === 1 ? v : NaN;
   }
-  return typeof v === 'number' && Number.isFinite(v) ? v : NaN;
+  if (typeof v !== 'number' || !Number.isFinite(v)) return NaN;
+  // Outside the feature's range (a negative count, a share above 1): the same check as the server's (lib/value-range.ts).
+  return s.range && rangeProblem(s.range, v) !== null ? NaN : v;
 }
 
 /**

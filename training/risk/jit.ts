@@ -7,7 +7,7 @@ import type { RiskData } from './pipeline.ts';
 
 export function jitRiskData(h: JitHistory): RiskData {
   const specs: FeatureSpec[] = JIT_FEATURES.map((f) =>
-    f === 'fix' ? { name: f, kind: 'binary', description: JIT_FEATURE_DESCRIPTIONS[f] } : { name: f, kind: 'numeric', transform: f === 'entrophy' ? 'none' : 'log1p', description: JIT_FEATURE_DESCRIPTIONS[f] },
+    f === 'fix' ? { name: f, kind: 'binary', description: JIT_FEATURE_DESCRIPTIONS[f] } : { name: f, kind: 'numeric', transform: f === 'entrophy' ? 'none' : 'log1p', range: 'nonneg', description: JIT_FEATURE_DESCRIPTIONS[f] },
   );
   const cols: Record<string, Float64Array> = {};
   for (const f of JIT_FEATURES) cols[f] = h.columns[f];

@@ -6,39 +6,41 @@ import { readDataset } from '../../datasets/read-dataset.ts';
 import { RolloutlabError } from '../../lib/errors.ts';
 import { TIERS } from '../../sim/scenario-schema.ts';
 import type { FeatureSpec, InteractionSpec } from '../gam.ts';
+import type { ValueRange } from '../../lib/value-range.ts';
 import type { RiskData } from './pipeline.ts';
 
-const N = (name: string, description: string, transform: 'log1p' | 'none' = 'none'): FeatureSpec => ({ name, kind: 'numeric', transform, description });
+const N = (name: string, range: ValueRange, description: string, transform: 'log1p' | 'none' = 'none'): FeatureSpec => ({ name, kind: 'numeric', transform, range, description });
 const B = (name: string, description: string): FeatureSpec => ({ name, kind: 'binary', description });
 
+/** The features with the range of values each admits (lib/value-range.ts; POST /v1/risk/score refuses values outside it). */
 export const SIM_RISK_SPECS: FeatureSpec[] = [
-  N('lines_added', 'lines added', 'log1p'),
-  N('lines_deleted', 'lines deleted', 'log1p'),
-  N('files_changed', 'files touched', 'log1p'),
-  N('subsystems', 'subsystems touched', 'log1p'),
-  N('entropy', 'spread over files'),
-  N('developers', 'developers on the files', 'log1p'),
+  N('lines_added', 'count', 'lines added', 'log1p'),
+  N('lines_deleted', 'count', 'lines deleted', 'log1p'),
+  N('files_changed', 'count', 'files touched', 'log1p'),
+  N('subsystems', 'count', 'subsystems touched', 'log1p'),
+  N('entropy', 'nonneg', 'spread over files'),
+  N('developers', 'count', 'developers on the files', 'log1p'),
   B('is_fix', 'bug fix'),
-  N('author_experience', 'author’s prior changes', 'log1p'),
-  N('author_recent_experience', 'author’s recent changes', 'log1p'),
-  N('test_coverage', 'test coverage of the touched code'),
-  N('new_tests', 'tests added'),
-  N('dependency_bumps', 'dependency bumps'),
+  N('author_experience', 'nonneg', 'author’s prior changes', 'log1p'),
+  N('author_recent_experience', 'nonneg', 'author’s recent changes', 'log1p'),
+  N('test_coverage', 'fraction', 'test coverage of the touched code'),
+  N('new_tests', 'count', 'tests added'),
+  N('dependency_bumps', 'count', 'dependency bumps'),
   B('config_only', 'configuration only'),
   { name: 'schema_migration', kind: 'category', levels: ['none', 'reversible', 'irreversible'], description: 'schema migration' },
   B('feature_flagged', 'behind a feature flag'),
   B('api_contract_change', 'API contract change'),
-  N('hours_since_last_deploy', 'hours since the service’s last rollout', 'log1p'),
-  N('service_recent_failure_rate', 'the service’s recent failure share'),
-  N('service_deploys_so_far', 'the service’s earlier deployments', 'log1p'),
+  N('hours_since_last_deploy', 'nonneg', 'hours since the service’s last rollout', 'log1p'),
+  N('service_recent_failure_rate', 'fraction', 'the service’s recent failure share'),
+  N('service_deploys_so_far', 'count', 'the service’s earlier deployments', 'log1p'),
   { name: 'tier', kind: 'category', levels: [...TIERS], description: 'service tier' },
-  N('callers', 'services that call it', 'log1p'),
-  N('callees', 'services it calls', 'log1p'),
-  N('oncall_cover', 'on-call cover at the start'),
-  N('load_at_start', 'traffic now / the service’s mean'),
-  N('forecast_peak_load', 'peak traffic over the rollout window one week earlier / mean (seasonal-naive forecast)'),
-  N('hour_sin', 'time of day (sine)'),
-  N('hour_cos', 'time of day (cosine)'),
+  N('callers', 'count', 'services that call it', 'log1p'),
+  N('callees', 'count', 'services it calls', 'log1p'),
+  N('oncall_cover', 'fraction', 'on-call cover at the start'),
+  N('load_at_start', 'nonneg', 'traffic now / the service’s mean'),
+  N('forecast_peak_load', 'nonneg', 'peak traffic over the rollout window one week earlier / mean (seasonal-naive forecast)'),
+  N('hour_sin', 'signed-unit', 'time of day (sine)'),
+  N('hour_cos', 'signed-unit', 'time of day (cosine)'),
   B('weekend', 'Saturday or Sunday (UTC)'),
 ];
 
