@@ -19,6 +19,8 @@ import { runReplay, formatReplay, type ReplayReport } from '../backtest/replay.t
 import { windowJudgeNames, resolveWindowJudges } from '../judges/window.ts';
 import { DETECTOR_NAMES } from '../training/anomaly/detector.ts';
 import { tableFromRows, type ColumnSpec } from '../datasets/table.ts';
+import { allowedMinutesOf, parseHourRanges, WINDOW_DEFAULTS, type HourRange } from '../training/window/recommend.ts';
+import { TYPICAL_FAULT_BAD_RATIO } from '../sim/world.ts';
 
 const int = (flag: string, min: number, max: number) => (v: string) => {
   if (!/^-?\d+$/.test(v.trim())) throw new InvalidArgumentError(`${flag} must be an integer, got "${v}"`);
@@ -47,6 +49,13 @@ function flagValue<T>(parse: () => T): T {
     throw e;
   }
 }
+
+/** Hour ranges of the UTC day, e.g. `9-17` or `9-12,13-17`. */
+const hourRanges = (flag: string) => (v: string): HourRange[] => {
+  const r = parseHourRanges(v);
+  if (typeof r === 'string') throw new InvalidArgumentError(`${flag}: ${r}`);
+  return r;
+};
 
 /** A usage error naming the flag (exit 1). */
 const usage = (message: string, field: string) => new UsageError(message, field);
@@ -391,10 +400,19 @@ export function buildProgram(): Command {
     .option('--fit-days <n>', 'days of traffic the forecasters are fitted on; changes ready later are evaluated', int('--fit-days', 7, 399), 28)
     .option('--horizon <hours>', 'hours after readiness within which the change must start', int('--horizon', 1, 720), 72)
     .option('--deployment <id>', 'print the ranked windows of this deployment instead of the evaluation')
+    .option('--allowed-hours <ranges>', 'with --deployment: hours of the owning team\'s local day (its on-call time zone) a rollout may run in, start to end of bake, e.g. 9-17 or 9-12,13-17 (end exclusive; 22-6 wraps past midnight); other starts are never offered', hourRanges('--allowed-hours'))
+    .option('--forbid-hours <ranges>', 'with --deployment: hours of the team\'s local day no rollout may touch, e.g. 0-7 (same form; applied after --allowed-hours)', hourRanges('--forbid-hours'))
+    .option('--approval-below-cover <x>', 'with --deployment: flag windows whose on-call cover at the start is below x (0-1) as needing a human\'s approval', num('--approval-below-cover', 0, 1), WINDOW_DEFAULTS.approvalBelowCover)
     .option('--models <dir>', 'model registry root (default: ./models, or $ROLLOUTLAB_MODELS)')
     .option('--json', 'print the result as JSON')
-    .action(async (o: { scenario: string; seed: number; days: number; fitDays: number; horizon: number; deployment?: string; models?: string; json?: boolean }) => {
+    .action(async (o: { scenario: string; seed: number; days: number; fitDays: number; horizon: number; deployment?: string; allowedHours?: HourRange[]; forbidHours?: HourRange[]; approvalBelowCover: number; models?: string; json?: boolean }, cmd: Command) => {
       if (o.fitDays >= o.days) throw usage(`--fit-days (${o.fitDays}) must be less than --days (${o.days})`, 'fit-days');
+      if (!o.deployment) {
+        for (const f of ['allowedHours', 'forbidHours', 'approvalBelowCover'] as const) {
+          const flag = f.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase());
+          if (cmd.getOptionValueSource(f) === 'cli') throw usage(`--${flag} needs --deployment (the evaluation over every change compares against the unconstrained oracle)`, flag);
+        }
+      }
       const { loadRisk } = await import('../training/risk/family.ts');
       const { ModelRegistry } = await import('../training/registry.ts');
       const { evaluateWindows } = await import('../training/window/evaluate.ts');
@@ -417,8 +435,22 @@ export function buildProgram(): Command {
         }
         const { model, card } = await risk();
         const fc = fitForecaster(world.traffic.requests[dep.service].subarray(0, Math.min(dep.readyAt, o.fitDays * 1440)), { period: 1440 });
-        const r = recommendWindows(world, dep, model, fc, { horizonHours: o.horizon });
-        out(!!o.json, r, [`${dep.id} (${world.topology.services[dep.service].name}), ready at minute ${dep.readyAt}; ${r.candidates} candidate starts, ${r.frozenCandidates} touching a freeze (never offered); risk model ${card.version}`, ...r.ranked.map((c, i) => `  ${i + 1}. ${c.explanation}; expected cost ${c.expectedCost.toFixed(1)}`), `  when ready: ${r.whenReady.explanation}; expected cost ${r.whenReady.expectedCost.toFixed(1)}`].join('\n'));
+        const r = recommendWindows(world, dep, model, fc, { horizonHours: o.horizon, allowedMinutes: allowedMinutesOf(o.allowedHours, o.forbidHours), approvalBelowCover: o.approvalBelowCover });
+        const readyTime = new Date(world.calendar.startMs + dep.readyAt * 60_000).toISOString();
+        if (r.ranked.length === 0) {
+          throw new RolloutlabError('NOT_FOUND', `--deployment ${dep.id}: no start within --horizon ${o.horizon} h of ${readyTime} is free of freezes${r.allowedHours ? ` with its whole rollout inside the allowed hours (${r.allowedHours})` : ''} (${r.candidates} candidate starts: ${r.frozenCandidates} touch a freeze, ${r.outsideAllowedCandidates} leave the allowed hours): ${r.allowedHours ? 'allow more hours or ' : ''}raise --horizon`, r.allowedHours ? 'allowed-hours' : 'horizon');
+        }
+        const cost = (c: { expectedCost: number }) => `expected cost ${Math.round(c.expectedCost).toLocaleString('en-US')} bad requests`;
+        const thin = r.ranked.filter((c) => c.needsApproval).length;
+        const text = [
+          `${dep.id} (${world.topology.services[dep.service].name}), ready ${readyTime} (minute ${dep.readyAt} of ${o.scenario} seed ${o.seed}); risk model ${card.version}`,
+          `  ${r.candidates} candidate starts within ${o.horizon} h, every ${WINDOW_DEFAULTS.stepMinutes} min; never offered: ${r.frozenCandidates} whose rollout touches a freeze${r.allowedHours ? `, ${r.outsideAllowedCandidates} whose rollout leaves the allowed hours ${r.allowedHours}` : ''}`,
+          `  expected cost = P(failure) × requests over the rollout × ${(100 * TYPICAL_FAULT_BAD_RATIO).toFixed(0)} % bad × (2 − on-call cover): the bad requests the rollout is expected to cause, up to doubled when nobody is on call`,
+          ...r.ranked.map((c, i) => `  ${i + 1}. ${c.explanation}; ${cost(c)}`),
+          `  when ready: ${r.whenReady.explanation}; ${cost(r.whenReady)}`,
+          ...(thin ? [`  ${thin} of the ${r.ranked.length} windows above start with thin on-call cover (below ${o.approvalBelowCover.toFixed(2)}): a human must approve them${r.allowedHours ? '' : '; --allowed-hours 9-17 keeps rollouts within working hours'}`] : []),
+        ].join('\n');
+        out(!!o.json, { ...r, readyTime, riskModel: card.version }, text);
         return;
       }
       const { model, card } = loaded!;
