@@ -141,6 +141,8 @@ describe('exit codes and messages (0 ok, 1 usage, 2 bad input; --json errors as 
     [['bench', 'jit', '--data', empty], 2, /--data .*empty: the folder holds no \.csv file \(expected a JIT/],
     [['scenario', 'validate', 'missing.yaml'], 2, /scenario file .*missing\.yaml does not exist/],
     [['scenario', 'validate', twoBad], 2, /3 problems:\n {2}- unknown field dayz: did you mean days\?.*\n {2}- unknown field traffic\.noiseSigmaa: did you mean traffic\.noiseSigma\?.*\n {2}- traffic\.noiseSigma = -1/],
+    [['windows', '--allowed-hours', '9-17', '--models', empty], 1, /--allowed-hours needs --deployment/],
+    [['windows', '--deployment', 'dep-000050', '--allowed-hours', '9-25'], 1, /--allowed-hours: "9-25": hours run from 0 to 24/],
     [['windows', '--deployment', 'dep-000001', '--days', '15', '--fit-days', '7', '--models', empty], 1, /--deployment dep-000001 is too early in the world: it is ready at 20\d\d-\d\d-\d\dT.*Z .*the first deployment late enough is dep-\d+/],
   ];
   /** run() (what bin/rolloutlab.mjs calls) in this process, to keep the table fast: exit code, stdout, stderr. */
