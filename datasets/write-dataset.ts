@@ -125,7 +125,7 @@ async function checkOutDir(outDir: string, force: boolean): Promise<OutDirState>
   // Force deletes the old folder, so only ever do that to something we wrote.
   const m = await readFile(join(outDir, MANIFEST_FILE), 'utf8').then(JSON.parse, () => null);
   if (m?.createdBy !== 'rolloutlab') {
-    throw new RolloutlabError('OUTPUT_EXISTS', `${outDir} is not empty and is not a rolloutlab data set (no valid ${MANIFEST_FILE}); refusing to replace it even with force`, 'outDir');
+    throw new RolloutlabError('OUTPUT_EXISTS', `${outDir} is not empty and is not a rolloutlab data set (no valid ${MANIFEST_FILE}); refusing to replace it, even with --force`, 'outDir');
   }
   return 'dataset';
 }

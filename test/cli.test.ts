@@ -88,7 +88,7 @@ describe('simulate', () => {
     const before = sha(join(a, 'deployments.parquet'));
     const r = cli('simulate', '--scenario', 'default', '--seed', '9', '--days', '2', '--out', a);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/OUTPUT_EXISTS/);
+    expect(r.stderr).toMatch(/OUTPUT_EXISTS.*already exists and is not empty \(pass --force to replace it\)/);
     expect(sha(join(a, 'deployments.parquet'))).toBe(before);
     expect(readdirSync(tmp).filter((x) => x.includes('.tmp-'))).toEqual([]);
   });
