@@ -15,6 +15,7 @@ import { importJit } from '../datasets/import-jit.ts';
 import { initBackend } from '../training/backend.ts';
 import { fitRisk } from '../training/risk/pipeline.ts';
 import { jitRiskData } from '../training/risk/jit.ts';
+import { RolloutlabError } from '../lib/errors.ts';
 
 /** Debian's interpreter: python3-sklearn installs there (the python3 first on a pyenv PATH may lack it). */
 export const DEFAULT_PEER_PYTHON = '/usr/bin/python3';
@@ -179,11 +180,14 @@ export async function listJitCsvs(path: string): Promise<string[]> {
   const st = await stat(path).catch(() => null);
   if (!st?.isDirectory()) return [path];
   const names = (await readdir(path)).filter((n) => n.toLowerCase().endsWith('.csv')).sort();
+  // A mean over no projects is no figure: say what was expected instead of printing NaN.
+  if (names.length === 0) throw new RolloutlabError('NOT_FOUND', `--data ${path}: the folder holds no .csv file (expected a JIT change-history CSV such as datasets/real/jit/qt.csv, or a folder of them)`, 'data');
   return names.map((n) => join(path, n));
 }
 
 /** benchJit on each file in turn (never concurrently), plus the mean AUC of ours, the baselines and each peer. */
 export async function benchJitAll(csvs: string[], opts: JitBenchOptions = {}): Promise<JitBenchAll> {
+  if (csvs.length === 0) throw new RolloutlabError('NOT_FOUND', '--data: no JIT CSV to run (expected a JIT change-history CSV, or a folder of them)', 'data');
   const projects: JitBenchResult[] = [];
   for (const csv of csvs) projects.push(await benchJit(csv, opts));
   const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN);

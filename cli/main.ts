@@ -1,8 +1,8 @@
 // The `rolloutlab` command line. Only this file parses arguments; every command calls a stage's public entry.
-import { Command, CommanderError, InvalidArgumentError } from 'commander';
+import { Argument, Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { isRolloutlabError, RolloutlabError } from '../lib/errors.ts';
+import { isRolloutlabError, RolloutlabError, UsageError } from '../lib/errors.ts';
 import { terminalProgress } from '../lib/progress.ts';
 import { codeVersion } from '../lib/version.ts';
 import { loadScenario, parseScenario, builtinScenarios, scenarioDigest, simulateWorld, worldToTables, summarizeWorld, type Scenario } from '../sim/index.ts';
@@ -12,12 +12,15 @@ import { scenarioDocsMarkdown } from '../sim/scenario-docs.ts';
 import { parseStrategy } from '../sim/strategy.ts';
 import type { BacktestRun } from '../backtest/run.ts';
 import { backtestParallel, defaultThreads } from '../backtest/parallel.ts';
-import { resolvePolicies, BASELINE_POLICIES } from '../backtest/policies/index.ts';
+import { resolvePolicies, policyNames, BASELINE_POLICIES } from '../backtest/policies/index.ts';
 import { formatBacktest, resultsTable, summaryTable } from '../backtest/report.ts';
 import { windowsTable } from '../backtest/windows.ts';
 import { runReplay, formatReplay, type ReplayReport } from '../backtest/replay.ts';
-import { windowJudgeNames } from '../judges/window.ts';
+import { windowJudgeNames, resolveWindowJudges } from '../judges/window.ts';
+import { DETECTOR_NAMES } from '../training/anomaly/detector.ts';
 import { tableFromRows, type ColumnSpec } from '../datasets/table.ts';
+import { allowedMinutesOf, parseHourRanges, WINDOW_DEFAULTS, type HourRange } from '../training/window/recommend.ts';
+import { TYPICAL_FAULT_BAD_RATIO } from '../sim/world.ts';
 
 const int = (flag: string, min: number, max: number) => (v: string) => {
   if (!/^-?\d+$/.test(v.trim())) throw new InvalidArgumentError(`${flag} must be an integer, got "${v}"`);
@@ -37,6 +40,26 @@ function out(json: boolean, obj: unknown, text: string): void {
   process.stdout.write(json ? JSON.stringify(obj, null, 2) + '\n' : text + '\n');
 }
 
+/** Parse a flag's value with a library parser: its BAD_ARGUMENT becomes a usage error (exit 1). */
+function flagValue<T>(parse: () => T): T {
+  try {
+    return parse();
+  } catch (e) {
+    if (isRolloutlabError(e) && e.code === 'BAD_ARGUMENT' && !(e instanceof UsageError)) throw new UsageError(e.message, e.field);
+    throw e;
+  }
+}
+
+/** Hour ranges of the UTC day, e.g. `9-17` or `9-12,13-17`. */
+const hourRanges = (flag: string) => (v: string): HourRange[] => {
+  const r = parseHourRanges(v);
+  if (typeof r === 'string') throw new InvalidArgumentError(`${flag}: ${r}`);
+  return r;
+};
+
+/** A usage error naming the flag (exit 1). */
+const usage = (message: string, field: string) => new UsageError(message, field);
+
 /** Simulate a scenario and write it as a data set; returns the summary and manifest. */
 async function simulateToDataset(scenario: Scenario, seed: number, outDir: string, force: boolean) {
   const progress = terminalProgress();
@@ -54,6 +77,9 @@ async function simulateToDataset(scenario: Scenario, seed: number, outDir: strin
   progress.done();
   return { world, summary: summarizeWorld(world), manifest, simSeconds, seconds: (performance.now() - t0) / 1000 };
 }
+
+/** The model families `train` and `evaluate` take. */
+const MODEL_FAMILIES = ['risk', 'judge', 'rollback'] as const;
 
 /** Deployments in the main job's backtest: the size of the baseline comparison in the docs. */
 const MAIN_BACKTEST_DEPLOYMENTS = 2000;
@@ -75,11 +101,11 @@ interface BacktestFlags {
 /** Run a backtest with terminal progress; write results, summary and windows to `--out` if given. */
 async function runBacktest(o: BacktestFlags): Promise<BacktestRun> {
   const scenario = loadScenario(o.scenario);
-  if (o.trajectories && !o.out) throw new RolloutlabError('BAD_ARGUMENT', '--trajectories needs --out (the trajectories are written into that data set)', 'trajectories');
+  if (o.trajectories && !o.out) throw usage('--trajectories needs --out (the trajectories are written into that data set)', 'trajectories');
   // Learned policies load their champion from the registry, in worker threads too (they inherit the environment).
   if (o.models) process.env.ROLLOUTLAB_MODELS = resolve(o.models);
-  const policies = resolvePolicies(o.policies);
-  const strategy = o.strategy ? parseStrategy(o.strategy, scenario) : undefined;
+  const policies = flagValue(() => resolvePolicies(o.policies));
+  const strategy = o.strategy !== undefined ? flagValue(() => parseStrategy(o.strategy!, scenario)) : undefined;
   const progress = terminalProgress();
   const run = await backtestParallel({
     threads: o.threads ?? defaultThreads(o.deployments),
@@ -174,6 +200,8 @@ export function buildProgram(): Command {
   const program = new Command('rolloutlab')
     .description('Seeded deployment-safety workbench: simulate worlds, build data sets, train and backtest models.')
     .version(codeVersion())
+    // Program options (--version, --help) only before the command: a command's own --version is its own.
+    .enablePositionalOptions()
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
 
@@ -237,7 +265,7 @@ export function buildProgram(): Command {
     .option('--scenario <name|file>', `built-in name (${builtinScenarios().join(', ')}) or a .json/.yaml file`, 'default')
     .option('--seed <n>', 'random seed (integer)', int('--seed', 0, 2 ** 32 - 1), 1)
     .option('--deployments <n>', 'deployments to replay (the scenario period repeats with fresh randomness as needed)', int('--deployments', 1, 1_000_000), 1000)
-    .option('--policies <a,b,...>', `policies to compare (${BASELINE_POLICIES.join(', ')})`, BASELINE_POLICIES.join(','))
+    .option('--policies <a,b,...>', `policies to compare (${policyNames().join(', ')}; ml needs a trained registry, see --models)`, BASELINE_POLICIES.join(','))
     .option('--strategy <spec>', 'rollout strategy: canary[:0.1,1,5,25,50,100] | blue-green[:previewMin] | rolling[:batches] | progressive[:region|tenant] (default: the scenario rollout)')
     .option('--out <dir>', 'write per-deployment results, the summary and labelled judge windows as a data set (Parquet + DuckDB)')
     .option('--window-minutes <n>', 'length of the labelled canary analysis windows written with --out', int('--window-minutes', 1, 60), 5)
@@ -252,9 +280,10 @@ export function buildProgram(): Command {
       if (o.replay) {
         // Only flags that mean something for recorded data may be combined with --replay.
         for (const f of ['scenario', 'seed', 'deployments', 'strategy', 'threads'] as const) {
-          if (cmd.getOptionValueSource(f) === 'cli') throw new RolloutlabError('BAD_ARGUMENT', `--${f} cannot be combined with --replay (the rollouts are recorded, not simulated)`, f);
+          if (cmd.getOptionValueSource(f) === 'cli') throw usage(`--${f} cannot be combined with --replay (the rollouts are recorded, not simulated)`, f);
         }
         const judges = cmd.getOptionValueSource('policies') === 'cli' ? o.policies.split(',').map((x) => x.trim()).filter(Boolean) : windowJudgeNames();
+        flagValue(() => resolveWindowJudges(judges));
         const report = await runReplay(o.replay, { judges, intervalTicks: o.interval });
         for (const w of report.warnings) process.stderr.write(`warning: ${w}\n`);
         if (o.out) await writeReplay(report, o.out, !!o.force);
@@ -271,7 +300,7 @@ export function buildProgram(): Command {
   program
     .command('train')
     .description('Train a model family on a data set, register the version with its model card, and promote it if it is at least as good as the champion on the same held-out data.')
-    .argument('<family>', 'model family: risk, judge or rollback')
+    .addArgument(new Argument('<family>', 'model family: risk, judge or rollback').choices(MODEL_FAMILIES))
     .requiredOption('--data <dir[,dir...]>', 'data set(s), separated by commas, each split on its own: risk — simulated data sets (rolloutlab simulate); judge — backtest data sets (rolloutlab backtest --out); rollback — backtest data sets written with --trajectories')
     .option('--models <dir>', 'model registry root (default: ./models, or $ROLLOUTLAB_MODELS)')
     .option('--with-feedback <source>', 'risk only: add outcome feedback to the training part — a serve --feedback DuckDB file (read-only; stop the server or copy the file), a server URL (http://host:port, reads GET /v1/feedback), or a JSON / JSONL export (docs/risk.md "Training with feedback")')
@@ -280,8 +309,8 @@ export function buildProgram(): Command {
     .option('--token <t>', 'with a --with-feedback URL: bearer token to send (default: $ROLLOUTLAB_TOKEN; GET /v1/feedback needs none)')
     .option('--json', 'print the result as JSON')
     .action(async (family: string, o: { data: string; models?: string; json?: boolean; withFeedback?: string; feedbackWeight: number; strict?: boolean; token?: string }) => {
-      if (o.withFeedback !== undefined && family !== 'risk') throw new RolloutlabError('BAD_ARGUMENT', `train ${family}: --with-feedback: feedback is used by the risk family only (its training rows are per-deployment features + outcome)`, 'with-feedback');
-      if (o.withFeedback === undefined && (o.strict || o.feedbackWeight !== 1)) throw new RolloutlabError('BAD_ARGUMENT', 'train: --strict and --feedback-weight need --with-feedback', o.strict ? 'strict' : 'feedback-weight');
+      if (o.withFeedback !== undefined && family !== 'risk') throw usage(`train ${family}: --with-feedback: feedback is used by the risk family only (its training rows are per-deployment features + outcome)`, 'with-feedback');
+      if (o.withFeedback === undefined && (o.strict || o.feedbackWeight !== 1)) throw usage('train: --strict and --feedback-weight need --with-feedback', o.strict ? 'strict' : 'feedback-weight');
       if (family === 'rollback') {
         const { trainRollback, formatRollbackTrain } = await import('../training/rollback/family.ts');
         const { ModelRegistry } = await import('../training/registry.ts');
@@ -323,7 +352,7 @@ export function buildProgram(): Command {
   program
     .command('evaluate')
     .description('Evaluate a family’s champion: its model card, or (with --data) its scores on that data set’s held-out part.')
-    .argument('<family>', 'model family: risk, judge or rollback')
+    .addArgument(new Argument('<family>', 'model family: risk, judge or rollback').choices(MODEL_FAMILIES))
     .option('--data <dir[,dir...]>', 're-evaluate on the held-out (newest 20 %) part of this simulated data set, or of several separated by commas (each split on its own)')
     .option('--version <v>', 'a version instead of the champion')
     .option('--models <dir>', 'model registry root (default: ./models, or $ROLLOUTLAB_MODELS)')
@@ -371,29 +400,65 @@ export function buildProgram(): Command {
     .option('--fit-days <n>', 'days of traffic the forecasters are fitted on; changes ready later are evaluated', int('--fit-days', 7, 399), 28)
     .option('--horizon <hours>', 'hours after readiness within which the change must start', int('--horizon', 1, 720), 72)
     .option('--deployment <id>', 'print the ranked windows of this deployment instead of the evaluation')
+    .option('--allowed-hours <ranges>', 'with --deployment: hours of the owning team\'s local day (its on-call time zone) a rollout may run in, start to end of bake, e.g. 9-17 or 9-12,13-17 (end exclusive; 22-6 wraps past midnight); other starts are never offered', hourRanges('--allowed-hours'))
+    .option('--forbid-hours <ranges>', 'with --deployment: hours of the team\'s local day no rollout may touch, e.g. 0-7 (same form; applied after --allowed-hours)', hourRanges('--forbid-hours'))
+    .option('--approval-below-cover <x>', 'with --deployment: flag windows whose on-call cover at the start is below x (0-1) as needing a human\'s approval', num('--approval-below-cover', 0, 1), WINDOW_DEFAULTS.approvalBelowCover)
     .option('--models <dir>', 'model registry root (default: ./models, or $ROLLOUTLAB_MODELS)')
     .option('--json', 'print the result as JSON')
-    .action(async (o: { scenario: string; seed: number; days: number; fitDays: number; horizon: number; deployment?: string; models?: string; json?: boolean }) => {
-      if (o.fitDays >= o.days) throw new RolloutlabError('BAD_ARGUMENT', `--fit-days (${o.fitDays}) must be less than --days (${o.days})`, 'fit-days');
+    .action(async (o: { scenario: string; seed: number; days: number; fitDays: number; horizon: number; deployment?: string; allowedHours?: HourRange[]; forbidHours?: HourRange[]; approvalBelowCover: number; models?: string; json?: boolean }, cmd: Command) => {
+      if (o.fitDays >= o.days) throw usage(`--fit-days (${o.fitDays}) must be less than --days (${o.days})`, 'fit-days');
+      if (!o.deployment) {
+        for (const f of ['allowedHours', 'forbidHours', 'approvalBelowCover'] as const) {
+          const flag = f.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase());
+          if (cmd.getOptionValueSource(f) === 'cli') throw usage(`--${flag} needs --deployment (the evaluation over every change compares against the unconstrained oracle)`, flag);
+        }
+      }
       const { loadRisk } = await import('../training/risk/family.ts');
       const { ModelRegistry } = await import('../training/registry.ts');
       const { evaluateWindows } = await import('../training/window/evaluate.ts');
       const { recommendWindows } = await import('../training/window/recommend.ts');
       const { fitForecaster } = await import('../training/forecast/index.ts');
       const { checkTargets } = await import('../training/targets.ts');
-      const { model, card } = await loadRisk(new ModelRegistry(o.models ? { root: resolve(o.models) } : {}));
+      const risk = () => loadRisk(new ModelRegistry(o.models ? { root: resolve(o.models) } : {}));
+      // The evaluation needs the model first (fail fast); one deployment is checked against its world first.
+      const loaded = o.deployment ? null : await risk();
       const world = simulateWorld(parseScenario({ ...loadScenario(o.scenario), days: o.days }, `${o.scenario} with ${o.days} days`), o.seed);
       if (o.deployment) {
         const dep = world.deployments.find((d) => d.id === o.deployment);
         if (!dep) throw new RolloutlabError('NOT_FOUND', `--deployment: no deployment ${JSON.stringify(o.deployment)} in ${o.scenario} seed ${o.seed} (${world.deployments[0]?.id} … ${world.deployments.at(-1)?.id})`, 'deployment');
+        // The traffic forecaster needs two days of the service's traffic before the change is ready.
+        const minHistory = 2 * 1440;
+        if (Math.min(dep.readyAt, o.fitDays * 1440) < minHistory) {
+          const first = world.deployments.find((d) => d.readyAt >= minHistory);
+          const at = new Date(world.calendar.startMs + dep.readyAt * 60_000).toISOString();
+          throw usage(`--deployment ${dep.id} is too early in the world: it is ready at ${at} (minute ${dep.readyAt}), but the traffic forecaster needs 2 days of its service's traffic before that; ${first ? `the first deployment late enough is ${first.id}` : 'no deployment of this world is late enough'}`, 'deployment');
+        }
+        const { model, card } = await risk();
         const fc = fitForecaster(world.traffic.requests[dep.service].subarray(0, Math.min(dep.readyAt, o.fitDays * 1440)), { period: 1440 });
-        const r = recommendWindows(world, dep, model, fc, { horizonHours: o.horizon });
-        out(!!o.json, r, [`${dep.id} (${world.topology.services[dep.service].name}), ready at minute ${dep.readyAt}; ${r.candidates} candidate starts, ${r.frozenCandidates} touching a freeze (never offered); risk model ${card.version}`, ...r.ranked.map((c, i) => `  ${i + 1}. ${c.explanation}; expected cost ${c.expectedCost.toFixed(1)}`), `  when ready: ${r.whenReady.explanation}; expected cost ${r.whenReady.expectedCost.toFixed(1)}`].join('\n'));
+        const r = recommendWindows(world, dep, model, fc, { horizonHours: o.horizon, allowedMinutes: allowedMinutesOf(o.allowedHours, o.forbidHours), approvalBelowCover: o.approvalBelowCover });
+        const readyTime = new Date(world.calendar.startMs + dep.readyAt * 60_000).toISOString();
+        if (r.ranked.length === 0) {
+          throw new RolloutlabError('NOT_FOUND', `--deployment ${dep.id}: no start within --horizon ${o.horizon} h of ${readyTime} is free of freezes${r.allowedHours ? ` with its whole rollout inside the allowed hours (${r.allowedHours})` : ''} (${r.candidates} candidate starts: ${r.frozenCandidates} touch a freeze, ${r.outsideAllowedCandidates} leave the allowed hours): ${r.allowedHours ? 'allow more hours or ' : ''}raise --horizon`, r.allowedHours ? 'allowed-hours' : 'horizon');
+        }
+        const cost = (c: { expectedCost: number }) => `expected cost ${Math.round(c.expectedCost).toLocaleString('en-US')} bad requests`;
+        const thin = r.ranked.filter((c) => c.needsApproval).length;
+        const text = [
+          `${dep.id} (${world.topology.services[dep.service].name}), ready ${readyTime} (minute ${dep.readyAt} of ${o.scenario} seed ${o.seed}); risk model ${card.version}`,
+          `  ${r.candidates} candidate starts within ${o.horizon} h, every ${WINDOW_DEFAULTS.stepMinutes} min; never offered: ${r.frozenCandidates} whose rollout touches a freeze${r.allowedHours ? `, ${r.outsideAllowedCandidates} whose rollout leaves the allowed hours ${r.allowedHours}` : ''}`,
+          `  expected cost = P(failure) × requests over the rollout × ${(100 * TYPICAL_FAULT_BAD_RATIO).toFixed(0)} % bad × (2 − on-call cover): the bad requests the rollout is expected to cause, up to doubled when nobody is on call`,
+          ...r.ranked.map((c, i) => `  ${i + 1}. ${c.explanation}; ${cost(c)}`),
+          `  when ready: ${r.whenReady.explanation}; ${cost(r.whenReady)}`,
+          ...(thin ? [`  ${thin} of the ${r.ranked.length} windows above start with thin on-call cover (below ${o.approvalBelowCover.toFixed(2)}): a human must approve them${r.allowedHours ? '' : '; --allowed-hours 9-17 keeps rollouts within working hours'}`] : []),
+        ].join('\n');
+        out(!!o.json, { ...r, readyTime, riskModel: card.version }, text);
         return;
       }
+      const { model, card } = loaded!;
       const progress = terminalProgress();
       const e = evaluateWindows(world, model, { fitDays: o.fitDays, horizonHours: o.horizon, onProgress: (d, n) => progress.update('windows', d, n) });
       progress.done();
+      // A mean over no changes is no figure (it would read as regret 0, target met).
+      if (e.changes === 0) throw usage(`no change of ${o.scenario} seed ${o.seed} is ready after --fit-days ${o.fitDays} with --horizon ${o.horizon} h left before the world ends at day ${o.days}: nothing to evaluate (raise --days, or lower --fit-days or --horizon)`, 'days');
       const metrics = { regret: e.meanRegret, costCut: e.costCut };
       const targets = checkTargets('timing', metrics);
       out(!!o.json, { ...e, riskModel: card.version, targets }, formatTargets(`windows: ${e.changes} changes of ${o.scenario} seed ${o.seed} ready after day ${e.fitDays}, ${e.horizonHours} h horizon, risk model ${card.version}`, { medianRegret: e.medianRegret, oracleCostCut: e.oracleCostCut, oracleHitRate: e.oracleHitRate, frozenRecommended: e.frozenRecommended }, targets));
@@ -667,8 +732,8 @@ export function buildProgram(): Command {
     .command('nab')
     .description('Streaming anomaly detector on the Numenta Anomaly Benchmark: NAB scores (standard, low-FP, low-FN), window precision/recall and lead time, beside the published scoreboard.')
     .option('--data <dir>', 'NAB folder (data/<category>/<file>.csv, labels/combined_windows.json)', 'datasets/real/nab')
-    .option('--detector <name>', 'detector: contextual (default), robust-z, windowed-gaussian, art, cad, forecast', 'contextual')
-    .option('--files <selection>', 'all (default), or the even / odd positions of the sorted file paths: the tuning / held-out halves of docs/anomaly.md', 'all')
+    .addOption(new Option('--detector <name>', 'detector').choices(DETECTOR_NAMES).default('contextual'))
+    .addOption(new Option('--files <selection>', 'all files, or the even / odd positions of the sorted file paths: the tuning / held-out halves of docs/anomaly.md').choices(['all', 'even', 'odd']).default('all'))
     .option('--json', 'as JSON: {detector, files, windows, scores: {standard, reward_low_FP_rate, reward_low_FN_rate}, windowPrecision, windowRecall, medianLeadTimeRows, ...}')
     .action(async (o: { data: string; detector: string; files: string; json?: boolean }) => {
       const { benchNab, formatNab } = await import('../bench/nab.ts');
@@ -683,27 +748,67 @@ export function buildProgram(): Command {
     .option('--json', 'as JSON: {points, detectors: [{detector, pointsPerSecond, nsPerPoint}]}')
     .action(async (o: { points: number; detectors?: string; json?: boolean }) => {
       const { benchDetectorThroughput, formatThroughput } = await import('../bench/nab.ts');
-      const r = benchDetectorThroughput(o.points, o.detectors?.split(',').map((x) => x.trim()).filter(Boolean));
+      const r = flagValue(() => benchDetectorThroughput(o.points, o.detectors?.split(',').map((x) => x.trim()).filter(Boolean)));
       out(!!o.json, r, formatThroughput(r));
     });
 
   return program;
 }
 
-/** Run the CLI; returns the process exit code (0 ok, 1 usage error, 2 bad input, 3 internal error). */
+/** `--json` among the arguments (before a `--`): errors are then printed as JSON too. */
+function wantsJson(argv: readonly string[]): boolean {
+  const args = argv.slice(2);
+  const end = args.indexOf('--');
+  return (end < 0 ? args : args.slice(0, end)).includes('--json');
+}
+
+/** The JSON form of an error, the shape the server uses: `{"error": {"code", "message", "field"}}`. */
+function errorJson(code: string, message: string, field: string | null): string {
+  return JSON.stringify({ error: { code, message, field } }, null, 2) + '\n';
+}
+
+/** A commander error as code, message and field (the flag or argument it names, without dashes). */
+function commanderErrorParts(e: CommanderError): { code: string; message: string; field: string | null } {
+  const message = e.message.replace(/^error: /, '');
+  const flag = /option '(-[^ ',]+, )?--([a-z0-9-]+)/i.exec(message)?.[2] ?? /for argument '([^']+)'/.exec(message)?.[1] ?? /argument '([^']+)'/.exec(message)?.[1] ?? null;
+  return { code: e.code === 'commander.invalidArgument' ? 'BAD_ARGUMENT' : 'USAGE', message, field: flag };
+}
+
+/**
+ * Run the CLI; returns the process exit code: 0 ok; 1 usage error (unknown command or flag, a missing or bad flag or
+ * argument value); 2 bad input (a file, data set, scenario or registry that is missing or wrong, or an output that
+ * exists); 3 internal error. With --json, errors are one JSON object on stdout: {"error": {"code", "message", "field"}}.
+ */
 export async function run(argv: string[]): Promise<number> {
+  const json = wantsJson(argv);
   const program = buildProgram();
+  if (json) {
+    // Commander prints its own errors; under --json they are printed as JSON below instead.
+    const walk = (c: Command) => {
+      c.configureOutput({ outputError: () => {} }).showHelpAfterError(false);
+      c.commands.forEach(walk);
+    };
+    walk(program);
+  }
   try {
     await program.parseAsync(argv);
     return 0;
   } catch (e) {
-    if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 1;
-    if (isRolloutlabError(e)) {
-      process.stderr.write(`error [${e.code}] ${e.message}\n`);
-      return 2;
+    if (e instanceof CommanderError) {
+      if (e.exitCode === 0) return 0;
+      if (json) {
+        const p = commanderErrorParts(e);
+        process.stdout.write(errorJson(p.code, p.message, p.field));
+      }
+      return 1;
     }
+    if (isRolloutlabError(e)) {
+      if (json) process.stdout.write(errorJson(e.code, e.message, e.field ?? null));
+      else process.stderr.write(`error [${e.code}] ${e.message}\n`);
+      return e instanceof UsageError ? 1 : 2;
+    }
+    if (json) process.stdout.write(errorJson('INTERNAL', (e as Error).message ?? String(e), null));
     process.stderr.write(`internal error: ${(e as Error).stack ?? String(e)}\n`);
     return 3;
   }
 }
-

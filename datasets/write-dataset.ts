@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdir, open, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import {
   BOOLEAN,
   DOUBLE,
@@ -20,6 +20,7 @@ import {
 import { assertTable, rowCount, type Column, type ColumnType, type Table } from './table.ts';
 import { buildManifest, DATABASE_FILE, MANIFEST_FILE, manifestJson, type Manifest, type ManifestInput, type ManifestTable } from './manifest.ts';
 import { RolloutlabError, show } from '../lib/errors.ts';
+import { removeStaleTemps } from '../lib/stale-temp.ts';
 
 export interface WriteDatasetOptions {
   outDir: string;
@@ -46,6 +47,8 @@ export async function writeDataset(opts: WriteDatasetOptions): Promise<Manifest>
   // Fail on bad manifest input before spending minutes on the data (placeholder table entries).
   buildManifest(opts.manifest, Object.fromEntries(tables.map((t) => [t.name, tableEntry(t, '0'.repeat(64))])));
   await checkOutDir(outDir, force).catch((e) => rethrow(e, outDir));
+  // Temp folders of this output left by a killed writer (its pid gone) can never complete: remove them.
+  await removeStaleTemps(dirname(outDir), [basename(outDir)]);
 
   const n = seq++;
   const tmp = `${outDir}.tmp-${process.pid}-${n}`;
@@ -118,11 +121,11 @@ async function checkOutDir(outDir: string, force: boolean): Promise<OutDirState>
   if (!st) return 'missing';
   if (!st.isDirectory()) throw new RolloutlabError('OUTPUT_EXISTS', `${outDir} exists and is not a folder`, 'outDir');
   if ((await readdir(outDir)).length === 0) return 'empty';
-  if (!force) throw new RolloutlabError('OUTPUT_EXISTS', `${outDir} already exists and is not empty (use force to replace it)`, 'outDir');
+  if (!force) throw new RolloutlabError('OUTPUT_EXISTS', `${outDir} already exists and is not empty (pass --force to replace it)`, 'outDir');
   // Force deletes the old folder, so only ever do that to something we wrote.
   const m = await readFile(join(outDir, MANIFEST_FILE), 'utf8').then(JSON.parse, () => null);
   if (m?.createdBy !== 'rolloutlab') {
-    throw new RolloutlabError('OUTPUT_EXISTS', `${outDir} is not empty and is not a rolloutlab data set (no valid ${MANIFEST_FILE}); refusing to replace it even with force`, 'outDir');
+    throw new RolloutlabError('OUTPUT_EXISTS', `${outDir} is not empty and is not a rolloutlab data set (no valid ${MANIFEST_FILE}); refusing to replace it, even with --force`, 'outDir');
   }
   return 'dataset';
 }

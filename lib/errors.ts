@@ -1,5 +1,6 @@
 // Errors for bad input: a stable code, the offending field and value, and a message a user can act on.
-// The CLI prints `error [CODE] message` and exits non-zero; the server (later) maps them to 4xx.
+// The CLI prints `error [CODE] message` (or, under --json, `{"error": {code, message, field}}` on stdout) and exits
+// 1 for a usage error, 2 for other bad input; the server maps them to 4xx.
 
 export const ERROR_CODES = [
   'BAD_SCENARIO', // scenario file fails the schema
@@ -20,6 +21,17 @@ export class RolloutlabError extends Error {
     this.name = 'RolloutlabError';
     this.code = code;
     this.field = field;
+  }
+}
+
+/**
+ * A bad command-line flag or argument value (exit 1, a usage error), as opposed to bad input data (exit 2).
+ * Its code stays BAD_ARGUMENT.
+ */
+export class UsageError extends RolloutlabError {
+  constructor(message: string, field?: string) {
+    super('BAD_ARGUMENT', message, field);
+    this.name = 'UsageError';
   }
 }
 

@@ -525,6 +525,14 @@ export const FreezeInSchema = Type.Object(
   { additionalProperties: false, description: 'a change freeze: no rollout (start to end of bake) may overlap it' },
 );
 
+export const HourRangeSchema = Type.Object(
+  {
+    from: Type.Integer({ minimum: 0, maximum: 24, description: 'first hour (0-24, team local time)' }),
+    to: Type.Integer({ minimum: 0, maximum: 24, description: 'end hour, exclusive (0-24); below from wraps past midnight (22 to 6); equal to from is the whole day' }),
+  },
+  { additionalProperties: false, description: "hours [from, to) of the team's local day" },
+);
+
 export const OnCallSchema = Type.Object(
   {
     utcOffsetHours: Type.Optional(Type.Number({ minimum: -14, maximum: 14, description: "the team's UTC offset in hours (local = UTC + offset; default 0)" })),
@@ -550,6 +558,9 @@ const WindowSearch = {
   stepMinutes: Type.Optional(Type.Integer({ minimum: 5, maximum: 1440, description: 'spacing of candidate starts in minutes (default 15)' })),
   rolloutMinutes: Type.Optional(Type.Integer({ minimum: 1, maximum: 2880, description: "rollout length including bake, in minutes (default: the default scenario's rollout, 70)" })),
   freezes: Type.Optional(Type.Array(FreezeInSchema, { maxItems: 1000, description: 'change freezes' })),
+  allowedHours: Type.Optional(Type.Array(HourRangeSchema, { minItems: 1, maxItems: 24, description: 'hours of the team\'s local day (onCall.utcOffsetHours; default UTC) the rollout (start to end of bake) may run in, e.g. [{"from": 9, "to": 17}]; absent: any hour. A start whose rollout leaves them is never offered' })),
+  forbiddenHours: Type.Optional(Type.Array(HourRangeSchema, { minItems: 1, maxItems: 24, description: 'hours of the team\'s local day no rollout may touch, e.g. [{"from": 0, "to": 7}] (applied after allowedHours)' })),
+  approvalBelowCover: Type.Optional(Type.Number({ minimum: 0, maximum: 1, description: 'a window whose on-call cover at the start is below this is flagged needsApproval: a human must approve it (default 0.5)' })),
 };
 
 export const WindowsBodySchema = Type.Object(
@@ -579,7 +590,17 @@ export const DeployWindowSchema = Type.Object({
   risk: Type.Number({ minimum: 0, maximum: 1, description: "the risk champion's failure probability for this start" }),
   forecastRequests: Type.Number({ description: 'requests forecast over the rollout window' }),
   onCallCover: Type.Number({ description: 'on-call cover at the start' }),
+  end: Type.String({ description: 'end of the rollout and bake (ISO 8601, UTC)' }),
+  needsApproval: Type.Boolean({ description: 'on-call cover at the start is below approvalBelowCover: a human must approve this window' }),
   reasons: Type.Array(WindowReason, { description: 'the three largest contributions to the risk at this start' }),
+  factors: Type.Array(
+    Type.Object({
+      factor: Type.String({ description: 'in plain words, e.g. "time of day", "on-call cover"' }),
+      features: Type.Array(Type.String(), { description: 'the risk features behind it (hour_sin and hour_cos are the time of day)' }),
+      logOddsChange: Type.Number({ description: "change of the risk's log-odds against deploying when ready (negative = lower risk)" }),
+    }),
+    { description: 'what the timing changes against deploying when ready, largest first' },
+  ),
   explanation: Type.String({ description: 'one line' }),
 });
 
@@ -590,6 +611,9 @@ export const WindowsResponseSchema = Type.Object({
   whenReady: DeployWindowSchema,
   candidates: Type.Integer({ description: 'candidate starts considered' }),
   frozenCandidates: Type.Integer({ description: 'of those, how many touch a freeze (never offered)' }),
+  outsideAllowedCandidates: Type.Integer({ description: 'of those, how many are free of freezes but leave the allowed hours (never offered)' }),
+  allowedHours: Nullable(Type.String({ description: 'the hours a rollout may run in, in words, with the time zone (null: any hour)' })),
+  approvalBelowCover: Type.Number({ description: 'the on-call cover below which a window needs approval' }),
   rolloutMinutes: Type.Integer(),
   imputed: Type.Array(Type.String(), { description: 'risk features not given: scored at their training median' }),
   modelVersion: Type.String({ description: 'the risk champion' }),
@@ -648,6 +672,7 @@ export const ScheduleResponseSchema = Type.Object({
       expectedCost: Type.Number(),
       whenReadyCost: Type.Number({ description: 'expected cost of deploying when ready (first unfrozen start)' }),
       risk: Type.Number({ minimum: 0, maximum: 1 }),
+      needsApproval: Type.Boolean({ description: 'on-call cover at the start is below approvalBelowCover: a human must approve this start' }),
       explanation: Type.String({ description: 'the window, and which constraints placed it' }),
       imputed: Type.Array(Type.String()),
     }),

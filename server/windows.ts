@@ -15,7 +15,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { loadScenario, rolloutWindow } from '../sim/index.ts';
 import { fitForecaster } from '../training/forecast/forecaster.ts';
 import type { GamModel } from '../training/gam.ts';
-import { calendarOrigin, scoreWindows, TIME_FEATURES, weeklyCoverFn, WINDOW_DEFAULTS, type Recommendation, type WindowCandidate, type WindowContext } from '../training/window/recommend.ts';
+import { allowedMinutesOf, calendarOrigin, candidateCounts, scoreWindows, TIME_FEATURES, weeklyCoverFn, WINDOW_DEFAULTS, type Recommendation, type WindowCandidate, type WindowContext, type WindowOptions } from '../training/window/recommend.ts';
 import { checkPlan, planSchedule, serviceGraph, type BatchChange } from '../training/window/schedule.ts';
 import type { ModelStore } from './models.ts';
 import { BadInput, NoAnswer, encodeRiskFeatures, riskChampion } from './decide.ts';
@@ -173,6 +173,7 @@ function contextOf(
     features: values,
     lastDeployEnd,
     cover: coverOf(svc.onCall, series.originMs, `${svcField}.onCall`),
+    utcOffsetMinutes: Math.round((svc.onCall?.utcOffsetHours ?? 0) * 60),
     freezes: freezesOn(freezes, series.originMs),
     rolloutMinutes,
     endMinute: Infinity,
@@ -181,14 +182,28 @@ function contextOf(
   return { ctx, imputed: unknown.sort(), originMs: series.originMs };
 }
 
+/** The search options of a request: horizon, spacing, allowed hours and the approval threshold. */
+function searchOf(b: Pick<WindowsBody, 'horizonHours' | 'stepMinutes' | 'allowedHours' | 'forbiddenHours' | 'approvalBelowCover'>): Omit<WindowOptions, 'top'> {
+  return {
+    horizonHours: b.horizonHours ?? WINDOW_DEFAULTS.horizonHours,
+    stepMinutes: b.stepMinutes ?? WINDOW_DEFAULTS.stepMinutes,
+    allowedMinutes: allowedMinutesOf(b.allowedHours, b.forbiddenHours),
+    approvalBelowCover: b.approvalBelowCover ?? WINDOW_DEFAULTS.approvalBelowCover,
+  };
+}
+
 /** The checks a ranking needs: a finite forecast and risk, and at least one open start. */
-function checkRanking(r: { ranked: WindowCandidate[]; whenReady: WindowCandidate; candidates: number }, field: string, svcField: string): void {
+function checkRanking(r: { ranked: WindowCandidate[]; whenReady: WindowCandidate; candidates: number; outsideAllowed?: number }, field: string, svcField: string): void {
   const bad = (c: WindowCandidate) => !Number.isFinite(c.expectedCost) || !Number.isFinite(c.risk);
   if (bad(r.whenReady) || r.ranked.some(bad)) {
     if (!Number.isFinite(r.whenReady.forecastRequests)) throw new BadInput(`${svcField}.traffic.values`, 'give no finite forecast (the last days hold no sample)');
     throw new BadInput(`${field}.features`, 'give no finite risk (a value is far outside what the model was trained on)');
   }
-  if (r.ranked.length === 0) throw new NoAnswer('NO_FEASIBLE_WINDOW', 'body.freezes', `cover every candidate start of ${field === 'body' ? 'the change' : field} within horizonHours (${r.candidates} starts): widen horizonHours`);
+  if (r.ranked.length === 0) {
+    const what = field === 'body' ? 'the change' : field;
+    if (r.outsideAllowed) throw new NoAnswer('NO_FEASIBLE_WINDOW', 'body.allowedHours', `with body.forbiddenHours and body.freezes leave no candidate start of ${what} within horizonHours (${r.candidates} starts; ${r.outsideAllowed} free of freezes leave the allowed hours): allow more hours or widen horizonHours`);
+    throw new NoAnswer('NO_FEASIBLE_WINDOW', 'body.freezes', `cover every candidate start of ${what} within horizonHours (${r.candidates} starts): widen horizonHours`);
+  }
 }
 
 const toWire = (c: WindowCandidate, originMs: number) => ({
@@ -197,6 +212,9 @@ const toWire = (c: WindowCandidate, originMs: number) => ({
   risk: c.risk,
   forecastRequests: c.forecastRequests,
   onCallCover: c.onCallCover,
+  end: c.endTime,
+  needsApproval: c.needsApproval,
+  factors: c.factors.map((f) => ({ ...f, logOddsChange: Number.isFinite(f.logOddsChange) ? f.logOddsChange : 0 })),
   reasons: c.reasons.map((r) => ({ feature: r.feature, contribution: Number.isFinite(r.contribution) ? r.contribution : 0, value: typeof r.value === 'number' && !Number.isFinite(r.value) ? null : r.value })),
   explanation: c.explanation,
 });
@@ -219,15 +237,16 @@ export function windowRoutes(app: App, o: WindowRouteOptions): void {
       const rolloutMinutes = b.rolloutMinutes ?? scenarioDefaults().rolloutMinutes;
       const { ctx, imputed, originMs } = contextOf(b.service, b, 'body', b, 'body', timeOf(b.readyAt, 'body.readyAt'), b.freezes, rolloutMinutes, risk, new Map());
       // recommendFromContext's answer, with every candidate checked before the top ones are explained.
-      const s = scoreWindows(ctx, risk.model, { horizonHours: b.horizonHours ?? WINDOW_DEFAULTS.horizonHours, stepMinutes: b.stepMinutes ?? WINDOW_DEFAULTS.stepMinutes });
-      checkRanking({ ranked: s.ranked, whenReady: s.whenReady, candidates: s.candidates.length }, 'body', 'body');
+      const search = searchOf(b);
+      const s = scoreWindows(ctx, risk.model, search);
+      const counts = candidateCounts(s.candidates, search, ctx.utcOffsetMinutes ?? 0);
+      checkRanking({ ranked: s.ranked, whenReady: s.whenReady, candidates: s.candidates.length, outsideAllowed: counts.outsideAllowedCandidates }, 'body', 'body');
       const out: WindowsResponse = {
         service: b.service,
         readyAt: iso(originMs, ctx.readyAt),
         ranked: s.ranked.slice(0, b.top ?? WINDOW_DEFAULTS.top).map((c) => toWire(s.explain(c), originMs)),
         whenReady: toWire(s.explain(s.whenReady), originMs),
-        candidates: s.candidates.length,
-        frozenCandidates: s.candidates.length - s.ranked.length,
+        ...counts,
         rolloutMinutes,
         imputed,
         modelVersion: risk.version,
@@ -268,7 +287,7 @@ export function windowRoutes(app: App, o: WindowRouteOptions): void {
       const firstReady = new Map<string, number>();
       for (const c of b.changes) firstReady.set(c.service, Math.min(firstReady.get(c.service) ?? Infinity, Date.parse(c.readyAt)));
       const fitted = new Map<string, { series: Series; fc: ReturnType<typeof fitForecaster> }>();
-      const search = { horizonHours: b.horizonHours ?? WINDOW_DEFAULTS.horizonHours, stepMinutes: b.stepMinutes ?? WINDOW_DEFAULTS.stepMinutes, top: Number.MAX_SAFE_INTEGER };
+      const search = { ...searchOf(b), top: Number.MAX_SAFE_INTEGER };
       // The scheduler's work grows with changes × candidate starts (and blocks the event loop): bound it.
       const work = b.changes.length * (Math.floor((search.horizonHours * 60) / search.stepMinutes) + 1);
       if (work > MAX_SCHEDULE_WORK) throw new BadInput('body.horizonHours', `with stepMinutes ${search.stepMinutes} gives ${b.changes.length} changes × ${work / b.changes.length} candidate starts = ${work} > ${MAX_SCHEDULE_WORK}: raise stepMinutes, shorten horizonHours or split the batch`);
@@ -284,9 +303,10 @@ export function windowRoutes(app: App, o: WindowRouteOptions): void {
         const overrides: Record<string, number> = c.apiContractChange !== undefined && risk.model.specs.some((s) => s.name === 'api_contract_change') ? { api_contract_change: c.apiContractChange ? 1 : 0 } : {};
         const { ctx, imputed, originMs } = contextOf(c.id, c, field, b.services[c.service], svcField, firstReady.get(c.service)!, b.freezes, rolloutMinutes, risk, fitted, overrides);
         const s = scoreWindows(ctx, risk.model, search);
-        checkRanking({ ranked: s.ranked, whenReady: s.whenReady, candidates: s.candidates.length }, field, svcField);
+        const counts = candidateCounts(s.candidates, search, ctx.utcOffsetMinutes ?? 0);
+        checkRanking({ ranked: s.ranked, whenReady: s.whenReady, candidates: s.candidates.length, outsideAllowed: counts.outsideAllowedCandidates }, field, svcField);
         // The scheduler reads the ranked starts and their costs; only the chosen start gets explained.
-        const rec: Recommendation = { deploymentId: c.id, readyAt: ctx.readyAt, ranked: s.ranked, whenReady: s.whenReady, candidates: s.candidates.length, frozenCandidates: s.candidates.length - s.ranked.length };
+        const rec: Recommendation = { deploymentId: c.id, readyAt: ctx.readyAt, ranked: s.ranked, whenReady: s.whenReady, ...counts };
         return { c, rec, explain: s.explain, imputed, originMs, contractChange };
       });
       // One axis for the batch: minutes since the earliest history start.
@@ -327,6 +347,7 @@ export function windowRoutes(app: App, o: WindowRouteOptions): void {
           expectedCost: at.expectedCost,
           whenReadyCost: p.rec.whenReady.expectedCost,
           risk: at.risk,
+          needsApproval: at.needsApproval,
           explanation: `${w.explanation}${bound}`,
           imputed: p.imputed,
         };

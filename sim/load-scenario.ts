@@ -30,6 +30,10 @@ export function loadScenario(nameOrPath: string): Scenario {
     }
   }
   if (!path) {
+    // A name that looks like a file (an extension or a folder in it) is a file that is not there.
+    if (/\.(json|ya?ml)$/i.test(nameOrPath) || /[\\/]/.test(nameOrPath)) {
+      throw new RolloutlabError('NOT_FOUND', `scenario file ${resolve(nameOrPath)} does not exist${/\.(json|ya?ml)$/i.test(nameOrPath) ? '' : ' (a scenario file ends in .json, .yaml or .yml)'}`, 'scenario');
+    }
     throw new RolloutlabError(
       'NOT_FOUND',
       `scenario ${show(nameOrPath)} is neither a built-in (${builtinScenarios().join(', ')}) nor a .json/.yaml file`,
@@ -46,58 +50,109 @@ export function loadScenario(nameOrPath: string): Scenario {
   return parseScenario(raw ?? {}, path);
 }
 
-/** Fill defaults into a plain object and validate it. `source` names the file in error messages. */
+/** One problem of a scenario: the dotted field and what is wrong with it. */
+export interface ScenarioProblem {
+  field: string;
+  message: string;
+}
+
+/**
+ * Fill defaults into a plain object and validate it. `source` names the file in error messages. Every problem is
+ * reported at once (schema first; the rules the schema cannot say once the schema holds), each naming its field;
+ * an unknown field gets the closest known one as a suggestion.
+ */
 export function parseScenario(raw: unknown, source = 'scenario'): Scenario {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
     throw new RolloutlabError('BAD_SCENARIO', `${source}: a scenario must be an object, got ${show(raw)}`);
   }
   const filled = Value.Default(ScenarioSchema, structuredClone(raw)) as unknown;
-  const first = Value.Errors(ScenarioSchema, filled).First();
-  if (first) {
-    const field = first.path.replace(/^\//, '').replace(/\//g, '.') || '(root)';
-    const value = field === '(root)' ? undefined : first.value;
-    const what = /unexpected property|additional propert/i.test(first.message)
-      ? `unknown field ${field} (check the spelling against docs/scenarios.md)`
-      : `${field} = ${show(value)}: ${first.message.toLowerCase()}`;
-    throw new RolloutlabError('BAD_SCENARIO', `${source}: ${what}`, field);
+  const problems: ScenarioProblem[] = [];
+  const seen = new Set<string>();
+  for (const e of Value.Errors(ScenarioSchema, filled)) {
+    const segments = e.path.split('/').slice(1);
+    const field = segments.join('.') || '(root)';
+    if (seen.has(field)) continue; // one problem per field (a union reports each branch)
+    seen.add(field);
+    if (/unexpected property|additional propert/i.test(e.message)) {
+      const known = knownFields(segments.slice(0, -1));
+      const guess = closest(segments[segments.length - 1], known);
+      const parent = segments.slice(0, -1).join('.');
+      problems.push({ field, message: `unknown field ${field}${guess ? `: did you mean ${parent ? parent + '.' : ''}${guess}?` : ''} (check the spelling against docs/scenarios.md)` });
+    } else {
+      problems.push({ field, message: `${field} = ${show(field === '(root)' ? undefined : e.value)}: ${e.message.toLowerCase()}` });
+    }
   }
-  const s = filled as Scenario;
-  checkSemantics(s, source);
-  return s;
+  if (problems.length === 0) checkSemantics(filled as Scenario, problems);
+  if (problems.length === 1) throw new RolloutlabError('BAD_SCENARIO', `${source}: ${problems[0].message}`, problems[0].field);
+  if (problems.length > 1) throw new RolloutlabError('BAD_SCENARIO', `${source}: ${problems.length} problems:\n  - ${problems.map((p) => p.message).join('\n  - ')}`, problems[0].field);
+  return filled as Scenario;
 }
 
-const bad = (source: string, field: string, value: unknown, why: string) =>
-  new RolloutlabError('BAD_SCENARIO', `${source}: ${field} = ${show(value)}: ${why}`, field);
+type SchemaNode = { properties?: Record<string, SchemaNode>; items?: SchemaNode; anyOf?: SchemaNode[] };
+
+/** The field names the schema knows at a path of property names and array indices. */
+function knownFields(path: readonly string[]): string[] {
+  let node: SchemaNode | undefined = ScenarioSchema as unknown as SchemaNode;
+  for (const seg of path) {
+    if (!node) return [];
+    node = /^\d+$/.test(seg) && node.items ? node.items : node.properties?.[seg];
+  }
+  return Object.keys(node?.properties ?? {});
+}
+
+/** The known name closest to `name` by edit distance, when it is close enough to be a typo. */
+function closest(name: string, known: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestD = Infinity;
+  for (const k of known) {
+    const d = editDistance(name.toLowerCase(), k.toLowerCase());
+    if (d < bestD) [best, bestD] = [k, d];
+  }
+  return best !== undefined && bestD <= Math.max(2, Math.floor(name.length / 3)) ? best : undefined;
+}
+
+function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j++) cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    prev = cur;
+  }
+  return prev[b.length];
+}
 
 /** Rules the schema cannot say: dates that exist, ordered windows, a rollout that ends at 100 %. */
-function checkSemantics(s: Scenario, source: string): void {
+function checkSemantics(s: Scenario, problems: ScenarioProblem[]): void {
+  const bad = (field: string, value: unknown, why: string) => {
+    problems.push({ field, message: `${field} = ${show(value)}: ${why}` });
+  };
   const start = parseUtc(s.start);
-  if (Number.isNaN(start)) throw bad(source, 'start', s.start, 'not a real date');
+  if (Number.isNaN(start)) bad('start', s.start, 'not a real date');
   const end = start + s.days * 86_400_000;
   s.calendar.holidays.forEach((d, i) => {
-    if (Number.isNaN(parseUtc(d))) throw bad(source, `calendar.holidays.${i}`, d, 'not a real date');
+    if (Number.isNaN(parseUtc(d))) bad(`calendar.holidays.${i}`, d, 'not a real date');
   });
   s.calendar.peakEvents.forEach((p, i) => {
     const t = parseUtc(p.date);
-    if (Number.isNaN(t)) throw bad(source, `calendar.peakEvents.${i}.date`, p.date, 'not a real date');
-    if (t < start || t >= end) throw bad(source, `calendar.peakEvents.${i}.date`, p.date, `outside the simulated period ${s.start} + ${s.days} days`);
+    if (Number.isNaN(t)) bad(`calendar.peakEvents.${i}.date`, p.date, 'not a real date');
+    else if (!Number.isNaN(start) && (t < start || t >= end)) bad(`calendar.peakEvents.${i}.date`, p.date, `outside the simulated period ${s.start} + ${s.days} days`);
   });
   s.calendar.freezes.forEach((f, i) => {
     const a = parseUtc(f.start);
     const b = parseUtc(f.end);
-    if (Number.isNaN(a)) throw bad(source, `calendar.freezes.${i}.start`, f.start, 'not a real date/time');
-    if (Number.isNaN(b)) throw bad(source, `calendar.freezes.${i}.end`, f.end, 'not a real date/time');
-    if (b <= a) throw bad(source, `calendar.freezes.${i}.end`, f.end, `must be after start ${f.start}`);
+    if (Number.isNaN(a)) bad(`calendar.freezes.${i}.start`, f.start, 'not a real date/time');
+    if (Number.isNaN(b)) bad(`calendar.freezes.${i}.end`, f.end, 'not a real date/time');
+    if (!Number.isNaN(a) && !Number.isNaN(b) && b <= a) bad(`calendar.freezes.${i}.end`, f.end, `must be after start ${f.start}`);
   });
   const steps = s.rollout.steps;
   for (let i = 1; i < steps.length; i++) {
-    if (steps[i] <= steps[i - 1]) throw bad(source, `rollout.steps.${i}`, steps[i], 'steps must increase');
+    if (steps[i] <= steps[i - 1]) bad(`rollout.steps.${i}`, steps[i], 'steps must increase');
   }
-  if (steps[steps.length - 1] !== 100) throw bad(source, `rollout.steps.${steps.length - 1}`, steps[steps.length - 1], 'the last step must be 100');
+  if (steps[steps.length - 1] !== 100) bad(`rollout.steps.${steps.length - 1}`, steps[steps.length - 1], 'the last step must be 100');
   const mix = s.topology.tierMix;
-  if (mix.edge <= 0) throw bad(source, 'topology.tierMix.edge', mix.edge, 'at least some edge services are needed to receive traffic');
-  if (Object.values(s.faults.mix).every((w) => w === 0)) throw bad(source, 'faults.mix', s.faults.mix, 'at least one fault kind needs a positive weight');
-  if (s.traffic.timeZones.every((z) => z.weight === 0)) throw bad(source, 'traffic.timeZones', s.traffic.timeZones, 'at least one weight must be positive');
+  if (mix.edge <= 0) bad('topology.tierMix.edge', mix.edge, 'at least some edge services are needed to receive traffic');
+  if (Object.values(s.faults.mix).every((w) => w === 0)) bad('faults.mix', s.faults.mix, 'at least one fault kind needs a positive weight');
+  if (s.traffic.timeZones.every((z) => z.weight === 0)) bad('traffic.timeZones', s.traffic.timeZones, 'at least one weight must be positive');
 }
 
 /** Epoch ms of `YYYY-MM-DD` or `YYYY-MM-DDTHH:MM[:SS][Z]`, always UTC; NaN if it is not a real date. */

@@ -126,18 +126,30 @@ export function validateStrategy(st: Strategy): Strategy {
  * `progressive:region` or `progressive:tenant`. Dwell and bake minutes come from the scenario's rollout.
  */
 export function parseStrategy(text: string, s: Scenario): Strategy {
-  const [kind, arg] = text.split(':', 2);
+  const colon = text.indexOf(':');
+  const kind = colon < 0 ? text : text.slice(0, colon);
+  // `kind:` with nothing after the colon is a mistake, not a request for the defaults (write the kind alone).
+  const arg = colon < 0 ? undefined : text.slice(colon + 1);
   const { stepMinutes, bakeMinutes } = s.rollout;
+  const badArg = (msg: string): never => {
+    throw new RolloutlabError('BAD_ARGUMENT', `--strategy ${JSON.stringify(text)}: ${msg}`, 'strategy');
+  };
+  if (arg !== undefined && arg.trim() === '') badArg(`nothing after "${kind}:" (write "${kind}" alone for the scenario's defaults, or give a value after the colon)`);
+  const number = (raw: string, what: string): number => {
+    const t = raw.trim();
+    if (!/^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(t)) badArg(`${what} ${JSON.stringify(raw)} is not a number`);
+    return Number(t);
+  };
   let st: Strategy;
   switch (kind) {
     case 'canary':
-      st = { kind, steps: arg ? arg.split(',').map(Number) : [...s.rollout.steps], stepMinutes, bakeMinutes };
+      st = { kind, steps: arg !== undefined ? arg.split(',').map((x, i) => number(x, `step ${i + 1}`)) : [...s.rollout.steps], stepMinutes, bakeMinutes };
       break;
     case 'blue-green':
-      st = { kind, previewMinutes: arg ? Number(arg) : stepMinutes * 2, mirrorPercent: 5, bakeMinutes };
+      st = { kind, previewMinutes: arg !== undefined ? number(arg, 'preview minutes') : stepMinutes * 2, mirrorPercent: 5, bakeMinutes };
       break;
     case 'rolling':
-      st = { kind, batches: arg ? Number(arg) : 4, batchMinutes: stepMinutes, bakeMinutes };
+      st = { kind, batches: arg !== undefined ? number(arg, 'batches') : 4, batchMinutes: stepMinutes, bakeMinutes };
       break;
     case 'progressive':
       st = { kind, by: (arg ?? 'region') as 'region', stepMinutes, bakeMinutes };

@@ -1,12 +1,12 @@
 // The command line, end to end: help everywhere, `simulate` determinism, bad input and stored data safety.
-import { describe, it, expect, beforeAll } from 'vitest';
+import { describe, it, expect, beforeAll, vi } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync, existsSync, readdirSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readFileSync, writeFileSync, existsSync, readdirSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { buildProgram } from '../cli/main.ts';
+import { buildProgram, run } from '../cli/main.ts';
 import { readDataset, validateManifest } from '../datasets/index.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
@@ -88,7 +88,7 @@ describe('simulate', () => {
     const before = sha(join(a, 'deployments.parquet'));
     const r = cli('simulate', '--scenario', 'default', '--seed', '9', '--days', '2', '--out', a);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/OUTPUT_EXISTS/);
+    expect(r.stderr).toMatch(/OUTPUT_EXISTS.*already exists and is not empty \(pass --force to replace it\)/);
     expect(sha(join(a, 'deployments.parquet'))).toBe(before);
     expect(readdirSync(tmp).filter((x) => x.includes('.tmp-'))).toEqual([]);
   });
@@ -119,5 +119,67 @@ describe('bad input', () => {
     const r = cli('import', 'jit', '--data', 'datasets/real/jit/qt.csv', '--out', join(tmp, 'qt'), '--json');
     expect(r.code, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout).tables.jit_changes.rows).toBe(23912);
+  });
+});
+
+describe('exit codes and messages (0 ok, 1 usage, 2 bad input; --json errors as JSON on stdout)', () => {
+  const empty = join(tmp, 'empty');
+  mkdirSync(empty, { recursive: true });
+  const twoBad = join(tmp, 'two-bad.yaml');
+  writeFileSync(twoBad, 'dayz: 3\ntraffic:\n  noiseSigmaa: 1\n  noiseSigma: -1\n');
+  // [arguments, exit code, stderr (or, with --json, the error message) must match]
+  const cases: [string[], number, RegExp][] = [
+    [['--version'], 0, /^$/],
+    [['evaluate', 'risk', '--version', 'v0001', '--models', empty], 2, /NOT_FOUND/],
+    [['backtest', '--strategy', 'bluegreen'], 1, /--strategy: unknown strategy "bluegreen"/],
+    [['backtest', '--strategy', 'canary:abc'], 1, /--strategy "canary:abc": step 1 "abc" is not a number/],
+    [['backtest', '--strategy', 'canary:'], 1, /--strategy "canary:": nothing after "canary:"/],
+    [['backtest', '--strategy', 'rolling:x'], 1, /batches "x" is not a number/],
+    [['backtest', '--policies', 'argoo'], 1, /--policies: unknown policy "argoo"/],
+    [['train', 'foo', '--data', empty], 1, /'foo' is invalid for argument 'family'/],
+    [['bench', 'nab', '--detector', 'foo'], 1, /--detector <name>' argument 'foo' is invalid/],
+    [['bench', 'jit', '--data', empty], 2, /--data .*empty: the folder holds no \.csv file \(expected a JIT/],
+    [['scenario', 'validate', 'missing.yaml'], 2, /scenario file .*missing\.yaml does not exist/],
+    [['scenario', 'validate', twoBad], 2, /3 problems:\n {2}- unknown field dayz: did you mean days\?.*\n {2}- unknown field traffic\.noiseSigmaa: did you mean traffic\.noiseSigma\?.*\n {2}- traffic\.noiseSigma = -1/],
+    [['windows', '--allowed-hours', '9-17', '--models', empty], 1, /--allowed-hours needs --deployment/],
+    [['windows', '--deployment', 'dep-000050', '--allowed-hours', '9-25'], 1, /--allowed-hours: "9-25": hours run from 0 to 24/],
+    [['windows', '--deployment', 'dep-000001', '--days', '15', '--fit-days', '7', '--models', empty], 1, /--deployment dep-000001 is too early in the world: it is ready at 20\d\d-\d\d-\d\dT.*Z .*the first deployment late enough is dep-\d+/],
+  ];
+  /** run() (what bin/rolloutlab.mjs calls) in this process, to keep the table fast: exit code, stdout, stderr. */
+  const inProcess = async (args: readonly string[]) => {
+    let stdout = '';
+    let stderr = '';
+    const o = vi.spyOn(process.stdout, 'write').mockImplementation((x: string | Uint8Array) => ((stdout += String(x)), true));
+    const e = vi.spyOn(process.stderr, 'write').mockImplementation((x: string | Uint8Array) => ((stderr += String(x)), true));
+    try {
+      return { code: await run(['node', 'rolloutlab', ...args]), stdout, stderr };
+    } finally {
+      o.mockRestore();
+      e.mockRestore();
+    }
+  };
+  it.each(cases)('rolloutlab %j exits %i', async (args, code, message) => {
+    const r = await inProcess(args);
+    expect(r.code, r.stderr).toBe(code);
+    expect(r.stderr).toMatch(message);
+    if (args[0] === '--version') expect(r.stdout).toMatch(/^0\.1\.0/);
+  }, 60_000);
+  it.each([
+    [['backtest', '--policies', 'argoo', '--json'], 1, { code: 'BAD_ARGUMENT', field: 'policies' }],
+    [['simulate', '--scenario', 'default', '--seed', 'abc', '--out', join(tmp, 'j'), '--json'], 1, { code: 'BAD_ARGUMENT', field: 'seed' }],
+    [['simulate', '--json'], 1, { code: 'USAGE', field: 'scenario' }],
+    [['bench', 'jit', '--data', empty, '--json'], 2, { code: 'NOT_FOUND', field: 'data' }],
+  ] as const)('rolloutlab %j prints its error as JSON on stdout and exits %i', async (args, code, error) => {
+    // The first row through the real command, the rest in this process.
+    const r = args[1] === '--policies' ? cli(...args) : await inProcess(args);
+    expect(r.code, r.stderr).toBe(code);
+    const j = JSON.parse(r.stdout);
+    expect(Object.keys(j)).toEqual(['error']);
+    expect(j.error).toMatchObject(error);
+    expect(j.error.message.length).toBeGreaterThan(10);
+  }, 60_000);
+  it('backtest --help lists every policy, ml included', () => {
+    const r = { stdout: buildProgram().commands.find((c) => c.name() === 'backtest')!.helpInformation() };
+    expect(r.stdout.replace(/\s+/g, ' ')).toMatch(/policies to compare \(none, argo, flagger, kayenta, oracle, ml/);
   });
 });

@@ -190,7 +190,8 @@ describe('rolloutlab bench nab', () => {
     const tmp = mkdtempSync(join(tmpdir(), 'rl-nab-'));
     const r = cli('bench', 'nab', '--data', join(tmp, 'nope'), '--json');
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/NOT_FOUND.*nope: NAB folder not found/);
+    // Under --json the error is JSON on stdout.
+    expect(JSON.parse(r.stdout).error).toMatchObject({ code: 'NOT_FOUND', message: expect.stringMatching(/nope: NAB folder not found/) });
 
     const noLabels = join(tmp, 'nolabels');
     mkdirSync(join(noLabels, 'data/x'), { recursive: true });

@@ -366,6 +366,8 @@ console.log('finished');
       expect(next.version, step).toBe(saved ? 'v0003' : 'v0002');
       expect(await reg.listVersions('risk'), step).toEqual(saved ? ['v0001', 'v0002', 'v0003'] : ['v0001', 'v0002']);
       expect(await readdir(dir)).toContain('risk');
+      // ...and the next save removes what the killed writer (its pid gone) left behind.
+      expect((await readdir(join(dir, 'risk'))).filter((n) => n.includes('.tmp-')), step).toEqual([]);
     }
   });
 

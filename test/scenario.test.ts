@@ -54,6 +54,27 @@ describe('scenarios', () => {
     expectBad({ calendar: { freezes: [{ start: '2026-03-05', end: '2026-03-04' }] } }, 'calendar.freezes.0.end', /after start/);
     expectBad({ calendar: { peakEvents: [{ date: '2030-01-01' }] } }, 'calendar.peakEvents.0.date', /outside the simulated period/);
   });
+  it('reports every problem at once, with the closest known field for a typo', () => {
+    let err: RolloutlabError | undefined;
+    try {
+      parseScenario({ trafic: {}, traffic: { dailyAmplitud: 0.3, noiseSigma: -1 }, calendar: { freezes: [{ start: '2026-03-05', end: '2026-03-04', reson: 'x' }] } }, 'mine.yaml');
+    } catch (e) {
+      err = e as RolloutlabError;
+    }
+    expect(err?.code).toBe('BAD_SCENARIO');
+    const lines = err!.message.split('\n');
+    expect(lines[0]).toBe('mine.yaml: 4 problems:');
+    expect(lines.slice(1).join('\n')).toMatch(/unknown field trafic: did you mean traffic\?/);
+    expect(lines.slice(1).join('\n')).toMatch(/unknown field traffic\.dailyAmplitud: did you mean traffic\.dailyAmplitude\?/);
+    expect(lines.slice(1).join('\n')).toMatch(/traffic\.noiseSigma = -1/);
+    expect(lines.slice(1).join('\n')).toMatch(/unknown field calendar\.freezes\.0\.reson: did you mean calendar\.freezes\.0\.reason\?/);
+    // Once the schema holds, every rule it cannot say is reported too.
+    expect(() => parseScenario({ start: '2026-02-30', rollout: { steps: [1, 50, 25, 90] } })).toThrow(/3 problems:\n {2}- start = "2026-02-30": not a real date\n {2}- rollout\.steps\.2 = 25: steps must increase\n {2}- rollout\.steps\.3 = 90: the last step must be 100/);
+    // A name far from every field gets no guess.
+    expect(() => parseScenario({ zzzzzzzz: 1 })).toThrow(/^scenario: unknown field zzzzzzzz \(check the spelling/);
+    // A missing file is named as such, not as an unknown built-in.
+    expect(() => loadScenario('nowhere/mine.yaml')).toThrow(/scenario file .*nowhere\/mine\.yaml does not exist/);
+  });
   it('rejects an unknown built-in and malformed files', () => {
     expect(() => loadScenario('nope')).toThrow(/neither a built-in/);
     const dir = mkdtempSync(join(tmpdir(), 'rl-scn-'));

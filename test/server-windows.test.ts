@@ -67,7 +67,7 @@ describe('POST /v1/deploy/windows', () => {
     expect(b.whenReady.start).toBe('2026-03-03T13:00:00.000Z');
     expect(b.ranked[0].expectedCost).toBeLessThan(b.whenReady.expectedCost / 3);
     expect(b.ranked[0].reasons).toHaveLength(3);
-    expect(b.ranked[0].explanation).toMatch(/^Deploy \w{3} \d\d:\d\d UTC \(risk 0\.\d\d/);
+    expect(b.ranked[0].explanation).toMatch(/^Deploy \w{3} \d{4}-\d\d-\d\d \d\d:\d\d UTC \(risk 0\.\d\d/);
     expect(b.imputed).toContain('hours_since_last_deploy');
     // Traffic busiest at 15:00 UTC: the best start is in the night (rollout in the quiet hours).
     expect([22, 23, 0, 1, 2, 3, 4, 5]).toContain(hourOf(b.ranked[0].start));
@@ -75,6 +75,53 @@ describe('POST /v1/deploy/windows', () => {
     const inv = (await post('/v1/deploy/windows', windowsBody({ traffic: { stepMinutes: 60, values: hourly(READY, 14, 3) } }))).json();
     expect([10, 11, 12, 13, 14, 15, 16, 17, 18]).toContain(hourOf(inv.ranked[0].start));
     expect(inv.ranked[0].forecastRequests).toBeLessThan(b.whenReady.forecastRequests);
+  });
+
+  it('a team can limit the hours: every offered rollout lies inside allowedHours (team local time) and outside forbiddenHours; thin on-call cover is flagged for approval', async () => {
+    // Unconstrained, the cheapest starts are in the night, where the cover is thin: each says it needs approval.
+    const free = (await post('/v1/deploy/windows', windowsBody({ top: 40 }))).json();
+    expect(free.allowedHours).toBeNull();
+    expect(free.outsideAllowedCandidates).toBe(0);
+    expect(free.approvalBelowCover).toBe(0.5);
+    expect(free.ranked.some((w: { needsApproval: boolean }) => w.needsApproval)).toBe(true);
+    for (const w of [...free.ranked, free.whenReady]) {
+      expect(w.needsApproval, w.start).toBe(w.onCallCover < 0.5);
+      expect(/needs a human's approval/.test(w.explanation), w.start).toBe(w.needsApproval);
+      expect(Date.parse(w.end) - Date.parse(w.start)).toBe(W * 60_000);
+      // Plain words for what the timing changes, never the model's feature names.
+      expect(w.explanation).not.toMatch(/hour_sin|hour_cos|oncall_cover|load_at_start|forecast_peak_load|hours_since_last_deploy/);
+      for (const f of w.factors) expect(['time of day', 'weekend', 'on-call cover', 'traffic at the start', "last week's peak traffic at this time", "time since the service's last deploy"]).toContain(f.factor);
+    }
+    // Allowed 09-17 in the team's time zone (UTC+2): start and end of every offered rollout inside, the same day.
+    const r = await post('/v1/deploy/windows', windowsBody({ top: 100, allowedHours: [{ from: 9, to: 17 }], onCall: { utcOffsetHours: 2 } }));
+    expect(r.statusCode, r.body).toBe(200);
+    const b = r.json();
+    expect(b.allowedHours).toBe('09:00-17:00 team local time (UTC+2)');
+    expect(b.outsideAllowedCandidates).toBeGreaterThan(50);
+    expect(b.ranked.length).toBe(b.candidates - b.frozenCandidates - b.outsideAllowedCandidates);
+    const local = (iso: string) => new Date(Date.parse(iso) + 2 * HOUR);
+    for (const w of [...b.ranked, b.whenReady]) {
+      const [s, e] = [local(w.start), local(w.end)];
+      expect(s.getUTCHours(), w.start).toBeGreaterThanOrEqual(9);
+      expect(e.getUTCHours() * 60 + e.getUTCMinutes(), w.end).toBeLessThanOrEqual(17 * 60);
+      expect(e.getUTCDate()).toBe(s.getUTCDate());
+      expect(w.needsApproval).toBe(w.onCallCover < 0.5);
+    }
+    // Forbidden 22-7 UTC, and a stricter approval threshold.
+    const n = (await post('/v1/deploy/windows', windowsBody({ top: 100, forbiddenHours: [{ from: 22, to: 7 }], approvalBelowCover: 0.9 }))).json();
+    for (const w of n.ranked) {
+      for (let t = Date.parse(w.start); t < Date.parse(w.end); t += 60_000) expect([22, 23, 0, 1, 2, 3, 4, 5, 6], w.start).not.toContain(new Date(t).getUTCHours());
+      expect(w.needsApproval).toBe(w.onCallCover < 0.9);
+    }
+    // No allowed start within the horizon: 422 naming allowedHours; a bad hour range: 400 naming the field.
+    const none = await post('/v1/deploy/windows', windowsBody({ horizonHours: 2, allowedHours: [{ from: 2, to: 3 }] }));
+    expect(none.statusCode, none.body).toBe(422);
+    expect(none.json().error).toMatchObject({ code: 'NO_FEASIBLE_WINDOW', field: 'body.allowedHours' });
+    for (const bad of [[{ from: 9, to: 25 }], [{ from: 9, to: 17, tz: 'CET' }], [{ from: 9 }], []]) {
+      const x = await post('/v1/deploy/windows', windowsBody({ allowedHours: bad }));
+      expect(x.statusCode, JSON.stringify(bad)).toBe(400);
+      expect(x.json().error.field, JSON.stringify(bad)).toMatch(/allowedHours/);
+    }
   });
 
   it('never offers a start whose rollout touches a freeze: a freeze over the cheapest night is skipped', async () => {
@@ -178,6 +225,22 @@ describe('POST /v1/deploy/schedule', () => {
     expect(b.changes.find((c: { id: string }) => c.id === 'o1').explanation).toMatch(/after u1 \(API contract change on users, which orders calls\)/);
     // Deterministic.
     expect((await post('/v1/deploy/schedule', scheduleBody())).body).toBe(r.body);
+  });
+
+  it('allowedHours holds for every change of a batch (each in its team\'s time zone), and each change says whether it needs approval', async () => {
+    const r = await post('/v1/deploy/schedule', scheduleBody({ allowedHours: [{ from: 9, to: 17 }] }));
+    expect(r.statusCode, r.body).toBe(200);
+    const b = r.json();
+    expect(b.violations).toEqual([]);
+    for (const c of b.changes) {
+      const [s, e] = [new Date(c.start), new Date(c.end)];
+      expect(s.getUTCHours(), c.id).toBeGreaterThanOrEqual(9);
+      expect(e.getUTCHours() * 60 + e.getUTCMinutes(), c.id).toBeLessThanOrEqual(17 * 60);
+      expect(typeof c.needsApproval).toBe('boolean');
+    }
+    const none = await post('/v1/deploy/schedule', scheduleBody({ horizonHours: 1, allowedHours: [{ from: 3, to: 4 }] }));
+    expect(none.statusCode, none.body).toBe(422);
+    expect(none.json().error.field).toBe('body.allowedHours');
   });
 
   it('rejects cycles, unknown services, duplicate ids and conflicting contract flags, naming the field', async () => {

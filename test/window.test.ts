@@ -6,11 +6,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadScenario, parseScenario, simulateWorld, worldToTables, type World } from '../sim/index.ts';
 import { writeDataset } from '../datasets/index.ts';
+import { rolloutWindow } from '../sim/unguarded.ts';
 import { initBackend } from '../training/backend.ts';
 import { simRiskData } from '../training/risk/sim.ts';
 import { fitRisk } from '../training/risk/pipeline.ts';
 import { fitForecaster } from '../training/forecast/index.ts';
-import { recommendWindows, touchesFreeze } from '../training/window/recommend.ts';
+import { allowedMinutesOf, outsideAllowed, parseHourRanges, recommendWindows, TIMING_FACTORS, touchesFreeze, utcOffsetText } from '../training/window/recommend.ts';
 import { evaluateWindows, trueCost } from '../training/window/evaluate.ts';
 import { evaluateSchedules, scheduleChanges, checkSchedule } from '../training/window/schedule.ts';
 import type { Forecaster } from '../training/forecast/index.ts';
@@ -40,10 +41,47 @@ describe('window recommendation', () => {
     for (const c of r.ranked) {
       expect(touchesFreeze(world, c.start)).toBe(false);
       expect(c.frozen).toBe(false);
-      expect(c.explanation).toMatch(/^Deploy \w{3} \d\d:\d\d UTC \(risk 0\.\d\d/);
+      expect(c.explanation).toMatch(/^Deploy \w{3} \d{4}-\d\d-\d\d \d\d:\d\d UTC \(risk 0\.\d\d/);
     }
     for (let i = 1; i < r.ranked.length; i++) expect(r.ranked[i].expectedCost).toBeGreaterThanOrEqual(r.ranked[i - 1].expectedCost);
     expect(r.ranked[0].expectedCost).toBeLessThanOrEqual(r.whenReady.expectedCost);
+  });
+
+  it('allowed hours in the team\'s local time, dates, plain-language factors and the approval flag', () => {
+    const dep = world.deployments.find((d) => d.readyAt > 8 * 1440)!;
+    const svc = world.topology.services[dep.service];
+    const fc = fitForecaster(world.traffic.requests[dep.service].subarray(0, dep.readyAt), { period: 1440 });
+    const free = recommendWindows(world, dep, risk, fc, { top: 400 });
+    expect(free.allowedHours).toBeNull();
+    const r = recommendWindows(world, dep, risk, fc, { top: 400, allowedMinutes: allowedMinutesOf([{ from: 9, to: 17 }], [{ from: 12, to: 13 }]) });
+    const tz = Math.round(svc.teamTzOffset * 60);
+    expect(r.allowedHours).toBe(`09:00-12:00, 13:00-17:00 team local time (${utcOffsetText(tz)})`);
+    expect(r.outsideAllowedCandidates).toBeGreaterThan(0);
+    expect(r.ranked.length).toBe(r.candidates - r.frozenCandidates - r.outsideAllowedCandidates);
+    expect(r.ranked.length).toBeLessThan(free.ranked.length);
+    const w = rolloutWindow(world.scenario.rollout);
+    for (const c of [...r.ranked, r.whenReady]) {
+      expect(c.startTime).toBe(new Date(world.calendar.startMs + c.start * 60_000).toISOString());
+      expect(Date.parse(c.endTime) - Date.parse(c.startTime)).toBe(w * 60_000);
+      // Every minute of the rollout is in 09-12 or 13-17 local.
+      for (let t = c.start; t < c.start + w; t++) {
+        const local = (((t + tz) % 1440) + 1440) % 1440;
+        expect((local >= 540 && local < 720) || (local >= 780 && local < 1020), c.startTime).toBe(true);
+      }
+      expect(c.needsApproval).toBe(c.onCallCover < 0.5);
+      expect(c.explanation).not.toMatch(/hour_sin|hour_cos|oncall_cover|load_at_start|forecast_peak_load|hours_since_last_deploy/);
+      for (const f of c.factors) for (const x of f.features) expect(TIMING_FACTORS[x]).toBe(f.factor);
+    }
+    // Wrapping ranges and whole days.
+    const night = allowedMinutesOf([{ from: 22, to: 6 }], undefined)!;
+    expect(night.text).toBe('00:00-06:00, 22:00-24:00');
+    expect(outsideAllowed(night, 23 * 60, 0, 120)).toBe(false); // 23:00-01:00
+    expect(outsideAllowed(night, 5 * 60, 0, 120)).toBe(true); // 05:00-07:00
+    expect(outsideAllowed(night, 0, 1440 * 3 + 22 * 60, 480)).toBe(false); // a later day, 22:00-06:00
+    expect(allowedMinutesOf([{ from: 9, to: 9 }], undefined)).toBeNull();
+    expect(parseHourRanges('9-17, 22-6')).toEqual([{ from: 9, to: 17 }, { from: 22, to: 6 }]);
+    expect(parseHourRanges('9-25')).toMatch(/hours run from 0 to 24/);
+    expect(parseHourRanges('nine')).toMatch(/not a range of whole hours/);
   });
 
   it('regret and cost cut against the true expectations', () => {

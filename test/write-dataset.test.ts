@@ -3,6 +3,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { writeDataset } from '../datasets/write-dataset.ts';
 import { readDataset } from '../datasets/read-dataset.ts';
@@ -143,6 +144,20 @@ describe('writeDataset / readDataset', () => {
     await writeFile(join(other, 'notes.txt'), 'keep me');
     await expectCode(writeDataset({ outDir: other, tables: sampleTables(), manifest: meta, force: true }), 'OUTPUT_EXISTS');
     expect(await readFile(join(other, 'notes.txt'), 'utf8')).toBe('keep me');
+  });
+
+  it('removes temp folders a killed writer of the same output left (pid gone), never a live process\'s or another output\'s', async () => {
+    const dead = spawnSync(process.execPath, ['-e', '']).pid!; // has exited: nothing runs under this pid now
+    const live = process.ppid; // alive for the whole test
+    const stale = join(root, `ds.tmp-${dead}-0`);
+    const busy = join(root, `ds.tmp-${live}-0`);
+    const other = join(root, `other.tmp-${dead}-0`);
+    for (const d of [stale, busy, other]) {
+      await mkdir(d);
+      await writeFile(join(d, 'events.parquet'), 'half written');
+    }
+    await writeDataset({ outDir: join(root, 'ds'), tables: sampleTables(), manifest: meta });
+    expect(await files(root)).toEqual(['ds', `ds.tmp-${live}-0`, `other.tmp-${dead}-0`]);
   });
 
   it('cleans up after an error mid-write and keeps the old data set', async () => {

@@ -17,6 +17,7 @@ import { fileURLToPath } from 'node:url';
 import { Type, type Static } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { RolloutlabError, show } from '../lib/errors.ts';
+import { removeStaleTemps } from '../lib/stale-temp.ts';
 // tfjs loads (~1 s) only when a version has a tf model: reading cards and plain files does not need it.
 import type { tf } from './backend.ts';
 import { CARD_FILE, CARD_SCHEMA_VERSION, cardJson, FAMILY_PATTERN, FILE_NAME_PATTERN, validateCard, VERSION_PATTERN, type ChampionDecision, type ModelCard, type TargetResult } from './card.ts';
@@ -179,6 +180,8 @@ export class ModelRegistry {
     cardFor('v0001');
 
     await mkdir(famDir, { recursive: true }).catch((e) => rethrow(e, `creating ${famDir}`));
+    // Version folders (`.tmp-*`) and pointer files (`.<name>.tmp-*`) left by a killed writer whose pid is gone.
+    await removeStaleTemps(famDir, (prefix) => prefix === '' || prefix.startsWith('.'));
     const tmp = join(famDir, `.tmp-${process.pid}-${seq++}`);
     let version = await this.nextVersion(family);
     try {

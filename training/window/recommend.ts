@@ -27,20 +27,129 @@ export interface WindowOptions {
   stepMinutes: number;
   /** How many ranked windows to return (default 5). */
   top: number;
+  /** The hours of the team's local day a rollout may run in (start to end of bake); null = any hour. */
+  allowedMinutes: AllowedMinutes | null;
+  /** A window whose on-call cover at the start is below this is flagged: it needs a human's approval (default 0.5). */
+  approvalBelowCover: number;
 }
 
-export const WINDOW_DEFAULTS: WindowOptions = { horizonHours: 72, stepMinutes: 15, top: 5 };
+export const WINDOW_DEFAULTS: WindowOptions = { horizonHours: 72, stepMinutes: 15, top: 5, allowedMinutes: null, approvalBelowCover: 0.5 };
+
+/** Hour ranges of the team's local day (its on-call time zone), [from, to) in whole hours; from > to wraps past
+ *  midnight (22-6), from = to is all day. */
+export interface HourRange {
+  from: number;
+  to: number;
+}
+
+/** Which minutes of the local day a rollout may run in: a prefix count of the forbidden ones, for O(1) window checks. */
+export interface AllowedMinutes {
+  /** forbiddenBefore[m] = forbidden minutes of the day in [0, m); length 1441. */
+  forbiddenBefore: Int32Array;
+  /** The rule in words, local time, e.g. "09:00-17:00". */
+  text: string;
+}
+
+/**
+ * The minutes a rollout may run in: inside one of `allowed` (none given: every hour) and outside every `forbidden`
+ * range. Returns null when every minute is allowed. Hours are integers 0..24; throws RangeError on others.
+ */
+export function allowedMinutesOf(allowed: readonly HourRange[] | undefined, forbidden: readonly HourRange[] | undefined): AllowedMinutes | null {
+  const ok = new Uint8Array(1440).fill(allowed && allowed.length ? 0 : 1);
+  const mark = (r: HourRange, v: 0 | 1) => {
+    for (const h of [r.from, r.to]) if (!Number.isInteger(h) || h < 0 || h > 24) throw new RangeError(`hour ${h} is not a whole hour from 0 to 24`);
+    const a = (r.from % 24) * 60;
+    const b = (r.to % 24) * 60;
+    const len = a === b ? 1440 : (b - a + 1440) % 1440;
+    for (let k = 0; k < len; k++) ok[(a + k) % 1440] = v;
+  };
+  for (const r of allowed ?? []) mark(r, 1);
+  for (const r of forbidden ?? []) mark(r, 0);
+  const forbiddenBefore = new Int32Array(1441);
+  for (let m = 0; m < 1440; m++) forbiddenBefore[m + 1] = forbiddenBefore[m] + (ok[m] ? 0 : 1);
+  if (forbiddenBefore[1440] === 0) return null;
+  // The allowed runs, in words.
+  const clock = (m: number) => `${String(Math.floor(m / 60)).padStart(2, '0')}:${String(m % 60).padStart(2, '0')}`;
+  const runs: string[] = [];
+  for (let m = 0; m < 1440; ) {
+    if (!ok[m]) {
+      m++;
+      continue;
+    }
+    const a = m;
+    while (m < 1440 && ok[m]) m++;
+    runs.push(`${clock(a)}-${clock(m)}`);
+  }
+  return { forbiddenBefore, text: runs.length ? runs.join(', ') : 'no hour (every hour is forbidden)' };
+}
+
+/** Parse "9-17", "9-12,14-17" or "22-6" (whole local hours, end exclusive) into ranges; a message on a bad one. */
+export function parseHourRanges(text: string): HourRange[] | string {
+  const parts = text.split(',').map((x) => x.trim());
+  const out: HourRange[] = [];
+  for (const p of parts) {
+    const m = /^(\d{1,2})(?::00)?\s*-\s*(\d{1,2})(?::00)?$/.exec(p);
+    if (!m) return `"${p}" is not a range of whole hours like 9-17 (from 09:00 to 17:00) or 22-6 (past midnight)`;
+    const [from, to] = [Number(m[1]), Number(m[2])];
+    if (from > 24 || to > 24) return `"${p}": hours run from 0 to 24`;
+    out.push({ from, to });
+  }
+  return out;
+}
+
+/**
+ * Whether a rollout of `w` minutes starting at minute t leaves the allowed hours; `localMinuteOfDay0` is the local
+ * minute of the day at the axis's minute 0 (its UTC minute of the day + the team's UTC offset in minutes).
+ */
+export function outsideAllowed(allowed: AllowedMinutes | null, localMinuteOfDay0: number, t: number, w: number): boolean {
+  if (!allowed) return false;
+  const f = allowed.forbiddenBefore;
+  const a = ((Math.round(localMinuteOfDay0 + t) % 1440) + 1440) % 1440;
+  const len = Math.max(1, w);
+  const whole = Math.floor(len / 1440);
+  if (whole > 0) return true; // a rollout of a day or more meets every forbidden minute
+  const b = a + len;
+  const forbidden = b <= 1440 ? f[b] - f[a] : f[1440] - f[a] + f[b - 1440];
+  return forbidden > 0;
+}
+
+/**
+ * Plain-language names of the risk features whose contribution depends on the start time (what the timing moves).
+ * hour_sin and hour_cos together are the time of day.
+ */
+export const TIMING_FACTORS: Record<string, string> = {
+  hour_sin: 'time of day',
+  hour_cos: 'time of day',
+  weekend: 'weekend',
+  oncall_cover: 'on-call cover',
+  load_at_start: 'traffic at the start',
+  forecast_peak_load: "last week's peak traffic at this time",
+  hours_since_last_deploy: "time since the service's last deploy",
+};
 
 export interface WindowCandidate {
   /** Absolute minute of the start. */
   start: number;
+  /** The start as a date (ISO 8601, UTC). */
+  startTime: string;
+  /** End of the rollout and bake (ISO 8601, UTC). */
+  endTime: string;
+  /** P(failure) × forecast requests over the rollout × the typical bad share of a fault × (2 − on-call cover):
+   *  the bad requests expected from this rollout, up to doubled when nobody is on call. */
   expectedCost: number;
   risk: number;
   forecastRequests: number;
   onCallCover: number;
   frozen: boolean;
+  /** The rollout (start to end of bake) leaves the allowed hours: never offered. */
+  outsideAllowedHours: boolean;
+  /** On-call cover at the start is below the approval threshold: a human must approve this window. */
+  needsApproval: boolean;
   /** Main reasons of the risk at this time (largest first). */
   reasons: Reason[];
+  /** What the timing changes against deploying when ready, in plain words: each factor's change of the risk's
+   *  log-odds (negative = lower risk), largest first (filled with the explanation). */
+  factors: { factor: string; features: string[]; logOddsChange: number }[];
   explanation: string;
 }
 
@@ -53,6 +162,12 @@ export interface Recommendation {
   whenReady: WindowCandidate;
   candidates: number;
   frozenCandidates: number;
+  /** Candidates free of freezes whose rollout leaves the allowed hours (never offered). */
+  outsideAllowedCandidates: number;
+  /** The allowed hours in words, or null when every hour is allowed. */
+  allowedHours: string | null;
+  /** The on-call cover below which a window needs a human's approval. */
+  approvalBelowCover: number;
 }
 
 
@@ -97,6 +212,8 @@ export interface WindowContext {
   rolloutMinutes: number;
   /** Rollouts must end by this minute (a simulated world's end; Infinity for none). */
   endMinute: number;
+  /** The team's UTC offset in minutes (local = UTC + offset): allowed hours are local hours (default 0, UTC). */
+  utcOffsetMinutes?: number;
   /** Epoch ms of minute 0, its weekday (0 = Monday, UTC) and its minute of the UTC day (hour / weekend features). */
   originMs: number;
   originWeekday: number;
@@ -201,8 +318,9 @@ export function contextColumns(ctx: WindowContext, starts: number[], forecastAt:
 const hhmm = (originMs: number, t: number): string => {
   const d = new Date(originMs + t * 60_000);
   const day = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'][d.getUTCDay()];
-  return `${day} ${String(d.getUTCHours()).padStart(2, '0')}:${String(d.getUTCMinutes()).padStart(2, '0')} UTC`;
+  return `${day} ${d.toISOString().slice(0, 10)} ${String(d.getUTCHours()).padStart(2, '0')}:${String(d.getUTCMinutes()).padStart(2, '0')} UTC`;
 };
+const isoAt = (originMs: number, t: number): string => new Date(originMs + t * 60_000).toISOString();
 
 /** Every candidate start of a context scored, the open ones ranked, without explanations (`explain` adds them). */
 export interface ScoredWindows {
@@ -233,9 +351,23 @@ export function scoreWindows(ctx: WindowContext, risk: GamModel, options: Partia
     for (let k = t - h0; k < t - h0 + w; k++) reqs += fc[Math.min(fc.length - 1, k)];
     const cover = cols.oncall_cover[i];
     const frozen = contextTouchesFreeze(ctx, t);
-    return { start: t, expectedCost: expectedIncidentCost(p[i], reqs, cover), risk: p[i], forecastRequests: reqs, onCallCover: cover, frozen, reasons: [], explanation: '' };
+    return {
+      start: t,
+      startTime: isoAt(ctx.originMs, t),
+      endTime: isoAt(ctx.originMs, t + w),
+      expectedCost: expectedIncidentCost(p[i], reqs, cover),
+      risk: p[i],
+      forecastRequests: reqs,
+      onCallCover: cover,
+      frozen,
+      outsideAllowedHours: outsideAllowed(o.allowedMinutes, ctx.originMinuteOfDay + (ctx.utcOffsetMinutes ?? 0), t, w),
+      needsApproval: cover < o.approvalBelowCover,
+      reasons: [],
+      factors: [],
+      explanation: '',
+    };
   });
-  const open = cands.filter((c) => !c.frozen);
+  const open = cands.filter((c) => !c.frozen && !c.outsideAllowedHours);
   const ranked = [...open].sort((a, b) => a.expectedCost - b.expectedCost || a.start - b.start);
   const whenReady = open[0] ?? cands[0];
   const readyIdx = all.indexOf(whenReady.start);
@@ -244,21 +376,31 @@ export function scoreWindows(ctx: WindowContext, risk: GamModel, options: Partia
     const i = all.indexOf(c.start);
     const reasons = risk.reasons(cols, i);
     const vsReady = whenReady.expectedCost > 0 ? 1 - c.expectedCost / whenReady.expectedCost : 0;
-    // What timing changes: the features whose contribution differs most from deploying when ready.
-    const shifts = reasons
-      .map((r) => ({ feature: r.feature, delta: r.contribution - (readyReasons.get(r.feature) ?? 0) }))
-      .filter((x) => Math.abs(x.delta) > 0.005)
-      .sort((a, b) => Math.abs(b.delta) - Math.abs(a.delta))
-      .slice(0, 2);
+    // What timing changes: the factors whose contribution differs most from deploying when ready, in plain words
+    // (the time of day is hour_sin and hour_cos together).
+    const byFactor = new Map<string, { factor: string; features: string[]; logOddsChange: number }>();
+    for (const r of reasons) {
+      const factor = TIMING_FACTORS[r.feature];
+      if (!factor) continue;
+      const f = byFactor.get(factor) ?? { factor, features: [], logOddsChange: 0 };
+      f.features.push(r.feature);
+      f.logOddsChange += r.contribution - (readyReasons.get(r.feature) ?? 0);
+      byFactor.set(factor, f);
+    }
+    const factors = [...byFactor.values()].filter((x) => Math.abs(x.logOddsChange) > 0.005).sort((a, b) => Math.abs(b.logOddsChange) - Math.abs(a.logOddsChange));
+    const shifts = factors.slice(0, 2);
     const exposure = whenReady.forecastRequests > 0 ? c.forecastRequests / whenReady.forecastRequests : 1;
     const why =
       c.start === whenReady.start
         ? ': as soon as it is ready'
-        : `: ${(100 * vsReady).toFixed(0)} % less expected cost than deploying when ready — ${(100 * (1 - exposure)).toFixed(0)} % fewer requests exposed` +
+        : `: ${vsReady >= 0 ? `${(100 * vsReady).toFixed(0)} % less` : `${(-100 * vsReady).toFixed(0)} % more`} expected cost than deploying when ready — ${exposure <= 1 ? `${(100 * (1 - exposure)).toFixed(0)} % fewer` : `${(100 * (exposure - 1)).toFixed(0)} % more`} requests exposed` +
           (c.onCallCover !== whenReady.onCallCover ? `, on-call cover ${whenReady.onCallCover.toFixed(2)} → ${c.onCallCover.toFixed(2)}` : '') +
-          (shifts.length ? `, risk ${shifts.map((x) => `${x.feature} ${x.delta >= 0 ? '+' : ''}${x.delta.toFixed(2)}`).join(', ')}` : '');
-    const explanation = `Deploy ${hhmm(ctx.originMs, c.start)} (risk ${c.risk.toFixed(2)}, ${Math.round(c.forecastRequests).toLocaleString('en-US')} requests forecast over the rollout, on-call cover ${c.onCallCover.toFixed(2)})${why}`;
-    return { ...c, reasons: reasons.slice(0, 3), explanation };
+          (shifts.length ? `; what the timing changes in the risk (log-odds): ${shifts.map((x) => `${x.factor} ${x.logOddsChange >= 0 ? '+' : '−'}${Math.abs(x.logOddsChange).toFixed(2)}`).join(', ')}` : '');
+    const approval = c.needsApproval ? `; thin on-call cover (${c.onCallCover.toFixed(2)} < ${o.approvalBelowCover.toFixed(2)}): needs a human's approval` : '';
+    const off = ctx.utcOffsetMinutes ?? 0;
+    const local = off ? `, ${hhmm(ctx.originMs + off * 60_000, c.start).replace(' UTC', '')} team local time (${utcOffsetText(off)})` : '';
+    const explanation = `Deploy ${hhmm(ctx.originMs, c.start)} (risk ${c.risk.toFixed(2)}, ${Math.round(c.forecastRequests).toLocaleString('en-US')} requests forecast over the rollout, on-call cover ${c.onCallCover.toFixed(2)}${local})${why}${approval}`;
+    return { ...c, reasons: reasons.slice(0, 3), factors, explanation };
   };
   return { candidates: cands, ranked, whenReady, explain };
 }
@@ -267,8 +409,25 @@ export function scoreWindows(ctx: WindowContext, risk: GamModel, options: Partia
 export function recommendFromContext(ctx: WindowContext, risk: GamModel, options: Partial<WindowOptions> = {}): Recommendation {
   const o = { ...WINDOW_DEFAULTS, ...options };
   const s = scoreWindows(ctx, risk, o);
-  const open = s.ranked.length;
-  return { deploymentId: ctx.id, readyAt: ctx.readyAt, ranked: s.ranked.slice(0, o.top).map(s.explain), whenReady: s.explain(s.whenReady), candidates: s.candidates.length, frozenCandidates: s.candidates.length - open };
+  return { deploymentId: ctx.id, readyAt: ctx.readyAt, ranked: s.ranked.slice(0, o.top).map(s.explain), whenReady: s.explain(s.whenReady), ...candidateCounts(s.candidates, o, ctx.utcOffsetMinutes ?? 0) };
+}
+
+/** A UTC offset in minutes as "UTC+5:30", "UTC-8", "UTC". */
+export function utcOffsetText(minutes: number): string {
+  if (minutes === 0) return 'UTC';
+  const a = Math.abs(minutes);
+  return `UTC${minutes < 0 ? '-' : '+'}${Math.floor(a / 60)}${a % 60 ? `:${String(a % 60).padStart(2, '0')}` : ''}`;
+}
+
+/** The counts and rules a recommendation reports beside its ranking. */
+export function candidateCounts(cands: readonly WindowCandidate[], o: Pick<WindowOptions, 'allowedMinutes' | 'approvalBelowCover'>, utcOffsetMinutes: number) {
+  return {
+    candidates: cands.length,
+    frozenCandidates: cands.filter((c) => c.frozen).length,
+    outsideAllowedCandidates: cands.filter((c) => !c.frozen && c.outsideAllowedHours).length,
+    allowedHours: o.allowedMinutes ? `${o.allowedMinutes.text} team local time (${utcOffsetText(utcOffsetMinutes)})` : null,
+    approvalBelowCover: o.approvalBelowCover,
+  };
 }
 
 /** The first n values (a view for typed arrays, as the forecaster reads them). */
@@ -332,6 +491,7 @@ export function windowContextOf(world: World, dep: Deployment, forecaster: Forec
     features: staticFeaturesOf(world, dep),
     lastDeployEnd: dep.start - dep.history.hoursSinceLastDeploy * 60,
     cover: (t) => onCallCover(cal, t, svc.teamTzOffset),
+    utcOffsetMinutes: Math.round(svc.teamTzOffset * 60),
     freezes: cal.freezes,
     rolloutMinutes: rolloutWindow(world.scenario.rollout),
     endMinute: cal.minutes,
