@@ -177,7 +177,6 @@ export const serverPlugin: FastifyPluginAsyncTypebox<PluginOptions> = async (app
     if (err instanceof NoAnswer) return reply.code(422).send(errorBody(err.code, err.message, err.field));
     if (isRolloutlabError(err) && (err.code === 'BAD_ARGUMENT' || err.code === 'BAD_DATA')) return reply.code(400).send(errorBody('VALIDATION', err.message, err.field ? `body.${err.field}` : 'body'));
     const status = err.statusCode ?? 500;
-    if (err.code === 'FST_ERR_CTP_EMPTY_JSON_BODY') return reply.code(400).send(errorBody('VALIDATION', 'body is empty: send a JSON object', 'body'));
     if (status >= 400 && status < 500) {
       const code = status === 413 ? 'PAYLOAD_TOO_LARGE' : status === 415 ? 'UNSUPPORTED_MEDIA_TYPE' : 'BAD_REQUEST';
       return reply.code(status).send(errorBody(code, `body: ${err.message}`, 'body'));
