@@ -5,11 +5,14 @@
 // - closed loop: `connections` clients send back to back for `seconds`: requests/s and p50 / p99 latency;
 // - fixed rate: requests sent on a schedule (default 500/s) for `seconds`, latency measured from the scheduled send
 //   time (no coordinated omission): p50 / p99 at that rate.
-// Also: the server process's resident memory with every champion loaded.
+// Also: the server process's resident memory with every champion loaded, and the canary verdict's latency at a fixed
+// rate while two clients loop ~25 KB POST /v1/deploy/schedule bodies (seconds of planning each), with the planning on
+// the worker pool (the default) and on the main thread (--plan-threads 0), beside the same rate unloaded.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Fastify from 'fastify';
 import { buildApp } from '../server/app.ts';
+import { TIME_FEATURES } from '../training/window/recommend.ts';
 
 export interface LoadFigures {
   route: string;
@@ -19,8 +22,18 @@ export interface LoadFigures {
   errors: number;
 }
 
+/** The verdict at a fixed rate, alone and while clients loop the schedule route. */
+export interface HeavyLoadFigures {
+  /** Clients looping POST /v1/deploy/schedule, and its body's size in bytes. */
+  scheduleClients: number;
+  scheduleBodyBytes: number;
+  rows: (LoadFigures & { targetRate: number; maxMs: number; planning: 'none' | 'worker pool' | 'main thread'; schedulesAnswered: number; scheduleP50Ms: number })[];
+}
+
 export interface ServerBench {
   closedLoop: LoadFigures[];
+  /** Null when no risk champion is loaded (the schedule route needs it). */
+  heavy: HeavyLoadFigures | null;
   fixedRate: (LoadFigures & { targetRate: number })[];
   ratioToBare: Record<string, number>;
   rssMb: { beforeModels: number; withModels: number };
@@ -45,14 +58,15 @@ function send(agent: http.Agent, port: number, path: string, body: string): Prom
   });
 }
 
-async function closedLoop(port: number, path: string, body: string, connections: number, seconds: number, route: string): Promise<LoadFigures> {
+async function closedLoop(port: number, path: string, body: string, connections: number, seconds: number, route: string, until?: () => boolean): Promise<LoadFigures> {
   const agent = new http.Agent({ keepAlive: true, maxSockets: connections });
   const lat: number[] = [];
   let errors = 0;
-  const end = performance.now() + seconds * 1000;
+  const deadline = performance.now() + seconds * 1000;
+  const going = until ?? (() => performance.now() < deadline);
   await Promise.all(
     Array.from({ length: connections }, async () => {
-      while (performance.now() < end) {
+      while (going()) {
         const t0 = performance.now();
         const code = await send(agent, port, path, body).catch(() => 0);
         lat.push(performance.now() - t0);
@@ -64,7 +78,7 @@ async function closedLoop(port: number, path: string, body: string, connections:
   return { route, requestsPerSecond: lat.length / seconds, p50Ms: pct(lat, 0.5), p99Ms: pct(lat, 0.99), errors };
 }
 
-async function fixedRate(port: number, path: string, body: string, rate: number, seconds: number, route: string): Promise<LoadFigures & { targetRate: number }> {
+async function fixedRate(port: number, path: string, body: string, rate: number, seconds: number, route: string): Promise<LoadFigures & { targetRate: number; maxMs: number }> {
   const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
   const lat: number[] = [];
   let errors = 0;
@@ -90,7 +104,42 @@ async function fixedRate(port: number, path: string, body: string, rate: number,
   }
   await Promise.all(pending);
   agent.destroy();
-  return { route, targetRate: rate, requestsPerSecond: lat.length / ((performance.now() - start) / 1000), p50Ms: pct(lat, 0.5), p99Ms: pct(lat, 0.99), errors };
+  return { route, targetRate: rate, requestsPerSecond: lat.length / ((performance.now() - start) / 1000), p50Ms: pct(lat, 0.5), p99Ms: pct(lat, 0.99), maxMs: lat.length ? Math.max(...lat) : NaN, errors };
+}
+
+const HOUR = 3_600_000;
+/** A batch of four changes on three services with 56 days of hourly traffic each (~25 KB), 48 h horizon. */
+function scheduleBody(features: Record<string, number | string>): string {
+  const ready = Date.parse('2026-03-03T13:00:00Z');
+  const hourly = (peak: number) => Array.from({ length: 56 * 24 }, (_, i) => Math.round(60_000 * (1 + 0.9 * Math.cos((2 * Math.PI * (new Date(ready - (56 * 24 - i) * HOUR).getUTCHours() - peak)) / 24))));
+  const services = Object.fromEntries(['users', 'orders', 'billing'].map((n, i) => [n, { traffic: { stepMinutes: 60, values: hourly(14 + i) } }]));
+  const changes = ['orders', 'users', 'orders', 'billing'].map((service, i) => ({ id: `c${i}`, service, readyAt: new Date(ready).toISOString(), features }));
+  return JSON.stringify({ services, changes, dependencies: [{ caller: 'orders', callee: 'users' }], horizonHours: 48 });
+}
+
+/** The verdict at `rate` for `seconds` while `clients` loop the schedule route on the same server (schedule null: alone). */
+async function verdictUnderLoad(port: number, verdictBody: string, schedule: string | null, clients: number, rate: number, seconds: number, planning: HeavyLoadFigures['rows'][number]['planning']): Promise<HeavyLoadFigures['rows'][number]> {
+  let loading = true;
+  const agent = new http.Agent({ keepAlive: true, maxSockets: clients });
+  const lat: number[] = [];
+  let scheduleErrors = 0;
+  const loops =
+    schedule === null
+      ? []
+      : Array.from({ length: clients }, async () => {
+          while (loading) {
+            const t0 = performance.now();
+            const code = await send(agent, port, '/v1/deploy/schedule', schedule).catch(() => 0);
+            lat.push(performance.now() - t0);
+            if (code !== 200) scheduleErrors++;
+          }
+        });
+  if (loops.length) await new Promise((r) => setTimeout(r, 500)); // the schedule clients are busy before the verdicts start
+  const v = await fixedRate(port, '/v1/canary/verdict', verdictBody, rate, seconds, planning === 'none' ? 'verdict, unloaded' : `verdict, schedule load (${planning})`);
+  loading = false;
+  await Promise.all(loops);
+  agent.destroy();
+  return { ...v, planning, schedulesAnswered: lat.length - scheduleErrors, scheduleP50Ms: pct(lat, 0.5) };
 }
 
 const metric = (requests: number, errors: number) => ({ requests, errors, slow: 0, latencyP50: 50, latencyP95: 90, latencyP99: 120, cpu: 0.4, memory: 0.5, pool: 0.3, conversions: Math.round(requests * 0.03), callerRequests: 0, callerErrors: 0 });
@@ -136,11 +185,35 @@ export async function benchServer(o: { modelsRoot?: string; connections?: number
     o.onStage?.(`fixed rate ${rate}/s: ${name}`);
     fixed.push(await fixedRate(p, path, body, rate, seconds, name));
   }
+  // The verdict while the planning route is loaded: unloaded, planning on the worker pool, planning on the main thread.
+  let heavy: HeavyLoadFigures | null = null;
+  if (featuresRes.ok) {
+    const time: ReadonlySet<string> = new Set<string>(TIME_FEATURES);
+    const schedule = scheduleBody(Object.fromEntries(Object.entries(features).filter(([k]) => !time.has(k))));
+    const clients = 2;
+    const heavyRate = Math.min(rate, 100);
+    const first = await fetch(`http://127.0.0.1:${port}/v1/deploy/schedule`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: schedule }); // warms the worker
+    if (first.ok) {
+      const inline = await buildApp({ modelsRoot: o.modelsRoot, logger: false, rateLimit: false, planThreads: 0 });
+      await inline.listen({ port: 0, host: '127.0.0.1' });
+      const inlinePort = (inline.server.address() as AddressInfo).port;
+      const rows: HeavyLoadFigures['rows'] = [];
+      o.onStage?.(`verdict at ${heavyRate}/s, unloaded`);
+      rows.push(await verdictUnderLoad(port, verdictBody, null, clients, heavyRate, seconds, 'none'));
+      o.onStage?.(`verdict at ${heavyRate}/s, ${clients} clients looping POST /v1/deploy/schedule (worker pool)`);
+      rows.push(await verdictUnderLoad(port, verdictBody, schedule, clients, heavyRate, seconds, 'worker pool'));
+      o.onStage?.(`verdict at ${heavyRate}/s, ${clients} clients looping POST /v1/deploy/schedule (planning on the main thread)`);
+      rows.push(await verdictUnderLoad(inlinePort, verdictBody, schedule, clients, heavyRate, seconds, 'main thread'));
+      await inline.close();
+      heavy = { scheduleClients: clients, scheduleBodyBytes: Buffer.byteLength(schedule), rows };
+    } else o.onStage?.(`schedule load skipped: POST /v1/deploy/schedule answered ${first.status} (${(await first.text()).slice(0, 200)})`);
+  }
   await app.close();
   await bare.close();
   const bareRps = closed[0].requestsPerSecond;
   return {
     closedLoop: closed,
+    heavy,
     fixedRate: fixed,
     ratioToBare: Object.fromEntries(closed.slice(1).map((c) => [c.route, c.requestsPerSecond / bareRps])),
     rssMb: { beforeModels: rss0, withModels: rss1 },
@@ -159,7 +232,13 @@ export function formatServerBench(r: ServerBench): string {
   for (const c of r.closedLoop) lines.push(`  ${c.route.padEnd(24)} ${f(c.requestsPerSecond, 0).padStart(11)} ${f(c.p50Ms, 2).padStart(9)} ${f(c.p99Ms, 2).padStart(9)} ${String(c.errors).padStart(8)}   ${c.route in r.ratioToBare ? (100 * r.ratioToBare[c.route]).toFixed(0) + ' %' : ''}`);
   lines.push('', `  fixed rate (${r.fixedRate[0]?.targetRate}/s)      achieved/s    p50 ms    p99 ms   errors   (latency from the scheduled send time)`);
   for (const c of r.fixedRate) lines.push(`  ${c.route.padEnd(24)} ${f(c.requestsPerSecond, 0).padStart(11)} ${f(c.p50Ms, 2).padStart(9)} ${f(c.p99Ms, 2).padStart(9)} ${String(c.errors).padStart(8)}`);
+  if (r.heavy) {
+    const h = r.heavy;
+    lines.push('', `  verdict while ${h.scheduleClients} clients loop ${(h.scheduleBodyBytes / 1024).toFixed(0)} KB POST /v1/deploy/schedule bodies (fixed rate ${h.rows[0]?.targetRate}/s)`);
+    lines.push('  planning                   p50 ms    p99 ms    max ms   errors   schedules answered   schedule p50 ms');
+    for (const x of h.rows) lines.push(`  ${(x.planning === 'none' ? 'unloaded' : x.planning).padEnd(24)} ${f(x.p50Ms, 2).padStart(9)} ${f(x.p99Ms, 2).padStart(9)} ${f(x.maxMs, 1).padStart(9)} ${String(x.errors).padStart(8)} ${String(x.schedulesAnswered).padStart(20)} ${f(x.scheduleP50Ms, 0).padStart(17)}`);
+  }
   lines.push('', `  resident memory: ${f(r.rssMb.beforeModels, 0)} MB before the app, ${f(r.rssMb.withModels, 0)} MB with every champion loaded (goal < 300 MB)`);
-  lines.push('  goals: risk p99 <= 10 ms at 500/s; verdict p99 <= 20 ms; >= 40 % of bare Fastify’s throughput');
+  lines.push('  goals: risk p99 <= 10 ms at 500/s; verdict p99 <= 20 ms (also with the schedule route loaded); >= 40 % of bare Fastify’s throughput');
   return lines.join('\n');
 }

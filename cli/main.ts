@@ -306,7 +306,7 @@ export function buildProgram(): Command {
     .option('--with-feedback <source>', 'risk only: add outcome feedback to the training part — a serve --feedback DuckDB file (read-only; stop the server or copy the file), a server URL (http://host:port, reads GET /v1/feedback), or a JSON / JSONL export (docs/risk.md "Training with feedback")')
     .option('--feedback-weight <w>', 'each feedback row enters the training part w times (a whole number)', int('--feedback-weight', 1, 1000), 1)
     .option('--strict', 'with --with-feedback: fail on a record that cannot be used instead of skipping it')
-    .option('--token <t>', 'with a --with-feedback URL: bearer token to send (default: $ROLLOUTLAB_TOKEN; GET /v1/feedback needs none)')
+    .option('--token <t>', 'with a --with-feedback URL: the server\'s bearer token (default: $ROLLOUTLAB_TOKEN; GET /v1/feedback needs it)')
     .option('--json', 'print the result as JSON')
     .action(async (family: string, o: { data: string; models?: string; json?: boolean; withFeedback?: string; feedbackWeight: number; strict?: boolean; token?: string }) => {
       if (o.withFeedback !== undefined && family !== 'risk') throw usage(`train ${family}: --with-feedback: feedback is used by the risk family only (its training rows are per-deployment features + outcome)`, 'with-feedback');
@@ -547,7 +547,10 @@ export function buildProgram(): Command {
     .option('--port <n>', 'TCP port', int('--port', 0, 65535), 8080)
     .option('--host <addr>', 'address to listen on', '127.0.0.1')
     .option('--models <dir>', 'model registry root (default: $ROLLOUTLAB_MODELS, else models/)')
-    .option('--token <t>', 'bearer token required by POST /v1/models/reload (default: $ROLLOUTLAB_TOKEN; none: open)')
+    .option('--token <t>', 'bearer token required by POST /v1/feedback, GET /v1/feedback and POST /v1/models/reload (default: $ROLLOUTLAB_TOKEN; none: those routes answer 403 unless --insecure-open-writes)')
+    .option('--insecure-open-writes', 'without a token, open POST /v1/feedback, GET /v1/feedback and POST /v1/models/reload to anyone who can reach the port (trusted networks only)')
+    .option('--drain <seconds>', 'on SIGTERM / SIGINT: seconds in-flight requests may take before every connection is closed and the process exits', num('--drain', 0, 600), 5)
+    .option('--plan-threads <n>', 'worker threads for POST /v1/deploy/windows and /v1/deploy/schedule, so their seconds of planning never block the other routes (0 = on the main thread)', int('--plan-threads', 0, 64), 1)
     .option('--quiet', 'no request logs')
     .option('--prometheus <url>', 'Prometheus base URL the Argo and Flagger routes read canary / primary metrics from (default: $ROLLOUTLAB_PROMETHEUS; none: their decisions are inconclusive)')
     .option('--prometheus-query <metric=PromQL>', 'PromQL template for one metric, repeatable; metrics: requests, errors, latencyP50, latencyP99 (ms), slow, conversions; placeholders {{ target }}, {{ namespace }}, {{ interval }} (docs/server.md)', (v: string, prev: string[]) => [...prev, v], [] as string[])
@@ -559,7 +562,7 @@ export function buildProgram(): Command {
     .option('--rate-limit <n>', 'requests/s per client (burst 2n; 0 = no limit; /healthz is exempt)', int('--rate-limit', 0, 1_000_000), 1000)
     .option('--state-secret <s>', 'secret that signs the streaming state of POST /v1/anomaly/score, so states survive a restart and work across replicas (default: $ROLLOUTLAB_STATE_SECRET; none: a random key per process)')
     .option('--watch <seconds>', 'check the registry\'s champion pointers this often and reload when one changes (0 = only on POST /v1/models/reload)', num('--watch', 0, 86_400), 2)
-    .action(async (o: { port: number; host: string; models?: string; token?: string; quiet?: boolean; prometheus?: string; prometheusQuery: string[]; prometheusQueries?: string; prometheusTimeout: number; prometheusNamespace: string; prometheusPrimary: string; feedback?: string; rateLimit: number; watch: number; stateSecret?: string }) => {
+    .action(async (o: { port: number; host: string; models?: string; token?: string; insecureOpenWrites?: boolean; drain: number; planThreads: number; quiet?: boolean; prometheus?: string; prometheusQuery: string[]; prometheusQueries?: string; prometheusTimeout: number; prometheusNamespace: string; prometheusPrimary: string; feedback?: string; rateLimit: number; watch: number; stateSecret?: string }) => {
       const { buildApp } = await import('../server/app.ts');
       const { PrometheusSource, checkQueries } = await import('../server/metrics-source.ts');
       const { existsSync, readFileSync } = await import('node:fs');
@@ -600,13 +603,19 @@ export function buildProgram(): Command {
         : undefined;
       const feedbackPath = resolve(o.feedback ?? (process.env.ROLLOUTLAB_FEEDBACK || resolve(dirname(fileURLToPath(import.meta.url)), '..', 'data', 'feedback.duckdb')));
       const rateLimit = o.rateLimit > 0 ? { perSecond: o.rateLimit, burst: 2 * o.rateLimit } : false;
-      const app = buildApp({ modelsRoot: o.models !== undefined ? resolve(o.models) : undefined, token, logger: o.quiet ? false : { level: 'info' }, metricsSource, feedbackPath, rateLimit, watchRegistryMs: o.watch > 0 ? o.watch * 1000 : undefined, stateSecret: o.stateSecret ?? (process.env.ROLLOUTLAB_STATE_SECRET || undefined) });
+      const drainMs = Math.round(o.drain * 1000);
+      const app = buildApp({ modelsRoot: o.models !== undefined ? resolve(o.models) : undefined, token, insecureOpenWrites: !!o.insecureOpenWrites, drainMs, planThreads: o.planThreads, logger: o.quiet ? false : { level: 'info' }, metricsSource, feedbackPath, rateLimit, watchRegistryMs: o.watch > 0 ? o.watch * 1000 : undefined, stateSecret: o.stateSecret ?? (process.env.ROLLOUTLAB_STATE_SECRET || undefined) });
       const closed = new Promise<void>((done) => {
         let closing = false;
         const stop = (signal: string) => {
           if (closing) return;
           closing = true;
-          process.stderr.write(`${signal}: closing (finishing in-flight requests)\n`);
+          process.stderr.write(`${signal}: closing (in-flight requests have ${o.drain} s to finish)\n`);
+          // The app closes every connection at the drain deadline; this is the last resort if something still hangs.
+          setTimeout(() => {
+            process.stderr.write(`still not closed ${o.drain + 5} s after ${signal}: exiting\n`);
+            process.exit(3);
+          }, drainMs + 5000).unref();
           app.close().then(done, (e: unknown) => {
             process.stderr.write(`error while closing: ${(e as Error).message}\n`);
             process.exitCode = 3;
@@ -616,9 +625,22 @@ export function buildProgram(): Command {
         process.once('SIGTERM', () => stop('SIGTERM'));
         process.once('SIGINT', () => stop('SIGINT'));
       });
-      const address = await app.listen({ port: o.port, host: o.host });
+      let address: string;
+      try {
+        address = await app.listen({ port: o.port, host: o.host });
+      } catch (e) {
+        await app.close().catch(() => undefined);
+        throw listenError(e, o.port, o.host);
+      }
       process.stderr.write(`rolloutlab serving on ${address} (models: ${o.models ?? 'default registry'}, feedback: ${feedbackPath}${prometheus ? `, metrics: Prometheus at ${prometheus}${Object.keys(queries).length ? ` (own queries: ${Object.keys(queries).join(', ')})` : ''}` : ''}${token ? ', reload and feedback need a bearer token' : ''})\n`);
       process.stderr.write(`  API reference: ${address}/docs (OpenAPI: ${address}/v1/openapi.json, index: ${address}/)\n`);
+      if (token === undefined) {
+        process.stderr.write(
+          o.insecureOpenWrites
+            ? 'WARNING: --insecure-open-writes without a token: anyone who can reach this port can post and read feedback and reload the models (browser pages are still refused)\n'
+            : 'note: no --token: POST /v1/feedback, GET /v1/feedback and POST /v1/models/reload answer 403; start with --token <t> (or $ROLLOUTLAB_TOKEN) to enable them\n',
+        );
+      } else if (o.insecureOpenWrites) process.stderr.write('note: --insecure-open-writes is ignored: a token is set\n');
       await closed;
     });
 
@@ -753,6 +775,25 @@ export function buildProgram(): Command {
     });
 
   return program;
+}
+
+/** Why `serve` could not listen, naming the flag that fixes it (bad input, exit 2); other errors pass through. */
+function listenError(e: unknown, port: number, host: string): unknown {
+  if (isRolloutlabError(e)) return e;
+  const code = (e as NodeJS.ErrnoException).code;
+  const at = `${host}:${port}`;
+  const what =
+    code === 'EADDRINUSE'
+      ? [`port ${port} on ${host} is already in use (another rolloutlab serve or another program): stop it, or choose another port with --port <n> (--port 0 picks a free one)`, 'port']
+      : code === 'EACCES'
+        ? [`not allowed to listen on ${at} (ports below 1024 need privileges): choose another port with --port <n>`, 'port']
+        : code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND' || code === 'EAI_AGAIN'
+          ? [`cannot listen on host ${JSON.stringify(host)} (${code}: not an address of this machine): choose one with --host <addr> (127.0.0.1, or 0.0.0.0 for every interface)`, 'host']
+          : null;
+  if (!what) return e;
+  const err = new RolloutlabError('BAD_ARGUMENT', what[0], what[1]);
+  err.cause = e;
+  return err;
 }
 
 /** `--json` among the arguments (before a `--`): errors are then printed as JSON too. */

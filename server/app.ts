@@ -21,6 +21,7 @@ import { extensionRoutes } from './extensions.ts';
 import { renderDocsPage, type OpenApiDoc } from './docs-page.ts';
 import { windowRoutes } from './windows.ts';
 import { FeedbackStore } from './feedback.ts';
+import { Busy, Offload, type OffloadOptions } from './offload.ts';
 import { DEFAULT_RATE_LIMIT, TokenBuckets, type RateLimitOptions } from './rate-limit.ts';
 import { BadInput, ModelUnavailable, NoAnswer, featureRange, riskChampion, riskScore, rolloutDecision, verdictFor, windowOf } from './decide.ts';
 import {
@@ -36,6 +37,7 @@ import {
   HealthResponseSchema,
   MAX_FEEDBACK_LIST,
   ReadyResponseSchema,
+  ReloadBodySchema,
   ReloadResponseSchema,
   RiskBodySchema,
   RiskFeaturesResponseSchema,
@@ -50,14 +52,28 @@ import {
 
 /** Largest request body accepted (bytes). */
 export const BODY_LIMIT = 1024 * 1024;
+/** How long a closing server lets in-flight requests finish before it closes every connection (ms). */
+export const DEFAULT_DRAIN_MS = 5000;
 
 export interface AppOptions {
   /** Registry root (default: $ROLLOUTLAB_MODELS, else <repo>/models). */
   modelsRoot?: string;
   /** Fastify's logger option (default false). */
   logger?: boolean | object;
-  /** Bearer token required by POST /v1/models/reload (none: open). */
+  /**
+   * Bearer token required by the write routes (POST /v1/feedback, POST /v1/models/reload) and by GET /v1/feedback.
+   * None: those routes answer 403 unless `insecureOpenWrites`.
+   */
   token?: string;
+  /** Without a token, open the write routes and GET /v1/feedback to anyone who can reach the port (default false: refused). */
+  insecureOpenWrites?: boolean;
+  /** On close: how long in-flight requests may run before every connection is closed (default DEFAULT_DRAIN_MS). */
+  drainMs?: number;
+  /**
+   * Worker threads for the planning routes (POST /v1/deploy/windows, /v1/deploy/schedule), with their queue and time
+   * limits (default DEFAULT_OFFLOAD: 1 thread, 8 waiting, 30 s); 0: they run on the main thread (blocking it).
+   */
+  planThreads?: number | OffloadOptions;
   /** Families that must be loaded for /readyz to answer 200 (default judge and rollback). */
   require?: Family[];
   /** Request body limit in bytes (default BODY_LIMIT). */
@@ -79,12 +95,14 @@ export interface AppOptions {
 interface PluginOptions {
   store: ModelStore;
   token?: string;
+  insecureOpenWrites?: boolean;
   require: Family[];
   metricsSource?: MetricsSource;
   now?: () => Date;
   feedbackPath?: string;
   rateLimit: RateLimitOptions | false;
   stateSecret?: string;
+  offload: Offload | null;
 }
 
 const errorBody = (code: string, message: string, field: string | null): ErrorResponse => ({ error: { code, message, field } });
@@ -154,6 +172,7 @@ export const serverPlugin: FastifyPluginAsyncTypebox<PluginOptions> = async (app
   app.setErrorHandler((err: FastifyError, req: FastifyRequest, reply: FastifyReply) => {
     if (err.validation) return reply.code(400).send(validationError(err.validationContext ?? 'body', err.validation as AjvError[]));
     if (err instanceof BadInput) return reply.code(400).send(errorBody('VALIDATION', err.message, err.field));
+    if (err instanceof Busy) return reply.code(503).header('retry-after', String(err.retryAfterSeconds)).send(errorBody('BUSY', err.message, null));
     if (err instanceof FeedbackUnavailable) return reply.code(503).send(errorBody('FEEDBACK_UNAVAILABLE', err.message, null));
     if (err instanceof ModelUnavailable) return reply.code(503).send(errorBody('MODEL_UNAVAILABLE', err.message, null));
     if (err instanceof NoAnswer) return reply.code(422).send(errorBody(err.code, err.message, err.field));
@@ -187,15 +206,46 @@ export const serverPlugin: FastifyPluginAsyncTypebox<PluginOptions> = async (app
   const now = opts.now ?? (() => new Date());
   const sealer = new StateSealer(opts.stateSecret);
 
-  /** preHandler: the bearer token, when the app has one (401 otherwise). */
-  const requireToken = async (req: FastifyRequest, reply: FastifyReply) => {
-    if (opts.token === undefined) return;
+  /**
+   * onRequest of the guarded routes (the writes, and GET /v1/feedback which shows notes), checked before the body
+   * is read: no token configured and no insecureOpenWrites → 403; a token configured → the bearer token (401);
+   * a request sent by a browser page (Origin, or Sec-Fetch-Site other than none) → 403, so a web page cannot drive
+   * them (cross-site request forgery, DNS rebinding); a write → a JSON content type (415; no form or text POST).
+   */
+  const guard = async (req: FastifyRequest, reply: FastifyReply) => {
+    if (opts.token === undefined && !opts.insecureOpenWrites) {
+      return reply
+        .code(403)
+        .send(errorBody('WRITES_DISABLED', `${req.method} ${req.routeOptions.url} is refused: this server has no token (start it with --token <t> or $ROLLOUTLAB_TOKEN, and send Authorization: Bearer <t>; or, on a trusted network only, --insecure-open-writes)`, 'headers.authorization'));
+    }
+    if (opts.token !== undefined) {
     const h = req.headers.authorization ?? '';
     const m = /^Bearer (.+)$/i.exec(h);
     if (!m || !timingSafeEqual(sha(m[1].trim()), sha(opts.token))) {
       return reply.code(401).header('www-authenticate', 'Bearer').send(errorBody('UNAUTHORIZED', 'a valid bearer token is required (Authorization: Bearer <token>)', 'headers.authorization'));
     }
+    }
+    const site = req.headers['sec-fetch-site'];
+    if (site !== undefined && site !== 'none') {
+      return reply.code(403).send(errorBody('BROWSER_ORIGIN', `${req.method} ${req.routeOptions.url} is refused from a browser page (Sec-Fetch-Site: ${String(site)}): call it from a deploy system or a script`, 'headers.sec-fetch-site'));
+    }
+    if (req.headers.origin !== undefined) {
+      return reply.code(403).send(errorBody('BROWSER_ORIGIN', `${req.method} ${req.routeOptions.url} is refused from a browser page (Origin: ${String(req.headers.origin).slice(0, 100)}): call it from a deploy system or a script`, 'headers.origin'));
+    }
+    if (req.method === 'POST') {
+      const type = String(req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+      if (type !== 'application/json') {
+        return reply.code(415).send(errorBody('UNSUPPORTED_MEDIA_TYPE', `${req.method} ${req.routeOptions.url} needs Content-Type: application/json (got ${type ? JSON.stringify(type) : 'none'})`, 'headers.content-type'));
+      }
+    }
   };
+  // POST /v1/models/reload takes no body: with a JSON content type, an empty body is {} (the default parser refuses it).
+  const defaultJson = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
+    if (body === '' && req.routeOptions.url === '/v1/models/reload') return done(null, {});
+    return defaultJson(req, body as string, done);
+  });
 
   app.setNotFoundHandler((req, reply) => reply.code(404).send(errorBody('NOT_FOUND', `no route ${req.method} ${req.url.split('?')[0]} (see GET /v1/openapi.json)`, null)));
 
@@ -224,8 +274,13 @@ export const serverPlugin: FastifyPluginAsyncTypebox<PluginOptions> = async (app
   app.post(
     '/v1/models/reload',
     {
-      schema: { summary: 'reload the champions from the registry (atomic; a bad model keeps the last good one serving)', security: [{ bearer: [] }], response: { 200: ReloadResponseSchema, 401: ErrorResponseSchema } },
-      preHandler: requireToken,
+      schema: {
+        summary: 'reload the champions from the registry (atomic; a bad model keeps the last good one serving); Content-Type: application/json, body empty or {}',
+        security: [{ bearer: [] }],
+        body: ReloadBodySchema,
+        response: { 200: ReloadResponseSchema, 401: ErrorResponseSchema, 403: ErrorResponseSchema, 415: ErrorResponseSchema },
+      },
+      onRequest: guard,
     },
     async () => {
       const changed = store.reload();
@@ -326,9 +381,9 @@ export const serverPlugin: FastifyPluginAsyncTypebox<PluginOptions> = async (app
   app.post(
     '/v1/feedback',
     {
-      schema: { summary: 'store what really happened to a deployment (durable before the answer; a repeated deploymentId replaces the record)', security: [{ bearer: [] }], body: FeedbackBodySchema, response: { 200: FeedbackPostResponseSchema, 201: FeedbackPostResponseSchema, 401: ErrorResponseSchema, ...errors } },
+      schema: { summary: 'store what really happened to a deployment (durable before the answer; a repeated deploymentId replaces the record)', security: [{ bearer: [] }], body: FeedbackBodySchema, response: { 200: FeedbackPostResponseSchema, 201: FeedbackPostResponseSchema, 401: ErrorResponseSchema, 403: ErrorResponseSchema, 415: ErrorResponseSchema, ...errors } },
       // onRequest: the token is checked before the body is parsed or validated.
-      onRequest: requireToken,
+      onRequest: guard,
     },
     async (req, reply) => {
       if (req.body.startedAt !== undefined && !Number.isFinite(Date.parse(req.body.startedAt))) throw new BadInput('body.startedAt', `is not a valid date-time (got ${JSON.stringify(req.body.startedAt)})`);
@@ -336,12 +391,14 @@ export const serverPlugin: FastifyPluginAsyncTypebox<PluginOptions> = async (app
       return reply.code(r.created ? 201 : 200).send({ deploymentId: req.body.deploymentId, ...r });
     },
   );
-  app.get('/v1/feedback', { schema: { summary: 'the latest outcome feedback records (latest received first)', querystring: FeedbackQuerySchema, response: { 200: FeedbackListResponseSchema, ...errors } } }, async (req) =>
-    feedbackStore().list(queryLimit(req.query.limit)),
+  app.get(
+    '/v1/feedback',
+    { schema: { summary: 'the latest outcome feedback records (latest received first); needs the bearer token (the records hold free-text notes)', security: [{ bearer: [] }], querystring: FeedbackQuerySchema, response: { 200: FeedbackListResponseSchema, 401: ErrorResponseSchema, 403: ErrorResponseSchema, ...errors } }, onRequest: guard },
+    async (req) => feedbackStore().list(queryLimit(req.query.limit)),
   );
 
   extensionRoutes(app, { store, metrics, source: opts.metricsSource ?? NO_METRICS_SOURCE, now });
-  windowRoutes(app, { store });
+  windowRoutes(app, { store, offload: opts.offload ?? undefined });
 
   app.get('/v1/openapi.json', { schema: { summary: 'this OpenAPI document' } as FastifySchema }, async () => openApi(routes, started));
   app.get('/docs', { schema: { summary: 'the API reference as an HTML page (rendered from the OpenAPI document)' } as FastifySchema }, async (_req, reply) =>
@@ -409,15 +466,48 @@ export function buildApp(opts: AppOptions = {}): FastifyInstance {
     store.watch(opts.watchRegistryMs, (families) => app.log.info({ changed: families, errors: store.snapshot.errors }, 'registry changed: models reloaded'));
     app.addHook('onClose', async () => store.unwatch());
   }
+  // Closing: in-flight requests get drainMs to finish; idle keep-alive connections (including ones that become idle
+  // meanwhile, or never sent a request) are closed as they are found; at the deadline every connection is closed.
+  // Without this, an idle keep-alive client holds the process until its keep-alive timeout (72 s).
+  const drainMs = opts.drainMs ?? DEFAULT_DRAIN_MS;
+  app.addHook('preClose', (done) => {
+    const server = app.server;
+    if (!server.listening) return done();
+    server.closeIdleConnections();
+    const idle = setInterval(() => server.closeIdleConnections(), 50);
+    const deadline = setTimeout(() => {
+      app.log.warn({ drainMs }, 'drain deadline reached: closing every connection');
+      server.closeAllConnections();
+    }, drainMs);
+    idle.unref();
+    deadline.unref();
+    server.once('close', () => {
+      clearInterval(idle);
+      clearTimeout(deadline);
+    });
+    done();
+  });
+  const planThreads = opts.planThreads ?? {};
+  const offload = planThreads === 0 ? null : new Offload(typeof planThreads === 'number' ? { threads: planThreads } : planThreads);
+  if (offload) {
+    app.addHook('onListen', async () => offload.warm());
+    app.addHook('onClose', async () => offload.close());
+  }
+  if (opts.token === undefined) {
+    if (opts.insecureOpenWrites) app.log.warn('no token and insecure open writes: anyone who can reach this port can post feedback, read it and reload the models');
+    else app.log.warn('no token: POST /v1/feedback, GET /v1/feedback and POST /v1/models/reload are refused (403)');
+  }
   app.register(serverPlugin, {
     store,
     token: opts.token,
+    insecureOpenWrites: opts.insecureOpenWrites,
     require: opts.require ?? ['judge', 'rollback'],
     metricsSource: opts.metricsSource,
     now: opts.now,
     feedbackPath: opts.feedbackPath,
     rateLimit: opts.rateLimit ?? DEFAULT_RATE_LIMIT,
     stateSecret: opts.stateSecret,
+    offload,
   });
   return app as unknown as FastifyInstance;
 }

@@ -49,8 +49,12 @@ function queryInt(v: string | undefined, field: string, max: number, dflt: numbe
 }
 
 export const DEFAULT_WINDOW_MIN = 5;
-/** Flagger hook calls kept for GET /v1/flagger/events. */
+/** Flagger hook calls kept for GET /v1/flagger/events: at most this many... */
 export const EVENT_RING = 1000;
+/** ...and at most this many bytes of them (as JSON); the oldest go first. */
+export const EVENT_STORE_BYTES = 8 * 1024 * 1024;
+/** Largest body a Flagger hook accepts (bytes; a real payload is well under 10 KB): larger is a 413, which Flagger reads as a no. */
+export const FLAGGER_BODY_LIMIT = 64 * 1024;
 /** Default largest failure probability confirm-rollout / confirm-promotion let through (metadata `risk.max`). */
 export const DEFAULT_MAX_RISK = 0.3;
 /** Status for "no" to Flagger: anything above 202 is a failure to it. */
@@ -146,10 +150,17 @@ export function inDeployWindow(meta: Record<string, string>, now: Date): { ok: b
 
 export function extensionRoutes(app: App, o: ExtensionOptions): void {
   const { metrics } = o;
-  const events: FlaggerEvent[] = [];
+  // The last calls, bounded by count and by bytes (each call's JSON size, measured once), oldest first.
+  const events: { event: FlaggerEvent; bytes: number }[] = [];
+  let storedBytes = 0;
   const record = (hook: string, status: number, decision: string, payload: FlaggerPayload) => {
-    events.push({ at: o.now().toISOString(), hook, status, decision, payload });
-    if (events.length > EVENT_RING) events.splice(0, events.length - EVENT_RING);
+    const event: FlaggerEvent = { at: o.now().toISOString(), hook, status, decision, payload };
+    const bytes = Buffer.byteLength(JSON.stringify(event));
+    events.push({ event, bytes });
+    storedBytes += bytes;
+    let drop = 0;
+    while (events.length - drop > EVENT_RING || (storedBytes > EVENT_STORE_BYTES && events.length - drop > 1)) storedBytes -= events[drop++].bytes;
+    if (drop) events.splice(0, drop);
     metrics.countExtension(`flagger/${hook}`, decision);
   };
 
@@ -193,7 +204,7 @@ export function extensionRoutes(app: App, o: ExtensionOptions): void {
   });
   type Req = { body: FlaggerPayload; query: { minutes?: string; judge?: JudgeNameT } };
   const hook = (name: string, summary: string, decide: (req: Req) => Promise<{ status: 200 | typeof FLAGGER_NO; body: FlaggerResponse }>) => {
-    app.post(`/v1/flagger/${name}`, { schema: flaggerSchema(summary) }, async (req, reply) => {
+    app.post(`/v1/flagger/${name}`, { schema: flaggerSchema(summary), bodyLimit: FLAGGER_BODY_LIMIT }, async (req, reply) => {
       const r = await decide(req as Req);
       return reply.code(r.status).send(r.body);
     });
@@ -289,9 +300,11 @@ export function extensionRoutes(app: App, o: ExtensionOptions): void {
     hook(name, `Flagger ${name} hook: accepted (200) and recorded on GET /v1/flagger/events`, async ({ body: p }) => answer(name, p, true, 'recorded', ['recorded']));
   }
 
-  app.get('/v1/flagger/events', { schema: { summary: 'the last Flagger hook calls received (in memory, oldest first)', querystring: FlaggerEventsQuerySchema, response: { 200: FlaggerEventsResponseSchema } } }, async (req) => ({
-    events: events.slice(-queryInt(req.query.limit, 'query.limit', EVENT_RING, EVENT_RING)),
-  }));
+  app.get(
+    '/v1/flagger/events',
+    { schema: { summary: `the last Flagger hook calls received (in memory, oldest first: at most ${EVENT_RING} calls and ${EVENT_STORE_BYTES / 2 ** 20} MB)`, querystring: FlaggerEventsQuerySchema, response: { 200: FlaggerEventsResponseSchema, 400: ErrorResponseSchema } } },
+    async (req) => ({ events: events.slice(-queryInt(req.query.limit, 'query.limit', EVENT_RING, EVENT_RING)).map((e) => e.event) }),
+  );
 
   // ---- Kayenta RemoteJudge ------------------------------------------------------------------------------
   app.post('/judge', { schema: { summary: "Kayenta RemoteJudge: NetflixACAJudge's statistics on the metric set pairs, in Kayenta's judge-result shape", body: KayentaJudgeBodySchema, response: { 200: KayentaJudgeResponseSchema, 400: ErrorResponseSchema } } }, async (req) => {

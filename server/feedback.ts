@@ -8,6 +8,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import { RolloutlabError } from '../lib/errors.ts';
 import type { FeedbackBody, FeedbackRecord } from './schemas.ts';
 
 const TABLE = 'feedback';
@@ -63,6 +64,19 @@ export async function readFeedbackFile(path: string): Promise<FeedbackRecord[] |
   }
 }
 
+/** Why a feedback file cannot be opened, in words that say which flag fixes it. */
+function openError(file: string, e: unknown): RolloutlabError {
+  const msg = (e instanceof Error ? e.message : String(e)).split('\n')[0];
+  const held = /Could not set lock|Conflicting lock/i.exec(msg);
+  const pid = /PID (\d+)/.exec(msg)?.[1];
+  const what = held
+    ? `feedback file ${file} is held by another process${pid ? ` (PID ${pid})` : ''}, most likely another rolloutlab serve: stop it, or give this server its own file with --feedback <file> (or $ROLLOUTLAB_FEEDBACK)`
+    : `cannot open feedback file ${file} (${msg}): give a writable DuckDB file with --feedback <file> (or $ROLLOUTLAB_FEEDBACK)`;
+  const err = new RolloutlabError('IO', what, 'feedback');
+  err.cause = e;
+  return err;
+}
+
 export class FeedbackStore {
   private queue: Promise<unknown> = Promise.resolve();
   private closed = false;
@@ -74,11 +88,20 @@ export class FeedbackStore {
     private seq: number,
   ) {}
 
-  /** Opens (creating when absent) the feedback database at `path`. Fails if another process holds it. */
+  /**
+   * Opens (creating when absent) the feedback database at `path`. Fails with an IO error naming the file and the
+   * `--feedback` flag when it cannot: another process holds it (a second server on the same file), or it is not a
+   * DuckDB file, or its folder cannot be created.
+   */
   static async open(path: string): Promise<FeedbackStore> {
     const file = resolve(path);
-    mkdirSync(dirname(file), { recursive: true });
-    const instance = await DuckDBInstance.create(file, { threads: '1' });
+    let instance: DuckDBInstance;
+    try {
+      mkdirSync(dirname(file), { recursive: true });
+      instance = await DuckDBInstance.create(file, { threads: '1' });
+    } catch (e) {
+      throw openError(file, e);
+    }
     const con = await instance.connect();
     try {
       await con.run(DDL);

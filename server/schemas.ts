@@ -211,6 +211,8 @@ export type StatusResponse = Static<typeof StatusResponseSchema>;
 
 export const ReadyResponseSchema = Type.Object({ ready: Type.Boolean(), reasons: Type.Array(Type.String()) });
 export const HealthResponseSchema = Type.Object({ ok: Type.Boolean() });
+/** POST /v1/models/reload takes no parameters: an empty body (with Content-Type: application/json) or {}. */
+export const ReloadBodySchema = Type.Object({}, { additionalProperties: false });
 export const ReloadResponseSchema = Type.Object({ changed: Type.Array(Type.String()), status: StatusResponseSchema });
 
 
@@ -311,7 +313,7 @@ export const FlaggerPayloadSchema = Type.Object(
     namespace: Type.String({ minLength: 1, maxLength: 253 }),
     phase: Type.String({ minLength: 1, maxLength: 64, description: 'Initializing, Initialized, Waiting, Progressing, WaitingPromotion, Promoting, Finalising, Succeeded, Failed, Terminating, Terminated' }),
     checksum: Type.Optional(Type.String({ maxLength: 256 })),
-    metadata: Type.Optional(Nullable(Type.Record(Type.String({ maxLength: 253 }), Type.String({ maxLength: 4096 }), { maxProperties: 500, description: "the webhook's metadata from the Canary spec (strings)" }))),
+    metadata: Type.Optional(Nullable(Type.Record(Type.String({ maxLength: 253 }), Type.String({ maxLength: 1024 }), { maxProperties: 100, description: "the webhook's metadata from the Canary spec (strings; at most 100 keys, values up to 1,024 characters)" }))),
     eventMessage: Type.Optional(Type.String({ maxLength: 8192 })),
     eventType: Type.Optional(Type.String({ maxLength: 64 })),
     timestamp: Type.Optional(Type.Union([Type.String({ maxLength: 64 }), Type.Number()])),
@@ -354,7 +356,7 @@ export const FlaggerEventsResponseSchema = Type.Object({
       decision: Type.String(),
       payload: FlaggerPayloadSchema,
     }),
-    { description: 'oldest first; the last 1,000 hook calls at most' },
+    { description: 'oldest first; the last 1,000 hook calls at most, and at most 8 MB of them' },
   ),
 });
 export type FlaggerEvent = Static<typeof FlaggerEventsResponseSchema>['events'][number];

@@ -1,4 +1,4 @@
-// Deployment windows and multi-service schedules over HTTP, registered inside the serving plugin
+// Deployment windows and multi-service schedules over HTTP (issue 6), registered inside the serving plugin
 // (server/app.ts) so they share its error handler, metrics and OpenAPI document:
 //
 // - POST /v1/deploy/windows: one change → its start times within a horizon ranked by expected incident cost
@@ -19,6 +19,7 @@ import { allowedMinutesOf, calendarOrigin, candidateCounts, scoreWindows, TIME_F
 import { checkPlan, planSchedule, serviceGraph, type BatchChange } from '../training/window/schedule.ts';
 import type { ModelStore } from './models.ts';
 import { BadInput, NoAnswer, encodeRiskFeatures, riskChampion } from './decide.ts';
+import type { Offload } from './offload.ts';
 import {
   ErrorResponseSchema,
   MAX_TRAFFIC_MINUTES,
@@ -44,6 +45,8 @@ const TIME: ReadonlySet<string> = new Set<string>(TIME_FEATURES);
 const timeFeature = (name: string) => (TIME.has(name) ? 'is computed by the server for each candidate start; leave it out' : null);
 /** Largest changes × candidate starts a schedule request may ask for (50 changes × 72 h at 15 min is 14,450). */
 export const MAX_SCHEDULE_WORK = 100_000;
+/** Largest sum over a schedule's services of their traffic history, in minutes (a forecaster is fitted on each): 20 services × 56 days. */
+export const MAX_SCHEDULE_TRAFFIC_MINUTES = 20 * MAX_TRAFFIC_MINUTES;
 
 /** The default scenario's on-call cover and rollout length (the defaults of the request fields). */
 let defaults: { onCall: Required<Omit<OnCallIn, 'holidays'>>; rolloutMinutes: number } | null = null;
@@ -219,154 +222,192 @@ const toWire = (c: WindowCandidate, originMs: number) => ({
   explanation: c.explanation,
 });
 
+/** The risk champion a planner scores with. */
+export type RiskChampion = { model: GamModel; version: string };
+
+/**
+ * The work a schedule request asks for, checked before any of it is done (cheap: it reads the sizes only): changes ×
+ * candidate starts at most MAX_SCHEDULE_WORK, the services' traffic history at most MAX_SCHEDULE_TRAFFIC_MINUTES.
+ */
+export function checkScheduleWork(b: ScheduleBody): void {
+  const horizonHours = b.horizonHours ?? WINDOW_DEFAULTS.horizonHours;
+  const stepMinutes = b.stepMinutes ?? WINDOW_DEFAULTS.stepMinutes;
+  const perChange = Math.floor((horizonHours * 60) / stepMinutes) + 1;
+  const work = b.changes.length * perChange;
+  if (work > MAX_SCHEDULE_WORK) throw new BadInput('body.horizonHours', `with stepMinutes ${stepMinutes} gives ${b.changes.length} changes × ${perChange} candidate starts = ${work} > ${MAX_SCHEDULE_WORK}: raise stepMinutes, shorten horizonHours or split the batch`);
+  let minutes = 0;
+  for (const s of Object.values(b.services)) minutes += s.traffic.values.length * s.traffic.stepMinutes;
+  if (minutes > MAX_SCHEDULE_TRAFFIC_MINUTES) {
+    throw new BadInput('body.services', `send ${minutes} minutes of traffic history in all (${(minutes / 1440).toFixed(1)} days) > ${MAX_SCHEDULE_TRAFFIC_MINUTES} (${MAX_SCHEDULE_TRAFFIC_MINUTES / 1440} days, e.g. 20 services × 56 days): send fewer days per service (7 are enough) or split the batch`);
+  }
+}
+
 export interface WindowRouteOptions {
   store: ModelStore;
+  /** Runs a planner off the main thread (server/offload.ts); absent: on the main thread. */
+  offload?: Offload;
 }
+
+/** The planners by name: what a route computes from its validated body, on whichever thread runs it. */
+export const PLANNERS = {
+  windows: (b: unknown, risk: RiskChampion) => windowsAnswer(b as WindowsBody, risk),
+  schedule: (b: unknown, risk: RiskChampion) => scheduleAnswer(b as ScheduleBody, risk),
+};
+export type PlannerName = keyof typeof PLANNERS;
 
 /** POST /v1/deploy/windows and POST /v1/deploy/schedule, on `app` (the serving plugin's scope). */
 export function windowRoutes(app: App, o: WindowRouteOptions): void {
   const errors = { 400: ErrorResponseSchema, 422: ErrorResponseSchema, 503: ErrorResponseSchema };
+  // The planners fit forecasters and score thousands of starts: off the main thread when a pool is configured, so
+  // the decision routes and /healthz keep answering while they run.
+  const plan = async (name: PlannerName, body: unknown): Promise<unknown> => {
+    const risk = riskChampion(o.store.snapshot);
+    return o.offload ? o.offload.run(name, body, risk) : PLANNERS[name](body, risk);
+  };
 
   app.post(
     '/v1/deploy/windows',
     { schema: { summary: "a change's start times ranked by expected incident cost (risk champion × traffic forecast × on-call cover), never touching a freeze", body: WindowsBodySchema, response: { 200: WindowsResponseSchema, ...errors } } },
-    async (req) => {
-      const b: WindowsBody = req.body;
-      const risk = riskChampion(o.store.snapshot);
-      checkFreezes(b.freezes);
-      const rolloutMinutes = b.rolloutMinutes ?? scenarioDefaults().rolloutMinutes;
-      const { ctx, imputed, originMs } = contextOf(b.service, b, 'body', b, 'body', timeOf(b.readyAt, 'body.readyAt'), b.freezes, rolloutMinutes, risk, new Map());
-      // recommendFromContext's answer, with every candidate checked before the top ones are explained.
-      const search = searchOf(b);
-      const s = scoreWindows(ctx, risk.model, search);
-      const counts = candidateCounts(s.candidates, search, ctx.utcOffsetMinutes ?? 0);
-      checkRanking({ ranked: s.ranked, whenReady: s.whenReady, candidates: s.candidates.length, outsideAllowed: counts.outsideAllowedCandidates }, 'body', 'body');
-      const out: WindowsResponse = {
-        service: b.service,
-        readyAt: iso(originMs, ctx.readyAt),
-        ranked: s.ranked.slice(0, b.top ?? WINDOW_DEFAULTS.top).map((c) => toWire(s.explain(c), originMs)),
-        whenReady: toWire(s.explain(s.whenReady), originMs),
-        ...counts,
-        rolloutMinutes,
-        imputed,
-        modelVersion: risk.version,
-      };
-      return out;
-    },
+    async (req) => (await plan('windows', req.body)) as WindowsResponse,
   );
 
   app.post(
     '/v1/deploy/schedule',
     { schema: { summary: 'start times for a batch of changes across services: contract-changing callees before their callers, coupled services never at once, no freeze, least total expected cost', body: ScheduleBodySchema, response: { 200: ScheduleResponseSchema, ...errors } } },
     async (req) => {
-      const b: ScheduleBody = req.body;
-      const risk = riskChampion(o.store.snapshot);
-      checkFreezes(b.freezes);
-      const rolloutMinutes = b.rolloutMinutes ?? scenarioDefaults().rolloutMinutes;
-      const names = Object.keys(b.services).sort();
-      const index = new Map(names.map((n, i) => [n, i]));
-      // The graph: known services, no self-edges, no cycles.
-      const deps = b.dependencies ?? [];
-      const edges = deps.map((d, i) => {
-        for (const k of ['caller', 'callee'] as const) {
-          if (!index.has(d[k])) throw new BadInput(`body.dependencies[${i}].${k}`, `is not a key of body.services (${JSON.stringify(d[k])})`);
-        }
-        return { caller: index.get(d.caller)!, callee: index.get(d.callee)! };
-      });
-      const cycle = findCycle(names.length, edges);
-      if (cycle) throw new BadInput('body.dependencies', `contain a cycle: ${cycle.map((i) => names[i]).join(' → ')} (the order of contract changes would be undefined)`);
-      const seen = new Map<string, number>();
-      b.changes.forEach((c, i) => {
-        const j = seen.get(c.id);
-        if (j !== undefined) throw new BadInput(`body.changes[${i}].id`, `duplicates body.changes[${j}].id (${JSON.stringify(c.id)})`);
-        seen.set(c.id, i);
-        if (!index.has(c.service)) throw new BadInput(`body.changes[${i}].service`, `is not a key of body.services (${JSON.stringify(c.service)})`);
-        timeOf(c.readyAt, `body.changes[${i}].readyAt`);
-      });
-      // A service's history ends, by default, when its first change is ready.
-      const firstReady = new Map<string, number>();
-      for (const c of b.changes) firstReady.set(c.service, Math.min(firstReady.get(c.service) ?? Infinity, Date.parse(c.readyAt)));
-      const fitted = new Map<string, { series: Series; fc: ReturnType<typeof fitForecaster> }>();
-      const search = { ...searchOf(b), top: Number.MAX_SAFE_INTEGER };
-      // The scheduler's work grows with changes × candidate starts (and blocks the event loop): bound it.
-      const work = b.changes.length * (Math.floor((search.horizonHours * 60) / search.stepMinutes) + 1);
-      if (work > MAX_SCHEDULE_WORK) throw new BadInput('body.horizonHours', `with stepMinutes ${search.stepMinutes} gives ${b.changes.length} changes × ${work / b.changes.length} candidate starts = ${work} > ${MAX_SCHEDULE_WORK}: raise stepMinutes, shorten horizonHours or split the batch`);
-      const per = b.changes.map((c, i) => {
-        const field = `body.changes[${i}]`;
-        const svcField = `body.services.${c.service}`;
-        const featureContract = c.features.api_contract_change;
-        const fromFeature = featureContract === true || featureContract === 1;
-        if (c.apiContractChange !== undefined && featureContract !== undefined && featureContract !== null && c.apiContractChange !== fromFeature) {
-          throw new BadInput(`${field}.apiContractChange`, `conflicts with features.api_contract_change (${c.apiContractChange} vs ${JSON.stringify(featureContract)})`);
-        }
-        const contractChange = c.apiContractChange ?? fromFeature;
-        const overrides: Record<string, number> = c.apiContractChange !== undefined && risk.model.specs.some((s) => s.name === 'api_contract_change') ? { api_contract_change: c.apiContractChange ? 1 : 0 } : {};
-        const { ctx, imputed, originMs } = contextOf(c.id, c, field, b.services[c.service], svcField, firstReady.get(c.service)!, b.freezes, rolloutMinutes, risk, fitted, overrides);
-        const s = scoreWindows(ctx, risk.model, search);
-        const counts = candidateCounts(s.candidates, search, ctx.utcOffsetMinutes ?? 0);
-        checkRanking({ ranked: s.ranked, whenReady: s.whenReady, candidates: s.candidates.length, outsideAllowed: counts.outsideAllowedCandidates }, field, svcField);
-        // The scheduler reads the ranked starts and their costs; only the chosen start gets explained.
-        const rec: Recommendation = { deploymentId: c.id, readyAt: ctx.readyAt, ranked: s.ranked, whenReady: s.whenReady, ...counts };
-        return { c, rec, explain: s.explain, imputed, originMs, contractChange };
-      });
-      // One axis for the batch: minutes since the earliest history start.
-      const origin = Math.min(...per.map((p) => p.originMs));
-      const shift = (p: (typeof per)[number], t: number) => t + (p.originMs - origin) / MIN;
-      const batch: BatchChange[] = per.map((p) => ({ id: p.c.id, service: index.get(p.c.service)!, readyAt: shift(p, p.rec.readyAt), contractChange: p.contractChange }));
-      const recs = per.map((p) => ({ ...p.rec, ranked: p.rec.ranked.map((x) => ({ ...x, start: shift(p, x.start) })) }));
-      const graph = serviceGraph(edges);
-      const plan = planSchedule(batch, recs, rolloutMinutes, graph);
-      const starts = plan.changes.map((x) => x.start);
-      const violations = checkPlan(batch, starts, search.horizonHours * 60, rolloutMinutes, freezesOn(b.freezes, origin), graph);
-      if (plan.unplaced.length || violations.length) {
-        const i = b.changes.findIndex((c) => c.id === (plan.unplaced[0] ?? violations[0].a));
-        const what = violations.map((v) => `${v.kind} ${v.a}${v.b ? ` / ${v.b}` : ''}`).join('; ');
-        throw new NoAnswer('NO_FEASIBLE_WINDOW', `body.changes[${i}]`, `has no start within horizonHours (${search.horizonHours}) that satisfies the order, overlap and freeze constraints with the rest of the batch (${what}): widen horizonHours or split the batch`);
-      }
-      // The constraints that bind each change, for the explanations.
-      const notes = per.map((p, i) => {
-        const out: string[] = [];
-        per.forEach((q, j) => {
-          if (i === j) return;
-          if (q.contractChange && graph.calls(batch[i].service, batch[j].service)) out.push(`after ${q.c.id} (API contract change on ${q.c.service}, which ${p.c.service} calls) ends at ${iso(origin, starts[j] + rolloutMinutes).slice(11, 16)} UTC`);
-          else if (p.contractChange && graph.calls(batch[j].service, batch[i].service)) out.push(`before ${q.c.id} on ${q.c.service}, which calls ${p.c.service}`);
-          else if (graph.coupled(batch[i].service, batch[j].service)) out.push(`not alongside ${q.c.id} (${q.c.service === p.c.service ? 'same service' : `${q.c.service} is coupled to ${p.c.service}`})`);
-        });
-        return out;
-      });
-      const changes = per.map((p, i) => {
-        const at = p.explain(p.rec.ranked.find((x) => shift(p, x.start) === starts[i])!);
-        const w = toWire(at, p.originMs);
-        const bound = notes[i].length ? `; ${notes[i].join('; ')}` : '';
-        return {
-          id: p.c.id,
-          service: p.c.service,
-          readyAt: iso(p.originMs, p.rec.readyAt),
-          start: w.start,
-          end: iso(origin, starts[i] + rolloutMinutes),
-          expectedCost: at.expectedCost,
-          whenReadyCost: p.rec.whenReady.expectedCost,
-          risk: at.risk,
-          needsApproval: at.needsApproval,
-          explanation: `${w.explanation}${bound}`,
-          imputed: p.imputed,
-        };
-      });
-      const order = [...changes.keys()]
-        .sort((x, y) => starts[x] - starts[y] || x - y)
-        .map((i, k) => `${k + 1}. ${changes[i].id} on ${changes[i].service}: ${changes[i].start.slice(0, 16)}–${changes[i].end.slice(11, 16)} UTC${notes[i].length ? ` (${notes[i].join('; ')})` : ''}`);
-      const out: ScheduleResponse = {
-        changes,
-        totalExpectedCost: plan.totalExpectedCost,
-        whenReadyCost: per.reduce((a, p) => a + p.rec.whenReady.expectedCost, 0),
-        violations,
-        order,
-        rolloutMinutes,
-        modelVersion: risk.version,
-      };
-      return out;
+      checkScheduleWork(req.body);
+      return (await plan('schedule', req.body)) as ScheduleResponse;
     },
   );
+}
+
+/** POST /v1/deploy/windows's answer for a validated body. */
+export function windowsAnswer(b: WindowsBody, risk: RiskChampion): WindowsResponse {
+  checkFreezes(b.freezes);
+  const rolloutMinutes = b.rolloutMinutes ?? scenarioDefaults().rolloutMinutes;
+  const { ctx, imputed, originMs } = contextOf(b.service, b, 'body', b, 'body', timeOf(b.readyAt, 'body.readyAt'), b.freezes, rolloutMinutes, risk, new Map());
+  // recommendFromContext's answer, with every candidate checked before the top ones are explained.
+  const search = searchOf(b);
+  const s = scoreWindows(ctx, risk.model, search);
+  const counts = candidateCounts(s.candidates, search, ctx.utcOffsetMinutes ?? 0);
+  checkRanking({ ranked: s.ranked, whenReady: s.whenReady, candidates: s.candidates.length, outsideAllowed: counts.outsideAllowedCandidates }, 'body', 'body');
+  const out: WindowsResponse = {
+    service: b.service,
+    readyAt: iso(originMs, ctx.readyAt),
+    ranked: s.ranked.slice(0, b.top ?? WINDOW_DEFAULTS.top).map((c) => toWire(s.explain(c), originMs)),
+    whenReady: toWire(s.explain(s.whenReady), originMs),
+    ...counts,
+    rolloutMinutes,
+    imputed,
+    modelVersion: risk.version,
+  };
+  return out;
+}
+
+/** POST /v1/deploy/schedule's answer for a validated body. */
+export function scheduleAnswer(b: ScheduleBody, risk: RiskChampion): ScheduleResponse {
+  checkScheduleWork(b);
+  checkFreezes(b.freezes);
+  const rolloutMinutes = b.rolloutMinutes ?? scenarioDefaults().rolloutMinutes;
+  const names = Object.keys(b.services).sort();
+  const index = new Map(names.map((n, i) => [n, i]));
+  // The graph: known services, no self-edges, no cycles.
+  const deps = b.dependencies ?? [];
+  const edges = deps.map((d, i) => {
+    for (const k of ['caller', 'callee'] as const) {
+      if (!index.has(d[k])) throw new BadInput(`body.dependencies[${i}].${k}`, `is not a key of body.services (${JSON.stringify(d[k])})`);
+    }
+    return { caller: index.get(d.caller)!, callee: index.get(d.callee)! };
+  });
+  const cycle = findCycle(names.length, edges);
+  if (cycle) throw new BadInput('body.dependencies', `contain a cycle: ${cycle.map((i) => names[i]).join(' → ')} (the order of contract changes would be undefined)`);
+  const seen = new Map<string, number>();
+  b.changes.forEach((c, i) => {
+    const j = seen.get(c.id);
+    if (j !== undefined) throw new BadInput(`body.changes[${i}].id`, `duplicates body.changes[${j}].id (${JSON.stringify(c.id)})`);
+    seen.set(c.id, i);
+    if (!index.has(c.service)) throw new BadInput(`body.changes[${i}].service`, `is not a key of body.services (${JSON.stringify(c.service)})`);
+    timeOf(c.readyAt, `body.changes[${i}].readyAt`);
+  });
+  // A service's history ends, by default, when its first change is ready.
+  const firstReady = new Map<string, number>();
+  for (const c of b.changes) firstReady.set(c.service, Math.min(firstReady.get(c.service) ?? Infinity, Date.parse(c.readyAt)));
+  const fitted = new Map<string, { series: Series; fc: ReturnType<typeof fitForecaster> }>();
+  const search = { ...searchOf(b), top: Number.MAX_SAFE_INTEGER };
+  const per = b.changes.map((c, i) => {
+    const field = `body.changes[${i}]`;
+    const svcField = `body.services.${c.service}`;
+    const featureContract = c.features.api_contract_change;
+    const fromFeature = featureContract === true || featureContract === 1;
+    if (c.apiContractChange !== undefined && featureContract !== undefined && featureContract !== null && c.apiContractChange !== fromFeature) {
+      throw new BadInput(`${field}.apiContractChange`, `conflicts with features.api_contract_change (${c.apiContractChange} vs ${JSON.stringify(featureContract)})`);
+    }
+    const contractChange = c.apiContractChange ?? fromFeature;
+    const overrides: Record<string, number> = c.apiContractChange !== undefined && risk.model.specs.some((s) => s.name === 'api_contract_change') ? { api_contract_change: c.apiContractChange ? 1 : 0 } : {};
+    const { ctx, imputed, originMs } = contextOf(c.id, c, field, b.services[c.service], svcField, firstReady.get(c.service)!, b.freezes, rolloutMinutes, risk, fitted, overrides);
+    const s = scoreWindows(ctx, risk.model, search);
+        const counts = candidateCounts(s.candidates, search, ctx.utcOffsetMinutes ?? 0);
+        checkRanking({ ranked: s.ranked, whenReady: s.whenReady, candidates: s.candidates.length, outsideAllowed: counts.outsideAllowedCandidates }, field, svcField);
+    // The scheduler reads the ranked starts and their costs; only the chosen start gets explained.
+        const rec: Recommendation = { deploymentId: c.id, readyAt: ctx.readyAt, ranked: s.ranked, whenReady: s.whenReady, ...counts };
+    return { c, rec, explain: s.explain, imputed, originMs, contractChange };
+  });
+  // One axis for the batch: minutes since the earliest history start.
+  const origin = Math.min(...per.map((p) => p.originMs));
+  const shift = (p: (typeof per)[number], t: number) => t + (p.originMs - origin) / MIN;
+  const batch: BatchChange[] = per.map((p) => ({ id: p.c.id, service: index.get(p.c.service)!, readyAt: shift(p, p.rec.readyAt), contractChange: p.contractChange }));
+  const recs = per.map((p) => ({ ...p.rec, ranked: p.rec.ranked.map((x) => ({ ...x, start: shift(p, x.start) })) }));
+  const graph = serviceGraph(edges);
+  const plan = planSchedule(batch, recs, rolloutMinutes, graph);
+  const starts = plan.changes.map((x) => x.start);
+  const violations = checkPlan(batch, starts, search.horizonHours * 60, rolloutMinutes, freezesOn(b.freezes, origin), graph);
+  if (plan.unplaced.length || violations.length) {
+    const i = b.changes.findIndex((c) => c.id === (plan.unplaced[0] ?? violations[0].a));
+    const what = violations.map((v) => `${v.kind} ${v.a}${v.b ? ` / ${v.b}` : ''}`).join('; ');
+    throw new NoAnswer('NO_FEASIBLE_WINDOW', `body.changes[${i}]`, `has no start within horizonHours (${search.horizonHours}) that satisfies the order, overlap and freeze constraints with the rest of the batch (${what}): widen horizonHours or split the batch`);
+  }
+  // The constraints that bind each change, for the explanations.
+  const notes = per.map((p, i) => {
+    const out: string[] = [];
+    per.forEach((q, j) => {
+      if (i === j) return;
+      if (q.contractChange && graph.calls(batch[i].service, batch[j].service)) out.push(`after ${q.c.id} (API contract change on ${q.c.service}, which ${p.c.service} calls) ends at ${iso(origin, starts[j] + rolloutMinutes).slice(11, 16)} UTC`);
+      else if (p.contractChange && graph.calls(batch[j].service, batch[i].service)) out.push(`before ${q.c.id} on ${q.c.service}, which calls ${p.c.service}`);
+      else if (graph.coupled(batch[i].service, batch[j].service)) out.push(`not alongside ${q.c.id} (${q.c.service === p.c.service ? 'same service' : `${q.c.service} is coupled to ${p.c.service}`})`);
+    });
+    return out;
+  });
+  const changes = per.map((p, i) => {
+    const at = p.explain(p.rec.ranked.find((x) => shift(p, x.start) === starts[i])!);
+    const w = toWire(at, p.originMs);
+    const bound = notes[i].length ? `; ${notes[i].join('; ')}` : '';
+    return {
+      id: p.c.id,
+      service: p.c.service,
+      readyAt: iso(p.originMs, p.rec.readyAt),
+      start: w.start,
+      end: iso(origin, starts[i] + rolloutMinutes),
+      expectedCost: at.expectedCost,
+      whenReadyCost: p.rec.whenReady.expectedCost,
+      risk: at.risk,
+          needsApproval: at.needsApproval,
+      explanation: `${w.explanation}${bound}`,
+      imputed: p.imputed,
+    };
+  });
+  const order = [...changes.keys()]
+    .sort((x, y) => starts[x] - starts[y] || x - y)
+    .map((i, k) => `${k + 1}. ${changes[i].id} on ${changes[i].service}: ${changes[i].start.slice(0, 16)}–${changes[i].end.slice(11, 16)} UTC${notes[i].length ? ` (${notes[i].join('; ')})` : ''}`);
+  const out: ScheduleResponse = {
+    changes,
+    totalExpectedCost: plan.totalExpectedCost,
+    whenReadyCost: per.reduce((a, p) => a + p.rec.whenReady.expectedCost, 0),
+    violations,
+    order,
+    rolloutMinutes,
+    modelVersion: risk.version,
+  };
+  return out;
 }
 
 /** A directed cycle among n nodes (as a closed path of node indices), or null. */

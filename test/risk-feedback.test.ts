@@ -122,17 +122,17 @@ describe('train risk --with-feedback', () => {
   it('a running server’s URL gives the same rows as its file (the copy it holds)', async () => {
     const served = join(dir, 'served.duckdb');
     copyFileSync(fbFile, served);
-    app = buildApp({ modelsRoot: join(dir, 'no-models'), feedbackPath: served, logger: false, rateLimit: false });
+    app = buildApp({ modelsRoot: join(dir, 'no-models'), feedbackPath: served, logger: false, rateLimit: false, token: 't' });
     await app.listen({ port: 0, host: '127.0.0.1' });
     const url = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
-    const fromUrl = await readFeedbackSource(url);
+    const fromUrl = await readFeedbackSource(url, { token: 't' });
     expect(fromUrl.kind).toBe('url');
     expect(fromUrl.records.length).toBe(bodies.length);
     const fromFile = await readFeedbackSource(fbFile);
     expect(feedbackRows(fromUrl.records, SIM_RISK_SPECS).sha256).toBe(feedbackRows(fromFile.records, SIM_RISK_SPECS).sha256);
-    expect((await readFeedbackSource(`${url}/v1/feedback`)).records.length).toBe(bodies.length);
+    expect((await readFeedbackSource(`${url}/v1/feedback`, { token: 't' })).records.length).toBe(bodies.length);
     // Training from the URL: the same rows as from the file.
-    const r = await trainRisk(dataDir, { registry, gam: FAST, feedback: { source: url } });
+    const r = await trainRisk(dataDir, { registry, gam: FAST, feedback: { source: url, token: 't' } });
     expect(r.feedback).toMatchObject({ kind: 'url', used: withFb.feedback!.used, sha256: withFb.feedback!.sha256 });
     expect(r.heldOut).toEqual(base.heldOut);
   }, 60_000);

@@ -69,7 +69,7 @@ describe('feedback durability', () => {
     expect(first.child.signalCode).toBe('SIGKILL');
 
     const second = await serve(models, file);
-    const list = await fetch(`${second.url}/v1/feedback?limit=100`);
+    const list = await fetch(`${second.url}/v1/feedback?limit=100`, { headers: { authorization: `Bearer ${TOKEN}` } });
     expect(list.status).toBe(200);
     const body = (await list.json()) as { count: number; records: { deploymentId: string; outcome: string; features: Record<string, number> }[] };
     expect(body.count).toBe(N);

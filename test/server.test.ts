@@ -41,7 +41,7 @@ beforeAll(async () => {
   const root = mkdtempSync(join(tmpdir(), 'rolloutlab-server-'));
   models = await trainTinyModels(root);
   // No rate limit here: the property tests inject thousands of requests a second (the limit has its own test).
-  app = buildApp({ modelsRoot: models, feedbackPath: join(root, 'feedback.duckdb'), rateLimit: false });
+  app = buildApp({ modelsRoot: models, feedbackPath: join(root, 'feedback.duckdb'), rateLimit: false, insecureOpenWrites: true });
   await app.ready();
 }, 90_000);
 
@@ -50,6 +50,12 @@ afterAll(async () => {
 });
 
 const post = (url: string, payload: unknown, headers: Record<string, string> = {}) => app.inject({ method: 'POST', url, payload: payload as object, headers });
+/** A copy of a version under a new number, its card saying so (a complete version names its own folder). */
+const copyVersion = (fam: string, from: string, to: string) => {
+  cpSync(join(fam, from), join(fam, to), { recursive: true });
+  const card = join(fam, to, 'card.json');
+  writeFileSync(card, JSON.stringify({ ...JSON.parse(readFileSync(card, 'utf8')), version: to }, null, 2) + '\n');
+};
 
 describe('operations routes', () => {
   it('healthz, readyz and status report the loaded champions', async () => {
@@ -346,10 +352,10 @@ describe('reload', () => {
   it('a corrupt champion keeps the last good model serving and status says why; a good one is swapped in', async () => {
     const fam = join(models, 'judge');
     const pointer = JSON.parse(readFileSync(join(fam, 'champion.json'), 'utf8'));
-    cpSync(join(fam, 'v0001'), join(fam, 'v0002'), { recursive: true });
+    copyVersion(fam, 'v0001', 'v0002');
     writeFileSync(join(fam, 'v0002', 'judge.json'), readFileSync(join(fam, 'v0002', 'judge.json'), 'utf8').replace('"members"', '"memberz"'));
     writeFileSync(join(fam, 'champion.json'), JSON.stringify({ ...pointer, version: 'v0002' }));
-    const r = await post('/v1/models/reload', undefined);
+    const r = await post('/v1/models/reload', {});
     expect(r.statusCode).toBe(200);
     expect(r.json().changed).toEqual([]);
     const s = (await app.inject({ method: 'GET', url: '/v1/status' })).json();
@@ -359,7 +365,7 @@ describe('reload', () => {
     expect((await app.inject({ method: 'GET', url: '/readyz' })).statusCode).toBe(200);
     // Repaired: the next reload swaps it in atomically.
     cpSync(join(fam, 'v0001', 'judge.json'), join(fam, 'v0002', 'judge.json'));
-    const again = (await post('/v1/models/reload', undefined)).json();
+    const again = (await post('/v1/models/reload', {})).json();
     expect(again.changed).toEqual(['judge']);
     expect(again.status.families.judge).toMatchObject({ version: 'v0002', error: null });
     expect((await post('/v1/canary/verdict', verdictBody(HEALTHY))).json().modelVersion).toBe('v0002');
@@ -371,7 +377,7 @@ describe('reload', () => {
     const wrong = await guarded.inject({ method: 'POST', url: '/v1/models/reload', headers: { authorization: 'Bearer nope' } });
     expect(wrong.statusCode).toBe(401);
     expect(wrong.json().error).toMatchObject({ code: 'UNAUTHORIZED', field: 'headers.authorization' });
-    expect((await guarded.inject({ method: 'POST', url: '/v1/models/reload', headers: { authorization: 'Bearer s3cret' } })).statusCode).toBe(200);
+    expect((await guarded.inject({ method: 'POST', url: '/v1/models/reload', headers: { authorization: 'Bearer s3cret', 'content-type': 'application/json' } })).statusCode).toBe(200);
     // Reads stay open.
     expect((await guarded.inject({ method: 'GET', url: '/v1/status' })).statusCode).toBe(200);
     await guarded.close();
@@ -397,7 +403,7 @@ describe('reload on a registry change', () => {
     expect(before.families.risk.version).toBe('v0001');
     expect(before.watch).toMatchObject({ intervalMs: 25, reloads: 0 });
     // A new version, published the way the registry does it (complete folder, then the pointer swapped by rename).
-    cpSync(join(fam, 'v0001'), join(fam, 'v0002'), { recursive: true });
+    copyVersion(fam, 'v0001', 'v0002');
     writeFileSync(join(fam, 'champion.json.tmp-watch'), JSON.stringify({ ...pointer, version: 'v0002' }));
     renameSync(join(fam, 'champion.json.tmp-watch'), join(fam, 'champion.json'));
     const after = await until((s) => s.families.risk.version === 'v0002');
@@ -509,7 +515,7 @@ describe('outcome feedback', () => {
     expect((await guarded.inject({ method: 'POST', url: '/v1/feedback', payload: {}, headers: { authorization: 'Bearer nope' } })).statusCode).toBe(401);
     expect((await guarded.inject({ method: 'POST', url: '/v1/feedback', payload: fb, headers: { authorization: 'Bearer s3cret' } })).statusCode).toBe(201);
     await guarded.close();
-    const none = buildApp({ modelsRoot: join(dir, 'models') });
+    const none = buildApp({ modelsRoot: join(dir, 'models'), insecureOpenWrites: true });
     const r = await none.inject({ method: 'POST', url: '/v1/feedback', payload: fb });
     expect(r.statusCode).toBe(503);
     expect(r.json().error.code).toBe('FEEDBACK_UNAVAILABLE');

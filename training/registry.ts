@@ -11,8 +11,9 @@
 // replaces the champion. One writer per family at a time (nothing locks champion.json).
 
 import { createHash } from 'node:crypto';
+import { readFileSync, realpathSync } from 'node:fs';
 import { mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join, relative, resolve, isAbsolute } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Type, type Static } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
@@ -94,6 +95,81 @@ export const ChampionPointerSchema = Type.Object(
   { additionalProperties: false },
 );
 export type ChampionPointer = Static<typeof ChampionPointerSchema>;
+
+/**
+ * The champion pointer of `family` under `root`, read synchronously and checked like `ModelRegistry.champion`
+ * (closed schema, a version like v0001, the family it sits in); null when the family has no champion.
+ * Throws BAD_DATA naming the field for anything else, so a pointer such as "../../outside/evil" never loads.
+ */
+export function readChampionPointerSync(root: string, family: string): ChampionPointer | null {
+  checkFamily(family);
+  const path = join(root, family, CHAMPION_FILE);
+  let raw: string;
+  try {
+    raw = readFileSync(path, 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    rethrow(e, `reading ${path}`);
+  }
+  let obj: unknown;
+  try {
+    obj = JSON.parse(raw);
+  } catch (e) {
+    throw new RolloutlabError('BAD_DATA', `${path} is not JSON: ${(e as Error).message}`, CHAMPION_FILE);
+  }
+  const err = Value.Errors(ChampionPointerSchema, obj).First();
+  if (err) throw new RolloutlabError('BAD_DATA', `${path}: field "${err.path.slice(1) || '(root)'}" ${err.message}, got ${show(err.value)}: only a version of the registry (like v0001) can be the champion`, err.path.slice(1) || CHAMPION_FILE);
+  const ptr = obj as ChampionPointer;
+  if (ptr.family !== family) throw new RolloutlabError('BAD_DATA', `${path}: field "family" is ${show(ptr.family)}, not ${show(family)}`, 'family');
+  return ptr;
+}
+
+/**
+ * A complete version of `family`, read synchronously: its card (validated; naming this family and version) and
+ * every file the card lists, each checked against the card's size and sha256. The version must look like v0001
+ * and its folder must resolve (symbolic links followed) inside the family's folder. Throws BAD_DATA / NOT_FOUND
+ * naming the problem; nothing unchecked is returned.
+ */
+export function readVersionSync(root: string, family: string, version: string): { card: ModelCard; dir: string; files: Record<string, Buffer> } {
+  checkFamily(family);
+  if (typeof version !== 'string' || !new RegExp(VERSION_PATTERN).test(version)) {
+    throw new RolloutlabError('BAD_DATA', `${family}: version must be like v0001, got ${show(version)}`, 'version');
+  }
+  const famDir = join(root, family);
+  const dir = join(famDir, version);
+  let realDir: string;
+  try {
+    realDir = realpathSync(dir);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new RolloutlabError('NOT_FOUND', `${family} ${version} is not in ${famDir}`, 'version');
+    rethrow(e, `reading ${dir}`);
+  }
+  const rel = relative(realpathSync(famDir), realDir);
+  if (rel !== version) throw new RolloutlabError('BAD_DATA', `${family} ${version}: its folder resolves to ${realDir}, outside ${famDir}`, 'version');
+  let card: ModelCard;
+  try {
+    card = validateCard(JSON.parse(readFileSync(join(dir, CARD_FILE), 'utf8')));
+  } catch (e) {
+    throw new RolloutlabError('BAD_DATA', `${family} ${version}: its ${CARD_FILE} is missing or invalid (${(e as Error).message})`, CARD_FILE);
+  }
+  if (card.family !== family || card.version !== version) throw new RolloutlabError('BAD_DATA', `${family} ${version}: its ${CARD_FILE} names ${card.family} ${card.version}`, CARD_FILE);
+  const files: Record<string, Buffer> = {};
+  for (const f of card.files) {
+    const path = join(dir, f.name);
+    if (isAbsolute(relative(dir, path)) || relative(dir, path) !== f.name) throw new RolloutlabError('BAD_DATA', `${family} ${version}: card file name ${show(f.name)} is not a plain file name`, `files.${f.name}`);
+    let bytes: Buffer;
+    try {
+      bytes = readFileSync(path);
+    } catch (e) {
+      throw new RolloutlabError('BAD_DATA', `${family} ${version}/${f.name} is listed on its card but cannot be read (${(e as Error).message})`, `files.${f.name}`);
+    }
+    if (bytes.byteLength !== f.bytes || sha256(bytes) !== f.sha256) {
+      throw new RolloutlabError('BAD_DATA', `${family} ${version}/${f.name} does not match its card (sha256 or size differs): the file was changed or is corrupt`, `files.${f.name}`);
+    }
+    files[f.name] = bytes;
+  }
+  return { card, dir, files };
+}
 
 /** Both models' metrics on the same held-out data; the candidate wins ties. */
 export interface MetricComparison {

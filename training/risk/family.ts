@@ -55,7 +55,7 @@ export interface RiskFeedbackOptions {
   weight?: number;
   /** Fail on a record that cannot be used instead of skipping it. */
   strict?: boolean;
-  /** Bearer token sent with the URL source (GET /v1/feedback needs none). */
+  /** Bearer token sent with the URL source (GET /v1/feedback needs the server's token). */
   token?: string;
   /** fetch for the URL source (tests). */
   fetch?: typeof fetch;

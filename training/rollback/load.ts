@@ -1,11 +1,9 @@
 // Loading champions without a tensor engine or async I/O: policies are built synchronously, in worker threads too
 // (backtest/policies/index.ts resolves `ml` through this). Files are checked against their card's sha256 like
 // ModelRegistry.loadModel does.
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createHash } from 'node:crypto';
 import { RolloutlabError } from '../../lib/errors.ts';
-import { defaultModelsRoot, CHAMPION_FILE } from '../registry.ts';
+import { defaultModelsRoot, readChampionPointerSync, readVersionSync } from '../registry.ts';
 import { GamModel, type GamJSON } from '../gam.ts';
 import { RollbackModel, type RollbackJSON } from './model.ts';
 import { JudgeModel, type JudgeModelJSON } from '../judge/model.ts';
@@ -13,30 +11,25 @@ import { JudgeModel, type JudgeModelJSON } from '../judge/model.ts';
 export const ROLLBACK_FAMILY = 'rollback';
 export const ROLLBACK_MODEL_FILE = 'rollback.json';
 
-/** One file of a family's champion (or a version), or null when the family has no champion and `optional`. */
+/**
+ * One file of a family's champion (or a version), or null when the family has no champion and `optional`. The
+ * pointer and the version are checked (training/registry.ts readChampionPointerSync / readVersionSync): only a
+ * registry version loads, and every file its card lists must match the card's sha256, not only the one returned.
+ */
 export function readChampionFileSync(root: string, family: string, file: string, version = 'champion', optional = false): { bytes: Buffer; version: string } | null {
   const famDir = join(root, family);
   let v = version;
   if (v === 'champion') {
-    let ptr: { version?: string };
-    try {
-      ptr = JSON.parse(readFileSync(join(famDir, CHAMPION_FILE), 'utf8')) as { version?: string };
-    } catch {
+    const ptr = readChampionPointerSync(root, family);
+    if (ptr === null) {
       if (optional) return null;
       throw new RolloutlabError('NOT_FOUND', `no ${family} champion in ${famDir} (train one with rolloutlab train ${family} --data <dir>, or run npm start)`, 'models');
     }
-    v = String(ptr.version);
+    v = ptr.version;
   }
-  const dir = join(famDir, v);
-  let card: { files: { name: string; sha256: string }[] };
-  try {
-    card = JSON.parse(readFileSync(join(dir, 'card.json'), 'utf8')) as typeof card;
-  } catch (e) {
-    throw new RolloutlabError('BAD_DATA', `${family} ${v}: cannot read its card.json (${(e as Error).message})`, 'card.json');
-  }
-  const entry = card.files.find((f) => f.name === file);
-  const bytes = readFileSync(join(dir, file));
-  if (!entry || createHash('sha256').update(bytes).digest('hex') !== entry.sha256) throw new RolloutlabError('BAD_DATA', `${family} ${v}/${file} does not match its card (sha256 differs or missing)`, `files.${file}`);
+  const { files } = readVersionSync(root, family, v);
+  const bytes = files[file];
+  if (bytes === undefined) throw new RolloutlabError('BAD_DATA', `${family} ${v}/${file} is not listed on its card`, `files.${file}`);
   return { bytes, version: v };
 }
 

@@ -1,0 +1,30 @@
+// A planning worker thread (server/offload.ts): runs server/windows.ts PLANNERS on the jobs it is sent, with the risk
+// champion it was given (kept by version), and answers each job's value or its error by kind.
+import { parentPort } from 'node:worker_threads';
+import { GamModel, type GamJSON } from '../training/gam.ts';
+import { isRolloutlabError } from '../lib/errors.ts';
+import { BadInput, NoAnswer } from './decide.ts';
+import { PLANNERS } from './windows.ts';
+import type { JobMessage, JobReply } from './offload.ts';
+
+const models = new Map<string, GamModel>();
+
+parentPort!.on('message', (m: JobMessage) => {
+  let reply: JobReply;
+  try {
+    if (m.riskJson !== undefined) {
+      models.clear(); // one champion at a time: a new version replaces the old one
+      models.set(m.riskKey, GamModel.fromJSON(m.riskJson as GamJSON));
+    }
+    const model = models.get(m.riskKey);
+    if (!model) throw new Error(`worker has no risk model ${m.riskKey}`);
+    reply = { id: m.id, ok: true, value: PLANNERS[m.planner](m.body, { model, version: m.riskVersion }) };
+  } catch (e) {
+    const err = e as Error;
+    if (e instanceof BadInput) reply = { id: m.id, ok: false, error: { kind: 'BadInput', message: err.message, field: e.field } };
+    else if (e instanceof NoAnswer) reply = { id: m.id, ok: false, error: { kind: 'NoAnswer', message: err.message, field: e.field, code: e.code } };
+    else if (isRolloutlabError(e)) reply = { id: m.id, ok: false, error: { kind: 'RolloutlabError', message: err.message, field: e.field, code: e.code } };
+    else reply = { id: m.id, ok: false, error: { kind: 'Error', message: err?.stack ?? String(e) } };
+  }
+  parentPort!.postMessage(reply);
+});
