@@ -3,6 +3,7 @@
 import type { CohortMetrics, Observation } from '../sim/env.ts';
 import type { Plan } from '../sim/strategy.ts';
 import { kayentaWindowJudge, type AnalysisWindow } from '../judges/window.ts';
+import { evidenceFor } from '../judges/evidence.ts';
 import type { JudgeModel } from '../training/judge/model.ts';
 import type { RollbackModel } from '../training/rollback/model.ts';
 import { Trajectory } from '../training/rollback/features.ts';
@@ -70,6 +71,9 @@ const prob = (p: number) => (Number.isFinite(p) ? Math.min(1, Math.max(0, p)) : 
 
 /** The verdict of one window with the chosen judge. */
 export function verdictFor(w: AnalysisWindow, judge: JudgeNameT, model: { model: JudgeModel; version: string } | null, opts: { reasons?: boolean } = {}): VerdictResponse {
+  // Too few usable minutes for this judge (judges/evidence.ts): inconclusive before any judge runs, never a pass.
+  const evidence = evidenceFor(judge, w);
+  if (!evidence.sufficient) return { verdict: 'inconclusive', reasons: evidence.reasons, judge, modelVersion: judge === 'ml' ? (model?.version ?? null) : null };
   const withReasons = opts.reasons ?? true;
   if (judge === 'kayenta') {
     const j = kayentaWindowJudge().judge(w);

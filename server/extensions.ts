@@ -80,7 +80,7 @@ async function judgeTarget(o: ExtensionOptions, target: MetricsTarget, minutes: 
   if (isUnavailable(r)) return { verdict: 'inconclusive', pFail: null, reasons: [`metrics unavailable: ${r.unavailable}`], judge, modelVersion: null, metricsAvailable: false, window: null };
   try {
     const v = verdictFor(analysisWindow(r), judge, o.store.snapshot.judge);
-    return { verdict: v.verdict, pFail: v.pFail ?? null, reasons: v.reasons, judge, modelVersion: v.modelVersion, metricsAvailable: true, window: r };
+    return { verdict: v.verdict, pFail: v.pFail ?? null, reasons: [...v.reasons, ...(r.notes ?? [])], judge, modelVersion: v.modelVersion, metricsAvailable: true, window: r };
   } catch (e) {
     if (e instanceof ModelUnavailable) return { verdict: 'inconclusive', pFail: null, reasons: [e.message], judge, modelVersion: null, metricsAvailable: true, window: r };
     throw e;
