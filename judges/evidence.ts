@@ -4,10 +4,12 @@
 // A judge compares what it measured with what it expected; when most of the window was never measured, a "pass"
 // describes the few minutes that were, not the window the deploy system asked about. So:
 //
-// - A minute is *usable* for a judge when, that minute, the metrics backend did not err, the canary has a sample with
-//   requests, and every metric the judge reads has a finite value: the error count (always), the p99 / p50 latency
-//   when the judge reads them and the source records them; for judges that compare against the baseline (kayenta and
-//   the learned judge), the baseline's sample must meet the same conditions.
+// - A minute is *usable* for a judge when, that minute, the metrics backend did not err, the canary has a sample with a
+//   finite request and error count and, if it served requests, a finite value for every latency the judge reads (p99,
+//   p50) and the source records; for judges that compare against the baseline (kayenta and the learned judge), the
+//   baseline's sample must meet the same conditions. A minute without requests was observed: nothing was served. Too
+//   little traffic is each judge's own call (the learned judge is inconclusive below a few canary requests, Flagger
+//   fails a check without traffic, Argo's measurement is inconclusive, Kayenta's critical error ratio has no data).
 // - A window of n minutes has *sufficient evidence* when at least `minEvidenceMinutes(n)` of its minutes are usable:
 //   more than half of them (observed minutes outnumber the missing ones, so what was not seen cannot outweigh what
 //   was), and never fewer than MIN_EVIDENCE_MINUTES unless the window itself is shorter (then every minute).
@@ -63,11 +65,11 @@ export interface Evidence {
   reasons: string[];
 }
 
-/** Why one cohort's minute is not usable, or null. */
+/** Why one cohort's minute is not usable, or null. A minute without requests was observed (nothing was served). */
 function gap(m: CohortMetrics | null, latency: readonly LatencyMetric[]): string | null {
   if (m === null) return 'no sample';
   if (!Number.isFinite(m.requests) || !Number.isFinite(m.errors)) return 'no request or error count';
-  if (m.requests <= 0) return 'no requests';
+  if (m.requests <= 0) return null;
   for (const l of latency) {
     const v = m[l];
     if (v === null || !Number.isFinite(v)) return `no ${LATENCY_NAME[l]}`;
@@ -94,13 +96,24 @@ export function windowEvidence(w: AnalysisWindow, needs: EvidenceNeeds): Evidenc
     if (!c && !b) usable++;
   }
   if (usable >= needed) return { sufficient: true, minutes: n, usable, needed, reasons: [] };
-  const what = ['requests', 'errors', ...needs.latency.map((l) => LATENCY_NAME[l])].join(', ');
+  const lat = needs.latency.map((l) => LATENCY_NAME[l]).join(' and ');
   const cohorts = needs.baseline ? 'the canary and the baseline' : 'the canary';
-  const head = `insufficient evidence: ${usable} of ${n} minute(s) usable, at least ${needed} needed (a usable minute has ${what} for ${cohorts})`;
+  const head = `insufficient evidence: ${usable} of ${n} minute(s) usable, at least ${needed} needed (a usable minute has a sample of ${cohorts} with request and error counts${lat ? ` and, when it served requests, ${lat}` : ''})`;
   return { sufficient: false, minutes: n, usable, needed, reasons: [head, ...[...causes].map(([why, k]) => `${why} in ${k} minute(s)`)] };
 }
 
 /** The evidence for the named judge (judgeNeeds + windowEvidence). */
 export function evidenceFor(judge: string, w: AnalysisWindow): Evidence {
   return windowEvidence(w, judgeNeeds(judge, w));
+}
+
+/**
+ * A judgement capped by the evidence: a pass on a window without sufficient evidence becomes inconclusive, with the
+ * shortfall first in the reasons; any other verdict stands. What the window judges (and any judge scored like them)
+ * answer.
+ */
+export function capPass<T extends { verdict: 'pass' | 'fail' | 'inconclusive'; reasons: string[] }>(judge: string, w: AnalysisWindow, j: T): T {
+  if (j.verdict !== 'pass') return j;
+  const e = evidenceFor(judge, w);
+  return e.sufficient ? j : { ...j, verdict: 'inconclusive', reasons: [...e.reasons, ...j.reasons] };
 }

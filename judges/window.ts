@@ -41,7 +41,7 @@ import { ARGO_DEFAULTS, argoMeasure, type ArgoConfig } from '../backtest/policie
 import { FLAGGER_DEFAULTS, flaggerCheck, type FlaggerConfig } from '../backtest/policies/flagger.ts';
 import { KAYENTA_DEFAULTS, kayentaMetrics, type KayentaConfig } from '../backtest/policies/kayenta.ts';
 import { judgeMetrics } from './kayenta.ts';
-import { evidenceFor } from './evidence.ts';
+import { capPass } from './evidence.ts';
 
 export interface AnalysisWindow {
   /** Per tick, oldest first; null = missing sample (not scraped, or no row recorded). */
@@ -120,11 +120,7 @@ export function windowObjective(w: AnalysisWindow): { ms: number | null; note: s
 }
 
 /** A pass on a window without sufficient evidence (judges/evidence.ts) becomes inconclusive; other verdicts stand. */
-function gated(judge: string, w: AnalysisWindow, j: WindowJudgement): WindowJudgement {
-  if (j.verdict !== 'pass') return j;
-  const e = evidenceFor(judge, w);
-  return e.sufficient ? j : { ...j, verdict: 'inconclusive', reasons: [...e.reasons, ...j.reasons] };
-}
+const gated = (judge: string, w: AnalysisWindow, j: WindowJudgement): WindowJudgement => capPass(judge, w, j);
 
 const tickName = (w: AnalysisWindow, i: number) => `tick ${(w.firstTick ?? 0) + i}`;
 
@@ -232,9 +228,12 @@ const FACTORIES = new Map<string, () => WindowJudge>([
   ['flagger', () => flaggerWindowJudge()],
 ]);
 
-/** Make another window judge available by name (learned judges). */
+/** Make another window judge available by name (learned judges); its passes are capped by the evidence rule too. */
 export function registerWindowJudge(name: string, factory: () => WindowJudge): void {
-  FACTORIES.set(name, factory);
+  FACTORIES.set(name, () => {
+    const j = factory();
+    return { name: j.name, judge: (w) => capPass(name, w, j.judge(w)) };
+  });
 }
 
 export const windowJudgeNames = (): string[] => [...FACTORIES.keys()];

@@ -209,11 +209,11 @@ describe('window judges', () => {
     expect(v.verdict).toBe('fail');
     expect(v.reasons[0]).toBe('5 failed checks >= threshold 5: rollback');
     expect(v.reasons.filter((r) => r.includes('canary not receiving traffic'))).toHaveLength(5);
-    // Four failed checks are fewer than the threshold, but one minute of data is not evidence for a pass: inconclusive.
+    // Four failed checks are fewer than the threshold, but three minutes without a sample leave too little for a pass.
     const four = { ...none, canary: [...none.canary.slice(0, 4), m(30, 0)] };
     const p = flaggerWindowJudge().judge(four);
     expect(p.verdict).toBe('inconclusive');
-    expect(p.reasons[0]).toContain('insufficient evidence: 1 of 5 minute(s) usable, at least 3 needed');
+    expect(p.reasons[0]).toContain('insufficient evidence: 2 of 5 minute(s) usable, at least 3 needed');
     expect(p.reasons).toContain('5 check(s), 4 failed < threshold 5');
     // With enough minutes of data, fewer failed checks than the threshold pass.
     const two = { ...none, canary: [null, m(0, 0, { p50: null, p99: null }), m(30, 0), m(30, 0), m(30, 0)] };
