@@ -14,9 +14,10 @@
 //   more than half of them (observed minutes outnumber the missing ones, so what was not seen cannot outweigh what
 //   was), and never fewer than MIN_EVIDENCE_MINUTES unless the window itself is shorter (then every minute).
 //
-// Without sufficient evidence a judge never passes: the server answers inconclusive (Argo: pause; Flagger: a non-2xx
-// answer; Kayenta: NoData) with these reasons; the window judges keep a fail (their own rules for missing data, such as
-// Flagger's failed check without values, stand) and turn a pass into inconclusive. docs/server.md documents the rule.
+// Without sufficient evidence a judge never passes: the server answers inconclusive before any judge runs (to Argo a
+// pause, to Flagger a non-2xx answer) with these reasons; the window judges keep a fail (their own rules for missing
+// data, such as Flagger's failed check without values, stand) and turn a pass into inconclusive (`capPass`).
+// docs/server.md documents the rule and the figures behind it.
 import type { CohortMetrics } from '../sim/env.ts';
 import type { AnalysisWindow } from './window.ts';
 
