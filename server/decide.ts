@@ -92,7 +92,7 @@ const prob = (p: number) => (Number.isFinite(p) ? Math.min(1, Math.max(0, p)) : 
 export function verdictFor(w: AnalysisWindow, judge: JudgeNameT, model: { model: JudgeModel; version: string } | null, opts: { reasons?: boolean } = {}): VerdictResponse {
   // Too few usable minutes for this judge (judges/evidence.ts): inconclusive before any judge runs, never a pass.
   const evidence = evidenceFor(judge, w);
-  if (!evidence.sufficient) return { verdict: 'inconclusive', reasons: evidence.reasons, judge, modelVersion: judge === 'ml' ? (model?.version ?? null) : null };
+  if (!evidence.sufficient) return { verdict: 'inconclusive', reasons: opts.reasons === false ? evidence.reasons.slice(0, 1) : evidence.reasons, judge, modelVersion: judge === 'ml' ? (model?.version ?? null) : null };
   const withReasons = opts.reasons ?? true;
   if (judge === 'kayenta') {
     const j = kayentaWindowJudge().judge(w);

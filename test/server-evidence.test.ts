@@ -112,6 +112,9 @@ describe('partial evidence is never a pass', () => {
       expect(v.statusCode).toBe(200);
       expect(v.json()).toMatchObject({ verdict: 'inconclusive', judge });
       expect(v.json().reasons[0]).toMatch(/^insufficient evidence: 1 of 5/);
+      const short = await post(a, `/v1/canary/verdict?judge=${judge}&reasons=false`, { canary: only([4]), baseline: only([4]) });
+      expect(short.json()).toMatchObject({ verdict: 'inconclusive', reasons: [expect.stringMatching(/^insufficient evidence: 1 of 5/)] });
+      expect(short.json().reasons).toHaveLength(1);
       // A canary without traffic was observed, but is no evidence for a pass either (each judge's own rule).
       const idle = HEALTHY.map((x) => ({ ...x, requests: 0, errors: 0, slow: 0, conversions: 0, latencyP50: null, latencyP95: null, latencyP99: null }));
       expect((await post(a, `/v1/canary/verdict?judge=${judge}`, { canary: idle, baseline: HEALTHY })).json().verdict).not.toBe('pass');
