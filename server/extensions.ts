@@ -133,6 +133,7 @@ export function checkMetadataKeys(hook: string, meta: Record<string, string>): v
     const field = `body.metadata.${key}`;
     const family = key.startsWith('risk.') && key !== 'risk.max' ? 'risk.<feature>' : key;
     const readers = METADATA_KEYS[family];
+    if (family === 'risk.<feature>' && distance(key.toLowerCase(), 'risk.max') <= 1) throw new BadInput(field, `is not a metadata key rolloutlab reads (did you mean "risk.max"?)`);
     if (readers) {
       if (!readers.includes(hook)) throw new BadInput(field, `is read by the ${readers.join(' and ')} hook${readers.length > 1 ? 's' : ''} only, not by ${hook}: move it to ${readers.length > 1 ? 'one of those' : 'that'} webhook's metadata`);
       continue;

@@ -196,6 +196,7 @@ describe('closed schemas and impossible values', () => {
       ['confirm-promotion', 'body.metadata.Window.Hours', { 'Window.Hours': '00:00-01:00' }, 'did you mean "window.hours"?'],
       ['confirm-rollout', 'body.metadata.windw.days', { 'windw.days': 'Sat' }, 'did you mean "window.days"?'],
       ['confirm-rollout', 'body.metadata.Risk.lines_added', { 'Risk.lines_added': '5000' }, 'did you mean "risk.lines_added"?'],
+      ['confirm-promotion', 'body.metadata.risk.MAX', { 'risk.MAX': '0.9' }, 'did you mean "risk.max"?'],
       ['rollback', 'body.metadata.weigth', { weigth: '50' }, 'did you mean "weight"?'],
       ['rollback', 'body.metadata.slo.objectve', { 'slo.objectve': '0.99' }, 'did you mean "slo.objective"?'],
       ['rollout', 'body.metadata.window.hours', { 'window.hours': '00:00-01:00' }, 'is read by the confirm-rollout and confirm-promotion hooks only, not by rollout'],
