@@ -16,6 +16,7 @@ import { loadScenario } from '../sim/index.ts';
 import { backtest } from '../backtest/run.ts';
 import { resolvePolicies } from '../backtest/policies/index.ts';
 import { kayentaWindowJudge, type AnalysisWindow, type WindowVerdict } from '../judges/window.ts';
+import { capPass } from '../judges/evidence.ts';
 import { ModelRegistry } from '../training/registry.ts';
 import { concatWindows, judgeDataDirs, judgeWindowsFrom, readJudgeWindows, type LabelledWindows } from '../training/judge/data.ts';
 import { loadJudge } from '../training/judge/family.ts';
@@ -85,8 +86,9 @@ export async function benchJudge(o: { data?: string; models?: string } = {}): Pr
   const feat = new Float64Array(JUDGE_FEATURES.length);
   const cases = [
     time('kayenta', ws, data.labels, (w) => kayenta.judge(w).verdict),
-    time('ml (with reasons)', ws, data.labels, (w) => model.judge(w).verdict),
-    time('ml (verdict only)', ws, data.labels, (w) => model.judge(w, { reasons: false }).verdict),
+    // As served and as the window judges answer: no pass without sufficient evidence (judges/evidence.ts).
+    time('ml (with reasons)', ws, data.labels, (w) => capPass('ml', w, model.judge(w)).verdict),
+    time('ml (verdict only)', ws, data.labels, (w) => capPass('ml', w, model.judge(w, { reasons: false })).verdict),
     time('ml features only', ws, data.labels, (w) => {
       windowFeatures(w, feat);
       return null;

@@ -30,6 +30,10 @@
 //
 // `recorded` tells which optional metrics the source records at all; an unrecorded metric is left out of every judge's
 // configuration (as a team leaves out a query it has no data for), instead of counting as "no data".
+//
+// Evidence: no judge passes a window without sufficient evidence (judges/evidence.ts: enough minutes with a sample, requests
+// and every metric the judge reads). A judge's own fail stands; its pass on such a window becomes inconclusive, with
+// the reasons of the shortfall first.
 import type { CohortMetrics } from '../sim/env.ts';
 import { RolloutlabError } from '../lib/errors.ts';
 import { CohortHistory } from '../backtest/policies/window.ts';
@@ -37,6 +41,7 @@ import { ARGO_DEFAULTS, argoMeasure, type ArgoConfig } from '../backtest/policie
 import { FLAGGER_DEFAULTS, flaggerCheck, type FlaggerConfig } from '../backtest/policies/flagger.ts';
 import { KAYENTA_DEFAULTS, kayentaMetrics, type KayentaConfig } from '../backtest/policies/kayenta.ts';
 import { judgeMetrics } from './kayenta.ts';
+import { capPass } from './evidence.ts';
 
 export interface AnalysisWindow {
   /** Per tick, oldest first; null = missing sample (not scraped, or no row recorded). */
@@ -114,6 +119,9 @@ export function windowObjective(w: AnalysisWindow): { ms: number | null; note: s
   return { ms, note: `latency objective unknown: using ${FALLBACK_OBJECTIVE_FACTOR} × the baseline's p99 in the window (${p99.toFixed(1)} ms) = ${ms.toFixed(1)} ms` };
 }
 
+/** A pass on a window without sufficient evidence (judges/evidence.ts) becomes inconclusive; other verdicts stand. */
+const gated = (judge: string, w: AnalysisWindow, j: WindowJudgement): WindowJudgement => capPass(judge, w, j);
+
 const tickName = (w: AnalysisWindow, i: number) => `tick ${(w.firstTick ?? 0) + i}`;
 
 /** Kayenta's judge on the whole window. Pass → pass, Marginal → inconclusive, Fail → fail. */
@@ -133,7 +141,7 @@ export function kayentaWindowJudge(config: Partial<KayentaConfig> = {}): WindowJ
       const reasons = [`score ${v.score.toFixed(0)} ${v.classification} (pass ${c.pass}, marginal ${c.marginal})${v.reason ? `: ${v.reason}` : ''}`];
       for (const m of v.metrics) if (m.classification !== 'Pass') reasons.push(`${m.name} ${m.classification}${m.critical ? ' (critical)' : ''}: ${m.reason}`);
       if (left.size > 0) reasons.push(`not recorded, left out: ${[...left].join(', ')}`);
-      return { verdict, score: v.score, reasons };
+      return gated('kayenta', w, { verdict, score: v.score, reasons });
     },
   };
 }
@@ -177,7 +185,7 @@ export function argoWindowJudge(config: Partial<ArgoConfig> = {}): WindowJudge {
       }
       const measured = successful + failed + inconclusive;
       if (measured === 0) return { verdict: 'inconclusive', reasons: ['no measurement completed in the window', ...notes] };
-      return { verdict: 'pass', reasons: [`${measured} measurement(s): ${successful} successful, ${failed} failed, ${inconclusive} inconclusive`, ...notes] };
+      return gated('argo', w, { verdict: 'pass', reasons: [`${measured} measurement(s): ${successful} successful, ${failed} failed, ${inconclusive} inconclusive`, ...notes] });
     },
   };
 }
@@ -209,7 +217,7 @@ export function flaggerWindowJudge(config: Partial<FlaggerConfig> = {}): WindowJ
         }
       }
       if (checks === 0) return { verdict: 'inconclusive', reasons: ['no check ran in the window', ...notes] };
-      return { verdict: 'pass', reasons: [`${checks} check(s), ${failures.length} failed < threshold ${c.threshold}`, ...failures, ...notes] };
+      return gated('flagger', w, { verdict: 'pass', reasons: [`${checks} check(s), ${failures.length} failed < threshold ${c.threshold}`, ...failures, ...notes] });
     },
   };
 }
@@ -220,9 +228,12 @@ const FACTORIES = new Map<string, () => WindowJudge>([
   ['flagger', () => flaggerWindowJudge()],
 ]);
 
-/** Make another window judge available by name (learned judges). */
+/** Make another window judge available by name (learned judges); its passes are capped by the evidence rule too. */
 export function registerWindowJudge(name: string, factory: () => WindowJudge): void {
-  FACTORIES.set(name, factory);
+  FACTORIES.set(name, () => {
+    const j = factory();
+    return { name: j.name, judge: (w) => capPass(name, w, j.judge(w)) };
+  });
 }
 
 export const windowJudgeNames = (): string[] => [...FACTORIES.keys()];

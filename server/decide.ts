@@ -3,6 +3,7 @@
 import type { CohortMetrics, Observation } from '../sim/env.ts';
 import type { Plan } from '../sim/strategy.ts';
 import { kayentaWindowJudge, type AnalysisWindow } from '../judges/window.ts';
+import { evidenceFor } from '../judges/evidence.ts';
 import type { JudgeModel } from '../training/judge/model.ts';
 import type { RollbackModel } from '../training/rollback/model.ts';
 import { Trajectory } from '../training/rollback/features.ts';
@@ -33,8 +34,27 @@ export class ModelUnavailable extends Error {
   }
 }
 
+const COHORT_NUMBERS = ['requests', 'errors', 'slow', 'conversions', 'callerRequests', 'callerErrors', 'latencyP50', 'latencyP95', 'latencyP99', 'cpu', 'memory', 'pool'] as const;
+
+/**
+ * One minute of one cohort, checked for values no real minute can have (400 naming the field): non-finite or negative
+ * numbers, counts above the requests they are part of, and latency percentiles out of order (p50 <= p95 <= p99: the
+ * percentiles of one minute's latencies cannot decrease with the rank; swapped or mixed-up fields would hide a regression).
+ */
 function cohort(m: CohortMetricsIn | null, field: string): CohortMetrics | null {
   if (m === null) return null;
+  for (const k of COHORT_NUMBERS) {
+    const v = m[k];
+    if (v === undefined || v === null) continue;
+    if (typeof v !== 'number' || !Number.isFinite(v)) throw new BadInput(`${field}.${k}`, `must be a finite number (got ${String(v)})`);
+    if (v < 0) throw new BadInput(`${field}.${k}`, `must be >= 0 (got ${v})`);
+  }
+  const pcts = (['latencyP50', 'latencyP95', 'latencyP99'] as const).filter((k) => m[k] !== undefined && m[k] !== null);
+  for (let i = 1; i < pcts.length; i++) {
+    const lo = m[pcts[i - 1]] as number;
+    const hi = m[pcts[i]] as number;
+    if (lo > hi) throw new BadInput(`${field}.${pcts[i]}`, `must be >= ${pcts[i - 1]} (${hi} < ${lo}): percentiles of one minute cannot decrease with the rank`);
+  }
   if (m.errors > m.requests) throw new BadInput(`${field}.errors`, `must be <= requests (${m.errors} > ${m.requests})`);
   if (m.slow > m.requests) throw new BadInput(`${field}.slow`, `must be <= requests (${m.slow} > ${m.requests})`);
   if (m.conversions > m.requests) throw new BadInput(`${field}.conversions`, `must be <= requests (${m.conversions} > ${m.requests})`);
@@ -73,6 +93,9 @@ const prob = (p: number) => (Number.isFinite(p) ? Math.min(1, Math.max(0, p)) : 
 
 /** The verdict of one window with the chosen judge. */
 export function verdictFor(w: AnalysisWindow, judge: JudgeNameT, model: { model: JudgeModel; version: string } | null, opts: { reasons?: boolean } = {}): VerdictResponse {
+  // Too few usable minutes for this judge (judges/evidence.ts): inconclusive before any judge runs, never a pass.
+  const evidence = evidenceFor(judge, w);
+  if (!evidence.sufficient) return { verdict: 'inconclusive', reasons: opts.reasons === false ? evidence.reasons.slice(0, 1) : evidence.reasons, judge, modelVersion: judge === 'ml' ? (model?.version ?? null) : null };
   const withReasons = opts.reasons ?? true;
   if (judge === 'kayenta') {
     const j = kayentaWindowJudge().judge(w);

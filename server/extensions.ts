@@ -85,7 +85,7 @@ async function judgeTarget(o: ExtensionOptions, target: MetricsTarget, minutes: 
   if (isUnavailable(r)) return { verdict: 'inconclusive', pFail: null, reasons: [`metrics unavailable: ${r.unavailable}`], judge, modelVersion: null, metricsAvailable: false, window: null };
   try {
     const v = verdictFor(analysisWindow(r), judge, o.store.snapshot.judge);
-    return { verdict: v.verdict, pFail: v.pFail ?? null, reasons: v.reasons, judge, modelVersion: v.modelVersion, metricsAvailable: true, window: r };
+    return { verdict: v.verdict, pFail: v.pFail ?? null, reasons: [...v.reasons, ...(r.notes ?? [])], judge, modelVersion: v.modelVersion, metricsAvailable: true, window: r };
   } catch (e) {
     if (e instanceof ModelUnavailable) return { verdict: 'inconclusive', pFail: null, reasons: [e.message], judge, modelVersion: null, metricsAvailable: true, window: r };
     throw e;
@@ -108,6 +108,64 @@ function riskImpute(v: string | undefined, specs: readonly FeatureSpec[]): Set<s
 }
 
 const DAYS = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'];
+
+const GATE_HOOKS = ['confirm-rollout', 'confirm-promotion'];
+/** The metadata keys the hooks read, with the hooks that read them; `risk.<feature>` is any key under `risk.`. */
+export const METADATA_KEYS: Readonly<Record<string, readonly string[]>> = {
+  weight: ['rollback'],
+  'slo.objective': ['rollback'],
+  'risk.max': GATE_HOOKS,
+  'risk.<feature>': GATE_HOOKS,
+  'window.days': GATE_HOOKS,
+  'window.hours': GATE_HOOKS,
+  'window.timezone': GATE_HOOKS,
+};
+const METADATA_PREFIXES = ['risk', 'slo', 'window'];
+
+/** Edit distance (insertions, deletions, substitutions), for "did you mean". */
+function distance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j++) cur.push(Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1)));
+    prev = cur;
+  }
+  return prev[b.length];
+}
+
+/**
+ * Refuses (400 naming the key) metadata a hook would otherwise ignore while the caller meant it as a gate: a key under a
+ * known prefix (risk., slo., window., in any case or one letter off) that is not a known key, a key one or two letters
+ * from a known one (weigth, Window.Hours), and a known key on a hook that does not read it. Other keys (another tool's
+ * metadata) are left alone.
+ */
+export function checkMetadataKeys(hook: string, meta: Record<string, string>): void {
+  const known = Object.keys(METADATA_KEYS).filter((k) => !k.includes('<'));
+  for (const key of Object.keys(meta)) {
+    const field = `body.metadata.${key}`;
+    const family = key.startsWith('risk.') && key !== 'risk.max' ? 'risk.<feature>' : key;
+    const readers = METADATA_KEYS[family];
+    if (family === 'risk.<feature>' && distance(key.toLowerCase(), 'risk.max') <= 1) throw new BadInput(field, `is not a metadata key rolloutlab reads (did you mean "risk.max"?)`);
+    if (readers) {
+      if (!readers.includes(hook)) throw new BadInput(field, `is read by the ${readers.join(' and ')} hook${readers.length > 1 ? 's' : ''} only, not by ${hook}: move it to ${readers.length > 1 ? 'one of those' : 'that'} webhook's metadata`);
+      continue;
+    }
+    const lower = key.toLowerCase();
+    const dot = lower.indexOf('.');
+    const prefix = dot < 0 ? lower : lower.slice(0, dot);
+    const underPrefix = dot >= 0 && METADATA_PREFIXES.some((p) => distance(prefix, p) <= (p.length > 3 ? 1 : 0));
+    let best = '';
+    let bestD = Infinity;
+    for (const k of known) {
+      const d = distance(lower, k);
+      if (d < bestD) [best, bestD] = [k, d];
+    }
+    if (!underPrefix && !(bestD <= 2 && key.length >= 4)) continue;
+    // A feature with the risk prefix in the wrong case: suggest the same feature under "risk.".
+    const suggestion = prefix === 'risk' && dot >= 0 && bestD > 2 ? `risk.${key.slice(dot + 1)}` : best;
+    throw new BadInput(field, `is not a metadata key rolloutlab reads (did you mean "${suggestion}"?); known keys: ${Object.keys(METADATA_KEYS).join(', ')}`);
+  }
+}
 
 /** Whether `now` is inside the declared deploy window (metadata `window.days`, `window.hours`, `window.timezone`); null when none is declared. */
 export function inDeployWindow(meta: Record<string, string>, now: Date): { ok: boolean; reason: string } | null {
@@ -213,6 +271,7 @@ export function extensionRoutes(app: App, o: ExtensionOptions): void {
   // rollout / confirm-traffic-increase: the canary verdict on the window. Only "pass" is a 200.
   const verdictHook = (name: string, summary: string, failIs: string) =>
     hook(name, summary, async ({ body: p, query: q }) => {
+      checkMetadataKeys(name, p.metadata ?? {});
       const v = await judgeTarget(o, { name: p.name, namespace: p.namespace }, queryInt(q.minutes, 'query.minutes', 60, DEFAULT_WINDOW_MIN), q.judge ?? 'ml');
       const why = v.verdict === 'pass' ? v.reasons : [v.verdict === 'fail' ? `canary fails: ${failIs}` : `inconclusive, not a pass: ${failIs}`, ...v.reasons];
       return answer(name, p, v.verdict === 'pass', v.verdict, why, { verdict: v.verdict, modelVersion: v.modelVersion });
@@ -221,6 +280,7 @@ export function extensionRoutes(app: App, o: ExtensionOptions): void {
   verdictHook('confirm-traffic-increase', 'Flagger confirm-traffic-increase hook: 200 when the canary passes; 409 (hold the weight, no failed check) otherwise', 'Flagger holds the weight');
 
   hook('rollback', 'Flagger rollback hook: 200 = roll back now (the rollback model decides on the window); 409 = do not roll back', async ({ body: p, query: q }) => {
+    checkMetadataKeys('rollback', p.metadata ?? {});
     const minutes = queryInt(q.minutes, 'query.minutes', 60, DEFAULT_WINDOW_MIN);
     const s = o.store.snapshot;
     if (!s.rollback) return answer('rollback', p, false, 'no-rollback', [`no rollback champion is loaded (${s.errors.rollback ?? 'not loaded'}): not rolling back on our side`]);
@@ -253,6 +313,7 @@ export function extensionRoutes(app: App, o: ExtensionOptions): void {
   const gate = (name: string, summary: string) =>
     hook(name, summary, async ({ body: p }) => {
       const meta = p.metadata ?? {};
+      checkMetadataKeys(name, meta);
       const reasons: string[] = [];
       const features: Record<string, number | boolean | string> = {};
       for (const [k, v] of Object.entries(meta)) if (k.startsWith('risk.') && k !== 'risk.max' && k !== 'risk.impute') features[k.slice(5)] = featureValue(v);

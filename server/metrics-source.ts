@@ -5,6 +5,11 @@
 //
 // Contract: `window()` never throws. When the source is down, errs, times out or has no series for the target it
 // answers `{unavailable: <why>}`, and every route maps that to "inconclusive / hold" (never "promote").
+//
+// A minute is a sample only when every count the source reads (requests, errors, and slow / conversions when their
+// queries are configured) has a value for it; a count without a value is unknown, not 0, so that minute is missing
+// (null). Latencies without a value are null. `notes` says which series were missing; the judges' evidence rule
+// (judges/evidence.ts) then decides whether enough minutes are left to judge.
 import type { CohortMetrics } from '../sim/env.ts';
 
 export interface MetricsTarget {
@@ -21,6 +26,8 @@ export interface MetricsWindow {
   kpi: boolean;
   /** Whether the `slow` counts were read at all (false: 0 on both sides). */
   slow: boolean;
+  /** Series that had no value for some minutes (those minutes are missing, or their latency null), in words. */
+  notes?: string[];
 }
 
 export type MetricsResult = MetricsWindow | { unavailable: string };
@@ -35,7 +42,8 @@ export const isUnavailable = (r: MetricsResult): r is { unavailable: string } =>
 /**
  * PromQL templates, one per metric, each answering one value per minute for one workload. Placeholders (Flagger's
  * syntax): `{{ target }}` the workload (`<name>` or `<name>-primary`), `{{ namespace }}`, `{{ interval }}` the step
- * (`1m`). Latencies are in milliseconds.
+ * (`1m`). Latencies are in milliseconds. A count query must answer 0, not nothing, for a minute without such events
+ * (a minute where a count has no value is missing).
  */
 export interface PromQueries {
   requests: string;
@@ -53,7 +61,9 @@ const sel = 'reporter="destination",destination_workload_namespace="{{ namespace
 /** Istio's standard metrics, as Flagger's built-in istio checks read them. */
 export const DEFAULT_PROM_QUERIES: PromQueries = {
   requests: `sum(increase(istio_requests_total{${sel}}[{{ interval }}]))`,
-  errors: `sum(increase(istio_requests_total{${sel},response_code=~"5.*"}[{{ interval }}]))`,
+  // Istio creates the 5xx series at the first 5xx: before that the error query has no series, so "or the requests × 0"
+  // answers 0 errors for the minutes with requests (and nothing, i.e. unknown, for the others).
+  errors: `sum(increase(istio_requests_total{${sel},response_code=~"5.*"}[{{ interval }}])) or (sum(increase(istio_requests_total{${sel}}[{{ interval }}])) * 0)`,
   latencyP50: `histogram_quantile(0.5, sum(rate(istio_request_duration_milliseconds_bucket{${sel}}[{{ interval }}])) by (le))`,
   latencyP99: `histogram_quantile(0.99, sum(rate(istio_request_duration_milliseconds_bucket{${sel}}[{{ interval }}])) by (le))`,
 };
@@ -146,14 +156,15 @@ export class PrometheusSource implements MetricsSource {
       const [canary, baseline] = await Promise.all([this.cohort(target.name, ns, startS, endS, minutes), this.cohort(primary, ns, startS, endS, minutes)]);
       if (typeof canary === 'string') return { unavailable: canary };
       if (typeof baseline === 'string') return { unavailable: baseline };
-      return { canary, baseline, kpi: this.queries.conversions !== undefined, slow: this.queries.slow !== undefined };
+      const notes = [...canary.notes, ...baseline.notes];
+      return { canary: canary.minutes, baseline: baseline.minutes, kpi: this.queries.conversions !== undefined, slow: this.queries.slow !== undefined, ...(notes.length ? { notes } : {}) };
     } catch (e) {
       return { unavailable: `Prometheus at ${this.base}: ${(e as Error).message}` };
     }
   }
 
-  /** One workload's minutes, or why there are none (a string). */
-  private async cohort(workload: string, namespace: string, startS: number, endS: number, minutes: number): Promise<(CohortMetrics | null)[] | string> {
+  /** One workload's minutes and what was missing from them, or why there are none (a string). */
+  private async cohort(workload: string, namespace: string, startS: number, endS: number, minutes: number): Promise<{ minutes: (CohortMetrics | null)[]; notes: string[] } | string> {
     const vars = { target: workload, namespace, interval: `${STEP_S / 60}m` };
     const names = PROM_QUERY_KEYS;
     const got = await Promise.all(names.map((k) => (this.queries[k] === undefined ? Promise.resolve(null) : this.range(renderQuery(this.queries[k]!, vars), startS, endS, k.startsWith('latency') ? 'max' : 'sum'))));
@@ -165,6 +176,10 @@ export class PrometheusSource implements MetricsSource {
     const req = s.requests as Series;
     if (req.size === 0) return `Prometheus at ${this.base} has no ${'requests'} series for ${namespace}/${workload} in the last ${minutes} min (query: ${renderQuery(this.queries.requests, vars)})`;
     const at = (x: Series | string | null, i: number) => (x instanceof Map ? x.get(i) : undefined);
+    // Counts read (slow and conversions only when configured): a minute needs a value for each.
+    const counts = (['errors', 'slow', 'conversions'] as const).filter((k) => s[k] instanceof Map);
+    const missing = new Map<string, number>();
+    const miss = (k: string) => missing.set(k, (missing.get(k) ?? 0) + 1);
     const out: (CohortMetrics | null)[] = [];
     for (let i = 0; i < minutes; i++) {
       const requests = at(s.requests, i);
@@ -172,16 +187,26 @@ export class PrometheusSource implements MetricsSource {
         out.push(null);
         continue;
       }
+      const lost = counts.filter((k) => at(s[k], i) === undefined);
+      if (lost.length) {
+        lost.forEach(miss);
+        out.push(null);
+        continue;
+      }
       const r = Math.max(0, requests);
       const clamp = (v: number | undefined) => (v === undefined || !Number.isFinite(v) ? 0 : Math.min(r, Math.max(0, v)));
       const ms = (v: number | undefined) => (v === undefined || !Number.isFinite(v) || v < 0 ? null : v);
+      const p50 = ms(at(s.latencyP50, i));
+      const p99 = ms(at(s.latencyP99, i));
+      if (r > 0 && p50 === null) miss('latencyP50');
+      if (r > 0 && p99 === null) miss('latencyP99');
       out.push({
         requests: r,
         errors: clamp(at(s.errors, i)),
         slow: clamp(at(s.slow, i)),
-        latencyP50: ms(at(s.latencyP50, i)),
+        latencyP50: p50,
         latencyP95: null,
-        latencyP99: ms(at(s.latencyP99, i)),
+        latencyP99: p99,
         cpu: 0,
         memory: 0,
         pool: 0,
@@ -190,7 +215,8 @@ export class PrometheusSource implements MetricsSource {
         callerErrors: 0,
       });
     }
-    return out;
+    const notes = [...missing].map(([k, n]) => `${namespace}/${workload}: no ${k} value in ${n} of ${minutes} minute(s)${k.startsWith('latency') ? ' with requests' : ' with requests (those minutes are missing)'}`);
+    return { minutes: out, notes };
   }
 
   /** One query_range: by minute index, the values summed (counts) or the largest (latencies) over the answered series; a string says why it failed. */

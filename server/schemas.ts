@@ -39,7 +39,7 @@ export const CohortMetricsSchema = Type.Object(
     callerRequests: Type.Optional(Count("requests of synchronous callers that reached this cohort (default 0)")),
     callerErrors: Type.Optional(Count("of those, how many failed (<= callerRequests, default 0)")),
   },
-  { description: "one cohort's metrics for one minute" },
+  { additionalProperties: false, description: "one cohort's metrics for one minute" },
 );
 export type CohortMetricsIn = Static<typeof CohortMetricsSchema>;
 
@@ -127,24 +127,27 @@ export const ObservationSchema = Type.Object(
     canary: Nullable(CohortMetricsSchema),
     baseline: Nullable(CohortMetricsSchema),
   },
-  { description: 'one observation of the rollout (sim/env.ts Observation)' },
+  { additionalProperties: false, description: 'one observation of the rollout (sim/env.ts Observation)' },
 );
 export type ObservationIn = Static<typeof ObservationSchema>;
 
 export const PlanSchema = Type.Object(
   {
     stages: Type.Array(
-      Type.Object({
-        exposure: Type.Array(Share('share of the unit on the new version'), { minItems: 1, maxItems: 64 }),
-        mirror: Type.Optional(Share('mirrored share, default 0')),
-        dwellMinutes: Type.Number({ minimum: 0 }),
-      }),
+      Type.Object(
+        {
+          exposure: Type.Array(Share('share of the unit on the new version'), { minItems: 1, maxItems: 64 }),
+          mirror: Type.Optional(Share('mirrored share, default 0')),
+          dwellMinutes: Type.Number({ minimum: 0 }),
+        },
+        { additionalProperties: false },
+      ),
       { minItems: 1, maxItems: 100 },
     ),
     unitShares: Type.Array(Share('traffic share of the unit'), { minItems: 1, maxItems: 64, description: 'one per unit, summing to 1' }),
     bakeMinutes: Type.Number({ minimum: 0 }),
   },
-  { description: 'the rollout plan (sim/strategy.ts Plan)' },
+  { additionalProperties: false, description: 'the rollout plan (sim/strategy.ts Plan)' },
 );
 export type PlanIn = Static<typeof PlanSchema>;
 
@@ -152,7 +155,7 @@ export const DecisionBodySchema = Type.Object(
   {
     observations: Type.Array(ObservationSchema, { minItems: 1, maxItems: MAX_TICKS, description: 'every observation so far, oldest first; the decision is for the last' }),
     plan: PlanSchema,
-    slo: Type.Object({ objective: Type.Number({ exclusiveMinimum: 0, exclusiveMaximum: 1 }), burnRate: Type.Number({ exclusiveMinimum: 0 }) }),
+    slo: Type.Object({ objective: Type.Number({ exclusiveMinimum: 0, exclusiveMaximum: 1 }), burnRate: Type.Number({ exclusiveMinimum: 0 }) }, { additionalProperties: false }),
     riskPrior: Type.Optional(Type.Number({ minimum: 0, maximum: 1, description: "the change's risk score, if known" })),
     latencyObjectiveMs: Type.Optional(Type.Number({ exclusiveMinimum: 0, description: "for the judge gate before an advance" })),
   },
@@ -272,8 +275,9 @@ export const RiskFeaturesResponseSchema = Type.Object({
 
 // ---------------------------------------------------------------------------------------------------------
 // Deploy-system extension points (docs/server.md): Argo Rollouts' Web metric provider, Flagger's webhooks,
-// Kayenta's RemoteJudge. Their payloads are the deploy systems' own (their public docs), so foreign objects Kayenta may
-// extend (canaryConfig, scopes, attributes) accept unknown fields; ours do not.
+// Kayenta's RemoteJudge. Their payloads are the deploy systems' own. Every object is closed: Kayenta's objects list the
+// fields Kayenta sends (those not read are accepted and ignored), so a misspelt field is a 400, not a silent default.
+// Only the provider-specific `query` of a metric and a pair's `attributes` are free-form (never read).
 
 export const ExtensionJudge = Type.Union([Type.Literal('ml'), Type.Literal('kayenta')], { description: 'judge of the metrics window: ml (default, the learned judge) or kayenta' });
 
@@ -362,7 +366,10 @@ export const FlaggerEventsResponseSchema = Type.Object({
 export type FlaggerEvent = Static<typeof FlaggerEventsResponseSchema>['events'][number];
 
 const KValue = Type.Union([Type.Number(), Type.Null(), Type.Literal('NaN'), Type.Literal('Infinity'), Type.Literal('-Infinity')]);
-const KScope = Type.Object({ startTimeIso: Type.Optional(Type.String()), startTimeMillis: Type.Optional(Type.Number()), stepMillis: Type.Optional(Type.Number()) }, { additionalProperties: true });
+const KScope = Type.Object({ startTimeIso: Type.Optional(Type.String()), startTimeMillis: Type.Optional(Type.Number()), stepMillis: Type.Optional(Type.Number()) }, { additionalProperties: false });
+/** A field Kayenta sends and the judge does not read (any value). */
+const KIgnored = Type.Optional(Type.Unknown());
+const KFreeForm = (description: string) => Type.Optional(Nullable(Type.Object({}, { additionalProperties: true, description })));
 const KDirection = Type.Union([Type.Literal('increase'), Type.Literal('decrease'), Type.Literal('either')]);
 
 export const KayentaJudgeBodySchema = Type.Object(
@@ -384,43 +391,65 @@ export const KayentaJudgeBodySchema = Type.Object(
                             {
                               direction: Type.Optional(Nullable(KDirection)),
                               critical: Type.Optional(Nullable(Type.Boolean())),
+                              mustHaveData: Type.Optional(Nullable(Type.Boolean())),
+                              allowNegative: Type.Optional(Nullable(Type.Boolean({ description: 'the metric may take negative values (default false: a negative value is a 400)' }))),
                               nanStrategy: Type.Optional(Nullable(Type.Union([Type.Literal('remove'), Type.Literal('replace')]))),
+                              outliers: Type.Optional(Nullable(Type.Object({ strategy: KIgnored, outlierFactor: KIgnored }, { additionalProperties: false }))),
+                              effectSize: Type.Optional(
+                                Nullable(Type.Object({ allowedIncrease: KIgnored, allowedDecrease: KIgnored, criticalIncrease: KIgnored, criticalDecrease: KIgnored, measure: KIgnored }, { additionalProperties: false })),
+                              ),
                             },
-                            { additionalProperties: true },
+                            { additionalProperties: false },
                           ),
                         ),
                       ),
                     },
-                    { additionalProperties: true },
+                    { additionalProperties: false },
                   ),
                 ),
               ),
+              id: KIgnored,
+              query: KFreeForm("the metric's query (provider-specific; not read)"),
+              scopeName: KIgnored,
             },
-            { additionalProperties: true },
+            { additionalProperties: false },
           ),
           { maxItems: 1000 },
         ),
-        classifier: Type.Optional(Nullable(Type.Object({ groupWeights: Type.Optional(Nullable(Type.Record(Type.String(), Type.Number({ minimum: 0 })))) }, { additionalProperties: true }))),
+        classifier: Type.Optional(
+          Nullable(Type.Object({ groupWeights: Type.Optional(Nullable(Type.Record(Type.String(), Type.Number({ minimum: 0 })))), scoreThresholds: KIgnored }, { additionalProperties: false })),
+        ),
+        id: KIgnored,
+        name: KIgnored,
+        description: KIgnored,
+        configVersion: KIgnored,
+        applications: KIgnored,
+        judge: KIgnored,
+        templates: KIgnored,
+        createdTimestamp: KIgnored,
+        updatedTimestamp: KIgnored,
+        createdTimestampIso: KIgnored,
+        updatedTimestampIso: KIgnored,
       },
-      { additionalProperties: true, description: "Kayenta's canary config (only metrics[].name, groups, analysisConfigurations.canary and classifier.groupWeights are read)" },
+      { additionalProperties: false, description: "Kayenta's canary config (only metrics[].name, groups, analysisConfigurations.canary and classifier.groupWeights are read)" },
     ),
-    scoreThresholds: Type.Object({ pass: Type.Number(), marginal: Type.Number() }, { additionalProperties: true }),
+    scoreThresholds: Type.Object({ pass: Type.Number(), marginal: Type.Number() }, { additionalProperties: false }),
     metricSetPairList: Type.Array(
       Type.Object(
         {
           name: Type.String({ minLength: 1 }),
           id: Type.Optional(Nullable(Type.String())),
           tags: Type.Optional(Nullable(Type.Record(Type.String(), Type.String()))),
-          values: Type.Object({ control: Type.Array(KValue, { maxItems: MAX_TICKS }), experiment: Type.Array(KValue, { maxItems: MAX_TICKS }) }, { additionalProperties: true }),
-          scopes: Type.Optional(Nullable(Type.Object({ control: Type.Optional(KScope), experiment: Type.Optional(KScope) }, { additionalProperties: true }))),
-          attributes: Type.Optional(Nullable(Type.Object({}, { additionalProperties: true }))),
+          values: Type.Object({ control: Type.Array(KValue, { maxItems: MAX_TICKS }), experiment: Type.Array(KValue, { maxItems: MAX_TICKS }) }, { additionalProperties: false }),
+          scopes: Type.Optional(Nullable(Type.Object({ control: Type.Optional(KScope), experiment: Type.Optional(KScope) }, { additionalProperties: false }))),
+          attributes: KFreeForm('attributes of the pair (not read)'),
         },
-        { additionalProperties: true },
+        { additionalProperties: false },
       ),
       { maxItems: 1000 },
     ),
   },
-  { additionalProperties: true, description: "Kayenta's RemoteJudge request" },
+  { additionalProperties: false, description: "Kayenta's RemoteJudge request" },
 );
 export type KayentaJudgeBody = Static<typeof KayentaJudgeBodySchema>;
 

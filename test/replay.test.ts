@@ -209,16 +209,22 @@ describe('window judges', () => {
     expect(v.verdict).toBe('fail');
     expect(v.reasons[0]).toBe('5 failed checks >= threshold 5: rollback');
     expect(v.reasons.filter((r) => r.includes('canary not receiving traffic'))).toHaveLength(5);
+    // Four failed checks are fewer than the threshold, but three minutes without a sample leave too little for a pass.
     const four = { ...none, canary: [...none.canary.slice(0, 4), m(30, 0)] };
     const p = flaggerWindowJudge().judge(four);
-    expect(p.verdict).toBe('pass');
-    expect(p.reasons[0]).toBe('5 check(s), 4 failed < threshold 5');
+    expect(p.verdict).toBe('inconclusive');
+    expect(p.reasons[0]).toContain('insufficient evidence: 2 of 5 minute(s) usable, at least 3 needed');
+    expect(p.reasons).toContain('5 check(s), 4 failed < threshold 5');
+    // With enough minutes of data, fewer failed checks than the threshold pass.
+    const two = { ...none, canary: [null, m(0, 0, { p50: null, p99: null }), m(30, 0), m(30, 0), m(30, 0)] };
+    expect(flaggerWindowJudge().judge(two).reasons[0]).toBe('5 check(s), 2 failed < threshold 5');
+    expect(flaggerWindowJudge().judge(two).verdict).toBe('pass');
     // A provider error is a failed check too.
     const pe = flaggerWindowJudge().judge({ ...healthy(5), providerError: [true, true, true, true, true] });
     expect(pe.verdict).toBe('fail');
     expect(pe.reasons).toContain('tick 0: metrics provider error');
-    // A window shorter than the threshold cannot fail.
-    expect(flaggerWindowJudge().judge({ canary: [null, null, null], baseline: [null, null, null] }).verdict).toBe('pass');
+    // A window shorter than the threshold cannot fail, and without data it does not pass either.
+    expect(flaggerWindowJudge().judge({ canary: [null, null, null], baseline: [null, null, null] }).verdict).toBe('inconclusive');
   });
 
   it('argo: no data → inconclusive (the rollout pauses), not fail', () => {
@@ -232,13 +238,19 @@ describe('window judges', () => {
 
   it('argo: provider errors fail only after more than consecutiveErrorLimit errored measurements in a row', () => {
     const w = (flags: boolean[], tickSeconds?: number): AnalysisWindow => ({ ...healthy(flags.length), providerError: flags, tickSeconds });
-    // 10-second ticks: one errored measurement per tick.
-    expect(argoWindowJudge().judge(w([true, true, true, true, false, false], 10)).verdict).toBe('pass');
+    // 10-second ticks: one errored measurement per tick. (Healthy ticks first, so that the errored ones leave enough
+    // usable minutes for a pass.)
+    const ok = (k: number) => times(k, () => false);
+    expect(argoWindowJudge().judge(w([...ok(6), true, true, true, true, false, false], 10)).verdict).toBe('pass');
+    // Too few usable minutes: not a pass.
+    const short = argoWindowJudge().judge(w([true, true, true, true, false, false], 10));
+    expect(short.verdict).toBe('inconclusive');
+    expect(short.reasons).toContain('metrics provider error in 4 minute(s)');
     const five = argoWindowJudge().judge(w([true, true, true, true, true, false], 10));
     expect(five.verdict).toBe('fail');
     expect(five.reasons[0]).toBe('tick 4: 5 consecutive errored measurements > consecutiveErrorLimit 4: Error, rollout aborted');
     // A successful measurement resets the count.
-    expect(argoWindowJudge().judge(w([true, true, true, true, false, true, true, true, true], 10)).verdict).toBe('pass');
+    expect(argoWindowJudge().judge(w([...ok(9), true, true, true, true, false, true, true, true, true], 10)).verdict).toBe('pass');
     // One-minute ticks: a minute of outage is 6 retries 10 s apart → abort, as in the argo policy.
     const minute = argoWindowJudge().judge(w([false, true, false, false, false]));
     expect(minute.verdict).toBe('fail');

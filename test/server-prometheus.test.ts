@@ -55,13 +55,18 @@ interface Profile {
   rpm: number;
   errorRate: number;
 }
-/** Workload → traffic; "ghost" has a primary but no canary series at all. */
+/**
+ * Workload → traffic; "ghost" has a primary but no canary series at all; "quietinfo" never fails, so (as Istio does) it
+ * has no 5xx series at all.
+ */
 const WORKLOADS: Record<string, Profile> = {
   podinfo: { rpm: 1200, errorRate: 0.002 },
   'podinfo-primary': { rpm: 1200, errorRate: 0.002 },
   badinfo: { rpm: 1200, errorRate: 0.25 },
   'badinfo-primary': { rpm: 1200, errorRate: 0.002 },
   'ghost-primary': { rpm: 1200, errorRate: 0.002 },
+  quietinfo: { rpm: 1200, errorRate: 0 },
+  'quietinfo-primary': { rpm: 1200, errorRate: 0 },
 };
 
 /** Per workload, the cumulative counters at each scrape (index k = time START + 15 s × k). */
@@ -117,6 +122,7 @@ function openMetrics(data: Record<string, Counters>): string {
     // The source-side reporter too (a different count), which the default templates must not add in.
     for (const [reporter, scale] of [['destination', 1], ['source', 3]] as const) {
       for (const [code, arr] of [['200', c.ok], ['503', c.errors]] as const) {
+        if (arr[arr.length - 1] === 0) continue; // Istio creates a response code's series at its first request
         const labels = `reporter="${reporter}",destination_workload="${w}",destination_workload_namespace="${NS}",response_code="${code}"`;
         for (let k = 0; k < SCRAPES; k++) lines.push(`istio_requests_total{${labels}} ${arr[k] * scale} ${ts(k)}`);
       }
@@ -335,6 +341,14 @@ describe.skipIf(MISSING.length > 0)('the Prometheus metrics source against a rea
     expect((await app.inject({ method: 'GET', url: '/v1/argo/verdict?name=podinfo&namespace=prod' })).json().result).toMatchObject({ verdict: 'inconclusive', reasons: [expect.stringMatching(/no requests series for prod\/podinfo/)] });
   });
 
+  it('no 5xx series yet (a canary that never failed): the default errors template reads 0 errors, not missing minutes', async () => {
+    const w = await source().window({ name: 'quietinfo', namespace: NS }, 5);
+    if ('unavailable' in w) throw new Error(w.unavailable);
+    for (const c of [...w.canary, ...w.baseline]) expect(c).toMatchObject({ errors: 0, requests: expect.any(Number) });
+    expect(w.notes).toBeUndefined();
+    expect(await verdict('quietinfo', 'kayenta')).toMatchObject({ verdict: 'pass', pass: 1 });
+  });
+
   it('Flagger rollout: 200 for the healthy canary, 409 fail for the bad one, 409 inconclusive without data', async () => {
     const ok = await post(app, '/v1/flagger/rollout?judge=kayenta', FLAGGER);
     expect(ok.statusCode, ok.body).toBe(200);
@@ -368,11 +382,13 @@ describe.skipIf(MISSING.length > 0)('the Prometheus metrics source against a rea
   it('rolloutlab serve takes the query templates, namespace and timeout from flags and a YAML file', async () => {
     expect(serveLog).toMatch(/metrics: Prometheus at http:\/\/127\.0\.0\.1:\d+ \(own queries: errors, requests\)/);
     const get = async (q: string) => ((await (await fetch(`${serveUrl}/v1/argo/verdict?${q}`)).json()) as { result: { verdict: string; reasons: string[] } }).result;
-    // The file reads errors as 4xx (there are none): the bad canary's 503s are not seen and it passes. The request names
-    // no namespace: --prometheus-namespace fills it in.
+    // The file reads errors as 4xx, a series that does not exist (there are none, and the template has no "or … * 0"):
+    // an error count that is unknown is not 0, so the bad canary's 503s cannot pass unseen — inconclusive, saying which
+    // series was missing. The request names no namespace: --prometheus-namespace fills it in.
     const bad = await get('name=badinfo&judge=kayenta');
-    expect(bad.verdict, JSON.stringify(bad)).toBe('pass');
-    expect((await get('name=podinfo&judge=kayenta')).verdict).toBe('pass');
+    expect(bad.verdict, JSON.stringify(bad)).toBe('inconclusive');
+    expect(bad.reasons).toContain('test/badinfo: no errors value in 5 of 5 minute(s) with requests (those minutes are missing)');
+    expect((await get('name=podinfo&judge=kayenta')).verdict).toBe('inconclusive');
     expect(await get('name=badinfo&namespace=prod&judge=kayenta')).toMatchObject({ verdict: 'inconclusive', reasons: [expect.stringMatching(/no requests series for prod\/badinfo/)] });
   });
 

@@ -553,11 +553,17 @@ describe('malformed bodies (property)', () => {
   };
 
   it('well-formed bodies with extreme values (0 to 1e300 requests, empty minutes, any exposure) get 200, never 5xx', async () => {
+    // The percentiles that are given, in increasing order (a minute's p50 <= p95 <= p99).
+    const ordered = (x: { latencyP50: number | null; latencyP95: number | null; latencyP99: number | null }) => {
+      const keys = (['latencyP50', 'latencyP95', 'latencyP99'] as const).filter((q) => x[q] !== null);
+      const vs = keys.map((q) => x[q] as number).sort((a, b) => a - b);
+      return Object.fromEntries(keys.map((q, i) => [q, vs[i]]));
+    };
     const num = fc.oneof(fc.constant(0), fc.integer({ min: 0, max: 100_000 }), fc.double({ min: 0, max: 1e300, noNaN: true }));
     const share = fc.double({ min: 0, max: 1, noNaN: true });
     const cm = fc
       .record({ requests: num, e: share, s: share, k: share, latencyP50: fc.option(num), latencyP95: fc.option(num), latencyP99: fc.option(num), cpu: share, memory: share, pool: share, callerRequests: num, ce: share })
-      .map(({ e, s, k, ce, ...x }) => ({ ...x, errors: Math.floor(x.requests * e), slow: Math.floor(x.requests * s), conversions: Math.floor(x.requests * k), callerErrors: Math.floor(x.callerRequests * ce) }));
+      .map(({ e, s, k, ce, ...x }) => ({ ...x, ...ordered(x), errors: Math.floor(x.requests * e), slow: Math.floor(x.requests * s), conversions: Math.floor(x.requests * k), callerErrors: Math.floor(x.callerRequests * ce) }));
     const ticks = (n: number) => fc.array(fc.option(cm, { freq: 4 }), { minLength: n, maxLength: n });
     await fc.assert(
       fc.asyncProperty(fc.integer({ min: 1, max: 12 }).chain((n) => fc.tuple(ticks(n), ticks(n), fc.constantFrom('ml', 'kayenta'))), async ([canary, baseline, judge]) => {

@@ -16,6 +16,7 @@ import { periods } from '../../backtest/worlds.ts';
 import { runPeriod } from '../../backtest/run.ts';
 import { toAnalysisWindow } from '../../backtest/windows.ts';
 import { kayentaWindowJudge, type WindowVerdict } from '../../judges/window.ts';
+import { capPass } from '../../judges/evidence.ts';
 import type { JudgeModel } from './model.ts';
 
 /** A fault's expected excess over the null and the null's variance, per measure, summed over stretches of canary traffic. */
@@ -113,7 +114,7 @@ export function judgeVisibility(model: JudgeModel, o: { scenario: string; seed: 
       for (const w of ws) {
         windows++;
         const aw = toAnalysisWindow(w);
-        const v: Record<string, WindowVerdict> = { ml: model.judge(aw, { reasons: false }).verdict, kayenta: kayenta.judge(aw).verdict };
+        const v: Record<string, WindowVerdict> = { ml: capPass('ml', aw, model.judge(aw, { reasons: false })).verdict, kayenta: kayenta.judge(aw).verdict };
         for (const j of judges) {
           if (v[j] === w.label) right[j]++;
           if (w.label === 'pass' && v[j] !== 'pass') passNot[j]++;

@@ -7,6 +7,7 @@
 // Data sets the model was trained on are recognised by their windows table's sha256 (recorded in the model); only
 // their test split (the same seeded split by deployment) is scored. Any other data set is scored whole.
 import { kayentaWindowJudge, type WindowJudge, type WindowVerdict } from '../../judges/window.ts';
+import { capPass } from '../../judges/evidence.ts';
 import { checkTargets, type TargetResult } from '../targets.ts';
 import { judgeDataDirs, readJudgeWindows, splitByDeployment, type LabelledWindows } from './data.ts';
 import type { JudgeModel } from './model.ts';
@@ -119,7 +120,8 @@ export function evaluateJudgeOn(model: JudgeModel, parts: readonly EvaluationPar
     const rows = p.rows ?? Array.from({ length: d.n }, (_, i) => i);
     const vs: Record<string, WindowVerdict[]> = Object.fromEntries(names.map((n) => [n, []]));
     let t = performance.now();
-    for (const r of rows) vs.ml.push(model.judge(d.windows[r], { reasons: false }).verdict);
+    // As served: a pass on a window without sufficient evidence is inconclusive (judges/evidence.ts), as for the baselines.
+    for (const r of rows) vs.ml.push(capPass('ml', d.windows[r], model.judge(d.windows[r], { reasons: false })).verdict);
     seconds.ml += (performance.now() - t) / 1000;
     for (const b of baselines) {
       t = performance.now();
