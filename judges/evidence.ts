@@ -96,11 +96,33 @@ export function windowEvidence(w: AnalysisWindow, needs: EvidenceNeeds): Evidenc
     if (b) count(`baseline: ${b}`);
     if (!c && !b) usable++;
   }
-  if (usable >= needed) return { sufficient: true, minutes: n, usable, needed, reasons: [] };
+  // Counts a judge adds up over the window must add up to finite totals: per-minute values near the largest double
+  // (1e308) are each finite, but their sum is not, and every ratio built from it is NaN.
+  const overflow = overflowingSums(w, needs.baseline);
+  if (usable >= needed && overflow.length === 0) return { sufficient: true, minutes: n, usable, needed, reasons: [] };
+  if (overflow.length > 0) {
+    return { sufficient: false, minutes: n, usable, needed, reasons: [`insufficient evidence: the window's ${overflow.join(', ')} do not add up to a finite total (values beyond any real traffic)`] };
+  }
   const lat = needs.latency.map((l) => LATENCY_NAME[l]).join(' and ');
   const cohorts = needs.baseline ? 'the canary and the baseline' : 'the canary';
   const head = `insufficient evidence: ${usable} of ${n} minute(s) usable, at least ${needed} needed (a usable minute has a sample of ${cohorts} with request and error counts${lat ? ` and, when it served requests, ${lat}` : ''})`;
   return { sufficient: false, minutes: n, usable, needed, reasons: [head, ...[...causes].map(([why, k]) => `${why} in ${k} minute(s)`)] };
+}
+
+const SUMMED = ['requests', 'errors', 'slow', 'conversions', 'callerRequests', 'callerErrors'] as const;
+
+/** The counts whose sum over the window is not finite, named by cohort ("canary requests"…). */
+function overflowingSums(w: AnalysisWindow, baseline: boolean): string[] {
+  const out: string[] = [];
+  const cohorts: ['canary' | 'baseline', (CohortMetrics | null)[]][] = baseline ? [['canary', w.canary], ['baseline', w.baseline]] : [['canary', w.canary]];
+  for (const [name, minutes] of cohorts) {
+    for (const k of SUMMED) {
+      let sum = 0;
+      for (const m of minutes) if (m) sum += m[k] ?? 0;
+      if (!Number.isFinite(sum)) out.push(`${name} ${k}`);
+    }
+  }
+  return out;
 }
 
 /** The evidence for the named judge (judgeNeeds + windowEvidence). */

@@ -51,6 +51,19 @@ describe('evidence rule', () => {
     expect(evidenceFor('flagger', { ...w, recorded: { latencyP99: false } }).usable).toBe(4);
   });
 
+  it('counts whose window total overflows are no evidence: no judge passes 1e308 requests a minute (the learned judge passed them)', () => {
+    const huge = () => ({ ...m(1e308, 0), conversions: 0 });
+    const w: AnalysisWindow = { canary: Array.from({ length: 5 }, huge), baseline: Array.from({ length: 5 }, huge), latencyObjectiveMs: 300 };
+    const e = evidenceFor('ml', w);
+    expect(e.sufficient).toBe(false);
+    expect(e.reasons[0]).toMatch(/^insufficient evidence: the window's canary requests, baseline requests do not add up to a finite total/);
+    // The fixed-threshold judges read the canary alone; its sum overflows too.
+    expect(evidenceFor('argo', w).sufficient).toBe(false);
+    for (const j of windowJudges().values()) expect(j.judge(w).verdict, j.name).not.toBe('pass');
+    // One such minute among ordinary ones adds up: that is the judges' own business (outliers), not an evidence gap.
+    expect(evidenceFor('ml', { ...w, canary: [huge(), m(1200, 2), m(1200, 2), m(1200, 2), m(1200, 2)], baseline: Array.from({ length: 5 }, () => m(1200, 2)) }).sufficient).toBe(true);
+  });
+
   it('no window judge passes 1 of 5 minutes of data (each did before): inconclusive, with the shortfall first', () => {
     const w = sparse(5, [0]);
     for (const j of windowJudges().values()) {
