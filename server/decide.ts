@@ -7,7 +7,7 @@ import { evidenceFor } from '../judges/evidence.ts';
 import type { JudgeModel } from '../training/judge/model.ts';
 import type { RollbackModel } from '../training/rollback/model.ts';
 import { Trajectory } from '../training/rollback/features.ts';
-import { JUDGE_WINDOW_MIN, MAX_EXTRA_HOLD_MIN } from '../backtest/policies/ml.ts';
+import { JUDGE_WINDOW_MIN, MAX_EXTRA_HOLD_MIN, advanceEvidenceGap } from '../backtest/policies/ml.ts';
 import { notProbabilities } from '../lib/scores.ts';
 import type { FeatureSpec, GamModel } from '../training/gam.ts';
 import { SIM_RISK_SPECS } from '../training/risk/sim.ts';
@@ -183,6 +183,10 @@ export function rolloutDecision(b: DecisionBody, rollback: { model: RollbackMode
   // The model's output is unusable (not a probability): no advance rests on it, whatever the phase or the dwell.
   if (d.invalid) return { action: 'hold', pFault: null, pBreach: null, breachInMin: null, reasons: [`holding: ${d.invalid}`], ...base };
   const dwell = plan.stages[obs.stage].dwellMinutes;
+  if (obs.phase === 'progressing' && obs.timeAtStage >= dwell) {
+    const gap = advanceEvidenceGap(tr, obs.weight);
+    if (gap) return { action: 'hold', ...scored, reasons: [`holding: ${gap[0]}`, ...gap.slice(1)], ...base };
+  }
   if (obs.phase === 'progressing' && obs.timeAtStage >= dwell && obs.timeAtStage < dwell + MAX_EXTRA_HOLD_MIN) {
     if (d.hold) return { action: 'hold', ...scored, reasons: [`P(material fault) ${d.pFault.toFixed(2)}: holding for more evidence`], ...base };
     if (judge) {

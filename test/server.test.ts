@@ -624,6 +624,29 @@ describe('fail closed: robust baseline and unusable model output', () => {
     }
   });
 
+  it('past the dwell, no advance on the last 5 minutes without evidence: a scrape gap holds until the metrics come back', () => {
+    const champion = loadRollbackSync(models);
+    const json = structuredClone(champion.model.json);
+    const rb = { model: new RollbackModel({ ...json, thresholds: { ...json.thresholds, fault: 2, breach: 2, hold: 2 } }), version: champion.version };
+    const healthy = decisionBody(8, (a) => HEALTHY[a % 5]) as DecisionBody;
+    expect(rolloutDecision(healthy, rb, null).action).toBe('advance');
+    // The canary unscraped in 3 of the last 5 minutes (only 2 usable, 3 needed): hold, whatever the dwell, with the reason.
+    const gap = structuredClone(healthy);
+    for (const a of [6, 7, 8]) gap.observations[a].canary = null;
+    const r = rolloutDecision(gap, rb, null);
+    expect(r.action).toBe('hold');
+    expect(r.reasons[0]).toMatch(/^holding: insufficient evidence: 2 of 5 minute\(s\) usable, at least 3 needed/);
+    expect(r.reasons.join(' ')).toMatch(/canary: no sample in 3 minute\(s\)/);
+    // Long past the dwell and any extra hold: still no advance while the gap lasts.
+    const late = structuredClone(gap);
+    late.observations.forEach((o) => (o.timeAtStage += 60));
+    expect(rolloutDecision(late, rb, null).action).toBe('hold');
+    // The same gap in the baseline holds too (the judge compares the two).
+    const baseGap = structuredClone(healthy);
+    for (const a of [6, 7, 8]) baseGap.observations[a].baseline = null;
+    expect(rolloutDecision(baseGap, rb, null).action).toBe('hold');
+  });
+
   it('a rollback model whose probabilities are NaN holds with the reason, never advances', () => {
     const champion = loadRollbackSync(models);
     const json = structuredClone(champion.model.json);

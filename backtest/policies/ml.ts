@@ -13,12 +13,25 @@ import type { GamModel } from '../../training/gam.ts';
 import { riskPriors } from '../../training/rollback/prior.ts';
 import type { JudgeModel } from '../../training/judge/model.ts';
 import { notProbabilities } from '../../lib/scores.ts';
+import { windowEvidence } from '../../judges/evidence.ts';
 
 /** Longest extra time a stage is held for more evidence beyond its dwell. */
 export const MAX_EXTRA_HOLD_MIN = 10;
 
 /** Minutes of the window the canary judge reads before each advance. */
 export const JUDGE_WINDOW_MIN = 5;
+
+/**
+ * Before an advance: the last JUDGE_WINDOW_MIN minutes must hold sufficient evidence (judges/evidence.ts: more than half
+ * of them, at least 3, with request and error counts and p50 / p99 latency from the canary, and from the baseline while
+ * one is served). Null when they do; otherwise the reasons. No exposure is added on minutes nobody measured, however long
+ * the gap lasts: the rollout holds until the metrics come back (or the predictor rolls it back).
+ */
+export function advanceEvidenceGap(tr: Trajectory, weight: number): string[] | null {
+  const w = tr.lastWindow(JUDGE_WINDOW_MIN);
+  const e = windowEvidence({ canary: w.canary, baseline: w.baseline }, { baseline: weight < 1, latency: ['latencyP99', 'latencyP50'] });
+  return e.sufficient ? null : e.reasons;
+}
 
 export interface MlParts {
   /** The risk champion: each deployment's prior (null: unknown). */
@@ -58,6 +71,10 @@ export function mlPolicy(model: RollbackModel, version = '', parts: MlParts = {}
           // Before adding exposure: evidence building but not decisive, or the canary judge failing the last window,
           // keeps the current exposure for more data (bounded). Rollbacks come from the predictor alone.
           const dwell = ctx.plan.stages[obs.stage].dwellMinutes;
+          if (obs.phase === 'progressing' && obs.timeAtStage >= dwell) {
+            const gap = advanceEvidenceGap(tr, obs.weight);
+            if (gap) return { type: 'hold', reason: `ml: ${gap.join('; ')} — holding` };
+          }
           if (obs.phase === 'progressing' && obs.timeAtStage >= dwell && obs.timeAtStage < dwell + maxHold) {
             if (d.pFault >= holdAt) return { type: 'hold', reason: `ml: P(material fault) ${d.pFault.toFixed(2)} — holding for more evidence` };
             if (judge) {
