@@ -570,7 +570,9 @@ export function buildProgram(): Command {
       const token = o.token ?? (process.env.ROLLOUTLAB_TOKEN || undefined);
       const prometheus = o.prometheus ?? (process.env.ROLLOUTLAB_PROMETHEUS || undefined);
       // The query templates: the file's, then the flags' (each checked before anything starts).
+      // A bad --prometheus-queries file is bad input (exit 2); a bad flag value is a usage error (exit 1).
       const bad = (flag: string, problem: string) => new RolloutlabError('BAD_ARGUMENT', `${flag}: ${problem}`, flag.split(' ')[0].replace(/^--/, ''));
+      const badFlag = (flag: string, problem: string) => usage(`${flag}: ${problem}`, flag.split(/[ ,]/)[0].replace(/^--/, ''));
       const queries: Record<string, string> = {};
       if (o.prometheusQueries !== undefined) {
         const file = resolve(o.prometheusQueries);
@@ -588,16 +590,16 @@ export function buildProgram(): Command {
       }
       for (const q of o.prometheusQuery) {
         const eq = q.indexOf('=');
-        if (eq <= 0) throw bad('--prometheus-query', `must be <metric>=<PromQL template>, e.g. requests='sum(increase(http_requests_total{pod=~"{{ target }}-.*"}[{{ interval }}]))' (got ${JSON.stringify(q)})`);
+        if (eq <= 0) throw badFlag('--prometheus-query', `must be <metric>=<PromQL template>, e.g. requests='sum(increase(http_requests_total{pod=~"{{ target }}-.*"}[{{ interval }}]))' (got ${JSON.stringify(q)})`);
         const checked = checkQueries({ [q.slice(0, eq).trim()]: q.slice(eq + 1) });
-        if (typeof checked === 'string') throw bad('--prometheus-query', checked);
+        if (typeof checked === 'string') throw badFlag('--prometheus-query', checked);
         Object.assign(queries, checked);
       }
       const primaryRe = /\{\{\s*name\s*\}\}/g;
       const otherPlaceholder = /\{\{(?!\s*name\s*\}\})[^}]*\}\}/.exec(o.prometheusPrimary);
-      if (!/\{\{\s*name\s*\}\}/.test(o.prometheusPrimary) || otherPlaceholder) throw bad('--prometheus-primary', `must contain {{ name }} (the canary's name) and no other placeholder (got ${JSON.stringify(o.prometheusPrimary)})`);
+      if (!/\{\{\s*name\s*\}\}/.test(o.prometheusPrimary) || otherPlaceholder) throw badFlag('--prometheus-primary', `must contain {{ name }} (the canary's name) and no other placeholder (got ${JSON.stringify(o.prometheusPrimary)})`);
       const given = Object.entries({ '--prometheus-query': o.prometheusQuery.length > 0, '--prometheus-queries': o.prometheusQueries !== undefined, '--prometheus-timeout': o.prometheusTimeout !== 5000, '--prometheus-namespace': o.prometheusNamespace !== 'default', '--prometheus-primary': o.prometheusPrimary !== '{{ name }}-primary' }).filter(([, v]) => v).map(([k]) => k);
-      if (given.length && !prometheus) throw bad(given.join(', '), `${given.length > 1 ? 'need' : 'needs'} --prometheus <url> (or $ROLLOUTLAB_PROMETHEUS)`);
+      if (given.length && !prometheus) throw badFlag(given.join(', '), `${given.length > 1 ? 'need' : 'needs'} --prometheus <url> (or $ROLLOUTLAB_PROMETHEUS)`);
       const metricsSource = prometheus
         ? new PrometheusSource({ url: prometheus, queries, timeoutMs: o.prometheusTimeout, defaultNamespace: o.prometheusNamespace, primaryName: (n) => o.prometheusPrimary.replace(primaryRe, n) })
         : undefined;

@@ -431,15 +431,15 @@ describe('query templates', () => {
   };
   const dead = ['--prometheus', 'http://127.0.0.1:9'];
 
-  it('rolloutlab serve (a real process) exits 2 on a bad template before starting, naming the flag and the problem', () => {
+  it('rolloutlab serve (a real process) exits 1 on a bad template flag before starting, naming the flag and the problem', () => {
     const r = spawnSync(process.execPath, [join(ROOT, 'bin/rolloutlab.mjs'), 'serve', '--port', '0', ...dead, '--prometheus-query', 'requests=sum(increase(istio_requests_total{destination_workload="{{ tagret }}"}[{{ interval }}]))'], { cwd: ROOT, encoding: 'utf8', timeout: 30_000 });
-    expect(r.status, r.stderr).toBe(2);
+    expect(r.status, r.stderr).toBe(1);
     expect(r.stderr).toMatch(/^error \[BAD_ARGUMENT\] --prometheus-query: the requests template uses unknown placeholder \{\{ tagret \}\} \(known: \{\{ target \}\}, \{\{ namespace \}\}, \{\{ interval \}\}\)$/m);
   });
 
-  it('unknown metric, no "=", a bad YAML file, a bad --prometheus-primary, flags without --prometheus: exit 2 with the flag named', async () => {
+  it('unknown metric, no "=", a bad YAML file, a bad --prometheus-primary, flags without --prometheus: exit 1 for a flag, 2 for a file, with the flag named', async () => {
     const k = await serveInProcess(...dead, '--prometheus-query', 'latency=x{w="{{ target }}"}');
-    expect(k).toEqual({ code: 2, stderr: expect.stringMatching(/^error \[BAD_ARGUMENT\] --prometheus-query: unknown metric "latency" \(known: requests, errors, latencyP50, latencyP99, slow, conversions\)/) });
+    expect(k).toEqual({ code: 1, stderr: expect.stringMatching(/^error \[BAD_ARGUMENT\] --prometheus-query: unknown metric "latency" \(known: requests, errors, latencyP50, latencyP99, slow, conversions\)/) });
     expect((await serveInProcess(...dead, '--prometheus-query', 'sum(x)')).stderr).toMatch(/--prometheus-query: must be <metric>=<PromQL template>/);
     expect((await serveInProcess(...dead, '--prometheus-query', 'errors=sum(x{code="5xx"})')).stderr).toMatch(/--prometheus-query: the errors template does not use \{\{ target \}\}/);
     const dir = mkdtempSync(join(tmpdir(), 'rolloutlab-promq-'));
@@ -456,7 +456,7 @@ describe('query templates', () => {
     const saved = process.env.ROLLOUTLAB_PROMETHEUS;
     delete process.env.ROLLOUTLAB_PROMETHEUS;
     try {
-      expect(await serveInProcess('--prometheus-timeout', '100', '--prometheus-namespace', 'prod')).toEqual({ code: 2, stderr: expect.stringMatching(/--prometheus-timeout, --prometheus-namespace: need --prometheus <url>/) });
+      expect(await serveInProcess('--prometheus-timeout', '100', '--prometheus-namespace', 'prod')).toEqual({ code: 1, stderr: expect.stringMatching(/--prometheus-timeout, --prometheus-namespace: need --prometheus <url>/) });
     } finally {
       if (saved !== undefined) process.env.ROLLOUTLAB_PROMETHEUS = saved;
     }
