@@ -118,7 +118,12 @@ function overflowingSums(w: AnalysisWindow, baseline: boolean): string[] {
   for (const [name, minutes] of cohorts) {
     for (const k of SUMMED) {
       let sum = 0;
-      for (const m of minutes) if (m) sum += m[k] ?? 0;
+      // NaN is a metric the source does not record (each judge leaves it out); an infinity or a sum past the largest
+      // double is a count no traffic has.
+      for (const m of minutes) {
+        const v = m?.[k];
+        if (v !== undefined && v !== null && !Number.isNaN(v)) sum += v;
+      }
       if (!Number.isFinite(sum)) out.push(`${name} ${k}`);
     }
   }

@@ -219,11 +219,11 @@ export const serverPlugin: FastifyPluginAsyncTypebox<PluginOptions> = async (app
         .send(errorBody('WRITES_DISABLED', `${req.method} ${req.routeOptions.url} is refused: this server has no token (start it with --token <t> or $ROLLOUTLAB_TOKEN, and send Authorization: Bearer <t>; or, on a trusted network only, --insecure-open-writes)`, 'headers.authorization'));
     }
     if (opts.token !== undefined) {
-    const h = req.headers.authorization ?? '';
-    const m = /^Bearer (.+)$/i.exec(h);
-    if (!m || !timingSafeEqual(sha(m[1].trim()), sha(opts.token))) {
-      return reply.code(401).header('www-authenticate', 'Bearer').send(errorBody('UNAUTHORIZED', 'a valid bearer token is required (Authorization: Bearer <token>)', 'headers.authorization'));
-    }
+      const h = req.headers.authorization ?? '';
+      const m = /^Bearer (.+)$/i.exec(h);
+      if (!m || !timingSafeEqual(sha(m[1].trim()), sha(opts.token))) {
+        return reply.code(401).header('www-authenticate', 'Bearer').send(errorBody('UNAUTHORIZED', 'a valid bearer token is required (Authorization: Bearer <token>)', 'headers.authorization'));
+      }
     }
     const site = req.headers['sec-fetch-site'];
     if (site !== undefined && site !== 'none') {

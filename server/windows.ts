@@ -1,4 +1,4 @@
-// Deployment windows and multi-service schedules over HTTP (issue 6), registered inside the serving plugin
+// Deployment windows and multi-service schedules over HTTP, registered inside the serving plugin
 // (server/app.ts) so they share its error handler, metrics and OpenAPI document:
 //
 // - POST /v1/deploy/windows: one change → its start times within a horizon ranked by expected incident cost

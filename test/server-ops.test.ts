@@ -43,13 +43,14 @@ const hourly = (days: number, peakHour: number): number[] => {
   return Array.from({ length: days * 24 }, (_, i) => Math.round(60_000 * (1 + 0.9 * Math.cos((2 * Math.PI * (new Date(e - (days * 24 - i) * HOUR).getUTCHours() - peakHour)) / 24))));
 };
 const FEATURES = { lines_added: 120, lines_deleted: 30, files_changed: 4, is_fix: false };
-/** A ~25 KB schedule: three services with 56 days of hourly traffic, four changes, 48 h (about a second of planning). */
-const heavySchedule = (services = 3, days = 56) => {
+/** A ~25 KB schedule: three services with 56 days of hourly traffic, `changes` changes, 48 h of 5-minute starts. */
+const heavySchedule = (services = 3, days = 56, changes = 4) => {
   const names = Array.from({ length: services }, (_, i) => `svc${i}`);
   return {
     services: Object.fromEntries(names.map((n, i) => [n, { traffic: { stepMinutes: 60, values: hourly(days, 14 + (i % 3)) } }])),
-    changes: [0, 1, 2, 3].map((i) => ({ id: `c${i}`, service: names[i % services], readyAt: READY, features: { ...FEATURES, lines_added: 50 + 100 * i } })),
+    changes: Array.from({ length: changes }, (_, i) => ({ id: `c${i}`, service: names[i % services], readyAt: READY, features: { ...FEATURES, lines_added: 50 + 100 * i } })),
     horizonHours: 48,
+    stepMinutes: 5,
   };
 };
 const m = (requests: number, errors: number) => ({ requests, errors, slow: 5, latencyP50: 42, latencyP95: 90, latencyP99: 120, cpu: 0.4, memory: 0.45, pool: 0.2, conversions: 25, callerRequests: 0, callerErrors: 0 });
@@ -62,7 +63,7 @@ describe('planning routes do not block the event loop', () => {
   it('health and verdicts keep answering while a schedule is planned', async () => {
     app = buildApp({ modelsRoot: models, rateLimit: false });
     await app.ready();
-    const body = heavySchedule();
+    const body = heavySchedule(3, 56, 48);
     expect(JSON.stringify(body).length).toBeGreaterThan(20_000);
     // Warm-up (a worker thread starts on the first job).
     expect((await app.inject({ method: 'POST', url: '/v1/deploy/schedule', payload: body })).statusCode).toBe(200);
