@@ -74,32 +74,32 @@ export function zOfLogP(logP: number): number {
 }
 
 /** The one-sided exact test of one metric: canary x of n against baseline x0 of n0, with the materiality margin. */
-export function excessTest(metric: EvidenceMetric, x: number, n: number, x0: number, n0: number, margin = EVIDENCE_MARGIN): EvidenceTest {
+export function excessTest(metric: EvidenceMetric, x: number, n: number, x0: number, n0: number, margin = EVIDENCE_MARGIN, withZ = true): EvidenceTest {
   const out: EvidenceTest = { metric, canary: { x, n }, baseline: { x: x0, n: n0 }, logP: 0, z: 0 };
   if (!(n > 0 && n0 > 0 && x > 0) || !Number.isFinite(x + n + x0 + n0)) return out;
   const k = 1 + margin;
   const pi0 = (k * n) / (k * n + n0);
   out.logP = binomialUpperLogP(x, x + x0, pi0);
-  out.z = out.logP < 0 ? zOfLogP(out.logP) : 0;
+  if (withZ) out.z = out.logP < 0 ? zOfLogP(out.logP) : 0;
   return out;
 }
 
 /** Every test of the rule on one window's sums (bad requests, errors, slow requests, callers' errors). */
-export function excessTests(c: CohortSums, b: CohortSums, margin = EVIDENCE_MARGIN): EvidenceTest[] {
+export function excessTests(c: CohortSums, b: CohortSums, margin = EVIDENCE_MARGIN, withZ = true): EvidenceTest[] {
   return [
-    excessTest('bad-request', c.errors + c.slow, c.requests, b.errors + b.slow, b.requests, margin),
-    excessTest('error', c.errors, c.requests, b.errors, b.requests, margin),
-    excessTest('slow-request', c.slow, c.requests, b.slow, b.requests, margin),
-    excessTest("callers' error", c.callerErrors, c.callerRequests, b.callerErrors, b.callerRequests, margin),
+    excessTest('bad-request', c.errors + c.slow, c.requests, b.errors + b.slow, b.requests, margin, withZ),
+    excessTest('error', c.errors, c.requests, b.errors, b.requests, margin, withZ),
+    excessTest('slow-request', c.slow, c.requests, b.slow, b.requests, margin, withZ),
+    excessTest("callers' error", c.callerErrors, c.callerRequests, b.callerErrors, b.callerRequests, margin, withZ),
   ];
 }
 
-/** The strongest test (smallest p-value; the first of equals). */
+/** The strongest test (smallest p-value; the first of equals), with its z (computed for it alone). */
 export function strongestExcess(c: CohortSums, b: CohortSums, margin = EVIDENCE_MARGIN): EvidenceTest {
-  const ts = excessTests(c, b, margin);
+  const ts = excessTests(c, b, margin, false);
   let best = ts[0];
   for (const t of ts) if (t.logP < best.logP) best = t;
-  return best;
+  return { ...best, z: best.logP < 0 ? zOfLogP(best.logP) : 0 };
 }
 
 const pct = (x: number, n: number) => (n > 0 ? `${((100 * x) / n).toFixed(x / n < 0.001 ? 3 : x / n < 0.1 ? 2 : 1)} %` : '—');
