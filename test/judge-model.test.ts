@@ -20,6 +20,7 @@ import { judgeWindowsFrom, readJudgeWindows, splitByDeployment, type LabelledWin
 import { JudgeModel, registerMlWindowJudge } from '../training/judge/model.ts';
 import { evaluateJudge, evaluateJudgeOn, scoreVerdicts } from '../training/judge/evaluate.ts';
 import { trainJudge, loadJudge, fitJudgeOn, JUDGE_FAMILY, type JudgeTrainResult } from '../training/judge/family.ts';
+import { EVIDENCE_Z_DEFAULT, EVIDENCE_Z_GRID } from '../training/judge/evidence.ts';
 
 const SMALL = { members: 1, net: { hidden: [32, 32], maxEpochs: 40, patience: 8, batchSize: 256 } };
 
@@ -412,5 +413,106 @@ describe('monotone in evidence: more bad canary requests never lower P(fail)', (
     expect(r.pFail).toBeGreaterThanOrEqual(model.pFail(win(minutes([m(1200, 0, 2, 42, 120, 24)], 5), baseline)) - 1e-12);
     for (const line of r.reasons.slice(1)) if (/^(slow-request ratio|bad-request ratio)/.test(line)) expect(line).not.toMatch(/\(−[\d.]+ logit\)$/);
     if (r.verdict === 'pass') expect(r.reasons.slice(1).some((line) => /^slow-request ratio/.test(line))).toBe(false);
+  });
+});
+
+describe('evidence rule: a material bad-request excess with overwhelming evidence fails whatever the net says', () => {
+  /** The trained model with a net that says `p` for every window (zero weights): only the evidence rule can fail it. */
+  const quiet = (p = 0.01, evidenceZ?: number): JudgeModel => {
+    const j = structuredClone(model.toJSON());
+    const F = j.features.length;
+    j.members = [{ sizes: [2 * F, 1, 1], weights: [new Array(2 * F).fill(0), [0]], biases: [[0], [Math.log(p / (1 - p))]] }];
+    j.platt = { a: 1, b: 0 };
+    if (evidenceZ === undefined) delete j.decision.evidenceZ;
+    else j.decision.evidenceZ = evidenceZ;
+    return JudgeModel.fromJSON(j);
+  };
+  /** A canary slow on 20 of its 1,200 requests a minute against a baseline slow on 20 of 12,000, latencies equal, 5 minutes. */
+  const slowCanary = minutes([m(1200, 2, 20, 42, 120, 24)], 5);
+  const slowBaseline = minutes([m(12000, 20, 20, 42, 120, 240)], 5);
+
+  it("the slow example (10x the baseline's slow ratio on 6,000 canary requests, p95/p99 equal) fails, and the decision line names the rule and its z", () => {
+    for (const judge of [model, quiet()]) {
+      const r = judge.judge(win(slowCanary, slowBaseline));
+      expect(r.verdict).toBe('fail');
+      expect(r.pFail).toBeGreaterThanOrEqual(judge.decision.failThreshold);
+      expect(r.reasons[0]).toMatch(/^fail: .*evidence rule: the canary's (slow-request|bad-request) ratio .* is above 110 % of the baseline's at z \d+\.\d >= \d/);
+      // The same canary at the baseline's slow ratio is no excess: the rule stays quiet.
+      const calm = quiet().judge(win(minutes([m(1200, 2, 2, 42, 120, 24)], 5), slowBaseline));
+      expect(calm.verdict).toBe('pass');
+    }
+    // Both ratios quoted by the rule are the ones over the compared minutes.
+    const ev = quiet().evidence(windowFeatures(win(slowCanary, slowBaseline)).summary);
+    expect(ev.fires).toBe(true);
+    expect(ev.z).toBeGreaterThan(10);
+  });
+
+  it('the 10x canary against a baseline with one 600-error minute still fails at 5, 10 and 20 minutes, by the rule alone too', () => {
+    for (const n of [5, 10, 20]) {
+      const w = win(minutes(TEN_X, n), wildBaseline(minutes(HEALTHY, n)));
+      expect(model.judge(w).verdict, `${n} minutes`).toBe('fail');
+      const r = quiet().judge(w);
+      expect(r.verdict, `${n} minutes, rule alone`).toBe('fail');
+      expect(r.reasons[0]).toMatch(/evidence rule: the canary's (error|bad-request) ratio/);
+    }
+  });
+
+  it('a 10 % relative excess is not enough, nor a shared incident, nor a handful of requests; the level is in the model and a model without one judges at the default', () => {
+    // 5 % more bad requests than the baseline on 60,000 requests: within the margin.
+    const near = win(minutes([m(12000, 63, 0, 42, 120, 240)], 5), minutes([m(12000, 60, 0, 42, 120, 240)], 5));
+    expect(quiet().judge(near).verdict).toBe('pass');
+    expect(quiet().judge(win(SHARED_CANARY, SHARED_BASE)).verdict).toBe('pass');
+    // 3 errors in 30 canary requests against 3 in 3,000: exact z 4.1, a normal approximation would say 11.
+    const few = win(minutes([m(6, 1, 0, 42, 120, 0)], 3).concat([m(12, 0, 0, 42, 120, 0)]), minutes([m(750, 1, 0, 42, 120, 15)], 3).concat([m(750, 0, 0, 42, 120, 15)]));
+    const t = quiet().evidence(windowFeatures(few).summary);
+    expect(t.z).toBeGreaterThan(3.5);
+    expect(t.z).toBeLessThan(4.5);
+    expect(quiet(0.01, 5).judge(few).verdict).not.toBe('fail');
+    expect(quiet(0.01, 3).judge(few).verdict).toBe('fail');
+    // Stored level, default when absent, a bad level refused naming the field.
+    expect(quiet(0.01).decision.evidenceZ).toBe(EVIDENCE_Z_DEFAULT);
+    expect(model.decision.evidenceZ).toBeGreaterThan(0);
+    expect(trained.validation.evidenceZ.map((r) => r.level)).toEqual([null, ...EVIDENCE_Z_GRID]);
+    const j = structuredClone(model.toJSON());
+    j.decision.evidenceZ = -1;
+    expect(() => JudgeModel.fromJSON(j)).toThrow(/decision\.evidenceZ/);
+  });
+
+  it('property: the rule is monotone too — its z and the combined P(fail) never fall, and a fail never turns into anything else, when the canary gets more bad requests', () => {
+    const cohortArb = fc
+      .record({ requests: fc.oneof(fc.integer({ min: 0, max: 40 }), fc.integer({ min: 0, max: 20_000 })), e: fc.double({ min: 0, max: 0.1, noNaN: true }), s: fc.double({ min: 0, max: 0.1, noNaN: true }), callers: fc.integer({ min: 0, max: 2_000 }), ce: fc.double({ min: 0, max: 0.1, noNaN: true }) })
+      .map((x) => m(x.requests, Math.floor(x.requests * x.e), Math.floor(x.requests * x.s), 42, 120, Math.floor(x.requests * 0.02), x.callers, Math.floor(x.callers * x.ce)));
+    const arb = fc.integer({ min: 1, max: 12 }).chain((n) =>
+      fc.record({
+        canary: fc.array(fc.option(cohortArb, { freq: 8, nil: null }), { minLength: n, maxLength: n }),
+        baseline: fc.array(fc.option(cohortArb, { freq: 8, nil: null }), { minLength: n, maxLength: n }),
+        at: fc.nat(n - 1),
+        metric: fc.constantFrom('errors' as const, 'slow' as const, 'callerErrors' as const),
+        add: fc.integer({ min: 1, max: 400 }),
+        level: fc.constantFrom(2, 3, 5),
+      }),
+    );
+    fc.assert(
+      fc.property(arb, (w) => {
+        const c = w.canary[w.at];
+        if (!c) return;
+        const room = (w.metric === 'callerErrors' ? c.callerRequests : c.requests) - c[w.metric];
+        if (room < 1) return;
+        const canary2 = w.canary.map((x, i) => (i === w.at ? { ...x!, [w.metric]: x![w.metric] + Math.min(w.add, room) } : x));
+        const a = win(w.canary as CohortMetrics[], w.baseline as CohortMetrics[]);
+        const b = { ...a, canary: canary2 as CohortMetrics[] };
+        for (const judge of [quiet(0.01, w.level), model.withDecision({ evidenceZ: w.level })]) {
+          const ea = judge.evidence(windowFeatures(a).summary);
+          const eb = judge.evidence(windowFeatures(b).summary);
+          expect(eb.logP).toBeLessThanOrEqual(ea.logP + 1e-9);
+          if (ea.fires) expect(eb.fires).toBe(true);
+          const ra = judge.judge(a);
+          const rb = judge.judge(b);
+          expect(rb.pFail).toBeGreaterThanOrEqual(ra.pFail - 1e-12);
+          if (ra.verdict === 'fail') expect(rb.verdict).toBe('fail');
+        }
+      }),
+      { numRuns: 300, seed: 29 },
+    );
   });
 });

@@ -605,6 +605,30 @@ describe('fail closed: robust baseline and unusable model output', () => {
     }
   });
 
+  it("a canary slow on 10x the baseline's share of 6,000 requests (p95/p99 equal) fails (ml), the decision line naming the evidence rule and its z", async () => {
+    const canary = minutes([m(1200, 0, 20, 42, 120, 24)], 5);
+    const baseline = minutes([m(12000, 0, 20, 42, 120, 240)], 5);
+    const r = await post('/v1/canary/verdict', verdictBody(canary, baseline));
+    expect(r.statusCode).toBe(200);
+    expect(r.json().verdict).toBe('fail');
+    expect(r.json().pFail).toBeGreaterThan(0.99);
+    expect(r.json().reasons[0]).toMatch(/evidence rule: the canary's (slow-request|bad-request) ratio 1\.67 % of 6000 vs baseline 0\.17 % of 60000 .* at z \d+\.\d >= \d/);
+    // At the baseline's slow ratio the same canary is no excess: the rule says nothing.
+    const calm = (await post('/v1/canary/verdict', verdictBody(minutes([m(1200, 0, 2, 42, 120, 24)], 5), baseline))).json();
+    expect(calm.reasons.join('\n')).not.toMatch(/evidence rule/);
+    // The served verdict of a judge whose net passes every window (P(fail) 0.01): the evidence rule alone fails it.
+    const j = structuredClone(loadJudgeSync(models)!.model.toJSON());
+    const F = j.features.length;
+    j.members = [{ sizes: [2 * F, 1, 1], weights: [new Array(2 * F).fill(0), [0]], biases: [[0], [Math.log(0.01 / 0.99)]] }];
+    j.platt = { a: 1, b: 0 };
+    const quiet = { model: JudgeModel.fromJSON(j), version: 'quiet' };
+    const w = { canary, baseline, latencyObjectiveMs: 250 };
+    const v = verdictFor(w, 'ml', quiet);
+    expect(v.verdict).toBe('fail');
+    expect(v.reasons[0]).toMatch(/^fail: evidence rule: .*the net's P\(fail\) 0\.010$/);
+    expect(verdictFor({ ...w, canary: minutes([m(1200, 0, 2, 42, 120, 24)], 5) }, 'ml', quiet).verdict).toBe('pass');
+  });
+
   it('a judge whose P(fail) is NaN gives inconclusive with the reason, never a verdict', () => {
     const j = structuredClone(loadJudgeSync(models)!.model.toJSON());
     // Finite weights whose logit overflows: +Infinity + -Infinity = NaN.

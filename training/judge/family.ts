@@ -13,6 +13,7 @@ import { JUDGE_FEATURES } from './features.ts';
 import { fitJudge, GUESS_ACCURACY, JUDGE_FIT_DEFAULTS, type JudgeFit, type JudgeFitOptions, type JudgePart } from './fit.ts';
 import { JudgeModel, type JudgeModelJSON } from './model.ts';
 import { NET_DEFAULTS } from './net.ts';
+import { EVIDENCE_MARGIN, EVIDENCE_Z_DEFAULT, EVIDENCE_Z_GRID } from './evidence.ts';
 
 export const JUDGE_FAMILY = 'judge';
 export const JUDGE_MODEL_FILE = 'judge.json';
@@ -105,8 +106,8 @@ export async function trainJudge(data: string | readonly string[], opts: JudgeTr
         features: JUDGE_FEATURES.map((f) => ({ name: f.name, group: f.group })),
         inputs: 'each feature standardised and clipped, plus a missing flag',
         decision: { ...j.decision },
-        decisionRule: `inconclusive without canary or baseline requests; below ${j.decision.minRequests} canary requests fail only if P(fail) >= threshold, else inconclusive; below ${j.decision.lowTrafficRequests} inconclusive when |P(fail) - threshold| < band; threshold maximises validation accuracy, band is the widest where low-traffic validation verdicts were right <= ${opts.guessAccuracy ?? GUESS_ACCURACY}`,
-        validation: { accuracy: fit.validation.accuracy, inconclusiveRate: fit.validation.inconclusiveRate, logLoss: fit.validation.logLoss, band: fit.validation.band },
+        decisionRule: `inconclusive without canary or baseline requests; below ${j.decision.minRequests} canary requests fail only if P(fail) >= threshold, else inconclusive; below ${j.decision.lowTrafficRequests} inconclusive when |P(fail) - threshold| < band; threshold maximises validation accuracy, band is the widest where low-traffic validation verdicts were right <= ${opts.guessAccuracy ?? GUESS_ACCURACY}; evidence rule: fail whenever the canary's bad-request, error, slow-request or callers' error ratio exceeds ${(100 * (1 + EVIDENCE_MARGIN)).toFixed(0)} % of the baseline's at a one-sided exact z >= evidenceZ ${j.decision.evidenceZ} (P(fail) = max(net, 1 - p)); evidenceZ is the level of {${EVIDENCE_Z_GRID.join(', ')}} with the highest validation accuracy, among equals the closest to ${EVIDENCE_Z_DEFAULT}`,
+        validation: { accuracy: fit.validation.accuracy, inconclusiveRate: fit.validation.inconclusiveRate, logLoss: fit.validation.logLoss, band: fit.validation.band, evidenceZ: fit.validation.evidenceZ },
         membersTraining: j.training.members,
         datasets: dirs.map((dir, k) => ({
           path: dir,

@@ -8,6 +8,7 @@ import { NET_DEFAULTS, monotoneMasks, type NetJSON, type NetOptions, type NetTra
 import { LOW_TRAFFIC_REQUESTS, splitByDeployment, type LabelledWindows } from './data.ts';
 import { drawSharedIncident, withSharedIncident } from './augment.ts';
 import { Rng } from '../../sim/rng.ts';
+import { EVIDENCE_Z_DEFAULT, EVIDENCE_Z_GRID, logNormalUpper, strongestExcess } from './evidence.ts';
 import type { AnalysisWindow } from '../../judges/window.ts';
 
 /** Below this many canary requests in a window the judge does not pass (a handful of requests shows nothing healthy). */
@@ -60,7 +61,9 @@ export interface JudgeFit {
   split: JudgeFitSplit;
   /** On the validation split, with the chosen decision. */
   validation: { windows: number; accuracy: number; inconclusiveRate: number; logLoss: number; thresholdAccuracy: { threshold: number; accuracy: number }[]; /** Per ring [band − 0.05, band) around the threshold: low-traffic validation windows and the verdicts' accuracy. */
-    band: { band: number; windows: number; accuracy: number | null }[] };
+    band: { band: number; windows: number; accuracy: number | null }[];
+    /** Accuracy with the evidence rule at each level tried (null level: the net alone), and the windows it fires on. */
+    evidenceZ: { level: number | null; accuracy: number; fires: number; firesOnPass: number }[] };
   members: NetTraining[];
   seconds: { features: number; train: number; total: number };
 }
@@ -86,6 +89,8 @@ export async function fitJudge(parts: readonly JudgePart[], opts: JudgeFitOption
   const y = new Uint8Array(N);
   const canaryAll = new Float64Array(N);
   const baselineReq = new Float64Array(N);
+  /** ln p-value of the evidence rule's strongest test per window. */
+  const evidenceLogP = new Float64Array(N);
   const split: JudgeFitSplit = { train: [], validation: [], test: [], parts: [], description: '', seed };
   let at = 0;
   for (const p of parts) {
@@ -95,6 +100,7 @@ export async function fitJudge(parts: readonly JudgePart[], opts: JudgeFitOption
       y[at + i] = d.labels[i];
       canaryAll[at + i] = canaryRequestsAll(d.windows[i]);
       baselineReq[at + i] = summary.baseline.requests;
+      evidenceLogP[at + i] = strongestExcess(summary.canary, summary.baseline).logP;
     }
     const s = splitByDeployment(d, seed, p.tag);
     split.train.push(...s.train.map((r) => r + at));
@@ -202,16 +208,27 @@ export async function fitJudge(parts: readonly JudgePart[], opts: JudgeFitOption
   const prior = yva.reduce((a, b) => a + b, 0) / yva.length;
 
   // Decision thresholds on the validation rows.
+  // With `evidenceZ` set, the evidence rule as JudgeModel.judge applies it (P(fail) raised to 1 − p where it fires);
+  // without it, the net alone.
   const decide = (d: JudgeDecision) => {
     const m = calibrated.withDecision(d);
+    const lim = d.evidenceZ === undefined ? -Infinity : logNormalUpper(d.evidenceZ);
     let correct = 0;
     let inconclusive = 0;
+    let fires = 0;
+    let firesOnPass = 0;
     split.validation.forEach((r, i) => {
-      const v = m.decide(pVal[i], canaryAll[r], baselineReq[r]).verdict;
+      const lp = evidenceLogP[r];
+      const fire = lp < 0 && lp <= lim;
+      if (fire) {
+        fires++;
+        if (!y[r]) firesOnPass++;
+      }
+      const v = m.decide(fire ? Math.max(pVal[i], -Math.expm1(lp)) : pVal[i], canaryAll[r], baselineReq[r]).verdict;
       if (v === 'inconclusive') inconclusive++;
       else if ((v === 'fail' ? 1 : 0) === y[r]) correct++;
     });
-    return { accuracy: correct / split.validation.length, inconclusiveRate: inconclusive / split.validation.length };
+    return { accuracy: correct / split.validation.length, inconclusiveRate: inconclusive / split.validation.length, fires, firesOnPass };
   };
   const thresholdAccuracy: { threshold: number; accuracy: number }[] = [];
   let best = { threshold: 0.5, accuracy: -1 };
@@ -250,7 +267,17 @@ export async function fitJudge(parts: readonly JudgePart[], opts: JudgeFitOption
     pooled = 0;
     pooledRight = 0;
   }
-  const decision: JudgeDecision = { ...emptyDecision, failThreshold: t, band };
+  // The evidence rule's level: the highest validation accuracy over EVIDENCE_Z_GRID with the net's threshold and band,
+  // among equals the one closest to EVIDENCE_Z_DEFAULT (a small validation split ties everywhere).
+  const withRule = (level: number | null) => {
+    const { accuracy, fires, firesOnPass } = decide({ ...emptyDecision, failThreshold: t, band, ...(level === null ? {} : { evidenceZ: level }) });
+    return { level, accuracy, fires, firesOnPass };
+  };
+  const evidenceRows = [withRule(null), ...EVIDENCE_Z_GRID.map(withRule)];
+  let bestZ = evidenceRows[1];
+  const fromDefault = (r: { level: number | null }) => Math.abs(r.level! - EVIDENCE_Z_DEFAULT);
+  for (const r of evidenceRows.slice(1)) if (r.accuracy > bestZ.accuracy + 1e-12 || (Math.abs(r.accuracy - bestZ.accuracy) <= 1e-12 && fromDefault(r) < fromDefault(bestZ))) bestZ = r;
+  const decision: JudgeDecision = { ...emptyDecision, failThreshold: t, band, evidenceZ: bestZ.level! };
   const model = JudgeModel.fromJSON(skeleton(nets, platt, decision, prior, trainings));
   const v = decide(decision);
   let ll = 0;
@@ -262,7 +289,7 @@ export async function fitJudge(parts: readonly JudgePart[], opts: JudgeFitOption
   return {
     model,
     split,
-    validation: { windows: split.validation.length, accuracy: v.accuracy, inconclusiveRate: v.inconclusiveRate, logLoss: ll / split.validation.length, thresholdAccuracy, band: bandRows },
+    validation: { windows: split.validation.length, accuracy: v.accuracy, inconclusiveRate: v.inconclusiveRate, logLoss: ll / split.validation.length, thresholdAccuracy, band: bandRows, evidenceZ: evidenceRows },
     members: trainings,
     seconds: { features: (tFeatures - t0) / 1000, train: (tTrain - tFeatures) / 1000, total: (t1 - t0) / 1000 },
   };

@@ -11,6 +11,13 @@
 //   - otherwise fail if P(fail) >= the threshold, else pass;
 //   - a P(fail) that is not a number in [0, 1] (a corrupted model) → inconclusive, never a verdict.
 //
+// Evidence rule beside the net (evidence.ts): when the canary's bad-request, error, slow-request or callers' error
+// ratio is above the baseline's by more than the materiality margin (10 % relative) at a one-sided exact z of at
+// least `decision.evidenceZ`, P(fail) is at least 1 − that test's p-value, so the window fails whatever the net
+// learned (the net alone passed a canary slow on 10x the baseline's share of thousands of requests, with p99 equal).
+// The combined P(fail) = max(net, rule) stays non-decreasing in the canary's bad counts, and the decision line names
+// the rule and its z.
+//
 // Monotone in evidence: the logit is non-decreasing in every feature of `JUDGE_MONOTONE_FEATURES` (the canary's
 // errors, slow requests and callers' errors against the baseline's), checked from the weights when a model loads
 // (net.ts `checkMonotone`) and Platt's slope must be positive, so more bad canary requests with everything else fixed
@@ -29,8 +36,9 @@ import { registerWindowJudge, type AnalysisWindow, type WindowJudge, type Window
 import { notProbabilities } from '../../lib/scores.ts';
 import { JUDGE_FEATURES, JUDGE_FEATURE_NAMES, JUDGE_MONOTONE_FEATURES, JUDGE_MONOTONE_GROUPS, windowFeatures, type JudgeMetricGroup, type WindowSummary } from './features.ts';
 import { checkMonotone, firstLayer, logitFromFirst, scoringNet, type NetJSON, type ScoringNet } from './net.ts';
+import { EVIDENCE_Z_DEFAULT, describeExcess, logNormalUpper, strongestExcess, type EvidenceTest } from './evidence.ts';
 
-/** Format 2: robust baseline, conversions per request, and a net monotone in `monotone` (format 1 had neither). */
+/** Format 2: robust baseline, conversions per request, and a net monotone in `monotone` (format 1 had neither); `decision.evidenceZ` optional (absent: EVIDENCE_Z_DEFAULT). */
 export const JUDGE_MODEL_FORMAT = 'rolloutlab-judge-2';
 
 export interface JudgeDecision {
@@ -42,6 +50,12 @@ export interface JudgeDecision {
   lowTrafficRequests: number;
   /** Below this many canary requests the judge never passes (fail on a clear signal, else inconclusive). */
   minRequests: number;
+  /**
+   * Level (one-sided z) of the evidence rule (evidence.ts): a canary ratio above the baseline's by more than the
+   * materiality margin at this z fails the window whatever the net says. Chosen on the validation split; a model
+   * saved without it (format 2 before the rule) judges at EVIDENCE_Z_DEFAULT.
+   */
+  evidenceZ?: number;
 }
 
 export interface JudgeModelJSON {
@@ -74,7 +88,7 @@ export interface JudgeModelJSON {
 
 export interface JudgeResult {
   verdict: WindowVerdict;
-  /** Calibrated probability that a material fault is active in the window. */
+  /** Calibrated probability that a material fault is active in the window (at least 1 − p of a firing evidence rule). */
   pFail: number;
   reasons: string[];
 }
@@ -147,9 +161,12 @@ export class JudgeModel {
   private readonly h: Float64Array;
   private readonly h2: Float64Array;
   private readonly scratch: Float64Array;
+  /** ln P(Z >= evidenceZ): the evidence rule fires at a p-value at or below it. */
+  private readonly evidenceLogP: number;
 
   private constructor(j: JudgeModelJSON) {
     this.j = j;
+    this.evidenceLogP = logNormalUpper(j.decision.evidenceZ ?? EVIDENCE_Z_DEFAULT);
     const F = j.features.length;
     this.width = 2 * F;
     this.x = new Float64Array(this.width);
@@ -188,6 +205,8 @@ export class JudgeModel {
     if (!(Number.isFinite(j.platt?.a) && j.platt.a > 0)) throw bad('platt.a', `must be a finite number > 0, got ${show(j.platt?.a)}`);
     if (!Number.isFinite(j.platt.b)) throw bad('platt.b', `must be a finite number, got ${show(j.platt.b)}`);
     for (const k of ['failThreshold', 'band', 'lowTrafficRequests', 'minRequests'] as const) if (typeof j.decision?.[k] !== 'number' || Number.isNaN(j.decision[k])) throw bad(`decision.${k}`, `must be a number, got ${show(j.decision?.[k])}`);
+    const ez = j.decision.evidenceZ;
+    if (ez !== undefined && !(typeof ez === 'number' && Number.isFinite(ez) && ez > 0)) throw bad('decision.evidenceZ', `must be a finite number > 0 (a one-sided z), got ${show(ez)}`);
     if (!Array.isArray(j.members) || j.members.length === 0) throw new RolloutlabError('BAD_DATA', 'judge model has no members', 'members');
     const mono = JUDGE_MONOTONE_FEATURES.map((name) => JUDGE_FEATURE_NAMES.indexOf(name));
     j.members.forEach((m, i) => {
@@ -200,7 +219,7 @@ export class JudgeModel {
       const broken = checkMonotone(m, mono);
       if (broken) throw bad(`members.${i}.weights`, `not monotone in the canary's bad-request features (${broken}): retrain it (rolloutlab train judge)`);
     });
-    return new JudgeModel(j);
+    return new JudgeModel(ez === undefined ? { ...j, decision: { ...j.decision, evidenceZ: EVIDENCE_Z_DEFAULT } } : j);
   }
 
   toJSON(): JudgeModelJSON {
@@ -268,10 +287,21 @@ export class JudgeModel {
     return sigmoid(this.logit(features));
   }
 
-  /** Calibrated P(fail) of a window. */
+  /** Calibrated P(fail) of a window: the net's, raised to 1 − p when the evidence rule fires. */
   pFail(w: AnalysisWindow): number {
-    windowFeatures(w, this.feat);
-    return this.probability(this.feat);
+    const { summary } = windowFeatures(w, this.feat);
+    return this.withEvidence(this.probability(this.feat), this.evidence(summary));
+  }
+
+  /** The evidence rule's strongest test on a window's summary, and whether it fires at this model's level. */
+  evidence(summary: WindowSummary): EvidenceTest & { fires: boolean; level: number } {
+    const t = strongestExcess(summary.canary, summary.baseline);
+    return { ...t, fires: t.logP < 0 && t.logP <= this.evidenceLogP, level: this.j.decision.evidenceZ ?? EVIDENCE_Z_DEFAULT };
+  }
+
+  /** max(net P(fail), 1 − p of a firing rule): non-decreasing in the canary's bad counts; NaN stays NaN. */
+  private withEvidence(net: number, ev: { fires: boolean; logP: number }): number {
+    return ev.fires ? Math.max(net, -Math.expm1(ev.logP)) : net;
   }
 
   /** Pass / fail / inconclusive for a probability and the window's sample sizes, with the decision line. */
@@ -310,9 +340,16 @@ export class JudgeModel {
     });
     raw /= this.nets.length;
     const z = a * raw + b;
-    const pFail = sigmoid(z);
+    const net = sigmoid(z);
+    const ev = this.evidence(summary);
+    const pFail = this.withEvidence(net, ev);
     const canaryAll = canaryRequestsAll(w);
-    const { verdict, why } = this.decide(pFail, canaryAll, summary.baseline.requests);
+    const decided = this.decide(pFail, canaryAll, summary.baseline.requests);
+    const { verdict } = decided;
+    // A fail the evidence rule forced names the rule and its z (the net's own P(fail) beside it); where the net failed
+    // the window too, the rule follows its line.
+    let why = decided.why;
+    if (ev.fires && verdict === 'fail') why = this.decide(net, canaryAll, summary.baseline.requests).verdict === 'fail' ? `${decided.why}; ${describeExcess(ev, ev.level)}` : `fail: ${describeExcess(ev, ev.level)}; the net's P(fail) ${net.toFixed(3)}`;
     const reasons = [why];
     if (opts.reasons === false || notProbabilities({ 'P(fail)': pFail }) !== null) return { verdict, pFail, reasons };
     if (summary.outliers.length > 0) {
