@@ -1215,7 +1215,15 @@ export async function benchFailClosed(o: FailClosedOptions = {}): Promise<FailCl
     if (models.rollback) await ref('rollout decision, healthy 6 min', 'advance', post('/v1/rollout/decision', decisionBody(6, (a) => HEALTHY[a % 5])), decisionGo);
     if (models.risk) {
       await ref('risk score, every feature given', '200', post('/v1/risk/score', { features: typicalFeatures(specs) }), (a) => a.status === 200);
-      await ref('Flagger confirm-rollout, low risk inside the window', '200', post('/v1/flagger/confirm-rollout', { name: 'fc-healthy', namespace: 'test', phase: 'Progressing', metadata: { 'risk.lines_added': '120', 'risk.max': '0.95', 'window.days': 'Mon-Fri', 'window.hours': '09:00-17:00' } }), flaggerGo);
+      // The gate scores only complete evidence: the features not sent are named in risk.impute (the time of day and
+      // the weekend come from the clock).
+      const impute = specs.map((f) => f.name).filter((n) => n !== 'lines_added' && !['hour_sin', 'hour_cos', 'weekend'].includes(n));
+      await ref(
+        'Flagger confirm-rollout, low risk inside the window',
+        '200',
+        post('/v1/flagger/confirm-rollout', { name: 'fc-healthy', namespace: 'test', phase: 'Progressing', metadata: { 'risk.lines_added': '120', 'risk.impute': impute.join(','), 'risk.max': '0.95', 'window.days': 'Mon-Fri', 'window.hours': '09:00-17:00' } }),
+        flaggerGo,
+      );
     }
 
     const results: CaseResult[] = [];

@@ -12,7 +12,7 @@ export const MAX_COUNT = 2 ** 31 - 1;
 /** What each range admits, in words (docs/risk.md lists them per feature). */
 export const VALUE_RANGE_TEXT: Record<ValueRange, string> = {
   count: `a whole number in [0, ${MAX_COUNT}]`,
-  nonneg: 'a finite number >= 0',
+  nonneg: `a number in [0, ${MAX_COUNT}]`,
   fraction: 'a number in [0, 1]',
   'signed-unit': 'a number in [-1, 1]',
 };
@@ -23,7 +23,8 @@ export function rangeProblem(range: ValueRange, x: number): string | null {
     case 'count':
       return Number.isInteger(x) && x >= 0 && x <= MAX_COUNT ? null : 'is not a non-negative integer';
     case 'nonneg':
-      return Number.isFinite(x) && x >= 0 ? null : 'is not a non-negative number';
+      if (!(Number.isFinite(x) && x >= 0)) return 'is not a non-negative number';
+      return x <= MAX_COUNT ? null : `is larger than ${MAX_COUNT} (no feature of a change is that large)`;
     case 'fraction':
       if (!Number.isFinite(x)) return 'is not a number';
       return x >= 0 && x <= 1 ? null : 'is outside [0, 1]';

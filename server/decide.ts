@@ -137,6 +137,10 @@ function planOf(p: DecisionBody['plan']): Plan {
  */
 export function rolloutDecision(b: DecisionBody, rollback: { model: RollbackModel; version: string }, judge: { model: JudgeModel; version: string } | null): DecisionResponse {
   const plan = planOf(b.plan);
+  // The breach threshold is burnRate × the error budget, a bad-request ratio: above 1 nothing can ever breach, and a
+  // predictor asked about breaches would answer "none ahead" on any evidence.
+  const threshold = b.slo.burnRate * (1 - b.slo.objective);
+  if (!(threshold <= 1 + 1e-9)) throw new BadInput('body.slo.burnRate', `× the error budget (1 - objective) must be at most 1: a bad-request ratio above 100 % can never be reached (got ${b.slo.burnRate} × ${1 - b.slo.objective} = ${threshold})`);
   const tr = new Trajectory(plan, b.slo, b.riskPrior ?? NaN);
   let last: Observation | null = null;
   let prevAge = -1;
@@ -145,6 +149,7 @@ export function rolloutDecision(b: DecisionBody, rollback: { model: RollbackMode
     if (o.age <= prevAge) throw new BadInput(`${f}.age`, `must increase from one observation to the next (${o.age} after ${prevAge})`);
     prevAge = o.age;
     if (o.stage >= plan.stages.length) throw new BadInput(`${f}.stage`, `must be < the plan's ${plan.stages.length} stages (got ${o.stage})`);
+    if (o.timeAtStage > o.age) throw new BadInput(`${f}.timeAtStage`, `must be at most age (${o.age}): no stage lasts longer than the rollout (got ${o.timeAtStage})`);
     const obs: Observation = {
       deploymentId: 'request',
       age: o.age,

@@ -19,9 +19,17 @@ export const SERVED_DETECTORS = DETECTOR_NAMES.filter((n) => n !== 'cad' && n !=
 /** Largest streaming state accepted (characters; a contextual detector's state is about 50 kB). */
 export const MAX_ANOMALY_STATE = 900_000;
 
-const Count = (description: string) => Type.Number({ minimum: 0, description });
+/**
+ * The largest count one cohort can report for one minute (10^12: a trillion requests a minute, thousands of times any
+ * real service). Larger values are impossible evidence, not traffic: a baseline minute of 1e308 requests would make any
+ * canary look healthy, and window totals of such values overflow. A 400 naming the field.
+ */
+export const MAX_MINUTE_COUNT = 1e12;
+/** The largest latency accepted (ms): one day. A request slower than that is an outage, not a latency. */
+export const MAX_LATENCY_MS = 86_400_000;
+const Count = (description: string) => Type.Number({ minimum: 0, maximum: MAX_MINUTE_COUNT, description });
 const Share = (description: string) => Type.Number({ minimum: 0, maximum: 1, description });
-const Ms = (description: string) => Nullable(Type.Number({ minimum: 0, description }));
+const Ms = (description: string) => Nullable(Type.Number({ minimum: 0, maximum: MAX_LATENCY_MS, description }));
 
 /** One cohort's metrics for one minute (sim/env.ts `CohortMetrics`). Saturation and callers' counts may be left out (0). */
 export const CohortMetricsSchema = Type.Object(

@@ -16,7 +16,7 @@ import { rolloutDecision, verdictFor } from '../server/decide.ts';
 import { loadJudgeSync, loadRollbackSync } from '../training/rollback/load.ts';
 import { JudgeModel } from '../training/judge/model.ts';
 import { RollbackModel } from '../training/rollback/model.ts';
-import type { DecisionBody } from '../server/schemas.ts';
+import { MAX_LATENCY_MS, MAX_MINUTE_COUNT, type DecisionBody } from '../server/schemas.ts';
 import { NAB_THRESHOLDS } from '../training/anomaly/thresholds.ts';
 
 const m = (requests: number, errors: number, slow: number, p50: number, p99: number, conversions: number, callerRequests = 0, callerErrors = 0): CohortMetrics => ({
@@ -265,6 +265,34 @@ describe('rollout decision', () => {
   });
 });
 
+describe('values beyond any real service', () => {
+  it('are 400s naming the field: a minute count above 10^12, a latency above a day, timeAtStage beyond age, an SLO threshold above 100 %, a risk feature above 2^31 - 1', async () => {
+    const win = (canary: CohortMetrics[], baseline: CohortMetrics[]) => ({ canary, baseline, latencyObjectiveMs: 250 });
+    const healthy = HEALTHY.slice(0, 5);
+    // Each of these answered 200 (a pass or an advance on the healthy canary) before the bounds.
+    const cases: [string, unknown, string][] = [
+      ['/v1/canary/verdict?judge=kayenta', win([{ ...HEALTHY[0], requests: 1e308 }, ...healthy.slice(1)], healthy), 'body.canary[0].requests'],
+      ['/v1/canary/verdict', win(healthy, [HEALTHY[0], { ...HEALTHY[1], requests: 1.7976931348623157e308 }, ...healthy.slice(2)]), 'body.baseline[1].requests'],
+      ['/v1/canary/verdict', win(healthy, [HEALTHY[0], { ...HEALTHY[1], latencyP50: 1e300, latencyP99: 1e300 }, ...healthy.slice(2)]), 'body.baseline[1].latencyP50'],
+    ];
+    const late = decisionBody(6, (a) => HEALTHY[a % 5]);
+    late.observations[0].timeAtStage = 1e308;
+    cases.push(['/v1/rollout/decision', late, 'body.observations[0].timeAtStage']);
+    cases.push(['/v1/rollout/decision', { ...decisionBody(6, (a) => HEALTHY[a % 5]), slo: { objective: 0.999, burnRate: 1e308 } }, 'body.slo.burnRate']);
+    cases.push(['/v1/risk/score', { features: { author_recent_experience: 1e308 } }, 'body.features.author_recent_experience']);
+    for (const [url, body, field] of cases) {
+      const r = await post(url, body);
+      expect(r.statusCode, `${url} ${field}: ${r.body}`).toBe(400);
+      expect(r.json().error.field, url).toBe(field);
+    }
+    // The largest accepted values still get an answer.
+    const big = await post('/v1/canary/verdict?judge=kayenta', win(healthy.map((x) => ({ ...x, requests: MAX_MINUTE_COUNT })), healthy));
+    expect(big.statusCode, big.body).toBe(200);
+    const burn = await post('/v1/rollout/decision', { ...decisionBody(6, (a) => HEALTHY[a % 5]), slo: { objective: 0.999, burnRate: 1000 } });
+    expect(burn.statusCode, burn.body).toBe(200);
+  });
+});
+
 describe('risk score', () => {
   it('lists the champion\'s features and scores a change with reasons; unknown or wrong features are named', async () => {
     const f = (await app.inject({ method: 'GET', url: '/v1/risk/features' })).json();
@@ -334,7 +362,8 @@ describe('risk score: impossible, missing and unseen inputs', () => {
   it('a huge but valid value never turns into a certain score silently: 422, or an answer that says it is outside the training range', async () => {
     const fs = await featureList();
     for (const name of ['load_at_start', 'hours_since_last_deploy', 'author_experience']) {
-      const r = await score({ ...inside(fs), [name]: 1e308 });
+      // The largest value the feature's range admits (2^31 - 1), far beyond anything trained on.
+      const r = await score({ ...inside(fs), [name]: 2 ** 31 - 1 });
       if (r.statusCode === 422) {
         expect(r.json().error.code).toBe('NON_FINITE_SCORE');
         expect(r.json().error.field).toMatch(/^body\.features/);
@@ -552,17 +581,18 @@ describe('malformed bodies (property)', () => {
     '/v1/feedback': { deploymentId: 'dep-prop', service: 'api', outcome: 'incident', breached: true, faultKind: 'latency', startedAt: '2024-05-01T10:00:00Z', features: { lines_added: 10, files: 2 }, notes: 'n' },
   };
 
-  it('well-formed bodies with extreme values (0 to 1e300 requests, empty minutes, any exposure) get 200, never 5xx', async () => {
+  it('well-formed bodies with extreme values (0 to 10^12 requests a minute, empty minutes, any exposure) get 200, never 5xx', async () => {
     // The percentiles that are given, in increasing order (a minute's p50 <= p95 <= p99).
     const ordered = (x: { latencyP50: number | null; latencyP95: number | null; latencyP99: number | null }) => {
       const keys = (['latencyP50', 'latencyP95', 'latencyP99'] as const).filter((q) => x[q] !== null);
       const vs = keys.map((q) => x[q] as number).sort((a, b) => a - b);
       return Object.fromEntries(keys.map((q, i) => [q, vs[i]]));
     };
-    const num = fc.oneof(fc.constant(0), fc.integer({ min: 0, max: 100_000 }), fc.double({ min: 0, max: 1e300, noNaN: true }));
+    const num = fc.oneof(fc.constant(0), fc.integer({ min: 0, max: 100_000 }), fc.double({ min: 0, max: MAX_MINUTE_COUNT, noNaN: true }));
+    const lat = fc.oneof(fc.constant(0), fc.integer({ min: 0, max: 100_000 }), fc.double({ min: 0, max: MAX_LATENCY_MS, noNaN: true }));
     const share = fc.double({ min: 0, max: 1, noNaN: true });
     const cm = fc
-      .record({ requests: num, e: share, s: share, k: share, latencyP50: fc.option(num), latencyP95: fc.option(num), latencyP99: fc.option(num), cpu: share, memory: share, pool: share, callerRequests: num, ce: share })
+      .record({ requests: num, e: share, s: share, k: share, latencyP50: fc.option(lat), latencyP95: fc.option(lat), latencyP99: fc.option(lat), cpu: share, memory: share, pool: share, callerRequests: num, ce: share })
       .map(({ e, s, k, ce, ...x }) => ({ ...x, ...ordered(x), errors: Math.floor(x.requests * e), slow: Math.floor(x.requests * s), conversions: Math.floor(x.requests * k), callerErrors: Math.floor(x.callerRequests * ce) }));
     const ticks = (n: number) => fc.array(fc.option(cm, { freq: 4 }), { minLength: n, maxLength: n });
     await fc.assert(
@@ -575,7 +605,7 @@ describe('malformed bodies (property)', () => {
     const obs = fc.record({ phase: fc.constantFrom('progressing', 'baking', 'done'), stage: fc.integer({ min: 0, max: 2 }), weight: share, mirror: share, timeAtStage: fc.integer({ min: 0, max: 100 }), canary: fc.option(cm), baseline: fc.option(cm) });
     await fc.assert(
       fc.asyncProperty(fc.array(obs, { minLength: 1, maxLength: 25 }), async (os) => {
-        const r = await post('/v1/rollout/decision', { ...decisionBody(0, () => HEALTHY[0]), observations: os.map((o, age) => ({ ...o, age })) });
+        const r = await post('/v1/rollout/decision', { ...decisionBody(0, () => HEALTHY[0]), observations: os.map((o, age) => ({ ...o, age, timeAtStage: Math.min(o.timeAtStage, age) })) });
         expect(r.statusCode, r.body).toBe(200);
       }),
       { numRuns: 500, seed: 8 },
@@ -663,7 +693,10 @@ describe('fail closed: robust baseline and unusable model output', () => {
     expect(r.reasons.join(' ')).toMatch(/canary: no sample in 3 minute\(s\)/);
     // Long past the dwell and any extra hold: still no advance while the gap lasts.
     const late = structuredClone(gap);
-    late.observations.forEach((o) => (o.timeAtStage += 60));
+    late.observations.forEach((o) => {
+      o.age += 60;
+      o.timeAtStage += 60;
+    });
     expect(rolloutDecision(late, rb, null).action).toBe('hold');
     // The same gap in the baseline holds too (the judge compares the two).
     const baseGap = structuredClone(healthy);
