@@ -11,6 +11,7 @@
 // (null). Latencies without a value are null. `notes` says which series were missing; the judges' evidence rule
 // (judges/evidence.ts) then decides whether enough minutes are left to judge.
 import type { CohortMetrics } from '../sim/env.ts';
+import { MAX_LATENCY_MS, MAX_MINUTE_COUNT } from './schemas.ts';
 
 export interface MetricsTarget {
   /** The canary workload (Flagger's target name, Argo's rollout name). */
@@ -190,6 +191,17 @@ export class PrometheusSource implements MetricsSource {
       const lost = counts.filter((k) => at(s[k], i) === undefined);
       if (lost.length) {
         lost.forEach(miss);
+        out.push(null);
+        continue;
+      }
+      // A value no service has (above the per-minute count or latency bound the routes enforce) is no evidence: the
+      // minute is missing, as it would be a 400 in a request body.
+      const absurd: string[] = [
+        ...(['requests', ...counts] as const).filter((k) => (at(s[k], i) ?? 0) > MAX_MINUTE_COUNT),
+        ...(['latencyP50', 'latencyP99'] as const).filter((k) => (at(s[k], i) ?? 0) > MAX_LATENCY_MS),
+      ];
+      if (absurd.length) {
+        absurd.forEach((k) => miss(`possible ${k}`));
         out.push(null);
         continue;
       }

@@ -126,6 +126,39 @@ describe('partial evidence is never a pass', () => {
   });
 });
 
+describe('a Prometheus answering values no service has', () => {
+  it('drops the minute (missing, with a note) as a request body with it would be a 400: a count above 10^12, a latency above a day', async () => {
+    // Every series has a value every minute; the primary's requests read 1e308 in one minute and the canary's p99
+    // 1e12 ms in another.
+    const odd = createServer((req, res) => {
+      const url = new URL(req.url ?? '/', 'http://x');
+      const q = url.searchParams.get('query') ?? '';
+      const start = Number(url.searchParams.get('start'));
+      const end = Number(url.searchParams.get('end'));
+      const primary = q.includes('podinfo-primary');
+      const values: [number, string][] = [];
+      for (let t = start, i = 0; t <= end; t += 60, i++) {
+        let v = q.startsWith('sum(increase(reqs{') ? '1200' : q.startsWith('sum(increase(errs{') ? '2' : q.startsWith('p50{') ? '42' : '120';
+        if (primary && i === 1 && q.startsWith('sum(increase(reqs{')) v = '1e308';
+        if (!primary && i === 3 && q.startsWith('p99{')) v = '1e12';
+        values.push([t, v]);
+      }
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ status: 'success', data: { resultType: 'matrix', result: [{ metric: {}, values }] } }));
+    });
+    await new Promise<void>((done) => odd.listen(0, '127.0.0.1', done));
+    try {
+      const src = new PrometheusSource({ url: `http://127.0.0.1:${(odd.address() as AddressInfo).port}`, queries: QUERIES, now: () => NOW });
+      const w = await src.window({ name: 'podinfo', namespace: 'test' }, 5);
+      if ('unavailable' in w) throw new Error(w.unavailable);
+      expect(w.baseline.map((x) => x === null)).toEqual([false, true, false, false, false]);
+      expect(w.canary.map((x) => x === null)).toEqual([false, false, false, true, false]);
+      expect(w.notes).toEqual(expect.arrayContaining([expect.stringMatching(/^test\/podinfo-primary: no possible requests value in 1 of 5/), expect.stringMatching(/^test\/podinfo: no possible latencyP99 value in 1 of 5/)]));
+    } finally {
+      await new Promise<void>((done) => odd.close(() => done()));
+    }
+  });
+});
+
 describe('closed schemas and impossible values', () => {
   it('a misspelt field in a cohort, an observation, the plan or the SLO is a 400 naming it', async () => {
     const a = await appWith();
