@@ -21,6 +21,7 @@ import { JudgeModel, registerMlWindowJudge } from '../training/judge/model.ts';
 import { evaluateJudge, evaluateJudgeOn, scoreVerdicts } from '../training/judge/evaluate.ts';
 import { trainJudge, loadJudge, fitJudgeOn, JUDGE_FAMILY, type JudgeTrainResult } from '../training/judge/family.ts';
 import { EVIDENCE_Z_DEFAULT, EVIDENCE_Z_GRID } from '../training/judge/evidence.ts';
+import { nanJudgeJson } from './tiny-models.ts';
 
 const SMALL = { members: 1, net: { hidden: [32, 32], maxEpochs: 40, patience: 8, batchSize: 256 } };
 
@@ -300,15 +301,8 @@ describe('fail closed on a broken model', () => {
   });
 
   it('finite weights whose output overflows to NaN: judge() is inconclusive with the reason', () => {
-    const j = structuredClone(model.toJSON());
-    const net = j.members[0];
-    const L = net.weights.length;
-    net.biases[0] = net.biases[0].map(() => 1e300);
-    for (let k = 1; k < L; k++) net.weights[k] = net.weights[k].map(() => 0);
-    net.biases[L - 2] = net.biases[L - 2].map(() => 1e300);
-    // Two units at 1e300 weighted +1e300 and -1e300: +Infinity + -Infinity = NaN.
-    net.weights[L - 1][0] = 1e300;
-    net.weights[L - 1][1] = -1e300;
+    // Finite weights whose logit overflows: +Infinity + -Infinity = NaN.
+    const j = nanJudgeJson(model.toJSON());
     const broken = JudgeModel.fromJSON(j);
     const r = broken.judge(win(HEALTHY, HEALTHY));
     expect(Number.isNaN(r.pFail)).toBe(true);

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { throwMalformed } from './malformed.ts';
-import { trainTinyModels } from './tiny-models.ts';
+import { nanJudgeJson, trainTinyModels } from './tiny-models.ts';
 import type { FastifyInstance } from 'fastify';
 import type { CohortMetrics } from '../sim/env.ts';
 import { buildApp } from '../server/app.ts';
@@ -660,15 +660,8 @@ describe('fail closed: robust baseline and unusable model output', () => {
   });
 
   it('a judge whose P(fail) is NaN gives inconclusive with the reason, never a verdict', () => {
-    const j = structuredClone(loadJudgeSync(models)!.model.toJSON());
     // Finite weights whose logit overflows: +Infinity + -Infinity = NaN.
-    const net = j.members[0];
-    const L = net.weights.length;
-    net.biases[0] = net.biases[0].map(() => 1e300);
-    for (let k = 1; k < L; k++) net.weights[k] = net.weights[k].map(() => 0);
-    net.biases[L - 2] = net.biases[L - 2].map(() => 1e300);
-    net.weights[L - 1][0] = 1e300;
-    net.weights[L - 1][1] = -1e300;
+    const j = nanJudgeJson(loadJudgeSync(models)!.model.toJSON());
     const broken = { model: JudgeModel.fromJSON(j), version: 'broken' };
     for (const canary of [HEALTHY, TEN_X]) {
       const r = verdictFor({ canary, baseline: HEALTHY, latencyObjectiveMs: 250 }, 'ml', broken);
@@ -719,14 +712,8 @@ describe('fail closed: robust baseline and unusable model output', () => {
     expect(r.pFault).toBeNull();
     expect(r.reasons.join(' ')).toMatch(/P\(material fault\) is NaN, not a probability/);
     // A judge that answers NaN before an advance holds as well.
-    const j = structuredClone(loadJudgeSync(models)!.model.toJSON());
-    const net = j.members[0];
-    const L = net.weights.length;
-    net.biases[0] = net.biases[0].map(() => 1e300);
-    for (let k = 1; k < L; k++) net.weights[k] = net.weights[k].map(() => 0);
-    net.biases[L - 2] = net.biases[L - 2].map(() => 1e300);
-    net.weights[L - 1][0] = 1e300;
-    net.weights[L - 1][1] = -1e300;
+    // Finite weights whose logit overflows: +Infinity + -Infinity = NaN.
+    const j = nanJudgeJson(loadJudgeSync(models)!.model.toJSON());
     const withJudge = rolloutDecision(body, rb, { model: JudgeModel.fromJSON(j), version: 'broken' });
     expect(withJudge.action).toBe('hold');
     expect(withJudge.reasons[0]).toMatch(/judge's .*P\(fail\) is NaN/);

@@ -32,3 +32,19 @@ export async function trainTinyModels(root: string): Promise<string> {
   await trainRisk(rd, { registry });
   return models;
 }
+
+/**
+ * A copy of a judge whose finite weights make its logit overflow to NaN (+Infinity + -Infinity): what a corrupt or
+ * badly trained network can answer, for the fail-closed tests.
+ */
+export function nanJudgeJson<T extends { members: { weights: number[][]; biases: number[][] }[] }>(json: T): T {
+  const j = structuredClone(json);
+  const net = j.members[0];
+  const L = net.weights.length;
+  net.biases[0] = net.biases[0].map(() => 1e300);
+  for (let k = 1; k < L; k++) net.weights[k] = net.weights[k].map(() => 0);
+  net.biases[L - 2] = net.biases[L - 2].map(() => 1e300);
+  net.weights[L - 1][0] = 1e300;
+  net.weights[L - 1][1] = -1e300;
+  return j;
+}

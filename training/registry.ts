@@ -111,6 +111,11 @@ export function readChampionPointerSync(root: string, family: string): ChampionP
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
     rethrow(e, `reading ${path}`);
   }
+  return parseChampionPointer(path, raw, family);
+}
+
+/** A champion pointer file's text, checked (closed schema, a version like v0001, the family it sits in); BAD_DATA naming the field otherwise. */
+function parseChampionPointer(path: string, raw: string, family: string): ChampionPointer {
   let obj: unknown;
   try {
     obj = JSON.parse(raw);
@@ -310,15 +315,7 @@ export class ModelRegistry {
       rethrow(e, `reading ${path}`);
     });
     if (raw === null) return null;
-    let obj: unknown;
-    try {
-      obj = JSON.parse(raw);
-    } catch (e) {
-      throw new RolloutlabError('BAD_DATA', `${path} is not JSON: ${(e as Error).message}`, CHAMPION_FILE);
-    }
-    const err = Value.Errors(ChampionPointerSchema, obj).First();
-    if (err) throw new RolloutlabError('BAD_DATA', `${path}: field "${err.path.slice(1) || '(root)'}" ${err.message}, got ${show(err.value)}`, err.path.slice(1) || CHAMPION_FILE);
-    return obj as ChampionPointer;
+    return parseChampionPointer(path, raw, family);
   }
 
   /** The card of a complete version (`'champion'` resolves the pointer). Throws NOT_FOUND when there is none. */
