@@ -512,6 +512,10 @@ function score(
       summary /= names.length;
     }
   }
+  // Weights that overflow (a weight near the largest double) give no score at all: never a Pass.
+  if (!Number.isFinite(summary)) {
+    return { score: 0, classification: 'Fail', reason: `Canary Failed: the weighted summary score is not a number (${summary}): check classifier.groupWeights`, metrics: results, groupScores, warnings };
+  }
   const classification: SummaryClassification = summary >= pass ? 'Pass' : summary >= marginal ? 'Marginal' : 'Fail';
   return { score: summary, classification, reason: '', metrics: results, groupScores, warnings };
 }

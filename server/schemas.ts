@@ -27,6 +27,8 @@ export const MAX_ANOMALY_STATE = 900_000;
 export const MAX_MINUTE_COUNT = 1e12;
 /** The largest latency accepted (ms): one day. A request slower than that is an outage, not a latency. */
 export const MAX_LATENCY_MS = 86_400_000;
+/** The longest stage dwell or bake a rollout plan may ask for (minutes): a week. */
+export const MAX_PLAN_MINUTES = 10_080;
 const Count = (description: string) => Type.Number({ minimum: 0, maximum: MAX_MINUTE_COUNT, description });
 const Share = (description: string) => Type.Number({ minimum: 0, maximum: 1, description });
 const Ms = (description: string) => Nullable(Type.Number({ minimum: 0, maximum: MAX_LATENCY_MS, description }));
@@ -146,14 +148,14 @@ export const PlanSchema = Type.Object(
         {
           exposure: Type.Array(Share('share of the unit on the new version'), { minItems: 1, maxItems: 64 }),
           mirror: Type.Optional(Share('mirrored share, default 0')),
-          dwellMinutes: Type.Number({ minimum: 0 }),
+          dwellMinutes: Type.Number({ minimum: 0, maximum: MAX_PLAN_MINUTES, description: 'minutes at this stage (at most a week)' }),
         },
         { additionalProperties: false },
       ),
       { minItems: 1, maxItems: 100 },
     ),
     unitShares: Type.Array(Share('traffic share of the unit'), { minItems: 1, maxItems: 64, description: 'one per unit, summing to 1' }),
-    bakeMinutes: Type.Number({ minimum: 0 }),
+    bakeMinutes: Type.Number({ minimum: 0, maximum: MAX_PLAN_MINUTES, description: 'minutes of bake after the last stage (at most a week)' }),
   },
   { additionalProperties: false, description: 'the rollout plan (sim/strategy.ts Plan)' },
 );
@@ -374,7 +376,8 @@ export const FlaggerEventsResponseSchema = Type.Object({
 export type FlaggerEvent = Static<typeof FlaggerEventsResponseSchema>['events'][number];
 
 const KValue = Type.Union([Type.Number(), Type.Null(), Type.Literal('NaN'), Type.Literal('Infinity'), Type.Literal('-Infinity')]);
-const KScope = Type.Object({ startTimeIso: Type.Optional(Type.String()), startTimeMillis: Type.Optional(Type.Number()), stepMillis: Type.Optional(Type.Number()) }, { additionalProperties: false });
+// Epoch milliseconds as JavaScript dates hold them (±8.64e15): a larger value is no time.
+const KScope = Type.Object({ startTimeIso: Type.Optional(Type.String()), startTimeMillis: Type.Optional(Type.Number({ minimum: -8.64e15, maximum: 8.64e15 })), stepMillis: Type.Optional(Type.Number({ minimum: 0, maximum: 8.64e15 })) }, { additionalProperties: false });
 /** A field Kayenta sends and the judge does not read (any value). */
 const KIgnored = Type.Optional(Type.Unknown());
 const KFreeForm = (description: string) => Type.Optional(Nullable(Type.Object({}, { additionalProperties: true, description })));
@@ -425,7 +428,7 @@ export const KayentaJudgeBodySchema = Type.Object(
           { maxItems: 1000 },
         ),
         classifier: Type.Optional(
-          Nullable(Type.Object({ groupWeights: Type.Optional(Nullable(Type.Record(Type.String(), Type.Number({ minimum: 0 })))), scoreThresholds: KIgnored }, { additionalProperties: false })),
+          Nullable(Type.Object({ groupWeights: Type.Optional(Nullable(Type.Record(Type.String(), Type.Number({ minimum: 0, maximum: 100, description: 'percent' })))), scoreThresholds: KIgnored }, { additionalProperties: false })),
         ),
         id: KIgnored,
         name: KIgnored,
@@ -441,7 +444,7 @@ export const KayentaJudgeBodySchema = Type.Object(
       },
       { additionalProperties: false, description: "Kayenta's canary config (only metrics[].name, groups, analysisConfigurations.canary and classifier.groupWeights are read)" },
     ),
-    scoreThresholds: Type.Object({ pass: Type.Number(), marginal: Type.Number() }, { additionalProperties: false }),
+    scoreThresholds: Type.Object({ pass: Type.Number({ minimum: 0, maximum: 100 }), marginal: Type.Number({ minimum: 0, maximum: 100 }) }, { additionalProperties: false, description: 'summary-score thresholds on the 0-100 scale, marginal <= pass' }),
     metricSetPairList: Type.Array(
       Type.Object(
         {

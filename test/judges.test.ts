@@ -800,6 +800,17 @@ describe('one outlier baseline sample does not hide a broken canary', () => {
 });
 
 describe('missing and impossible evidence', () => {
+  it('group weights that overflow the weighted score give a Fail, never a Pass on an infinite score', () => {
+    // A healthy canary (experiment = control) and a latency weight near the largest double: 1.8e308 × 100 is Infinity.
+    const req = fixtureRequest();
+    for (const p of req.metricSetPairList) p.values.experiment = [...p.values.control];
+    expect(judgeRemote(req).score.classification).toBe('Pass');
+    req.canaryConfig.classifier = { groupWeights: { latency: 1.7976931348623157e308, errors: 50 } };
+    const r = judgeRemote(req).score;
+    expect(r).toMatchObject({ score: 0, classification: 'Fail' });
+    expect(r.classificationReason).toMatch(/weighted summary score is not a number \(Infinity\)/);
+  });
+
   it('a critical metric the config lists but no pair carries is Nodata and fails the canary', () => {
     const req = fixtureRequest();
     req.metricSetPairList = req.metricSetPairList.slice(0, 1);
