@@ -29,6 +29,8 @@ export const MAX_MINUTE_COUNT = 1e12;
 export const MAX_LATENCY_MS = 86_400_000;
 /** The longest stage dwell or bake a rollout plan may ask for (minutes): a week. */
 export const MAX_PLAN_MINUTES = 10_080;
+/** The oldest observation a rollout decision takes (minutes since the rollout started): a year. */
+export const MAX_ROLLOUT_AGE_MIN = 525_600;
 const Count = (description: string) => Type.Number({ minimum: 0, maximum: MAX_MINUTE_COUNT, description });
 const Share = (description: string) => Type.Number({ minimum: 0, maximum: 1, description });
 const Ms = (description: string) => Nullable(Type.Number({ minimum: 0, maximum: MAX_LATENCY_MS, description }));
@@ -76,7 +78,7 @@ export const VerdictBodySchema = Type.Object(
     canary: Ticks,
     baseline: Ticks,
     providerError: Type.Optional(Type.Array(Type.Boolean(), { maxItems: MAX_TICKS, description: 'per minute: the metrics backend erred (same length as canary)' })),
-    latencyObjectiveMs: Type.Optional(Type.Number({ exclusiveMinimum: 0, description: "the service's latency objective in ms" })),
+    latencyObjectiveMs: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: MAX_LATENCY_MS, description: "the service's latency objective in ms (at most a day)" })),
     judge: Type.Optional(JudgeName),
   },
   { additionalProperties: false, description: 'one canary analysis window (judges/window.ts AnalysisWindow)' },
@@ -128,7 +130,7 @@ export const PhaseSchema = Type.Union([Type.Literal('progressing'), Type.Literal
 
 export const ObservationSchema = Type.Object(
   {
-    age: Type.Integer({ minimum: 0, description: 'minutes since the rollout started; the metrics are of minute age - 1' }),
+    age: Type.Integer({ minimum: 0, maximum: MAX_ROLLOUT_AGE_MIN, description: 'minutes since the rollout started (at most a year); the metrics are of minute age - 1' }),
     phase: PhaseSchema,
     stage: Type.Integer({ minimum: 0, description: 'index of the current stage in plan.stages' }),
     weight: Share('share of user traffic on the new version during the minute'),
@@ -167,7 +169,7 @@ export const DecisionBodySchema = Type.Object(
     plan: PlanSchema,
     slo: Type.Object({ objective: Type.Number({ exclusiveMinimum: 0, exclusiveMaximum: 1 }), burnRate: Type.Number({ exclusiveMinimum: 0 }) }, { additionalProperties: false }),
     riskPrior: Type.Optional(Type.Number({ minimum: 0, maximum: 1, description: "the change's risk score, if known" })),
-    latencyObjectiveMs: Type.Optional(Type.Number({ exclusiveMinimum: 0, description: "for the judge gate before an advance" })),
+    latencyObjectiveMs: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: MAX_LATENCY_MS, description: 'for the judge gate before an advance (ms, at most a day)' })),
   },
   { additionalProperties: false },
 );

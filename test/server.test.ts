@@ -266,7 +266,7 @@ describe('rollout decision', () => {
 });
 
 describe('values beyond any real service', () => {
-  it('are 400s naming the field: a minute count above 10^12, a latency above a day, timeAtStage beyond age, an SLO threshold above 100 %, a risk feature above 2^31 - 1, a stage or bake longer than a week, Kayenta thresholds outside 0-100', async () => {
+  it('are 400s naming the field: a minute count above 10^12, a latency above a day, timeAtStage beyond age, an SLO threshold above 100 %, a risk feature above 2^31 - 1, a stage or bake longer than a week, Kayenta thresholds outside 0-100, a latency objective above a day, an age above a year', async () => {
     const win = (canary: CohortMetrics[], baseline: CohortMetrics[]) => ({ canary, baseline, latencyObjectiveMs: 250 });
     const healthy = HEALTHY.slice(0, 5);
     // Each of these answered 200 (a pass or an advance on the healthy canary) before the bounds.
@@ -285,6 +285,10 @@ describe('values beyond any real service', () => {
     cases.push(['/v1/rollout/decision', { ...longPlan, plan: { ...PLAN, bakeMinutes: 1e308 } }, 'body.plan.bakeMinutes']);
     const kayenta = JSON.parse(readFileSync(join(import.meta.dirname, 'fixtures', 'extensions', 'kayenta-judge-request.json'), 'utf8'));
     cases.push(['/judge', { ...kayenta, scoreThresholds: { pass: 95, marginal: -5 } }, 'body.scoreThresholds.marginal']);
+    cases.push(['/v1/canary/verdict', { ...win(healthy, healthy), latencyObjectiveMs: 1.7976931348623157e308 }, 'body.latencyObjectiveMs']);
+    const old = decisionBody(6, (a) => HEALTHY[a % 5]);
+    old.observations[6].age = 1.7976931348623157e308;
+    cases.push(['/v1/rollout/decision', old, 'body.observations[6].age']);
     for (const [url, body, field] of cases) {
       const r = await post(url, body);
       expect(r.statusCode, `${url} ${field}: ${r.body}`).toBe(400);
