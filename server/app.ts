@@ -20,7 +20,7 @@ import { NO_METRICS_SOURCE, type MetricsSource } from './metrics-source.ts';
 import { extensionRoutes } from './extensions.ts';
 import { renderDocsPage, type OpenApiDoc } from './docs-page.ts';
 import { windowRoutes } from './windows.ts';
-import { FeedbackStore } from './feedback.ts';
+import { FeedbackStore } from '../datasets/feedback.ts';
 import { Busy, Offload, type OffloadOptions } from './offload.ts';
 import { DEFAULT_RATE_LIMIT, TokenBuckets, type RateLimitOptions } from './rate-limit.ts';
 import { BadInput, ModelUnavailable, NoAnswer, featureRange, riskChampion, riskScore, rolloutDecision, verdictFor, windowOf } from './decide.ts';

@@ -1,4 +1,4 @@
-// `rolloutlab train risk --with-feedback <source>`: outcome feedback (server/feedback.ts's DuckDB store, a running
+// `rolloutlab train risk --with-feedback <source>`: outcome feedback (datasets/feedback.ts's DuckDB store, a running
 // server's GET /v1/feedback, or a JSON / JSONL export) joins the training part only. The held-out rows stay exactly
 // the same, the card records the feedback, unusable records are skipped with their reasons, and the feedback file
 // is never written.
@@ -18,7 +18,7 @@ import { trainRisk, type RiskTrainResult } from '../training/risk/family.ts';
 import { riskDataFromWorld } from '../training/risk/world.ts';
 import { SIM_RISK_SPECS } from '../training/risk/sim.ts';
 import { feedbackFailed, feedbackRows, readFeedbackSource } from '../training/risk/feedback.ts';
-import { FeedbackStore } from '../server/feedback.ts';
+import { FeedbackStore } from '../datasets/feedback.ts';
 import { buildApp } from '../server/app.ts';
 import type { FeedbackBody } from '../server/schemas.ts';
 
@@ -186,7 +186,7 @@ describe('train risk --with-feedback', () => {
 readFeedbackSource(${JSON.stringify(held)}).then(() => console.log('opened'), (e) => console.log(e.message));\n`);
     const holder = join(dir, 'hold.mts');
     writeFileSync(holder, `import { spawnSync } from 'node:child_process';
-import { FeedbackStore } from ${JSON.stringify(join(ROOT, 'server/feedback.ts'))};
+import { FeedbackStore } from ${JSON.stringify(join(ROOT, 'datasets/feedback.ts'))};
 const s = await FeedbackStore.open(${JSON.stringify(held)});
 const r = spawnSync(process.execPath, ['--import', 'tsx', ${JSON.stringify(reader)}], { encoding: 'utf8' });
 console.log(r.stdout.trim() || r.stderr);

@@ -1,4 +1,4 @@
-// Durability of outcome feedback (server/feedback.ts): a record acknowledged with a 2xx survives a kill -9 of the
+// Durability of outcome feedback (datasets/feedback.ts): a record acknowledged with a 2xx survives a kill -9 of the
 // server right after. Runs the real CLI (`node bin/rolloutlab.mjs serve`) as a child process on an empty registry
 // (the server starts without models; /readyz is 503), posts feedback, SIGKILLs the process on the last 2xx, restarts
 // it on the same DuckDB file and reads the records back.

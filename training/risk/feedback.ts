@@ -18,14 +18,14 @@
 import { createHash } from 'node:crypto';
 import { open, readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { readFeedbackFile } from '../../server/feedback.ts';
-import type { FeedbackRecord } from '../../server/schemas.ts';
+import { readFeedbackFile } from '../../datasets/feedback.ts';
+import type { FeedbackRecord } from '../../datasets/feedback-schema.ts';
 import { RolloutlabError } from '../../lib/errors.ts';
 import type { FeatureSpec } from '../gam.ts';
 import { rangeProblem } from '../../lib/value-range.ts';
 
 export const FEEDBACK_OUTCOMES = ['success', 'rolled_back', 'incident'] as const;
-/** What GET /v1/feedback returns at most (server/schemas.ts MAX_FEEDBACK_LIST). */
+/** What GET /v1/feedback returns at most (datasets/feedback-schema.ts MAX_FEEDBACK_LIST). */
 export const FEEDBACK_URL_LIMIT = 10_000;
 /** Features derived from startedAt when a record does not give them. */
 export const DERIVED_TIME_FEATURES = ['hour_sin', 'hour_cos', 'weekend'] as const;
@@ -78,7 +78,7 @@ export async function readFeedbackSource(source: string, opts: { token?: string;
   return readFeedbackJson(file);
 }
 
-/** The server's feedback database, opened read-only (the file is never written; server/feedback.ts reads it). */
+/** The server's feedback database, opened read-only (the file is never written; datasets/feedback.ts reads it). */
 export async function readFeedbackDuckDb(file: string): Promise<FeedbackSource> {
   let records: FeedbackRecord[] | null;
   try {

@@ -9,7 +9,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { RolloutlabError } from '../lib/errors.ts';
-import type { FeedbackBody, FeedbackRecord } from './schemas.ts';
+import type { FeedbackBody, FeedbackRecord } from './feedback-schema.ts';
 
 const TABLE = 'feedback';
 
