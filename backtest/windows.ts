@@ -5,7 +5,7 @@
 // effect at the window's end, at the window's peak load, meets the materiality rule), pass otherwise.
 import { tableFromRows, type Table, type ColumnSpec } from '../datasets/table.ts';
 import { toMetrics, type ObservationRow, type CohortMetrics } from '../sim/env.ts';
-import { aggregate } from './policies/window.ts';
+import { aggregate } from '../judges/cohort-history.ts';
 import type { Deployment, World } from '../sim/world.ts';
 import { faultEffect, isMaterial, callerBaseline } from '../sim/faults.ts';
 import type { AnalysisWindow } from '../judges/window.ts';

@@ -3,7 +3,8 @@
 // for accuracy; its rate is reported beside it).
 //
 // The three baseline judges apply the rollout policies' semantics (backtest/policies/{kayenta,argo,flagger}.ts, with
-// the same documented defaults) to a single window, sharing the policies' per-window code:
+// the same documented defaults) to a single window. The per-window code both use lives here in judges/ (argo.ts,
+// flagger.ts, kayenta-metrics.ts, cohort-history.ts), below the backtester that imports it:
 //
 // - `kayenta`: Kayenta's statistical judge (judges/kayenta.ts) on the policy's metric set (`kayentaMetrics`: error
 //   ratio critical, p99 and p50 latency, conversion rate) over all ticks of the window. Pass → pass, Fail → fail,
@@ -36,10 +37,10 @@
 // the reasons of the shortfall first.
 import type { CohortMetrics } from '../sim/env.ts';
 import { RolloutlabError } from '../lib/errors.ts';
-import { CohortHistory } from '../backtest/policies/window.ts';
-import { ARGO_DEFAULTS, argoMeasure, type ArgoConfig } from '../backtest/policies/argo.ts';
-import { FLAGGER_DEFAULTS, flaggerCheck, type FlaggerConfig } from '../backtest/policies/flagger.ts';
-import { KAYENTA_DEFAULTS, kayentaMetrics, type KayentaConfig } from '../backtest/policies/kayenta.ts';
+import { CohortHistory } from './cohort-history.ts';
+import { ARGO_DEFAULTS, argoMeasure, type ArgoConfig } from './argo.ts';
+import { FLAGGER_DEFAULTS, flaggerCheck, type FlaggerConfig } from './flagger.ts';
+import { KAYENTA_DEFAULTS, kayentaMetrics, type KayentaConfig } from './kayenta-metrics.ts';
 import { judgeMetrics } from './kayenta.ts';
 import { capPass } from './evidence.ts';
 

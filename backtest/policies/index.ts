@@ -12,7 +12,7 @@ import { loadRollbackSync, loadRiskSync, loadJudgeSync } from '../../training/ro
 export { ARGO_DEFAULTS, type ArgoConfig } from './argo.ts';
 export { FLAGGER_DEFAULTS, type FlaggerConfig } from './flagger.ts';
 export { KAYENTA_DEFAULTS, type KayentaConfig, kayentaMetrics } from './kayenta.ts';
-export { CohortHistory } from './window.ts';
+export { CohortHistory } from '../../judges/cohort-history.ts';
 
 const FACTORIES = new Map<string, () => Policy>([
   ['none', () => nonePolicy],

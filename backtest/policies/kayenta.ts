@@ -11,28 +11,11 @@
 import type { Policy, PolicyContext } from '../policy.ts';
 import { onSchedule } from '../policy.ts';
 import type { Action, Observation } from '../../sim/env.ts';
-import { judgeMetrics, type KayentaMetric } from '../../judges/kayenta.ts';
-import { CohortHistory } from './window.ts';
+import { judgeMetrics } from '../../judges/kayenta.ts';
+import { CohortHistory } from '../../judges/cohort-history.ts';
+import { KAYENTA_DEFAULTS, kayentaMetrics, type KayentaConfig } from '../../judges/kayenta-metrics.ts';
 
-export interface KayentaConfig {
-  pass: number;
-  marginal: number;
-  tolerance: number;
-  confidence: number;
-}
-
-export const KAYENTA_DEFAULTS: KayentaConfig = { pass: 95, marginal: 75, tolerance: 0.25, confidence: 0.98 };
-
-/** The metric set Kayenta judges for one interval of `minutes` minutes. */
-export function kayentaMetrics(h: CohortHistory, minutes: number): KayentaMetric[] {
-  const both = (get: Parameters<CohortHistory['series']>[2]) => ({ control: h.series('baseline', minutes, get), experiment: h.series('canary', minutes, get) });
-  return [
-    { name: 'error-ratio', direction: 'increase', critical: true, ...both((m) => (m.requests > 0 ? m.errors / m.requests : null)) },
-    { name: 'latency-p99', direction: 'increase', ...both((m) => m.latencyP99) },
-    { name: 'latency-p50', direction: 'increase', ...both((m) => m.latencyP50) },
-    { name: 'conversion-rate', direction: 'decrease', ...both((m) => (m.requests > 0 ? m.conversions / m.requests : null)) },
-  ];
-}
+export { KAYENTA_DEFAULTS, kayentaMetrics, type KayentaConfig } from '../../judges/kayenta-metrics.ts';
 
 export function kayentaPolicy(config: Partial<KayentaConfig> = {}): Policy {
   const c = { ...KAYENTA_DEFAULTS, ...config };

@@ -30,7 +30,7 @@
 // P(fail).
 import type { CohortMetrics } from '../../sim/env.ts';
 import type { AnalysisWindow } from '../../judges/window.ts';
-import { aggregate } from '../../backtest/policies/window.ts';
+import { aggregate } from '../../judges/cohort-history.ts';
 import type { FeatureSpec } from '../gam.ts';
 
 /** The metric a feature speaks about; reasons are grouped by it. */

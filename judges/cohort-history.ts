@@ -1,6 +1,6 @@
 // Per-cohort metric history as a metrics backend would aggregate it: sums of counts over a trailing window
 // (Prometheus `increase(...[5m])`) and a request-weighted latency quantile (a stand-in for histogram_quantile).
-import type { CohortMetrics, Observation } from '../../sim/env.ts';
+import type { CohortMetrics, Observation } from '../sim/env.ts';
 
 export interface WindowAggregate {
   /** Minutes in the window with a sample for the cohort. */
