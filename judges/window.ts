@@ -121,7 +121,6 @@ export function windowObjective(w: AnalysisWindow): { ms: number | null; note: s
 }
 
 /** A pass on a window without sufficient evidence (judges/evidence.ts) becomes inconclusive; other verdicts stand. */
-const gated = (judge: string, w: AnalysisWindow, j: WindowJudgement): WindowJudgement => capPass(judge, w, j);
 
 const tickName = (w: AnalysisWindow, i: number) => `tick ${(w.firstTick ?? 0) + i}`;
 
@@ -142,7 +141,7 @@ export function kayentaWindowJudge(config: Partial<KayentaConfig> = {}): WindowJ
       const reasons = [`score ${v.score.toFixed(0)} ${v.classification} (pass ${c.pass}, marginal ${c.marginal})${v.reason ? `: ${v.reason}` : ''}`];
       for (const m of v.metrics) if (m.classification !== 'Pass') reasons.push(`${m.name} ${m.classification}${m.critical ? ' (critical)' : ''}: ${m.reason}`);
       if (left.size > 0) reasons.push(`not recorded, left out: ${[...left].join(', ')}`);
-      return gated('kayenta', w, { verdict, score: v.score, reasons });
+      return capPass('kayenta', w, { verdict, score: v.score, reasons });
     },
   };
 }
@@ -186,7 +185,7 @@ export function argoWindowJudge(config: Partial<ArgoConfig> = {}): WindowJudge {
       }
       const measured = successful + failed + inconclusive;
       if (measured === 0) return { verdict: 'inconclusive', reasons: ['no measurement completed in the window', ...notes] };
-      return gated('argo', w, { verdict: 'pass', reasons: [`${measured} measurement(s): ${successful} successful, ${failed} failed, ${inconclusive} inconclusive`, ...notes] });
+      return capPass('argo', w, { verdict: 'pass', reasons: [`${measured} measurement(s): ${successful} successful, ${failed} failed, ${inconclusive} inconclusive`, ...notes] });
     },
   };
 }
@@ -218,7 +217,7 @@ export function flaggerWindowJudge(config: Partial<FlaggerConfig> = {}): WindowJ
         }
       }
       if (checks === 0) return { verdict: 'inconclusive', reasons: ['no check ran in the window', ...notes] };
-      return gated('flagger', w, { verdict: 'pass', reasons: [`${checks} check(s), ${failures.length} failed < threshold ${c.threshold}`, ...failures, ...notes] });
+      return capPass('flagger', w, { verdict: 'pass', reasons: [`${checks} check(s), ${failures.length} failed < threshold ${c.threshold}`, ...failures, ...notes] });
     },
   };
 }

@@ -106,8 +106,7 @@ export function verdictFor(w: AnalysisWindow, judge: JudgeNameT, model: { model:
   // Whatever the model said, a P(fail) that is no probability gives no verdict.
   const broken = notProbabilities({ 'P(fail)': j.pFail });
   if (broken) return { verdict: 'inconclusive', reasons: [`inconclusive: ${broken}`], judge, modelVersion: model.version };
-  const p = prob(j.pFail);
-  return { verdict: j.verdict, ...(p !== null ? { pFail: p } : {}), reasons: j.reasons, judge, modelVersion: model.version };
+  return { verdict: j.verdict, pFail: j.pFail, reasons: j.reasons, judge, modelVersion: model.version };
 }
 
 /** A Plan from the request's plan (the fields the trajectory features and the schedule read; the rest filled in). */

@@ -58,3 +58,13 @@ export function quantile(x: ArrayLike<number>, q: number): number {
   const lo = Math.floor(pos);
   return a[lo] + (a[Math.min(lo + 1, a.length - 1)] - a[lo]) * (pos - lo);
 }
+
+/** ln erfc(|x|) (Numerical Recipes `erfcc` in log space, so it never underflows; rel. error < 1.2e-7). */
+export function logErfc(x: number): number {
+  const z = Math.abs(x);
+  const t = 1 / (1 + 0.5 * z);
+  const poly =
+    -z * z - 1.26551223 +
+    t * (1.00002368 + t * (0.37409196 + t * (0.09678418 + t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277))))))));
+  return Math.log(t) + poly;
+}

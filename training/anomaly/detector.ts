@@ -20,6 +20,7 @@
 // - `forecast`: an online seasonal (Holt-Winters) forecaster's residual as an anomaly likelihood beside the contextual
 //   detector's surprises (training/anomaly/forecast.ts).
 import { RolloutlabError, show } from '../../lib/errors.ts';
+import { logErfc } from '../../sim/stats.ts';
 import { ArtDetector, ART_DEFAULTS, type ArtOptions } from './art.ts';
 import { CadDetector, CAD_DEFAULTS, type CadOptions } from './cad.ts';
 import { ForecastDetector, FORECAST_DEFAULTS, type ForecastOptions } from './forecast.ts';
@@ -45,16 +46,6 @@ export interface DetectorState {
 
 // ---------------------------------------------------------------------------------------------------------------
 // numerics
-
-/** ln erfc(x) for x >= 0 (Numerical Recipes `erfcc` in log space, so it never underflows; rel. error < 1.2e-7). */
-function logErfc(x: number): number {
-  const z = Math.abs(x);
-  const t = 1 / (1 + 0.5 * z);
-  const poly =
-    -z * z - 1.26551223 +
-    t * (1.00002368 + t * (0.37409196 + t * (0.09678418 + t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277))))))));
-  return Math.log(t) + poly;
-}
 
 /** Complementary error function. */
 export function erfc(x: number): number {

@@ -19,6 +19,7 @@
 // the normal quantile of that p-value; the strongest of the four tests decides (a maximum of non-decreasing
 // statistics is non-decreasing), so more bad canary requests never turn a firing rule off.
 import { binomialUpperLogP } from '../rollback/features.ts';
+import { logErfc } from '../../sim/stats.ts';
 import type { CohortSums } from './features.ts';
 
 /** Relative excess over the baseline's ratio that is material (docs/definitions.md: +10 % bad-request ratio). */
@@ -48,14 +49,11 @@ export interface EvidenceTest {
 }
 
 /**
- * ln P(Z >= z) for a standard normal Z, from the Chebyshev fit of erfc (fractional error < 1.2e-7 everywhere) kept in
- * log form, so it neither underflows for z in the hundreds nor loses its monotonicity.
+ * ln P(Z >= z) for a standard normal Z, from erfc's Chebyshev fit in log form (sim/stats.ts logErfc; fractional error
+ * < 1.2e-7 everywhere), so it neither underflows for z in the hundreds nor loses its monotonicity.
  */
 export function logNormalUpper(z: number): number {
-  const x = Math.abs(z) / Math.SQRT2;
-  const t = 1 / (1 + 0.5 * x);
-  const poly = -x * x - 1.26551223 + t * (1.00002368 + t * (0.37409196 + t * (0.09678418 + t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277))))))));
-  const logHalfErfc = Math.log(0.5) + Math.log(t) + poly;
+  const logHalfErfc = Math.log(0.5) + logErfc(z / Math.SQRT2);
   return z >= 0 ? logHalfErfc : Math.log1p(-Math.exp(logHalfErfc));
 }
 

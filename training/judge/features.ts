@@ -32,6 +32,9 @@ import type { CohortMetrics } from '../../sim/env.ts';
 import type { AnalysisWindow } from '../../judges/window.ts';
 import { aggregate } from '../../judges/cohort-history.ts';
 import type { FeatureSpec } from '../gam.ts';
+import { quantile } from '../../sim/stats.ts';
+
+const medianOf = (xs: readonly number[]): number => quantile(xs, 0.5);
 
 /** The metric a feature speaks about; reasons are grouped by it. */
 export type JudgeMetricGroup = 'bad' | 'errors' | 'slow' | 'latency-p50' | 'latency-p99' | 'conversion' | 'caller-errors' | 'saturation' | 'traffic' | 'baseline';
@@ -168,12 +171,6 @@ export const OUTLIER_Z = 6;
 export const OUTLIER_RATIO = 2;
 /** ...and it is further from the median than this many scaled MADs (σ ≈ 1.4826 MAD) of the minutes' rates. */
 export const OUTLIER_MADS = 4;
-
-function medianOf(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
 
 /**
  * Baseline minutes (among `use`) whose figures are far out of line with the baseline's other minutes: a count rate
@@ -324,7 +321,7 @@ export function windowFeatures(w: AnalysisWindow, out: Float64Array = new Float6
   const last = pairedIdx.slice(-2);
   const early = pairedIdx.slice(0, Math.max(0, pairedIdx.length - 2));
   let lcB = 0, lcR = 0, lbB = 0, lbR = 0, ebB = 0, ebR = 0;
-  let lcConv = 0, lcOk = 0, lbConv = 0, lbOk = 0, lcCE = 0, lcCR = 0, lbCE = 0, lbCR = 0;
+  let lcConv = 0, lbConv = 0, lcCE = 0, lcCR = 0, lbCE = 0, lbCR = 0;
   for (const i of last) {
     const cm = c[i]!;
     const bm = b[i]!;
@@ -333,9 +330,7 @@ export function windowFeatures(w: AnalysisWindow, out: Float64Array = new Float6
     lbB += bm.errors + bm.slow;
     lbR += bm.requests;
     lcConv += cm.conversions;
-    lcOk += cm.requests;
     lbConv += bm.conversions;
-    lbOk += bm.requests;
     lcCE += cm.callerErrors;
     lcCR += cm.callerRequests;
     lbCE += bm.callerErrors;
@@ -376,7 +371,7 @@ export function windowFeatures(w: AnalysisWindow, out: Float64Array = new Float6
     // Conversions per request (not per request that did not fail): more errors must not make the conversions look better.
     conv_z: slog(binomialZ(cs.conversions, cs.requests, bs.conversions, bs.requests)),
     conv_lr: countLogRatio(cs.conversions, cs.requests, bs.conversions, bs.requests),
-    conv_last_z: slog(binomialZ(lcConv, lcOk, lbConv, lbOk)),
+    conv_last_z: slog(binomialZ(lcConv, lcR, lbConv, lbR)),
     caller_last_z: slog(binomialZ(lcCE, lcCR, lbCE, lbCR)),
     caller_z: slog(binomialZ(cs.callerErrors, cs.callerRequests, bs.callerErrors, bs.callerRequests)),
     caller_lr: countLogRatio(cs.callerErrors, cs.callerRequests, bs.callerErrors, bs.callerRequests),
