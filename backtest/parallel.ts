@@ -16,6 +16,8 @@ export interface ParallelOptions extends BacktestOptions {
   threads?: number;
   /** Modules that register extra policies (imported by each worker before it resolves policy names). */
   policyModules?: string[];
+  /** Registry the workers load learned policies' champions from (default: the registry's default root). */
+  modelsRoot?: string;
 }
 
 export async function backtestParallel(o: ParallelOptions): Promise<BacktestRun> {
@@ -23,7 +25,7 @@ export async function backtestParallel(o: ParallelOptions): Promise<BacktestRun>
   if (threads <= 1) return backtest(o);
   const strategy = o.strategy ?? scenarioStrategy(o.scenario);
   const names = o.policies.map((p) => p.name);
-  const setup: WorkerSetup = { scenario: o.scenario, seed: o.seed, policies: names, strategy, windowMinutes: o.windowMinutes, policyModules: o.policyModules ?? [] };
+  const setup: WorkerSetup = { scenario: o.scenario, seed: o.seed, policies: names, strategy, windowMinutes: o.windowMinutes, policyModules: o.policyModules ?? [], modelsRoot: o.modelsRoot };
   const works = new Map<number, PeriodWork>();
   let next = 0;
   let inFlight = 0;

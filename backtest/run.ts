@@ -3,15 +3,15 @@
 // Each deployment runs in the rollout environment once per policy with the same seed, so it sees the same traffic,
 // the same fault and the same per-minute randomness whichever policy runs it. Its unguarded run (the `none`
 // schedule) gives the truth every measure needs: violating or not, the breach minute for lead times.
-import { RolloutEnv, scheduleAction, type EpisodeOutcome, type Action } from '../sim/env.ts';
+import { RolloutEnv, scheduleAction, TICK_SECONDS, type EpisodeOutcome, type Action } from '../sim/env.ts';
 import { scenarioStrategy, type Strategy } from '../sim/strategy.ts';
 import type { Scenario } from '../sim/scenario-schema.ts';
 import type { Deployment, World } from '../sim/world.ts';
-import type { Policy, PolicyContext } from './policy.ts';
+import type { Policy, PolicyContext } from '../policies/policy.ts';
 import { periods, type Period } from './worlds.ts';
-import { judgeWindows, type JudgeWindow } from './windows.ts';
+import { judgeWindows, type JudgeWindow } from '../judges/labelled-windows.ts';
 
-export const TICK_SECONDS = 60;
+export { TICK_SECONDS };
 
 /** One deployment under one policy. Minutes are relative to the deployment's start. */
 export interface DeploymentResult {

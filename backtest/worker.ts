@@ -3,8 +3,9 @@ import { parentPort, workerData } from 'node:worker_threads';
 import type { Scenario } from '../sim/scenario-schema.ts';
 import type { Strategy } from '../sim/strategy.ts';
 import { simulatePeriod } from './worlds.ts';
-import { resolvePolicies } from './policies/index.ts';
+import { resolvePolicies } from '../policies/index.ts';
 import { runPeriod } from './run.ts';
+import { loadRolloutChampionsSync } from '../training/rollback/load.ts';
 
 export interface PeriodTask {
   index: number;
@@ -19,11 +20,13 @@ export interface WorkerSetup {
   windowMinutes?: number;
   /** Modules to import first (they register extra policies by name). */
   policyModules: string[];
+  /** Registry of the learned policies' champions (default: the registry's default root). */
+  modelsRoot?: string;
 }
 
 const setup = workerData as WorkerSetup;
 for (const m of setup.policyModules) await import(m);
-const policies = resolvePolicies(setup.policies);
+const policies = resolvePolicies(setup.policies, { models: () => loadRolloutChampionsSync(setup.modelsRoot) });
 parentPort!.on('message', (task: PeriodTask | null) => {
   if (task === null) {
     parentPort!.close();

@@ -10,7 +10,7 @@
 import { availableParallelism, cpus, loadavg } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { loadScenario } from '../sim/index.ts';
-import { resolvePolicies, BASELINE_POLICIES } from '../backtest/policies/index.ts';
+import { resolvePolicies, BASELINE_POLICIES } from '../policies/index.ts';
 import { backtestParallel, defaultThreads } from '../backtest/parallel.ts';
 import { terminalProgress } from '../lib/progress.ts';
 

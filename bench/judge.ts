@@ -14,7 +14,7 @@ import { availableParallelism, cpus, loadavg } from 'node:os';
 import { resolve } from 'node:path';
 import { loadScenario } from '../sim/index.ts';
 import { backtest } from '../backtest/run.ts';
-import { resolvePolicies } from '../backtest/policies/index.ts';
+import { resolvePolicies } from '../policies/index.ts';
 import { kayentaWindowJudge, type AnalysisWindow, type WindowVerdict } from '../judges/window.ts';
 import { capPass } from '../judges/evidence.ts';
 import { ModelRegistry } from '../training/registry.ts';
@@ -24,7 +24,7 @@ import { JUDGE_FEATURES, windowFeatures } from '../training/judge/features.ts';
 import { scoreVerdicts } from '../training/judge/evaluate.ts';
 import { codeVersion } from '../lib/version.ts';
 import { terminalProgress } from '../lib/progress.ts';
-import { judgeVisibility, formatVisibility } from '../training/judge/ceiling.ts';
+import { judgeVisibility, formatVisibility } from '../backtest/judge-ceiling.ts';
 
 export interface JudgeBenchCase {
   name: string;

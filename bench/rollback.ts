@@ -4,14 +4,16 @@
 //
 //   npx rolloutlab bench rollback [--scenario default] [--seed 1] [--deployments 2000] [--policies ml,kayenta] [--models <dir>] [--json]
 import { resolve } from 'node:path';
-import { resolvePolicies } from '../backtest/policies/index.ts';
+import { resolvePolicies } from '../policies/index.ts';
 import { terminalProgress } from '../lib/progress.ts';
-import { preventionVisibility, formatPreventionVisibility, type PreventionVisibility } from '../training/rollback/ceiling.ts';
+import { defaultModelsRoot } from '../training/registry.ts';
+import { loadRolloutChampionsSync } from '../training/rollback/load.ts';
+import { preventionVisibility, formatPreventionVisibility, type PreventionVisibility } from '../backtest/rollback-ceiling.ts';
 
 export function benchRollbackCeiling(o: { scenario: string; seed: number; deployments: number; policies: string; models?: string; progress?: boolean }): PreventionVisibility {
-  if (o.models) process.env.ROLLOUTLAB_MODELS = resolve(o.models);
+  const root = resolve(o.models ?? defaultModelsRoot());
   const progress = o.progress ? terminalProgress() : null;
-  const r = preventionVisibility(resolvePolicies(o.policies), { scenario: o.scenario, seed: o.seed, deployments: o.deployments, onProgress: (d, n) => progress?.update('violation visibility', d, n) });
+  const r = preventionVisibility(resolvePolicies(o.policies, { models: () => loadRolloutChampionsSync(root) }), { scenario: o.scenario, seed: o.seed, deployments: o.deployments, onProgress: (d, n) => progress?.update('violation visibility', d, n) });
   progress?.done();
   return r;
 }

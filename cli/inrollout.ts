@@ -8,14 +8,15 @@ import { codeVersion } from '../lib/version.ts';
 import { terminalProgress } from '../lib/progress.ts';
 import { scenarioDigest } from '../sim/load-scenario.ts';
 import { backtestParallel, defaultThreads } from '../backtest/parallel.ts';
-import { resolvePolicies, BASELINE_POLICIES } from '../backtest/policies/index.ts';
+import { resolvePolicies, BASELINE_POLICIES } from '../policies/index.ts';
 import { resultsTable, summaryTable } from '../backtest/report.ts';
-import { windowsTable } from '../backtest/windows.ts';
+import { windowsTable } from '../judges/labelled-windows.ts';
 import type { BacktestReport } from '../backtest/run.ts';
 import { ModelRegistry } from '../training/registry.ts';
-import { recordTrajectories, trajectoryTables } from '../training/rollback/dataset.ts';
+import { trajectoryTables } from '../training/rollback/trajectories.ts';
+import { recordTrajectories } from '../backtest/trajectories.ts';
 import { trainRollback, type RollbackTrainResult } from '../training/rollback/family.ts';
-import { loadRiskSync } from '../training/rollback/load.ts';
+import { loadRiskSync, loadRolloutChampionsSync } from '../training/rollback/load.ts';
 import { trainJudge, loadJudge, type JudgeTrainResult } from '../training/judge/family.ts';
 import { evaluateJudgeOn, formatJudgeEvaluation, type JudgeEvaluation } from '../training/judge/evaluate.ts';
 import { judgeWindowsFrom } from '../training/judge/data.ts';
@@ -69,8 +70,6 @@ export async function runInRollout(o: InRolloutOptions): Promise<InRolloutReport
   };
   const progress = terminalProgress();
   const registry = new ModelRegistry(o.models ? { root: resolve(o.models) } : {});
-  // Learned policies in worker threads find the registry through the environment.
-  process.env.ROLLOUTLAB_MODELS = registry.root;
   const risk = loadRiskSync(registry.root)?.model ?? null;
   const dirs: string[] = [];
   for (const { scenario: name, seed } of ROLLOUT_TRAINING.sets) {
@@ -103,8 +102,8 @@ export async function runInRollout(o: InRolloutOptions): Promise<InRolloutReport
     say(`backtesting ml beside ${BASELINE_POLICIES.join(', ')} on ${n.toLocaleString('en-US')} deployments of "${name}" (seed ${ROLLOUT_EVALUATION.seed})...\n`);
     const sc = loadScenario(name);
     const b0 = performance.now();
-    const policies = resolvePolicies([...BASELINE_POLICIES, 'ml']);
-    const run = await backtestParallel({ scenario: sc, scenarioName: name, seed: ROLLOUT_EVALUATION.seed, deployments: n, policies, windowMinutes: 5, threads: defaultThreads(n), onProgress: (_s, d, k) => progress.update(`backtest ${name}`, d, k) });
+    const policies = resolvePolicies([...BASELINE_POLICIES, 'ml'], { models: () => loadRolloutChampionsSync(registry.root) });
+    const run = await backtestParallel({ scenario: sc, scenarioName: name, seed: ROLLOUT_EVALUATION.seed, deployments: n, policies, windowMinutes: 5, threads: defaultThreads(n), modelsRoot: registry.root, onProgress: (_s, d, k) => progress.update(`backtest ${name}`, d, k) });
     progress.done();
     const dir = o.backtestDir(name);
     await writeDataset({

@@ -12,9 +12,9 @@ import { scenarioDocsMarkdown } from '../sim/scenario-docs.ts';
 import { parseStrategy } from '../sim/strategy.ts';
 import type { BacktestRun } from '../backtest/run.ts';
 import { backtestParallel, defaultThreads } from '../backtest/parallel.ts';
-import { resolvePolicies, policyNames, BASELINE_POLICIES } from '../backtest/policies/index.ts';
+import { resolvePolicies, policyNames, BASELINE_POLICIES } from '../policies/index.ts';
 import { formatBacktest, resultsTable, summaryTable } from '../backtest/report.ts';
-import { windowsTable } from '../backtest/windows.ts';
+import { windowsTable } from '../judges/labelled-windows.ts';
 import { runReplay, formatReplay, type ReplayReport } from '../backtest/replay.ts';
 import { windowJudgeNames, resolveWindowJudges } from '../judges/window.ts';
 import { DETECTOR_NAMES } from '../training/anomaly/detector.ts';
@@ -102,9 +102,11 @@ interface BacktestFlags {
 async function runBacktest(o: BacktestFlags): Promise<BacktestRun> {
   const scenario = loadScenario(o.scenario);
   if (o.trajectories && !o.out) throw usage('--trajectories needs --out (the trajectories are written into that data set)', 'trajectories');
-  // Learned policies load their champion from the registry, in worker threads too (they inherit the environment).
-  if (o.models) process.env.ROLLOUTLAB_MODELS = resolve(o.models);
-  const policies = flagValue(() => resolvePolicies(o.policies));
+  // Learned policies get their champions from the registry (worker threads load them from the same root).
+  const { defaultModelsRoot } = await import('../training/registry.ts');
+  const { loadRolloutChampionsSync, loadRiskSync } = await import('../training/rollback/load.ts');
+  const modelsRoot = resolve(o.models ?? defaultModelsRoot());
+  const policies = flagValue(() => resolvePolicies(o.policies, { models: () => loadRolloutChampionsSync(modelsRoot) }));
   const strategy = o.strategy !== undefined ? flagValue(() => parseStrategy(o.strategy!, scenario)) : undefined;
   const progress = terminalProgress();
   const run = await backtestParallel({
@@ -116,14 +118,15 @@ async function runBacktest(o: BacktestFlags): Promise<BacktestRun> {
     policies,
     strategy,
     windowMinutes: o.out ? o.windowMinutes : undefined,
+    modelsRoot,
     onProgress: (stage, d, n) => progress.update(stage, d, n),
   });
   const extra: Table[] = [];
   if (o.trajectories) {
-    const { recordTrajectories, trajectoryTables } = await import('../training/rollback/dataset.ts');
-    const { loadRiskSync } = await import('../training/rollback/load.ts');
+    const { trajectoryTables } = await import('../training/rollback/trajectories.ts');
+    const { recordTrajectories } = await import('../backtest/trajectories.ts');
     // The risk champion's prior is recorded with each deployment when there is one (the ml policy reads it).
-    const risk = loadRiskSync()?.model ?? null;
+    const risk = loadRiskSync(modelsRoot)?.model ?? null;
     extra.push(...trajectoryTables(recordTrajectories(scenario, o.seed, o.deployments, (d, n) => progress.update('trajectories', d, n), strategy, undefined, risk)));
   }
   progress.done();

@@ -337,11 +337,10 @@ export const serverPlugin: FastifyPluginAsyncTypebox<PluginOptions> = async (app
 
   app.post(
     '/v1/rollout/decision',
-    { schema: { summary: 'advance / hold / roll back for the last observation of a rollout (the learned ml policy)', body: DecisionBodySchema, response: { 200: DecisionResponseSchema, ...errors } } },
+    { schema: { summary: 'advance / hold / roll back for the last observation of a rollout, by the learned ml policy or a baseline (policy=kayenta | argo | flagger | none): the code the backtester replays', body: DecisionBodySchema, response: { 200: DecisionResponseSchema, ...errors } } },
     async (req) => {
       const s = store.snapshot;
-      if (!s.rollback) throw new ModelUnavailable(`no rollback champion is loaded (${s.errors.rollback ?? 'not loaded'}); train one with rolloutlab train rollback, then POST /v1/models/reload`);
-      const r = rolloutDecision(req.body, s.rollback, s.judge);
+      const r = rolloutDecision(req.body, { rollback: s.rollback, judge: s.judge, rollbackError: s.errors.rollback });
       metrics.countDecision(r.action);
       return r;
     },

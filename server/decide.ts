@@ -1,13 +1,16 @@
 // What the routes compute, apart from HTTP: request bodies → the library's types (with the checks a schema cannot
-// express), the canary verdict with either judge, and the rollout decision of the learned `ml` policy.
+// express), the canary verdict with either judge, and the rollout decision of a policy of the decision core
+// (policies/: the code the backtester runs).
 import type { CohortMetrics, Observation } from '../sim/env.ts';
 import type { Plan } from '../sim/strategy.ts';
 import { kayentaWindowJudge, type AnalysisWindow } from '../judges/window.ts';
 import { evidenceFor } from '../judges/evidence.ts';
 import type { JudgeModel } from '../training/judge/model.ts';
 import type { RollbackModel } from '../training/rollback/model.ts';
-import { Trajectory } from '../training/rollback/features.ts';
-import { JUDGE_WINDOW_MIN, MAX_EXTRA_HOLD_MIN, advanceEvidenceGap } from '../backtest/policies/ml.ts';
+import { mlPolicy } from '../policies/ml.ts';
+import { decideOnHistory, type Policy, type PolicyContext } from '../policies/policy.ts';
+import { resolvePolicies, type Versioned } from '../policies/index.ts';
+import { TICK_SECONDS } from '../sim/env.ts';
 import { notProbabilities } from '../lib/scores.ts';
 import type { FeatureSpec, GamModel } from '../training/gam.ts';
 import { SIM_RISK_SPECS } from '../training/risk/sim.ts';
@@ -129,19 +132,23 @@ function planOf(p: DecisionBody['plan']): Plan {
   };
 }
 
+/** Policies a deploy system may ask to decide, and what each needs. */
+const NEEDS_OBJECTIVE = new Set(['argo', 'flagger']);
+
 /**
- * The `ml` policy's decision (backtest/policies/ml.ts) for the last observation, after folding in all of them: roll
- * back when the rollback model is confident; before an advance, hold while the evidence builds or while the judge
- * fails the last minutes; otherwise follow the schedule.
+ * The decision of the asked policy (default `ml`) for the last observation: the request is translated into the
+ * decision core's types (policies/), every observation is folded through a fresh run of the policy
+ * (`decideOnHistory`), and its decision is answered as it is — the code, actions and reasons the backtester replays.
  */
-export function rolloutDecision(b: DecisionBody, rollback: { model: RollbackModel; version: string }, judge: { model: JudgeModel; version: string } | null): DecisionResponse {
+export function rolloutDecision(b: DecisionBody, models: { rollback: Versioned<RollbackModel> | null; judge: Versioned<JudgeModel> | null; rollbackError?: string | null }): DecisionResponse {
+  const name = b.policy ?? 'ml';
   const plan = planOf(b.plan);
   // The breach threshold is burnRate × the error budget, a bad-request ratio: above 1 nothing can ever breach, and a
   // predictor asked about breaches would answer "none ahead" on any evidence.
   const threshold = b.slo.burnRate * (1 - b.slo.objective);
   if (!(threshold <= 1 + 1e-9)) throw new BadInput('body.slo.burnRate', `× the error budget (1 - objective) must be at most 1: a bad-request ratio above 100 % can never be reached (got ${b.slo.burnRate} × ${1 - b.slo.objective} = ${threshold})`);
-  const tr = new Trajectory(plan, b.slo, b.riskPrior ?? NaN);
-  let last: Observation | null = null;
+  if (NEEDS_OBJECTIVE.has(name) && b.latencyObjectiveMs === undefined) throw new BadInput('body.latencyObjectiveMs', `is required by policy ${name}: its latency check compares the canary's p99 with the objective`);
+  const observations: Observation[] = [];
   let prevAge = -1;
   b.observations.forEach((o, i) => {
     const f = `body.observations[${i}]`;
@@ -149,7 +156,9 @@ export function rolloutDecision(b: DecisionBody, rollback: { model: RollbackMode
     prevAge = o.age;
     if (o.stage >= plan.stages.length) throw new BadInput(`${f}.stage`, `must be < the plan's ${plan.stages.length} stages (got ${o.stage})`);
     if (o.timeAtStage > o.age) throw new BadInput(`${f}.timeAtStage`, `must be at most age (${o.age}): no stage lasts longer than the rollout (got ${o.timeAtStage})`);
-    const obs: Observation = {
+    const providerError = o.providerError ?? false;
+    if (providerError && (o.canary !== null || o.baseline !== null)) throw new BadInput(`${f}.providerError`, 'is true while a cohort has metrics: a minute the metrics backend erred has none');
+    observations.push({
       deploymentId: 'request',
       age: o.age,
       minute: o.age,
@@ -161,48 +170,26 @@ export function rolloutDecision(b: DecisionBody, rollback: { model: RollbackMode
       exposure: plan.stages[o.stage].exposure,
       units: plan.units,
       timeAtStage: o.timeAtStage,
-      providerError: false,
+      providerError,
       canary: cohort(o.canary, `${f}.canary`),
       baseline: cohort(o.baseline, `${f}.baseline`),
-    };
-    tr.push(obs);
-    last = obs;
+    });
   });
-  const obs = last as unknown as Observation;
-  const base = { modelVersion: rollback.version, judgeVersion: judge?.version ?? null };
-  const schedule = (why: string): DecisionResponse => {
-    const advance = obs.phase === 'progressing' && obs.timeAtStage >= plan.stages[obs.stage].dwellMinutes;
-    return { action: advance ? 'advance' : 'hold', pFault: null, pBreach: null, breachInMin: null, reasons: [why], ...base };
-  };
-  if (obs.age === 0) return schedule('rollout just started: no metrics yet, on schedule');
-  if (obs.phase !== 'progressing' && obs.phase !== 'baking') return schedule(`rollout is ${obs.phase}: nothing to decide`);
-  const d = rollback.model.decide(tr.features(obs), tr, obs);
-  const pFault = prob(d.pFault);
-  const pBreach = prob(d.pBreach);
-  const scored = { pFault, pBreach, breachInMin: d.breachInMin };
-  if (d.rollback) {
-    const when = d.breachInMin === null ? '' : d.breachInMin === 0 ? ', breach projected at this exposure' : `, breach projected in ${d.breachInMin} min`;
-    return { action: 'rollback', ...scored, reasons: [`P(material fault) ${d.pFault.toFixed(2)}, P(breach ahead) ${d.pBreach.toFixed(2)}${when}`, ...d.reasons], ...base };
-  }
-  // The model's output is unusable (not a probability): no advance rests on it, whatever the phase or the dwell.
-  if (d.invalid) return { action: 'hold', pFault: null, pBreach: null, breachInMin: null, reasons: [`holding: ${d.invalid}`], ...base };
-  const dwell = plan.stages[obs.stage].dwellMinutes;
-  if (obs.phase === 'progressing' && obs.timeAtStage >= dwell) {
-    const gap = advanceEvidenceGap(tr, obs.weight);
-    if (gap) return { action: 'hold', ...scored, reasons: [`holding: ${gap[0]}`, ...gap.slice(1)], ...base };
-  }
-  if (obs.phase === 'progressing' && obs.timeAtStage >= dwell && obs.timeAtStage < dwell + MAX_EXTRA_HOLD_MIN) {
-    if (d.hold) return { action: 'hold', ...scored, reasons: [`P(material fault) ${d.pFault.toFixed(2)}: holding for more evidence`], ...base };
-    if (judge) {
-      const w = tr.lastWindow(JUDGE_WINDOW_MIN);
-      const j = judge.model.judge({ canary: w.canary, baseline: w.baseline, latencyObjectiveMs: b.latencyObjectiveMs }, { reasons: true, maxReasons: 2 });
-      const broken = notProbabilities({ 'P(fail)': j.pFail });
-      if (broken) return { action: 'hold', ...scored, reasons: [`holding: the judge's ${broken}`], ...base };
-      if (j.verdict === 'fail') return { action: 'hold', ...scored, reasons: [`judge fails the last ${JUDGE_WINDOW_MIN} min (P(fail) ${j.pFail.toFixed(2)}): holding`, ...j.reasons], ...base };
-    }
-  }
-  const advance = obs.phase === 'progressing' && obs.timeAtStage >= dwell;
-  return { action: advance ? 'advance' : 'hold', ...scored, reasons: [advance ? 'healthy so far: advance on schedule' : obs.phase === 'baking' ? 'healthy so far: keep baking' : 'healthy so far: keep the stage until its dwell time'], ...base };
+  let policy: Policy;
+  let modelVersion: string = name;
+  let judgeVersion: string | null = null;
+  if (name === 'ml') {
+    const rb = models.rollback;
+    if (!rb) throw new ModelUnavailable(`no rollback champion is loaded (${models.rollbackError ?? 'not loaded'}); train one with rolloutlab train rollback, then POST /v1/models/reload`);
+    policy = mlPolicy(rb.model, rb.version, { judge: models.judge?.model ?? null });
+    modelVersion = rb.version;
+    judgeVersion = models.judge?.version ?? null;
+  } else policy = resolvePolicies([name])[0];
+  const ctx: PolicyContext = { deploymentId: 'request', service: { name: 'request', latencyObjectiveMs: b.latencyObjectiveMs }, start: 0, plan, slo: b.slo, tickSeconds: TICK_SECONDS, riskPrior: b.riskPrior };
+  const d = decideOnHistory(policy, ctx, observations);
+  if (d.type !== 'advance' && d.type !== 'hold' && d.type !== 'rollback') throw new Error(`bug: policy ${name} answered ${d.type}`);
+  const scores = d.scores ?? { pFault: null, pBreach: null, breachInMin: null };
+  return { action: d.type, pFault: scores.pFault, pBreach: scores.pBreach, breachInMin: scores.breachInMin, reasons: d.reasons, modelVersion, judgeVersion, policy: name };
 }
 
 /** The request is well-formed but has no answer (422, naming the field that rules every answer out). */

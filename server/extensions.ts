@@ -301,8 +301,7 @@ export function extensionRoutes(app: App, o: ExtensionOptions): void {
           ...r.canary.map((c, i) => ({ age: i + 1, phase: 'progressing' as const, stage: 0, weight: w, timeAtStage: i + 1, canary: c, baseline: r.baseline[i] })),
         ],
       },
-      s.rollback,
-      s.judge,
+      { rollback: s.rollback, judge: s.judge, rollbackError: s.errors.rollback },
     );
     metrics.countDecision(d.action);
     const rollback = d.action === 'rollback';

@@ -136,6 +136,7 @@ export const ObservationSchema = Type.Object(
     weight: Share('share of user traffic on the new version during the minute'),
     mirror: Type.Optional(Share('mirrored share (blue-green preview), default 0')),
     timeAtStage: Type.Number({ minimum: 0, description: 'minutes at the current stage (or in the bake)' }),
+    providerError: Type.Optional(Type.Boolean({ description: 'the metrics backend erred for the minute (both cohorts then null); default false' })),
     canary: Nullable(CohortMetricsSchema),
     baseline: Nullable(CohortMetricsSchema),
   },
@@ -169,7 +170,12 @@ export const DecisionBodySchema = Type.Object(
     plan: PlanSchema,
     slo: Type.Object({ objective: Type.Number({ exclusiveMinimum: 0, exclusiveMaximum: 1 }), burnRate: Type.Number({ exclusiveMinimum: 0 }) }, { additionalProperties: false }),
     riskPrior: Type.Optional(Type.Number({ minimum: 0, maximum: 1, description: "the change's risk score, if known" })),
-    latencyObjectiveMs: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: MAX_LATENCY_MS, description: 'for the judge gate before an advance (ms, at most a day)' })),
+    latencyObjectiveMs: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: MAX_LATENCY_MS, description: "the service's latency objective (ms, at most a day): the judge gate of ml before an advance; required by argo and flagger" })),
+    policy: Type.Optional(
+      Type.Union([Type.Literal('ml'), Type.Literal('kayenta'), Type.Literal('argo'), Type.Literal('flagger'), Type.Literal('none')], {
+        description: 'the rollout policy that decides (default ml): the same code the backtester replays (policies/), fed every observation so far',
+      }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -180,9 +186,10 @@ export const DecisionResponseSchema = Type.Object({
   pFault: Nullable(Type.Number({ minimum: 0, maximum: 1, description: 'P(material fault active in the canary now); null when the model was not consulted' })),
   pBreach: Nullable(Type.Number({ minimum: 0, maximum: 1, description: 'P(SLO breach ahead if the rollout carries on)' })),
   breachInMin: Nullable(Type.Number({ description: 'minutes to the projected breach (null: none projected)' })),
-  reasons: Type.Array(Type.String()),
-  modelVersion: Type.String(),
+  reasons: Type.Array(Type.String(), { description: 'why, headline first: the reasons the backtester records for the same minute' }),
+  modelVersion: Type.String({ description: "the rollback champion's version (ml), or the policy's name for a policy without a model" }),
   judgeVersion: Nullable(Type.String()),
+  policy: Type.String({ description: 'the policy that decided' }),
 });
 export type DecisionResponse = Static<typeof DecisionResponseSchema>;
 

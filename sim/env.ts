@@ -26,6 +26,9 @@ import { sampleCohort, type CohortSample } from './observe.ts';
 import { planFor, userWeight, validateStrategy, type Plan, type Strategy } from './strategy.ts';
 import { RolloutlabError } from '../lib/errors.ts';
 
+/** Seconds per step of the environment: one observation per minute. */
+export const TICK_SECONDS = 60;
+
 export const COHORTS = ['baseline', 'canary'] as const;
 
 /** What the environment needs from a world. */

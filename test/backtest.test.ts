@@ -5,11 +5,11 @@ import { execFileSync } from 'node:child_process';
 import { loadScenario, simulateWorld, type World } from '../sim/index.ts';
 import type { Observation, CohortMetrics } from '../sim/env.ts';
 import { planFor, scenarioStrategy } from '../sim/strategy.ts';
-import { argoPolicy } from '../backtest/policies/argo.ts';
-import { flaggerPolicy } from '../backtest/policies/flagger.ts';
-import { kayentaPolicy } from '../backtest/policies/kayenta.ts';
-import { resolvePolicies } from '../backtest/policies/index.ts';
-import type { PolicyContext, PolicyRun } from '../backtest/policy.ts';
+import { argoPolicy } from '../policies/argo.ts';
+import { flaggerPolicy } from '../policies/flagger.ts';
+import { kayentaPolicy } from '../policies/kayenta.ts';
+import { resolvePolicies } from '../policies/index.ts';
+import type { PolicyContext, PolicyRun } from '../policies/policy.ts';
 import { backtest, type BacktestReport } from '../backtest/run.ts';
 import { backtestParallel } from '../backtest/parallel.ts';
 

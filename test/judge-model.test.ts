@@ -10,7 +10,7 @@ import { initBackend } from '../training/backend.ts';
 import { loadScenario } from '../sim/index.ts';
 import type { CohortMetrics } from '../sim/env.ts';
 import { backtest } from '../backtest/run.ts';
-import { windowsTable, type JudgeWindow } from '../backtest/windows.ts';
+import { windowsTable, type JudgeWindow } from '../judges/labelled-windows.ts';
 import { writeDataset } from '../datasets/index.ts';
 import { resolveWindowJudges, windowJudgeNames, type AnalysisWindow } from '../judges/window.ts';
 import { ModelRegistry } from '../training/registry.ts';

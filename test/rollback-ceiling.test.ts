@@ -3,8 +3,8 @@
 import { describe, expect, it } from 'vitest';
 import { loadScenario } from '../sim/index.ts';
 import { backtest } from '../backtest/run.ts';
-import { resolvePolicies } from '../backtest/policies/index.ts';
-import { preventionVisibility, formatPreventionVisibility } from '../training/rollback/ceiling.ts';
+import { resolvePolicies } from '../policies/index.ts';
+import { preventionVisibility, formatPreventionVisibility } from '../backtest/rollback-ceiling.ts';
 
 describe('prevention visibility', () => {
   const o = { scenario: 'default', seed: 7, deployments: 240 };

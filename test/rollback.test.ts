@@ -14,12 +14,13 @@ import { ModelRegistry } from '../training/registry.ts';
 import { validateCard } from '../training/card.ts';
 import { Trajectory, TRAJECTORY_FEATURES, devianceZ, poissonLower, binomialUpperLogP, logGamma, OVERWHELMING_P, KPI_SHORTFALL_Z } from '../training/rollback/features.ts';
 import { RollbackModel, ROLLBACK_FORMAT, type RollbackJSON } from '../training/rollback/model.ts';
-import { recordTrajectories, trajectoryTables, readTrajectories } from '../training/rollback/dataset.ts';
+import { trajectoryTables, readTrajectories } from '../training/rollback/trajectories.ts';
+import { recordTrajectories } from '../backtest/trajectories.ts';
 import { ticksFromTrajectories } from '../training/rollback/data.ts';
 import { trainRollback, evaluateThresholds, chooseThresholds, ROLLBACK_FAMILY } from '../training/rollback/family.ts';
-import { loadRollbackSync } from '../training/rollback/load.ts';
-import { mlPolicy } from '../backtest/policies/ml.ts';
-import { resolvePolicies } from '../backtest/policies/index.ts';
+import { loadRollbackSync, loadRolloutChampionsSync } from '../training/rollback/load.ts';
+import { mlPolicy } from '../policies/ml.ts';
+import { resolvePolicies } from '../policies/index.ts';
 import { backtest } from '../backtest/run.ts';
 
 beforeAll(async () => {
@@ -245,16 +246,10 @@ describe('the rollback family and the ml policy', () => {
     expect(x.report.policies.ml).toEqual({ ...y.report.policies.ml, seconds: x.report.policies.ml.seconds });
   }, 120_000);
 
-  it('resolves ml by name from the registry, and says how to get a model when there is none', () => {
-    const before = process.env.ROLLOUTLAB_MODELS;
-    try {
-      process.env.ROLLOUTLAB_MODELS = models;
-      expect(resolvePolicies('ml')[0].name).toBe('ml');
-      process.env.ROLLOUTLAB_MODELS = join(root, 'empty');
-      expect(() => resolvePolicies('ml')).toThrow(/no rollback champion.*train rollback/);
-    } finally {
-      if (before === undefined) delete process.env.ROLLOUTLAB_MODELS;
-      else process.env.ROLLOUTLAB_MODELS = before;
-    }
+  it('resolves ml by name with the champions of the registry it is given, and says how to get a model when there is none', () => {
+    expect(resolvePolicies('ml', { models: () => loadRolloutChampionsSync(models) })[0].name).toBe('ml');
+    expect(() => resolvePolicies('ml', { models: () => loadRolloutChampionsSync(join(root, 'empty')) })).toThrow(/no rollback champion.*train rollback/);
+    // No registry given: a usage error naming the flag, not a silent default.
+    expect(() => resolvePolicies('ml')).toThrow(/ml needs a model registry \(--models\)/);
   });
 });

@@ -685,13 +685,13 @@ describe('fail closed: robust baseline and unusable model output', () => {
     const json = structuredClone(champion.model.json);
     const rb = { model: new RollbackModel({ ...json, thresholds: { ...json.thresholds, fault: 2, breach: 2, hold: 2 } }), version: champion.version };
     const healthy = decisionBody(8, (a) => HEALTHY[a % 5]) as DecisionBody;
-    expect(rolloutDecision(healthy, rb, null).action).toBe('advance');
+    expect(rolloutDecision(healthy, { rollback: rb, judge: null }).action).toBe('advance');
     // The canary unscraped in 3 of the last 5 minutes (only 2 usable, 3 needed): hold, whatever the dwell, with the reason.
     const gap = structuredClone(healthy);
     for (const a of [6, 7, 8]) gap.observations[a].canary = null;
-    const r = rolloutDecision(gap, rb, null);
+    const r = rolloutDecision(gap, { rollback: rb, judge: null });
     expect(r.action).toBe('hold');
-    expect(r.reasons[0]).toMatch(/^holding: insufficient evidence: 2 of 5 minute\(s\) usable, at least 3 needed/);
+    expect(r.reasons[0]).toMatch(/^ml [^:]+: insufficient evidence: 2 of 5 minute\(s\) usable, at least 3 needed.* — holding$/);
     expect(r.reasons.join(' ')).toMatch(/canary: no sample in 3 minute\(s\)/);
     // Long past the dwell and any extra hold: still no advance while the gap lasts.
     const late = structuredClone(gap);
@@ -699,11 +699,11 @@ describe('fail closed: robust baseline and unusable model output', () => {
       o.age += 60;
       o.timeAtStage += 60;
     });
-    expect(rolloutDecision(late, rb, null).action).toBe('hold');
+    expect(rolloutDecision(late, { rollback: rb, judge: null }).action).toBe('hold');
     // The same gap in the baseline holds too (the judge compares the two).
     const baseGap = structuredClone(healthy);
     for (const a of [6, 7, 8]) baseGap.observations[a].baseline = null;
-    expect(rolloutDecision(baseGap, rb, null).action).toBe('hold');
+    expect(rolloutDecision(baseGap, { rollback: rb, judge: null }).action).toBe('hold');
   });
 
   it('a rollback model whose probabilities are NaN holds with the reason, never advances', () => {
@@ -714,16 +714,16 @@ describe('fail closed: robust baseline and unusable model output', () => {
     const nan = { model: new RollbackModel({ ...json, mlp: { ...json.mlp, platt: json.mlp.platt.map(() => ({ a: NaN, b: 0 })) } }), version: 'broken' };
     // Healthy and past the stage's dwell: the schedule would advance.
     const body = decisionBody(6, (a) => HEALTHY[a % 5]) as DecisionBody;
-    const ok = rolloutDecision(body, rb, null);
+    const ok = rolloutDecision(body, { rollback: rb, judge: null });
     expect(ok.action).toBe('advance');
-    const r = rolloutDecision(body, nan, null);
+    const r = rolloutDecision(body, { rollback: nan, judge: null });
     expect(r.action).toBe('hold');
     expect(r.pFault).toBeNull();
     expect(r.reasons.join(' ')).toMatch(/P\(material fault\) is NaN, not a probability/);
     // A judge that answers NaN before an advance holds as well.
     // Finite weights whose logit overflows: +Infinity + -Infinity = NaN.
     const j = nanJudgeJson(loadJudgeSync(models)!.model.toJSON());
-    const withJudge = rolloutDecision(body, rb, { model: JudgeModel.fromJSON(j), version: 'broken' });
+    const withJudge = rolloutDecision(body, { rollback: rb, judge: { model: JudgeModel.fromJSON(j), version: 'broken' } });
     expect(withJudge.action).toBe('hold');
     expect(withJudge.reasons[0]).toMatch(/judge's .*P\(fail\) is NaN/);
   });

@@ -3,11 +3,12 @@ import { join } from 'node:path';
 import { initBackend } from '../training/backend.ts';
 import { loadScenario, parseScenario, simulateWorld, worldToTables } from '../sim/index.ts';
 import { backtest } from '../backtest/run.ts';
-import { windowsTable } from '../backtest/windows.ts';
+import { windowsTable } from '../judges/labelled-windows.ts';
 import { writeDataset } from '../datasets/index.ts';
 import { ModelRegistry } from '../training/registry.ts';
 import { trainJudge } from '../training/judge/family.ts';
-import { recordTrajectories, trajectoryTables } from '../training/rollback/dataset.ts';
+import { trajectoryTables } from '../training/rollback/trajectories.ts';
+import { recordTrajectories } from '../backtest/trajectories.ts';
 import { trainRollback } from '../training/rollback/family.ts';
 import { trainRisk } from '../training/risk/family.ts';
 

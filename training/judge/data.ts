@@ -8,7 +8,7 @@ import { RolloutlabError } from '../../lib/errors.ts';
 import { Rng } from '../../sim/rng.ts';
 import type { CohortMetrics } from '../../sim/env.ts';
 import type { AnalysisWindow } from '../../judges/window.ts';
-import { toAnalysisWindow, LOW_TRAFFIC_REQUESTS, type JudgeWindow } from '../../backtest/windows.ts';
+import { toAnalysisWindow, LOW_TRAFFIC_REQUESTS, type JudgeWindow } from '../../judges/labelled-windows.ts';
 
 export interface LabelledWindows {
   /** Where the windows came from (a data-set path, or a description). */

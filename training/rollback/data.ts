@@ -6,7 +6,7 @@
 // when a threshold policy would have rolled back — which is how the thresholds are chosen without re-running.
 import type { Scenario } from '../../sim/scenario-schema.ts';
 import { Trajectory, TRAJECTORY_FEATURES, KPI_MIN_DROP } from './features.ts';
-import { recordTrajectories, type TrajectorySet } from './dataset.ts';
+import type { TrajectorySet } from './trajectories.ts';
 
 export interface TickRows {
   /** Row-major features, TRAJECTORY_FEATURES.length per row. */
@@ -75,11 +75,6 @@ export function ticksFromTrajectories(set: TrajectorySet, scenario = '', seed = 
     d.end = n;
   });
   return { x: x.subarray(0, n * nf), n, dep: dep.subarray(0, n), age: age.subarray(0, n), yFault: yFault.subarray(0, n), yBreach: yBreach.subarray(0, n), fastLogP: fastLogP.subarray(0, n), kpiZ: kpiZ.subarray(0, n), deployments: deps };
-}
-
-/** Simulate and featurise in one go (experiments and tests). */
-export function tickRows(scenario: Scenario, seed: number, deployments: number, onProgress?: (done: number, total: number) => void): TickRows {
-  return ticksFromTrajectories(recordTrajectories(scenario, seed, deployments, onProgress), scenario.name, seed);
 }
 
 /** Concatenate tick data sets (deployment indices shifted). */

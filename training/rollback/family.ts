@@ -17,7 +17,7 @@ import { checkTargets, type TargetResult } from '../targets.ts';
 import type { Columns } from '../gam.ts';
 import { trainMlp, type MlpOptions } from '../mlp.ts';
 import { TRAJECTORY_FEATURES, OVERWHELMING_P, KPI_SHORTFALL_Z } from './features.ts';
-import { readTrajectories } from './dataset.ts';
+import { readTrajectories } from './trajectories.ts';
 import { concatTicks, ticksFromTrajectories, type TickRows } from './data.ts';
 import { RollbackModel, ROLLBACK_FORMAT, type RollbackJSON } from './model.ts';
 

@@ -1,5 +1,5 @@
 // Loading champions without a tensor engine or async I/O: policies are built synchronously, in worker threads too
-// (backtest/policies/index.ts resolves `ml` through this). Files are checked against their card's sha256 like
+// (the backtester hands them to the `ml` policy, policies/ml.ts). Files are checked against their card's sha256 like
 // ModelRegistry.loadModel does.
 import { join } from 'node:path';
 import { RolloutlabError } from '../../lib/errors.ts';
@@ -49,4 +49,9 @@ export function loadRiskSync(root = defaultModelsRoot()): { model: GamModel; ver
 export function loadJudgeSync(root = defaultModelsRoot()): { model: JudgeModel; version: string } | null {
   const r = readChampionFileSync(root, 'judge', 'judge.json', 'champion', true);
   return r && { model: JudgeModel.fromJSON(JSON.parse(r.bytes.toString('utf8')) as JudgeModelJSON), version: r.version };
+}
+
+/** The champions the learned rollout policy reads: the rollback predictor (required), the risk model and the canary judge (when the registry has them). */
+export function loadRolloutChampionsSync(root = defaultModelsRoot()): { rollback: { model: RollbackModel; version: string }; risk: { model: GamModel; version: string } | null; judge: { model: JudgeModel; version: string } | null } {
+  return { rollback: loadRollbackSync(root), risk: loadRiskSync(root), judge: loadJudgeSync(root) };
 }

@@ -7,13 +7,12 @@
 //   a metrics-provider error is a failed check too.
 // - Failed checks accumulate; at `threshold` (default 5, the docs' example) the canary is rolled back.
 // - The weight advances only after a passing check (at the plan's cadence); after promotion there is no analysis.
-import type { Policy, PolicyContext } from '../policy.ts';
-import { onSchedule } from '../policy.ts';
-import type { Action, Observation } from '../../sim/env.ts';
-import { CohortHistory } from '../../judges/cohort-history.ts';
-import { FLAGGER_DEFAULTS, flaggerCheck, type FlaggerConfig } from '../../judges/flagger.ts';
+import type { Policy, PolicyContext } from './policy.ts';
+import { decision, onSchedule, type Decision } from './policy.ts';
+import type { Observation } from '../sim/env.ts';
+import { CohortHistory } from '../judges/cohort-history.ts';
+import { FLAGGER_DEFAULTS, flaggerCheck, type FlaggerConfig } from '../judges/flagger.ts';
 
-export { FLAGGER_DEFAULTS, flaggerCheck, type FlaggerConfig } from '../../judges/flagger.ts';
 
 export function flaggerPolicy(config: Partial<FlaggerConfig> = {}): Policy {
   const c = { ...FLAGGER_DEFAULTS, ...config };
@@ -21,7 +20,7 @@ export function flaggerPolicy(config: Partial<FlaggerConfig> = {}): Policy {
     name: 'flagger',
     start(ctx: PolicyContext) {
       const h = new CohortHistory();
-      const maxMs = c.durationMax * ctx.service.latencyObjectiveMs;
+      const maxMs = ctx.service.latencyObjectiveMs === undefined ? null : c.durationMax * ctx.service.latencyObjectiveMs;
       let failedChecks = 0;
       let sinceCheck = 0;
       let lastPassed = true;
@@ -30,16 +29,16 @@ export function flaggerPolicy(config: Partial<FlaggerConfig> = {}): Policy {
         return flaggerCheck(h.window('canary', c.intervalMinutes), c, maxMs);
       };
       return {
-        decide(obs: Observation): Action {
+        decide(obs: Observation): Decision {
           h.push(obs);
           if (obs.phase !== 'progressing' || obs.age === 0) return onSchedule(obs, ctx.plan);
           if (++sinceCheck >= c.intervalMinutes) {
             sinceCheck = 0;
             const failure = check(obs);
             lastPassed = failure === null;
-            if (failure !== null && ++failedChecks >= c.threshold) return { type: 'rollback', reason: `flagger: ${failedChecks} failed checks (last: ${failure})` };
+            if (failure !== null && ++failedChecks >= c.threshold) return decision('rollback', [`flagger: ${failedChecks} failed checks (last: ${failure})`]);
           }
-          return lastPassed ? onSchedule(obs, ctx.plan, 'flagger: checks passed') : { type: 'hold', reason: `flagger: failed checks ${failedChecks}/${c.threshold}` };
+          return lastPassed ? onSchedule(obs, ctx.plan, 'flagger: checks passed') : decision('hold', [`flagger: failed checks ${failedChecks}/${c.threshold}`]);
         },
       };
     },

@@ -1,6 +1,6 @@
 // `none`: follows the schedule and never rolls back: the unguarded counterfactual, the floor.
-import type { Policy } from '../policy.ts';
-import { onSchedule } from '../policy.ts';
+import type { Policy } from './policy.ts';
+import { onSchedule } from './policy.ts';
 
 export const nonePolicy: Policy = {
   name: 'none',

@@ -1,26 +1,20 @@
 // Rollout trajectories as a data set: every observation a policy receives during each deployment's unguarded run
 // (the schedule followed, no rollback), with the truth about what happened next. The predictive-rollback family
 // trains on these (`rolloutlab backtest ... --out <dir> --trajectories`, then `rolloutlab train rollback --data <dir>`).
+// The backtester records them (backtest/trajectories.ts); this file is their format: the tables and their reader.
 //
 // Two tables:
 // - `trajectories`: one row per (deployment, tick): the Observation fields, the canary's and the baseline's metrics
 //   (null when not scraped);
 // - `trajectory_deployments`: one row per deployment: the rollout plan and SLO as JSON (what the policy knows at the
 //   start) and TRUTH columns (fault, materiality, the unguarded run's onset and fault-breach minutes).
-import { runEpisode } from '../../backtest/run.ts';
-import { periods } from '../../backtest/worlds.ts';
-import { judgeWindows, type JudgeWindow } from '../../backtest/windows.ts';
-import { RolloutEnv } from '../../sim/env.ts';
-import { scenarioStrategy } from '../../sim/strategy.ts';
-import type { Policy } from '../../backtest/policy.ts';
-import { scheduleAction, type CohortMetrics, type Observation, type Phase } from '../../sim/env.ts';
+import type { JudgeWindow } from '../../judges/labelled-windows.ts';
+import type { CohortMetrics, Observation, Phase } from '../../sim/env.ts';
 import type { Scenario } from '../../sim/scenario-schema.ts';
-import type { Plan, Strategy } from '../../sim/strategy.ts';
+import type { Plan } from '../../sim/strategy.ts';
 import { tableFromRows, type Table, type ColumnSpec, type Cell } from '../../datasets/table.ts';
 import type { Dataset } from '../../datasets/read-dataset.ts';
 import { RolloutlabError } from '../../lib/errors.ts';
-import type { GamModel } from '../gam.ts';
-import { riskPriors } from './prior.ts';
 
 export interface TrajectoryDeployment {
   id: string;
@@ -45,63 +39,6 @@ export interface TrajectorySet {
   observations: Observation[][];
   /** Labelled canary analysis windows of the same runs (when asked for). */
   windows?: JudgeWindow[];
-}
-
-/** Record the unguarded run of `deployments` deployments as policies observe them. */
-export function recordTrajectories(scenario: Scenario, seed: number, deployments: number, onProgress?: (done: number, total: number) => void, strategy?: Strategy, windowMinutes?: number, risk: GamModel | null = null): TrajectorySet {
-  const out: TrajectorySet = { deployments: [], observations: [] };
-  let priors = new Map<string, number>();
-  const recorder: Policy = {
-    name: 'record',
-    needsTruth: true,
-    prepare(world) {
-      if (risk) priors = riskPriors(world, risk);
-    },
-    start(ctx, truth) {
-      const u = truth!.unguarded;
-      out.deployments.push({
-        id: ctx.deploymentId,
-        period: 0,
-        service: ctx.service.name,
-        plan: ctx.plan,
-        slo: ctx.slo,
-        material: truth!.material,
-        severe: truth!.fault?.severe ?? false,
-        faultKind: truth!.fault?.kind ?? null,
-        breachAge: u.faultBreachMinute === null ? null : u.faultBreachMinute - ctx.start,
-        onsetAge: u.onsetMinute === null ? null : u.onsetMinute - ctx.start,
-        riskPrior: priors.get(ctx.deploymentId) ?? NaN,
-      });
-      const obs: Observation[] = [];
-      out.observations.push(obs);
-      return {
-        decide(o) {
-          obs.push(structuredClone(o));
-          return scheduleAction(o, ctx.plan);
-        },
-      };
-    },
-  };
-  // One run per deployment: the recorder follows the schedule, so its run is the unguarded run (the world's own
-  // outcome is the truth), and recording its rows gives the judge windows of the same run.
-  const strat = strategy ?? scenarioStrategy(scenario);
-  out.windows = windowMinutes ? [] : undefined;
-  let done = 0;
-  for (const period of periods(scenario, seed, deployments)) {
-    const env = new RolloutEnv(period.world);
-    const sameAsWorld = JSON.stringify(strat) === JSON.stringify(scenarioStrategy(period.world.scenario));
-    recorder.prepare!(period.world);
-    for (const dep of period.deployments) {
-      if (done >= deployments) break;
-      const truth = sameAsWorld ? dep.outcome : runEpisode(env, period.world, dep, period.seed, strat, null, null).outcome;
-      runEpisode(env, period.world, dep, period.seed, strat, recorder, truth, !!windowMinutes);
-      out.deployments[out.deployments.length - 1].period = period.index;
-      if (windowMinutes) out.windows!.push(...judgeWindows(period.world, dep, env.rows, windowMinutes, period.index));
-      done++;
-      onProgress?.(done, deployments);
-    }
-  }
-  return out;
 }
 
 const METRICS: (keyof CohortMetrics)[] = ['requests', 'errors', 'slow', 'latencyP50', 'latencyP95', 'latencyP99', 'cpu', 'memory', 'pool', 'conversions', 'callerRequests', 'callerErrors'];

@@ -10,15 +10,13 @@
 // - A provider error is an Error measurement, retried after 10 s; more than `consecutiveErrorLimit` (4) errors in a
 //   row → Error → abort. A metrics backend that is down for a whole minute therefore aborts the rollout.
 // - Analysis runs while the canary progresses; after promotion Argo has nothing left to analyse (no bake guard).
-import type { Policy, PolicyContext } from '../policy.ts';
-import { onSchedule } from '../policy.ts';
-import type { Action, Observation } from '../../sim/env.ts';
-import { CohortHistory } from '../../judges/cohort-history.ts';
-import { ARGO_DEFAULTS, argoMeasure, type ArgoConfig, type ArgoMeasurement } from '../../judges/argo.ts';
+import type { Policy, PolicyContext } from './policy.ts';
+import { decision, onSchedule, type Decision } from './policy.ts';
+import type { Observation } from '../sim/env.ts';
+import { CohortHistory } from '../judges/cohort-history.ts';
+import { ARGO_DEFAULTS, argoMeasure, type ArgoConfig, type ArgoMeasurement } from '../judges/argo.ts';
 
 type Measurement = ArgoMeasurement;
-
-export { ARGO_DEFAULTS, argoMeasure, type ArgoConfig, type ArgoMeasurement } from '../../judges/argo.ts';
 
 export function argoPolicy(config: Partial<ArgoConfig> = {}): Policy {
   const c = { ...ARGO_DEFAULTS, ...config };
@@ -26,7 +24,7 @@ export function argoPolicy(config: Partial<ArgoConfig> = {}): Policy {
     name: 'argo',
     start(ctx: PolicyContext) {
       const h = new CohortHistory();
-      const objective = ctx.service.latencyObjectiveMs;
+      const objective = ctx.service.latencyObjectiveMs ?? null;
       let failed = 0;
       let inconclusive = 0;
       let consecutiveErrors = 0;
@@ -34,10 +32,10 @@ export function argoPolicy(config: Partial<ArgoConfig> = {}): Policy {
       let sinceMeasure = 0;
       const measure = (): Measurement => argoMeasure(h.window('canary', c.lookbackMinutes), c, objective).result;
       return {
-        decide(obs: Observation): Action {
+        decide(obs: Observation): Decision {
           h.push(obs);
           if (obs.phase !== 'progressing' || obs.age === 0) return onSchedule(obs, ctx.plan);
-          if (obs.age < pausedUntil) return { type: 'hold', reason: 'paused: analysis inconclusive, waiting for an operator' };
+          if (obs.age < pausedUntil) return decision('hold', ['paused: analysis inconclusive, waiting for an operator']);
           if (pausedUntil >= 0 && obs.age >= pausedUntil) {
             // The operator resumed: a new AnalysisRun starts.
             pausedUntil = -1;
@@ -47,17 +45,17 @@ export function argoPolicy(config: Partial<ArgoConfig> = {}): Policy {
           if (obs.providerError) {
             // Each errored measurement is retried after errorRetrySeconds: a down minute is that many errors in a row.
             consecutiveErrors += Math.max(1, Math.floor(ctx.tickSeconds / c.errorRetrySeconds));
-            if (consecutiveErrors > c.consecutiveErrorLimit) return { type: 'rollback', reason: `argo: ${consecutiveErrors} consecutive provider errors > consecutiveErrorLimit ${c.consecutiveErrorLimit}` };
-            return { type: 'hold', reason: 'argo: measurement errored, retrying' };
+            if (consecutiveErrors > c.consecutiveErrorLimit) return decision('rollback', [`argo: ${consecutiveErrors} consecutive provider errors > consecutiveErrorLimit ${c.consecutiveErrorLimit}`]);
+            return decision('hold', ['argo: measurement errored, retrying']);
           }
           consecutiveErrors = 0;
           if (++sinceMeasure < c.intervalMinutes) return onSchedule(obs, ctx.plan);
           sinceMeasure = 0;
           const m = measure();
-          if (m === 'Failed' && ++failed > c.failureLimit) return { type: 'rollback', reason: `argo: ${failed} failed measurement(s) > failureLimit ${c.failureLimit}` };
+          if (m === 'Failed' && ++failed > c.failureLimit) return decision('rollback', [`argo: ${failed} failed measurement(s) > failureLimit ${c.failureLimit}`]);
           if (m === 'Inconclusive' && ++inconclusive > c.inconclusiveLimit) {
             pausedUntil = obs.age + c.operatorResumeMinutes;
-            return { type: 'hold', reason: 'argo: analysis inconclusive, rollout paused' };
+            return decision('hold', ['argo: analysis inconclusive, rollout paused']);
           }
           return onSchedule(obs, ctx.plan, `argo: measurement ${m}`);
         },

@@ -8,14 +8,13 @@
 //   `pass` (95). Anything else advances. Kayenta warns below 50 points per metric (it always does here: one
 //   point per minute) but judges anyway.
 // - Kayenta judges only at interval ends and has nothing to compare once the new version takes all traffic.
-import type { Policy, PolicyContext } from '../policy.ts';
-import { onSchedule } from '../policy.ts';
-import type { Action, Observation } from '../../sim/env.ts';
-import { judgeMetrics } from '../../judges/kayenta.ts';
-import { CohortHistory } from '../../judges/cohort-history.ts';
-import { KAYENTA_DEFAULTS, kayentaMetrics, type KayentaConfig } from '../../judges/kayenta-metrics.ts';
+import type { Policy, PolicyContext } from './policy.ts';
+import { decision, onSchedule, type Decision } from './policy.ts';
+import type { Observation } from '../sim/env.ts';
+import { judgeMetrics } from '../judges/kayenta.ts';
+import { CohortHistory } from '../judges/cohort-history.ts';
+import { KAYENTA_DEFAULTS, kayentaMetrics, type KayentaConfig } from '../judges/kayenta-metrics.ts';
 
-export { KAYENTA_DEFAULTS, kayentaMetrics, type KayentaConfig } from '../../judges/kayenta-metrics.ts';
 
 export function kayentaPolicy(config: Partial<KayentaConfig> = {}): Policy {
   const c = { ...KAYENTA_DEFAULTS, ...config };
@@ -25,19 +24,19 @@ export function kayentaPolicy(config: Partial<KayentaConfig> = {}): Policy {
       const h = new CohortHistory();
       const last = ctx.plan.stages.length - 1;
       return {
-        decide(obs: Observation): Action {
+        decide(obs: Observation): Decision {
           h.push(obs);
           if (obs.phase !== 'progressing' || obs.age === 0) return onSchedule(obs, ctx.plan);
           const dwell = ctx.plan.stages[obs.stage].dwellMinutes;
-          if (obs.timeAtStage < dwell) return { type: 'hold', reason: 'kayenta: collecting the interval' };
+          if (obs.timeAtStage < dwell) return decision('hold', ['kayenta: collecting the interval']);
           const v = judgeMetrics(kayentaMetrics(h, dwell), { pass: c.pass, marginal: c.marginal, tolerance: c.tolerance, confidence: c.confidence });
           const final = obs.stage === last - 1;
           const needed = final ? c.pass : c.marginal;
           if (v.score < needed) {
             const failing = v.metrics.filter((m) => m.classification !== 'Pass').map((m) => `${m.name} ${m.classification}`).join(', ');
-            return { type: 'rollback', reason: `kayenta: score ${v.score.toFixed(0)} < ${final ? 'pass' : 'marginal'} ${needed} (${failing})` };
+            return decision('rollback', [`kayenta: score ${v.score.toFixed(0)} < ${final ? 'pass' : 'marginal'} ${needed} (${failing})`]);
           }
-          return { type: 'advance', reason: `kayenta: score ${v.score.toFixed(0)} ${v.classification}` };
+          return decision('advance', [`kayenta: score ${v.score.toFixed(0)} ${v.classification}`]);
         },
       };
     },

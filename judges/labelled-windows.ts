@@ -5,10 +5,10 @@
 // effect at the window's end, at the window's peak load, meets the materiality rule), pass otherwise.
 import { tableFromRows, type Table, type ColumnSpec } from '../datasets/table.ts';
 import { toMetrics, type ObservationRow, type CohortMetrics } from '../sim/env.ts';
-import { aggregate } from '../judges/cohort-history.ts';
+import { aggregate } from './cohort-history.ts';
 import type { Deployment, World } from '../sim/world.ts';
 import { faultEffect, isMaterial, callerBaseline } from '../sim/faults.ts';
-import type { AnalysisWindow } from '../judges/window.ts';
+import type { AnalysisWindow } from './window.ts';
 
 /** A window's canary requests below this count it as a low-traffic window (reported separately). */
 export const LOW_TRAFFIC_REQUESTS = 100;

@@ -8,16 +8,16 @@
 //
 // A fail window whose expected z is below 1 is one whose fault moves the canary by less than its own sampling noise:
 // no judge can tell it from a healthy window. This is an analysis of the accuracy ceiling, never a feature.
-import { loadScenario } from '../../sim/index.ts';
-import { scenarioStrategy } from '../../sim/strategy.ts';
-import { badRatio, baseBadRatio, faultEffect, slowShare, type Effect } from '../../sim/faults.ts';
-import type { Service } from '../../sim/topology.ts';
-import { periods } from '../../backtest/worlds.ts';
-import { runPeriod } from '../../backtest/run.ts';
-import { toAnalysisWindow } from '../../backtest/windows.ts';
-import { kayentaWindowJudge, type WindowVerdict } from '../../judges/window.ts';
-import { capPass } from '../../judges/evidence.ts';
-import type { JudgeModel } from './model.ts';
+import { loadScenario } from '../sim/index.ts';
+import { scenarioStrategy } from '../sim/strategy.ts';
+import { badRatio, baseBadRatio, faultEffect, slowShare, type Effect } from '../sim/faults.ts';
+import type { Service } from '../sim/topology.ts';
+import { periods } from './worlds.ts';
+import { runPeriod } from './run.ts';
+import { toAnalysisWindow } from '../judges/labelled-windows.ts';
+import { kayentaWindowJudge, type WindowVerdict } from '../judges/window.ts';
+import { capPass } from '../judges/evidence.ts';
+import type { JudgeModel } from '../training/judge/model.ts';
 
 /** A fault's expected excess over the null and the null's variance, per measure, summed over stretches of canary traffic. */
 export interface FaultEvidence {

@@ -4,16 +4,15 @@
 // exact test against the baseline at p <= 1e-7: a severe fault is caught at its first tick when its canary served
 // enough requests to show it). It watches the bake after promotion as well, where the baseline is gone and the
 // reference is the baseline's rates frozen at promotion (slow leaks show up there).
-import type { Policy } from '../policy.ts';
-import { onSchedule } from '../policy.ts';
-import type { Action, Observation } from '../../sim/env.ts';
-import { Trajectory } from '../../training/rollback/features.ts';
-import type { RollbackModel } from '../../training/rollback/model.ts';
-import type { GamModel } from '../../training/gam.ts';
-import { riskPriors } from '../../training/rollback/prior.ts';
-import type { JudgeModel } from '../../training/judge/model.ts';
-import { notProbabilities } from '../../lib/scores.ts';
-import { windowEvidence } from '../../judges/evidence.ts';
+import { decision, onSchedule, type Decision, type DecisionScores, type Policy } from './policy.ts';
+import type { Observation } from '../sim/env.ts';
+import { Trajectory } from '../training/rollback/features.ts';
+import type { RollbackModel } from '../training/rollback/model.ts';
+import type { GamModel } from '../training/gam.ts';
+import { riskPriors } from '../training/rollback/prior.ts';
+import type { JudgeModel } from '../training/judge/model.ts';
+import { notProbabilities } from '../lib/scores.ts';
+import { windowEvidence } from '../judges/evidence.ts';
 
 /** Longest extra time a stage is held for more evidence beyond its dwell. */
 export const MAX_EXTRA_HOLD_MIN = 10;
@@ -44,11 +43,17 @@ export interface MlParts {
   holdThreshold?: number;
 }
 
+/** A probability as served (clamped into [0, 1]), or null when it is none. */
+const prob = (p: number): number | null => (Number.isFinite(p) ? Math.min(1, Math.max(0, p)) : null);
+
+const NOT_CONSULTED: DecisionScores = { pFault: null, pBreach: null, breachInMin: null };
+
 export function mlPolicy(model: RollbackModel, version = '', parts: MlParts = {}): Policy {
   const risk = parts.risk ?? null;
   const judge = parts.judge ?? null;
   const maxHold = parts.maxExtraHoldMin ?? MAX_EXTRA_HOLD_MIN;
   const holdAt = parts.holdThreshold ?? model.thresholds.hold;
+  const tag = `ml${version ? ' ' + version : ''}`;
   let priors = new Map<string, number>();
   return {
     name: 'ml',
@@ -57,38 +62,45 @@ export function mlPolicy(model: RollbackModel, version = '', parts: MlParts = {}
     },
     start(ctx) {
       const tr = new Trajectory(ctx.plan, ctx.slo, ctx.riskPrior ?? priors.get(ctx.deploymentId) ?? NaN);
+      const objective = ctx.service.latencyObjectiveMs;
+      const schedule = (obs: Observation, why: string): Decision => ({ ...onSchedule(obs, ctx.plan, `${tag}: ${why}`), scores: NOT_CONSULTED });
       return {
-        decide(obs: Observation): Action {
+        decide(obs: Observation): Decision {
           tr.push(obs);
-          if (obs.age === 0 || (obs.phase !== 'progressing' && obs.phase !== 'baking')) return onSchedule(obs, ctx.plan);
+          if (obs.age === 0) return schedule(obs, 'rollout just started: no metrics yet, on schedule');
+          if (obs.phase !== 'progressing' && obs.phase !== 'baking') return schedule(obs, `rollout is ${obs.phase}: nothing to decide`);
           const d = model.decide(tr.features(obs), tr, obs);
           if (d.rollback) {
             const when = d.breachInMin === null ? '' : d.breachInMin === 0 ? ', breach projected at this exposure' : `, breach projected in ${d.breachInMin} min`;
-            return { type: 'rollback', reason: `ml${version ? ' ' + version : ''}: P(material fault) ${d.pFault.toFixed(2)}, P(breach ahead) ${d.pBreach.toFixed(2)}${when}; ${d.reasons.join('; ')}` };
+            return decision('rollback', [`${tag}: P(material fault) ${d.pFault.toFixed(2)}, P(breach ahead) ${d.pBreach.toFixed(2)}${when}`, ...d.reasons], { pFault: prob(d.pFault), pBreach: prob(d.pBreach), breachInMin: d.breachInMin });
           }
-          // Unusable model output (not a probability): never advance on it.
-          if (d.invalid) return { type: 'hold', reason: `ml: ${d.invalid} — holding` };
+          // Unusable model output (not a probability): never advance on it, whatever the phase or the dwell.
+          if (d.invalid) return decision('hold', [`${tag}: ${d.invalid} — holding`], NOT_CONSULTED);
+          const scores: DecisionScores = { pFault: prob(d.pFault), pBreach: prob(d.pBreach), breachInMin: d.breachInMin };
           // Before adding exposure: evidence building but not decisive, or the canary judge failing the last window,
           // keeps the current exposure for more data (bounded). Rollbacks come from the predictor alone.
           const dwell = ctx.plan.stages[obs.stage].dwellMinutes;
-          if (obs.phase === 'progressing' && obs.timeAtStage >= dwell) {
+          const due = obs.phase === 'progressing' && obs.timeAtStage >= dwell;
+          if (due) {
             const gap = advanceEvidenceGap(tr, obs.weight);
-            if (gap) return { type: 'hold', reason: `ml: ${gap.join('; ')} — holding` };
+            if (gap) return decision('hold', [`${tag}: ${gap[0]} — holding`, ...gap.slice(1)], scores);
           }
-          if (obs.phase === 'progressing' && obs.timeAtStage >= dwell && obs.timeAtStage < dwell + maxHold) {
-            if (d.pFault >= holdAt) return { type: 'hold', reason: `ml: P(material fault) ${d.pFault.toFixed(2)} — holding for more evidence` };
+          if (due && obs.timeAtStage < dwell + maxHold) {
+            if (d.pFault >= holdAt) return decision('hold', [`${tag}: P(material fault) ${d.pFault.toFixed(2)} — holding for more evidence`], scores);
             if (judge) {
               const w = tr.lastWindow(JUDGE_WINDOW_MIN);
-              const j = judge.judge({ canary: w.canary, baseline: w.baseline, latencyObjectiveMs: ctx.service.latencyObjectiveMs }, { reasons: false });
+              const window = { canary: w.canary, baseline: w.baseline, latencyObjectiveMs: objective };
+              const j = judge.judge(window, { reasons: false });
               const broken = notProbabilities({ 'P(fail)': j.pFail });
-              if (broken) return { type: 'hold', reason: `ml: the judge's ${broken} — holding` };
+              if (broken) return decision('hold', [`${tag}: the judge's ${broken} — holding`], scores);
               if (j.verdict === 'fail') {
-                const why = judge.judge({ canary: w.canary, baseline: w.baseline, latencyObjectiveMs: ctx.service.latencyObjectiveMs }, { reasons: true, maxReasons: 2 }).reasons;
-                return { type: 'hold', reason: `ml: judge fails the last ${JUDGE_WINDOW_MIN} min (P(fail) ${j.pFail.toFixed(2)}: ${why.join('; ')}) — holding` };
+                const why = judge.judge(window, { reasons: true, maxReasons: 2 }).reasons;
+                return decision('hold', [`${tag}: the judge fails the last ${JUDGE_WINDOW_MIN} min (P(fail) ${j.pFail.toFixed(2)}) — holding`, ...why], scores);
               }
             }
           }
-          return onSchedule(obs, ctx.plan, 'ml: healthy so far');
+          const why = due ? 'healthy so far: advance on schedule' : obs.phase === 'baking' ? 'healthy so far: keep baking' : 'healthy so far: keep the stage until its dwell time';
+          return decision(due ? 'advance' : 'hold', [`${tag}: ${why}`], scores);
         },
       };
     },

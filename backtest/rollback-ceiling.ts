@@ -12,15 +12,15 @@
 // rates: optimistic by construction (a real policy tests many metrics at every minute under a false-rollback budget
 // and knows none of those). A violation whose expected z is below 2 by its last actionable minute is one no policy
 // can prevent without rolling back healthy changes as often. An analysis of the prevention ceiling, never a feature.
-import { loadScenario } from '../../sim/index.ts';
-import { scenarioStrategy } from '../../sim/strategy.ts';
-import { RolloutEnv, type ObservationRow } from '../../sim/env.ts';
-import { faultEffect, type Fault } from '../../sim/faults.ts';
-import type { Service } from '../../sim/topology.ts';
-import { addFaultEvidence, evidenceZ, noEvidence } from '../judge/ceiling.ts';
-import { periods } from '../../backtest/worlds.ts';
-import { runEpisode, scoreDeployment } from '../../backtest/run.ts';
-import type { Policy } from '../../backtest/policy.ts';
+import { loadScenario } from '../sim/index.ts';
+import { scenarioStrategy } from '../sim/strategy.ts';
+import { RolloutEnv, type ObservationRow } from '../sim/env.ts';
+import { faultEffect, type Fault } from '../sim/faults.ts';
+import type { Service } from '../sim/topology.ts';
+import { addFaultEvidence, evidenceZ, noEvidence } from './judge-ceiling.ts';
+import { periods } from './worlds.ts';
+import { runEpisode, scoreDeployment } from './run.ts';
+import type { Policy } from '../policies/policy.ts';
 
 export const PREVENTION_BUCKETS: readonly [number, number][] = [
   [0, 1],
