@@ -15,7 +15,7 @@ import type { Service } from '../sim/topology.ts';
 import { periods } from './worlds.ts';
 import { runPeriod } from './run.ts';
 import { toAnalysisWindow } from '../judges/labelled-windows.ts';
-import { kayentaWindowJudge, type WindowVerdict } from '../judges/window.ts';
+import { kayentaWindowJudge, type WindowVerdict } from '../judges/window-judges.ts';
 import { capPass } from '../judges/evidence.ts';
 import type { JudgeModel } from '../training/judge/model.ts';
 

@@ -1,6 +1,6 @@
 // Re-judging metrics recorded during real rollouts, as Kayenta re-judges stored metric sets: read a file of per-tick,
 // per-cohort metrics (format in docs/replay.md), cut each deployment into analysis windows, run every window judge
-// (judges/window.ts) on every window, and score the verdicts against the labels where the file has them (canary
+// (judges/window-judges.ts) on every window, and score the verdicts against the labels where the file has them (canary
 // verdict accuracy, docs/definitions.md: an inconclusive verdict counts as wrong).
 //
 //   const report = await runReplay('examples/replay-sample.csv', { judges: ['kayenta', 'argo', 'flagger'], intervalTicks: 5 });
@@ -15,7 +15,7 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import { RolloutlabError, show } from '../lib/errors.ts';
 import { assertFile, badCell, parseCsv, parseNumber } from '../datasets/csv.ts';
 import type { CohortMetrics } from '../sim/env.ts';
-import { resolveWindowJudges, windowJudgeNames, type AnalysisWindow, type WindowVerdict } from '../judges/window.ts';
+import { resolveWindowJudges, windowJudgeNames, type AnalysisWindow, type WindowVerdict } from '../judges/window-judges.ts';
 
 // ---------------------------------------------------------------------------------------------------------------
 // Format
@@ -338,7 +338,7 @@ export async function readReplay(path: string): Promise<ReplayData> {
 // Windows and judging
 
 export interface ReplayOptions {
-  /** Window judges by name (judges/window.ts); default: every registered one. */
+  /** Window judges by name (judges/window-judges.ts); default: every registered one. */
   judges?: readonly string[];
   /** Ticks per analysis window (default 5). */
   intervalTicks?: number;

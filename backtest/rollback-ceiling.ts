@@ -2,7 +2,7 @@
 // the expected z of the fault's effect accumulated over the canary's actual traffic from the fault's onset up to the
 // last minute a policy can still act on before the unguarded run breaches (the policy's tick at the breach minute sees
 // the minutes before it) — on the bad-request ratio, the conversion rate and the callers' error ratio, whichever is
-// largest (the same three measures as the judge's ceiling, training/judge/ceiling.ts, summed over minutes):
+// largest (the same three measures as the judge's ceiling, backtest/judge-ceiling.ts, summed over minutes):
 //
 //   z_bad    = Σ N_t (bad_t − bad_base) / sqrt(Σ N_t bad_base (1 − bad_base))       N_t = canary requests in minute t
 //   z_kpi    = Σ share kpiDrop conv OK_t / sqrt(Σ conv OK_t)                          OK_t = canary requests that did not fail

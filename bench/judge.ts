@@ -1,8 +1,8 @@
 // ML canary judge benchmark: verdicts per second of the judge champion beside the Kayenta-style Mann-Whitney window
-// judge (judges/window.ts), in the same run, on the same windows.
+// judge (judges/window-judges.ts), in the same run, on the same windows.
 //
 //   npx rolloutlab bench judge [--data <dir[,dir...]>] [--models <dir>] [--json]
-//   npx rolloutlab bench judge --ceiling [--scenario default] [--seed 1] [--deployments 2000]   (training/judge/ceiling.ts)
+//   npx rolloutlab bench judge --ceiling [--scenario default] [--seed 1] [--deployments 2000]   (backtest/judge-ceiling.ts)
 //
 // Windows: the labelled windows of the given backtest data sets, or (default) those of 300 deployments of the default
 // scenario, seed 11, backtested in memory. Each judge runs over every window (after one warm-up pass) until at least
@@ -15,7 +15,7 @@ import { resolve } from 'node:path';
 import { loadScenario } from '../sim/index.ts';
 import { backtest } from '../backtest/run.ts';
 import { resolvePolicies } from '../policies/index.ts';
-import { kayentaWindowJudge, type AnalysisWindow, type WindowVerdict } from '../judges/window.ts';
+import { kayentaWindowJudge, type AnalysisWindow, type WindowVerdict } from '../judges/window-judges.ts';
 import { capPass } from '../judges/evidence.ts';
 import { ModelRegistry } from '../training/registry.ts';
 import { concatWindows, judgeDataDirs, judgeWindowsFrom, readJudgeWindows, type LabelledWindows } from '../training/judge/data.ts';

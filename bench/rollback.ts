@@ -1,5 +1,5 @@
 // The prevention ceiling of the predictive-rollback targets: how much evidence each violation leaves before its
-// unguarded breach (expected z of the fault from the simulator truth, training/rollback/ceiling.ts), beside the
+// unguarded breach (expected z of the fault from the simulator truth, backtest/rollback-ceiling.ts), beside the
 // prevention of the learned `ml` policy and the baselines on the very same deployments.
 //
 //   npx rolloutlab bench rollback [--scenario default] [--seed 1] [--deployments 2000] [--policies ml,kayenta] [--models <dir>] [--json]

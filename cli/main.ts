@@ -16,7 +16,7 @@ import { resolvePolicies, policyNames, BASELINE_POLICIES } from '../policies/ind
 import { formatBacktest, resultsTable, summaryTable } from '../backtest/report.ts';
 import { windowsTable } from '../judges/labelled-windows.ts';
 import { runReplay, formatReplay, type ReplayReport } from '../backtest/replay.ts';
-import { windowJudgeNames, resolveWindowJudges } from '../judges/window.ts';
+import { windowJudgeNames, resolveWindowJudges } from '../judges/window-judges.ts';
 import { DETECTOR_NAMES } from '../training/anomaly/detector.ts';
 import { tableFromRows, type ColumnSpec } from '../datasets/table.ts';
 import { allowedMinutesOf, parseHourRanges, WINDOW_DEFAULTS, type HourRange } from '../training/window/recommend.ts';

@@ -1,6 +1,6 @@
 // Argo Rollouts' AnalysisRun measurement (its public documentation): the configuration with its documented defaults
-// and one measurement of the canary's trailing window. The `argo` rollout policy (backtest/policies/argo.ts) and the
-// `argo` window judge (judges/window.ts) both measure with it.
+// and one measurement of the canary's trailing window. The `argo` rollout policy (policies/argo.ts) and the
+// `argo` window judge (judges/window-judges.ts) both measure with it.
 import type { WindowAggregate } from './cohort-history.ts';
 
 export interface ArgoConfig {
@@ -38,7 +38,7 @@ type Measurement = ArgoMeasurement;
 
 /**
  * One measurement over the canary's trailing window `w`: success rate and p99 latency against their conditions.
- * Shared by the policy and judges/window.ts. `objectiveMs` null leaves the latency metric out (not configured).
+ * Shared by the policy and judges/window-judges.ts. `objectiveMs` null leaves the latency metric out (not configured).
  */
 export function argoMeasure(w: WindowAggregate, c: ArgoConfig, objectiveMs: number | null): { result: ArgoMeasurement; reasons: string[] } {
   if (w.scraped === 0 || w.requests === 0) return { result: 'Inconclusive', reasons: ['no data: the canary has no samples or no requests in the lookback'] };

@@ -1,5 +1,5 @@
 // The evidence a canary window must hold before any judge may pass it — one rule for the window judges
-// (judges/window.ts), the learned judge as the server serves it and the server's routes (server/decide.ts).
+// (judges/window-judges.ts), the learned judge as the server serves it and the server's routes (server/decide.ts).
 //
 // A judge compares what it measured with what it expected; when most of the window was never measured, a "pass"
 // describes the few minutes that were, not the window the deploy system asked about. So:
@@ -19,7 +19,7 @@
 // data, such as Flagger's failed check without values, stand) and turn a pass into inconclusive (`capPass`).
 // docs/server.md documents the rule and the figures behind it.
 import type { CohortMetrics } from '../sim/env.ts';
-import type { AnalysisWindow } from './window.ts';
+import type { AnalysisWindow } from './analysis-window.ts';
 
 /** The fewest usable minutes a window of at least this length needs (shorter windows need every minute). */
 export const MIN_EVIDENCE_MINUTES = 3;

@@ -1,6 +1,6 @@
 // Flagger's built-in canary checks (its public documentation): the configuration with its documented defaults and
-// one check of the canary's last interval. The `flagger` rollout policy (backtest/policies/flagger.ts) and the
-// `flagger` window judge (judges/window.ts) both check with it.
+// one check of the canary's last interval. The `flagger` rollout policy (policies/flagger.ts) and the
+// `flagger` window judge (judges/window-judges.ts) both check with it.
 import type { WindowAggregate } from './cohort-history.ts';
 
 export interface FlaggerConfig {
@@ -16,7 +16,7 @@ export const FLAGGER_DEFAULTS: FlaggerConfig = { intervalMinutes: 1, threshold: 
 
 /**
  * The built-in checks over the canary's last interval `w`: the failure message, or null when they pass. Shared by
- * the policy and judges/window.ts. `maxMs` null leaves request-duration out (not configured).
+ * the policy and judges/window-judges.ts. `maxMs` null leaves request-duration out (not configured).
  */
 export function flaggerCheck(w: WindowAggregate, c: FlaggerConfig, maxMs: number | null): string | null {
   if (w.scraped === 0 || w.requests === 0) return 'no values found for request-success-rate: canary not receiving traffic';

@@ -1,6 +1,6 @@
 // The metric set Spinnaker's canary analysis hands Kayenta's judge (judges/kayenta.ts) for one interval, with the
-// judge's documented defaults. The `kayenta` rollout policy (backtest/policies/kayenta.ts) and the `kayenta` window
-// judge (judges/window.ts) both judge this set.
+// judge's documented defaults. The `kayenta` rollout policy (policies/kayenta.ts) and the `kayenta` window
+// judge (judges/window-judges.ts) both judge this set.
 import type { KayentaMetric } from './kayenta.ts';
 import type { CohortHistory } from './cohort-history.ts';
 

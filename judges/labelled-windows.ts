@@ -8,7 +8,7 @@ import { toMetrics, type ObservationRow, type CohortMetrics } from '../sim/env.t
 import { aggregate } from './cohort-history.ts';
 import type { Deployment, World } from '../sim/world.ts';
 import { faultEffect, isMaterial, callerBaseline } from '../sim/faults.ts';
-import type { AnalysisWindow } from './window.ts';
+import type { AnalysisWindow } from './window-judges.ts';
 
 /** A window's canary requests below this count it as a low-traffic window (reported separately). */
 export const LOW_TRAFFIC_REQUESTS = 100;

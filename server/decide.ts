@@ -3,7 +3,7 @@
 // (policies/: the code the backtester runs).
 import type { CohortMetrics, Observation } from '../sim/env.ts';
 import type { Plan } from '../sim/strategy.ts';
-import { kayentaWindowJudge, type AnalysisWindow } from '../judges/window.ts';
+import { kayentaWindowJudge, type AnalysisWindow } from '../judges/window-judges.ts';
 import { evidenceFor } from '../judges/evidence.ts';
 import type { JudgeModel } from '../training/judge/model.ts';
 import type { RollbackModel } from '../training/rollback/model.ts';

@@ -12,7 +12,7 @@
 // every decision is "inconclusive / hold" and never "promote", and the answer says why.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { judgeRemote, type KayentaJudgeRequest } from '../judges/kayenta.ts';
-import type { AnalysisWindow } from '../judges/window.ts';
+import type { AnalysisWindow } from '../judges/window-judges.ts';
 import type { ModelStore } from './models.ts';
 import type { ServerMetrics } from './metrics.ts';
 import { isUnavailable, type MetricsSource, type MetricsTarget, type MetricsWindow } from './metrics-source.ts';

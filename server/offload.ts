@@ -11,7 +11,8 @@ import { Worker } from 'node:worker_threads';
 import type { GamModel } from '../training/gam.ts';
 import { RolloutlabError, type ErrorCode } from '../lib/errors.ts';
 import { BadInput, NoAnswer } from './decide.ts';
-import type { PlannerName } from './windows.ts';
+/** The planners a pool runs (server/windows.ts PLANNERS). */
+export type PlannerName = 'windows' | 'schedule';
 
 const BOOT = new URL('./offload-worker.mjs', import.meta.url);
 

@@ -81,7 +81,7 @@ export const VerdictBodySchema = Type.Object(
     latencyObjectiveMs: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: MAX_LATENCY_MS, description: "the service's latency objective in ms (at most a day)" })),
     judge: Type.Optional(JudgeName),
   },
-  { additionalProperties: false, description: 'one canary analysis window (judges/window.ts AnalysisWindow)' },
+  { additionalProperties: false, description: 'one canary analysis window (judges/analysis-window.ts AnalysisWindow)' },
 );
 export type VerdictBody = Static<typeof VerdictBodySchema>;
 

@@ -19,7 +19,7 @@ import { allowedMinutesOf, calendarOrigin, candidateCounts, scoreWindows, TIME_F
 import { checkPlan, planSchedule, serviceGraph, type BatchChange } from '../training/window/schedule.ts';
 import type { ModelStore } from './models.ts';
 import { BadInput, NoAnswer, encodeRiskFeatures, riskChampion } from './decide.ts';
-import type { Offload } from './offload.ts';
+import type { Offload, PlannerName } from './offload.ts';
 import {
   ErrorResponseSchema,
   MAX_TRAFFIC_MINUTES,
@@ -249,11 +249,10 @@ export interface WindowRouteOptions {
 }
 
 /** The planners by name: what a route computes from its validated body, on whichever thread runs it. */
-export const PLANNERS = {
-  windows: (b: unknown, risk: RiskChampion) => windowsAnswer(b as WindowsBody, risk),
-  schedule: (b: unknown, risk: RiskChampion) => scheduleAnswer(b as ScheduleBody, risk),
+export const PLANNERS: Record<PlannerName, (b: unknown, risk: RiskChampion) => unknown> = {
+  windows: (b, risk) => windowsAnswer(b as WindowsBody, risk),
+  schedule: (b, risk) => scheduleAnswer(b as ScheduleBody, risk),
 };
-export type PlannerName = keyof typeof PLANNERS;
 
 /** POST /v1/deploy/windows and POST /v1/deploy/schedule, on `app` (the serving plugin's scope). */
 export function windowRoutes(app: App, o: WindowRouteOptions): void {

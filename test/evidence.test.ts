@@ -2,7 +2,7 @@
 import { describe, it, expect } from 'vitest';
 import type { CohortMetrics } from '../sim/env.ts';
 import { MIN_EVIDENCE_MINUTES, evidenceFor, judgeNeeds, minEvidenceMinutes, windowEvidence } from '../judges/evidence.ts';
-import { argoWindowJudge, flaggerWindowJudge, kayentaWindowJudge, windowJudges, type AnalysisWindow } from '../judges/window.ts';
+import { argoWindowJudge, flaggerWindowJudge, kayentaWindowJudge, windowJudges, type AnalysisWindow } from '../judges/window-judges.ts';
 
 const m = (requests: number, errors: number, o: { p50?: number | null; p99?: number | null } = {}): CohortMetrics => ({
   requests,

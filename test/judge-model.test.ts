@@ -12,7 +12,7 @@ import type { CohortMetrics } from '../sim/env.ts';
 import { backtest } from '../backtest/run.ts';
 import { windowsTable, type JudgeWindow } from '../judges/labelled-windows.ts';
 import { writeDataset } from '../datasets/index.ts';
-import { resolveWindowJudges, windowJudgeNames, type AnalysisWindow } from '../judges/window.ts';
+import { resolveWindowJudges, windowJudgeNames, type AnalysisWindow } from '../judges/window-judges.ts';
 import { ModelRegistry } from '../training/registry.ts';
 import { validateCard } from '../training/card.ts';
 import { JUDGE_FEATURES, JUDGE_FEATURE_NAMES, windowFeatures, binomialZ, uShare } from '../training/judge/features.ts';

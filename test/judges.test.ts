@@ -15,7 +15,7 @@ import {
   type KayentaMetric,
 } from '../judges/kayenta.ts';
 import { criticalZ, mannWhitney, normalUpper, normalUpperQuantile, pairwiseOrderStatistic } from '../judges/mann-whitney.ts';
-import { kayentaWindowJudge } from '../judges/window.ts';
+import { kayentaWindowJudge } from '../judges/window-judges.ts';
 import fc from 'fast-check';
 
 interface RefCase {

@@ -1,4 +1,4 @@
-// Tests for the window judges (judges/window.ts) and the replay re-judging runner (backtest/replay.ts).
+// Tests for the window judges (judges/window-judges.ts) and the replay re-judging runner (backtest/replay.ts).
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,7 +8,7 @@ import { isRolloutlabError, type ErrorCode } from '../lib/errors.ts';
 import type { CohortMetrics } from '../sim/env.ts';
 import { parseCsv } from '../datasets/csv.ts';
 import { formatReplay, judgeReplay, MAX_DEPLOYMENT_TICKS, readReplay, replayRowsCsv, runReplay, type ReplayReport } from '../backtest/replay.ts';
-import { argoWindowJudge, flaggerWindowJudge, kayentaWindowJudge, resolveWindowJudges, windowJudges, type AnalysisWindow } from '../judges/window.ts';
+import { argoWindowJudge, flaggerWindowJudge, kayentaWindowJudge, resolveWindowJudges, windowJudges, type AnalysisWindow } from '../judges/window-judges.ts';
 import { makeReplaySample } from '../scripts/make-replay-sample.ts';
 
 const SAMPLE = join(import.meta.dirname, '..', 'examples', 'replay-sample.csv');

@@ -1,4 +1,4 @@
-// The prevention ceiling (training/rollback/ceiling.ts, `rolloutlab bench rollback`): its prevention figures are the
+// The prevention ceiling (backtest/rollback-ceiling.ts, `rolloutlab bench rollback`): its prevention figures are the
 // backtester's own, its buckets partition the violations, and its ceilings are ordered.
 import { describe, expect, it } from 'vitest';
 import { loadScenario } from '../sim/index.ts';

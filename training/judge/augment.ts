@@ -13,7 +13,7 @@
 import type { CohortMetrics } from '../../sim/env.ts';
 import { Rng } from '../../sim/rng.ts';
 import { inverseNormalCdf, normalCdf } from '../../sim/stats.ts';
-import type { AnalysisWindow } from '../../judges/window.ts';
+import type { AnalysisWindow } from '../../judges/window-judges.ts';
 
 export interface SharedIncident {
   errorAdd: number;

@@ -1,12 +1,12 @@
 // Scoring canary judges on labelled windows (docs/definitions.md#canary-verdict-accuracy-and-inconclusive-rate): a verdict is right when it
 // is fail on a window with a material fault active and pass otherwise; inconclusive counts as wrong and its rate is
-// reported beside. The ML judge and the Kayenta-style Mann-Whitney judge (judges/window.ts) are scored on the very
+// reported beside. The ML judge and the Kayenta-style Mann-Whitney judge (judges/window-judges.ts) are scored on the very
 // same windows, overall and on two slices: low-traffic windows (the canary served fewer than 100 requests) and
 // shared-incident windows (TRUTH: a shared-dependency incident hit both cohorts).
 //
 // Data sets the model was trained on are recognised by their windows table's sha256 (recorded in the model); only
 // their test split (the same seeded split by deployment) is scored. Any other data set is scored whole.
-import { kayentaWindowJudge, type WindowJudge, type WindowVerdict } from '../../judges/window.ts';
+import { kayentaWindowJudge, type WindowJudge, type WindowVerdict } from '../../judges/window-judges.ts';
 import { capPass } from '../../judges/evidence.ts';
 import { checkTargets, type TargetResult } from '../targets.ts';
 import { judgeDataDirs, readJudgeWindows, splitByDeployment, type LabelledWindows } from './data.ts';

@@ -1,5 +1,5 @@
 // Features of one canary analysis window for the ML canary judge: canary against baseline over the window, computed
-// from an `AnalysisWindow` alone (judges/window.ts), so the same code scores simulated windows, replayed real ones
+// from an `AnalysisWindow` alone (judges/window-judges.ts), so the same code scores simulated windows, replayed real ones
 // and a live rollout's last minutes. Never a truth column: the input type has none.
 //
 // Both cohorts are compared over the minutes where both were scraped (a shared incident that starts in a minute the
@@ -29,7 +29,7 @@
 // model is constrained to be non-decreasing in those features (model.ts), so more bad canary requests never lower
 // P(fail).
 import type { CohortMetrics } from '../../sim/env.ts';
-import type { AnalysisWindow } from '../../judges/window.ts';
+import type { AnalysisWindow } from '../../judges/window-judges.ts';
 import { aggregate } from '../../judges/cohort-history.ts';
 import type { FeatureSpec } from '../gam.ts';
 import { quantile } from '../../sim/stats.ts';

@@ -9,7 +9,7 @@ import { LOW_TRAFFIC_REQUESTS, splitByDeployment, type LabelledWindows } from '.
 import { drawSharedIncident, withSharedIncident } from './augment.ts';
 import { Rng } from '../../sim/rng.ts';
 import { EVIDENCE_Z_DEFAULT, EVIDENCE_Z_GRID, logNormalUpper, strongestExcess } from './evidence.ts';
-import type { AnalysisWindow } from '../../judges/window.ts';
+import type { AnalysisWindow } from '../../judges/window-judges.ts';
 
 /** Below this many canary requests in a window the judge does not pass (a handful of requests shows nothing healthy). */
 export const MIN_CANARY_REQUESTS = 5;

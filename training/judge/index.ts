@@ -5,5 +5,4 @@ export { JudgeModel, registerMlWindowJudge, canaryRequestsAll, type JudgeModelJS
 export { fitJudge, MIN_CANARY_REQUESTS, GUESS_ACCURACY, type JudgeFit, type JudgeFitOptions, type JudgePart } from './fit.ts';
 export { evaluateJudge, evaluateJudgeOn, formatJudgeEvaluation, scoreVerdicts, type JudgeEvaluation, type VerdictScore, type SliceScores } from './evaluate.ts';
 export { trainJudge, loadJudge, fitJudgeOn, JUDGE_FAMILY, JUDGE_MODEL_FILE, type JudgeTrainOptions, type JudgeTrainResult } from './family.ts';
-export { judgeVisibility, formatVisibility, type VisibilityReport } from '../../backtest/judge-ceiling.ts';
 export { drawSharedIncident, withSharedIncident, type SharedIncident } from './augment.ts';

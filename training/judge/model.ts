@@ -32,7 +32,7 @@
 // nothing measured in the window are left out. The net is not additive, so the group contributions need not sum to
 // the logit.
 import { RolloutlabError, show } from '../../lib/errors.ts';
-import { registerWindowJudge, type AnalysisWindow, type WindowJudge, type WindowVerdict } from '../../judges/window.ts';
+import { registerWindowJudge, type AnalysisWindow, type WindowJudge, type WindowVerdict } from '../../judges/window-judges.ts';
 import { notProbabilities } from '../../lib/scores.ts';
 import { JUDGE_FEATURES, JUDGE_FEATURE_NAMES, JUDGE_MONOTONE_FEATURES, JUDGE_MONOTONE_GROUPS, windowFeatures, type JudgeMetricGroup, type WindowSummary } from './features.ts';
 import { checkMonotone, firstLayer, logitFromFirst, scoringNet, type NetJSON, type ScoringNet } from './net.ts';
@@ -403,7 +403,7 @@ export class JudgeModel {
     return { verdict, pFail, reasons };
   }
 
-  /** This model as a window judge (judges/window.ts), named 'ml'. */
+  /** This model as a window judge (judges/window-judges.ts), named 'ml'. */
   windowJudge(name = 'ml'): WindowJudge {
     return {
       name,

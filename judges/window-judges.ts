@@ -2,7 +2,7 @@
 // verdict accuracy scores (docs/definitions.md). A window judge answers pass, fail or inconclusive (inconclusive counts as wrong
 // for accuracy; its rate is reported beside it).
 //
-// The three baseline judges apply the rollout policies' semantics (backtest/policies/{kayenta,argo,flagger}.ts, with
+// The three baseline judges apply the rollout policies' semantics (policies/{kayenta,argo,flagger}.ts, with
 // the same documented defaults) to a single window. The per-window code both use lives here in judges/ (argo.ts,
 // flagger.ts, kayenta-metrics.ts, cohort-history.ts), below the backtester that imports it:
 //
@@ -43,22 +43,10 @@ import { FLAGGER_DEFAULTS, flaggerCheck, type FlaggerConfig } from './flagger.ts
 import { KAYENTA_DEFAULTS, kayentaMetrics, type KayentaConfig } from './kayenta-metrics.ts';
 import { judgeMetrics } from './kayenta.ts';
 import { capPass } from './evidence.ts';
+import type { AnalysisWindow } from './analysis-window.ts';
 
-export interface AnalysisWindow {
-  /** Per tick, oldest first; null = missing sample (not scraped, or no row recorded). */
-  canary: (CohortMetrics | null)[];
-  baseline: (CohortMetrics | null)[];
-  /** Per tick: the metrics backend erred for the whole tick. Default: never. */
-  providerError?: boolean[];
-  /** The service's latency objective; when absent, FALLBACK_OBJECTIVE_FACTOR × the baseline's p99 in the window. */
-  latencyObjectiveMs?: number;
-  /** Optional metrics the source records at all (default: all). An unrecorded metric is left out of the judges' config. */
-  recorded?: { latencyP50?: boolean; latencyP99?: boolean; kpi?: boolean };
-  /** Seconds per tick (default 60); only Argo's error-retry count uses it. */
-  tickSeconds?: number;
-  /** Absolute tick of the window's first tick, used in reasons only (default 0). */
-  firstTick?: number;
-}
+export type { AnalysisWindow } from './analysis-window.ts';
+
 
 export type WindowVerdict = 'pass' | 'fail' | 'inconclusive';
 
