@@ -5,7 +5,7 @@ import type { Strategy } from '../sim/strategy.ts';
 import { simulatePeriod } from './worlds.ts';
 import { resolvePolicies } from '../policies/index.ts';
 import { runPeriod } from './run.ts';
-import { loadRolloutChampionsSync } from '../training/rollback/load.ts';
+import { loadRolloutChampionsSync } from '../training/load.ts';
 
 export interface PeriodTask {
   index: number;

@@ -7,7 +7,7 @@ import { resolve } from 'node:path';
 import { resolvePolicies } from '../policies/index.ts';
 import { terminalProgress } from '../lib/progress.ts';
 import { defaultModelsRoot } from '../training/registry.ts';
-import { loadRolloutChampionsSync } from '../training/rollback/load.ts';
+import { loadRolloutChampionsSync } from '../training/load.ts';
 import { preventionVisibility, formatPreventionVisibility, type PreventionVisibility } from '../backtest/rollback-ceiling.ts';
 
 export function benchRollbackCeiling(o: { scenario: string; seed: number; deployments: number; policies: string; models?: string; progress?: boolean }): PreventionVisibility {

@@ -16,7 +16,7 @@ import { ModelRegistry } from '../training/registry.ts';
 import { trajectoryTables } from '../training/rollback/trajectories.ts';
 import { recordTrajectories } from '../backtest/trajectories.ts';
 import { trainRollback, type RollbackTrainResult } from '../training/rollback/family.ts';
-import { loadRiskSync, loadRolloutChampionsSync } from '../training/rollback/load.ts';
+import { loadRiskSync, loadRolloutChampionsSync } from '../training/load.ts';
 import { trainJudge, loadJudge, type JudgeTrainResult } from '../training/judge/family.ts';
 import { evaluateJudgeOn, formatJudgeEvaluation, type JudgeEvaluation } from '../training/judge/evaluate.ts';
 import { judgeWindowsFrom } from '../training/judge/data.ts';

@@ -21,6 +21,8 @@ import { DETECTOR_NAMES } from '../training/anomaly/detector.ts';
 import { tableFromRows, type ColumnSpec } from '../datasets/table.ts';
 import { allowedMinutesOf, parseHourRanges, WINDOW_DEFAULTS, type HourRange } from '../training/window/recommend.ts';
 import { TYPICAL_FAULT_BAD_RATIO } from '../sim/world.ts';
+import { FAMILIES, FAMILY_NAMES, type Family } from '../training/families.ts';
+import { formatTargets } from '../training/targets.ts';
 
 const int = (flag: string, min: number, max: number) => (v: string) => {
   if (!/^-?\d+$/.test(v.trim())) throw new InvalidArgumentError(`${flag} must be an integer, got "${v}"`);
@@ -79,7 +81,6 @@ async function simulateToDataset(scenario: Scenario, seed: number, outDir: strin
 }
 
 /** The model families `train` and `evaluate` take. */
-const MODEL_FAMILIES = ['risk', 'judge', 'rollback'] as const;
 
 /** Deployments in the main job's backtest: the size of the baseline comparison in the docs. */
 const MAIN_BACKTEST_DEPLOYMENTS = 2000;
@@ -104,7 +105,7 @@ async function runBacktest(o: BacktestFlags): Promise<BacktestRun> {
   if (o.trajectories && !o.out) throw usage('--trajectories needs --out (the trajectories are written into that data set)', 'trajectories');
   // Learned policies get their champions from the registry (worker threads load them from the same root).
   const { defaultModelsRoot } = await import('../training/registry.ts');
-  const { loadRolloutChampionsSync, loadRiskSync } = await import('../training/rollback/load.ts');
+  const { loadRolloutChampionsSync, loadRiskSync } = await import('../training/load.ts');
   const modelsRoot = resolve(o.models ?? defaultModelsRoot());
   const policies = flagValue(() => resolvePolicies(o.policies, { models: () => loadRolloutChampionsSync(modelsRoot) }));
   const strategy = o.strategy !== undefined ? flagValue(() => parseStrategy(o.strategy!, scenario)) : undefined;
@@ -167,31 +168,6 @@ async function writeReplay(report: ReplayReport, dir: string, force: boolean) {
   }
   const { rows, ...summary } = report;
   await writeDataset({ outDir: resolve(dir), tables: [tableFromRows('replay_windows', rows, cols)], force, manifest: { kind: 'backtest', scenario: null, seed: null, codeVersion: codeVersion(), extra: { replay: summary } } });
-}
-
-type TargetRow = { metric: string; value: number | null; target: number; comparator: string; met: boolean | null };
-
-/** Metric, value, target, met or missed. */
-function formatTargets(title: string, metrics: Record<string, number>, targets: readonly TargetRow[]): string {
-  const lines = [title, '', '  metric            value     target   status'];
-  for (const t of targets) lines.push(`  ${t.metric.padEnd(16)} ${t.value === null ? '—'.padStart(8) : t.value.toFixed(4).padStart(8)}   ${t.comparator} ${String(t.target).padEnd(6)} ${t.met === null ? 'not measured' : t.met ? 'met' : 'MISSED'}`);
-  const rest = Object.entries(metrics).filter(([k]) => !targets.some((t) => t.metric === k));
-  if (rest.length) lines.push('', '  ' + rest.map(([k, v]) => `${k} ${v.toFixed(4)}`).join(' · '));
-  return lines.join('\n');
-}
-
-function formatRiskTrain(r: import('../training/risk/family.ts').RiskTrainResult): string {
-  const e = r.evaluation;
-  const f = (x: number) => x.toFixed(4);
-  return [
-    formatTargets(`risk ${r.version} trained in ${r.seconds.toFixed(1)} s on backend ${r.backend}; ${r.promotion.promoted ? 'now the champion' : `champion stays ${r.promotion.champion}`} (${r.promotion.reason})`, {}, r.targets),
-    '',
-    '  on the held-out (newest 20 %) deployments   ROC AUC   PR AUC    Brier      ECE',
-    `  rolloutlab risk model                      ${f(e.model.rocAuc)}   ${f(e.model.prAuc)}   ${f(e.model.brier)}   ${f(e.model.ece)}`,
-    `  logistic regression (raw features)         ${f(e.logistic.rocAuc)}   ${f(e.logistic.prAuc)}   ${f(e.logistic.brier)}   ${f(e.logistic.ece)}`,
-    `  LApredict (lines added only)               ${f(e.lapredict.rocAuc)}   ${f(e.lapredict.prAuc)}   ${f(e.lapredict.brier)}   ${f(e.lapredict.ece)}`,
-    ...(e.oracle ? [`  oracle (simulator's true probability)      ${f(e.oracle.rocAuc)}   ${f(e.oracle.prAuc)}   ${f(e.oracle.brier)}   ${f(e.oracle.ece)}`] : []),
-  ].join('\n');
 }
 
 /** Write imported tables as a data set at `--out` (replacing one only with `--force`). */
@@ -303,7 +279,7 @@ export function buildProgram(): Command {
   program
     .command('train')
     .description('Train a model family on a data set, register the version with its model card, and promote it if it is at least as good as the champion on the same held-out data.')
-    .addArgument(new Argument('<family>', 'model family: risk, judge or rollback').choices(MODEL_FAMILIES))
+    .addArgument(new Argument('<family>', `model family: ${FAMILY_NAMES.join(', ')}`).choices(FAMILY_NAMES))
     .requiredOption('--data <dir[,dir...]>', 'data set(s), separated by commas, each split on its own: risk — simulated data sets (rolloutlab simulate); judge — backtest data sets (rolloutlab backtest --out); rollback — backtest data sets written with --trajectories')
     .option('--models <dir>', 'model registry root (default: ./models, or $ROLLOUTLAB_MODELS)')
     .option('--with-feedback <source>', 'risk only: add outcome feedback to the training part — a serve --feedback DuckDB file (read-only; stop the server or copy the file), a server URL (http://host:port, reads GET /v1/feedback), or a JSON / JSONL export (docs/risk.md "Training with feedback")')
@@ -312,86 +288,31 @@ export function buildProgram(): Command {
     .option('--token <t>', 'with a --with-feedback URL: the server\'s bearer token (default: $ROLLOUTLAB_TOKEN; GET /v1/feedback needs it)')
     .option('--json', 'print the result as JSON')
     .action(async (family: string, o: { data: string; models?: string; json?: boolean; withFeedback?: string; feedbackWeight: number; strict?: boolean; token?: string }) => {
-      if (o.withFeedback !== undefined && family !== 'risk') throw usage(`train ${family}: --with-feedback: feedback is used by the risk family only (its training rows are per-deployment features + outcome)`, 'with-feedback');
       if (o.withFeedback === undefined && (o.strict || o.feedbackWeight !== 1)) throw usage('train: --strict and --feedback-weight need --with-feedback', o.strict ? 'strict' : 'feedback-weight');
-      if (family === 'rollback') {
-        const { trainRollback, formatRollbackTrain } = await import('../training/rollback/family.ts');
-        const { ModelRegistry } = await import('../training/registry.ts');
-        const progress = terminalProgress();
-        const r = await trainRollback(o.data, { registry: new ModelRegistry(o.models ? { root: resolve(o.models) } : {}), onEpoch: (m, e) => progress.update(`train rollback ${m} (epochs)`, e + 1, 25) });
-        progress.done();
-        out(!!o.json, r, formatRollbackTrain(r));
-        return;
-      }
-      if (family === 'judge') {
-        const { trainJudge, formatJudgeTrain } = await import('../training/judge/cli.ts');
-        const { ModelRegistry } = await import('../training/registry.ts');
-        const progress = terminalProgress();
-        const r = await trainJudge(o.data, { registry: new ModelRegistry(o.models ? { root: resolve(o.models) } : {}), onProgress: (stage, d, n) => progress.update(stage, d, n) });
-        progress.done();
-        out(!!o.json, r, formatJudgeTrain(r));
-        return;
-      }
-      if (family !== 'risk') throw new RolloutlabError('BAD_ARGUMENT', `train: unknown model family ${JSON.stringify(family)} (known: risk, judge, rollback)`, 'family');
-      const { trainRisk } = await import('../training/risk/family.ts');
+      const row = FAMILIES[family as Family];
+      if (o.withFeedback !== undefined && !row.feedback) throw usage(`train ${family}: --with-feedback: feedback is used by the risk family only (its training rows are per-deployment features + outcome)`, 'with-feedback');
       const { ModelRegistry } = await import('../training/registry.ts');
+      const commands = await row.commands();
       const progress = terminalProgress();
       const feedback = o.withFeedback === undefined ? undefined : { source: o.withFeedback, weight: o.feedbackWeight, strict: !!o.strict, token: o.token ?? (process.env.ROLLOUTLAB_TOKEN || undefined) };
-      const r = await trainRisk(o.data, { registry: new ModelRegistry(o.models ? { root: resolve(o.models) } : {}), onEpoch: (e) => progress.update('train risk (epochs)', e + 1, 600), feedback });
+      const r = await commands.train(o.data, { registry: new ModelRegistry(o.models ? { root: resolve(o.models) } : {}), onProgress: (stage, d, n) => progress.update(stage, d, n), feedback });
       progress.done();
-      const fb = r.feedback;
-      const fbText = fb
-        ? [
-            '',
-            `  outcome feedback from ${fb.source} (${fb.kind}): ${fb.used} rows used (${fb.positives} failed${fb.weight > 1 ? `, each ${fb.weight} times` : ''}), ${fb.skipped} skipped, ${fb.duplicates} duplicate${fb.duplicates === 1 ? '' : 's'} replaced; training part only, held-out ${r.heldOut.n} rows unchanged`,
-            ...(fb.skipped ? [`  skipped: ${Object.entries(fb.skippedReasons).filter(([, v]) => v > 0).map(([k, v]) => `${k} ${v}`).join(', ')}${Object.keys(fb.missingFeatures).length ? `; missing features: ${Object.entries(fb.missingFeatures).map(([k, v]) => `${k} (${v})`).join(', ')}` : ''}${Object.keys(fb.invalidFeatures).length ? `; unusable values: ${Object.entries(fb.invalidFeatures).map(([k, v]) => `${k} (${v})`).join(', ')}` : ''}`] : []),
-            ...(Object.keys(fb.ignoredFeatures).length ? [`  ignored unknown features: ${Object.entries(fb.ignoredFeatures).map(([k, v]) => `${k} (${v})`).join(', ')}`] : []),
-            ...(fb.available > fb.records ? [`  warning: the server holds ${fb.available} records and lists only the latest ${fb.records}; train from its DuckDB file (a copy) to use all of them`] : []),
-          ].join('\n')
-        : '';
-      out(!!o.json, r, formatRiskTrain(r) + fbText);
+      out(!!o.json, r.json, r.text);
     });
 
   program
     .command('evaluate')
     .description('Evaluate a family’s champion: its model card, or (with --data) its scores on that data set’s held-out part.')
-    .addArgument(new Argument('<family>', 'model family: risk, judge or rollback').choices(MODEL_FAMILIES))
+    .addArgument(new Argument('<family>', `model family: ${FAMILY_NAMES.join(', ')}`).choices(FAMILY_NAMES))
     .option('--data <dir[,dir...]>', 're-evaluate on the held-out (newest 20 %) part of this simulated data set, or of several separated by commas (each split on its own)')
     .option('--version <v>', 'a version instead of the champion')
     .option('--models <dir>', 'model registry root (default: ./models, or $ROLLOUTLAB_MODELS)')
     .option('--json', 'print the result as JSON')
     .action(async (family: string, o: { data?: string; version?: string; models?: string; json?: boolean }) => {
-      if (family === 'rollback') {
-        const { evaluateRollback, formatThresholdEvaluation } = await import('../training/rollback/family.ts');
-        const { ModelRegistry } = await import('../training/registry.ts');
-        const registry = new ModelRegistry(o.models ? { root: resolve(o.models) } : {});
-        if (o.data) {
-          const r = await evaluateRollback(o.data, { registry, version: o.version });
-          out(!!o.json, r, formatThresholdEvaluation(`rollback ${r.version} on the held-out deployments of ${o.data}`, r.test, r.targets));
-        } else {
-          const card = await registry.readCard('rollback', o.version ?? 'champion');
-          out(!!o.json, card, formatTargets(`rollback ${card.version} (${card.champion.decision}: ${card.champion.reason})`, card.metrics, card.targets));
-        }
-        return;
-      }
-      if (family === 'judge') {
-        const { evaluateJudgeCli } = await import('../training/judge/cli.ts');
-        const { ModelRegistry } = await import('../training/registry.ts');
-        const r = await evaluateJudgeCli(new ModelRegistry(o.models ? { root: resolve(o.models) } : {}), { data: o.data, version: o.version });
-        out(!!o.json, r.json, r.text);
-        return;
-      }
-      if (family !== 'risk') throw new RolloutlabError('BAD_ARGUMENT', `evaluate: unknown model family ${JSON.stringify(family)} (known: risk, judge, rollback)`, 'family');
-      const { evaluateRisk } = await import('../training/risk/family.ts');
       const { ModelRegistry } = await import('../training/registry.ts');
-      const registry = new ModelRegistry(o.models ? { root: resolve(o.models) } : {});
-      if (o.data) {
-        const r = await evaluateRisk(o.data, { registry, version: o.version });
-        out(!!o.json, r, formatTargets(`risk ${r.version} on ${r.n} held-out deployments of ${r.data}`, r.metrics, r.targets));
-      } else {
-        const card = await registry.readCard('risk', o.version ?? 'champion');
-        out(!!o.json, card, formatTargets(`risk ${card.version} (${card.champion.decision}: ${card.champion.reason})`, card.metrics, card.targets));
-      }
+      const commands = await FAMILIES[family as Family].commands();
+      const r = await commands.evaluate(new ModelRegistry(o.models ? { root: resolve(o.models) } : {}), { data: o.data, version: o.version });
+      out(!!o.json, r.json, r.text);
     });
 
   program

@@ -10,14 +10,12 @@
 // portable (fs.watch misses renames on some file systems and cannot watch a folder that does not exist yet).
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadJudgeSync, loadRiskSync, loadRollbackSync } from '../training/rollback/load.ts';
 import { CHAMPION_FILE } from '../training/registry.ts';
-import type { JudgeModel } from '../training/judge/model.ts';
-import type { RollbackModel } from '../training/rollback/model.ts';
-import type { GamModel } from '../training/gam.ts';
+import { FAMILIES as FAMILY_ROWS, type Family, type ModelOf } from '../training/families.ts';
 
-export const FAMILIES = ['judge', 'rollback', 'risk'] as const;
-export type Family = (typeof FAMILIES)[number];
+/** The families served, in the order /v1/status lists them. */
+export const FAMILIES = ['judge', 'rollback', 'risk'] as const satisfies readonly Family[];
+export type { Family };
 
 export interface Loaded<M> {
   model: M;
@@ -28,28 +26,12 @@ export interface Loaded<M> {
 export interface Snapshot {
   readonly seq: number;
   readonly at: string | null;
-  readonly judge: Loaded<JudgeModel> | null;
-  readonly rollback: Loaded<RollbackModel> | null;
-  readonly risk: Loaded<GamModel> | null;
+  readonly judge: Loaded<ModelOf<'judge'>> | null;
+  readonly rollback: Loaded<ModelOf<'rollback'>> | null;
+  readonly risk: Loaded<ModelOf<'risk'>> | null;
   /** Per family: why the last load failed (null: it succeeded). */
   readonly errors: Readonly<Record<Family, string | null>>;
 }
-
-type Loaders = { [F in Family]: (root: string) => { model: NonNullable<Snapshot[F]>['model']; version: string } | null };
-
-const LOADERS: Loaders = {
-  judge: (root) => loadJudgeSync(root),
-  rollback: (root) => {
-    // loadRollbackSync throws NOT_FOUND when there is no champion; treat that like the optional families.
-    try {
-      return loadRollbackSync(root);
-    } catch (e) {
-      if ((e as { code?: string }).code === 'NOT_FOUND') return null;
-      throw e;
-    }
-  },
-  risk: (root) => loadRiskSync(root),
-};
 
 /** What identifies each family's champion pointer on disk (inode, size, modification time; 'none' when absent). */
 export function championSignature(root: string): string {
@@ -130,7 +112,7 @@ export class ModelStore {
     for (const f of FAMILIES) {
       const old = prev[f];
       try {
-        const r = LOADERS[f](this.root);
+        const r = FAMILY_ROWS[f].loadSync(this.root);
         if (r === null) {
           errors[f] = old ? `no ${f} champion in ${this.root} any more; still serving ${old.version}` : `no ${f} champion in ${this.root}`;
           continue;

@@ -18,7 +18,7 @@ import { trajectoryTables, readTrajectories } from '../training/rollback/traject
 import { recordTrajectories } from '../backtest/trajectories.ts';
 import { ticksFromTrajectories } from '../training/rollback/data.ts';
 import { trainRollback, evaluateThresholds, chooseThresholds, ROLLBACK_FAMILY } from '../training/rollback/family.ts';
-import { loadRollbackSync, loadRolloutChampionsSync } from '../training/rollback/load.ts';
+import { loadRollbackSync, loadRolloutChampionsSync } from '../training/load.ts';
 import { mlPolicy } from '../policies/ml.ts';
 import { resolvePolicies } from '../policies/index.ts';
 import { backtest } from '../backtest/run.ts';

@@ -16,7 +16,7 @@ import type { Observation } from '../sim/env.ts';
 import type { World } from '../sim/world.ts';
 import { resolvePolicies } from '../policies/index.ts';
 import type { Decision, Policy, PolicyContext } from '../policies/policy.ts';
-import { loadRolloutChampionsSync } from '../training/rollback/load.ts';
+import { loadRolloutChampionsSync } from '../training/load.ts';
 import { riskPriors } from '../training/rollback/prior.ts';
 
 const SCENARIOS = ['default', 'low-traffic', 'black-friday', 'large'] as const;

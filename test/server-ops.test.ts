@@ -16,7 +16,7 @@ import { loadScenario, parseScenario, simulateWorld, worldToTables } from '../si
 import { writeDataset } from '../datasets/index.ts';
 import { ModelRegistry } from '../training/registry.ts';
 import { trainRisk } from '../training/risk/family.ts';
-import { loadRiskSync } from '../training/rollback/load.ts';
+import { loadRiskSync } from '../training/load.ts';
 import { buildApp } from '../server/app.ts';
 import { ModelStore } from '../server/models.ts';
 import { EVENT_STORE_BYTES } from '../server/extensions.ts';

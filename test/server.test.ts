@@ -13,7 +13,7 @@ import type { FastifyInstance } from 'fastify';
 import type { CohortMetrics } from '../sim/env.ts';
 import { buildApp } from '../server/app.ts';
 import { rolloutDecision, verdictFor } from '../server/decide.ts';
-import { loadJudgeSync, loadRollbackSync } from '../training/rollback/load.ts';
+import { loadJudgeSync, loadRollbackSync } from '../training/load.ts';
 import { JudgeModel } from '../training/judge/model.ts';
 import { RollbackModel } from '../training/rollback/model.ts';
 import { MAX_LATENCY_MS, MAX_MINUTE_COUNT, type DecisionBody } from '../server/schemas.ts';

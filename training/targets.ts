@@ -244,3 +244,15 @@ export function formatTargetTable(rows: readonly TargetRow[], o: { references?: 
   out.push('', `${ind}what each measure is (docs/definitions.md, anchor in brackets):`, ...legend.map(([k, v]) => `${ind}  ${k.padEnd(lw)}  ${v}`));
   return out.join('\n');
 }
+
+/** A target as printed: metric, value, target, met or missed. */
+export type PrintedTarget = { metric: string; value: number | null; target: number; comparator: string; met: boolean | null };
+
+/** Metric, value, target, met or missed; the other metrics after them on one line. */
+export function formatTargets(title: string, metrics: Record<string, number>, targets: readonly PrintedTarget[]): string {
+  const lines = [title, '', '  metric            value     target   status'];
+  for (const t of targets) lines.push(`  ${t.metric.padEnd(16)} ${t.value === null ? '—'.padStart(8) : t.value.toFixed(4).padStart(8)}   ${t.comparator} ${String(t.target).padEnd(6)} ${t.met === null ? 'not measured' : t.met ? 'met' : 'MISSED'}`);
+  const rest = Object.entries(metrics).filter(([k]) => !targets.some((t) => t.metric === k));
+  if (rest.length) lines.push('', '  ' + rest.map(([k, v]) => `${k} ${v.toFixed(4)}`).join(' · '));
+  return lines.join('\n');
+}

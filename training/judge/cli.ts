@@ -1,5 +1,6 @@
 // What `rolloutlab train judge` and `rolloutlab evaluate judge` print (cli/main.ts only parses the arguments).
 import type { ModelRegistry } from '../registry.ts';
+import type { FamilyCommands } from '../family-commands.ts';
 import { evaluateJudge, formatJudgeEvaluation, type JudgeEvaluation } from './evaluate.ts';
 import { loadJudge, trainJudge, JUDGE_FAMILY, type JudgeTrainResult } from './family.ts';
 
@@ -39,3 +40,11 @@ export async function evaluateJudgeCli(registry: ModelRegistry, o: { data?: stri
   for (const t of card.targets) lines.push(`  target ${t.metric} ${t.comparator} ${t.target}: ${t.value === null ? 'not measured' : `${t.value.toFixed(4)} ${t.met ? 'met' : 'MISSED'}`}`);
   return { json: card, text: lines.join('\n') };
 }
+
+export const judgeCommands: FamilyCommands = {
+  async train(data, c) {
+    const r = await trainJudge(data, { registry: c.registry, onProgress: c.onProgress });
+    return { json: r, text: formatJudgeTrain(r) };
+  },
+  evaluate: (registry, o) => evaluateJudgeCli(registry, o),
+};

@@ -21,8 +21,8 @@ import { readTrajectories } from './trajectories.ts';
 import { concatTicks, ticksFromTrajectories, type TickRows } from './data.ts';
 import { RollbackModel, ROLLBACK_FORMAT, type RollbackJSON } from './model.ts';
 
-import { ROLLBACK_FAMILY, ROLLBACK_MODEL_FILE } from './load.ts';
-export { ROLLBACK_FAMILY, ROLLBACK_MODEL_FILE, loadRollbackSync } from './load.ts';
+import { ROLLBACK_FAMILY, ROLLBACK_MODEL_FILE } from '../load.ts';
+export { ROLLBACK_FAMILY, ROLLBACK_MODEL_FILE, loadRollbackSync } from '../load.ts';
 /** Largest false-rollback rate the thresholds may reach on the validation deployments (the target is 1 %). */
 export const FALSE_ROLLBACK_BUDGET = 0.005;
 

@@ -2,11 +2,11 @@
 // (the backtester hands them to the `ml` policy, policies/ml.ts). Files are checked against their card's sha256 like
 // ModelRegistry.loadModel does.
 import { join } from 'node:path';
-import { RolloutlabError } from '../../lib/errors.ts';
-import { defaultModelsRoot, readChampionPointerSync, readVersionSync } from '../registry.ts';
-import { GamModel, type GamJSON } from '../gam.ts';
-import { RollbackModel, type RollbackJSON } from './model.ts';
-import { JudgeModel, type JudgeModelJSON } from '../judge/model.ts';
+import { RolloutlabError } from '../lib/errors.ts';
+import { defaultModelsRoot, readChampionPointerSync, readVersionSync } from './registry.ts';
+import { GamModel, type GamJSON } from './gam.ts';
+import { RollbackModel, type RollbackJSON } from './rollback/model.ts';
+import { JudgeModel, type JudgeModelJSON } from './judge/model.ts';
 
 export const ROLLBACK_FAMILY = 'rollback';
 export const ROLLBACK_MODEL_FILE = 'rollback.json';

@@ -1,0 +1,59 @@
+// The model families, one row each: what `rolloutlab train <family>` / `evaluate <family>` run and what the server and
+// the learned policies load. A new family is its folder under training/ (data, model, train, evaluate, cli) plus one
+// row here.
+//
+//   datasets (data sets) → training (this table: families) → registry → policies / server
+import { loadJudgeSync, loadRiskSync, loadRollbackSync } from './load.ts';
+import type { FamilyCommands } from './family-commands.ts';
+import type { GamModel } from './gam.ts';
+import type { JudgeModel } from './judge/model.ts';
+import type { RollbackModel } from './rollback/model.ts';
+
+export interface FamilyRow<M> {
+  /** What `--data` of `train` holds. */
+  data: string;
+  /** Whether `train --with-feedback` applies (outcome feedback rows are per-deployment features + outcome). */
+  feedback: boolean;
+  /** Its train / evaluate commands, imported when used (they load the tensor engine). */
+  commands(): Promise<FamilyCommands>;
+  /** Its champion, synchronously and without a tensor engine (null: the registry has none). */
+  loadSync(root: string): { model: M; version: string } | null;
+}
+
+/** A family whose loader throws NOT_FOUND when there is no champion, made to answer null like the others. */
+const orNull =
+  <M>(load: (root: string) => { model: M; version: string }) =>
+  (root: string): { model: M; version: string } | null => {
+    try {
+      return load(root);
+    } catch (e) {
+      if ((e as { code?: string }).code === 'NOT_FOUND') return null;
+      throw e;
+    }
+  };
+
+export const FAMILIES = {
+  risk: {
+    data: 'simulated data sets (rolloutlab simulate)',
+    feedback: true,
+    commands: async () => (await import('./risk/cli.ts')).riskCommands,
+    loadSync: loadRiskSync,
+  } satisfies FamilyRow<GamModel>,
+  judge: {
+    data: 'backtest data sets (rolloutlab backtest --out)',
+    feedback: false,
+    commands: async () => (await import('./judge/cli.ts')).judgeCommands,
+    loadSync: loadJudgeSync,
+  } satisfies FamilyRow<JudgeModel>,
+  rollback: {
+    data: 'backtest data sets written with --trajectories',
+    feedback: false,
+    commands: async () => (await import('./rollback/cli.ts')).rollbackCommands,
+    loadSync: orNull(loadRollbackSync),
+  } satisfies FamilyRow<RollbackModel>,
+};
+
+export type Family = keyof typeof FAMILIES;
+export const FAMILY_NAMES = Object.keys(FAMILIES) as Family[];
+/** The model a family's champion loads as. */
+export type ModelOf<F extends Family> = NonNullable<ReturnType<(typeof FAMILIES)[F]['loadSync']>>['model'];

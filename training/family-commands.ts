@@ -1,0 +1,25 @@
+// What every model family offers the command line: `train <family>` and `evaluate <family>`, each printing the same
+// result as JSON (--json) or as text. The families' rows (training/families.ts) point at their implementations.
+import type { ModelRegistry } from './registry.ts';
+import type { RiskFeedbackOptions } from './risk/family.ts';
+
+/** A result, as JSON and as the text a terminal prints. */
+export interface Printed {
+  json: unknown;
+  text: string;
+}
+
+export interface TrainContext {
+  registry: ModelRegistry;
+  /** Progress of a long stage (epochs, windows): `done` of `total`. */
+  onProgress: (stage: string, done: number, total: number) => void;
+  /** Outcome feedback added to the training part (families whose row says `feedback: true`). */
+  feedback?: RiskFeedbackOptions;
+}
+
+export interface FamilyCommands {
+  /** Train on data sets (comma-separated dirs), register the version with its card, promote it if it is at least as good. */
+  train(data: string, c: TrainContext): Promise<Printed>;
+  /** The champion's (or a version's) card, or with `data` its scores on those data sets' held-out parts. */
+  evaluate(registry: ModelRegistry, o: { data?: string; version?: string }): Promise<Printed>;
+}
