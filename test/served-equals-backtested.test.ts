@@ -18,6 +18,10 @@ import { resolvePolicies } from '../policies/index.ts';
 import type { Decision, Policy, PolicyContext } from '../policies/policy.ts';
 import { loadRolloutChampionsSync } from '../training/load.ts';
 import { riskPriors } from '../training/rollback/prior.ts';
+import { toAnalysisWindow, type JudgeWindow } from '../judges/labelled-windows.ts';
+import { resolveWindowJudges, type AnalysisWindow } from '../judges/window-judges.ts';
+import { evidenceFor } from '../judges/evidence.ts';
+import { registerMlWindowJudge } from '../training/judge/model.ts';
 
 const SCENARIOS = ['default', 'low-traffic', 'black-friday', 'large'] as const;
 const POLICIES = ['none', 'kayenta', 'argo', 'flagger', 'ml'] as const;
@@ -65,7 +69,10 @@ function recording(p: Policy, scenario: string, log: Recorded[], prior: (world: 
  * with its percentiles in order (sorted), in the backtest and in the request alike; the count is printed.
  */
 function ordered(o: Observation): Observation {
-  const fix = (m: Observation['canary']) => {
+  return { ...o, canary: orderedCohort(o.canary), baseline: orderedCohort(o.baseline) };
+}
+function orderedCohort(m: Observation['canary']): Observation['canary'] {
+  {
     if (m === null) return null;
     const ps = [m.latencyP50, m.latencyP95, m.latencyP99];
     const known = ps.filter((x): x is number => x !== null).sort((x, y) => x - y);
@@ -74,8 +81,7 @@ function ordered(o: Observation): Observation {
     if (p50 === m.latencyP50 && p95 === m.latencyP95 && p99 === m.latencyP99) return m;
     reordered++;
     return { ...m, latencyP50: p50, latencyP95: p95, latencyP99: p99 };
-  };
-  return { ...o, canary: fix(o.canary), baseline: fix(o.baseline) };
+  }
 }
 let reordered = 0;
 
@@ -94,6 +100,7 @@ function body(r: Recorded, k: number) {
 
 let app: FastifyInstance;
 const recorded: Recorded[] = [];
+const windows: JudgeWindow[] = [];
 
 beforeAll(async () => {
   const root = mkdtempSync(join(tmpdir(), 'rolloutlab-served-'));
@@ -104,8 +111,9 @@ beforeAll(async () => {
   const prior = (world: World) => (champions.risk ? riskPriors(world, champions.risk.model) : new Map<string, number>());
   for (const name of SCENARIOS) {
     const policies = resolvePolicies([...POLICIES], { models: () => champions }).map((p) => recording(p, name, recorded, prior));
-    backtest({ scenario: loadScenario(name), seed: 21, deployments: PER_SCENARIO, policies });
+    windows.push(...backtest({ scenario: loadScenario(name), seed: 21, deployments: PER_SCENARIO, policies, windowMinutes: 5 }).windows);
   }
+  if (champions.judge) registerMlWindowJudge(champions.judge.model);
 }, 600_000);
 
 afterAll(async () => {
@@ -135,4 +143,37 @@ describe('the served decision is the backtested one', () => {
     expect(minutes).toBeGreaterThan(5_000);
     console.log(`${recorded.length} rollouts, ${minutes} minutes compared; ${reordered} cohort-minutes had their latency percentiles put in order`);
   }, 900_000);
+});
+
+describe('the served canary verdict is the replayed one', () => {
+  it('judges the labelled windows of those rollouts through POST /v1/canary/verdict and through the window judges the replay uses: identical verdicts and reasons wherever the evidence suffices; inconclusive, never a pass, where it does not', async () => {
+    const counts: Record<string, number> = {};
+    const bump = (k: string) => (counts[k] = (counts[k] ?? 0) + 1);
+    for (const name of ['kayenta', 'ml'] as const) {
+      const [judge] = resolveWindowJudges([name]);
+      for (const lw of windows) {
+        const raw = toAnalysisWindow(lw);
+        const full: AnalysisWindow = { ...raw, canary: raw.canary.map(orderedCohort), baseline: raw.baseline.map(orderedCohort) };
+        // And the same window with its canary unscraped in 3 of 5 minutes: too little evidence for any pass.
+        const thin: AnalysisWindow = { ...full, canary: full.canary.map((m, i) => (i % 2 === 0 ? null : m)) };
+        for (const w of [full, thin]) {
+        const replayed = judge.judge(w);
+          const res = await app.inject({ method: 'POST', url: `/v1/canary/verdict?judge=${name}`, payload: { canary: w.canary, baseline: w.baseline, ...(w.providerError ? { providerError: w.providerError } : {}), ...(w.latencyObjectiveMs !== undefined ? { latencyObjectiveMs: w.latencyObjectiveMs } : {}) } });
+        expect(res.statusCode, res.body).toBe(200);
+        const served = res.json() as { verdict: string; reasons: string[] };
+        if (evidenceFor(name, w).sufficient) {
+          expect({ verdict: served.verdict, reasons: served.reasons }).toEqual({ verdict: replayed.verdict, reasons: replayed.reasons });
+          bump(`${name} same`);
+        } else {
+          expect(served.verdict).toBe('inconclusive');
+          expect(replayed.verdict).not.toBe('pass');
+          bump(`${name} thin evidence: served inconclusive, replayed ${replayed.verdict}`);
+        }
+        }
+      }
+    }
+    console.log(`${windows.length} windows per judge:`, counts);
+    expect(counts['kayenta same'] ?? 0).toBeGreaterThan(windows.length / 2);
+    expect(counts['ml same'] ?? 0).toBeGreaterThan(windows.length / 2);
+  }, 600_000);
 });
