@@ -12,9 +12,9 @@ import { stat } from 'node:fs/promises';
 import { RolloutlabError } from '../lib/errors.ts';
 import { terminalProgress } from '../lib/progress.ts';
 import { readCsv, requireColumns, parseNumber } from '../datasets/csv.ts';
-import { createDetector, DEFAULT_DETECTOR, DETECTOR_NAMES, isDetectorName, type DetectorName } from '../training/anomaly/detector.ts';
-import { loadNab, type NabFile } from '../training/anomaly/nab.ts';
-import { NAB_PROFILE_NAMES, normalizedScore, scoreCorpus, scoreFile, sweepFile, type NabProfileName, type NabProfiles } from '../training/anomaly/nab-score.ts';
+import { createDetector, DEFAULT_DETECTOR, DETECTOR_NAMES, isDetectorName, type DetectorName } from '../detectors/registry.ts';
+import { loadNab, type NabFile } from '../detectors/nab.ts';
+import { NAB_PROFILE_NAMES, normalizedScore, scoreCorpus, scoreFile, sweepFile, type NabProfileName, type NabProfiles } from '../detectors/nab-score.ts';
 
 /** NAB's published scoreboard (standard profile, whole 58-file corpus; NAB README / datasets README). */
 export const PUBLISHED_NAB: readonly { detector: string; standard: number }[] = [

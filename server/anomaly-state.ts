@@ -7,7 +7,7 @@
 // signed. The key comes from a secret (`serve --state-secret`, $ROLLOUTLAB_STATE_SECRET); without one it is drawn at
 // random per process, and states from another process are refused with a 400 that says to start over.
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { DetectorState } from '../training/anomaly/detector.ts';
+import type { DetectorState } from '../detectors/registry.ts';
 import { BadInput } from './decide.ts';
 
 const VERSION = 1;

@@ -4,9 +4,9 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, mkdirSync, readFileSync, writeFileSync, cpSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { loadNab, readNabScores, type NabData, type NabFile } from '../training/anomaly/nab.ts';
-import { NAB_PROFILE_NAMES, optimizeThreshold, scoreCorpus, scoreFile, sweepFile, scaledSigmoid, probationLength, type ThresholdScore } from '../training/anomaly/nab-score.ts';
-import { createDetector, restoreDetector, DETECTOR_NAMES, DEFAULT_DETECTOR, scoreSeries } from '../training/anomaly/detector.ts';
+import { loadNab, readNabScores, type NabData, type NabFile } from '../detectors/nab.ts';
+import { NAB_PROFILE_NAMES, optimizeThreshold, scoreCorpus, scoreFile, sweepFile, scaledSigmoid, probationLength, type ThresholdScore } from '../detectors/nab-score.ts';
+import { createDetector, restoreDetector, DETECTOR_NAMES, DEFAULT_DETECTOR, scoreSeries } from '../detectors/registry.ts';
 import { benchNab, windowStats } from '../bench/nab.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');

@@ -21,7 +21,7 @@
 //
 // Bounded memory: at most `maxCategories` boxes per module (when full, the least recently used is replaced), the
 // feature ring, the likelihood histories and the contextual detector's state. Deterministic; no randomness.
-import { ContextualDetector, CONTEXTUAL_DEFAULTS, Likelihood, SlidingMax, reportNewMax, surpriseScore, type AnomalyDetector, type ContextualOptions, type DetectorState } from './detector.ts';
+import { ContextualDetector, CONTEXTUAL_DEFAULTS, Likelihood, SlidingMax, reportNewMax, surpriseScore, type AnomalyDetector, type ContextualOptions, type DetectorState } from './registry.ts';
 
 export interface ArtOptions {
   /** Rows scored 0 while learning (categories and scale are learnt from them). */

@@ -35,7 +35,7 @@
 // context_operator.py); it was not checked line by line against that code.
 //
 // A value off the grid gets raw 1 (it is new whatever the just-cleared memory says).
-import { ContextualDetector, CONTEXTUAL_DEFAULTS, Likelihood, SlidingMax, reportNewMax, surpriseScore, type AnomalyDetector, type ContextualOptions, type DetectorState } from './detector.ts';
+import { ContextualDetector, CONTEXTUAL_DEFAULTS, Likelihood, SlidingMax, reportNewMax, surpriseScore, type AnomalyDetector, type ContextualOptions, type DetectorState } from './registry.ts';
 
 export interface CadOptions {
   /** Rows scored 0 while the grid is learnt (they are then fed through the context memory). */

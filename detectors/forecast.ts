@@ -24,7 +24,7 @@
 //
 // Bounded memory: the season (at most `maxPeriod` numbers), the warm-up buffer (cleared at its end), one likelihood
 // history and the inner contextual detector's state. Deterministic; no randomness; causal (no file min/max/length).
-import { ContextualDetector, CONTEXTUAL_DEFAULTS, Likelihood, SlidingMax, SortedWindow, reportNewMax, surpriseScore, type AnomalyDetector, type ContextualOptions, type DetectorState } from './detector.ts';
+import { ContextualDetector, CONTEXTUAL_DEFAULTS, Likelihood, SlidingMax, SortedWindow, reportNewMax, surpriseScore, type AnomalyDetector, type ContextualOptions, type DetectorState } from './registry.ts';
 
 export interface ForecastOptions {
   /** Rows scored 0 while learning (the sampling interval and season length come from them). */

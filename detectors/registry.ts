@@ -19,8 +19,8 @@
 //   context novelty (training/anomaly/cad.ts).
 // - `forecast`: an online seasonal (Holt-Winters) forecaster's residual as an anomaly likelihood beside the contextual
 //   detector's surprises (training/anomaly/forecast.ts).
-import { RolloutlabError, show } from '../../lib/errors.ts';
-import { logErfc } from '../../sim/stats.ts';
+import { RolloutlabError, show } from '../lib/errors.ts';
+import { logErfc } from '../sim/stats.ts';
 import { ArtDetector, ART_DEFAULTS, type ArtOptions } from './art.ts';
 import { CadDetector, CAD_DEFAULTS, type CadOptions } from './cad.ts';
 import { ForecastDetector, FORECAST_DEFAULTS, type ForecastOptions } from './forecast.ts';

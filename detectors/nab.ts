@@ -3,9 +3,9 @@
 // labelled files). Bad input fails with RolloutlabError naming the file, line and field.
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { RolloutlabError, show } from '../../lib/errors.ts';
-import { badCell, parseNumber, readCsv, requireColumns } from '../../datasets/csv.ts';
-import { parseNabTimestamp, parseNabWindows } from '../../datasets/import-nab.ts';
+import { RolloutlabError, show } from '../lib/errors.ts';
+import { badCell, parseNumber, readCsv, requireColumns } from '../datasets/csv.ts';
+import { parseNabTimestamp, parseNabWindows } from '../datasets/import-nab.ts';
 import { NAB_PROFILE_NAMES, NAB_PROFILES, type CostMatrix, type NabProfiles } from './nab-score.ts';
 
 export interface NabFile {
