@@ -1,4 +1,4 @@
-// The `forecast` detector (training/anomaly/forecast.ts): registration and options, determinism, range,
+// The `forecast` detector (detectors/forecast.ts): registration and options, determinism, range,
 // save/restore, the season from the timestamps, step / spike / out-of-season values, flat and periodic series,
 // non-finite values and missing timestamps, bounded state (docs/anomaly.md, "The `forecast` detector").
 import { describe, it, expect } from 'vitest';
