@@ -5,16 +5,15 @@
 //   npx rolloutlab bench detector [--points 1000000] [--json]
 //
 // `bench nab` runs one fresh detector (same settings everywhere) over every labelled file under <root>/data, scores
-// it with the NAB scorer port (training/anomaly/nab-score.ts), optimises one threshold over all files per profile
+// it with the NAB scorer port (detectors/nab-score.ts), optimises one threshold over all files per profile
 // and prints the normalised scores beside NAB's published scoreboard. `bench detector` measures update throughput.
 import { join } from 'node:path';
 import { stat } from 'node:fs/promises';
 import { RolloutlabError } from '../lib/errors.ts';
 import { terminalProgress } from '../lib/progress.ts';
-import { readCsv, requireColumns, parseNumber } from '../datasets/csv.ts';
-import { createDetector, DEFAULT_DETECTOR, DETECTOR_NAMES, isDetectorName, type DetectorName } from '../training/anomaly/detector.ts';
-import { loadNab, type NabFile } from '../training/anomaly/nab.ts';
-import { NAB_PROFILE_NAMES, normalizedScore, scoreCorpus, scoreFile, sweepFile, type NabProfileName, type NabProfiles } from '../training/anomaly/nab-score.ts';
+import { createDetector, DEFAULT_DETECTOR, DETECTOR_NAMES, isDetectorName, type DetectorName } from '../detectors/registry.ts';
+import { loadNab, readNabFileScores, type NabFile } from '../detectors/nab.ts';
+import { NAB_PROFILE_NAMES, normalizedScore, scoreCorpus, scoreFile, sweepFile, type NabProfileName, type NabProfiles } from '../detectors/nab-score.ts';
 
 /** NAB's published scoreboard (standard profile, whole 58-file corpus; NAB README / datasets README). */
 export const PUBLISHED_NAB: readonly { detector: string; standard: number }[] = [
@@ -187,9 +186,7 @@ async function numentaReference(root: string, keys: readonly string[], windows: 
     const file = join(root, 'reference', 'numenta', `official_${p}_scores_dev_files.csv`);
     const s = await stat(file).catch(() => null);
     if (!s?.isFile()) return null;
-    const csv = await readCsv(file);
-    const col = requireColumns(csv, ['File', 'Score']);
-    const byKey = new Map(csv.rows.map((r) => [r[col.File], parseNumber(r[col.Score])]));
+    const byKey = await readNabFileScores(file);
     let raw = 0;
     for (const k of keys) {
       const v = byKey.get(k);

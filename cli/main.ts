@@ -17,7 +17,7 @@ import { formatBacktest, resultsTable, summaryTable } from '../backtest/report.t
 import { windowsTable } from '../judges/labelled-windows.ts';
 import { runReplay, formatReplay, type ReplayReport } from '../backtest/replay.ts';
 import { windowJudgeNames, resolveWindowJudges } from '../judges/window-judges.ts';
-import { DETECTOR_NAMES } from '../training/anomaly/detector.ts';
+import { DETECTOR_NAMES } from '../detectors/registry.ts';
 import { tableFromRows, type ColumnSpec } from '../datasets/table.ts';
 import { allowedMinutesOf, parseHourRanges, WINDOW_DEFAULTS, type HourRange } from '../training/window/recommend.ts';
 import { TYPICAL_FAULT_BAD_RATIO } from '../sim/world.ts';

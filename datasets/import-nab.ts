@@ -1,9 +1,11 @@
-// Importer for the Numenta Anomaly Benchmark layout (data/<category>/<file>.csv + labels/combined_windows.json).
+// Importer for the Numenta Anomaly Benchmark layout (data/<category>/<file>.csv + labels/combined_windows.json), and
+// the one reader of NAB's CSV files (`readNabCsv`: timestamp + a column of numbers) that the detectors' NAB loader and
+// the traffic forecaster's nyc_taxi evaluation use too.
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { RolloutlabError, show } from '../lib/errors.ts';
 import type { Table } from './table.ts';
-import { badCell, parseNumber, readCsv, requireColumns, utcMs } from './csv.ts';
+import { badCell, parseNumber, readCsv, requireColumns, utcMs, type CsvData } from './csv.ts';
 
 export interface NabSeries {
   /** `category/file.csv`, the key used by NAB's label and result files. */
@@ -48,10 +50,24 @@ async function isDir(p: string): Promise<boolean> {
   return !!s && s.isDirectory();
 }
 
-async function readSeries(root: string, key: string, strict: boolean, warnings: string[]) {
-  const file = join(root, 'data', key);
-  const csv = await readCsv(file);
-  const col = requireColumns(csv, ['timestamp', 'value']);
+export interface NabCsvOptions {
+  /** The column of numbers (default `value`; NAB's results files: `anomaly_score`). */
+  valueColumn?: string;
+  /**
+   * Called for a row whose timestamp is not later than the previous row's, before the next row is read, with the
+   * file, the row's line, its timestamp cell and the problem in words; throw from it to reject the file.
+   */
+  onNotIncreasing?: (file: string, line: number, cell: string, problem: string) => void;
+}
+
+/**
+ * The rows of a parsed NAB CSV (`timestamp,value`): epoch ms (UTC) and values, in file order. BAD_DATA naming the
+ * file, line and column on a cell that is not a timestamp YYYY-MM-DD HH:MM:SS or not a number; no rows is no error.
+ */
+export function parseNabCsv(csv: CsvData, opts: NabCsvOptions = {}): { timestamps: Float64Array; values: Float64Array } {
+  const file = csv.file;
+  const valueColumn = opts.valueColumn ?? 'value';
+  const col = requireColumns(csv, ['timestamp', valueColumn]);
   const n = csv.rows.length;
   const timestamps = new Float64Array(n);
   const values = new Float64Array(n);
@@ -60,17 +76,20 @@ async function readSeries(root: string, key: string, strict: boolean, warnings: 
     const line = csv.lines[r];
     const ts = parseNabTimestamp(row[col.timestamp]);
     if (Number.isNaN(ts)) badCell(file, line, 'timestamp', row[col.timestamp], 'is not a timestamp YYYY-MM-DD HH:MM:SS');
-    const v = parseNumber(row[col.value]);
-    if (Number.isNaN(v)) badCell(file, line, 'value', row[col.value], 'is not a number');
-    if (r > 0 && ts <= timestamps[r - 1]) {
-      const problem = `is not after the previous row's ${show(csv.rows[r - 1][col.timestamp])}`;
-      if (strict) badCell(file, line, 'timestamp', row[col.timestamp], problem);
-      warnings.push(`${file}: line ${line}, column "timestamp": ${show(row[col.timestamp])} ${problem}`);
+    const v = parseNumber(row[col[valueColumn]]);
+    if (Number.isNaN(v)) badCell(file, line, valueColumn, row[col[valueColumn]], 'is not a number');
+    if (opts.onNotIncreasing && r > 0 && ts <= timestamps[r - 1]) {
+      opts.onNotIncreasing(file, line, row[col.timestamp], `is not after the previous row's ${show(csv.rows[r - 1][col.timestamp])}`);
     }
     timestamps[r] = ts;
     values[r] = v;
   }
   return { timestamps, values };
+}
+
+/** Reads a NAB CSV file (the one reader of NAB's data and results files): `parseNabCsv` of it; NOT_FOUND if it does not exist. */
+export async function readNabCsv(path: string, opts: NabCsvOptions = {}): Promise<{ timestamps: Float64Array; values: Float64Array }> {
+  return parseNabCsv(await readCsv(path), opts);
 }
 
 /** Reads a NAB folder. NOT_FOUND if `root`, its data/ folder or the label file is missing; BAD_DATA on bad content. */
@@ -112,7 +131,12 @@ export async function importNab(root: string, opts: NabImportOptions = {}): Prom
       throw new RolloutlabError('BAD_DATA', `${join(dataDir, key)}: data file has no entry ${show(key)} in ${labelFile}`, key);
     }
     const windows = parseNabWindows(labelFile, key, labelMap[key]);
-    const { timestamps, values } = await readSeries(root, key, !!opts.strictTimestamps, warnings);
+    const { timestamps, values } = await readNabCsv(join(dataDir, key), {
+      onNotIncreasing: (file, line, cell, problem) => {
+        if (opts.strictTimestamps) badCell(file, line, 'timestamp', cell, problem);
+        warnings.push(`${file}: line ${line}, column "timestamp": ${show(cell)} ${problem}`);
+      },
+    });
     series.push({ key, timestamps, values, windows });
   }
   return { root, series, warnings };

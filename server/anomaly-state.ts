@@ -7,10 +7,14 @@
 // signed. The key comes from a secret (`serve --state-secret`, $ROLLOUTLAB_STATE_SECRET); without one it is drawn at
 // random per process, and states from another process are refused with a 400 that says to start over.
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { DetectorState } from '../training/anomaly/detector.ts';
+import type { DetectorState } from '../detectors/registry.ts';
 import { BadInput } from './decide.ts';
 
-const VERSION = 1;
+/**
+ * Version of the sealed envelope {v, seen, detector} itself. The detector state inside carries its own version
+ * (DETECTOR_STATE_VERSION in detectors/types.ts, checked by restoreDetector); this one changes only with the envelope.
+ */
+const ENVELOPE_VERSION = 1;
 
 export interface StreamState {
   /** Values the detector has seen on this series in total. */
@@ -31,7 +35,7 @@ export class StateSealer {
   }
 
   seal(s: StreamState): string {
-    const body = Buffer.from(JSON.stringify({ v: VERSION, seen: s.seen, detector: s.detector })).toString('base64url');
+    const body = Buffer.from(JSON.stringify({ v: ENVELOPE_VERSION, seen: s.seen, detector: s.detector })).toString('base64url');
     return `${body}.${this.mac(body).toString('base64url')}`;
   }
 
@@ -47,7 +51,7 @@ export class StateSealer {
       throw new BadInput('body.state', 'is not a state this server issued (changed, truncated, or signed with another secret): send the series from its start without a state');
     }
     const j = JSON.parse(Buffer.from(body, 'base64url').toString('utf8')) as { v: number; seen: number; detector: DetectorState };
-    if (j.v !== VERSION) throw new BadInput('body.state', `has version ${j.v}, this server reads ${VERSION}: send the series from its start without a state`);
+    if (j.v !== ENVELOPE_VERSION) throw new BadInput('body.state', `has version ${j.v}, this server reads ${ENVELOPE_VERSION}: send the series from its start without a state`);
     return { seen: j.seen, detector: j.detector };
   }
 }

@@ -9,9 +9,9 @@ import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, ty
 import type { FastifyPluginAsyncTypebox, TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { defaultModelsRoot } from '../training/registry.ts';
-import { DEFAULT_DETECTOR, createDetector, restoreDetector, type AnomalyDetector } from '../training/anomaly/detector.ts';
+import { DEFAULT_DETECTOR, createDetector, restoreDetector, type AnomalyDetector } from '../detectors/registry.ts';
 import { StateSealer } from './anomaly-state.ts';
-import { NAB_THRESHOLDS } from '../training/anomaly/thresholds.ts';
+import { NAB_THRESHOLDS } from '../detectors/thresholds.ts';
 import { isRolloutlabError } from '../lib/errors.ts';
 import { codeVersion } from '../lib/version.ts';
 import { FAMILIES, ModelStore, type Family } from './models.ts';

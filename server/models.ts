@@ -1,7 +1,7 @@
 // The models the server answers with: one immutable snapshot of every family's champion, swapped in as a whole.
 //
 // `reload()` reads each family's champion from the registry (synchronously, checked against its card's sha256, see
-// training/rollback/load.ts) and builds a new snapshot. A family whose champion is missing, corrupt or incompatible
+// training/load.ts) and builds a new snapshot. A family whose champion is missing, corrupt or incompatible
 // with this code keeps its last good model in the new snapshot, and the reason is kept beside it for /v1/status. A
 // request takes the snapshot once at its start, so it sees one consistent set of models even while a reload runs.
 //

@@ -2,8 +2,8 @@
 // output with these TypeBox schemas (plain JSON Schema to Fastify), and the TypeScript types of the handlers come from
 // the same schemas through `Static<>`, so the contract, the validation and the code cannot drift apart.
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
-import { DETECTOR_NAMES } from '../training/anomaly/detector.ts';
-import { NAB_PROFILE_NAMES } from '../training/anomaly/nab-score.ts';
+import { DETECTOR_NAMES } from '../detectors/registry.ts';
+import { NAB_PROFILE_NAMES } from '../detectors/nab-score.ts';
 
 const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
 

@@ -1,8 +1,8 @@
-// The `art` detector (training/anomaly/art.ts): determinism, range, save/restore, step and spike, flat series,
+// The `art` detector (detectors/art.ts): determinism, range, save/restore, step and spike, flat series,
 // non-finite values, and the bench's even/odd file split used to tune it (docs/anomaly.md).
 import { describe, it, expect } from 'vitest';
-import { createDetector, restoreDetector, scoreSeries, DETECTOR_NAMES } from '../training/anomaly/detector.ts';
-import { ART_DEFAULTS } from '../training/anomaly/art.ts';
+import { createDetector, restoreDetector, scoreSeries, DETECTOR_NAMES } from '../detectors/registry.ts';
+import { ART_DEFAULTS } from '../detectors/art.ts';
 import { selectNabFiles } from '../bench/nab.ts';
 import { rng, series, expectRestoreContinues } from './detector-fixtures.ts';
 

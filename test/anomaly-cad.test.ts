@@ -1,8 +1,8 @@
-// The `cad` detector (training/anomaly/cad.ts): registration and options, determinism, range, save/restore,
+// The `cad` detector (detectors/cad.ts): registration and options, determinism, range, save/restore,
 // step and spike, flat series, non-finite values, the grid growing, and the memory cap (docs/anomaly.md).
 import { describe, it, expect } from 'vitest';
-import { createDetector, restoreDetector, scoreSeries, DETECTOR_NAMES } from '../training/anomaly/detector.ts';
-import { CAD_DEFAULTS, CadDetector } from '../training/anomaly/cad.ts';
+import { createDetector, restoreDetector, scoreSeries, DETECTOR_NAMES } from '../detectors/registry.ts';
+import { CAD_DEFAULTS, CadDetector } from '../detectors/cad.ts';
 import { rng, series, expectRestoreContinues } from './detector-fixtures.ts';
 
 

@@ -4,7 +4,7 @@ import { describe, it, expect } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { benchNab } from '../bench/nab.ts';
-import { NAB_THRESHOLDS } from '../training/anomaly/thresholds.ts';
+import { NAB_THRESHOLDS } from '../detectors/thresholds.ts';
 import { SERVED_DETECTORS } from '../server/schemas.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
@@ -21,7 +21,7 @@ describe('anomaly thresholds', () => {
   it('the served detectors return on values whose grid index overflows (a jump from a tiny warm-up range to 1e100, ±1e308)', () => {
     // In a child process with a time limit: a detector that never returns would block the test runner itself.
     const script = `
-      import { createDetector } from ${JSON.stringify(join(ROOT, 'training/anomaly/detector.ts'))};
+      import { createDetector } from ${JSON.stringify(join(ROOT, 'detectors/registry.ts'))};
       const series = [
         Array.from({ length: 300 }, (_, i) => (i < 200 ? i % 5 : 1e308 * (i % 2 ? 1 : -1))),
         Array.from({ length: 400 }, (_, i) => (i < 200 ? (i % 2) * 1e-300 : (i % 3) * 1e100)),

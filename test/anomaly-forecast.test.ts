@@ -1,9 +1,9 @@
-// The `forecast` detector (training/anomaly/forecast.ts): registration and options, determinism, range,
+// The `forecast` detector (detectors/forecast.ts): registration and options, determinism, range,
 // save/restore, the season from the timestamps, step / spike / out-of-season values, flat and periodic series,
 // non-finite values and missing timestamps, bounded state (docs/anomaly.md, "The `forecast` detector").
 import { describe, it, expect } from 'vitest';
-import { createDetector, restoreDetector, DETECTOR_NAMES, type AnomalyDetector } from '../training/anomaly/detector.ts';
-import { FORECAST_DEFAULTS, ForecastDetector } from '../training/anomaly/forecast.ts';
+import { createDetector, restoreDetector, DETECTOR_NAMES, type AnomalyDetector } from '../detectors/registry.ts';
+import { FORECAST_DEFAULTS, ForecastDetector } from '../detectors/forecast.ts';
 import { rng, series, expectRestoreContinues } from './detector-fixtures.ts';
 
 const T0 = Date.UTC(2024, 0, 1);

@@ -1,7 +1,7 @@
 // Shared fixtures of the detector suites (test/anomaly-*.test.ts): a seeded noise stream, a daily-like test series,
 // and the save/restore property every detector must have.
 import { expect } from 'vitest';
-import { createDetector, restoreDetector, type DetectorName } from '../training/anomaly/detector.ts';
+import { createDetector, restoreDetector, type DetectorName } from '../detectors/registry.ts';
 
 /** Seeded Park-Miller stream and an approximately normal draw (sum of 12 uniforms). */
 export function rng(seed: number) {

@@ -4,9 +4,9 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, mkdirSync, readFileSync, writeFileSync, cpSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { loadNab, readNabScores, type NabData, type NabFile } from '../training/anomaly/nab.ts';
-import { NAB_PROFILE_NAMES, optimizeThreshold, scoreCorpus, scoreFile, sweepFile, scaledSigmoid, probationLength, type ThresholdScore } from '../training/anomaly/nab-score.ts';
-import { createDetector, restoreDetector, DETECTOR_NAMES, DEFAULT_DETECTOR, scoreSeries } from '../training/anomaly/detector.ts';
+import { loadNab, readNabScores, type NabData, type NabFile } from '../detectors/nab.ts';
+import { NAB_PROFILE_NAMES, optimizeThreshold, scoreCorpus, scoreFile, sweepFile, scaledSigmoid, probationLength, type ThresholdScore } from '../detectors/nab-score.ts';
+import { createDetector, restoreDetector, DETECTORS, DETECTOR_NAMES, DETECTOR_STATE_VERSION, DEFAULT_DETECTOR, scoreSeries } from '../detectors/registry.ts';
 import { benchNab, windowStats } from '../bench/nab.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
@@ -169,6 +169,11 @@ describe('streaming detectors', () => {
     expect(() => createDetector('contextual', { bogus: 1 })).toThrow(/unknown option "bogus"/);
     expect(() => createDetector('contextual', { bins: 2.5 })).toThrow(/bins must be an integer/);
     expect(() => restoreDetector({ detector: 'contextual', version: 99, options: {}, state: {} })).toThrow(/version/);
+  });
+
+  it('the registry has one entry per detector name, in order, and every detector saves the one state version', () => {
+    expect(DETECTORS.map((d) => d.name)).toEqual([...DETECTOR_NAMES]);
+    for (const name of DETECTOR_NAMES) expect(createDetector(name).toJSON().version, name).toBe(DETECTOR_STATE_VERSION);
   });
 });
 

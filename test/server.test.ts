@@ -17,7 +17,7 @@ import { loadJudgeSync, loadRollbackSync } from '../training/load.ts';
 import { JudgeModel } from '../training/judge/model.ts';
 import { RollbackModel } from '../training/rollback/model.ts';
 import { MAX_LATENCY_MS, MAX_MINUTE_COUNT, type DecisionBody } from '../server/schemas.ts';
-import { NAB_THRESHOLDS } from '../training/anomaly/thresholds.ts';
+import { NAB_THRESHOLDS } from '../detectors/thresholds.ts';
 
 const m = (requests: number, errors: number, slow: number, p50: number, p99: number, conversions: number, callerRequests = 0, callerErrors = 0): CohortMetrics => ({
   requests, errors, slow, latencyP50: p50, latencyP95: p99 * 0.75, latencyP99: p99, cpu: 0.42, memory: 0.45, pool: 0.2, conversions, callerRequests, callerErrors,

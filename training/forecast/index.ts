@@ -11,7 +11,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadScenario, parseScenario, simulateWorld } from '../../sim/index.ts';
-import { parseCsv, parseNumber, requireColumns } from '../../datasets/csv.ts';
+import { parseCsv } from '../../datasets/csv.ts';
+import { parseNabCsv } from '../../datasets/import-nab.ts';
 import { evaluateSeries, type SeriesEvaluation } from './evaluate.ts';
 import type { ForecasterOptions } from './forecaster.ts';
 
@@ -51,32 +52,28 @@ export const NYC_TAXI_CSV = join(
   'nyc_taxi.csv',
 );
 
-/** Reads a NAB-style `timestamp,value` CSV with a regular step; throws on gaps or bad values. */
+/**
+ * Reads a NAB `timestamp,value` CSV (datasets/import-nab.ts `parseNabCsv`, the one NAB reader) that must have a
+ * regular step and finite values; BAD_DATA naming the line otherwise.
+ */
 export function readNabSeries(path: string): { values: Float64Array; stepMinutes: number; start: string } {
   if (!existsSync(path)) throw new RolloutlabError('NOT_FOUND', `${path}: file not found`);
   const csv = parseCsv(readFileSync(path, 'utf8'), path);
-  const col = requireColumns(csv, ['timestamp', 'value']);
-  const values = new Float64Array(csv.rows.length);
-  let prev = NaN;
+  const { timestamps, values } = parseNabCsv(csv);
   let step = NaN;
-  csv.rows.forEach((row, i) => {
-    const v = parseNumber(row[col.value]);
-    if (!Number.isFinite(v)) {
-      throw new RolloutlabError('BAD_DATA', `${path}: line ${csv.lines[i]}: value ${show(row[col.value])} is not a number`, 'value');
+  for (let i = 0; i < values.length; i++) {
+    if (!Number.isFinite(values[i])) {
+      throw new RolloutlabError('BAD_DATA', `${path}: line ${csv.lines[i]}: value ${show(csv.rows[i][csv.header.indexOf('value')])} is not a number`, 'value');
     }
-    values[i] = v;
-    const t = Date.parse(row[col.timestamp].replace(' ', 'T') + 'Z');
-    if (!Number.isFinite(t)) {
-      throw new RolloutlabError('BAD_DATA', `${path}: line ${csv.lines[i]}: bad timestamp ${show(row[col.timestamp])}`, 'timestamp');
-    }
+    const t = timestamps[i];
+    const prev = timestamps[i - 1];
     if (i === 1) step = t - prev;
     else if (i > 1 && t - prev !== step) {
       const msg = `irregular step (${(t - prev) / 60000} min, expected ${step / 60000})`;
       throw new RolloutlabError('BAD_DATA', `${path}: line ${csv.lines[i]}: ${msg}`, 'timestamp');
     }
-    prev = t;
-  });
-  return { values, stepMinutes: step / 60000, start: csv.rows[0]?.[col.timestamp] ?? '' };
+  }
+  return { values, stepMinutes: step / 60000, start: csv.rows[0]?.[csv.header.indexOf('timestamp')] ?? '' };
 }
 
 export interface ForecastReportOptions {

@@ -17,7 +17,7 @@
 // After promotion there is no baseline: the reference becomes the baseline's rates frozen at promotion.
 import type { CohortMetrics, Observation } from '../../sim/env.ts';
 import type { Plan } from '../../sim/strategy.ts';
-import { createDetector, DEFAULT_DETECTOR, type AnomalyDetector } from '../anomaly/detector.ts';
+import { createDetector, DEFAULT_DETECTOR, type AnomalyDetector } from '../../detectors/registry.ts';
 
 /**
  * The NAB detector's settings, but for the warm-up: NAB's files give it 150 points before scoring, a rollout lasts

@@ -24,7 +24,10 @@
 //
 // Bounded memory: the season (at most `maxPeriod` numbers), the warm-up buffer (cleared at its end), one likelihood
 // history and the inner contextual detector's state. Deterministic; no randomness; causal (no file min/max/length).
-import { ContextualDetector, CONTEXTUAL_DEFAULTS, Likelihood, SlidingMax, SortedWindow, reportNewMax, surpriseScore, type AnomalyDetector, type ContextualOptions, type DetectorState } from './detector.ts';
+import { RolloutlabError } from '../lib/errors.ts';
+import { ContextualDetector, CONTEXTUAL_DEFAULTS, type ContextualOptions } from './contextual.ts';
+import { Likelihood, SlidingMax, SortedWindow, reportNewMax, surpriseScore } from './primitives.ts';
+import { DETECTOR_STATE_VERSION, type AnomalyDetector, type DetectorState } from './types.ts';
 
 export interface ForecastOptions {
   /** Rows scored 0 while learning (the sampling interval and season length come from them). */
@@ -83,6 +86,14 @@ export const FORECAST_DEFAULTS: Readonly<ForecastOptions> = Object.freeze({
   meanWeight: 0,
   suppress: 400,
 });
+
+/** Options that must be integers >= 1 (the others, scaleWindow and days included: numbers >= 0). */
+export const FORECAST_INTEGER_OPTIONS: readonly (keyof ForecastOptions)[] = ['warmup', 'minPeriod', 'maxPeriod', 'history', 'suppress'];
+
+/** The checks beyond integer / number >= 0 (BAD_ARGUMENT). */
+export function validateForecastOptions(o: ForecastOptions): void {
+  if (o.alpha > 1 || o.gamma > 1 || o.beta > 1) throw new RolloutlabError('BAD_ARGUMENT', `detector forecast: options alpha, gamma and beta must be in [0, 1]`, 'alpha');
+}
 
 const DAY_MS = 86_400_000;
 /** Mean absolute deviation to standard deviation for a normal distribution (sqrt(pi / 2)). */
@@ -222,7 +233,7 @@ export class ForecastDetector implements AnomalyDetector {
   toJSON(): DetectorState {
     return {
       detector: this.name,
-      version: 2,
+      version: DETECTOR_STATE_VERSION,
       options: { ...this.o },
       state: {
         n: this.n,

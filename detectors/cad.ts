@@ -35,7 +35,10 @@
 // context_operator.py); it was not checked line by line against that code.
 //
 // A value off the grid gets raw 1 (it is new whatever the just-cleared memory says).
-import { ContextualDetector, CONTEXTUAL_DEFAULTS, Likelihood, SlidingMax, reportNewMax, surpriseScore, type AnomalyDetector, type ContextualOptions, type DetectorState } from './detector.ts';
+import { RolloutlabError } from '../lib/errors.ts';
+import { ContextualDetector, CONTEXTUAL_DEFAULTS, type ContextualOptions } from './contextual.ts';
+import { Likelihood, SlidingMax, reportNewMax, surpriseScore } from './primitives.ts';
+import { DETECTOR_STATE_VERSION, type AnomalyDetector, type DetectorState } from './types.ts';
 
 export interface CadOptions {
   /** Rows scored 0 while the grid is learnt (they are then fed through the context memory). */
@@ -82,6 +85,17 @@ export const CAD_DEFAULTS: Readonly<CadOptions> = Object.freeze({
   minStd: 0.1,
   suppress: 400,
 });
+
+/** Options that must be integers >= 1 (the others: numbers >= 0). */
+export const CAD_INTEGER_OPTIONS: readonly (keyof CadOptions)[] = ['warmup', 'bits', 'maxActive', 'maxLeft', 'maxContexts', 'restPeriod', 'history', 'suppress'];
+
+/** The checks beyond integer / number >= 0 (BAD_ARGUMENT). */
+export function validateCadOptions(o: CadOptions): void {
+  if (o.bits > 16) throw new RolloutlabError('BAD_ARGUMENT', `detector cad: option bits must be <= 16, got ${o.bits}`, 'bits');
+  if (o.maxContexts > 2 ** 17) throw new RolloutlabError('BAD_ARGUMENT', `detector cad: option maxContexts must be <= 131072, got ${o.maxContexts}`, 'maxContexts');
+  if (o.grow <= 1) throw new RolloutlabError('BAD_ARGUMENT', `detector cad: option grow must be > 1, got ${o.grow}`, 'grow');
+  if (o.likelihood !== 0 && o.likelihood !== 1) throw new RolloutlabError('BAD_ARGUMENT', `detector cad: option likelihood must be 0 or 1, got ${o.likelihood}`, 'likelihood');
+}
 
 /** Neuron (active context) facts are offset past every sensory fact (bits <= 16: facts < 32), small integers. */
 const NEURON = 32;
@@ -583,7 +597,7 @@ export class CadDetector implements AnomalyDetector {
   toJSON(): DetectorState {
     return {
       detector: this.name,
-      version: 2,
+      version: DETECTOR_STATE_VERSION,
       options: { ...this.o },
       state: {
         n: this.n,

@@ -18,7 +18,7 @@
 //   state too but only records thresholds at actual scores.
 // - Normalised score = 100 (S - S_null) / (S_perfect - S_null), S_perfect = windows * A_TP and
 //   S_null = -windows * A_FN (NAB's "null" detector, which never fires).
-import { RolloutlabError } from '../../lib/errors.ts';
+import { RolloutlabError } from '../lib/errors.ts';
 
 export interface CostMatrix {
   tpWeight: number;

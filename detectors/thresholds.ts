@@ -4,7 +4,7 @@
 // a point is an anomaly when its score is >= the threshold, as in NAB. They were optimised on the same files they
 // are reported on (docs/anomaly.md: "Measured figures"), so they are the bench's operating points, not thresholds
 // tuned on held-out data. Change a detector's defaults and these must be recomputed.
-import type { DetectorName } from './detector.ts';
+import type { DetectorName } from './types.ts';
 import type { NabProfileName } from './nab-score.ts';
 
 export const NAB_THRESHOLDS: Readonly<Partial<Record<DetectorName, Readonly<Record<NabProfileName, number>>>>> = {

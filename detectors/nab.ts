@@ -1,11 +1,13 @@
 // Reading a NAB folder for scoring: data/<category>/<file>.csv (timestamp,value), labels/combined_windows.json
-// and, when present, config/profiles.json. Files without an entry in the label file are skipped (NAB scores only
-// labelled files). Bad input fails with RolloutlabError naming the file, line and field.
+// and, when present, config/profiles.json; and NAB's results files (a detector's scores per row, its scores per
+// file). Files without an entry in the label file are skipped (NAB scores only labelled files). The CSV rows go
+// through datasets/import-nab.ts `readNabCsv`, the one NAB CSV reader. Bad input fails with RolloutlabError naming
+// the file, line and field.
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { RolloutlabError, show } from '../../lib/errors.ts';
-import { badCell, parseNumber, readCsv, requireColumns } from '../../datasets/csv.ts';
-import { parseNabTimestamp, parseNabWindows } from '../../datasets/import-nab.ts';
+import { RolloutlabError, show } from '../lib/errors.ts';
+import { parseNumber, readCsv, requireColumns } from '../datasets/csv.ts';
+import { parseNabWindows, readNabCsv } from '../datasets/import-nab.ts';
 import { NAB_PROFILE_NAMES, NAB_PROFILES, type CostMatrix, type NabProfiles } from './nab-score.ts';
 
 export interface NabFile {
@@ -30,8 +32,6 @@ export interface NabData {
   profilesSource: string;
 }
 
-export { parseNabTimestamp };
-
 async function kind(p: string): Promise<'dir' | 'file' | null> {
   const s = await stat(p).catch(() => null);
   return !s ? null : s.isDirectory() ? 'dir' : s.isFile() ? 'file' : null;
@@ -47,27 +47,6 @@ async function readJson(file: string, what: string): Promise<unknown> {
     throw new RolloutlabError('BAD_DATA', `${file}: not valid JSON (${(e as Error).message})`);
   }
 }
-
-/** Reads `timestamp,value` rows; BAD_DATA naming file, line and column on a bad cell. */
-export async function readNabCsv(path: string): Promise<{ timestamps: Float64Array; values: Float64Array }> {
-  const csv = await readCsv(path);
-  const col = requireColumns(csv, ['timestamp', 'value']);
-  const n = csv.rows.length;
-  if (n === 0) throw new RolloutlabError('BAD_DATA', `${path}: no rows after the header`);
-  const timestamps = new Float64Array(n);
-  const values = new Float64Array(n);
-  for (let r = 0; r < n; r++) {
-    const row = csv.rows[r];
-    const ts = parseNabTimestamp(row[col.timestamp]);
-    if (Number.isNaN(ts)) badCell(path, csv.lines[r], 'timestamp', row[col.timestamp], 'is not a timestamp YYYY-MM-DD HH:MM:SS');
-    const v = parseNumber(row[col.value]);
-    if (Number.isNaN(v)) badCell(path, csv.lines[r], 'value', row[col.value], 'is not a number');
-    timestamps[r] = ts;
-    values[r] = v;
-  }
-  return { timestamps, values };
-}
-
 
 function parseProfiles(file: string, raw: unknown): NabProfiles {
   const fail = (field: string, msg: string): never => {
@@ -125,6 +104,7 @@ export async function loadNab(root: string, opts: LoadNabOptions = {}): Promise<
     const windows = parseNabWindows(labelFile, key, labelMap[key]);
     const path = join(dataDir, key);
     const { timestamps, values } = await readNabCsv(path);
+    if (values.length === 0) throw new RolloutlabError('BAD_DATA', `${path}: no rows after the header`);
     files.push({ key, path, timestamps, values, windows });
     opts.onProgress?.(files.length, labelled.length);
   }
@@ -139,17 +119,16 @@ export async function loadNab(root: string, opts: LoadNabOptions = {}): Promise<
 
 /** Reads a NAB results file (`timestamp,anomaly_score`, e.g. reference/numenta/numenta_<file>.csv). */
 export async function readNabScores(path: string): Promise<{ timestamps: Float64Array; scores: Float64Array }> {
+  const { timestamps, values } = await readNabCsv(path, { valueColumn: 'anomaly_score' });
+  return { timestamps, scores: values };
+}
+
+/**
+ * NAB's per-file scores of one detector and profile (`File,Score`, e.g.
+ * reference/numenta/official_standard_scores_dev_files.csv) by file key; NaN where a score is not a number.
+ */
+export async function readNabFileScores(path: string): Promise<Map<string, number>> {
   const csv = await readCsv(path);
-  const col = requireColumns(csv, ['timestamp', 'anomaly_score']);
-  const n = csv.rows.length;
-  const timestamps = new Float64Array(n);
-  const scores = new Float64Array(n);
-  for (let r = 0; r < n; r++) {
-    const row = csv.rows[r];
-    timestamps[r] = parseNabTimestamp(row[col.timestamp]);
-    if (Number.isNaN(timestamps[r])) badCell(path, csv.lines[r], 'timestamp', row[col.timestamp], 'is not a timestamp YYYY-MM-DD HH:MM:SS');
-    scores[r] = parseNumber(row[col.anomaly_score]);
-    if (Number.isNaN(scores[r])) badCell(path, csv.lines[r], 'anomaly_score', row[col.anomaly_score], 'is not a number');
-  }
-  return { timestamps, scores };
+  const col = requireColumns(csv, ['File', 'Score']);
+  return new Map(csv.rows.map((r) => [r[col.File], parseNumber(r[col.Score])]));
 }

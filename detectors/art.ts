@@ -21,7 +21,10 @@
 //
 // Bounded memory: at most `maxCategories` boxes per module (when full, the least recently used is replaced), the
 // feature ring, the likelihood histories and the contextual detector's state. Deterministic; no randomness.
-import { ContextualDetector, CONTEXTUAL_DEFAULTS, Likelihood, SlidingMax, reportNewMax, surpriseScore, type AnomalyDetector, type ContextualOptions, type DetectorState } from './detector.ts';
+import { RolloutlabError } from '../lib/errors.ts';
+import { ContextualDetector, CONTEXTUAL_DEFAULTS, type ContextualOptions } from './contextual.ts';
+import { Likelihood, SlidingMax, reportNewMax, surpriseScore } from './primitives.ts';
+import { DETECTOR_STATE_VERSION, type AnomalyDetector, type DetectorState } from './types.ts';
 
 export interface ArtOptions {
   /** Rows scored 0 while learning (categories and scale are learnt from them). */
@@ -77,6 +80,15 @@ export const ART_DEFAULTS: Readonly<ArtOptions> = Object.freeze({
   gate: 0,
   suppress: 400,
 });
+
+/** Options that must be integers >= 1 (the others: numbers >= 0). */
+export const ART_INTEGER_OPTIONS: readonly (keyof ArtOptions)[] = ['warmup', 'block', 'window', 'maxCategories', 'history', 'block2', 'window2', 'suppress'];
+
+/** The checks beyond integer / number >= 0 (BAD_ARGUMENT). */
+export function validateArtOptions(o: ArtOptions): void {
+  if (!(o.rho > 0 && o.rho < 1)) throw new RolloutlabError('BAD_ARGUMENT', `detector art: option rho must be in (0, 1), got ${o.rho}`, 'rho');
+  if (o.learn > 1) throw new RolloutlabError('BAD_ARGUMENT', `detector art: option learn must be in [0, 1], got ${o.learn}`, 'learn');
+}
 
 /** One fuzzy-ART module: categories (boxes) over windows of `window` block means of `block` rows each. */
 export class ArtModule {
@@ -277,7 +289,7 @@ export class ArtDetector implements AnomalyDetector {
   toJSON(): DetectorState {
     return {
       detector: this.name,
-      version: 2,
+      version: DETECTOR_STATE_VERSION,
       options: { ...this.o },
       state: {
         n: this.n,
