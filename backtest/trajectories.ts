@@ -1,8 +1,8 @@
 // Recording rollout trajectories: every deployment's unguarded run, as a policy observes it minute by minute, with the
 // truth of what happened next — the training data of the predictive-rollback family (format and reader:
-// training/rollback/trajectories.ts), and optionally the labelled analysis windows of the same runs.
+// training/predictive-rollback/trajectories.ts), and optionally the labelled analysis windows of the same runs.
 //
-//   sim (world, env) → backtest (this file: runs the deployments) → data set → training/rollback
+//   sim (world, env) → backtest (this file: runs the deployments) → data set → training/predictive-rollback
 import { runEpisode } from './run.ts';
 import { periods } from './worlds.ts';
 import { judgeWindows } from '../judges/labelled-windows.ts';
@@ -11,8 +11,8 @@ import { scenarioStrategy, type Strategy } from '../sim/strategy.ts';
 import type { Scenario } from '../sim/scenario-schema.ts';
 import { onSchedule, type Policy } from '../policies/policy.ts';
 import type { GamModel } from '../training/gam.ts';
-import { riskPriors } from '../training/rollback/prior.ts';
-import type { TrajectorySet } from '../training/rollback/trajectories.ts';
+import { riskPriors } from '../training/predictive-rollback/prior.ts';
+import type { TrajectorySet } from '../training/predictive-rollback/trajectories.ts';
 
 /** Record the unguarded run of `deployments` deployments as policies observe them. */
 export function recordTrajectories(scenario: Scenario, seed: number, deployments: number, onProgress?: (done: number, total: number) => void, strategy?: Strategy, windowMinutes?: number, risk: GamModel | null = null): TrajectorySet {

@@ -124,7 +124,7 @@ async function runBacktest(o: BacktestFlags): Promise<BacktestRun> {
   });
   const extra: Table[] = [];
   if (o.trajectories) {
-    const { trajectoryTables } = await import('../training/rollback/trajectories.ts');
+    const { trajectoryTables } = await import('../training/predictive-rollback/trajectories.ts');
     const { recordTrajectories } = await import('../backtest/trajectories.ts');
     // The risk champion's prior is recorded with each deployment when there is one (the ml policy reads it).
     const risk = loadRiskSync(modelsRoot)?.model ?? null;

@@ -81,8 +81,8 @@ export class CohortHistory {
     return this.canary.length;
   }
 
-  /** Aggregate the last `minutes` minutes of a cohort. */
-  window(cohort: 'baseline' | 'canary', minutes: number): WindowAggregate {
+  /** Aggregate the last `minutes` minutes of a cohort (a query's range, as in `increase(...[5m])`). */
+  trailing(cohort: 'baseline' | 'canary', minutes: number): WindowAggregate {
     const xs = this[cohort];
     return aggregate(xs, xs.length - minutes, xs.length);
   }

@@ -102,7 +102,7 @@ const recordsP99 = (w: AnalysisWindow) => w.recorded?.latencyP99 !== false;
 export function windowObjective(w: AnalysisWindow): { ms: number | null; note: string | null } {
   if (!recordsP99(w)) return { ms: null, note: 'p99 latency not recorded: latency condition left out' };
   if (w.latencyObjectiveMs !== undefined) return { ms: w.latencyObjectiveMs, note: null };
-  const p99 = historyOf(w).window('baseline', w.canary.length).latencyP99;
+  const p99 = historyOf(w).trailing('baseline', w.canary.length).latencyP99;
   if (p99 === null) return { ms: null, note: "latency objective unknown and no baseline p99 in the window: latency condition left out" };
   const ms = FALLBACK_OBJECTIVE_FACTOR * p99;
   return { ms, note: `latency objective unknown: using ${FALLBACK_OBJECTIVE_FACTOR} × the baseline's p99 in the window (${p99.toFixed(1)} ms) = ${ms.toFixed(1)} ms` };
@@ -162,7 +162,7 @@ export function argoWindowJudge(config: Partial<ArgoConfig> = {}): WindowJudge {
         consecutiveErrors = 0;
         if (++sinceMeasure < c.intervalMinutes) continue;
         sinceMeasure = 0;
-        const m = argoMeasure(h.window('canary', c.lookbackMinutes), c, obj.ms);
+        const m = argoMeasure(h.trailing('canary', c.lookbackMinutes), c, obj.ms);
         if (m.result === 'Successful') successful++;
         if (m.result === 'Failed' && ++failed > c.failureLimit) {
           return { verdict: 'fail', reasons: [`${tickName(w, i)}: ${failed} failed measurement(s) > failureLimit ${c.failureLimit}: rollout aborted`, ...m.reasons, ...notes] };
@@ -197,7 +197,7 @@ export function flaggerWindowJudge(config: Partial<FlaggerConfig> = {}): WindowJ
         if (++sinceCheck < c.intervalMinutes) continue;
         sinceCheck = 0;
         checks++;
-        const failure = w.providerError?.[i] ? 'metrics provider error' : flaggerCheck(h.window('canary', c.intervalMinutes), c, maxMs);
+        const failure = w.providerError?.[i] ? 'metrics provider error' : flaggerCheck(h.trailing('canary', c.intervalMinutes), c, maxMs);
         if (failure === null) continue;
         failures.push(`${tickName(w, i)}: ${failure}`);
         if (failures.length >= c.threshold) {

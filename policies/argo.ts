@@ -30,7 +30,7 @@ export function argoPolicy(config: Partial<ArgoConfig> = {}): Policy {
       let consecutiveErrors = 0;
       let pausedUntil = -1;
       let sinceMeasure = 0;
-      const measure = (): Measurement => argoMeasure(h.window('canary', c.lookbackMinutes), c, objective).result;
+      const measure = (): Measurement => argoMeasure(h.trailing('canary', c.lookbackMinutes), c, objective).result;
       return {
         decide(obs: Observation): Decision {
           h.push(obs);

@@ -26,7 +26,7 @@ export function flaggerPolicy(config: Partial<FlaggerConfig> = {}): Policy {
       let lastPassed = true;
       const check = (obs: Observation): string | null => {
         if (obs.providerError) return 'metrics provider error';
-        return flaggerCheck(h.window('canary', c.intervalMinutes), c, maxMs);
+        return flaggerCheck(h.trailing('canary', c.intervalMinutes), c, maxMs);
       };
       return {
         decide(obs: Observation): Decision {

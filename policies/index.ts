@@ -8,7 +8,7 @@ import { argoPolicy } from './argo.ts';
 import { flaggerPolicy } from './flagger.ts';
 import { kayentaPolicy } from './kayenta.ts';
 import { mlPolicy } from './ml.ts';
-import type { RollbackModel } from '../training/rollback/model.ts';
+import type { RollbackPredictor } from '../training/predictive-rollback/model.ts';
 import type { GamModel } from '../training/gam.ts';
 import type { JudgeModel } from '../training/judge/model.ts';
 
@@ -20,7 +20,7 @@ export interface Versioned<M> {
 
 /** The champions learned policies read: the rollback predictor (required by `ml`), the risk model and the canary judge (optional). */
 export interface PolicyModels {
-  rollback: Versioned<RollbackModel>;
+  rollback: Versioned<RollbackPredictor>;
   risk: Versioned<GamModel> | null;
   judge: Versioned<JudgeModel> | null;
 }

@@ -1,15 +1,15 @@
 // `ml`: the learned rollout policy. Follows the schedule and rolls back at the first tick where the predictive-rollback
-// model (training/rollback/) is confident that a material fault is active in the canary, or that the rollout will
+// model (training/predictive-rollback/) is confident that a material fault is active in the canary, or that the rollout will
 // breach the SLO if it carries on, or where the last minute alone is overwhelming evidence against the canary (an
 // exact test against the baseline at p <= 1e-7: a severe fault is caught at its first tick when its canary served
 // enough requests to show it). It watches the bake after promotion as well, where the baseline is gone and the
 // reference is the baseline's rates frozen at promotion (slow leaks show up there).
 import { decision, onSchedule, type Decision, type DecisionScores, type Policy } from './policy.ts';
 import type { Observation } from '../sim/env.ts';
-import { Trajectory } from '../training/rollback/features.ts';
-import type { RollbackModel } from '../training/rollback/model.ts';
+import { Trajectory } from '../training/predictive-rollback/features.ts';
+import type { RollbackPredictor } from '../training/predictive-rollback/model.ts';
 import type { GamModel } from '../training/gam.ts';
-import { riskPriors } from '../training/rollback/prior.ts';
+import { riskPriors } from '../training/predictive-rollback/prior.ts';
 import type { JudgeModel } from '../training/judge/model.ts';
 import { notProbabilities } from '../lib/scores.ts';
 import { windowEvidence } from '../judges/evidence.ts';
@@ -48,7 +48,7 @@ const prob = (p: number): number | null => (Number.isFinite(p) ? Math.min(1, Mat
 
 const NOT_CONSULTED: DecisionScores = { pFault: null, pBreach: null, breachInMin: null };
 
-export function mlPolicy(model: RollbackModel, version = '', parts: MlParts = {}): Policy {
+export function mlPolicy(model: RollbackPredictor, version = '', parts: MlParts = {}): Policy {
   const risk = parts.risk ?? null;
   const judge = parts.judge ?? null;
   const maxHold = parts.maxExtraHoldMin ?? MAX_EXTRA_HOLD_MIN;

@@ -6,7 +6,7 @@ import type { Plan } from '../sim/strategy.ts';
 import { kayentaWindowJudge, type AnalysisWindow } from '../judges/window-judges.ts';
 import { evidenceFor } from '../judges/evidence.ts';
 import type { JudgeModel } from '../training/judge/model.ts';
-import type { RollbackModel } from '../training/rollback/model.ts';
+import type { RollbackPredictor } from '../training/predictive-rollback/model.ts';
 import { mlPolicy } from '../policies/ml.ts';
 import { decideOnHistory, type Policy, type PolicyContext } from '../policies/policy.ts';
 import { resolvePolicies, type Versioned } from '../policies/index.ts';
@@ -140,7 +140,7 @@ const NEEDS_OBJECTIVE = new Set(['argo', 'flagger']);
  * decision core's types (policies/), every observation is folded through a fresh run of the policy
  * (`decideOnHistory`), and its decision is answered as it is — the code, actions and reasons the backtester replays.
  */
-export function rolloutDecision(b: DecisionBody, models: { rollback: Versioned<RollbackModel> | null; judge: Versioned<JudgeModel> | null; rollbackError?: string | null }): DecisionResponse {
+export function rolloutDecision(b: DecisionBody, models: { rollback: Versioned<RollbackPredictor> | null; judge: Versioned<JudgeModel> | null; rollbackError?: string | null }): DecisionResponse {
   const name = b.policy ?? 'ml';
   const plan = planOf(b.plan);
   // The breach threshold is burnRate × the error budget, a bad-request ratio: above 1 nothing can ever breach, and a

@@ -12,12 +12,12 @@ import { loadScenario } from '../sim/index.ts';
 import { writeDataset, readDataset } from '../datasets/index.ts';
 import { ModelRegistry } from '../training/registry.ts';
 import { validateCard } from '../training/card.ts';
-import { Trajectory, TRAJECTORY_FEATURES, devianceZ, poissonLower, binomialUpperLogP, logGamma, OVERWHELMING_P, KPI_SHORTFALL_Z } from '../training/rollback/features.ts';
-import { RollbackModel, ROLLBACK_FORMAT, type RollbackJSON } from '../training/rollback/model.ts';
-import { trajectoryTables, readTrajectories } from '../training/rollback/trajectories.ts';
+import { Trajectory, TRAJECTORY_FEATURES, devianceZ, poissonLower, binomialUpperLogP, logGamma, OVERWHELMING_P, KPI_SHORTFALL_Z } from '../training/predictive-rollback/features.ts';
+import { RollbackPredictor, ROLLBACK_FORMAT, type RollbackPredictorJSON } from '../training/predictive-rollback/model.ts';
+import { trajectoryTables, readTrajectories } from '../training/predictive-rollback/trajectories.ts';
 import { recordTrajectories } from '../backtest/trajectories.ts';
-import { ticksFromTrajectories } from '../training/rollback/data.ts';
-import { trainRollback, evaluateThresholds, chooseThresholds, ROLLBACK_FAMILY } from '../training/rollback/family.ts';
+import { ticksFromTrajectories } from '../training/predictive-rollback/data.ts';
+import { trainRollback, evaluateThresholds, chooseThresholds, ROLLBACK_FAMILY } from '../training/predictive-rollback/family.ts';
 import { loadRollbackSync, loadRolloutChampionsSync } from '../training/load.ts';
 import { mlPolicy } from '../policies/ml.ts';
 import { resolvePolicies } from '../policies/index.ts';
@@ -76,7 +76,7 @@ describe('the overwhelming-evidence rule', () => {
 
   // A network that never crosses its thresholds (zero weights, P ≈ 0.00005): only the rule can roll back.
   const nf = TRAJECTORY_FEATURES.length;
-  const quiet: RollbackJSON = {
+  const quiet: RollbackPredictorJSON = {
     format: ROLLBACK_FORMAT,
     features: [...TRAJECTORY_FEATURES],
     mlp: {
@@ -92,11 +92,11 @@ describe('the overwhelming-evidence rule', () => {
     },
     thresholds: { fault: 0.97, breach: 0.9, hold: 0.5, overwhelmingLogP: Math.log(OVERWHELMING_P) },
   };
-  const model = new RollbackModel(quiet);
+  const model = new RollbackPredictor(quiet);
   const plan = recordTrajectories(scenario, 3, 1).deployments[0].plan;
   const cohort = (requests: number, errors: number, slow = 0, callerRequests = 0, callerErrors = 0) => ({ requests, errors, slow, latencyP50: 50, latencyP95: 90, latencyP99: 120, cpu: 0.4, memory: 0.5, pool: 0.3, conversions: Math.round(requests * 0.03), callerRequests, callerErrors });
   /** Minutes 1..n of a canary at 1 %: the first tick that rolls back (null: none) and its decision. */
-  function firstRollback(minutes: { canary: ReturnType<typeof cohort>; baseline: ReturnType<typeof cohort> | null; phase?: 'progressing' | 'baking' }[], m0: RollbackModel = model) {
+  function firstRollback(minutes: { canary: ReturnType<typeof cohort>; baseline: ReturnType<typeof cohort> | null; phase?: 'progressing' | 'baking' }[], m0: RollbackPredictor = model) {
     const tr = new Trajectory(plan, { objective: 0.999, burnRate: 14.4 });
     for (let age = 0; age <= minutes.length; age++) {
       const m = age ? minutes[age - 1] : null;
@@ -132,7 +132,7 @@ describe('the overwhelming-evidence rule', () => {
   });
 
   it('the conversion-shortfall rule: a material KPI drop rolls back once the conversions since the start settle it, in the bake too', () => {
-    const withKpi = new RollbackModel({ ...quiet, thresholds: { ...quiet.thresholds, kpiShortfallZ: KPI_SHORTFALL_Z } });
+    const withKpi = new RollbackPredictor({ ...quiet, thresholds: { ...quiet.thresholds, kpiShortfallZ: KPI_SHORTFALL_Z } });
     const conv = (c: ReturnType<typeof cohort>, rate: number) => ({ ...c, conversions: Math.round(c.requests * rate) });
     // The canary converts 20 % less (2.4 % against 3 %) on 2,000 requests a minute: about 1.8 sigma a minute.
     const drop = Array.from({ length: 30 }, () => ({ canary: conv(cohort(2000, 2), 0.024), baseline: conv(cohort(8000, 8), 0.03) }));
@@ -167,7 +167,7 @@ describe('the overwhelming-evidence rule', () => {
 
   it('a model of the previous format fails to load with a message that says to retrain', () => {
     const old = { ...quiet, format: 'rolloutlab-rollback-2', thresholds: { fault: 0.97, breach: 0.9, hold: 0.5 } };
-    expect(() => new RollbackModel(old as unknown as RollbackJSON)).toThrow(/expected "rolloutlab-rollback-3", got "rolloutlab-rollback-2" — retrain/);
+    expect(() => new RollbackPredictor(old as unknown as RollbackPredictorJSON)).toThrow(/expected "rolloutlab-rollback-3", got "rolloutlab-rollback-2" — retrain/);
   });
 });
 

@@ -17,7 +17,7 @@ import type { World } from '../sim/world.ts';
 import { resolvePolicies } from '../policies/index.ts';
 import type { Decision, Policy, PolicyContext } from '../policies/policy.ts';
 import { loadRolloutChampionsSync } from '../training/load.ts';
-import { riskPriors } from '../training/rollback/prior.ts';
+import { riskPriors } from '../training/predictive-rollback/prior.ts';
 import { toAnalysisWindow, type JudgeWindow } from '../judges/labelled-windows.ts';
 import { resolveWindowJudges, type AnalysisWindow } from '../judges/window-judges.ts';
 import { evidenceFor } from '../judges/evidence.ts';

@@ -15,7 +15,7 @@ import { buildApp } from '../server/app.ts';
 import { rolloutDecision, verdictFor } from '../server/decide.ts';
 import { loadJudgeSync, loadRollbackSync } from '../training/load.ts';
 import { JudgeModel } from '../training/judge/model.ts';
-import { RollbackModel } from '../training/rollback/model.ts';
+import { RollbackPredictor } from '../training/predictive-rollback/model.ts';
 import { MAX_LATENCY_MS, MAX_MINUTE_COUNT, type DecisionBody } from '../server/schemas.ts';
 import { NAB_THRESHOLDS } from '../detectors/thresholds.ts';
 
@@ -683,7 +683,7 @@ describe('fail closed: robust baseline and unusable model output', () => {
   it('past the dwell, no advance on the last 5 minutes without evidence: a scrape gap holds until the metrics come back', () => {
     const champion = loadRollbackSync(models);
     const json = structuredClone(champion.model.json);
-    const rb = { model: new RollbackModel({ ...json, thresholds: { ...json.thresholds, fault: 2, breach: 2, hold: 2 } }), version: champion.version };
+    const rb = { model: new RollbackPredictor({ ...json, thresholds: { ...json.thresholds, fault: 2, breach: 2, hold: 2 } }), version: champion.version };
     const healthy = decisionBody(8, (a) => HEALTHY[a % 5]) as DecisionBody;
     expect(rolloutDecision(healthy, { rollback: rb, judge: null }).action).toBe('advance');
     // The canary unscraped in 3 of the last 5 minutes (only 2 usable, 3 needed): hold, whatever the dwell, with the reason.
@@ -710,8 +710,8 @@ describe('fail closed: robust baseline and unusable model output', () => {
     const champion = loadRollbackSync(models);
     const json = structuredClone(champion.model.json);
     // The champion with thresholds it never reaches: on healthy minutes past the dwell, the schedule advances.
-    const rb = { model: new RollbackModel({ ...json, thresholds: { ...json.thresholds, fault: 2, breach: 2, hold: 2 } }), version: champion.version };
-    const nan = { model: new RollbackModel({ ...json, mlp: { ...json.mlp, platt: json.mlp.platt.map(() => ({ a: NaN, b: 0 })) } }), version: 'broken' };
+    const rb = { model: new RollbackPredictor({ ...json, thresholds: { ...json.thresholds, fault: 2, breach: 2, hold: 2 } }), version: champion.version };
+    const nan = { model: new RollbackPredictor({ ...json, mlp: { ...json.mlp, platt: json.mlp.platt.map(() => ({ a: NaN, b: 0 })) } }), version: 'broken' };
     // Healthy and past the stage's dwell: the schedule would advance.
     const body = decisionBody(6, (a) => HEALTHY[a % 5]) as DecisionBody;
     const ok = rolloutDecision(body, { rollback: rb, judge: null });

@@ -7,9 +7,9 @@ import { windowsTable } from '../judges/labelled-windows.ts';
 import { writeDataset } from '../datasets/index.ts';
 import { ModelRegistry } from '../training/registry.ts';
 import { trainJudge } from '../training/judge/family.ts';
-import { trajectoryTables } from '../training/rollback/trajectories.ts';
+import { trajectoryTables } from '../training/predictive-rollback/trajectories.ts';
 import { recordTrajectories } from '../backtest/trajectories.ts';
-import { trainRollback } from '../training/rollback/family.ts';
+import { trainRollback } from '../training/predictive-rollback/family.ts';
 import { trainRisk } from '../training/risk/family.ts';
 
 /** Train the three families into `<root>/models` (data sets beside it); returns the registry root. */

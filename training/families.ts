@@ -7,7 +7,7 @@ import { loadJudgeSync, loadRiskSync, loadRollbackSync } from './load.ts';
 import type { FamilyCommands } from './family-commands.ts';
 import type { GamModel } from './gam.ts';
 import type { JudgeModel } from './judge/model.ts';
-import type { RollbackModel } from './rollback/model.ts';
+import type { RollbackPredictor } from './predictive-rollback/model.ts';
 
 export interface FamilyRow<M> {
   /** What `--data` of `train` holds. */
@@ -48,9 +48,9 @@ export const FAMILIES = {
   rollback: {
     data: 'backtest data sets written with --trajectories',
     feedback: false,
-    commands: async () => (await import('./rollback/cli.ts')).rollbackCommands,
+    commands: async () => (await import('./predictive-rollback/cli.ts')).rollbackCommands,
     loadSync: orNull(loadRollbackSync),
-  } satisfies FamilyRow<RollbackModel>,
+  } satisfies FamilyRow<RollbackPredictor>,
 };
 
 export type Family = keyof typeof FAMILIES;

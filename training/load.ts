@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { RolloutlabError } from '../lib/errors.ts';
 import { defaultModelsRoot, readChampionPointerSync, readVersionSync } from './registry.ts';
 import { GamModel, type GamJSON } from './gam.ts';
-import { RollbackModel, type RollbackJSON } from './rollback/model.ts';
+import { RollbackPredictor, type RollbackPredictorJSON } from './predictive-rollback/model.ts';
 import { JudgeModel, type JudgeModelJSON } from './judge/model.ts';
 
 export const ROLLBACK_FAMILY = 'rollback';
@@ -34,9 +34,9 @@ export function readChampionFileSync(root: string, family: string, file: string,
 }
 
 /** The rollback champion (or a version). */
-export function loadRollbackSync(root = defaultModelsRoot(), version = 'champion'): { model: RollbackModel; version: string } {
+export function loadRollbackSync(root = defaultModelsRoot(), version = 'champion'): { model: RollbackPredictor; version: string } {
   const r = readChampionFileSync(root, ROLLBACK_FAMILY, ROLLBACK_MODEL_FILE, version)!;
-  return { model: new RollbackModel(JSON.parse(r.bytes.toString('utf8')) as RollbackJSON), version: r.version };
+  return { model: new RollbackPredictor(JSON.parse(r.bytes.toString('utf8')) as RollbackPredictorJSON), version: r.version };
 }
 
 /** The risk champion's scorer, or null when there is none (the prior is then unknown). */
@@ -52,6 +52,6 @@ export function loadJudgeSync(root = defaultModelsRoot()): { model: JudgeModel; 
 }
 
 /** The champions the learned rollout policy reads: the rollback predictor (required), the risk model and the canary judge (when the registry has them). */
-export function loadRolloutChampionsSync(root = defaultModelsRoot()): { rollback: { model: RollbackModel; version: string }; risk: { model: GamModel; version: string } | null; judge: { model: JudgeModel; version: string } | null } {
+export function loadRolloutChampionsSync(root = defaultModelsRoot()): { rollback: { model: RollbackPredictor; version: string }; risk: { model: GamModel; version: string } | null; judge: { model: JudgeModel; version: string } | null } {
   return { rollback: loadRollbackSync(root), risk: loadRiskSync(root), judge: loadJudgeSync(root) };
 }

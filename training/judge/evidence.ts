@@ -18,7 +18,7 @@
 // T by one, and P(Bin(T + 1) >= x + 1) = P(Bin(T) >= x + 1) + π0 P(Bin(T) = x) <= P(Bin(T) >= x). The rule's z is
 // the normal quantile of that p-value; the strongest of the four tests decides (a maximum of non-decreasing
 // statistics is non-decreasing), so more bad canary requests never turn a firing rule off.
-import { binomialUpperLogP } from '../rollback/features.ts';
+import { binomialUpperLogP } from '../predictive-rollback/features.ts';
 import { logErfc } from '../../sim/stats.ts';
 import type { CohortSums } from './features.ts';
 

@@ -19,7 +19,7 @@ import { trainMlp, type MlpOptions } from '../mlp.ts';
 import { TRAJECTORY_FEATURES, OVERWHELMING_P, KPI_SHORTFALL_Z } from './features.ts';
 import { readTrajectories } from './trajectories.ts';
 import { concatTicks, ticksFromTrajectories, type TickRows } from './data.ts';
-import { RollbackModel, ROLLBACK_FORMAT, type RollbackJSON } from './model.ts';
+import { RollbackPredictor, ROLLBACK_FORMAT, type RollbackPredictorJSON } from './model.ts';
 
 import { ROLLBACK_FAMILY, ROLLBACK_MODEL_FILE } from '../load.ts';
 export { ROLLBACK_FAMILY, ROLLBACK_MODEL_FILE, loadRollbackSync } from '../load.ts';
@@ -158,7 +158,7 @@ export function tickColumns(t: TickRows): Columns {
 export interface RollbackTrainResult {
   version: string;
   dir: string;
-  thresholds: RollbackJSON['thresholds'];
+  thresholds: RollbackPredictorJSON['thresholds'];
   validation: ThresholdEvaluation;
   test: ThresholdEvaluation;
   targets: TargetResult[];
@@ -213,7 +213,7 @@ export async function trainRollback(data: string | readonly string[], opts: { re
   const chosen = chooseThresholds(ticks, pFault, pBreach, split.validation);
   const test = evaluateThresholds(ticks, pFault, pBreach, chosen.thresholds, split.test);
   const thresholds = { ...chosen.thresholds, hold: HOLD_THRESHOLD };
-  const json: RollbackJSON = { format: ROLLBACK_FORMAT, features: [...TRAJECTORY_FEATURES], mlp: mlp.json, thresholds };
+  const json: RollbackPredictorJSON = { format: ROLLBACK_FORMAT, features: [...TRAJECTORY_FEATURES], mlp: mlp.json, thresholds };
   const metrics = metricsOf(test);
   const targets = checkTargets(ROLLBACK_FAMILY, metrics);
   const registry = opts.registry ?? new ModelRegistry();
@@ -245,9 +245,9 @@ export async function trainRollback(data: string | readonly string[], opts: { re
   });
   const promotion = await registry.promoteIfBetter(ROLLBACK_FAMILY, saved.version, async ({ champion }) => {
     const loaded = await registry.loadModel(ROLLBACK_FAMILY, champion.version);
-    let old: RollbackModel;
+    let old: RollbackPredictor;
     try {
-      old = new RollbackModel(JSON.parse(new TextDecoder().decode(loaded.files[ROLLBACK_MODEL_FILE])) as RollbackJSON);
+      old = new RollbackPredictor(JSON.parse(new TextDecoder().decode(loaded.files[ROLLBACK_MODEL_FILE])) as RollbackPredictorJSON);
     } catch (e) {
       return { atLeastAsGood: true, reason: `champion ${champion.version} cannot score these features (${(e as Error).message})` };
     }
@@ -275,7 +275,7 @@ export async function trainRollback(data: string | readonly string[], opts: { re
 export async function evaluateRollback(data: string | readonly string[], opts: { registry?: ModelRegistry; version?: string } = {}): Promise<{ version: string; test: ThresholdEvaluation; targets: TargetResult[] }> {
   const registry = opts.registry ?? new ModelRegistry();
   const loaded = await registry.loadModel(ROLLBACK_FAMILY, opts.version ?? 'champion');
-  const model = new RollbackModel(JSON.parse(new TextDecoder().decode(loaded.files[ROLLBACK_MODEL_FILE])) as RollbackJSON);
+  const model = new RollbackPredictor(JSON.parse(new TextDecoder().decode(loaded.files[ROLLBACK_MODEL_FILE])) as RollbackPredictorJSON);
   const { parts } = await rollbackTicks(dataDirs(data, 'rollback'));
   const ticks = concatTicks(parts);
   const s = model.scoreMany(ticks.x, ticks.n);

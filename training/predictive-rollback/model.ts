@@ -1,4 +1,4 @@
-// The predictive-rollback model: a small two-output network over the trajectory features (training/rollback/
+// The predictive-rollback model: a small two-output network over the trajectory features (training/predictive-rollback/
 // features.ts, training/mlp.ts) and the decision thresholds chosen for it.
 //
 // - `fault`: probability that a material fault is active in the canary now (the judge of the whole trajectory);
@@ -23,7 +23,7 @@ import { TRAJECTORY_FEATURES, OVERWHELMING_WINDOW_MIN, KPI_MIN_DROP, type Trajec
 /** Format 3: thresholds carry `overwhelmingLogP` (the first-minute overwhelming-evidence rule); format 2 had none. */
 export const ROLLBACK_FORMAT = 'rolloutlab-rollback-3';
 
-export interface RollbackJSON {
+export interface RollbackPredictorJSON {
   format: typeof ROLLBACK_FORMAT;
   features: string[];
   /** One network, two outputs: `fault` (a material fault is active in the canary now), `breach` (the SLO breaks ahead). */
@@ -36,7 +36,7 @@ export interface RollbackJSON {
   thresholds: { fault: number; breach: number; hold: number; overwhelmingLogP: number; kpiShortfallZ?: number };
 }
 
-export interface RollbackDecision {
+export interface RollbackPrediction {
   rollback: boolean;
   /** Evidence is building but not yet decisive (or the model's output is unusable): hold the current exposure instead of advancing. */
   hold: boolean;
@@ -68,17 +68,17 @@ export const REASON_GROUPS: Record<string, string[]> = {
   'anomaly detector on the new version': ['detector5', 'detectorMax'],
 };
 
-export class RollbackModel {
+export class RollbackPredictor {
   private readonly mlp: MlpModel;
 
-  constructor(readonly json: RollbackJSON) {
+  constructor(readonly json: RollbackPredictorJSON) {
     if (!json || json.format !== ROLLBACK_FORMAT) throw new RolloutlabError('BAD_DATA', `rollback model.format: expected ${JSON.stringify(ROLLBACK_FORMAT)}, got ${JSON.stringify((json as { format?: unknown })?.format)} — retrain`, 'format');
     const want = TRAJECTORY_FEATURES.join(',');
     if (json.features.join(',') !== want) throw new RolloutlabError('BAD_DATA', `rollback model.features: trained on [${json.features.join(', ')}], this code computes [${want}] — retrain`, 'features');
     this.mlp = new MlpModel(json.mlp);
   }
 
-  get thresholds(): RollbackJSON['thresholds'] {
+  get thresholds(): RollbackPredictorJSON['thresholds'] {
     return this.json.thresholds;
   }
 
@@ -89,7 +89,7 @@ export class RollbackModel {
   }
 
   /** Decide on one tick from its feature vector. */
-  decide(f: Float64Array, tr?: Trajectory, obs?: Observation): RollbackDecision {
+  decide(f: Float64Array, tr?: Trajectory, obs?: Observation): RollbackPrediction {
     const [pFault, pBreach] = this.mlp.predictRow(f);
     const th = this.json.thresholds;
     // The overwhelming-evidence rule (needs the trajectory): the last minute alone already settles it.
