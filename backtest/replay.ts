@@ -11,9 +11,9 @@
 // the file; Parquet: 1-based data row), the column, the value and what is wrong.
 import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
-import { DuckDBInstance } from '@duckdb/node-api';
 import { RolloutlabError, show } from '../lib/errors.ts';
 import { assertFile, badCell, parseCsv, parseNumber } from '../datasets/csv.ts';
+import { readParquetText } from '../datasets/read-parquet.ts';
 import type { CohortMetrics } from '../sim/env.ts';
 import { resolveWindowJudges, windowJudgeNames, type AnalysisWindow, type WindowVerdict } from '../judges/window-judges.ts';
 
@@ -134,18 +134,8 @@ function parseJsonl(text: string, file: string): RawTable {
 }
 
 async function readParquet(path: string): Promise<RawTable> {
-  const inst = await DuckDBInstance.create(':memory:');
-  const con = await inst.connect();
-  try {
-    await con.run("SET TimeZone = 'UTC'");
-    const res = await con.runAndReadAll(`SELECT CAST(COLUMNS(*) AS VARCHAR) FROM read_parquet('${path.replaceAll("'", "''")}')`);
-    return { header: res.columnNames(), rows: res.getRowsJS() as (string | null)[][], where: (r) => `row ${r + 1}`, hasHeader: true };
-  } catch (e) {
-    throw new RolloutlabError('BAD_DATA', `${path}: cannot read as Parquet: ${(e as Error).message}`);
-  } finally {
-    con.closeSync();
-    inst.closeSync();
-  }
+  const { header, rows } = await readParquetText(path);
+  return { header, rows, where: (r) => `row ${r + 1}`, hasHeader: true };
 }
 
 // Maps, not object literals: a cell such as "constructor" must not find Object.prototype's members.

@@ -10,7 +10,7 @@ import { ModelRegistry } from '../training/registry.ts';
 import { trainRisk, loadRisk, type RiskTrainResult } from '../training/risk/family.ts';
 import { evaluateWindows, forecastersFittedUntil, trueCost, type WindowEvaluation } from '../training/window/evaluate.ts';
 import { evaluateSchedules, type ScheduleEvaluation } from '../training/window/schedule.ts';
-import { forecastReport } from '../training/forecast/index.ts';
+import { forecastReport } from '../bench/forecast.ts';
 import { checkTargets, formatTargetTable, type TargetResult } from '../training/targets.ts';
 
 export interface PreDeployOptions {

@@ -1,10 +1,10 @@
 // Importer for a team's own deployment history (CSV or Parquet) into the `deployments_history` table.
 import { open, readFile } from 'node:fs/promises';
-import { DuckDBInstance } from '@duckdb/node-api';
 import { RolloutlabError, show } from '../lib/errors.ts';
 import type { ColumnType, Table } from './table.ts';
 import { assertFile, badCell, parseCsv, parseNumber, utcMs } from './csv.ts';
 import { rangeProblem } from '../lib/value-range.ts';
+import { readParquetText } from './read-parquet.ts';
 
 type Kind = 'string' | 'timestamp' | 'boolean' | 'count' | 'nonneg' | 'fraction' | 'migration';
 type Cell = string | number | boolean | null;
@@ -105,19 +105,8 @@ interface RawTable {
 }
 
 async function readParquet(path: string): Promise<RawTable> {
-  const inst = await DuckDBInstance.create(':memory:');
-  const con = await inst.connect();
-  try {
-    // Why: TIMESTAMPTZ columns render in the session zone; UTC makes the text carry +00 and parse exactly.
-    await con.run("SET TimeZone = 'UTC'");
-    const res = await con.runAndReadAll(`SELECT CAST(COLUMNS(*) AS VARCHAR) FROM read_parquet('${path.replaceAll("'", "''")}')`);
-    return { header: res.columnNames(), rows: res.getRowsJS() as (string | null)[][], where: (r) => `row ${r + 1}` };
-  } catch (e) {
-    throw new RolloutlabError('BAD_DATA', `${path}: cannot read as Parquet: ${(e as Error).message}`);
-  } finally {
-    con.closeSync();
-    inst.closeSync();
-  }
+  const { header, rows } = await readParquetText(path);
+  return { header, rows, where: (r) => `row ${r + 1}` };
 }
 
 /** Reads a deployment-history file (Parquet if it starts with the PAR1 magic, otherwise CSV) and validates it. */

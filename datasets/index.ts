@@ -9,3 +9,5 @@ export { validateManifest, DATASET_SCHEMA_VERSION, MANIFEST_FILE, DATABASE_FILE,
 export { importNab, nabToTables, type NabCorpus, type NabSeries } from './import-nab.ts';
 export { importJit, jitToTable, JIT_FEATURES, chronologicalSplit, rocAuc, type JitHistory } from './import-jit.ts';
 export { importDeploymentHistory, HISTORY_COLUMNS } from './import-history.ts';
+export { readParquetText, type ParquetText } from './read-parquet.ts';
+export { readNabSeries, NYC_TAXI_CSV } from './nab-series.ts';

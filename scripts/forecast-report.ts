@@ -7,7 +7,7 @@
 //
 // Exit code 0 whether or not the target is met (the report says which); 1 on a bad flag.
 import { parseArgs } from 'node:util';
-import { forecastReport, type ForecastReport } from '../training/forecast/index.ts';
+import { forecastReport, type ForecastReport } from '../bench/forecast.ts';
 
 function table(r: ForecastReport): string {
   const f = (v: number) => (Number.isFinite(v) ? v.toFixed(3) : String(v));

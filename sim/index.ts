@@ -5,6 +5,7 @@ export { ScenarioSchema, TIERS, FAULT_KINDS, type Scenario, type Tier, type Faul
 export { loadScenario, parseScenario, builtinScenarios, scenarioDigest, parseUtc, SCENARIO_DIR } from './load-scenario.ts';
 export { simulateWorld, type World, type Deployment, type Progress } from './world.ts';
 export { worldToTables } from './tables.ts';
+export { RISK_FEATURES, RISK_MODEL_FEATURES, riskFeatureCells, encodeRiskCell, type RiskFeature } from './risk-features.ts';
 export { summarizeWorld, type WorldSummary } from './summary.ts';
 export { Rng } from './rng.ts';
 export { canaryWeight, rolloutWindow, runUnguarded } from './unguarded.ts';

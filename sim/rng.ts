@@ -226,6 +226,20 @@ export class Rng {
     return weights.length - 1;
   }
 
+  /**
+   * Shuffles `xs` in place (Fisher-Yates, from the last element down: element i swaps with one drawn from [0, i]),
+   * one draw per element after the first, and returns it. Arrays and typed arrays alike.
+   */
+  shuffle<A extends { length: number; [i: number]: unknown }>(xs: A): A {
+    for (let i = xs.length - 1; i > 0; i--) {
+      const j = Math.floor(this.next() * (i + 1));
+      const t = xs[i];
+      xs[i] = xs[j];
+      xs[j] = t;
+    }
+    return xs;
+  }
+
   /** `k` distinct indices from [0, n), in draw order. */
   sample(n: number, k: number): number[] {
     const idx = Array.from({ length: n }, (_, i) => i);

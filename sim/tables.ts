@@ -1,7 +1,10 @@
 // The world as columnar tables: what `rolloutlab simulate` writes to a data set (Parquet + DuckDB).
-// Column names are snake_case and stable: notebooks, training and importers of other stages rely on them.
-import { tableFromRows as table, type Table, type ColumnType, type Cell } from '../datasets/table.ts';
-import type { World } from './world.ts';
+// Column names are snake_case and stable: notebooks, training and importers of other stages rely on them. The risk
+// features' columns (names, types, descriptions, values) come from the one feature schema, sim/risk-features.ts.
+import { tableFromRows as table, type Table, type ColumnSpec, type Cell } from '../datasets/table.ts';
+import type { World, Deployment } from './world.ts';
+import type { ChangeFeatures } from './changes.ts';
+import { RISK_FEATURES } from './risk-features.ts';
 import { minuteToMs, onCallCover, freezeAt, MINUTES_PER_DAY } from './calendar.ts';
 import { baseBadRatio } from './faults.ts';
 
@@ -110,26 +113,14 @@ function changesTable(w: World): Table {
   ]);
 }
 
-function featureColumns<R>(f: (r: R) => World['changes'][number]['features']): [string, ColumnType, (r: R) => Cell, string][] {
-  return [
-    ['lines_added', 'INTEGER', (r) => f(r).linesAdded, 'lines added (la)'],
-    ['lines_deleted', 'INTEGER', (r) => f(r).linesDeleted, 'lines deleted (ld)'],
-    ['files_changed', 'INTEGER', (r) => f(r).filesChanged, 'files touched (nf)'],
-    ['subsystems', 'INTEGER', (r) => f(r).subsystems, 'subsystems touched (ns)'],
-    ['directories', 'INTEGER', (r) => f(r).directories, 'directories touched (nd)'],
-    ['entropy', 'DOUBLE', (r) => f(r).entropy, 'spread over files'],
-    ['developers', 'INTEGER', (r) => f(r).developers, 'developers who touched the files (ndev)'],
-    ['is_fix', 'BOOLEAN', (r) => f(r).isFix, 'bug-fix change'],
-    ['author_experience', 'INTEGER', (r) => f(r).authorExperience, 'author’s prior changes (exp)'],
-    ['author_recent_experience', 'INTEGER', (r) => f(r).authorRecentExperience, 'author’s changes in the last 30 days'],
-    ['test_coverage', 'DOUBLE', (r) => f(r).testCoverage, 'line coverage of the touched code 0..1'],
-    ['new_tests', 'INTEGER', (r) => f(r).newTests, 'tests added'],
-    ['dependency_bumps', 'INTEGER', (r) => f(r).dependencyBumps, 'dependency version bumps'],
-    ['config_only', 'BOOLEAN', (r) => f(r).configOnly, 'only configuration changed'],
-    ['schema_migration', 'VARCHAR', (r) => f(r).schemaMigration, 'none / reversible / irreversible'],
-    ['feature_flagged', 'BOOLEAN', (r) => f(r).featureFlagged, 'new code behind a feature flag'],
-    ['api_contract_change', 'BOOLEAN', (r) => f(r).apiContractChange, 'changes an API that callers use'],
-  ];
+/** The risk features kept on a change (sim/risk-features.ts, source `change`), as columns of a table of rows R. */
+function featureColumns<R>(f: (r: R) => ChangeFeatures): ColumnSpec<R>[] {
+  return RISK_FEATURES.flatMap((x): ColumnSpec<R>[] => (x.from === 'change' ? [[x.name, x.column.type, (r) => x.value(f(r)), x.column.description]] : []));
+}
+
+/** The risk features known at a deployment's start (sim/risk-features.ts, source `deployment`), as its columns. */
+function deploymentFeatureColumns(): ColumnSpec<Deployment>[] {
+  return RISK_FEATURES.flatMap((x): ColumnSpec<Deployment>[] => (x.from === 'deployment' ? [[x.name, x.column.type, (d) => x.value(d), x.column.description]] : []));
 }
 
 function deploymentsTable(w: World): Table {
@@ -149,11 +140,7 @@ function deploymentsTable(w: World): Table {
     ['start_minute', 'INTEGER', (d) => d.start, 'minute index of the start'],
     ['waited_for_freeze_min', 'INTEGER', (d) => d.waitedForFreezeMin, 'minutes held back by a freeze'],
     ...featureColumns<(typeof w.deployments)[number]>((d) => byId.get(d.changeId)!.features),
-    ['hours_since_last_deploy', 'DOUBLE', (d) => d.history.hoursSinceLastDeploy, 'hours since the service’s previous rollout ended'],
-    ['service_recent_failure_rate', 'DOUBLE', (d) => d.history.serviceRecentFailureRate, 'smoothed failure share of its last 10 deployments'],
-    ['service_deploys_so_far', 'INTEGER', (d) => d.history.serviceDeploysSoFar, 'previous deployments of the service'],
-    ['oncall_cover', 'DOUBLE', (d) => d.onCallCover, 'on-call cover of the team at the start'],
-    ['load_at_start', 'DOUBLE', (d) => d.loadAtStart, 'traffic / service mean at the start'],
+    ...deploymentFeatureColumns(),
     ['hour_utc', 'INTEGER', (d) => Math.floor((d.start % 1440) / 60), 'UTC hour of the start'],
     ['weekday_utc', 'INTEGER', (d) => (c.startWeekday + Math.floor(d.start / 1440)) % 7, '0 = Monday'],
     ['truth_max_load', 'DOUBLE', (d) => d.maxLoad, 'TRUTH: peak traffic / mean over the rollout window'],

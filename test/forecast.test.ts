@@ -1,6 +1,6 @@
 // The traffic forecaster (training/forecast): MASE arithmetic, the seasonal-naive baseline, recovery of a
-// synthetic daily + weekly pattern, determinism, the save/load round trip, and the report on simulated traffic
-// and NAB's nyc_taxi (the repo's copy in datasets/real).
+// synthetic daily + weekly pattern, determinism, the save/load round trip, and the report (bench/forecast.ts) on
+// simulated traffic and NAB's nyc_taxi (the repo's copy in datasets/real).
 import { describe, it, expect, beforeAll } from 'vitest';
 import { Rng } from '../sim/rng.ts';
 import { RolloutlabError } from '../lib/errors.ts';
@@ -8,15 +8,14 @@ import {
   evaluateSeries,
   evaluationOrigins,
   fitForecaster,
-  forecastReport,
   forecasterFromJSON,
   mase,
   maseScale,
   meanAbsoluteError,
   resample,
   seasonalNaive,
-  type ForecastReport,
 } from '../training/forecast/index.ts';
+import { forecastReport, type ForecastReport } from '../bench/forecast.ts';
 
 /**
  * Synthetic traffic at 15-minute steps (period 96): a daily cosine, 0.7 at weekends, slow growth, one holiday

@@ -180,12 +180,7 @@ export async function trainMlp(
   const Xb = new Float32Array(n * d);
   const Yb = new Float32Array(n * outputs.length);
   for (; epoch < o.maxEpochs; epoch++) {
-    for (let i = n - 1; i > 0; i--) {
-      const j = Math.floor(rng.next() * (i + 1));
-      const t = perm[i];
-      perm[i] = perm[j];
-      perm[j] = t;
-    }
+    rng.shuffle(perm);
     for (let k = 0; k < n; k++) {
       Xb.set(Xtr.subarray(perm[k] * d, perm[k] * d + d), k * d);
       Yb.set(Ytr.subarray(perm[k] * outputs.length, (perm[k] + 1) * outputs.length), k * outputs.length);

@@ -68,12 +68,7 @@ export async function trainNet(
   let epoch = 0;
   try {
     for (; epoch < o.maxEpochs; epoch++) {
-      for (let i = n - 1; i > 0; i--) {
-        const j = Math.floor(shuffle.next() * (i + 1));
-        const t = perm[i];
-        perm[i] = perm[j];
-        perm[j] = t;
-      }
+      shuffle.shuffle(perm);
       for (let i = 0; i < n; i++) {
         const r = perm[i];
         Xs.set(X.subarray(r * width, (r + 1) * width), i * width);

@@ -23,12 +23,13 @@ import type { FeedbackRecord } from '../../datasets/feedback-schema.ts';
 import { RolloutlabError } from '../../lib/errors.ts';
 import type { FeatureSpec } from '../gam.ts';
 import { rangeProblem } from '../../lib/value-range.ts';
+import { RISK_MODEL_FEATURES } from '../../sim/risk-features.ts';
 
 export const FEEDBACK_OUTCOMES = ['success', 'rolled_back', 'incident'] as const;
 /** What GET /v1/feedback returns at most (datasets/feedback-schema.ts MAX_FEEDBACK_LIST). */
 export const FEEDBACK_URL_LIMIT = 10_000;
-/** Features derived from startedAt when a record does not give them. */
-export const DERIVED_TIME_FEATURES = ['hour_sin', 'hour_cos', 'weekend'] as const;
+/** Features derived from startedAt when a record does not give them (the start-time features of sim/risk-features.ts). */
+export const DERIVED_TIME_FEATURES: readonly string[] = RISK_MODEL_FEATURES.filter((f) => f.from === 'clock').map((f) => f.name);
 
 /** One record as read from a source (loosely typed: a hand-made JSON file may hold anything). */
 export interface RawFeedback {
@@ -272,7 +273,7 @@ export function feedbackRows(records: readonly RawFeedback[], specs: readonly Fe
     const values: number[] = [];
     for (const s of specs) {
       let v: unknown = Object.prototype.hasOwnProperty.call(features, s.name) ? features[s.name] : undefined;
-      if (v === undefined && (DERIVED_TIME_FEATURES as readonly string[]).includes(s.name) && Number.isFinite(started)) {
+      if (v === undefined && DERIVED_TIME_FEATURES.includes(s.name) && Number.isFinite(started)) {
         const d = new Date(started);
         const hour = d.getUTCHours() + d.getUTCMinutes() / 60;
         v = s.name === 'hour_sin' ? Math.sin((2 * Math.PI * hour) / 24) : s.name === 'hour_cos' ? Math.cos((2 * Math.PI * hour) / 24) : d.getUTCDay() === 0 || d.getUTCDay() === 6 ? 1 : 0;

@@ -4,45 +4,20 @@
 // from the traffic table), and on-call cover. `truth_*` columns give only the label and the oracle.
 import { readDataset } from '../../datasets/read-dataset.ts';
 import { RolloutlabError } from '../../lib/errors.ts';
-import { TIERS } from '../../sim/scenario-schema.ts';
+import { RISK_MODEL_FEATURES, encodeRiskCell, type RiskFeature } from '../../sim/risk-features.ts';
 import type { FeatureSpec, InteractionSpec } from '../gam.ts';
-import type { ValueRange } from '../../lib/value-range.ts';
 import type { RiskData } from './pipeline.ts';
 
-const N = (name: string, range: ValueRange, description: string, transform: 'log1p' | 'none' = 'none'): FeatureSpec => ({ name, kind: 'numeric', transform, range, description });
-const B = (name: string, description: string): FeatureSpec => ({ name, kind: 'binary', description });
+/** A feature of the schema as the additive model's spec (the same fields in the same order as the model files hold them). */
+function specOf(f: RiskFeature): FeatureSpec {
+  if (f.kind === 'numeric') return { name: f.name, kind: 'numeric', transform: f.transform ?? 'none', range: f.range, description: f.description };
+  if (f.kind === 'binary') return { name: f.name, kind: 'binary', description: f.description };
+  return { name: f.name, kind: 'category', levels: [...f.levels], description: f.description };
+}
 
-/** The features with the range of values each admits (lib/value-range.ts; POST /v1/risk/score refuses values outside it). */
-export const SIM_RISK_SPECS: FeatureSpec[] = [
-  N('lines_added', 'count', 'lines added', 'log1p'),
-  N('lines_deleted', 'count', 'lines deleted', 'log1p'),
-  N('files_changed', 'count', 'files touched', 'log1p'),
-  N('subsystems', 'count', 'subsystems touched', 'log1p'),
-  N('entropy', 'nonneg', 'spread over files'),
-  N('developers', 'count', 'developers on the files', 'log1p'),
-  B('is_fix', 'bug fix'),
-  N('author_experience', 'nonneg', 'author’s prior changes', 'log1p'),
-  N('author_recent_experience', 'nonneg', 'author’s recent changes', 'log1p'),
-  N('test_coverage', 'fraction', 'test coverage of the touched code'),
-  N('new_tests', 'count', 'tests added'),
-  N('dependency_bumps', 'count', 'dependency bumps'),
-  B('config_only', 'configuration only'),
-  { name: 'schema_migration', kind: 'category', levels: ['none', 'reversible', 'irreversible'], description: 'schema migration' },
-  B('feature_flagged', 'behind a feature flag'),
-  B('api_contract_change', 'API contract change'),
-  N('hours_since_last_deploy', 'nonneg', 'hours since the service’s last rollout', 'log1p'),
-  N('service_recent_failure_rate', 'fraction', 'the service’s recent failure share'),
-  N('service_deploys_so_far', 'count', 'the service’s earlier deployments', 'log1p'),
-  { name: 'tier', kind: 'category', levels: [...TIERS], description: 'service tier' },
-  N('callers', 'count', 'services that call it', 'log1p'),
-  N('callees', 'count', 'services it calls', 'log1p'),
-  N('oncall_cover', 'fraction', 'on-call cover at the start'),
-  N('load_at_start', 'nonneg', 'traffic now / the service’s mean'),
-  N('forecast_peak_load', 'nonneg', 'peak traffic over the rollout window one week earlier / mean (seasonal-naive forecast)'),
-  N('hour_sin', 'signed-unit', 'time of day (sine)'),
-  N('hour_cos', 'signed-unit', 'time of day (cosine)'),
-  B('weekend', 'Saturday or Sunday (UTC)'),
-];
+/** The features with the range of values each admits (lib/value-range.ts; POST /v1/risk/score refuses values outside
+ *  it), derived from the one schema in sim/risk-features.ts. */
+export const SIM_RISK_SPECS: FeatureSpec[] = RISK_MODEL_FEATURES.map(specOf);
 
 /** A latent pool bug bites at peak load, more often on back ends and with dependency bumps: load × those. */
 export const SIM_RISK_INTERACTIONS: InteractionSpec[] = [
@@ -98,15 +73,12 @@ export function riskDataFromRows(rows: RiskRow[]): SimRiskData {
   const n = rows.length;
   const num = (get: (r: RiskRow) => number) => Float64Array.from(rows, (r) => get(r));
   const v = (k: string) => (r: RiskRow) => (r[k] === null || r[k] === undefined ? NaN : Number(r[k]));
-  const bool = (k: string) => (r: RiskRow) => (r[k] ? 1 : 0);
-  const level = (k: string, levels: readonly string[]) => (r: RiskRow) => levels.indexOf(String(r[k]));
+  const cell = (f: RiskFeature) => (r: RiskRow) => encodeRiskCell(f, r[f.name]);
   const hour = (r: RiskRow) => Number(r.hour_utc) + (Number(r.start_minute) % 60) / 60;
   const cols: Record<string, Float64Array> = {};
-  for (const s of SIM_RISK_SPECS) {
-    if (s.kind === 'category') cols[s.name] = num(level(s.name, s.levels));
-    else if (s.kind === 'binary') cols[s.name] = num(bool(s.name));
-  }
-  for (const k of ['lines_added', 'lines_deleted', 'files_changed', 'subsystems', 'entropy', 'developers', 'author_experience', 'author_recent_experience', 'test_coverage', 'new_tests', 'dependency_bumps', 'hours_since_last_deploy', 'service_recent_failure_rate', 'service_deploys_so_far', 'callers', 'callees', 'oncall_cover', 'load_at_start']) cols[k] = num(v(k));
+  // Categories and binaries, then the numbers the rows hold, then those computed here from the traffic and the clock.
+  for (const f of RISK_MODEL_FEATURES) if (f.kind !== 'numeric') cols[f.name] = num(cell(f));
+  for (const f of RISK_MODEL_FEATURES) if (f.kind === 'numeric' && f.from !== 'traffic' && f.from !== 'clock') cols[f.name] = num(cell(f));
   // No history a week back (the first week): missing, imputed with the training median by the model.
   cols.forecast_peak_load = num((r) => (r.peak_rpm === null || r.peak_rpm === undefined ? NaN : Number(r.peak_rpm) / Math.max(1e-9, Number(r.mean))));
   cols.hour_sin = num((r) => Math.sin((2 * Math.PI * hour(r)) / 24));

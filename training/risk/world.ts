@@ -1,9 +1,10 @@
 // Simulated deployments as risk-pipeline input straight from an in-memory `World`, without writing a data set:
 // the same rows `simRiskData` reads with SQL (training/risk/sim.ts), built from the world's deployments, changes,
-// topology and traffic, then turned into the same columns by the same code (`riskDataFromRows`). Used where many
-// worlds are needed (bench/risk.ts builds 100,000 deployments this way); a test checks that both paths agree.
+// topology and traffic (the feature cells by the getters of the one feature schema, sim/risk-features.ts), then
+// turned into the same columns by the same code (`riskDataFromRows`). Used where many worlds are needed
+// (bench/risk.ts builds 100,000 deployments this way); a test checks that both paths agree.
 import type { World } from '../../sim/index.ts';
-import { minuteToMs } from '../../sim/index.ts';
+import { minuteToMs, riskFeatureCells } from '../../sim/index.ts';
 import { riskDataFromRows, type RiskRow, type SimRiskData } from './sim.ts';
 
 const WEEK_MIN = 7 * 24 * 60;
@@ -27,14 +28,12 @@ export function riskDataFromWorld(world: World, opts: WorldRiskOptions = {}): Si
   const T = cal.minutes;
   const buckets = Math.ceil(T / res);
   const changes = new Map(world.changes.map((c) => [c.id, c]));
-  const services = world.topology.services;
   const order = world.deployments.map((_, i) => i).sort((a, b) => {
     const [x, y] = [world.deployments[a], world.deployments[b]];
     return x.start - y.start || (x.id < y.id ? -1 : x.id > y.id ? 1 : 0);
   });
   const rows: RiskRow[] = order.map((i) => {
     const d = world.deployments[i];
-    const f = changes.get(d.changeId)!.features;
     const series = world.traffic.requests[d.service];
     // Seasonal-naive peak: the traffic buckets starting in [start − 7 d − res, start − 7 d + rollout), each the sum
     // of its minutes (summed in the order worldToTables sums them), the largest divided by the resolution.
@@ -54,30 +53,7 @@ export function riskDataFromWorld(world: World, opts: WorldRiskOptions = {}): Si
       start_minute: d.start,
       hour_utc: Math.floor((d.start % 1440) / 60),
       weekday_utc: (cal.startWeekday + Math.floor(d.start / 1440)) % 7,
-      tier: services[d.service].tier,
-      lines_added: f.linesAdded,
-      lines_deleted: f.linesDeleted,
-      files_changed: f.filesChanged,
-      subsystems: f.subsystems,
-      entropy: f.entropy,
-      developers: f.developers,
-      is_fix: f.isFix,
-      author_experience: f.authorExperience,
-      author_recent_experience: f.authorRecentExperience,
-      test_coverage: f.testCoverage,
-      new_tests: f.newTests,
-      dependency_bumps: f.dependencyBumps,
-      config_only: f.configOnly,
-      schema_migration: f.schemaMigration,
-      feature_flagged: f.featureFlagged,
-      api_contract_change: f.apiContractChange,
-      hours_since_last_deploy: d.history.hoursSinceLastDeploy,
-      service_recent_failure_rate: d.history.serviceRecentFailureRate,
-      service_deploys_so_far: d.history.serviceDeploysSoFar,
-      oncall_cover: d.onCallCover,
-      load_at_start: d.loadAtStart,
-      callers: world.topology.callersOf[d.service].length,
-      callees: world.topology.calleesOf[d.service].length,
+      ...riskFeatureCells(world, d, changes.get(d.changeId)!.features),
       mean: world.traffic.meanRequests[d.service],
       peak_rpm: peak === null ? null : peak / res,
       truth_failed: d.material,

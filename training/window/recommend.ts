@@ -16,7 +16,7 @@ import type { World, Deployment } from '../../sim/world.ts';
 import { expectedIncidentCost } from '../../sim/world.ts';
 import { onCallCover } from '../../sim/calendar.ts';
 import { rolloutWindow } from '../../sim/unguarded.ts';
-import { TIERS } from '../../sim/scenario-schema.ts';
+import { RISK_MODEL_FEATURES, encodeRiskCell, riskFeatureCells } from '../../sim/risk-features.ts';
 import type { GamModel, Columns, Reason } from '../gam.ts';
 import type { Forecaster } from '../forecast/forecaster.ts';
 
@@ -114,18 +114,10 @@ export function outsideAllowed(allowed: AllowedMinutes | null, localMinuteOfDay0
 }
 
 /**
- * Plain-language names of the risk features whose contribution depends on the start time (what the timing moves).
- * hour_sin and hour_cos together are the time of day.
+ * Plain-language names of the risk features whose contribution depends on the start time (what the timing moves;
+ * `timing` in sim/risk-features.ts). hour_sin and hour_cos together are the time of day.
  */
-export const TIMING_FACTORS: Record<string, string> = {
-  hour_sin: 'time of day',
-  hour_cos: 'time of day',
-  weekend: 'weekend',
-  oncall_cover: 'on-call cover',
-  load_at_start: 'traffic at the start',
-  forecast_peak_load: "last week's peak traffic at this time",
-  hours_since_last_deploy: "time since the service's last deploy",
-};
+export const TIMING_FACTORS: Record<string, string> = Object.fromEntries(RISK_MODEL_FEATURES.flatMap((f) => (f.timing ? [[f.name, f.timing]] : [])));
 
 export interface WindowCandidate {
   /** Absolute minute of the start. */
@@ -172,14 +164,10 @@ export interface Recommendation {
 
 
 /** The risk features that depend on the start time: the recommender computes them per candidate start. */
-export const TIME_FEATURES = ['hours_since_last_deploy', 'oncall_cover', 'load_at_start', 'forecast_peak_load', 'hour_sin', 'hour_cos', 'weekend'] as const;
+export const TIME_FEATURES: readonly string[] = RISK_MODEL_FEATURES.filter((f) => f.timing).map((f) => f.name);
 
-/** Column order of the risk features (training/risk/sim.ts SIM_RISK_SPECS); static features not in it come after. */
-const COLUMN_ORDER = [
-  'lines_added', 'lines_deleted', 'files_changed', 'subsystems', 'entropy', 'developers', 'is_fix', 'author_experience', 'author_recent_experience',
-  'test_coverage', 'new_tests', 'dependency_bumps', 'config_only', 'schema_migration', 'feature_flagged', 'api_contract_change', 'hours_since_last_deploy',
-  'service_recent_failure_rate', 'service_deploys_so_far', 'tier', 'callers', 'callees', 'oncall_cover', 'load_at_start', 'forecast_peak_load', 'hour_sin', 'hour_cos', 'weekend',
-];
+/** Column order of the risk features (sim/risk-features.ts); static features not in it come after. */
+const COLUMN_ORDER = RISK_MODEL_FEATURES.map((f) => f.name);
 
 /**
  * Everything the recommender needs about one change, as plain inputs. Times are minutes on the context's own axis:
@@ -438,8 +426,6 @@ function prefix(a: ArrayLike<number>, n: number): ArrayLike<number> {
 
 // ---- World adapters -------------------------------------------------------------------------------------------
 
-const SCHEMA_LEVELS = ['none', 'reversible', 'irreversible'];
-
 const changeIndex = new WeakMap<World, Map<string, World['changes'][number]>>();
 /** The change a deployment ships (an index per world, built once: callers look it up per candidate start). */
 export function changeOf(world: World, dep: Deployment): World['changes'][number] {
@@ -448,33 +434,13 @@ export function changeOf(world: World, dep: Deployment): World['changes'][number
   return m.get(dep.changeId)!;
 }
 
-/** The static risk features of `dep`'s change and service in a simulated world (same meaning as training/risk/sim.ts). */
+/** The static risk features of `dep`'s change and service in a simulated world (every model feature the start time
+ *  does not move, encoded as training/risk/sim.ts reads them), in column order. */
 export function staticFeaturesOf(world: World, dep: Deployment): Record<string, number> {
-  const svc = world.topology.services[dep.service];
-  const f = changeOf(world, dep).features;
-  return {
-    lines_added: f.linesAdded,
-    lines_deleted: f.linesDeleted,
-    files_changed: f.filesChanged,
-    subsystems: f.subsystems,
-    entropy: f.entropy,
-    developers: f.developers,
-    is_fix: f.isFix ? 1 : 0,
-    author_experience: f.authorExperience,
-    author_recent_experience: f.authorRecentExperience,
-    test_coverage: f.testCoverage,
-    new_tests: f.newTests,
-    dependency_bumps: f.dependencyBumps,
-    config_only: f.configOnly ? 1 : 0,
-    schema_migration: SCHEMA_LEVELS.indexOf(f.schemaMigration),
-    feature_flagged: f.featureFlagged ? 1 : 0,
-    api_contract_change: f.apiContractChange ? 1 : 0,
-    service_recent_failure_rate: dep.history.serviceRecentFailureRate,
-    service_deploys_so_far: dep.history.serviceDeploysSoFar,
-    tier: TIERS.indexOf(svc.tier),
-    callers: world.topology.callersOf[svc.id].length,
-    callees: world.topology.calleesOf[svc.id].length,
-  };
+  const cells = riskFeatureCells(world, dep, changeOf(world, dep).features);
+  const out: Record<string, number> = {};
+  for (const f of RISK_MODEL_FEATURES) if (!f.timing && f.name in cells) out[f.name] = encodeRiskCell(f, cells[f.name]);
+  return out;
 }
 
 /** `dep` in a simulated world as a window context: the world's traffic, calendar, cover and freezes. */
