@@ -1,3 +1,6 @@
+// lib → datasets → sim → judges → detectors → training → policies → backtest → server → cli
+//                                                                   ▲ replays deployments under policies and scores them; records training trajectories
+//
 // The backtester: the same deployments replayed under every policy, scored with the definitions of docs/definitions.md.
 //
 // Each deployment runs in the rollout environment once per policy with the same seed, so it sees the same traffic,

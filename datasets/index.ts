@@ -1,3 +1,6 @@
+// lib → datasets → sim → judges → detectors → training → policies → backtest → server → cli
+//       ▲ data sets in and out: the store, the importers, the feedback store
+//
 // datasets/ — writing and reading data sets (DuckDB + Parquet + manifest) and importing real data.
 //
 //   Table[] ─▶ writeDataset ─▶ <dir>/{*.parquet, dataset.duckdb, manifest.json} ─▶ readDataset ─▶ SQL / tables

@@ -1,3 +1,6 @@
+// lib → datasets → sim → judges → detectors → training → policies → backtest → server → cli
+//                                 ▲ streaming anomaly detectors and NAB scoring
+//
 // The registry of the streaming anomaly detectors: one value at a time, a score in [0, 1] back, deterministic, and
 // the whole state as plain JSON so a saved-and-restored detector continues with identical scores. See
 // docs/anomaly.md. The top of detectors/: the rest of the repo lists, validates, creates and restores detectors here.

@@ -1,3 +1,6 @@
+// lib → datasets → sim → judges → detectors → training → policies → backtest → server → cli
+//                        ▲ statistical judgement of one canary window (Kayenta, Argo, Flagger semantics)
+//
 // Judging ONE canary analysis window: canary vs baseline per-tick metrics over one interval, the unit that canary
 // verdict accuracy scores (docs/definitions.md). A window judge answers pass, fail or inconclusive (inconclusive counts as wrong
 // for accuracy; its rate is reported beside it).

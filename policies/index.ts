@@ -1,3 +1,6 @@
+// lib → datasets → sim → judges → detectors → training → policies → backtest → server → cli
+//                                                        ▲ the decision core: observations + models in, actions with reasons out
+//
 // The policies by name: what `--policies` and the decision route accept. A learned policy gets its models from the
 // caller (the backtester or the server load them from a registry): nothing here reads a file or the environment.
 import type { Policy } from './policy.ts';

@@ -1,8 +1,9 @@
+// lib → datasets → sim → judges → detectors → training → policies → backtest → server → cli
+//                                             ▲ model families: data → model → train → evaluate, one row each
+//
 // The model families, one row each: what `rolloutlab train <family>` / `evaluate <family>` run and what the server and
 // the learned policies load. A new family is its folder under training/ (data, model, train, evaluate, cli) plus one
 // row here.
-//
-//   datasets (data sets) → training (this table: families) → registry → policies / server
 import { loadJudgeSync, loadRiskSync, loadRollbackSync } from './load.ts';
 import type { FamilyCommands } from './family-commands.ts';
 import type { GamModel } from './gam.ts';
