@@ -11,10 +11,10 @@
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { CHAMPION_FILE } from '../training/registry.ts';
-import { FAMILIES as FAMILY_ROWS, type Family, type ModelOf } from '../training/families.ts';
+import { FAMILIES as FAMILY_ROWS, FAMILY_NAMES, type Family, type ModelOf } from '../training/families.ts';
 
-/** The families served, in the order /v1/status lists them. */
-export const FAMILIES = ['judge', 'rollback', 'risk'] as const satisfies readonly Family[];
+/** The families served: every row of training/families.ts, in its order. */
+export const FAMILIES: readonly Family[] = FAMILY_NAMES;
 export type { Family };
 
 export interface Loaded<M> {
@@ -23,15 +23,16 @@ export interface Loaded<M> {
   loadedAt: string;
 }
 
-export interface Snapshot {
+/** Every family's loaded champion (null: none), with the load errors; one immutable value. */
+export type Snapshot = {
   readonly seq: number;
   readonly at: string | null;
-  readonly judge: Loaded<ModelOf<'judge'>> | null;
-  readonly rollback: Loaded<ModelOf<'rollback'>> | null;
-  readonly risk: Loaded<ModelOf<'risk'>> | null;
   /** Per family: why the last load failed (null: it succeeded). */
   readonly errors: Readonly<Record<Family, string | null>>;
-}
+} & { readonly [F in Family]: Loaded<ModelOf<F>> | null };
+
+/** One value per family. */
+const perFamily = <T>(f: (family: Family) => T): Record<Family, T> => Object.fromEntries(FAMILIES.map((x) => [x, f(x)])) as Record<Family, T>;
 
 /** What identifies each family's champion pointer on disk (inode, size, modification time; 'none' when absent). */
 export function championSignature(root: string): string {
@@ -62,7 +63,7 @@ export class ModelStore {
     readonly root: string,
     private readonly now: () => Date = () => new Date(),
   ) {
-    this.current = Object.freeze({ seq: 0, at: null, judge: null, rollback: null, risk: null, errors: Object.freeze({ judge: 'not loaded yet', rollback: 'not loaded yet', risk: 'not loaded yet' }) });
+    this.current = Object.freeze({ seq: 0, at: null, ...perFamily(() => null), errors: Object.freeze(perFamily(() => 'not loaded yet')) }) as Snapshot;
   }
 
   get snapshot(): Snapshot {
@@ -106,7 +107,7 @@ export class ModelStore {
   reload(): Family[] {
     const prev = this.current;
     const at = this.now().toISOString();
-    const next: { -readonly [K in keyof Snapshot]: Snapshot[K] } = { seq: prev.seq + 1, at, judge: prev.judge, rollback: prev.rollback, risk: prev.risk, errors: { judge: null, rollback: null, risk: null } };
+    const next = { ...prev, seq: prev.seq + 1, at, errors: perFamily((): string | null => null) } as { -readonly [K in keyof Snapshot]: Snapshot[K] };
     const errors = next.errors as Record<Family, string | null>;
     const changed: Family[] = [];
     for (const f of FAMILIES) {

@@ -33,13 +33,8 @@ const orNull =
     }
   };
 
+/** In the order the server lists them (/v1/status). */
 export const FAMILIES = {
-  risk: {
-    data: 'simulated data sets (rolloutlab simulate)',
-    feedback: true,
-    commands: async () => (await import('./risk/cli.ts')).riskCommands,
-    loadSync: loadRiskSync,
-  } satisfies FamilyRow<GamModel>,
   judge: {
     data: 'backtest data sets (rolloutlab backtest --out)',
     feedback: false,
@@ -52,6 +47,12 @@ export const FAMILIES = {
     commands: async () => (await import('./predictive-rollback/cli.ts')).rollbackCommands,
     loadSync: orNull(loadRollbackSync),
   } satisfies FamilyRow<RollbackPredictor>,
+  risk: {
+    data: 'simulated data sets (rolloutlab simulate)',
+    feedback: true,
+    commands: async () => (await import('./risk/cli.ts')).riskCommands,
+    loadSync: loadRiskSync,
+  } satisfies FamilyRow<GamModel>,
 };
 
 export type Family = keyof typeof FAMILIES;
