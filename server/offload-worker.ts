@@ -4,7 +4,7 @@ import { parentPort } from 'node:worker_threads';
 import { GamModel, type GamJSON } from '../training/gam.ts';
 import { isRolloutlabError } from '../lib/errors.ts';
 import { BadInput, NoAnswer } from './decide.ts';
-import { PLANNERS } from './windows.ts';
+import { PLANNERS } from './deploy-planners.ts';
 import type { JobMessage, JobReply } from './offload.ts';
 
 const models = new Map<string, GamModel>();

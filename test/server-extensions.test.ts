@@ -15,7 +15,7 @@ import { trainTinyModels } from './tiny-models.ts';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../server/app.ts';
 import { PrometheusSource, renderQuery, type PromQueries } from '../server/metrics-source.ts';
-import { inDeployWindow } from '../server/extensions.ts';
+import { inDeployWindow } from '../server/adapters/flagger.ts';
 
 const fixture = (f: string) => JSON.parse(readFileSync(join(import.meta.dirname, 'fixtures', 'extensions', f), 'utf8'));
 const FLAGGER = fixture('flagger-webhook.json');

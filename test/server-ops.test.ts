@@ -19,7 +19,7 @@ import { trainRisk } from '../training/risk/family.ts';
 import { loadRiskSync } from '../training/rollback/load.ts';
 import { buildApp } from '../server/app.ts';
 import { ModelStore } from '../server/models.ts';
-import { EVENT_STORE_BYTES } from '../server/extensions.ts';
+import { EVENT_STORE_BYTES } from '../server/adapters/flagger.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
 let dir = '';

@@ -11,13 +11,13 @@
 // Metric values come from the configured MetricsSource (server/metrics-source.ts). When it is down or has nothing,
 // every decision is "inconclusive / hold" and never "promote", and the answer says why.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { judgeRemote, type KayentaJudgeRequest } from '../judges/kayenta.ts';
-import type { AnalysisWindow } from '../judges/window-judges.ts';
-import type { ModelStore } from './models.ts';
-import type { ServerMetrics } from './metrics.ts';
-import { isUnavailable, type MetricsSource, type MetricsTarget, type MetricsWindow } from './metrics-source.ts';
-import { BadInput, ModelUnavailable, NoAnswer, knowsTrainingRanges, riskScore, rolloutDecision, timeFeaturesAt, verdictFor } from './decide.ts';
-import type { FeatureSpec } from '../training/gam.ts';
+import { judgeRemote, type KayentaJudgeRequest } from '../../judges/kayenta.ts';
+import type { AnalysisWindow } from '../../judges/window-judges.ts';
+import type { ModelStore } from '../models.ts';
+import type { ServerMetrics } from '../metrics.ts';
+import { isUnavailable, type MetricsSource, type MetricsTarget, type MetricsWindow } from '../metrics-source.ts';
+import { BadInput, ModelUnavailable, NoAnswer, knowsTrainingRanges, riskScore, rolloutDecision, timeFeaturesAt, verdictFor } from '../decide.ts';
+import type { FeatureSpec } from '../../training/gam.ts';
 import {
   ArgoBodySchema,
   ArgoQuerySchema,
@@ -36,7 +36,7 @@ import {
   type FlaggerPayload,
   type FlaggerResponse,
   type JudgeNameT,
-} from './schemas.ts';
+} from '../schemas.ts';
 
 type App = Parameters<FastifyPluginAsyncTypebox>[0];
 
