@@ -1,9 +1,9 @@
-// Deployment windows and multi-service schedules over HTTP, registered inside the serving plugin
-// (server/app.ts) so they share its error handler, metrics and OpenAPI document:
+// The deploy-window planners: what POST /v1/deploy/windows and POST /v1/deploy/schedule (server/routes/deploy-windows.ts)
+// compute from a validated body, on a planning worker thread (server/offload.ts) or inline:
 //
-// - POST /v1/deploy/windows: one change → its start times within a horizon ranked by expected incident cost
+// - windows: one change → its start times within a horizon ranked by expected incident cost
 //   (training/window/recommend.ts `scoreWindows`, as `recommendFromContext` ranks them), never one whose rollout touches a freeze.
-// - POST /v1/deploy/schedule: a batch of changes across services → start times at the least total expected cost such
+// - schedule: a batch of changes across services → start times at the least total expected cost such
 //   that a callee's API-contract change finishes before its callers' changes start and coupled services never roll
 //   out at once (training/window/schedule.ts `planSchedule`), checked by the independent checker (`checkPlan`).
 //
@@ -11,32 +11,13 @@
 // service's recent traffic, freezes, the team's on-call week, the last rollout), and each request gets its own
 // forecaster, fitted on the traffic it sends. Times on the wire are RFC 3339; inside, minutes on an axis whose
 // minute 0 is the start of the traffic history.
-import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { loadScenario, rolloutWindow } from '../sim/index.ts';
 import { fitForecaster } from '../training/forecast/forecaster.ts';
 import type { GamModel } from '../training/gam.ts';
 import { allowedMinutesOf, calendarOrigin, candidateCounts, scoreWindows, TIME_FEATURES, weeklyCoverFn, WINDOW_DEFAULTS, type Recommendation, type WindowCandidate, type WindowContext, type WindowOptions } from '../training/window/recommend.ts';
 import { checkPlan, planSchedule, serviceGraph, type BatchChange } from '../training/window/schedule.ts';
-import type { ModelStore } from './models.ts';
-import { BadInput, NoAnswer, encodeRiskFeatures, riskChampion } from './decide.ts';
-import type { Offload, PlannerName } from './offload.ts';
-import {
-  ErrorResponseSchema,
-  MAX_TRAFFIC_MINUTES,
-  MIN_TRAFFIC_MINUTES,
-  ScheduleBodySchema,
-  ScheduleResponseSchema,
-  WindowsBodySchema,
-  WindowsResponseSchema,
-  type OnCallIn,
-  type ScheduleBody,
-  type ScheduleResponse,
-  type TrafficHistory,
-  type WindowsBody,
-  type WindowsResponse,
-} from './schemas.ts';
-
-type App = Parameters<FastifyPluginAsyncTypebox>[0];
+import { BadInput, NoAnswer, encodeRiskFeatures } from './decide.ts';
+import { MAX_TRAFFIC_MINUTES, MIN_TRAFFIC_MINUTES, type OnCallIn, type ScheduleBody, type ScheduleResponse, type TrafficHistory, type WindowsBody, type WindowsResponse } from './routes/deploy-windows-schemas.ts';
 
 const MIN = 60_000;
 /** Longest gap between the end of the traffic history and readyAt. */
@@ -242,43 +223,14 @@ export function checkScheduleWork(b: ScheduleBody): void {
   }
 }
 
-export interface WindowRouteOptions {
-  store: ModelStore;
-  /** Runs a planner off the main thread (server/offload.ts); absent: on the main thread. */
-  offload?: Offload;
-}
+/** The planners a pool runs (PLANNERS). */
+export type PlannerName = 'windows' | 'schedule';
 
 /** The planners by name: what a route computes from its validated body, on whichever thread runs it. */
 export const PLANNERS: Record<PlannerName, (b: unknown, risk: RiskChampion) => unknown> = {
   windows: (b, risk) => windowsAnswer(b as WindowsBody, risk),
   schedule: (b, risk) => scheduleAnswer(b as ScheduleBody, risk),
 };
-
-/** POST /v1/deploy/windows and POST /v1/deploy/schedule, on `app` (the serving plugin's scope). */
-export function windowRoutes(app: App, o: WindowRouteOptions): void {
-  const errors = { 400: ErrorResponseSchema, 422: ErrorResponseSchema, 503: ErrorResponseSchema };
-  // The planners fit forecasters and score thousands of starts: off the main thread when a pool is configured, so
-  // the decision routes and /healthz keep answering while they run.
-  const plan = async (name: PlannerName, body: unknown): Promise<unknown> => {
-    const risk = riskChampion(o.store.snapshot);
-    return o.offload ? o.offload.run(name, body, risk) : PLANNERS[name](body, risk);
-  };
-
-  app.post(
-    '/v1/deploy/windows',
-    { schema: { summary: "a change's start times ranked by expected incident cost (risk champion × traffic forecast × on-call cover), never touching a freeze", body: WindowsBodySchema, response: { 200: WindowsResponseSchema, ...errors } } },
-    async (req) => (await plan('windows', req.body)) as WindowsResponse,
-  );
-
-  app.post(
-    '/v1/deploy/schedule',
-    { schema: { summary: 'start times for a batch of changes across services: contract-changing callees before their callers, coupled services never at once, no freeze, least total expected cost', body: ScheduleBodySchema, response: { 200: ScheduleResponseSchema, ...errors } } },
-    async (req) => {
-      checkScheduleWork(req.body);
-      return (await plan('schedule', req.body)) as ScheduleResponse;
-    },
-  );
-}
 
 /** POST /v1/deploy/windows's answer for a validated body. */
 export function windowsAnswer(b: WindowsBody, risk: RiskChampion): WindowsResponse {

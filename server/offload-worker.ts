@@ -1,5 +1,5 @@
-// A planning worker thread (server/offload.ts): runs server/windows.ts PLANNERS on the jobs it is sent, with the risk
-// champion it was given (kept by version), and answers each job's value or its error by kind.
+// A planning worker thread (server/offload.ts): runs server/deploy-planners.ts PLANNERS on the jobs it is sent, with the
+// risk champion it was given (kept by version), and answers each job's value or its error by kind.
 import { parentPort } from 'node:worker_threads';
 import { GamModel, type GamJSON } from '../training/gam.ts';
 import { isRolloutlabError } from '../lib/errors.ts';

@@ -1,5 +1,5 @@
 // Heavy planning work off the main thread: a small fixed pool of worker threads runs the deploy-window planners
-// (server/windows.ts PLANNERS: forecaster fits and thousands of scored starts, up to seconds per request), so the
+// (server/deploy-planners.ts PLANNERS: forecaster fits and thousands of scored starts, up to seconds per request), so the
 // decision routes and /healthz keep answering on the main thread while they run.
 //
 // - Fixed size (`threads`), started on the first job (a server that never plans starts none); a worker that dies or
@@ -11,8 +11,7 @@ import { Worker } from 'node:worker_threads';
 import type { GamModel } from '../training/gam.ts';
 import { RolloutlabError, type ErrorCode } from '../lib/errors.ts';
 import { BadInput, NoAnswer } from './decide.ts';
-/** The planners a pool runs (server/windows.ts PLANNERS). */
-export type PlannerName = 'windows' | 'schedule';
+import type { PlannerName } from './deploy-planners.ts';
 
 const BOOT = new URL('./offload-worker.mjs', import.meta.url);
 

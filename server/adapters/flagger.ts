@@ -1,54 +1,19 @@
-// The deploy-system extension points (docs/server.md), registered inside the serving plugin (server/app.ts)
-// so they share its error handler, metrics and OpenAPI document:
-//
-// - Argo Rollouts' Web metric provider: GET|POST /v1/argo/verdict — always 2xx JSON for a decision, the verdict at
-//   `$.result.verdict` (and `$.result.pass` 1 / 0 / -1); inconclusive or no metrics meet neither condition (pause).
-// - Flagger's webhooks: POST /v1/flagger/<hook> — success is a status <= 202 (we answer 200), anything else (we answer
-//   409) is a failed check / wait / "do not roll back" depending on the hook; GET /v1/flagger/events lists the calls.
-// - Kayenta's RemoteJudge: POST /judge — NetflixACAJudge's statistics (judges/kayenta.ts judgeRemote) in Kayenta's
-//   judge-result shape.
-//
-// Metric values come from the configured MetricsSource (server/metrics-source.ts). When it is down or has nothing,
-// every decision is "inconclusive / hold" and never "promote", and the answer says why.
+// Flagger's webhooks (POST /v1/flagger/<hook>): a Flagger Canary's webhooks call them at each step of its analysis.
+// Success is a status <= 202 (we answer 200), anything else (we answer 409) is a failed check / wait / "do not roll
+// back" depending on the hook: rollout and confirm-traffic-increase judge the canary's window (read from the metrics
+// source, server/adapters/judge-target.ts), rollback asks the rollback model, confirm-rollout and confirm-promotion
+// gate on the change's risk and the deploy window declared in the metadata (server/adapters/flagger-metadata.ts).
+// GET /v1/flagger/events lists the calls received, for whoever debugs a Canary.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { judgeRemote, type KayentaJudgeRequest } from '../../judges/kayenta.ts';
-import type { AnalysisWindow } from '../../judges/window-judges.ts';
-import type { ModelStore } from '../models.ts';
+import { BadInput, NoAnswer, knowsTrainingRanges, riskScore, rolloutDecision, timeFeaturesAt } from '../decide.ts';
+import { isUnavailable } from '../metrics-source.ts';
 import type { ServerMetrics } from '../metrics.ts';
-import { isUnavailable, type MetricsSource, type MetricsTarget, type MetricsWindow } from '../metrics-source.ts';
-import { BadInput, ModelUnavailable, NoAnswer, knowsTrainingRanges, riskScore, rolloutDecision, timeFeaturesAt, verdictFor } from '../decide.ts';
-import type { FeatureSpec } from '../../training/gam.ts';
-import {
-  ArgoBodySchema,
-  ArgoQuerySchema,
-  ArgoResponseSchema,
-  ErrorResponseSchema,
-  FlaggerEventsQuerySchema,
-  FlaggerEventsResponseSchema,
-  FlaggerPayloadSchema,
-  FlaggerQuerySchema,
-  FlaggerResponseSchema,
-  KayentaJudgeBodySchema,
-  KayentaJudgeResponseSchema,
-  type ArgoResponse,
-  type ArgoTarget,
-  type FlaggerEvent,
-  type FlaggerPayload,
-  type FlaggerResponse,
-  type JudgeNameT,
-} from '../schemas.ts';
+import { ErrorResponseSchema } from '../common-schemas.ts';
+import type { JudgeNameT } from '../routes/canary-schemas.ts';
+import { FlaggerEventsQuerySchema, FlaggerEventsResponseSchema, FlaggerPayloadSchema, FlaggerQuerySchema, FlaggerResponseSchema, type FlaggerEvent, type FlaggerPayload, type FlaggerResponse } from './flagger-contract.ts';
+import { checkMetadataKeys, featureValue, inDeployWindow, riskImpute } from './flagger-metadata.ts';
+import { DEFAULT_WINDOW_MIN, judgeTarget, queryInt, type JudgeTargetOptions } from './judge-target.ts';
 
-type App = Parameters<FastifyPluginAsyncTypebox>[0];
-
-/** A query-string whole number (the schema checks its digits) within [1, max], else a 400 naming it. */
-function queryInt(v: string | undefined, field: string, max: number, dflt: number): number {
-  if (v === undefined) return dflt;
-  const n = Number(v);
-  if (!(n >= 1 && n <= max)) throw new BadInput(field, `must be between 1 and ${max} (got ${v})`);
-  return n;
-}
-
-export const DEFAULT_WINDOW_MIN = 5;
 /** Flagger hook calls kept for GET /v1/flagger/events: at most this many... */
 export const EVENT_RING = 1000;
 /** ...and at most this many bytes of them (as JSON); the oldest go first. */
@@ -60,153 +25,13 @@ export const DEFAULT_MAX_RISK = 0.3;
 /** Status for "no" to Flagger: anything above 202 is a failure to it. */
 export const FLAGGER_NO = 409 as const;
 
-export interface ExtensionOptions {
-  store: ModelStore;
+export interface FlaggerOptions extends JudgeTargetOptions {
   metrics: ServerMetrics;
-  source: MetricsSource;
+  /** The clock of the deploy-window gates and the event records. */
   now: () => Date;
 }
 
-interface WindowVerdict {
-  verdict: 'pass' | 'fail' | 'inconclusive';
-  pFail: number | null;
-  reasons: string[];
-  judge: JudgeNameT;
-  modelVersion: string | null;
-  metricsAvailable: boolean;
-  window: MetricsWindow | null;
-}
-
-const analysisWindow = (w: MetricsWindow): AnalysisWindow => ({ canary: w.canary, baseline: w.baseline, recorded: { kpi: w.kpi } });
-
-/** Reads the target's window and judges it; an unavailable source or judge model is an inconclusive verdict that says why. */
-async function judgeTarget(o: ExtensionOptions, target: MetricsTarget, minutes: number, judge: JudgeNameT): Promise<WindowVerdict> {
-  const r = await o.source.window(target, minutes);
-  if (isUnavailable(r)) return { verdict: 'inconclusive', pFail: null, reasons: [`metrics unavailable: ${r.unavailable}`], judge, modelVersion: null, metricsAvailable: false, window: null };
-  try {
-    const v = verdictFor(analysisWindow(r), judge, o.store.snapshot.judge);
-    return { verdict: v.verdict, pFail: v.pFail ?? null, reasons: [...v.reasons, ...(r.notes ?? [])], judge, modelVersion: v.modelVersion, metricsAvailable: true, window: r };
-  } catch (e) {
-    if (e instanceof ModelUnavailable) return { verdict: 'inconclusive', pFail: null, reasons: [e.message], judge, modelVersion: null, metricsAvailable: true, window: r };
-    throw e;
-  }
-}
-
-/** A metadata value as a risk feature value (metadata values are strings in Flagger). */
-function featureValue(v: string): number | boolean | string {
-  const t = v.trim();
-  if (t === 'true' || t === 'false') return t === 'true';
-  if (t !== '' && Number.isFinite(Number(t))) return Number(t);
-  return t;
-}
-
-/** Metadata `risk.impute`: comma-separated features the team accepts scored at their training median (400 for a name the model lacks). */
-function riskImpute(v: string | undefined, specs: readonly FeatureSpec[]): Set<string> {
-  const names = (v ?? '').split(',').map((x) => x.trim()).filter(Boolean);
-  for (const n of names) if (!specs.some((s) => s.name === n)) throw new BadInput('body.metadata.risk.impute', `names ${JSON.stringify(n)}, which is not a feature of the risk model (GET /v1/risk/features lists them)`);
-  return new Set(names);
-}
-
-const DAYS = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'];
-
-const GATE_HOOKS = ['confirm-rollout', 'confirm-promotion'];
-/** The metadata keys the hooks read, with the hooks that read them; `risk.<feature>` is any key under `risk.`. */
-export const METADATA_KEYS: Readonly<Record<string, readonly string[]>> = {
-  weight: ['rollback'],
-  'slo.objective': ['rollback'],
-  'risk.max': GATE_HOOKS,
-  'risk.<feature>': GATE_HOOKS,
-  'window.days': GATE_HOOKS,
-  'window.hours': GATE_HOOKS,
-  'window.timezone': GATE_HOOKS,
-};
-const METADATA_PREFIXES = ['risk', 'slo', 'window'];
-
-/** Edit distance (insertions, deletions, substitutions), for "did you mean". */
-function distance(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const cur = [i];
-    for (let j = 1; j <= b.length; j++) cur.push(Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1)));
-    prev = cur;
-  }
-  return prev[b.length];
-}
-
-/**
- * Refuses (400 naming the key) metadata a hook would otherwise ignore while the caller meant it as a gate: a key under a
- * known prefix (risk., slo., window., in any case or one letter off) that is not a known key, a key one or two letters
- * from a known one (weigth, Window.Hours), and a known key on a hook that does not read it. Other keys (another tool's
- * metadata) are left alone.
- */
-export function checkMetadataKeys(hook: string, meta: Record<string, string>): void {
-  const known = Object.keys(METADATA_KEYS).filter((k) => !k.includes('<'));
-  for (const key of Object.keys(meta)) {
-    const field = `body.metadata.${key}`;
-    const family = key.startsWith('risk.') && key !== 'risk.max' ? 'risk.<feature>' : key;
-    const readers = METADATA_KEYS[family];
-    if (family === 'risk.<feature>' && distance(key.toLowerCase(), 'risk.max') <= 1) throw new BadInput(field, `is not a metadata key rolloutlab reads (did you mean "risk.max"?)`);
-    if (readers) {
-      if (!readers.includes(hook)) throw new BadInput(field, `is read by the ${readers.join(' and ')} hook${readers.length > 1 ? 's' : ''} only, not by ${hook}: move it to ${readers.length > 1 ? 'one of those' : 'that'} webhook's metadata`);
-      continue;
-    }
-    const lower = key.toLowerCase();
-    const dot = lower.indexOf('.');
-    const prefix = dot < 0 ? lower : lower.slice(0, dot);
-    const underPrefix = dot >= 0 && METADATA_PREFIXES.some((p) => distance(prefix, p) <= (p.length > 3 ? 1 : 0));
-    let best = '';
-    let bestD = Infinity;
-    for (const k of known) {
-      const d = distance(lower, k);
-      if (d < bestD) [best, bestD] = [k, d];
-    }
-    if (!underPrefix && !(bestD <= 2 && key.length >= 4)) continue;
-    // A feature with the risk prefix in the wrong case: suggest the same feature under "risk.".
-    const suggestion = prefix === 'risk' && dot >= 0 && bestD > 2 ? `risk.${key.slice(dot + 1)}` : best;
-    throw new BadInput(field, `is not a metadata key rolloutlab reads (did you mean "${suggestion}"?); known keys: ${Object.keys(METADATA_KEYS).join(', ')}`);
-  }
-}
-
-/** Whether `now` is inside the declared deploy window (metadata `window.days`, `window.hours`, `window.timezone`); null when none is declared. */
-export function inDeployWindow(meta: Record<string, string>, now: Date): { ok: boolean; reason: string } | null {
-  const days = meta['window.days'];
-  const hours = meta['window.hours'];
-  if (days === undefined && hours === undefined) return null;
-  const tz = meta['window.timezone'] ?? 'UTC';
-  let parts: Intl.DateTimeFormatPart[];
-  try {
-    parts = new Intl.DateTimeFormat('en-US', { timeZone: tz, weekday: 'short', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).formatToParts(now);
-  } catch {
-    throw new BadInput('body.metadata.window.timezone', `must be an IANA time zone such as Europe/Paris (got ${JSON.stringify(tz)})`);
-  }
-  const get = (t: string) => parts.find((p) => p.type === t)?.value ?? '';
-  const day = DAYS.indexOf(get('weekday').toLowerCase().slice(0, 3));
-  const minute = Number(get('hour')) * 60 + Number(get('minute'));
-  const local = `${get('weekday')} ${get('hour')}:${get('minute')} ${tz}`;
-  if (days !== undefined) {
-    const allowed = new Set<number>();
-    for (const part of days.toLowerCase().split(',').map((s) => s.trim()).filter(Boolean)) {
-      const [a, b] = part.split('-').map((s) => DAYS.indexOf(s.trim().slice(0, 3)));
-      if (a < 0 || (b !== undefined && b < 0)) throw new BadInput('body.metadata.window.days', `must be days such as "Mon-Fri" or "Mon,Wed" (got ${JSON.stringify(days)})`);
-      for (let d = a; ; d = (d + 1) % 7) {
-        allowed.add(d);
-        if (b === undefined || d === b) break;
-      }
-    }
-    if (!allowed.has(day)) return { ok: false, reason: `outside the deploy window: ${local} is not one of ${days}` };
-  }
-  if (hours !== undefined) {
-    const m = /^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$/.exec(hours);
-    if (!m) throw new BadInput('body.metadata.window.hours', `must be "HH:MM-HH:MM" (got ${JSON.stringify(hours)})`);
-    const from = Number(m[1]) * 60 + Number(m[2]);
-    const to = Number(m[3]) * 60 + Number(m[4]);
-    const inside = from <= to ? minute >= from && minute < to : minute >= from || minute < to;
-    if (!inside) return { ok: false, reason: `outside the deploy window: ${local} is not within ${hours}` };
-  }
-  return { ok: true, reason: `inside the deploy window (${local})` };
-}
-
-export function extensionRoutes(app: App, o: ExtensionOptions): void {
+export const flaggerRoutes: FastifyPluginAsyncTypebox<FlaggerOptions> = async (app, o) => {
   const { metrics } = o;
   // The last calls, bounded by count and by bytes (each call's JSON size, measured once), oldest first.
   const events: { event: FlaggerEvent; bytes: number }[] = [];
@@ -222,33 +47,6 @@ export function extensionRoutes(app: App, o: ExtensionOptions): void {
     metrics.countExtension(`flagger/${hook}`, decision);
   };
 
-  // ---- Argo Rollouts: Web metric provider --------------------------------------------------------------
-  const argo = async (t: ArgoTarget): Promise<ArgoResponse> => {
-    const minutes = t.minutes ?? DEFAULT_WINDOW_MIN;
-    const v = await judgeTarget(o, { name: t.name, namespace: t.namespace }, minutes, t.judge ?? 'ml');
-    metrics.countExtension('argo/verdict', v.verdict);
-    return {
-      result: {
-        verdict: v.verdict,
-        pass: v.verdict === 'pass' ? 1 : v.verdict === 'fail' ? 0 : -1,
-        pFail: v.pFail,
-        reasons: v.reasons,
-        judge: v.judge,
-        modelVersion: v.modelVersion,
-        metricsAvailable: v.metricsAvailable,
-        name: t.name,
-        namespace: t.namespace ?? null,
-        minutes,
-      },
-    };
-  };
-  const argoSummary = 'Argo Rollouts Web metric provider: the canary verdict at $.result.verdict (always 200 for a decision; inconclusive when unsure or without metrics)';
-  app.get('/v1/argo/verdict', { schema: { summary: argoSummary, querystring: ArgoQuerySchema, response: { 200: ArgoResponseSchema, 400: ErrorResponseSchema } } }, async (req) =>
-    argo({ ...req.query, minutes: queryInt(req.query.minutes, 'query.minutes', 60, DEFAULT_WINDOW_MIN) }),
-  );
-  app.post('/v1/argo/verdict', { schema: { summary: argoSummary, body: ArgoBodySchema, response: { 200: ArgoResponseSchema, 400: ErrorResponseSchema } } }, async (req) => argo(req.body));
-
-  // ---- Flagger webhooks --------------------------------------------------------------------------------
   const answer = (hook: string, p: FlaggerPayload, ok: boolean, decision: string, reasons: string[], extra: Partial<FlaggerResponse> = {}): { status: 200 | typeof FLAGGER_NO; body: FlaggerResponse } => {
     const status = ok ? 200 : FLAGGER_NO;
     record(hook, status, decision, p);
@@ -365,18 +163,4 @@ export function extensionRoutes(app: App, o: ExtensionOptions): void {
     { schema: { summary: `the last Flagger hook calls received (in memory, oldest first: at most ${EVENT_RING} calls and ${EVENT_STORE_BYTES / 2 ** 20} MB)`, querystring: FlaggerEventsQuerySchema, response: { 200: FlaggerEventsResponseSchema, 400: ErrorResponseSchema } } },
     async (req) => ({ events: events.slice(-queryInt(req.query.limit, 'query.limit', EVENT_RING, EVENT_RING)).map((e) => e.event) }),
   );
-
-  // ---- Kayenta RemoteJudge ------------------------------------------------------------------------------
-  app.post('/judge', { schema: { summary: "Kayenta RemoteJudge: NetflixACAJudge's statistics on the metric set pairs, in Kayenta's judge-result shape", body: KayentaJudgeBodySchema, response: { 200: KayentaJudgeResponseSchema, 400: ErrorResponseSchema } } }, async (req) => {
-    const r = judgeRemote(req.body as unknown as KayentaJudgeRequest);
-    const fin = (x: number) => (Number.isFinite(x) ? x : null);
-    const stats = (s: { count: number; mean: number; median: number; min: number; max: number }) => ({ count: s.count, mean: fin(s.mean), median: fin(s.median), min: fin(s.min), max: fin(s.max) });
-    metrics.countExtension('kayenta/judge', r.score.classification);
-    return {
-      ...r,
-      results: r.results.map((x) => ({ ...x, experimentMetadata: { stats: stats(x.experimentMetadata.stats) }, controlMetadata: { stats: stats(x.controlMetadata.stats) }, resultMetadata: { ratio: fin(x.resultMetadata.ratio) } })),
-      groupScores: r.groupScores.map((g) => ({ name: g.name, score: Number.isFinite(g.score) ? g.score : 0 })),
-      score: { ...r.score, score: Number.isFinite(r.score.score) ? r.score.score : 0 },
-    };
-  });
-}
+};
