@@ -3,6 +3,7 @@
 // plugin per route group (server/routes/: operations, canary verdict, anomaly, rollout decision, risk, outcome
 // feedback, deployment windows; server/adapters/: Argo Rollouts, Flagger, Kayenta); and `buildApp`, which wraps it in
 // a Fastify instance without listening, so tests drive it with `app.inject` and `rolloutlab serve` adds the port.
+// Configuration arrives as typed options (`AppOptions`), built at the edge (`rolloutlab serve`, cli/main.ts).
 //
 // Contract: every request and response has a TypeBox schema (each group's beside its plugin, indexed by
 // server/schemas.ts); bad input is a 400 with `{error: {code, message, field}}` naming the field and the problem,
@@ -12,6 +13,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import type { FastifyPluginAsyncTypebox, TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { defaultModelsRoot } from '../training/registry.ts';
 import { StateSealer } from './anomaly-state.ts';
+import { DEFAULT_PLAN_DEFAULTS, type PlanDefaults } from './deploy-planners.ts';
 import { writeGuard } from './guard.ts';
 import { errorBody, handleError } from './http-errors.ts';
 import { ServerMetrics } from './metrics.ts';
@@ -71,6 +73,12 @@ export interface AppOptions {
   stateSecret?: string;
   /** Reload when a champion pointer in the registry changes, checking every this many ms (default: off; `serve` watches every 2 s). */
   watchRegistryMs?: number;
+  /**
+   * The defaults of the planning requests' optional on-call cover and rollout length (POST /v1/deploy/windows,
+   * /v1/deploy/schedule). `serve` passes the default scenario's (cli/serve-defaults.ts); default DEFAULT_PLAN_DEFAULTS,
+   * the same values.
+   */
+  planDefaults?: PlanDefaults;
 }
 
 interface PluginOptions {
@@ -84,6 +92,7 @@ interface PluginOptions {
   rateLimit: RateLimitOptions | false;
   stateSecret?: string;
   offload: Offload | null;
+  planDefaults: PlanDefaults;
 }
 
 /**
@@ -142,7 +151,7 @@ export const serverPlugin: FastifyPluginAsyncTypebox<PluginOptions> = async (app
   await app.register(argoRoutes, { store, metrics, source });
   await app.register(flaggerRoutes, { store, metrics, source, now });
   await app.register(kayentaRoutes, { metrics });
-  await app.register(deployWindowRoutes, { store, offload: opts.offload });
+  await app.register(deployWindowRoutes, { store, offload: opts.offload, planDefaults: opts.planDefaults });
 };
 
 /** A Fastify instance with the serving plugin registered and the champions loaded (does not listen). */
@@ -182,7 +191,8 @@ export function buildApp(opts: AppOptions = {}): FastifyInstance {
     done();
   });
   const planThreads = opts.planThreads ?? {};
-  const offload = planThreads === 0 ? null : new Offload(typeof planThreads === 'number' ? { threads: planThreads } : planThreads);
+  const planDefaults = opts.planDefaults ?? DEFAULT_PLAN_DEFAULTS;
+  const offload = planThreads === 0 ? null : new Offload(typeof planThreads === 'number' ? { threads: planThreads } : planThreads, planDefaults);
   if (offload) {
     app.addHook('onListen', async () => offload.warm());
     app.addHook('onClose', async () => offload.close());
@@ -202,6 +212,7 @@ export function buildApp(opts: AppOptions = {}): FastifyInstance {
     rateLimit: opts.rateLimit ?? DEFAULT_RATE_LIMIT,
     stateSecret: opts.stateSecret,
     offload,
+    planDefaults,
   });
   return app as unknown as FastifyInstance;
 }

@@ -4,7 +4,7 @@
 // (server/deploy-planners.ts) run on the planning worker threads (server/offload.ts) when the app has them.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { riskChampion } from '../decide.ts';
-import { PLANNERS, checkScheduleWork, type PlannerName } from '../deploy-planners.ts';
+import { PLANNERS, checkScheduleWork, type PlanDefaults, type PlannerName } from '../deploy-planners.ts';
 import type { ModelStore } from '../models.ts';
 import type { Offload } from '../offload.ts';
 import { ErrorResponseSchema } from '../common-schemas.ts';
@@ -12,8 +12,10 @@ import { ScheduleBodySchema, ScheduleResponseSchema, WindowsBodySchema, WindowsR
 
 export interface DeployWindowOptions {
   store: ModelStore;
-  /** Runs a planner off the main thread (server/offload.ts); null: on the main thread. */
+  /** Runs a planner off the main thread (server/offload.ts; its workers hold the same defaults); null: on the main thread. */
   offload: Offload | null;
+  /** The defaults of the requests' optional on-call cover and rollout length. */
+  planDefaults: PlanDefaults;
 }
 
 export const deployWindowRoutes: FastifyPluginAsyncTypebox<DeployWindowOptions> = async (app, o) => {
@@ -22,7 +24,7 @@ export const deployWindowRoutes: FastifyPluginAsyncTypebox<DeployWindowOptions> 
   // the decision routes and /healthz keep answering while they run.
   const plan = async (name: PlannerName, body: unknown): Promise<unknown> => {
     const risk = riskChampion(o.store.snapshot);
-    return o.offload ? o.offload.run(name, body, risk) : PLANNERS[name](body, risk);
+    return o.offload ? o.offload.run(name, body, risk) : PLANNERS[name](body, risk, o.planDefaults);
   };
 
   app.post(
