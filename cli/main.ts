@@ -489,6 +489,7 @@ export function buildProgram(): Command {
     .action(async (o: { port: number; host: string; models?: string; token?: string; insecureOpenWrites?: boolean; drain: number; planThreads: number; quiet?: boolean; prometheus?: string; prometheusQuery: string[]; prometheusQueries?: string; prometheusTimeout: number; prometheusNamespace: string; prometheusPrimary: string; feedback?: string; rateLimit: number; watch: number; stateSecret?: string }) => {
       const { buildApp } = await import('../server/app.ts');
       const { PrometheusSource, checkQueries } = await import('../server/metrics-source.ts');
+      const { servePlanDefaults } = await import('./serve-defaults.ts');
       const { existsSync, readFileSync } = await import('node:fs');
       const { parse: parseYaml } = await import('yaml');
       const token = o.token ?? (process.env.ROLLOUTLAB_TOKEN || undefined);
@@ -530,7 +531,7 @@ export function buildProgram(): Command {
       const feedbackPath = resolve(o.feedback ?? (process.env.ROLLOUTLAB_FEEDBACK || resolve(dirname(fileURLToPath(import.meta.url)), '..', 'data', 'feedback.duckdb')));
       const rateLimit = o.rateLimit > 0 ? { perSecond: o.rateLimit, burst: 2 * o.rateLimit } : false;
       const drainMs = Math.round(o.drain * 1000);
-      const app = buildApp({ modelsRoot: o.models !== undefined ? resolve(o.models) : undefined, token, insecureOpenWrites: !!o.insecureOpenWrites, drainMs, planThreads: o.planThreads, logger: o.quiet ? false : { level: 'info' }, metricsSource, feedbackPath, rateLimit, watchRegistryMs: o.watch > 0 ? o.watch * 1000 : undefined, stateSecret: o.stateSecret ?? (process.env.ROLLOUTLAB_STATE_SECRET || undefined) });
+      const app = buildApp({ modelsRoot: o.models !== undefined ? resolve(o.models) : undefined, token, insecureOpenWrites: !!o.insecureOpenWrites, drainMs, planThreads: o.planThreads, logger: o.quiet ? false : { level: 'info' }, metricsSource, feedbackPath, rateLimit, watchRegistryMs: o.watch > 0 ? o.watch * 1000 : undefined, stateSecret: o.stateSecret ?? (process.env.ROLLOUTLAB_STATE_SECRET || undefined), planDefaults: servePlanDefaults() });
       const closed = new Promise<void>((done) => {
         let closing = false;
         const stop = (signal: string) => {

@@ -16,7 +16,10 @@ import type { FeatureSpec, GamModel } from '../training/gam.ts';
 import { SIM_RISK_SPECS } from '../training/risk/sim.ts';
 import { rangeProblem, VALUE_RANGE_TEXT, type ValueRange } from '../lib/value-range.ts';
 import type { Snapshot } from './models.ts';
-import type { CohortMetricsIn, DecisionBody, DecisionResponse, RiskBody, RiskResponse, VerdictBody, VerdictResponse, JudgeNameT } from './schemas.ts';
+import type { CohortMetricsIn } from './common-schemas.ts';
+import type { JudgeNameT, VerdictBody, VerdictResponse } from './routes/canary-schemas.ts';
+import type { DecisionBody, DecisionResponse } from './routes/rollout-schemas.ts';
+import type { RiskBody, RiskResponse } from './routes/risk-schemas.ts';
 
 /** A request the schema accepts but that does not make sense (400, naming the field). */
 export class BadInput extends Error {

@@ -11,7 +11,7 @@
 // (null). Latencies without a value are null. `notes` says which series were missing; the judges' evidence rule
 // (judges/evidence.ts) then decides whether enough minutes are left to judge.
 import type { CohortMetrics } from '../sim/env.ts';
-import { MAX_LATENCY_MS, MAX_MINUTE_COUNT } from './schemas.ts';
+import { MAX_LATENCY_MS, MAX_MINUTE_COUNT } from './common-schemas.ts';
 
 export interface MetricsTarget {
   /** The canary workload (Flagger's target name, Argo's rollout name). */

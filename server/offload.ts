@@ -1,18 +1,18 @@
 // Heavy planning work off the main thread: a small fixed pool of worker threads runs the deploy-window planners
-// (server/windows.ts PLANNERS: forecaster fits and thousands of scored starts, up to seconds per request), so the
+// (server/deploy-planners.ts PLANNERS: forecaster fits and thousands of scored starts, up to seconds per request), so the
 // decision routes and /healthz keep answering on the main thread while they run.
 //
 // - Fixed size (`threads`), started on the first job (a server that never plans starts none); a worker that dies or
 //   overruns `timeoutMs` is terminated and replaced, and its job answers 503.
 // - Bounded queue: beyond `queue` waiting jobs the pool refuses at once (503 with Retry-After) instead of growing.
-// - The risk champion goes to a worker once per loaded version (its JSON), not with every job.
+// - The risk champion goes to a worker once per loaded version (its JSON), not with every job; the planners' defaults
+//   (`PlanDefaults`) go to each worker once, when it starts.
 // - Errors keep their meaning across the thread: BadInput → 400, NoAnswer → 422, as if run inline.
 import { Worker } from 'node:worker_threads';
 import type { GamModel } from '../training/gam.ts';
 import { RolloutlabError, type ErrorCode } from '../lib/errors.ts';
 import { BadInput, NoAnswer } from './decide.ts';
-/** The planners a pool runs (server/windows.ts PLANNERS). */
-export type PlannerName = 'windows' | 'schedule';
+import type { PlanDefaults, PlannerName } from './deploy-planners.ts';
 
 const BOOT = new URL('./offload-worker.mjs', import.meta.url);
 
@@ -42,6 +42,11 @@ export class Busy extends Error {
 export type JobReply =
   | { id: number; ok: true; value: unknown }
   | { id: number; ok: false; error: { kind: 'BadInput' | 'NoAnswer' | 'RolloutlabError' | 'Error'; message: string; field?: string; code?: string } };
+
+/** What a worker is started with (its `workerData`). */
+export interface WorkerStart {
+  planDefaults: PlanDefaults;
+}
 
 /** What the main thread sends: the job, and the risk champion's JSON when the worker does not have this version yet. */
 export interface JobMessage {
@@ -88,7 +93,11 @@ export class Offload {
   /** Jobs answered, refused busy, and workers replaced (for tests and the bench). */
   readonly stats = { done: 0, busy: 0, replaced: 0 };
 
-  constructor(opts: OffloadOptions = {}) {
+  /** `planDefaults`: the defaults of the planning requests' optional fields, handed to every worker it starts. */
+  constructor(
+    opts: OffloadOptions,
+    private readonly planDefaults: PlanDefaults,
+  ) {
     this.o = { ...DEFAULT_OFFLOAD, ...opts };
     if (!(Number.isInteger(this.o.threads) && this.o.threads >= 1)) throw new RangeError(`offload threads must be a whole number >= 1 (got ${this.o.threads})`);
   }
@@ -130,7 +139,8 @@ export class Offload {
   }
 
   private spawn(): Slot {
-    const worker = new Worker(BOOT);
+    const start: WorkerStart = { planDefaults: this.planDefaults };
+    const worker = new Worker(BOOT, { workerData: start });
     worker.unref();
     const slot: Slot = { worker, has: new Set(), job: null, timer: null };
     worker.on('message', (m: JobReply) => {

@@ -1,4 +1,4 @@
-// Fail closed on partial evidence and on typos (server/decide.ts, server/extensions.ts, server/metrics-source.ts,
+// Fail closed on partial evidence and on typos (server/decide.ts, server/adapters/, server/metrics-source.ts,
 // server/schemas.ts): a window with too few usable minutes, or a Prometheus that answers only some of the series, is
 // never a pass on any route; unknown fields in a body and misspelt Flagger metadata keys are a 400 naming them; a
 // minute no real cohort can have is a 400 naming the field. Metric values come from an in-process fake MetricsSource

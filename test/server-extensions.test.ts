@@ -1,4 +1,4 @@
-// The deploy-system extension points of the serving app (server/extensions.ts) through `app.inject`: Argo Rollouts'
+// The deploy-system extension points of the serving app (server/adapters/) through `app.inject`: Argo Rollouts'
 // Web metric provider, Flagger's webhooks and Kayenta's RemoteJudge, with metric values read by the Prometheus metrics
 // source (server/metrics-source.ts) from an in-process fake Prometheus (node:http answering /api/v1/query_range).
 // Payloads are the deploy systems' documented ones, in test/fixtures/extensions (see NOTE.md there).
@@ -15,7 +15,7 @@ import { trainTinyModels } from './tiny-models.ts';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../server/app.ts';
 import { PrometheusSource, renderQuery, type PromQueries } from '../server/metrics-source.ts';
-import { inDeployWindow } from '../server/extensions.ts';
+import { inDeployWindow } from '../server/adapters/flagger-metadata.ts';
 
 const fixture = (f: string) => JSON.parse(readFileSync(join(import.meta.dirname, 'fixtures', 'extensions', f), 'utf8'));
 const FLAGGER = fixture('flagger-webhook.json');

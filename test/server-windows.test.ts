@@ -1,4 +1,4 @@
-// Deployment windows and multi-service schedules over HTTP (server/windows.ts) through `app.inject`: ranked windows
+// Deployment windows and multi-service schedules over HTTP (server/routes/deploy-windows.ts) through `app.inject`: ranked windows
 // sorted by expected cost that never touch a freeze, a forecast that follows the traffic sent, determinism, schedules
 // that respect contract order and coupling (checked by the independent checker), bad graphs named, and a property
 // test of malformed bodies. A small risk champion is trained into a temp registry (the risk part of tiny-models.ts).

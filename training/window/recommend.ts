@@ -10,7 +10,7 @@
 // The core works on plain inputs, a `WindowContext` (what a deploy system knows: the service's traffic history
 // ending at the decision time, a forecaster fitted on it, the change's static risk features, the last deploy, an
 // on-call cover function, the freezes, the rollout length and the calendar origin), so the serving API
-// (server/windows.ts) and the simulated worlds share it: `recommendFromContext`. The World-based functions
+// (server/deploy-planners.ts) and the simulated worlds share it: `recommendFromContext`. The World-based functions
 // (`recommendWindows`, `candidateColumns`, `candidateStarts`, `touchesFreeze`) are thin adapters over it.
 import type { World, Deployment } from '../../sim/world.ts';
 import { expectedIncidentCost } from '../../sim/world.ts';

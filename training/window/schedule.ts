@@ -8,7 +8,7 @@
 //
 // The core (`planSchedule`, `checkPlan`) works on plain inputs: the batch (id, service index, readiness, contract
 // change), each change's ranked candidates, the rollout length, the freezes and a service graph; the serving API
-// (server/windows.ts) calls it directly, and the World functions below are adapters over it.
+// (server/deploy-planners.ts) calls it directly, and the World functions below are adapters over it.
 import type { World, Deployment } from '../../sim/world.ts';
 import { rolloutWindow } from '../../sim/unguarded.ts';
 import type { GamModel } from '../gam.ts';

@@ -1,42 +1,23 @@
-// Deployment windows and multi-service schedules over HTTP, registered inside the serving plugin
-// (server/app.ts) so they share its error handler, metrics and OpenAPI document:
+// The deploy-window planners: what POST /v1/deploy/windows and POST /v1/deploy/schedule (server/routes/deploy-windows.ts)
+// compute from a validated body, on a planning worker thread (server/offload.ts) or inline:
 //
-// - POST /v1/deploy/windows: one change → its start times within a horizon ranked by expected incident cost
+// - windows: one change → its start times within a horizon ranked by expected incident cost
 //   (training/window/recommend.ts `scoreWindows`, as `recommendFromContext` ranks them), never one whose rollout touches a freeze.
-// - POST /v1/deploy/schedule: a batch of changes across services → start times at the least total expected cost such
+// - schedule: a batch of changes across services → start times at the least total expected cost such
 //   that a callee's API-contract change finishes before its callers' changes start and coupled services never roll
 //   out at once (training/window/schedule.ts `planSchedule`), checked by the independent checker (`checkPlan`).
 //
 // A deploy system has no simulated World: the request carries what it knows (the change's static risk features, the
 // service's recent traffic, freezes, the team's on-call week, the last rollout), and each request gets its own
 // forecaster, fitted on the traffic it sends. Times on the wire are RFC 3339; inside, minutes on an axis whose
-// minute 0 is the start of the traffic history.
-import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { loadScenario, rolloutWindow } from '../sim/index.ts';
+// minute 0 is the start of the traffic history. The defaults of the optional on-call cover and rollout length arrive
+// as `PlanDefaults` (the serving app's `planDefaults` option): the planners read no scenario.
 import { fitForecaster } from '../training/forecast/forecaster.ts';
 import type { GamModel } from '../training/gam.ts';
 import { allowedMinutesOf, calendarOrigin, candidateCounts, scoreWindows, TIME_FEATURES, weeklyCoverFn, WINDOW_DEFAULTS, type Recommendation, type WindowCandidate, type WindowContext, type WindowOptions } from '../training/window/recommend.ts';
 import { checkPlan, planSchedule, serviceGraph, type BatchChange } from '../training/window/schedule.ts';
-import type { ModelStore } from './models.ts';
-import { BadInput, NoAnswer, encodeRiskFeatures, riskChampion } from './decide.ts';
-import type { Offload, PlannerName } from './offload.ts';
-import {
-  ErrorResponseSchema,
-  MAX_TRAFFIC_MINUTES,
-  MIN_TRAFFIC_MINUTES,
-  ScheduleBodySchema,
-  ScheduleResponseSchema,
-  WindowsBodySchema,
-  WindowsResponseSchema,
-  type OnCallIn,
-  type ScheduleBody,
-  type ScheduleResponse,
-  type TrafficHistory,
-  type WindowsBody,
-  type WindowsResponse,
-} from './schemas.ts';
-
-type App = Parameters<FastifyPluginAsyncTypebox>[0];
+import { BadInput, NoAnswer, encodeRiskFeatures } from './decide.ts';
+import { MAX_TRAFFIC_MINUTES, MIN_TRAFFIC_MINUTES, type OnCallIn, type ScheduleBody, type ScheduleResponse, type TrafficHistory, type WindowsBody, type WindowsResponse } from './routes/deploy-windows-schemas.ts';
 
 const MIN = 60_000;
 /** Longest gap between the end of the traffic history and readyAt. */
@@ -48,15 +29,22 @@ export const MAX_SCHEDULE_WORK = 100_000;
 /** Largest sum over a schedule's services of their traffic history, in minutes (a forecaster is fitted on each): 20 services × 56 days. */
 export const MAX_SCHEDULE_TRAFFIC_MINUTES = 20 * MAX_TRAFFIC_MINUTES;
 
-/** The default scenario's on-call cover and rollout length (the defaults of the request fields). */
-let defaults: { onCall: Required<Omit<OnCallIn, 'holidays'>>; rolloutMinutes: number } | null = null;
-function scenarioDefaults() {
-  if (!defaults) {
-    const s = loadScenario('default');
-    defaults = { onCall: { utcOffsetHours: 0, ...s.calendar.onCall }, rolloutMinutes: rolloutWindow(s.rollout) };
-  }
-  return defaults;
+/** The defaults of a planning request's optional fields `onCall` (each cover and the UTC offset) and `rolloutMinutes`. */
+export interface PlanDefaults {
+  onCall: Required<Omit<OnCallIn, 'holidays'>>;
+  /** Rollout length including bake, in minutes. */
+  rolloutMinutes: number;
 }
+
+/**
+ * The default scenario's on-call cover and rollout length (scenarios/default.json with the scenario schema's
+ * defaults), the values the request schema's descriptions state. `rolloutlab serve` passes the ones it reads from
+ * that scenario (cli/serve-defaults.ts); an app built without `planDefaults` (tests, benchmarks) plans with these.
+ */
+export const DEFAULT_PLAN_DEFAULTS: PlanDefaults = {
+  onCall: { utcOffsetHours: 0, businessHours: 1, evening: 0.6, night: 0.3, weekend: 0.35, holiday: 0.25 },
+  rolloutMinutes: 70,
+};
 
 /** An RFC 3339 date-time (the schema checks the format) as epoch ms, or a 400 naming the field. */
 function timeOf(v: string, field: string): number {
@@ -98,8 +86,8 @@ function seriesOf(tr: TrafficHistory, endMs: number, field: string): Series {
   return { originMs, perMinute, mean: sum / n };
 }
 
-function coverOf(onCall: OnCallIn | undefined, originMs: number, field: string): (t: number) => number {
-  const d = scenarioDefaults().onCall;
+function coverOf(onCall: OnCallIn | undefined, defaults: PlanDefaults, originMs: number, field: string): (t: number) => number {
+  const d = defaults.onCall;
   const c = { ...d, ...(onCall ?? {}) };
   const holidayDays = new Set(
     (onCall?.holidays ?? []).map((h, i) => {
@@ -141,6 +129,7 @@ function contextOf(
   defaultEndMs: number,
   freezes: FreezeIn[] | undefined,
   rolloutMinutes: number,
+  defaults: PlanDefaults,
   risk: { model: GamModel; version: string },
   fitted: Map<string, { series: Series; fc: ReturnType<typeof fitForecaster> }>,
   featureOverrides: Record<string, number> = {},
@@ -175,7 +164,7 @@ function contextOf(
     forecaster: fc,
     features: values,
     lastDeployEnd,
-    cover: coverOf(svc.onCall, series.originMs, `${svcField}.onCall`),
+    cover: coverOf(svc.onCall, defaults, series.originMs, `${svcField}.onCall`),
     utcOffsetMinutes: Math.round((svc.onCall?.utcOffsetHours ?? 0) * 60),
     freezes: freezesOn(freezes, series.originMs),
     rolloutMinutes,
@@ -242,49 +231,20 @@ export function checkScheduleWork(b: ScheduleBody): void {
   }
 }
 
-export interface WindowRouteOptions {
-  store: ModelStore;
-  /** Runs a planner off the main thread (server/offload.ts); absent: on the main thread. */
-  offload?: Offload;
-}
+/** The planners a pool runs (PLANNERS). */
+export type PlannerName = 'windows' | 'schedule';
 
 /** The planners by name: what a route computes from its validated body, on whichever thread runs it. */
-export const PLANNERS: Record<PlannerName, (b: unknown, risk: RiskChampion) => unknown> = {
-  windows: (b, risk) => windowsAnswer(b as WindowsBody, risk),
-  schedule: (b, risk) => scheduleAnswer(b as ScheduleBody, risk),
+export const PLANNERS: Record<PlannerName, (b: unknown, risk: RiskChampion, defaults: PlanDefaults) => unknown> = {
+  windows: (b, risk, defaults) => windowsAnswer(b as WindowsBody, risk, defaults),
+  schedule: (b, risk, defaults) => scheduleAnswer(b as ScheduleBody, risk, defaults),
 };
 
-/** POST /v1/deploy/windows and POST /v1/deploy/schedule, on `app` (the serving plugin's scope). */
-export function windowRoutes(app: App, o: WindowRouteOptions): void {
-  const errors = { 400: ErrorResponseSchema, 422: ErrorResponseSchema, 503: ErrorResponseSchema };
-  // The planners fit forecasters and score thousands of starts: off the main thread when a pool is configured, so
-  // the decision routes and /healthz keep answering while they run.
-  const plan = async (name: PlannerName, body: unknown): Promise<unknown> => {
-    const risk = riskChampion(o.store.snapshot);
-    return o.offload ? o.offload.run(name, body, risk) : PLANNERS[name](body, risk);
-  };
-
-  app.post(
-    '/v1/deploy/windows',
-    { schema: { summary: "a change's start times ranked by expected incident cost (risk champion × traffic forecast × on-call cover), never touching a freeze", body: WindowsBodySchema, response: { 200: WindowsResponseSchema, ...errors } } },
-    async (req) => (await plan('windows', req.body)) as WindowsResponse,
-  );
-
-  app.post(
-    '/v1/deploy/schedule',
-    { schema: { summary: 'start times for a batch of changes across services: contract-changing callees before their callers, coupled services never at once, no freeze, least total expected cost', body: ScheduleBodySchema, response: { 200: ScheduleResponseSchema, ...errors } } },
-    async (req) => {
-      checkScheduleWork(req.body);
-      return (await plan('schedule', req.body)) as ScheduleResponse;
-    },
-  );
-}
-
 /** POST /v1/deploy/windows's answer for a validated body. */
-export function windowsAnswer(b: WindowsBody, risk: RiskChampion): WindowsResponse {
+export function windowsAnswer(b: WindowsBody, risk: RiskChampion, defaults: PlanDefaults): WindowsResponse {
   checkFreezes(b.freezes);
-  const rolloutMinutes = b.rolloutMinutes ?? scenarioDefaults().rolloutMinutes;
-  const { ctx, imputed, originMs } = contextOf(b.service, b, 'body', b, 'body', timeOf(b.readyAt, 'body.readyAt'), b.freezes, rolloutMinutes, risk, new Map());
+  const rolloutMinutes = b.rolloutMinutes ?? defaults.rolloutMinutes;
+  const { ctx, imputed, originMs } = contextOf(b.service, b, 'body', b, 'body', timeOf(b.readyAt, 'body.readyAt'), b.freezes, rolloutMinutes, defaults, risk, new Map());
   // recommendFromContext's answer, with every candidate checked before the top ones are explained.
   const search = searchOf(b);
   const s = scoreWindows(ctx, risk.model, search);
@@ -304,10 +264,10 @@ export function windowsAnswer(b: WindowsBody, risk: RiskChampion): WindowsRespon
 }
 
 /** POST /v1/deploy/schedule's answer for a validated body. */
-export function scheduleAnswer(b: ScheduleBody, risk: RiskChampion): ScheduleResponse {
+export function scheduleAnswer(b: ScheduleBody, risk: RiskChampion, defaults: PlanDefaults): ScheduleResponse {
   checkScheduleWork(b);
   checkFreezes(b.freezes);
-  const rolloutMinutes = b.rolloutMinutes ?? scenarioDefaults().rolloutMinutes;
+  const rolloutMinutes = b.rolloutMinutes ?? defaults.rolloutMinutes;
   const names = Object.keys(b.services).sort();
   const index = new Map(names.map((n, i) => [n, i]));
   // The graph: known services, no self-edges, no cycles.
@@ -343,7 +303,7 @@ export function scheduleAnswer(b: ScheduleBody, risk: RiskChampion): ScheduleRes
     }
     const contractChange = c.apiContractChange ?? fromFeature;
     const overrides: Record<string, number> = c.apiContractChange !== undefined && risk.model.specs.some((s) => s.name === 'api_contract_change') ? { api_contract_change: c.apiContractChange ? 1 : 0 } : {};
-    const { ctx, imputed, originMs } = contextOf(c.id, c, field, b.services[c.service], svcField, firstReady.get(c.service)!, b.freezes, rolloutMinutes, risk, fitted, overrides);
+    const { ctx, imputed, originMs } = contextOf(c.id, c, field, b.services[c.service], svcField, firstReady.get(c.service)!, b.freezes, rolloutMinutes, defaults, risk, fitted, overrides);
     const s = scoreWindows(ctx, risk.model, search);
         const counts = candidateCounts(s.candidates, search, ctx.utcOffsetMinutes ?? 0);
         checkRanking({ ranked: s.ranked, whenReady: s.whenReady, candidates: s.candidates.length, outsideAllowed: counts.outsideAllowedCandidates }, field, svcField);

@@ -1,0 +1,76 @@
+// Schemas of the rollout decision route (server/routes/rollout.ts): every observation of a rollout so far, its plan
+// and SLO in; advance / hold / roll back out.
+import { Type, type Static } from '@sinclair/typebox';
+import { CohortMetricsSchema, MAX_LATENCY_MS, MAX_TICKS, Nullable, Share } from '../common-schemas.ts';
+
+/** The longest stage dwell or bake a rollout plan may ask for (minutes): a week. */
+export const MAX_PLAN_MINUTES = 10_080;
+/** The oldest observation a rollout decision takes (minutes since the rollout started): a year. */
+export const MAX_ROLLOUT_AGE_MIN = 525_600;
+
+export const PhaseSchema = Type.Union([Type.Literal('progressing'), Type.Literal('baking'), Type.Literal('rolled_back'), Type.Literal('done'), Type.Literal('truncated')]);
+
+export const ObservationSchema = Type.Object(
+  {
+    age: Type.Integer({ minimum: 0, maximum: MAX_ROLLOUT_AGE_MIN, description: 'minutes since the rollout started (at most a year); the metrics are of minute age - 1' }),
+    phase: PhaseSchema,
+    stage: Type.Integer({ minimum: 0, description: 'index of the current stage in plan.stages' }),
+    weight: Share('share of user traffic on the new version during the minute'),
+    mirror: Type.Optional(Share('mirrored share (blue-green preview), default 0')),
+    timeAtStage: Type.Number({ minimum: 0, description: 'minutes at the current stage (or in the bake)' }),
+    providerError: Type.Optional(Type.Boolean({ description: 'the metrics backend erred for the minute (both cohorts then null); default false' })),
+    canary: Nullable(CohortMetricsSchema),
+    baseline: Nullable(CohortMetricsSchema),
+  },
+  { additionalProperties: false, description: 'one observation of the rollout (sim/env.ts Observation)' },
+);
+export type ObservationIn = Static<typeof ObservationSchema>;
+
+export const PlanSchema = Type.Object(
+  {
+    stages: Type.Array(
+      Type.Object(
+        {
+          exposure: Type.Array(Share('share of the unit on the new version'), { minItems: 1, maxItems: 64 }),
+          mirror: Type.Optional(Share('mirrored share, default 0')),
+          dwellMinutes: Type.Number({ minimum: 0, maximum: MAX_PLAN_MINUTES, description: 'minutes at this stage (at most a week)' }),
+        },
+        { additionalProperties: false },
+      ),
+      { minItems: 1, maxItems: 100 },
+    ),
+    unitShares: Type.Array(Share('traffic share of the unit'), { minItems: 1, maxItems: 64, description: 'one per unit, summing to 1' }),
+    bakeMinutes: Type.Number({ minimum: 0, maximum: MAX_PLAN_MINUTES, description: 'minutes of bake after the last stage (at most a week)' }),
+  },
+  { additionalProperties: false, description: 'the rollout plan (sim/strategy.ts Plan)' },
+);
+export type PlanIn = Static<typeof PlanSchema>;
+
+export const DecisionBodySchema = Type.Object(
+  {
+    observations: Type.Array(ObservationSchema, { minItems: 1, maxItems: MAX_TICKS, description: 'every observation so far, oldest first; the decision is for the last' }),
+    plan: PlanSchema,
+    slo: Type.Object({ objective: Type.Number({ exclusiveMinimum: 0, exclusiveMaximum: 1 }), burnRate: Type.Number({ exclusiveMinimum: 0 }) }, { additionalProperties: false }),
+    riskPrior: Type.Optional(Type.Number({ minimum: 0, maximum: 1, description: "the change's risk score, if known" })),
+    latencyObjectiveMs: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: MAX_LATENCY_MS, description: "the service's latency objective (ms, at most a day): the judge gate of ml before an advance; required by argo and flagger" })),
+    policy: Type.Optional(
+      Type.Union([Type.Literal('ml'), Type.Literal('kayenta'), Type.Literal('argo'), Type.Literal('flagger'), Type.Literal('none')], {
+        description: 'the rollout policy that decides (default ml): the same code the backtester replays (policies/), fed every observation so far',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+export type DecisionBody = Static<typeof DecisionBodySchema>;
+
+export const DecisionResponseSchema = Type.Object({
+  action: Type.Union([Type.Literal('advance'), Type.Literal('hold'), Type.Literal('rollback')]),
+  pFault: Nullable(Type.Number({ minimum: 0, maximum: 1, description: 'P(material fault active in the canary now); null when the model was not consulted' })),
+  pBreach: Nullable(Type.Number({ minimum: 0, maximum: 1, description: 'P(SLO breach ahead if the rollout carries on)' })),
+  breachInMin: Nullable(Type.Number({ description: 'minutes to the projected breach (null: none projected)' })),
+  reasons: Type.Array(Type.String(), { description: 'why, headline first: the reasons the backtester records for the same minute' }),
+  modelVersion: Type.String({ description: "the rollback champion's version (ml), or the policy's name for a policy without a model" }),
+  judgeVersion: Nullable(Type.String()),
+  policy: Type.String({ description: 'the policy that decided' }),
+});
+export type DecisionResponse = Static<typeof DecisionResponseSchema>;
