@@ -25,7 +25,7 @@ import { Rng } from '../sim/rng.ts';
 import { buildApp } from '../server/app.ts';
 import { PrometheusSource } from '../server/metrics-source.ts';
 import { defaultModelsRoot } from '../training/registry.ts';
-import { TIME_FEATURES } from '../training/window/recommend.ts';
+import { TIME_FEATURES } from '../training/deploy-window/recommend.ts';
 import {
   AnomalyBodySchema,
   ArgoBodySchema,

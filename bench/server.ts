@@ -12,7 +12,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Fastify from 'fastify';
 import { buildApp } from '../server/app.ts';
-import { TIME_FEATURES } from '../training/window/recommend.ts';
+import { TIME_FEATURES } from '../training/deploy-window/recommend.ts';
 
 export interface LoadFigures {
   route: string;

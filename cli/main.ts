@@ -19,7 +19,7 @@ import { runReplay, formatReplay, type ReplayReport } from '../backtest/replay.t
 import { windowJudgeNames, resolveWindowJudges } from '../judges/window-judges.ts';
 import { DETECTOR_NAMES } from '../detectors/registry.ts';
 import { tableFromRows, type ColumnSpec } from '../datasets/table.ts';
-import { allowedMinutesOf, parseHourRanges, WINDOW_DEFAULTS, type HourRange } from '../training/window/recommend.ts';
+import { allowedMinutesOf, parseHourRanges, WINDOW_DEFAULTS, type HourRange } from '../training/deploy-window/recommend.ts';
 import { TYPICAL_FAULT_BAD_RATIO } from '../sim/world.ts';
 import { FAMILIES, FAMILY_NAMES, type Family } from '../training/families.ts';
 import { formatTargets } from '../training/targets.ts';
@@ -339,8 +339,8 @@ export function buildProgram(): Command {
       }
       const { loadRisk } = await import('../training/risk/family.ts');
       const { ModelRegistry } = await import('../training/registry.ts');
-      const { evaluateWindows } = await import('../training/window/evaluate.ts');
-      const { recommendWindows } = await import('../training/window/recommend.ts');
+      const { evaluateWindows } = await import('../training/deploy-window/evaluate.ts');
+      const { recommendWindows } = await import('../training/deploy-window/recommend.ts');
       const { fitForecaster } = await import('../training/forecast/index.ts');
       const { checkTargets } = await import('../training/targets.ts');
       const risk = () => loadRisk(new ModelRegistry(o.models ? { root: resolve(o.models) } : {}));

@@ -8,8 +8,8 @@ import { codeVersion } from '../lib/version.ts';
 import { terminalProgress } from '../lib/progress.ts';
 import { ModelRegistry } from '../training/registry.ts';
 import { trainRisk, loadRisk, type RiskTrainResult } from '../training/risk/family.ts';
-import { evaluateWindows, forecastersFittedUntil, trueCost, type WindowEvaluation } from '../training/window/evaluate.ts';
-import { evaluateSchedules, type ScheduleEvaluation } from '../training/window/schedule.ts';
+import { evaluateWindows, forecastersFittedUntil, trueCost, type WindowEvaluation } from '../training/deploy-window/evaluate.ts';
+import { evaluateSchedules, type ScheduleEvaluation } from '../training/deploy-window/schedule.ts';
 import { forecastReport } from '../bench/forecast.ts';
 import { checkTargets, formatTargetTable, type TargetResult } from '../training/targets.ts';
 

@@ -2,10 +2,10 @@
 // compute from a validated body, on a planning worker thread (server/offload.ts) or inline:
 //
 // - windows: one change → its start times within a horizon ranked by expected incident cost
-//   (training/window/recommend.ts `scoreWindows`, as `recommendFromContext` ranks them), never one whose rollout touches a freeze.
+//   (training/deploy-window/recommend.ts `scoreWindows`, as `recommendFromContext` ranks them), never one whose rollout touches a freeze.
 // - schedule: a batch of changes across services → start times at the least total expected cost such
 //   that a callee's API-contract change finishes before its callers' changes start and coupled services never roll
-//   out at once (training/window/schedule.ts `planSchedule`), checked by the independent checker (`checkPlan`).
+//   out at once (training/deploy-window/schedule.ts `planSchedule`), checked by the independent checker (`checkPlan`).
 //
 // A deploy system has no simulated World: the request carries what it knows (the change's static risk features, the
 // service's recent traffic, freezes, the team's on-call week, the last rollout), and each request gets its own
@@ -14,8 +14,8 @@
 // as `PlanDefaults` (the serving app's `planDefaults` option): the planners read no scenario.
 import { fitForecaster } from '../training/forecast/forecaster.ts';
 import type { GamModel } from '../training/gam.ts';
-import { allowedMinutesOf, calendarOrigin, candidateCounts, scoreWindows, TIME_FEATURES, weeklyCoverFn, WINDOW_DEFAULTS, type Recommendation, type WindowCandidate, type WindowContext, type WindowOptions } from '../training/window/recommend.ts';
-import { checkPlan, planSchedule, serviceGraph, type BatchChange } from '../training/window/schedule.ts';
+import { allowedMinutesOf, calendarOrigin, candidateCounts, scoreWindows, TIME_FEATURES, weeklyCoverFn, WINDOW_DEFAULTS, type Recommendation, type WindowCandidate, type WindowContext, type WindowOptions } from '../training/deploy-window/recommend.ts';
+import { checkPlan, planSchedule, serviceGraph, type BatchChange } from '../training/deploy-window/schedule.ts';
 import { BadInput, NoAnswer, encodeRiskFeatures } from './decide.ts';
 import { MAX_TRAFFIC_MINUTES, MIN_TRAFFIC_MINUTES, type OnCallIn, type ScheduleBody, type ScheduleResponse, type TrafficHistory, type WindowsBody, type WindowsResponse } from './routes/deploy-windows-schemas.ts';
 

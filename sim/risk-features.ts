@@ -2,7 +2,7 @@
 // range of values, transform, levels, description, and where its value comes from. The simulator writes the
 // columns from it (sim/tables.ts); the risk family derives its feature specs (training/risk/sim.ts SIM_RISK_SPECS)
 // and its rows from a world (training/risk/world.ts) from it, and the window recommender its column order, its
-// time-dependent features and a deployment's static features (training/window/recommend.ts).
+// time-dependent features and a deployment's static features (training/deploy-window/recommend.ts).
 //
 // It lives in sim/ because the simulator writes these columns and sim/ is the lowest layer that knows a change's and
 // a deployment's fields (the getters below read them); every user (sim, training, server, bench) may import sim/.

@@ -5,7 +5,7 @@ import { loadScenario, parseScenario, simulateWorld, worldToTables, Rng } from '
 import { RISK_FEATURES, RISK_MODEL_FEATURES, encodeRiskCell } from '../sim/risk-features.ts';
 import { SIM_RISK_SPECS } from '../training/risk/sim.ts';
 import { DERIVED_TIME_FEATURES } from '../training/risk/feedback.ts';
-import { staticFeaturesOf, TIME_FEATURES, TIMING_FACTORS } from '../training/window/recommend.ts';
+import { staticFeaturesOf, TIME_FEATURES, TIMING_FACTORS } from '../training/deploy-window/recommend.ts';
 
 describe('risk feature schema', () => {
   it('the model specs are the schema’s model features, in its order, with the same kinds, ranges and levels', () => {

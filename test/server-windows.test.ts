@@ -15,6 +15,8 @@ import { writeDataset } from '../datasets/index.ts';
 import { ModelRegistry } from '../training/registry.ts';
 import { trainRisk } from '../training/risk/family.ts';
 import { buildApp } from '../server/app.ts';
+import { DEFAULT_PLAN_DEFAULTS } from '../server/deploy-planners.ts';
+import { servePlanDefaults } from '../cli/serve-defaults.ts';
 
 let app: FastifyInstance;
 
@@ -324,4 +326,10 @@ describe('malformed bodies (property)', () => {
       { numRuns: 150, seed: 10 },
     );
   }, 120_000);
+});
+
+describe('planning defaults', () => {
+  it('the defaults an app gets without planDefaults are the default scenario\'s, which rolloutlab serve passes', () => {
+    expect(DEFAULT_PLAN_DEFAULTS).toEqual(servePlanDefaults());
+  });
 });

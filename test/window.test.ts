@@ -11,9 +11,9 @@ import { initBackend } from '../training/backend.ts';
 import { simRiskData } from '../training/risk/sim.ts';
 import { fitRisk } from '../training/risk/pipeline.ts';
 import { fitForecaster } from '../training/forecast/index.ts';
-import { allowedMinutesOf, outsideAllowed, parseHourRanges, recommendWindows, TIMING_FACTORS, touchesFreeze, utcOffsetText } from '../training/window/recommend.ts';
-import { evaluateWindows, trueCost } from '../training/window/evaluate.ts';
-import { evaluateSchedules, scheduleChanges, checkSchedule } from '../training/window/schedule.ts';
+import { allowedMinutesOf, outsideAllowed, parseHourRanges, recommendWindows, TIMING_FACTORS, touchesFreeze, utcOffsetText } from '../training/deploy-window/recommend.ts';
+import { evaluateWindows, trueCost } from '../training/deploy-window/evaluate.ts';
+import { evaluateSchedules, scheduleChanges, checkSchedule } from '../training/deploy-window/schedule.ts';
 import type { Forecaster } from '../training/forecast/index.ts';
 import type { GamModel } from '../training/gam.ts';
 
