@@ -3,7 +3,7 @@
 // plugin per route group (server/routes/: operations, canary verdict, anomaly, rollout decision, risk, outcome
 // feedback, deployment windows; server/adapters/: Argo Rollouts, Flagger, Kayenta); and `buildApp`, which wraps it in
 // a Fastify instance without listening, so tests drive it with `app.inject` and `rolloutlab serve` adds the port.
-// Configuration arrives as typed options (`AppOptions`), built at the edge (`rolloutlab serve`, cli/main.ts).
+// Configuration arrives as typed options (`AppOptions`), built at the edge (`rolloutlab serve`, cli/commands/serve.ts).
 //
 // Contract: every request and response has a TypeBox schema (each group's beside its plugin, indexed by
 // server/schemas.ts); bad input is a 400 with `{error: {code, message, field}}` naming the field and the problem,

@@ -1,4 +1,4 @@
-// Server operations (server/app.ts, server/offload.ts, server/adapters/flagger.ts, training/registry.ts, cli/main.ts serve):
+// Server operations (server/app.ts, server/offload.ts, server/adapters/flagger.ts, training/registry.ts, cli/commands/serve.ts):
 // planning work off the main thread and bounded, the Flagger event store bounded by bytes, a prompt drain on
 // SIGTERM with keep-alive and half-open connections, only registry versions loaded (every file checked against the
 // card), writes refused without a token and from browser pages, and start-up failures that name the flag to change.

@@ -1,4 +1,4 @@
-// What `rolloutlab train judge` and `rolloutlab evaluate judge` print (cli/main.ts only parses the arguments).
+// What `rolloutlab train judge` and `rolloutlab evaluate judge` print (cli/commands/models.ts only parses the arguments).
 import type { ModelRegistry } from '../registry.ts';
 import type { FamilyCommands } from '../family-commands.ts';
 import { evaluateJudge, formatJudgeEvaluation, type JudgeEvaluation } from './evaluate.ts';

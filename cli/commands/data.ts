@@ -1,0 +1,133 @@
+// Data commands: simulate a scenario, list / show / validate scenarios, import real data, inspect a data set.
+import { Command } from 'commander';
+import { resolve } from 'node:path';
+import { terminalProgress } from '../../lib/progress.ts';
+import { codeVersion } from '../../lib/version.ts';
+import { loadScenario, parseScenario, builtinScenarios, scenarioDigest, simulateWorld, worldToTables, summarizeWorld, type Scenario } from '../../sim/index.ts';
+import { writeDataset, readDataset, type Table, importNab, nabToTables, importJit, jitToTable, importDeploymentHistory } from '../../datasets/index.ts';
+import { formatSummary } from '../format.ts';
+import { scenarioDocsMarkdown } from '../../sim/scenario-docs.ts';
+import { int, out } from '../flags.ts';
+
+/** Simulate a scenario and write it as a data set; returns the summary and manifest. */
+export async function simulateToDataset(scenario: Scenario, seed: number, outDir: string, force: boolean) {
+  const progress = terminalProgress();
+  const t0 = performance.now();
+  const world = simulateWorld(scenario, seed, (stage, d, n) => progress.update(stage, d, n));
+  const simSeconds = (performance.now() - t0) / 1000;
+  const tables = worldToTables(world);
+  const manifest = await writeDataset({
+    outDir,
+    tables,
+    force,
+    manifest: { kind: 'simulated', scenario: scenario.name, seed, codeVersion: codeVersion(), extra: { days: scenario.days, scenarioDigest: scenarioDigest(scenario), scenarioConfig: scenario } },
+    onProgress: (msg) => progress.update(`write ${msg.split(/\s/)[0]}`, 1, 1),
+  });
+  progress.done();
+  return { world, summary: summarizeWorld(world), manifest, simSeconds, seconds: (performance.now() - t0) / 1000 };
+}
+
+/** Write imported tables as a data set at `--out` (replacing one only with `--force`). */
+function writeImported(o: { out: string; force?: boolean }, tables: Table[], extra: Record<string, unknown>) {
+  return writeDataset({ outDir: resolve(o.out), tables, force: !!o.force, manifest: { kind: 'imported', scenario: null, seed: null, codeVersion: codeVersion(), extra } });
+}
+
+
+/** Registers the Simulate commands on the program. */
+export function registerSimulate(program: Command): void {
+  program
+    .command('simulate')
+    .description('Simulate a scenario and write a data set (DuckDB + Parquet + manifest).')
+    .requiredOption('--scenario <name|file>', `built-in name (${builtinScenarios().join(', ')}) or a .json/.yaml file`)
+    .requiredOption('--seed <n>', 'random seed (integer)', int('--seed', 0, 2 ** 32 - 1))
+    .option('--days <n>', 'override the scenario length in days', int('--days', 1, 400))
+    .option('--traffic-resolution <minutes>', 'override the traffic table\'s resolution (scenario dataset.trafficResolutionMinutes, 1-60); coarser makes long worlds faster to write and smaller', int('--traffic-resolution', 1, 60))
+    .requiredOption('--out <dir>', 'output folder (written aside, then renamed into place)')
+    .option('--force', 'replace an existing data set at --out')
+    .option('--json', 'print the summary and manifest as JSON on stdout')
+    .action(async (o: { scenario: string; seed: number; days?: number; trafficResolution?: number; out: string; force?: boolean; json?: boolean }) => {
+      let scenario = loadScenario(o.scenario);
+      if (o.days !== undefined) scenario = parseScenario({ ...scenario, days: o.days }, `${o.scenario} with --days ${o.days}`);
+      if (o.trafficResolution !== undefined) scenario = parseScenario({ ...scenario, dataset: { ...scenario.dataset, trafficResolutionMinutes: o.trafficResolution } }, `${o.scenario} with --traffic-resolution ${o.trafficResolution}`);
+      const r = await simulateToDataset(scenario, o.seed, resolve(o.out), !!o.force);
+      out(!!o.json, { summary: r.summary, manifest: r.manifest, dataset: resolve(o.out), seconds: r.seconds }, formatSummary(r.summary, { dataset: resolve(o.out), seconds: r.seconds }));
+    });
+}
+
+/** Registers the DataTools commands on the program. */
+export function registerDataTools(program: Command): void {
+  const sc = program.command('scenario').description('List, show or validate scenarios.');
+  sc.command('list')
+    .description('List the built-in scenarios.')
+    .option('--json', 'as JSON')
+    .action((o: { json?: boolean }) => {
+      const items = builtinScenarios().map((n) => ({ name: n, description: loadScenario(n).description }));
+      out(!!o.json, items, items.map((i) => `${i.name.padEnd(14)} ${i.description}`).join('\n'));
+    });
+  sc.command('show')
+    .description('Print a scenario with every default filled in.')
+    .argument('<name|file>', 'built-in name or file')
+    .action((name: string) => out(true, loadScenario(name), ''));
+  sc.command('docs')
+    .description('Print the scenario reference (docs/scenarios.md) generated from the schema.')
+    .action(() => {
+      process.stdout.write(scenarioDocsMarkdown());
+    });
+  sc.command('validate')
+    .description('Check a scenario file; errors name the bad field and value.')
+    .argument('<file>', 'scenario .json/.yaml')
+    .action((file: string) => {
+      const s = loadScenario(file);
+      out(false, null, `ok: ${file} is a valid scenario ("${s.name}", ${s.days} days, ${s.topology.services} services)`);
+    });
+  const imp = program.command('import').description('Import real data into a data set (validated; errors name file, line, column, value).');
+  imp.command('nab')
+    .description('A NAB-layout folder: data/<category>/<file>.csv + labels/combined_windows.json.')
+    .requiredOption('--data <root>', 'NAB root folder (e.g. datasets/real/nab)')
+    .requiredOption('--out <dir>', 'output data-set folder')
+    .option('--strict', 'reject repeated or backwards timestamps instead of warning')
+    .option('--force', 'replace an existing data set')
+    .option('--json', 'print the manifest as JSON')
+    .action(async (o: { data: string; out: string; strict?: boolean; force?: boolean; json?: boolean }) => {
+      const corpus = await importNab(o.data, { strictTimestamps: !!o.strict });
+      for (const w of corpus.warnings) process.stderr.write(`warning: ${w}\n`);
+      const m = await writeImported(o, nabToTables(corpus), { source: 'nab', root: o.data });
+      out(!!o.json, m, `imported ${corpus.series.length} NAB series into ${resolve(o.out)}`);
+    });
+  imp.command('jit')
+    .description('A JIT change-history CSV (ISSTA21-JIT-DP layout); the leaking `__` column is dropped.')
+    .requiredOption('--data <csv>', 'CSV file (e.g. datasets/real/jit/qt.csv)')
+    .requiredOption('--out <dir>', 'output data-set folder')
+    .option('--force', 'replace an existing data set')
+    .option('--json', 'print the manifest as JSON')
+    .action(async (o: { data: string; out: string; force?: boolean; json?: boolean }) => {
+      const h = await importJit(o.data);
+      const m = await writeImported(o, [jitToTable(h)], { source: 'jit', project: h.project });
+      out(!!o.json, m, `imported ${h.rows} changes of ${h.project} into ${resolve(o.out)}`);
+    });
+  imp.command('history')
+    .description('A generic deployment-history CSV or Parquet (columns in docs/importers.md).')
+    .requiredOption('--data <file>', 'CSV or Parquet file')
+    .requiredOption('--out <dir>', 'output data-set folder')
+    .option('--force', 'replace an existing data set')
+    .option('--json', 'print the manifest as JSON')
+    .action(async (o: { data: string; out: string; force?: boolean; json?: boolean }) => {
+      const t = await importDeploymentHistory(o.data);
+      for (const w of t.warnings) process.stderr.write(`warning: ${w}\n`);
+      const m = await writeImported(o, [t], { source: 'deployment-history', file: o.data });
+      out(!!o.json, m, `imported ${t.columns[0]?.values.length ?? 0} deployments into ${resolve(o.out)}`);
+    });
+  program
+    .command('inspect')
+    .description('Print a data set’s manifest: scenario, seed, code version, tables and row counts.')
+    .argument('<dir>', 'data-set folder')
+    .option('--json', 'as JSON')
+    .action(async (dir: string, o: { json?: boolean }) => {
+      const ds = await readDataset(dir);
+      ds.close();
+      const m = ds.manifest;
+      const lines = [`${ds.dir}`, `  kind ${m.kind}, scenario ${m.scenario ?? '-'}, seed ${m.seed ?? '-'}, schema v${m.schemaVersion}, code ${m.codeVersion}`];
+      for (const [name, t] of Object.entries(m.tables)) lines.push(`  ${name.padEnd(16)} ${String(t.rows).padStart(10)} rows  ${t.file}`);
+      out(!!o.json, m, lines.join('\n'));
+    });
+}

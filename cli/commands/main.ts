@@ -1,0 +1,52 @@
+// `rolloutlab main` (npm start): the main job — simulate, train and evaluate every family, backtest ml beside the baselines, print each measure against its target.
+import { Command } from 'commander';
+import { dirname, resolve } from 'node:path';
+import { codeVersion } from '../../lib/version.ts';
+import { loadScenario } from '../../sim/index.ts';
+import { formatSummary } from '../format.ts';
+import { formatBacktest } from '../../backtest/report.ts';
+import { int, out } from '../flags.ts';
+import { simulateToDataset } from './data.ts';
+
+/** Deployments in the main job's backtest: the size of the baseline comparison in the docs. */
+const MAIN_BACKTEST_DEPLOYMENTS = 2000;
+
+
+/** Registers the Main commands on the program. */
+export function registerMain(program: Command): void {
+  program
+    .command('main', { isDefault: false })
+    .description('The main job (npm start): simulate the default scenario, write its data set, train and evaluate the pre-deploy models (risk, deploy windows, traffic forecast), train the in-rollout models (canary judge, predictive rollback), backtest the learned ml policy beside every baseline on default, low-traffic and black-friday, and print each measure against its target.')
+    .option('--out <dir>', 'where to write the data set', 'out/default-seed-1')
+    .option('--json', 'print the summary as JSON')
+    .option('--backtest-out <dir>', 'where to write the default scenario’s backtest results and labelled judge windows (low-traffic and black-friday go beside it, as backtest-<scenario>-seed-1)', 'out/backtest-default-seed-1')
+    .option('--deployments <n>', 'deployments in each backtest of ml beside the baseline policies', int('--deployments', 1, 1_000_000), MAIN_BACKTEST_DEPLOYMENTS)
+    .option('--train-out <dir>', 'folder for the risk model’s training data sets (one per world)', 'out/train-default')
+    .option('--rollout-train-out <dir>', 'folder for the recorded training rollouts of the judge and rollback models (one data set per scenario and seed)', 'out/train-rollouts')
+    .option('--models <dir>', 'model registry root (default: ./models, or $ROLLOUTLAB_MODELS)')
+    .action(async (o: { out: string; backtestOut: string; deployments: number; trainOut: string; rolloutTrainOut: string; models?: string; json?: boolean }) => {
+      const scenario = loadScenario('default');
+      const say = (msg: string) => {
+        if (!o.json) process.stderr.write(msg);
+      };
+      say(`rolloutlab ${codeVersion()} — simulating scenario "default" (seed 1)...\n`);
+      const r = await simulateToDataset(scenario, 1, resolve(o.out), true);
+      if (!o.json) process.stdout.write(formatSummary(r.summary, { dataset: resolve(o.out), seconds: r.seconds }) + '\n\n');
+      const { runPreDeploy, formatPreDeploy } = await import('../predeploy.ts');
+      const pre = await runPreDeploy({ trainOut: o.trainOut, models: o.models, quiet: !!o.json });
+      if (!o.json) process.stdout.write(formatPreDeploy(pre) + '\n\n');
+      const { runInRollout, formatInRollout } = await import('../inrollout.ts');
+      const rollout = await runInRollout({
+        trainOut: o.rolloutTrainOut,
+        backtestDir: (name) => (name === 'default' ? resolve(o.backtestOut) : resolve(dirname(resolve(o.backtestOut)), `backtest-${name}-seed-1`)),
+        models: o.models,
+        deployments: o.deployments,
+        quiet: !!o.json,
+        onBacktest: (b) => {
+          if (!o.json) process.stdout.write(formatBacktest(b.report) + `\n\n  ${b.seconds.toFixed(1)} s; results and ${b.windows.toLocaleString('en-US')} labelled judge windows written to ${b.dir}\n\n`);
+        },
+      });
+      if (o.json) out(true, { summary: r.summary, dataset: resolve(o.out), models: pre, inRollout: rollout }, '');
+      else process.stdout.write(formatInRollout(rollout) + '\n');
+    });
+}

@@ -1,0 +1,135 @@
+// `rolloutlab serve`: the HTTP server for deploy systems, configured at this edge from flags and the environment.
+import { Command } from 'commander';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { isRolloutlabError, RolloutlabError } from '../../lib/errors.ts';
+import { int, num, usage } from '../flags.ts';
+
+/** Why `serve` could not listen, naming the flag that fixes it (bad input, exit 2); other errors pass through. */
+function listenError(e: unknown, port: number, host: string): unknown {
+  if (isRolloutlabError(e)) return e;
+  const code = (e as NodeJS.ErrnoException).code;
+  const at = `${host}:${port}`;
+  const what =
+    code === 'EADDRINUSE'
+      ? [`port ${port} on ${host} is already in use (another rolloutlab serve or another program): stop it, or choose another port with --port <n> (--port 0 picks a free one)`, 'port']
+      : code === 'EACCES'
+        ? [`not allowed to listen on ${at} (ports below 1024 need privileges): choose another port with --port <n>`, 'port']
+        : code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND' || code === 'EAI_AGAIN'
+          ? [`cannot listen on host ${JSON.stringify(host)} (${code}: not an address of this machine): choose one with --host <addr> (127.0.0.1, or 0.0.0.0 for every interface)`, 'host']
+          : null;
+  if (!what) return e;
+  const err = new RolloutlabError('BAD_ARGUMENT', what[0], what[1]);
+  err.cause = e;
+  return err;
+}
+
+
+/** Registers the Serve commands on the program. */
+export function registerServe(program: Command): void {
+  program
+    .command('serve')
+    .description('Serve the champion models over HTTP (docs/server.md): canary verdict, rollout decision, risk score, anomaly score, status, metrics, OpenAPI.')
+    .option('--port <n>', 'TCP port', int('--port', 0, 65535), 8080)
+    .option('--host <addr>', 'address to listen on', '127.0.0.1')
+    .option('--models <dir>', 'model registry root (default: $ROLLOUTLAB_MODELS, else models/)')
+    .option('--token <t>', 'bearer token required by POST /v1/feedback, GET /v1/feedback and POST /v1/models/reload (default: $ROLLOUTLAB_TOKEN; none: those routes answer 403 unless --insecure-open-writes)')
+    .option('--insecure-open-writes', 'without a token, open POST /v1/feedback, GET /v1/feedback and POST /v1/models/reload to anyone who can reach the port (trusted networks only)')
+    .option('--drain <seconds>', 'on SIGTERM / SIGINT: seconds in-flight requests may take before every connection is closed and the process exits', num('--drain', 0, 600), 5)
+    .option('--plan-threads <n>', 'worker threads for POST /v1/deploy/windows and /v1/deploy/schedule, so their seconds of planning never block the other routes (0 = on the main thread)', int('--plan-threads', 0, 64), 1)
+    .option('--quiet', 'no request logs')
+    .option('--prometheus <url>', 'Prometheus base URL the Argo and Flagger routes read canary / primary metrics from (default: $ROLLOUTLAB_PROMETHEUS; none: their decisions are inconclusive)')
+    .option('--prometheus-query <metric=PromQL>', 'PromQL template for one metric, repeatable; metrics: requests, errors, latencyP50, latencyP99 (ms), slow, conversions; placeholders {{ target }}, {{ namespace }}, {{ interval }} (docs/server.md)', (v: string, prev: string[]) => [...prev, v], [] as string[])
+    .option('--prometheus-queries <file>', 'JSON or YAML object {metric: PromQL template}; --prometheus-query flags override its entries')
+    .option('--prometheus-timeout <ms>', 'per-query timeout in ms', int('--prometheus-timeout', 1, 600_000), 5000)
+    .option('--prometheus-namespace <ns>', 'namespace when a request names none', 'default')
+    .option('--prometheus-primary <pattern>', 'the baseline (primary) workload from the canary name {{ name }} (e.g. "{{ name }}-stable" for Argo)', '{{ name }}-primary')
+    .option('--feedback <file>', 'DuckDB file where POST /v1/feedback stores deployment outcomes (default: $ROLLOUTLAB_FEEDBACK, else data/feedback.duckdb in the repo)')
+    .option('--rate-limit <n>', 'requests/s per client (burst 2n; 0 = no limit; /healthz is exempt)', int('--rate-limit', 0, 1_000_000), 1000)
+    .option('--state-secret <s>', 'secret that signs the streaming state of POST /v1/anomaly/score, so states survive a restart and work across replicas (default: $ROLLOUTLAB_STATE_SECRET; none: a random key per process)')
+    .option('--watch <seconds>', 'check the registry\'s champion pointers this often and reload when one changes (0 = only on POST /v1/models/reload)', num('--watch', 0, 86_400), 2)
+    .action(async (o: { port: number; host: string; models?: string; token?: string; insecureOpenWrites?: boolean; drain: number; planThreads: number; quiet?: boolean; prometheus?: string; prometheusQuery: string[]; prometheusQueries?: string; prometheusTimeout: number; prometheusNamespace: string; prometheusPrimary: string; feedback?: string; rateLimit: number; watch: number; stateSecret?: string }) => {
+      const { buildApp } = await import('../../server/app.ts');
+      const { PrometheusSource, checkQueries } = await import('../../server/metrics-source.ts');
+      const { servePlanDefaults } = await import('../serve-defaults.ts');
+      const { existsSync, readFileSync } = await import('node:fs');
+      const { parse: parseYaml } = await import('yaml');
+      const token = o.token ?? (process.env.ROLLOUTLAB_TOKEN || undefined);
+      const prometheus = o.prometheus ?? (process.env.ROLLOUTLAB_PROMETHEUS || undefined);
+      // The query templates: the file's, then the flags' (each checked before anything starts).
+      // A bad --prometheus-queries file is bad input (exit 2); a bad flag value is a usage error (exit 1).
+      const bad = (flag: string, problem: string) => new RolloutlabError('BAD_ARGUMENT', `${flag}: ${problem}`, flag.split(' ')[0].replace(/^--/, ''));
+      const badFlag = (flag: string, problem: string) => usage(`${flag}: ${problem}`, flag.split(/[ ,]/)[0].replace(/^--/, ''));
+      const queries: Record<string, string> = {};
+      if (o.prometheusQueries !== undefined) {
+        const file = resolve(o.prometheusQueries);
+        if (!existsSync(file)) throw new RolloutlabError('NOT_FOUND', `--prometheus-queries: no file ${file}`, 'prometheus-queries');
+        let doc: unknown;
+        try {
+          doc = parseYaml(readFileSync(file, 'utf8'));
+        } catch (e) {
+          throw bad(`--prometheus-queries ${o.prometheusQueries}`, `not JSON or YAML (${(e as Error).message.split('\n')[0]})`);
+        }
+        if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) throw bad(`--prometheus-queries ${o.prometheusQueries}`, 'must hold an object {metric: PromQL template}');
+        const checked = checkQueries(doc as Record<string, unknown>);
+        if (typeof checked === 'string') throw bad(`--prometheus-queries ${o.prometheusQueries}`, checked);
+        Object.assign(queries, checked);
+      }
+      for (const q of o.prometheusQuery) {
+        const eq = q.indexOf('=');
+        if (eq <= 0) throw badFlag('--prometheus-query', `must be <metric>=<PromQL template>, e.g. requests='sum(increase(http_requests_total{pod=~"{{ target }}-.*"}[{{ interval }}]))' (got ${JSON.stringify(q)})`);
+        const checked = checkQueries({ [q.slice(0, eq).trim()]: q.slice(eq + 1) });
+        if (typeof checked === 'string') throw badFlag('--prometheus-query', checked);
+        Object.assign(queries, checked);
+      }
+      const primaryRe = /\{\{\s*name\s*\}\}/g;
+      const otherPlaceholder = /\{\{(?!\s*name\s*\}\})[^}]*\}\}/.exec(o.prometheusPrimary);
+      if (!/\{\{\s*name\s*\}\}/.test(o.prometheusPrimary) || otherPlaceholder) throw badFlag('--prometheus-primary', `must contain {{ name }} (the canary's name) and no other placeholder (got ${JSON.stringify(o.prometheusPrimary)})`);
+      const given = Object.entries({ '--prometheus-query': o.prometheusQuery.length > 0, '--prometheus-queries': o.prometheusQueries !== undefined, '--prometheus-timeout': o.prometheusTimeout !== 5000, '--prometheus-namespace': o.prometheusNamespace !== 'default', '--prometheus-primary': o.prometheusPrimary !== '{{ name }}-primary' }).filter(([, v]) => v).map(([k]) => k);
+      if (given.length && !prometheus) throw badFlag(given.join(', '), `${given.length > 1 ? 'need' : 'needs'} --prometheus <url> (or $ROLLOUTLAB_PROMETHEUS)`);
+      const metricsSource = prometheus
+        ? new PrometheusSource({ url: prometheus, queries, timeoutMs: o.prometheusTimeout, defaultNamespace: o.prometheusNamespace, primaryName: (n) => o.prometheusPrimary.replace(primaryRe, n) })
+        : undefined;
+      const feedbackPath = resolve(o.feedback ?? (process.env.ROLLOUTLAB_FEEDBACK || resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'data', 'feedback.duckdb')));
+      const rateLimit = o.rateLimit > 0 ? { perSecond: o.rateLimit, burst: 2 * o.rateLimit } : false;
+      const drainMs = Math.round(o.drain * 1000);
+      const app = buildApp({ modelsRoot: o.models !== undefined ? resolve(o.models) : undefined, token, insecureOpenWrites: !!o.insecureOpenWrites, drainMs, planThreads: o.planThreads, logger: o.quiet ? false : { level: 'info' }, metricsSource, feedbackPath, rateLimit, watchRegistryMs: o.watch > 0 ? o.watch * 1000 : undefined, stateSecret: o.stateSecret ?? (process.env.ROLLOUTLAB_STATE_SECRET || undefined), planDefaults: servePlanDefaults() });
+      const closed = new Promise<void>((done) => {
+        let closing = false;
+        const stop = (signal: string) => {
+          if (closing) return;
+          closing = true;
+          process.stderr.write(`${signal}: closing (in-flight requests have ${o.drain} s to finish)\n`);
+          // The app closes every connection at the drain deadline; this is the last resort if something still hangs.
+          setTimeout(() => {
+            process.stderr.write(`still not closed ${o.drain + 5} s after ${signal}: exiting\n`);
+            process.exit(3);
+          }, drainMs + 5000).unref();
+          app.close().then(done, (e: unknown) => {
+            process.stderr.write(`error while closing: ${(e as Error).message}\n`);
+            process.exitCode = 3;
+            done();
+          });
+        };
+        process.once('SIGTERM', () => stop('SIGTERM'));
+        process.once('SIGINT', () => stop('SIGINT'));
+      });
+      let address: string;
+      try {
+        address = await app.listen({ port: o.port, host: o.host });
+      } catch (e) {
+        await app.close().catch(() => undefined);
+        throw listenError(e, o.port, o.host);
+      }
+      process.stderr.write(`rolloutlab serving on ${address} (models: ${o.models ?? 'default registry'}, feedback: ${feedbackPath}${prometheus ? `, metrics: Prometheus at ${prometheus}${Object.keys(queries).length ? ` (own queries: ${Object.keys(queries).join(', ')})` : ''}` : ''}${token ? ', reload and feedback need a bearer token' : ''})\n`);
+      process.stderr.write(`  API reference: ${address}/docs (OpenAPI: ${address}/v1/openapi.json, index: ${address}/)\n`);
+      if (token === undefined) {
+        process.stderr.write(
+          o.insecureOpenWrites
+            ? 'WARNING: --insecure-open-writes without a token: anyone who can reach this port can post and read feedback and reload the models (browser pages are still refused)\n'
+            : 'note: no --token: POST /v1/feedback, GET /v1/feedback and POST /v1/models/reload answer 403; start with --token <t> (or $ROLLOUTLAB_TOKEN) to enable them\n',
+        );
+      } else if (o.insecureOpenWrites) process.stderr.write('note: --insecure-open-writes is ignored: a token is set\n');
+      await closed;
+    });
+}
