@@ -1,3 +1,6 @@
+// lib → datasets → sim → judges → detectors → training → policies → backtest → server → cli
+//                                                                              ▲ answers deploy systems with the same decisions the backtester measures
+//
 // The serving app (docs/server.md): `serverPlugin`, the Fastify plugin that sets what every route shares (the error
 // handler, the request metrics, the rate limit, the JSON parser, the 404, the OpenAPI catalogue) and registers one
 // plugin per route group (server/routes/: operations, canary verdict, anomaly, rollout decision, risk, outcome
