@@ -14,7 +14,7 @@
 // can prevent without rolling back healthy changes as often. An analysis of the prevention ceiling, never a feature.
 import { loadScenario } from '../sim/index.ts';
 import { scenarioStrategy } from '../sim/strategy.ts';
-import { RolloutEnv, type ObservationRow } from '../sim/env.ts';
+import { RolloutEnv, recordRows, type ObservationRow } from '../sim/env.ts';
 import { faultEffect, type Fault } from '../sim/faults.ts';
 import type { Service } from '../sim/topology.ts';
 import { addFaultEvidence, evidenceZ, noEvidence } from './judge-ceiling.ts';
@@ -93,8 +93,10 @@ export function preventionVisibility(policies: readonly Policy[], o: { scenario:
     const env = new RolloutEnv(p.world);
     for (const pol of policies) pol.prepare?.(p.world);
     for (const dep of p.deployments.slice(0, o.deployments - done)) {
-      const truth = runEpisode(env, p.world, dep, p.seed, strategy, null, null, true).outcome;
-      const rows = env.rows;
+      const recording = recordRows(env);
+      const truth = runEpisode(env, p.world, dep, p.seed, strategy, null, null).outcome;
+      recording.stop();
+      const rows = recording.rows;
       let z = 0;
       if (truth.faultBreachMinute !== null && dep.fault) {
         const svc = p.world.topology.services[dep.service];

@@ -6,7 +6,7 @@
 // Each deployment runs in the rollout environment once per policy with the same seed, so it sees the same traffic,
 // the same fault and the same per-minute randomness whichever policy runs it. Its unguarded run (the `none`
 // schedule) gives the truth every measure needs: violating or not, the breach minute for lead times.
-import { RolloutEnv, scheduleAction, TICK_SECONDS, type EpisodeOutcome, type Action } from '../sim/env.ts';
+import { RolloutEnv, scheduleAction, recordRows, TICK_SECONDS, type EpisodeOutcome, type Action } from '../sim/env.ts';
 import { scenarioStrategy, type Strategy } from '../sim/strategy.ts';
 import type { Scenario } from '../sim/scenario-schema.ts';
 import type { Deployment, World } from '../sim/world.ts';
@@ -107,8 +107,8 @@ export interface BacktestRun {
 }
 
 /** Run one deployment under one policy; returns the episode outcome and the first rollback reason. */
-export function runEpisode(env: RolloutEnv, world: World, dep: Deployment, seed: number, strategy: Strategy, policy: Policy | null, truthOutcome: EpisodeOutcome | null, record = false): { outcome: EpisodeOutcome; reason: string | null } {
-  let { observation } = env.reset({ seed, deployment: { id: dep.id, service: dep.service, start: dep.start, fault: dep.fault, material: dep.material }, strategy, record });
+export function runEpisode(env: RolloutEnv, world: World, dep: Deployment, seed: number, strategy: Strategy, policy: Policy | null, truthOutcome: EpisodeOutcome | null): { outcome: EpisodeOutcome; reason: string | null } {
+  let { observation } = env.reset({ seed, deployment: { id: dep.id, service: dep.service, start: dep.start, fault: dep.fault, material: dep.material }, strategy });
   const plan = env.plan;
   const ctx: PolicyContext = { deploymentId: dep.id, service: world.topology.services[dep.service], start: dep.start, plan, slo: world.scenario.slo, tickSeconds: TICK_SECONDS };
   const run = policy ? policy.start(ctx, policy.needsTruth ? { fault: dep.fault, material: dep.material, unguarded: truthOutcome! } : undefined) : null;
@@ -230,8 +230,10 @@ export function runPeriod(period: Period, policies: Policy[], strategy: Strategy
   for (const dep of period.deployments.slice(0, limit)) {
     // The truth: the unguarded run of this deployment under this strategy. Under the scenario's own strategy the
     // world already ran it (same seed, same code path; a test checks they are equal), unless rows are needed.
-    const truth = sameAsWorld && !windowMinutes ? dep.outcome : runEpisode(env, period.world, dep, period.seed, strategy, null, null, !!windowMinutes).outcome;
-    work.windows.push(windowMinutes ? judgeWindows(period.world, dep, env.rows, windowMinutes, period.index) : []);
+    const recording = windowMinutes ? recordRows(env) : null;
+    const truth = sameAsWorld && !windowMinutes ? dep.outcome : runEpisode(env, period.world, dep, period.seed, strategy, null, null).outcome;
+    recording?.stop();
+    work.windows.push(windowMinutes ? judgeWindows(period.world, dep, recording!.rows, windowMinutes, period.index) : []);
     const row: DeploymentResult[] = [];
     for (const p of policies) {
       const t0 = performance.now();

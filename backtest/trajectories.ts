@@ -6,7 +6,7 @@
 import { runEpisode } from './run.ts';
 import { periods } from './worlds.ts';
 import { judgeWindows } from '../judges/labelled-windows.ts';
-import { RolloutEnv, type Observation } from '../sim/env.ts';
+import { RolloutEnv, recordRows, type Observation } from '../sim/env.ts';
 import { scenarioStrategy, type Strategy } from '../sim/strategy.ts';
 import type { Scenario } from '../sim/scenario-schema.ts';
 import { onSchedule, type Policy } from '../policies/policy.ts';
@@ -63,9 +63,11 @@ export function recordTrajectories(scenario: Scenario, seed: number, deployments
     for (const dep of period.deployments) {
       if (done >= deployments) break;
       const truth = sameAsWorld ? dep.outcome : runEpisode(env, period.world, dep, period.seed, strat, null, null).outcome;
-      runEpisode(env, period.world, dep, period.seed, strat, recorder, truth, !!windowMinutes);
+      const recording = windowMinutes ? recordRows(env) : null;
+      runEpisode(env, period.world, dep, period.seed, strat, recorder, truth);
+      recording?.stop();
       out.deployments[out.deployments.length - 1].period = period.index;
-      if (windowMinutes) out.windows!.push(...judgeWindows(period.world, dep, env.rows, windowMinutes, period.index));
+      if (windowMinutes) out.windows!.push(...judgeWindows(period.world, dep, recording!.rows, windowMinutes, period.index));
       done++;
       onProgress?.(done, deployments);
     }

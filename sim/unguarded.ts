@@ -2,7 +2,7 @@
 // rollback ignored. It is the rollout environment driven by a policy that follows the schedule and never rolls
 // back, so the world's ground truth and every backtest's `none` policy are one code path.
 import type { Scenario } from './scenario-schema.ts';
-import { RolloutEnv, scheduleAction, type EnvWorld, type EnvDeployment, type EpisodeOutcome, type ObservationRow } from './env.ts';
+import { RolloutEnv, scheduleAction, recordRows, type EnvWorld, type EnvDeployment, type EpisodeOutcome, type ObservationRow } from './env.ts';
 import { scenarioStrategy, type Strategy } from './strategy.ts';
 
 export { COHORTS, type ObservationRow } from './env.ts';
@@ -21,15 +21,17 @@ export interface UnguardedRun {
   rows: ObservationRow[];
 }
 
-/** Run a deployment's unguarded counterfactual with the world's seed (the scenario's strategy unless given). */
+/** Run a deployment's unguarded counterfactual with the world's seed (the scenario's strategy unless given); its rows are recorded unless `record` is false. */
 export function runUnguarded(world: EnvWorld, dep: EnvDeployment, seed: number, opts: { strategy?: Strategy; record?: boolean } = {}): UnguardedRun {
   const env = new RolloutEnv(world);
-  let { observation } = env.reset({ seed, deployment: dep, strategy: opts.strategy ?? scenarioStrategy(world.scenario), record: opts.record ?? true });
+  const recording = (opts.record ?? true) ? recordRows(env) : null;
+  let { observation } = env.reset({ seed, deployment: dep, strategy: opts.strategy ?? scenarioStrategy(world.scenario) });
   const plan = env.plan;
   for (;;) {
     const r = env.step(scheduleAction(observation, plan));
     observation = r.observation;
     if (r.terminated || r.truncated) break;
   }
-  return { outcome: env.outcome(), rows: env.rows };
+  recording?.stop();
+  return { outcome: env.outcome(), rows: recording?.rows ?? [] };
 }

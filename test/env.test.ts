@@ -2,7 +2,7 @@
 // copyable state) and the behaviour of each strategy.
 import { describe, it, expect, beforeAll } from 'vitest';
 import { loadScenario, simulateWorld, type World } from '../sim/index.ts';
-import { RolloutEnv, scheduleAction, type Action, type Observation, type EnvDeployment } from '../sim/env.ts';
+import { RolloutEnv, scheduleAction, recordRows, type Action, type Observation, type EnvDeployment } from '../sim/env.ts';
 import { scenarioStrategy, planFor, parseStrategy, type Strategy } from '../sim/strategy.ts';
 import { runUnguarded } from '../sim/unguarded.ts';
 import type { Fault } from '../sim/faults.ts';
@@ -107,6 +107,25 @@ describe('environment checker', () => {
       const r = runUnguarded(world, { id: d.id, service: d.service, start: d.start, fault: d.fault, material: d.material }, world.seed, { record: false });
       expect(r.outcome).toEqual(d.outcome);
     }
+  });
+
+  it('recording rows is an observer: the recorded run is the same run, two rows per observed minute, until stop()', () => {
+    const env = new RolloutEnv(world);
+    const dep = { ...busyDeployment(), fault: errorFault({ onsetMinutes: 3 }) };
+    const st = scenarioStrategy(world.scenario);
+    const policy = (_o: Observation, i: number): Action => (i === 6 ? { type: 'rollback' } : { type: 'advance' });
+    const plain = episode(env, dep, st, 5, policy);
+    const recording = recordRows(env);
+    const recorded = episode(env, dep, st, 5, policy);
+    recording.stop();
+    expect(recorded.seen).toEqual(plain.seen);
+    expect(recorded.outcome).toEqual(plain.outcome);
+    // Ticks are observed; the drain after the rollback is not.
+    expect(recording.rows.map((r) => [r.age, r.cohort])).toEqual(Array.from({ length: plain.outcome.ticks }, (_, a) => [[a, 'baseline'], [a, 'canary']]).flat());
+    for (const r of recording.rows) expect(r.scraped).toBe(plain.seen[r.age + 1][r.cohort] !== null);
+    episode(env, dep, st, 5, policy);
+    expect(recording.rows).toHaveLength(2 * plain.outcome.ticks);
+    expect(env.onRows).toBeNull();
   });
 });
 

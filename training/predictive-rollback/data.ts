@@ -2,7 +2,7 @@
 // rollback), as the policy would see it, with what happened next.
 //
 // A policy that follows the schedule sees exactly the unguarded run's observations until it first deviates (common
-// random numbers, sim/env.ts), so per-tick scores computed on the unguarded run tell, for any decision threshold,
+// random numbers, sim/env/minute.ts), so per-tick scores computed on the unguarded run tell, for any decision threshold,
 // when a threshold policy would have rolled back — which is how the thresholds are chosen without re-running.
 import type { Scenario } from '../../sim/scenario-schema.ts';
 import { Trajectory, TRAJECTORY_FEATURES, KPI_MIN_DROP } from './features.ts';

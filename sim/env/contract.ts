@@ -1,0 +1,185 @@
+// The rollout environment's contract (docs/backtest.md): what a caller hands it (the world, the deployment, the reset
+// options, an action) and what it hands back (observations, step results, the episode outcome, the per-minute rows,
+// the copyable state). Types and constants only, plus `toMetrics`, the one view of a cohort's sample a policy sees.
+import type { Scenario } from '../scenario-schema.ts';
+import type { Topology } from '../topology.ts';
+import type { Traffic } from '../traffic.ts';
+import type { Fault } from '../faults.ts';
+import type { Incident, Cohort } from '../noise.ts';
+import type { CohortSample } from '../observe.ts';
+import type { Strategy } from '../strategy.ts';
+
+/** Seconds per step of the environment: one observation per minute. */
+export const TICK_SECONDS = 60;
+
+export const COHORTS = ['baseline', 'canary'] as const;
+
+/** What the environment needs from a world. */
+export interface EnvWorld {
+  scenario: Scenario;
+  topology: Topology;
+  traffic: Traffic;
+  incidents: readonly Incident[];
+}
+
+/** The deployment to roll out: where, when, and (hidden from policies) the fault its change carries. */
+export interface EnvDeployment {
+  id: string;
+  service: number;
+  start: number;
+  fault: Fault | null;
+  /** Whether the fault is material (docs/definitions.md#material-fault), if the caller knows; only the reward uses it. */
+  material?: boolean;
+}
+
+export type Action =
+  | { type: 'advance'; reason?: string }
+  | { type: 'hold'; reason?: string }
+  | { type: 'promote'; reason?: string }
+  /** Roll back everything, or (progressive strategies) one region / tenant. */
+  | { type: 'rollback'; unit?: string; reason?: string };
+
+export const ACTION_TYPES = ['advance', 'hold', 'promote', 'rollback'] as const;
+
+export type Phase = 'progressing' | 'baking' | 'rolled_back' | 'done' | 'truncated';
+
+/** One cohort's metrics for one tick, as a metrics backend would return them: the sample without its truth, plus the
+ *  requests of sync callers that reached this cohort and how many of them failed. */
+export interface CohortMetrics extends Omit<CohortSample, 'badNoFault'> {
+  callerRequests: number;
+  callerErrors: number;
+}
+
+export interface Observation {
+  deploymentId: string;
+  /** Minutes since the rollout started; the metrics below are of minute `age - 1` (none at reset). */
+  age: number;
+  /** Absolute minute of the world at `age`. */
+  minute: number;
+  phase: Phase;
+  stage: number;
+  stages: number;
+  /** Share of user traffic on the new version during the observed minute. */
+  weight: number;
+  /** Mirrored share (blue-green preview): observed on the new version, not served to users. */
+  mirror: number;
+  exposure: number[];
+  units: string[];
+  /** Minutes spent at the current stage (or in the bake, once promoted). */
+  timeAtStage: number;
+  /** The metrics backend erred for this minute: both cohorts are null. */
+  providerError: boolean;
+  /** null when the cohort was not scraped (gap or backend error), or before the first tick. */
+  baseline: CohortMetrics | null;
+  canary: CohortMetrics | null;
+}
+
+/** A row of the per-cohort, per-minute record (what `simulate` writes to the observations table). */
+export interface ObservationRow extends CohortSample {
+  minute: number;
+  age: number;
+  cohort: Cohort;
+  weight: number;
+  callerRequests: number;
+  callerErrors: number;
+  /** False when the cohort was not scraped or the metrics backend erred: the metric values are then missing. */
+  scraped: boolean;
+  /** The metrics backend erred this minute (both cohorts unscraped). */
+  providerError: boolean;
+  /** Unrelated incidents active on this cohort (truth). */
+  incidents: string[];
+}
+
+/** Result of a run, computed by the environment from the truth (docs/definitions.md). Minutes are absolute. */
+export interface EpisodeOutcome {
+  endedBy: 'promoted' | 'rolled_back' | 'truncated';
+  /** First minute with a breach of any cause: trailing bad ratio >= burn threshold on the service or a caller, or the KPI guardrail. */
+  breachMinute: number | null;
+  breachService: number | null;
+  breachKind: 'slo' | 'kpi' | null;
+  /** 'noise' when the same minute without the change's fault breaches too. */
+  breachCause: 'fault' | 'noise' | null;
+  /** First minute with a breach the fault causes (the no-fault twin of the same draws is not in breach). */
+  faultBreachMinute: number | null;
+  faultBreachService: number | null;
+  faultBreachKind: 'slo' | 'kpi' | null;
+  /** Bad requests attributable to the fault that users saw, on the service and on callers: the blast radius. */
+  faultBadRequests: number;
+  peakBadRatio: number;
+  /** First minute the fault's effect reached traffic of the new version (users or mirror). */
+  onsetMinute: number | null;
+  /** Minute of the first rollback decision (any scope), and of the full rollback. */
+  rollbackMinute: number | null;
+  fullRollbackMinute: number | null;
+  /** First minute the fault hurt users (mirrored traffic does not count). */
+  impactMinute: number | null;
+  /**
+   * Minute all of the fault's traffic was back on a healthy version: the full rollback, or the rollback of the
+   * region / tenant a confined fault lives in. Traffic shifts take effect within the tick of the decision.
+   */
+  recoveredMinute: number | null;
+  /** Minute the new version reached full exposure. */
+  promotedMinute: number | null;
+  /** Ticks the policy acted on, and minutes simulated in total (ticks + drain after a rollback). */
+  ticks: number;
+  minutes: number;
+  maxWeight: number;
+}
+
+export interface StepResult {
+  observation: Observation;
+  /** Minus the fault's bad requests of the minute per 1,000 mean requests, minus 0.01 per minute not fully rolled out, minus 50 for rolling back a change without a material fault. */
+  reward: number;
+  terminated: boolean;
+  truncated: boolean;
+  info: { breach: boolean; outcome?: EpisodeOutcome };
+}
+
+export interface ResetOptions {
+  seed: number;
+  deployment: EnvDeployment;
+  strategy: Strategy;
+  /** Episode cap in minutes (default 3 × the planned length): a run that holds that long is truncated. */
+  maxMinutes?: number;
+}
+
+/** Plain, copyable state of a running episode. */
+export interface EnvState {
+  deploymentId: string;
+  seed: number;
+  age: number;
+  phase: Phase;
+  stage: number;
+  exposure: number[];
+  /** Units rolled back one by one (progressive strategies): kept at 0 from then on. */
+  unitRolledBack: boolean[];
+  timeAtStage: number;
+  maxWeight: number;
+  /** Trailing windows (rings of the window's width, `n` minutes pushed) per watched service — the service, then its sync callers: bad, bad without fault, total requests. */
+  burn: { bad: number[]; badNoFault: number[]; total: number[]; n: number }[];
+  kpi: { lost: number[]; base: number[]; n: number };
+  outcome: EpisodeOutcome;
+  lastObservation: Observation;
+  done: boolean;
+}
+
+/** The observer of recorded rows: called once per observed minute with that minute's rows, baseline then canary. */
+export type RowSink = (rows: ObservationRow[]) => void;
+
+/** A cohort's sample as the metrics a backend returns. */
+export function toMetrics(x: CohortSample, callerReq: number, callerErr: number): CohortMetrics {
+  return {
+    requests: x.requests,
+    errors: x.errors,
+    slow: x.slow,
+    latencyP50: x.latencyP50,
+    latencyP95: x.latencyP95,
+    latencyP99: x.latencyP99,
+    cpu: x.cpu,
+    memory: x.memory,
+    pool: x.pool,
+    conversions: x.conversions,
+    callerRequests: callerReq,
+    callerErrors: callerErr,
+  };
+}

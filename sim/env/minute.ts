@@ -1,0 +1,197 @@
+// One simulated minute of a rollout: both cohorts of the deployed service (the traffic split, unrelated incidents,
+// the change's fault, sampled metrics), the calls of its sync callers that reach each cohort, the trailing burn and
+// KPI windows, the outcome's marks and breach check, and the observation of the minute.
+//
+// Randomness: minute `age` draws from `base.at(4 age + k)`, one stream each for the traffic split, the baseline, the
+// canary and the callers (gaps and backend errors are drawn once per deployment, sim/env/episode.ts). So a minute's
+// randomness depends only on the deployment, the seed and the minute, never on what a policy did before: two policies
+// that expose the same weights see the same numbers, and the traffic and the fault (from the world) are identical for
+// every policy. Recording draws nothing: the rows are built from what the minute already drew.
+import { type Effect, NO_EFFECT, faultEffect, badRatio, slowShare } from '../faults.ts';
+import type { Incident, Cohort } from '../noise.ts';
+import { sampleCohort, type CohortSample } from '../observe.ts';
+import { userWeight } from '../strategy.ts';
+import { COHORTS, toMetrics, type EnvWorld, type EnvState, type Observation, type ObservationRow, type RowSink } from './contract.ts';
+import type { EpisodeCtx } from './episode.ts';
+import { noteBreach } from './outcome.ts';
+import { pushBurn, pushKpi } from './trailing.ts';
+
+const SAMPLE_STREAMS = { split: 0, baseline: 1, canary: 2, callers: 3 } as const;
+
+type CallerCounts = Record<Cohort, { req: number; err: number }>;
+
+/**
+ * Simulate minute `st.age` at the current exposure; update the trailing windows and the outcome; return the
+ * observation of the minute (metrics only when `observe`: the drain after a rollback is not observed), the fault's
+ * bad requests and whether the minute breaches. The rows of an observed minute go to `onRows` when one is given.
+ */
+export function simulateMinute(world: EnvWorld, ctx: EpisodeCtx, st: EnvState, observe: boolean, onRows: RowSink | null): { observation: Observation; faultBad: number; breach: boolean } {
+  const { scenario: s, topology: topo, traffic } = world;
+  const { svc, plan, dep } = ctx;
+  const age = st.age;
+  const t = dep.start + age;
+  const n = traffic.requests[svc.id][t];
+  const load = n / Math.max(1e-9, traffic.meanRequests[svc.id]);
+  const stage = plan.stages[st.stage];
+  const mirrorShare = st.phase === 'rolled_back' ? 0 : stage.mirror;
+  const w = userWeight(plan, st.exposure);
+  if (w > st.maxWeight) st.maxWeight = w;
+  const rSplit = ctx.base.at(age * 4 + SAMPLE_STREAMS.split);
+  const nCanary = w >= 1 ? n : w <= 0 ? 0 : rSplit.binomial(n, w);
+  const nMirror = mirrorShare > 0 ? rSplit.binomial(n, mirrorShare) : 0;
+  const raw: Effect = dep.fault ? faultEffect(dep.fault, age, load) : NO_EFFECT;
+  const active = raw !== NO_EFFECT && (raw.errorAdd > 0 || raw.latencyMult !== 1 || raw.kpiMult !== 1 || raw.callerErrorAdd > 0);
+  // Share of the new version's requests the fault touches: a region/tenant fault under a progressive rollout by
+  // that dimension touches exactly the exposed traffic of its unit.
+  let share = raw.share;
+  const scope = dep.fault?.scope;
+  if (active && scope && scope.kind !== 'all' && scope.kind === plan.unitKind) {
+    const u = plan.units.indexOf(scope.kind === 'region' ? scope.region : scope.tenant);
+    share = w > 0 && u >= 0 ? (plan.unitShares[u] * st.exposure[u]) / w : 0;
+  }
+  const eff: Effect = share === raw.share ? raw : { ...raw, share };
+  const exposedNow = nCanary + nMirror > 0 || w > 0 || mirrorShare > 0;
+  if (active && exposedNow && st.outcome.onsetMinute === null && (share > 0 || mirrorShare > 0)) st.outcome.onsetMinute = t;
+  // Data corruption is not repaired by a rollback: the data the new version wrote keeps failing requests.
+  const linger = dep.fault && !dep.fault.rollbackRestores && st.phase === 'rolled_back' && active ? st.maxWeight : 0;
+
+  let bad = 0;
+  let badNoFault = 0;
+  let kpiExp = 0;
+  let kpiBase = 0;
+  let faultBad = 0;
+  const reqBy: Record<Cohort, number> = { baseline: n - nCanary, canary: nCanary + nMirror };
+  const userReqBy: Record<Cohort, number> = { baseline: n - nCanary, canary: nCanary };
+  const samples: Record<Cohort, CohortSample | null> = { baseline: null, canary: null };
+  for (const cohort of COHORTS) {
+    const req = reqBy[cohort];
+    const inc = incidentsAt(ctx.near.get(svc.id)!, cohort, t);
+    const e = cohort === 'canary' ? eff : linger > 0 ? { ...eff, share: eff.share * linger, latencyMult: 1 } : NO_EFFECT;
+    const sample = sampleCohort(svc, req, {
+      errorRate: Math.min(1, svc.baseErrorRate + inc.errorAdd + e.share * e.errorAdd),
+      errorRateNoFault: Math.min(1, svc.baseErrorRate + inc.errorAdd),
+      latencyMult: inc.latencyMult * e.latencyMult,
+      latencyMultNoFault: inc.latencyMult,
+      affectedShare: e.latencyMult !== 1 ? e.share : 1,
+      kpiMult: 1 - e.share * (1 - e.kpiMult),
+      load,
+      memoryExtra: e.memory,
+      poolExtra: e.pool,
+    }, ctx.base.at(age * 4 + SAMPLE_STREAMS[cohort]));
+    samples[cohort] = sample;
+    if (cohort === 'canary' && nMirror > 0) continue; // mirrored requests never reach users
+    bad += sample.errors + sample.slow;
+    badNoFault += sample.badNoFault;
+    const uReq = userReqBy[cohort];
+    kpiExp += uReq * svc.conversionRate * (1 - e.share * (1 - e.kpiMult));
+    kpiBase += uReq * svc.conversionRate;
+  }
+  faultBad += bad - badNoFault;
+
+  // Callers of a broken contract fail on the calls that reach the new version (mirrored calls never return).
+  const rCall = ctx.base.at(age * 4 + SAMPLE_STREAMS.callers);
+  const callerRows: CallerCounts = { baseline: { req: 0, err: 0 }, canary: { req: 0, err: 0 } };
+  const ratios = ctx.ratios;
+  pushBurn(st.burn[0], bad, badNoFault, n, ratios[0]);
+  for (let k = 0; k < ctx.callers.length; k++) {
+    const d = ctx.callers[k];
+    const c = topo.services[d.caller];
+    const nc = traffic.requests[c.id][t];
+    let cBad = 0;
+    let cBadNoFault = 0;
+    let reached = 0;
+    for (const cohort of COHORTS) {
+      const reach = Math.min(1, d.callsPerRequest) * (n > 0 ? userReqBy[cohort] / n : 0);
+      const req = Math.round(nc * reach);
+      const inc = incidentsAt(ctx.near.get(c.id)!, cohort, t);
+      const base = badRatio(Math.min(1, c.baseErrorRate + inc.errorAdd), slowShare(c, inc.latencyMult));
+      const extra = cohort === 'canary' ? eff.share * eff.callerErrorAdd : 0;
+      const b0 = rCall.binomial(req, base);
+      const b1 = extra > 0 ? b0 + rCall.binomial(req - b0, Math.min(1, extra)) : b0;
+      callerRows[cohort].req += req;
+      callerRows[cohort].err += b1;
+      reached += req;
+      cBad += b1;
+      cBadNoFault += b0;
+    }
+    const rest = Math.max(0, nc - reached);
+    const restBad = rCall.binomial(Math.round(rest), badRatio(c.baseErrorRate, c.baseSlowShare));
+    faultBad += cBad - cBadNoFault;
+    pushBurn(st.burn[k + 1], cBad + restBad, cBadNoFault + restBad, nc, ratios[k + 1]);
+  }
+  st.outcome.faultBadRequests += faultBad;
+
+  const guard = s.slo.kpiGuardrail;
+  const kpiHit = guard !== null && pushKpi(st.kpi, kpiBase - kpiExp, kpiBase) >= guard.drop;
+  const breach = noteBreach(st.outcome, t, ratios, ctx.threshold, kpiHit, ctx.watched);
+  // Recovered once the fault has shown and no user traffic reaches its affected part of the new version.
+  if (active && w > 0 && share > 0 && st.outcome.impactMinute === null) st.outcome.impactMinute = t;
+
+  const down = ctx.providerDown[age] === 1;
+  if (observe && onRows) {
+    const weights: Record<Cohort, number> = { baseline: 1 - w, canary: nMirror > 0 ? mirrorShare : w };
+    onRows(COHORTS.map((cohort) => minuteRow(ctx, samples[cohort]!, t, age, cohort, weights[cohort], callerRows, down)));
+  }
+  const observation: Observation = {
+    deploymentId: dep.id,
+    age,
+    minute: t,
+    phase: st.phase,
+    stage: st.stage,
+    stages: plan.stages.length,
+    weight: w,
+    mirror: mirrorShare,
+    exposure: [...st.exposure],
+    units: plan.units,
+    timeAtStage: st.timeAtStage,
+    providerError: down,
+    baseline: observe && !down && ctx.gaps.baseline[age] === 0 ? toMetrics(samples.baseline!, callerRows.baseline.req, callerRows.baseline.err) : null,
+    canary: observe && !down && ctx.gaps.canary[age] === 0 ? toMetrics(samples.canary!, callerRows.canary.req, callerRows.canary.err) : null,
+  };
+  return { observation, faultBad, breach };
+}
+
+/** A cohort's row of the minute: the sample with its truth, whether it was scraped, and the incidents active on it. */
+function minuteRow(ctx: EpisodeCtx, x: CohortSample, t: number, age: number, cohort: Cohort, weight: number, callers: CallerCounts, down: boolean): ObservationRow {
+  return {
+    ...x,
+    minute: t,
+    age,
+    cohort,
+    weight,
+    callerRequests: callers[cohort].req,
+    callerErrors: callers[cohort].err,
+    scraped: ctx.gaps[cohort][age] === 0 && !down,
+    providerError: down,
+    incidents: activeIncidents(ctx.near.get(ctx.svc.id)!, cohort, t),
+  };
+}
+
+const NO_INC = { errorAdd: 0, latencyMult: 1 };
+const NONE: string[] = [];
+
+/** Incidents' degradation of a service's cohort at minute t (`list` sorted by start). */
+function incidentsAt(list: readonly Incident[], cohort: Cohort, t: number): { errorAdd: number; latencyMult: number } {
+  if (list.length === 0) return NO_INC;
+  let errorAdd = 0;
+  let latencyMult = 1;
+  for (const inc of list) {
+    if (inc.start > t) break;
+    if (t >= inc.end || (inc.cohorts !== 'both' && inc.cohorts !== cohort)) continue;
+    errorAdd += inc.errorAdd;
+    latencyMult *= inc.latencyMult;
+  }
+  if (errorAdd === 0 && latencyMult === 1) return NO_INC;
+  return { errorAdd, latencyMult };
+}
+
+/** Ids of the incidents active on a service's cohort at minute t (the same incidents `incidentsAt` adds up). */
+function activeIncidents(list: readonly Incident[], cohort: Cohort, t: number): string[] {
+  let active: string[] | null = null;
+  for (const inc of list) {
+    if (inc.start > t) break;
+    if (t >= inc.end || (inc.cohorts !== 'both' && inc.cohorts !== cohort)) continue;
+    (active ??= []).push(inc.id);
+  }
+  return active ?? NONE;
+}
