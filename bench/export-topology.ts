@@ -8,7 +8,7 @@
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { resolve } from 'node:path';
-import { Rng } from '../sim/rng.ts';
+import { Rng } from '../lib/rng.ts';
 import { loadScenario, parseScenario, parseUtc } from '../sim/load-scenario.ts';
 import { generateTopology, type Topology } from '../sim/topology.ts';
 import { buildCalendar, type Calendar } from '../sim/calendar.ts';

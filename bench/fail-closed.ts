@@ -21,7 +21,7 @@ import { fileURLToPath } from 'node:url';
 import v8 from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import type { FastifyInstance } from 'fastify';
-import { Rng } from '../sim/rng.ts';
+import { Rng } from '../lib/rng.ts';
 import { buildApp } from '../server/app.ts';
 import { PrometheusSource } from '../server/metrics-source.ts';
 import { defaultModelsRoot } from '../training/registry.ts';

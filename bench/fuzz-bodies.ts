@@ -1,5 +1,5 @@
 // Seeded mutations of valid request bodies, and the oracle that says what a correct server may answer to each, for
-// `rolloutlab bench failclosed` (bench/fail-closed.ts). Every draw comes from a seeded Rng (sim/rng.ts).
+// `rolloutlab bench failclosed` (bench/fail-closed.ts). Every draw comes from a seeded Rng (lib/rng.ts).
 //
 // A mutation is one of: drop a field, add an unknown field, rename a key (a typo), a negative / huge / "NaN"-string /
 // null / wrong-typed value, a truncated array, an outlier sample, most minutes blanked, or broken JSON. The oracle
@@ -12,7 +12,7 @@
 //   critical Kayenta metric without data, one outlier baseline sample beside a failing canary);
 // - `any`: still a valid body: only the absence of 5xx is checked.
 // A "go" answer (pass / advance / 2xx on a gate) to a `reject` or `missing` body is a fail-open answer.
-import type { Rng } from '../sim/rng.ts';
+import type { Rng } from '../lib/rng.ts';
 
 export type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 export type Path = (string | number)[];

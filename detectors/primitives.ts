@@ -1,8 +1,8 @@
 // The numerics the streaming anomaly detectors share (docs/anomaly.md): the normal tail and its "surprise" in
 // decimal digits, the score map L / (L + 5), a sorted sliding window, rolling moments, a sliding maximum with the
 // repeat suppression built on it, and HTM's anomaly likelihood. The bottom of detectors/ (beside types.ts): it
-// imports only sim/stats.ts.
-import { logErfc } from '../sim/stats.ts';
+// imports only lib/stats.ts.
+import { logErfc } from '../lib/stats.ts';
 
 // ---------------------------------------------------------------------------------------------------------------
 // numerics

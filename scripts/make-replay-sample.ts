@@ -17,7 +17,7 @@
 import { writeFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { join } from 'node:path';
-import { Rng } from '../sim/rng.ts';
+import { Rng } from '../lib/rng.ts';
 
 const START_MS = Date.UTC(2026, 10, 3, 14, 0, 0);
 const Z99 = 2.3263479;

@@ -1,10 +1,10 @@
 // Changes: an arrival process per team (working hours in the team's time zone), change features like the
 // JIT data sets' plus deployment-specific ones, and the hidden true failure probability.
-import { Rng } from './rng.ts';
+import { Rng } from '../lib/rng.ts';
 import type { Scenario } from './scenario-schema.ts';
 import type { Topology, Service } from './topology.ts';
 import { type Calendar, localTime } from './calendar.ts';
-import { sigmoid } from './stats.ts';
+import { sigmoid } from '../lib/stats.ts';
 
 export const SCHEMA_MIGRATIONS = ['none', 'reversible', 'irreversible'] as const;
 export type SchemaMigration = (typeof SCHEMA_MIGRATIONS)[number];

@@ -1,10 +1,10 @@
 // The fault catalogue: what a bad change does, when it starts, and how big the effect is.
 // `drawFault` picks a fault for a change; `faultEffect` gives its effect at a given age of the new version
 // and load; `isMaterial` applies the material-fault rule of docs/definitions.md (+10 % relative bad ratio, or -5 % KPI).
-import type { Rng } from './rng.ts';
+import type { Rng } from '../lib/rng.ts';
 import { FAULT_KINDS, type FaultKind, type Scenario } from './scenario-schema.ts';
 import type { Service, Topology } from './topology.ts';
-import { inverseNormalCdf, normalCdf } from './stats.ts';
+import { inverseNormalCdf, normalCdf } from '../lib/stats.ts';
 
 export type FaultScope =
   | { kind: 'all'; share: 1 }

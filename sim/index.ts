@@ -1,3 +1,6 @@
+// lib → datasets → sim → judges → detectors → training → policies → backtest → server → cli
+//                  ▲ the seeded world: scenarios, worlds, the rollout environment, the world as tables
+//
 // sim/ — the seeded world model. One door: scenario loading, world simulation, and the world as tables.
 //
 //   scenario (JSON/YAML) ─▶ loadScenario ─▶ simulateWorld(scenario, seed) ─▶ World ─▶ worldToTables ─▶ datasets/
@@ -7,7 +10,7 @@ export { simulateWorld, type World, type Deployment, type Progress } from './wor
 export { worldToTables } from './tables.ts';
 export { RISK_FEATURES, RISK_MODEL_FEATURES, riskFeatureCells, encodeRiskCell, type RiskFeature } from './risk-features.ts';
 export { summarizeWorld, type WorldSummary } from './summary.ts';
-export { Rng } from './rng.ts';
+export { Rng } from '../lib/rng.ts';
 export { canaryWeight, rolloutWindow, runUnguarded } from './unguarded.ts';
 export { sampleCohort } from './observe.ts';
 export { faultEffect, isMaterial, badRatio, slowShare, baseBadRatio, type Fault, type Effect } from './faults.ts';

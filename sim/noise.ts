@@ -1,6 +1,6 @@
 // Degradations that are not a change's fault: incidents in shared dependencies (they hurt canary and
 // baseline alike, on the dependency and its callers) and noisy neighbours (slower pods of one cohort).
-import { Rng } from './rng.ts';
+import { Rng } from '../lib/rng.ts';
 import type { Scenario } from './scenario-schema.ts';
 import type { Topology } from './topology.ts';
 

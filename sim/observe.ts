@@ -1,7 +1,7 @@
 // Per-cohort observability for one minute: request, error and slow counts drawn from the true rates, so a
 // canary at 0.1 % of a quiet service is really noisy; latency percentiles with sampling noise; saturation;
 // the business KPI. Shared by the unguarded run here and the rollout environment.
-import type { Rng } from './rng.ts';
+import type { Rng } from '../lib/rng.ts';
 import type { Service } from './topology.ts';
 import { slowShare } from './faults.ts';
 

@@ -1,7 +1,7 @@
 // CI/CD pipeline runs: each change's pipeline passes through fixed steps; some runs hit a transient failure
 // (a retry may well pass) or a persistent one (no retry will). Every failed attempt records a realistic error
 // text, an exit code and the truth of whether retrying it would succeed.
-import type { Rng } from './rng.ts';
+import type { Rng } from '../lib/rng.ts';
 import type { Scenario } from './scenario-schema.ts';
 import type { ChangeFeatures } from './changes.ts';
 

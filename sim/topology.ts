@@ -1,8 +1,8 @@
 // Services and their dependency DAG. Services are ordered by tier (edge → api → backend → queue → datastore),
 // and every edge goes from a lower to a higher index, so index order is a topological order.
-import type { Rng } from './rng.ts';
+import type { Rng } from '../lib/rng.ts';
 import { TIERS, type Scenario, type Tier } from './scenario-schema.ts';
-import { inverseNormalCdf } from './stats.ts';
+import { inverseNormalCdf } from '../lib/stats.ts';
 
 export interface Service {
   id: number;

@@ -3,7 +3,7 @@
 //        + Σ callers' rate × callsPerRequest   (async edges lag one minute)
 // then the realised count is drawn around the rate (Poisson below 30, normal above).
 // The same algorithm is written with NumPy in bench/traffic_numpy.py for the speed comparison.
-import { Rng } from './rng.ts';
+import { Rng } from '../lib/rng.ts';
 import type { Scenario } from './scenario-schema.ts';
 import type { Topology, Service } from './topology.ts';
 import { type Calendar, MINUTES_PER_DAY, MINUTES_PER_WEEK } from './calendar.ts';

@@ -3,7 +3,7 @@
 //   topology ─▶ calendar ─▶ traffic ─▶ incidents ─▶ changes ─▶ pipelines ─▶ deployments ─▶ unguarded runs
 //
 // Each stage draws from its own seeded stream, so the same (scenario, seed) always gives the same world.
-import { Rng } from './rng.ts';
+import { Rng } from '../lib/rng.ts';
 import type { Scenario } from './scenario-schema.ts';
 import { generateTopology, type Topology } from './topology.ts';
 import { buildCalendar, nextUnfrozen, onCallCover, freezeAt, type Calendar } from './calendar.ts';

@@ -2,7 +2,7 @@
 // synthetic daily + weekly pattern, determinism, the save/load round trip, and the report (bench/forecast.ts) on
 // simulated traffic and NAB's nyc_taxi (the repo's copy in datasets/real).
 import { describe, it, expect, beforeAll } from 'vitest';
-import { Rng } from '../sim/rng.ts';
+import { Rng } from '../lib/rng.ts';
 import { RolloutlabError } from '../lib/errors.ts';
 import {
   evaluateSeries,

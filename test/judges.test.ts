@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { isRolloutlabError } from '../lib/errors.ts';
-import { Rng } from '../sim/rng.ts';
+import { Rng } from '../lib/rng.ts';
 import {
   judgeMetrics,
   judgeRemote,

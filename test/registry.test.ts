@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { Rng } from '../sim/rng.ts';
+import { Rng } from '../lib/rng.ts';
 import { RolloutlabError } from '../lib/errors.ts';
 import { backendName, initBackend, tf, type BackendName } from '../training/backend.ts';
 import { cardJson, datasetRef, validateCard, type ModelCard } from '../training/card.ts';

@@ -1,5 +1,5 @@
 // The one risk feature schema (sim/risk-features.ts): the model's specs, the simulated data set's columns, a world's
-// rows and the window recommender's lists all come from it; and the seeded shuffle beside the Rng (sim/rng.ts).
+// rows and the window recommender's lists all come from it; and the seeded shuffle beside the Rng (lib/rng.ts).
 import { describe, it, expect } from 'vitest';
 import { loadScenario, parseScenario, simulateWorld, worldToTables, Rng } from '../sim/index.ts';
 import { RISK_FEATURES, RISK_MODEL_FEATURES, encodeRiskCell } from '../sim/risk-features.ts';

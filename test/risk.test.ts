@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { initBackend } from '../training/backend.ts';
 import { trainGam, GamModel, sigmoid, type FeatureSpec } from '../training/gam.ts';
 import { classifierMetrics, ece, prAuc } from '../training/metrics.ts';
-import { Rng } from '../sim/rng.ts';
+import { Rng } from '../lib/rng.ts';
 import { loadScenario, parseScenario, simulateWorld, worldToTables } from '../sim/index.ts';
 import { writeDataset } from '../datasets/index.ts';
 import { ModelRegistry } from '../training/registry.ts';

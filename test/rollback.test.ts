@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { initBackend } from '../training/backend.ts';
 import { trainMlp, MlpModel } from '../training/mlp.ts';
-import { Rng } from '../sim/rng.ts';
+import { Rng } from '../lib/rng.ts';
 import { loadScenario } from '../sim/index.ts';
 import { writeDataset, readDataset } from '../datasets/index.ts';
 import { ModelRegistry } from '../training/registry.ts';

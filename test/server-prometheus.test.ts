@@ -13,7 +13,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join, resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { Rng } from '../sim/rng.ts';
+import { Rng } from '../lib/rng.ts';
 import { buildApp } from '../server/app.ts';
 import { DEFAULT_PROM_QUERIES, PrometheusSource, checkQueries, queryTemplateProblem } from '../server/metrics-source.ts';
 import { trainTinyModels } from './tiny-models.ts';

@@ -1,7 +1,7 @@
 // The simulator: determinism and the simulator's minimum-realism checks.
 import { describe, it, expect, beforeAll } from 'vitest';
 import { loadScenario, parseScenario, simulateWorld, Rng, runUnguarded, intrinsicFailureProbability, trueFailureProbability, type World } from '../sim/index.ts';
-import { autocorrelation, mean } from '../sim/stats.ts';
+import { autocorrelation, mean } from '../lib/stats.ts';
 import { freezeAt } from '../sim/calendar.ts';
 import type { Fault } from '../sim/faults.ts';
 

@@ -7,7 +7,7 @@
 // The fitted weights are plain numbers (`MlpJSON`), so a saved model scores identically without a tensor engine
 // (worker threads, servers), and `toLayers()` rebuilds the tfjs model for the registry's model.json.
 import type { tf as TF } from './backend.ts';
-import { Rng } from '../sim/rng.ts';
+import { Rng } from '../lib/rng.ts';
 import { RolloutlabError } from '../lib/errors.ts';
 import { fitPlatt, sigmoid } from './gam.ts';
 

@@ -1,7 +1,7 @@
 // What reset() fixes for one episode of the rollout environment: the deployment's service, plan and sync callers, the
 // incidents that can touch them, the scrape gaps and metrics-backend errors (drawn once per deployment, from forks of
 // the episode's base stream), whether the fault is material, and the state and observation the episode starts from.
-import { Rng } from '../rng.ts';
+import { Rng } from '../../lib/rng.ts';
 import type { Service } from '../topology.ts';
 import { type Fault, type Effect, faultEffect, isMaterial, callerBaseline } from '../faults.ts';
 import type { Incident, Cohort } from '../noise.ts';

@@ -11,8 +11,8 @@
 // log-normal latency with the cohort's p50 and p99 would (σ = ln(p99 / p50) / 2.326) past the same objective; the
 // conversions shrink with the requests that still succeed.
 import type { CohortMetrics } from '../../sim/env.ts';
-import { Rng } from '../../sim/rng.ts';
-import { inverseNormalCdf, normalCdf } from '../../sim/stats.ts';
+import { Rng } from '../../lib/rng.ts';
+import { inverseNormalCdf, normalCdf } from '../../lib/stats.ts';
 import type { AnalysisWindow } from '../../judges/window-judges.ts';
 
 export interface SharedIncident {

@@ -5,7 +5,7 @@ import { resolve } from 'node:path';
 import { readDataset } from '../../datasets/read-dataset.ts';
 import type { Manifest } from '../../datasets/manifest.ts';
 import { RolloutlabError } from '../../lib/errors.ts';
-import { Rng } from '../../sim/rng.ts';
+import { Rng } from '../../lib/rng.ts';
 import type { CohortMetrics } from '../../sim/env.ts';
 import type { AnalysisWindow } from '../../judges/window-judges.ts';
 import { toAnalysisWindow, LOW_TRAFFIC_REQUESTS, type JudgeWindow } from '../../judges/labelled-windows.ts';

@@ -19,7 +19,7 @@
 // the normal quantile of that p-value; the strongest of the four tests decides (a maximum of non-decreasing
 // statistics is non-decreasing), so more bad canary requests never turn a firing rule off.
 import { binomialUpperLogP } from '../predictive-rollback/features.ts';
-import { logErfc } from '../../sim/stats.ts';
+import { logErfc } from '../../lib/stats.ts';
 import type { CohortSums } from './features.ts';
 
 /** Relative excess over the baseline's ratio that is material (docs/definitions.md: +10 % bad-request ratio). */
@@ -49,7 +49,7 @@ export interface EvidenceTest {
 }
 
 /**
- * ln P(Z >= z) for a standard normal Z, from erfc's Chebyshev fit in log form (sim/stats.ts logErfc; fractional error
+ * ln P(Z >= z) for a standard normal Z, from erfc's Chebyshev fit in log form (lib/stats.ts logErfc; fractional error
  * < 1.2e-7 everywhere), so it neither underflows for z in the hundreds nor loses its monotonicity.
  */
 export function logNormalUpper(z: number): number {

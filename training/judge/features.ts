@@ -32,7 +32,7 @@ import type { CohortMetrics } from '../../sim/env.ts';
 import type { AnalysisWindow } from '../../judges/window-judges.ts';
 import { aggregate } from '../../judges/cohort-history.ts';
 import type { FeatureSpec } from '../gam.ts';
-import { quantile } from '../../sim/stats.ts';
+import { quantile } from '../../lib/stats.ts';
 
 const medianOf = (xs: readonly number[]): number => quantile(xs, 0.5);
 

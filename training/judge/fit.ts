@@ -7,7 +7,7 @@ import { JUDGE_MODEL_FORMAT, JudgeModel, canaryRequestsAll, type JudgeDecision, 
 import { NET_DEFAULTS, monotoneMasks, type NetJSON, type NetOptions, type NetTraining } from './net.ts';
 import { LOW_TRAFFIC_REQUESTS, splitByDeployment, type LabelledWindows } from './data.ts';
 import { drawSharedIncident, withSharedIncident } from './augment.ts';
-import { Rng } from '../../sim/rng.ts';
+import { Rng } from '../../lib/rng.ts';
 import { EVIDENCE_Z_DEFAULT, EVIDENCE_Z_GRID, logNormalUpper, strongestExcess } from './evidence.ts';
 import type { AnalysisWindow } from '../../judges/window-judges.ts';
 

@@ -4,7 +4,7 @@
 // (tfjs's own shuffle is unseeded, so `fit` runs with shuffle: false), early stopping on the validation loss with
 // the best epoch's weights kept.
 import { tf } from '../backend.ts';
-import { Rng } from '../../sim/rng.ts';
+import { Rng } from '../../lib/rng.ts';
 import { NET_DEFAULTS, type NetJSON, type NetOptions, type NetTraining, type WeightMask } from './net.ts';
 
 /**
