@@ -1,17 +1,16 @@
-// What the routes compute, apart from HTTP: request bodies → the library's types (with the checks a schema cannot
-// express), the canary verdict with either judge, and the rollout decision of a policy of the decision core
-// (policies/: the code the backtester runs).
+// The routes' translation onto the decision core, apart from HTTP: request bodies → the library's types (with the
+// checks a schema cannot express), then the core's canary verdict (policies/canary-verdict.ts) and rollout decision
+// (policies/: the code the backtester runs), and the risk champion's score for one change.
 import type { CohortMetrics, Observation } from '../sim/env.ts';
 import type { Plan } from '../sim/strategy.ts';
-import { kayentaWindowJudge, type AnalysisWindow } from '../judges/window-judges.ts';
-import { evidenceFor } from '../judges/evidence.ts';
+import type { AnalysisWindow } from '../judges/window-judges.ts';
+import { canaryVerdict } from '../policies/canary-verdict.ts';
 import type { JudgeModel } from '../training/judge/model.ts';
 import type { RollbackPredictor } from '../training/predictive-rollback/model.ts';
 import { mlPolicy } from '../policies/ml.ts';
 import { decideOnHistory, type Policy, type PolicyContext } from '../policies/policy.ts';
 import { resolvePolicies, type Versioned } from '../policies/index.ts';
 import { TICK_SECONDS } from '../sim/env.ts';
-import { notProbabilities } from '../lib/scores.ts';
 import type { FeatureSpec, GamModel } from '../training/gam.ts';
 import { SIM_RISK_SPECS } from '../training/risk/sim.ts';
 import { rangeProblem, VALUE_RANGE_TEXT, type ValueRange } from '../lib/value-range.ts';
@@ -97,22 +96,11 @@ export function windowOf(b: VerdictBody): AnalysisWindow {
 
 const prob = (p: number) => (Number.isFinite(p) ? Math.min(1, Math.max(0, p)) : null);
 
-/** The verdict of one window with the chosen judge. */
+/** The verdict of one window with the chosen judge (policies/canary-verdict.ts); no judge champion for ml → 503. */
 export function verdictFor(w: AnalysisWindow, judge: JudgeNameT, model: { model: JudgeModel; version: string } | null, opts: { reasons?: boolean } = {}): VerdictResponse {
-  // Too few usable minutes for this judge (judges/evidence.ts): inconclusive before any judge runs, never a pass.
-  const evidence = evidenceFor(judge, w);
-  if (!evidence.sufficient) return { verdict: 'inconclusive', reasons: opts.reasons === false ? evidence.reasons.slice(0, 1) : evidence.reasons, judge, modelVersion: judge === 'ml' ? (model?.version ?? null) : null };
-  const withReasons = opts.reasons ?? true;
-  if (judge === 'kayenta') {
-    const j = kayentaWindowJudge().judge(w);
-    return { verdict: j.verdict, ...(j.score !== undefined && Number.isFinite(j.score) ? { score: j.score } : {}), reasons: withReasons ? j.reasons : j.reasons.slice(0, 1), judge, modelVersion: null };
-  }
-  if (!model) throw new ModelUnavailable('no judge champion is loaded (train one with rolloutlab train judge, then POST /v1/models/reload); ask for judge=kayenta for the statistical judge');
-  const j = model.model.judge(w, { reasons: withReasons });
-  // Whatever the model said, a P(fail) that is no probability gives no verdict.
-  const broken = notProbabilities({ 'P(fail)': j.pFail });
-  if (broken) return { verdict: 'inconclusive', reasons: [`inconclusive: ${broken}`], judge, modelVersion: model.version };
-  return { verdict: j.verdict, pFail: j.pFail, reasons: j.reasons, judge, modelVersion: model.version };
+  const v = canaryVerdict(w, judge, model, opts);
+  if (v === null) throw new ModelUnavailable('no judge champion is loaded (train one with rolloutlab train judge, then POST /v1/models/reload); ask for judge=kayenta for the statistical judge');
+  return v;
 }
 
 /** A Plan from the request's plan (the fields the trajectory features and the schedule read; the rest filled in). */

@@ -1,6 +1,6 @@
 // The canary verdict route (POST /v1/canary/verdict): a deploy system or a canary-analysis step posts one analysis
 // window of canary and baseline metrics and gets pass / fail / inconclusive from the learned judge or Kayenta's
-// statistics (server/decide.ts verdictFor).
+// statistics (policies/canary-verdict.ts, through server/decide.ts verdictFor).
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { BadInput, verdictFor, windowOf } from '../decide.ts';
 import type { ServerMetrics } from '../metrics.ts';
