@@ -1,0 +1,78 @@
+// Test failures: a flaky test (timing, races, order dependence, a slow neighbour) next to a test that fails on
+// every run of the commit (a real bug, including a real hang). The words are the test runners' own on both sides.
+import type { FailureKind } from '../types.ts';
+import { t, NODE, PY, JVM, GO, RUST } from './t.ts';
+
+const TESTS = ['unit-tests', 'integration-tests'] as const;
+
+export const FLAKY_TEST: FailureKind = {
+  id: 'flaky-test',
+  category: 'test',
+  transient: true,
+  steps: TESTS,
+  exitCodes: [1],
+  summary: 'a test that fails now and then on a healthy commit: timing, races, order dependence, a slow dependency',
+  hint: '{test} is flaky; retry, and quarantine it if it keeps failing',
+  templates: [
+    t('FAIL {testfile} ({sec} s)\n  ● {test}\n\n    thrown: "Exceeded timeout of {ms} ms for a test.\n    Add a timeout value to this test to increase the timeout, if this is a long-running test."\n\n      at {testfile}:{line}:{col}', { eco: NODE , tool: ['npm', 'yarn'] }),
+    t('FAIL {testfile}\n  ● {test}\n\n    expect(received).toHaveLength(expected)\n\n    Expected length: {count}\n    Received length: {=0|1}\n    Received array:  {=[]|[{"id": "{hexid}"}]}\n\n      at Object.<anonymous> ({testfile}:{line}:{col})', { eco: NODE , tool: ['npm', 'yarn'] }),
+    t('FAIL {testfile}\n  ● {test}\n\n    expect(received).toEqual(expected) // deep equality\n\n    - Expected  - 1\n    + Received  + 1\n\n    {=-   "status": "active",\n    +   "status": "expired",|-   "count": {count},\n    +   "count": {count2},|-   "items": Array [\n    +   "items": Array []}\n\n      at {testfile}:{line}:{col}', { eco: NODE , tool: ['npm', 'yarn'] }),
+    t(' FAIL  {testfile} > {test}\nError: Test timed out in {ms}ms.\nIf this is a long-running test, pass a timeout value as the last argument or configure it globally with "testTimeout".\n ❯ {testfile}:{line}:{col}', { eco: NODE , tool: ['pnpm'] }),
+    t('FAIL {testfile}\n  ● {test}\n\n    connect ECONNREFUSED 127.0.0.1:{dbport}\n\n      at TCPConnectWrap.afterConnect [as oncomplete] (node:net:1607:16)', { eco: NODE, steps: ['integration-tests'], tool: ['npm', 'yarn'] }),
+    t('___________________________ {testshort} ___________________________\n\n    def {testshort}(client):\n        resp = client.post("/v1/{word}s", json=payload)\n>       assert wait_until(lambda: store.count() == {count}, timeout=2.0)\nE       AssertionError: assert False\nE        +  where False = wait_until(<function <lambda> at 0x7f{addr}>, timeout=2.0)\n\n{testfile}:{line}: AssertionError\n=========================== short test summary info ============================\nFAILED {test} - AssertionError: assert False', { eco: PY }),
+    t('+++++++++++++++++++++++++++++++++++ Timeout ++++++++++++++++++++++++++++++++++++\n~~~~~~~~~~~~~~~~~~~~~ Stack of Thread-3 (140{n}) ~~~~~~~~~~~~~~~~~~~~~\n  File "/usr/local/lib/python3.12/threading.py", line 1030, in _bootstrap\n    self._bootstrap_inner()\nE   Failed: Timeout >{secs}.0s\n=========================== short test summary info ============================\nFAILED {test} - Failed: Timeout >{secs}.0s', { eco: PY }),
+    t('FAILED {test} - sqlalchemy.exc.OperationalError: (psycopg2.OperationalError) could not receive data from server: Connection reset by peer\n==== 1 failed, {testcount} passed, {count} skipped in {sec}s ====', { eco: PY, steps: ['integration-tests'] }),
+    t('[ERROR] Tests run: {testcount}, Failures: 1, Errors: 0, Skipped: {count}, Time elapsed: {sec} s <<< FAILURE! - in {testfile}\n[ERROR] {test}  Time elapsed: {sec} s  <<< FAILURE!\norg.awaitility.core.ConditionTimeoutException: Condition with {testfile} was not fulfilled within 10 seconds.\n\tat org.awaitility.core.ConditionAwaiter.await(ConditionAwaiter.java:167)\n\tat {testfile}.{testshort}({testshort}.java:{line})', { eco: JVM , tool: ['maven'] }),
+    t('[ERROR] Tests run: {testcount}, Failures: 0, Errors: 1, Skipped: 0, Time elapsed: {sec} s <<< FAILURE! - in {testfile}\n[ERROR] {test}  Time elapsed: {sec} s  <<< ERROR!\njava.util.ConcurrentModificationException\n\tat java.base/java.util.HashMap$HashIterator.nextNode(HashMap.java:1605)\n\tat {testfile}.{testshort}(Test.java:{line})', { eco: JVM , tool: ['maven'] }),
+    t('{testfile} > {testshort}() FAILED\n    org.opentest4j.AssertionFailedError: expected: <{count}> but was: <{=0|{count2}}>\n        at app//org.junit.jupiter.api.AssertionUtils.fail(AssertionUtils.java:151)\n        at app//{testfile}.{testshort}(Test.java:{line})\n\n{testcount} tests completed, 1 failed', { eco: JVM , tool: ['gradle'] }),
+    t('--- FAIL: {test} ({sec}s)\n    {area}_test.go:{line}: condition not met within {ms}ms: expected {count} events, got 0\nFAIL\nFAIL\tgithub.com/{org}/{repo}/{testfile}\t{sec}s', { eco: GO }),
+    t('==================\nWARNING: DATA RACE\nWrite at 0x00c000{addr} by goroutine {count}:\n  github.com/{org}/{repo}/{testfile}.(*{word}Cache).Put()\n      {file}:{line} +0x{layer}\n==================\n--- FAIL: {test} ({sec}s)\n    testing.go:1398: race detected during execution of test\nFAIL\tgithub.com/{org}/{repo}/{testfile}\t{sec}s', { eco: GO }),
+    t('---- {test} stdout ----\nthread \'{test}\' panicked at {testfile}:{line}:{col}:\ncalled `Result::unwrap()` on an `Err` value: Elapsed(())\nnote: run with `RUST_BACKTRACE=1` environment variable to display a backtrace\n\nfailures:\n    {test}\n\ntest result: FAILED. {testcount} passed; 1 failed; 0 ignored; 0 measured; 0 filtered out; finished in {sec}s\n\nerror: test failed, to rerun pass `--lib`', { eco: RUST, exit: 101 }),
+    t('---- {test} stdout ----\nthread \'{test}\' panicked at {testfile}:{line}:{col}:\nassertion `left == right` failed\n  left: 0\n right: {count}\n\nfailures:\n    {test}\n\ntest result: FAILED. {testcount} passed; 1 failed; 0 ignored; 0 measured; 0 filtered out; finished in {sec}s', { eco: RUST, exit: 101 }),
+    t('⎯⎯⎯⎯⎯⎯⎯ Failed Tests 1 ⎯⎯⎯⎯⎯⎯⎯\n\n FAIL  {testfile} > {test}\nError: Hook timed out in {ms}ms.\nIf this is a long-running hook, pass a timeout value as the last argument or configure it globally with "hookTimeout".\n ❯ {testfile}:{line}:{col}', { eco: NODE, tool: ['pnpm'] }),
+    t(' FAIL  {testfile} > {test}\nAssertionError: expected {=0|1} to be {count} // Object.is equality\n\n- Expected\n+ Received\n\n- {count}\n+ {=0|1}\n\n ❯ {testfile}:{line}:{col}\n\n Test Files  1 failed | {n} passed', { eco: NODE, tool: ['pnpm'] }),
+    t('{testfile} > {testshort}() FAILED\n    java.util.concurrent.TimeoutException: {testshort}() timed out after {=5|10|30} seconds\n        at app//{testfile}.{testshort}(Test.java:{line})\n\n{testcount} tests completed, 1 failed', { eco: JVM, tool: ['gradle'] }),
+    t('{testfile} > {testshort}() FAILED\n    org.awaitility.core.ConditionTimeoutException at ConditionAwaiter.java:167\n\n{testcount} tests completed, 1 failed, {count} skipped', { eco: JVM, tool: ['gradle'] }),
+    t('{test} ... still running after {secs}s\nTerminated', { exit: 124, weight: 0.2 }),
+    t('Terminated\nERROR: Job failed: execution took longer than 1h0m0s seconds', { ci: ['gitlab'], system: true, exit: 143, weight: 0.3 }),
+  ],
+};
+
+export const TEST_FAILURE: FailureKind = {
+  id: 'test-failure',
+  category: 'test',
+  transient: false,
+  steps: TESTS,
+  exitCodes: [1],
+  summary: 'a test that fails on every run of the commit: a wrong result, an exception, or a real hang (deadlock) that times out',
+  hint: 'fix {test}: it fails on every run of this commit',
+  templates: [
+    t('FAIL {testfile} ({sec} s)\n  ● {test}\n\n    expect(received).toBe(expected) // Object.is equality\n\n    Expected: {n}\n    Received: {={count}|undefined|null|{n2}}\n\n      {line} |     const total = computeTotal(cart);\n    > {line} |     expect(total).toBe({n});\n         |                   ^\n\n      at Object.<anonymous> ({testfile}:{line}:{col})', { eco: NODE , tool: ['npm', 'yarn'] }),
+    t('FAIL {testfile}\n  ● {test}\n\n    TypeError: Cannot read properties of undefined (reading \'{ident}\')\n\n      at {word}Service.handle ({file}:{line}:{col})\n      at Object.<anonymous> ({testfile}:{line}:{col})', { eco: NODE , tool: ['npm', 'yarn'] }),
+    t('FAIL {testfile} ({sec} s)\n  ● {test}\n\n    thrown: "Exceeded timeout of {ms} ms for a test.\n    Add a timeout value to this test to increase the timeout, if this is a long-running test."\n\n      at {testfile}:{line}:{col}\n\nA worker process has failed to exit gracefully and has been force exited. This is likely caused by tests leaking due to improper teardown.', { eco: NODE , tool: ['npm', 'yarn'] }),
+    t(' FAIL  {testfile} > {test}\nAssertionError: expected {={ status: 500 } to deeply equal { status: 200 }|{count} to be {n}|undefined to be defined|[] to have a length of {count} but got 0}\n ❯ {testfile}:{line}:{col}\n\n Test Files  1 failed | {count} passed\n      Tests  1 failed | {testcount} passed', { eco: NODE , tool: ['pnpm'] }),
+    t('___________________________ {testshort} ___________________________\n\n>       assert resp.status_code == 200\nE       assert 500 == 200\nE        +  where 500 = <Response [500]>.status_code\n\n{testfile}:{line}: AssertionError\n=========================== short test summary info ============================\nFAILED {test} - assert 500 == 200', { eco: PY }),
+    t('FAILED {test} - KeyError: \'{ident}\'\nFAILED {test2} - KeyError: \'{ident}\'\n==== 2 failed, {testcount} passed, {count} warnings in {sec}s ====', { eco: PY }),
+    t('+++++++++++++++++++++++++++++++++++ Timeout ++++++++++++++++++++++++++++++++++++\n~~~~~~~~~~~~~~~~~~~~~ Stack of MainThread (140{n}) ~~~~~~~~~~~~~~~~~~~~~\n  File "{file}", line {line}, in acquire\n    self._lock.acquire()\nE   Failed: Timeout >{secs}.0s\n=========================== short test summary info ============================\nFAILED {test} - Failed: Timeout >{secs}.0s', { eco: PY }),
+    t('[ERROR] Tests run: {testcount}, Failures: 1, Errors: 0, Skipped: 0, Time elapsed: {sec} s <<< FAILURE! - in {testfile}\n[ERROR] {test}  Time elapsed: {sec} s  <<< FAILURE!\norg.opentest4j.AssertionFailedError: expected: <{=107.00> but was: <100.00|{count}> but was: <{count2}|true> but was: <false}>\n\tat org.junit.jupiter.api.AssertEquals.assertEquals(AssertEquals.java:197)\n\tat {testfile}.{testshort}(Test.java:{line})\n[ERROR] Failures:\n[ERROR]   {testshort}:{line} expected: <107.00> but was: <100.00>', { eco: JVM , tool: ['maven'] }),
+    t('[ERROR] {test}  Time elapsed: {sec} s  <<< ERROR!\norg.junit.jupiter.api.AssertTimeout$ExecutionTimeoutException: execution timed out after {ms} ms\n\tat {testfile}.{testshort}(Test.java:{line})\n[ERROR] Tests run: {testcount}, Failures: 0, Errors: 1, Skipped: 0', { eco: JVM , tool: ['maven'] }),
+    t('{testfile} > {testshort}() FAILED\n    java.lang.NullPointerException: Cannot invoke "String.length()" because "{ident}" is null\n        at {javaclass}.normalise({word}.java:{line})\n\n{testcount} tests completed, 1 failed', { eco: JVM , tool: ['gradle'] }),
+    t('--- FAIL: {test} ({sec}s)\n    {area}_test.go:{line}:\n        \tError Trace:\t{area}_test.go:{line}\n        \tError:      \tNot equal:\n        \t            \texpected: {count}\n        \t            \tactual  : 0\n        \tTest:       \t{test}\nFAIL\nFAIL\tgithub.com/{org}/{repo}/{testfile}\t{sec}s', { eco: GO }),
+    t('panic: test timed out after 10m0s\n\trunning tests:\n\t\t{test} (10m0s)\n\ngoroutine {count} [sync.Mutex.Lock, 9 minutes]:\nsync.runtime_SemacquireMutex(0xc000{addr}?, 0x0?, 0x0?)\nFAIL\tgithub.com/{org}/{repo}/{testfile}\t600.{n}s', { eco: GO }),
+    t('---- {test} stdout ----\nthread \'{test}\' panicked at {testfile}:{line}:{col}:\nassertion `left == right` failed\n  left: Some({n})\n right: None\n\nfailures:\n    {test}\n\ntest result: FAILED. {testcount} passed; 1 failed; 0 ignored; 0 measured; 0 filtered out; finished in {sec}s\n\nerror: test failed, to rerun pass `--lib`', { eco: RUST, exit: 101 }),
+    t('test {test} has been running for over 60 seconds\n\nerror: test killed by timeout after {secs}s: {test}\nerror: test run failed', { eco: RUST, exit: 101 }),
+    t(' FAIL  {testfile} > {test}\nTypeError: Cannot read properties of undefined (reading \'{ident}\')\n ❯ {word}Service.handle {file}:{line}:{col}\n ❯ {testfile}:{line2}:{col2}\n\n Test Files  1 failed | {n} passed', { eco: NODE, tool: ['pnpm'] }),
+    t('⎯⎯⎯⎯⎯⎯⎯ Failed Tests 1 ⎯⎯⎯⎯⎯⎯⎯\n\n FAIL  {testfile} > {test}\nError: Test timed out in {ms}ms.\nIf this is a long-running test, pass a timeout value as the last argument or configure it globally with "testTimeout".\n ❯ {testfile}:{line}:{col}', { eco: NODE, tool: ['pnpm'] }),
+    t('{testfile} > {testshort}() FAILED\n    org.opentest4j.AssertionFailedError: expected: <{=200> but was: <500|{count}> but was: <{count2}|PAID> but was: <PENDING}>\n        at app//org.junit.jupiter.api.AssertionFailureBuilder.build(AssertionFailureBuilder.java:151)\n        at app//{testfile}.{testshort}(Test.java:{line})\n\n{testcount} tests completed, 1 failed', { eco: JVM, tool: ['gradle'] }),
+    t('{testfile} > {testshort}() FAILED\n    java.util.concurrent.TimeoutException: {testshort}() timed out after {=5|10|30} seconds\n        at app//{javaclass}.awaitSettlement({word}.java:{line})\n\n{testcount} tests completed, 1 failed', { eco: JVM, tool: ['gradle'] }),
+    t('{test} ... still running after {secs}s\nTerminated', { exit: 124, weight: 0.2 }),
+    t('Terminated\nERROR: Job failed: execution took longer than 1h0m0s seconds', { ci: ['gitlab'], system: true, exit: 143, weight: 0.3 }),
+    t('Fatal Python error: Segmentation fault\n\nCurrent thread 0x00007f{addr} (most recent call first):\n  File "{workdir}/{file}", line {line} in decode\n  File "{workdir}/{testfile}", line {line2} in {testshort}', { eco: PY, exit: 139 }),
+    t('PASS {testfile}\nSegmentation fault (core dumped)', { eco: NODE, exit: 139 }),
+    t('[ERROR] Tests run: {testcount}, Failures: 1, Errors: 0, Skipped: 0, Time elapsed: {sec} s <<< FAILURE! - in {testfile}\n[ERROR] {test}  Time elapsed: {sec} s  <<< FAILURE!\norg.awaitility.core.ConditionTimeoutException: Condition with {testfile} was not fulfilled within {=5|10|30} seconds.\n\tat org.awaitility.core.ConditionAwaiter.await(ConditionAwaiter.java:167)\n\tat {testfile}.{testshort}({testshort}.java:{line})', { eco: JVM, tool: ['maven'] }),
+    t('--- FAIL: {test} ({sec}s)\n    {area}_test.go:{line}: condition not met within {ms}ms: expected status {=SETTLED|DONE|READY}, got {=PENDING|RETRYING}\nFAIL\nFAIL\tgithub.com/{org}/{repo}/{testfile}\t{sec}s', { eco: GO }),
+    t("FAIL {testfile}\n  ● {test}\n\n    FetchError: request to http://localhost:{appport}/v1/{word}s failed, reason: socket hang up\n\n      at ClientRequest.<anonymous> (node_modules/node-fetch/lib/index.js:1501:11)", { eco: NODE, steps: ['integration-tests'], tool: ['npm', 'yarn'] }),
+    t("FAILED {test} - requests.exceptions.ConnectionError: ('Connection aborted.', ConnectionResetError(104, 'Connection reset by peer'))\n==== 1 failed, {testcount} passed in {sec}s ====", { eco: PY, steps: ['integration-tests'] }),
+    t('==================\nWARNING: DATA RACE\nRead at 0x00c000{addr} by goroutine {count}:\n  github.com/{org}/{repo}/{testfile}.(*{word}Store).Get()\n      {file}:{line} +0x{addr2}\nPrevious write at 0x00c000{addr} by goroutine {count2}:\n  github.com/{org}/{repo}/{testfile}.(*{word}Store).Put()\n==================\n--- FAIL: {test} ({sec}s)\n    testing.go:1398: race detected during execution of test\nFAIL\tgithub.com/{org}/{repo}/{testfile}\t{sec}s', { eco: GO }),
+  ],
+};
