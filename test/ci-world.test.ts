@@ -152,7 +152,8 @@ describe('the default world', () => {
     const transient = world.failures.filter((f) => f.truth.transient).length;
     expect(transient / world.failures.length).toBeGreaterThan(0.3);
     expect(transient / world.failures.length).toBeLessThan(0.7);
-    expect(elapsedMs).toBeLessThan(2000);
+    // About 1 s on an idle 2-core machine; the bound leaves room for a suite running beside it.
+    expect(elapsedMs).toBeLessThan(6000);
   });
 
   it('has outages that fail many pipelines at once', () => {

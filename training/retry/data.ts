@@ -1,0 +1,18 @@
+// The retry family's rows from the simulated failure world (sim/ci/): each failed attempt as the failed step a CI
+// system would report (datasets/failed-step.ts: step, exit code, log tail, attempt, the step's recent history) with
+// the truth a retry decision is judged on — the failure is transient (a retry after the right wait or remediation
+// passes) — and its category.
+import { parseFailedStep, type FailedStep } from '../../datasets/failed-step.ts';
+import type { CiFailure, CiWorld } from '../../sim/ci/index.ts';
+import { stepFeatures } from './features.ts';
+import type { RetryRow } from './model.ts';
+
+/** The failed step a CI system would report for this attempt (what the model may read: no truth). */
+export function failedStepOf(f: CiFailure): FailedStep {
+  return parseFailedStep({ step: f.step, exitCode: f.exitCode, log: f.log, attempt: Math.min(100, f.attempt), history: f.history.step });
+}
+
+/** Every failed attempt of the world as a training row. */
+export function retryRowsOf(world: CiWorld): RetryRow[] {
+  return world.failures.map((f) => ({ x: stepFeatures(failedStepOf(f)), retrySucceeds: f.truth.transient, category: f.truth.category }));
+}

@@ -1,0 +1,32 @@
+// Training the retry family on simulated failure worlds: fit on the training worlds, calibrate and choose the retry
+// threshold on a validation world — the lowest threshold whose retries on the validation world waste at most
+// `maxWasted` (retries of failures no retry fixes) — so nothing is tuned on the data it is reported on.
+import type { CiWorld } from '../../sim/ci/index.ts';
+import { retryRowsOf } from './data.ts';
+import { fitRetryModel, RETRY_FIT_DEFAULTS, type RetryFitOptions, type RetryModel, type RetryRow } from './model.ts';
+
+/** Wasted retries allowed on the validation world when the threshold is chosen. */
+export const MAX_WASTED_RETRIES = 0.05;
+
+/** The lowest threshold at which the retries among `rows` waste at most `maxWasted`; 1 when none does. */
+export function chooseRetryThreshold(model: RetryModel, rows: readonly RetryRow[], maxWasted = MAX_WASTED_RETRIES): number {
+  const scored = rows.map((r) => ({ p: model.pRetry(r.x), y: r.retrySucceeds })).sort((a, b) => b.p - a.p);
+  let threshold = 1;
+  let tp = 0;
+  let fp = 0;
+  for (let i = 0; i < scored.length; i++) {
+    if (scored[i].y) tp++;
+    else fp++;
+    // Only where the next row scores lower: a threshold cannot split tied scores.
+    if (i + 1 < scored.length && scored[i + 1].p === scored[i].p) continue;
+    if (fp / (tp + fp) <= maxWasted) threshold = scored[i].p;
+  }
+  return threshold;
+}
+
+export function trainRetryOnWorlds(train: readonly CiWorld[], validation: CiWorld, o: RetryFitOptions = RETRY_FIT_DEFAULTS): { model: RetryModel; threshold: number; rows: { train: number; validation: number } } {
+  const trainRows = train.flatMap(retryRowsOf);
+  const validationRows = retryRowsOf(validation);
+  const model = fitRetryModel(trainRows, validationRows, o);
+  return { model, threshold: chooseRetryThreshold(model, validationRows), rows: { train: trainRows.length, validation: validationRows.length } };
+}
