@@ -1,8 +1,8 @@
 // Seeded random streams. Every draw in the simulator goes through an `Rng`; each subsystem gets its own
 // stream derived from (root seed, name), so adding a consumer in one subsystem never shifts another.
 
-/** 32-bit FNV-1a of a string: turns stream names into seed material. */
-function fnv1a(s: string): number {
+/** 32-bit FNV-1a of a string: turns stream names into seed material (and hashes text features). */
+export function fnv1a(s: string): number {
   let h = 0x811c9dc5;
   for (let i = 0; i < s.length; i++) {
     h ^= s.charCodeAt(i);

@@ -5,7 +5,8 @@ import { describe, it, expect } from 'vitest';
 import { Rng } from '../lib/rng.ts';
 import { parseFailedStep } from '../datasets/failed-step.ts';
 import { stepFeatures } from '../training/retry/features.ts';
-import { fitRetryModel, fitPlatt, RetryModel, type RetryRow } from '../training/retry/model.ts';
+import { fitRetryModel, RetryModel, type RetryRow } from '../training/retry/model.ts';
+import { fitPlatt } from '../training/gam.ts';
 
 function toyRows(seed: number, n: number): RetryRow[] {
   const rng = new Rng(seed, 'toy-retry');
@@ -42,11 +43,14 @@ describe('the retry model', () => {
     expect(() => new RetryModel({ ...m.json, format: 'old' as never })).toThrow(/retrain/);
   });
 
-  it('Platt scaling maps logits to calibrated probabilities', () => {
+  it('Platt scaling maps logits to calibrated probabilities, and separable logits keep a positive slope', () => {
     const logits = Array.from({ length: 200 }, (_, i) => (i - 100) / 20);
-    const y = logits.map((z, i) => (i % 7 === 0 ? z < 0 : z > 0));
-    const { a, b } = fitPlatt(logits, y);
+    const y = logits.map((z, i) => ((i % 7 === 0 ? z < 0 : z > 0) ? 1 : 0));
+    const { a, b } = fitPlatt(logits, y, { smooth: true });
     expect(a).toBeGreaterThan(0);
     expect(Math.abs(b)).toBeLessThan(0.5);
+    // Perfectly separated logits: a full Newton step overshoots; the halved steps keep the slope positive.
+    const sep = Array.from({ length: 100 }, (_, i) => (i < 50 ? -7.5 : 7.5));
+    expect(fitPlatt(sep, sep.map((z) => (z > 0 ? 1 : 0)), { smooth: true }).a).toBeGreaterThan(0);
   });
 });

@@ -373,19 +373,36 @@ export function subset(cols: Columns, rows: number[]): Columns {
   return out;
 }
 
-/** Logistic recalibration p = σ(a z + b) by Newton's method (a few iterations, damped). */
-export function fitPlatt(z: ArrayLike<number>, y: ArrayLike<number>): { a: number; b: number } {
+/**
+ * Logistic recalibration p = σ(a z + b) by Newton's method. A step that would raise the log loss is halved until it
+ * lowers it (on separable data a full step can overshoot, even to a < 0); otherwise the steps are Newton's own.
+ * `smooth` replaces the 0 / 1 targets by Platt's (1 / (n₋ + 2), (n₊ + 1) / (n₊ + 2)), which keeps separable data finite.
+ */
+export function fitPlatt(z: ArrayLike<number>, y: ArrayLike<number>, o: { smooth?: boolean } = {}): { a: number; b: number } {
+  const n = z.length;
+  let pos = 0;
+  for (let i = 0; i < n; i++) pos += y[i];
+  const t = (i: number) => (o.smooth ? (y[i] ? (pos + 1) / (pos + 2) : 1 / (n - pos + 2)) : y[i]);
+  const loss = (a: number, b: number) => {
+    let l = 0;
+    for (let i = 0; i < n; i++) {
+      const v = a * z[i] + b;
+      l += Math.max(v, 0) - t(i) * v + Math.log1p(Math.exp(-Math.abs(v)));
+    }
+    return l;
+  };
   let a = 1;
   let b = 0;
+  let current = loss(a, b);
   for (let it = 0; it < 50; it++) {
     let ga = 0;
     let gb = 0;
     let haa = 1e-9;
     let hab = 0;
     let hbb = 1e-9;
-    for (let i = 0; i < z.length; i++) {
+    for (let i = 0; i < n; i++) {
       const p = sigmoid(a * z[i] + b);
-      const r = p - y[i];
+      const r = p - t(i);
       const wgt = p * (1 - p);
       ga += r * z[i];
       gb += r;
@@ -395,10 +412,20 @@ export function fitPlatt(z: ArrayLike<number>, y: ArrayLike<number>): { a: numbe
     }
     const det = haa * hbb - hab * hab;
     if (!(Math.abs(det) > 1e-12)) break;
-    const da = (hbb * ga - hab * gb) / det;
-    const db = (haa * gb - hab * ga) / det;
+    let da = (hbb * ga - hab * gb) / det;
+    let db = (haa * gb - hab * ga) / det;
+    // Rounding noise near the optimum is no rise: only a real one halves the step.
+    const rises = (l: number) => !(l <= current + 1e-9 * Math.max(1, Math.abs(current)));
+    let next = loss(a - da, b - db);
+    while (rises(next) && Math.abs(da) + Math.abs(db) > 1e-12) {
+      da /= 2;
+      db /= 2;
+      next = loss(a - da, b - db);
+    }
+    if (rises(next)) break;
     a -= da;
     b -= db;
+    current = next;
     if (Math.abs(da) + Math.abs(db) < 1e-10) break;
   }
   return { a, b };

@@ -5,6 +5,7 @@
 // retry goes to another runner). A persistent failure fails at once with its category.
 import type { FailedStep } from '../../datasets/failed-step.ts';
 import type { RetryModel } from '../../training/retry/model.ts';
+import { fnv1a } from '../../lib/rng.ts';
 import { fail, type RetryDecision, type RetryPolicy } from './decision.ts';
 
 export interface RetryMlOptions {
@@ -19,12 +20,7 @@ export interface RetryMlOptions {
 export const RETRY_ML_DEFAULTS: RetryMlOptions = { threshold: 0.5, maxRetries: 3, maxDelaySeconds: 600 };
 
 /** A deterministic jitter in [0, 1) from the step (the same failed step always waits the same). */
-function jitter(step: FailedStep): number {
-  let h = 2166136261;
-  const s = `${step.step}|${step.exitCode}|${step.attempt}|${step.log.slice(-200)}`;
-  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 16777619);
-  return (h >>> 0) / 2 ** 32;
-}
+const jitter = (step: FailedStep): number => fnv1a(`${step.step}|${step.exitCode}|${step.attempt}|${step.log.slice(-200)}`) / 2 ** 32;
 
 /** Seconds to wait before retry number `attempt` (1 = the first retry) of a failure in `category`. */
 export function retryDelaySeconds(category: string, attempt: number, step: FailedStep): number {

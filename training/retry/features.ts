@@ -6,6 +6,7 @@
 // attempt and the step's recent history.
 import type { FailedStep } from '../../datasets/failed-step.ts';
 import { STEP_KINDS } from '../../datasets/failed-step.ts';
+import { fnv1a } from '../../lib/rng.ts';
 
 /** Hashed text buckets (2^18): few collisions for the vocabulary of CI logs, and a sparse vector stays small. */
 export const TEXT_BUCKETS = 1 << 18;
@@ -59,22 +60,12 @@ export function tokens(normalised: string): string[] {
   return normalised.split(/[^a-z0-9_]+/).filter((t) => t.length > 1);
 }
 
-/** FNV-1a, 32 bits. */
-function hash(s: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < s.length; i++) {
-    h ^= s.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return h >>> 0;
-}
-
 function addGrams(counts: Map<number, number>, words: readonly string[], prefix: string): void {
   for (let i = 0; i < words.length; i++) {
-    const u = hash(prefix + words[i]) % TEXT_BUCKETS;
+    const u = fnv1a(prefix + words[i]) % TEXT_BUCKETS;
     counts.set(u, (counts.get(u) ?? 0) + 1);
     if (i + 1 < words.length) {
-      const b = hash(prefix + words[i] + ' ' + words[i + 1]) % TEXT_BUCKETS;
+      const b = fnv1a(prefix + words[i] + ' ' + words[i + 1]) % TEXT_BUCKETS;
       counts.set(b, (counts.get(b) ?? 0) + 1);
     }
   }

@@ -1,11 +1,12 @@
 // The retry family's model: a logistic regression on the hashed features of a failed step (training/retry/features.ts)
-// for P(a retry succeeds), calibrated on validation data (Platt), and a softmax over the same features folded into a
+// for P(a retry succeeds), calibrated on validation data (Platt, training/gam.ts fitPlatt), and a softmax over the same features folded into a
 // smaller space for the failure's category. Plain JavaScript scores it (no tensor engine): a served decision needs a
 // few dozen multiply-adds per non-zero feature. Fitted by a seeded AdaGrad pass over the rows (fitRetryModel).
 import { Rng } from '../../lib/rng.ts';
 import { RolloutlabError } from '../../lib/errors.ts';
 import type { FailedStep } from '../../datasets/failed-step.ts';
 import { FEATURE_WIDTH, TEXT_BUCKETS, stepFeatures, type SparseVector } from './features.ts';
+import { fitPlatt } from '../gam.ts';
 
 export const RETRY_FORMAT = 'rolloutlab-retry-1';
 /** The category softmax reads text buckets folded into this many (the structured features keep their own). */
@@ -166,61 +167,6 @@ export function fitRetryModel(train: readonly RetryRow[], validation: readonly R
     }
   }
   const uncalibrated = new RetryModel({ format: RETRY_FORMAT, weights: toBase64(w), bias, platt: { a: 1, b: 0 }, categories, categoryWeights: toBase64(cw), categoryBias: cb });
-  const platt = fitPlatt(validation.map((r) => uncalibrated.logit(r.x)), validation.map((r) => r.retrySucceeds));
+  const platt = fitPlatt(validation.map((r) => uncalibrated.logit(r.x)), validation.map((r) => (r.retrySucceeds ? 1 : 0)), { smooth: true });
   return new RetryModel({ ...uncalibrated.json, platt });
-}
-
-/** Platt scaling by Newton's method with step halving on the validation logits (with the usual smoothed targets). */
-export function fitPlatt(logits: readonly number[], y: readonly boolean[]): { a: number; b: number } {
-  const pos = y.filter(Boolean).length;
-  const neg = y.length - pos;
-  const hi = (pos + 1) / (pos + 2);
-  const lo = 1 / (neg + 2);
-  const loss = (a: number, b: number) => {
-    let l = 0;
-    for (let i = 0; i < logits.length; i++) {
-      const z = a * logits[i] + b;
-      const t = y[i] ? hi : lo;
-      // -[t log p + (1-t) log(1-p)] with p = sigmoid(z), written to stay finite for large |z|.
-      l += Math.max(z, 0) - t * z + Math.log1p(Math.exp(-Math.abs(z)));
-    }
-    return l;
-  };
-  let a = 1;
-  let b = 0;
-  let current = loss(a, b);
-  for (let it = 0; it < 100; it++) {
-    let ga = 0;
-    let gb = 0;
-    let haa = 1e-9;
-    let hab = 0;
-    let hbb = 1e-9;
-    for (let i = 0; i < logits.length; i++) {
-      const p = sigmoid(a * logits[i] + b);
-      const d = p - (y[i] ? hi : lo);
-      const w = p * (1 - p);
-      ga += d * logits[i];
-      gb += d;
-      haa += w * logits[i] * logits[i];
-      hab += w * logits[i];
-      hbb += w;
-    }
-    const det = haa * hbb - hab * hab;
-    if (!(Math.abs(det) > 1e-15)) break;
-    const da = (hbb * ga - hab * gb) / det;
-    const db = (haa * gb - hab * ga) / det;
-    let step = 1;
-    let next = loss(a - da, b - db);
-    while (!(next < current) && step > 1e-6) {
-      step /= 2;
-      next = loss(a - step * da, b - step * db);
-    }
-    if (!(next < current)) break;
-    a -= step * da;
-    b -= step * db;
-    const gain = current - next;
-    current = next;
-    if (gain < 1e-10) break;
-  }
-  return { a, b };
 }
