@@ -7,7 +7,7 @@ import { Command, CommanderError } from 'commander';
 import { isRolloutlabError, UsageError } from '../lib/errors.ts';
 import { codeVersion } from '../lib/version.ts';
 import { registerMain } from './commands/main.ts';
-import { registerSimulate, registerDataTools } from './commands/data.ts';
+import { registerSimulate, registerSimulatePipelines, registerDataTools } from './commands/data.ts';
 import { registerBacktest } from './commands/backtest.ts';
 import { registerModels } from './commands/models.ts';
 import { registerWindows } from './commands/windows.ts';
@@ -25,6 +25,7 @@ export function buildProgram(): Command {
   // In the order `rolloutlab --help` lists them.
   registerMain(program);
   registerSimulate(program);
+  registerSimulatePipelines(program);
   registerBacktest(program);
   registerModels(program);
   registerWindows(program);

@@ -7,6 +7,10 @@ import { defaultModelsRoot, readChampionPointerSync, readVersionSync } from './r
 import { GamModel, type GamJSON } from './gam.ts';
 import { RollbackPredictor, type RollbackPredictorJSON } from './predictive-rollback/model.ts';
 import { JudgeModel, type JudgeModelJSON } from './judge/model.ts';
+import { RetryModel, type RetryModelJSON } from './retry/model.ts';
+
+export const RETRY_FAMILY = 'retry';
+export const RETRY_MODEL_FILE = 'retry.json';
 
 export const ROLLBACK_FAMILY = 'rollback';
 export const ROLLBACK_MODEL_FILE = 'rollback.json';
@@ -49,6 +53,12 @@ export function loadRiskSync(root = defaultModelsRoot()): { model: GamModel; ver
 export function loadJudgeSync(root = defaultModelsRoot()): { model: JudgeModel; version: string } | null {
   const r = readChampionFileSync(root, 'judge', 'judge.json', 'champion', true);
   return r && { model: JudgeModel.fromJSON(JSON.parse(r.bytes.toString('utf8')) as JudgeModelJSON), version: r.version };
+}
+
+/** The retry champion (or a version), or null when the family has no champion. */
+export function loadRetrySync(root = defaultModelsRoot(), version = 'champion'): { model: RetryModel; version: string } | null {
+  const r = readChampionFileSync(root, RETRY_FAMILY, RETRY_MODEL_FILE, version, true);
+  return r && { model: new RetryModel(JSON.parse(r.bytes.toString('utf8')) as RetryModelJSON), version: r.version };
 }
 
 /** The champions the learned rollout policy reads: the rollback predictor (required), the risk model and the canary judge (when the registry has them). */

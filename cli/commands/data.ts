@@ -27,6 +27,22 @@ export async function simulateToDataset(scenario: Scenario, seed: number, outDir
   return { world, summary: summarizeWorld(world), manifest, simSeconds, seconds: (performance.now() - t0) / 1000 };
 }
 
+/** Simulate a scenario's CI/CD failure world and write its failed step attempts as a data set (table ci_failures). */
+export async function simulatePipelinesToDataset(scenario: Scenario, seed: number, outDir: string, force: boolean, days?: number) {
+  const { simulateCiFailures, ciWorldToTables } = await import('../../sim/ci/index.ts');
+  const t0 = performance.now();
+  const world = simulateCiFailures(scenario, seed, days === undefined ? {} : { days });
+  const manifest = await writeDataset({
+    outDir,
+    tables: ciWorldToTables(world),
+    force,
+    manifest: { kind: 'simulated', scenario: scenario.name, seed, codeVersion: codeVersion(), extra: { world: 'pipelines', days: world.days, scenarioDigest: scenarioDigest(scenario), options: world.options } },
+  });
+  const transient = world.failures.filter((f) => f.truth.transient).length;
+  const summary = { scenario: scenario.name, seed, days: world.days, repos: world.repos.length, pipelines: world.pipelines, failedPipelines: world.failedPipelines, attempts: world.attempts, failedAttempts: world.failures.length, transient, persistent: world.failures.length - transient };
+  return { summary, manifest, seconds: (performance.now() - t0) / 1000 };
+}
+
 /** Write imported tables as a data set at `--out` (replacing one only with `--force`). */
 function writeImported(o: { out: string; force?: boolean }, tables: Table[], extra: Record<string, unknown>) {
   return writeDataset({ outDir: resolve(o.out), tables, force: !!o.force, manifest: { kind: 'imported', scenario: null, seed: null, codeVersion: codeVersion(), extra } });
@@ -51,6 +67,25 @@ export function registerSimulate(program: Command): void {
       if (o.trafficResolution !== undefined) scenario = parseScenario({ ...scenario, dataset: { ...scenario.dataset, trafficResolutionMinutes: o.trafficResolution } }, `${o.scenario} with --traffic-resolution ${o.trafficResolution}`);
       const r = await simulateToDataset(scenario, o.seed, resolve(o.out), !!o.force);
       out(!!o.json, { summary: r.summary, manifest: r.manifest, dataset: resolve(o.out), seconds: r.seconds }, formatSummary(r.summary, { dataset: resolve(o.out), seconds: r.seconds }));
+    });
+}
+
+/** Registers `simulate-pipelines` on the program. */
+export function registerSimulatePipelines(program: Command): void {
+  program
+    .command('simulate-pipelines')
+    .description('Simulate a scenario\'s CI/CD pipelines (repositories, runners, outages, rate limits, locks, flaky tests, persistent faults) and write every failed step attempt, with the truth of what a retry, a wait or a remediation would have done, as a data set (table ci_failures) for rolloutlab train retry.')
+    .requiredOption('--scenario <name|file>', `built-in name (${builtinScenarios().join(', ')}) or a .json/.yaml file`)
+    .requiredOption('--seed <n>', 'random seed (integer)', int('--seed', 0, 2 ** 32 - 1))
+    .option('--days <n>', 'override the scenario length in days', int('--days', 1, 400))
+    .requiredOption('--out <dir>', 'output folder (written aside, then renamed into place)')
+    .option('--force', 'replace an existing data set at --out')
+    .option('--json', 'print the summary and manifest as JSON on stdout')
+    .action(async (o: { scenario: string; seed: number; days?: number; out: string; force?: boolean; json?: boolean }) => {
+      const scenario = loadScenario(o.scenario);
+      const r = await simulatePipelinesToDataset(scenario, o.seed, resolve(o.out), !!o.force, o.days);
+      const s = r.summary;
+      out(!!o.json, { summary: s, manifest: r.manifest, dataset: resolve(o.out), seconds: r.seconds }, `${s.scenario} seed ${s.seed}: ${s.days} days, ${s.repos} repositories, ${s.pipelines.toLocaleString('en-US')} pipelines (${s.failedPipelines.toLocaleString('en-US')} failed), ${s.failedAttempts.toLocaleString('en-US')} failed step attempts (${s.transient.toLocaleString('en-US')} transient, ${s.persistent.toLocaleString('en-US')} persistent) written to ${resolve(o.out)} in ${r.seconds.toFixed(1)} s`);
     });
 }
 

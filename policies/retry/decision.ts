@@ -1,7 +1,11 @@
-// The retry decision for one failed CI/CD step: retry (after a wait) or fail now, with the chance a retry succeeds and
-// the failure's category. Every retry policy — the CI systems' own rules in baselines.ts and, later, the learned one —
-// is a pure function of the failed step (datasets/failed-step.ts) → this decision, so one replay measures them all.
+// The retry decision for one failed CI/CD step: retry (after a wait, perhaps after a remediation) or fail now, with the
+// chance a retry succeeds, the failure's category and, for a failure that no retry fixes, a one-line hint. Every retry
+// policy — the CI systems' own rules in baselines.ts and the learned one in ml.ts — is a pure function of the failed
+// step (datasets/failed-step.ts) → this decision, so one replay measures them all and the server serves the same.
 import type { FailedStep } from '../../datasets/failed-step.ts';
+import { REMEDIATIONS, type Remediation } from '../../sim/ci/types.ts';
+
+export { REMEDIATIONS, type Remediation };
 
 export interface RetryDecision {
   action: 'retry' | 'fail';
@@ -11,6 +15,13 @@ export interface RetryDecision {
   category: string;
   /** Seconds to wait before the retry (0 for a fail or an immediate retry). */
   delaySeconds: number;
+  /**
+   * What to do before the retry when a plain retry is unlikely to do: `clear-cache` (drop the dependency cache),
+   * `other-runner` (run on another machine), `wait-for-lock` (wait until the job holding the lock ends). null: none.
+   */
+  remediation: Remediation | null;
+  /** For a failure no retry fixes: what to do about it, one line (null: the policy has none). */
+  hint: string | null;
   /** Why, headline first. */
   reasons: string[];
 }
@@ -22,5 +33,5 @@ export interface RetryPolicy {
   decide(step: FailedStep): RetryDecision;
 }
 
-export const fail = (category: string, reasons: string[]): RetryDecision => ({ action: 'fail', pRetrySucceeds: 0, category, delaySeconds: 0, reasons });
-export const retry = (category: string, reasons: string[], delaySeconds = 0): RetryDecision => ({ action: 'retry', pRetrySucceeds: 1, category, delaySeconds, reasons });
+export const fail = (category: string, reasons: string[], hint: string | null = null): RetryDecision => ({ action: 'fail', pRetrySucceeds: 0, category, delaySeconds: 0, remediation: null, hint, reasons });
+export const retry = (category: string, reasons: string[], delaySeconds = 0): RetryDecision => ({ action: 'retry', pRetrySucceeds: 1, category, delaySeconds, remediation: null, hint: null, reasons });

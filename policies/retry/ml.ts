@@ -1,15 +1,16 @@
 // `ml`: the learned retry policy. The retry model (training/retry/model.ts) gives P(a retry succeeds) and the failure's
-// category; the policy retries while that probability reaches a threshold chosen on validation data, within a cap on
-// attempts, and waits what the category needs: exponential backoff for the network and registries, a jittered wait
-// for a lock held by another job, a short wait for a service container still starting, none for a lost runner (the
-// retry goes to another runner). A persistent failure fails at once with its category.
+// kind; the policy retries while that probability reaches the threshold chosen on validation data (stored with the
+// model), within a cap on attempts, and waits what the category needs: exponential backoff for the network and
+// registries, a jittered wait for a lock held by another job, a short wait for a service container still starting,
+// none for a lost runner. Where the kind needs more than a retry it names the remediation (clear the cache, another
+// runner, wait for the lock holder). A persistent failure fails at once with its category.
 import type { FailedStep } from '../../datasets/failed-step.ts';
 import type { RetryModel } from '../../training/retry/model.ts';
 import { fnv1a } from '../../lib/rng.ts';
 import { fail, type RetryDecision, type RetryPolicy } from './decision.ts';
 
 export interface RetryMlOptions {
-  /** Retry while P(a retry succeeds) is at least this. */
+  /** Retry while P(a retry succeeds) is at least this (default: the model's own, chosen on validation data). */
   threshold: number;
   /** Retries allowed per step (attempt 1 is the first run). */
   maxRetries: number;
@@ -17,7 +18,7 @@ export interface RetryMlOptions {
   maxDelaySeconds: number;
 }
 
-export const RETRY_ML_DEFAULTS: RetryMlOptions = { threshold: 0.5, maxRetries: 3, maxDelaySeconds: 600 };
+export const RETRY_ML_DEFAULTS: Omit<RetryMlOptions, 'threshold'> = { maxRetries: 3, maxDelaySeconds: 600 };
 
 /** A deterministic jitter in [0, 1) from the step (the same failed step always waits the same). */
 const jitter = (step: FailedStep): number => fnv1a(`${step.step}|${step.exitCode}|${step.attempt}|${step.log.slice(-200)}`) / 2 ** 32;
@@ -42,20 +43,29 @@ export function retryDelaySeconds(category: string, attempt: number, step: Faile
 }
 
 export function mlRetryPolicy(model: RetryModel, version = '', o: Partial<RetryMlOptions> = {}): RetryPolicy {
-  const c = { ...RETRY_ML_DEFAULTS, ...o };
+  const c: RetryMlOptions = { threshold: model.threshold, ...RETRY_ML_DEFAULTS, ...o };
   const tag = `ml${version ? ' ' + version : ''}`;
   return {
     name: 'ml',
-    description: `retry while P(a retry succeeds) >= ${c.threshold}, at most ${c.maxRetries} times, waiting what the category needs`,
+    description: `retry while P(a retry succeeds) >= ${+c.threshold.toFixed(3)}, at most ${c.maxRetries} times, waiting what the category needs`,
     decide(step): RetryDecision {
       const s = model.score(step);
       const p = s.pRetry;
       if (!Number.isFinite(p) || p < 0 || p > 1) return fail(s.category, [`${tag}: P(a retry succeeds) is ${p}, not a probability: no retry on it`]);
-      const why = `${tag}: P(a retry succeeds) ${p.toFixed(2)}, ${s.category} (${s.pCategory.toFixed(2)})`;
-      if (p < c.threshold) return { ...fail(s.category, [`${why} < ${c.threshold}: fail now`]), pRetrySucceeds: p };
+      const why = `${tag}: P(a retry succeeds) ${p.toFixed(2)}, ${s.category} (${s.kind}, ${s.pCategory.toFixed(2)})`;
+      if (p < c.threshold) return { ...fail(s.category, [`${why} < ${+c.threshold.toFixed(3)}: fail now`]), pRetrySucceeds: p };
       if (step.attempt > c.maxRetries) return { ...fail(s.category, [`${why}, but the ${c.maxRetries} retries are spent`]), pRetrySucceeds: p };
       const delaySeconds = Math.min(c.maxDelaySeconds, retryDelaySeconds(s.category, step.attempt, step));
-      return { action: 'retry', pRetrySucceeds: p, category: s.category, delaySeconds, reasons: [`${why}: retry${delaySeconds ? ` in ${delaySeconds} s` : ' now'}`] };
+      const remediation = s.remediation;
+      return {
+        action: 'retry',
+        pRetrySucceeds: p,
+        category: s.category,
+        delaySeconds,
+        remediation,
+        hint: null,
+        reasons: [`${why}: ${remediation ? `${remediation}, then ` : ''}retry${delaySeconds ? ` in ${delaySeconds} s` : ' now'}`],
+      };
     },
   };
 }

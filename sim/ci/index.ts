@@ -14,3 +14,4 @@ export { CI_FAILURE_KINDS, ciKind, kindsOfCategory, fittingTemplates } from './c
 export { CI_STEPS, ECOSYSTEMS, CI_SYSTEMS, CI_CATEGORIES, REMEDIATIONS, RETRY_WAITS_MIN } from './types.ts';
 export type { CiStep, Ecosystem, CiSystem, CiCategory, Remediation, FailureKind, Template } from './types.ts';
 export { DEFAULT_CI_OPTIONS, type CiWorldOptions } from './options.ts';
+export { ciWorldToTables, ciFailuresFromRows, CI_FAILURES_TABLE } from './tables.ts';

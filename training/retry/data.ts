@@ -1,7 +1,7 @@
 // The retry family's rows from the simulated failure world (sim/ci/): each failed attempt as the failed step a CI
 // system would report (datasets/failed-step.ts: step, exit code, log tail, attempt, the step's recent history) with
 // the truth a retry decision is judged on — the failure is transient (a retry after the right wait or remediation
-// passes) — and its category.
+// passes) — and its kind (the softmax's label; its category and remediation follow).
 import { parseFailedStep, type FailedStep } from '../../datasets/failed-step.ts';
 import type { CiFailure, CiWorld } from '../../sim/ci/index.ts';
 import { stepFeatures } from './features.ts';
@@ -14,5 +14,5 @@ export function failedStepOf(f: CiFailure): FailedStep {
 
 /** Every failed attempt of the world as a training row. */
 export function retryRowsOf(world: CiWorld): RetryRow[] {
-  return world.failures.map((f) => ({ x: stepFeatures(failedStepOf(f)), retrySucceeds: f.truth.transient, category: f.truth.category }));
+  return world.failures.map((f) => ({ x: stepFeatures(failedStepOf(f)), retrySucceeds: f.truth.transient, category: f.truth.kind }));
 }

@@ -1,12 +1,15 @@
 // The retry family's model: a logistic regression on the hashed features of a failed step (training/retry/features.ts)
-// for P(a retry succeeds), calibrated on validation data (Platt, training/gam.ts fitPlatt), and a softmax over the same features folded into a
-// smaller space for the failure's category. Plain JavaScript scores it (no tensor engine): a served decision needs a
+// for P(a retry succeeds), calibrated on validation data (Platt, training/gam.ts fitPlatt), and a softmax over the same
+// features folded into a smaller space for the failure's kind (sim/ci's failure kinds: its category, and the
+// remediation a kind needs, follow from it). The retry threshold chosen on validation data travels with the weights. Plain JavaScript scores it (no tensor engine): a served decision needs a
 // few dozen multiply-adds per non-zero feature. Fitted by a seeded AdaGrad pass over the rows (fitRetryModel).
 import { Rng } from '../../lib/rng.ts';
 import { RolloutlabError } from '../../lib/errors.ts';
 import type { FailedStep } from '../../datasets/failed-step.ts';
 import { FEATURE_WIDTH, TEXT_BUCKETS, stepFeatures, type SparseVector } from './features.ts';
 import { fitPlatt } from '../gam.ts';
+import { CI_FAILURE_KINDS } from '../../sim/ci/catalogue.ts';
+import type { Remediation } from '../../sim/ci/types.ts';
 
 export const RETRY_FORMAT = 'rolloutlab-retry-1';
 /** The category softmax reads text buckets folded into this many (the structured features keep their own). */
@@ -20,8 +23,11 @@ export interface RetryModelJSON {
   bias: number;
   /** Platt scaling of the logit: p = sigmoid(a · logit + b). */
   platt: { a: number; b: number };
+  /** Retry while the calibrated P(a retry succeeds) is at least this (chosen on validation data; 1: never). */
+  threshold: number;
+  /** The softmax's labels: failure kinds (sim/ci's ids) or, for rows that name only one, categories. */
   categories: string[];
-  /** Softmax weights, categories × CATEGORY_WIDTH (base64 Float32Array), and one bias per category. */
+  /** Softmax weights, labels × CATEGORY_WIDTH (base64 Float32Array), and one bias per label. */
   categoryWeights: string;
   categoryBias: number[];
 }
@@ -37,12 +43,19 @@ export interface RetryFitOptions {
 
 export const RETRY_FIT_DEFAULTS: RetryFitOptions = { epochs: 6, learningRate: 0.2, l2: 1e-6, seed: 1 };
 
-/** A row to learn from: the step's features, whether a retry succeeded, its category. */
+/** A row to learn from: the step's features, whether a retry succeeded, its kind or category (null: unknown, the softmax skips it). */
 export interface RetryRow {
   x: SparseVector;
   retrySucceeds: boolean;
-  category: string;
+  category: string | null;
 }
+
+const KIND_BY_ID = new Map(CI_FAILURE_KINDS.map((k) => [k.id, k]));
+
+/** The category of a softmax label: a kind's category, or the label itself when it is a category. */
+export const categoryOfLabel = (label: string): string => KIND_BY_ID.get(label)?.category ?? label;
+/** The remediation a kind needs when a plain retry does not do (null: none, or the label is not a kind). */
+export const remediationOfLabel = (label: string): Remediation | null => KIND_BY_ID.get(label)?.remediation ?? null;
 
 const sigmoid = (z: number) => 1 / (1 + Math.exp(-z));
 const foldIndex = (i: number) => (i < TEXT_BUCKETS ? i % CATEGORY_TEXT_BUCKETS : CATEGORY_TEXT_BUCKETS + (i - TEXT_BUCKETS));
@@ -96,11 +109,20 @@ export class RetryModel {
     return { category: this.json.categories[best], p: z[best] / sum };
   }
 
-  /** Both answers for a failed step. */
-  score(step: FailedStep): { pRetry: number; category: string; pCategory: number } {
+  /** Every answer for a failed step: P(a retry succeeds), the most likely kind (its category, its remediation). */
+  score(step: FailedStep): { pRetry: number; kind: string; category: string; pCategory: number; remediation: Remediation | null } {
     const x = stepFeatures(step);
     const c = this.category(x);
-    return { pRetry: this.pRetry(x), category: c.category, pCategory: c.p };
+    return { pRetry: this.pRetry(x), kind: c.category, category: categoryOfLabel(c.category), pCategory: c.p, remediation: remediationOfLabel(c.category) };
+  }
+
+  get threshold(): number {
+    return this.json.threshold;
+  }
+
+  /** The same weights with another retry threshold. */
+  withThreshold(threshold: number): RetryModel {
+    return new RetryModel({ ...this.json, threshold });
   }
 }
 
@@ -110,7 +132,8 @@ export class RetryModel {
  */
 export function fitRetryModel(train: readonly RetryRow[], validation: readonly RetryRow[], o: RetryFitOptions = RETRY_FIT_DEFAULTS): RetryModel {
   if (train.length === 0 || validation.length === 0) throw new RolloutlabError('BAD_DATA', 'retry model: no training or validation rows', 'data');
-  const categories = [...new Set(train.map((r) => r.category))].sort();
+  const categories = [...new Set(train.flatMap((r) => (r.category === null ? [] : [r.category])))].sort();
+  if (categories.length === 0) throw new RolloutlabError('BAD_DATA', 'retry model: no training row names its kind or category', 'data');
   const K = categories.length;
   const catOf = new Map(categories.map((c, i) => [c, i]));
   const w = new Float32Array(FEATURE_WIDTH);
@@ -143,6 +166,7 @@ export function fitRetryModel(train: readonly RetryRow[], validation: readonly R
       bg2 += g * g;
       bias -= (o.learningRate * g) / Math.sqrt(bg2 + eps);
       // Softmax over the categories (folded features).
+      if (r.category === null) continue;
       const y = catOf.get(r.category)!;
       for (let c = 0; c < K; c++) z[c] = cb[c];
       for (let k = 0; k < idx.length; k++) {
@@ -166,7 +190,7 @@ export function fitRetryModel(train: readonly RetryRow[], validation: readonly R
       }
     }
   }
-  const uncalibrated = new RetryModel({ format: RETRY_FORMAT, weights: toBase64(w), bias, platt: { a: 1, b: 0 }, categories, categoryWeights: toBase64(cw), categoryBias: cb });
+  const uncalibrated = new RetryModel({ format: RETRY_FORMAT, weights: toBase64(w), bias, platt: { a: 1, b: 0 }, threshold: 0.5, categories, categoryWeights: toBase64(cw), categoryBias: cb });
   const platt = fitPlatt(validation.map((r) => uncalibrated.logit(r.x)), validation.map((r) => (r.retrySucceeds ? 1 : 0)), { smooth: true });
   return new RetryModel({ ...uncalibrated.json, platt });
 }

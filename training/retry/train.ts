@@ -28,5 +28,6 @@ export function trainRetryOnWorlds(train: readonly CiWorld[], validation: CiWorl
   const trainRows = train.flatMap(retryRowsOf);
   const validationRows = retryRowsOf(validation);
   const model = fitRetryModel(trainRows, validationRows, o);
-  return { model, threshold: chooseRetryThreshold(model, validationRows), rows: { train: trainRows.length, validation: validationRows.length } };
+  const threshold = chooseRetryThreshold(model, validationRows);
+  return { model: model.withThreshold(threshold), threshold, rows: { train: trainRows.length, validation: validationRows.length } };
 }
