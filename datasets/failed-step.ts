@@ -34,6 +34,8 @@ export interface FailedStep {
   attempt: number;
   /** The step's recent outcomes, oldest first: true = it passed. */
   history: boolean[];
+  /** The failing test's recent outcomes over the suite's runs, oldest first (true = it passed); empty when unknown or no test failed. */
+  testHistory: boolean[];
 }
 
 const KIND_PATTERNS: [StepKind, RegExp][] = [
@@ -70,17 +72,31 @@ function readable(log: string): { text: string; binary: boolean } {
 
 const bad = (field: string, problem: string, got: unknown) => new RolloutlabError('BAD_DATA', `${field} ${problem} (got ${show(got)})`, field);
 
+/** An optional list of outcomes ("pass" / "fail" or booleans), the last MAX_HISTORY kept; [] when absent or null. */
+function outcomes(x: unknown, field: string): boolean[] {
+  if (x === undefined || x === null) return [];
+  if (!Array.isArray(x)) throw bad(field, 'must be an array of "pass" / "fail", oldest first', x);
+  return x
+    .map((h, i) => {
+      if (h === 'pass' || h === true) return true;
+      if (h === 'fail' || h === false) return false;
+      throw bad(`${field}[${i}]`, 'must be "pass" or "fail"', h);
+    })
+    .slice(-MAX_HISTORY);
+}
+
 /**
  * One failed step from a parsed JSON object, checked field by field (BAD_DATA naming `<where>.<field>`): `step` a
  * non-empty string, `exitCode` an integer in EXIT_CODE_RANGE, `log` a string (empty is allowed: no evidence, which
  * the policies read as such), optional `attempt` an integer in [1, MAX_ATTEMPT] (default 1) and optional `history` an
- * array of "pass" / "fail" (or booleans, true = pass), the last MAX_HISTORY kept. Unknown fields are refused (a typo
+ * array of "pass" / "fail" (or booleans, true = pass), the last MAX_HISTORY kept, and the same for optional
+ * `testHistory` (the failing test's recent outcomes). Unknown fields are refused (a typo
  * must not leave a value at its default).
  */
 export function parseFailedStep(x: unknown, where = 'step'): FailedStep {
   if (typeof x !== 'object' || x === null || Array.isArray(x)) throw bad(where, 'must be an object {"step", "exitCode", "log"}', x);
   const o = x as Record<string, unknown>;
-  for (const k of Object.keys(o)) if (!['step', 'exitCode', 'log', 'attempt', 'history'].includes(k)) throw bad(`${where}.${k}`, 'is not a field of a failed step (step, exitCode, log, attempt, history)', o[k]);
+  for (const k of Object.keys(o)) if (!['step', 'exitCode', 'log', 'attempt', 'history', 'testHistory'].includes(k)) throw bad(`${where}.${k}`, 'is not a field of a failed step (step, exitCode, log, attempt, history, testHistory)', o[k]);
   if (typeof o.step !== 'string' || o.step.trim() === '') throw bad(`${where}.step`, 'must be a non-empty string', o.step);
   if (o.step.length > 256) throw bad(`${where}.step`, 'must be at most 256 characters', `${o.step.slice(0, 40)}…`);
   if (typeof o.exitCode !== 'number' || !Number.isInteger(o.exitCode) || o.exitCode < EXIT_CODE_RANGE[0] || o.exitCode > EXIT_CODE_RANGE[1]) throw bad(`${where}.exitCode`, `must be an integer in [${EXIT_CODE_RANGE[0]}, ${EXIT_CODE_RANGE[1]}]`, o.exitCode);
@@ -90,19 +106,11 @@ export function parseFailedStep(x: unknown, where = 'step'): FailedStep {
     if (typeof o.attempt !== 'number' || !Number.isInteger(o.attempt) || o.attempt < 1 || o.attempt > MAX_ATTEMPT) throw bad(`${where}.attempt`, `must be an integer in [1, ${MAX_ATTEMPT}] (1 = the first run)`, o.attempt);
     attempt = o.attempt;
   }
-  let history: boolean[] = [];
-  if (o.history !== undefined) {
-    if (!Array.isArray(o.history)) throw bad(`${where}.history`, 'must be an array of "pass" / "fail", oldest first', o.history);
-    history = o.history.map((h, i) => {
-      if (h === 'pass' || h === true) return true;
-      if (h === 'fail' || h === false) return false;
-      throw bad(`${where}.history[${i}]`, 'must be "pass" or "fail"', h);
-    });
-    history = history.slice(-MAX_HISTORY);
-  }
+  const history = outcomes(o.history, `${where}.history`);
+  const testHistory = outcomes(o.testHistory, `${where}.testHistory`);
   const truncated = o.log.length > MAX_LOG_CHARS;
   const { text, binary } = readable(truncated ? o.log.slice(-MAX_LOG_CHARS) : o.log);
-  return { step: o.step, stepKind: stepKindOf(o.step), exitCode: o.exitCode, log: text, logTruncated: truncated, logBinary: binary, attempt, history };
+  return { step: o.step, stepKind: stepKindOf(o.step), exitCode: o.exitCode, log: text, logTruncated: truncated, logBinary: binary, attempt, history, testHistory };
 }
 
 /** Failed steps from JSON Lines text, one object per non-blank line; a bad line is BAD_DATA naming `<file>: line <n>` and the field. */

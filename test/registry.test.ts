@@ -413,8 +413,8 @@ console.log('finished');
 describe('targets', () => {
   it('training/targets.json is versioned and covers every model family', () => {
     const t = loadTargets();
-    expect(t.version).toBe(2);
-    expect(Object.keys(t.targets)).toEqual(expect.arrayContaining(['risk', 'timing', 'schedule', 'forecast', 'judge', 'rollback', 'detection', 'healing', 'routing', 'nab', 'jit']));
+    expect(t.version).toBe(3);
+    expect(Object.keys(t.targets)).toEqual(expect.arrayContaining(['risk', 'timing', 'schedule', 'forecast', 'judge', 'rollback', 'detection', 'retry', 'routing', 'nab', 'jit']));
     expect(t.targets.risk.aucGapToOracle).toMatchObject({ comparator: '<=', target: 0.01 });
     expect(t.targets.rollback.medianLeadTimeMin).toMatchObject({ comparator: '>=', target: 5 });
     expect(t.targets.jit.meanAuc).toMatchObject({ comparator: '>', target: 0.725 });

@@ -77,6 +77,18 @@ export function registerBench(program: Command): void {
       process.stdout.write((o.json ? JSON.stringify(r, null, 2) : formatPreventionVisibility(r)) + '\n');
     });
   bench
+    .command('retry')
+    .description('Self-healing pipelines: every failed step of a simulated CI/CD world replayed under never, always-2 (retry: 2), exit-status (Buildkite-style), reasons (retry:when + log patterns) and ml, with the world\'s truth answering each retry: transient recovered, wasted retries, retry precision and recall, added minutes, pipelines recovered.')
+    .option('--scenario <name>', 'built-in scenario', 'default')
+    .option('--seed <n>', 'seed of the world replayed (default 4: the retry champion of the main job trains on seeds 1-3)', int('--seed', 0, 2 ** 32 - 4), 4)
+    .option('--models <dir>', 'model registry for ml (default: ./models, or $ROLLOUTLAB_MODELS); without a retry champion, ml is trained here on the next three seeds')
+    .option('--json', 'as JSON: {"policies": {"<name>": {"transientRecoveredRate", "wastedRetryRate", "retryPrecision", "retryRecall", "addedMinutes", "pipelinesRecovered", ...}}, ...}')
+    .action(async (o: { scenario: string; seed: number; models?: string; json?: boolean }) => {
+      const { benchRetry, formatRetryBench } = await import('../../bench/retry.ts');
+      const r = benchRetry({ ...o, progress: !o.json });
+      out(!!o.json, r, formatRetryBench(r));
+    });
+  bench
     .command('serve')
     .description('Serving load: requests/s and p50/p99 latency of the risk-score and canary-verdict routes beside a bare Fastify route in the same run, a fixed-rate run at 500/s, and resident memory with every champion loaded.')
     .option('--models <dir>', 'model registry root (default: ./models, or $ROLLOUTLAB_MODELS)')

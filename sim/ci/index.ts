@@ -15,3 +15,4 @@ export { CI_STEPS, ECOSYSTEMS, CI_SYSTEMS, CI_CATEGORIES, REMEDIATIONS, RETRY_WA
 export type { CiStep, Ecosystem, CiSystem, CiCategory, Remediation, FailureKind, Template } from './types.ts';
 export { DEFAULT_CI_OPTIONS, type CiWorldOptions } from './options.ts';
 export { ciWorldToTables, ciFailuresFromRows, CI_FAILURES_TABLE } from './tables.ts';
+export { walkRetries, type WalkDecision, type WalkCaps, type WalkResult } from './replay.ts';

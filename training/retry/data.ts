@@ -9,7 +9,7 @@ import type { RetryRow } from './model.ts';
 
 /** The failed step a CI system would report for this attempt (what the model may read: no truth). */
 export function failedStepOf(f: CiFailure): FailedStep {
-  return parseFailedStep({ step: f.step, exitCode: f.exitCode, log: f.log, attempt: Math.min(100, f.attempt), history: f.history.step });
+  return parseFailedStep({ step: f.step, exitCode: f.exitCode, log: f.log, attempt: Math.min(100, f.attempt), history: f.history.step, testHistory: f.history.test ?? undefined });
 }
 
 /** Every failed attempt of the world as a training row. */

@@ -21,8 +21,9 @@ const EXIT_SLOTS = KNOWN_EXIT_CODES.length + 3; // + other, negative, large
 const STEP_BASE = EXIT_BASE + EXIT_SLOTS;
 const ATTEMPT_BASE = STEP_BASE + STEP_KINDS.length;
 const HISTORY_BASE = ATTEMPT_BASE + 3;
+const TEST_BASE = HISTORY_BASE + 4;
 /** Width of the feature vector. */
-export const FEATURE_WIDTH = HISTORY_BASE + 4;
+export const FEATURE_WIDTH = TEST_BASE + 5;
 
 /** A sparse feature vector: sorted indices and their values. */
 export interface SparseVector {
@@ -108,6 +109,19 @@ export function stepFeatures(s: FailedStep): SparseVector {
     entries.set(HISTORY_BASE, fails / h.length);
     if (!h[h.length - 1]) entries.set(HISTORY_BASE + 1, 1);
     if (h.length >= 3 && h.slice(-3).every((x) => !x)) entries.set(HISTORY_BASE + 2, 1);
+  }
+  // The failing test's own record: a test that flips between pass and fail is flaky; one that passed until now and
+  // fails every run since is broken.
+  const th = s.testHistory;
+  if (th.length === 0) entries.set(TEST_BASE + 4, 1);
+  else {
+    const fails = th.filter((x) => !x).length;
+    entries.set(TEST_BASE, fails / th.length);
+    let flips = 0;
+    for (let i = 1; i < th.length; i++) if (!th[i - 1] && th[i]) flips++;
+    if (flips > 0) entries.set(TEST_BASE + 1, Math.min(1, flips / 3));
+    if (!th[th.length - 1]) entries.set(TEST_BASE + 2, 1);
+    if (th.length >= 2 && !th[th.length - 1] && !th[th.length - 2]) entries.set(TEST_BASE + 3, 1);
   }
   const idx = Int32Array.from([...entries.keys()].sort((a, b) => a - b));
   const val = Float32Array.from(idx, (i) => entries.get(i)!);

@@ -25,6 +25,8 @@ export interface RetryModelJSON {
   platt: { a: number; b: number };
   /** Retry while the calibrated P(a retry succeeds) is at least this (chosen on validation data; 1: never). */
   threshold: number;
+  /** Backoff base per label (seconds before the first retry, doubling after), chosen on the training worlds (absent: the category's default). */
+  waits?: Record<string, number>;
   /** The softmax's labels: failure kinds (sim/ci's ids) or, for rows that name only one, categories. */
   categories: string[];
   /** Softmax weights, labels × CATEGORY_WIDTH (base64 Float32Array), and one bias per label. */
@@ -118,6 +120,16 @@ export class RetryModel {
 
   get threshold(): number {
     return this.json.threshold;
+  }
+
+  /** The backoff base for a label, seconds (undefined: the model has none for it). */
+  waitFor(label: string): number | undefined {
+    return this.json.waits?.[label];
+  }
+
+  /** The same weights with other waits. */
+  withWaits(waits: Record<string, number>): RetryModel {
+    return new RetryModel({ ...this.json, waits });
   }
 
   /** The same weights with another retry threshold. */

@@ -1,14 +1,18 @@
-// Training the retry family on simulated failure worlds: fit on the training worlds, calibrate and choose the retry
-// threshold on a validation world — the lowest threshold whose retries on the validation world waste at most
-// `maxWasted` (retries of failures no retry fixes) — so nothing is tuned on the data it is reported on.
-import type { CiWorld } from '../../sim/ci/index.ts';
+// Training the retry family on simulated failure worlds: fit on the training worlds, calibrate on a validation world,
+// learn each kind's waits on the training worlds (waits.ts), and choose the retry threshold on the validation world by
+// replaying its failures under the served rule (rule.ts): the lowest threshold whose retries spent on persistent
+// failures stay at most `maxWasted` per persistent failure — so nothing is tuned on the data it is reported on.
+import { parseFailedStep } from '../../datasets/failed-step.ts';
+import { walkRetries, type CiFailure, type CiWorld } from '../../sim/ci/index.ts';
 import { retryRowsOf } from './data.ts';
+import { chooseWaits } from './waits.ts';
+import { RETRY_LIMITS, retryRule } from './rule.ts';
 import { fitRetryModel, RETRY_FIT_DEFAULTS, type RetryFitOptions, type RetryModel, type RetryRow } from './model.ts';
 
-/** Wasted retries allowed on the validation world when the threshold is chosen. */
+/** Wasted retries (retries spent on persistent failures / persistent failures) allowed on the validation world. */
 export const MAX_WASTED_RETRIES = 0.05;
 
-/** The lowest threshold at which the retries among `rows` waste at most `maxWasted`; 1 when none does. */
+/** The lowest threshold at which the retries among flat `rows` waste at most `maxWasted` of the retries (1 when none does). */
 export function chooseRetryThreshold(model: RetryModel, rows: readonly RetryRow[], maxWasted = MAX_WASTED_RETRIES): number {
   const scored = rows.map((r) => ({ p: model.pRetry(r.x), y: r.retrySucceeds })).sort((a, b) => b.p - a.p);
   let threshold = 1;
@@ -24,10 +28,64 @@ export function chooseRetryThreshold(model: RetryModel, rows: readonly RetryRow[
   return threshold;
 }
 
+/** The rule's answer for each episode and attempt at threshold 0 (the threshold only decides whether p suffices). */
+type AnswerCache = Map<string, { p: number; delaySeconds: number; remediation: ReturnType<typeof retryRule>['remediation'] }>;
+
+/** Replay of `failures`' episodes under the rule at `threshold`: transient recovered share and wasted retries per persistent failure. */
+export function replayAtThreshold(model: RetryModel, failures: readonly CiFailure[], threshold: number, cache: AnswerCache = new Map()): { recovered: number; wasted: number } {
+  let transient = 0;
+  let recovered = 0;
+  let persistent = 0;
+  let wasted = 0;
+  const o = { threshold: 0, maxRetries: RETRY_LIMITS.maxRetries, maxDelaySeconds: RETRY_LIMITS.maxDelaySeconds };
+  for (const f of failures) {
+    if (f.attempt !== 1) continue;
+    const w = walkRetries(
+      f,
+      (attempt, history) => {
+        const key = `${f.id}|${attempt}`;
+        let a = cache.get(key);
+        if (!a) {
+          const step = parseFailedStep({ step: f.step, exitCode: f.exitCode, log: f.log, attempt, history, testHistory: f.history.test ?? undefined });
+          const r = retryRule(model, step, o, 0.5);
+          a = { p: r.p, delaySeconds: r.delaySeconds, remediation: r.remediation };
+          cache.set(key, a);
+        }
+        return { retry: a.p >= threshold, delaySeconds: a.delaySeconds, remediation: a.remediation };
+      },
+      RETRY_LIMITS,
+    );
+    if (f.truth.transient) {
+      transient++;
+      if (w.recovered) recovered++;
+    } else {
+      persistent++;
+      wasted += w.retries;
+    }
+  }
+  return { recovered: transient ? recovered / transient : 0, wasted: persistent ? wasted / persistent : 0 };
+}
+
+/** The lowest threshold (on a grid of the validation scores' quantiles) whose replay wastes at most `maxWasted`; 1 when none does. */
+export function chooseReplayThreshold(model: RetryModel, failures: readonly CiFailure[], maxWasted = MAX_WASTED_RETRIES): number {
+  const cache: AnswerCache = new Map();
+  replayAtThreshold(model, failures, 0, cache);
+  const ps = failures.filter((f) => f.attempt === 1).map((f) => cache.get(`${f.id}|1`)!.p).sort((a, b) => a - b);
+  const grid = [...new Set(Array.from({ length: 201 }, (_, i) => ps[Math.min(ps.length - 1, Math.floor((i / 200) * ps.length))]))];
+  let best = 1;
+  // From the highest threshold down: wasted retries grow as the threshold falls; stop at the first that wastes too much.
+  for (let i = grid.length - 1; i >= 0; i--) {
+    if (replayAtThreshold(model, failures, grid[i], cache).wasted > maxWasted) break;
+    best = grid[i];
+  }
+  return best;
+}
+
 export function trainRetryOnWorlds(train: readonly CiWorld[], validation: CiWorld, o: RetryFitOptions = RETRY_FIT_DEFAULTS): { model: RetryModel; threshold: number; rows: { train: number; validation: number } } {
   const trainRows = train.flatMap(retryRowsOf);
   const validationRows = retryRowsOf(validation);
-  const model = fitRetryModel(trainRows, validationRows, o);
-  const threshold = chooseRetryThreshold(model, validationRows);
+  const fitted = fitRetryModel(trainRows, validationRows, o);
+  const model = fitted.withWaits(chooseWaits(train.flatMap((w) => w.failures), RETRY_LIMITS));
+  const threshold = chooseReplayThreshold(model, validation.failures);
   return { model: model.withThreshold(threshold), threshold, rows: { train: trainRows.length, validation: validationRows.length } };
 }

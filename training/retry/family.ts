@@ -1,0 +1,238 @@
+// The retry family: `rolloutlab train retry --data <dirs>` and `rolloutlab evaluate retry`. Each data set is a simulated
+// CI/CD failure world (rolloutlab simulate-pipelines, table ci_failures). With three or more data sets, whole worlds
+// are the parts: the last one listed is held out, the one before it is the validation world (calibration, threshold),
+// the others train — a model must carry over to repositories, tests and incidents it has never seen. With one or two,
+// each is split in time by pipeline: the oldest 60 % train, the next 20 % validate, the newest 20 % are held out. The
+// held-out part is replayed under the served rule (card metrics). Recorded outcomes
+// (--with-feedback: POST /v1/pipeline/outcome, or the wrapper's --record file) join the training part only.
+import { readDataset } from '../../datasets/read-dataset.ts';
+import type { Manifest } from '../../datasets/manifest.ts';
+import { datasetRef } from '../card.ts';
+import { RolloutlabError } from '../../lib/errors.ts';
+import { codeVersion } from '../../lib/version.ts';
+import { ciFailuresFromRows, CI_FAILURES_TABLE, type CiFailure, type CiWorld } from '../../sim/ci/index.ts';
+import type { ModelRegistry } from '../registry.ts';
+import { checkTargets, type TargetResult } from '../targets.ts';
+import { RETRY_FAMILY, RETRY_MODEL_FILE } from '../load.ts';
+import { failedStepOf, retryRowsOf } from './data.ts';
+import { fitRetryModel, RETRY_FIT_DEFAULTS, RetryModel, type RetryModelJSON, type RetryRow } from './model.ts';
+import { chooseWaits } from './waits.ts';
+import { RETRY_LIMITS } from './rule.ts';
+import { chooseReplayThreshold, replayAtThreshold, MAX_WASTED_RETRIES } from './train.ts';
+import { stepFeatures } from './features.ts';
+import { parseFailedStep } from '../../datasets/failed-step.ts';
+import type { RetryOutcomeRecord } from '../../datasets/retry-outcome.ts';
+
+/** The parts of each data set, by the start of its pipelines: train, validation, held out. */
+export const RETRY_SPLIT = { train: 0.6, validation: 0.2 } as const;
+
+export interface RetryParts {
+  train: CiFailure[];
+  validation: CiFailure[];
+  test: CiFailure[];
+}
+
+/** Every failed attempt of the data sets at `dirs` (comma-separated), each split in time by pipeline. */
+export async function readRetryParts(data: string | readonly string[]): Promise<{ dirs: string[]; manifests: Manifest[]; parts: RetryParts; byWorld: boolean }> {
+  const dirs = (typeof data === 'string' ? data.split(',') : [...data]).map((d) => d.trim()).filter(Boolean);
+  if (dirs.length === 0) throw new RolloutlabError('BAD_ARGUMENT', 'retry: --data names no data set', 'data');
+  const parts: RetryParts = { train: [], validation: [], test: [] };
+  const manifests: Manifest[] = [];
+  const byWorld = dirs.length >= 3;
+  for (const [k, dir] of dirs.entries()) {
+    const ds = await readDataset(dir);
+    manifests.push(ds.manifest);
+    try {
+      if (!ds.manifest.tables[CI_FAILURES_TABLE]) throw new RolloutlabError('BAD_DATA', `retry training needs simulated pipeline data sets (rolloutlab simulate-pipelines); ${ds.dir} has no table ${CI_FAILURES_TABLE} (has: ${Object.keys(ds.manifest.tables).join(', ')})`, 'data');
+      // Ids are unique within a world only: prefix them with the data set's position.
+      const failures = ciFailuresFromRows(await ds.query(`SELECT * FROM ${CI_FAILURES_TABLE} ORDER BY started_at_min, id`)).map((f) => ({ ...f, id: `${k}:${f.id}`, pipelineId: `${k}:${f.pipelineId}` }));
+      if (byWorld) parts[k === dirs.length - 1 ? 'test' : k === dirs.length - 2 ? 'validation' : 'train'].push(...failures);
+      else {
+        const p = splitByPipeline(failures);
+        parts.train.push(...p.train);
+        parts.validation.push(...p.validation);
+        parts.test.push(...p.test);
+      }
+    } finally {
+      ds.close();
+    }
+  }
+  if (parts.train.length === 0 || parts.validation.length === 0 || parts.test.length === 0) throw new RolloutlabError('BAD_DATA', `retry: the data sets hold too few failed steps to split (${parts.train.length} train, ${parts.validation.length} validation, ${parts.test.length} held out)`, 'data');
+  return { dirs, manifests, parts, byWorld };
+}
+
+/** Split one world's failures by the time of each pipeline's first failure: every attempt of a pipeline in one part. */
+export function splitByPipeline(failures: readonly CiFailure[]): RetryParts {
+  const first = new Map<string, number>();
+  for (const f of failures) first.set(f.pipelineId, Math.min(first.get(f.pipelineId) ?? Infinity, f.startedAtMin));
+  const order = [...first].sort((a, b) => a[1] - b[1] || a[0].localeCompare(b[0])).map(([id]) => id);
+  const part = new Map<string, keyof RetryParts>();
+  order.forEach((id, i) => part.set(id, i < RETRY_SPLIT.train * order.length ? 'train' : i < (RETRY_SPLIT.train + RETRY_SPLIT.validation) * order.length ? 'validation' : 'test'));
+  const out: RetryParts = { train: [], validation: [], test: [] };
+  for (const f of failures) out[part.get(f.pipelineId)!].push(f);
+  return out;
+}
+
+/** Training rows from recorded outcomes: retried steps whose retry's result is known. */
+export function outcomeRows(records: readonly RetryOutcomeRecord[]): { rows: RetryRow[]; skipped: number } {
+  const rows: RetryRow[] = [];
+  let skipped = 0;
+  for (const r of records) {
+    if (!r.retried || r.retrySucceeded === null) {
+      skipped++;
+      continue;
+    }
+    const step = parseFailedStep({ step: r.step, exitCode: r.exitCode, log: r.log, attempt: r.attempt ?? 1, history: r.history ?? [] });
+    rows.push({ x: stepFeatures(step), retrySucceeds: r.retrySucceeded, category: r.category ?? null });
+  }
+  return { rows, skipped };
+}
+
+/** The held-out measures of a rule: the shape of the card's metrics. */
+export interface RetryHeldOut {
+  transientRecoveryRate: number;
+  wastedRetryRate: number;
+  retryPrecision: number | null;
+  retryRecall: number | null;
+  episodes: number;
+}
+
+/** Replay the held-out failures under `model`'s rule (the served one: threshold, waits, remediations, caps). */
+export function heldOutMeasures(model: RetryModel, test: readonly CiFailure[]): RetryHeldOut {
+  const eps = test.filter((f) => f.attempt === 1);
+  let retried = 0;
+  let retriedOk = 0;
+  let transient = 0;
+  let retriedTransient = 0;
+  const r = replayAtThreshold(model, test, model.threshold);
+  // Precision and recall of the first decision (retry or fail) over the episodes.
+  for (const f of eps) {
+    const p = model.pRetry(stepFeatures(failedStepOf(f)));
+    const yes = p >= model.threshold;
+    if (f.truth.transient) transient++;
+    if (yes) {
+      retried++;
+      if (f.truth.transient) {
+        retriedOk++;
+        retriedTransient++;
+      }
+    }
+  }
+  const round = (x: number) => Math.round(x * 1e4) / 1e4;
+  return {
+    transientRecoveryRate: round(r.recovered),
+    wastedRetryRate: round(r.wasted),
+    retryPrecision: retried ? round(retriedOk / retried) : null,
+    retryRecall: transient ? round(retriedTransient / transient) : null,
+    episodes: eps.length,
+  };
+}
+
+export interface RetryTrainResult {
+  version: string;
+  seconds: number;
+  data: string[];
+  rows: { train: number; validation: number; test: number; feedback: number };
+  threshold: number;
+  waits: Record<string, number>;
+  heldOut: RetryHeldOut;
+  targets: TargetResult[];
+  feedback: { source: string; records: number; used: number; skipped: number } | null;
+  promotion: { promoted: boolean; champion: string | null; reason: string };
+}
+
+export interface RetryTrainOptions {
+  registry: ModelRegistry;
+  onProgress?: (stage: string, done: number, total: number) => void;
+  /** Recorded outcomes added to the training part. */
+  feedback?: { source: string; records: readonly RetryOutcomeRecord[] };
+}
+
+export async function trainRetry(data: string | readonly string[], o: RetryTrainOptions): Promise<RetryTrainResult> {
+  const t0 = performance.now();
+  const { dirs, manifests, parts, byWorld } = await readRetryParts(data);
+  const world = (failures: CiFailure[]) => ({ failures }) as unknown as CiWorld;
+  const trainRows = retryRowsOf(world(parts.train));
+  const fb = o.feedback ? outcomeRows(o.feedback.records) : null;
+  const validationRows = retryRowsOf(world(parts.validation));
+  o.onProgress?.('train retry', 0, 3);
+  const fitted = fitRetryModel([...trainRows, ...(fb?.rows ?? [])], validationRows, RETRY_FIT_DEFAULTS);
+  o.onProgress?.('train retry', 1, 3);
+  const waits = chooseWaits(parts.train, RETRY_LIMITS);
+  const withWaits = fitted.withWaits(waits);
+  const threshold = chooseReplayThreshold(withWaits, parts.validation, MAX_WASTED_RETRIES);
+  const model = withWaits.withThreshold(threshold);
+  o.onProgress?.('train retry', 2, 3);
+  const heldOut = heldOutMeasures(model, parts.test);
+  const metrics = numeric(heldOut);
+  const targets = checkTargets(RETRY_FAMILY, metrics);
+  const validation = heldOutMeasures(model, parts.validation);
+  const saved = await o.registry.save(RETRY_FAMILY, {
+    card: {
+      dataset: datasetRef(manifests[0], dirs[0]),
+      seed: RETRY_FIT_DEFAULTS.seed,
+      codeVersion: codeVersion(),
+      backend: { name: 'cpu', version: 'plain JavaScript' },
+      hyperParameters: {
+        model: 'logistic regression on hashed n-grams of the normalised log (tail lines and whole tail), exit code, step kind, attempt, step and test history, Platt-calibrated on validation, for P(a retry succeeds); a softmax over failure kinds on the same features folded smaller; per-kind backoff chosen on the training part; retry while P >= threshold, the lowest threshold whose validation replay spends at most 5 % retries per persistent failure',
+        ...RETRY_FIT_DEFAULTS,
+        threshold,
+        maxWastedOnValidation: MAX_WASTED_RETRIES,
+        limits: { ...RETRY_LIMITS },
+        waits,
+        datasets: dirs.map((dir, k) => ({ path: dir, scenario: manifests[k].scenario, seed: manifests[k].seed })),
+        validation: numeric(validation),
+      },
+      split: { by: byWorld ? 'entity' : 'time', description: byWorld ? `by world: ${dirs.slice(0, -2).join(', ')} train, ${dirs[dirs.length - 2]} validation (calibration, threshold), ${dirs[dirs.length - 1]} held out (these metrics: failure episodes replayed under the rule)` : `per data set, pipelines in start order: oldest ${RETRY_SPLIT.train * 100} % train, next ${RETRY_SPLIT.validation * 100} % validation (calibration, threshold), newest ${Math.round((1 - RETRY_SPLIT.train - RETRY_SPLIT.validation) * 100)} % held out (these metrics: failure episodes replayed under the rule)`, rows: { train: trainRows.length + (fb?.rows.length ?? 0), validation: validationRows.length, test: parts.test.length }, seed: null },
+      metrics,
+      baselines: {},
+      targets,
+      notes: 'retry.json holds the weights (base64 Float32), the Platt scaling, the threshold, the kinds and the per-kind waits; it is scored without a tensor engine. Held-out metrics replay each failure episode under the served rule with the world\'s truth answering every retry.',
+      ...(o.feedback && fb ? { feedback: { source: o.feedback.source, kind: o.feedback.source.startsWith('http') ? 'url' : o.feedback.source.endsWith('.duckdb') ? 'duckdb' : 'jsonl', records: o.feedback.records.length, used: fb.rows.length, skipped: fb.skipped, skippedReasons: fb.skipped ? { 'not retried or outcome unknown': fb.skipped } : {}, missingFeatures: {}, invalidFeatures: {}, ignoredFeatures: {}, duplicates: 0, weight: 1 } } : {}),
+    } as never,
+    files: { [RETRY_MODEL_FILE]: JSON.stringify(model.json) },
+  });
+  const promotion = await o.registry.promoteIfBetter(RETRY_FAMILY, saved.version, async ({ champion }) => {
+    const loaded = await o.registry.loadModel(RETRY_FAMILY, champion.version);
+    let old: RetryModel;
+    try {
+      old = new RetryModel(JSON.parse(new TextDecoder().decode(loaded.files[RETRY_MODEL_FILE])) as RetryModelJSON);
+    } catch (e) {
+      return { atLeastAsGood: true, reason: `champion ${champion.version} cannot be read by this code (${(e as Error).message})` };
+    }
+    const theirs = heldOutMeasures(old, parts.test);
+    const score = (m: RetryHeldOut) => m.transientRecoveryRate - 10 * Math.max(0, m.wastedRetryRate - MAX_WASTED_RETRIES);
+    const pct = (x: number) => `${(100 * x).toFixed(1)} %`;
+    return { atLeastAsGood: score(heldOut) >= score(theirs), reason: `on ${heldOut.episodes} held-out failures: transient recovered ${pct(heldOut.transientRecoveryRate)} / wasted ${pct(heldOut.wastedRetryRate)} vs champion ${champion.version} ${pct(theirs.transientRecoveryRate)} / ${pct(theirs.wastedRetryRate)}` };
+  });
+  o.onProgress?.('train retry', 3, 3);
+  return {
+    version: saved.version,
+    seconds: (performance.now() - t0) / 1000,
+    data: dirs,
+    rows: { train: trainRows.length, validation: validationRows.length, test: parts.test.length, feedback: fb?.rows.length ?? 0 },
+    threshold,
+    waits,
+    heldOut,
+    targets,
+    feedback: o.feedback && fb ? { source: o.feedback.source, records: o.feedback.records.length, used: fb.rows.length, skipped: fb.skipped } : null,
+    promotion: { promoted: promotion.promoted, champion: promotion.champion ?? null, reason: promotion.reason },
+  };
+}
+
+/** The measures as card metrics (numbers only: an undefined ratio is left out). */
+function numeric(m: RetryHeldOut): Record<string, number> {
+  return Object.fromEntries(Object.entries(m).filter(([, v]) => typeof v === 'number')) as Record<string, number>;
+}
+
+/** A version's (default: the champion's) held-out measures on other data sets' held-out parts. */
+export async function evaluateRetry(data: string, o: { registry: ModelRegistry; version?: string }): Promise<{ version: string; data: string[]; heldOut: RetryHeldOut; targets: TargetResult[] }> {
+  const loaded = await o.registry.loadModel(RETRY_FAMILY, o.version ?? 'champion');
+  const bytes = loaded.files?.[RETRY_MODEL_FILE];
+  if (!bytes) throw new RolloutlabError('BAD_DATA', `retry ${loaded.version} has no ${RETRY_MODEL_FILE}`, 'models');
+  const model = new RetryModel(JSON.parse(new TextDecoder().decode(bytes)) as RetryModelJSON);
+  const { dirs, parts } = await readRetryParts(data);
+  const heldOut = heldOutMeasures(model, parts.test);
+  return { version: loaded.version, data: dirs, heldOut, targets: checkTargets(RETRY_FAMILY, numeric(heldOut)) };
+}
+
