@@ -4,11 +4,12 @@
 // The model families, one row each: what `rolloutlab train <family>` / `evaluate <family>` run and what the server and
 // the learned policies load. A new family is its folder under training/ (data, model, train, evaluate, cli) plus one
 // row here.
-import { loadJudgeSync, loadRiskSync, loadRollbackSync } from './load.ts';
+import { loadJudgeSync, loadRetrySync, loadRiskSync, loadRollbackSync } from './load.ts';
 import type { FamilyCommands } from './family-commands.ts';
 import type { GamModel } from './gam.ts';
 import type { JudgeModel } from './judge/model.ts';
 import type { RollbackPredictor } from './predictive-rollback/model.ts';
+import type { RetryModel } from './retry/model.ts';
 
 export interface FamilyRow<M> {
   /** What `--data` of `train` holds. */
@@ -53,6 +54,7 @@ export const FAMILIES = {
     commands: async () => (await import('./risk/cli.ts')).riskCommands,
     loadSync: loadRiskSync,
   } satisfies FamilyRow<GamModel>,
+  retry: { data: 'simulated pipeline data sets (rolloutlab simulate-pipelines)', feedback: true, commands: async () => (await import('./retry/cli.ts')).retryCommands, loadSync: loadRetrySync } satisfies FamilyRow<RetryModel>,
 };
 
 export type Family = keyof typeof FAMILIES;
