@@ -4,7 +4,7 @@
 // The serving app (docs/server.md): `serverPlugin`, the Fastify plugin that sets what every route shares (the error
 // handler, the request metrics, the rate limit, the JSON parser, the 404, the OpenAPI catalogue) and registers one
 // plugin per route group (server/routes/: operations, canary verdict, anomaly, rollout decision, risk, outcome
-// feedback, deployment windows; server/adapters/: Argo Rollouts, Flagger, Kayenta); and `buildApp`, which wraps it in
+// feedback, deployment windows, pipeline retry decisions and outcomes; server/adapters/: Argo Rollouts, Flagger, Kayenta); and `buildApp`, which wraps it in
 // a Fastify instance without listening, so tests drive it with `app.inject` and `rolloutlab serve` adds the port.
 // Configuration arrives as typed options (`AppOptions`), built at the edge (`rolloutlab serve`, cli/commands/serve.ts).
 //
@@ -33,6 +33,7 @@ import { canaryRoutes } from './routes/canary.ts';
 import { deployWindowRoutes } from './routes/deploy-windows.ts';
 import { feedbackRoutes } from './routes/feedback.ts';
 import { opsRoutes } from './routes/ops.ts';
+import { pipelineRoutes } from './routes/pipeline.ts';
 import { riskRoutes } from './routes/risk.ts';
 import { rolloutRoutes } from './routes/rollout.ts';
 
@@ -47,11 +48,12 @@ export interface AppOptions {
   /** Fastify's logger option (default false). */
   logger?: boolean | object;
   /**
-   * Bearer token required by the write routes (POST /v1/feedback, POST /v1/models/reload) and by GET /v1/feedback.
-   * None: those routes answer 403 unless `insecureOpenWrites`.
+   * Bearer token required by the write routes (POST /v1/feedback, POST /v1/pipeline/outcome, POST /v1/models/reload)
+   * and by the reads of what clients wrote (GET /v1/feedback, GET /v1/pipeline/outcome). None: those routes answer 403
+   * unless `insecureOpenWrites`.
    */
   token?: string;
-  /** Without a token, open the write routes and GET /v1/feedback to anyone who can reach the port (default false: refused). */
+  /** Without a token, open the write routes and the GETs of feedback and outcomes to anyone who can reach the port (default false: refused). */
   insecureOpenWrites?: boolean;
   /** On close: how long in-flight requests may run before every connection is closed (default DEFAULT_DRAIN_MS). */
   drainMs?: number;
@@ -70,6 +72,8 @@ export interface AppOptions {
   now?: () => Date;
   /** DuckDB file where POST /v1/feedback stores outcomes (none: the feedback routes answer 503). */
   feedbackPath?: string;
+  /** DuckDB file where POST /v1/pipeline/outcome stores what happened after failed CI/CD steps (none: the outcome routes answer 503). */
+  pipelineOutcomesPath?: string;
   /** Per-client rate limit (default DEFAULT_RATE_LIMIT: 1000 req/s, burst 2000); false: none. /healthz is exempt. */
   rateLimit?: RateLimitOptions | false;
   /** Secret that keys the signature of streaming anomaly states (default: random per process, so states do not survive a restart). */
@@ -92,6 +96,7 @@ interface PluginOptions {
   metricsSource?: MetricsSource;
   now?: () => Date;
   feedbackPath?: string;
+  pipelineOutcomesPath?: string;
   rateLimit: RateLimitOptions | false;
   stateSecret?: string;
   offload: Offload | null;
@@ -151,6 +156,7 @@ export const serverPlugin: FastifyPluginAsyncTypebox<PluginOptions> = async (app
   await app.register(rolloutRoutes, { store, metrics });
   await app.register(riskRoutes, { store });
   await app.register(feedbackRoutes, { feedbackPath: opts.feedbackPath, guard, now });
+  await app.register(pipelineRoutes, { store, metrics, outcomesPath: opts.pipelineOutcomesPath, guard, now });
   await app.register(argoRoutes, { store, metrics, source });
   await app.register(flaggerRoutes, { store, metrics, source, now });
   await app.register(kayentaRoutes, { metrics });
@@ -201,8 +207,8 @@ export function buildApp(opts: AppOptions = {}): FastifyInstance {
     app.addHook('onClose', async () => offload.close());
   }
   if (opts.token === undefined) {
-    if (opts.insecureOpenWrites) app.log.warn('no token and insecure open writes: anyone who can reach this port can post feedback, read it and reload the models');
-    else app.log.warn('no token: POST /v1/feedback, GET /v1/feedback and POST /v1/models/reload are refused (403)');
+    if (opts.insecureOpenWrites) app.log.warn('no token and insecure open writes: anyone who can reach this port can post feedback and pipeline outcomes, read them and reload the models');
+    else app.log.warn('no token: POST /v1/feedback, GET /v1/feedback, POST and GET /v1/pipeline/outcome and POST /v1/models/reload are refused (403)');
   }
   app.register(serverPlugin, {
     store,
@@ -212,6 +218,7 @@ export function buildApp(opts: AppOptions = {}): FastifyInstance {
     metricsSource: opts.metricsSource,
     now: opts.now,
     feedbackPath: opts.feedbackPath,
+    pipelineOutcomesPath: opts.pipelineOutcomesPath,
     rateLimit: opts.rateLimit ?? DEFAULT_RATE_LIMIT,
     stateSecret: opts.stateSecret,
     offload,

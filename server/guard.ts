@@ -1,5 +1,6 @@
-// The guard of the write routes (POST /v1/models/reload, POST /v1/feedback) and of GET /v1/feedback, which shows
-// notes (docs/server.md "Who may write"): an onRequest hook the ops and feedback plugins put on those routes.
+// The guard of the write routes (POST /v1/models/reload, POST /v1/feedback, POST /v1/pipeline/outcome) and of the reads
+// of what clients wrote (GET /v1/feedback, GET /v1/pipeline/outcome), which show notes and logs (docs/server.md "Who
+// may write"): an onRequest hook the ops, feedback and pipeline plugins put on those routes.
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { errorBody } from './http-errors.ts';
@@ -16,7 +17,7 @@ const sha = (s: string) => createHash('sha256').update(s).digest();
 export type Guard = (req: FastifyRequest, reply: FastifyReply) => Promise<unknown>;
 
 /**
- * onRequest of the guarded routes (the writes, and GET /v1/feedback which shows notes), checked before the body
+ * onRequest of the guarded routes (the writes, and the GETs of feedback and pipeline outcomes), checked before the body
  * is read: no token configured and no insecureOpenWrites → 403; a token configured → the bearer token (401);
  * a request sent by a browser page (Origin, or Sec-Fetch-Site other than none) → 403, so a web page cannot drive
  * them (cross-site request forgery, DNS rebinding); a write → a JSON content type (415; no form or text POST).

@@ -48,12 +48,20 @@ export class FeedbackUnavailable extends Error {
   }
 }
 
+/** The pipeline outcome routes were called on an app built without an outcomes store: a 503. */
+export class PipelineOutcomesUnavailable extends Error {
+  constructor() {
+    super('no pipeline outcomes store is configured (start the server with --pipeline-outcomes <file>)');
+  }
+}
+
 /** The serving plugin's error handler: every error a route throws, as its status and error body. */
 export function handleError(err: FastifyError, req: FastifyRequest, reply: FastifyReply) {
   if (err.validation) return reply.code(400).send(validationError(err.validationContext ?? 'body', err.validation as AjvError[]));
   if (err instanceof BadInput) return reply.code(400).send(errorBody('VALIDATION', err.message, err.field));
   if (err instanceof Busy) return reply.code(503).header('retry-after', String(err.retryAfterSeconds)).send(errorBody('BUSY', err.message, null));
   if (err instanceof FeedbackUnavailable) return reply.code(503).send(errorBody('FEEDBACK_UNAVAILABLE', err.message, null));
+  if (err instanceof PipelineOutcomesUnavailable) return reply.code(503).send(errorBody('OUTCOMES_UNAVAILABLE', err.message, null));
   if (err instanceof ModelUnavailable) return reply.code(503).send(errorBody('MODEL_UNAVAILABLE', err.message, null));
   if (err instanceof NoAnswer) return reply.code(422).send(errorBody(err.code, err.message, err.field));
   if (isRolloutlabError(err) && (err.code === 'BAD_ARGUMENT' || err.code === 'BAD_DATA')) return reply.code(400).send(errorBody('VALIDATION', err.message, err.field ? `body.${err.field}` : 'body'));

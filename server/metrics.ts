@@ -1,5 +1,5 @@
 // The server's own metrics in Prometheus's text exposition format (version 0.0.4), written by hand: request counts and
-// a latency histogram per route, verdicts and rollout decisions by kind, and the loaded model versions as an info gauge.
+// a latency histogram per route, verdicts, rollout and retry decisions by kind, and the loaded model versions as an info gauge.
 
 /** Histogram buckets in seconds (upper bounds; +Inf is implicit). */
 export const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
@@ -23,6 +23,7 @@ export class ServerMetrics {
   private readonly verdicts = new Map<string, { labels: Record<string, string>; n: number }>();
   private readonly decisions = new Map<string, { labels: Record<string, string>; n: number }>();
   private readonly extensions = new Map<string, { labels: Record<string, string>; n: number }>();
+  private readonly retries = new Map<string, { labels: Record<string, string>; n: number }>();
 
   observeRequest(method: string, route: string, status: number, seconds: number): void {
     const rl = { method, route, status: String(status) };
@@ -55,6 +56,11 @@ export class ServerMetrics {
     bump(this.extensions, { route, outcome });
   }
 
+  /** A retry decision for a failed pipeline step (POST /v1/pipeline/retry), by policy and action. */
+  countRetryDecision(policy: string, action: string): void {
+    bump(this.retries, { policy, action });
+  }
+
   /** The exposition; `models` are the loaded families with their versions, `loadErrors` per family whether its last load failed. */
   render(models: { family: string; version: string }[], loadErrors: Record<string, boolean>): string {
     const out: string[] = [];
@@ -74,6 +80,8 @@ export class ServerMetrics {
     for (const c of sorted(this.decisions)) out.push(`rolloutlab_rollout_decisions_total${labels(c.labels)} ${c.n}`);
     out.push('# HELP rolloutlab_extension_decisions_total Decisions of the deploy-system extension routes, by route and outcome.', '# TYPE rolloutlab_extension_decisions_total counter');
     for (const c of sorted(this.extensions)) out.push(`rolloutlab_extension_decisions_total${labels(c.labels)} ${c.n}`);
+    out.push('# HELP rolloutlab_retry_decisions_total Retry decisions served for failed pipeline steps, by policy and action.', '# TYPE rolloutlab_retry_decisions_total counter');
+    for (const c of sorted(this.retries)) out.push(`rolloutlab_retry_decisions_total${labels(c.labels)} ${c.n}`);
     out.push('# HELP rolloutlab_model_info Loaded champion models (value 1), by family and version.', '# TYPE rolloutlab_model_info gauge');
     for (const m of [...models].sort((a, b) => (a.family < b.family ? -1 : 1))) out.push(`rolloutlab_model_info${labels({ family: m.family, version: m.version })} 1`);
     out.push('# HELP rolloutlab_model_load_error Whether the last load of a family failed (1) or not (0).', '# TYPE rolloutlab_model_load_error gauge');

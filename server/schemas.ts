@@ -7,6 +7,7 @@ export * from './routes/canary-schemas.ts';
 export * from './routes/rollout-schemas.ts';
 export * from './routes/risk-schemas.ts';
 export * from './routes/feedback-schemas.ts';
+export * from './routes/pipeline-schemas.ts';
 export * from './routes/anomaly-schemas.ts';
 export * from './routes/deploy-windows-schemas.ts';
 export * from './adapters/argo-contract.ts';

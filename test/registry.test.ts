@@ -202,9 +202,9 @@ describe('model card', () => {
     });
     expect(Object.keys(card.dataset.tables)).toEqual(['deployments', 'services']);
     expect(card.targets).toEqual([
-      { metric: 'aucGapToOracle', value: 0.005, target: 0.01, comparator: '<=', met: true, targetsVersion: 2 },
-      { metric: 'ece', value: 0.03, target: 0.02, comparator: '<=', met: false, targetsVersion: 2 },
-      { metric: 'scoredShare', value: null, target: 1, comparator: '>=', met: null, targetsVersion: 2 },
+      { metric: 'aucGapToOracle', value: 0.005, target: 0.01, comparator: '<=', met: true, targetsVersion: 3 },
+      { metric: 'ece', value: 0.03, target: 0.02, comparator: '<=', met: false, targetsVersion: 3 },
+      { metric: 'scoredShare', value: null, target: 1, comparator: '>=', met: null, targetsVersion: 3 },
     ]);
     expect(card.files).toEqual([{ name: 'weights.json', bytes: 7, sha256: expect.stringMatching(/^[0-9a-f]{64}$/) }]);
   });
@@ -427,7 +427,7 @@ describe('targets', () => {
       ['ece', 0.0201, false, 'missed'],
       ['scoredShare', null, null, 'not measured'],
     ]);
-    expect(r.every((x) => x.targetsVersion === 2)).toBe(true);
+    expect(r.every((x) => x.targetsVersion === 3)).toBe(true);
     const mase = (v: number) => checkTargets('forecast', { mase: v })[0].met;
     expect([mase(1), mase(0.999), mase(NaN), mase(Infinity)]).toEqual([false, true, null, null]);
     const nab = (v: number) => checkTargets('nab', { standard: v })[0].met;

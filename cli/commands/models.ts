@@ -12,17 +12,17 @@ export function registerModels(program: Command): void {
     .command('train')
     .description('Train a model family on a data set, register the version with its model card, and promote it if it is at least as good as the champion on the same held-out data.')
     .addArgument(new Argument('<family>', `model family: ${FAMILY_NAMES.join(', ')}`).choices(FAMILY_NAMES))
-    .requiredOption('--data <dir[,dir...]>', 'data set(s), separated by commas, each split on its own: risk — simulated data sets (rolloutlab simulate); judge — backtest data sets (rolloutlab backtest --out); rollback — backtest data sets written with --trajectories')
+    .requiredOption('--data <dir[,dir...]>', 'data set(s), separated by commas, each split on its own: risk — simulated data sets (rolloutlab simulate); judge — backtest data sets (rolloutlab backtest --out); rollback — backtest data sets written with --trajectories; retry — simulated pipeline data sets (rolloutlab simulate-pipelines; three or more: the last is held out, the one before it validates)')
     .option('--models <dir>', 'model registry root (default: ./models, or $ROLLOUTLAB_MODELS)')
-    .option('--with-feedback <source>', 'risk only: add outcome feedback to the training part — a serve --feedback DuckDB file (read-only; stop the server or copy the file), a server URL (http://host:port, reads GET /v1/feedback), or a JSON / JSONL export (docs/risk.md "Training with feedback")')
+    .option('--with-feedback <source>', 'risk and retry: add recorded outcomes to the training part (never the held-out part). risk — a serve --feedback DuckDB file (read-only; stop the server or copy the file), a server URL (http://host:port, reads GET /v1/feedback), or a JSON / JSONL export (docs/risk.md "Training with feedback"); retry — a serve --pipeline-outcomes DuckDB file, a server URL (reads GET /v1/pipeline/outcome), or the JSONL file of rolloutlab retry --record (docs/retry.md)')
     .option('--feedback-weight <w>', 'each feedback row enters the training part w times (a whole number)', int('--feedback-weight', 1, 1000), 1)
     .option('--strict', 'with --with-feedback: fail on a record that cannot be used instead of skipping it')
-    .option('--token <t>', 'with a --with-feedback URL: the server\'s bearer token (default: $ROLLOUTLAB_TOKEN; GET /v1/feedback needs it)')
+    .option('--token <t>', 'with a --with-feedback URL: the server\'s bearer token (default: $ROLLOUTLAB_TOKEN; GET /v1/feedback and GET /v1/pipeline/outcome need it)')
     .option('--json', 'print the result as JSON')
     .action(async (family: string, o: { data: string; models?: string; json?: boolean; withFeedback?: string; feedbackWeight: number; strict?: boolean; token?: string }) => {
       if (o.withFeedback === undefined && (o.strict || o.feedbackWeight !== 1)) throw usage('train: --strict and --feedback-weight need --with-feedback', o.strict ? 'strict' : 'feedback-weight');
       const row = FAMILIES[family as Family];
-      if (o.withFeedback !== undefined && !row.feedback) throw usage(`train ${family}: --with-feedback: feedback is used by the risk family only (its training rows are per-deployment features + outcome)`, 'with-feedback');
+      if (o.withFeedback !== undefined && !row.feedback) throw usage(`train ${family}: --with-feedback: recorded outcomes are used by the risk and retry families only`, 'with-feedback');
       const { ModelRegistry } = await import('../../training/registry.ts');
       const commands = await row.commands();
       const progress = terminalProgress();

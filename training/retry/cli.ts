@@ -1,6 +1,7 @@
 // What `rolloutlab train retry` and `rolloutlab evaluate retry` print (the command line only parses the arguments).
 import type { FamilyCommands } from '../family-commands.ts';
 import { formatTargets } from '../targets.ts';
+import { RolloutlabError } from '../../lib/errors.ts';
 import { RETRY_FAMILY } from '../load.ts';
 import { evaluateRetry, trainRetry, type RetryHeldOut, type RetryTrainResult } from './family.ts';
 
@@ -26,7 +27,12 @@ export function formatRetryTrain(r: RetryTrainResult): string {
 
 export const retryCommands: FamilyCommands = {
   async train(data, c) {
-    const feedback = c.feedback ? { source: c.feedback.source, records: await (await import('./feedback.ts')).readRetryOutcomes(c.feedback.source, { token: c.feedback.token, fetch: c.feedback.fetch }) } : undefined;
+    let feedback;
+    if (c.feedback) {
+      if (c.feedback.weight !== undefined && c.feedback.weight !== 1) throw new RolloutlabError('BAD_ARGUMENT', 'train retry: --feedback-weight applies to the risk family only', 'feedback-weight');
+      const src = await (await import('./feedback.ts')).readRetryOutcomeSource(c.feedback.source, { token: c.feedback.token, fetch: c.feedback.fetch });
+      feedback = { source: src.location, kind: src.kind, records: src.records };
+    }
     const r = await trainRetry(data, { registry: c.registry, onProgress: c.onProgress, feedback });
     return { json: r, text: formatRetryTrain(r) };
   },

@@ -5,6 +5,7 @@
 // each is split in time by pipeline: the oldest 60 % train, the next 20 % validate, the newest 20 % are held out. The
 // held-out part is replayed under the served rule (card metrics). Recorded outcomes
 // (--with-feedback: POST /v1/pipeline/outcome, or the wrapper's --record file) join the training part only.
+import { createHash } from 'node:crypto';
 import { readDataset } from '../../datasets/read-dataset.ts';
 import type { Manifest } from '../../datasets/manifest.ts';
 import { datasetRef } from '../card.ts';
@@ -145,7 +146,7 @@ export interface RetryTrainOptions {
   registry: ModelRegistry;
   onProgress?: (stage: string, done: number, total: number) => void;
   /** Recorded outcomes added to the training part. */
-  feedback?: { source: string; records: readonly RetryOutcomeRecord[] };
+  feedback?: { source: string; kind: 'jsonl' | 'duckdb' | 'url'; records: readonly RetryOutcomeRecord[] };
 }
 
 export async function trainRetry(data: string | readonly string[], o: RetryTrainOptions): Promise<RetryTrainResult> {
@@ -188,7 +189,7 @@ export async function trainRetry(data: string | readonly string[], o: RetryTrain
       baselines: {},
       targets,
       notes: 'retry.json holds the weights (base64 Float32), the Platt scaling, the threshold, the kinds and the per-kind waits; it is scored without a tensor engine. Held-out metrics replay each failure episode under the served rule with the world\'s truth answering every retry.',
-      ...(o.feedback && fb ? { feedback: { source: o.feedback.source, kind: o.feedback.source.startsWith('http') ? 'url' : o.feedback.source.endsWith('.duckdb') ? 'duckdb' : 'jsonl', records: o.feedback.records.length, used: fb.rows.length, skipped: fb.skipped, skippedReasons: fb.skipped ? { 'not retried or outcome unknown': fb.skipped } : {}, missingFeatures: {}, invalidFeatures: {}, ignoredFeatures: {}, duplicates: 0, weight: 1 } } : {}),
+      ...(o.feedback && fb ? { feedback: { source: o.feedback.source, kind: o.feedback.kind, records: o.feedback.records.length, used: fb.rows.length, skipped: fb.skipped, skippedReasons: fb.skipped ? { 'not retried or outcome unknown': fb.skipped } : {}, missingFeatures: {}, positives: fb.rows.filter((r) => !r.retrySucceeds).length, weight: 1, sha256: createHash('sha256').update(JSON.stringify(o.feedback.records.filter((r) => r.retried && r.retrySucceeded !== null))).digest('hex') } } : {}),
     } as never,
     files: { [RETRY_MODEL_FILE]: JSON.stringify(model.json) },
   });
