@@ -2,13 +2,16 @@
 // kind names the specific (test, file, port…) the world's own hint names, when the log prints it; on log snippets
 // written here in the style of real tools (npm, pip, Maven, Gradle, go, cargo, tsc, ESLint, pytest, Jest, JUnit,
 // docker, Helm, kubectl, Terraform, git, GitHub Actions, GitLab), the hint carries the specific the tool printed.
-// Every kind and category has a hint; hints are one line, at most 160 characters, deterministic.
+// Every kind and category has a hint; hints are one line, at most 160 characters, deterministic; the learned
+// policy's fail decisions carry them.
 import { describe, it, expect, beforeAll } from 'vitest';
 import { loadScenario } from '../sim/index.ts';
 import { simulateCiFailures, ciKind, CI_FAILURE_KINDS, CI_CATEGORIES, type CiFailure } from '../sim/ci/index.ts';
 import { parseFailedStep, type FailedStep } from '../datasets/failed-step.ts';
 import { failedStepOf } from '../training/retry/data.ts';
 import { hintFor, genericHint, MAX_HINT_CHARS } from '../policies/retry/hints.ts';
+import { mlRetryPolicy } from '../policies/retry/ml.ts';
+import type { RetryModel } from '../training/retry/model.ts';
 
 const esc = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
@@ -241,5 +244,31 @@ describe('hints on real-style tool output', () => {
     ];
     const h = hintFor('dependency-missing', log.join('\n'), step('install', 1, log));
     expect(h).toBe('`lodash@^9.0.0` does not exist in the registry: fix the name or the version');
+  });
+});
+
+describe('the learned policy carries the hint on a fail', () => {
+  // A stand-in model: the policy reads only its threshold and its scores.
+  const model = (pRetry: number, kind: string, category: string) =>
+    ({ threshold: 0.5, score: () => ({ pRetry, kind, category, pCategory: 0.9, remediation: null }) }) as unknown as RetryModel;
+  const s = step('deploy', 1, ['+ ./deploy.sh', './deploy.sh: line 3: DEPLOY_TOKEN: unbound variable']);
+
+  it('a fail decision names the hint for the kind the model read', () => {
+    const d = mlRetryPolicy(model(0.02, 'missing-secret', 'auth')).decide(s);
+    expect(d.action).toBe('fail');
+    expect(d.hint).toBe('secret `DEPLOY_TOKEN` is not set: add it to the CI variables');
+    expect(d.hint).toBe(hintFor('missing-secret', s.log, s));
+  });
+
+  it('a retry decision has none', () => {
+    const d = mlRetryPolicy(model(0.97, 'network-timeout', 'network')).decide(s);
+    expect(d.action).toBe('retry');
+    expect(d.hint).toBeNull();
+  });
+
+  it('spent retries fail with the hint too', () => {
+    const d = mlRetryPolicy(model(0.97, 'network-timeout', 'network'), '', { maxRetries: 1 }).decide({ ...s, attempt: 2 });
+    expect(d.action).toBe('fail');
+    expect(d.hint).toBe(hintFor('network-timeout', s.log, s));
   });
 });

@@ -3,11 +3,14 @@
 // model), within a cap on attempts, and waits what the category needs: exponential backoff for the network and
 // registries, a jittered wait for a lock held by another job, a short wait for a service container still starting,
 // none for a lost runner. Where the kind needs more than a retry it names the remediation (clear the cache, another
-// runner, wait for the lock holder). A persistent failure fails at once with its category.
+// runner, wait for the lock holder). A persistent failure fails at once with its category and a one-line hint
+// (policies/retry/hints.ts: what is wrong and what to do, with the secret, package, file, test, host or port the log
+// names).
 import type { FailedStep } from '../../datasets/failed-step.ts';
 import type { RetryModel } from '../../training/retry/model.ts';
 import { fnv1a } from '../../lib/rng.ts';
 import { fail, type RetryDecision, type RetryPolicy } from './decision.ts';
+import { hintFor } from './hints.ts';
 
 export interface RetryMlOptions {
   /** Retry while P(a retry succeeds) is at least this (default: the model's own, chosen on validation data). */
@@ -51,10 +54,11 @@ export function mlRetryPolicy(model: RetryModel, version = '', o: Partial<RetryM
     decide(step): RetryDecision {
       const s = model.score(step);
       const p = s.pRetry;
-      if (!Number.isFinite(p) || p < 0 || p > 1) return fail(s.category, [`${tag}: P(a retry succeeds) is ${p}, not a probability: no retry on it`]);
+      const hint = () => hintFor(s.kind, step.log, step);
+      if (!Number.isFinite(p) || p < 0 || p > 1) return fail(s.category, [`${tag}: P(a retry succeeds) is ${p}, not a probability: no retry on it`], hint());
       const why = `${tag}: P(a retry succeeds) ${p.toFixed(2)}, ${s.category} (${s.kind}, ${s.pCategory.toFixed(2)})`;
-      if (p < c.threshold) return { ...fail(s.category, [`${why} < ${+c.threshold.toFixed(3)}: fail now`]), pRetrySucceeds: p };
-      if (step.attempt > c.maxRetries) return { ...fail(s.category, [`${why}, but the ${c.maxRetries} retries are spent`]), pRetrySucceeds: p };
+      if (p < c.threshold) return { ...fail(s.category, [`${why} < ${+c.threshold.toFixed(3)}: fail now`], hint()), pRetrySucceeds: p };
+      if (step.attempt > c.maxRetries) return { ...fail(s.category, [`${why}, but the ${c.maxRetries} retries are spent`], hint()), pRetrySucceeds: p };
       const delaySeconds = Math.min(c.maxDelaySeconds, retryDelaySeconds(s.category, step.attempt, step));
       const remediation = s.remediation;
       return {
