@@ -20,7 +20,7 @@ export interface RetryDecision {
    * `other-runner` (run on another machine), `wait-for-lock` (wait until the job holding the lock ends). null: none.
    */
   remediation: Remediation | null;
-  /** For a failure no retry fixes: what to do about it, one line (null: the policy has none). */
+  /** With a fail: what is wrong and what to do about it, one line (null: the policy has none). */
   hint: string | null;
   /** Why, headline first. */
   reasons: string[];

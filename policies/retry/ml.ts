@@ -2,12 +2,15 @@
 // kind; the rule (training/retry/rule.ts) retries while that probability reaches the threshold chosen on validation
 // data (stored with the model), within a cap on attempts, waits what the kind needs — the backoff learned per kind on
 // the training worlds (training/retry/waits.ts), or else the category's default — and names the remediation a kind
-// needs (clear the cache, another runner, wait for the lock holder). This file gives the rule's answer its reasons.
+// needs (clear the cache, another runner, wait for the lock holder). This file gives the rule's answer its reasons
+// and a failure its one-line hint (policies/retry/hints.ts: what is wrong and what to do, with the secret, package,
+// file, test, host or port the log names).
 import type { FailedStep } from '../../datasets/failed-step.ts';
 import type { RetryModel } from '../../training/retry/model.ts';
 import { RETRY_LIMITS, retryRule, type RetryRuleOptions } from '../../training/retry/rule.ts';
 import { fnv1a } from '../../lib/rng.ts';
 import { fail, type RetryDecision, type RetryPolicy } from './decision.ts';
+import { hintFor } from './hints.ts';
 
 export type RetryMlOptions = RetryRuleOptions;
 export const RETRY_ML_DEFAULTS: Omit<RetryMlOptions, 'threshold'> = { maxRetries: RETRY_LIMITS.maxRetries, maxDelaySeconds: RETRY_LIMITS.maxDelaySeconds };
@@ -24,10 +27,11 @@ export function mlRetryPolicy(model: RetryModel, version = '', o: Partial<RetryM
     description: `retry while P(a retry succeeds) >= ${thr}, at most ${c.maxRetries} times, waiting what the failure kind needs`,
     decide(step): RetryDecision {
       const a = retryRule(model, step, c, stepJitter(step));
-      if (a.stop === 'not-a-probability') return fail(a.category, [`${tag}: P(a retry succeeds) is ${a.p}, not a probability: no retry on it`]);
+      const hint = () => hintFor(a.kind, step.log, step);
+      if (a.stop === 'not-a-probability') return fail(a.category, [`${tag}: P(a retry succeeds) is ${a.p}, not a probability: no retry on it`], hint());
       const why = `${tag}: P(a retry succeeds) ${a.p.toFixed(2)}, ${a.category} (${a.kind}, ${a.pKind.toFixed(2)})`;
-      if (a.stop === 'below-threshold') return { ...fail(a.category, [`${why} < ${thr}: fail now`]), pRetrySucceeds: a.p };
-      if (a.stop === 'retries-spent') return { ...fail(a.category, [`${why}, but the ${c.maxRetries} retries are spent`]), pRetrySucceeds: a.p };
+      if (a.stop === 'below-threshold') return { ...fail(a.category, [`${why} < ${thr}: fail now`], hint()), pRetrySucceeds: a.p };
+      if (a.stop === 'retries-spent') return { ...fail(a.category, [`${why}, but the ${c.maxRetries} retries are spent`], hint()), pRetrySucceeds: a.p };
       return {
         action: 'retry',
         pRetrySucceeds: a.p,
