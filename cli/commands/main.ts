@@ -1,4 +1,4 @@
-// `rolloutlab main` (npm start): the main job — simulate, train and evaluate every family, backtest ml beside the baselines, print each measure against its target.
+// `rolloutlab main` (npm start): the main job — simulate, train and evaluate every family, backtest ml beside the baselines, heal pipelines, print each measure against its target.
 import { Command } from 'commander';
 import { dirname, resolve } from 'node:path';
 import { codeVersion } from '../../lib/version.ts';
@@ -16,15 +16,16 @@ const MAIN_BACKTEST_DEPLOYMENTS = 2000;
 export function registerMain(program: Command): void {
   program
     .command('main', { isDefault: false })
-    .description('The main job (npm start): simulate the default scenario, write its data set, train and evaluate the pre-deploy models (risk, deploy windows, traffic forecast), train the in-rollout models (canary judge, predictive rollback), backtest the learned ml policy beside every baseline on default, low-traffic and black-friday, and print each measure against its target.')
+    .description('The main job (npm start): simulate the default scenario, write its data set, train and evaluate the pre-deploy models (risk, deploy windows, traffic forecast), train the in-rollout models (canary judge, predictive rollback), backtest the learned ml policy beside every baseline on default, low-traffic and black-friday, train the retry model on simulated CI/CD failure worlds and replay an unseen one under every retry policy, and print each measure against its target.')
     .option('--out <dir>', 'where to write the data set', 'out/default-seed-1')
     .option('--json', 'print the summary as JSON')
     .option('--backtest-out <dir>', 'where to write the default scenario’s backtest results and labelled judge windows (low-traffic and black-friday go beside it, as backtest-<scenario>-seed-1)', 'out/backtest-default-seed-1')
     .option('--deployments <n>', 'deployments in each backtest of ml beside the baseline policies', int('--deployments', 1, 1_000_000), MAIN_BACKTEST_DEPLOYMENTS)
     .option('--train-out <dir>', 'folder for the risk model’s training data sets (one per world)', 'out/train-default')
     .option('--rollout-train-out <dir>', 'folder for the recorded training rollouts of the judge and rollback models (one data set per scenario and seed)', 'out/train-rollouts')
+    .option('--pipelines-out <dir>', 'folder for the retry model\'s simulated CI/CD failure worlds (one data set per seed)', 'out/train-pipelines')
     .option('--models <dir>', 'model registry root (default: ./models, or $ROLLOUTLAB_MODELS)')
-    .action(async (o: { out: string; backtestOut: string; deployments: number; trainOut: string; rolloutTrainOut: string; models?: string; json?: boolean }) => {
+    .action(async (o: { out: string; backtestOut: string; deployments: number; trainOut: string; rolloutTrainOut: string; pipelinesOut: string; models?: string; json?: boolean }) => {
       const scenario = loadScenario('default');
       const say = (msg: string) => {
         if (!o.json) process.stderr.write(msg);
@@ -46,7 +47,10 @@ export function registerMain(program: Command): void {
           if (!o.json) process.stdout.write(formatBacktest(b.report) + `\n\n  ${b.seconds.toFixed(1)} s; results and ${b.windows.toLocaleString('en-US')} labelled judge windows written to ${b.dir}\n\n`);
         },
       });
-      if (o.json) out(true, { summary: r.summary, dataset: resolve(o.out), models: pre, inRollout: rollout }, '');
-      else process.stdout.write(formatInRollout(rollout) + '\n');
+      if (!o.json) process.stdout.write(formatInRollout(rollout) + '\n\n');
+      const { runHealing, formatHealing } = await import('../healing.ts');
+      const healing = await runHealing({ trainOut: o.pipelinesOut, models: o.models, quiet: !!o.json });
+      if (o.json) out(true, { summary: r.summary, dataset: resolve(o.out), models: pre, inRollout: rollout, healing }, '');
+      else process.stdout.write(formatHealing(healing) + '\n');
     });
 }
