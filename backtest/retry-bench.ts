@@ -9,7 +9,7 @@
 // How a retry is answered from the truth, and what it costs, is sim/ci/replay.ts walkRetries.
 import type { CiFailure } from '../sim/ci/index.ts';
 import { walkRetries } from '../sim/ci/index.ts';
-import { parseFailedStep } from '../datasets/failed-step.ts';
+import { failedStepOf } from '../training/retry/data.ts';
 import { RETRY_LIMITS } from '../training/retry/rule.ts';
 import type { RetryPolicy } from '../policies/retry/decision.ts';
 
@@ -72,8 +72,8 @@ export const episodesOf = (failures: readonly CiFailure[]): CiFailure[] => failu
 export function replayEpisode(policy: RetryPolicy, f: CiFailure, o: RetryReplayOptions = RETRY_REPLAY_DEFAULTS): EpisodeResult {
   const w = walkRetries(
     f,
-    (attempt, history) => {
-      const d = policy.decide(parseFailedStep({ step: f.step, exitCode: f.exitCode, log: f.log, attempt, history, testHistory: f.history.test ?? undefined }));
+    (attempt) => {
+      const d = policy.decide(failedStepOf(f, attempt, attempt - 1));
       return { retry: d.action === 'retry', delaySeconds: d.delaySeconds, remediation: d.remediation };
     },
     o,

@@ -36,6 +36,10 @@ export interface FailedStep {
   history: boolean[];
   /** The failing test's recent outcomes over the suite's runs, oldest first (true = it passed); empty when unknown or no test failed. */
   testHistory: boolean[];
+  /** The branch the pipeline ran on (null: unknown). */
+  branch: string | null;
+  /** The step's recent outcomes on this branch, oldest first (true = it passed); empty when unknown. */
+  branchHistory: boolean[];
 }
 
 const KIND_PATTERNS: [StepKind, RegExp][] = [
@@ -72,6 +76,9 @@ function readable(log: string): { text: string; binary: boolean } {
 
 const bad = (field: string, problem: string, got: unknown) => new RolloutlabError('BAD_DATA', `${field} ${problem} (got ${show(got)})`, field);
 
+/** The fields a failed step may have (any other is refused). */
+export const FAILED_STEP_FIELDS: readonly string[] = ['step', 'exitCode', 'log', 'attempt', 'history', 'testHistory', 'branch', 'branchHistory'];
+
 /** An optional list of outcomes ("pass" / "fail" or booleans), the last MAX_HISTORY kept; [] when absent or null. */
 function outcomes(x: unknown, field: string): boolean[] {
   if (x === undefined || x === null) return [];
@@ -90,13 +97,14 @@ function outcomes(x: unknown, field: string): boolean[] {
  * non-empty string, `exitCode` an integer in EXIT_CODE_RANGE, `log` a string (empty is allowed: no evidence, which
  * the policies read as such), optional `attempt` an integer in [1, MAX_ATTEMPT] (default 1) and optional `history` an
  * array of "pass" / "fail" (or booleans, true = pass), the last MAX_HISTORY kept, and the same for optional
- * `testHistory` (the failing test's recent outcomes). Unknown fields are refused (a typo
+ * `testHistory` (the failing test's recent outcomes) and `branchHistory` (the step's on this branch), and an optional
+ * `branch` name. Unknown fields are refused (a typo
  * must not leave a value at its default).
  */
 export function parseFailedStep(x: unknown, where = 'step'): FailedStep {
   if (typeof x !== 'object' || x === null || Array.isArray(x)) throw bad(where, 'must be an object {"step", "exitCode", "log"}', x);
   const o = x as Record<string, unknown>;
-  for (const k of Object.keys(o)) if (!['step', 'exitCode', 'log', 'attempt', 'history', 'testHistory'].includes(k)) throw bad(`${where}.${k}`, 'is not a field of a failed step (step, exitCode, log, attempt, history, testHistory)', o[k]);
+  for (const k of Object.keys(o)) if (!FAILED_STEP_FIELDS.includes(k)) throw bad(`${where}.${k}`, `is not a field of a failed step (${FAILED_STEP_FIELDS.join(', ')})`, o[k]);
   if (typeof o.step !== 'string' || o.step.trim() === '') throw bad(`${where}.step`, 'must be a non-empty string', o.step);
   if (o.step.length > 256) throw bad(`${where}.step`, 'must be at most 256 characters', `${o.step.slice(0, 40)}…`);
   if (typeof o.exitCode !== 'number' || !Number.isInteger(o.exitCode) || o.exitCode < EXIT_CODE_RANGE[0] || o.exitCode > EXIT_CODE_RANGE[1]) throw bad(`${where}.exitCode`, `must be an integer in [${EXIT_CODE_RANGE[0]}, ${EXIT_CODE_RANGE[1]}]`, o.exitCode);
@@ -108,9 +116,15 @@ export function parseFailedStep(x: unknown, where = 'step'): FailedStep {
   }
   const history = outcomes(o.history, `${where}.history`);
   const testHistory = outcomes(o.testHistory, `${where}.testHistory`);
+  const branchHistory = outcomes(o.branchHistory, `${where}.branchHistory`);
+  let branch: string | null = null;
+  if (o.branch !== undefined && o.branch !== null) {
+    if (typeof o.branch !== 'string' || o.branch.trim() === '' || o.branch.length > 256) throw bad(`${where}.branch`, 'must be a non-empty string of at most 256 characters (or null)', o.branch);
+    branch = o.branch.trim();
+  }
   const truncated = o.log.length > MAX_LOG_CHARS;
   const { text, binary } = readable(truncated ? o.log.slice(-MAX_LOG_CHARS) : o.log);
-  return { step: o.step, stepKind: stepKindOf(o.step), exitCode: o.exitCode, log: text, logTruncated: truncated, logBinary: binary, attempt, history, testHistory };
+  return { step: o.step, stepKind: stepKindOf(o.step), exitCode: o.exitCode, log: text, logTruncated: truncated, logBinary: binary, attempt, history, testHistory, branch, branchHistory };
 }
 
 /** Failed steps from JSON Lines text, one object per non-blank line; a bad line is BAD_DATA naming `<file>: line <n>` and the field. */

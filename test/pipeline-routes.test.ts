@@ -54,7 +54,7 @@ async function publishRetry(models: string, json: string, rows: number): Promise
 }
 
 /** The body a CI system would send for a simulated failed attempt (the same fields failedStepOf reads). */
-const bodyOf = (f: CiFailure) => ({ step: f.step, exitCode: f.exitCode, log: f.log, attempt: Math.min(100, f.attempt), history: f.history.step, ...(f.history.test ? { testHistory: f.history.test } : {}) });
+const bodyOf = (f: CiFailure) => ({ step: f.step, exitCode: f.exitCode, log: f.log, attempt: Math.min(100, f.attempt), history: f.history.step, ...(f.history.test ? { testHistory: f.history.test } : {}), branch: f.branch, branchHistory: f.history.branchStep });
 
 let failures: CiFailure[];
 let plain: FastifyInstance; // empty registry: the reasons rules answer

@@ -43,6 +43,16 @@ export const RetryBodySchema = Type.Object(
         Type.Null(),
       ]),
     ),
+    branch: Type.Optional(Type.Union([Type.String({ minLength: 1, maxLength: 256, description: 'the branch the pipeline ran on (main, master, trunk or develop read as the default branch)' }), Type.Null()])),
+    branchHistory: Type.Optional(
+      Type.Union([
+        Type.Array(Type.Union([Type.Literal('pass'), Type.Literal('fail'), Type.Boolean()]), {
+          maxItems: MAX_HISTORY_ITEMS,
+          description: `the step's recent outcomes on this branch, oldest first (a fault a push brings fails run after run); the last ${MAX_HISTORY} are read`,
+        }),
+        Type.Null(),
+      ]),
+    ),
     policy: Type.Optional(Literals(RETRY_POLICY_NAMES, 'the retry policy to ask (default: the served one — ml when the registry has a retry champion, else the reasons rules); ml without a retry champion is a 503')),
   },
   { additionalProperties: false, description: 'a failed CI/CD step' },

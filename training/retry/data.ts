@@ -7,9 +7,22 @@ import type { CiFailure, CiWorld } from '../../sim/ci/index.ts';
 import { stepFeatures } from './features.ts';
 import type { RetryRow } from './model.ts';
 
-/** The failed step a CI system would report for this attempt (what the model may read: no truth). */
-export function failedStepOf(f: CiFailure): FailedStep {
-  return parseFailedStep({ step: f.step, exitCode: f.exitCode, log: f.log, attempt: Math.min(100, f.attempt), history: f.history.step, testHistory: f.history.test ?? undefined });
+/**
+ * The failed step a CI system would report for this attempt (what the model may read: no truth); replays ask again
+ * after a failed retry with the attempt number and the step's history (repository and branch) extended by it.
+ */
+export function failedStepOf(f: CiFailure, attempt = f.attempt, failedRetries = 0): FailedStep {
+  const more = Array<'fail'>(failedRetries).fill('fail');
+  return parseFailedStep({
+    step: f.step,
+    exitCode: f.exitCode,
+    log: f.log,
+    attempt: Math.min(100, attempt),
+    history: [...f.history.step, ...more],
+    testHistory: f.history.test ?? undefined,
+    branch: f.branch,
+    branchHistory: [...f.history.branchStep, ...more],
+  });
 }
 
 /** Every failed attempt of the world as a training row. */

@@ -22,8 +22,11 @@ const STEP_BASE = EXIT_BASE + EXIT_SLOTS;
 const ATTEMPT_BASE = STEP_BASE + STEP_KINDS.length;
 const HISTORY_BASE = ATTEMPT_BASE + 3;
 const TEST_BASE = HISTORY_BASE + 4;
+const BRANCH_BASE = TEST_BASE + 5;
 /** Width of the feature vector. */
-export const FEATURE_WIDTH = TEST_BASE + 5;
+export const FEATURE_WIDTH = BRANCH_BASE + 6;
+/** Branch names read as the default branch (a change reaches it reviewed, and its pipelines usually pass). */
+const DEFAULT_BRANCH = /^(?:refs\/heads\/)?(?:main|master|trunk|develop|default)$/i;
 
 /** A sparse feature vector: sorted indices and their values. */
 export interface SparseVector {
@@ -122,6 +125,15 @@ export function stepFeatures(s: FailedStep): SparseVector {
     if (flips > 0) entries.set(TEST_BASE + 1, Math.min(1, flips / 3));
     if (!th[th.length - 1]) entries.set(TEST_BASE + 2, 1);
     if (th.length >= 2 && !th[th.length - 1] && !th[th.length - 2]) entries.set(TEST_BASE + 3, 1);
+  }
+  // The branch: a fault a push brings fails on its branch run after run; the default branch is mostly healthy.
+  if (s.branch !== null) entries.set(BRANCH_BASE + (DEFAULT_BRANCH.test(s.branch) ? 0 : 1), 1);
+  const bh = s.branchHistory;
+  if (bh.length === 0) entries.set(BRANCH_BASE + 5, 1);
+  else {
+    entries.set(BRANCH_BASE + 2, bh.filter((x) => !x).length / bh.length);
+    if (!bh[bh.length - 1]) entries.set(BRANCH_BASE + 3, 1);
+    if (bh.length >= 2 && !bh[bh.length - 1] && !bh[bh.length - 2]) entries.set(BRANCH_BASE + 4, 1);
   }
   const idx = Int32Array.from([...entries.keys()].sort((a, b) => a - b));
   const val = Float32Array.from(idx, (i) => entries.get(i)!);

@@ -2,9 +2,8 @@
 // learn each kind's waits on the training worlds (waits.ts), and choose the retry threshold on the validation world by
 // replaying its failures under the served rule (rule.ts): the lowest threshold whose retries spent on persistent
 // failures stay at most `maxWasted` per persistent failure — so nothing is tuned on the data it is reported on.
-import { parseFailedStep } from '../../datasets/failed-step.ts';
 import { walkRetries, type CiFailure, type CiWorld } from '../../sim/ci/index.ts';
-import { retryRowsOf } from './data.ts';
+import { failedStepOf, retryRowsOf } from './data.ts';
 import { chooseWaits } from './waits.ts';
 import { RETRY_LIMITS, retryRule } from './rule.ts';
 import { fitRetryModel, RETRY_FIT_DEFAULTS, type RetryFitOptions, type RetryModel, type RetryRow } from './model.ts';
@@ -42,11 +41,11 @@ export function replayAtThreshold(model: RetryModel, failures: readonly CiFailur
     if (f.attempt !== 1) continue;
     const w = walkRetries(
       f,
-      (attempt, history) => {
+      (attempt) => {
         const key = `${f.id}|${attempt}`;
         let a = cache.get(key);
         if (!a) {
-          const step = parseFailedStep({ step: f.step, exitCode: f.exitCode, log: f.log, attempt, history, testHistory: f.history.test ?? undefined });
+          const step = failedStepOf(f, attempt, attempt - 1);
           const r = retryRule(model, step, o, 0.5);
           a = { p: r.p, delaySeconds: r.delaySeconds, remediation: r.remediation };
           cache.set(key, a);
