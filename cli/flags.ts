@@ -42,3 +42,11 @@ export const hourRanges = (flag: string) => (v: string): HourRange[] => {
 /** A usage error naming the flag (exit 1). */
 export const usage = (message: string, field: string) => new UsageError(message, field);
 
+
+/**
+ * Thrown by a command that ends with an exit status of its own (`retry -- <command>` exits with the command's):
+ * `run` returns `code` as the process's exit code.
+ */
+export class CommandExit {
+  constructor(readonly code: number) {}
+}

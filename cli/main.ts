@@ -13,6 +13,8 @@ import { registerModels } from './commands/models.ts';
 import { registerWindows } from './commands/windows.ts';
 import { registerServe } from './commands/serve.ts';
 import { registerBench } from './commands/bench.ts';
+import { registerRetry, protectWrappedCommand } from './commands/retry.ts';
+import { CommandExit } from './flags.ts';
 
 export function buildProgram(): Command {
   const program = new Command('rolloutlab')
@@ -31,6 +33,7 @@ export function buildProgram(): Command {
   registerWindows(program);
   registerDataTools(program);
   registerServe(program);
+  registerRetry(program);
   registerBench(program);
   return program;
 }
@@ -58,8 +61,10 @@ function commanderErrorParts(e: CommanderError): { code: string; message: string
  * Run the CLI; returns the process exit code: 0 ok; 1 usage error (unknown command or flag, a missing or bad flag or
  * argument value); 2 bad input (a file, data set, scenario or registry that is missing or wrong, or an output that
  * exists); 3 internal error. With --json, errors are one JSON object on stdout: {"error": {"code", "message", "field"}}.
+ * `retry -- <command>` exits with its command's last exit status instead, once the command has run.
  */
 export async function run(argv: string[]): Promise<number> {
+  argv = protectWrappedCommand(argv);
   const json = wantsJson(argv);
   const program = buildProgram();
   if (json) {
@@ -74,6 +79,7 @@ export async function run(argv: string[]): Promise<number> {
     await program.parseAsync(argv);
     return 0;
   } catch (e) {
+    if (e instanceof CommandExit) return e.code;
     if (e instanceof CommanderError) {
       if (e.exitCode === 0) return 0;
       if (json) {
