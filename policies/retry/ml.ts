@@ -30,6 +30,7 @@ export function mlRetryPolicy(model: RetryModel, version = '', o: Partial<RetryM
       const hint = () => hintFor(a.kind, step.log, step);
       if (a.stop === 'not-a-probability') return fail(a.category, [`${tag}: P(a retry succeeds) is ${a.p}, not a probability: no retry on it`], hint());
       const why = `${tag}: P(a retry succeeds) ${a.p.toFixed(2)}, ${a.category} (${a.kind}, ${a.pKind.toFixed(2)})`;
+      if (a.stop === 'quality-gate') return { ...fail(a.category, [`${why}: a quality gate's verdict is never retried into passing`], hint()), pRetrySucceeds: a.p };
       if (a.stop === 'below-threshold') return { ...fail(a.category, [`${why} < ${thr}: fail now`], hint()), pRetrySucceeds: a.p };
       if (a.stop === 'retries-spent') return { ...fail(a.category, [`${why}, but the ${c.maxRetries} retries are spent`], hint()), pRetrySucceeds: a.p };
       return {

@@ -9,6 +9,9 @@ import type { RetryModel } from './model.ts';
 /** The caps of the learned policy and of the replays: retries per failed step, the longest single wait, the minutes all retries of a step may add. */
 export const RETRY_LIMITS = { maxRetries: 3, maxDelaySeconds: 1800, maxAddedMinutes: 120 } as const;
 
+/** Failure kinds that are a quality gate's verdict: never retried. */
+export const QUALITY_GATE_KINDS: ReadonlySet<string> = new Set(['lint-gate']);
+
 export interface RetryRuleOptions {
   /** Retry while P(a retry succeeds) is at least this (default: the model's own, chosen on validation data). */
   threshold: number;
@@ -21,7 +24,7 @@ export interface RetryRuleOptions {
 export interface RuleAnswer {
   retry: boolean;
   /** Why not, when it does not retry: the probability is below the threshold, not a probability, or the retries are spent. */
-  stop: 'below-threshold' | 'not-a-probability' | 'retries-spent' | null;
+  stop: 'below-threshold' | 'not-a-probability' | 'quality-gate' | 'retries-spent' | null;
   p: number;
   kind: string;
   category: string;
@@ -54,6 +57,8 @@ export function retryRule(model: RetryModel, step: FailedStep, o: RetryRuleOptio
   const s = model.score(step);
   const base = { p: s.pRetry, kind: s.kind, category: s.category, pKind: s.pCategory, delaySeconds: 0, remediation: null };
   if (!Number.isFinite(s.pRetry) || s.pRetry < 0 || s.pRetry > 1) return { ...base, retry: false, stop: 'not-a-probability' };
+  // A quality gate (lint, format, coverage) that failed is never retried into passing, whatever the probability.
+  if (QUALITY_GATE_KINDS.has(s.kind)) return { ...base, retry: false, stop: 'quality-gate' };
   if (s.pRetry < o.threshold) return { ...base, retry: false, stop: 'below-threshold' };
   if (step.attempt > o.maxRetries) return { ...base, retry: false, stop: 'retries-spent' };
   // The kind's learned backoff when the model has one, else the category's default.
