@@ -1,9 +1,11 @@
 // The retry family's features of one failed step (datasets/failed-step.ts): what generalises from simulated logs to
-// real ones. The log is normalised so that the parameters of a message — hosts, IPs, ports, paths, versions, ids,
-// durations, timestamps, line numbers — become placeholders and the wording stays; HTTP-like status codes (100-599)
-// are kept, because 404 and 503 mean different things. Unigrams and bigrams of the last lines (where CI tools print the
-// error) and of the whole tail are hashed into a fixed-size sparse vector, beside the exit code, the step kind, the
-// attempt and the step's recent history.
+// real ones. The CI system's wrapping (timestamps, group markers, "exited with status" footers) is dropped first; then
+// the parameters of a message — hosts, IPs, ports, paths, packages, versions, ids, durations, timestamps, line
+// numbers — become placeholders and the wording stays; HTTP-like status codes (100-599) are kept, because 404 and 503
+// mean different things. Four groups of hashed features, each scaled to unit length and weighted: unigrams and bigrams
+// of the last lines (where CI tools print the error), of the lines that read as errors, and of the whole tail, and
+// the concepts real tools word in many ways (a 5xx, a rate limit, a reset connection, a lost runner, a compile error…)
+// with their pairs — beside the exit code, the step kind, the attempt and the step's recent history.
 import type { FailedStep } from '../../datasets/failed-step.ts';
 import { STEP_KINDS } from '../../datasets/failed-step.ts';
 import { fnv1a } from '../../lib/rng.ts';
@@ -175,7 +177,7 @@ function addConcepts(counts: Map<number, number>, text: string, prefix: string):
 }
 
 /** Weights of the text feature groups (each group is scaled to unit length first). */
-const GROUP_WEIGHT = { tail: 1, error: 1, all: 1, concept: 1 };
+const GROUP_WEIGHT = { tail: 0.5, error: 1, all: 0.4, concept: 1.5 };
 /** Error lines read as "the error" (the last ones when there are more). */
 export const ERROR_LINES = 20;
 
