@@ -25,6 +25,7 @@ import { Rng } from '../lib/rng.ts';
 import { buildApp } from '../server/app.ts';
 import { PrometheusSource } from '../server/metrics-source.ts';
 import { defaultModelsRoot } from '../training/registry.ts';
+import { parseFailedStep } from '../datasets/failed-step.ts';
 import { TIME_FEATURES } from '../training/deploy-window/recommend.ts';
 import {
   AnomalyBodySchema,
@@ -32,6 +33,7 @@ import {
   DecisionBodySchema,
   FlaggerPayloadSchema,
   KayentaJudgeBodySchema,
+  RetryBodySchema,
   RiskBodySchema,
   ScheduleBodySchema,
   VerdictBodySchema,
@@ -169,6 +171,18 @@ async function request(base: string, method: string, path: string, body?: unknow
 }
 
 /** A 5xx other than 503 (which is the documented "no model / no store" answer). */
+/** What the failed-step parser refuses beyond the schema (a blank step name, a blank branch), as the field it names. */
+function retryStepProblem(b: Any): string | null {
+  if (b === null || typeof b !== 'object' || Array.isArray(b)) return null;
+  const { policy: _policy, ...fields } = b as Record<string, unknown>;
+  try {
+    parseFailedStep(fields, 'body');
+    return null;
+  } catch (e) {
+    return `${(e as { field?: string }).field ?? 'body'} is refused by the parser`;
+  }
+}
+
 const broken = (s: number) => s === 0 || (s >= 500 && s !== 503);
 const errField = (a: Answer): string | null => (a.json && typeof a.json === 'object' && a.json.error && typeof a.json.error.field === 'string' && a.json.error.field.length > 0 ? a.json.error.field : null);
 const short = (s: string, n = 60) => (s.length > n ? s.slice(0, n - 1) + '…' : s);
@@ -531,6 +545,15 @@ function fuzzRoutes(specs: FeatureSpec[], kayenta: Json): FuzzRoute[] {
     hookRoute('confirm-rollout', 2, [{ label: 'risk and window in metadata', body: flagger('fc-healthy', gateMeta), expect: 'go' }], gateProblem, gateTypos),
     hookRoute('confirm-promotion', 1, [{ label: 'risk and window in metadata', body: flagger('fc-healthy', gateMeta), expect: 'go' }], gateProblem, gateTypos),
     hookRoute('rollback', 1, [{ label: 'healthy canary', body: flagger('fc-healthy', { weight: '10' }), expect: 'no-go' }], metadataFree, undefined, false),
+    {
+      name: 'POST /v1/pipeline/retry',
+      path: '/v1/pipeline/retry',
+      weight: 1,
+      bases: [{ label: 'a registry 503 on install', body: { step: 'install', exitCode: 1, log: 'npm ERR! code E503\nnpm ERR! 503 Service Unavailable - GET https://registry.npmjs.org/left-pad', attempt: 1, history: ['pass', 'pass'], branch: 'main' }, expect: 'go' }],
+      go: (a) => a.status === 200,
+      counts: true,
+      problem: (b: Any) => schemaProblem(RetryBodySchema as Any, b) ?? retryStepProblem(b),
+    },
     {
       name: 'POST /v1/anomaly/score',
       path: '/v1/anomaly/score',

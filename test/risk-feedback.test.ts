@@ -197,6 +197,6 @@ await s.close();\n`);
 
     const cli = spawnSync(process.execPath, [join(ROOT, 'bin/rolloutlab.mjs'), 'train', 'judge', '--data', dataDir, '--with-feedback', fbFile], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
     expect(cli.status).not.toBe(0);
-    expect(cli.stderr).toMatch(/feedback is used by the risk family only/);
+    expect(cli.stderr).toMatch(/recorded outcomes are used by the risk and retry families only/);
   }, 60_000);
 });

@@ -1,4 +1,4 @@
-// A registry with small judge, rollback and risk champions, trained in seconds, for the server tests.
+// A registry with small judge, rollback, risk and retry champions, trained in seconds, for the server tests.
 import { join } from 'node:path';
 import { initBackend } from '../training/backend.ts';
 import { loadScenario, parseScenario, simulateWorld, worldToTables } from '../sim/index.ts';
@@ -11,8 +11,10 @@ import { trajectoryTables } from '../training/predictive-rollback/trajectories.t
 import { recordTrajectories } from '../backtest/trajectories.ts';
 import { trainRollback } from '../training/predictive-rollback/family.ts';
 import { trainRisk } from '../training/risk/family.ts';
+import { trainRetry } from '../training/retry/family.ts';
+import { simulateCiFailures, ciWorldToTables } from '../sim/ci/index.ts';
 
-/** Train the three families into `<root>/models` (data sets beside it); returns the registry root. */
+/** Train the four families into `<root>/models` (data sets beside it); returns the registry root. */
 export async function trainTinyModels(root: string): Promise<string> {
   await initBackend('wasm');
   const models = join(root, 'models');
@@ -31,6 +33,14 @@ export async function trainTinyModels(root: string): Promise<string> {
   const rd = join(root, 'risk');
   await writeDataset({ outDir: rd, tables: worldToTables(simulateWorld(rs, 5, undefined, { observations: false })), manifest: { kind: 'simulated', scenario: rs.name, seed: 5, codeVersion: 'test', extra: { scenarioConfig: rs } } });
   await trainRisk(rd, { registry });
+  // The retry family on three two-day CI worlds (the last held out, the one before it validates).
+  const pd: string[] = [];
+  for (const seed of [31, 32, 33]) {
+    const dir = join(root, `pipelines-${seed}`);
+    await writeDataset({ outDir: dir, tables: ciWorldToTables(simulateCiFailures(scenario, seed, { days: 2 })), manifest: { kind: 'simulated', scenario: 'default', seed, codeVersion: 'test', extra: { world: 'pipelines' } } });
+    pd.push(dir);
+  }
+  await trainRetry(pd, { registry });
   return models;
 }
 

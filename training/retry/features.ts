@@ -1,9 +1,11 @@
 // The retry family's features of one failed step (datasets/failed-step.ts): what generalises from simulated logs to
-// real ones. The log is normalised so that the parameters of a message — hosts, IPs, ports, paths, versions, ids,
-// durations, timestamps, line numbers — become placeholders and the wording stays; HTTP-like status codes (100-599)
-// are kept, because 404 and 503 mean different things. Unigrams and bigrams of the last lines (where CI tools print the
-// error) and of the whole tail are hashed into a fixed-size sparse vector, beside the exit code, the step kind, the
-// attempt and the step's recent history.
+// real ones. The CI system's wrapping (timestamps, group markers, "exited with status" footers) is dropped first; then
+// the parameters of a message — hosts, IPs, ports, paths, packages, versions, ids, durations, timestamps, line
+// numbers — become placeholders and the wording stays; HTTP-like status codes (100-599) are kept, because 404 and 503
+// mean different things. Four groups of hashed features, each scaled to unit length and weighted: unigrams and bigrams
+// of the last lines (where CI tools print the error), of the lines that read as errors, and of the whole tail, and
+// the concepts real tools word in many ways (a 5xx, a rate limit, a reset connection, a lost runner, a compile error…)
+// with their pairs — beside the exit code, the step kind, the attempt and the step's recent history.
 import type { FailedStep } from '../../datasets/failed-step.ts';
 import { STEP_KINDS } from '../../datasets/failed-step.ts';
 import { fnv1a } from '../../lib/rng.ts';
@@ -75,6 +77,122 @@ function addGrams(counts: Map<number, number>, words: readonly string[], prefix:
   }
 }
 
+/** A timestamp a CI system puts before each line (GitHub, GitLab with its stream marker, Buildkite, Jenkins). */
+const LINE_STAMP = /^\s*\[?(?:\d{4}-\d{2}-\d{2}[t ]\d{2}:\d{2}:\d{2}(?:[.,]\d+)?(?:z|[+-]\d{2}:?\d{2})?|\d{2}:\d{2}:\d{2}(?:[.,]\d+)?)\]?\s+(?:\d{2}[oe]\+?\s+)?/i;
+/**
+ * The CI system's own wrapping of a failed command — the grouping lines, the "exited with status" footers, the
+ * pipeline's stage markers — which every failure prints alike (the exit code has its own feature). A CI system's
+ * message about the job itself ("Job failed (system failure): …", a lost runner) is not wrapping and stays.
+ */
+const CI_WRAPPING = [
+  /^##\[(?:group|endgroup)\]/i,
+  /^(?:##\[error\]|error: )?process completed with exit code -?\d+\.?$/i,
+  /^error: job failed: exit code -?\d+$/i,
+  /^(?:section_(?:start|end):\d+:\w+\S*\s*)+/i,
+  /cleaning up (?:project directory and )?file based variables/i,
+  /^🚨 error: the command exited with status -?\d+$/i,
+  /^user command error: exit status -?\d+$/i,
+  /^\^\^\^ \+\+\+$/,
+  /^\[pipeline\]/i,
+  /^error: script returned exit code -?\d+$/i,
+  /^finished: (?:failure|success|aborted)$/i,
+  /^shell: \S+/i,
+];
+
+/** The log's lines without colours, timestamps, CI wrapping and blank lines, in order. */
+export function cleanLines(log: string): string[] {
+  const out: string[] = [];
+  for (const raw of log.split(/\r?\n|\r/)) {
+    let l = raw.replace(/\u001b\[[0-9;?]*[ -/]*[@-~]/g, '').replace(LINE_STAMP, '').replace(/^##\[(?:error|warning)\]/i, '').trim();
+    if (l === '' || CI_WRAPPING.some((re) => re.test(l))) continue;
+    l = l.replace(/^(?:section_(?:start|end):\d+:\w+\S*\s*)+/i, '');
+    if (l !== '') out.push(l);
+  }
+  return out;
+}
+
+/**
+ * Beyond normaliseLine: what varies between real tool chains and says nothing about a retry — host names, file-system
+ * paths, scoped package names, quoted identifiers — becomes a placeholder too.
+ */
+const EXTRA_RULES: [RegExp, string][] = [
+  [/@[a-z0-9][\w.-]*\/[\w.-]+(?:@[\^~]?[\w.-]+)?/g, ' pkgname '],
+  [/(?:~|\.{1,2})?(?:\/[\w.@%+-]+){2,}\/?/g, ' fpath '],
+  [/\b(?:[a-z0-9-]+\.)+(?:com|org|io|net|dev|internal|local|cloud|co|sh|app|ai|gov|edu|svc|lan|intra|corp|test|example)\b/g, ' hostname '],
+];
+
+/** Canonical lines already computed (logs repeat many lines); cleared when it grows past CACHE_LINES. A pure cache: the output never depends on it. */
+const canonCache = new Map<string, string>();
+const CACHE_LINES = 100_000;
+
+export function canonicalLine(line: string): string {
+  const hit = canonCache.get(line);
+  if (hit !== undefined) return hit;
+  let s = normaliseLine(line);
+  for (const [re, to] of EXTRA_RULES) s = s.replace(re, to);
+  if (canonCache.size >= CACHE_LINES) canonCache.clear();
+  canonCache.set(line, s);
+  return s;
+}
+
+/** A line that reads as an error report, not progress: the lines a failure's meaning is in. */
+const ERRORISH = /error|err!|err_|fail|fatal|exception|panic|denied|refus|timed? ?out|timeout|cannot|can't|could not|couldn't|unable|not found|^e:? |✖|●|killed|abort|unavailable|invalid|expired|forbidden|unauthori|conflict|lock|traceback|caused by|spurious|retrying|too many|rate limit|no space|lost|shutdown|evicted|unhealthy|starting up|not ready|no such|mismatch|does not|doesn't|reset|hang up|eof/i;
+
+/**
+ * Concepts real tools word in many ways: each is one feature whatever the wording, so what the model learns from
+ * one tool's words carries over to another's. Several may hold at once (a 404 that is being retried, a timeout
+ * while connecting); pairs of concepts present together get a feature of their own.
+ */
+const CONCEPTS: [string, RegExp][] = [
+  ['5xx', /\b50[0234]\b|service unavailable|bad gateway|gateway time-?out|internal server error|upstream connect error|server returned nothing|empty reply from server|internal error occurred|unable to handle the request|code = unavailable/],
+  ['429', /\b429\b|too many requests|rate[ -]?limit|toomanyrequests|slowdown|slow down|throttl|rate exceeded|reduce your request rate/],
+  ['timeout', /timed? ?out|timeout|etimedout|deadline exceeded|operation too slow|took longer than/],
+  ['reset', /econnreset|connection reset|reset by peer|socket hang ?up|broken pipe|remote end closed|unexpected eof|early eof|\beof\b|connection (?:aborted|died|closed|broken|lost)|disconnected|unexpected disconnect|not closed cleanly|client connection lost|failed sending data|recv failure/],
+  ['dns', /eai_again|temporary failure in name resolution|temporary failure resolving|server misbehaving|could not resolve host|couldn't resolve host|name resolution|lookup \S+ on \S+:53|resolv/],
+  ['nxdomain', /enotfound|no such host|unknown ?host/],
+  ['refused', /refused|econnrefused/],
+  ['notfound', /\b404\b|\b410\b|not found|no matching|does not exist|doesn't exist|unknown revision|manifest unknown|could not find|couldn't find|cannot find|unable to find|no such|not in this registry|unable to locate|doesn't match any versions|no packages exist|not our ref/],
+  ['auth', /\b401\b|unauthori[sz]ed|authentication (?:failed|required)|unable to authenticate|not authorized|invalid credentials|credentials (?:could not|are not valid)|password required/],
+  ['forbidden', /\b403\b|forbidden|permission denied|permission_denied|access denied|accessdenied|denied|eacces|is not authorized to perform|lacks permission|cannot (?:get|create|patch|list|update|delete) resource/],
+  ['expired', /expired|not within its valid time|expiretoken|expiredtoken/],
+  ['cert', /certificate|x509|pkix|self-signed|unknown authority|verify failed|certpath|issuer certificate/],
+  ['tls', /tls|handshake|ssl/],
+  ['lock', /\block\b|locks?\b|lockfile|locked|\.lock\b|lock-frontend|another operation .* in progress|in use by another|being used by another|already in use|blocking waiting for file lock/],
+  ['starting', /starting up|is starting|not ready|loading the dataset|unhealthy|waiting for (?:database|db|postgres|services|the|pod)|health: starting|status=starting/],
+  ['runner', /shutdown signal|lost communication|agent lost|agent was lost|agent disconnected|stopped responding|system failure|evicted|preempt|spot instance|reclaimed|channel is closing|cannot contact|nodes? of label|offline|queue task was cancelled|not acquired by runner|heartbeat|pod .* (?:status is|not found)|the operation was canceled/],
+  ['oom', /out of memory|heap limit|heap space|oomkilled|killed signal|sigkill|signal: 9|cannot allocate memory|memory limit|mark-compacts/],
+  ['killed', /\bkilled\b|exit code:? 137|status:? 137|signal 9|terminated/],
+  ['disk', /no space left|enospc|disk (?:is )?full|ephemeral-storage|insufficient space|disk quota/],
+  ['compile', /error ts\d+|error\[e\d+\]|error cs\d+|cannot find symbol|undefined:|unresolved reference|syntaxerror|syntax error|compilation (?:error|failure)|could not compile|type mismatch|mismatched types|does not exist in the current context|declared and not used|not assignable|has no attribute|incompatible (?:type|return)|can't resolve|cannot resolve symbol/],
+  ['module', /module not found|cannot find module|no module named|importerror|modulenotfounderror|cannot import name|command not found|exec format error/],
+  ['lint', /problems? \(|would reformat|code style|coverage|threshold .* not met|quality gate|checkstyle|violations?|fixable with|errcheck|ineffassign|clippy|eslint|ruff|flake8|mypy|lint/],
+  ['assert', /assertion|assert |expected:? .*(?:but was|received|got|actual)|expected .* to (?:be|equal|have)|toequal|tobe\(|not equal|snapshot|values differ|want -?\w/],
+  ['conflict', /merge conflict|conflict \(content\)|conflict marker|automatic merge failed|could not apply/],
+  ['lockfile', /lock ?file.*(?:needs to be updated|not up to date|in sync|changed significantly|outdated)|frozen-lockfile|--locked was passed|go mod tidy|updates to go\.mod needed|can only install packages when/],
+  ['modified', /the object has been modified|operation cannot be fulfilled|please apply your changes to the latest version/],
+  ['retrying', /retrying|will retry|retry in|tries remaining|attempt \d+\s*\/\s*\d+|spurious|retries exceeded|max retries|trying again/],
+  ['missing', /\bnot set\b|not supplied|input required|missing|no valid credential|could not load credentials|must be set|is empty|undefined variable/],
+  ['invalid', /invalid|unknown instruction|unknown field|unsupported argument|is not expected here|yaml parse|yaml: line|nil pointer evaluating|validation ?error|error validating|parse error|parsing error|deprecated version/],
+  ['network', /network|connectivity|unreachable|couldn't connect to server|failed to connect|could not connect|unable to connect|dial tcp|i\/o timeout|failed to establish a new connection|connect:/],
+  ['flaky', /flaky|race detected|data race/],
+  ['panic', /nil pointer dereference|segmentation|segfault|panic|nullpointerexception|cannot read propert|typeerror|keyerror|indexerror|attributeerror/],
+  ['crash', /daemon disappeared|crashed|crash|child process exceptions|worker .*terminated|forked vm terminated|bad file descriptor|core dumped/],
+];
+
+/** The concept features of some text (lower case): each concept, and each pair of concepts, present. */
+function addConcepts(counts: Map<number, number>, text: string, prefix: string): void {
+  const on = CONCEPTS.filter(([, re]) => re.test(text)).map(([name]) => name);
+  for (let i = 0; i < on.length; i++) {
+    counts.set(fnv1a(prefix + on[i]) % TEXT_BUCKETS, 1);
+    for (let j = i + 1; j < on.length; j++) counts.set(fnv1a(prefix + on[i] + '+' + on[j]) % TEXT_BUCKETS, 1);
+  }
+}
+
+/** Weights of the text feature groups (each group is scaled to unit length first). */
+const GROUP_WEIGHT = { tail: 0.5, error: 1, all: 0.4, concept: 1.5 };
+/** Error lines read as "the error" (the last ones when there are more). */
+export const ERROR_LINES = 20;
+
 function exitSlot(code: number): number {
   const k = (KNOWN_EXIT_CODES as readonly number[]).indexOf(code);
   if (k >= 0) return k;
@@ -89,18 +207,25 @@ function exitSlot(code: number): number {
  * failures in the recent outcomes, the last outcome failed, a run of 3+ failures, no history).
  */
 export function stepFeatures(s: FailedStep): SparseVector {
-  const lines = s.log.split(/\r?\n/).filter((l) => l.trim() !== '');
-  const tail = lines.slice(-TAIL_LINES);
+  const lines = cleanLines(s.log);
+  const canon = lines.map(canonicalLine);
   const tailCounts = new Map<number, number>();
-  for (const l of tail) addGrams(tailCounts, tokens(normaliseLine(l)), 't:');
+  for (const l of canon.slice(-TAIL_LINES)) addGrams(tailCounts, tokens(l), 't:');
+  const errIdx = lines.flatMap((l, i) => (ERRORISH.test(l) ? [i] : [])).slice(-ERROR_LINES);
+  const errCounts = new Map<number, number>();
+  for (const i of errIdx) addGrams(errCounts, tokens(canon[i]), 'e:');
   const allCounts = new Map<number, number>();
-  for (const l of lines) addGrams(allCounts, tokens(normaliseLine(l)), 'a:');
+  for (const l of canon) addGrams(allCounts, tokens(l), 'a:');
+  const conceptCounts = new Map<number, number>();
+  const errText = (errIdx.length ? errIdx.map((i) => lines[i]) : lines.slice(-TAIL_LINES)).join('\n').toLowerCase();
+  if (errText !== '') addConcepts(conceptCounts, errText, 'c:');
   const entries = new Map<number, number>();
-  for (const counts of [tailCounts, allCounts]) {
+  const groups: [Map<number, number>, number][] = [[tailCounts, GROUP_WEIGHT.tail], [errCounts, GROUP_WEIGHT.error], [allCounts, GROUP_WEIGHT.all], [conceptCounts, GROUP_WEIGHT.concept]];
+  for (const [counts, weight] of groups) {
     let norm = 0;
     for (const c of counts.values()) norm += Math.log1p(c) ** 2;
     norm = Math.sqrt(norm) || 1;
-    for (const [k, c] of counts) entries.set(k, (entries.get(k) ?? 0) + Math.log1p(c) / norm);
+    for (const [k, c] of counts) entries.set(k, (entries.get(k) ?? 0) + (weight * Math.log1p(c)) / norm);
   }
   entries.set(EXIT_BASE + exitSlot(s.exitCode), 1);
   entries.set(STEP_BASE + STEP_KINDS.indexOf(s.stepKind), 1);

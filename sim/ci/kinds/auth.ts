@@ -24,6 +24,11 @@ export const EXPIRED_TOKEN: FailureKind = {
     t('Error making API request.\n\nURL: PUT https://vault.{org}.internal/v1/auth/jwt/login\nCode: 403. Errors:\n\n* permission denied', { steps: ['deploy', 'migrate', 'install'], exit: 2 }),
     t("Error: Could not assume role with OIDC: Couldn't retrieve verification key from your identity provider, please reference AssumeRoleWithWebIdentity documentation for requirements", { ci: ['github-actions'], steps: ['image-push', 'deploy'] }),
     t('error getting credentials - err: exit status 1, out: `token refresh failed: oauth2: "invalid_grant" "Token has been expired or revoked."`', { steps: ['image-push'] }),
+    t("denied: Your authorization token has expired. Reauthenticate and try again.", { steps: ['image-push'] }),
+    t("An error occurred (ExpiredToken) when calling the {=DescribeServices|PutObject|GetCallerIdentity|UpdateService} operation: The security token included in the request is expired", { steps: ['deploy', 'migrate'], exit: 254 }),
+    t("Error: AADSTS700024: Client assertion is not within its valid time range. Current time: {ts}, assertion valid from {lockcreated}, expiry time of assertion {lockcreated}. Review the documentation at https://docs.microsoft.com/azure/active-directory/develop/active-directory-certificate-credentials .\nError: Login failed with Error: The process '/usr/bin/az' failed with exit code 1. Double check if the 'auth-type' is correct.", { steps: ['deploy'] }),
+    t("Error: Could not assume role with OIDC: Couldn't retrieve verification key from your identity provider,  please reference AssumeRoleWithWebIdentity documentation for requirements", { steps: ['deploy', 'image-push'], ci: ['github-actions'] }),
+    t("ERROR: (gcloud.container.clusters.get-credentials) There was a problem refreshing your current auth tokens: ('Unable to acquire impersonated credentials', '{\\n  \"error\": {\\n    \"code\": 503,\\n    \"message\": \"The service is currently unavailable.\",\\n    \"status\": \"UNAVAILABLE\"\\n  }\\n}\\n')", { steps: ['deploy'] }),
   ],
 };
 
@@ -51,6 +56,13 @@ export const PERMISSION_DENIED: FailureKind = {
     t('│ Error: creating IAM Role (ci-{repo}-task): operation error IAM: CreateRole, https response error StatusCode: 403, RequestID: {reqid}, api error AccessDenied: User: arn:aws:sts::{acct}:assumed-role/ci-deployer/session is not authorized to perform: iam:CreateRole', { steps: ['deploy'] , tool: ['terraform'] }),
     t('{bot}@{ip}: Permission denied (publickey).\nrsync: connection unexpectedly closed (0 bytes received so far) [sender]\nrsync error: unexplained error (code 255) at io.c(232) [sender=3.2.7]', { steps: ['deploy'], exit: 255 }),
     t('An error occurred (AccessDeniedException) when calling the UpdateService operation: User: arn:aws:sts::{acct}:assumed-role/ci-{repo}/session is not authorized to perform: ecs:UpdateService on resource: arn:aws:ecs:{region}:{acct}:service/{ns}/{repo}', { steps: ['deploy'], exit: 254 }),
+    t("Error: Could not assume role with OIDC: Not authorized to perform sts:AssumeRoleWithWebIdentity", { steps: ['deploy', 'image-push'], ci: ['github-actions'] }),
+    t("upload failed: dist/{word}.js to s3://{org}-{word}-assets/{word}.js An error occurred (AccessDenied) when calling the PutObject operation: User: arn:aws:sts::{acct}:assumed-role/{bot}/GitHubActions is not authorized to perform: s3:PutObject on resource: \"arn:aws:s3:::{org}-{word}-assets/{word}.js\" because no identity-based policy allows the s3:PutObject action", { steps: ['deploy'] }),
+    t("npm ERR! code E403\nnpm ERR! 403 403 Forbidden - PUT https://{pkgindex}/{internalpkg} - You do not have permission to publish \"{internalpkg}\". Are you logged in as the correct user?", { eco: ['node'], steps: ['deploy'], tool: ['npm'] }),
+    t("ERROR: HTTP error 403 while getting https://pkgs.dev.azure.com/{org}/_packaging/internal/pypi/download/{word}/{ver}/{word}-{ver}-py3-none-any.whl\nERROR: 403 Client Error: Forbidden - User '{bot}' lacks permission to complete this action. You need to have 'ReadPackages'.", { eco: ['python'], steps: ['install'] }),
+    t("Error writing data to auth/jwt/login: Error making API request.\n\nURL: PUT https://vault.{org}.io/v1/auth/jwt/login\nCode: 400. Errors:\n\n* error validating claims: claim \"ref\" does not match any associated bound claim values", { steps: ['deploy', 'migrate'], exit: 2 }),
+    t("psql: error: connection to server at \"{dbhost}\" ({ip}), port {dbport} failed: FATAL:  permission denied for database \"{repo}\"\nDETAIL:  User does not have CONNECT privilege.", { steps: ['migrate'], exit: 2, db: ['postgres'] }),
+    t("Error: INSTALLATION FAILED: secrets is forbidden: User \"{sa}\" cannot create resource \"secrets\" in API group \"\" in the namespace \"{ns}\"", { steps: ['deploy'], tool: ['helm'] }),
   ],
 };
 
@@ -79,5 +91,12 @@ export const MISSING_SECRET: FailureKind = {
     t('Caused by: java.lang.IllegalArgumentException: Could not resolve placeholder \'{secret}\' in value "${{secret}}"\n\tat org.springframework.util.PropertyPlaceholderHelper.parseStringValue(PropertyPlaceholderHelper.java:180)', { eco: ['jvm'], steps: ['integration-tests', 'migrate'] }),
     t('panic: required environment variable {secret} is not set\n\ngoroutine 1 [running]:\nmain.mustEnv(...)\n\t{workdir}/cmd/server/main.go:{line}', { eco: ['go'], steps: ['integration-tests', 'migrate'] }),
     t('Error: environment variable not found: {secret}\n\nCaused by:\n    environment variable not found', { eco: ['rust'], steps: ['integration-tests', 'migrate'] }),
+    t("Error: Credentials could not be loaded, please check your action inputs: Could not load credentials from any providers", { steps: ['deploy', 'image-push'], ci: ['github-actions'] }),
+    t("Error: Username and password required", { steps: ['image-push'], ci: ['github-actions'] }),
+    t("Error: P1000: Authentication failed against database server at `{dbhost}`, the provided database credentials for `app` are not valid.\n\nPlease make sure to provide valid database credentials for the database server at `{dbhost}`.", { steps: ['migrate'] }),
+    t("ERROR: Error during SonarScanner execution\nERROR: Not authorized. Please check the user token in the property 'sonar.token' or the credentials in the properties 'sonar.login' and 'sonar.password'.", { steps: ['integration-tests'], exit: 2, weight: 0.5 }),
+    t("['error'] There was an error running the uploader: Error uploading to https://codecov.io: Error: There was an error fetching the storage URL during POST: 400 - {\"message\":\"Token required because branch is protected\"}", { steps: ['integration-tests'], weight: 0.5 }),
+    t("error: error loading config file \"kubeconfig\": couldn't get version/kind; json parse error: unexpected end of JSON input", { steps: ['deploy', 'migrate'] }),
+    t("FAIL {testfile}\n  ● Test suite failed to run\n\n    Error: {secret} is not set. Add it to the repository secrets.\n\n      at Object.<anonymous> (tests/integration/setup.ts:{line}:{col})", { eco: ['node'], steps: ['integration-tests'] }),
   ],
 };

@@ -24,6 +24,8 @@ export const BUILD_TOOL_CRASH: FailureKind = {
     t('unexpected fault address 0x{addr}\nfatal error: fault\n[signal SIGSEGV: segmentation violation code=0x1 addr=0x{addr} pc=0x{addr2}]\n\ngoroutine {count} gp=0xc000{addr} m=3 mp=0xc00010{n} [running]:', { eco: GO }),
     t('[gw{count}] node down: Not properly terminated\nreplacing crashed worker gw{count}\nFatal Python error: Segmentation fault\n\nThread 0x00007f{addr} (most recent call first):\n  File "/usr/local/lib/python3.12/site-packages/execnet/gateway_base.py", line 534 in read', { eco: PY, steps: ['unit-tests'] }),
     t('Error: Debug Failure. Unexpected node kind.\n    at Object.assertNever (node_modules/typescript/lib/typescript.js:{line}:{col})\n    at {workdir}/node_modules/typescript/lib/tsc.js:{line2}:{col2}', { eco: NODE, steps: ['build', 'lint'] }),
+    t("error: failed to execute compile\ncaused by: error reading compile response from server\ncaused by: Failed to read response header\ncaused by: failed to fill whole buffer\nsccache: error: Connection to server timed out", { eco: ['rust'], exit: 101 }),
+    t("# github.com/{org}/{repo}/cmd/server\n/usr/local/go/pkg/tool/linux_amd64/link: flushing $WORK/b001/exe/a.out: write $WORK/b001/exe/a.out: bad file descriptor", { eco: ['go'] }),
   ],
 };
 
@@ -48,6 +50,10 @@ export const COMPILE_ERROR: FailureKind = {
     t('# github.com/{org}/{repo}/internal/{area}\n{file}:{line}:{col}: declared and not used: {ident}', { eco: GO }),
     t('error[E0308]: mismatched types\n  --> {file}:{line}:{col}\n   |\n{line} |     let total: u64 = compute_total(&items);\n   |                ---   ^^^^^^^^^^^^^^^^^^^^^ expected `u64`, found `i64`\n   |                |\n   |                expected due to this\n\nFor more information about this error, try `rustc --explain E0308`.\nerror: could not compile `{repo}` (bin "{repo}") due to 1 previous error', { eco: RUST, exit: 101 }),
     t('error[E0502]: cannot borrow `{ident}` as mutable because it is also borrowed as immutable\n  --> {file}:{line}:{col}\n\nerror: could not compile `{repo}` (lib) due to 1 previous error', { eco: RUST, exit: 101 }),
+    t("ERROR in ./src/{area}/{word}.tsx {line}:0-{col}\nModule not found: Error: Can't resolve './components/{word}Form' in '{workdir}/src/{area}'\n\nwebpack compiled with 1 error", { eco: ['node'], steps: ['build'] }),
+    t("{workdir}/src/App/{word}Controller.cs({line},{col}): error CS0103: The name '{ident}' does not exist in the current context [{workdir}/src/App/App.csproj]\n\nBuild FAILED.", { steps: ['build'], weight: 0.5 }),
+    t("  File \"{workdir}/{file}\", line {line}\n    {ident} = {\n              ^\nSyntaxError: '{' was never closed", { eco: ['python'] }),
+    t("error: failed to run custom build command for `openssl-sys v0.9.{n}`\n\nCaused by:\n  process didn't exit successfully: `{workdir}/target/release/build/openssl-sys-{hexid}/build-script-main` (exit status: 101)\n  --- stderr\n  Could not find directory of OpenSSL installation, and this `-sys` crate cannot proceed without this knowledge.", { eco: ['rust'], steps: ['build'], exit: 101 }),
   ],
 };
 
@@ -83,6 +89,10 @@ export const LINT_GATE: FailureKind = {
     t("> Task :checkstyleMain FAILED\n[ant:checkstyle] [ERROR] {workdir}/{file}:{line}:{col}: '{ident}' hides a field. [HiddenField]\n\nFAILURE: Build failed with an exception.\n\n* What went wrong:\nExecution failed for task ':checkstyleMain'.\n> Checkstyle rule violations were found. See the report at: file://{workdir}/build/reports/checkstyle/main.html", { eco: JVM, steps: ['lint', 'build'], tool: ['gradle'] }),
     t('ERROR: Coverage for lines ({pct}%) does not meet global threshold ({covmin}%)', { eco: NODE, steps: ['unit-tests'], tool: ['pnpm'] }),
     t('> Task :jacocoTestCoverageVerification FAILED\n[ant:jacocoReport] Rule violated for bundle {repo}: lines covered ratio is 0.{n}, but expected minimum is 0.{covmin}\n\nFAILURE: Build failed with an exception.', { eco: JVM, steps: ['unit-tests'], tool: ['gradle'] }),
+    t("All files |   {pct} |    {pct2} |   {pct3} |   {pct} |\nJest: \"global\" coverage threshold for lines ({covmin}%) not met: {pct}%\nJest: \"global\" coverage threshold for branches ({covmin}%) not met: {pct2}%", { eco: ['node'], steps: ['unit-tests'], tool: ['npm', 'yarn'] }),
+    t("would reformat {workdir}/{file}\n\nOh no! 💥 💔 💥\n1 file would be reformatted, {n} files would be left unchanged.", { eco: ['python'], steps: ['lint'] }),
+    t("[ERROR] Failed to execute goal org.apache.maven.plugins:maven-enforcer-plugin:3.4.1:enforce (enforce) on project {repo}: \n[ERROR] Rule 0: org.apache.maven.enforcer.rules.dependency.DependencyConvergence failed with message:\n[ERROR] Dependency convergence error for {pkg}:jar:{ver} paths to dependency are:", { eco: ['jvm'], steps: ['build', 'lint'], tool: ['maven'] }),
+    t("{file}\n  {line}:1  error  Parsing error: Merge conflict marker encountered\n\n✖ 1 problem (1 error, 0 warnings)", { eco: ['node'], steps: ['lint'], weight: 0.5 }),
   ],
 };
 
@@ -113,5 +123,7 @@ export const MERGE_CONFLICT: FailureKind = {
     t('error An unexpected error occurred: "{workdir}/package.json: Unexpected token < in JSON at position {n}".', { eco: NODE, steps: ['install'], tool: ['yarn'] }),
     t(' ERR_PNPM_JSON_PARSE  Unexpected token \'<\', "<<<<<<< HEAD" is not valid JSON while parsing \'<<<<<<< HEAD\' in {workdir}/package.json', { eco: NODE, steps: ['install'], tool: ['pnpm'] }),
     t("* Where:\nBuild file '{workdir}/build.gradle.kts' line: {line}\n\n* What went wrong:\nScript compilation error:\n\n  Line {line}: <<<<<<< HEAD\n               ^ Expecting an element", { eco: JVM, steps: ['install', 'build'], tool: ['gradle'] }),
+    t("fatal: remote error: upload-pack: not our ref {longsha}\nThe process '/usr/bin/git' failed with exit code 128", { steps: ['checkout'], exit: 128 }),
+    t("+ git rebase origin/main\nAuto-merging {file}\nCONFLICT (content): Merge conflict in {file}\nerror: could not apply {sha}... {word} {area}\nhint: Resolve all conflicts manually, mark them as resolved with\nhint: \"git add/rm <conflicted_files>\", then run \"git rebase --continue\".", { steps: ['checkout'], exit: 128 }),
   ],
 };

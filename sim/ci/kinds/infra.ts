@@ -28,6 +28,17 @@ export const RUNNER_LOST: FailureKind = {
     t('[{hms}] Out of memory: Killed process {pid} (node) total-vm:{n}kB, anon-rss:{n}kB, file-rss:0kB, shmem-rss:0kB\nKilled', { eco: NODE, exit: 137 }),
     t('error Command failed with signal "SIGKILL".\ninfo Visit https://yarnpkg.com/en/docs/cli/run for documentation about this command.', { eco: NODE, exit: 137 , tool: ['yarn'] }),
     t('Terminated\nThe job was terminated because the runner VM was reclaimed by the cloud provider (preemption).', { system: true, exit: 143 }),
+    t("Error: The operation was canceled.\n##[error]The runner has received a shutdown signal. This can happen when the runner service is stopped, or a manually started runner is canceled.", { ci: ['github-actions'], system: true, exit: 143 }),
+    t("WARNING: Error while executing file based variables removal script  error=couldn't get pod details: pods \"{runnerpod}\" not found\nERROR: Job failed (system failure): pod \"{ns}/{runnerpod}\" status is \"Failed\"", { ci: ['gitlab'], system: true }),
+    t("ERROR: Job failed (system failure): Error response from daemon: Conflict. The container name \"/{runnerpod}-cache-{hexid}\" is already in use by container \"{hexid2}\". You have to remove (or rename) that container to be able to reuse that name. (docker.go:{line}:0s)", { ci: ['gitlab'], system: true, weight: 0.5 }),
+    t("Uploading artifacts for failed job\nWARNING: Uploading artifacts as \"archive\" to coordinator... 502 Bad Gateway  id={jobid} responseStatus=502 Bad Gateway status=502 token={hexid}\nFATAL: invalid argument\nERROR: Job failed (system failure): unable to upload artifacts", { ci: ['gitlab'], system: true, weight: 0.5 }),
+    t("🚨 Error: Job was cancelled because the agent disconnected\nExited with status -1 (agent lost)", { ci: ['buildkite'], system: true, exit: -1 }),
+    t("Received cancellation signal, interrupting\n🚨 Error: The command was interrupted by a signal: terminated\nExited with status -1 (agent lost)", { ci: ['buildkite'], system: true, exit: -1 }),
+    t("hudson.remoting.ChannelClosedException: Channel \"hudson.remoting.Channel@{hexid}:JNLP4-connect connection from {node}/{ip}:{ephemeral}\": Remote call on JNLP4-connect connection from {node}/{ip}:{ephemeral} failed. The channel is closing down or has closed down\n\tat hudson.remoting.Channel.call(Channel.java:1002)", { ci: ['jenkins'], system: true }),
+    t("wrapper script does not seem to be touching the log file in {workdir}@tmp/durable-{hexid}\n(JENKINS-48300: if on an extremely laggy filesystem, consider -Dorg.jenkinsci.plugins.durabletask.BourneShellScript.HEARTBEAT_CHECK_INTERVAL=86400)", { ci: ['jenkins'], system: true }),
+    t("Agent {runner} was deleted; cancelling node body\nCannot contact {runner}: java.lang.InterruptedException\nERROR: Issue with creating launcher for agent {runner}. The agent has not been fully initialized yet", { ci: ['jenkins'], system: true, weight: 0.5 }),
+    t("Pod {ns}/{runnerpod} was evicted: The node was low on resource: ephemeral-storage. Threshold quantity: 10Gi, available: {n}Ki. Container build was using {count}Gi, request is 0, has larger consumption of ephemeral-storage.\nERROR: Job failed: command terminated with exit code 137", { ci: ['gitlab'], system: true, exit: 137 }),
+    t("ERROR: failed to receive status: rpc error: code = Unavailable desc = error reading from server: EOF", { steps: ['image-build'] }),
   ],
 };
 
@@ -49,6 +60,8 @@ export const NO_RUNNER: FailureKind = {
     t('An error occurred (AccountLimitExceededException) when calling the StartBuild operation: Cannot have more than {count} builds in queue for the account', { steps: ['image-build', 'build', 'integration-tests'], exit: 254 }),
     t('ERROR: Preparation failed: Error creating machine: Error in driver during machine creation: Error launching instance: InsufficientInstanceCapacity: We currently do not have sufficient c5.2xlarge capacity in the Availability Zone you requested ({region}a).\nWill be retried in 3s ...\nERROR: Job failed (system failure): no free machines', { ci: ['gitlab'], system: true }),
     t('Error: Job {jobid} was canceled: the maximum number of concurrent jobs ({count}) for this account is in use and the job waited {min} minutes', { system: true }),
+    t("The job was not acquired by Runner of type hosted even after multiple attempts\nInternal server error. Correlation ID: {reqid}", { ci: ['github-actions'], system: true }),
+    t("Preparing the \"kubernetes\" executor\nUsing Kubernetes namespace: {ns}\nERROR: Job failed (system failure): prepare environment: waiting for pod running: timed out waiting for pod to start. Check https://docs.gitlab.com/runner/shells/index.html#shell-profile-loading for more information", { ci: ['gitlab'], system: true }),
   ],
 };
 
@@ -75,6 +88,7 @@ export const DISK_FULL: FailureKind = {
     t("System.IO.IOException: No space left on device : '/home/runner/runners/2.{n}.0/_diag/Worker_{hexid}-utc.log'", { ci: ['github-actions'], system: true }),
     t('ERROR: Job failed (system failure): Error response from daemon: mkdir /var/lib/docker/overlay2/{hexid}-init: no space left on device', { ci: ['gitlab'], system: true }),
     t("mkdir: cannot create directory '{workdir}/.cache/{word}': No space left on device", { weight: 0.5 }),
+    t("docker: Error response from daemon: failed to create task for container: failed to create shim task: OCI runtime create failed: runc create failed: unable to start container process: error during container init: error mounting \"/var/lib/docker/volumes/{hexid}/_data\": no space left on device: unknown", { steps: ['integration-tests', 'build'], exit: 125 }),
   ],
 };
 
@@ -101,5 +115,10 @@ export const BUILD_OOM: FailureKind = {
     t('E   MemoryError\n\n{testfile}:{line}: MemoryError\n=========================== short test summary info ============================\nFAILED {test} - MemoryError', { eco: PY, steps: ['unit-tests', 'integration-tests'] }),
     t('[gw{count}] node down: Not properly terminated\nreplacing crashed worker gw{count}\nFatal Python error: Cannot allocate memory (out of memory)', { eco: PY, steps: ['unit-tests', 'integration-tests'] }),
     t('/usr/bin/bash: line {count}: {pid} Killed                  {cmd}', { exit: 137, weight: 0.5 }),
+    t("<--- Last few GCs --->\n[{pid}:0x{addr}]    {n} ms: Scavenge {heapmb}.4 ({heapmb}.2) -> {heapmb}.8 ({heapmb}.0) MB, 11.2 / 0.0 ms  (average mu = 0.210, current mu = 0.044) allocation failure;\nFATAL ERROR: Reached heap limit Allocation failed - JavaScript heap out of memory\nA jest worker process (pid={pid}) was terminated by another process: signal=SIGABRT, exitCode=null. Operating system logs may contain more information on why this occurred.", { eco: ['node'], steps: ['unit-tests', 'integration-tests'] }),
+    t("Expiring Daemon because JVM heap space is exhausted\nDaemon will be stopped at the end of the build after running out of JVM memory\n\nFAILURE: Build failed with an exception.\n\n* What went wrong:\nExecution failed for task ':app:compileKotlin'.\n> java.lang.OutOfMemoryError: Java heap space", { eco: ['jvm'], steps: ['build'], tool: ['gradle'] }),
+    t("Last State:     Terminated\n  Reason:       OOMKilled\n  Exit Code:    137\n[ERROR] The forked VM terminated without properly saying goodbye. VM crash or System.exit called?", { eco: ['jvm'], steps: ['unit-tests', 'integration-tests'], exit: 137 }),
+    t("{testfile}::{testshort} \nKilled", { eco: ['python'], steps: ['unit-tests', 'integration-tests'], exit: 137 }),
+    t("#{count} ERROR: process \"/bin/sh -c {buildcmd}\" did not complete successfully: exit code: 137\n------\n > [build {count}/7] RUN {buildcmd}:\n------\nERROR: failed to solve: process \"/bin/sh -c {buildcmd}\" did not complete successfully: exit code: 137", { steps: ['image-build'] }),
   ],
 };

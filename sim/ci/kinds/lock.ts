@@ -33,6 +33,9 @@ export const LOCK_CONTENTION: FailureKind = {
     t('ERROR:  canceling statement due to lock timeout\nCONTEXT:  while updating tuple (0,{count}) in relation "schema_migrations"\nmigration failed: could not lock the migrations table', { steps: ['migrate'], db: ['postgres'] }),
     t('sqlalchemy.exc.OperationalError: (psycopg2.errors.LockNotAvailable) could not obtain lock on relation "alembic_version"\n[SQL: LOCK TABLE alembic_version IN ACCESS EXCLUSIVE MODE NOWAIT]', { steps: ['migrate'], db: ['postgres'] }),
     t('ERROR 1205 (HY000) at line {line}: Lock wait timeout exceeded; try restarting transaction', { steps: ['migrate'], db: ['mysql'] }),
+    t("Waiting for cache lock: Could not get lock /var/lib/dpkg/lock-frontend. It is held by process {pid} (unattended-upgr)... {secs}s\nE: Could not get lock /var/lib/dpkg/lock-frontend. It is held by process {pid} (unattended-upgr)\nE: Unable to acquire the dpkg frontend lock (/var/lib/dpkg/lock-frontend), is another process using it?", { steps: ['install'], exit: 100 }),
+    t("error MSB3027: Could not copy \"obj/Release/net8.0/App.dll\" to \"bin/Release/net8.0/App.dll\". Exceeded retry count of 10. Failed. The file is locked by: \"VBCSCompiler ({pid})\"", { steps: ['build'], weight: 0.5 }),
+    t("Error: UPGRADE FAILED: another operation (install/upgrade/rollback) is in progress", { steps: ['deploy'], tool: ['helm'] }),
   ],
 };
 
@@ -55,5 +58,6 @@ export const STALE_LOCK: FailureKind = {
     t("error: cannot lock ref 'refs/remotes/origin/{word}/{area}': 'refs/remotes/origin/{word}' exists; cannot create 'refs/remotes/origin/{word}/{area}'\n ! [new branch]      {word}/{area} -> origin/{word}/{area}  (unable to update local ref)", { steps: ['checkout'] }),
     t('╷\n│ Error: Error locking state: Error acquiring the state lock: 2 errors occurred:\n│ \t* ResourceNotFoundException: Requested resource not found\n│ \t* ResourceNotFoundException: Requested resource not found\n│ \n│ Terraform acquires a state lock to protect the state from being written\n│ by multiple users at the same time.\n╵', { steps: ['deploy'] , tool: ['terraform'] }),
     t('╷\n│ Error: Inconsistent dependency lock file\n│ \n│ The following dependency selections recorded in the lock file are inconsistent with the current configuration:\n│   - provider registry.terraform.io/hashicorp/aws: locked version selection 5.{n}.0 doesn\'t match the updated version constraints "~> 4.0"\n│ \n│ To update the locked dependency selections to match a changed configuration, run:\n│   terraform init -upgrade\n╵', { steps: ['deploy'] , tool: ['terraform'] }),
+    t("Waiting for changelog lock....\nWaiting for changelog lock....\nWaiting for changelog lock....\nERROR: Exception Primary Class:  LockException\nERROR: Exception Primary Reason:  Could not acquire change log lock.  Currently locked by {lockwho} since {lockcreated}\nUnexpected error running Liquibase: Could not acquire change log lock.  Currently locked by {lockwho} since {lockcreated}", { steps: ['migrate'] }),
   ],
 };

@@ -27,6 +27,15 @@ export const SERVICE_NOT_READY: FailureKind = {
     t('org.testcontainers.containers.ContainerLaunchException: Container startup failed for image {svcimage}\nCaused by: org.rnorth.ducttape.RetryCountExceededException: Retry limit hit with exception\nCaused by: org.testcontainers.containers.ContainerLaunchException: Timed out waiting for container port to open ({ip} ports: [{ephemeral}] should be listening)', { eco: JVM, steps: ['integration-tests'] }),
     t('wait-for-it.sh: waiting 30 seconds for {dbhost}:{dbport}\nwait-for-it.sh: timeout occurred after waiting 30 seconds for {dbhost}:{dbport}', { weight: 0.5 }),
     t("curl: (7) Failed to connect to localhost port {appport} after 0 ms: Couldn't connect to server\nsmoke test failed: http://localhost:{appport}/healthz not reachable", { steps: ['integration-tests'], exit: 7, weight: 0.5 }),
+    t("{=redis.exceptions.BusyLoadingError: Redis is loading the dataset in memory|ReplyError: LOADING Redis is loading the dataset in memory}", { db: ['redis'] }),
+    t("org.springframework.jdbc.CannotGetJdbcConnectionException: Failed to obtain JDBC Connection\nCaused by: com.mysql.cj.jdbc.exceptions.CommunicationsException: Communications link failure\n\nThe last packet sent successfully to the server was 0 milliseconds ago. The driver has not received any packets from the server.\nCaused by: java.net.ConnectException: Connection refused", { eco: ['jvm'], db: ['mysql'] }),
+    t("+ docker compose up -d --wait\n Container {repo}-{db}-1  Started\n Container {repo}-{db}-1  Waiting\ncontainer {repo}-{db}-1 is unhealthy\ndependency failed to start: container {repo}-{db}-1 is unhealthy", { steps: ['integration-tests'] }),
+    t("org.apache.kafka.common.errors.TimeoutException: Timed out waiting for a node assignment. Call: {=createTopics|describeTopics|listNodes}", { db: ['kafka'] }),
+    t("{=psycopg.OperationalError: connection failed: FATAL:  the database system is starting up|sqlalchemy.exc.OperationalError: (psycopg.OperationalError) connection failed: FATAL:  the database system is starting up}", { eco: ['python'], db: ['postgres'] }),
+    t("  CypressError: `cy.visit()` failed trying to load:\n\n  http://localhost:{appport}/\n\n  We attempted to make an http request to this URL but the request failed without a response.\n\n  We received this error at the network level:\n\n    > Error: connect ECONNREFUSED 127.0.0.1:{appport}", { eco: ['node'], steps: ['integration-tests'] }),
+    t("    {area}_test.go:{line}: waiting for database: attempt 10/10\n    {area}_test.go:{line2}: failed to connect to `host=localhost user=test database=app`: dial error (dial tcp 127.0.0.1:{dbport}: connect: connection refused)\n--- FAIL: {test} ({sec}s)\nFAIL", { eco: ['go'], steps: ['integration-tests'] }),
+    t("MongoServerSelectionError: connect ECONNREFUSED 127.0.0.1:27017\n    at Timeout._onTimeout (node_modules/mongodb/lib/sdam/topology.js:278:38)", { eco: ['node'], weight: 0.5 }),
+    t("elastic_transport.ConnectionError: Connection error caused by: NewConnectionError(<urllib3.connection.HTTPConnection object at 0x7f{addr}>: Failed to establish a new connection: [Errno 111] Connection refused)", { eco: ['python'], weight: 0.5 }),
   ],
 };
 
@@ -73,5 +82,8 @@ export const MISCONFIGURED_PORT: FailureKind = {
     t('Error: UPGRADE FAILED: release {release} failed, and has been rolled back due to atomic being set: context deadline exceeded', { steps: ['deploy'] , tool: ['helm'] }),
     t('The connection to the server localhost:8080 was refused - did you specify the right host or port?', { steps: ['deploy'] }),
     t('smoke test failed: GET https://{repo}.staging.{org}.internal/healthz returned {=502 Bad Gateway|503 Service Unavailable} after 10 attempts (upstream connect error or disconnect/reset before headers. reset reason: connection failure)', { steps: ['deploy'] }),
+    t("  CypressError: `cy.visit()` failed trying to load:\n\n  http://localhost:{wrongport}/\n\n  We attempted to make an http request to this URL but the request failed without a response.\n\n  We received this error at the network level:\n\n    > Error: connect ECONNREFUSED 127.0.0.1:{wrongport}", { eco: ['node'], steps: ['integration-tests'] }),
+    t("Server listening on http://0.0.0.0:{appport}\nFAIL {testfile}\n  ● {test}\n\n    connect ECONNREFUSED 127.0.0.1:{wrongport}\n\n      at TCPConnectWrap.afterConnect [as oncomplete] (node:net:1555:16)", { eco: ['node'], steps: ['integration-tests'] }),
+    t("Tomcat started on port {appport} (http) with context path ''\norg.springframework.web.client.ResourceAccessException: I/O error on GET request for \"http://localhost:{wrongport}/actuator/health\": Connection refused\nCaused by: java.net.ConnectException: Connection refused", { eco: ['jvm'], steps: ['integration-tests'] }),
   ],
 };
