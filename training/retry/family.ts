@@ -1,7 +1,7 @@
 // The retry family: `rolloutlab train retry --data <dirs>` and `rolloutlab evaluate retry`. Each data set is a simulated
 // CI/CD failure world (rolloutlab simulate-pipelines, table ci_failures). With three or more data sets, whole worlds
-// are the parts: the last one listed is held out, the one before it is the validation world (calibration, threshold),
-// the others train — a model must carry over to repositories, tests and incidents it has never seen. With one or two,
+// are the parts: the last one listed is held out, a third of the others (at least one) before it validate (calibration,
+// threshold), the others train — a model must carry over to repositories, tests and incidents it has never seen. With one or two,
 // each is split in time by pipeline: the oldest 60 % train, the next 20 % validate, the newest 20 % are held out. The
 // held-out part is replayed under the served rule (card metrics). Recorded outcomes
 // (--with-feedback: POST /v1/pipeline/outcome, or the wrapper's --record file) join the training part only.
@@ -16,16 +16,22 @@ import type { ModelRegistry } from '../registry.ts';
 import { checkTargets, type TargetResult } from '../targets.ts';
 import { RETRY_FAMILY, RETRY_MODEL_FILE } from '../load.ts';
 import { failedStepOf, retryRowsOf } from './data.ts';
-import { fitRetryModel, RETRY_FIT_DEFAULTS, RetryModel, type RetryModelJSON, type RetryRow } from './model.ts';
+import { fitRetryModel, RetryModel, type RetryModelJSON, type RetryRow } from './model.ts';
 import { chooseWaits } from './waits.ts';
 import { RETRY_LIMITS } from './rule.ts';
-import { chooseReplayThreshold, replayAtThreshold, MAX_WASTED_RETRIES } from './train.ts';
+import { chooseReplayThreshold, replayAtThreshold, MAX_WASTED_RETRIES, RETRY_TRAIN_OPTIONS, TRAIN_ROWS_WITHOUT_HISTORY } from './train.ts';
 import { stepFeatures } from './features.ts';
 import { parseFailedStep } from '../../datasets/failed-step.ts';
 import type { RetryOutcomeRecord } from '../../datasets/retry-outcome.ts';
 
 /** The parts of each data set, by the start of its pipelines: train, validation, held out. */
 export const RETRY_SPLIT = { train: 0.6, validation: 0.2 } as const;
+/**
+ * With whole worlds as the parts: the share of the data sets that validate (at least one). A world's wasted retries
+ * hang on a few dozen faults, so the threshold needs several worlds to hold on the next one.
+ */
+export const VALIDATION_WORLD_SHARE = 1 / 3;
+const validationWorldsOf = (n: number) => Math.max(1, Math.round((n - 1) * VALIDATION_WORLD_SHARE));
 
 export interface RetryParts {
   train: CiFailure[];
@@ -40,6 +46,8 @@ export async function readRetryParts(data: string | readonly string[]): Promise<
   const parts: RetryParts = { train: [], validation: [], test: [] };
   const manifests: Manifest[] = [];
   const byWorld = dirs.length >= 3;
+  // Validation worlds: a third of the others (at least one), just before the held-out one.
+  const validationWorlds = validationWorldsOf(dirs.length);
   for (const [k, dir] of dirs.entries()) {
     const ds = await readDataset(dir);
     manifests.push(ds.manifest);
@@ -47,7 +55,7 @@ export async function readRetryParts(data: string | readonly string[]): Promise<
       if (!ds.manifest.tables[CI_FAILURES_TABLE]) throw new RolloutlabError('BAD_DATA', `retry training needs simulated pipeline data sets (rolloutlab simulate-pipelines); ${ds.dir} has no table ${CI_FAILURES_TABLE} (has: ${Object.keys(ds.manifest.tables).join(', ')})`, 'data');
       // Ids are unique within a world only: prefix them with the data set's position.
       const failures = ciFailuresFromRows(await ds.query(`SELECT * FROM ${CI_FAILURES_TABLE} ORDER BY started_at_min, id`)).map((f) => ({ ...f, id: `${k}:${f.id}`, pipelineId: `${k}:${f.pipelineId}` }));
-      if (byWorld) parts[k === dirs.length - 1 ? 'test' : k === dirs.length - 2 ? 'validation' : 'train'].push(...failures);
+      if (byWorld) parts[k === dirs.length - 1 ? 'test' : k >= dirs.length - 1 - validationWorlds ? 'validation' : 'train'].push(...failures);
       else {
         const p = splitByPipeline(failures);
         parts.train.push(...p.train);
@@ -136,6 +144,8 @@ export interface RetryTrainResult {
   rows: { train: number; validation: number; test: number; feedback: number };
   threshold: number;
   waits: Record<string, number>;
+  /** How the data sets were split, one line. */
+  split: string;
   heldOut: RetryHeldOut;
   targets: TargetResult[];
   feedback: { source: string; records: number; used: number; skipped: number } | null;
@@ -153,11 +163,11 @@ export async function trainRetry(data: string | readonly string[], o: RetryTrain
   const t0 = performance.now();
   const { dirs, manifests, parts, byWorld } = await readRetryParts(data);
   const world = (failures: CiFailure[]) => ({ failures }) as unknown as CiWorld;
-  const trainRows = retryRowsOf(world(parts.train));
+  const trainRows = retryRowsOf(world(parts.train), TRAIN_ROWS_WITHOUT_HISTORY);
   const fb = o.feedback ? outcomeRows(o.feedback.records) : null;
   const validationRows = retryRowsOf(world(parts.validation));
   o.onProgress?.('train retry', 0, 3);
-  const fitted = fitRetryModel([...trainRows, ...(fb?.rows ?? [])], validationRows, RETRY_FIT_DEFAULTS);
+  const fitted = fitRetryModel([...trainRows, ...(fb?.rows ?? [])], validationRows, RETRY_TRAIN_OPTIONS);
   o.onProgress?.('train retry', 1, 3);
   const waits = chooseWaits(parts.train, RETRY_LIMITS);
   const withWaits = fitted.withWaits(waits);
@@ -171,12 +181,12 @@ export async function trainRetry(data: string | readonly string[], o: RetryTrain
   const saved = await o.registry.save(RETRY_FAMILY, {
     card: {
       dataset: datasetRef(manifests[0], dirs[0]),
-      seed: RETRY_FIT_DEFAULTS.seed,
+      seed: RETRY_TRAIN_OPTIONS.seed,
       codeVersion: codeVersion(),
       backend: { name: 'cpu', version: 'plain JavaScript' },
       hyperParameters: {
         model: 'logistic regression on hashed n-grams of the normalised log (tail lines and whole tail), exit code, step kind, attempt, step and test history, Platt-calibrated on validation, for P(a retry succeeds); a softmax over failure kinds on the same features folded smaller; per-kind backoff chosen on the training part; retry while P >= threshold, the lowest threshold whose validation replay spends at most 5 % retries per persistent failure',
-        ...RETRY_FIT_DEFAULTS,
+        ...RETRY_TRAIN_OPTIONS,
         threshold,
         maxWastedOnValidation: MAX_WASTED_RETRIES,
         limits: { ...RETRY_LIMITS },
@@ -184,7 +194,7 @@ export async function trainRetry(data: string | readonly string[], o: RetryTrain
         datasets: dirs.map((dir, k) => ({ path: dir, scenario: manifests[k].scenario, seed: manifests[k].seed })),
         validation: numeric(validation),
       },
-      split: { by: byWorld ? 'entity' : 'time', description: byWorld ? `by world: ${dirs.slice(0, -2).join(', ')} train, ${dirs[dirs.length - 2]} validation (calibration, threshold), ${dirs[dirs.length - 1]} held out (these metrics: failure episodes replayed under the rule)` : `per data set, pipelines in start order: oldest ${RETRY_SPLIT.train * 100} % train, next ${RETRY_SPLIT.validation * 100} % validation (calibration, threshold), newest ${Math.round((1 - RETRY_SPLIT.train - RETRY_SPLIT.validation) * 100)} % held out (these metrics: failure episodes replayed under the rule)`, rows: { train: trainRows.length + (fb?.rows.length ?? 0), validation: validationRows.length, test: parts.test.length }, seed: null },
+      split: { by: byWorld ? 'entity' : 'time', description: byWorld ? `by world: ${dirs.length - 1 - validationWorldsOf(dirs.length)} train, the ${validationWorldsOf(dirs.length)} before the last validate (calibration, threshold), the last is held out (these metrics: its failure episodes replayed under the rule)` : `per data set, pipelines in start order: oldest ${RETRY_SPLIT.train * 100} % train, next ${RETRY_SPLIT.validation * 100} % validation (calibration, threshold), newest ${Math.round((1 - RETRY_SPLIT.train - RETRY_SPLIT.validation) * 100)} % held out (these metrics: failure episodes replayed under the rule)`, rows: { train: trainRows.length + (fb?.rows.length ?? 0), validation: validationRows.length, test: parts.test.length }, seed: null },
       metrics,
       baselines: {},
       targets,
@@ -209,6 +219,7 @@ export async function trainRetry(data: string | readonly string[], o: RetryTrain
   o.onProgress?.('train retry', 3, 3);
   return {
     version: saved.version,
+    split: saved.card.split.description,
     seconds: (performance.now() - t0) / 1000,
     data: dirs,
     rows: { train: trainRows.length, validation: validationRows.length, test: parts.test.length, feedback: fb?.rows.length ?? 0 },

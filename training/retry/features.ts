@@ -66,16 +66,68 @@ export function tokens(normalised: string): string[] {
   return normalised.split(/[^a-z0-9_]+/).filter((t) => t.length > 1);
 }
 
-function addGrams(counts: Map<number, number>, words: readonly string[], prefix: string): void {
+/** The hashes of a canonical line's unigrams and bigrams (cached like the canonical lines: logs repeat lines). */
+const gramCache = new Map<string, Uint32Array>();
+
+function lineGrams(line: string): Uint32Array {
+  const hit = gramCache.get(line);
+  if (hit !== undefined) return hit;
+  const words = tokens(line);
+  const out = new Uint32Array(Math.max(0, 2 * words.length - 1));
+  let k = 0;
   for (let i = 0; i < words.length; i++) {
-    const u = fnv1a(prefix + words[i]) % TEXT_BUCKETS;
-    counts.set(u, (counts.get(u) ?? 0) + 1);
-    if (i + 1 < words.length) {
-      const b = fnv1a(prefix + words[i] + ' ' + words[i + 1]) % TEXT_BUCKETS;
-      counts.set(b, (counts.get(b) ?? 0) + 1);
+    out[k++] = fnv1a(words[i]);
+    if (i + 1 < words.length) out[k++] = fnv1a(words[i] + ' ' + words[i + 1]);
+  }
+  if (gramCache.size >= CACHE_LINES) gramCache.clear();
+  gramCache.set(line, out);
+  return out;
+}
+
+/** A gram's bucket in a feature group: the gram's hash mixed with the group's (murmur3's finaliser), modulo the buckets. */
+function bucket(h: number, group: number): number {
+  let x = (h ^ group) >>> 0;
+  x = Math.imul(x ^ (x >>> 16), 0x85ebca6b);
+  x = Math.imul(x ^ (x >>> 13), 0xc2b2ae35);
+  return ((x ^ (x >>> 16)) >>> 0) % TEXT_BUCKETS;
+}
+
+/**
+ * Counts of one feature group over the text buckets: a dense scratch array and the list of buckets touched, so a step
+ * costs what its grams cost (a Map per group was most of the time of a step's features).
+ */
+class GroupCounts {
+  readonly counts = new Float64Array(TEXT_BUCKETS);
+  touched: number[] = [];
+  add(b: number, c = 1): void {
+    if (this.counts[b] === 0) this.touched.push(b);
+    this.counts[b] += c;
+  }
+  set(b: number, c: number): void {
+    if (this.counts[b] === 0) this.touched.push(b);
+    this.counts[b] = c;
+  }
+  /** Add weight · log1p(count) / the group's length to `out`, then clear. */
+  drainInto(out: GroupCounts, weight: number): void {
+    let norm = 0;
+    for (const b of this.touched) norm += Math.log1p(this.counts[b]) ** 2;
+    norm = Math.sqrt(norm) || 1;
+    for (const b of this.touched) {
+      out.add(b, (weight * Math.log1p(this.counts[b])) / norm);
+      this.counts[b] = 0;
     }
+    this.touched = [];
   }
 }
+
+/** Count a canonical line's grams into a group. */
+function addGrams(counts: GroupCounts, line: string, group: number): void {
+  const g = lineGrams(line);
+  for (let i = 0; i < g.length; i++) counts.add(bucket(g[i], group));
+}
+
+/** The feature groups' hash seeds. */
+const GROUP_SEED = { tail: fnv1a('t:'), error: fnv1a('e:'), all: fnv1a('a:') };
 
 /** A timestamp a CI system puts before each line (GitHub, GitLab with its stream marker, Buildkite, Jenkins). */
 const LINE_STAMP = /^\s*\[?(?:\d{4}-\d{2}-\d{2}[t ]\d{2}:\d{2}:\d{2}(?:[.,]\d+)?(?:z|[+-]\d{2}:?\d{2})?|\d{2}:\d{2}:\d{2}(?:[.,]\d+)?)\]?\s+(?:\d{2}[oe]\+?\s+)?/i;
@@ -180,13 +232,16 @@ const CONCEPTS: [string, RegExp][] = [
 ];
 
 /** The concept features of some text (lower case): each concept, and each pair of concepts, present. */
-function addConcepts(counts: Map<number, number>, text: string, prefix: string): void {
+function addConcepts(counts: GroupCounts, text: string, prefix: string): void {
   const on = CONCEPTS.filter(([, re]) => re.test(text)).map(([name]) => name);
   for (let i = 0; i < on.length; i++) {
     counts.set(fnv1a(prefix + on[i]) % TEXT_BUCKETS, 1);
     for (let j = i + 1; j < on.length; j++) counts.set(fnv1a(prefix + on[i] + '+' + on[j]) % TEXT_BUCKETS, 1);
   }
 }
+
+/** The groups' scratch counts, reused by every step (scoring is synchronous: one step at a time per thread). */
+const SCRATCH = { tail: new GroupCounts(), error: new GroupCounts(), all: new GroupCounts(), concept: new GroupCounts(), text: new GroupCounts() };
 
 /** Weights of the text feature groups (each group is scaled to unit length first). */
 const GROUP_WEIGHT = { tail: 0.5, error: 1, all: 0.4, concept: 1.5 };
@@ -209,24 +264,23 @@ function exitSlot(code: number): number {
 export function stepFeatures(s: FailedStep): SparseVector {
   const lines = cleanLines(s.log);
   const canon = lines.map(canonicalLine);
-  const tailCounts = new Map<number, number>();
-  for (const l of canon.slice(-TAIL_LINES)) addGrams(tailCounts, tokens(l), 't:');
+  const g = SCRATCH;
+  for (const l of canon.slice(-TAIL_LINES)) addGrams(g.tail, l, GROUP_SEED.tail);
   const errIdx = lines.flatMap((l, i) => (ERRORISH.test(l) ? [i] : [])).slice(-ERROR_LINES);
-  const errCounts = new Map<number, number>();
-  for (const i of errIdx) addGrams(errCounts, tokens(canon[i]), 'e:');
-  const allCounts = new Map<number, number>();
-  for (const l of canon) addGrams(allCounts, tokens(l), 'a:');
-  const conceptCounts = new Map<number, number>();
+  for (const i of errIdx) addGrams(g.error, canon[i], GROUP_SEED.error);
+  for (const l of canon) addGrams(g.all, l, GROUP_SEED.all);
   const errText = (errIdx.length ? errIdx.map((i) => lines[i]) : lines.slice(-TAIL_LINES)).join('\n').toLowerCase();
-  if (errText !== '') addConcepts(conceptCounts, errText, 'c:');
+  if (errText !== '') addConcepts(g.concept, errText, 'c:');
+  g.tail.drainInto(g.text, GROUP_WEIGHT.tail);
+  g.error.drainInto(g.text, GROUP_WEIGHT.error);
+  g.all.drainInto(g.text, GROUP_WEIGHT.all);
+  g.concept.drainInto(g.text, GROUP_WEIGHT.concept);
   const entries = new Map<number, number>();
-  const groups: [Map<number, number>, number][] = [[tailCounts, GROUP_WEIGHT.tail], [errCounts, GROUP_WEIGHT.error], [allCounts, GROUP_WEIGHT.all], [conceptCounts, GROUP_WEIGHT.concept]];
-  for (const [counts, weight] of groups) {
-    let norm = 0;
-    for (const c of counts.values()) norm += Math.log1p(c) ** 2;
-    norm = Math.sqrt(norm) || 1;
-    for (const [k, c] of counts) entries.set(k, (entries.get(k) ?? 0) + (weight * Math.log1p(c)) / norm);
+  for (const b of g.text.touched) {
+    entries.set(b, g.text.counts[b]);
+    g.text.counts[b] = 0;
   }
+  g.text.touched = [];
   entries.set(EXIT_BASE + exitSlot(s.exitCode), 1);
   entries.set(STEP_BASE + STEP_KINDS.indexOf(s.stepKind), 1);
   entries.set(ATTEMPT_BASE + Math.min(2, s.attempt - 1), 1);
