@@ -1,9 +1,10 @@
 // Hint rules for failures in the change itself: tests that fail, code that does not compile, lint / format / coverage
 // gates, merge conflicts. Each rule reads the log the way the tools print it (jest, vitest, mocha, pytest, unittest,
-// Maven Surefire, Gradle, go test, cargo test and nextest, RSpec, dotnet test, PHPUnit, TAP; tsc, javac, kotlinc,
-// scalac, gcc / clang, the C# compiler, rustc, go, mypy, Python, esbuild, Vite, webpack; ESLint, Prettier, Ruff,
-// flake8, pylint, Black, Checkstyle, Spotless, golangci-lint, go vet, clippy, rustfmt, ShellCheck, hadolint,
-// markdownlint, commitlint, SonarQube; git) and returns a hint, or null when the log names nothing it knows.
+// Maven Surefire, Gradle, go test, cargo test and nextest, RSpec, Playwright, Cypress, dotnet test, PHPUnit, TAP, the
+// CI systems' job time limits; tsc, javac, kotlinc, scalac, gcc / clang, the C# compiler, rustc, go, mypy, Python,
+// esbuild, Vite, webpack; ESLint, Prettier, Ruff, flake8, pylint, Black, Checkstyle, Spotless, golangci-lint, go vet,
+// clippy, rustfmt, ShellCheck, hadolint, markdownlint, commitlint, SonarQube; git) and returns a hint, or null when the
+// log names nothing it knows.
 import { clip, MAX_HINT_CHARS, q, relPath, type LogView } from './hint-log.ts';
 
 export type HintRule = (g: LogView) => string | null;
@@ -20,6 +21,9 @@ export function withDetail(pre: string, detail: string | null | undefined, post:
 }
 
 // ---------------------------------------------------------------------------------------------------------- tests
+
+/** An error line under a numbered mocha / Cypress failure (`AssertionError: …`, `CypressError: …`, `Error: …`). */
+const ERROR_LINE = /^\s+(?:[\w.]*Error|Error)\b/;
 
 /** The failing tests a test runner names, first first (a Go subtest replaces its parent). */
 export function failingTests(g: LogView): string[] {
@@ -49,7 +53,8 @@ export function failingTests(g: LogView): string[] {
     else if ((m = l.match(/^test (\S+) \.\.\. FAILED$/))) add(m[1]); // libtest (verbose)
     else if ((m = l.match(/^\s*(?:FAIL|TIMEOUT|SIGSEGV|SIGABRT|SIGKILL) \[\s*[\d.]+s\] (\S+) (\S+)$/))) add(m[2]); // nextest
     else if ((m = l.match(/^rspec \S+:\d+ # (.+)$/))) add(m[1]);
-    else if ((m = l.match(/^\s*Failed (\S+) \[\d+(?:\.\d+)? ?m?s\]$/))) add(m[1]); // dotnet test
+    else if ((m = l.match(/^\s*Failed (\S.*?) \[\d+(?:\.\d+)? ?m?s\]$/))) add(m[1]); // dotnet test (a display name may have spaces)
+    else if ((m = l.match(/^\s*\d+\) \[[\w .-]+\] › \S+?:\d+:\d+ › (.+?)(?:\s+[─-]{3,})?\s*$/))) add(m[1]); // Playwright
     else if ((m = l.match(/^(?:FAIL|ERROR): (\w+) \(([\w.]+)\)/))) add(m[2].endsWith(`.${m[1]}`) ? m[2] : `${m[2]}.${m[1]}`); // unittest
     else if ((m = l.match(/^\s*not ok \d+ - (.+?)(?:\s+#.*)?$/))) add(m[1]); // TAP, node --test
     else if ((m = l.match(/^\d+\) ([\w\\]+::\w+)/))) add(m[1]); // PHPUnit
@@ -57,6 +62,14 @@ export function failingTests(g: LogView): string[] {
     else if (mocha && (m = l.match(/^\s+\d+\) (.+?)(:?)$/))) {
       const next = L[i + 1]?.match(/^\s+(\S.*):$/);
       add(m[2] ? m[1] : next ? `${m[1]} ${next[1]}` : m[1]);
+    } else if ((m = l.match(/^\s+\d+\) (\S.*?)(:?)$/))) {
+      // RSpec ("  1) Invoice#total includes tax" over "Failure/Error: …"), and mocha / Cypress when the log is cut
+      // above "N failing" ("  1) Cart adds an item:", or the suite and the test on two lines, over the error).
+      const [next, after] = L.slice(i + 1, i + 5).filter((x) => x.trim());
+      const title = !m[2] ? next?.match(/^\s+(\S.*):$/) : null;
+      if (next && /^\s+Failure\/Error:/.test(next)) add(m[1]);
+      else if (m[2] && next && ERROR_LINE.test(next)) add(m[1]);
+      else if (title && after && ERROR_LINE.test(after)) add(`${m[1]} ${title[1]}`);
     }
   }
   if (!out.length) {
@@ -85,18 +98,41 @@ function testsNamed(g: LogView): string | null {
   return f ? `tests in ${q(relPath(f))}` : null;
 }
 
+/** The job's time limit when the CI system stopped the job for it (GitLab, GitHub Actions). */
+const jobTimeLimit = (g: LogView): string | null =>
+  g.first(/Job failed: execution took longer than (\S+?)(?: seconds)?$/, /has exceeded the maximum execution time of (\d+ minutes)/)?.[1] ?? null;
+
+/** pytest's collection error: the test module that does not import, and why. */
+function collectionError(g: LogView): { file: string; why: string | null } | null {
+  const at = g.at(/^_+ ERROR collecting (\S+\.py) _+$/);
+  if (!at) return null;
+  const why = g.near(at.i, /^E\s+(\w+(?:Error|Exception): .+)$/, 0, 12)?.[1];
+  return { file: relPath(at.m[1]), why: why ?? null };
+}
+
 export const testFailure: HintRule = (g) => {
+  const coll = collectionError(g);
+  if (coll) return withDetail(`pytest cannot collect ${q(coll.file, 70)}`, coll.why, ': fix the import, then run the tests locally');
   const who = testsNamed(g);
   if (!who) {
+    const limit = jobTimeLimit(g);
+    if (limit) return `the test run hits the job's time limit (${q(limit)}) on every run: find the test that hangs (a per-test timeout names it)`;
     return /Segmentation fault|SIGSEGV|core dumped/.test(g.text) ? 'the test run crashes (segmentation fault) on every run: reproduce it locally (a native module or extension?)' : null;
   }
   const how = TEST_TIMEOUT.test(g.text) ? 'times out' : /Segmentation fault|SIGSEGV/.test(g.text) ? 'crashes' : 'fails';
-  return `${who} ${how} on every run: reproduce it locally, then fix the code or the test`;
+  const hint = `${who} ${how} on every run: reproduce it locally, then fix the code or the test`;
+  // A long test name stays whole: the advice is cut first.
+  return hint.length <= MAX_HINT_CHARS ? hint : `${who} ${how} on every run: reproduce it locally and fix it`;
 };
 
 export const flakyTest: HintRule = (g) => {
   const who = testsNamed(g);
-  return who ? `${who} is flaky: retry, and quarantine it if it keeps failing` : null;
+  if (who) {
+    const hint = `${who} is flaky: retry, and quarantine it if it keeps failing`;
+    return hint.length <= MAX_HINT_CHARS ? hint : `${who} is flaky: retry, or quarantine it`;
+  }
+  const limit = jobTimeLimit(g);
+  return limit ? `the test run hit the job's time limit (${q(limit)}): retry, and give the slow or hanging test a timeout of its own` : null;
 };
 
 // ------------------------------------------------------------------------------------------------- compile errors
@@ -321,6 +357,7 @@ export const mergeConflict: HintRule = (g) => {
   }
   let m = g.find(/could not apply ([0-9a-f]{7,40})\.\.\. (.+)$/i);
   if (m) return `the rebase stops at ${q(m[1], 12)} (${clip(m[2], 50)}): rebase locally, resolve the conflicts and push`;
+  if ((m = g.find(/remote error: upload-pack: not our ref ([0-9a-f]{7,40})/))) return `commit ${q(m[1].slice(0, 12))} is no longer on the remote (a force-push, or a rebuilt merge ref): rerun the job on the branch's current head`;
   if ((m = g.find(/couldn't find remote ref refs\/pull\/(\d+)\/merge/))) return `pull request #${m[1]} has no merge ref (it conflicts with its base, or was closed): resolve the conflicts`;
   if (g.has(/refusing to merge unrelated histories/)) return 'the branch shares no history with its target: rebase it onto the target branch';
   if (g.has(/Not possible to fast-forward|fatal: Need to specify how to reconcile divergent branches/)) return 'the branch has diverged from its target: rebase it onto the target and push';

@@ -1,15 +1,15 @@
 // Hint rules for dependencies and the network: a package, image, chart, repository or apt package that does not
 // exist, a lock file out of step with its manifest, a registry failing or rate-limiting, a corrupt cache, a host that
 // does not resolve, a certificate that does not verify, timeouts. Written from how npm, Yarn, pnpm, pip, Poetry,
-// Maven, Gradle, go, cargo, Bundler, Composer, apt, docker / BuildKit, kubelet, Helm, Terraform, git, curl, Node,
-// Python, the JVM and Go word these errors.
+// Maven, Gradle, go, cargo, Bundler, Composer, NuGet, apt, docker / BuildKit, kubelet, Helm, Terraform, git, Git LFS,
+// the setup-* actions, curl, wget, Node, Python, the JVM and Go word these errors.
 import { hostOf, q, relPath, shortTime, type LogView } from './hint-log.ts';
-import type { HintRule } from './hint-rules-code.ts';
+import { withDetail, type HintRule } from './hint-rules-code.ts';
 
 // ----------------------------------------------------------------------------------------- missing dependencies
 
 interface Missing {
-  what: 'package' | 'image' | 'chart' | 'repository' | 'apt' | 'provider' | 'go-package';
+  what: 'package' | 'image' | 'chart' | 'repository' | 'apt' | 'provider' | 'go-package' | 'go-module' | 'download' | 'lfs' | 'toolchain';
   name: string;
   ver?: string;
   latest?: string;
@@ -43,6 +43,17 @@ function packageOfUrl(url: string): string {
   return parts[parts.length - 1] ?? path;
 }
 
+/** The URL a failed download asked for: on the curl / wget command or wget's request line above line `i`. */
+export function downloadUrl(g: LogView, i: number): string | null {
+  for (let j = i; j >= Math.max(0, i - 40); j--) {
+    const l = g.lines[j];
+    if (!/\b(?:curl|wget)\b|^--\d{4}-\d\d-\d\d /.test(l)) continue;
+    const u = l.match(/https?:\/\/[^\s'"`)<>]+/);
+    if (u) return u[0];
+  }
+  return null;
+}
+
 export function missingDependency(g: LogView): Missing | null {
   let m: RegExpMatchArray | null;
   const pkg = (spec: string, extra: Partial<Missing> = {}): Missing => ({ what: 'package', ...splitSpec(spec), ...extra });
@@ -50,6 +61,7 @@ export function missingDependency(g: LogView): Missing | null {
   // npm, pnpm, Yarn
   if ((m = g.find(/No matching version found for (\S+?)\.?(?:\s|$)/))) return pkg(m[1], { latest });
   if ((m = g.find(/'([^'\s]+)' is not in (?:this|the npm) registry/))) return pkg(m[1]);
+  if ((m = g.find(/Couldn't find package "([^"]+)" required by/))) return pkg(m[1]);
   if ((m = g.find(/Couldn't find any versions for "([^"]+)" that matches "([^"]+)"/))) return { what: 'package', name: m[1], ver: m[2] };
   if ((m = g.find(/(?<!\S)(@?[^\s@]+)@npm:(\S+?): No candidates found/))) return { what: 'package', name: m[1], ver: m[2] };
   if ((m = g.find(/^(\S+) is not in the npm registry/))) return pkg(m[1]);
@@ -69,6 +81,9 @@ export function missingDependency(g: LogView): Missing | null {
   // go
   if ((m = g.first(/^go: (?:module )?(\S+?)@(v\S+?): reading \S+: 404 Not Found/, /(?<!\S)([^\s@]+)@(v[^\s:]+): invalid version: unknown revision/))) return { what: 'package', name: m[1], ver: m[2] };
   if ((m = g.first(/no required module provides package (\S+?)[;:]/, /cannot find module providing package (\S+)/))) return { what: 'go-package', name: m[1] };
+  if ((m = g.find(/^go: (\S+?)@(v\S+?): reading \S+ at revision \S+: git ls-remote/))) return { what: 'go-module', name: m[1], ver: m[2] };
+  // NuGet
+  if ((m = g.find(/error NU110[12]: Unable to find package ([\w-]+(?:\.[\w-]+)*)(?: with version \(([^)]+)\))?/))) return { what: 'package', name: m[1], ver: m[2] };
   // cargo
   if ((m = g.find(/failed to select a version for the requirement `(\S+) = "([^"]+)"`/))) {
     const cand = g.find(/candidate versions found which didn't match: ([^\s,]+)/)?.[1];
@@ -96,6 +111,18 @@ export function missingDependency(g: LogView): Missing | null {
   // apt
   if ((m = g.first(/E: Unable to locate package (\S+)/, /E: Package '([^']+)' has no installation candidate/))) return { what: 'apt', name: m[1] };
   if ((m = g.find(/E: Version '([^']+)' for '([^']+)' was not found/))) return { what: 'apt', name: m[2], ver: m[1] };
+  // Git LFS: the pointer is committed, the object was never pushed
+  if ((m = g.find(/Smudge error: Error downloading (\S+) \([0-9a-f]+\):.*Object does not exist on the server/))) return { what: 'lfs', name: m[1] };
+  // actions/setup-python, setup-node, setup-go …: a version the runner's OS has no build of
+  if ((m = g.find(/The version '([^']+)' with architecture '(\w+)' was not found for (.+?)\.?$/))) return { what: 'toolchain', name: m[1], ver: m[2], where: m[3] };
+  // the Gradle wrapper's distribution
+  if ((m = g.find(/java\.io\.FileNotFoundException: (https?:\/\/\S+)/))) return { what: 'download', name: m[1] };
+  // a download (curl -f, wget) of a release asset or a file that is not there
+  const dl = g.at(/^curl: \(22\) The requested URL returned error: 404\b|^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d ERROR 404: Not Found\.?$/);
+  if (dl) {
+    const url = downloadUrl(g, dl.i);
+    return { what: 'download', name: url ?? '' };
+  }
   // Terraform providers
   if ((m = g.find(/(?:Could not retrieve the list of available versions for provider|Failed to query available provider packages for) ([\w./-]+?):? .*?no available releases match the given constraints (.+)$/))) return { what: 'provider', name: m[1], ver: m[2] };
   return null;
@@ -119,6 +146,16 @@ export const dependencyMissing: HintRule = (g) => {
       return `repository ${q(d.name, 70)} does not exist or the job cannot see it: fix the URL${d.where ? ` of submodule ${q(d.where, 40)}` : ''} or grant access`;
     case 'apt':
       return `apt package ${q(spec(d), 60)} is not found: fix its name, or run \`apt-get update\` before installing`;
+    case 'go-module':
+      return `module ${q(`${d.name}@${d.ver}`, 80)} cannot be fetched (a wrong path, or a private repository): fix the path, or set GOPRIVATE and git credentials`;
+    case 'lfs':
+      return `the Git LFS object of ${q(d.name, 80)} is not on the server: push it (git lfs push --all) from a clone that has it`;
+    case 'toolchain':
+      return `version ${q(d.name, 30)} (${d.ver}) has no build for ${q(d.where ?? 'the runner', 30)}: pick a listed version in the setup action, or another runner image`;
+    case 'download':
+      return d.name
+        ? `${q(d.name.replace(/^https?:\/\//, ''), 110)} is not found (404): fix the version or file name in the URL`
+        : 'a file the job downloads is not found (404): fix the version or file name in its URL';
     case 'provider':
       return `no release of provider ${q(d.name, 60)} matches ${q(d.ver ?? '', 30)}: fix the version constraint`;
   }
@@ -183,11 +220,15 @@ export function hostNear(g: LogView, re: RegExp): string | null {
   return null;
 }
 
-const STATUS_5XX = /\b(50[0-4])[ ,:-]+(?:reason phrase: )?(Service Unavailable|Bad Gateway|Gateway Time-?out|Internal Server Error)\b|returned error: (5\d\d)|\bgot (5\d\d)\b|status code:? (5\d\d)|\bcode E(50[0-4])\b|too many (5\d\d) error responses|\bHTTP (5\d\d)\b|Received status code (5\d\d)|unexpected status(?: code)?:? (5\d\d)|ERR_PNPM_FETCH_(5\d\d)/i;
+const STATUS_5XX = /\b(50[0-4])[ ,:-]+(?:reason phrase: )?(Service Unavailable|Bad Gateway|Gateway Time-?out|Internal Server Error)\b|returned error: (5\d\d)|does not indicate success: (5\d\d)|bad response [\w ]+? (5\d\d)\b|\bgot (5\d\d)\b|status code:? (5\d\d)|\bcode E(50[0-4])\b|too many (5\d\d) error responses|\bHTTP (5\d\d)\b|Received status code (5\d\d)|unexpected status(?: code)?:? (5\d\d)|ERR_PNPM_FETCH_(5\d\d)/i;
 
 export const registry5xx: HintRule = (g) => {
   const at = g.at(STATUS_5XX);
-  if (!at) return null;
+  if (!at) {
+    // apt: a mirror caught mid-sync serves index files that do not match their Release file
+    const hs = g.find(/Failed to fetch (\S+)\s+Hash Sum mismatch/);
+    return hs ? `${q(hostOf(hs[1]) ?? hs[1], 60)} serves index files that fail their checksums (Hash Sum mismatch, a mirror mid-sync): retry in a few minutes` : null;
+  }
   const code = at.m.slice(1).find((x) => x && /^\d+$/.test(x)) ?? '5xx';
   const reason = at.m[2] ? ` ${at.m[2]}` : '';
   const host = hostNear(g, STATUS_5XX);
@@ -245,6 +286,7 @@ export function unresolvedHost(g: LogView): string | null {
     /UnknownHostException: ([\w.-]+)/,
     /could not translate host name "([^"]+)"/,
     /Unknown host ([\w.-]+)/,
+    /(?:Temporary failure resolving|Could not resolve) '([\w.-]+)'/,
     /Failed to resolve '([\w.-]+)'/,
     /Name or service not known \(([\w.-]+)\)/,
     /^\s*(?:> )?([\w-]+(?:\.[\w-]+)+): (?:Name or service not known|Temporary failure in name resolution|nodename nor servname provided|Name does not resolve)/,
@@ -293,19 +335,33 @@ export const tlsCertInvalid: HintRule = (g) => {
 
 const TIMEOUT = /timed out|ETIMEDOUT|i\/o timeout|Timeout was reached|ECONNRESET|connection reset|socket hang up|Client\.Timeout|deadline exceeded|ESOCKETTIMEDOUT|RPC failed|TimedOut|Read timed out/i;
 
+/** A transfer error as curl, git (over curl) or Python's ssl module print it, with the host of the URL it was fetching. */
+function transferError(g: LogView, re: RegExp): { line: string; host: string | null } | null {
+  const at = g.at(re);
+  if (!at) return null;
+  const url = downloadUrl(g, at.i);
+  return { line: at.m[0], host: url ? hostOf(url) : null };
+}
+
 export const networkTimeout: HintRule = (g) => {
   if (!g.has(TIMEOUT)) return null;
-  const host = hostNear(g, TIMEOUT) ?? g.find(/(?:ETIMEDOUT|dial tcp|connect to host) \[?([\d.]+|[\w.-]+)\]?:\d+/)?.[1];
-  if (!host) return null;
   const what = /reset|hang up|ECONNRESET/i.test(g.text) && !/timed out|timeout/i.test(g.text) ? 'was reset' : 'timed out';
-  return `the connection to ${q(host, 80)} ${what}: retry with backoff`;
+  const host = hostNear(g, TIMEOUT) ?? g.find(/(?:ETIMEDOUT|dial tcp|connect to host|read tcp \S+->) ?\[?([\d.]+|[\w.-]+)\]?:\d+/)?.[1];
+  if (host) return `the connection to ${q(host, 80)} ${what}: retry with backoff`;
+  // curl's own words ("curl: (28) Operation timed out …", "curl: (56) Recv failure …"), and git's over curl
+  const t = transferError(g, /^curl: \((?:7|18|28|52|55|56)\) .+$|^error: RPC failed; .+$/);
+  if (!t) return null;
+  return t.host ? `the connection to ${q(t.host, 80)} ${what}: retry with backoff` : withDetail(`a transfer ${what}`, t.line, ': retry with backoff');
 };
 
-const HANDSHAKE = /TLS handshake|handshake operation timed out|SSL_connect|SSL_ERROR_SYSCALL|secure TLS connection|SSLEOFError|gnutls_handshake|terminated the handshake|tls handshake eof|SSL connect error/i;
+const HANDSHAKE = /TLS handshake|handshake operation timed out|SSL_connect|SSL_ERROR_SYSCALL|secure TLS connection|SSLEOFError|gnutls_handshake|terminated the handshake|tls handshake eof|SSL connect error|^curl: \(35\) |SSL routines::unexpected eof|remote error: tls: handshake failure/im;
 
 export const tlsHandshakeTimeout: HintRule = (g) => {
   if (!g.has(HANDSHAKE)) return null;
   const host = hostNear(g, HANDSHAKE);
-  return host ? `the TLS handshake with ${q(host, 80)} timed out or was cut off: retry` : null;
+  if (host) return `the TLS handshake with ${q(host, 80)} timed out or was cut off: retry`;
+  const t = transferError(g, /^curl: \(35\) .+$|^ssl\.SSLError: .+$|^\w*(?:SSL|TLS)\w*(?:Error|Exception): .+$/);
+  if (!t) return null;
+  return t.host ? `the TLS handshake with ${q(t.host, 80)} timed out or was cut off: retry` : withDetail('a TLS handshake was cut off', t.line, ': retry');
 };
 

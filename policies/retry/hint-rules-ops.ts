@@ -2,8 +2,8 @@
 // process out of memory, a lock held or left behind, a service not listening where the job calls it, an invalid
 // manifest, the cluster API failing, a token expired, a permission or a secret missing. Written from how GitHub
 // Actions, GitLab, Buildkite, Jenkins, the Linux OOM killer, Node, the JVM, rustc, go, gcc, BuildKit, Kubernetes,
-// Terraform, Helm, Pulumi, Liquibase, apt, git, Gradle, cargo, PostgreSQL, MySQL, Redis, Kafka, AWS, Google Cloud,
-// Azure, Vault, Docker registries and common application frameworks word these errors.
+// Terraform, Helm, Pulumi, Liquibase, apt, git, Gradle, cargo, Docker Compose, PostgreSQL, MySQL, Redis, Kafka, MongoDB,
+// AWS, Google Cloud, Azure, Vault, Docker registries and common application frameworks word these errors.
 import { hostOf, q, relPath, shortTime, clip, MAX_HINT_CHARS, type LogView } from './hint-log.ts';
 import { failingTests, withDetail, type HintRule } from './hint-rules-code.ts';
 
@@ -12,7 +12,7 @@ import { failingTests, withDetail, type HintRule } from './hint-rules-code.ts';
 /** The runner or agent that ran the job, as the CI system names it. */
 export function runnerName(g: LogView): string | null {
   const m = g.first(
-    /(?:hosted|self-hosted) runner: (\S+?) lost communication/,
+    /(?:hosted|self-hosted) runner: (\S.*?) lost communication/,
     /[Aa]gent (\S+) stopped sending heartbeats/,
     /Agent (\S+) was marked offline/,
     /Remote call on (\S+?) failed/,
@@ -21,6 +21,7 @@ export function runnerName(g: LogView): string | null {
     /^\s+on (\S+) [\w-]{8}(?:, system ID: \S+)?$/,
     /^Running on \S+ via (\S+?)\.{0,3}$/,
     /^Running on (\S+) in \//,
+    /Job failed \(system failure\): pod "(?:[\w.-]+\/)?([\w.-]+)"/,
   );
   return m?.[1] ?? null;
 }
@@ -35,11 +36,13 @@ export const runnerLost: HintRule = (g) => {
         ? 'out of memory'
         : g.has(/shutdown signal|graceful termination/)
           ? 'shut down'
-          : g.has(/heartbeat|lost communication|marked offline|Connection was broken|Cannot contact|ChannelClosedException/)
+          : g.has(/heartbeat|lost communication|marked offline|Connection was broken|Cannot contact|ChannelClosedException|agent lost|agent disconnected|does not seem to be touching the log file/)
             ? 'lost contact'
-            : g.has(/^(?:\/usr\/bin\/bash|\/bin\/bash|bash|\/bin\/sh|sh): line \d+: +\d+ Killed /m)
+            : g.has(/^(?:\/usr\/bin\/bash|\/bin\/bash|bash|\/bin\/sh|sh): line \d+: +\d+ Killed /m) || g.has(/Command failed with signal "SIGKILL"/)
               ? 'the job was killed'
-              : null;
+              : g.has(/Job failed \(system failure\): (?!prepare environment)/)
+                ? 'a system failure'
+                : null;
   if (!name && !why) return null;
   return `${name ? `runner ${q(name, 70)}` : 'the runner'} was lost mid-job${why ? ` (${why})` : ''}: retry on another runner`;
 };
@@ -51,6 +54,11 @@ export const noRunner: HintRule = (g) => {
   if ((m = g.find(/sufficient (\S+) capacity/))) return `the cloud has no ${q(m[1])} capacity for a runner now: retry later, or allow other instance types`;
   if ((m = g.first(/Quota exceeded for quota metric '([^']+)'/, /maximum number of (concurrent jobs \(\d+\))/, /Cannot have more than (\d+ builds in queue)/))) {
     return `the build quota is used up (${q(m[1], 60)}): retry when running builds finish, or raise the quota`;
+  }
+  if ((m = g.find(/The job was not acquired by Runner of type (\w+) even after multiple attempts/))) return `no ${q(m[1])} runner acquired the job: retry later (GitHub's runner service may be degraded)`;
+  if (g.has(/prepare environment: waiting for pod running: timed out waiting for pod to start/)) {
+    const ns = g.find(/Using Kubernetes namespace: ([\w.-]+)/)?.[1];
+    return `the job's pod did not start in time${ns ? ` in namespace ${q(ns, 40)}` : ''} (no room in the cluster?): retry later, or give the runner's cluster more capacity`;
   }
   if (g.has(/doesn't have any runners online|no runner picked it up|timed out waiting for a runner/)) return 'no runner picked up the job: retry later, or check that runners for this project are online';
   return null;
@@ -252,14 +260,37 @@ function listeningPort(g: LogView): string | null {
   );
 }
 
+const KNOWN_SERVICE = /\b(postgres(?:ql)?|mysql|mariadb|redis|kafka|mongo(?:db)?|rabbitmq|elasticsearch)\b/i;
+
 const serviceOf = (g: LogView, port: string | undefined): string | null =>
-  (port ? SERVICE_PORTS[port] : undefined) ?? g.find(/\b(postgres(?:ql)?|mysql|mariadb|redis|kafka|mongo(?:db)?|rabbitmq|elasticsearch)\b/i)?.[1].toLowerCase() ?? null;
+  (port ? SERVICE_PORTS[port] : undefined) ?? g.find(KNOWN_SERVICE)?.[1].toLowerCase() ?? null;
+
+/** A service named by a Compose container (`<project>-<service>-<n>`): a known service in the name, else the last word. */
+function composeService(container: string): string {
+  const base = container.replace(/[-_]\d+$/, '');
+  return base.match(KNOWN_SERVICE)?.[1].toLowerCase() ?? base.split(/[-_]/).pop() ?? base;
+}
+
+/** A service's own words for "not ready yet": the service they name. */
+const NOT_READY: [RegExp, string][] = [
+  [/the database system is starting up/, 'postgres'],
+  [/LOADING Redis is loading the dataset in memory|BusyLoadingError/, 'redis'],
+  [/Communications link failure/, 'mysql'],
+  [/Timed out waiting for a node assignment/, 'kafka'],
+  [/MongoServerSelectionError|ServerSelectionTimeoutError/, 'mongodb'],
+];
 
 export const serviceNotReady: HintRule = (g) => {
   const ep = refusedEndpoint(g);
   const image = g.find(/Container startup failed for image (\S+)/)?.[1];
-  if (!ep && !image && !g.has(/the database system is starting up/)) return null;
-  const svc = image ?? serviceOf(g, ep?.port);
+  const unhealthy = g.find(/(?:dependency failed to start: )?container ([\w.-]+) (?:is unhealthy|exited \(\d+\))/)?.[1];
+  const said = NOT_READY.find(([re]) => g.has(re))?.[1];
+  if (!ep && !image && !unhealthy && !said && !g.has(/Connection refused|ECONNREFUSED/i)) return null;
+  // GitHub Actions names the service containers it starts: the only one it started is the one the job waits for.
+  const started = g.all(/^Starting ([\w.-]+) service container$/).map((m) => m[1]);
+  const svc =
+    image ?? (unhealthy ? composeService(unhealthy) : null) ?? said ?? (ep?.port ? SERVICE_PORTS[ep.port] : undefined) ?? (started.length === 1 ? started[0] : null) ?? serviceOf(g, undefined);
+  if (!svc && !ep && !image && !unhealthy && !said) return null; // a refused connection alone names nothing
   const at = ep?.port ? ` at ${q(`${ep.host ?? 'localhost'}:${ep.port}`, 50)}` : '';
   return `${svc ? q(svc, 40) : 'the service'}${at} was not ready yet: retry, and wait for its health check before the tests`;
 };
@@ -325,12 +356,15 @@ export const badManifest: HintRule = (g) => {
     const d = g.find(/\(Line: (\d+), Col: \d+\): (.+)$/);
     return withDetail(`${q(`${m[1]}${d ? `:${d[1]}` : m[2] ? `:${m[2]}` : ''}`, 60)} is not a valid workflow`, d?.[2], ': fix the workflow file');
   }
+  if ((m = g.find(/GitLab CI configuration is invalid: (?:jobs:)?([\w.-]+):([\w:]+) (.+)$/))) return `job ${q(m[1], 40)} in .gitlab-ci.yml is invalid at ${q(m[2], 30)} (${clip(m[3], 50)}): fix the pipeline file`;
   if ((m = g.find(/^(?:jobs:)?(\S+) config contains unknown keys?: (.+)$/))) return `job ${q(m[1], 40)} in .gitlab-ci.yml has an unknown key ${q(m[2], 40)}: fix its spelling`;
   if ((m = g.find(/^(?:jobs:)?(\S+) config (.+)$/)) && g.has(/GitLab CI configuration is invalid|jobs config should/)) return `job ${q(m[1], 40)} in .gitlab-ci.yml is invalid (${clip(m[2], 60)}): fix the pipeline file`;
   if ((m = g.find(/validating (\S+): (.+)$/))) return withDetail(`${q(relPath(m[1]), 60)} is invalid`, m[2], ': fix the compose file');
   if ((m = g.first(/(?:^|: )(?:line \d+: )?([\w.+-]+): command not found$/, /^\/bin\/sh: \d+: ([\w.+-]+): not found$/, /exec: "([^"]+)": executable file not found in \$PATH/))) {
     return `${q(m[1], 40)} is not installed in the job's image: install it in an earlier step, or use an image that has it`;
   }
+  if ((m = g.find(/Unable to resolve action `([^`]+)`, (?:repository not found|unable to find version `[^`]+`)/))) return `action ${q(m[1], 60)} does not exist: fix its name or version in the workflow`;
+  if ((m = g.find(/uses a deprecated version of `([^`]+)`/))) return `the workflow uses ${q(m[1], 50)}, which GitHub no longer runs: upgrade the action to its current major version`;
   if ((m = g.find(/invalid reference format(?:: (.+))?/))) return withDetail('an image reference is malformed', m[1], ': check how the image name and tag are built (an empty variable?)');
   return null;
 };
@@ -339,8 +373,18 @@ export const clusterApiError: HintRule = (g) => {
   let m = g.find(/failed calling webhook "([^"]+)"/);
   if (m) return `the admission webhook ${q(m[1], 60)} does not answer: retry once it is back`;
   if ((m = g.find(/Operation cannot be fulfilled on ([\w.]+) "([^"]+)": the object has been modified/))) return `${q(`${m[1]}/${m[2]}`, 60)} was changed by another writer meanwhile: retry (the apply reads the latest version)`;
+  if ((m = g.find(/error dialing backend: dial tcp ([\d.]+:\d+): (i\/o timeout|connect: connection refused)/))) return `the cluster API cannot reach the kubelet at ${q(m[1])} (${m[2]}): retry`;
   if ((m = g.find(/etcdserver: ([\w ]+)/))) return `the cluster's etcd is struggling (${clip(m[1], 40)}): retry`;
   if (g.has(/TooManyRequests|too many requests/)) return 'the cluster API is throttling requests: retry after a short wait';
+  // AWS throttling: "(SlowDown) when calling the PutObject operation", "operation error ECS: UpdateService, … api error ThrottlingException"
+  if ((m = g.first(/An error occurred \((SlowDown|Throttling\w*|RequestLimitExceeded|TooManyRequestsException)\) when calling the (\w+) operation/, /operation error ([\w ]+?): (\w+),.*api error (Throttling\w*|SlowDown|RequestLimitExceeded)/))) {
+    const [op, code] = m[0].startsWith('An error') ? [m[2], m[1]] : [`${m[1]} ${m[2]}`, m[3]];
+    return `AWS throttles ${q(op, 40)} (${code}): retry after a short wait, or space the calls out`;
+  }
+  if ((m = g.find(/ERROR: \((gcloud(?:\.[\w-]+)+)\) (INTERNAL|UNAVAILABLE|DEADLINE_EXCEEDED)\b/))) return `${q(m[1].replace(/\./g, ' '), 50)} fails with ${m[2]} on Google Cloud's side: retry`;
+  if ((m = g.find(/Error from server \((ServiceUnavailable|InternalError|Timeout|ServerTimeout)\): .*?(?:\((get|list|watch|create|patch|update|delete) ([\w.]+) ([\w.-]+)\))?$/))) {
+    return `the cluster API answers ${q(m[1])}${m[2] ? ` to ${q(`${m[2]} ${m[3]} ${m[4]}`, 60)}` : ''}: retry once it is back`;
+  }
   const api = g.find(/(?:to the server|https?:\/\/)(\d+\.\d+\.\d+\.\d+:\d+|[\w.-]+:6443)/)?.[1];
   if (api || g.has(/ServiceUnavailable|InternalError|etcd|Kubernetes cluster unreachable|Unavailable desc/)) {
     return `the cluster API${api ? ` ${q(api)}` : ''} is unavailable for the moment: retry`;
@@ -425,6 +469,7 @@ export const missingSecret: HintRule = (g) => {
     const h = g.find(/https:\/\/([\w.-]+)\/v2\//)?.[1];
     return `no registry credentials${h ? ` for ${q(h, 50)}` : ''}: set the registry secrets, and log in before pushing`;
   }
+  if ((m = g.find(/error loading config file "([^"]+)": .*(?:unexpected end of JSON input|is empty)/))) return `the kubeconfig ${q(relPath(m[1]), 60)} is empty (its secret is not set?): set the kubeconfig secret for the job`;
   if (g.has(/You must be logged in to the server \(Unauthorized\)/)) return 'the job has no cluster credentials: set the kubeconfig or token secret for the deploy';
   if (g.has(/The connection to the server localhost:8080 was refused/)) return 'kubectl has no cluster configured (it falls back to `localhost:8080`): set the kubeconfig secret for the job';
   return null;
