@@ -1,15 +1,13 @@
 // Recorded retry outcomes (POST /v1/pipeline/outcome): what happened after a failed CI/CD step, stored durably in a
 // DuckDB file, in the shape of datasets/retry-outcome.ts.
 //
-// The same contract as the deployment feedback store (datasets/feedback.ts): `put` returns only after the record is
-// committed in a transaction AND checkpointed (the WAL written into the database file and synced), so an answer sent
-// after `put` survives a kill of the server right after. Writes go through one connection, one at a time (a promise
-// queue). An `id` posted again replaces the earlier record (a client retrying after a lost answer ends in the same
-// state, a corrected outcome wins) and moves it to the front of the list.
-import { mkdirSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
-import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
-import { RolloutlabError } from '../lib/errors.ts';
+// The same contract as the deployment feedback store (datasets/feedback.ts), both built on datasets/durable-store.ts:
+// `put` returns only after the record is committed in a transaction AND checkpointed (the WAL written into the database
+// file and synced), so an answer sent after `put` survives a kill of the server right after. Writes go through one
+// connection, one at a time (a promise queue). An `id` posted again replaces the earlier record (a client retrying
+// after a lost answer ends in the same state, a corrected outcome wins) and moves it to the front of the list.
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { DurableStore, readDurableFile, type DurableStoreSpec } from './durable-store.ts';
 import type { RetryOutcomeRecord } from './retry-outcome.ts';
 
 export const RETRY_OUTCOMES_TABLE = 'retry_outcomes';
@@ -37,6 +35,8 @@ const DDL = `CREATE TABLE IF NOT EXISTS ${RETRY_OUTCOMES_TABLE} (
   received_at TIMESTAMP NOT NULL, -- UTC
   seq BIGINT NOT NULL             -- order of arrival (latest = largest), bumped on replacement
 )`;
+
+const SPEC: DurableStoreSpec = { table: RETRY_OUTCOMES_TABLE, ddl: DDL, noun: 'pipeline outcomes', flag: '--pipeline-outcomes', env: 'ROLLOUTLAB_PIPELINE_OUTCOMES' };
 
 const COLUMNS = 'id, step, exit_code, log, attempt, history, retried, retry_succeeded, category, flaky, decision_action, decision_category, decision_policy, epoch_ms(received_at) AS received_at, seq';
 
@@ -68,44 +68,16 @@ const withoutSeq = ({ seq: _seq, ...r }: Row): StoredRetryOutcome => r;
  * it refuses a file another process holds, e.g. a running server). Null when the file has no outcomes table.
  */
 export async function readRetryOutcomesFile(path: string): Promise<StoredRetryOutcome[] | null> {
-  const instance = await DuckDBInstance.create(resolve(path), { access_mode: 'READ_ONLY', threads: '1' });
-  try {
-    const con = await instance.connect();
-    try {
-      const has = await con.runAndReadAll(`SELECT count(*) AS n FROM duckdb_tables() WHERE table_name = '${RETRY_OUTCOMES_TABLE}'`);
-      if (Number(has.getRowObjectsJS()[0].n) === 0) return null;
-      return (await selectRows(con, 'ORDER BY seq')).map(withoutSeq);
-    } finally {
-      con.closeSync();
-    }
-  } finally {
-    instance.closeSync();
-  }
-}
-
-/** Why an outcomes file cannot be opened, in words that say which flag fixes it. */
-function openError(file: string, e: unknown): RolloutlabError {
-  const msg = (e instanceof Error ? e.message : String(e)).split('\n')[0];
-  const held = /Could not set lock|Conflicting lock/i.exec(msg);
-  const pid = /PID (\d+)/.exec(msg)?.[1];
-  const what = held
-    ? `pipeline outcomes file ${file} is held by another process${pid ? ` (PID ${pid})` : ''}, most likely another rolloutlab serve: stop it, or give this server its own file with --pipeline-outcomes <file> (or $ROLLOUTLAB_PIPELINE_OUTCOMES)`
-    : `cannot open pipeline outcomes file ${file} (${msg}): give a writable DuckDB file with --pipeline-outcomes <file> (or $ROLLOUTLAB_PIPELINE_OUTCOMES)`;
-  const err = new RolloutlabError('IO', what, 'pipeline-outcomes');
-  err.cause = e;
-  return err;
+  return readDurableFile(path, RETRY_OUTCOMES_TABLE, async (con) => (await selectRows(con, 'ORDER BY seq')).map(withoutSeq));
 }
 
 export class RetryOutcomeStore {
-  private queue: Promise<unknown> = Promise.resolve();
-  private closed = false;
+  private constructor(private db: DurableStore) {}
 
-  private constructor(
-    readonly path: string,
-    private instance: DuckDBInstance,
-    private con: DuckDBConnection,
-    private seq: number,
-  ) {}
+  /** The resolved path of the database file. */
+  get path(): string {
+    return this.db.path;
+  }
 
   /**
    * Opens (creating when absent) the outcomes database at `path`. Fails with an IO error naming the file and the
@@ -113,77 +85,37 @@ export class RetryOutcomeStore {
    * be created.
    */
   static async open(path: string): Promise<RetryOutcomeStore> {
-    const file = resolve(path);
-    let instance: DuckDBInstance;
-    try {
-      mkdirSync(dirname(file), { recursive: true });
-      instance = await DuckDBInstance.create(file, { threads: '1' });
-    } catch (e) {
-      throw openError(file, e);
-    }
-    const con = await instance.connect();
-    try {
-      await con.run(DDL);
-      await con.run('CHECKPOINT');
-      const r = await con.runAndReadAll(`SELECT coalesce(max(seq), 0) AS seq FROM ${RETRY_OUTCOMES_TABLE}`);
-      return new RetryOutcomeStore(file, instance, con, Number(r.getRowObjectsJS()[0].seq));
-    } catch (e) {
-      con.closeSync();
-      instance.closeSync();
-      throw e;
-    }
-  }
-
-  /** Runs `f` after every earlier operation (one statement stream on the one connection). */
-  private serial<T>(f: () => Promise<T>): Promise<T> {
-    const next = this.queue.then(() => {
-      if (this.closed) throw new Error(`pipeline outcomes store ${this.path} is closed`);
-      return f();
-    });
-    this.queue = next.catch(() => undefined);
-    return next;
+    return new RetryOutcomeStore(await DurableStore.open(path, SPEC));
   }
 
   /**
    * Stores (or replaces) one record — already checked by datasets/retry-outcome.ts parseRetryOutcome, so its log is
    * the kept tail and its history "pass" / "fail" — and resolves once it is committed and checkpointed to the file.
    */
-  put(r: RetryOutcomeRecord, receivedAt: Date): Promise<{ created: boolean; receivedAt: string }> {
-    return this.serial(async () => {
-      const con = this.con;
-      await con.run('BEGIN TRANSACTION');
-      try {
-        const prior = await con.runAndReadAll(`SELECT 1 FROM ${RETRY_OUTCOMES_TABLE} WHERE id = $1`, [r.id]);
-        const created = prior.currentRowCount === 0;
-        await con.run(
-          `INSERT OR REPLACE INTO ${RETRY_OUTCOMES_TABLE} VALUES ($1, $2, CAST($3 AS BIGINT), $4, CAST($5 AS INTEGER), $6, $7, $8, $9, $10, $11, $12, $13, epoch_ms(CAST($14 AS BIGINT)), CAST($15 AS BIGINT))`,
-          [
-            r.id,
-            r.step,
-            r.exitCode,
-            r.log,
-            r.attempt ?? 1,
-            JSON.stringify(r.history ?? []),
-            r.retried,
-            r.retrySucceeded,
-            r.category ?? null,
-            r.flaky ?? null,
-            r.decision?.action ?? null,
-            r.decision?.category ?? null,
-            r.decision?.policy ?? null,
-            receivedAt.getTime(),
-            this.seq + 1,
-          ],
-        );
-        await con.run('COMMIT');
-        this.seq++;
-        await con.run('CHECKPOINT');
-        return { created, receivedAt: receivedAt.toISOString() };
-      } catch (e) {
-        await con.run('ROLLBACK').catch(() => undefined);
-        throw e;
-      }
+  async put(r: RetryOutcomeRecord, receivedAt: Date): Promise<{ created: boolean; receivedAt: string }> {
+    const created = await this.db.upsert('id', r.id, async (con, seq) => {
+      await con.run(
+        `INSERT OR REPLACE INTO ${RETRY_OUTCOMES_TABLE} VALUES ($1, $2, CAST($3 AS BIGINT), $4, CAST($5 AS INTEGER), $6, $7, $8, $9, $10, $11, $12, $13, epoch_ms(CAST($14 AS BIGINT)), CAST($15 AS BIGINT))`,
+        [
+          r.id,
+          r.step,
+          r.exitCode,
+          r.log,
+          r.attempt ?? 1,
+          JSON.stringify(r.history ?? []),
+          r.retried,
+          r.retrySucceeded,
+          r.category ?? null,
+          r.flaky ?? null,
+          r.decision?.action ?? null,
+          r.decision?.category ?? null,
+          r.decision?.policy ?? null,
+          receivedAt.getTime(),
+          seq,
+        ],
+      );
     });
+    return { created, receivedAt: receivedAt.toISOString() };
   }
 
   /**
@@ -191,22 +123,18 @@ export class RetryOutcomeStore {
    * before the page that answered `next: before` (paging back through every record); `next` is null on the last page.
    */
   list(limit: number, before?: number): Promise<{ count: number; records: StoredRetryOutcome[]; next: number | null }> {
-    return this.serial(async () => {
-      const n = await this.con.runAndReadAll(`SELECT count(*) AS n FROM ${RETRY_OUTCOMES_TABLE}`);
+    return this.db.serial(async (con) => {
+      const count = await this.db.count(con);
       const where = before === undefined ? '' : 'WHERE seq < CAST($1 AS BIGINT)';
-      const rows = await selectRows(this.con, `${where} ORDER BY seq DESC LIMIT ${Math.floor(limit) + 1}`, before === undefined ? [] : [before]);
+      const rows = await selectRows(con, `${where} ORDER BY seq DESC LIMIT ${Math.floor(limit) + 1}`, before === undefined ? [] : [before]);
       const page = rows.slice(0, Math.floor(limit));
       const next = rows.length > page.length ? page[page.length - 1].seq : null;
-      return { count: Number(n.getRowObjectsJS()[0].n), records: page.map(withoutSeq), next };
+      return { count, records: page.map(withoutSeq), next };
     });
   }
 
   /** Waits for pending operations, then releases the file. */
-  async close(): Promise<void> {
-    await this.queue;
-    if (this.closed) return;
-    this.closed = true;
-    this.con.closeSync();
-    this.instance.closeSync();
+  close(): Promise<void> {
+    return this.db.close();
   }
 }
