@@ -4,6 +4,7 @@
 // tail is kept (the error is at the end of a log), and a binary log is made readable instead of refused.
 import { readFileSync } from 'node:fs';
 import { RolloutlabError, show } from '../lib/errors.ts';
+import { parseJsonLines } from './jsonl.ts';
 
 /** The kinds of step the retry decision knows; any other step name is `other` (a documented default, not an error). */
 export const STEP_KINDS = ['checkout', 'build', 'unit-tests', 'integration-tests', 'lint', 'image-build', 'image-push', 'deploy', 'migrate', 'other'] as const;
@@ -129,24 +130,7 @@ export function parseFailedStep(x: unknown, where = 'step'): FailedStep {
 
 /** Failed steps from JSON Lines text, one object per non-blank line; a bad line is BAD_DATA naming `<file>: line <n>` and the field. */
 export function parseFailedStepsJsonl(text: string, file = 'input'): FailedStep[] {
-  const out: FailedStep[] = [];
-  text.split('\n').forEach((raw, i) => {
-    const line = raw.trim();
-    if (line === '') return;
-    let x: unknown;
-    try {
-      x = JSON.parse(line);
-    } catch (e) {
-      throw new RolloutlabError('BAD_DATA', `${file}: line ${i + 1}: not JSON (${(e as Error).message})`, `line ${i + 1}`);
-    }
-    try {
-      out.push(parseFailedStep(x, `line ${i + 1}`));
-    } catch (e) {
-      if (e instanceof RolloutlabError) throw new RolloutlabError(e.code, `${file}: ${e.message}`, e.field);
-      throw e;
-    }
-  });
-  return out;
+  return parseJsonLines(text, file, parseFailedStep);
 }
 
 /** Failed steps from a JSON Lines file. */

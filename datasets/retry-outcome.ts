@@ -3,6 +3,7 @@
 // `rolloutlab train retry --with-feedback`, which adds the outcomes of retried steps to the training part.
 import { RolloutlabError, show } from '../lib/errors.ts';
 import { parseFailedStep, type FailedStep } from './failed-step.ts';
+import { parseJsonLines } from './jsonl.ts';
 
 /** One recorded outcome (the wire and file shape; a repeated `id` replaces the earlier record). */
 export interface RetryOutcomeRecord {
@@ -69,23 +70,9 @@ export function parseRetryOutcome(x: unknown, where = 'outcome'): { record: Retr
 /** Recorded outcomes from JSON Lines text; a bad line is BAD_DATA naming `<file>: line <n>`; a repeated id keeps the last. */
 export function parseRetryOutcomesJsonl(text: string, file = 'input'): RetryOutcomeRecord[] {
   const byId = new Map<string, RetryOutcomeRecord>();
-  text.split('\n').forEach((raw, i) => {
-    const line = raw.trim();
-    if (line === '') return;
-    let x: unknown;
-    try {
-      x = JSON.parse(line);
-    } catch (e) {
-      throw new RolloutlabError('BAD_DATA', `${file}: line ${i + 1}: not JSON (${(e as Error).message})`, `line ${i + 1}`);
-    }
-    try {
-      const { record } = parseRetryOutcome(x, `line ${i + 1}`);
-      byId.delete(record.id);
-      byId.set(record.id, record);
-    } catch (e) {
-      if (e instanceof RolloutlabError) throw new RolloutlabError(e.code, `${file}: ${e.message}`, e.field);
-      throw e;
-    }
-  });
+  for (const record of parseJsonLines(text, file, (x, where) => parseRetryOutcome(x, where).record)) {
+    byId.delete(record.id);
+    byId.set(record.id, record);
+  }
   return [...byId.values()];
 }
