@@ -15,8 +15,8 @@ import { scoreRetryPolicy, type RetryScore } from '../backtest/retry-replay.ts';
 import { benchRetry, formatRetryBench, type RetryBench } from '../bench/retry.ts';
 import { simulatePipelinesToDataset } from './commands/data.ts';
 
-/** The worlds the main job's retry model learns from: seeds 1-9 fit, 10-13 validate, 14 is held out (the card's metrics). */
-export const RETRY_TRAINING = { scenario: 'default', seeds: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14] } as const;
+/** The worlds the main job's retry model learns from: seeds 1-7 fit, 8-10 validate, 11 is held out (the card's metrics). */
+export const RETRY_TRAINING = { scenario: 'default', seeds: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11] } as const;
 /** The world replayed under every policy: a seed none of the above, and never looked at while the family was built (bench retry's default). */
 export const RETRY_BENCH_SEED = 1000;
 /** The held-out real-style CI error messages. */

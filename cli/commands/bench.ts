@@ -80,7 +80,7 @@ export function registerBench(program: Command): void {
     .command('retry')
     .description('Self-healing pipelines: every failed step of a simulated CI/CD world replayed under never, always-2 (retry: 2), exit-status (Buildkite-style), reasons (retry:when + log patterns) and ml, with the world\'s truth answering each retry: transient recovered, wasted retries, retry precision and recall, added minutes, pipelines recovered.')
     .option('--scenario <name>', 'built-in scenario', 'default')
-    .option('--seed <n>', 'seed of the world replayed (default 1000: the main job\'s retry champion learns from seeds 1-14)', int('--seed', 0, 2 ** 32 - 4), 1000)
+    .option('--seed <n>', 'seed of the world replayed (default 1000: the main job\'s retry champion learns from seeds 1-11)', int('--seed', 0, 2 ** 32 - 4), 1000)
     .option('--models <dir>', 'model registry for ml (default: ./models, or $ROLLOUTLAB_MODELS); without a retry champion, ml is trained here on the next three seeds')
     .option('--json', 'as JSON: {"policies": {"<name>": {"transientRecoveredRate", "wastedRetryRate", "retryPrecision", "retryRecall", "addedMinutes", "pipelinesRecovered", ...}}, ...}')
     .action(async (o: { scenario: string; seed: number; models?: string; json?: boolean }) => {

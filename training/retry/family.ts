@@ -19,7 +19,7 @@ import { failedStepOf, retryRowsOf } from './data.ts';
 import { fitRetryModel, RetryModel, type RetryModelJSON, type RetryRow } from './model.ts';
 import { chooseWaits } from './waits.ts';
 import { RETRY_LIMITS } from './rule.ts';
-import { chooseReplayThreshold, replayAtThreshold, MAX_WASTED_RETRIES, RETRY_TRAIN_OPTIONS, TRAIN_ROWS_WITHOUT_HISTORY } from './train.ts';
+import { chooseReplayThreshold, featuresById, replayAtThreshold, MAX_WASTED_RETRIES, RETRY_TRAIN_OPTIONS, TRAIN_ROWS_WITHOUT_HISTORY } from './train.ts';
 import { stepFeatures } from './features.ts';
 import { parseFailedStep } from '../../datasets/failed-step.ts';
 import type { RetryOutcomeRecord } from '../../datasets/retry-outcome.ts';
@@ -171,7 +171,8 @@ export async function trainRetry(data: string | readonly string[], o: RetryTrain
   o.onProgress?.('train retry', 1, 3);
   const waits = chooseWaits(parts.train, RETRY_LIMITS);
   const withWaits = fitted.withWaits(waits);
-  const threshold = chooseReplayThreshold(withWaits, parts.validation, MAX_WASTED_RETRIES);
+  // Failure ids are `<data set index>:<id>`: the data set is the world.
+  const threshold = chooseReplayThreshold(withWaits, parts.validation, MAX_WASTED_RETRIES, featuresById(parts.validation, validationRows), (f) => f.id.slice(0, f.id.indexOf(':')));
   const model = withWaits.withThreshold(threshold);
   o.onProgress?.('train retry', 2, 3);
   const heldOut = heldOutMeasures(model, parts.test);

@@ -111,9 +111,9 @@ export class RetryModel {
     return { category: this.json.categories[best], p: z[best] / sum };
   }
 
-  /** Every answer for a failed step: P(a retry succeeds), the most likely kind (its category, its remediation). */
-  score(step: FailedStep): { pRetry: number; kind: string; category: string; pCategory: number; remediation: Remediation | null } {
-    const x = stepFeatures(step);
+  /** Every answer for a failed step (`features`: its stepFeatures, when the caller has them): P(a retry succeeds), the most likely kind (its category, its remediation). */
+  score(step: FailedStep, features?: SparseVector): { pRetry: number; kind: string; category: string; pCategory: number; remediation: Remediation | null } {
+    const x = features ?? stepFeatures(step);
     const c = this.category(x);
     return { pRetry: this.pRetry(x), kind: c.category, category: categoryOfLabel(c.category), pCategory: c.p, remediation: remediationOfLabel(c.category) };
   }

@@ -5,6 +5,7 @@
 import type { FailedStep } from '../../datasets/failed-step.ts';
 import type { Remediation } from '../../sim/ci/types.ts';
 import type { RetryModel } from './model.ts';
+import type { SparseVector } from './features.ts';
 
 /** The caps of the learned policy and of the replays: retries per failed step, the longest single wait, the minutes all retries of a step may add. */
 export const RETRY_LIMITS = { maxRetries: 3, maxDelaySeconds: 1800, maxAddedMinutes: 120 } as const;
@@ -52,9 +53,9 @@ export function categoryDelaySeconds(category: string, attempt: number, jitter: 
   }
 }
 
-/** The rule's answer for a failed step; `jitter` in [0, 1) spreads lock waits. */
-export function retryRule(model: RetryModel, step: FailedStep, o: RetryRuleOptions, jitter: number): RuleAnswer {
-  const s = model.score(step);
+/** The rule's answer for a failed step; `jitter` in [0, 1) spreads lock waits; `features`: the step's, when the caller has them. */
+export function retryRule(model: RetryModel, step: FailedStep, o: RetryRuleOptions, jitter: number, features?: SparseVector): RuleAnswer {
+  const s = model.score(step, features);
   const base = { p: s.pRetry, kind: s.kind, category: s.category, pKind: s.pCategory, delaySeconds: 0, remediation: null };
   if (!Number.isFinite(s.pRetry) || s.pRetry < 0 || s.pRetry > 1) return { ...base, retry: false, stop: 'not-a-probability' };
   // A quality gate (lint, format, coverage) that failed is never retried into passing, whatever the probability.
