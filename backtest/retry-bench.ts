@@ -6,9 +6,9 @@
 //   CiWorld.failures (first attempts, truth) ─▶ policy.decide (attempt 1, 2, …) ─▶ truth: afterWait / remediation
 //     ─▶ per policy: transient recovered, wasted retries, retry precision / recall, added minutes, pipelines recovered
 //
-// How a retry is answered from the truth, and what it costs, is sim/ci/replay.ts walkRetries.
-import type { CiFailure } from '../sim/ci/index.ts';
-import { walkRetries } from '../sim/ci/index.ts';
+// How a retry is answered from the truth, what it costs, and the counts, are sim/ci/replay.ts's (replayEpisodes), which
+// the retry family's threshold and card share.
+import { replayEpisodes, type CiFailure, type EpisodeResult, type ReplayCounts } from '../sim/ci/index.ts';
 import { failedStepOf } from '../training/retry/data.ts';
 import { RETRY_LIMITS } from '../training/retry/rule.ts';
 import type { RetryPolicy } from '../policies/retry/decision.ts';
@@ -21,21 +21,6 @@ export interface RetryReplayOptions {
 }
 
 export const RETRY_REPLAY_DEFAULTS: RetryReplayOptions = { maxRetries: RETRY_LIMITS.maxRetries, maxAddedMinutes: RETRY_LIMITS.maxAddedMinutes };
-
-/** What happened to one episode under one policy. */
-export interface EpisodeResult {
-  id: string;
-  pipelineId: string;
-  transient: boolean;
-  category: string;
-  retries: number;
-  recovered: boolean;
-  addedMinutes: number;
-  /** A test step that passed on a retry: recorded as flaky, never as healthy. */
-  flaky: boolean;
-  /** The remediations used, in order. */
-  remediations: string[];
-}
 
 /** The measures `bench retry --json` prints per policy (a public shape: extend, never rename). */
 export interface RetryBenchMeasures {
@@ -65,87 +50,35 @@ export interface RetryBenchMeasures {
 const round = (x: number, d = 4) => Math.round(x * 10 ** d) / 10 ** d;
 const ratio = (a: number, b: number) => (b ? round(a / b) : null);
 
-/** The failed steps that start an episode (the first attempt of a step in a pipeline). */
-export const episodesOf = (failures: readonly CiFailure[]): CiFailure[] => failures.filter((f) => f.attempt === 1);
-
-/** One episode under one policy. */
-export function replayEpisode(policy: RetryPolicy, f: CiFailure, o: RetryReplayOptions = RETRY_REPLAY_DEFAULTS): EpisodeResult {
-  const w = walkRetries(
-    f,
-    (attempt) => {
-      const d = policy.decide(failedStepOf(f, attempt, attempt - 1));
-      return { retry: d.action === 'retry', delaySeconds: d.delaySeconds, remediation: d.remediation };
-    },
-    o,
-  );
+/** The measures of a policy from the replay's counts. */
+export function retryMeasures(c: ReplayCounts): RetryBenchMeasures {
   return {
-    id: f.id,
-    pipelineId: f.pipelineId,
-    transient: f.truth.transient,
-    category: f.truth.category,
-    retries: w.retries,
-    recovered: w.recovered,
-    addedMinutes: w.addedMinutes,
-    flaky: w.recovered && f.truth.category === 'test',
-    remediations: w.remediations,
-  };
-}
-
-/** The measures of a policy over episode results. */
-export function retryMeasures(results: readonly EpisodeResult[]): RetryBenchMeasures {
-  let transient = 0;
-  let recoveredTransient = 0;
-  let persistent = 0;
-  let wasted = 0;
-  let retries = 0;
-  let retried = 0;
-  let retriedOk = 0;
-  let retriedTransient = 0;
-  let recovered = 0;
-  let flaky = 0;
-  let added = 0;
-  const pipelines = new Map<string, boolean>();
-  for (const r of results) {
-    retries += r.retries;
-    added += r.addedMinutes;
-    if (r.transient) {
-      transient++;
-      if (r.recovered) recoveredTransient++;
-      if (r.retries > 0) retriedTransient++;
-    } else {
-      persistent++;
-      wasted += r.retries;
-    }
-    if (r.retries > 0) {
-      retried++;
-      if (r.recovered) retriedOk++;
-    }
-    if (r.recovered) recovered++;
-    if (r.flaky) flaky++;
-    pipelines.set(r.pipelineId, (pipelines.get(r.pipelineId) ?? true) && r.recovered);
-  }
-  const pipelinesRecovered = [...pipelines.values()].filter(Boolean).length;
-  return {
-    transientRecoveredRate: ratio(recoveredTransient, transient),
-    wastedRetryRate: ratio(wasted, persistent),
-    retryPrecision: ratio(retriedOk, retried),
-    retryRecall: ratio(retriedTransient, transient),
-    addedMinutes: round(added, 1),
-    pipelinesRecovered,
-    episodes: results.length,
-    transient,
-    persistent,
-    retries,
-    retriedEpisodes: retried,
-    recovered,
-    pipelinesFailed: pipelines.size,
-    flakyRecorded: flaky,
+    transientRecoveredRate: ratio(c.recoveredTransient, c.transient),
+    wastedRetryRate: ratio(c.wasted, c.persistent),
+    retryPrecision: ratio(c.retriedRecovered, c.retriedEpisodes),
+    retryRecall: ratio(c.retriedTransient, c.transient),
+    addedMinutes: round(c.addedMinutes, 1),
+    pipelinesRecovered: c.pipelinesRecovered,
+    episodes: c.episodes,
+    transient: c.transient,
+    persistent: c.persistent,
+    retries: c.retries,
+    retriedEpisodes: c.retriedEpisodes,
+    recovered: c.recovered,
+    pipelinesFailed: c.pipelinesFailed,
+    flakyRecorded: c.flaky,
   };
 }
 
 /** Every episode of `failures` under `policy`, measured. */
 export function replayRetryPolicy(policy: RetryPolicy, failures: readonly CiFailure[], o: Partial<RetryReplayOptions> = {}): { measures: RetryBenchMeasures; episodes: EpisodeResult[] } {
-  const opts = { ...RETRY_REPLAY_DEFAULTS, ...o };
-  const episodes = episodesOf(failures).map((f) => replayEpisode(policy, f, opts));
-  return { measures: retryMeasures(episodes), episodes };
+  const r = replayEpisodes(
+    failures,
+    (f, attempt) => {
+      const d = policy.decide(failedStepOf(f, attempt, attempt - 1));
+      return { retry: d.action === 'retry', delaySeconds: d.delaySeconds, remediation: d.remediation };
+    },
+    { ...RETRY_REPLAY_DEFAULTS, ...o },
+  );
+  return { measures: retryMeasures(r.counts), episodes: r.episodes };
 }

@@ -10,6 +10,7 @@ import { loadRetrySync } from '../training/load.ts';
 import { trainRetry, type RetryTrainResult } from '../training/retry/family.ts';
 import { checkTargets, formatTargetTable, type TargetResult } from '../training/targets.ts';
 import { parseFailedStep } from '../datasets/failed-step.ts';
+import { parseJsonLines } from '../datasets/jsonl.ts';
 import { RETRY_BASELINES, mlRetryPolicy } from '../policies/retry/index.ts';
 import { scoreRetryPolicy, type RetryScore } from '../backtest/retry-replay.ts';
 import { benchRetry, formatRetryBench, type RetryBench } from '../bench/retry.ts';
@@ -32,13 +33,10 @@ export interface HealingReport {
 
 /** The held-out messages as labelled failed steps. */
 export function readRealMessages(file = REAL_MESSAGES) {
-  return readFileSync(file, 'utf8')
-    .split('\n')
-    .filter((l) => l.trim() !== '')
-    .map((l, i) => {
-      const r = JSON.parse(l) as { step: string; exitCode: number; log: string; retry: boolean; category: string };
-      return { step: parseFailedStep({ step: r.step, exitCode: r.exitCode, log: r.log }, `${file}: line ${i + 1}`), retrySucceeds: r.retry, category: r.category };
-    });
+  return parseJsonLines(readFileSync(file, 'utf8'), file, (x, where) => {
+    const r = x as { step: string; exitCode: number; log: string; retry: boolean; category: string };
+    return { step: parseFailedStep({ step: r.step, exitCode: r.exitCode, log: r.log }, where), retrySucceeds: r.retry, category: r.category };
+  });
 }
 
 export async function runHealing(o: { trainOut: string; models?: string; quiet?: boolean }): Promise<HealingReport> {

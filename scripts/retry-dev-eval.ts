@@ -10,7 +10,7 @@ import { loadScenario } from '../sim/load-scenario.ts';
 import { simulateCiFailures, type CiWorld } from '../sim/ci/index.ts';
 import { parseFailedStep, type FailedStep } from '../datasets/failed-step.ts';
 import { failedStepOf } from '../training/retry/data.ts';
-import { trainRetryOnWorlds, replayAtThreshold, RETRY_TRAIN_OPTIONS, TRAIN_ROWS_WITHOUT_HISTORY } from '../training/retry/train.ts';
+import { trainRetryOnWorlds, replayAtThreshold, RETRY_TRAIN_OPTIONS } from '../training/retry/train.ts';
 import type { RetryModel } from '../training/retry/model.ts';
 import { stepFeatures } from '../training/retry/features.ts';
 
@@ -45,8 +45,7 @@ const sc = loadScenario('default');
 const [w1, w2, w3] = [1, 2, 3].map((seed) => simulateCiFailures(sc, seed));
 const t1 = performance.now();
 const fitOverride = process.env.RETRY_FIT ? { ...RETRY_TRAIN_OPTIONS, ...JSON.parse(process.env.RETRY_FIT) } : RETRY_TRAIN_OPTIONS;
-const withoutHistory = process.env.RETRY_WITHOUT_HISTORY ? Number(process.env.RETRY_WITHOUT_HISTORY) : TRAIN_ROWS_WITHOUT_HISTORY;
-const { model, threshold, rows } = trainRetryOnWorlds([w1, w2], w3, fitOverride, withoutHistory);
+const { model, threshold, rows } = trainRetryOnWorlds([w1, w2], w3, fitOverride);
 const t2 = performance.now();
 console.log(`simulated 3 worlds in ${((t1 - t0) / 1000).toFixed(1)} s; trained on ${rows.train} rows in ${((t2 - t1) / 1000).toFixed(1)} s; threshold ${threshold.toFixed(3)} (chosen on default seed 3)`);
 console.log(`default seed 3 (validation, threshold chosen here): ${fmt(score(model, worldRows(w3)))}`);

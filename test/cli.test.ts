@@ -1,12 +1,13 @@
 // The command line, end to end: help everywhere, `simulate` determinism, bad input and stored data safety.
-import { describe, it, expect, beforeAll, vi } from 'vitest';
+import { describe, it, expect, beforeAll } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, mkdirSync, readFileSync, writeFileSync, existsSync, readdirSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { buildProgram, run } from '../cli/main.ts';
+import { buildProgram } from '../cli/main.ts';
+import { inProcess } from './in-process.ts';
 import { readDataset, validateManifest } from '../datasets/index.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
@@ -145,19 +146,6 @@ describe('exit codes and messages (0 ok, 1 usage, 2 bad input; --json errors as 
     [['windows', '--deployment', 'dep-000050', '--allowed-hours', '9-25'], 1, /--allowed-hours: "9-25": hours run from 0 to 24/],
     [['windows', '--deployment', 'dep-000001', '--days', '15', '--fit-days', '7', '--models', empty], 1, /--deployment dep-000001 is too early in the world: it is ready at 20\d\d-\d\d-\d\dT.*Z .*the first deployment late enough is dep-\d+/],
   ];
-  /** run() (what bin/rolloutlab.mjs calls) in this process, to keep the table fast: exit code, stdout, stderr. */
-  const inProcess = async (args: readonly string[]) => {
-    let stdout = '';
-    let stderr = '';
-    const o = vi.spyOn(process.stdout, 'write').mockImplementation((x: string | Uint8Array) => ((stdout += String(x)), true));
-    const e = vi.spyOn(process.stderr, 'write').mockImplementation((x: string | Uint8Array) => ((stderr += String(x)), true));
-    try {
-      return { code: await run(['node', 'rolloutlab', ...args]), stdout, stderr };
-    } finally {
-      o.mockRestore();
-      e.mockRestore();
-    }
-  };
   it.each(cases)('rolloutlab %j exits %i', async (args, code, message) => {
     const r = await inProcess(args);
     expect(r.code, r.stderr).toBe(code);

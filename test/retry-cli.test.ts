@@ -4,13 +4,13 @@
 // passed through byte for byte, a registry 503 that passes on the second run, a compile error that fails at once,
 // a command that cannot start, a signal forwarded). No trained model is needed (no champion: the reasons rules); one
 // test trains a toy model and serves it.
-import { describe, it, expect, vi, beforeAll } from 'vitest';
+import { describe, it, expect, beforeAll } from 'vitest';
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Writable } from 'node:stream';
-import { run } from '../cli/main.ts';
+import { inProcess } from './in-process.ts';
 import { protectWrappedCommand } from '../cli/commands/retry.ts';
 import { LOG_TAIL_BYTES, STREAM_END_BYTES, OutputTail, ProcessIO, TailBuffer, appendRecordLines, exitStatus, outcomeId, runWithRetries, type AttemptResult, type RetryRunOptions, type WrapperIO } from '../cli/retry-wrapper.ts';
 import { parseFailedStep, type FailedStep } from '../datasets/failed-step.ts';
@@ -35,20 +35,6 @@ const cli = (args: readonly string[], env: Record<string, string> = {}) => {
   const r = spawnSync(process.execPath, [join(ROOT, 'bin/rolloutlab.mjs'), ...args], { cwd: tmp, encoding: 'utf8', timeout: 60_000, env: { ...process.env, ...env } });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 };
-
-/** run() (what bin/rolloutlab.mjs calls) in this process: exit code, stdout, stderr. */
-async function inProcess(args: readonly string[]) {
-  let stdout = '';
-  let stderr = '';
-  const o = vi.spyOn(process.stdout, 'write').mockImplementation((x: string | Uint8Array) => ((stdout += String(x)), true));
-  const e = vi.spyOn(process.stderr, 'write').mockImplementation((x: string | Uint8Array) => ((stderr += String(x)), true));
-  try {
-    return { code: await run(['node', 'rolloutlab', ...args]), stdout, stderr };
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-  }
-}
 
 let n = 0;
 const file = (text: string | Buffer, ext = 'jsonl') => {

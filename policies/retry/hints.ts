@@ -11,7 +11,7 @@
 // A hint is one line of at most MAX_HINT_CHARS characters, lower-case first, the specifics in backticks, no final
 // full stop. The same kind, log and step always give the same hint.
 import type { FailedStep } from '../../datasets/failed-step.ts';
-import { CI_FAILURE_KINDS } from '../../sim/ci/catalogue.ts';
+import { CI_FAILURE_KINDS, findCiKind } from '../../sim/ci/catalogue.ts';
 import type { CiCategory } from '../../sim/ci/types.ts';
 import { LogView, fitHint, MAX_HINT_CHARS } from './hint-log.ts';
 import { compileErrorHint, flakyTest, lintGate, mergeConflict, testFailure, type HintRule } from './hint-rules-code.ts';
@@ -96,7 +96,7 @@ const firstHint = (rules: HintRule[], g: LogView): string | null => {
 
 /** A catalogue kind this module has no entry for: its own hint when it has no placeholders, else its category's. */
 function catalogueGeneric(kind: string): string | null {
-  const k = CI_FAILURE_KINDS.find((x) => x.id === kind);
+  const k = findCiKind(kind);
   if (!k) return null;
   return !k.hint.includes('{') ? k.hint : CATEGORIES[k.category] ?? null;
 }

@@ -26,6 +26,9 @@ export const CI_FAILURE_KINDS: readonly FailureKind[] = [
 
 const BY_ID = new Map(CI_FAILURE_KINDS.map((k) => [k.id, k]));
 
+/** The kind with this id, or undefined (a label that is not one of the catalogue's kinds). */
+export const findCiKind = (id: string): FailureKind | undefined => BY_ID.get(id);
+
 export function ciKind(id: string): FailureKind {
   const k = BY_ID.get(id);
   if (!k) throw new Error(`unknown CI failure kind ${id}`);

@@ -76,3 +76,67 @@ export function walkRetries(f: CiFailure, decide: (attempt: number, history: rea
   }
   return { retries, recovered: false, addedMinutes: added, remediations };
 }
+
+/** What one failure episode came to under a policy. */
+export interface EpisodeResult extends WalkResult {
+  failure: CiFailure;
+}
+
+/** The counts every retry measure is a ratio of, over a set of failure episodes. */
+export interface ReplayCounts {
+  episodes: number;
+  transient: number;
+  persistent: number;
+  retries: number;
+  /** Episodes retried at least once, and those of them a retry recovered. */
+  retriedEpisodes: number;
+  retriedRecovered: number;
+  /** Transient episodes retried at least once, and recovered. */
+  retriedTransient: number;
+  recoveredTransient: number;
+  recovered: number;
+  /** Retries spent on persistent failures. */
+  wasted: number;
+  addedMinutes: number;
+  /** Recovered test failures (recorded as flaky, never as healthy). */
+  flaky: number;
+  /** Pipelines with a failure episode, and those whose every episode was recovered. */
+  pipelinesFailed: number;
+  pipelinesRecovered: number;
+}
+
+/**
+ * Walk every failure episode of `failures` — each step whose first attempt failed — with `decide`, and count. The one
+ * accounting behind `bench retry` and the retry family's threshold and card.
+ */
+export function replayEpisodes(failures: readonly CiFailure[], decide: (f: CiFailure, attempt: number) => WalkDecision, caps: WalkCaps): { episodes: EpisodeResult[]; counts: ReplayCounts } {
+  const episodes: EpisodeResult[] = [];
+  const c: ReplayCounts = { episodes: 0, transient: 0, persistent: 0, retries: 0, retriedEpisodes: 0, retriedRecovered: 0, retriedTransient: 0, recoveredTransient: 0, recovered: 0, wasted: 0, addedMinutes: 0, flaky: 0, pipelinesFailed: 0, pipelinesRecovered: 0 };
+  const pipelines = new Map<string, boolean>();
+  for (const f of failures) {
+    if (f.attempt !== 1) continue;
+    const w = walkRetries(f, (attempt) => decide(f, attempt), caps);
+    episodes.push({ ...w, failure: f });
+    c.episodes++;
+    c.retries += w.retries;
+    c.addedMinutes += w.addedMinutes;
+    if (f.truth.transient) {
+      c.transient++;
+      if (w.recovered) c.recoveredTransient++;
+      if (w.retries > 0) c.retriedTransient++;
+    } else {
+      c.persistent++;
+      c.wasted += w.retries;
+    }
+    if (w.retries > 0) {
+      c.retriedEpisodes++;
+      if (w.recovered) c.retriedRecovered++;
+    }
+    if (w.recovered) c.recovered++;
+    if (w.recovered && f.truth.category === 'test') c.flaky++;
+    pipelines.set(f.pipelineId, (pipelines.get(f.pipelineId) ?? true) && w.recovered);
+  }
+  c.pipelinesFailed = pipelines.size;
+  c.pipelinesRecovered = [...pipelines.values()].filter(Boolean).length;
+  return { episodes, counts: c };
+}

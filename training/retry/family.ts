@@ -11,7 +11,7 @@ import type { Manifest } from '../../datasets/manifest.ts';
 import { datasetRef } from '../card.ts';
 import { RolloutlabError } from '../../lib/errors.ts';
 import { codeVersion } from '../../lib/version.ts';
-import { ciFailuresFromRows, CI_FAILURES_TABLE, type CiFailure, type CiWorld } from '../../sim/ci/index.ts';
+import { ciFailuresFromRows, CI_FAILURES_TABLE, type CiFailure } from '../../sim/ci/index.ts';
 import type { ModelRegistry } from '../registry.ts';
 import { checkTargets, type TargetResult } from '../targets.ts';
 import { RETRY_FAMILY, RETRY_MODEL_FILE } from '../load.ts';
@@ -19,8 +19,8 @@ import { failedStepOf, retryRowsOf } from './data.ts';
 import { fitRetryModel, RetryModel, type RetryModelJSON, type RetryRow } from './model.ts';
 import { chooseWaits } from './waits.ts';
 import { RETRY_LIMITS } from './rule.ts';
-import { chooseReplayThreshold, featuresById, replayAtThreshold, MAX_WASTED_RETRIES, RETRY_TRAIN_OPTIONS, TRAIN_ROWS_WITHOUT_HISTORY } from './train.ts';
-import { stepFeatures } from './features.ts';
+import { chooseReplayThreshold, featuresById, replayRule, MAX_WASTED_RETRIES, RETRY_TRAIN_OPTIONS } from './train.ts';
+import { stepFeatures, type SparseVector } from './features.ts';
 import { parseFailedStep } from '../../datasets/failed-step.ts';
 import type { RetryOutcomeRecord } from '../../datasets/retry-outcome.ts';
 
@@ -106,34 +106,31 @@ export interface RetryHeldOut {
   episodes: number;
 }
 
-/** Replay the held-out failures under `model`'s rule (the served one: threshold, waits, remediations, caps). */
-export function heldOutMeasures(model: RetryModel, test: readonly CiFailure[]): RetryHeldOut {
-  const eps = test.filter((f) => f.attempt === 1);
+/**
+ * The held-out failures replayed under `model`'s rule (the served one: threshold, waits, remediations, caps), measured
+ * as `bench retry` measures a policy. `features`: the failures' feature vectors by id, when the caller has them.
+ */
+export function heldOutMeasures(model: RetryModel, test: readonly CiFailure[], features?: ReadonlyMap<string, SparseVector>): RetryHeldOut {
+  const c = replayRule(model, test, model.threshold, undefined, features);
+  const round = (x: number) => Math.round(x * 1e4) / 1e4;
+  // Precision and recall of the first decision (retry or fail) over the episodes.
   let retried = 0;
   let retriedOk = 0;
-  let transient = 0;
   let retriedTransient = 0;
-  const r = replayAtThreshold(model, test, model.threshold);
-  // Precision and recall of the first decision (retry or fail) over the episodes.
-  for (const f of eps) {
-    const p = model.pRetry(stepFeatures(failedStepOf(f)));
-    const yes = p >= model.threshold;
-    if (f.truth.transient) transient++;
-    if (yes) {
-      retried++;
-      if (f.truth.transient) {
-        retriedOk++;
-        retriedTransient++;
-      }
+  for (const f of test) {
+    if (f.attempt !== 1 || model.pRetry(features?.get(f.id) ?? stepFeatures(failedStepOf(f))) < model.threshold) continue;
+    retried++;
+    if (f.truth.transient) {
+      retriedOk++;
+      retriedTransient++;
     }
   }
-  const round = (x: number) => Math.round(x * 1e4) / 1e4;
   return {
-    transientRecoveryRate: round(r.recovered),
-    wastedRetryRate: round(r.wasted),
+    transientRecoveryRate: round(c.transient ? c.recoveredTransient / c.transient : 0),
+    wastedRetryRate: round(c.persistent ? c.wasted / c.persistent : 0),
     retryPrecision: retried ? round(retriedOk / retried) : null,
-    retryRecall: transient ? round(retriedTransient / transient) : null,
-    episodes: eps.length,
+    retryRecall: c.transient ? round(retriedTransient / c.transient) : null,
+    episodes: c.episodes,
   };
 }
 
@@ -162,23 +159,23 @@ export interface RetryTrainOptions {
 export async function trainRetry(data: string | readonly string[], o: RetryTrainOptions): Promise<RetryTrainResult> {
   const t0 = performance.now();
   const { dirs, manifests, parts, byWorld } = await readRetryParts(data);
-  const world = (failures: CiFailure[]) => ({ failures }) as unknown as CiWorld;
-  const trainRows = retryRowsOf(world(parts.train), TRAIN_ROWS_WITHOUT_HISTORY);
+  const trainRows = retryRowsOf(parts.train);
   const fb = o.feedback ? outcomeRows(o.feedback.records) : null;
-  const validationRows = retryRowsOf(world(parts.validation));
+  const validationRows = retryRowsOf(parts.validation);
   o.onProgress?.('train retry', 0, 3);
   const fitted = fitRetryModel([...trainRows, ...(fb?.rows ?? [])], validationRows, RETRY_TRAIN_OPTIONS);
   o.onProgress?.('train retry', 1, 3);
   const waits = chooseWaits(parts.train, RETRY_LIMITS);
   const withWaits = fitted.withWaits(waits);
   // Failure ids are `<data set index>:<id>`: the data set is the world.
-  const threshold = chooseReplayThreshold(withWaits, parts.validation, MAX_WASTED_RETRIES, featuresById(parts.validation, validationRows), (f) => f.id.slice(0, f.id.indexOf(':')));
+  const validationFeatures = featuresById(parts.validation, validationRows);
+  const threshold = chooseReplayThreshold(withWaits, parts.validation, MAX_WASTED_RETRIES, validationFeatures, (f) => f.id.slice(0, f.id.indexOf(':')));
   const model = withWaits.withThreshold(threshold);
   o.onProgress?.('train retry', 2, 3);
   const heldOut = heldOutMeasures(model, parts.test);
   const metrics = numeric(heldOut);
   const targets = checkTargets(RETRY_FAMILY, metrics);
-  const validation = heldOutMeasures(model, parts.validation);
+  const validation = heldOutMeasures(model, parts.validation, validationFeatures);
   const saved = await o.registry.save(RETRY_FAMILY, {
     card: {
       dataset: datasetRef(manifests[0], dirs[0]),

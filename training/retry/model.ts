@@ -8,7 +8,7 @@ import { RolloutlabError } from '../../lib/errors.ts';
 import type { FailedStep } from '../../datasets/failed-step.ts';
 import { FEATURE_WIDTH, TEXT_BUCKETS, stepFeatures, type SparseVector } from './features.ts';
 import { fitPlatt } from '../gam.ts';
-import { CI_FAILURE_KINDS } from '../../sim/ci/catalogue.ts';
+import { findCiKind } from '../../sim/ci/catalogue.ts';
 import type { Remediation } from '../../sim/ci/types.ts';
 
 export const RETRY_FORMAT = 'rolloutlab-retry-1';
@@ -52,12 +52,10 @@ export interface RetryRow {
   category: string | null;
 }
 
-const KIND_BY_ID = new Map(CI_FAILURE_KINDS.map((k) => [k.id, k]));
-
 /** The category of a softmax label: a kind's category, or the label itself when it is a category. */
-export const categoryOfLabel = (label: string): string => KIND_BY_ID.get(label)?.category ?? label;
+export const categoryOfLabel = (label: string): string => findCiKind(label)?.category ?? label;
 /** The remediation a kind needs when a plain retry does not do (null: none, or the label is not a kind). */
-export const remediationOfLabel = (label: string): Remediation | null => KIND_BY_ID.get(label)?.remediation ?? null;
+export const remediationOfLabel = (label: string): Remediation | null => findCiKind(label)?.remediation ?? null;
 
 const sigmoid = (z: number) => 1 / (1 + Math.exp(-z));
 const foldIndex = (i: number) => (i < TEXT_BUCKETS ? i % CATEGORY_TEXT_BUCKETS : CATEGORY_TEXT_BUCKETS + (i - TEXT_BUCKETS));

@@ -3,7 +3,7 @@
 // replaying its failures under the served rule (rule.ts): the lowest threshold whose retries spent on persistent
 // failures, predicted for the next world from the validation worlds' waste, stay at most `maxWasted` per persistent
 // failure — so nothing is tuned on the data it is reported on.
-import { walkRetries, type CiFailure, type CiWorld } from '../../sim/ci/index.ts';
+import { replayEpisodes, type CiFailure, type CiWorld, type ReplayCounts } from '../../sim/ci/index.ts';
 import { failedStepOf, retryRowsOf } from './data.ts';
 import { stepFeatures, type SparseVector } from './features.ts';
 import { chooseWaits } from './waits.ts';
@@ -18,71 +18,39 @@ import { fitRetryModel, RETRY_FIT_DEFAULTS, type RetryFitOptions, type RetryMode
  */
 export const RETRY_TRAIN_OPTIONS: RetryFitOptions = { ...RETRY_FIT_DEFAULTS, l2: 1e-4, epochs: 3 };
 
-/**
- * The share of training rows whose step history is left out (the validation rows keep theirs): real failed steps
- * often come without history, and a model that learns from steps without it too leans less on it — better on the
- * simulated validation worlds as well as on real-style messages.
- */
-export const TRAIN_ROWS_WITHOUT_HISTORY = 0;
-
 /** Wasted retries (retries spent on persistent failures / persistent failures) allowed on the validation world. */
 export const MAX_WASTED_RETRIES = 0.05;
-
-/** The lowest threshold at which the retries among flat `rows` waste at most `maxWasted` of the retries (1 when none does). */
-export function chooseRetryThreshold(model: RetryModel, rows: readonly RetryRow[], maxWasted = MAX_WASTED_RETRIES): number {
-  const scored = rows.map((r) => ({ p: model.pRetry(r.x), y: r.retrySucceeds })).sort((a, b) => b.p - a.p);
-  let threshold = 1;
-  let tp = 0;
-  let fp = 0;
-  for (let i = 0; i < scored.length; i++) {
-    if (scored[i].y) tp++;
-    else fp++;
-    // Only where the next row scores lower: a threshold cannot split tied scores.
-    if (i + 1 < scored.length && scored[i + 1].p === scored[i].p) continue;
-    if (fp / (tp + fp) <= maxWasted) threshold = scored[i].p;
-  }
-  return threshold;
-}
 
 /** The rule's answer for each episode and attempt at threshold 0 (the threshold only decides whether p suffices), filled as replays ask. */
 type AnswerCache = Map<string, { p: number; delaySeconds: number; remediation: ReturnType<typeof retryRule>['remediation']; gate: boolean }>;
 
 /**
- * Replay of `failures`' episodes under the rule at `threshold`: transient recovered share and wasted retries per
- * persistent failure. `cache` keeps the rule's answers between replays at other thresholds; `features` gives the
- * first attempts' feature vectors when the caller has them (by failure id).
+ * Replay of `failures`' episodes under the rule at `threshold` (sim/ci/replay.ts: the counts `bench retry` reports).
+ * `cache` keeps the rule's answers between replays at other thresholds; `features` gives the first attempts' feature
+ * vectors when the caller has them (by failure id).
  */
-export function replayAtThreshold(model: RetryModel, failures: readonly CiFailure[], threshold: number, cache: AnswerCache = new Map(), features?: ReadonlyMap<string, SparseVector>): { recovered: number; wasted: number } {
-  let transient = 0;
-  let recovered = 0;
-  let persistent = 0;
-  let wasted = 0;
+export function replayRule(model: RetryModel, failures: readonly CiFailure[], threshold: number, cache: AnswerCache = new Map(), features?: ReadonlyMap<string, SparseVector>): ReplayCounts {
   const o = { threshold: 0, maxRetries: RETRY_LIMITS.maxRetries, maxDelaySeconds: RETRY_LIMITS.maxDelaySeconds };
-  for (const f of failures) {
-    if (f.attempt !== 1) continue;
-    const w = walkRetries(
-      f,
-      (attempt) => {
-        const key = `${f.id}|${attempt}`;
-        let a = cache.get(key);
-        if (!a) {
-          const r = retryRule(model, failedStepOf(f, attempt, attempt - 1), o, 0.5, attempt === 1 ? features?.get(f.id) : undefined);
-          a = { p: r.p, delaySeconds: r.delaySeconds, remediation: r.remediation, gate: r.stop === 'quality-gate' };
-          cache.set(key, a);
-        }
-        return { retry: !a.gate && a.p >= threshold, delaySeconds: a.delaySeconds, remediation: a.remediation };
-      },
-      RETRY_LIMITS,
-    );
-    if (f.truth.transient) {
-      transient++;
-      if (w.recovered) recovered++;
-    } else {
-      persistent++;
-      wasted += w.retries;
-    }
-  }
-  return { recovered: transient ? recovered / transient : 0, wasted: persistent ? wasted / persistent : 0 };
+  return replayEpisodes(
+    failures,
+    (f, attempt) => {
+      const key = `${f.id}|${attempt}`;
+      let a = cache.get(key);
+      if (!a) {
+        const r = retryRule(model, failedStepOf(f, attempt, attempt - 1), o, 0.5, attempt === 1 ? features?.get(f.id) : undefined);
+        a = { p: r.p, delaySeconds: r.delaySeconds, remediation: r.remediation, gate: r.stop === 'quality-gate' };
+        cache.set(key, a);
+      }
+      return { retry: !a.gate && a.p >= threshold, delaySeconds: a.delaySeconds, remediation: a.remediation };
+    },
+    RETRY_LIMITS,
+  ).counts;
+}
+
+/** Transient recovered share and wasted retries per persistent failure of the rule at `threshold` (see replayRule). */
+export function replayAtThreshold(model: RetryModel, failures: readonly CiFailure[], threshold: number, cache: AnswerCache = new Map(), features?: ReadonlyMap<string, SparseVector>): { recovered: number; wasted: number } {
+  const c = replayRule(model, failures, threshold, cache, features);
+  return { recovered: c.transient ? c.recoveredTransient / c.transient : 0, wasted: c.persistent ? c.wasted / c.persistent : 0 };
 }
 
 /**
@@ -109,7 +77,11 @@ export function nextWorldWaste(perWorld: readonly number[]): number {
 export function chooseReplayThreshold(model: RetryModel, failures: readonly CiFailure[], maxWasted = MAX_WASTED_RETRIES, features?: ReadonlyMap<string, SparseVector>, worldOf: (f: CiFailure) => string = () => ''): number {
   const cache: AnswerCache = new Map();
   const worlds = new Map<string, CiFailure[]>();
-  for (const f of failures) worlds.set(worldOf(f), [...(worlds.get(worldOf(f)) ?? []), f]);
+  for (const f of failures) {
+    const w = worlds.get(worldOf(f));
+    if (w) w.push(f);
+    else worlds.set(worldOf(f), [f]);
+  }
   const ps = failures
     .filter((f) => f.attempt === 1)
     .map((f) => model.pRetry(features?.get(f.id) ?? stepFeatures(failedStepOf(f))))
@@ -129,9 +101,9 @@ export function chooseReplayThreshold(model: RetryModel, failures: readonly CiFa
 /** The feature vectors of `failures` by id, from rows built in the same order (retryRowsOf). */
 export const featuresById = (failures: readonly CiFailure[], rows: readonly RetryRow[]): Map<string, SparseVector> => new Map(failures.map((f, i) => [f.id, rows[i].x]));
 
-export function trainRetryOnWorlds(train: readonly CiWorld[], validation: CiWorld, o: RetryFitOptions = RETRY_TRAIN_OPTIONS, withoutHistory = TRAIN_ROWS_WITHOUT_HISTORY): { model: RetryModel; threshold: number; rows: { train: number; validation: number } } {
-  const trainRows = train.flatMap((w) => retryRowsOf(w, withoutHistory));
-  const validationRows = retryRowsOf(validation);
+export function trainRetryOnWorlds(train: readonly CiWorld[], validation: CiWorld, o: RetryFitOptions = RETRY_TRAIN_OPTIONS): { model: RetryModel; threshold: number; rows: { train: number; validation: number } } {
+  const trainRows = retryRowsOf(train.flatMap((w) => w.failures));
+  const validationRows = retryRowsOf(validation.failures);
   const fitted = fitRetryModel(trainRows, validationRows, o);
   const model = fitted.withWaits(chooseWaits(train.flatMap((w) => w.failures), RETRY_LIMITS));
   const threshold = chooseReplayThreshold(model, validation.failures, MAX_WASTED_RETRIES, featuresById(validation.failures, validationRows));

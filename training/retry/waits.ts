@@ -16,7 +16,12 @@ export const backoffSeconds = (base: number, attempt: number, maxDelaySeconds: n
 /** Per kind (label) with transient failures among `failures`: the base whose walk scores best (ties: the shorter). */
 export function chooseWaits(failures: readonly CiFailure[], caps: WalkCaps & { maxDelaySeconds: number }): Record<string, number> {
   const byKind = new Map<string, CiFailure[]>();
-  for (const f of failures) if (f.attempt === 1 && f.truth.transient) byKind.set(f.truth.kind, [...(byKind.get(f.truth.kind) ?? []), f]);
+  for (const f of failures) {
+    if (f.attempt !== 1 || !f.truth.transient) continue;
+    const eps = byKind.get(f.truth.kind);
+    if (eps) eps.push(f);
+    else byKind.set(f.truth.kind, [f]);
+  }
   const out: Record<string, number> = {};
   for (const [kind, eps] of [...byKind].sort(([a], [b]) => a.localeCompare(b))) {
     const remediation = remediationOfLabel(kind);
