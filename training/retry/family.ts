@@ -15,7 +15,7 @@ import { ciFailuresFromRows, CI_FAILURES_TABLE, type CiFailure } from '../../sim
 import type { ModelRegistry } from '../registry.ts';
 import { checkTargets, type TargetResult } from '../targets.ts';
 import { RETRY_FAMILY, RETRY_MODEL_FILE } from '../load.ts';
-import { failedStepOf, retryRowsOf } from './data.ts';
+import { retryRowsOf } from './data.ts';
 import { fitRetryModel, RetryModel, type RetryModelJSON, type RetryRow } from './model.ts';
 import { chooseWaits } from './waits.ts';
 import { RETRY_LIMITS } from './rule.ts';
@@ -113,23 +113,11 @@ export interface RetryHeldOut {
 export function heldOutMeasures(model: RetryModel, test: readonly CiFailure[], features?: ReadonlyMap<string, SparseVector>): RetryHeldOut {
   const c = replayRule(model, test, model.threshold, undefined, features);
   const round = (x: number) => Math.round(x * 1e4) / 1e4;
-  // Precision and recall of the first decision (retry or fail) over the episodes.
-  let retried = 0;
-  let retriedOk = 0;
-  let retriedTransient = 0;
-  for (const f of test) {
-    if (f.attempt !== 1 || model.pRetry(features?.get(f.id) ?? stepFeatures(failedStepOf(f))) < model.threshold) continue;
-    retried++;
-    if (f.truth.transient) {
-      retriedOk++;
-      retriedTransient++;
-    }
-  }
   return {
     transientRecoveryRate: round(c.transient ? c.recoveredTransient / c.transient : 0),
     wastedRetryRate: round(c.persistent ? c.wasted / c.persistent : 0),
-    retryPrecision: retried ? round(retriedOk / retried) : null,
-    retryRecall: c.transient ? round(retriedTransient / c.transient) : null,
+    retryPrecision: c.retriedEpisodes ? round(c.retriedRecovered / c.retriedEpisodes) : null,
+    retryRecall: c.transient ? round(c.retriedTransient / c.transient) : null,
     episodes: c.episodes,
   };
 }
