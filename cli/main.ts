@@ -14,6 +14,7 @@ import { registerWindows } from './commands/windows.ts';
 import { registerServe } from './commands/serve.ts';
 import { registerBench } from './commands/bench.ts';
 import { registerRetry, protectWrappedCommand } from './commands/retry.ts';
+import { registerRollback } from './commands/rollback.ts';
 import { CommandExit } from './flags.ts';
 
 export function buildProgram(): Command {
@@ -34,6 +35,7 @@ export function buildProgram(): Command {
   registerDataTools(program);
   registerServe(program);
   registerRetry(program);
+  registerRollback(program);
   registerBench(program);
   return program;
 }

@@ -1,0 +1,469 @@
+// Rollback drills (docs/rollback-plans.md "Drills"): every deployment of a simulated world whose change carries a
+// material fault gets its release (sim/release/), each planner plans its rollback from what a deploy system would see,
+// and the plan is executed in the release world against the truth: steps take the time the world gives them and fail
+// where it says, fallbacks, retries and escalations run as the plan says, and what users see is integrated over time.
+// The measures come from the world, never from what a plan claims.
+import { stepFate, releasesOf, releaseFor, type Release, type StepKind } from '../sim/release/index.ts';
+import { planRollback, ROLLBACK_PLANNERS, type PlanStep, type FallbackStep, type RollbackPlan, type RollbackPlannerName } from '../policies/rollback-plan/index.ts';
+import type { Scenario } from '../sim/scenario-schema.ts';
+import { periods, simulatePeriod } from './worlds.ts';
+
+/** Minutes a drill runs before what is still broken counts as not recovered. */
+export const DRILL_HORIZON_MIN = 720;
+/** Minutes caches keep serving corrupt rows after a restore when nobody flushes them. */
+const CACHE_TTL_MIN = 30;
+/** Share of a broken caller's requests that fail when the API it calls is gone, or old code meets a schema it cannot read. */
+const BROKEN_SHARE = 0.5;
+
+export interface DrillRun {
+  deployment: string;
+  planner: string;
+  kind: string;
+  multiService: boolean;
+  recovered: boolean;
+  /** Minutes from the plan's start until nothing the fault or the rollback broke hurts users (null: not within the horizon). */
+  timeToRecoverMin: number | null;
+  residualBadRequests: number;
+  /** null when the release has no data corruption. */
+  corruptionMitigated: boolean | null;
+  hasBackup: boolean | null;
+  dataLossMinutes: number;
+  orderViolations: number;
+  stepsFailed: number;
+  escalations: number;
+  steps: number;
+}
+
+type Exposure = Record<string, number>;
+
+/** Executes `plan` in the release world of `rel`. */
+export function executePlan(plan: RollbackPlan, rel: Release, seed: number): DrillRun {
+  const { request: req, truth } = rel;
+  const t0 = Date.parse(req.at);
+  const svcs = new Map(req.services.map((s) => [s.name, { ...s, exposure: { ...s.exposure } as Exposure, fixed: false }]));
+  const flags = new Map(req.flags.map((f) => [f.key, f.on]));
+  const applied = new Map(req.migrations.map((m) => [m.id, m.ran]));
+  const migs = new Map(req.migrations.map((m) => [m.id, m]));
+  const backups = new Map(req.backups.map((b) => [b.database, b]));
+  const corr = truth.corruption;
+  let mitigated = false;
+  let restoredAt: number | null = null;
+  let cacheClearedAt: number | null = null;
+  let frozenAt: number | null = null;
+  let dataLoss = 0;
+  let stepsFailed = 0;
+  let escalations = 0;
+  let violations = 0;
+  const violating = new Set<string>();
+
+  // Exposure of the new version of `s` where users of unit `u` land.
+  const expIn = (s: { unitKind: string; exposure: Exposure }, u: string): number => (s.unitKind === 'all' ? s.exposure.all : (s.exposure[u] ?? Math.max(...Object.values(s.exposure))));
+  const units = (s: { exposure: Exposure }) => Object.keys(s.exposure);
+  const share = (name: string) => {
+    const s = svcs.get(name)!;
+    const w = truth.unitShares[name];
+    return units(s).reduce((a, u) => a + (w[u] ?? 0) * s.exposure[u], 0);
+  };
+
+  /** Share of the fault's scope that the faulty code still serves (0 once it is reverted there, fixed, or its flag is off). */
+  const faultExposure = (): number => {
+    const f = svcs.get(truth.faultService);
+    if (!f || f.fixed || (truth.flagGuarded && f.flag && flags.get(f.flag) === false)) return 0;
+    if (truth.faultUnit !== null && truth.faultUnit in f.exposure) return f.exposure[truth.faultUnit];
+    return truth.faultUnit !== null && f.unitKind === 'all' ? f.exposure.all : share(f.name);
+  };
+
+  /** Users' bad requests per minute at plan minute `t`, and the violating conditions now. */
+  const rate = (t: number): { bad: number; now: Set<string> } => {
+    let bad = 0;
+    const now = new Set<string>();
+    bad += truth.faultBadPerMin * faultExposure();
+    if (corr && !mitigated && t >= corr.startedAtMin) bad += corr.badPerMin;
+    if (corr && mitigated && restoredAt !== null && cacheClearedAt === null && t < restoredAt + CACHE_TTL_MIN) bad += corr.badPerMin * 0.5;
+    for (const c of svcs.values()) {
+      for (const x of c.usesNewApiOf) {
+        const callee = svcs.get(x)!;
+        let worst = 0;
+        for (const u of new Set([...units(c), ...units(callee)])) if (expIn(c, u) > 0 && expIn(callee, u) === 0) worst = Math.max(worst, expIn(c, u));
+        if (worst > 0) {
+          now.add(`api:${c.name}>${x}`);
+          bad += truth.rpm[c.name] * BROKEN_SHARE * worst;
+        }
+      }
+    }
+    for (const m of req.migrations) {
+      const s = svcs.get(m.service)!;
+      if (applied.get(m.id) && truth.breaksPrevious[m.id] && units(s).some((u) => s.exposure[u] < 1)) {
+        now.add(`schema-old:${m.id}`);
+        bad += truth.rpm[s.name] * BROKEN_SHARE * (1 - share(s.name));
+      }
+      if (!applied.get(m.id) && m.ran && share(s.name) > 0) {
+        now.add(`schema-new:${m.id}`);
+        bad += truth.rpm[s.name] * BROKEN_SHARE * share(s.name);
+      }
+    }
+    return { bad, now };
+  };
+
+  type Act = PlanStep | FallbackStep;
+  /** Applies the effect of a step that worked, at minute t. False when the world leaves nothing for it to do. */
+  const apply = (s: Act, t: number, start: number): void => {
+    const svc = s.service ? svcs.get(s.service) : undefined;
+    const back = (unit?: string) => {
+      if (!svc) return;
+      for (const u of unit && unit in svc.exposure ? [unit] : units(svc)) svc.exposure[u] = 0;
+    };
+    switch (s.kind) {
+      case 'flag-off':
+        if (s.flag && flags.has(s.flag)) flags.set(s.flag, false);
+        return;
+      case 'abort':
+      case 'scale-down-canary':
+        if (svc && (svc.tool === 'helm' || svc.tool === 'kubectl' || svc.state === 'rolling')) back(s.unit);
+        return;
+      case 'revert':
+        back(s.unit);
+        return;
+      case 'migration-down':
+        if (s.migration && migs.get(s.migration)?.reversibility === 'reversible') applied.set(s.migration, false);
+        return;
+      case 'roll-forward':
+        if (svc) svc.fixed = true;
+        return;
+      case 'freeze-writes':
+        if (s.database) frozenAt ??= t;
+        return;
+      case 'restore': {
+        if (!corr || s.database !== corr.database) return;
+        const b = backups.get(s.database);
+        const point = s.restoreTo ? Date.parse(s.restoreTo) : b?.lastSnapshotAt ? Date.parse(b.lastSnapshotAt) : NaN;
+        if (!b || !Number.isFinite(point) || (s.restoreTo && !b.pitr)) return;
+        const pointMin = (point - t0) / 60_000;
+        // Writes since the restore point are lost: up to the freeze, or to the end of the restore when nobody froze them.
+        dataLoss += Math.max(0, (frozenAt ?? t) - pointMin);
+        // A restore while the faulty version still writes, or to a point after the corruption began, does not mitigate.
+        if (pointMin <= corr.startedAtMin && faultExposure() === 0) {
+          mitigated = true;
+          restoredAt = t;
+        }
+        void start;
+        return;
+      }
+      case 'invalidate-cache':
+        if (restoredAt !== null) cacheClearedAt = t;
+        return;
+      case 'repair-data':
+        if (corr && (!s.database || s.database === corr.database)) {
+          mitigated = true;
+          restoredAt = t;
+          cacheClearedAt = t;
+        }
+        return;
+      default:
+        return;
+    }
+  };
+
+  /** Whether a verify's condition holds at minute t. */
+  const holds = (s: PlanStep, t: number): boolean => {
+    const r = rate(t);
+    if (!s.service) return r.bad === 0 && (!corr || mitigated);
+    const faultHere = s.service === truth.faultService || (truth.kind === 'contract_break' && req.failing.some((x) => x.service === s.service));
+    if (faultHere && faultExposure() > 0) return false;
+    return ![...r.now].some((k) => k.includes(s.service!));
+  };
+
+  // Discrete events in time order.
+  interface Ev {
+    t: number;
+    seq: number;
+    run: () => void;
+  }
+  const queue: Ev[] = [];
+  let seq = 0;
+  const at = (t: number, run: () => void) => {
+    queue.push({ t, seq: seq++, run });
+  };
+  const ctxOf = (s: Act) => {
+    const svc = s.service ? svcs.get(s.service) : undefined;
+    const m = s.migration ? migs.get(s.migration) : undefined;
+    const b = s.database ? backups.get(s.database) : undefined;
+    return { tool: svc?.tool, fastTrack: s.fastTrack === true, migrationTool: m?.tool, newDataWritten: m ? truth.newDataWritten[m.id] : undefined, pitr: !!(b?.pitr && s.restoreTo), offHours: !!req.offHours };
+  };
+  const fateOf = (s: Act, kind: StepKind, attempt: number) => stepFate({ deployment: truth.deployment, kind, target: s.service ?? s.database ?? s.migration ?? s.flag ?? '', unit: s.unit, attempt, seed }, ctxOf(s));
+  /** A step that cannot work in this world whatever its luck (nothing to restore from, no down migration). */
+  const impossible = (s: Act): boolean =>
+    (s.kind === 'restore' && !(s.database && backups.has(s.database) && (backups.get(s.database)!.pitr || backups.get(s.database)!.lastSnapshotAt))) ||
+    (s.kind === 'migration-down' && !(s.migration && migs.get(s.migration)?.reversibility === 'reversible')) ||
+    (s.kind === 'flag-off' && !(s.flag && flags.has(s.flag)));
+
+  const resolved = new Map<string, number>();
+  const started = new Set<string>();
+  const byId = new Map(plan.steps.map((s) => [s.id, s]));
+  const ready = (now: number) => {
+    for (const s of plan.steps) {
+      if (started.has(s.id) || !s.after.every((a) => resolved.has(a))) continue;
+      started.add(s.id);
+      let t = now;
+      if (s.needsApproval) t += fateOf(s, 'approval', 0).minutes;
+      attempt(s, t, 0);
+    }
+  };
+  const resolve = (s: PlanStep, t: number) => {
+    resolved.set(s.id, t);
+    ready(t);
+  };
+  const human = (s: PlanStep, t: number, act: Act | null) => {
+    escalations++;
+    const delay = fateOf(s, 'escalate', 9).minutes;
+    if (!act || impossible(act) || act.kind === 'verify' || act.kind === 'escalate') return at(t + delay, () => resolve(s, t + delay));
+    const tEnd = t + delay + fateOf(act, act.kind, 0).minutes * 2;
+    at(tEnd, () => {
+      apply(act, tEnd, t);
+      resolve(s, tEnd);
+    });
+  };
+  const fail = (s: PlanStep, t: number, n: number): void => {
+    const of = s.onFailure;
+    switch (of.action) {
+      case 'retry':
+        if (n === 0) return attempt(s, t, 1);
+        return human(s, t, s);
+      case 'fallback': {
+        const fb = of.fallback;
+        if (!fb) return human(s, t, s);
+        const fate = fateOf(fb, fb.kind, 0);
+        if (impossible(fb) || fate.fails) {
+          stepsFailed++;
+          return human(s, t + fate.minutes, fb);
+        }
+        const tEnd = t + fate.minutes;
+        return at(tEnd, () => {
+          apply(fb, tEnd, t);
+          resolve(s, tEnd);
+        });
+      }
+      case 'escalate':
+        return human(s, t, s.kind === 'verify' ? null : s);
+      case 'continue':
+        return resolve(s, t);
+    }
+  };
+  const attempt = (s: PlanStep, t: number, n: number): void => {
+    if (s.kind === 'verify') {
+      const tEnd = t + fateOf(s, 'verify', n).minutes;
+      return at(tEnd, () => (holds(s, tEnd) ? resolve(s, tEnd) : fail(s, tEnd, n)));
+    }
+    if (s.kind === 'escalate') {
+      escalations++;
+      const tEnd = t + fateOf(s, 'escalate', 0).minutes;
+      return at(tEnd, () => resolve(s, tEnd));
+    }
+    const fate = fateOf(s, s.kind, n);
+    const tEnd = t + fate.minutes;
+    if (s.kind === 'repair-data' || s.kind === 'roll-forward') escalations++;
+    at(tEnd, () => {
+      if (fate.fails || impossible(s)) {
+        stepsFailed++;
+        return fail(s, tEnd, n);
+      }
+      apply(s, tEnd, t);
+      resolve(s, tEnd);
+    });
+  };
+
+  // Run: integrate the bad rate between events; recovery is the last minute the rate fell to zero and stayed there.
+  let now = 0;
+  let cur = rate(0);
+  let residual = 0;
+  let recoveredAt: number | null = cur.bad === 0 && (!corr || mitigated) ? 0 : null;
+  const note = (r: { now: Set<string> }) => {
+    for (const k of r.now) if (!violating.has(k)) violations++;
+    violating.clear();
+    for (const k of r.now) violating.add(k);
+  };
+  note(cur);
+  ready(0);
+  while (queue.length) {
+    queue.sort((a, b) => a.t - b.t || a.seq - b.seq);
+    const ev = queue.shift()!;
+    if (ev.t > DRILL_HORIZON_MIN) break;
+    // The cache TTL ends on its own: count the minutes before and after it apart.
+    const ttlEnd = restoredAt !== null && cacheClearedAt === null ? restoredAt + CACHE_TTL_MIN : null;
+    if (ttlEnd !== null && ttlEnd > now && ttlEnd < ev.t) {
+      residual += cur.bad * (ttlEnd - now);
+      now = ttlEnd;
+      cur = rate(now);
+      if (cur.bad === 0 && recoveredAt === null && (!corr || mitigated)) recoveredAt = now;
+    }
+    residual += cur.bad * (ev.t - now);
+    now = ev.t;
+    ev.run();
+    const next = rate(now);
+    note(next);
+    const ok = next.bad === 0 && (!corr || mitigated);
+    if (ok && recoveredAt === null) recoveredAt = now;
+    if (!ok) recoveredAt = null;
+    cur = next;
+  }
+  const end = Math.max(now, DRILL_HORIZON_MIN);
+  if (recoveredAt === null) residual += cur.bad * (end - now);
+  void byId;
+  return {
+    deployment: truth.deployment,
+    planner: plan.planner,
+    kind: truth.kind,
+    multiService: truth.multiService,
+    recovered: recoveredAt !== null,
+    timeToRecoverMin: recoveredAt === null ? null : Math.round(recoveredAt * 10) / 10,
+    residualBadRequests: Math.round(residual),
+    corruptionMitigated: corr ? mitigated : null,
+    hasBackup: corr ? !!(backups.get(corr.database) && (backups.get(corr.database)!.pitr || backups.get(corr.database)!.lastSnapshotAt)) : null,
+    dataLossMinutes: Math.round(dataLoss * 10) / 10,
+    orderViolations: violations,
+    stepsFailed,
+    escalations,
+    steps: plan.steps.length,
+  };
+}
+
+export interface PlannerSummary {
+  /** Share of material faults recovered within the horizon. */
+  recovered: number;
+  /** Share of data corruptions with a backup that were restored (null: none in the drill). */
+  dataCorruptionMitigated: number | null;
+  orderViolations: number;
+  medianTimeToRecoverMin: number | null;
+  /** The same, over multi-service releases only. */
+  medianTimeToRecoverMultiMin: number | null;
+  residualBadRequests: number;
+  dataLossMinutes: number;
+  stepsFailed: number;
+  escalations: number;
+  runs: number;
+}
+
+export interface DrillReport {
+  scenario: string;
+  seed: number;
+  deployments: number;
+  materialFaults: number;
+  multiService: number;
+  dataCorruptions: number;
+  planners: Record<string, PlannerSummary>;
+  /** Paired: multi-service releases every planner recovered, median minutes per planner. */
+  pairedMulti: { releases: number; medianMin: Record<string, number | null> };
+  runs: DrillRun[];
+}
+
+const median = (xs: number[]): number | null => {
+  if (xs.length === 0) return null;
+  const s = xs.slice().sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+
+export function summarizeRuns(runs: DrillRun[]): PlannerSummary {
+  const corr = runs.filter((r) => r.corruptionMitigated !== null && r.hasBackup);
+  const times = runs.filter((r) => r.recovered).map((r) => r.timeToRecoverMin!);
+  const multi = runs.filter((r) => r.recovered && r.multiService).map((r) => r.timeToRecoverMin!);
+  const sum = (f: (r: DrillRun) => number) => runs.reduce((a, r) => a + f(r), 0);
+  return {
+    recovered: runs.length ? runs.filter((r) => r.recovered).length / runs.length : 0,
+    dataCorruptionMitigated: corr.length ? corr.filter((r) => r.corruptionMitigated).length / corr.length : null,
+    orderViolations: sum((r) => r.orderViolations),
+    medianTimeToRecoverMin: median(times),
+    medianTimeToRecoverMultiMin: median(multi),
+    residualBadRequests: sum((r) => r.residualBadRequests),
+    dataLossMinutes: Math.round(sum((r) => r.dataLossMinutes) * 10) / 10,
+    stepsFailed: sum((r) => r.stepsFailed),
+    escalations: sum((r) => r.escalations),
+    runs: runs.length,
+  };
+}
+
+export interface DrillOptions {
+  scenario: Scenario;
+  scenarioName: string;
+  seed: number;
+  deployments: number;
+  planners?: readonly RollbackPlannerName[];
+  onProgress?: (done: number, total: number) => void;
+}
+
+/** The releases of the first `n` deployments of the scenario's periods (with their world seed for step fates). */
+export function drillReleases(s: Scenario, seed: number, n: number): { release: Release; seed: number }[] {
+  const out: { release: Release; seed: number }[] = [];
+  let left = n;
+  for (const p of periods(s, seed, n)) {
+    const deps = p.deployments.slice(0, left);
+    left -= deps.length;
+    for (const r of releasesOf(p.world, deps)) out.push({ release: r, seed: p.seed });
+  }
+  return out;
+}
+
+/** The release of one deployment (`dep-000123`, or `p2-dep-000045` of a later period), or null when it has no material fault or does not exist. */
+export function findRelease(s: Scenario, seed: number, deployment: string): { release: Release; seed: number } | null {
+  const m = /^(?:p(\d+)-)?dep-\d+$/.exec(deployment);
+  if (!m) return null;
+  const p = simulatePeriod(s, seed, Number(m[1] ?? 0));
+  const d = p.deployments.find((x) => x.id === deployment);
+  const r = d ? releaseFor(p.world, d) : null;
+  return r ? { release: r, seed: p.seed } : null;
+}
+
+export function runDrill(o: DrillOptions): DrillReport {
+  const planners = o.planners ?? ROLLBACK_PLANNERS;
+  const rels = drillReleases(o.scenario, o.seed, o.deployments);
+  const runs: DrillRun[] = [];
+  rels.forEach(({ release, seed }, i) => {
+    for (const p of planners) runs.push(executePlan(planRollback(release.request, p), release, seed));
+    o.onProgress?.(i + 1, rels.length);
+  });
+  const by = Object.fromEntries(planners.map((p) => [p, summarizeRuns(runs.filter((r) => r.planner === p))]));
+  const multi = rels.filter((r) => r.release.truth.multiService).map((r) => r.release.truth.deployment);
+  const paired = multi.filter((d) => planners.every((p) => runs.find((r) => r.deployment === d && r.planner === p)!.recovered));
+  return {
+    scenario: o.scenarioName,
+    seed: o.seed,
+    deployments: o.deployments,
+    materialFaults: rels.length,
+    multiService: multi.length,
+    dataCorruptions: rels.filter((r) => r.release.truth.corruption).length,
+    planners: by,
+    pairedMulti: { releases: paired.length, medianMin: Object.fromEntries(planners.map((p) => [p, median(paired.map((d) => runs.find((r) => r.deployment === d && r.planner === p)!.timeToRecoverMin!))])) },
+    runs,
+  };
+}
+
+const pct = (x: number | null) => (x === null ? '—' : `${(100 * x).toFixed(1)} %`);
+const mins = (x: number | null) => (x === null ? '—' : `${x.toFixed(1)} min`);
+
+/** The drill table: one row per planner. */
+export function formatDrill(r: DrillReport): string {
+  const names = Object.keys(r.planners);
+  const cols: [string, (p: PlannerSummary) => string][] = [
+    ['recovered', (p) => pct(p.recovered)],
+    ['corruption mitigated', (p) => pct(p.dataCorruptionMitigated)],
+    ['order violations', (p) => String(p.orderViolations)],
+    ['median recovery', (p) => mins(p.medianTimeToRecoverMin)],
+    ['multi-service', (p) => mins(p.medianTimeToRecoverMultiMin)],
+    ['residual bad requests', (p) => Math.round(p.residualBadRequests).toLocaleString('en-US')],
+    ['data loss', (p) => `${Math.round(p.dataLossMinutes)} min`],
+    ['steps failed', (p) => String(p.stepsFailed)],
+    ['escalations', (p) => String(p.escalations)],
+  ];
+  const rows = [['planner', ...cols.map((c) => c[0])], ...names.map((n) => [n, ...cols.map((c) => c[1](r.planners[n]))])];
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((row) => row[i].length)));
+  const line = (row: string[]) => row.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
+  const paired = names.map((n) => `${n} ${mins(r.pairedMulti.medianMin[n])}`).join(', ');
+  return [
+    `drill  scenario ${r.scenario}, seed ${r.seed}, ${r.deployments} deployments: ${r.materialFaults} with a material fault (${r.multiService} multi-service releases, ${r.dataCorruptions} data corruptions)`,
+    '',
+    line(rows[0]),
+    ...rows.slice(1).map(line),
+    '',
+    `multi-service releases every planner recovered (${r.pairedMulti.releases}): median recovery ${paired}`,
+  ].join('\n');
+}

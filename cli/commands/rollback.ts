@@ -1,0 +1,112 @@
+// `rolloutlab drill` (execute rollback plans in the release world for every deployment with a material fault, beside
+// the revert-all and abort baselines) and `rolloutlab plan rollback` (the plan for one deployment of a simulated world,
+// or for a deployment described in a file). Both ask policies/rollback-plan planRollback, like POST /v1/rollback/plan.
+import { Command } from 'commander';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { Value } from '@sinclair/typebox/value';
+import { RolloutlabError } from '../../lib/errors.ts';
+import { terminalProgress } from '../../lib/progress.ts';
+import { loadScenario } from '../../sim/index.ts';
+import { RollbackRequestSchema, type RollbackRequest } from '../../sim/release/index.ts';
+import { planRollback, formatPlan, ROLLBACK_PLANNERS, type RollbackPlannerName } from '../../policies/rollback-plan/index.ts';
+import { runDrill, formatDrill, findRelease, type DrillReport } from '../../backtest/drill.ts';
+import { int, out, usage } from '../flags.ts';
+
+const planners = (v: string): RollbackPlannerName[] => {
+  const xs = v.split(',').map((s) => s.trim()).filter(Boolean);
+  for (const x of xs) if (!(ROLLBACK_PLANNERS as readonly string[]).includes(x)) throw usage(`--planners: unknown planner ${JSON.stringify(x)} (one of ${ROLLBACK_PLANNERS.join(', ')})`, '--planners');
+  if (xs.length === 0) throw usage('--planners: name at least one planner', '--planners');
+  return xs as RollbackPlannerName[];
+};
+
+/** The public JSON of a drill: per planner, the contract's eight measures first. */
+export function drillJson(r: DrillReport) {
+  return {
+    scenario: r.scenario,
+    seed: r.seed,
+    deployments: r.deployments,
+    materialFaults: r.materialFaults,
+    multiServiceReleases: r.multiService,
+    dataCorruptions: r.dataCorruptions,
+    planners: Object.fromEntries(
+      Object.entries(r.planners).map(([n, p]) => [
+        n,
+        {
+          recovered: p.recovered,
+          dataCorruptionMitigated: p.dataCorruptionMitigated,
+          orderViolations: p.orderViolations,
+          medianTimeToRecoverMin: p.medianTimeToRecoverMin,
+          residualBadRequests: p.residualBadRequests,
+          dataLossMinutes: p.dataLossMinutes,
+          stepsFailed: p.stepsFailed,
+          escalations: p.escalations,
+          medianTimeToRecoverMultiMin: p.medianTimeToRecoverMultiMin,
+          runs: p.runs,
+        },
+      ]),
+    ),
+    pairedMultiService: r.pairedMulti,
+  };
+}
+
+/** A rollback request read from a JSON file, checked against the closed schema (exit 2 naming the field). */
+export function readRollbackRequest(file: string): RollbackRequest {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(resolve(file), 'utf8'));
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new RolloutlabError(code === 'ENOENT' ? 'NOT_FOUND' : 'BAD_DATA', code === 'ENOENT' ? `--from: no file ${file}` : `--from: ${file} is not JSON: ${(e as Error).message}`, '--from');
+  }
+  const err = Value.Errors(RollbackRequestSchema, raw).First();
+  if (err) {
+    const field = err.path.replace(/^\//, '').replace(/\/(\d+)/g, '[$1]').replace(/\//g, '.') || '(root)';
+    throw new RolloutlabError('BAD_DATA', `${field}: ${err.message}${err.value !== undefined && typeof err.value !== 'object' ? ` (got ${JSON.stringify(err.value)})` : ''}`, field);
+  }
+  return raw as RollbackRequest;
+}
+
+export function registerRollback(program: Command): void {
+  program
+    .command('drill')
+    .description('Execute rollback plans in the simulated release world for every deployment with a material fault, beside the revert-all and abort baselines, and print the recovery measures per planner')
+    .option('--scenario <name|file>', 'scenario: a built-in name or a JSON/YAML file', 'default')
+    .option('--seed <n>', 'world seed', int('--seed', 0, 2 ** 31 - 1), 1)
+    .option('--deployments <n>', 'deployments to simulate (the material faults among them are drilled)', int('--deployments', 1, 100_000), 500)
+    .option('--planners <list>', `comma-separated planners (${ROLLBACK_PLANNERS.join(', ')})`, planners, [...ROLLBACK_PLANNERS])
+    .option('--json', 'print {"planners": {"<name>": {recovered, dataCorruptionMitigated, orderViolations, medianTimeToRecoverMin, residualBadRequests, dataLossMinutes, stepsFailed, escalations, …}}, …}')
+    .action((o: { scenario: string; seed: number; deployments: number; planners: RollbackPlannerName[]; json?: boolean }) => {
+      const scenario = loadScenario(o.scenario);
+      const progress = terminalProgress();
+      const r = runDrill({ scenario, scenarioName: o.scenario, seed: o.seed, deployments: o.deployments, planners: o.planners, onProgress: (d, n) => progress.update('drill', d, n) });
+      progress.done();
+      out(!!o.json, drillJson(r), formatDrill(r));
+    });
+
+  const plan = program.command('plan').description('Plans for a deployment: `plan rollback`');
+  plan
+    .command('rollback')
+    .description('The rollback plan for a deployment: of a simulated world (--scenario, --seed, --deployment) or described in a JSON file (--from, the request of POST /v1/rollback/plan)')
+    .option('--scenario <name|file>', 'scenario of the simulated world', 'default')
+    .option('--seed <n>', 'world seed', int('--seed', 0, 2 ** 31 - 1), 1)
+    .option('--deployment <id>', 'a deployment of that world whose change carries a material fault (see `drill --json` or the data set of `simulate`)')
+    .option('--from <file>', 'a deployment description (JSON): the request body of POST /v1/rollback/plan')
+    .option('--planner <name>', `${ROLLBACK_PLANNERS.join(', ')}`, 'planned')
+    .option('--json', 'print the plan as JSON (the schema of POST /v1/rollback/plan)')
+    .action((o: { scenario: string; seed: number; deployment?: string; from?: string; planner: string; json?: boolean }) => {
+      if (!(ROLLBACK_PLANNERS as readonly string[]).includes(o.planner)) throw usage(`--planner: one of ${ROLLBACK_PLANNERS.join(', ')}, got ${JSON.stringify(o.planner)}`, '--planner');
+      if ((o.from === undefined) === (o.deployment === undefined)) throw usage('give either --deployment <id> (with --scenario and --seed) or --from <file>', o.from === undefined ? '--deployment' : '--from');
+      let req: RollbackRequest;
+      if (o.from !== undefined) req = readRollbackRequest(o.from);
+      else {
+        const scenario = loadScenario(o.scenario);
+        if (!/^(?:p\d+-)?dep-\d+$/.test(o.deployment!)) throw new RolloutlabError('BAD_ARGUMENT', `--deployment: not a deployment id (dep-000123, or p2-dep-000045 of a later period): ${JSON.stringify(o.deployment)}`, '--deployment');
+        const found = findRelease(scenario, o.seed, o.deployment!);
+        if (!found) throw new RolloutlabError('NOT_FOUND', `--deployment: ${o.deployment} is not a deployment of scenario ${o.scenario}, seed ${o.seed}, whose change carries a material fault (drill --json lists them)`, '--deployment');
+        req = found.release.request;
+      }
+      const p = planRollback(req, o.planner as RollbackPlannerName);
+      out(!!o.json, p, formatPlan(p));
+    });
+}
