@@ -467,3 +467,21 @@ export function formatDrill(r: DrillReport): string {
     `multi-service releases every planner recovered (${r.pairedMulti.releases}): median recovery ${paired}`,
   ].join('\n');
 }
+
+/** The drill's targets for the `planned` planner, each with its figure and whether it is met. */
+export function drillTargets(r: DrillReport): { name: string; value: string; target: string; met: boolean }[] {
+  const p = r.planners.planned;
+  const ra = r.planners['revert-all'];
+  if (!p) return [];
+  const out = [
+    { name: 'material faults recovered', value: pct(p.recovered), target: '100 %', met: p.recovered === 1 },
+    { name: 'order violations', value: String(p.orderViolations), target: '0', met: p.orderViolations === 0 },
+    { name: 'data corruptions with a backup mitigated', value: pct(p.dataCorruptionMitigated), target: '100 %', met: p.dataCorruptionMitigated === null || p.dataCorruptionMitigated === 1 },
+  ];
+  const a = r.pairedMulti.medianMin.planned;
+  const b = r.pairedMulti.medianMin['revert-all'];
+  if (ra && a !== null && a !== undefined && b !== null && b !== undefined && b > 0) {
+    out.push({ name: 'median recovery of multi-service releases vs revert-all (releases both recover)', value: `${mins(a)} vs ${mins(b)} (${(100 * (1 - a / b)).toFixed(0)} % below)`, target: '>= 50 % below', met: a <= 0.5 * b });
+  }
+  return out;
+}

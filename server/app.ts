@@ -4,7 +4,7 @@
 // The serving app (docs/server.md): `serverPlugin`, the Fastify plugin that sets what every route shares (the error
 // handler, the request metrics, the rate limit, the JSON parser, the 404, the OpenAPI catalogue) and registers one
 // plugin per route group (server/routes/: operations, canary verdict, anomaly, rollout decision, risk, outcome
-// feedback, deployment windows, pipeline retry decisions and outcomes; server/adapters/: Argo Rollouts, Flagger, Kayenta); and `buildApp`, which wraps it in
+// feedback, deployment windows, pipeline retry decisions and outcomes, rollback plans; server/adapters/: Argo Rollouts, Flagger, Kayenta); and `buildApp`, which wraps it in
 // a Fastify instance without listening, so tests drive it with `app.inject` and `rolloutlab serve` adds the port.
 // Configuration arrives as typed options (`AppOptions`), built at the edge (`rolloutlab serve`, cli/commands/serve.ts).
 //
@@ -35,6 +35,7 @@ import { feedbackRoutes } from './routes/feedback.ts';
 import { opsRoutes } from './routes/ops.ts';
 import { pipelineRoutes } from './routes/pipeline.ts';
 import { riskRoutes } from './routes/risk.ts';
+import { rollbackPlanRoutes } from './routes/rollback-plan.ts';
 import { rolloutRoutes } from './routes/rollout.ts';
 
 /** Largest request body accepted (bytes). */
@@ -161,6 +162,7 @@ export const serverPlugin: FastifyPluginAsyncTypebox<PluginOptions> = async (app
   await app.register(flaggerRoutes, { store, metrics, source, now });
   await app.register(kayentaRoutes, { metrics });
   await app.register(deployWindowRoutes, { store, offload: opts.offload, planDefaults: opts.planDefaults });
+  await app.register(rollbackPlanRoutes);
 };
 
 /** A Fastify instance with the serving plugin registered and the champions loaded (does not listen). */

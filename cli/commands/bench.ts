@@ -89,6 +89,17 @@ export function registerBench(program: Command): void {
       out(!!o.json, r, formatRetryBench(r));
     });
   bench
+    .command('rollback-plan')
+    .description('Rollback plan generation time at 100 and 1,000 services (the whole dependency graph in every request): p50 / p99 of the planned planner beside the revert-all baseline in the same run.')
+    .option('--services <list>', 'comma-separated system sizes', (v: string) => v.split(',').map((x) => int('--services', 2, 20_000)(x.trim())), [100, 1000])
+    .option('--seed <n>', 'world seed', int('--seed', 0, 2 ** 31 - 1), 1)
+    .option('--json', 'as JSON: {"sizes": [{"services", "planners": {"planned": {"p50Ms", "p99Ms", …}, …}}]}')
+    .action(async (o: { services: number[]; seed: number; json?: boolean }) => {
+      const { benchRollbackPlan, formatRollbackPlanBench } = await import('../../bench/rollback-plan.ts');
+      const r = benchRollbackPlan({ ...o, progress: !o.json });
+      out(!!o.json, r, formatRollbackPlanBench(r));
+    });
+  bench
     .command('serve')
     .description('Serving load: requests/s and p50/p99 latency of the risk-score and canary-verdict routes beside a bare Fastify route in the same run, a fixed-rate run at 500/s, and resident memory with every champion loaded.')
     .option('--models <dir>', 'model registry root (default: ./models, or $ROLLOUTLAB_MODELS)')

@@ -1,4 +1,4 @@
-// `rolloutlab main` (npm start): the main job — simulate, train and evaluate every family, backtest ml beside the baselines, heal pipelines, print each measure against its target.
+// `rolloutlab main` (npm start): the main job — simulate, train and evaluate every family, backtest ml beside the baselines, heal pipelines, drill rollback plans, print each measure against its target.
 import { Command } from 'commander';
 import { dirname, resolve } from 'node:path';
 import { codeVersion } from '../../lib/version.ts';
@@ -10,13 +10,15 @@ import { simulateToDataset } from './data.ts';
 
 /** Deployments in the main job's backtest: the size of the baseline comparison in the docs. */
 const MAIN_BACKTEST_DEPLOYMENTS = 2000;
+/** Deployments whose material faults the main job's rollback drill executes plans for. */
+const MAIN_DRILL_DEPLOYMENTS = 500;
 
 
 /** Registers the Main commands on the program. */
 export function registerMain(program: Command): void {
   program
     .command('main', { isDefault: false })
-    .description('The main job (npm start): simulate the default scenario, write its data set, train and evaluate the pre-deploy models (risk, deploy windows, traffic forecast), train the in-rollout models (canary judge, predictive rollback), backtest the learned ml policy beside every baseline on default, low-traffic and black-friday, train the retry model on simulated CI/CD failure worlds and replay an unseen one under every retry policy, and print each measure against its target.')
+    .description('The main job (npm start): simulate the default scenario, write its data set, train and evaluate the pre-deploy models (risk, deploy windows, traffic forecast), train the in-rollout models (canary judge, predictive rollback), backtest the learned ml policy beside every baseline on default, low-traffic and black-friday, train the retry model on simulated CI/CD failure worlds and replay an unseen one under every retry policy, drill rollback plans beside the revert-all and abort baselines, and print each measure against its target.')
     .option('--out <dir>', 'where to write the data set', 'out/default-seed-1')
     .option('--json', 'print the summary as JSON')
     .option('--backtest-out <dir>', 'where to write the default scenario’s backtest results and labelled judge windows (low-traffic and black-friday go beside it, as backtest-<scenario>-seed-1)', 'out/backtest-default-seed-1')
@@ -50,7 +52,19 @@ export function registerMain(program: Command): void {
       if (!o.json) process.stdout.write(formatInRollout(rollout) + '\n\n');
       const { runHealing, formatHealing } = await import('../healing.ts');
       const healing = await runHealing({ trainOut: o.pipelinesOut, models: o.models, quiet: !!o.json });
-      if (o.json) out(true, { summary: r.summary, dataset: resolve(o.out), models: pre, inRollout: rollout, healing }, '');
-      else process.stdout.write(formatHealing(healing) + '\n');
+      if (!o.json) process.stdout.write(formatHealing(healing) + '\n\n');
+      // Rollback drills: plans executed in the release world for the material faults of 500 deployments of the default scenario.
+      const { runDrill, formatDrill, drillTargets } = await import('../../backtest/drill.ts');
+      const { drillJson } = await import('./rollback.ts');
+      say('rollback drills: planned, revert-all and abort on 500 deployments of "default" (seed 1)...\n');
+      const t = performance.now();
+      const drill = runDrill({ scenario, scenarioName: 'default', seed: 1, deployments: MAIN_DRILL_DEPLOYMENTS });
+      const targets = drillTargets(drill);
+      if (o.json) out(true, { summary: r.summary, dataset: resolve(o.out), models: pre, inRollout: rollout, healing, drill: { ...drillJson(drill), targets } }, '');
+      else {
+        process.stdout.write(formatDrill(drill) + '\n\n');
+        for (const x of targets) process.stdout.write(`  ${x.met ? 'met   ' : 'MISSED'}  ${x.name}: ${x.value} (target ${x.target})\n`);
+        process.stdout.write(`  ${((performance.now() - t) / 1000).toFixed(1)} s; plan one yourself: npx rolloutlab plan rollback --deployment <id>  (ids: npx rolloutlab drill --json)\n`);
+      }
     });
 }
