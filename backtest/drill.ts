@@ -360,7 +360,7 @@ const median = (xs: number[]): number | null => {
   if (xs.length === 0) return null;
   const s = xs.slice().sort((a, b) => a - b);
   const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+  return Math.round((s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2) * 10) / 10;
 };
 
 export function summarizeRuns(runs: DrillRun[]): PlannerSummary {

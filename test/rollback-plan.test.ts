@@ -101,6 +101,22 @@ describe('the planner', () => {
     expect(planRollback(r).steps.some((s) => s.kind === 'migration-down')).toBe(false);
   });
 
+  it('before the deploy, prepares the worst-case plan and says what the release needs', () => {
+    const r = base();
+    for (const s of r.services) {
+      s.state = 'pending';
+      s.exposure = Object.fromEntries(Object.keys(s.exposure).map((u) => [u, 0]));
+    }
+    r.failing = [];
+    r.migrations = [{ id: 'm3', service: 'svc-orders', database: 'db-orders', phase: 'contract', reversibility: 'irreversible', tool: 'liquibase', backwardCompatible: false, ran: false, fromVersion: '10', toVersion: '11' }];
+    const p = planRollback(r);
+    expect(p.prepared).toBe(true);
+    expect(p.steps.filter((s) => s.kind === 'revert' || s.kind === 'roll-forward').map((s) => s.service).sort()).toEqual(['api-cart', 'gw-web', 'svc-orders']);
+    expect(p.requirements.join('\n')).toMatch(/db-orders: no backup/);
+    expect(p.requirements.join('\n')).toMatch(/m3 .* own contract release/);
+    expect(planRollback(base()).prepared).toBe(false);
+  });
+
   it('refuses an unknown service, a cyclic contract dependency and a promoted rollout that is not at 100 %, naming the field', () => {
     const unknown = base();
     unknown.failing = [{ service: 'svc-nope', signal: 'errors' }];

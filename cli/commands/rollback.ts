@@ -8,7 +8,7 @@ import { Value } from '@sinclair/typebox/value';
 import { RolloutlabError } from '../../lib/errors.ts';
 import { terminalProgress } from '../../lib/progress.ts';
 import { loadScenario } from '../../sim/index.ts';
-import { RollbackRequestSchema, type RollbackRequest } from '../../sim/release/index.ts';
+import { RollbackRequestSchema, beforeDeploy, type RollbackRequest } from '../../sim/release/index.ts';
 import { planRollback, formatPlan, ROLLBACK_PLANNERS, type RollbackPlannerName } from '../../policies/rollback-plan/index.ts';
 import { runDrill, formatDrill, findRelease, type DrillReport } from '../../backtest/drill.ts';
 import { int, out, usage } from '../flags.ts';
@@ -47,6 +47,7 @@ export function drillJson(r: DrillReport) {
       ]),
     ),
     pairedMultiService: r.pairedMulti,
+    runs: r.runs,
   };
 }
 
@@ -92,10 +93,12 @@ export function registerRollback(program: Command): void {
     .option('--seed <n>', 'world seed', int('--seed', 0, 2 ** 31 - 1), 1)
     .option('--deployment <id>', 'a deployment of that world whose change carries a material fault (see `drill --json` or the data set of `simulate`)')
     .option('--from <file>', 'a deployment description (JSON): the request body of POST /v1/rollback/plan')
+    .option('--before', 'with --deployment: the plan prepared before the deploy (nothing rolled out yet), with what the release needs to be undone')
     .option('--planner <name>', `${ROLLBACK_PLANNERS.join(', ')}`, 'planned')
     .option('--json', 'print the plan as JSON (the schema of POST /v1/rollback/plan)')
-    .action((o: { scenario: string; seed: number; deployment?: string; from?: string; planner: string; json?: boolean }) => {
+    .action((o: { scenario: string; seed: number; deployment?: string; from?: string; before?: boolean; planner: string; json?: boolean }) => {
       if (!(ROLLBACK_PLANNERS as readonly string[]).includes(o.planner)) throw usage(`--planner: one of ${ROLLBACK_PLANNERS.join(', ')}, got ${JSON.stringify(o.planner)}`, '--planner');
+      if (o.before && o.from !== undefined) throw usage('--before goes with --deployment (a file describes its own state: mark its services pending)', '--before');
       if ((o.from === undefined) === (o.deployment === undefined)) throw usage('give either --deployment <id> (with --scenario and --seed) or --from <file>', o.from === undefined ? '--deployment' : '--from');
       let req: RollbackRequest;
       if (o.from !== undefined) req = readRollbackRequest(o.from);
@@ -104,7 +107,7 @@ export function registerRollback(program: Command): void {
         if (!/^(?:p\d+-)?dep-\d+$/.test(o.deployment!)) throw new RolloutlabError('BAD_ARGUMENT', `--deployment: not a deployment id (dep-000123, or p2-dep-000045 of a later period): ${JSON.stringify(o.deployment)}`, '--deployment');
         const found = findRelease(scenario, o.seed, o.deployment!);
         if (!found) throw new RolloutlabError('NOT_FOUND', `--deployment: ${o.deployment} is not a deployment of scenario ${o.scenario}, seed ${o.seed}, whose change carries a material fault (drill --json lists them)`, '--deployment');
-        req = found.release.request;
+        req = o.before ? beforeDeploy(found.release.request) : found.release.request;
       }
       const p = planRollback(req, o.planner as RollbackPlannerName);
       out(!!o.json, p, formatPlan(p));

@@ -18,6 +18,7 @@ export function formatPlan(p: RollbackPlan): string {
   }
   out.push('', `expected time (critical steps): ${p.expectedMinutes} min`);
   if (p.escalations.length) out.push('for a person:', ...p.escalations.map((e) => `  - ${e}`));
+  if (p.requirements.length) out.push('before the deploy:', ...p.requirements.map((e) => `  - ${e}`));
   if (p.warnings.length) out.push('warnings:', ...p.warnings.map((w) => `  - ${w}`));
   return out.join('\n');
 }

@@ -218,7 +218,43 @@ function databasesOf(req: RollbackRequest, service: string): string[] {
   return [...dbs].sort();
 }
 
+/**
+ * What the release needs before it ships so that it can be undone: a point-in-time backup of every database it
+ * migrates or writes, a contract migration the previous version cannot read kept out of the code's release, a down for
+ * every expand step, a fallback for helm's timeouts.
+ */
+export function requirementsOf(req: RollbackRequest): string[] {
+  const out: string[] = [];
+  const backups = new Map(req.backups.map((b) => [b.database, b]));
+  for (const db of [...new Set(req.migrations.map((m) => m.database))].sort()) {
+    const b = backups.get(db);
+    if (!b) out.push(`${db}: no backup — take a snapshot and enable point-in-time recovery (WAL archiving) before the migrations run; without one, corrupt data can only be repaired by hand`);
+    else if (!b.pitr) out.push(`${db}: snapshots only — a restore loses everything written since ${b.lastSnapshotAt ?? 'the last snapshot'}; enable point-in-time recovery`);
+  }
+  for (const m of req.migrations) {
+    if (m.reversibility === 'irreversible' && !m.backwardCompatible) out.push(`${m.id} (${m.database}) cannot be undone and the previous version of ${m.service} cannot read its schema: once it runs, going back means a restore (losing writes) or a fix forward — ship it as its own contract release after ${m.service} is promoted and baked`);
+    if (m.reversibility === 'reversible' && m.phase === 'expand') out.push(`${m.id}: keep its down migration tested (${m.tool === 'atlas' ? 'atlas migrate lint flags destructive downs' : `${m.tool} runs it in staging`}); it fails once rows land in what it added, and the plan then leaves it in place`);
+  }
+  for (const s of req.services) if (s.tool === 'helm') out.push(`${s.name}: helm rollback can time out waiting for pods; the plan falls back to kubectl rollout undo, so the Deployment's revision history must be kept (revisionHistoryLimit > 0)`);
+  return out;
+}
+
+/** The request as if every changed service were promoted, its migrations run, and failing: the worst case a prepared plan covers. */
+function worstCase(req: RollbackRequest): RollbackRequest {
+  const services = req.services.map((s) => ({ ...s, state: 'promoted' as const, exposure: Object.fromEntries(Object.keys(s.exposure).map((u) => [u, 1])) }));
+  return {
+    ...req,
+    services,
+    migrations: req.migrations.map((m) => ({ ...m, ran: true })),
+    flags: req.flags.map((f) => ({ ...f, on: true })),
+    failing: req.failing.length ? req.failing : services.map((s) => ({ service: s.name, signal: 'errors' as const })),
+  };
+}
+
 export function plannedRollback(req: RollbackRequest): RollbackPlan {
+  // Before the deploy nothing is deployed: plan for the worst case, and say what the release needs.
+  const prepared = req.services.every((s) => s.state === 'pending');
+  if (prepared) req = worstCase(req);
   const b = new PlanBuilder(req);
   const byName = new Map(req.services.map((s) => [s.name, s]));
   const suspects = suspectsOf(req);
@@ -326,7 +362,9 @@ export function plannedRollback(req: RollbackRequest): RollbackPlan {
     deployment: req.deployment,
     planner: 'planned',
     at: req.at,
-    summary: `${suspects.length === 1 ? 'suspect' : 'suspects'} ${names}: ${b.steps.length} steps, about ${b.criticalPath()} min${escalations.length ? `, ${escalations.length} for a person` : ''}`,
+    summary: `${prepared ? 'prepared before the deploy, for the worst case (every changed service promoted and failing): ' : ''}${suspects.length === 1 ? 'suspect' : 'suspects'} ${names}: ${b.steps.length} steps, about ${b.criticalPath()} min${escalations.length ? `, ${escalations.length} for a person` : ''}`,
+    prepared,
+    requirements: requirementsOf(req),
     suspects: suspects.map((s) => ({ service: s.svc.name, ...(s.unit ? { unit: s.unit } : {}), why: s.why })),
     steps: b.steps,
     expectedMinutes: b.criticalPath(),
@@ -342,7 +380,7 @@ export function revertAllRollback(req: RollbackRequest): RollbackPlan {
   const ids = deployed.map((s) => b.add({ kind: 'revert', service: s.name, fastTrack: false, command: cmd.revertCommand(s, undefined, false), precondition: `${s.name} runs ${s.toVersion}`, check: rolloutCheck(s), why: 'revert-all: every changed service goes back at once', after: [], onFailure: { action: 'retry', note: 'retry once, then page the on-call' } }, s));
   const v = b.add({ kind: 'verify', command: null, precondition: 'every revert finished', check: { description: 'every failing signal', command: null, success: 'back to normal', timeoutMinutes: 15 }, why: 'check the release is healthy', after: ids, onFailure: { action: 'escalate', note: 'page the on-call' } });
   void v;
-  return { deployment: req.deployment, planner: 'revert-all', at: req.at, summary: `revert ${deployed.map((s) => s.name).join(', ')} at once`, suspects: deployed.map((s) => ({ service: s.name, why: 'changed by the release' })), steps: b.steps, expectedMinutes: b.criticalPath(), escalations: [], warnings: [] };
+  return { deployment: req.deployment, planner: 'revert-all', at: req.at, summary: `revert ${deployed.map((s) => s.name).join(', ')} at once`, suspects: deployed.map((s) => ({ service: s.name, why: 'changed by the release' })), steps: b.steps, expectedMinutes: b.criticalPath(), prepared: false, requirements: [], escalations: [], warnings: [] };
 }
 
 /** Baseline: shift traffic back on the rollouts in progress (what a progressive-delivery controller's abort does), nothing else. */
@@ -351,5 +389,5 @@ export function abortRollback(req: RollbackRequest): RollbackPlan {
   const rolling = req.services.filter((s) => s.state === 'rolling');
   const ids = rolling.map((s) => b.add({ kind: 'abort', service: s.name, command: cmd.abortCommand(s), precondition: `${s.name} is mid-rollout`, check: errorCheck(s.name), why: 'abort: traffic back to the stable version', after: [], onFailure: { action: 'retry', note: 'retry once, then page the on-call' } }, s));
   b.add({ kind: 'verify', command: null, precondition: 'the aborts finished', check: { description: 'every failing signal', command: null, success: 'back to normal', timeoutMinutes: 15 }, why: 'check the release is healthy', after: ids, onFailure: { action: 'escalate', note: 'page the on-call' } });
-  return { deployment: req.deployment, planner: 'abort', at: req.at, summary: rolling.length ? `abort ${rolling.map((s) => s.name).join(', ')}` : 'nothing is mid-rollout: nothing to abort', suspects: rolling.map((s) => ({ service: s.name, why: 'mid-rollout' })), steps: b.steps, expectedMinutes: b.criticalPath(), escalations: [], warnings: [] };
+  return { deployment: req.deployment, planner: 'abort', at: req.at, summary: rolling.length ? `abort ${rolling.map((s) => s.name).join(', ')}` : 'nothing is mid-rollout: nothing to abort', suspects: rolling.map((s) => ({ service: s.name, why: 'mid-rollout' })), steps: b.steps, expectedMinutes: b.criticalPath(), prepared: false, requirements: [], escalations: [], warnings: [] };
 }

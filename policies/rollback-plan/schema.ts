@@ -68,6 +68,8 @@ export const RollbackPlanSchema = Type.Object(
     suspects: Type.Array(Type.Object({ service: Text('service', 200), unit: Type.Optional(Text('unit', 200)), why: Text('why it is suspected') }, closed), { description: 'the changed services the plan treats as the cause' }),
     steps: Type.Array(PlanStepSchema),
     expectedMinutes: Type.Number({ minimum: 0, description: 'expected minutes of the longest chain of critical steps' }),
+    prepared: Type.Boolean({ description: 'made before the deploy (nothing deployed yet): the plan for the worst case, every changed service promoted and failing' }),
+    requirements: Type.Array(Text('what must be true before the deploy'), { description: 'what the release needs so that it can be rolled back: backups, migration order, fallbacks' }),
     escalations: Type.Array(Text('what a person must decide or do'), { description: 'what the plan cannot do by itself' }),
     warnings: Type.Array(Text('a warning')),
   },

@@ -6,6 +6,6 @@
 //   World + Deployment ─▶ releaseFor ─▶ Release { request (what a planner sees), truth (what a drill executes against) }
 //
 // docs/rollback-plans.md describes the world and its assumptions.
-export { releaseFor, releasesOf, type Release, type ReleaseTruth } from './world.ts';
+export { releaseFor, releasesOf, beforeDeploy, type Release, type ReleaseTruth } from './world.ts';
 export { stepFate, humanDelay, STEP_KINDS, type StepKind, type StepFate, type StepTarget, type FateContext } from './steps.ts';
 export * from './schema.ts';

@@ -299,3 +299,14 @@ export function releasesOf(w: World, deployments: readonly Deployment[] = w.depl
   }
   return out;
 }
+
+/** The release as it stands before its deploy: nothing rolled out, no migration run, flags off, nothing failing. */
+export function beforeDeploy(req: RollbackRequest): RollbackRequest {
+  return {
+    ...req,
+    services: req.services.map((s) => ({ ...s, state: 'pending', exposure: Object.fromEntries(Object.keys(s.exposure).map((u) => [u, 0])) })),
+    migrations: req.migrations.map((m) => ({ ...m, ran: false })),
+    flags: req.flags.map((f) => ({ ...f, on: false })),
+    failing: [],
+  };
+}
