@@ -26,6 +26,7 @@ import { buildApp } from '../server/app.ts';
 import { PrometheusSource } from '../server/metrics-source.ts';
 import { defaultModelsRoot } from '../training/registry.ts';
 import { parseFailedStep } from '../datasets/failed-step.ts';
+import { checkRollbackRequest } from '../policies/rollback-plan/index.ts';
 import { TIME_FEATURES } from '../training/deploy-window/recommend.ts';
 import {
   AnomalyBodySchema,
@@ -34,6 +35,7 @@ import {
   FlaggerPayloadSchema,
   KayentaJudgeBodySchema,
   RetryBodySchema,
+  RollbackRequestSchema,
   RiskBodySchema,
   ScheduleBodySchema,
   VerdictBodySchema,
@@ -462,6 +464,19 @@ function fuzzRoutes(specs: FeatureSpec[], kayenta: Json): FuzzRoute[] {
   const kayentaHealthy = JSON.parse(JSON.stringify(kayenta));
   for (const p of kayentaHealthy.metricSetPairList) p.values.experiment = [...p.values.control];
   const flagger = (name: string, metadata: Record<string, string>) => ({ name, namespace: 'test', phase: 'Progressing', checksum: '85d557f47b', metadata });
+  const rollbackRequest: Json = {
+    deployment: 'fc-release',
+    at: '2026-03-04T10:00:00Z',
+    services: [
+      { name: 'svc-orders', tool: 'argo-rollouts', namespace: 'shop', fromVersion: 'v1.2.0', toVersion: 'v1.3.0', state: 'rolling', unitKind: 'all', exposure: { all: 0.25 }, usesNewApiOf: [] as Json[], flag: 'orders.new-path' },
+      { name: 'api-cart', tool: 'helm', namespace: 'shop', fromVersion: 'v2.0.0', toVersion: 'v2.1.0', helmRevision: 7, state: 'promoted', unitKind: 'all', exposure: { all: 1 }, usesNewApiOf: [] as Json[] },
+    ],
+    migrations: [{ id: 'm1', service: 'svc-orders', database: 'db-orders', phase: 'expand', reversibility: 'reversible', tool: 'atlas', backwardCompatible: true, ran: true, fromVersion: '10', toVersion: '11' }],
+    flags: [{ key: 'orders.new-path', service: 'svc-orders', on: true }],
+    backups: [{ database: 'db-orders', pitr: true }],
+    failing: [{ service: 'api-cart', signal: 'errors' }],
+    graph: { services: ['api-cart', 'svc-orders', 'db-orders'], dependencies: [{ caller: 'api-cart', callee: 'svc-orders', kind: 'sync' }, { caller: 'svc-orders', callee: 'db-orders', kind: 'sync' }] },
+  };
   const gateMeta = { 'risk.lines_added': '120', 'risk.tier': String(features.tier ?? 'api'), 'risk.max': '0.95', 'window.days': 'Mon-Fri', 'window.hours': '09:00-17:00' };
   const gateTypos: RouteMutations = { typoKeys: (p) => (p[p.length - 1] === 'metadata' ? ['window.hour', 'Window.Hours', 'window.day', 'risk.lines_addded', 'Risk.max', 'slo.objectiv'] : null) };
   const metadataFree = (b: Any) => schemaProblem(FlaggerPayloadSchema as Any, b);
@@ -553,6 +568,24 @@ function fuzzRoutes(specs: FeatureSpec[], kayenta: Json): FuzzRoute[] {
       go: (a) => a.status === 200,
       counts: true,
       problem: (b: Any) => schemaProblem(RetryBodySchema as Any, b) ?? retryStepProblem(b),
+    },
+    {
+      name: 'POST /v1/rollback/plan',
+      path: '/v1/rollback/plan',
+      weight: 1,
+      bases: [{ label: 'a two-service release, the callee failing', body: rollbackRequest, expect: 'go' }],
+      go: (a) => a.status === 200 && Array.isArray(a.json?.steps),
+      counts: true,
+      problem: (b: Any) => {
+        const p = schemaProblem(RollbackRequestSchema as Any, b);
+        if (p) return p;
+        try {
+          checkRollbackRequest(b);
+          return null;
+        } catch (e) {
+          return (e as Error).message;
+        }
+      },
     },
     {
       name: 'POST /v1/anomaly/score',
@@ -1122,7 +1155,7 @@ async function processCases(c: Ctx, onStage: (s: string) => void): Promise<CaseR
 
 async function fuzzStage(c: Ctx, n: number, seed: number, onStage: (s: string) => void): Promise<FailClosedReport['fuzz']> {
   const routes = fuzzRoutes(c.specs, c.kayenta).filter((r) => {
-    const needs = r.path.includes('judge=ml') || r.path.includes('argo') || /flagger\/(rollout|confirm-traffic)/.test(r.path) ? 'judge' : r.path.includes('decision') || r.path.includes('rollback') ? 'rollback' : /risk|deploy|confirm-(rollout|promotion)/.test(r.path) ? 'risk' : null;
+    const needs = r.path.includes('judge=ml') || r.path.includes('argo') || /flagger\/(rollout|confirm-traffic)/.test(r.path) ? 'judge' : r.path.includes('decision') || r.path.includes('flagger/rollback') ? 'rollback' : /risk|deploy|confirm-(rollout|promotion)/.test(r.path) ? 'risk' : null;
     return needs === null || c.models[needs] !== null;
   });
   const figures = routes.map((r): FuzzRouteFigures => ({ route: r.name, requests: 0, invalidOrMissing: 0, fiveXX: 0, failOpen: 0, fourXX: 0, fourXXWithoutField: 0, imputedReasons: 0 }));

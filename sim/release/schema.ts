@@ -33,7 +33,7 @@ export const ReleaseServiceSchema = Type.Object(
     namespace: Name('Kubernetes namespace'),
     fromVersion: Name('the version it replaces (image tag or chart revision)'),
     toVersion: Name('the version being rolled out'),
-    helmRevision: Type.Optional(Type.Integer({ minimum: 1, description: 'helm: the revision to roll back to' })),
+    helmRevision: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000, description: 'helm: the revision to roll back to' })),
     state: lit(ROLLOUT_STATES, 'pending: not started; rolling: canary / progressive rollout under way; promoted: all traffic on the new version'),
     unitKind: lit(UNIT_KINDS, 'all: one rollout; region: one cluster (kube context) per region; tenant: traffic routed per tenant'),
     exposure: Type.Record(Name('unit'), Type.Number({ minimum: 0, maximum: 1 }), { description: "share of each unit's traffic on the new version ('all' when unitKind is all)" }),
