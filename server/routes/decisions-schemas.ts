@@ -10,7 +10,7 @@ export const MAX_DECISION_LIST = 10_000;
 export const DEFAULT_DECISION_LIST = 1000;
 
 const Name = (description: string) => Type.String({ minLength: 1, maxLength: 256, description });
-const Time = (description: string) => Type.String({ minLength: 1, maxLength: 64, description: `${description} (RFC 3339 date-time, e.g. 2026-03-03T13:00:00Z; inclusive)` });
+const Time = (description: string) => Type.String({ minLength: 1, maxLength: 64, description: `${description} (an RFC 3339 date-time with its offset, e.g. 2026-03-03T13:00:00Z, or a date, e.g. 2026-03-03: midnight UTC; inclusive)` });
 
 export const DecisionKindSchema = Type.Union(
   DECISION_KINDS.map((k) => Type.Literal(k)),
