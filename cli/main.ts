@@ -12,6 +12,7 @@ import { registerBacktest } from './commands/backtest.ts';
 import { registerModels } from './commands/models.ts';
 import { registerWindows } from './commands/windows.ts';
 import { registerServe } from './commands/serve.ts';
+import { registerDecisions } from './commands/decisions.ts';
 import { registerBench } from './commands/bench.ts';
 import { registerRetry, protectWrappedCommand } from './commands/retry.ts';
 import { registerRollback } from './commands/rollback.ts';
@@ -34,6 +35,7 @@ export function buildProgram(): Command {
   registerWindows(program);
   registerDataTools(program);
   registerServe(program);
+  registerDecisions(program);
   registerRetry(program);
   registerRollback(program);
   registerBench(program);

@@ -132,6 +132,28 @@ export class DurableStore {
     });
   }
 
+  /**
+   * Appends `count` records in one transaction: `insert` writes them with `seq` firstSeq, firstSeq + 1, … (the next
+   * orders of arrival). Resolves to firstSeq once the transaction is committed and checkpointed to the file; on an
+   * error nothing is written and the sequence does not move.
+   */
+  append(count: number, insert: (con: DuckDBConnection, firstSeq: number) => Promise<void>): Promise<number> {
+    return this.serial(async (con) => {
+      const first = this.seq + 1;
+      await con.run('BEGIN TRANSACTION');
+      try {
+        await insert(con, first);
+        await con.run('COMMIT');
+      } catch (e) {
+        await con.run('ROLLBACK').catch(() => undefined);
+        throw e;
+      }
+      this.seq += count;
+      await con.run('CHECKPOINT');
+      return first;
+    });
+  }
+
   /** How many records the table holds (call it inside `serial`, on its connection). */
   async count(con: DuckDBConnection): Promise<number> {
     const n = await con.runAndReadAll(`SELECT count(*) AS n FROM ${this.spec.table}`);

@@ -4,7 +4,8 @@
 // The serving app (docs/server.md): `serverPlugin`, the Fastify plugin that sets what every route shares (the error
 // handler, the request metrics, the rate limit, the JSON parser, the 404, the OpenAPI catalogue) and registers one
 // plugin per route group (server/routes/: operations, canary verdict, anomaly, rollout decision, risk, outcome
-// feedback, deployment windows, pipeline retry decisions and outcomes, rollback plans; server/adapters/: Argo Rollouts, Flagger, Kayenta); and `buildApp`, which wraps it in
+// feedback, deployment windows, pipeline retry decisions and outcomes, rollback plans, the decision log; server/adapters/: Argo Rollouts, Flagger,
+// Kayenta), with the decision recorder's hooks on every decision route (server/decision-recorder.ts); and `buildApp`, which wraps it in
 // a Fastify instance without listening, so tests drive it with `app.inject` and `rolloutlab serve` adds the port.
 // Configuration arrives as typed options (`AppOptions`), built at the edge (`rolloutlab serve`, cli/commands/serve.ts).
 //
@@ -17,6 +18,7 @@ import type { FastifyPluginAsyncTypebox, TypeBoxTypeProvider } from '@fastify/ty
 import { defaultModelsRoot } from '../training/registry.ts';
 import { StateSealer } from './anomaly-state.ts';
 import { DEFAULT_PLAN_DEFAULTS, type PlanDefaults } from './deploy-planners.ts';
+import { DecisionRecorder, decisionRouteHook, keepRawBody } from './decision-recorder.ts';
 import { writeGuard } from './guard.ts';
 import { errorBody, handleError } from './http-errors.ts';
 import { ServerMetrics } from './metrics.ts';
@@ -30,6 +32,7 @@ import { flaggerRoutes } from './adapters/flagger.ts';
 import { kayentaRoutes } from './adapters/kayenta.ts';
 import { anomalyRoutes } from './routes/anomaly.ts';
 import { canaryRoutes } from './routes/canary.ts';
+import { decisionsRoutes } from './routes/decisions.ts';
 import { deployWindowRoutes } from './routes/deploy-windows.ts';
 import { feedbackRoutes } from './routes/feedback.ts';
 import { opsRoutes } from './routes/ops.ts';
@@ -50,11 +53,11 @@ export interface AppOptions {
   logger?: boolean | object;
   /**
    * Bearer token required by the write routes (POST /v1/feedback, POST /v1/pipeline/outcome, POST /v1/models/reload)
-   * and by the reads of what clients wrote (GET /v1/feedback, GET /v1/pipeline/outcome). None: those routes answer 403
+   * and by the reads of what clients wrote (GET /v1/feedback, GET /v1/pipeline/outcome, GET /v1/decisions). None: those routes answer 403
    * unless `insecureOpenWrites`.
    */
   token?: string;
-  /** Without a token, open the write routes and the GETs of feedback and outcomes to anyone who can reach the port (default false: refused). */
+  /** Without a token, open the write routes and the GETs of feedback, outcomes and decisions to anyone who can reach the port (default false: refused). */
   insecureOpenWrites?: boolean;
   /** On close: how long in-flight requests may run before every connection is closed (default DEFAULT_DRAIN_MS). */
   drainMs?: number;
@@ -75,6 +78,14 @@ export interface AppOptions {
   feedbackPath?: string;
   /** DuckDB file where POST /v1/pipeline/outcome stores what happened after failed CI/CD steps (none: the outcome routes answer 503). */
   pipelineOutcomesPath?: string;
+  /**
+   * DuckDB file where every decision served is recorded with its request, answer and model versions, for GET
+   * /v1/decisions and `rolloutlab decisions export` (none: nothing is recorded and GET /v1/decisions answers 503). A
+   * file that cannot be opened or written never fails a decision: the loss is logged and counted on /metrics.
+   */
+  decisionsPath?: string;
+  /** Told when decisions are not recorded (the decision log cannot be opened or written, or its queue is full); at most every 10 s. */
+  onDecisionLoss?: (message: string) => void;
   /** Per-client rate limit (default DEFAULT_RATE_LIMIT: 1000 req/s, burst 2000); false: none. /healthz is exempt. */
   rateLimit?: RateLimitOptions | false;
   /** Secret that keys the signature of streaming anomaly states (default: random per process, so states do not survive a restart). */
@@ -98,6 +109,8 @@ interface PluginOptions {
   now?: () => Date;
   feedbackPath?: string;
   pipelineOutcomesPath?: string;
+  decisionsPath?: string;
+  onDecisionLoss?: (message: string) => void;
   rateLimit: RateLimitOptions | false;
   stateSecret?: string;
   offload: Offload | null;
@@ -140,11 +153,20 @@ export const serverPlugin: FastifyPluginAsyncTypebox<PluginOptions> = async (app
 
   const now = opts.now ?? (() => new Date());
   const guard = writeGuard({ token: opts.token, insecureOpenWrites: opts.insecureOpenWrites });
+  // The decision log: the routes of DECISION_ROUTES get hooks that queue a record of each decision answered (written
+  // behind the answers); the queue is written before the file is released on close.
+  const recorder = opts.decisionsPath === undefined ? null : new DecisionRecorder({ path: opts.decisionsPath, log: app.log, metrics, onLoss: opts.onDecisionLoss });
+  if (recorder) {
+    await recorder.start();
+    app.addHook('onRoute', decisionRouteHook({ recorder, snapshot: () => store.snapshot, now }));
+    app.addHook('onClose', async () => recorder.close());
+  }
   // POST /v1/models/reload takes no body: with a JSON content type, an empty body is {} (the default parser refuses it).
   const defaultJson = app.getDefaultJsonParser('error', 'error');
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
     if (body === '' && req.routeOptions.url === '/v1/models/reload') return done(null, {});
+    if (recorder) keepRawBody(req, body as string);
     return defaultJson(req, body as string, done);
   });
 
@@ -163,6 +185,7 @@ export const serverPlugin: FastifyPluginAsyncTypebox<PluginOptions> = async (app
   await app.register(kayentaRoutes, { metrics });
   await app.register(deployWindowRoutes, { store, offload: opts.offload, planDefaults: opts.planDefaults });
   await app.register(rollbackPlanRoutes);
+  await app.register(decisionsRoutes, { recorder, guard });
 };
 
 /** A Fastify instance with the serving plugin registered and the champions loaded (does not listen). */
@@ -209,8 +232,8 @@ export function buildApp(opts: AppOptions = {}): FastifyInstance {
     app.addHook('onClose', async () => offload.close());
   }
   if (opts.token === undefined) {
-    if (opts.insecureOpenWrites) app.log.warn('no token and insecure open writes: anyone who can reach this port can post feedback and pipeline outcomes, read them and reload the models');
-    else app.log.warn('no token: POST /v1/feedback, GET /v1/feedback, POST and GET /v1/pipeline/outcome and POST /v1/models/reload are refused (403)');
+    if (opts.insecureOpenWrites) app.log.warn('no token and insecure open writes: anyone who can reach this port can post feedback and pipeline outcomes, read them, read the decision log and reload the models');
+    else app.log.warn('no token: POST /v1/feedback, GET /v1/feedback, POST and GET /v1/pipeline/outcome, GET /v1/decisions and POST /v1/models/reload are refused (403)');
   }
   app.register(serverPlugin, {
     store,
@@ -221,6 +244,8 @@ export function buildApp(opts: AppOptions = {}): FastifyInstance {
     now: opts.now,
     feedbackPath: opts.feedbackPath,
     pipelineOutcomesPath: opts.pipelineOutcomesPath,
+    decisionsPath: opts.decisionsPath,
+    onDecisionLoss: opts.onDecisionLoss,
     rateLimit: opts.rateLimit ?? DEFAULT_RATE_LIMIT,
     stateSecret: opts.stateSecret,
     offload,

@@ -55,6 +55,9 @@ export class PipelineOutcomesUnavailable extends Error {
   }
 }
 
+/** GET /v1/decisions on an app without a decision log, or whose decision log file is not open: a 503. */
+export class DecisionsUnavailable extends Error {}
+
 /** The serving plugin's error handler: every error a route throws, as its status and error body. */
 export function handleError(err: FastifyError, req: FastifyRequest, reply: FastifyReply) {
   if (err.validation) return reply.code(400).send(validationError(err.validationContext ?? 'body', err.validation as AjvError[]));
@@ -62,6 +65,7 @@ export function handleError(err: FastifyError, req: FastifyRequest, reply: Fasti
   if (err instanceof Busy) return reply.code(503).header('retry-after', String(err.retryAfterSeconds)).send(errorBody('BUSY', err.message, null));
   if (err instanceof FeedbackUnavailable) return reply.code(503).send(errorBody('FEEDBACK_UNAVAILABLE', err.message, null));
   if (err instanceof PipelineOutcomesUnavailable) return reply.code(503).send(errorBody('OUTCOMES_UNAVAILABLE', err.message, null));
+  if (err instanceof DecisionsUnavailable) return reply.code(503).send(errorBody('DECISIONS_UNAVAILABLE', err.message, null));
   if (err instanceof ModelUnavailable) return reply.code(503).send(errorBody('MODEL_UNAVAILABLE', err.message, null));
   if (err instanceof NoAnswer) return reply.code(422).send(errorBody(err.code, err.message, err.field));
   if (isRolloutlabError(err) && (err.code === 'BAD_ARGUMENT' || err.code === 'BAD_DATA')) return reply.code(400).send(errorBody('VALIDATION', err.message, err.field ? `body.${err.field}` : 'body'));

@@ -1,5 +1,6 @@
 // The server's own metrics in Prometheus's text exposition format (version 0.0.4), written by hand: request counts and
-// a latency histogram per route, verdicts, rollout and retry decisions by kind, and the loaded model versions as an info gauge.
+// a latency histogram per route, verdicts, rollout and retry decisions by kind, the decision log's records written and
+// lost, and the loaded model versions as an info gauge.
 
 /** Histogram buckets in seconds (upper bounds; +Inf is implicit). */
 export const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
@@ -24,6 +25,8 @@ export class ServerMetrics {
   private readonly decisions = new Map<string, { labels: Record<string, string>; n: number }>();
   private readonly extensions = new Map<string, { labels: Record<string, string>; n: number }>();
   private readonly retries = new Map<string, { labels: Record<string, string>; n: number }>();
+  /** The decision log (server/decision-recorder.ts); null: the app records no decisions. */
+  private audit: { recorded: number; dropped: Map<string, number>; queued: number; up: boolean } | null = null;
 
   observeRequest(method: string, route: string, status: number, seconds: number): void {
     const rl = { method, route, status: String(status) };
@@ -61,6 +64,31 @@ export class ServerMetrics {
     bump(this.retries, { policy, action });
   }
 
+  /** The app records decisions: the audit series are exposed from now on, every loss reason at 0. */
+  auditConfigured(reasons: readonly string[]): void {
+    this.audit = { recorded: 0, dropped: new Map(reasons.map((r) => [r, 0])), queued: 0, up: false };
+  }
+
+  /** Decisions written to the decision log. */
+  auditRecorded(n: number): void {
+    if (this.audit) this.audit.recorded += n;
+  }
+
+  /** Decisions served but not recorded, by reason. */
+  auditDropped(reason: string, n: number): void {
+    if (this.audit) this.audit.dropped.set(reason, (this.audit.dropped.get(reason) ?? 0) + n);
+  }
+
+  /** Decisions waiting to be written. */
+  auditQueued(n: number): void {
+    if (this.audit) this.audit.queued = n;
+  }
+
+  /** Whether the decision log's file is open. */
+  auditStoreUp(up: boolean): void {
+    if (this.audit) this.audit.up = up;
+  }
+
   /** The exposition; `models` are the loaded families with their versions, `loadErrors` per family whether its last load failed. */
   render(models: { family: string; version: string }[], loadErrors: Record<string, boolean>): string {
     const out: string[] = [];
@@ -82,6 +110,14 @@ export class ServerMetrics {
     for (const c of sorted(this.extensions)) out.push(`rolloutlab_extension_decisions_total${labels(c.labels)} ${c.n}`);
     out.push('# HELP rolloutlab_retry_decisions_total Retry decisions served for failed pipeline steps, by policy and action.', '# TYPE rolloutlab_retry_decisions_total counter');
     for (const c of sorted(this.retries)) out.push(`rolloutlab_retry_decisions_total${labels(c.labels)} ${c.n}`);
+    if (this.audit) {
+      const a = this.audit;
+      out.push('# HELP rolloutlab_audit_recorded_total Decisions written to the decision log.', '# TYPE rolloutlab_audit_recorded_total counter', `rolloutlab_audit_recorded_total ${a.recorded}`);
+      out.push('# HELP rolloutlab_audit_dropped_total Decisions served but not recorded in the decision log, by reason.', '# TYPE rolloutlab_audit_dropped_total counter');
+      for (const r of [...a.dropped.keys()].sort()) out.push(`rolloutlab_audit_dropped_total${labels({ reason: r })} ${a.dropped.get(r)}`);
+      out.push('# HELP rolloutlab_audit_queue_length Decisions waiting to be written to the decision log.', '# TYPE rolloutlab_audit_queue_length gauge', `rolloutlab_audit_queue_length ${a.queued}`);
+      out.push('# HELP rolloutlab_audit_store_up Whether the decision log file is open (1) or not (0).', '# TYPE rolloutlab_audit_store_up gauge', `rolloutlab_audit_store_up ${a.up ? 1 : 0}`);
+    }
     out.push('# HELP rolloutlab_model_info Loaded champion models (value 1), by family and version.', '# TYPE rolloutlab_model_info gauge');
     for (const m of [...models].sort((a, b) => (a.family < b.family ? -1 : 1))) out.push(`rolloutlab_model_info${labels({ family: m.family, version: m.version })} 1`);
     out.push('# HELP rolloutlab_model_load_error Whether the last load of a family failed (1) or not (0).', '# TYPE rolloutlab_model_load_error gauge');

@@ -1,0 +1,10 @@
+import { loadScenario } from './sim/load-scenario.ts';
+import { simulatePeriod } from './backtest/worlds.ts';
+import { releasesOf } from './sim/release/index.ts';
+const s = loadScenario('default');
+const p = simulatePeriod(s, 1, 0);
+const rs = releasesOf(p.world);
+console.log(rs.length, rs.filter(r=>r.truth.multiService).length);
+const r = rs.find(r=>r.truth.multiService && r.request.migrations.length)!;
+console.log(JSON.stringify({...r.request, graph: undefined}, null, 1).slice(0, 3000));
+console.log(JSON.stringify(r.truth));
