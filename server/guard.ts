@@ -1,6 +1,7 @@
-// The guard of the write routes (POST /v1/models/reload, POST /v1/feedback, POST /v1/pipeline/outcome) and of the reads
+// The guard of the write routes (POST /v1/models/reload, POST /v1/feedback, POST /v1/pipeline/outcome, POST and DELETE
+// /v1/overrides, POST /v1/approvals) and of the reads
 // of what clients wrote (GET /v1/feedback, GET /v1/pipeline/outcome), which show notes and logs (docs/server.md "Who
-// may write"): an onRequest hook the ops, feedback and pipeline plugins put on those routes.
+// may write"): an onRequest hook the ops, feedback, pipeline and controls plugins put on those routes.
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { errorBody } from './http-errors.ts';
