@@ -4,7 +4,8 @@
 // The serving app (docs/server.md): `serverPlugin`, the Fastify plugin that sets what every route shares (the error
 // handler, the request metrics, the rate limit, the JSON parser, the 404, the OpenAPI catalogue) and registers one
 // plugin per route group (server/routes/: operations, canary verdict, anomaly, rollout decision, risk, outcome
-// feedback, deployment windows, pipeline retry decisions and outcomes; server/adapters/: Argo Rollouts, Flagger, Kayenta); and `buildApp`, which wraps it in
+// feedback, deployment windows, pipeline retry decisions and outcomes, human controls; server/adapters/: Argo Rollouts, Flagger, Kayenta); and
+// `buildApp`, which wraps it in
 // a Fastify instance without listening, so tests drive it with `app.inject` and `rolloutlab serve` adds the port.
 // Configuration arrives as typed options (`AppOptions`), built at the edge (`rolloutlab serve`, cli/commands/serve.ts).
 //
@@ -163,10 +164,9 @@ export const serverPlugin: FastifyPluginAsyncTypebox<PluginOptions> = async (app
   app.setNotFoundHandler((req, reply) => reply.code(404).send(errorBody('NOT_FOUND', `no route ${req.method} ${req.url.split('?')[0]} (see GET /v1/openapi.json)`, null)));
 
   const source = opts.metricsSource ?? NO_METRICS_SOURCE;
-  // Human controls (overrides, approvals, notifications): opened before the app is ready (a controls file held by
-  // another process fails the start), closed with it; every decision route and adapter applies them.
-  const controls = await Controls.open({ config: opts.controls, storePath: opts.controlsStorePath, now, metrics, log: app.log, fetch: opts.notifyFetch });
-  app.addHook('onClose', async () => controls.close());
+  // Human controls (overrides, approvals, notifications): every decision route and adapter applies them; their routes'
+  // plugin loads the store before the app is ready (a file held by another process fails the start) and closes it.
+  const controls = new Controls({ config: opts.controls, storePath: opts.controlsStorePath, now, metrics, log: app.log, fetch: opts.notifyFetch });
   await app.register(opsRoutes, { store, require: opts.require, metrics, guard, routes, started });
   await app.register(canaryRoutes, { store, metrics, controls });
   await app.register(anomalyRoutes, { sealer: new StateSealer(opts.stateSecret) });

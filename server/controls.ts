@@ -125,26 +125,32 @@ export class Controls {
   private readonly approvals = new Map<string, ControlRecord>();
   /** Deployments known to have ended. */
   private readonly ended = new Map<string, ControlRecord>();
-  /** Approvals decisions are waiting for, by (deployment, step). */
-  private readonly pending = new Map<string, PendingApproval>();
+  /** Approvals decisions are waiting for, by (deployment, step), with the service the wait was computed for. */
+  private readonly pending = new Map<string, PendingApproval & { service: string | null }>();
   /** When each (event, deployment) was last notified. */
   private readonly notified = new Map<string, number>();
   readonly notifier: Notifier;
+  private readonly config: ControlsConfig;
+  /** Set by `load`: the server loads it before it answers anything. */
+  private store: ControlsStore = new MemoryControlsStore();
 
-  private constructor(
-    private readonly store: ControlsStore,
-    private readonly config: ControlsConfig,
-    private readonly o: ControlsOptions,
-    rows: ControlRecord[],
-  ) {
-    for (const r of rows) this.mapOf(r.kind).set(controlKey(r), r);
-    this.notifier = new Notifier(config.notify ?? [], { metrics: o.metrics, log: o.log, fetch: o.fetch });
+  /** The controls, empty until `load` reads the store. */
+  constructor(private readonly o: ControlsOptions) {
+    this.config = o.config ?? {};
+    this.notifier = new Notifier(this.config.notify ?? [], { metrics: o.metrics, log: o.log, fetch: o.fetch });
   }
 
   /** Opens the store (an IO error naming --controls-store when its file cannot be opened) and loads what it holds. */
+  async load(): Promise<void> {
+    if (this.o.storePath !== undefined) this.store = await DuckControlsStore.open(this.o.storePath);
+    for (const r of await this.store.all()) this.mapOf(r.kind).set(controlKey(r), r);
+  }
+
+  /** A loaded `Controls`. */
   static async open(o: ControlsOptions): Promise<Controls> {
-    const store: ControlsStore = o.storePath !== undefined ? await DuckControlsStore.open(o.storePath) : new MemoryControlsStore();
-    return new Controls(store, o.config ?? {}, o, await store.all());
+    const c = new Controls(o);
+    await c.load();
+    return c;
   }
 
   /** Stops the notifications (waiting retries are dropped) and releases the store. */
@@ -221,10 +227,13 @@ export class Controls {
     const keys = deployment === undefined ? null : new Set(deploymentKeys(deployment));
     const applies = (d: string) => keys === null || keys.has(d);
     // A wait for the allowed hours ends by itself when they come back: ask again before listing.
-    for (const p of [...this.pending.values()]) if (p.step === null) this.approvalState(p.deployment, null, { record: false });
+    for (const p of [...this.pending.values()]) if (p.step === null) this.approvalState(p.deployment, null, { service: p.service, record: false });
     const now = this.nowMs();
     return {
-      pending: [...this.pending.values()].filter((p) => applies(p.deployment)).sort((a, b) => (a.since < b.since ? -1 : a.since > b.since ? 1 : 0)),
+      pending: [...this.pending.values()]
+        .filter((p) => applies(p.deployment))
+        .sort((a, b) => (a.since < b.since ? -1 : a.since > b.since ? 1 : 0))
+        .map((p) => ({ deployment: p.deployment, step: p.step, why: p.why, since: p.since })),
       granted: [...this.approvals.values()]
         .filter((r) => this.isActive(r, now) && (keys === null || keys.has(r.deployment)))
         .sort((a, b) => (a.at < b.at ? 1 : a.at > b.at ? -1 : 0))
@@ -248,12 +257,12 @@ export class Controls {
     else {
       owner = this.teamOf(deployment, opts.service);
       const hours = owner ? this.config.teams?.[owner.team]?.allowedHours : undefined;
-      if (!owner || !hours) return { status: 'not-needed', deployment, step, why: null, approval: null };
-      const { inside, local } = insideAllowedHours(hours, this.o.now());
-      if (inside) {
+      const inside = owner && hours ? insideAllowedHours(hours, this.o.now()) : null;
+      if (!owner || !hours || !inside || inside.inside) {
         this.pending.delete(pendingKey);
         return { status: 'not-needed', deployment, step, why: null, approval: null };
       }
+      const local = inside.local;
       why = `${local} is outside the allowed hours of team ${owner.team} (${allowedHoursText(hours)})`;
     }
     const granted = this.activeApproval(deployment, step);
@@ -262,7 +271,7 @@ export class Controls {
       return { status: 'granted', deployment, step, why, approval: toApproval(granted) };
     }
     if (opts.record !== false && !this.pending.has(pendingKey)) {
-      this.pending.set(pendingKey, { deployment, step, why, since: this.o.now().toISOString() });
+      this.pending.set(pendingKey, { deployment, step, why, since: this.o.now().toISOString(), service: opts.service ?? null });
       this.notifyOnce(`approval-needed|${pendingKey}`, {
         event: 'approval-needed',
         deployment,

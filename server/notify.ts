@@ -13,6 +13,8 @@ export const NOTIFY_DEFAULTS = { attempts: 5, backoffMs: 1000, timeoutMs: 5000 }
 export const MAX_BACKOFF_MS = 300_000;
 /** Messages waiting or in flight across all sinks; beyond, new ones are dropped (counted and logged). */
 export const MAX_PENDING_NOTICES = 1000;
+/** Tries in flight at once to one sink; more wait their turn, so a dead endpoint holds at most this many connections. */
+export const MAX_TRIES_IN_FLIGHT = 4;
 
 /** What happened, in the words every sink renders. */
 export interface Notice {
@@ -79,7 +81,10 @@ export class Notifier {
   private closed = false;
   private pending = 0;
   private readonly timers = new Set<NodeJS.Timeout>();
-  private readonly abort = new AbortController();
+  /** The tries in flight (aborted on close). */
+  private readonly inFlight = new Set<AbortController>();
+  /** Per sink: tries in flight and the tries waiting for a turn. */
+  private readonly slots = new Map<number, { active: number; queue: (() => void)[] }>();
   private idleWaiters: (() => void)[] = [];
 
   constructor(
@@ -106,8 +111,24 @@ export class Notifier {
         return;
       }
       this.pending++;
-      this.later(0, () => void this.attempt(s, name, n, body, 1));
+      this.later(0, () => this.whenFree(i, () => this.attempt(s, name, n, body, 1)));
     });
+  }
+
+  /** Starts the try when the sink has fewer than MAX_TRIES_IN_FLIGHT in flight, else when one ends. */
+  private whenFree(sink: number, start: () => Promise<void>): void {
+    let slot = this.slots.get(sink);
+    if (!slot) this.slots.set(sink, (slot = { active: 0, queue: [] }));
+    const s = slot;
+    const go = () => {
+      s.active++;
+      void start().finally(() => {
+        s.active--;
+        s.queue.shift()?.();
+      });
+    };
+    if (s.active < MAX_TRIES_IN_FLIGHT) go();
+    else s.queue.push(go);
   }
 
   private later(ms: number, f: () => void): void {
@@ -125,6 +146,7 @@ export class Notifier {
   }
 
   private async attempt(s: NotifySink, name: string, n: Notice, body: string, k: number): Promise<void> {
+    if (this.closed) return this.finish();
     const attempts = s.attempts ?? NOTIFY_DEFAULTS.attempts;
     let why: string;
     // One try: aborted at its timeout, or when the notifier closes.
@@ -135,8 +157,7 @@ export class Notifier {
       ctl.abort();
     }, s.timeoutMs ?? NOTIFY_DEFAULTS.timeoutMs);
     timer.unref();
-    const stop = () => ctl.abort();
-    this.abort.signal.addEventListener('abort', stop);
+    this.inFlight.add(ctl);
     try {
       const r = await (this.o.fetch ?? fetch)(s.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body, signal: ctl.signal });
       await r.arrayBuffer().catch(() => undefined);
@@ -150,7 +171,7 @@ export class Notifier {
       why = timedOut ? `timed out after ${s.timeoutMs ?? NOTIFY_DEFAULTS.timeoutMs} ms` : failure(e);
     } finally {
       clearTimeout(timer);
-      this.abort.signal.removeEventListener('abort', stop);
+      this.inFlight.delete(ctl);
     }
     const where = { sink: name, host: hostOf(s.url), event: n.event, deployment: n.deployment, attempt: k, attempts, why };
     if (this.closed) {
@@ -161,7 +182,8 @@ export class Notifier {
       const wait = Math.min(MAX_BACKOFF_MS, (s.backoffMs ?? NOTIFY_DEFAULTS.backoffMs) * 2 ** (k - 1));
       this.o.metrics.countNotification(name, n.event, 'retried');
       this.o.log.warn({ ...where, retryInMs: wait }, `notification not delivered (${why}): retrying`);
-      this.later(wait, () => void this.attempt(s, name, n, body, k + 1));
+      const sink = this.sinks.indexOf(s);
+      this.later(wait, () => this.whenFree(sink, () => this.attempt(s, name, n, body, k + 1)));
       return;
     }
     this.o.metrics.countNotification(name, n.event, 'failed');
@@ -174,14 +196,15 @@ export class Notifier {
     return this.pending === 0 ? Promise.resolve() : new Promise((done) => this.idleWaiters.push(done));
   }
 
-  /** Stops: waiting retries are dropped and tries in flight aborted. */
+  /** Stops: waiting messages and retries are dropped and tries in flight aborted. */
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    this.abort.abort();
+    for (const c of this.inFlight) c.abort();
     for (const t of this.timers) clearTimeout(t);
-    const dropped = this.timers.size;
+    let dropped = this.timers.size;
     this.timers.clear();
+    for (const slot of this.slots.values()) dropped += slot.queue.splice(0).length;
     for (let i = 0; i < dropped; i++) this.finish();
   }
 }

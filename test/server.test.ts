@@ -474,6 +474,8 @@ describe('OpenAPI and metrics', () => {
       'POST /v1/deploy/windows', 'POST /v1/deploy/schedule',
       // Retry decisions for failed pipeline steps and their recorded outcomes (test/pipeline-routes.test.ts).
       'POST /v1/pipeline/retry', 'POST /v1/pipeline/outcome', 'GET /v1/pipeline/outcome',
+      // Human controls: overrides and approvals (test/controls.test.ts).
+      'POST /v1/overrides', 'GET /v1/overrides', 'DELETE /v1/overrides/{deployment}', 'POST /v1/approvals', 'GET /v1/approvals',
       ...['rollout', 'rollback', 'confirm-rollout', 'confirm-promotion', 'confirm-traffic-increase', 'pre-rollout', 'post-rollout', 'event'].map((h) => `POST /v1/flagger/${h}`)].sort());
     const verdict = doc.paths['/v1/canary/verdict'].post;
     expect(verdict.requestBody.content['application/json'].schema.required).toEqual(['canary', 'baseline']);

@@ -35,6 +35,9 @@ function refused(e: unknown, reply: FastifyReply) {
 }
 
 export const controlsRoutes: FastifyPluginAsyncTypebox<ControlsRouteOptions> = async (app, { controls, guard }) => {
+  // The store: loaded before the app is ready (a file held by another process fails the start), closed with it.
+  await controls.load();
+  app.addHook('onClose', async () => controls.close());
   const writeErrors = { 400: ErrorResponseSchema, 401: ErrorResponseSchema, 403: ErrorResponseSchema, 409: ErrorResponseSchema, 415: ErrorResponseSchema };
 
   app.post(
