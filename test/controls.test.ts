@@ -5,7 +5,7 @@
 // write guard. No model is trained: the decisions come from the schedule (`policy: none`) and Kayenta's statistics,
 // with metric windows from an in-process metrics source.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -18,6 +18,7 @@ import { ServerMetrics } from '../server/metrics.ts';
 import { MAX_TRIES_IN_FLIGHT, Notifier } from '../server/notify.ts';
 import type { MetricsSource, MetricsWindow } from '../server/metrics-source.ts';
 import type { CohortMetrics } from '../sim/env.ts';
+import { inProcess } from './in-process.ts';
 
 const fixture = (f: string) => JSON.parse(readFileSync(join(import.meta.dirname, 'fixtures', 'extensions', f), 'utf8'));
 const FLAGGER = { name: 'podinfo', namespace: 'test', phase: 'Progressing', checksum: 'rev-1' };
@@ -631,6 +632,19 @@ describe('the controls file', () => {
     expect(bad({ notify: [{ kind: 'teams', url: 'http://x' }] })?.[0]).toBe('notify.0.kind');
     expect(bad({ notify: [{ kind: 'slack', url: 'http://x', events: ['deploy'] }] })?.[0]).toMatch(/^notify\.0\.events/);
     expect(bad([])?.[0]).toBe('(root)');
+  });
+
+  it('serve --controls with a bad file stops the start: exit 2, the field named, no stack trace', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rolloutlab-controls-file-'));
+    const file = join(dir, 'controls.yaml');
+    writeFileSync(file, 'teams:\n  team-001:\n    allowedHours: {tz: "+01:00", from: "09:00", to: "17:00"}\nservices:\n  svc-x: team-9\n');
+    const r = await inProcess(['serve', '--port', '0', '--controls', file, '--feedback', join(dir, 'f.duckdb')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/error \[BAD_ARGUMENT\] --controls .*controls\.yaml: services\.svc-x names team "team-9", which is not in teams \(known: team-001\)/);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+    const missing = await inProcess(['serve', '--port', '0', '--controls', join(dir, 'nope.yaml')]);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/--controls: no file/);
   });
 
   it('allowed hours: fixed offsets, IANA zones with daylight saving, and hours past midnight', () => {
