@@ -4,8 +4,9 @@
 // The serving app (docs/server.md): `serverPlugin`, the Fastify plugin that sets what every route shares (the error
 // handler, the request metrics, the rate limit, the JSON parser, the 404, the OpenAPI catalogue) and registers one
 // plugin per route group (server/routes/: operations, canary verdict, anomaly, rollout decision, risk, outcome
-// feedback, deployment windows, pipeline retry decisions and outcomes, rollback plans, the decision log; server/adapters/: Argo Rollouts, Flagger,
-// Kayenta), with the decision recorder's hooks on every decision route (server/decision-recorder.ts); and `buildApp`, which wraps it in
+// feedback, deployment windows, pipeline retry decisions and outcomes, rollback plans, the decision log, human controls;
+// server/adapters/: Argo Rollouts, Flagger, Kayenta), with the decision recorder's hooks on every decision route
+// (server/decision-recorder.ts); and `buildApp`, which wraps it in
 // a Fastify instance without listening, so tests drive it with `app.inject` and `rolloutlab serve` adds the port.
 // Configuration arrives as typed options (`AppOptions`), built at the edge (`rolloutlab serve`, cli/commands/serve.ts).
 //
@@ -17,6 +18,8 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import type { FastifyPluginAsyncTypebox, TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { defaultModelsRoot } from '../training/registry.ts';
 import { StateSealer } from './anomaly-state.ts';
+import type { ControlsConfig } from './controls-config.ts';
+import { Controls } from './controls.ts';
 import { DEFAULT_PLAN_DEFAULTS, type PlanDefaults } from './deploy-planners.ts';
 import { DecisionRecorder, decisionRouteHook, keepRawBody } from './decision-recorder.ts';
 import { writeGuard } from './guard.ts';
@@ -33,6 +36,7 @@ import { kayentaRoutes } from './adapters/kayenta.ts';
 import { anomalyRoutes } from './routes/anomaly.ts';
 import { canaryRoutes } from './routes/canary.ts';
 import { decisionsRoutes } from './routes/decisions.ts';
+import { controlsRoutes } from './routes/controls.ts';
 import { deployWindowRoutes } from './routes/deploy-windows.ts';
 import { feedbackRoutes } from './routes/feedback.ts';
 import { opsRoutes } from './routes/ops.ts';
@@ -52,7 +56,8 @@ export interface AppOptions {
   /** Fastify's logger option (default false). */
   logger?: boolean | object;
   /**
-   * Bearer token required by the write routes (POST /v1/feedback, POST /v1/pipeline/outcome, POST /v1/models/reload)
+   * Bearer token required by the write routes (POST /v1/feedback, POST /v1/pipeline/outcome, POST /v1/models/reload,
+   * POST and DELETE /v1/overrides, POST /v1/approvals)
    * and by the reads of what clients wrote (GET /v1/feedback, GET /v1/pipeline/outcome, GET /v1/decisions). None: those routes answer 403
    * unless `insecureOpenWrites`.
    */
@@ -98,6 +103,12 @@ export interface AppOptions {
    * the same values.
    */
   planDefaults?: PlanDefaults;
+  /** The controls file's content (server/controls-config.ts parseControlsConfig): teams' allowed hours, services' teams, notification sinks. */
+  controls?: ControlsConfig;
+  /** DuckDB file of the overrides and approvals (none: kept in memory, lost on restart; `serve` always gives one). */
+  controlsStorePath?: string;
+  /** The fetch the notifications are sent with (tests; default Node's). */
+  notifyFetch?: typeof fetch;
 }
 
 interface PluginOptions {
@@ -115,6 +126,9 @@ interface PluginOptions {
   stateSecret?: string;
   offload: Offload | null;
   planDefaults: PlanDefaults;
+  controls?: ControlsConfig;
+  controlsStorePath?: string;
+  notifyFetch?: typeof fetch;
 }
 
 /**
@@ -173,18 +187,22 @@ export const serverPlugin: FastifyPluginAsyncTypebox<PluginOptions> = async (app
   app.setNotFoundHandler((req, reply) => reply.code(404).send(errorBody('NOT_FOUND', `no route ${req.method} ${req.url.split('?')[0]} (see GET /v1/openapi.json)`, null)));
 
   const source = opts.metricsSource ?? NO_METRICS_SOURCE;
+  // Human controls (overrides, approvals, notifications): every decision route and adapter applies them; their routes'
+  // plugin loads the store before the app is ready (a file held by another process fails the start) and closes it.
+  const controls = new Controls({ config: opts.controls, storePath: opts.controlsStorePath, now, metrics, log: app.log, fetch: opts.notifyFetch });
   await app.register(opsRoutes, { store, require: opts.require, metrics, guard, routes, started });
-  await app.register(canaryRoutes, { store, metrics });
+  await app.register(canaryRoutes, { store, metrics, controls });
   await app.register(anomalyRoutes, { sealer: new StateSealer(opts.stateSecret) });
-  await app.register(rolloutRoutes, { store, metrics });
+  await app.register(rolloutRoutes, { store, metrics, controls });
   await app.register(riskRoutes, { store });
   await app.register(feedbackRoutes, { feedbackPath: opts.feedbackPath, guard, now });
   await app.register(pipelineRoutes, { store, metrics, outcomesPath: opts.pipelineOutcomesPath, guard, now });
-  await app.register(argoRoutes, { store, metrics, source });
-  await app.register(flaggerRoutes, { store, metrics, source, now });
-  await app.register(kayentaRoutes, { metrics });
+  await app.register(argoRoutes, { store, metrics, source, controls });
+  await app.register(flaggerRoutes, { store, metrics, source, now, controls });
+  await app.register(kayentaRoutes, { metrics, controls });
+  await app.register(controlsRoutes, { controls, guard });
   await app.register(deployWindowRoutes, { store, offload: opts.offload, planDefaults: opts.planDefaults });
-  await app.register(rollbackPlanRoutes);
+  await app.register(rollbackPlanRoutes, { controls });
   await app.register(decisionsRoutes, { recorder, guard });
 };
 
@@ -232,8 +250,8 @@ export function buildApp(opts: AppOptions = {}): FastifyInstance {
     app.addHook('onClose', async () => offload.close());
   }
   if (opts.token === undefined) {
-    if (opts.insecureOpenWrites) app.log.warn('no token and insecure open writes: anyone who can reach this port can post feedback and pipeline outcomes, read them, read the decision log and reload the models');
-    else app.log.warn('no token: POST /v1/feedback, GET /v1/feedback, POST and GET /v1/pipeline/outcome, GET /v1/decisions and POST /v1/models/reload are refused (403)');
+    if (opts.insecureOpenWrites) app.log.warn('no token and insecure open writes: anyone who can reach this port can post feedback and pipeline outcomes, read them, read the decision log, reload the models, and set overrides and approvals');
+    else app.log.warn('no token: POST /v1/feedback, GET /v1/feedback, POST and GET /v1/pipeline/outcome, GET /v1/decisions, POST /v1/models/reload, POST and DELETE /v1/overrides and POST /v1/approvals are refused (403)');
   }
   app.register(serverPlugin, {
     store,
@@ -250,6 +268,9 @@ export function buildApp(opts: AppOptions = {}): FastifyInstance {
     stateSecret: opts.stateSecret,
     offload,
     planDefaults,
+    controls: opts.controls,
+    controlsStorePath: opts.controlsStorePath,
+    notifyFetch: opts.notifyFetch,
   });
   return app as unknown as FastifyInstance;
 }

@@ -32,7 +32,7 @@ export interface DecisionRoute {
    * The deployments and services the request is about, besides the X-Rolloutlab-Deployment / X-Rolloutlab-Service
    * headers (default: the body's `deploymentId` or `deployment`, and its `service`, when they are strings).
    */
-  subject?: (body: unknown, query: unknown) => Subject;
+  subject?: (body: unknown, query: unknown, params: unknown) => Subject;
 }
 
 /** Requests accept these headers on every decision route to name the deployment and the service in the record. */
@@ -89,6 +89,10 @@ export const DECISION_ROUTES: Readonly<Record<string, DecisionRoute>> = {
   'POST /v1/flagger/confirm-rollout': { kind: 'flagger', decided: flaggerDecided, subject: flaggerSubject },
   'POST /v1/flagger/confirm-promotion': { kind: 'flagger', decided: flaggerDecided, subject: flaggerSubject },
   'POST /judge': { kind: 'kayenta', subject: (b) => ({ services: Array.isArray(obj(obj(b).canaryConfig).applications) ? (obj(obj(b).canaryConfig).applications as unknown[]) : [] }) },
+  // Human controls: who overrode or approved what is part of the review.
+  'POST /v1/overrides': { kind: 'override' },
+  'DELETE /v1/overrides/:deployment': { kind: 'override', subject: (_b, _q, p) => ({ deployments: [obj(p).deployment] }) },
+  'POST /v1/approvals': { kind: 'approval' },
   'POST /v1/rollback/plan': { kind: 'rollback-plan', subject: (b) => ({ deployments: [obj(b).deployment], services: Array.isArray(obj(b).services) ? (obj(b).services as unknown[]).map((s) => obj(s).name) : [] }) },
 };
 
@@ -138,7 +142,7 @@ const header = (req: FastifyRequest, name: string): unknown => {
 /** The deployments and services a request is about: the headers first, then what the route reads from the request. */
 export function subjectOf(route: DecisionRoute, req: FastifyRequest): { deployments: string[]; services: string[] } {
   const b = obj(req.body);
-  const s: Subject = route.subject ? route.subject(req.body, req.query) : { deployments: [b.deploymentId, b.deployment], services: [b.service] };
+  const s: Subject = route.subject ? route.subject(req.body, req.query, req.params) : { deployments: [b.deploymentId, b.deployment], services: [b.service] };
   return { deployments: names([header(req, DEPLOYMENT_HEADER), ...(s.deployments ?? [])]), services: names([header(req, SERVICE_HEADER), ...(s.services ?? [])]) };
 }
 

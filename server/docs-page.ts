@@ -128,8 +128,8 @@ export function renderDocsPage(doc: OpenApiDoc): string {
       const parts: string[] = [`<section id="${anchor(method, path)}">`, `<h2><code>${method.toUpperCase()} ${esc(path)}</code></h2>`, `<p>${esc(op.summary ?? '')}</p>`];
       if (op.security?.length) parts.push('<p class="auth">Needs <code>Authorization: Bearer &lt;token&gt;</code> when the server has a token.</p>');
       if (op.parameters?.length) {
-        parts.push('<h3>Query</h3>');
-        parts.push(table(op.parameters.map((p) => ({ name: p.name, type: typeName(p.schema), required: !!p.required, constraints: constraints(p.schema), description: p.schema.description ?? '' }))));
+        parts.push(op.parameters.some((p) => p.in === 'path') ? '<h3>Path and query</h3>' : '<h3>Query</h3>');
+        parts.push(table(op.parameters.map((p) => ({ name: p.in === 'path' ? `${p.name} (path)` : p.name, type: typeName(p.schema), required: !!p.required, constraints: constraints(p.schema), description: p.schema.description ?? '' }))));
       }
       const body = op.requestBody?.content['application/json']?.schema;
       if (body) {

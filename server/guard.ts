@@ -1,7 +1,7 @@
-// The guard of the write routes (POST /v1/models/reload, POST /v1/feedback, POST /v1/pipeline/outcome) and of the reads
-// of what clients wrote (GET /v1/feedback, GET /v1/pipeline/outcome, GET /v1/decisions), which show notes, logs and
-// request bodies (docs/server.md "Who may write"): an onRequest hook the ops, feedback, pipeline and decisions plugins
-// put on those routes.
+// The guard of the write routes (POST /v1/models/reload, POST /v1/feedback, POST /v1/pipeline/outcome, POST and DELETE
+// /v1/overrides, POST /v1/approvals) and of the reads of what clients wrote (GET /v1/feedback, GET /v1/pipeline/outcome,
+// GET /v1/decisions), which show notes, logs and request bodies (docs/server.md "Who may write"): an onRequest hook the
+// ops, feedback, pipeline, decisions and controls plugins put on those routes.
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { errorBody } from './http-errors.ts';

@@ -27,6 +27,9 @@ export class ServerMetrics {
   private readonly retries = new Map<string, { labels: Record<string, string>; n: number }>();
   /** The decision log (server/decision-recorder.ts); null: the app records no decisions. */
   private audit: { recorded: number; dropped: Map<string, number>; queued: number; up: boolean } | null = null;
+  private readonly controlAnswers = new Map<string, { labels: Record<string, string>; n: number }>();
+  private readonly controlWrites = new Map<string, { labels: Record<string, string>; n: number }>();
+  private readonly notifications = new Map<string, { labels: Record<string, string>; n: number }>();
 
   observeRequest(method: string, route: string, status: number, seconds: number): void {
     const rl = { method, route, status: String(status) };
@@ -89,6 +92,21 @@ export class ServerMetrics {
     if (this.audit) this.audit.up = up;
   }
 
+  /** A decision answer a human control changed or qualified (server/controls.ts), by route, source, action and whether it was flagged. */
+  countControlAnswer(route: string, source: string, action: string, flagged: boolean): void {
+    bump(this.controlAnswers, { route, source, action, flagged: String(flagged) });
+  }
+
+  /** A control written: an override set or cleared, an approval granted, a deployment's end recorded. */
+  countControlWrite(kind: string, action: string): void {
+    bump(this.controlWrites, { kind, action });
+  }
+
+  /** A notification's outcome at one sink (server/notify.ts): sent, retried, failed (given up), dropped. */
+  countNotification(sink: string, event: string, outcome: string): void {
+    bump(this.notifications, { sink, event, outcome });
+  }
+
   /** The exposition; `models` are the loaded families with their versions, `loadErrors` per family whether its last load failed. */
   render(models: { family: string; version: string }[], loadErrors: Record<string, boolean>): string {
     const out: string[] = [];
@@ -118,6 +136,12 @@ export class ServerMetrics {
       out.push('# HELP rolloutlab_audit_queue_length Decisions waiting to be written to the decision log.', '# TYPE rolloutlab_audit_queue_length gauge', `rolloutlab_audit_queue_length ${a.queued}`);
       out.push('# HELP rolloutlab_audit_store_up Whether the decision log file is open (1) or not (0).', '# TYPE rolloutlab_audit_store_up gauge', `rolloutlab_audit_store_up ${a.up ? 1 : 0}`);
     }
+    out.push('# HELP rolloutlab_control_answers_total Decision answers a human control changed or qualified, by route, source (override, approval), action and flagged (a human promote over a no).', '# TYPE rolloutlab_control_answers_total counter');
+    for (const c of sorted(this.controlAnswers)) out.push(`rolloutlab_control_answers_total${labels(c.labels)} ${c.n}`);
+    out.push('# HELP rolloutlab_control_writes_total Human controls written, by kind (override, approval, ended) and action.', '# TYPE rolloutlab_control_writes_total counter');
+    for (const c of sorted(this.controlWrites)) out.push(`rolloutlab_control_writes_total${labels(c.labels)} ${c.n}`);
+    out.push('# HELP rolloutlab_notifications_total Outgoing notifications by sink (kind#position in the controls file), event and outcome (sent, retried, failed, dropped).', '# TYPE rolloutlab_notifications_total counter');
+    for (const c of sorted(this.notifications)) out.push(`rolloutlab_notifications_total${labels(c.labels)} ${c.n}`);
     out.push('# HELP rolloutlab_model_info Loaded champion models (value 1), by family and version.', '# TYPE rolloutlab_model_info gauge');
     for (const m of [...models].sort((a, b) => (a.family < b.family ? -1 : 1))) out.push(`rolloutlab_model_info${labels({ family: m.family, version: m.version })} 1`);
     out.push('# HELP rolloutlab_model_load_error Whether the last load of a family failed (1) or not (0).', '# TYPE rolloutlab_model_load_error gauge');

@@ -22,6 +22,10 @@ export function openApi(routes: readonly RouteEntry[], started: string): unknown
       const q = plain(s.querystring) as { properties?: Record<string, unknown>; required?: string[] };
       op.parameters = Object.entries(q.properties ?? {}).map(([name, schema]) => ({ name, in: 'query', required: (q.required ?? []).includes(name), schema }));
     }
+    if (s.params) {
+      const p = plain(s.params) as { properties?: Record<string, unknown> };
+      op.parameters = [...Object.entries(p.properties ?? {}).map(([name, schema]) => ({ name, in: 'path', required: true, schema })), ...((op.parameters as unknown[]) ?? [])];
+    }
     if (s.body) op.requestBody = { required: true, content: { 'application/json': { schema: plain(s.body) } } };
     const responses: Record<string, unknown> = {};
     for (const [code, schema] of Object.entries((s.response ?? {}) as Record<string, unknown>)) {
@@ -31,7 +35,7 @@ export function openApi(routes: readonly RouteEntry[], started: string): unknown
     if (s.body || s.querystring) responses['400'] ??= { description: 'bad input: the field and the problem', content: { 'application/json': { schema: plain(ErrorResponseSchema) } } };
     if (Object.keys(responses).length === 0) responses['200'] = { description: 'OK' };
     op.responses = responses;
-    (paths[r.url] ??= {})[r.method] = op;
+    (paths[r.url.replace(/:(\w+)/g, '{$1}')] ??= {})[r.method] = op;
   }
   return {
     openapi: '3.1.0',

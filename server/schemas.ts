@@ -14,6 +14,7 @@ export * from './routes/pipeline-schemas.ts';
 export * from './routes/anomaly-schemas.ts';
 export * from './routes/deploy-windows-schemas.ts';
 export * from './routes/decisions-schemas.ts';
+export * from './routes/controls-schemas.ts';
 export * from './adapters/argo-contract.ts';
 export * from './adapters/flagger-contract.ts';
 export * from './adapters/kayenta-contract.ts';

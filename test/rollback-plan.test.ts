@@ -182,6 +182,28 @@ describe('where teams use it', () => {
     }
   });
 
+  it('steps needing approval wait for POST /v1/approvals: the plan registers them, and says when they are approved', async () => {
+    const app = buildApp({ rateLimit: false, planThreads: 0, modelsRoot: dir, token: 't0k3n' });
+    try {
+      const r = base();
+      r.offHours = true;
+      r.backups = [{ database: 'db-orders', pitr: true }];
+      r.failing.push({ service: 'svc-orders', signal: 'data-integrity', since: '2026-03-04T09:40:00Z' });
+      const first = (await app.inject({ method: 'POST', url: '/v1/rollback/plan', payload: r })).json();
+      const restore = first.steps.find((s: { kind: string }) => s.kind === 'restore');
+      expect(restore.approvalKey).toBe('restore:db-orders');
+      expect(first.approvals).toContainEqual({ step: restore.id, key: 'restore:db-orders', status: 'pending' });
+      const pending = (await app.inject({ method: 'GET', url: '/v1/approvals?deployment=dep-1' })).json().pending;
+      expect(pending.map((p: { step: string }) => p.step)).toContain('restore:db-orders');
+      const ok = await app.inject({ method: 'POST', url: '/v1/approvals', headers: { authorization: 'Bearer t0k3n' }, payload: { deployment: 'dep-1', step: 'restore:db-orders', by: 'dba-on-call', reason: 'restore reviewed' } });
+      expect(ok.statusCode).toBe(201);
+      const again = (await app.inject({ method: 'POST', url: '/v1/rollback/plan', payload: r })).json();
+      expect(again.approvals).toContainEqual(expect.objectContaining({ key: 'restore:db-orders', status: 'granted', by: 'dba-on-call' }));
+    } finally {
+      await app.close();
+    }
+  });
+
   it('plan rollback reads a deployment description file; a bad one exits 2 naming the field', async () => {
     const f = join(dir, 'req.json');
     writeFileSync(f, JSON.stringify(base()));

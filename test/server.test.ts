@@ -476,6 +476,8 @@ describe('OpenAPI and metrics', () => {
       'POST /v1/pipeline/retry', 'POST /v1/pipeline/outcome', 'GET /v1/pipeline/outcome',
       // The decision log (test/decisions-audit.test.ts).
       'GET /v1/decisions',
+      // Human controls: overrides and approvals (test/controls.test.ts).
+      'POST /v1/overrides', 'GET /v1/overrides', 'DELETE /v1/overrides/{deployment}', 'POST /v1/approvals', 'GET /v1/approvals',
       ...['rollout', 'rollback', 'confirm-rollout', 'confirm-promotion', 'confirm-traffic-increase', 'pre-rollout', 'post-rollout', 'event'].map((h) => `POST /v1/flagger/${h}`)].sort());
     const verdict = doc.paths['/v1/canary/verdict'].post;
     expect(verdict.requestBody.content['application/json'].schema.required).toEqual(['canary', 'baseline']);

@@ -1,6 +1,6 @@
 // `rolloutlab serve`: the HTTP server for deploy systems, configured at this edge from flags and the environment.
 import { Command } from 'commander';
-import { resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { isRolloutlabError, RolloutlabError } from '../../lib/errors.ts';
 import { int, num, usage } from '../flags.ts';
 import { decisionsFile, feedbackFile, pipelineOutcomesFile } from '../store-paths.ts';
@@ -33,8 +33,8 @@ export function registerServe(program: Command): void {
     .option('--port <n>', 'TCP port', int('--port', 0, 65535), 8080)
     .option('--host <addr>', 'address to listen on', '127.0.0.1')
     .option('--models <dir>', 'model registry root (default: $ROLLOUTLAB_MODELS, else models/)')
-    .option('--token <t>', 'bearer token required by POST /v1/feedback, GET /v1/feedback, POST and GET /v1/pipeline/outcome, GET /v1/decisions and POST /v1/models/reload (default: $ROLLOUTLAB_TOKEN; none: those routes answer 403 unless --insecure-open-writes)')
-    .option('--insecure-open-writes', 'without a token, open POST /v1/feedback, GET /v1/feedback, POST and GET /v1/pipeline/outcome, GET /v1/decisions and POST /v1/models/reload to anyone who can reach the port (trusted networks only)')
+    .option('--token <t>', 'bearer token required by POST /v1/feedback, GET /v1/feedback, POST and GET /v1/pipeline/outcome, GET /v1/decisions, POST /v1/models/reload, POST and DELETE /v1/overrides and POST /v1/approvals (default: $ROLLOUTLAB_TOKEN; none: those routes answer 403 unless --insecure-open-writes)')
+    .option('--insecure-open-writes', 'without a token, open POST /v1/feedback, GET /v1/feedback, POST and GET /v1/pipeline/outcome, GET /v1/decisions, POST /v1/models/reload and the override and approval writes to anyone who can reach the port (trusted networks only)')
     .option('--drain <seconds>', 'on SIGTERM / SIGINT: seconds in-flight requests may take before every connection is closed and the process exits', num('--drain', 0, 600), 5)
     .option('--plan-threads <n>', 'worker threads for POST /v1/deploy/windows and /v1/deploy/schedule, so their seconds of planning never block the other routes (0 = on the main thread)', int('--plan-threads', 0, 64), 1)
     .option('--quiet', 'no request logs')
@@ -47,13 +47,16 @@ export function registerServe(program: Command): void {
     .option('--feedback <file>', 'DuckDB file where POST /v1/feedback stores deployment outcomes (default: $ROLLOUTLAB_FEEDBACK, else data/feedback.duckdb in the repo)')
     .option('--pipeline-outcomes <file>', 'DuckDB file where POST /v1/pipeline/outcome stores what happened after failed CI/CD steps (default: $ROLLOUTLAB_PIPELINE_OUTCOMES, else pipeline-outcomes.duckdb beside the feedback file)')
     .option('--decisions <file>', 'DuckDB file where every decision served is recorded with its request, answer and model versions, for GET /v1/decisions and `decisions export` (default: $ROLLOUTLAB_DECISIONS, else decisions.duckdb beside the feedback file)')
+    .option('--controls <file>', 'JSON or YAML file of the human controls: teams\' allowed hours, services\' teams, notification webhooks (docs/server.md "Human controls")')
+    .option('--controls-store <file>', 'DuckDB file where overrides and approvals are stored (default: $ROLLOUTLAB_CONTROLS_STORE, else controls.duckdb beside the feedback file)')
     .option('--rate-limit <n>', 'requests/s per client (burst 2n; 0 = no limit; /healthz is exempt)', int('--rate-limit', 0, 1_000_000), 1000)
     .option('--state-secret <s>', 'secret that signs the streaming state of POST /v1/anomaly/score, so states survive a restart and work across replicas (default: $ROLLOUTLAB_STATE_SECRET; none: a random key per process)')
     .option('--watch <seconds>', 'check the registry\'s champion pointers this often and reload when one changes (0 = only on POST /v1/models/reload)', num('--watch', 0, 86_400), 2)
-    .action(async (o: { port: number; host: string; models?: string; token?: string; insecureOpenWrites?: boolean; drain: number; planThreads: number; quiet?: boolean; prometheus?: string; prometheusQuery: string[]; prometheusQueries?: string; prometheusTimeout: number; prometheusNamespace: string; prometheusPrimary: string; feedback?: string; pipelineOutcomes?: string; decisions?: string; rateLimit: number; watch: number; stateSecret?: string }) => {
+    .action(async (o: { port: number; host: string; models?: string; token?: string; insecureOpenWrites?: boolean; drain: number; planThreads: number; quiet?: boolean; prometheus?: string; prometheusQuery: string[]; prometheusQueries?: string; prometheusTimeout: number; prometheusNamespace: string; prometheusPrimary: string; feedback?: string; pipelineOutcomes?: string; decisions?: string; controls?: string; controlsStore?: string; rateLimit: number; watch: number; stateSecret?: string }) => {
       const { buildApp } = await import('../../server/app.ts');
       const { PrometheusSource, checkQueries } = await import('../../server/metrics-source.ts');
       const { servePlanDefaults } = await import('../serve-defaults.ts');
+      const { parseControlsConfig } = await import('../../server/controls-config.ts');
       const { existsSync, readFileSync } = await import('node:fs');
       const { parse: parseYaml } = await import('yaml');
       const token = o.token ?? (process.env.ROLLOUTLAB_TOKEN || undefined);
@@ -97,9 +100,24 @@ export function registerServe(program: Command): void {
       if (pipelineOutcomesPath === feedbackPath) throw badFlag('--pipeline-outcomes', `must be another file than --feedback (both are ${feedbackPath})`);
       const decisionsPath = decisionsFile(o.decisions, feedbackPath);
       if (decisionsPath === feedbackPath || decisionsPath === pipelineOutcomesPath) throw badFlag('--decisions', `must be another file than --feedback and --pipeline-outcomes (${decisionsPath} is the ${decisionsPath === feedbackPath ? 'feedback' : 'pipeline outcomes'} file)`);
+      const controlsStorePath = resolve(o.controlsStore ?? (process.env.ROLLOUTLAB_CONTROLS_STORE || join(dirname(feedbackPath), 'controls.duckdb')));
+      if (controlsStorePath === feedbackPath || controlsStorePath === pipelineOutcomesPath || controlsStorePath === decisionsPath) throw badFlag('--controls-store', `must be another file than --feedback, --pipeline-outcomes and --decisions (got ${controlsStorePath})`);
+      // The controls file: a bad one is bad input (exit 2), naming the field.
+      let controls;
+      if (o.controls !== undefined) {
+        const file = resolve(o.controls);
+        if (!existsSync(file)) throw new RolloutlabError('NOT_FOUND', `--controls: no file ${file}`, 'controls');
+        let doc: unknown;
+        try {
+          doc = parseYaml(readFileSync(file, 'utf8'));
+        } catch (e) {
+          throw bad(`--controls ${o.controls}`, `not JSON or YAML (${(e as Error).message.split('\n')[0]})`);
+        }
+        controls = parseControlsConfig(doc, `--controls ${o.controls}`);
+      }
       const rateLimit = o.rateLimit > 0 ? { perSecond: o.rateLimit, burst: 2 * o.rateLimit } : false;
       const drainMs = Math.round(o.drain * 1000);
-      const app = buildApp({ modelsRoot: o.models !== undefined ? resolve(o.models) : undefined, token, insecureOpenWrites: !!o.insecureOpenWrites, drainMs, planThreads: o.planThreads, logger: o.quiet ? false : { level: 'info' }, metricsSource, feedbackPath, pipelineOutcomesPath, decisionsPath, onDecisionLoss: (m) => process.stderr.write(`WARNING: ${m}\n`), rateLimit, watchRegistryMs: o.watch > 0 ? o.watch * 1000 : undefined, stateSecret: o.stateSecret ?? (process.env.ROLLOUTLAB_STATE_SECRET || undefined), planDefaults: servePlanDefaults() });
+      const app = buildApp({ modelsRoot: o.models !== undefined ? resolve(o.models) : undefined, token, insecureOpenWrites: !!o.insecureOpenWrites, drainMs, planThreads: o.planThreads, logger: o.quiet ? false : { level: 'info' }, metricsSource, feedbackPath, pipelineOutcomesPath, decisionsPath, onDecisionLoss: (m) => process.stderr.write(`WARNING: ${m}\n`), controls, controlsStorePath, rateLimit, watchRegistryMs: o.watch > 0 ? o.watch * 1000 : undefined, stateSecret: o.stateSecret ?? (process.env.ROLLOUTLAB_STATE_SECRET || undefined), planDefaults: servePlanDefaults() });
       const closed = new Promise<void>((done) => {
         let closing = false;
         const stop = (signal: string) => {
@@ -127,13 +145,13 @@ export function registerServe(program: Command): void {
         await app.close().catch(() => undefined);
         throw listenError(e, o.port, o.host);
       }
-      process.stderr.write(`rolloutlab serving on ${address} (models: ${o.models ?? 'default registry'}, feedback: ${feedbackPath}, pipeline outcomes: ${pipelineOutcomesPath}, decisions: ${decisionsPath}${prometheus ? `, metrics: Prometheus at ${prometheus}${Object.keys(queries).length ? ` (own queries: ${Object.keys(queries).join(', ')})` : ''}` : ''}${token ? ', reload, feedback and pipeline outcomes need a bearer token' : ''})\n`);
+      process.stderr.write(`rolloutlab serving on ${address} (models: ${o.models ?? 'default registry'}, feedback: ${feedbackPath}, pipeline outcomes: ${pipelineOutcomesPath}, decisions: ${decisionsPath}, controls: ${controlsStorePath}${controls ? ` (${o.controls}: ${Object.keys(controls.teams ?? {}).length} team(s), ${(controls.notify ?? []).length} notification sink(s))` : ''}${prometheus ? `, metrics: Prometheus at ${prometheus}${Object.keys(queries).length ? ` (own queries: ${Object.keys(queries).join(', ')})` : ''}` : ''}${token ? ', reload, feedback, pipeline outcomes, the decision log, overrides and approvals need a bearer token' : ''})\n`);
       process.stderr.write(`  API reference: ${address}/docs (OpenAPI: ${address}/v1/openapi.json, index: ${address}/)\n`);
       if (token === undefined) {
         process.stderr.write(
           o.insecureOpenWrites
-            ? 'WARNING: --insecure-open-writes without a token: anyone who can reach this port can post and read feedback and pipeline outcomes, read the decision log and reload the models (browser pages are still refused)\n'
-            : 'note: no --token: POST /v1/feedback, GET /v1/feedback and POST /v1/models/reload answer 403 (so do POST and GET /v1/pipeline/outcome and GET /v1/decisions); start with --token <t> (or $ROLLOUTLAB_TOKEN) to enable them\n',
+            ? 'WARNING: --insecure-open-writes without a token: anyone who can reach this port can post and read feedback and pipeline outcomes, read the decision log, reload the models and set overrides and approvals (browser pages are still refused)\n'
+            : 'note: no --token: POST /v1/feedback, GET /v1/feedback and POST /v1/models/reload answer 403 (so do POST and GET /v1/pipeline/outcome, GET /v1/decisions and the override and approval writes); start with --token <t> (or $ROLLOUTLAB_TOKEN) to enable them\n',
         );
       } else if (o.insecureOpenWrites) process.stderr.write('note: --insecure-open-writes is ignored: a token is set\n');
       await closed;

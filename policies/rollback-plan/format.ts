@@ -1,5 +1,6 @@
 // A rollback plan for a person: numbered steps, each with its command, check, timeout and what to do if it fails.
 import type { RollbackPlan } from './schema.ts';
+import { approvalCommand } from './commands.ts';
 
 export function formatPlan(p: RollbackPlan): string {
   const out = [`rollback plan for ${p.deployment} (${p.planner}, state at ${p.at})`, `  ${p.summary}`];
@@ -11,6 +12,10 @@ export function formatPlan(p: RollbackPlan): string {
     const tags = [s.needsApproval ? 'NEEDS APPROVAL' : '', s.manual ? 'BY HAND' : '', s.critical ? '' : 'clean-up'].filter(Boolean).join(', ');
     out.push(`${String(i + 1).padStart(2)}. ${s.kind}${what ? ` — ${what}` : ''}  (~${s.expectedMinutes} min${s.after.length ? `, after ${s.after.map((a) => num.get(a)).join(', ')}` : ''}${tags ? `; ${tags}` : ''})`);
     out.push(`    why:   ${s.why}`);
+    if (s.needsApproval) {
+      const a = p.approvals?.find((x) => x.step === s.id);
+      out.push(`    approval: ${a ? (a.status === 'granted' ? `granted by ${a.by ?? '?'} until ${a.until ?? '?'}` : 'pending') : 'needed'} — ${approvalCommand(p.deployment, s.approvalKey ?? s.id)}`);
+    }
     if (s.command) out.push(`    run:   ${s.command}`);
     out.push(`    check: ${s.check.description} — ${s.check.success} (within ${s.check.timeoutMinutes} min)${s.check.command ? `\n           ${s.check.command}` : ''}`);
     const fb = s.onFailure.fallback;

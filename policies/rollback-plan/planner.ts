@@ -358,6 +358,8 @@ export function plannedRollback(req: RollbackRequest): RollbackPlan {
   const verifyAll = b.add({ kind: 'verify', command: null, manual: false, precondition: 'every step before it finished', check: { description: 'every failing signal of the request', command: null, success: `${req.failing.map((f) => `${f.service} ${f.signal}`).join(', ') || 'nothing'} back to normal for 5 minutes`, timeoutMinutes: 15 }, why: 'the rollback is over only when what failed is healthy', after: all, onFailure: { action: 'escalate', note: 'something still fails: page the on-call with this plan' } });
   b.add({ kind: 'notify', command: cmd.notifyCommand(`rollback of ${req.deployment} finished`), precondition: 'none', check: { description: 'the message was accepted', command: null, success: 'HTTP 2xx', timeoutMinutes: 1 }, why: 'close the loop with the owners', after: [verifyAll], critical: false, onFailure: { action: 'continue', note: 'a notification never holds up a rollback' } });
   if (req.offHours) for (const s of b.steps) if (s.kind === 'restore' || s.kind === 'roll-forward' || s.kind === 'migration-down') s.needsApproval = true;
+  // An approval names what the step does, not its position, so it still holds when the plan is made again for a later state.
+  for (const s of b.steps) if (s.needsApproval) s.approvalKey = `${s.kind}:${s.migration ?? s.database ?? s.service ?? s.id}`;
   return {
     deployment: req.deployment,
     planner: 'planned',

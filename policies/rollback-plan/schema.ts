@@ -29,6 +29,7 @@ const stepCore = {
   database: Type.Optional(Text('the database it acts on', 200)),
   migration: Type.Optional(Text('the migration it acts on', 200)),
   flag: Type.Optional(Text('the feature flag it acts on', 200)),
+  approvalKey: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9._:@/-]*$', maxLength: 128, description: 'needsApproval: the name an approval gives the step (POST /v1/approvals `step`); it stays the same as the plan changes' })),
   fastTrack: Type.Optional(Type.Boolean({ description: 'revert: skip the controller’s canary steps and analysis (Argo Rollouts `promote --full`, Flagger `skipAnalysis`), so the previous version takes all traffic at once' })),
   restoreTo: Type.Optional(Type.String({ pattern: ISO_TIME, description: 'restore: the point in time to restore to (absent: the latest snapshot)' })),
   command: Type.Union([Text('the command to run'), Type.Null()], { description: 'null: a person acts (see `manual`)' }),
@@ -71,6 +72,21 @@ export const RollbackPlanSchema = Type.Object(
     prepared: Type.Boolean({ description: 'made before the deploy (nothing deployed yet): the plan for the worst case, every changed service promoted and failing' }),
     requirements: Type.Array(Text('what must be true before the deploy'), { description: 'what the release needs so that it can be rolled back: backups, migration order, fallbacks' }),
     escalations: Type.Array(Text('what a person must decide or do'), { description: 'what the plan cannot do by itself' }),
+    approvals: Type.Optional(
+      Type.Array(
+        Type.Object(
+          {
+            step: Type.String({ description: 'the step id' }),
+            key: Type.String({ description: 'its approvalKey' }),
+            status: Type.Union([Type.Literal('pending'), Type.Literal('granted')], { description: 'pending: the step waits; granted: approved' }),
+            by: Type.Optional(Type.String({ description: 'who approved it' })),
+            until: Type.Optional(Type.String({ description: 'until when the approval holds' })),
+          },
+          closed,
+        ),
+        { description: 'set by the server: each step needing approval and whether it has one (POST /v1/approvals)' },
+      ),
+    ),
     warnings: Type.Array(Text('a warning')),
   },
   { ...closed, description: 'a rollback plan' },

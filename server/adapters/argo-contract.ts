@@ -4,6 +4,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { Nullable, QueryInt } from '../common-schemas.ts';
 import { ExtensionJudge, VerdictSchema } from '../routes/canary-schemas.ts';
+import { ControlNoteSchema } from '../routes/controls-schemas.ts';
 
 /** Argo Rollouts Web metric provider: the rollout to judge (query string of a GET, or the jsonBody of a POST). */
 const ArgoTargetProps = {
@@ -29,6 +30,7 @@ export const ArgoResponseSchema = Type.Object({
     name: Type.String(),
     namespace: Nullable(Type.String()),
     minutes: Type.Integer(),
+    control: Type.Optional(ControlNoteSchema),
   }),
 });
 export type ArgoResponse = Static<typeof ArgoResponseSchema>;

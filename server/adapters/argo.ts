@@ -3,6 +3,7 @@
 // for a decision; inconclusive or no metrics meet neither success nor failure condition, so Argo pauses. The window is
 // read from the metrics source and judged (server/adapters/judge-target.ts).
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { Controls } from '../controls.ts';
 import type { ServerMetrics } from '../metrics.ts';
 import { ErrorResponseSchema } from '../common-schemas.ts';
 import { ArgoBodySchema, ArgoQuerySchema, ArgoResponseSchema, type ArgoResponse, type ArgoTarget } from './argo-contract.ts';
@@ -10,6 +11,8 @@ import { DEFAULT_WINDOW_MIN, judgeTarget, queryInt, type JudgeTargetOptions } fr
 
 export interface ArgoOptions extends JudgeTargetOptions {
   metrics: ServerMetrics;
+  /** The human controls (overrides, approvals) applied to each answer. */
+  controls: Controls;
 }
 
 export const argoRoutes: FastifyPluginAsyncTypebox<ArgoOptions> = async (app, o) => {
@@ -17,8 +20,7 @@ export const argoRoutes: FastifyPluginAsyncTypebox<ArgoOptions> = async (app, o)
   const argo = async (t: ArgoTarget): Promise<ArgoResponse> => {
     const minutes = t.minutes ?? DEFAULT_WINDOW_MIN;
     const v = await judgeTarget(o, { name: t.name, namespace: t.namespace }, minutes, t.judge ?? 'ml');
-    metrics.countExtension('argo/verdict', v.verdict);
-    return {
+    const res = o.controls.argo(t, {
       result: {
         verdict: v.verdict,
         pass: v.verdict === 'pass' ? 1 : v.verdict === 'fail' ? 0 : -1,
@@ -31,7 +33,9 @@ export const argoRoutes: FastifyPluginAsyncTypebox<ArgoOptions> = async (app, o)
         namespace: t.namespace ?? null,
         minutes,
       },
-    };
+    });
+    metrics.countExtension('argo/verdict', res.result.verdict);
+    return res;
   };
   const argoSummary = 'Argo Rollouts Web metric provider: the canary verdict at $.result.verdict (always 200 for a decision; inconclusive when unsure or without metrics)';
   app.get('/v1/argo/verdict', { schema: { summary: argoSummary, querystring: ArgoQuerySchema, response: { 200: ArgoResponseSchema, 400: ErrorResponseSchema } } }, async (req) =>

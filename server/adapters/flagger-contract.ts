@@ -4,6 +4,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { Nullable, QueryInt } from '../common-schemas.ts';
 import { ExtensionJudge, VerdictSchema } from '../routes/canary-schemas.ts';
+import { ControlNoteSchema } from '../routes/controls-schemas.ts';
 
 /** Flagger's webhook payload (CanaryWebhookPayload; event hooks add eventMessage, eventType, timestamp). */
 export const FlaggerPayloadSchema = Type.Object(
@@ -42,6 +43,7 @@ export const FlaggerResponseSchema = Type.Object({
   riskProbability: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
   pFault: Type.Optional(Nullable(Type.Number({ minimum: 0, maximum: 1, description: 'rollback hook: P(material fault in the canary now)' }))),
   modelVersion: Type.Optional(Nullable(Type.String())),
+  control: Type.Optional(ControlNoteSchema),
 });
 export type FlaggerResponse = Static<typeof FlaggerResponseSchema>;
 

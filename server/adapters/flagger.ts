@@ -5,6 +5,7 @@
 // gate on the change's risk and the deploy window declared in the metadata (server/adapters/flagger-metadata.ts).
 // GET /v1/flagger/events lists the calls received, for whoever debugs a Canary.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { Controls } from '../controls.ts';
 import { BadInput, NoAnswer, knowsTrainingRanges, riskScore, rolloutDecision, timeFeaturesAt } from '../decide.ts';
 import { isUnavailable } from '../metrics-source.ts';
 import type { ServerMetrics } from '../metrics.ts';
@@ -29,6 +30,8 @@ export interface FlaggerOptions extends JudgeTargetOptions {
   metrics: ServerMetrics;
   /** The clock of the deploy-window gates and the event records. */
   now: () => Date;
+  /** The human controls (overrides, approvals) applied to each answer, and told each payload's phase. */
+  controls: Controls;
 }
 
 export const flaggerRoutes: FastifyPluginAsyncTypebox<FlaggerOptions> = async (app, o) => {
@@ -47,7 +50,8 @@ export const flaggerRoutes: FastifyPluginAsyncTypebox<FlaggerOptions> = async (a
     metrics.countExtension(`flagger/${hook}`, decision);
   };
 
-  const answer = (hook: string, p: FlaggerPayload, ok: boolean, decision: string, reasons: string[], extra: Partial<FlaggerResponse> = {}): { status: 200 | typeof FLAGGER_NO; body: FlaggerResponse } => {
+  const answer = (hook: string, p: FlaggerPayload, modelOk: boolean, modelDecision: string, modelReasons: string[], modelExtra: Partial<FlaggerResponse> = {}): { status: 200 | typeof FLAGGER_NO; body: FlaggerResponse } => {
+    const { ok, decision, reasons, extra } = o.controls.flagger(hook, p, { ok: modelOk, decision: modelDecision, reasons: modelReasons, extra: modelExtra });
     const status = ok ? 200 : FLAGGER_NO;
     record(hook, status, decision, p);
     return { status, body: { hook, name: p.name, namespace: p.namespace, ok, decision, reasons, ...extra } };

@@ -4,6 +4,7 @@
 // Only the provider-specific `query` of a metric and a pair's `attributes` are free-form (never read).
 import { Type, type Static } from '@sinclair/typebox';
 import { MAX_TICKS, Nullable } from '../common-schemas.ts';
+import { DeploymentIdSchema } from '../routes/controls-schemas.ts';
 
 const KValue = Type.Union([Type.Number(), Type.Null(), Type.Literal('NaN'), Type.Literal('Infinity'), Type.Literal('-Infinity')]);
 // Epoch milliseconds as JavaScript dates hold them (±8.64e15): a larger value is no time.
@@ -93,6 +94,11 @@ export const KayentaJudgeBodySchema = Type.Object(
   { additionalProperties: false, description: "Kayenta's RemoteJudge request" },
 );
 export type KayentaJudgeBody = Static<typeof KayentaJudgeBodySchema>;
+
+export const KayentaJudgeQuerySchema = Type.Object(
+  { deployment: Type.Optional(DeploymentIdSchema) },
+  { additionalProperties: false, description: "the deployment whose human controls apply (default: each of the canary config's applications)" },
+);
 
 const KStats = Type.Object({ count: Type.Number(), mean: Nullable(Type.Number()), median: Nullable(Type.Number()), min: Nullable(Type.Number()), max: Nullable(Type.Number()) });
 export const KayentaJudgeResponseSchema = Type.Object({

@@ -2,6 +2,7 @@
 // names and the verdict values are shared with the Argo and Flagger adapters (server/adapters/).
 import { Type, type Static } from '@sinclair/typebox';
 import { CohortMetricsSchema, MAX_LATENCY_MS, MAX_TICKS, Nullable } from '../common-schemas.ts';
+import { ControlNoteSchema, DeploymentIdSchema } from './controls-schemas.ts';
 
 const Ticks = Type.Array(Nullable(CohortMetricsSchema), { minItems: 1, maxItems: MAX_TICKS, description: 'per minute, oldest first; null = no sample' });
 
@@ -28,6 +29,8 @@ export const VerdictBodySchema = Type.Object(
     providerError: Type.Optional(Type.Array(Type.Boolean(), { maxItems: MAX_TICKS, description: 'per minute: the metrics backend erred (same length as canary)' })),
     latencyObjectiveMs: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: MAX_LATENCY_MS, description: "the service's latency objective in ms (at most a day)" })),
     judge: Type.Optional(JudgeName),
+    deployment: Type.Optional(DeploymentIdSchema),
+    service: Type.Optional(Type.String({ minLength: 1, maxLength: 253, description: "the deployment's service, whose team's allowed hours apply (default: the deployment's name)" })),
   },
   { additionalProperties: false, description: 'one canary analysis window (judges/analysis-window.ts AnalysisWindow)' },
 );
@@ -42,6 +45,7 @@ export const VerdictResponseSchema = Type.Object({
   reasons: Type.Array(Type.String()),
   judge: JudgeName,
   modelVersion: Nullable(Type.String({ description: 'registry version of the judge champion (null for kayenta)' })),
+  control: Type.Optional(ControlNoteSchema),
 });
 export type VerdictResponse = Static<typeof VerdictResponseSchema>;
 

@@ -2,6 +2,7 @@
 // and SLO in; advance / hold / roll back out.
 import { Type, type Static } from '@sinclair/typebox';
 import { CohortMetricsSchema, MAX_LATENCY_MS, MAX_TICKS, Nullable, Share } from '../common-schemas.ts';
+import { ControlNoteSchema, DeploymentIdSchema } from './controls-schemas.ts';
 
 /** The longest stage dwell or bake a rollout plan may ask for (minutes): a week. */
 export const MAX_PLAN_MINUTES = 10_080;
@@ -58,6 +59,8 @@ export const DecisionBodySchema = Type.Object(
         description: 'the rollout policy that decides (default ml): the same code the backtester replays (policies/), fed every observation so far',
       }),
     ),
+    deployment: Type.Optional(DeploymentIdSchema),
+    service: Type.Optional(Type.String({ minLength: 1, maxLength: 253, description: "the deployment's service, whose team's allowed hours apply (default: the deployment's name)" })),
   },
   { additionalProperties: false },
 );
@@ -72,5 +75,6 @@ export const DecisionResponseSchema = Type.Object({
   modelVersion: Type.String({ description: "the rollback champion's version (ml), or the policy's name for a policy without a model" }),
   judgeVersion: Nullable(Type.String()),
   policy: Type.String({ description: 'the policy that decided' }),
+  control: Type.Optional(ControlNoteSchema),
 });
 export type DecisionResponse = Static<typeof DecisionResponseSchema>;

@@ -2,6 +2,7 @@
 // a rollout so far and gets advance / hold / roll back for the last one, from the learned policy or a baseline — the
 // code the backtester replays (server/decide.ts rolloutDecision, over policies/).
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { Controls } from '../controls.ts';
 import { rolloutDecision } from '../decide.ts';
 import type { ServerMetrics } from '../metrics.ts';
 import type { ModelStore } from '../models.ts';
@@ -11,15 +12,17 @@ import { DecisionBodySchema, DecisionResponseSchema } from './rollout-schemas.ts
 export interface RolloutOptions {
   store: ModelStore;
   metrics: ServerMetrics;
+  /** The human controls (overrides, approvals) applied to each answer. */
+  controls: Controls;
 }
 
-export const rolloutRoutes: FastifyPluginAsyncTypebox<RolloutOptions> = async (app, { store, metrics }) => {
+export const rolloutRoutes: FastifyPluginAsyncTypebox<RolloutOptions> = async (app, { store, metrics, controls }) => {
   app.post(
     '/v1/rollout/decision',
     { schema: { summary: 'advance / hold / roll back for the last observation of a rollout, by the learned ml policy or a baseline (policy=kayenta | argo | flagger | none): the code the backtester replays', body: DecisionBodySchema, response: { 200: DecisionResponseSchema, 400: ErrorResponseSchema, 503: ErrorResponseSchema } } },
     async (req) => {
       const s = store.snapshot;
-      const r = rolloutDecision(req.body, { rollback: s.rollback, judge: s.judge, rollbackError: s.errors.rollback });
+      const r = controls.decision(req.body, rolloutDecision(req.body, { rollback: s.rollback, judge: s.judge, rollbackError: s.errors.rollback }));
       metrics.countDecision(r.action);
       return r;
     },
