@@ -12,8 +12,8 @@
 // bad units, too little traffic to tell the unit from the rest — is a whole rollback: a partial rollback never rests
 // on missing evidence. The test reads the canary's breakdown by unit (sim/env.ts `Observation.canaryUnits`) over the
 // last UNIT_WINDOW_MIN observed minutes, against the baseline of the same minutes (after promotion, when no baseline
-// serves users, against the baseline's last UNIT_WINDOW_MIN minutes before it). Pure: the same observations give the
-// same answer.
+// serves users, against the baseline's last UNIT_WINDOW_MIN minutes before it), each comparison over the minutes both
+// of its sides were observed. Pure: the same observations give the same answer.
 import type { CohortMetrics, Observation } from '../sim/env.ts';
 import { binomialUpperLogP, type Sums } from '../training/predictive-rollback/features.ts';
 
@@ -110,27 +110,27 @@ export class UnitEvidence {
     if (!obs || !obs.canaryUnits) return whole('no breakdown of the canary by unit in this minute: rolling back everything');
     const idx = exposed.map((x, u) => (x ? u : -1)).filter((u) => u >= 0);
     if (idx.length < 2) return whole(`only ${idx.map((u) => this.units[u]).join('') || 'no unit'} exposed: nothing to tell a confined fault from a global one`);
-    const sums = this.units.map(zero);
-    for (const m of this.window) {
-      if (!m.units) continue;
-      for (const u of idx) {
-        const x = m.units[u];
-        if (!x) continue;
-        add(sums[u], x);
-      }
-    }
-    for (const u of idx) if (sums[u].req <= 0) return whole(`no requests from ${this.units[u]} in the canary's breakdown of the last ${UNIT_WINDOW_MIN} min: rolling back everything`);
-    const ref = zero();
-    const inWindow = this.window.filter((m) => m.baseline);
-    for (const m of inWindow.length > 0 ? inWindow.map((m) => m.baseline!) : this.baselines) add(ref, m);
-    if (ref.req <= 0) return whole('no baseline to compare the units with: rolling back everything');
-    const rest = (u: number): Sums => {
+    // Every comparison runs over the same minutes on both sides: a unit that went out later has seen only the later
+    // minutes, and a fault that starts or grows during the window would otherwise look confined to it.
+    const over = (when: (m: Minute) => boolean, set: readonly number[]): { s: Sums; base: Sums } => {
       const s = zero();
-      for (const v of idx) if (v !== u) add(s, sums[v]);
-      return s;
+      const base = zero();
+      for (const m of this.window) {
+        if (!m.units || !when(m)) continue;
+        for (const v of set) if (m.units[v]) add(s, m.units[v]!);
+        if (m.baseline) add(base, m.baseline);
+      }
+      // After promotion no baseline serves users: the baseline's last minutes before it are the reference.
+      if (base.req <= 0) for (const b of this.baselines) add(base, b);
+      return { s, base };
     };
-    const vsBase = idx.map((u) => worseThan(sums[u], ref));
-    const vsRest = idx.map((u) => worseThan(sums[u], rest(u)));
+    const has = (u: number) => (m: Minute) => m.units![u] !== null;
+    const alone = idx.map((u) => over(has(u), [u]));
+    for (let i = 0; i < idx.length; i++) if (alone[i].s.req <= 0) return whole(`no requests from ${this.units[idx[i]]} in the canary's breakdown of the last ${UNIT_WINDOW_MIN} min: rolling back everything`);
+    if (alone.some((a) => a.base.req <= 0)) return whole('no baseline to compare the units with: rolling back everything');
+    const vsBase = alone.map((a) => worseThan(a.s, a.base));
+    // The unit against the other units on the new version in the minutes the unit was out.
+    const vsRest = idx.map((u, i) => worseThan(alone[i].s, over(has(u), idx.filter((v) => v !== u)).s));
     const bad = Math.log(UNIT_BAD_P);
     const found = idx.filter((_, i) => vsBase[i].logP <= bad && vsRest[i].logP <= bad);
     if (found.length === 0) {
@@ -147,7 +147,8 @@ export class UnitEvidence {
       const t = vsBase[idx.indexOf(v)];
       if (t.logP <= clean) return whole(`${this.units[u]} is the worst, but ${this.units[v]} is worse than the baseline too (${t.metric} p = ${p(t.logP)}): rolling back everything`);
     }
-    const pooled = worseThan(rest(u), ref);
+    const rest = over((m) => others.some((v) => m.units![v] !== null), others);
+    const pooled = worseThan(rest.s, rest.base);
     if (pooled.logP <= clean) return whole(`${this.units[u]} is the worst, but the other exposed units together are worse than the baseline too (${pooled.metric} p = ${p(pooled.logP)}): rolling back everything`);
     const name = this.units[u];
     return {

@@ -190,4 +190,16 @@ describe('the unit test statistics', () => {
     ev.push(o([m(1000, 300), m(1000, 300), m(1000, 1)]));
     expect(ev.scope([true, true, true])).toMatchObject({ unit: null, reasons: [expect.stringMatching(/a and b are all worse than the baseline/)] });
   });
+
+  it('a fault of every unit that starts after the first unit went out is not taken for the later unit’s: units are compared over the same minutes', () => {
+    const m = (requests: number, errors: number): CohortMetrics => ({ requests, errors, slow: 0, latencyP50: null, latencyP95: null, latencyP99: null, cpu: 0, memory: 0, pool: 0, conversions: 0, callerRequests: 0, callerErrors: 0 });
+    const o = (age: number, units: (CohortMetrics | null)[]): Observation => ({ deploymentId: 'x', age, minute: age, phase: 'progressing', stage: 1, stages: 3, weight: 0.5, mirror: 0, exposure: units.map((x) => (x ? 1 : 0)), units: ['a', 'b', 'c'], timeAtStage: age, providerError: false, baseline: m(10_000, 10), canary: m(0, 0), canaryUnits: units });
+    const ev = new UnitEvidence(['a', 'b', 'c']);
+    // Nine healthy minutes of a alone, then b goes out and both fail 1 % of their requests (the baseline 0.1 %).
+    for (let age = 1; age <= 9; age++) ev.push(o(age, [m(1000, 1), null, null]));
+    ev.push(o(10, [m(1000, 10), m(3000, 30), null]));
+    // Over its ten minutes a looks nearly healthy and b far worse than a; over the minute b was out they are alike.
+    expect(worseThan({ req: 3000, bad: 30, err: 30, conv: 0, callerReq: 0, callerErr: 0 }, { req: 10_000, bad: 19, err: 19, conv: 0, callerReq: 0, callerErr: 0 }).logP).toBeLessThan(Math.log(1e-4));
+    expect(ev.scope([true, true, false])).toMatchObject({ unit: null, reasons: [expect.stringMatching(/^no exposed unit is worse than both the baseline and the other units/)] });
+  });
 });
