@@ -31,6 +31,12 @@ export function formatBacktest(r: BacktestReport): string {
       `without one ${int(any.withoutMaterialFault)}; breaches from noise alone ${int(any.noiseBreaches)} (not preventable, not counted)`,
     '',
   ];
+  // Progressive strategies: what rolling back by region / tenant kept (docs/definitions.md#healthy-exposure-kept).
+  const byUnit = r.strategy.kind === 'progressive';
+  if (byUnit) {
+    const by = r.strategy.kind === 'progressive' ? r.strategy.by : 'unit';
+    head.splice(head.length - 1, 0, `          faults confined to one ${by} ${int(any.confinedFaults)} (the rest hit every ${by}, or another dimension)`);
+  }
   const sameDetectRecover = names.every((n) => r.policies[n].medianTimeToDetectS === r.policies[n].medianTimeToRecoverS);
   const cols: [string, (p: PolicySummary) => string][] = [
     ['prevention', (p) => `${pct(p.preventionRate)} (${p.prevented})`],
@@ -48,6 +54,13 @@ export function formatBacktest(r: BacktestReport): string {
     ['to full rollout', (p) => num(p.meanTimeToFullRolloutMin, ' min')],
     ['severe ≤1 tick', (p) => pct(p.severeDetectedWithinOneTick)],
     ['stalled', (p) => String(p.truncated)],
+    ...((byUnit
+      ? [
+          ['unit rollbacks', (p) => String(p.unitRollbacks)],
+          ['healthy kept', (p) => `${pct(p.healthyExposureKept)} (${p.confinedRollbacks})`],
+          ['recovered at decision', (p) => pct(p.confinedRecoveredAtRollback)],
+        ]
+      : []) as [string, (p: PolicySummary) => string][]),
   ];
   const rows = names.map((n) => [n, ...cols.map(([, f]) => f(r.policies[n]))]);
   const header = ['policy', ...cols.map(([h]) => h)];
@@ -59,6 +72,13 @@ export function formatBacktest(r: BacktestReport): string {
     '  detect / recover = median seconds from the fault’s onset to the rollback decision / to all its traffic back on a healthy version, over material faults that showed',
     '  (misses count as never; — = more than half never); blast radius = bad requests the fault caused.',
     ...(sameDetectRecover ? ['  detect = recover: a rollback moves the traffic within the tick of its decision, so recovery takes no longer than detection here.'] : []),
+    ...(byUnit
+      ? [
+          '  unit rollbacks = deployments whose first rollback took back one unit only; healthy kept = over confined faults rolled back while healthy units were',
+          '  on the new version (how many in brackets), the mean share of that healthy exposure still on it at the end; recovered at decision = of those, the share',
+          '  whose fault was off the new version at the first rollback decision, as a full rollback would have had it.',
+        ]
+      : []),
     '  definitions: docs/definitions.md',
   ];
   return [...head, line(header), line(width.map((w) => '─'.repeat(w))), ...rows.map(line), ...foot].join('\n');
@@ -93,6 +113,11 @@ export function resultsTable(results: readonly DeploymentResult[]): Table {
     ['time_to_full_rollout_min', 'INTEGER', (r) => r.timeToFullRolloutMin, 'minutes from start to full exposure'],
     ['ended_by', 'VARCHAR', (r) => r.endedBy, 'promoted / rolled_back / truncated'],
     ['minutes', 'INTEGER', (r) => r.minutes, 'simulated minutes'],
+    ['confined_fault', 'BOOLEAN', (r) => r.confinedFault, 'TRUTH: the fault is confined to one region / tenant of the progressive strategy'],
+    ['rollback_unit', 'VARCHAR', (r) => r.rollbackUnit, 'the region / tenant the first rollback took back alone (null: everything, or none)'],
+    ['healthy_exposure_at_rollback', 'DOUBLE', (r) => r.healthyExposureAtRollback, 'confined fault rolled back: healthy units’ traffic share on the new version at the first rollback decision'],
+    ['healthy_exposure_kept', 'DOUBLE', (r) => r.healthyExposureKept, 'of that, the share still on the new version at the end'],
+    ['recovery_after_rollback_min', 'INTEGER', (r) => r.recoveryAfterRollbackMin, 'confined fault rolled back: first rollback decision to the fault’s traffic off the new version (0 = as fast as a full rollback)'],
   ]);
 }
 
@@ -114,5 +139,10 @@ export function summaryTable(r: BacktestReport): Table {
     ['rollbacks', 'INTEGER', (x) => x.rollbacks, 'all rollbacks'],
     ['severe_detected_within_one_tick', 'DOUBLE', (x) => x.severeDetectedWithinOneTick, 'share of severe material faults rolled back within one tick of onset'],
     ['stalled', 'INTEGER', (x) => x.truncated, 'runs cut at the episode cap while holding'],
+    ['unit_rollbacks', 'INTEGER', (x) => x.unitRollbacks, 'deployments whose first rollback took back one region / tenant'],
+    ['confined_faults', 'INTEGER', (x) => x.confinedFaults, 'deployments whose fault is confined to one region / tenant of the strategy'],
+    ['confined_rollbacks', 'INTEGER', (x) => x.confinedRollbacks, 'confined faults rolled back while healthy units were on the new version'],
+    ['healthy_exposure_kept', 'DOUBLE', (x) => x.healthyExposureKept, 'mean share of the healthy exposure at the rollback decision still on the new version at the end'],
+    ['confined_recovered_at_rollback', 'DOUBLE', (x) => x.confinedRecoveredAtRollback, 'share of those whose fault was off the new version at the first rollback decision'],
   ]);
 }

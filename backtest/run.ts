@@ -7,7 +7,7 @@
 // the same fault and the same per-minute randomness whichever policy runs it. Its unguarded run (the `none`
 // schedule) gives the truth every measure needs: violating or not, the breach minute for lead times.
 import { RolloutEnv, scheduleAction, recordRows, TICK_SECONDS, type EpisodeOutcome, type Action } from '../sim/env.ts';
-import { scenarioStrategy, type Strategy } from '../sim/strategy.ts';
+import { scenarioStrategy, type Plan, type Strategy } from '../sim/strategy.ts';
 import type { Scenario } from '../sim/scenario-schema.ts';
 import type { Deployment, World } from '../sim/world.ts';
 import type { Policy, PolicyContext } from '../policies/policy.ts';
@@ -53,6 +53,16 @@ export interface DeploymentResult {
   /** Ticks the policy held beyond the schedule. */
   minutes: number;
   ticks: number;
+  /** TRUTH: the fault is confined to one unit of the progressive strategy (its scope is the strategy's region / tenant). */
+  confinedFault: boolean;
+  /** The region / tenant the first rollback took back alone (null: it took everything, or there was none). */
+  rollbackUnit: string | null;
+  /** Confined fault rolled back: traffic share of the healthy units on the new version at the first rollback decision. */
+  healthyExposureAtRollback: number | null;
+  /** Of that healthy exposure, the share still on the new version when the episode ended (docs/definitions.md#healthy-exposure-kept); null when there was none. */
+  healthyExposureKept: number | null;
+  /** Confined fault rolled back: minutes from the first rollback decision to the fault's traffic off the new version (0: as fast as a full rollback then; null: never). */
+  recoveryAfterRollbackMin: number | null;
 }
 
 export interface PolicySummary {
@@ -75,6 +85,17 @@ export interface PolicySummary {
   severeDetectedWithinOneTick: number | null;
   truncated: number;
   seconds: number;
+  // --- progressive strategies: rollbacks by region / tenant (docs/definitions.md#healthy-exposure-kept) ---
+  /** Deployments whose first rollback took back one region / tenant. */
+  unitRollbacks: number;
+  /** Deployments whose fault is confined to one region / tenant of the strategy. */
+  confinedFaults: number;
+  /** Of those, rolled back while healthy units were on the new version: the population of the next two. */
+  confinedRollbacks: number;
+  /** Mean share of the healthy units' exposure at the rollback decision still on the new version at the end. */
+  healthyExposureKept: number | null;
+  /** Share of those whose fault was off the new version at the first rollback decision, as a full rollback would have had it. */
+  confinedRecoveredAtRollback: number | null;
 }
 
 export interface BacktestReport {
@@ -106,24 +127,48 @@ export interface BacktestRun {
   windows: JudgeWindow[];
 }
 
-/** Run one deployment under one policy; returns the episode outcome and the first rollback reason. */
-export function runEpisode(env: RolloutEnv, world: World, dep: Deployment, seed: number, strategy: Strategy, policy: Policy | null, truthOutcome: EpisodeOutcome | null): { outcome: EpisodeOutcome; reason: string | null } {
+/** Where the new version stood at the first rollback decision and at the end (per unit of the plan). */
+export interface EpisodeExposure {
+  plan: Plan;
+  /** The unit the first rollback took back alone, or null (everything, or no rollback). */
+  rollbackUnit: string | null;
+  /** Exposure per unit during the minute the first rollback was decided on (null: no rollback). */
+  atRollback: number[] | null;
+  /** Exposure per unit in the episode's last observed minute. */
+  atEnd: number[];
+}
+
+/** Run one deployment under one policy; returns the episode outcome, the first rollback reason and the exposures. */
+export function runEpisode(env: RolloutEnv, world: World, dep: Deployment, seed: number, strategy: Strategy, policy: Policy | null, truthOutcome: EpisodeOutcome | null): { outcome: EpisodeOutcome; reason: string | null; exposure: EpisodeExposure } {
   let { observation } = env.reset({ seed, deployment: { id: dep.id, service: dep.service, start: dep.start, fault: dep.fault, material: dep.material }, strategy });
   const plan = env.plan;
   const ctx: PolicyContext = { deploymentId: dep.id, service: world.topology.services[dep.service], start: dep.start, plan, slo: world.scenario.slo, tickSeconds: TICK_SECONDS };
   const run = policy ? policy.start(ctx, policy.needsTruth ? { fault: dep.fault, material: dep.material, unguarded: truthOutcome! } : undefined) : null;
   let reason: string | null = null;
+  const exposure: EpisodeExposure = { plan, rollbackUnit: null, atRollback: null, atEnd: [] };
   for (;;) {
     const action: Action = run ? run.decide(observation) : scheduleAction(observation, plan);
-    if (action.type === 'rollback' && reason === null) reason = action.reason ?? 'rollback';
+    if (action.type === 'rollback' && reason === null) {
+      reason = action.reason ?? 'rollback';
+      exposure.atRollback = [...observation.exposure];
+      exposure.rollbackUnit = action.unit !== undefined && action.unit !== 'all' ? action.unit : null;
+    }
     const r = env.step(action);
     observation = r.observation;
     if (r.terminated || r.truncated) break;
   }
-  return { outcome: env.outcome(), reason };
+  exposure.atEnd = [...observation.exposure];
+  return { outcome: env.outcome(), reason, exposure };
 }
 
-export function scoreDeployment(policy: string, period: number, world: World, dep: Deployment, truth: EpisodeOutcome, own: EpisodeOutcome, reason: string | null): DeploymentResult {
+/** The unit of `plan` a fault is confined to (its scope is the plan's unit kind), or -1. */
+export function faultUnit(plan: Plan, dep: Deployment): number {
+  const sc = dep.fault?.scope;
+  if (!sc || sc.kind === 'all' || sc.kind !== plan.unitKind) return -1;
+  return plan.units.indexOf(sc.kind === 'region' ? sc.region : sc.tenant);
+}
+
+export function scoreDeployment(policy: string, period: number, world: World, dep: Deployment, truth: EpisodeOutcome, own: EpisodeOutcome, reason: string | null, exposure?: EpisodeExposure): DeploymentResult {
   const rel = (m: number | null) => (m === null ? null : m - dep.start);
   const violating = truth.faultBreachMinute !== null;
   const rolledBack = own.rollbackMinute !== null;
@@ -135,6 +180,18 @@ export function scoreDeployment(policy: string, period: number, world: World, de
   // Recovery: onset to all of the fault's traffic back on a healthy version (0 if that happened before onset).
   const ttr = dep.material && onset !== null && own.recoveredMinute !== null ? Math.max(0, own.recoveredMinute - onset) * TICK_SECONDS : null;
   const svc = world.topology.services[dep.service];
+  // Rollbacks by region / tenant: the healthy units' exposure kept after a confined fault was rolled back.
+  const fu = exposure ? faultUnit(exposure.plan, dep) : -1;
+  let healthyAt: number | null = null;
+  let kept: number | null = null;
+  let recoveryAfter: number | null = null;
+  if (exposure && fu >= 0 && rolledBack && exposure.atRollback) {
+    const shares = exposure.plan.unitShares;
+    const healthy = (xs: readonly number[]) => xs.reduce((a, x, u) => a + (u === fu ? 0 : shares[u] * x), 0);
+    healthyAt = healthy(exposure.atRollback);
+    kept = healthyAt > 0 ? healthy(exposure.atRollback.map((x, u) => Math.min(x, exposure.atEnd[u]))) / healthyAt : null;
+    recoveryAfter = own.recoveredMinute === null ? null : Math.max(0, own.recoveredMinute - own.rollbackMinute!);
+  }
   return {
     policy,
     deploymentId: dep.id,
@@ -165,6 +222,11 @@ export function scoreDeployment(policy: string, period: number, world: World, de
     endedBy: own.endedBy,
     minutes: own.minutes,
     ticks: own.ticks,
+    confinedFault: fu >= 0,
+    rollbackUnit: exposure?.rollbackUnit ?? null,
+    healthyExposureAtRollback: healthyAt,
+    healthyExposureKept: kept,
+    recoveryAfterRollbackMin: recoveryAfter,
   };
 }
 
@@ -187,6 +249,8 @@ export function summarize(results: DeploymentResult[], seconds: number): PolicyS
   const leads = violating.filter((r) => r.leadTimeMin !== null).map((r) => r.leadTimeMin!);
   const promoted = results.filter((r) => r.promoted);
   const severe = material.filter((r) => r.severe);
+  // Confined faults rolled back while healthy units were on the new version.
+  const confined = results.filter((r) => r.healthyExposureKept !== null);
   return {
     preventionRate: violating.length ? prevented.length / violating.length : null,
     falseRollbackRate: clean.length ? falseRollbacks.length / clean.length : null,
@@ -205,6 +269,11 @@ export function summarize(results: DeploymentResult[], seconds: number): PolicyS
     severeDetectedWithinOneTick: severe.length ? severe.filter((r) => r.timeToDetectS !== null && r.timeToDetectS <= TICK_SECONDS).length / severe.length : null,
     truncated: results.filter((r) => r.endedBy === 'truncated').length,
     seconds,
+    unitRollbacks: results.filter((r) => r.rollbackUnit !== null).length,
+    confinedFaults: results.filter((r) => r.confinedFault).length,
+    confinedRollbacks: confined.length,
+    healthyExposureKept: confined.length ? confined.reduce((a, r) => a + r.healthyExposureKept!, 0) / confined.length : null,
+    confinedRecoveredAtRollback: confined.length ? confined.filter((r) => r.recoveryAfterRollbackMin === 0).length / confined.length : null,
   };
 }
 
@@ -237,9 +306,9 @@ export function runPeriod(period: Period, policies: Policy[], strategy: Strategy
     const row: DeploymentResult[] = [];
     for (const p of policies) {
       const t0 = performance.now();
-      const { outcome, reason } = runEpisode(env, period.world, dep, period.seed, strategy, p, truth);
+      const { outcome, reason, exposure } = runEpisode(env, period.world, dep, period.seed, strategy, p, truth);
       work.seconds[p.name] += (performance.now() - t0) / 1000;
-      row.push(scoreDeployment(p.name, period.index, period.world, dep, truth, outcome, reason));
+      row.push(scoreDeployment(p.name, period.index, period.world, dep, truth, outcome, reason, exposure));
     }
     work.results.push(row);
     onDeployment?.();

@@ -4,6 +4,11 @@
 // exact test against the baseline at p <= 1e-7: a severe fault is caught at its first tick when its canary served
 // enough requests to show it). It watches the bake after promotion as well, where the baseline is gone and the
 // reference is the baseline's rates frozen at promotion (slow leaks show up there).
+//
+// Under a progressive strategy (one region or tenant at a time) a rollback takes back only the unit the evidence is
+// confined to, when the canary's breakdown by unit shows one (policies/unit-scope.ts), and keeps the healthy ones; the
+// rollout then carries on with the others, judged afresh from that minute on (a new trajectory: the rolled-back unit's
+// minutes no longer speak for them), and any later rollback takes everything back.
 import { decision, onSchedule, type Decision, type DecisionScores, type Policy } from './policy.ts';
 import type { Observation } from '../sim/env.ts';
 import { Trajectory } from '../training/predictive-rollback/features.ts';
@@ -13,6 +18,7 @@ import { riskPriors } from '../training/predictive-rollback/prior.ts';
 import type { JudgeModel } from '../training/judge/model.ts';
 import { notProbabilities } from '../lib/scores.ts';
 import { windowEvidence } from '../judges/evidence.ts';
+import { UnitEvidence } from './unit-scope.ts';
 
 /** Longest extra time a stage is held for more evidence beyond its dwell. */
 export const MAX_EXTRA_HOLD_MIN = 10;
@@ -61,18 +67,35 @@ export function mlPolicy(model: RollbackPredictor, version = '', parts: MlParts 
       if (risk) priors = riskPriors(world, risk);
     },
     start(ctx) {
-      const tr = new Trajectory(ctx.plan, ctx.slo, ctx.riskPrior ?? priors.get(ctx.deploymentId) ?? NaN);
+      const prior = ctx.riskPrior ?? priors.get(ctx.deploymentId) ?? NaN;
+      let tr = new Trajectory(ctx.plan, ctx.slo, prior);
+      // Progressive strategies: the evidence by unit, and the units this run has rolled back.
+      const units = ctx.plan.units.length > 1 ? new UnitEvidence(ctx.plan.units) : null;
+      const rolledBack: number[] = [];
       const objective = ctx.service.latencyObjectiveMs;
       const schedule = (obs: Observation, why: string): Decision => ({ ...onSchedule(obs, ctx.plan, `${tag}: ${why}`), scores: NOT_CONSULTED });
       return {
         decide(obs: Observation): Decision {
           tr.push(obs);
+          units?.push(obs);
           if (obs.age === 0) return schedule(obs, 'rollout just started: no metrics yet, on schedule');
           if (obs.phase !== 'progressing' && obs.phase !== 'baking') return schedule(obs, `rollout is ${obs.phase}: nothing to decide`);
           const d = model.decide(tr.features(obs), tr, obs);
           if (d.rollback) {
             const when = d.breachInMin === null ? '' : d.breachInMin === 0 ? ', breach projected at this exposure' : `, breach projected in ${d.breachInMin} min`;
-            return decision('rollback', [`${tag}: P(material fault) ${d.pFault.toFixed(2)}, P(breach ahead) ${d.pBreach.toFixed(2)}${when}`, ...d.reasons], { pFault: prob(d.pFault), pBreach: prob(d.pBreach), breachInMin: d.breachInMin });
+            const why = [`${tag}: P(material fault) ${d.pFault.toFixed(2)}, P(breach ahead) ${d.pBreach.toFixed(2)}${when}`, ...d.reasons];
+            const scores = { pFault: prob(d.pFault), pBreach: prob(d.pBreach), breachInMin: d.breachInMin };
+            if (!units) return decision('rollback', why, scores);
+            if (rolledBack.length > 0) return decision('rollback', [`${tag}: the rest still looks bad after rolling back ${rolledBack.map((u) => ctx.plan.units[u]).join(', ')} — rolling back everything`, ...why], scores);
+            // The units on the new version now: this run's own unit rollbacks are off it whatever the exposure says.
+            const scope = units.scope(obs.exposure.map((x, u) => x > 0 && !rolledBack.includes(u)));
+            if (scope.unit === null) return decision('rollback', [...why, `${tag}: ${scope.reasons[0]}`], scores);
+            rolledBack.push(scope.unit);
+            // The units left are judged afresh from the next minute: the rolled-back unit's minutes do not speak for them.
+            tr = new Trajectory(ctx.plan, ctx.slo, prior);
+            const rb = decision('rollback', [`${tag}: ${scope.reasons[0]}`, ...why], scores) as Extract<Decision, { type: 'rollback' }>;
+            rb.unit = ctx.plan.units[scope.unit];
+            return rb;
           }
           // Unusable model output (not a probability): never advance on it, whatever the phase or the dwell.
           if (d.invalid) return decision('hold', [`${tag}: ${d.invalid} — holding`], NOT_CONSULTED);

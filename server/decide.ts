@@ -105,7 +105,12 @@ export function verdictFor(w: AnalysisWindow, judge: JudgeNameT, model: { model:
 
 /** A Plan from the request's plan (the fields the trajectory features and the schedule read; the rest filled in). */
 function planOf(p: DecisionBody['plan']): Plan {
-  const units = p.unitShares.map((_, i) => (p.unitShares.length === 1 ? 'all' : `unit-${i}`));
+  if (p.units !== undefined) {
+    if (p.units.length !== p.unitShares.length) throw new BadInput('body.plan.units', `must have one name per unit (${p.units.length} vs ${p.unitShares.length} unitShares)`);
+    const dup = p.units.find((u, i) => p.units!.indexOf(u) !== i);
+    if (dup !== undefined) throw new BadInput('body.plan.units', `must all be different (${JSON.stringify(dup)} appears twice)`);
+  }
+  const units = p.units ? [...p.units] : p.unitShares.map((_, i) => (p.unitShares.length === 1 ? 'all' : `unit-${i}`));
   const sum = p.unitShares.reduce((a, x) => a + x, 0);
   if (Math.abs(sum - 1) > 1e-6) throw new BadInput('body.plan.unitShares', `must sum to 1 (they sum to ${sum})`);
   p.stages.forEach((s, k) => {
@@ -149,6 +154,7 @@ export function rolloutDecision(b: DecisionBody, models: { rollback: Versioned<R
     if (o.timeAtStage > o.age) throw new BadInput(`${f}.timeAtStage`, `must be at most age (${o.age}): no stage lasts longer than the rollout (got ${o.timeAtStage})`);
     const providerError = o.providerError ?? false;
     if (providerError && (o.canary !== null || o.baseline !== null)) throw new BadInput(`${f}.providerError`, 'is true while a cohort has metrics: a minute the metrics backend erred has none');
+    const canaryUnits = o.canaryUnits === undefined ? undefined : unitsOf(o.canaryUnits, o.canary, plan.stages[o.stage].exposure, `${f}.canaryUnits`);
     observations.push({
       deploymentId: 'request',
       age: o.age,
@@ -164,6 +170,7 @@ export function rolloutDecision(b: DecisionBody, models: { rollback: Versioned<R
       providerError,
       canary: cohort(o.canary, `${f}.canary`),
       baseline: cohort(o.baseline, `${f}.baseline`),
+      ...(canaryUnits ? { canaryUnits } : {}),
     });
   });
   let policy: Policy;
@@ -180,7 +187,21 @@ export function rolloutDecision(b: DecisionBody, models: { rollback: Versioned<R
   const d = decideOnHistory(policy, ctx, observations);
   if (d.type !== 'advance' && d.type !== 'hold' && d.type !== 'rollback') throw new Error(`bug: policy ${name} answered ${d.type}`);
   const scores = d.scores ?? { pFault: null, pBreach: null, breachInMin: null };
-  return { action: d.type, pFault: scores.pFault, pBreach: scores.pBreach, breachInMin: scores.breachInMin, reasons: d.reasons, modelVersion, judgeVersion, policy: name };
+  const unit = d.type === 'rollback' && d.unit !== undefined && d.unit !== 'all' ? { unit: d.unit } : {};
+  return { action: d.type, ...unit, pFault: scores.pFault, pBreach: scores.pBreach, breachInMin: scores.breachInMin, reasons: d.reasons, modelVersion, judgeVersion, policy: name };
+}
+
+/**
+ * The canary's breakdown by unit of one observation (400 naming the field): one entry per unit, each a cohort's valid
+ * minute, null where the stage does not expose the unit, and only beside a canary it breaks down.
+ */
+function unitsOf(xs: (CohortMetricsIn | null)[], canary: CohortMetricsIn | null, exposure: readonly number[], field: string): (CohortMetrics | null)[] {
+  if (canary === null) throw new BadInput(field, 'is given while canary is null: it breaks the canary down by unit, so it needs one');
+  if (xs.length !== exposure.length) throw new BadInput(field, `must have one entry per unit (${xs.length} vs ${exposure.length} unitShares)`);
+  return xs.map((m, u) => {
+    if (m !== null && !(exposure[u] > 0)) throw new BadInput(`${field}[${u}]`, `must be null: the stage does not put unit ${u} on the new version`);
+    return cohort(m, `${field}[${u}]`);
+  });
 }
 
 /** The request is well-formed but has no answer (422, naming the field that rules every answer out). */

@@ -6,6 +6,7 @@
 //   episode.ts      what a reset fixes: the plan, callers, nearby incidents, scrape gaps, materiality, first state
 //   actions.ts      what an action does at the start of a tick; the schedule policy (the unguarded run)
 //   minute.ts       one simulated minute of both cohorts and the callers, and its randomness
+//   units.ts        the canary broken down by region / tenant (progressive strategies), from a stream of its own
 //   trailing.ts     the trailing burn and KPI windows
 //   outcome.ts      the episode outcome's start and its breach check and attribution
 //   record.ts       recordRows(env): the per-minute rows, recorded from outside the environment

@@ -205,4 +205,45 @@ describe('strategies', () => {
     expect(outcome.recoveredMinute).not.toBeNull();
     expect(outcome.fullRollbackMinute).toBeNull();
   });
+
+  it('progressive: the canary broken down by unit adds up to the canary, is null where a unit is not exposed, and shows a confined fault in its own unit only', () => {
+    const svc = world.topology.services.filter((s) => s.regions.length >= 3).sort((a, b) => world.traffic.meanRequests[b.id] - world.traffic.meanRequests[a.id])[0];
+    const st = parseStrategy('progressive:region', world.scenario);
+    const plan = planFor(st, svc, world.scenario.topology.tenants);
+    // The fault lives in the second region to be exposed: by then the first one has served healthy traffic.
+    const order = plan.units.map((_, i) => i).sort((a, b) => plan.unitShares[a] - plan.unitShares[b] || a - b);
+    const faulty = order[1];
+    const fault = errorFault({ errorAdd: 0.05, severe: false, scope: { kind: 'region', region: plan.units[faulty], share: plan.unitShares[faulty] } });
+    const d = world.deployments.find((x) => x.service === svc.id) ?? { id: 'x', start: 2000 };
+    const { seen } = episode(new RolloutEnv(world), { id: d.id, service: svc.id, start: d.start, fault }, st, 7, (o) => scheduleAction(o, plan));
+    const counts = ['requests', 'errors', 'slow', 'conversions', 'callerRequests', 'callerErrors'] as const;
+    const errs = plan.units.map(() => ({ errors: 0, requests: 0 }));
+    let broken = 0;
+    for (const o of seen) {
+      if (!o.canary) {
+        expect(o.canaryUnits).toBeUndefined();
+        continue;
+      }
+      const cu = o.canaryUnits!;
+      expect(cu).toHaveLength(plan.units.length);
+      cu.forEach((m, u) => expect(m === null).toBe(o.exposure[u] === 0));
+      for (const k of counts) expect(cu.reduce((a, m) => a + (m ? m[k] : 0), 0), k).toBe(o.canary[k]);
+      cu.forEach((m, u) => {
+        if (!m) return;
+        expect(m.errors + m.slow).toBeLessThanOrEqual(m.requests);
+        expect(m.latencyP99).toBeNull();
+        errs[u].errors += m.errors;
+        errs[u].requests += m.requests;
+      });
+      broken++;
+    }
+    expect(broken).toBeGreaterThan(30);
+    const rate = (u: number) => errs[u].errors / errs[u].requests;
+    expect(rate(faulty)).toBeGreaterThan(0.04);
+    for (const u of order.filter((u) => u !== faulty)) expect(rate(u)).toBeLessThan(0.02);
+    // Other strategies have no breakdown.
+    const canary = scenarioStrategy(world.scenario);
+    const c = episode(new RolloutEnv(world), { id: d.id, service: svc.id, start: d.start, fault }, canary, 7, (o) => scheduleAction(o, planFor(canary, svc, world.scenario.topology.tenants)));
+    expect(c.seen.every((o) => !('canaryUnits' in o))).toBe(true);
+  });
 });

@@ -3,6 +3,8 @@
 // wrapper records every observation the policy received and every decision it made; then each rollout is sent to the
 // server minute by minute (`inject`, every observation so far, as a deploy system would send them), and each answer's
 // action and reasons must equal the backtester's for that minute. Tiny champions are trained into a temp registry.
+// Progressive rollouts (by region and by tenant) are replayed too, the canary's breakdown by unit sent with each minute,
+// among them rollouts where ml rolls back one unit: the server must name the same unit at the same minute.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,10 +12,12 @@ import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { trainTinyModels } from './tiny-models.ts';
 import { buildApp } from '../server/app.ts';
-import { backtest } from '../backtest/run.ts';
+import { backtest, runEpisode } from '../backtest/run.ts';
+import { simulatePeriod } from '../backtest/worlds.ts';
 import { loadScenario } from '../sim/index.ts';
-import type { Observation } from '../sim/env.ts';
-import type { World } from '../sim/world.ts';
+import { RolloutEnv, type Observation } from '../sim/env.ts';
+import { parseStrategy, planFor } from '../sim/strategy.ts';
+import type { Deployment, World } from '../sim/world.ts';
 import { resolvePolicies } from '../policies/index.ts';
 import type { Decision, Policy, PolicyContext } from '../policies/policy.ts';
 import { loadRolloutChampionsSync } from '../training/load.ts';
@@ -26,6 +30,8 @@ import { registerMlWindowJudge } from '../training/judge/model.ts';
 const SCENARIOS = ['default', 'low-traffic', 'black-friday', 'large'] as const;
 const POLICIES = ['none', 'kayenta', 'argo', 'flagger', 'ml'] as const;
 const PER_SCENARIO = 25;
+/** Progressive rollouts of the default scenario, by region and by tenant: policies replayed on them. */
+const PROGRESSIVE_POLICIES = ['kayenta', 'ml'] as const;
 
 interface Recorded {
   scenario: string;
@@ -71,6 +77,7 @@ function recording(p: Policy, scenario: string, log: Recorded[], prior: (world: 
 function ordered(o: Observation): Observation {
   return { ...o, canary: orderedCohort(o.canary), baseline: orderedCohort(o.baseline) };
 }
+
 function orderedCohort(m: Observation['canary']): Observation['canary'] {
   {
     if (m === null) return null;
@@ -90,11 +97,11 @@ function body(r: Recorded, k: number) {
   const { plan, slo, service } = r.ctx;
   return {
     policy: r.policy,
-    plan: { stages: plan.stages.map((s) => ({ exposure: s.exposure, mirror: s.mirror, dwellMinutes: s.dwellMinutes })), unitShares: plan.unitShares, bakeMinutes: plan.bakeMinutes },
+    plan: { stages: plan.stages.map((s) => ({ exposure: s.exposure, mirror: s.mirror, dwellMinutes: s.dwellMinutes })), unitShares: plan.unitShares, bakeMinutes: plan.bakeMinutes, ...(plan.units.length > 1 ? { units: plan.units } : {}) },
     slo: { objective: slo.objective, burnRate: slo.burnRate },
     ...(r.riskPrior !== undefined && Number.isFinite(r.riskPrior) ? { riskPrior: r.riskPrior } : {}),
     latencyObjectiveMs: service.latencyObjectiveMs,
-    observations: r.observations.slice(0, k + 1).map((o) => ({ age: o.age, phase: o.phase, stage: o.stage, weight: o.weight, mirror: o.mirror, timeAtStage: o.timeAtStage, providerError: o.providerError, canary: o.canary, baseline: o.baseline })),
+    observations: r.observations.slice(0, k + 1).map((o) => ({ age: o.age, phase: o.phase, stage: o.stage, weight: o.weight, mirror: o.mirror, timeAtStage: o.timeAtStage, providerError: o.providerError, canary: o.canary, baseline: o.baseline, ...(o.canaryUnits ? { canaryUnits: o.canaryUnits } : {}) })),
   };
 }
 
@@ -113,6 +120,26 @@ beforeAll(async () => {
     const policies = resolvePolicies([...POLICIES], { models: () => champions }).map((p) => recording(p, name, recorded, prior));
     windows.push(...backtest({ scenario: loadScenario(name), seed: 21, deployments: PER_SCENARIO, policies, windowMinutes: 5 }).windows);
   }
+  // Progressive rollouts of the same world: its deployments whose fault is confined to a region (a tenant), a few
+  // others, and one whose severe fault lives in the second unit to go out (a unit rollback for certain).
+  const scenario = loadScenario('default');
+  const period = simulatePeriod(scenario, 21, 0);
+  for (const by of ['region', 'tenant'] as const) {
+    const strategy = parseStrategy(`progressive:${by}`, scenario);
+    const policies = resolvePolicies([...PROGRESSIVE_POLICIES], { models: () => champions }).map((p) => recording(p, `default progressive:${by}`, recorded, prior));
+    for (const p of policies) p.prepare?.(period.world);
+    const busy = [...period.world.topology.services].sort((a, b) => period.world.traffic.meanRequests[b.id] - period.world.traffic.meanRequests[a.id])[0];
+    const plan = planFor(strategy, busy, scenario.topology.tenants);
+    const second = plan.units.map((_, i) => i).sort((a, b) => plan.unitShares[a] - plan.unitShares[b] || a - b)[1];
+    const scope = by === 'region' ? { kind: 'region' as const, region: plan.units[second], share: plan.unitShares[second] } : { kind: 'tenant' as const, tenant: plan.units[second], share: plan.unitShares[second] };
+    const made: Deployment = { ...period.deployments[0], id: `confined-${by}`, service: busy.id, material: true, fault: { kind: 'error_step', onsetMinutes: 0, errorAdd: 0.3, latencyMult: 1, kpiDrop: 0, rampMinutes: 0, poolThreshold: Infinity, callerErrorRate: 0, scope, severe: true, rollbackRestores: true } };
+    const deps = [...period.deployments.filter((d) => d.fault?.scope.kind === by).slice(0, 8), ...period.deployments.slice(0, 6), made];
+    const env = new RolloutEnv(period.world);
+    for (const dep of deps) {
+      const truth = runEpisode(env, period.world, dep, period.seed, strategy, null, null).outcome;
+      for (const p of policies) runEpisode(env, period.world, dep, period.seed, strategy, p, truth);
+    }
+  }
   if (champions.judge) registerMlWindowJudge(champions.judge.model);
 }, 600_000);
 
@@ -130,18 +157,29 @@ describe('the served decision is the backtested one', () => {
         const want = r.decisions[k];
         const where = `${r.scenario} ${r.ctx.deploymentId} policy ${r.policy} minute ${r.observations[k].age}`;
         expect(res.statusCode, `${where}: ${res.body}`).toBe(200);
-        const got = res.json() as { action: string; reasons: string[]; policy: string };
-        expect({ where, action: got.action, reasons: got.reasons }).toEqual({ where, action: want.type, reasons: want.reasons });
-        actions.set(`${r.policy} ${want.type}`, (actions.get(`${r.policy} ${want.type}`) ?? 0) + 1);
+        const got = res.json() as { action: string; unit?: string; reasons: string[]; policy: string };
+        const wantUnit = want.type === 'rollback' ? want.unit : undefined;
+        expect({ where, action: got.action, unit: got.unit, reasons: got.reasons }).toEqual({ where, action: want.type, unit: wantUnit, reasons: want.reasons });
+        const kind = `${r.policy} ${want.type}${wantUnit !== undefined ? ' unit' : ''}`;
+        actions.set(kind, (actions.get(kind) ?? 0) + 1);
+        if (wantUnit === undefined) actions.set(`${r.policy} ${want.type}`, (actions.get(`${r.policy} ${want.type}`) ?? 0) + 1);
         minutes++;
       }
     }
     // The replay covered every policy and the decisions that matter: rollbacks and holds as well as advances.
-    expect(recorded.length).toBe(SCENARIOS.length * PER_SCENARIO * POLICIES.length);
+    expect(recorded.filter((r) => !r.scenario.includes('progressive')).length).toBe(SCENARIOS.length * PER_SCENARIO * POLICIES.length);
     for (const p of POLICIES) expect(actions.get(`${p} advance`) ?? 0, `${p} advances`).toBeGreaterThan(0);
     for (const p of ['kayenta', 'argo', 'flagger', 'ml']) expect(actions.get(`${p} rollback`) ?? 0, `${p} rollbacks`).toBeGreaterThan(0);
+    // Progressive rollouts by region and by tenant, with their breakdown by unit, and ml rolling back one unit in both.
+    for (const by of ['region', 'tenant']) {
+      const prog = recorded.filter((r) => r.scenario === `default progressive:${by}`);
+      expect(prog.length, by).toBeGreaterThan(PROGRESSIVE_POLICIES.length * 6);
+      expect(prog.some((r) => r.observations.some((o) => o.canaryUnits !== undefined)), by).toBe(true);
+      expect(prog.filter((r) => r.policy === 'ml' && r.decisions.some((d) => d.type === 'rollback' && d.unit !== undefined)).length, `${by}: ml unit rollbacks`).toBeGreaterThan(0);
+    }
+    expect(actions.get('ml rollback unit') ?? 0).toBeGreaterThanOrEqual(2);
     expect(minutes).toBeGreaterThan(5_000);
-    console.log(`${recorded.length} rollouts, ${minutes} minutes compared; ${reordered} cohort-minutes had their latency percentiles put in order`);
+    console.log(`${recorded.length} rollouts, ${minutes} minutes compared (${actions.get('ml rollback unit')} ml rollbacks of one unit); ${reordered} cohort-minutes had their latency percentiles put in order`);
   }, 900_000);
 });
 

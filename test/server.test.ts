@@ -263,6 +263,42 @@ describe('rollout decision', () => {
     const badStage = await post('/v1/rollout/decision', { ...decisionBody(2, () => HEALTHY[0]), plan: { ...PLAN, unitShares: [0.5] } });
     expect(badStage.json().error.field).toBe('body.plan.unitShares');
   });
+
+  it('a progressive rollout with the canary broken down by unit: the unit a fault is confined to is rolled back alone and named; a bad breakdown is a 400 naming the field', async () => {
+    // Three regions out one at a time; in stage 1 eu and us are on the new version, and us fails 30 % of its requests.
+    const plan = { stages: [{ exposure: [1, 0, 0], dwellMinutes: 5 }, { exposure: [1, 1, 0], dwellMinutes: 5 }, { exposure: [1, 1, 1], dwellMinutes: 0 }], unitShares: [0.2, 0.3, 0.5], units: ['eu', 'us', 'ap'], bakeMinutes: 10 };
+    const sum = (xs: (CohortMetrics | null)[]) => m(...(['requests', 'errors', 'slow'] as const).map((k) => xs.reduce((a, x) => a + (x ? x[k] : 0), 0)) as [number, number, number], 42, 120, xs.reduce((a, x) => a + (x ? x.conversions : 0), 0));
+    const unit = (requests: number, errors: number): CohortMetrics => ({ ...m(requests, errors, 2, 42, 120, Math.round(requests * 0.02)), latencyP50: null, latencyP95: null, latencyP99: null });
+    const minute = (age: number, stage: number, units: (CohortMetrics | null)[]) => ({ age, phase: 'progressing', stage, weight: units.reduce((a, x, i) => a + (x ? plan.unitShares[i] : 0), 0), timeAtStage: stage ? age - 5 : age, canary: sum(units), baseline: m(9500, 10, 40, 42, 120, 190), canaryUnits: units });
+    const observations: object[] = [{ age: 0, phase: 'progressing', stage: 0, weight: 0.2, timeAtStage: 0, canary: null, baseline: null }];
+    for (let age = 1; age <= 5; age++) observations.push(minute(age, 0, [unit(1200, 1), null, null]));
+    for (let age = 6; age <= 7; age++) observations.push(minute(age, 1, [unit(1200, 1), age === 7 ? unit(1800, 540) : unit(1800, 2), null]));
+    const body = { plan, slo: { objective: 0.999, burnRate: 14.4 }, observations };
+    const r = await post('/v1/rollout/decision', body);
+    expect(r.statusCode, r.body).toBe(200);
+    expect(r.json()).toMatchObject({ action: 'rollback', unit: 'us' });
+    expect(r.json().reasons[0]).toMatch(/^ml v0001: the evidence is confined to us: .* rolling back us only$/);
+    // Without the breakdown the same minutes get a whole rollback (never a partial one on missing evidence).
+    const whole = await post('/v1/rollout/decision', { ...body, observations: observations.map((o) => ({ ...o, canaryUnits: undefined })) });
+    expect(whole.json().action).toBe('rollback');
+    expect(whole.json().unit).toBeUndefined();
+    // Bad breakdowns.
+    const last = observations.length - 1;
+    const withLast = (o: object) => ({ ...body, observations: [...observations.slice(0, last), { ...(observations[last] as object), ...o }] });
+    const cases: [unknown, string][] = [
+      [withLast({ canaryUnits: [unit(1200, 1), unit(1800, 540)] }), `body.observations[${last}].canaryUnits`],
+      [withLast({ canaryUnits: [unit(1200, 1), unit(1800, 540), unit(10, 0)] }), `body.observations[${last}].canaryUnits[2]`],
+      [withLast({ canaryUnits: [unit(1200, 1), { ...unit(1800, 540), errors: 2000 }, null] }), `body.observations[${last}].canaryUnits[1].errors`],
+      [withLast({ canary: null }), `body.observations[${last}].canaryUnits`],
+      [{ ...body, plan: { ...plan, units: ['eu', 'us', 'eu'] } }, 'body.plan.units'],
+      [{ ...body, plan: { ...plan, units: ['eu', 'us'] } }, 'body.plan.units'],
+    ];
+    for (const [b, field] of cases) {
+      const x = await post('/v1/rollout/decision', b);
+      expect(x.statusCode, `${field}: ${x.body}`).toBe(400);
+      expect(x.json().error.field).toBe(field);
+    }
+  });
 });
 
 describe('values beyond any real service', () => {

@@ -22,6 +22,13 @@ export const ObservationSchema = Type.Object(
     providerError: Type.Optional(Type.Boolean({ description: 'the metrics backend erred for the minute (both cohorts then null); default false' })),
     canary: Nullable(CohortMetricsSchema),
     baseline: Nullable(CohortMetricsSchema),
+    canaryUnits: Type.Optional(
+      Type.Array(Nullable(CohortMetricsSchema), {
+        minItems: 1,
+        maxItems: 64,
+        description: "progressive rollouts: the canary's metrics broken down by unit (region or tenant), one per plan.unitShares, null for a unit not on the new version; lets ml roll back the one unit a fault is confined to. Needs canary. Without it every rollback is whole",
+      }),
+    ),
   },
   { additionalProperties: false, description: 'one observation of the rollout (sim/env.ts Observation)' },
 );
@@ -41,6 +48,7 @@ export const PlanSchema = Type.Object(
       { minItems: 1, maxItems: 100 },
     ),
     unitShares: Type.Array(Share('traffic share of the unit'), { minItems: 1, maxItems: 64, description: 'one per unit, summing to 1' }),
+    units: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 128 }), { minItems: 1, maxItems: 64, description: 'names of the units (regions or tenants), one per unitShares, all different: the unit a rollback of one unit names; default unit-0, unit-1, …' })),
     bakeMinutes: Type.Number({ minimum: 0, maximum: MAX_PLAN_MINUTES, description: 'minutes of bake after the last stage (at most a week)' }),
   },
   { additionalProperties: false, description: 'the rollout plan (sim/strategy.ts Plan)' },
@@ -68,6 +76,7 @@ export type DecisionBody = Static<typeof DecisionBodySchema>;
 
 export const DecisionResponseSchema = Type.Object({
   action: Type.Union([Type.Literal('advance'), Type.Literal('hold'), Type.Literal('rollback')]),
+  unit: Type.Optional(Type.String({ description: 'a rollback of this one unit only (a name of plan.units); absent: the rollback takes everything back' })),
   pFault: Nullable(Type.Number({ minimum: 0, maximum: 1, description: 'P(material fault active in the canary now); null when the model was not consulted' })),
   pBreach: Nullable(Type.Number({ minimum: 0, maximum: 1, description: 'P(SLO breach ahead if the rollout carries on)' })),
   breachInMin: Nullable(Type.Number({ description: 'minutes to the projected breach (null: none projected)' })),

@@ -72,6 +72,12 @@ export interface Observation {
   /** null when the cohort was not scraped (gap or backend error), or before the first tick. */
   baseline: CohortMetrics | null;
   canary: CohortMetrics | null;
+  /**
+   * Progressive strategies only: the canary broken down by unit, parallel to `units` (null for a unit with no traffic
+   * on the new version). Its counts add up to the canary's; latency percentiles are not broken down (null) and
+   * saturation is the canary's. Absent for other strategies, at reset, and whenever `canary` is null.
+   */
+  canaryUnits?: (CohortMetrics | null)[];
 }
 
 /** A row of the per-cohort, per-minute record (what `simulate` writes to the observations table). */

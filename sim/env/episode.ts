@@ -23,6 +23,8 @@ export interface EpisodeCtx {
   gaps: Record<Cohort, Uint8Array>;
   providerDown: Uint8Array;
   base: Rng;
+  /** The stream of the canary's breakdown by unit (progressive strategies): its own, so that no other draw moves. */
+  units: Rng;
   maxMinutes: number;
   threshold: number;
   material: boolean;
@@ -59,6 +61,7 @@ export function startEpisode(world: EnvWorld, opts: ResetOptions): { ctx: Episod
     gaps: { baseline: bursts(base.fork('gaps', 'baseline'), horizon, o.scrapeGapRate, o.gapBurstMinutes), canary: bursts(base.fork('gaps', 'canary'), horizon, o.scrapeGapRate, o.gapBurstMinutes) },
     providerDown: bursts(base.fork('provider'), horizon, o.providerErrorRate, o.providerErrorBurstMinutes),
     base,
+    units: new Rng(opts.seed, 'units', dep.id),
     maxMinutes,
     threshold: s.slo.burnRate * (1 - s.slo.objective),
     material,

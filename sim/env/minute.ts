@@ -6,7 +6,8 @@
 // canary and the callers (gaps and backend errors are drawn once per deployment, sim/env/episode.ts). So a minute's
 // randomness depends only on the deployment, the seed and the minute, never on what a policy did before: two policies
 // that expose the same weights see the same numbers, and the traffic and the fault (from the world) are identical for
-// every policy. Recording draws nothing: the rows are built from what the minute already drew.
+// every policy. Recording draws nothing: the rows are built from what the minute already drew. The canary's breakdown
+// by unit (progressive strategies) draws from a stream of its own, `units.at(age)`, after the canary is drawn.
 import { type Effect, NO_EFFECT, faultEffect, badRatio, slowShare } from '../faults.ts';
 import type { Incident, Cohort } from '../noise.ts';
 import { sampleCohort, type CohortSample } from '../observe.ts';
@@ -15,6 +16,7 @@ import { COHORTS, toMetrics, type EnvWorld, type EnvState, type Observation, typ
 import type { EpisodeCtx } from './episode.ts';
 import { noteBreach } from './outcome.ts';
 import { pushBurn, pushKpi } from './trailing.ts';
+import { canaryByUnit } from './units.ts';
 
 const SAMPLE_STREAMS = { split: 0, baseline: 1, canary: 2, callers: 3 } as const;
 
@@ -45,8 +47,9 @@ export function simulateMinute(world: EnvWorld, ctx: EpisodeCtx, st: EnvState, o
   // that dimension touches exactly the exposed traffic of its unit.
   let share = raw.share;
   const scope = dep.fault?.scope;
+  const faultUnit = scope && scope.kind !== 'all' && scope.kind === plan.unitKind ? plan.units.indexOf(scope.kind === 'region' ? scope.region : scope.tenant) : -1;
   if (active && scope && scope.kind !== 'all' && scope.kind === plan.unitKind) {
-    const u = plan.units.indexOf(scope.kind === 'region' ? scope.region : scope.tenant);
+    const u = faultUnit;
     share = w > 0 && u >= 0 ? (plan.unitShares[u] * st.exposure[u]) / w : 0;
   }
   const eff: Effect = share === raw.share ? raw : { ...raw, share };
@@ -63,9 +66,11 @@ export function simulateMinute(world: EnvWorld, ctx: EpisodeCtx, st: EnvState, o
   const reqBy: Record<Cohort, number> = { baseline: n - nCanary, canary: nCanary + nMirror };
   const userReqBy: Record<Cohort, number> = { baseline: n - nCanary, canary: nCanary };
   const samples: Record<Cohort, CohortSample | null> = { baseline: null, canary: null };
+  let canaryInc = NO_INC;
   for (const cohort of COHORTS) {
     const req = reqBy[cohort];
     const inc = incidentsAt(ctx.near.get(svc.id)!, cohort, t);
+    if (cohort === 'canary') canaryInc = inc;
     const e = cohort === 'canary' ? eff : linger > 0 ? { ...eff, share: eff.share * linger, latencyMult: 1 } : NO_EFFECT;
     const sample = sampleCohort(svc, req, {
       errorRate: Math.min(1, svc.baseErrorRate + inc.errorAdd + e.share * e.errorAdd),
@@ -91,6 +96,7 @@ export function simulateMinute(world: EnvWorld, ctx: EpisodeCtx, st: EnvState, o
   // Callers of a broken contract fail on the calls that reach the new version (mirrored calls never return).
   const rCall = ctx.base.at(age * 4 + SAMPLE_STREAMS.callers);
   const callerRows: CallerCounts = { baseline: { req: 0, err: 0 }, canary: { req: 0, err: 0 } };
+  let canaryCallerBase = 0;
   const ratios = ctx.ratios;
   pushBurn(st.burn[0], bad, badNoFault, n, ratios[0]);
   for (let k = 0; k < ctx.callers.length; k++) {
@@ -110,6 +116,7 @@ export function simulateMinute(world: EnvWorld, ctx: EpisodeCtx, st: EnvState, o
       const b1 = extra > 0 ? b0 + rCall.binomial(req - b0, Math.min(1, extra)) : b0;
       callerRows[cohort].req += req;
       callerRows[cohort].err += b1;
+      if (cohort === 'canary') canaryCallerBase += req * base;
       reached += req;
       cBad += b1;
       cBadNoFault += b0;
@@ -132,6 +139,12 @@ export function simulateMinute(world: EnvWorld, ctx: EpisodeCtx, st: EnvState, o
     const weights: Record<Cohort, number> = { baseline: 1 - w, canary: nMirror > 0 ? mirrorShare : w };
     onRows(COHORTS.map((cohort) => minuteRow(ctx, samples[cohort]!, t, age, cohort, weights[cohort], callerRows, down)));
   }
+  const canaryObserved = observe && !down && ctx.gaps.canary[age] === 0;
+  // Progressive strategies: the canary broken down by unit, from its own stream (sim/env/units.ts).
+  const canaryUnits =
+    canaryObserved && plan.unitKind !== 'all'
+      ? canaryByUnit(svc, plan, st.exposure, samples.canary!, { errorRateNoFault: svc.baseErrorRate + canaryInc.errorAdd, incidentLatencyMult: canaryInc.latencyMult, effect: eff, faultUnit: active ? faultUnit : -1, callerRequests: callerRows.canary.req, callerErrors: callerRows.canary.err, callerBaseErrors: canaryCallerBase }, ctx.units.at(age))
+      : null;
   const observation: Observation = {
     deploymentId: dep.id,
     age,
@@ -146,8 +159,9 @@ export function simulateMinute(world: EnvWorld, ctx: EpisodeCtx, st: EnvState, o
     timeAtStage: st.timeAtStage,
     providerError: down,
     baseline: observe && !down && ctx.gaps.baseline[age] === 0 ? toMetrics(samples.baseline!, callerRows.baseline.req, callerRows.baseline.err) : null,
-    canary: observe && !down && ctx.gaps.canary[age] === 0 ? toMetrics(samples.canary!, callerRows.canary.req, callerRows.canary.err) : null,
+    canary: canaryObserved ? toMetrics(samples.canary!, callerRows.canary.req, callerRows.canary.err) : null,
   };
+  if (canaryUnits) observation.canaryUnits = canaryUnits;
   return { observation, faultBad, breach };
 }
 
