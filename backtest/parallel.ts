@@ -25,7 +25,7 @@ export async function backtestParallel(o: ParallelOptions): Promise<BacktestRun>
   if (threads <= 1) return backtest(o);
   const strategy = o.strategy ?? scenarioStrategy(o.scenario);
   const names = o.policies.map((p) => p.name);
-  const setup: WorkerSetup = { scenario: o.scenario, seed: o.seed, policies: names, strategy, windowMinutes: o.windowMinutes, policyModules: o.policyModules ?? [], modelsRoot: o.modelsRoot };
+  const setup: WorkerSetup = { scenario: o.scenario, seed: o.seed, policies: names, strategy, optimised: !!o.optimised, windowMinutes: o.windowMinutes, policyModules: o.policyModules ?? [], modelsRoot: o.modelsRoot };
   const works = new Map<number, PeriodWork>();
   let next = 0;
   let inFlight = 0;
@@ -64,7 +64,7 @@ export async function backtestParallel(o: ParallelOptions): Promise<BacktestRun>
         settled = true;
         stop();
         const ordered = [...works.keys()].sort((a, b) => a - b).map((k) => works.get(k)!);
-        resolvePromise(assemble({ scenarioName: o.scenarioName ?? o.scenario.name, seed: o.seed, n: o.deployments, policies: names, strategy }, ordered));
+        resolvePromise(assemble({ scenarioName: o.scenarioName ?? o.scenario.name, seed: o.seed, n: o.deployments, policies: names, strategy, optimised: !!o.optimised }, ordered));
       }
     };
     const idle: Worker[] = [];

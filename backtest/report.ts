@@ -10,7 +10,7 @@ const int = (x: number) => Math.round(x).toLocaleString('en-US');
 export function describeStrategy(s: Strategy): string {
   switch (s.kind) {
     case 'canary':
-      return `canary ${s.steps.join('-')} %, ${s.stepMinutes} min per step, ${s.bakeMinutes} min bake`;
+      return `canary ${s.steps.join('-')} %, ${s.dwellMinutes ? `${s.dwellMinutes.join('-')} min at the steps` : `${s.stepMinutes} min per step`}, ${s.bakeMinutes} min bake`;
     case 'blue-green':
       return `blue-green, ${s.previewMinutes} min preview on ${s.mirrorPercent} % mirrored traffic, ${s.bakeMinutes} min bake`;
     case 'rolling':
@@ -26,7 +26,9 @@ export function formatBacktest(r: BacktestReport): string {
   const any = r.policies[names[0]];
   const head = [
     `backtest  scenario ${r.scenario}, seed ${r.seed}, ${int(r.deployments)} deployments (${r.periods} replayed period${r.periods === 1 ? '' : 's'})`,
-    `          strategy ${describeStrategy(r.strategy)}`,
+    r.optimisedShare !== undefined
+      ? `          strategy optimised: ${(100 * r.optimisedShare).toFixed(1)} % of deployments under an optimised plan (${Object.entries(r.plans ?? {}).sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${v}`).join(', ')})`
+      : `          strategy ${describeStrategy(r.strategy)}`,
     `          violating ${int(any.violating)} (the unguarded run breaches because of the change); material faults ${int(any.materialFaults)}; ` +
       `without one ${int(any.withoutMaterialFault)}; breaches from noise alone ${int(any.noiseBreaches)} (not preventable, not counted)`,
     '',

@@ -12,6 +12,8 @@ import type { Scenario } from '../sim/scenario-schema.ts';
 import type { Deployment, World } from '../sim/world.ts';
 import type { Policy, PolicyContext } from '../policies/policy.ts';
 import { periods, type Period } from './worlds.ts';
+import { optimisedChooser, type DeploymentStrategy } from './optimised.ts';
+import type { GamModel } from '../training/gam.ts';
 import { judgeWindows, type JudgeWindow } from '../judges/labelled-windows.ts';
 
 export { TICK_SECONDS };
@@ -61,6 +63,9 @@ export interface DeploymentResult {
   healthyExposureAtRollback: number | null;
   /** Of that healthy exposure, the share still on the new version when the episode ended (docs/definitions.md#healthy-exposure-kept); null when there was none. */
   healthyExposureKept: number | null;
+  /** Under `--strategy optimised`: the plan the optimiser chose, and whether it is an optimised one (not the fail-closed fallback). */
+  plan?: string;
+  optimisedPlan?: boolean;
   /** Confined fault rolled back: minutes from the first rollback decision to the fault's traffic off the new version (0: as fast as a full rollback then; null: never). */
   recoveryAfterRollbackMin: number | null;
 }
@@ -105,6 +110,9 @@ export interface BacktestReport {
   policies: Record<string, PolicySummary>;
   strategy: Strategy;
   periods: number;
+  /** `--strategy optimised`: the share of deployments that got an optimised plan, and how many got each plan. */
+  optimisedShare?: number;
+  plans?: Record<string, number>;
 }
 
 export interface BacktestOptions {
@@ -117,6 +125,8 @@ export interface BacktestOptions {
   onProgress?: (stage: string, done: number, total: number) => void;
   /** Also cut labelled canary analysis windows of this many minutes from every unguarded run. */
   windowMinutes?: number;
+  /** Roll each deployment out under the plan the optimiser chooses from this risk model's score (null: no risk model, the most careful plan); `strategy` is then ignored. */
+  optimised?: { risk: GamModel | null };
 }
 
 export interface BacktestRun {
@@ -287,9 +297,10 @@ export interface PeriodWork {
 }
 
 /** Run the first `limit` deployments of one period under every policy. */
-export function runPeriod(period: Period, policies: Policy[], strategy: Strategy, limit: number, windowMinutes?: number, onDeployment?: () => void): PeriodWork {
+export function runPeriod(period: Period, policies: Policy[], strategy: Strategy, limit: number, windowMinutes?: number, onDeployment?: () => void, strategyFor?: (world: World) => (dep: Deployment) => DeploymentStrategy): PeriodWork {
   const env = new RolloutEnv(period.world);
-  const sameAsWorld = JSON.stringify(strategy) === JSON.stringify(scenarioStrategy(period.world.scenario));
+  const worldStrategy = JSON.stringify(scenarioStrategy(period.world.scenario));
+  const choose = strategyFor?.(period.world);
   const work: PeriodWork = { results: [], windows: [], seconds: Object.fromEntries(policies.map((p) => [p.name, 0])) };
   for (const p of policies) {
     const t0 = performance.now();
@@ -299,16 +310,24 @@ export function runPeriod(period: Period, policies: Policy[], strategy: Strategy
   for (const dep of period.deployments.slice(0, limit)) {
     // The truth: the unguarded run of this deployment under this strategy. Under the scenario's own strategy the
     // world already ran it (same seed, same code path; a test checks they are equal), unless rows are needed.
+    const chosen = choose?.(dep);
+    const st = chosen?.strategy ?? strategy;
+    const sameAsWorld = JSON.stringify(st) === worldStrategy;
     const recording = windowMinutes ? recordRows(env) : null;
-    const truth = sameAsWorld && !windowMinutes ? dep.outcome : runEpisode(env, period.world, dep, period.seed, strategy, null, null).outcome;
+    const truth = sameAsWorld && !windowMinutes ? dep.outcome : runEpisode(env, period.world, dep, period.seed, st, null, null).outcome;
     recording?.stop();
     work.windows.push(windowMinutes ? judgeWindows(period.world, dep, recording!.rows, windowMinutes, period.index) : []);
     const row: DeploymentResult[] = [];
     for (const p of policies) {
       const t0 = performance.now();
-      const { outcome, reason, exposure } = runEpisode(env, period.world, dep, period.seed, strategy, p, truth);
+      const { outcome, reason, exposure } = runEpisode(env, period.world, dep, period.seed, st, p, truth);
       work.seconds[p.name] += (performance.now() - t0) / 1000;
-      row.push(scoreDeployment(p.name, period.index, period.world, dep, truth, outcome, reason, exposure));
+      const r = scoreDeployment(p.name, period.index, period.world, dep, truth, outcome, reason, exposure);
+      if (chosen) {
+        r.plan = chosen.plan;
+        r.optimisedPlan = chosen.optimised;
+      }
+      row.push(r);
     }
     work.results.push(row);
     onDeployment?.();
@@ -317,7 +336,7 @@ export function runPeriod(period: Period, policies: Policy[], strategy: Strategy
 }
 
 /** Put period results together in period order, cut at `n` deployments, and summarise per policy. */
-export function assemble(o: { scenarioName: string; seed: number; n: number; policies: string[]; strategy: Strategy }, works: PeriodWork[]): BacktestRun {
+export function assemble(o: { scenarioName: string; seed: number; n: number; policies: string[]; strategy: Strategy; optimised?: boolean }, works: PeriodWork[]): BacktestRun {
   const per = new Map<string, DeploymentResult[]>(o.policies.map((p) => [p, []]));
   const seconds = new Map<string, number>(o.policies.map((p) => [p, 0]));
   const windows: JudgeWindow[] = [];
@@ -335,6 +354,12 @@ export function assemble(o: { scenarioName: string; seed: number; n: number; pol
   const policies: Record<string, PolicySummary> = {};
   for (const p of o.policies) policies[p] = summarize(per.get(p)!, seconds.get(p)!);
   const report: BacktestReport = { scenario: o.scenarioName, seed: o.seed, deployments: done, policies, strategy: o.strategy, periods: used };
+  if (o.optimised) {
+    const first = per.get(o.policies[0]) ?? [];
+    report.optimisedShare = first.length ? first.filter((r) => r.optimisedPlan).length / first.length : 0;
+    report.plans = {};
+    for (const r of first) report.plans[r.plan ?? '?'] = (report.plans[r.plan ?? '?'] ?? 0) + 1;
+  }
   return { report, results: [...per.values()].flat(), windows };
 }
 
@@ -344,10 +369,11 @@ export function backtest(o: BacktestOptions): BacktestRun {
   const works: PeriodWork[] = [];
   let done = 0;
   for (const period of periods(o.scenario, o.seed, o.deployments)) {
+    const strategyFor = o.optimised ? (w: World) => optimisedChooser(w, o.optimised!.risk) : undefined;
     works.push(runPeriod(period, o.policies, strategy, o.deployments - done, o.windowMinutes, () => {
       done++;
       o.onProgress?.('backtest', done, o.deployments);
-    }));
+    }, strategyFor));
   }
-  return assemble({ scenarioName: o.scenarioName ?? o.scenario.name, seed: o.seed, n: o.deployments, policies: o.policies.map((p) => p.name), strategy }, works);
+  return assemble({ scenarioName: o.scenarioName ?? o.scenario.name, seed: o.seed, n: o.deployments, policies: o.policies.map((p) => p.name), strategy, optimised: !!o.optimised }, works);
 }

@@ -5,7 +5,9 @@ import type { Strategy } from '../sim/strategy.ts';
 import { simulatePeriod } from './worlds.ts';
 import { resolvePolicies } from '../policies/index.ts';
 import { runPeriod } from './run.ts';
-import { loadRolloutChampionsSync } from '../training/load.ts';
+import { loadRolloutChampionsSync, loadRiskSync } from '../training/load.ts';
+import { optimisedChooser } from './optimised.ts';
+import type { World } from '../sim/world.ts';
 
 export interface PeriodTask {
   index: number;
@@ -17,6 +19,8 @@ export interface WorkerSetup {
   seed: number;
   policies: string[];
   strategy: Strategy;
+  /** Each deployment under the optimiser's plan, from the registry's risk champion (none: the most careful plan). */
+  optimised?: boolean;
   windowMinutes?: number;
   /** Modules to import first (they register extra policies by name). */
   policyModules: string[];
@@ -27,6 +31,8 @@ export interface WorkerSetup {
 const setup = workerData as WorkerSetup;
 for (const m of setup.policyModules) await import(m);
 const policies = resolvePolicies(setup.policies, { models: () => loadRolloutChampionsSync(setup.modelsRoot) });
+const risk = setup.optimised ? (loadRiskSync(setup.modelsRoot)?.model ?? null) : null;
+const strategyFor = setup.optimised ? (w: World) => optimisedChooser(w, risk) : undefined;
 parentPort!.on('message', (task: PeriodTask | null) => {
   if (task === null) {
     parentPort!.close();
@@ -36,7 +42,7 @@ parentPort!.on('message', (task: PeriodTask | null) => {
   let done = 0;
   const work = runPeriod(period, policies, setup.strategy, task.limit, setup.windowMinutes, () => {
     if (++done % 25 === 0) parentPort!.postMessage({ progress: 25 });
-  });
+  }, strategyFor);
   parentPort!.postMessage({ progress: done % 25 });
   parentPort!.postMessage({ index: task.index, work });
 });

@@ -6,8 +6,8 @@ import type { Service } from './topology.ts';
 import { RolloutlabError } from '../lib/errors.ts';
 
 export type Strategy =
-  /** Canary with explicit weight steps in percent (the last must be 100), `stepMinutes` at each. */
-  | { kind: 'canary'; steps: number[]; stepMinutes: number; bakeMinutes: number }
+  /** Canary with explicit weight steps in percent (the last must be 100), `stepMinutes` at each, or `dwellMinutes[i]` at step i (one per step before the last). */
+  | { kind: 'canary'; steps: number[]; stepMinutes: number; bakeMinutes: number; dwellMinutes?: number[] }
   /** Blue-green: the new version gets mirrored traffic (responses discarded) for a preview, then all traffic. */
   | { kind: 'blue-green'; previewMinutes: number; mirrorPercent: number; bakeMinutes: number }
   /** Rolling update: `batches` equal batches of pods replaced one after the other. */
@@ -51,7 +51,7 @@ export function planFor(strategy: Strategy, svc: Service, tenants: readonly stri
   let unitShares = [1];
   switch (strategy.kind) {
     case 'canary':
-      stages = strategy.steps.map((p) => all(p / 100, strategy.stepMinutes));
+      stages = strategy.steps.map((p, i) => all(p / 100, strategy.dwellMinutes?.[i] ?? strategy.stepMinutes));
       break;
     case 'blue-green':
       stages = [all(0, strategy.previewMinutes, strategy.mirrorPercent / 100), all(1, 0)];
@@ -104,6 +104,10 @@ export function validateStrategy(st: Strategy): Strategy {
       });
       if (st.steps[st.steps.length - 1] !== 100) bad('steps', 'the last step must be 100');
       posInt('stepMinutes', st.stepMinutes);
+      if (st.dwellMinutes !== undefined) {
+        if (!Array.isArray(st.dwellMinutes) || st.dwellMinutes.length !== st.steps.length - 1) bad('dwellMinutes', `must give one dwell per step before the last (${st.steps.length - 1}), got ${JSON.stringify(st.dwellMinutes)}`);
+        st.dwellMinutes.forEach((d, i) => posInt(`dwellMinutes[${i}]`, d));
+      }
       break;
     case 'blue-green':
       posInt('previewMinutes', st.previewMinutes);

@@ -39,7 +39,10 @@ async function runBacktest(o: BacktestFlags): Promise<BacktestRun> {
   const { loadRolloutChampionsSync, loadRiskSync } = await import('../../training/load.ts');
   const modelsRoot = resolve(o.models ?? defaultModelsRoot());
   const policies = flagValue(() => resolvePolicies(o.policies, { models: () => loadRolloutChampionsSync(modelsRoot) }));
-  const strategy = o.strategy !== undefined ? flagValue(() => parseStrategy(o.strategy!, scenario)) : undefined;
+  // `optimised`: every deployment under the plan the rollout-plan optimiser chooses for it (docs/rollout-plans.md).
+  const optimised = o.strategy === 'optimised';
+  if (optimised && o.trajectories) throw usage('--trajectories records the unguarded runs of one strategy: not with --strategy optimised', 'trajectories');
+  const strategy = o.strategy !== undefined && !optimised ? flagValue(() => parseStrategy(o.strategy!, scenario)) : undefined;
   const progress = terminalProgress();
   const run = await backtestParallel({
     threads: o.threads ?? defaultThreads(o.deployments),
@@ -49,6 +52,7 @@ async function runBacktest(o: BacktestFlags): Promise<BacktestRun> {
     deployments: o.deployments,
     policies,
     strategy,
+    ...(optimised ? { optimised: { risk: loadRiskSync(modelsRoot)?.model ?? null } } : {}),
     windowMinutes: o.out ? o.windowMinutes : undefined,
     modelsRoot,
     onProgress: (stage, d, n) => progress.update(stage, d, n),
@@ -111,7 +115,7 @@ export function registerBacktest(program: Command): void {
     .option('--seed <n>', 'random seed (integer)', int('--seed', 0, 2 ** 32 - 1), 1)
     .option('--deployments <n>', 'deployments to replay (the scenario period repeats with fresh randomness as needed)', int('--deployments', 1, 1_000_000), 1000)
     .option('--policies <a,b,...>', `policies to compare (${policyNames().join(', ')}; ml needs a trained registry, see --models)`, BASELINE_POLICIES.join(','))
-    .option('--strategy <spec>', 'rollout strategy: canary[:0.1,1,5,25,50,100] | blue-green[:previewMin] | rolling[:batches] | progressive[:region|tenant] (default: the scenario rollout)')
+    .option('--strategy <spec>', 'rollout strategy: canary[:0.1,1,5,25,50,100] | blue-green[:previewMin] | rolling[:batches] | progressive[:region|tenant] | optimised (each deployment under the plan the rollout-plan optimiser chooses from its risk score and traffic; the JSON gains optimisedShare) (default: the scenario rollout)')
     .option('--out <dir>', 'write per-deployment results, the summary and labelled judge windows as a data set (Parquet + DuckDB)')
     .option('--window-minutes <n>', 'length of the labelled canary analysis windows written with --out', int('--window-minutes', 1, 60), 5)
     .option('--trajectories', 'with --out: also write every tick of every deployment\'s unguarded run as policies observe it, with the truth (training data of the rollback family)')

@@ -1,0 +1,100 @@
+// Rollout plans per change: the candidates' order of caution, the optimiser's table (monotone in risk, fail closed on a
+// missing score), per-step dwell times, the search that learns the table, and `--strategy optimised` in the backtest.
+import { describe, it, expect } from 'vitest';
+import { PLAN_CANDIDATES, FIXED_PLAN, dwellSum } from '../policies/rollout-plan/candidates.ts';
+import { choosePlan, candidateStrategy, PLAN_TABLE } from '../policies/rollout-plan/choose.ts';
+import { fitTable, compareTable, FIXED, type SearchRecord } from '../backtest/plan-search.ts';
+import { planFor, validateStrategy } from '../sim/strategy.ts';
+import { loadScenario, simulateWorld } from '../sim/index.ts';
+import { backtest } from '../backtest/run.ts';
+import { resolvePolicies } from '../policies/index.ts';
+import { buildApp } from '../server/app.ts';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+describe('the candidates and the table', () => {
+  it('go from fast to careful: the first exposure never grows and the time before full exposure never shrinks', () => {
+    for (let i = 1; i < PLAN_CANDIDATES.length; i++) {
+      expect(PLAN_CANDIDATES[i].steps[0]).toBeLessThanOrEqual(PLAN_CANDIDATES[i - 1].steps[0]);
+      expect(dwellSum(PLAN_CANDIDATES[i])).toBeGreaterThanOrEqual(dwellSum(PLAN_CANDIDATES[i - 1]));
+    }
+    for (const c of [...PLAN_CANDIDATES, FIXED_PLAN]) expect(() => validateStrategy(candidateStrategy(c, 30))).not.toThrow();
+  });
+
+  it('the learned table never gives a riskier change a faster plan, and a missing risk score gets the most careful plan', () => {
+    for (const row of PLAN_TABLE.choice) for (let r = 1; r < row.length; r++) expect(row[r]).toBeGreaterThanOrEqual(row[r - 1]);
+    const careful = PLAN_CANDIDATES[PLAN_CANDIDATES.length - 1].name;
+    for (const risk of [null, NaN, -0.1, 1.5]) {
+      const c = choosePlan({ risk, rpm: 500 });
+      expect(c.candidate.name).toBe(careful);
+      expect(c.optimised).toBe(false);
+    }
+    let last = -1;
+    for (const risk of [0, 0.01, 0.05, 0.1, 0.2, 0.4, 0.8, 1]) {
+      const k = PLAN_CANDIDATES.indexOf(choosePlan({ risk, rpm: 500 }).candidate);
+      expect(k).toBeGreaterThanOrEqual(last);
+      last = k;
+    }
+  });
+
+  it('per-step dwell times shape the plan; a wrong count is refused naming the field', () => {
+    const svc = simulateWorld(loadScenario('default'), 1, undefined, { observations: false }).topology.services[0];
+    const plan = planFor({ kind: 'canary', steps: [0.1, 5, 100], stepMinutes: 10, dwellMinutes: [20, 5], bakeMinutes: 30 }, svc, []);
+    expect(plan.stages.map((s) => s.dwellMinutes)).toEqual([20, 5, 0]);
+    expect(plan.plannedMinutes).toBe(55);
+    expect(() => validateStrategy({ kind: 'canary', steps: [1, 100], stepMinutes: 10, dwellMinutes: [5, 5], bakeMinutes: 0 })).toThrow(/strategy\.dwellMinutes/);
+  });
+});
+
+describe('the search', () => {
+  // Two kinds of deployment: risky ones where careful plans cut the blast radius, safe ones where fast plans save time.
+  const rec = (i: number, risky: boolean): SearchRecord => ({
+    scenario: 's',
+    seed: 1,
+    id: `d${i}`,
+    risk: risky ? 0.5 + (i % 10) / 100 : 0.01 + (i % 10) / 1000,
+    rpm: 100 + (i % 7),
+    outcomes: [...PLAN_CANDIDATES.map((c, k) => ({ blast: risky ? 1000 - 100 * k : 0, ttf: risky ? null : dwellSum(c), prevented: false, falseRollback: false })), { blast: risky ? 700 : 0, ttf: risky ? null : 50, prevented: false, falseRollback: false }],
+  });
+  const records = Array.from({ length: 200 }, (_, i) => rec(i, i % 4 === 0));
+
+  it('learns careful plans for risky changes and faster ones for safe changes, within the fixed plan’s time', () => {
+    const { table } = fitTable(records, { scenarios: ['s'], seeds: [1], deploymentsPerRun: 200, lambda: 0, note: 'test' }, { riskQuantiles: [0.5], trafficQuantiles: [] });
+    const safe = PLAN_CANDIDATES[table.choice[0][0]];
+    const risky = PLAN_CANDIDATES[table.choice[0][1]];
+    expect(risky.name).toBe('guarded');
+    expect(dwellSum(safe)).toBeLessThan(50);
+    const c = compareTable(records, table);
+    expect(c.optimised.blast).toBeLessThan(c.fixed.blast);
+    expect(c.optimised.meanTimeToFullRolloutMin).toBeLessThanOrEqual(c.fixed.meanTimeToFullRolloutMin);
+    expect(FIXED).toBe(PLAN_CANDIDATES.length);
+  });
+});
+
+describe('--strategy optimised', () => {
+  it('rolls each deployment out under its chosen plan and reports the share of optimised plans; without a risk model every plan is the careful fallback', () => {
+    const s = loadScenario('default');
+    const run = backtest({ scenario: s, seed: 5, deployments: 40, policies: resolvePolicies(['none']), optimised: { risk: null } });
+    expect(run.report.optimisedShare).toBe(0);
+    expect(run.report.plans).toEqual({ guarded: 40 });
+    expect(run.results.every((r) => r.plan === 'guarded')).toBe(true);
+    const again = backtest({ scenario: s, seed: 5, deployments: 40, policies: resolvePolicies(['none']), optimised: { risk: null } });
+    expect(again.results).toEqual(run.results);
+  });
+});
+
+describe('POST /v1/rollout/plan without a risk champion', () => {
+  it('answers the most careful plan and a wait, never a pass', async () => {
+    const app = buildApp({ modelsRoot: join(mkdtempSync(join(tmpdir(), 'rollout-plan-')), 'models'), rateLimit: false, planThreads: 0 });
+    try {
+      const a = (await app.inject({ method: 'POST', url: '/v1/rollout/plan', payload: { features: { lines_added: 3 }, rpm: 100 } })).json();
+      expect(a.plan.name).toBe('guarded');
+      expect(a.optimised).toBe(false);
+      expect(a.risk).toBeNull();
+      expect(a.gate.decision).toBe('wait');
+    } finally {
+      await app.close();
+    }
+  });
+});
