@@ -4,7 +4,7 @@
 // The serving app (docs/server.md): `serverPlugin`, the Fastify plugin that sets what every route shares (the error
 // handler, the request metrics, the rate limit, the JSON parser, the 404, the OpenAPI catalogue) and registers one
 // plugin per route group (server/routes/: operations, canary verdict, anomaly, rollout decision, risk, outcome
-// feedback, deployment windows, pipeline retry decisions and outcomes, rollback plans, the decision log, human controls;
+// feedback, deployment windows, pipeline retry decisions and outcomes, rollback plans, rollout plans, the decision log, human controls;
 // server/adapters/: Argo Rollouts, Flagger, Kayenta), with the decision recorder's hooks on every decision route
 // (server/decision-recorder.ts); and `buildApp`, which wraps it in
 // a Fastify instance without listening, so tests drive it with `app.inject` and `rolloutlab serve` adds the port.
@@ -43,6 +43,7 @@ import { opsRoutes } from './routes/ops.ts';
 import { pipelineRoutes } from './routes/pipeline.ts';
 import { riskRoutes } from './routes/risk.ts';
 import { rollbackPlanRoutes } from './routes/rollback-plan.ts';
+import { rolloutPlanRoutes } from './routes/rollout-plan.ts';
 import { rolloutRoutes } from './routes/rollout.ts';
 
 /** Largest request body accepted (bytes). */
@@ -203,6 +204,7 @@ export const serverPlugin: FastifyPluginAsyncTypebox<PluginOptions> = async (app
   await app.register(controlsRoutes, { controls, guard });
   await app.register(deployWindowRoutes, { store, offload: opts.offload, planDefaults: opts.planDefaults });
   await app.register(rollbackPlanRoutes, { controls });
+  await app.register(rolloutPlanRoutes, { store });
   await app.register(decisionsRoutes, { recorder, guard });
 };
 

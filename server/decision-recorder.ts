@@ -15,7 +15,7 @@ import type { ServerMetrics } from './metrics.ts';
 import { FAMILIES, type Snapshot } from './models.ts';
 
 /** The kinds of decision recorded (a route of a new kind adds its name here and its line to DECISION_ROUTES). */
-export const DECISION_KINDS = ['verdict', 'rollout-decision', 'risk', 'deploy-window', 'schedule', 'retry', 'argo', 'flagger', 'kayenta', 'rollback-plan', 'override', 'approval'] as const;
+export const DECISION_KINDS = ['verdict', 'rollout-decision', 'risk', 'deploy-window', 'schedule', 'retry', 'argo', 'flagger', 'kayenta', 'rollback-plan', 'rollout-plan', 'override', 'approval'] as const;
 export type DecisionKind = (typeof DECISION_KINDS)[number];
 
 /** The deployments and services a request is about, as the route's body or query names them (non-strings are ignored). */
@@ -89,6 +89,7 @@ export const DECISION_ROUTES: Readonly<Record<string, DecisionRoute>> = {
   'POST /v1/flagger/confirm-rollout': { kind: 'flagger', decided: flaggerDecided, subject: flaggerSubject },
   'POST /v1/flagger/confirm-promotion': { kind: 'flagger', decided: flaggerDecided, subject: flaggerSubject },
   'POST /judge': { kind: 'kayenta', subject: (b) => ({ services: Array.isArray(obj(obj(b).canaryConfig).applications) ? (obj(obj(b).canaryConfig).applications as unknown[]) : [] }) },
+  'POST /v1/rollout/plan': { kind: 'rollout-plan' },
   // Human controls: who overrode or approved what is part of the review.
   'POST /v1/overrides': { kind: 'override' },
   'DELETE /v1/overrides/:deployment': { kind: 'override', subject: (_b, _q, p) => ({ deployments: [obj(p).deployment] }) },

@@ -7,6 +7,7 @@ export * from './routes/canary-schemas.ts';
 export * from './routes/rollout-schemas.ts';
 export * from './routes/risk-schemas.ts';
 export { RollbackPlanQuerySchema } from './routes/rollback-plan.ts';
+export * from './routes/rollout-plan-schemas.ts';
 export { RollbackRequestSchema } from '../sim/release/schema.ts';
 export { RollbackPlanSchema } from '../policies/rollback-plan/schema.ts';
 export * from './routes/feedback-schemas.ts';

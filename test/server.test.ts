@@ -13,6 +13,7 @@ import type { FastifyInstance } from 'fastify';
 import type { CohortMetrics } from '../sim/env.ts';
 import { buildApp } from '../server/app.ts';
 import { rolloutDecision, verdictFor } from '../server/decide.ts';
+import { rolloutPlanDecision } from '../policies/rollout-plan/gate.ts';
 import { loadJudgeSync, loadRollbackSync } from '../training/load.ts';
 import { JudgeModel } from '../training/judge/model.ts';
 import { RollbackPredictor } from '../training/predictive-rollback/model.ts';
@@ -498,12 +499,35 @@ describe('reload on a registry change', () => {
   });
 });
 
+describe('POST /v1/rollout/plan', () => {
+  it('answers the optimiser’s plan for the risk score the risk route gives, and the gate: blocked above its threshold with recommendations, wait on an incomplete score', async () => {
+    const features = { lines_added: 4000, lines_deleted: 900, files_changed: 60, subsystems: 6, dependency_bumps: 3, schema_migration: 'irreversible', api_contract_change: true };
+    const risk = (await post('/v1/risk/score', { features, maxReasons: 10 })).json();
+    const res = await post('/v1/rollout/plan', { features, rpm: 800 });
+    expect(res.statusCode).toBe(200);
+    const a = res.json();
+    const expected = rolloutPlanDecision({ risk: { probability: risk.probability, complete: risk.complete, reasons: risk.reasons }, rpm: 800, bakeMinutes: 30 });
+    expect(a.plan).toEqual(expected.plan);
+    expect(a.gate).toEqual(expected.gate);
+    expect(a.risk).toEqual({ probability: risk.probability, complete: risk.complete, modelVersion: risk.modelVersion });
+    // Features left out: the score is incomplete, so below the threshold the gate waits instead of passing.
+    expect(risk.complete).toBe(false);
+    if (risk.probability <= 0.85) expect(a.gate.decision).toBe('wait');
+    const strict = (await post('/v1/rollout/plan', { features, rpm: 800, gate: { blockAbove: 0 } })).json();
+    expect(strict.gate.decision).toBe('blocked');
+    expect(strict.gate.recommendations.join(' ')).toMatch(/low-traffic window/);
+    const bad = await post('/v1/rollout/plan', { features, rpm: -1 });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().error.field).toBe('body.rpm');
+  });
+});
+
 describe('OpenAPI and metrics', () => {
   it('the OpenAPI document lists every route with its schemas', async () => {
     const doc = (await app.inject({ method: 'GET', url: '/v1/openapi.json' })).json();
     expect(doc.openapi).toBe('3.1.0');
     const routes = Object.entries(doc.paths as Record<string, Record<string, unknown>>).flatMap(([p, ops]) => Object.keys(ops).map((op) => `${op.toUpperCase()} ${p}`));
-    expect(routes.sort()).toEqual(['GET /', 'GET /healthz', 'GET /metrics', 'GET /readyz', 'GET /v1/openapi.json', 'GET /docs', 'GET /v1/status', 'POST /v1/anomaly/score', 'POST /v1/canary/verdict', 'POST /v1/models/reload', 'POST /v1/rollout/decision', 'POST /v1/risk/score', 'GET /v1/risk/features', 'GET /v1/feedback', 'POST /v1/feedback', 'POST /v1/rollback/plan',
+    expect(routes.sort()).toEqual(['GET /', 'GET /healthz', 'GET /metrics', 'GET /readyz', 'GET /v1/openapi.json', 'GET /docs', 'GET /v1/status', 'POST /v1/anomaly/score', 'POST /v1/canary/verdict', 'POST /v1/models/reload', 'POST /v1/rollout/decision', 'POST /v1/risk/score', 'GET /v1/risk/features', 'GET /v1/feedback', 'POST /v1/feedback', 'POST /v1/rollback/plan', 'POST /v1/rollout/plan',
       // The deploy-system extension points (test/server-extensions.test.ts).
       'GET /v1/argo/verdict', 'POST /v1/argo/verdict', 'POST /judge', 'GET /v1/flagger/events',
       // Deployment windows and schedules (test/server-windows.test.ts).
