@@ -3,12 +3,8 @@
 // windows, and backtest the learned `ml` policy beside every baseline on three scenarios.
 import { resolve } from 'node:path';
 import { loadScenario } from '../sim/index.ts';
-import { Worker } from 'node:worker_threads';
-import { availableParallelism } from 'node:os';
 import { writeDataset } from '../datasets/index.ts';
-import type { RecordTask } from './record-rollouts-worker.ts';
-
-const RECORD_BOOT = new URL('./record-rollouts-boot.mjs', import.meta.url);
+import { runInWorkers } from './main-job-workers.ts';
 import { codeVersion } from '../lib/version.ts';
 import { terminalProgress } from '../lib/progress.ts';
 import { scenarioDigest } from '../sim/load-scenario.ts';
@@ -18,8 +14,6 @@ import { resultsTable, summaryTable } from '../backtest/report.ts';
 import { windowsTable } from '../judges/labelled-windows.ts';
 import type { BacktestReport } from '../backtest/run.ts';
 import { ModelRegistry } from '../training/registry.ts';
-import { trajectoryTables } from '../training/predictive-rollback/trajectories.ts';
-import { recordTrajectories } from '../backtest/trajectories.ts';
 import { trainRollback, type RollbackTrainResult } from '../training/predictive-rollback/family.ts';
 import { loadRiskSync, loadRolloutChampionsSync } from '../training/load.ts';
 import { trainJudge, loadJudge, type JudgeTrainResult } from '../training/judge/family.ts';
@@ -68,42 +62,6 @@ export interface InRolloutReport {
   seconds: number;
 }
 
-/** Records the training rollout sets on `threads` worker threads; resolves when every data set is written. */
-function recordInWorkers(tasks: RecordTask[], threads: number, modelsRoot: string, onProgress: (done: number, total: number) => void): Promise<void> {
-  const total = tasks.reduce((a, t) => a + t.deployments, 0);
-  let progressed = 0;
-  let next = 0;
-  let finished = 0;
-  return new Promise((resolvePromise, reject) => {
-    const workers: Worker[] = [];
-    let settled = false;
-    const end = (e?: unknown) => {
-      if (settled) return;
-      settled = true;
-      for (const w of workers) void w.terminate();
-      if (e) reject(e instanceof Error ? e : new Error(String(e)));
-      else resolvePromise();
-    };
-    const feed = (w: Worker) => {
-      if (next < tasks.length) w.postMessage(tasks[next++]);
-    };
-    for (let i = 0; i < Math.min(threads, tasks.length); i++) {
-      const w = new Worker(RECORD_BOOT, { workerData: { modelsRoot } });
-      workers.push(w);
-      w.on('message', (m: { progress?: number; done?: string; error?: string }) => {
-        if (m.progress) onProgress((progressed += m.progress), total);
-        if (m.error) end(new Error(`recording training rollouts failed: ${m.error}`));
-        if (m.done) {
-          if (++finished === tasks.length) end();
-          else feed(w);
-        }
-      });
-      w.on('error', (e) => end(e));
-      feed(w);
-    }
-  });
-}
-
 export async function runInRollout(o: InRolloutOptions): Promise<InRolloutReport> {
   const t0 = performance.now();
   const say = (m: string) => {
@@ -115,11 +73,9 @@ export async function runInRollout(o: InRolloutOptions): Promise<InRolloutReport
   // The training sets are independent seeded worlds: recorded side by side, one worker thread per core (at most 2).
   const dirs = ROLLOUT_TRAINING.sets.map(({ scenario: name, seed }) => resolve(o.trainOut, `${name}-seed-${seed}`));
   say(`recording training rollouts (${ROLLOUT_TRAINING.sets.map((s) => `"${s.scenario}" seed ${s.seed}`).join(', ')}; ${ROLLOUT_TRAINING.deployments} deployments each)...\n`);
-  await recordInWorkers(
-    ROLLOUT_TRAINING.sets.map(({ scenario, seed }, i) => ({ scenario, seed, deployments: ROLLOUT_TRAINING.deployments, dir: dirs[i], modelsRoot: registry.root })),
-    Math.max(1, Math.min(2, availableParallelism())),
-    registry.root,
-    (d, n) => progress.update('training rollouts', d, n),
+  await runInWorkers(
+    ROLLOUT_TRAINING.sets.map(({ scenario, seed }, i) => ({ kind: 'rollouts' as const, scenario, seed, deployments: ROLLOUT_TRAINING.deployments, dir: dirs[i] })),
+    { modelsRoot: registry.root, units: () => ROLLOUT_TRAINING.deployments, onProgress: (d, n) => progress.update('training rollouts', d, n) },
   );
   progress.done();
   say(`training the canary judge on the windows of ${(ROLLOUT_TRAINING.sets.length * ROLLOUT_TRAINING.deployments).toLocaleString('en-US')} recorded rollouts...\n`);

@@ -2,9 +2,8 @@
 // evaluate the window recommender on a world it never saw and the traffic forecaster on held-out tails, and
 // report every measure against its target (training/targets.json).
 import { dirname, resolve } from 'node:path';
-import { loadScenario, parseScenario, simulateWorld, worldToTables } from '../sim/index.ts';
-import { writeDataset } from '../datasets/index.ts';
-import { codeVersion } from '../lib/version.ts';
+import { loadScenario, parseScenario, simulateWorld } from '../sim/index.ts';
+import { runInWorkers } from './main-job-workers.ts';
 import { terminalProgress } from '../lib/progress.ts';
 import { ModelRegistry } from '../training/registry.ts';
 import { trainRisk, loadRisk, type RiskTrainResult } from '../training/risk/family.ts';
@@ -45,17 +44,15 @@ export async function runPreDeploy(o: PreDeployOptions): Promise<PreDeployReport
   const progress = terminalProgress();
   const base = loadScenario(TRAIN_WORLD.scenario);
   const s = parseScenario({ ...base, days: TRAIN_WORLD.days, dataset: { ...base.dataset, trafficResolutionMinutes: TRAIN_WORLD.trafficResolutionMinutes } }, 'risk training world');
-  const dirs: string[] = [];
-  let deployments = 0;
-  for (const seed of TRAIN_WORLD.seeds) {
-    say(`simulating a training world for the risk model ("${TRAIN_WORLD.scenario}", seed ${seed}, ${TRAIN_WORLD.days} days)...\n`);
-    const world = simulateWorld(s, seed, (stage, d, n) => progress.update(`training world ${seed}: ${stage}`, d, n), { observations: false });
-    const dir = resolve(o.trainOut, `seed-${seed}`);
-    await writeDataset({ outDir: dir, tables: worldToTables(world), force: true, manifest: { kind: 'simulated', scenario: s.name, seed, codeVersion: codeVersion(), extra: { days: s.days, scenarioConfig: s } } });
-    progress.done();
-    dirs.push(dir);
-    deployments += world.deployments.length;
-  }
+  // The training worlds are independent seeded worlds: simulated side by side, one worker thread per core (at most 2).
+  const dirs = TRAIN_WORLD.seeds.map((seed) => resolve(o.trainOut, `seed-${seed}`));
+  say(`simulating the risk model's training worlds ("${TRAIN_WORLD.scenario}", seeds ${TRAIN_WORLD.seeds.join(', ')}, ${TRAIN_WORLD.days} days each)...\n`);
+  const counts = await runInWorkers(
+    TRAIN_WORLD.seeds.map((seed, i) => ({ kind: 'world' as const, scenario: s, seed, dir: dirs[i] })),
+    { modelsRoot: null, units: () => 1, onProgress: (d, n) => progress.update('training worlds', d, n) },
+  );
+  progress.done();
+  const deployments = counts.reduce((a, b) => a + b, 0);
   say(`training the change-risk model on ${deployments.toLocaleString('en-US')} deployments...\n`);
   const registry = new ModelRegistry(o.models ? { root: resolve(o.models) } : {});
   const risk = await trainRisk(dirs, { registry, onEpoch: (e) => progress.update('train risk (epochs)', e + 1, 600) });
