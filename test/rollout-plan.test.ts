@@ -9,6 +9,9 @@ import { loadScenario, simulateWorld } from '../sim/index.ts';
 import { backtest } from '../backtest/run.ts';
 import { resolvePolicies } from '../policies/index.ts';
 import { buildApp } from '../server/app.ts';
+import { inProcess } from './in-process.ts';
+import { argoSteps, flaggerAnalysis } from '../policies/rollout-plan/formats.ts';
+import { rolloutPlanDecision } from '../policies/rollout-plan/gate.ts';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -96,5 +99,36 @@ describe('POST /v1/rollout/plan without a risk champion', () => {
     } finally {
       await app.close();
     }
+  });
+});
+
+describe('plan rollout and the deploy systems’ formats', () => {
+  it('writes the plan as Argo Rollouts steps and a Flagger analysis, saying where whole-percent weights round a step up', () => {
+    const a = rolloutPlanDecision({ risk: { probability: 0.99, complete: true, reasons: [{ feature: 'lines_added', contribution: 2 }] }, rpm: 500, bakeMinutes: 30 });
+    expect(a.gate.decision).toBe('blocked');
+    expect(a.gate.recommendations[0]).toMatch(/lines_added/);
+    const argo = argoSteps(a, 't');
+    const weights = [...argo.matchAll(/setWeight: (\d+)/g)].map((m) => Number(m[1]));
+    expect(weights).toEqual(a.plan.steps.map((w) => Math.max(1, Math.round(w))));
+    expect([...argo.matchAll(/duration: (\d+)m/g)].map((m) => Number(m[1]))).toEqual(a.plan.dwellMinutes);
+    if (a.plan.steps[0] < 1) expect(argo).toMatch(/whole percents/);
+    const flagger = flaggerAnalysis(a, 't');
+    const interval = Number(/interval: (\d+)m/.exec(flagger)![1]);
+    const sw = /stepWeights: \[([^\]]*)\]/.exec(flagger)![1].split(',').map(Number);
+    // Each weight held for its dwell: entries × interval = the plan's minutes before full exposure.
+    expect(sw.length * interval).toBe(a.plan.minutesToFull);
+  });
+
+  it('plan rollout prints the plan of a simulated deployment; without a risk champion, the careful plan and a wait', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'plan-rollout-'));
+    const j = await inProcess(['plan', 'rollout', '--deployment', 'dep-000003', '--models', join(dir, 'none'), '--format', 'json']);
+    expect(j.code).toBe(0);
+    const a = JSON.parse(j.stdout);
+    expect(a.plan.name).toBe('guarded');
+    expect(a.gate.decision).toBe('wait');
+    const bad = await inProcess(['plan', 'rollout', '--deployment', 'dep-000003', '--format', 'yaml']);
+    expect(bad.code).toBe(1);
+    const none = await inProcess(['plan', 'rollout', '--deployment', 'dep-999999']);
+    expect(none.code).toBe(2);
   });
 });

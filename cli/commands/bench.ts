@@ -89,6 +89,20 @@ export function registerBench(program: Command): void {
       out(!!o.json, r, formatRetryBench(r));
     });
   bench
+    .command('rollout-plan')
+    .description('Rollout plan generation time per change (the risk score with its reasons, the optimiser’s plan and the risk gate) at 100 and 1,000 services, beside the risk score alone in the same run.')
+    .option('--services <list>', 'comma-separated system sizes', (v: string) => v.split(',').map((x) => int('--services', 2, 20_000)(x.trim())), [100, 1000])
+    .option('--models <dir>', 'model registry for the risk champion (default: ./models, or $ROLLOUTLAB_MODELS)')
+    .option('--json', 'as JSON')
+    .action(async (o: { services: number[]; models?: string; json?: boolean }) => {
+      const { benchRolloutPlan, formatRolloutPlanBench } = await import('../../bench/rollout-plan.ts');
+      const { defaultModelsRoot } = await import('../../training/registry.ts');
+      const { loadRiskSync } = await import('../../training/load.ts');
+      const { resolve } = await import('node:path');
+      const r = benchRolloutPlan({ services: o.services, risk: loadRiskSync(resolve(o.models ?? defaultModelsRoot())), progress: !o.json });
+      out(!!o.json, r, formatRolloutPlanBench(r));
+    });
+  bench
     .command('rollback-plan')
     .description('Rollback plan generation time at 100 and 1,000 services (the whole dependency graph in every request): p50 / p99 of the planned planner beside the revert-all baseline in the same run.')
     .option('--services <list>', 'comma-separated system sizes', (v: string) => v.split(',').map((x) => int('--services', 2, 20_000)(x.trim())), [100, 1000])

@@ -11,7 +11,7 @@ import { loadScenario } from '../../sim/index.ts';
 import { RollbackRequestSchema, beforeDeploy, type RollbackRequest } from '../../sim/release/index.ts';
 import { planRollback, formatPlan, ROLLBACK_PLANNERS, type RollbackPlannerName } from '../../policies/rollback-plan/index.ts';
 import { runDrill, formatDrill, findRelease, type DrillReport } from '../../backtest/drill.ts';
-import { int, out, usage } from '../flags.ts';
+import { int, num, out, usage } from '../flags.ts';
 
 const planners = (v: string): RollbackPlannerName[] => {
   const xs = v.split(',').map((s) => s.trim()).filter(Boolean);
@@ -85,7 +85,60 @@ export function registerRollback(program: Command): void {
       out(!!o.json, drillJson(r), formatDrill(r));
     });
 
-  const plan = program.command('plan').description('Plans for a deployment: `plan rollback`');
+  const plan = program.command('plan').description('Plans for a deployment: `plan rollback`, `plan rollout`');
+  plan
+    .command('rollout')
+    .description('The rollout plan the optimiser chooses for a deployment of a simulated world (from the risk champion’s score of its change and its service’s traffic at the start), with the risk gate; as JSON, or as the Argo Rollouts steps or Flagger analysis that run it')
+    .option('--scenario <name|file>', 'scenario of the simulated world', 'default')
+    .option('--seed <n>', 'world seed', int('--seed', 0, 2 ** 31 - 1), 1)
+    .requiredOption('--deployment <id>', 'a deployment of that world (dep-000123, or p2-dep-000045 of a later period)')
+    .option('--models <dir>', 'model registry (default: ./models, or $ROLLOUTLAB_MODELS); without a risk champion the plan is the most careful one and the gate waits')
+    .option('--format <f>', 'json | argo | flagger (default: text)')
+    .option('--block-above <p>', 'the risk gate: block above this risk', num('--block-above', 0, 1), 0.85)
+    .option('--json', 'the same as --format json')
+    .action(async (o: { scenario: string; seed: number; deployment: string; models?: string; format?: string; blockAbove: number; json?: boolean }) => {
+      const format = o.json ? 'json' : (o.format ?? 'text');
+      if (!['json', 'argo', 'flagger', 'text'].includes(format)) throw usage(`--format: json, argo or flagger, got ${JSON.stringify(o.format)}`, '--format');
+      const m = /^(?:p(\d+)-)?dep-\d+$/.exec(o.deployment);
+      if (!m) throw new RolloutlabError('BAD_ARGUMENT', `--deployment: not a deployment id (dep-000123, or p2-dep-000045 of a later period): ${JSON.stringify(o.deployment)}`, '--deployment');
+      const { defaultModelsRoot } = await import('../../training/registry.ts');
+      const { loadRiskSync } = await import('../../training/load.ts');
+      const { simulatePeriod } = await import('../../backtest/worlds.ts');
+      const { riskDataFromWorld } = await import('../../training/risk/world.ts');
+      const { rolloutPlanDecision } = await import('../../policies/rollout-plan/gate.ts');
+      const { argoSteps, flaggerAnalysis } = await import('../../policies/rollout-plan/formats.ts');
+      const scenario = loadScenario(o.scenario);
+      const p = simulatePeriod(scenario, o.seed, Number(m[1] ?? 0));
+      const dep = p.deployments.find((d) => d.id === o.deployment);
+      if (!dep) throw new RolloutlabError('NOT_FOUND', `--deployment: ${o.deployment} is not a deployment of scenario ${o.scenario}, seed ${o.seed}`, '--deployment');
+      const champion = loadRiskSync(resolve(o.models ?? defaultModelsRoot()));
+      let risk = null;
+      if (champion) {
+        const data = riskDataFromWorld(p.world);
+        const i = data.deploymentIds.indexOf(dep.id);
+        const one: Record<string, Float64Array> = {};
+        for (const [k, v] of Object.entries(data.cols)) one[k] = Float64Array.of((v as ArrayLike<number>)[i]);
+        const probability = champion.model.predict(one, 1)[0];
+        risk = { probability, complete: true, reasons: champion.model.reasons(one, 0).map((r) => ({ feature: r.feature, contribution: r.contribution })) };
+      }
+      const a = rolloutPlanDecision({ risk, rpm: p.world.traffic.requests[dep.service][dep.start], bakeMinutes: scenario.rollout.bakeMinutes, blockAbove: o.blockAbove });
+      const svc = p.world.topology.services[dep.service].name;
+      const title = `rolloutlab plan for ${dep.id} (${svc})`;
+      const json = { deployment: dep.id, service: svc, risk: risk ? { probability: risk.probability, modelVersion: champion!.version } : null, ...a };
+      if (format === 'json') out(true, json, '');
+      else if (format === 'argo') process.stdout.write(argoSteps(a, title) + '\n');
+      else if (format === 'flagger') process.stdout.write(flaggerAnalysis(a, title) + '\n');
+      else
+        process.stdout.write(
+          [
+            `${title}: ${a.plan.name}, ${a.plan.steps.join('-')} %, ${a.plan.dwellMinutes.join('-')} min at the steps (${a.plan.minutesToFull} min to full, then ${a.plan.bakeMinutes} min bake)`,
+            `  risk ${risk ? risk.probability.toFixed(3) : 'unknown'}; ${a.reasons.join('; ')}`,
+            `  gate: ${a.gate.decision} — ${a.gate.reasons.join('; ')}`,
+            ...a.gate.recommendations.map((r) => `    - ${r}`),
+          ].join('\n') + '\n',
+        );
+    });
+
   plan
     .command('rollback')
     .description('The rollback plan for a deployment: of a simulated world (--scenario, --seed, --deployment) or described in a JSON file (--from, the request of POST /v1/rollback/plan)')
