@@ -6,7 +6,7 @@
 import { stepFate, releasesOf, releaseFor, type Release, type StepKind } from '../sim/release/index.ts';
 import { planRollback, ROLLBACK_PLANNERS, type PlanStep, type FallbackStep, type RollbackPlan, type RollbackPlannerName } from '../policies/rollback-plan/index.ts';
 import type { Scenario } from '../sim/scenario-schema.ts';
-import { periods, simulatePeriod } from './worlds.ts';
+import { periodOfDeployment, periods, simulatePeriod } from './worlds.ts';
 
 /** Minutes a drill runs before what is still broken counts as not recovered. */
 export const DRILL_HORIZON_MIN = 720;
@@ -107,7 +107,7 @@ export function executePlan(plan: RollbackPlan, rel: Release, seed: number): Dri
 
   type Act = PlanStep | FallbackStep;
   /** Applies the effect of a step that worked, at minute t. False when the world leaves nothing for it to do. */
-  const apply = (s: Act, t: number, start: number): void => {
+  const apply = (s: Act, t: number): void => {
     const svc = s.service ? svcs.get(s.service) : undefined;
     const back = (unit?: string) => {
       if (!svc) return;
@@ -146,7 +146,6 @@ export function executePlan(plan: RollbackPlan, rel: Release, seed: number): Dri
           mitigated = true;
           restoredAt = t;
         }
-        void start;
         return;
       }
       case 'invalidate-cache':
@@ -199,7 +198,6 @@ export function executePlan(plan: RollbackPlan, rel: Release, seed: number): Dri
 
   const resolved = new Map<string, number>();
   const started = new Set<string>();
-  const byId = new Map(plan.steps.map((s) => [s.id, s]));
   const ready = (now: number) => {
     for (const s of plan.steps) {
       if (started.has(s.id) || !s.after.every((a) => resolved.has(a))) continue;
@@ -219,7 +217,7 @@ export function executePlan(plan: RollbackPlan, rel: Release, seed: number): Dri
     if (!act || impossible(act) || act.kind === 'verify' || act.kind === 'escalate') return at(t + delay, () => resolve(s, t + delay));
     const tEnd = t + delay + fateOf(act, act.kind, 0).minutes * 2;
     at(tEnd, () => {
-      apply(act, tEnd, t);
+      apply(act, tEnd);
       resolve(s, tEnd);
     });
   };
@@ -239,7 +237,7 @@ export function executePlan(plan: RollbackPlan, rel: Release, seed: number): Dri
         }
         const tEnd = t + fate.minutes;
         return at(tEnd, () => {
-          apply(fb, tEnd, t);
+          apply(fb, tEnd);
           resolve(s, tEnd);
         });
       }
@@ -267,7 +265,7 @@ export function executePlan(plan: RollbackPlan, rel: Release, seed: number): Dri
         stepsFailed++;
         return fail(s, tEnd, n);
       }
-      apply(s, tEnd, t);
+      apply(s, tEnd);
       resolve(s, tEnd);
     });
   };
@@ -308,7 +306,6 @@ export function executePlan(plan: RollbackPlan, rel: Release, seed: number): Dri
   }
   const end = Math.max(now, DRILL_HORIZON_MIN);
   if (recoveredAt === null) residual += cur.bad * (end - now);
-  void byId;
   return {
     deployment: truth.deployment,
     planner: plan.planner,
@@ -405,9 +402,9 @@ export function drillReleases(s: Scenario, seed: number, n: number): { release: 
 
 /** The release of one deployment (`dep-000123`, or `p2-dep-000045` of a later period), or null when it has no material fault or does not exist. */
 export function findRelease(s: Scenario, seed: number, deployment: string): { release: Release; seed: number } | null {
-  const m = /^(?:p(\d+)-)?dep-\d+$/.exec(deployment);
-  if (!m) return null;
-  const p = simulatePeriod(s, seed, Number(m[1] ?? 0));
+  const k = periodOfDeployment(deployment);
+  if (k === null) return null;
+  const p = simulatePeriod(s, seed, k);
   const d = p.deployments.find((x) => x.id === deployment);
   const r = d ? releaseFor(p.world, d) : null;
   return r ? { release: r, seed: p.seed } : null;

@@ -300,6 +300,7 @@ export interface PeriodWork {
 export function runPeriod(period: Period, policies: Policy[], strategy: Strategy, limit: number, windowMinutes?: number, onDeployment?: () => void, strategyFor?: (world: World) => (dep: Deployment) => DeploymentStrategy): PeriodWork {
   const env = new RolloutEnv(period.world);
   const worldStrategy = JSON.stringify(scenarioStrategy(period.world.scenario));
+  const fixedSameAsWorld = JSON.stringify(strategy) === worldStrategy;
   const choose = strategyFor?.(period.world);
   const work: PeriodWork = { results: [], windows: [], seconds: Object.fromEntries(policies.map((p) => [p.name, 0])) };
   for (const p of policies) {
@@ -312,7 +313,7 @@ export function runPeriod(period: Period, policies: Policy[], strategy: Strategy
     // world already ran it (same seed, same code path; a test checks they are equal), unless rows are needed.
     const chosen = choose?.(dep);
     const st = chosen?.strategy ?? strategy;
-    const sameAsWorld = JSON.stringify(st) === worldStrategy;
+    const sameAsWorld = chosen ? JSON.stringify(st) === worldStrategy : fixedSameAsWorld;
     const recording = windowMinutes ? recordRows(env) : null;
     const truth = sameAsWorld && !windowMinutes ? dep.outcome : runEpisode(env, period.world, dep, period.seed, st, null, null).outcome;
     recording?.stop();

@@ -13,6 +13,12 @@ export interface Period {
 
 export const periodSeed = (seed: number, k: number): number => (k === 0 ? seed : (Math.imul(seed ^ 0x5bd1e995, 0x9e3779b1) + Math.imul(k, 0x85ebca6b)) >>> 0);
 
+/** The period a deployment id belongs to (`dep-000123` → 0, `p2-dep-000045` → 2), or null when it is not one. */
+export function periodOfDeployment(id: string): number | null {
+  const m = /^(?:p(\d+)-)?dep-\d+$/.exec(id);
+  return m ? Number(m[1] ?? 0) : null;
+}
+
 /** Period `k` of a backtest with seed `seed`. */
 export function simulatePeriod(s: Scenario, seed: number, k: number): Period {
   const world = simulateWorld(s, periodSeed(seed, k), undefined, { observations: false, topologySeed: seed, idPrefix: k === 0 ? '' : `p${k}-` });

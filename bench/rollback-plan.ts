@@ -3,7 +3,7 @@
 // in the same run. Each release is planned many times; p50 and p99 are over every call.
 //
 //   npx rolloutlab bench rollback-plan [--services 100,1000] [--seed 1] [--json]
-import { loadScenario, parseScenario } from '../sim/index.ts';
+import { loadScenario, parseScenario, type Scenario } from '../sim/index.ts';
 import { simulatePeriod } from '../backtest/worlds.ts';
 import { releasesOf } from '../sim/release/index.ts';
 import { planRollback, type RollbackPlannerName } from '../policies/rollback-plan/index.ts';
@@ -19,6 +19,11 @@ const quantile = (xs: number[], q: number) => {
   return s[Math.min(s.length - 1, Math.floor(q * s.length))];
 };
 
+/** A short (3-day) period of the default scenario's system grown to `n` services, for timing plans. */
+export function benchScenario(base: Scenario, n: number, name: string): Scenario {
+  return parseScenario({ ...structuredClone(base), name: `${name}-${n}`, days: 3, topology: { ...base.topology, services: n, teams: Math.max(2, Math.round(n / 5)) } }, `bench ${n}`);
+}
+
 export function benchRollbackPlan(o: { services: number[]; seed: number; progress?: boolean }): RollbackPlanBench {
   const progress = o.progress ? terminalProgress() : null;
   const base = loadScenario('default');
@@ -26,7 +31,7 @@ export function benchRollbackPlan(o: { services: number[]; seed: number; progres
   for (const n of o.services) {
     progress?.update(`world of ${n}`, 0, 1);
     // A short period of a system of n services, with enough releases to time.
-    const s = parseScenario({ ...structuredClone(base), name: `rollback-plan-bench-${n}`, days: 3, topology: { ...base.topology, services: n, teams: Math.max(2, Math.round(n / 5)) } }, `bench ${n}`);
+    const s = benchScenario(base, n, 'rollback-plan-bench');
     const rels = [];
     for (let k = 0; rels.length < 20 && k < 20; k++) rels.push(...releasesOf(simulatePeriod(s, o.seed, k).world));
     const planners: RollbackPlannerName[] = ['planned', 'revert-all'];

@@ -3,9 +3,10 @@
 // services; beside the risk score alone, measured in the same run. p50 / p99 over every call.
 //
 //   npx rolloutlab bench rollout-plan [--services 100,1000] [--models <dir>] [--json]
-import { loadScenario, parseScenario } from '../sim/index.ts';
+import { loadScenario } from '../sim/index.ts';
+import { benchScenario } from './rollback-plan.ts';
 import { simulatePeriod } from '../backtest/worlds.ts';
-import { riskDataFromWorld } from '../training/risk/world.ts';
+import { riskDataFromWorld, riskRow } from '../training/risk/world.ts';
 import type { GamModel } from '../training/gam.ts';
 import { rolloutPlanDecision } from '../policies/rollout-plan/gate.ts';
 import { terminalProgress } from '../lib/progress.ts';
@@ -23,16 +24,18 @@ export function benchRolloutPlan(o: { services: number[]; risk: { model: GamMode
   const sizes: RolloutPlanBench['sizes'] = [];
   for (const n of o.services) {
     progress?.update(`world of ${n}`, 0, 1);
-    const s = parseScenario({ ...structuredClone(base), name: `rollout-plan-bench-${n}`, days: 3, topology: { ...base.topology, services: n, teams: Math.max(2, Math.round(n / 5)) } }, `bench ${n}`);
+    const s = benchScenario(base, n, 'rollout-plan-bench');
     const p = simulatePeriod(s, 1, 0);
     const data = riskDataFromWorld(p.world);
-    const rows = data.deploymentIds.map((_, i) => Object.fromEntries(Object.entries(data.cols).map(([k, v]) => [k, Float64Array.of((v as ArrayLike<number>)[i])])));
+    const rows = data.deploymentIds.map((_, i) => riskRow(data, i));
+    // Risk rows are in start order; deployments by id for the traffic at their start.
+    const deps = new Map(p.deployments.map((d) => [d.id, d]));
     const plan: number[] = [];
     const only: number[] = [];
     const rounds = Math.max(3, Math.ceil(3000 / Math.max(1, rows.length)));
     for (let r = 0; r < rounds; r++) {
       rows.forEach((row, i) => {
-        const dep = p.deployments[i];
+        const dep = deps.get(data.deploymentIds[i])!;
         let t = performance.now();
         const pr = o.risk ? o.risk.model.predict(row, 1)[0] : NaN;
         const reasons = o.risk ? o.risk.model.reasons(row, 0) : [];

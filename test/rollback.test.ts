@@ -12,8 +12,8 @@ import { loadScenario } from '../sim/index.ts';
 import { writeDataset, readDataset } from '../datasets/index.ts';
 import { ModelRegistry } from '../training/registry.ts';
 import { validateCard } from '../training/card.ts';
-import { Trajectory, TRAJECTORY_FEATURES, devianceZ, poissonLower, binomialUpperLogP, logGamma, OVERWHELMING_P, KPI_SHORTFALL_Z } from '../training/predictive-rollback/features.ts';
-import { RollbackPredictor, ROLLBACK_FORMAT, type RollbackPredictorJSON } from '../training/predictive-rollback/model.ts';
+import { Trajectory, TRAJECTORY_FEATURES, devianceZ, poissonLower, binomialUpperLogP, logGamma, KPI_SHORTFALL_Z } from '../training/predictive-rollback/features.ts';
+import { RollbackPredictor, type RollbackPredictorJSON } from '../training/predictive-rollback/model.ts';
 import { trajectoryTables, readTrajectories } from '../training/predictive-rollback/trajectories.ts';
 import { recordTrajectories } from '../backtest/trajectories.ts';
 import { ticksFromTrajectories } from '../training/predictive-rollback/data.ts';
@@ -22,6 +22,7 @@ import { loadRollbackSync, loadRolloutChampionsSync } from '../training/load.ts'
 import { mlPolicy } from '../policies/ml.ts';
 import { resolvePolicies } from '../policies/index.ts';
 import { backtest } from '../backtest/run.ts';
+import { quietRollbackJson } from './tiny-models.ts';
 
 beforeAll(async () => {
   await initBackend('wasm');
@@ -74,24 +75,8 @@ describe('the overwhelming-evidence rule', () => {
     expect(binomialUpperLogP(2, 10, 0.3)).toBe(0); // at or below the mean: no excess
   });
 
-  // A network that never crosses its thresholds (zero weights, P ≈ 0.00005): only the rule can roll back.
-  const nf = TRAJECTORY_FEATURES.length;
-  const quiet: RollbackPredictorJSON = {
-    format: ROLLBACK_FORMAT,
-    features: [...TRAJECTORY_FEATURES],
-    mlp: {
-      format: 'rolloutlab-mlp-1',
-      inputs: [...TRAJECTORY_FEATURES],
-      outputs: ['fault', 'breach'],
-      mean: new Array(nf).fill(0),
-      sd: new Array(nf).fill(1),
-      layers: [{ w: new Array(nf * 2).fill(0), b: [0, 0], in: nf, out: 2 }],
-      platt: [{ a: 1, b: -10 }, { a: 1, b: -10 }],
-      options: { hidden: [], l2: 0, learningRate: 0, batchSize: 1, maxEpochs: 0, patience: 0, seed: 1 },
-      training: { epochs: 0, bestEpoch: 0, trainLoss: 0, validationLoss: 0, nTrain: 0, nValidation: 0, lossCurve: [] },
-    },
-    thresholds: { fault: 0.97, breach: 0.9, hold: 0.5, overwhelmingLogP: Math.log(OVERWHELMING_P) },
-  };
+  // A network that never crosses its thresholds: only the rule can roll back.
+  const quiet = quietRollbackJson();
   const model = new RollbackPredictor(quiet);
   const plan = recordTrajectories(scenario, 3, 1).deployments[0].plan;
   const cohort = (requests: number, errors: number, slow = 0, callerRequests = 0, callerErrors = 0) => ({ requests, errors, slow, latencyP50: 50, latencyP95: 90, latencyP99: 120, cpu: 0.4, memory: 0.5, pool: 0.3, conversions: Math.round(requests * 0.03), callerRequests, callerErrors });

@@ -13,6 +13,8 @@ import { trainRollback } from '../training/predictive-rollback/family.ts';
 import { trainRisk } from '../training/risk/family.ts';
 import { trainRetry } from '../training/retry/family.ts';
 import { simulateCiFailures, ciWorldToTables } from '../sim/ci/index.ts';
+import { ROLLBACK_FORMAT, type RollbackPredictorJSON } from '../training/predictive-rollback/model.ts';
+import { TRAJECTORY_FEATURES, OVERWHELMING_P } from '../training/predictive-rollback/features.ts';
 
 /** Train the four families into `<root>/models` (data sets beside it); returns the registry root. */
 export async function trainTinyModels(root: string): Promise<string> {
@@ -58,4 +60,28 @@ export function nanJudgeJson<T extends { members: { weights: number[][]; biases:
   net.weights[L - 1][0] = 1e300;
   net.weights[L - 1][1] = -1e300;
   return j;
+}
+
+/**
+ * A rollback predictor whose network never crosses its thresholds (zero weights, P ≈ 0.00005): only the
+ * overwhelming-evidence rule rolls back, for tests of the rule and of a rollback's scope rather than of a model.
+ */
+export function quietRollbackJson(): RollbackPredictorJSON {
+  const nf = TRAJECTORY_FEATURES.length;
+  return {
+    format: ROLLBACK_FORMAT,
+    features: [...TRAJECTORY_FEATURES],
+    mlp: {
+      format: 'rolloutlab-mlp-1',
+      inputs: [...TRAJECTORY_FEATURES],
+      outputs: ['fault', 'breach'],
+      mean: new Array(nf).fill(0),
+      sd: new Array(nf).fill(1),
+      layers: [{ w: new Array(nf * 2).fill(0), b: [0, 0], in: nf, out: 2 }],
+      platt: [{ a: 1, b: -10 }, { a: 1, b: -10 }],
+      options: { hidden: [], l2: 0, learningRate: 0, batchSize: 1, maxEpochs: 0, patience: 0, seed: 1 },
+      training: { epochs: 0, bestEpoch: 0, trainLoss: 0, validationLoss: 0, nTrain: 0, nValidation: 0, lossCurve: [] },
+    },
+    thresholds: { fault: 0.97, breach: 0.9, hold: 0.5, overwhelmingLogP: Math.log(OVERWHELMING_P) },
+  } as RollbackPredictorJSON;
 }

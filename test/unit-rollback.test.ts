@@ -11,29 +11,13 @@ import { runEpisode, scoreDeployment, summarize } from '../backtest/run.ts';
 import { mlPolicy } from '../policies/ml.ts';
 import { decideOnHistory, type Decision, type Policy, type PolicyContext } from '../policies/policy.ts';
 import { UnitEvidence, worseThan } from '../policies/unit-scope.ts';
-import { RollbackPredictor, ROLLBACK_FORMAT, type RollbackPredictorJSON } from '../training/predictive-rollback/model.ts';
-import { TRAJECTORY_FEATURES, OVERWHELMING_P } from '../training/predictive-rollback/features.ts';
+import { RollbackPredictor } from '../training/predictive-rollback/model.ts';
+import { quietRollbackJson } from './tiny-models.ts';
 
 // A network that never crosses its thresholds (zero weights): only the overwhelming-evidence rule rolls back, so what
 // is tested here is the scope of the rollback, not the model.
 type Rollback = Extract<Decision, { type: 'rollback' }>;
-const nf = TRAJECTORY_FEATURES.length;
-const quiet = new RollbackPredictor({
-  format: ROLLBACK_FORMAT,
-  features: [...TRAJECTORY_FEATURES],
-  mlp: {
-    format: 'rolloutlab-mlp-1',
-    inputs: [...TRAJECTORY_FEATURES],
-    outputs: ['fault', 'breach'],
-    mean: new Array(nf).fill(0),
-    sd: new Array(nf).fill(1),
-    layers: [{ w: new Array(nf * 2).fill(0), b: [0, 0], in: nf, out: 2 }],
-    platt: [{ a: 1, b: -10 }, { a: 1, b: -10 }],
-    options: { hidden: [], l2: 0, learningRate: 0, batchSize: 1, maxEpochs: 0, patience: 0, seed: 1 },
-    training: { epochs: 0, bestEpoch: 0, trainLoss: 0, validationLoss: 0, nTrain: 0, nValidation: 0, lossCurve: [] },
-  },
-  thresholds: { fault: 0.97, breach: 0.9, hold: 0.5, overwhelmingLogP: Math.log(OVERWHELMING_P) },
-} as RollbackPredictorJSON);
+const quiet = new RollbackPredictor(quietRollbackJson());
 
 let world: World;
 let strategy: Strategy;

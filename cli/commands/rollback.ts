@@ -11,6 +11,7 @@ import { loadScenario } from '../../sim/index.ts';
 import { RollbackRequestSchema, beforeDeploy, type RollbackRequest } from '../../sim/release/index.ts';
 import { planRollback, formatPlan, ROLLBACK_PLANNERS, type RollbackPlannerName } from '../../policies/rollback-plan/index.ts';
 import { runDrill, formatDrill, findRelease, type DrillReport } from '../../backtest/drill.ts';
+import { periodOfDeployment } from '../../backtest/worlds.ts';
 import { int, num, out, usage } from '../flags.ts';
 
 const planners = (v: string): RollbackPlannerName[] => {
@@ -99,25 +100,23 @@ export function registerRollback(program: Command): void {
     .action(async (o: { scenario: string; seed: number; deployment: string; models?: string; format?: string; blockAbove: number; json?: boolean }) => {
       const format = o.json ? 'json' : (o.format ?? 'text');
       if (!['json', 'argo', 'flagger', 'text'].includes(format)) throw usage(`--format: json, argo or flagger, got ${JSON.stringify(o.format)}`, '--format');
-      const m = /^(?:p(\d+)-)?dep-\d+$/.exec(o.deployment);
-      if (!m) throw new RolloutlabError('BAD_ARGUMENT', `--deployment: not a deployment id (dep-000123, or p2-dep-000045 of a later period): ${JSON.stringify(o.deployment)}`, '--deployment');
+      const { periodOfDeployment, simulatePeriod } = await import('../../backtest/worlds.ts');
+      const period = periodOfDeployment(o.deployment);
+      if (period === null) throw new RolloutlabError('BAD_ARGUMENT', `--deployment: not a deployment id (dep-000123, or p2-dep-000045 of a later period): ${JSON.stringify(o.deployment)}`, '--deployment');
       const { defaultModelsRoot } = await import('../../training/registry.ts');
       const { loadRiskSync } = await import('../../training/load.ts');
-      const { simulatePeriod } = await import('../../backtest/worlds.ts');
-      const { riskDataFromWorld } = await import('../../training/risk/world.ts');
+      const { riskDataFromWorld, riskRow } = await import('../../training/risk/world.ts');
       const { rolloutPlanDecision } = await import('../../policies/rollout-plan/gate.ts');
       const { argoSteps, flaggerAnalysis } = await import('../../policies/rollout-plan/formats.ts');
       const scenario = loadScenario(o.scenario);
-      const p = simulatePeriod(scenario, o.seed, Number(m[1] ?? 0));
+      const p = simulatePeriod(scenario, o.seed, period);
       const dep = p.deployments.find((d) => d.id === o.deployment);
       if (!dep) throw new RolloutlabError('NOT_FOUND', `--deployment: ${o.deployment} is not a deployment of scenario ${o.scenario}, seed ${o.seed}`, '--deployment');
       const champion = loadRiskSync(resolve(o.models ?? defaultModelsRoot()));
       let risk = null;
       if (champion) {
         const data = riskDataFromWorld(p.world);
-        const i = data.deploymentIds.indexOf(dep.id);
-        const one: Record<string, Float64Array> = {};
-        for (const [k, v] of Object.entries(data.cols)) one[k] = Float64Array.of((v as ArrayLike<number>)[i]);
+        const one = riskRow(data, data.deploymentIds.indexOf(dep.id));
         const probability = champion.model.predict(one, 1)[0];
         risk = { probability, complete: true, reasons: champion.model.reasons(one, 0).map((r) => ({ feature: r.feature, contribution: r.contribution })) };
       }
@@ -157,7 +156,7 @@ export function registerRollback(program: Command): void {
       if (o.from !== undefined) req = readRollbackRequest(o.from);
       else {
         const scenario = loadScenario(o.scenario);
-        if (!/^(?:p\d+-)?dep-\d+$/.test(o.deployment!)) throw new RolloutlabError('BAD_ARGUMENT', `--deployment: not a deployment id (dep-000123, or p2-dep-000045 of a later period): ${JSON.stringify(o.deployment)}`, '--deployment');
+        if (periodOfDeployment(o.deployment!) === null) throw new RolloutlabError('BAD_ARGUMENT', `--deployment: not a deployment id (dep-000123, or p2-dep-000045 of a later period): ${JSON.stringify(o.deployment)}`, '--deployment');
         const found = findRelease(scenario, o.seed, o.deployment!);
         if (!found) throw new RolloutlabError('NOT_FOUND', `--deployment: ${o.deployment} is not a deployment of scenario ${o.scenario}, seed ${o.seed}, whose change carries a material fault (drill --json lists them)`, '--deployment');
         req = o.before ? beforeDeploy(found.release.request) : found.release.request;

@@ -21,6 +21,13 @@ export interface WorldRiskOptions {
 }
 
 /** A world's deployments in start order (then id), with the features `simRiskData` gives for its data set. */
+/** Row `i` of risk data as the one-row columns a risk model's predict and reasons take. */
+export function riskRow(data: SimRiskData, i: number): Record<string, Float64Array> {
+  const one: Record<string, Float64Array> = {};
+  for (const [k, v] of Object.entries(data.cols)) one[k] = Float64Array.of((v as ArrayLike<number>)[i]);
+  return one;
+}
+
 export function riskDataFromWorld(world: World, opts: WorldRiskOptions = {}): SimRiskData {
   const rollout = opts.rolloutMinutes ?? 70;
   const res = opts.trafficResolutionMinutes ?? 1;
