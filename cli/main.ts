@@ -16,6 +16,7 @@ import { registerDecisions } from './commands/decisions.ts';
 import { registerBench } from './commands/bench.ts';
 import { registerRetry, protectWrappedCommand } from './commands/retry.ts';
 import { registerRollback } from './commands/rollback.ts';
+import { registerWhatIf } from './commands/whatif.ts';
 import { CommandExit } from './flags.ts';
 
 export function buildProgram(): Command {
@@ -38,6 +39,7 @@ export function buildProgram(): Command {
   registerDecisions(program);
   registerRetry(program);
   registerRollback(program);
+  registerWhatIf(program);
   registerBench(program);
   return program;
 }

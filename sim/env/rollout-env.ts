@@ -53,6 +53,18 @@ export class RolloutEnv {
     return { ...this.need().st.outcome };
   }
 
+  /**
+   * The watched services (the deployed one, then its sync callers) whose trailing bad ratio is at or above the burn
+   * threshold after the last step while the same minute without the fault is not: where the fault breaches the SLO
+   * now (docs/definitions.md#slo-breach). Read-only; the what-if engine collects it minute by minute.
+   */
+  faultBreaching(): number[] {
+    const { ctx } = this.need();
+    const out: number[] = [];
+    for (let k = 0; k < ctx.watched.length; k++) if (ctx.ratios[k][0] >= ctx.threshold && ctx.ratios[k][1] < ctx.threshold) out.push(ctx.watched[k]);
+    return out;
+  }
+
   step(action: Action): StepResult {
     const { ctx, st } = this.need();
     if (st.done) throw new RolloutlabError('BAD_ARGUMENT', 'step() after the episode ended: call reset() first', 'action');
