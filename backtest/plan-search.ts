@@ -19,6 +19,9 @@ export interface Outcome {
   ttf: number | null;
   prevented: boolean;
   falseRollback: boolean;
+  /** Tenants impacted and customer-minutes exposed (docs/definitions.md#tenants-impacted); recorded beside the blast radius, not used by the fit. */
+  tenants: number;
+  customerMinutes: number;
 }
 
 export interface SearchRecord {
@@ -60,7 +63,7 @@ export async function evaluateCandidates(o: {
         for (const r of run.results) {
           const inp = inputs.get(r.deploymentId) ?? { risk: null, rpm: 0 };
           const rec = recs.get(r.deploymentId) ?? { scenario: name, seed, id: r.deploymentId, risk: inp.risk, rpm: inp.rpm, outcomes: [] };
-          rec.outcomes[k] = { blast: r.blastRadius, ttf: r.promoted ? r.timeToFullRolloutMin : null, prevented: r.prevented, falseRollback: r.falseRollback };
+          rec.outcomes[k] = { blast: r.blastRadius, ttf: r.promoted ? r.timeToFullRolloutMin : null, prevented: r.prevented, falseRollback: r.falseRollback, tenants: r.tenantsImpacted, customerMinutes: r.customerMinutesExposed };
           recs.set(r.deploymentId, rec);
         }
       }

@@ -53,6 +53,8 @@ export function formatBacktest(r: BacktestReport): string {
           ['recover', (p) => num(p.medianTimeToRecoverS, ' s', 0)],
         ]) as [string, (p: PolicySummary) => string][]),
     ['blast radius', (p) => int(p.blastRadius)],
+    ['tenants impacted', (p) => int(p.tenantsImpacted)],
+    ['customer-min', (p) => int(p.customerMinutesExposed)],
     ['to full rollout', (p) => num(p.meanTimeToFullRolloutMin, ' min')],
     ['severe ≤1 tick', (p) => pct(p.severeDetectedWithinOneTick)],
     ['stalled', (p) => String(p.truncated)],
@@ -73,6 +75,8 @@ export function formatBacktest(r: BacktestReport): string {
     '  prevention = violating deployments with no fault-caused breach in the policy’s own run; lead time = unguarded breach − rollback decision;',
     '  detect / recover = median seconds from the fault’s onset to the rollback decision / to all its traffic back on a healthy version, over material faults that showed',
     '  (misses count as never; — = more than half never); blast radius = bad requests the fault caused.',
+    '  tenants impacted = tenants with at least one of those bad requests, per deployment, summed; customer-min = tenant-minutes in which a tenant’s',
+    '  traffic reached the fault’s effect, summed over deployments.',
     ...(sameDetectRecover ? ['  detect = recover: a rollback moves the traffic within the tick of its decision, so recovery takes no longer than detection here.'] : []),
     ...(byUnit
       ? [
@@ -120,6 +124,8 @@ export function resultsTable(results: readonly DeploymentResult[]): Table {
     ['healthy_exposure_at_rollback', 'DOUBLE', (r) => r.healthyExposureAtRollback, 'confined fault rolled back: healthy units’ traffic share on the new version at the first rollback decision'],
     ['healthy_exposure_kept', 'DOUBLE', (r) => r.healthyExposureKept, 'of that, the share still on the new version at the end'],
     ['recovery_after_rollback_min', 'INTEGER', (r) => r.recoveryAfterRollbackMin, 'confined fault rolled back: first rollback decision to the fault’s traffic off the new version (0 = as fast as a full rollback)'],
+    ['tenants_impacted', 'INTEGER', (r) => r.tenantsImpacted, 'tenants with at least one of the fault’s bad requests of this run attributed to them (docs/definitions.md#tenants-impacted)'],
+    ['customer_minutes_exposed', 'INTEGER', (r) => r.customerMinutesExposed, 'tenant-minutes in which a tenant’s user traffic reached the fault’s effect while it was active (docs/definitions.md#customer-minutes-exposed)'],
   ]);
 }
 
@@ -146,5 +152,7 @@ export function summaryTable(r: BacktestReport): Table {
     ['confined_rollbacks', 'INTEGER', (x) => x.confinedRollbacks, 'confined faults rolled back while healthy units were on the new version'],
     ['healthy_exposure_kept', 'DOUBLE', (x) => x.healthyExposureKept, 'mean share of the healthy exposure at the rollback decision still on the new version at the end'],
     ['confined_recovered_at_rollback', 'DOUBLE', (x) => x.confinedRecoveredAtRollback, 'share of those whose fault was off the new version at the first rollback decision'],
+    ['tenants_impacted', 'INTEGER', (x) => x.tenantsImpacted, 'tenants impacted, summed over deployments (a tenant two deployments impacted counts twice)'],
+    ['customer_minutes_exposed', 'BIGINT', (x) => x.customerMinutesExposed, 'customer-minutes exposed, summed over deployments'],
   ]);
 }

@@ -68,6 +68,10 @@ export interface DeploymentResult {
   optimisedPlan?: boolean;
   /** Confined fault rolled back: minutes from the first rollback decision to the fault's traffic off the new version (0: as fast as a full rollback then; null: never). */
   recoveryAfterRollbackMin: number | null;
+  /** Tenants with at least one of this run's fault-caused bad requests (docs/definitions.md#tenants-impacted). */
+  tenantsImpacted: number;
+  /** Tenant-minutes in which a tenant's user traffic reached the fault's effect (docs/definitions.md#customer-minutes-exposed). */
+  customerMinutesExposed: number;
 }
 
 export interface PolicySummary {
@@ -101,6 +105,11 @@ export interface PolicySummary {
   healthyExposureKept: number | null;
   /** Share of those whose fault was off the new version at the first rollback decision, as a full rollback would have had it. */
   confinedRecoveredAtRollback: number | null;
+  // --- who the faults reached, beside the blast radius (docs/definitions.md#tenants-impacted) ---
+  /** Tenants impacted, summed over deployments (a tenant two deployments impacted counts twice). */
+  tenantsImpacted: number;
+  /** Customer-minutes exposed, summed over deployments. */
+  customerMinutesExposed: number;
 }
 
 export interface BacktestReport {
@@ -237,6 +246,8 @@ export function scoreDeployment(policy: string, period: number, world: World, de
     healthyExposureAtRollback: healthyAt,
     healthyExposureKept: kept,
     recoveryAfterRollbackMin: recoveryAfter,
+    tenantsImpacted: own.tenantsImpacted,
+    customerMinutesExposed: own.customerMinutesExposed,
   };
 }
 
@@ -284,6 +295,8 @@ export function summarize(results: DeploymentResult[], seconds: number): PolicyS
     confinedRollbacks: confined.length,
     healthyExposureKept: confined.length ? confined.reduce((a, r) => a + r.healthyExposureKept!, 0) / confined.length : null,
     confinedRecoveredAtRollback: confined.length ? confined.filter((r) => r.recoveryAfterRollbackMin === 0).length / confined.length : null,
+    tenantsImpacted: results.reduce((a, r) => a + r.tenantsImpacted, 0),
+    customerMinutesExposed: results.reduce((a, r) => a + r.customerMinutesExposed, 0),
   };
 }
 

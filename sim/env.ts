@@ -7,6 +7,7 @@
 //   actions.ts      what an action does at the start of a tick; the schedule policy (the unguarded run)
 //   minute.ts       one simulated minute of both cohorts and the callers, and its randomness
 //   units.ts        the canary broken down by region / tenant (progressive strategies), from a stream of its own
+//   tenants.ts      the tenants the fault reached and the customer-minutes exposed, from what each minute drew
 //   trailing.ts     the trailing burn and KPI windows
 //   outcome.ts      the episode outcome's start and its breach check and attribution
 //   record.ts       recordRows(env): the per-minute rows, recorded from outside the environment

@@ -10,8 +10,13 @@ import { flaggerPolicy } from '../policies/flagger.ts';
 import { kayentaPolicy } from '../policies/kayenta.ts';
 import { resolvePolicies } from '../policies/index.ts';
 import type { PolicyContext, PolicyRun } from '../policies/policy.ts';
-import { backtest, type BacktestReport } from '../backtest/run.ts';
+import { backtest, type BacktestReport, type DeploymentResult } from '../backtest/run.ts';
 import { backtestParallel } from '../backtest/parallel.ts';
+import { resultsTable, summaryTable } from '../backtest/report.ts';
+import { writeDataset, readDataset } from '../datasets/index.ts';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 let world: World;
 let ctx: PolicyContext;
@@ -98,8 +103,9 @@ describe('kayenta', () => {
 
 describe('backtester', () => {
   let report: BacktestReport;
+  let results: DeploymentResult[];
   beforeAll(() => {
-    report = backtest({ scenario: loadScenario('default'), seed: 11, deployments: 250, policies: resolvePolicies('none,argo,flagger,kayenta,oracle') }).report;
+    ({ report, results } = backtest({ scenario: loadScenario('default'), seed: 11, deployments: 250, policies: resolvePolicies('none,argo,flagger,kayenta,oracle') }));
   });
   it('oracle prevents every violation with no false rollback; none prevents nothing', () => {
     const { oracle, none } = report.policies;
@@ -117,6 +123,50 @@ describe('backtester', () => {
       expect(p.blastRadius).toBeLessThanOrEqual(none.blastRadius);
     }
   });
+  it('tenants impacted and customer-minutes: per deployment beside the blast radius, summed per policy; the oracle’s never above the unguarded run’s', () => {
+    for (const [name, p] of Object.entries(report.policies)) {
+      const mine = results.filter((r) => r.policy === name);
+      expect(mine).toHaveLength(250);
+      expect(p.tenantsImpacted).toBe(mine.reduce((a, r) => a + r.tenantsImpacted, 0));
+      expect(p.customerMinutesExposed).toBe(mine.reduce((a, r) => a + r.customerMinutesExposed, 0));
+      // No bad request, no tenant impacted; at most every tenant.
+      for (const r of mine) {
+        if (r.blastRadius === 0) expect(r.tenantsImpacted).toBe(0);
+        expect(r.tenantsImpacted).toBeLessThanOrEqual(5);
+      }
+    }
+    const byId = (name: string) => new Map(results.filter((r) => r.policy === name).map((r) => [r.deploymentId, r]));
+    const none = byId('none');
+    const oracle = byId('oracle');
+    // The oracle rolls a material fault back before any traffic and runs everything else like `none`.
+    for (const [id, o] of oracle) {
+      const n = none.get(id)!;
+      expect(o.tenantsImpacted).toBeLessThanOrEqual(n.tenantsImpacted);
+      expect(o.customerMinutesExposed).toBeLessThanOrEqual(n.customerMinutesExposed);
+      if (o.material) expect([o.tenantsImpacted, o.customerMinutesExposed]).toEqual([0, 0]);
+    }
+    expect(report.policies.none.tenantsImpacted).toBeGreaterThan(report.policies.oracle.tenantsImpacted);
+    expect(report.policies.none.customerMinutesExposed).toBeGreaterThan(report.policies.oracle.customerMinutesExposed);
+  });
+  it('the --out tables carry both as new columns, after the existing ones, with their descriptions', async () => {
+    const dir = join(mkdtempSync(join(tmpdir(), 'rolloutlab-tenants-')), 'bt');
+    const tables = [resultsTable(results), summaryTable(report)];
+    for (const t of tables) {
+      const names = t.columns.map((c) => c.name);
+      expect(names.slice(-2)).toEqual(['tenants_impacted', 'customer_minutes_exposed']);
+      for (const c of t.columns.slice(-2)) expect(c.description).toMatch(/tenant|customer/);
+    }
+    await writeDataset({ outDir: dir, tables, manifest: { kind: 'backtest', scenario: 'default', seed: 11, codeVersion: 'test' } });
+    const ds = await readDataset(dir);
+    try {
+      const rows = await ds.query('SELECT policy, SUM(tenants_impacted) AS t, SUM(customer_minutes_exposed) AS m FROM results GROUP BY policy ORDER BY policy');
+      for (const r of rows) expect([r.t, r.m]).toEqual([report.policies[r.policy as string].tenantsImpacted, report.policies[r.policy as string].customerMinutesExposed]);
+      const sum = await ds.query("SELECT tenants_impacted AS t, customer_minutes_exposed AS m FROM summary WHERE policy = 'none'");
+      expect([sum[0].t, sum[0].m]).toEqual([report.policies.none.tenantsImpacted, report.policies.none.customerMinutesExposed]);
+    } finally {
+      ds.close();
+    }
+  });
   it('the same seed gives the same results, in one thread or two', async () => {
     const strip = (r: BacktestReport) => JSON.parse(JSON.stringify(r, (k, v) => (k === 'seconds' ? undefined : v)));
     const again = backtest({ scenario: loadScenario('default'), seed: 11, deployments: 250, policies: resolvePolicies('none,argo,flagger,kayenta,oracle') }).report;
@@ -132,7 +182,7 @@ describe('backtester', () => {
     expect(Object.keys(j).slice(0, 4)).toEqual(['scenario', 'seed', 'deployments', 'policies']);
     expect(j.deployments).toBe(40);
     expect(Object.keys(j.policies)).toEqual(['none', 'oracle']);
-    for (const k of ['preventionRate', 'falseRollbackRate', 'medianLeadTimeMin', 'medianTimeToDetectS', 'medianTimeToRecoverS', 'blastRadius', 'meanTimeToFullRolloutMin', 'violating', 'prevented', 'falseRollbacks']) {
+    for (const k of ['preventionRate', 'falseRollbackRate', 'medianLeadTimeMin', 'medianTimeToDetectS', 'medianTimeToRecoverS', 'blastRadius', 'meanTimeToFullRolloutMin', 'violating', 'prevented', 'falseRollbacks', 'tenantsImpacted', 'customerMinutesExposed']) {
       expect(j.policies.none).toHaveProperty(k);
     }
     let err = '';

@@ -58,7 +58,7 @@ describe('the search', () => {
     id: `d${i}`,
     risk: risky ? 0.5 + (i % 10) / 100 : 0.01 + (i % 10) / 1000,
     rpm: 100 + (i % 7),
-    outcomes: [...PLAN_CANDIDATES.map((c, k) => ({ blast: risky ? 1000 - 100 * k : 0, ttf: risky ? null : dwellSum(c), prevented: false, falseRollback: false })), { blast: risky ? 700 : 0, ttf: risky ? null : 50, prevented: false, falseRollback: false }],
+    outcomes: [...PLAN_CANDIDATES.map((c, k) => ({ blast: risky ? 1000 - 100 * k : 0, ttf: risky ? null : dwellSum(c), prevented: false, falseRollback: false, tenants: 0, customerMinutes: 0 })), { blast: risky ? 700 : 0, ttf: risky ? null : 50, prevented: false, falseRollback: false, tenants: 0, customerMinutes: 0 }],
   });
   const records = Array.from({ length: 200 }, (_, i) => rec(i, i % 4 === 0));
 

@@ -149,6 +149,7 @@ describe('the backtest table', () => {
     meanTimeToFullRolloutMin: 40, violating: 10, prevented: 5, falseRollbacks: 1, rollbacks: 6, withoutMaterialFault: 90, materialFaults: 10,
     noiseBreaches: 0, severeDetectedWithinOneTick: 0.5, truncated: 0, seconds: 1,
     unitRollbacks: 0, confinedFaults: 0, confinedRollbacks: 0, healthyExposureKept: null, confinedRecoveredAtRollback: null,
+    tenantsImpacted: 12, customerMinutesExposed: 3456,
   });
   const report = (policies: Record<string, PolicySummary>): BacktestReport => ({
     scenario: 'default', seed: 1, deployments: 100, periods: 1, policies,

@@ -130,6 +130,14 @@ export interface EpisodeOutcome {
   ticks: number;
   minutes: number;
   maxWeight: number;
+  /**
+   * Tenants of the scenario with at least one of the fault's bad requests (of `faultBadRequests`) attributed to them
+   * (docs/definitions.md#tenants-impacted): each minute's count is split over the tenants in proportion to their
+   * traffic the fault's effect reached that minute.
+   */
+  tenantsImpacted: number;
+  /** Tenant-minutes in which part of a tenant's user traffic reached the fault's effect while it was active (docs/definitions.md#customer-minutes-exposed). */
+  customerMinutesExposed: number;
 }
 
 export interface StepResult {
@@ -164,6 +172,10 @@ export interface EnvState {
   /** Trailing windows (rings of the window's width, `n` minutes pushed) per watched service — the service, then its sync callers: bad, bad without fault, total requests. */
   burn: { bad: number[]; badNoFault: number[]; total: number[]; n: number }[];
   kpi: { lost: number[]; base: number[]; n: number };
+  /** The fault's bad requests attributed to each tenant so far (the scenario's tenants, in order): what `tenantsImpacted` counts. */
+  tenantBad: number[];
+  /** Highest share of each tenant's traffic on the new version so far: where data corruption's written data lingers. */
+  tenantMaxExposure: number[];
   outcome: EpisodeOutcome;
   lastObservation: Observation;
   done: boolean;

@@ -1,6 +1,7 @@
 // What reset() fixes for one episode of the rollout environment: the deployment's service, plan and sync callers, the
 // incidents that can touch them, the scrape gaps and metrics-backend errors (drawn once per deployment, from forks of
-// the episode's base stream), whether the fault is material, and the state and observation the episode starts from.
+// the episode's base stream), whether the fault is material, the tenant a tenant-confined fault lives in, and the
+// state and observation the episode starts from.
 import { Rng } from '../../lib/rng.ts';
 import type { Service } from '../topology.ts';
 import { type Fault, type Effect, faultEffect, isMaterial, callerBaseline } from '../faults.ts';
@@ -30,6 +31,10 @@ export interface EpisodeCtx {
   material: boolean;
   /** Scratch: this minute's [bad ratio, bad ratio without the fault] per watched service. */
   ratios: [number, number][];
+  /** Index (in the scenario's tenants) of the tenant a tenant-confined fault lives in, or -1. */
+  faultTenant: number;
+  /** Scratch: this minute's share of each tenant's traffic the fault reached (sim/env/tenants.ts). */
+  tenantReach: number[];
 }
 
 /** Check the deployment, plan its rollout and build the episode's facts, first state and first observation. */
@@ -41,6 +46,9 @@ export function startEpisode(world: EnvWorld, opts: ResetOptions): { ctx: Episod
   const T = traffic.requests[0].length;
   if (!(Number.isInteger(dep.start) && dep.start >= 0 && dep.start < T)) throw new RolloutlabError('BAD_ARGUMENT', `deployment.start: ${dep.start} is outside the world's ${T} minutes`, 'deployment.start');
   const plan = planFor(validateStrategy(opts.strategy), svc, s.topology.tenants);
+  const scope = dep.fault?.scope;
+  const faultTenant = scope?.kind === 'tenant' ? s.topology.tenants.indexOf(scope.tenant) : -1;
+  if (scope?.kind === 'tenant' && faultTenant < 0) throw new RolloutlabError('BAD_ARGUMENT', `deployment.fault.scope.tenant: ${JSON.stringify(scope.tenant)} is not one of the scenario's tenants (${s.topology.tenants.join(', ')})`, 'deployment.fault.scope.tenant');
   const maxMinutes = opts.maxMinutes ?? plan.plannedMinutes * 3;
   const horizon = maxMinutes + Math.max(s.slo.windowMinutes, s.slo.kpiGuardrail?.windowMinutes ?? 0) + plan.plannedMinutes;
   const callers = topo.callersOf[svc.id].map((di) => topo.dependencies[di]).filter((d) => d.kind === 'sync').map((d) => ({ caller: d.caller, callsPerRequest: d.callsPerRequest }));
@@ -66,6 +74,8 @@ export function startEpisode(world: EnvWorld, opts: ResetOptions): { ctx: Episod
     threshold: s.slo.burnRate * (1 - s.slo.objective),
     material,
     ratios: watched.map((): [number, number] => [0, 0]),
+    faultTenant,
+    tenantReach: zeros(s.topology.tenants.length),
   };
   const first = plan.stages[0];
   const phase = plan.stages.length === 1 ? 'baking' : 'progressing';
@@ -97,6 +107,8 @@ export function startEpisode(world: EnvWorld, opts: ResetOptions): { ctx: Episod
     maxWeight: 0,
     burn: watched.map(() => ({ bad: zeros(s.slo.windowMinutes), badNoFault: zeros(s.slo.windowMinutes), total: zeros(s.slo.windowMinutes), n: 0 })),
     kpi: { lost: zeros(s.slo.kpiGuardrail?.windowMinutes ?? 1), base: zeros(s.slo.kpiGuardrail?.windowMinutes ?? 1), n: 0 },
+    tenantBad: zeros(s.topology.tenants.length),
+    tenantMaxExposure: zeros(s.topology.tenants.length),
     outcome: newOutcome(plan.stages.length === 1 ? dep.start : null),
     lastObservation: observation,
     done: false,

@@ -1,6 +1,6 @@
 // One simulated minute of a rollout: both cohorts of the deployed service (the traffic split, unrelated incidents,
 // the change's fault, sampled metrics), the calls of its sync callers that reach each cohort, the trailing burn and
-// KPI windows, the outcome's marks and breach check, and the observation of the minute.
+// KPI windows, the outcome's marks and breach check, the tenants the fault reached, and the observation of the minute.
 //
 // Randomness: minute `age` draws from `base.at(4 age + k)`, one stream each for the traffic split, the baseline, the
 // canary and the callers (gaps and backend errors are drawn once per deployment, sim/env/episode.ts). So a minute's
@@ -17,6 +17,7 @@ import type { EpisodeCtx } from './episode.ts';
 import { noteBreach } from './outcome.ts';
 import { pushBurn, pushKpi } from './trailing.ts';
 import { canaryByUnit } from './units.ts';
+import { noteTenants } from './tenants.ts';
 
 const SAMPLE_STREAMS = { split: 0, baseline: 1, canary: 2, callers: 3 } as const;
 
@@ -127,12 +128,16 @@ export function simulateMinute(world: EnvWorld, ctx: EpisodeCtx, st: EnvState, o
     pushBurn(st.burn[k + 1], cBad + restBad, cBadNoFault + restBad, nc, ratios[k + 1]);
   }
   st.outcome.faultBadRequests += faultBad;
+  // Who the fault reached this minute (sim/env/tenants.ts): its users on the new version, or after a full rollback
+  // the lingering data corruption on the old one. Draws nothing.
+  const reachesUsers = active && w > 0 && share > 0;
+  noteTenants(ctx, st, { requests: n, weight: w, reach: reachesUsers ? 'users' : linger > 0 && eff.share > 0 ? 'linger' : 'none', faultBad });
 
   const guard = s.slo.kpiGuardrail;
   const kpiHit = guard !== null && pushKpi(st.kpi, kpiBase - kpiExp, kpiBase) >= guard.drop;
   const breach = noteBreach(st.outcome, t, ratios, ctx.threshold, kpiHit, ctx.watched);
   // Recovered once the fault has shown and no user traffic reaches its affected part of the new version.
-  if (active && w > 0 && share > 0 && st.outcome.impactMinute === null) st.outcome.impactMinute = t;
+  if (reachesUsers && st.outcome.impactMinute === null) st.outcome.impactMinute = t;
 
   const down = ctx.providerDown[age] === 1;
   if (observe && onRows) {

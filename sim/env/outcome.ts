@@ -26,6 +26,8 @@ export function newOutcome(promotedMinute: number | null): EpisodeOutcome {
     ticks: 0,
     minutes: 0,
     maxWeight: 0,
+    tenantsImpacted: 0,
+    customerMinutesExposed: 0,
   };
 }
 
