@@ -83,6 +83,7 @@ export const DECISION_ROUTES: Readonly<Record<string, DecisionRoute>> = {
   'POST /v1/pipeline/retry': { kind: 'retry' },
   'GET /v1/argo/verdict': { kind: 'argo', subject: (_b, q) => argoSubject(q) },
   'POST /v1/argo/verdict': { kind: 'argo', subject: (b) => argoSubject(b) },
+  'POST /v1/argo/gate': { kind: 'argo', subject: (b) => argoSubject(b) },
   'POST /v1/flagger/rollout': { kind: 'flagger', decided: flaggerDecided, subject: flaggerSubject },
   'POST /v1/flagger/confirm-traffic-increase': { kind: 'flagger', decided: flaggerDecided, subject: flaggerSubject },
   'POST /v1/flagger/rollback': { kind: 'flagger', decided: flaggerDecided, subject: flaggerSubject },

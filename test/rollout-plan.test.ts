@@ -11,7 +11,7 @@ import { resolvePolicies } from '../policies/index.ts';
 import { buildApp } from '../server/app.ts';
 import { inProcess } from './in-process.ts';
 import { argoSteps, flaggerAnalysis } from '../policies/rollout-plan/formats.ts';
-import { rolloutPlanDecision } from '../policies/rollout-plan/gate.ts';
+import { riskGate, rolloutPlanDecision } from '../policies/rollout-plan/gate.ts';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -84,6 +84,31 @@ describe('--strategy optimised', () => {
     expect(run.results.every((r) => r.plan === 'guarded')).toBe(true);
     const again = backtest({ scenario: s, seed: 5, deployments: 40, policies: resolvePolicies(['none']), optimised: { risk: null } });
     expect(again.results).toEqual(run.results);
+  });
+});
+
+describe('the risk gate every pre-deploy hook serves', () => {
+  const view = (probability: number, complete = true) => ({ probability, complete, reasons: [{ feature: 'lines_added', contribution: 1.2 }, { feature: 'tier', contribution: -0.3 }] });
+
+  it('passes only a complete score at or below the threshold; blocks above it even when incomplete, saying so; waits otherwise', () => {
+    expect(riskGate(view(0.3), 0.3)).toMatchObject({ decision: 'pass', reasons: ['risk 0.300 <= 0.3 (lines_added +1.20, tier -0.30)'], recommendations: [] });
+    expect(riskGate(view(0.31), 0.3).decision).toBe('blocked');
+    const partial = riskGate({ ...view(0.2, false), gap: { reason: '2 features missing', recommendation: 'send them' } }, 0.3);
+    expect(partial).toMatchObject({ decision: 'wait', reasons: ['2 features missing', expect.stringMatching(/never passes/)], recommendations: ['send them'] });
+    const both = riskGate({ ...view(0.9, false), gap: { reason: '2 features missing', recommendation: 'send them' } }, 0.3);
+    expect(both.decision).toBe('blocked');
+    expect(both.reasons).toEqual([expect.stringMatching(/^risk 0\.900 > 0\.3/), 'and 2 features missing']);
+    expect(both.recommendations.at(-1)).toBe('send them');
+    expect(both.recommendations[0]).toMatch(/lines_added/);
+    expect(both.recommendations[0]).not.toMatch(/tier/);
+  });
+
+  it('fails closed: no score, or one that is not a probability, waits; a threshold that is not a probability is refused', () => {
+    for (const p of [NaN, Infinity, -0.1, 1.5]) expect(riskGate(view(p), 1).decision, String(p)).toBe('wait');
+    expect(riskGate(null, 1, { reason: 'no champion', recommendation: 'train one' })).toMatchObject({ decision: 'wait', reasons: ['no champion'], recommendations: ['train one'] });
+    for (const b of [NaN, -0.1, 1.01]) expect(() => riskGate(view(0.1), b), String(b)).toThrow(/gate\.blockAbove/);
+    // The plan follows the same rule: a score that is not a probability gets the careful plan.
+    expect(rolloutPlanDecision({ risk: view(1.5), rpm: 500, bakeMinutes: 30 })).toMatchObject({ plan: { name: 'guarded' }, optimised: false, gate: { decision: 'wait' } });
   });
 });
 
