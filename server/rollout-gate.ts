@@ -2,7 +2,7 @@
 // features scored by the risk champion, and what makes the score incomplete, said in the hook's own terms (a body's
 // `features`, Flagger's metadata). POST /v1/rollout/plan, POST /v1/argo/gate, Flagger's confirm hooks and
 // `plan rollout --from` all come through here, so the same features and threshold give the same decision.
-import { rolloutPlanDecision, type GateNote, type RiskView, type RolloutPlanAnswer } from '../policies/rollout-plan/gate.ts';
+import { rolloutPlanDecision, type GateNote, type PlanConstraints, type RiskView, type RolloutPlanAnswer } from '../policies/rollout-plan/gate.ts';
 import type { GamModel } from '../training/gam.ts';
 import { knowsTrainingRanges, NoAnswer, riskScore, timeFeaturesAt } from './decide.ts';
 import type { RiskResponse } from './routes/risk-schemas.ts';
@@ -48,6 +48,7 @@ export interface ChangeGateInput {
   rpm: number;
   bakeMinutes?: number;
   blockAbove?: number;
+  constraints?: PlanConstraints;
 }
 
 export interface ChangeGateAnswer {
@@ -59,10 +60,11 @@ export interface ChangeGateAnswer {
  * The pre-deploy answer for a change described by its features: the risk champion's score (none without a champion:
  * the careful plan and a wait), then the one gate and the plan. `now`: the time features (hour, weekend) the caller
  * did not send are those of now (a hook called at deploy time). `waitOnNoScore`: a model that gives no finite score
- * is a wait rather than a 422 (a deploy system's hook must get an answer).
+ * is a wait rather than a 422 (a deploy system's hook must get an answer). Constraints no plan can meet throw
+ * NoFeasiblePlan (a 422 naming the constraint, with the closest feasible plan).
  */
 export function gateChange(b: ChangeGateInput, champion: { model: GamModel; version: string } | null, o: { championError?: string | null; now?: Date; waitOnNoScore?: boolean } = {}): ChangeGateAnswer {
-  const base = { rpm: b.rpm, bakeMinutes: b.bakeMinutes ?? 30, blockAbove: b.blockAbove };
+  const base = { rpm: b.rpm, bakeMinutes: b.bakeMinutes ?? 30, blockAbove: b.blockAbove, constraints: b.constraints };
   if (!champion) return { answer: rolloutPlanDecision({ ...base, risk: null, missing: noChampion(o.championError) }), risk: null };
   const features = o.now ? { ...timeFeaturesAt(o.now, champion.model.specs), ...b.features } : b.features;
   let r: RiskResponse;

@@ -455,11 +455,21 @@ describe('the pre-deploy risk gate: one decision from every hook', () => {
       [{ features: all, rpm: 10, gate: { blockAbove: '1.5' } }, 'body.gate.blockAbove'],
       [{ features: { ...all, lines_added: '-5' }, rpm: 10 }, 'body.features.lines_added'],
       [{ features: all, rpm: 10, extra: 1 }, 'body.extra'],
+      [{ features: all, rpm: 10, constraints: { deadlineMinutes: 'soon' } }, 'body.constraints.deadlineMinutes'],
+      [{ features: all, rpm: 10, constraints: { maxFirstStepPercent: '150' } }, 'body.constraints.maxFirstStepPercent'],
     ] as [unknown, string][]) {
       const r = await post(app, '/v1/argo/gate', body);
       expect(r.statusCode, JSON.stringify(body)).toBe(400);
       expect(r.json().error.field).toBe(field);
     }
+    // Constraints fit the plan as POST /v1/rollout/plan fits it; impossible ones are a 422 naming the constraint.
+    const fitted = (await post(app, '/v1/argo/gate', { features: all, rpm: 800, constraints: { maxFirstStepPercent: '0.5', deadlineMinutes: '45' } })).json().result;
+    const route = (await post(app, '/v1/rollout/plan', { features: all, rpm: 800, constraints: { maxFirstStepPercent: 0.5, deadlineMinutes: 45 } })).json();
+    expect(fitted.plan).toEqual({ ...route.plan, optimised: route.optimised, reasons: route.reasons });
+    expect(fitted.plan.steps[0]).toBeLessThanOrEqual(0.5);
+    const no = await post(app, '/v1/argo/gate', { features: all, rpm: 800, constraints: { maxFirstStepPercent: 0.01 } });
+    expect(no.statusCode).toBe(422);
+    expect(no.json()).toMatchObject({ error: { code: 'NO_FEASIBLE_PLAN', field: 'body.constraints.maxFirstStepPercent' }, closestFeasible: { plan: { steps: [0.1, expect.any(Number), expect.any(Number), expect.any(Number), 100] } } });
     // A hold on the rollout turns a pass into a wait (-1: Argo pauses), saying who and why.
     const controlled = buildApp({ modelsRoot: models, now: () => NOW, insecureOpenWrites: true });
     const set = await post(controlled, '/v1/overrides', { deployment: 'test/podinfo', action: 'hold', by: 'alice', reason: 'incident open' });

@@ -1,10 +1,10 @@
-// The pre-deploy answer for one change: its plan from the optimiser and the risk gate. Every pre-deploy hook takes its
-// pass / blocked / wait from `riskGate` here, so they cannot disagree: POST /v1/rollout/plan, `plan rollout`, Flagger's
-// confirm-rollout / confirm-promotion and Argo's pre-promotion analysis (POST /v1/argo/gate). The hooks differ only in
-// how they get the risk score (docs/rollout-plans.md).
+// The pre-deploy answer for one change: its plan from the optimiser, fitted to the caller's constraints, and the risk
+// gate. Every pre-deploy hook takes its pass / blocked / wait from `riskGate` here, so they cannot disagree: POST
+// /v1/rollout/plan, `plan rollout`, Flagger's confirm-rollout / confirm-promotion and Argo's pre-promotion analysis
+// (POST /v1/argo/gate). The hooks differ only in how they get the risk score (docs/rollout-plans.md).
 // The gate blocks a change whose risk is above `blockAbove` (default 0.85) and says what would make it acceptable; it
 // waits, never passes, when the risk score is incomplete (features missing or outside what the model learned) or
-// missing. A pure function of the score, the traffic and the gate's setting.
+// missing. A pure function of the score, the traffic, the gate's setting and the constraints.
 import { RolloutlabError } from '../../lib/errors.ts';
 import { choosePlan, PLAN_TABLE, type PlanTable } from './choose.ts';
 import { PLAN_CANDIDATES, dwellSum, type PlanCandidate } from './candidates.ts';
@@ -46,11 +46,40 @@ export interface PlanView {
   minutesToFull: number;
 }
 
+/** Limits the caller puts on the plan. Absent: the optimiser's plan as it is. */
+export interface PlanConstraints {
+  /** The first step may expose at most this percent of traffic. */
+  maxFirstStepPercent?: number;
+  /** No step above this percent. Every plan ends at 100 %, so only 100 (or more) is possible. */
+  maxExposurePercent?: number;
+  /** Full exposure within this many minutes of the start (the bake after it is not counted). */
+  deadlineMinutes?: number;
+}
+
 export interface RolloutPlanAnswer {
   plan: PlanView;
   optimised: boolean;
   gate: GateAnswer;
   reasons: string[];
+  /** Only when constraints were given: the optimiser's own plan and what the constraints did to it. */
+  constraints?: PlanConstraints & { optimiserPlan: string; changed: boolean; lessCareful: boolean; reasons: string[] };
+}
+
+/**
+ * No plan meets the constraints (or a constraint is not a finite number). `field` names the constraint
+ * (`constraints.<name>`); `closestFeasible` is the plan that comes nearest, and why.
+ */
+export class NoFeasiblePlan extends Error {
+  closestFeasible: { plan: PlanView; reasons: string[] } | null = null;
+  constructor(
+    readonly field: string,
+    message: string,
+    readonly closestIndex: number,
+    readonly closestReasons: string[],
+  ) {
+    super(`${field} ${message}`);
+    this.name = 'NoFeasiblePlan';
+  }
 }
 
 const usable = (p: number | null | undefined): p is number => typeof p === 'number' && Number.isFinite(p) && p >= 0 && p <= 1;
@@ -94,12 +123,85 @@ export function riskGate(risk: RiskView | null, blockAbove: number = DEFAULT_BLO
   return { decision: 'pass', blockAbove, reasons: [`risk ${p.toFixed(3)} <= ${blockAbove}${detail}`], recommendations: [] };
 }
 
+const first = (c: PlanCandidate) => c.steps[0];
+
+/**
+ * The plan for candidate `k` under the constraints: `k` itself when it meets them; else the nearest more careful plan
+ * that does (a first-step cap never makes a plan less careful); else, when only a deadline stands in the way, the most
+ * careful plan that meets it, saying it is less careful than the risk asked. Throws NoFeasiblePlan when no plan can.
+ */
+export function fitPlan(k: number, c: PlanConstraints | undefined, asked: string, candidates: readonly PlanCandidate[] = PLAN_CANDIDATES): { index: number; reasons: string[]; lessCareful: boolean } {
+  if (!c) return { index: k, reasons: [], lessCareful: false };
+  const { maxFirstStepPercent: F, maxExposurePercent: X, deadlineMinutes: D } = c;
+  const without = (name: keyof PlanConstraints) => {
+    try {
+      return fitPlan(k, { ...c, [name]: undefined }, asked, candidates);
+    } catch {
+      return { index: k, reasons: [`${candidates[k].name}, the optimiser's plan`], lessCareful: false };
+    }
+  };
+  for (const [name, v] of Object.entries(c) as [keyof PlanConstraints, number | undefined][]) {
+    if (v !== undefined && !Number.isFinite(v)) {
+      const w = without(name);
+      throw new NoFeasiblePlan(`constraints.${name}`, `must be a finite number (got ${v})`, w.index, w.reasons);
+    }
+  }
+  if (X !== undefined && X < 100) {
+    const w = without('maxExposurePercent');
+    throw new NoFeasiblePlan('constraints.maxExposurePercent', `is ${X} %: every plan ends at 100 % (a full rollout), so a cap below 100 % would never finish it; limit the first exposure with maxFirstStepPercent, or stop the rollout part way by hand (POST /v1/overrides with hold)`, w.index, w.reasons);
+  }
+  const fitsF = (i: number) => F === undefined || first(candidates[i]) <= F;
+  const fitsD = (i: number) => D === undefined || dwellSum(candidates[i]) <= D;
+  const desc = (i: number) => `${candidates[i].name} (first step ${first(candidates[i])} %, ${dwellSum(candidates[i])} min to full)`;
+  const all = candidates.map((_, i) => i);
+  if (F !== undefined && !all.some(fitsF)) {
+    const smallest = Math.min(...candidates.map(first));
+    const i = all.find((j) => j >= k && first(candidates[j]) === smallest) ?? all.find((j) => first(candidates[j]) === smallest)!;
+    throw new NoFeasiblePlan('constraints.maxFirstStepPercent', `is ${F} %, below the first step of every plan (the smallest is ${smallest} %)`, i, [`${desc(i)}: the smallest first step of any plan`]);
+  }
+  if (D !== undefined && !all.some(fitsD)) {
+    const i = all.find(fitsF)!;
+    throw new NoFeasiblePlan('constraints.deadlineMinutes', `is ${D} min, shorter than every plan's time to full rollout (the shortest is ${Math.min(...candidates.map(dwellSum))} min)`, i, [`${desc(i)}: the fastest plan${F !== undefined ? ' whose first step fits maxFirstStepPercent' : ''}`]);
+  }
+  const fits = (i: number) => fitsF(i) && fitsD(i);
+  if (fits(k)) return { index: k, reasons: [`the constraints are met by ${desc(k)}`], lessCareful: false };
+  const safer = all.find((i) => i > k && fits(i));
+  if (safer !== undefined) return { index: safer, reasons: [`maxFirstStepPercent ${F}: ${candidates[k].name} starts at ${first(candidates[k])} %, so ${desc(safer)}, the nearest more careful plan whose first step fits`], lessCareful: false };
+  const faster = all.filter((i) => i < k && fits(i)).pop();
+  if (faster !== undefined)
+    return {
+      index: faster,
+      reasons: [`deadlineMinutes ${D}: ${candidates[k].name} takes ${dwellSum(candidates[k])} min to full rollout, so ${desc(faster)}, the most careful plan that fits: the deadline made the plan less careful than ${asked}`],
+      lessCareful: true,
+    };
+  // Both caps can be met alone but not together: the first-step cap (exposure) comes first.
+  const i = all.find((j) => j >= k && fitsF(j)) ?? all.find(fitsF)!;
+  throw new NoFeasiblePlan('constraints.deadlineMinutes', `is ${D} min: no plan whose first step fits maxFirstStepPercent ${F} % reaches full rollout that soon`, i, [`${desc(i)}: the nearest plan whose first step fits maxFirstStepPercent; it misses the deadline`]);
+}
+
 const view = (c: PlanCandidate, bakeMinutes: number): PlanView => ({ name: c.name, steps: [...c.steps], dwellMinutes: [...c.dwellMinutes], bakeMinutes, minutesToFull: dwellSum(c) });
 
-/** The answer of every pre-deploy hook: the optimiser's plan for the score and the traffic, and the risk gate (`riskGate`). */
-export function rolloutPlanDecision(o: { risk: RiskView | null; rpm: number; bakeMinutes: number; blockAbove?: number; missing?: GateNote }, table: PlanTable = PLAN_TABLE): RolloutPlanAnswer {
+/**
+ * The answer of every pre-deploy hook: the optimiser's plan for the score and the traffic, fitted to the constraints
+ * (NoFeasiblePlan when none can be), and the risk gate (`riskGate`).
+ */
+export function rolloutPlanDecision(
+  o: { risk: RiskView | null; rpm: number; bakeMinutes: number; blockAbove?: number; constraints?: PlanConstraints; missing?: GateNote },
+  table: PlanTable = PLAN_TABLE,
+): RolloutPlanAnswer {
   const gate = riskGate(o.risk, o.blockAbove ?? DEFAULT_BLOCK_ABOVE, o.missing);
   const p = o.risk && usable(o.risk.probability) ? o.risk.probability : null;
   const chosen = choosePlan({ risk: p, rpm: o.rpm }, table);
-  return { plan: view(chosen.candidate, o.bakeMinutes), optimised: chosen.optimised, gate, reasons: chosen.reasons };
+  const k = PLAN_CANDIDATES.indexOf(chosen.candidate);
+  let fitted;
+  try {
+    fitted = fitPlan(k, o.constraints, chosen.optimised ? 'the risk score asked' : 'the fail-closed plan');
+  } catch (e) {
+    if (e instanceof NoFeasiblePlan) e.closestFeasible = { plan: view(PLAN_CANDIDATES[e.closestIndex], o.bakeMinutes), reasons: [...chosen.reasons, ...e.closestReasons] };
+    throw e;
+  }
+  const plan = view(PLAN_CANDIDATES[fitted.index], o.bakeMinutes);
+  const answer: RolloutPlanAnswer = { plan, optimised: chosen.optimised, gate, reasons: [...chosen.reasons, ...fitted.reasons] };
+  if (o.constraints) answer.constraints = { ...o.constraints, optimiserPlan: chosen.candidate.name, changed: fitted.index !== k, lessCareful: fitted.lessCareful, reasons: fitted.reasons };
+  return answer;
 }

@@ -7,7 +7,7 @@ import { Nullable, QueryInt } from '../common-schemas.ts';
 import { ExtensionJudge, VerdictSchema } from '../routes/canary-schemas.ts';
 import { ControlNoteSchema } from '../routes/controls-schemas.ts';
 import { RiskValue } from '../routes/risk-schemas.ts';
-import { GateDecisionSchema, HookPlanSchema } from '../routes/rollout-plan-schemas.ts';
+import { GateDecisionSchema, HookPlanSchema, PlanConstraintsSchema } from '../routes/rollout-plan-schemas.ts';
 
 /** Argo Rollouts Web metric provider: the rollout to judge (query string of a GET, or the jsonBody of a POST). */
 const ArgoTargetProps = {
@@ -55,6 +55,16 @@ export const ArgoGateBodySchema = Type.Object(
     rpm: NumberOrText({ minimum: 0, maximum: 1e9, description: "the service's requests per minute now" }),
     bakeMinutes: Type.Optional(NumberOrText({ minimum: 0, maximum: 10_080, description: 'minutes of bake after full exposure (default 30), a whole number' })),
     gate: Type.Optional(Type.Object({ blockAbove: NumberOrText({ minimum: 0, maximum: 1, description: 'block a change whose risk is above this (default 0.85)' }) }, { additionalProperties: false })),
+    constraints: Type.Optional(
+      Type.Object(
+        {
+          maxFirstStepPercent: Type.Optional(NumberOrText({ maximum: 100, description: PlanConstraintsSchema.properties.maxFirstStepPercent.description as string })),
+          maxExposurePercent: Type.Optional(NumberOrText({ maximum: 100, description: PlanConstraintsSchema.properties.maxExposurePercent.description as string })),
+          deadlineMinutes: Type.Optional(NumberOrText({ description: PlanConstraintsSchema.properties.deadlineMinutes.description as string })),
+        },
+        { additionalProperties: false, description: "as POST /v1/rollout/plan's constraints" },
+      ),
+    ),
     name: Type.Optional(Type.String({ minLength: 1, maxLength: 253, description: 'the rollout: the human controls (overrides, approvals) of <namespace>/<name> apply to the answer' })),
     namespace: Type.Optional(Type.String({ minLength: 1, maxLength: 253 })),
   },

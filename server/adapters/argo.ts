@@ -9,6 +9,7 @@ import type { ServerMetrics } from '../metrics.ts';
 import { ErrorResponseSchema } from '../common-schemas.ts';
 import { BadInput } from '../decide.ts';
 import { gateChange, planOf } from '../rollout-gate.ts';
+import { NoFeasiblePlanResponseSchema } from '../routes/rollout-plan-schemas.ts';
 import { ArgoBodySchema, ArgoGateBodySchema, ArgoGateResponseSchema, ArgoQuerySchema, ArgoResponseSchema, type ArgoGateBody, type ArgoGateResponse, type ArgoResponse, type ArgoTarget } from './argo-contract.ts';
 import { featureValue } from './flagger-metadata.ts';
 import { DEFAULT_WINDOW_MIN, judgeTarget, queryInt, type JudgeTargetOptions } from './judge-target.ts';
@@ -24,7 +25,10 @@ export interface ArgoOptions extends JudgeTargetOptions {
 /** A number the gate's body may give as text (an analysis argument), checked against its range: a 400 naming the field. */
 function numberAt(v: number | string, field: string, min: number, max: number, whole = false): number {
   const x = typeof v === 'number' ? v : Number(v.trim());
-  if (!(Number.isFinite(x) && x >= min && x <= max && (!whole || Number.isInteger(x)))) throw new BadInput(field, `must be ${whole ? 'a whole number' : 'a number'} in [${min}, ${max}] (got ${JSON.stringify(v)})`);
+  if (!(Number.isFinite(x) && x >= min && x <= max && (!whole || Number.isInteger(x)))) {
+    const range = Number.isFinite(min) ? ` in [${min}, ${max}]` : Number.isFinite(max) ? ` at most ${max}` : '';
+    throw new BadInput(field, `must be ${whole ? 'a whole number' : 'a number'}${range} (got ${JSON.stringify(v)})`);
+  }
   return x;
 }
 
@@ -68,7 +72,7 @@ export const argoRoutes: FastifyPluginAsyncTypebox<ArgoOptions> = async (app, o)
       schema: {
         summary: "Argo Rollouts Web metric provider for a pre-deploy gate: the risk gate's decision on the change (pass, blocked, wait) at $.result.decision and $.result.pass (1 / 0 / -1), with the recommendations and the plan; always 200 for a decision",
         body: ArgoGateBodySchema,
-        response: { 200: ArgoGateResponseSchema, 400: ErrorResponseSchema },
+        response: { 200: ArgoGateResponseSchema, 400: ErrorResponseSchema, 422: NoFeasiblePlanResponseSchema },
       },
     },
     async (req) => {
@@ -80,6 +84,7 @@ export const argoRoutes: FastifyPluginAsyncTypebox<ArgoOptions> = async (app, o)
           rpm: numberAt(b.rpm, 'body.rpm', 0, 1e9),
           bakeMinutes: b.bakeMinutes === undefined ? undefined : numberAt(b.bakeMinutes, 'body.bakeMinutes', 0, 10_080, true),
           blockAbove: b.gate === undefined ? undefined : numberAt(b.gate.blockAbove, 'body.gate.blockAbove', 0, 1),
+          constraints: b.constraints && Object.fromEntries(Object.entries(b.constraints).map(([k, v]) => [k, numberAt(v, `body.constraints.${k}`, -Infinity, k === 'deadlineMinutes' ? Infinity : 100)])),
         },
         s.risk,
         { championError: s.errors.risk, now: o.now(), waitOnNoScore: true },
