@@ -110,7 +110,7 @@ export function registerRollback(program: Command): void {
     .option('--format <f>', 'json | argo | flagger (default: text)')
     .option('--block-above <p>', 'the risk gate: block above this risk (default 0.85, or the file’s blockAbove)', num('--block-above', 0, 1))
     .option('--max-first-step <pct>', 'the first step exposes at most this percent of traffic: the nearest more careful plan whose first step fits; below every plan’s first step: exit 2 with the closest feasible plan on stderr', num('--max-first-step', -1e9, 100))
-    .option('--deadline <min>', 'full exposure within this many minutes: the most careful plan that fits (the reasons say when that is less careful than the risk asked); shorter than every plan: exit 2 with the closest feasible plan on stderr', num('--deadline', -1e9, 1e9))
+    .option('--deadline <min>', 'full exposure within this many minutes: the most careful plan that fits (the reasons say when that is less careful than the risk asked); shorter than every plan: exit 2 with the closest feasible plan on stderr', num('--deadline', -1e9, 10_080))
     .option('--json', 'the same as --format json')
     .action(async (o: { scenario: string; seed: number; deployment?: string; from?: string; models?: string; format?: string; blockAbove?: number; maxFirstStep?: number; deadline?: number; json?: boolean }) => {
       const format = o.json ? 'json' : (o.format ?? 'text');

@@ -60,7 +60,7 @@ export const ArgoGateBodySchema = Type.Object(
         {
           maxFirstStepPercent: Type.Optional(NumberOrText({ maximum: 100, description: PlanConstraintsSchema.properties.maxFirstStepPercent.description as string })),
           maxExposurePercent: Type.Optional(NumberOrText({ maximum: 100, description: PlanConstraintsSchema.properties.maxExposurePercent.description as string })),
-          deadlineMinutes: Type.Optional(NumberOrText({ description: PlanConstraintsSchema.properties.deadlineMinutes.description as string })),
+          deadlineMinutes: Type.Optional(NumberOrText({ maximum: 10_080, description: PlanConstraintsSchema.properties.deadlineMinutes.description as string })),
         },
         { additionalProperties: false, description: "as POST /v1/rollout/plan's constraints" },
       ),

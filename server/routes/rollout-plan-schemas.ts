@@ -10,7 +10,7 @@ export const PlanConstraintsSchema = Type.Object(
   {
     maxFirstStepPercent: Type.Optional(Type.Number({ maximum: 100, description: "the first step exposes at most this percent of traffic: the optimiser's plan when it fits, else the nearest more careful plan whose first step does (never a less careful one); below every plan's first step (0.1 %): 422" })),
     maxExposurePercent: Type.Optional(Type.Number({ maximum: 100, description: 'every plan ends at 100 % (a full rollout): 100 is accepted and changes nothing; below 100 is a 422' })),
-    deadlineMinutes: Type.Optional(Type.Number({ description: "full exposure within this many minutes of the start (the bake after it is not counted): the optimiser's plan when it fits, else the most careful plan that does, and the reasons say the deadline made the plan less careful than the risk asked; shorter than every plan (10 min): 422" })),
+    deadlineMinutes: Type.Optional(Type.Number({ maximum: 10_080, description: "full exposure within this many minutes of the start (the bake after it is not counted): the optimiser's plan when it fits, else the most careful plan that does, and the reasons say the deadline made the plan less careful than the risk asked; shorter than every plan (10 min): 422; at most a week" })),
   },
   { additionalProperties: false, description: 'limits on the plan; a constraint no plan can meet is a 422 naming it, with the closest feasible plan' },
 );
