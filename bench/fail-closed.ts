@@ -10,6 +10,7 @@
 // - Flagger rollout / confirm hooks: a status above 202 (a failed check or "wait"); 2xx is a go;
 // - Kayenta: the summary classification is not Pass;
 // - canary verdict: not "pass"; rollout decision: not "advance"; risk: a 4xx naming the field;
+// - rollout plan and Argo's pre-deploy gate: the risk gate not "pass" (features missing, impossible constraints);
 // - or, everywhere, a 4xx naming the field, or a 503 saying why there is no answer.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync, appendFileSync } from 'node:fs';
@@ -31,12 +32,14 @@ import { TIME_FEATURES } from '../training/deploy-window/recommend.ts';
 import {
   AnomalyBodySchema,
   ArgoBodySchema,
+  ArgoGateBodySchema,
   DecisionBodySchema,
   FlaggerPayloadSchema,
   KayentaJudgeBodySchema,
   RetryBodySchema,
   RollbackRequestSchema,
   RiskBodySchema,
+  RolloutPlanBodySchema,
   ScheduleBodySchema,
   VerdictBodySchema,
   WindowsBodySchema,
@@ -195,9 +198,11 @@ function said(a: Answer): string {
   if (a.status === 0) return `no answer (${short(a.text, 50)})`;
   const j = a.json;
   if (a.status >= 400 && j?.error) return `${a.status} ${j.error.field ?? j.error.code ?? ''}`.trim();
+  if (j?.result?.decision !== undefined) return `${a.status} ${j.result.decision}`;
   if (j?.result?.verdict !== undefined) return `${a.status} ${j.result.verdict}${j.result.pFail != null ? ` pFail ${f2(j.result.pFail)}` : ''}`;
   if (j?.score?.classification !== undefined) return `${a.status} ${j.score.classification} score ${f2(j.score.score)}`;
   if (j?.hook !== undefined) return `${a.status} ${j.decision}`;
+  if (j?.gate?.decision !== undefined) return `${a.status} ${j.gate.decision}`;
   if (j?.verdict !== undefined) return `${a.status} ${j.verdict}${j.pFail !== undefined ? ` pFail ${f2(j.pFail)}` : ''}`;
   if (j?.action !== undefined) return `${a.status} ${j.action}`;
   if (j?.probability !== undefined) return `${a.status} p ${f2(j.probability)}`;
@@ -257,6 +262,22 @@ function typicalFeatures(specs: FeatureSpec[], skip: ReadonlySet<string> = new S
   }
   if ('lines_added' in out) out.lines_added = 120;
   if ('test_coverage' in out) out.test_coverage = 0.7;
+  return out;
+}
+
+/** The features the Argo gate and Flagger's confirm hooks take from the clock when they are not sent. */
+const CLOCK_FEATURES: ReadonlySet<string> = new Set(['hour_sin', 'hour_cos', 'weekend']);
+
+/**
+ * Every feature at the smallest value the risk champion was trained on (GET /v1/risk/features gives it): a complete
+ * score, so a pre-deploy gate can pass on the unmutated body and a mutation that removes or breaks a feature is tested.
+ */
+function seenFeatures(specs: FeatureSpec[], skip: ReadonlySet<string> = new Set()): Record<string, Json> {
+  const out = typicalFeatures(specs, skip);
+  for (const s of specs as (FeatureSpec & { trainingMin?: number })[]) {
+    if (skip.has(s.name) || s.kind === 'category' || s.trainingMin === undefined) continue;
+    out[s.name] = s.kind === 'binary' ? s.trainingMin === 1 : s.trainingMin;
+  }
   return out;
 }
 
@@ -461,6 +482,11 @@ function fuzzRoutes(specs: FeatureSpec[], kayenta: Json): FuzzRoute[] {
     if (!tr.values.some((x: unknown) => x !== null)) return `${at} has no sample`;
     return null;
   };
+  /** Features of the champion not given (or null): a score without them is incomplete, never a pass. */
+  const missingFeatures = (fs: Any, skip: ReadonlySet<string>): string | null => {
+    const gone = specs.filter((s) => !skip.has(s.name) && (fs?.[s.name] === undefined || fs?.[s.name] === null)).map((s) => s.name);
+    return gone.length ? `features missing: ${gone.join(', ')}` : null;
+  };
   const kayentaHealthy = JSON.parse(JSON.stringify(kayenta));
   for (const p of kayentaHealthy.metricSetPairList) p.values.experiment = [...p.values.control];
   const flagger = (name: string, metadata: Record<string, string>) => ({ name, namespace: 'test', phase: 'Progressing', checksum: '85d557f47b', metadata });
@@ -646,7 +672,51 @@ function fuzzRoutes(specs: FeatureSpec[], kayenta: Json): FuzzRoute[] {
         return null;
       },
     },
+    // The pre-deploy gate: a pass needs every feature (the route's time features too; the Argo gate takes those from
+    // the clock) and constraints some plan meets.
+    {
+      name: 'POST /v1/rollout/plan',
+      path: '/v1/rollout/plan',
+      weight: 1,
+      bases: [{ label: 'every feature given, as trained on', body: { features: seenFeatures(specs), rpm: 850, constraints: { maxFirstStepPercent: 5, deadlineMinutes: 70 } }, expect: 'go' }],
+      go: (a) => a.status === 200 && a.json?.gate?.decision === 'pass',
+      counts: true,
+      problem: (b: Any) => schemaProblem(RolloutPlanBodySchema as Any, b) ?? featuresProblem(b.features, 'features', false) ?? constraintsProblem(b.constraints),
+      missing: (b: Any) => missingFeatures(b.features, new Set()),
+    },
+    {
+      name: 'POST /v1/argo/gate',
+      path: '/v1/argo/gate',
+      weight: 1,
+      bases: [{ label: 'every feature given, as trained on', body: { features: seenFeatures(specs, CLOCK_FEATURES), rpm: '850', gate: { blockAbove: 0.85 }, name: 'fc-healthy', namespace: 'test' }, expect: 'go' }],
+      go: (a) => a.status === 200 && a.json?.result?.pass === 1,
+      counts: true,
+      problem: (b: Any) => schemaProblem(ArgoGateBodySchema as Any, b) ?? featuresProblem(Object.fromEntries(Object.entries(b.features ?? {}).map(([k, v]) => [k, typeof v === 'string' ? metaValue(v) : (v as Json)])), 'features', false) ?? numberTextProblem(b) ?? constraintsProblem(b.constraints),
+      missing: (b: Any) => missingFeatures(b.features, CLOCK_FEATURES),
+    },
   ];
+
+}
+
+/** Constraints no rollout plan meets (the first step of every plan is at least 0.1 %, every plan takes 10 min or more and ends at 100 %). */
+function constraintsProblem(c: Any): string | null {
+  if (c === null || typeof c !== 'object') return null;
+  const n = (v: unknown) => (typeof v === 'string' ? Number(v) : (v as number));
+  if (c.maxFirstStepPercent !== undefined && !(n(c.maxFirstStepPercent) >= 0.1)) return 'constraints.maxFirstStepPercent is below every first step';
+  if (c.deadlineMinutes !== undefined && !(n(c.deadlineMinutes) >= 10)) return 'constraints.deadlineMinutes is shorter than every plan';
+  if (c.maxExposurePercent !== undefined && !(n(c.maxExposurePercent) >= 100)) return 'constraints.maxExposurePercent is below 100';
+  return null;
+}
+
+/** The Argo gate's numbers given as text that is out of range. */
+function numberTextProblem(b: Any): string | null {
+  const n = (v: unknown) => (typeof v === 'string' ? Number(v) : (v as number));
+  if (!(n(b.rpm) >= 0 && n(b.rpm) <= 1e9)) return 'rpm is not a number in [0, 1e9]';
+  if (b.gate && !(n(b.gate.blockAbove) >= 0 && n(b.gate.blockAbove) <= 1)) return 'gate.blockAbove is not a probability';
+  if (b.bakeMinutes !== undefined && !(Number.isInteger(n(b.bakeMinutes)) && n(b.bakeMinutes) >= 0 && n(b.bakeMinutes) <= 10_080)) return 'bakeMinutes is not a whole number of minutes';
+  for (const k of ['maxFirstStepPercent', 'maxExposurePercent']) if (b.constraints?.[k] !== undefined && !(n(b.constraints[k]) <= 100)) return `constraints.${k} is above 100`;
+  if (b.constraints?.deadlineMinutes !== undefined && !(n(b.constraints.deadlineMinutes) <= 10_080)) return 'constraints.deadlineMinutes is above a week';
+  return null;
 }
 
 // ---- the run -------------------------------------------------------------------------------------------------------------
@@ -1155,7 +1225,7 @@ async function processCases(c: Ctx, onStage: (s: string) => void): Promise<CaseR
 
 async function fuzzStage(c: Ctx, n: number, seed: number, onStage: (s: string) => void): Promise<FailClosedReport['fuzz']> {
   const routes = fuzzRoutes(c.specs, c.kayenta).filter((r) => {
-    const needs = r.path.includes('judge=ml') || r.path.includes('argo') || /flagger\/(rollout|confirm-traffic)/.test(r.path) ? 'judge' : r.path.includes('decision') || r.path.includes('flagger/rollback') ? 'rollback' : /risk|deploy|confirm-(rollout|promotion)/.test(r.path) ? 'risk' : null;
+    const needs = r.path.includes('judge=ml') || r.path.includes('argo/verdict') || /flagger\/(rollout|confirm-traffic)/.test(r.path) ? 'judge' : r.path.includes('decision') || r.path.includes('flagger/rollback') ? 'rollback' : /risk|deploy|confirm-(rollout|promotion)|argo\/gate|rollout\/plan/.test(r.path) ? 'risk' : null;
     return needs === null || c.models[needs] !== null;
   });
   const figures = routes.map((r): FuzzRouteFigures => ({ route: r.name, requests: 0, invalidOrMissing: 0, fiveXX: 0, failOpen: 0, fourXX: 0, fourXXWithoutField: 0, imputedReasons: 0 }));
@@ -1280,6 +1350,9 @@ export async function benchFailClosed(o: FailClosedOptions = {}): Promise<FailCl
         post('/v1/flagger/confirm-rollout', { name: 'fc-healthy', namespace: 'test', phase: 'Progressing', metadata: { 'risk.lines_added': '120', 'risk.impute': impute.join(','), 'risk.max': '0.95', 'window.days': 'Mon-Fri', 'window.hours': '09:00-17:00' } }),
         flaggerGo,
       );
+      // The pre-deploy gate passes a change whose every feature is one the champion was trained on.
+      await ref('rollout plan, every feature as trained on', 'pass', post('/v1/rollout/plan', { features: seenFeatures(specs), rpm: 850 }), (a) => a.json?.gate?.decision === 'pass');
+      await ref('Argo gate, every feature as trained on', 'pass', post('/v1/argo/gate', { features: seenFeatures(specs, CLOCK_FEATURES), rpm: 850 }), (a) => a.json?.result?.pass === 1);
     }
 
     const results: CaseResult[] = [];

@@ -198,7 +198,7 @@ export const serverPlugin: FastifyPluginAsyncTypebox<PluginOptions> = async (app
   await app.register(riskRoutes, { store });
   await app.register(feedbackRoutes, { feedbackPath: opts.feedbackPath, guard, now });
   await app.register(pipelineRoutes, { store, metrics, outcomesPath: opts.pipelineOutcomesPath, guard, now });
-  await app.register(argoRoutes, { store, metrics, source, controls });
+  await app.register(argoRoutes, { store, metrics, source, now, controls });
   await app.register(flaggerRoutes, { store, metrics, source, now, controls });
   await app.register(kayentaRoutes, { metrics, controls });
   await app.register(controlsRoutes, { controls, guard });

@@ -49,7 +49,7 @@ export const QueryInt = (max: number, description: string) => Type.String({ patt
 export const ErrorResponseSchema = Type.Object(
   {
     error: Type.Object({
-      code: Type.String({ description: 'stable code: VALIDATION, BAD_REQUEST, UNAUTHORIZED, NOT_FOUND, MODEL_UNAVAILABLE, FEEDBACK_UNAVAILABLE, OUTCOMES_UNAVAILABLE, DECISIONS_UNAVAILABLE, RATE_LIMITED, PAYLOAD_TOO_LARGE, INTERNAL' }),
+      code: Type.String({ description: 'stable code: VALIDATION, BAD_REQUEST, UNAUTHORIZED, NOT_FOUND, MODEL_UNAVAILABLE, NO_FEASIBLE_PLAN, FEEDBACK_UNAVAILABLE, OUTCOMES_UNAVAILABLE, DECISIONS_UNAVAILABLE, RATE_LIMITED, PAYLOAD_TOO_LARGE, INTERNAL' }),
       message: Type.String(),
       field: Nullable(Type.String({ description: 'the offending field (e.g. body.canary[2].errors), or body' })),
     }),

@@ -5,8 +5,8 @@
 // to the controls store (datasets/controls-store.ts) first, so it survives a restart.
 //
 // Each decision surface has one function that takes the answer the models and gates gave and returns the answer
-// served: `decision` (POST /v1/rollout/decision), `verdict` (POST /v1/canary/verdict), `argo`, `flagger` (every hook),
-// `kayenta` (POST /judge). The rules, the same everywhere:
+// served: `decision` (POST /v1/rollout/decision), `verdict` (POST /v1/canary/verdict), `argo`, `argoGate` (POST
+// /v1/argo/gate), `flagger` (every hook), `kayenta` (POST /judge). The rules, the same everywhere:
 // - an override decides: hold → no advance and no rollback of ours; rollback → roll back; promote → go. A human
 //   promote over a no of the models or gates is allowed, and the answer is flagged, counted and logged;
 // - otherwise a pending approval turns a go into a wait ("approval needed: …"); it never turns a no into a go, and
@@ -18,7 +18,7 @@ import { allowedHoursText, insideAllowedHours, type ControlsConfig } from './con
 import { BadInput } from './decide.ts';
 import type { ServerMetrics } from './metrics.ts';
 import { Notifier, type Notice } from './notify.ts';
-import type { ArgoResponse } from './adapters/argo-contract.ts';
+import type { ArgoGateResponse, ArgoResponse } from './adapters/argo-contract.ts';
 import type { FlaggerPayload, FlaggerResponse } from './adapters/flagger-contract.ts';
 import type { VerdictResponse } from './routes/canary-schemas.ts';
 import { DEFAULT_CONTROL_HOURS, MAX_CONTROL_HOURS, type Approval, type ApprovalBody, type ControlNote, type Override, type OverrideBody, type PendingApproval } from './routes/controls-schemas.ts';
@@ -483,19 +483,20 @@ export class Controls {
     return c ? { ...r, verdict: c.verdict, reasons: c.reasons, control: c.control } : r;
   }
 
-  private verdictControl(d: string, service: string | null | undefined, verdict: 'pass' | 'fail' | 'inconclusive', reasons: string[], route: string) {
+  /** `said`: the models' answer as the route words it (default the verdict). */
+  private verdictControl(d: string, service: string | null | undefined, verdict: 'pass' | 'fail' | 'inconclusive', reasons: string[], route: string, said: string = verdict) {
     const ov = this.activeOverride(d);
     if (ov) {
       const v = ov.action === 'promote' ? 'pass' : ov.action === 'rollback' ? 'fail' : 'inconclusive';
-      const flag = this.flag(ov, verdict, verdict === 'pass', verdict === 'fail', route, d);
+      const flag = this.flag(ov, said, verdict === 'pass', verdict === 'fail', route, d);
       this.o.metrics.countControlAnswer(route, 'override', ov.action as string, flag !== null);
-      return { verdict: v as typeof verdict, reasons: [this.overrideLine(ov, verdict), ...(flag ? [`flagged: ${flag}`] : []), ...reasons], control: this.overrideNote(ov, verdict, v !== verdict, flag), override: true };
+      return { verdict: v as typeof verdict, reasons: [this.overrideLine(ov, said), ...(flag ? [`flagged: ${flag}`] : []), ...reasons], control: this.overrideNote(ov, said, v !== verdict, flag), override: true };
     }
     const s = this.approvalState(d, null, { service, record: verdict === 'pass' });
     if (s.status === 'not-needed') return null;
     const wait = s.status === 'pending' && verdict === 'pass';
     this.o.metrics.countControlAnswer(route, 'approval', s.status === 'pending' ? 'wait' : 'approved', false);
-    return { verdict: wait ? ('inconclusive' as const) : verdict, reasons: [this.approvalLine(s), ...reasons], control: this.approvalNote(s, verdict, wait), override: false };
+    return { verdict: wait ? ('inconclusive' as const) : verdict, reasons: [this.approvalLine(s), ...reasons], control: this.approvalNote(s, said, wait), override: false };
   }
 
   /** GET|POST /v1/argo/verdict: as the verdict (`pass` follows: 1 / 0 / -1); a fail, Argo's abort, is notified as a rollback. */
@@ -507,6 +508,21 @@ export class Controls {
     if (verdict === 'fail' && !c?.override) this.notifyRollback(d, route, res.result.reasons, t.name);
     if (!c) return res;
     return { result: { ...res.result, verdict, pass: verdict === 'pass' ? 1 : verdict === 'fail' ? 0 : -1, reasons: c.reasons, control: c.control } };
+  }
+
+  /**
+   * POST /v1/argo/gate: as the verdict, with pass / blocked / wait for pass / fail / inconclusive (hold → wait,
+   * rollback → blocked, promote → pass; a pending approval makes a pass a wait). A blocked change is not a rollback:
+   * nothing is notified.
+   */
+  argoGate(t: { name: string; namespace?: string }, res: ArgoGateResponse): ArgoGateResponse {
+    const d = t.namespace ? `${t.namespace}/${t.name}` : t.name;
+    const decision = res.result.decision;
+    const verdict = decision === 'pass' ? 'pass' : decision === 'blocked' ? 'fail' : 'inconclusive';
+    const c = this.verdictControl(d, t.name, verdict, res.result.reasons, 'argo/gate', decision);
+    if (!c) return res;
+    const now = c.verdict === 'pass' ? 'pass' : c.verdict === 'fail' ? 'blocked' : 'wait';
+    return { result: { ...res.result, decision: now, pass: now === 'pass' ? 1 : now === 'blocked' ? 0 : -1, reasons: c.reasons, control: c.control } };
   }
 
   /**

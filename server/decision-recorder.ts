@@ -60,7 +60,7 @@ const flaggerSubject = (body: unknown): Subject => {
 };
 /** A Flagger hook answers "no" with 409: that is a decision too. */
 const flaggerDecided = (status: number) => (status >= 200 && status < 300) || status === 409;
-/** A planner's 422 NO_FEASIBLE_WINDOW is its answer that no start is allowed: a decision too. */
+/** A planner's 422 NO_FEASIBLE_WINDOW (NO_FEASIBLE_PLAN) is its answer that no start (no plan) is allowed: a decision too. */
 const plannerDecided = (status: number) => (status >= 200 && status < 300) || status === 422;
 
 /**
@@ -83,13 +83,14 @@ export const DECISION_ROUTES: Readonly<Record<string, DecisionRoute>> = {
   'POST /v1/pipeline/retry': { kind: 'retry' },
   'GET /v1/argo/verdict': { kind: 'argo', subject: (_b, q) => argoSubject(q) },
   'POST /v1/argo/verdict': { kind: 'argo', subject: (b) => argoSubject(b) },
+  'POST /v1/argo/gate': { kind: 'argo', decided: plannerDecided, subject: (b) => argoSubject(b) },
   'POST /v1/flagger/rollout': { kind: 'flagger', decided: flaggerDecided, subject: flaggerSubject },
   'POST /v1/flagger/confirm-traffic-increase': { kind: 'flagger', decided: flaggerDecided, subject: flaggerSubject },
   'POST /v1/flagger/rollback': { kind: 'flagger', decided: flaggerDecided, subject: flaggerSubject },
   'POST /v1/flagger/confirm-rollout': { kind: 'flagger', decided: flaggerDecided, subject: flaggerSubject },
   'POST /v1/flagger/confirm-promotion': { kind: 'flagger', decided: flaggerDecided, subject: flaggerSubject },
   'POST /judge': { kind: 'kayenta', subject: (b) => ({ services: Array.isArray(obj(obj(b).canaryConfig).applications) ? (obj(obj(b).canaryConfig).applications as unknown[]) : [] }) },
-  'POST /v1/rollout/plan': { kind: 'rollout-plan' },
+  'POST /v1/rollout/plan': { kind: 'rollout-plan', decided: plannerDecided },
   // Human controls: who overrode or approved what is part of the review.
   'POST /v1/overrides': { kind: 'override' },
   'DELETE /v1/overrides/:deployment': { kind: 'override', subject: (_b, _q, p) => ({ deployments: [obj(p).deployment] }) },

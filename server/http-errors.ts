@@ -4,6 +4,7 @@
 // field, never a 5xx.
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { isRolloutlabError } from '../lib/errors.ts';
+import { NoFeasiblePlan } from '../policies/rollout-plan/gate.ts';
 import { BadInput, ModelUnavailable, NoAnswer } from './decide.ts';
 import { Busy } from './offload.ts';
 import type { ErrorResponse } from './common-schemas.ts';
@@ -68,6 +69,8 @@ export function handleError(err: FastifyError, req: FastifyRequest, reply: Fasti
   if (err instanceof DecisionsUnavailable) return reply.code(503).send(errorBody('DECISIONS_UNAVAILABLE', err.message, null));
   if (err instanceof ModelUnavailable) return reply.code(503).send(errorBody('MODEL_UNAVAILABLE', err.message, null));
   if (err instanceof NoAnswer) return reply.code(422).send(errorBody(err.code, err.message, err.field));
+  // Constraints no rollout plan meets: the answer names the constraint and gives the closest feasible plan.
+  if (err instanceof NoFeasiblePlan) return reply.code(422).send({ ...errorBody('NO_FEASIBLE_PLAN', `body.${err.message}`, `body.${err.field}`), closestFeasible: err.closestFeasible ?? undefined });
   if (isRolloutlabError(err) && (err.code === 'BAD_ARGUMENT' || err.code === 'BAD_DATA')) return reply.code(400).send(errorBody('VALIDATION', err.message, err.field ? `body.${err.field}` : 'body'));
   const status = err.statusCode ?? 500;
   if (status >= 400 && status < 500) {

@@ -401,3 +401,21 @@ describe('rolloutlab decisions export', () => {
     await bad(['--store', join(root, 'other.duckdb'), '--deployment', ''], 1, /--deployment must be 1 to 256 characters/);
   });
 });
+
+describe('the pre-deploy gates in the decision log', () => {
+  it('records POST /v1/rollout/plan (kind rollout-plan, with its 422 when no plan meets the constraints) and POST /v1/argo/gate (kind argo, the rollout it gates)', async () => {
+    const a = await appWith({ decisionsPath: join(root, 'gates.duckdb'), token: TOKEN });
+    const change = { features: { lines_added: 120, files_changed: 4 }, rpm: 800 };
+    expect((await post(a, '/v1/rollout/plan', change, { 'x-rolloutlab-deployment': 'orders-9' })).statusCode).toBe(200);
+    const gate = await post(a, '/v1/argo/gate', { ...change, name: 'orders', namespace: 'shop' });
+    expect(gate.statusCode).toBe(200);
+    expect(gate.json().result.decision).toBe('wait'); // features left out: never a pass
+    // No plan meets the constraints: that answer (422 NO_FEASIBLE_PLAN) is a decision too; a malformed body (400) is not.
+    expect((await post(a, '/v1/rollout/plan', { ...change, constraints: { deadlineMinutes: 5 } })).statusCode).toBe(422);
+    expect((await post(a, '/v1/rollout/plan', { ...change, constraints: { deadline: 5 } })).statusCode).toBe(400);
+    const all = (await decisions(a)).decisions;
+    expect(all.map((d) => `${d.kind} ${d.route} ${d.status} ${d.deployment} ${d.service}`)).toEqual(['rollout-plan /v1/rollout/plan 200 orders-9 null', 'argo /v1/argo/gate 200 null shop/orders', 'rollout-plan /v1/rollout/plan 422 null null']);
+    expect(all[1].answer).toEqual(gate.json());
+    expect(all[2].answer).toMatchObject({ error: { code: 'NO_FEASIBLE_PLAN' }, closestFeasible: { plan: { name: 'fast' } } });
+  });
+});

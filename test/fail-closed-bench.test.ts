@@ -24,7 +24,11 @@ describe('bench failclosed', () => {
     expect(r.totals.skipped).toBe(3); // the child-process items, off in this test
     expect(r.cases.length).toBeGreaterThan(40);
     expect(r.fuzz.requests).toBe(300);
-    expect(r.fuzz.byRoute.length).toBeGreaterThanOrEqual(15);
+    expect(r.fuzz.byRoute.length).toBeGreaterThanOrEqual(19);
+    // The pre-deploy gates are fuzzed, and their unmutated bodies pass (so a no on a mutant is the gate's, not a dead route).
+    expect(r.fuzz.byRoute.map((x) => x.route)).toEqual(expect.arrayContaining(['POST /v1/rollout/plan', 'POST /v1/argo/gate']));
+    const gates = r.references.filter((x) => /^(rollout plan|Argo gate),/.test(x.name));
+    expect(gates.map((x) => [x.name, x.ok])).toEqual([['rollout plan, every feature as trained on', true], ['Argo gate, every feature as trained on', true]]);
     // The oracle sees bad bodies on every route (the fuzz is not just valid variants).
     for (const x of r.fuzz.byRoute) expect(x.invalidOrMissing, x.route).toBeGreaterThan(0);
     const text = formatFailClosed(r);

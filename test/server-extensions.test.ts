@@ -385,6 +385,129 @@ describe('Kayenta RemoteJudge', () => {
   });
 });
 
+describe('the pre-deploy risk gate: one decision from every hook', () => {
+  type Spec = { name: string; kind: string; levels?: string[]; trainingMin?: number };
+  /** Every feature of the risk champion at a value it was trained on (so the score is complete). */
+  const seenFeatures = async () => {
+    const specs = (await app.inject({ method: 'GET', url: '/v1/risk/features' })).json().features as Spec[];
+    return Object.fromEntries(specs.map((f) => [f.name, f.kind === 'category' ? f.levels![0] : f.trainingMin!])) as Record<string, number | string>;
+  };
+  const asMetadata = (features: Record<string, number | string>) => Object.fromEntries(Object.entries(features).map(([k, v]) => [`risk.${k}`, String(v)]));
+  /** The three hooks' answers for the same features, traffic and threshold, side by side. */
+  const threeHooks = async (features: Record<string, number | string>, rpm: number, blockAbove: number) => {
+    const plan = await post(app, '/v1/rollout/plan', { features, rpm, gate: { blockAbove } });
+    const flagger = await post(app, '/v1/flagger/confirm-rollout', { ...FLAGGER, metadata: { ...asMetadata(features), 'risk.max': String(blockAbove), 'plan.rpm': String(rpm) } });
+    const argo = await post(app, '/v1/argo/gate', { features, rpm, gate: { blockAbove } });
+    expect([plan.statusCode, argo.statusCode], `${plan.body}\n${argo.body}`).toEqual([200, 200]);
+    return { plan: plan.json(), flagger: { status: flagger.statusCode, body: flagger.json() }, argo: argo.json().result };
+  };
+
+  it('POST /v1/rollout/plan, Flagger confirm-rollout and POST /v1/argo/gate give the same decision, reasons, recommendations and plan (pass, blocked, wait)', async () => {
+    const all = await seenFeatures();
+    const cases: [string, Record<string, number | string>, number, 'pass' | 'blocked' | 'wait'][] = [
+      ['pass', all, 1, 'pass'],
+      ['blocked', all, 0, 'blocked'],
+      // One feature left out: the score is incomplete, so below the threshold every hook waits.
+      ['wait', Object.fromEntries(Object.entries(all).filter(([k]) => k !== 'files_changed')), 1, 'wait'],
+    ];
+    for (const [label, features, blockAbove, expected] of cases) {
+      const h = await threeHooks(features, 800, blockAbove);
+      expect(h.plan.gate.decision, label).toBe(expected);
+      expect(h.flagger.body.gate, label).toEqual(expected === 'wait' ? { ...h.plan.gate, reasons: expect.any(Array), recommendations: expect.any(Array) } : h.plan.gate);
+      expect(h.argo.decision, label).toBe(expected);
+      expect(h.argo.pass, label).toBe(expected === 'pass' ? 1 : expected === 'blocked' ? 0 : -1);
+      // Flagger: only a pass is a go (200); blocked and wait are 409 with the recommendations.
+      expect(h.flagger.status, label).toBe(expected === 'pass' ? 200 : 409);
+      expect(h.flagger.body.decision, label).toBe(expected === 'pass' ? 'go' : 'wait');
+      expect(h.flagger.body.recommendations, label).toEqual(h.flagger.body.gate.recommendations);
+      if (expected === 'blocked') expect(h.flagger.body.recommendations.join(' ')).toMatch(/low-traffic window/);
+      expect(h.argo.risk, label).toBe(h.plan.risk.probability);
+      expect(h.flagger.body.riskProbability, label).toBe(h.plan.risk.probability);
+      // The same plan from the optimiser at the same traffic.
+      const { optimised, reasons, ...plan } = h.argo.plan;
+      expect(plan, label).toEqual(h.plan.plan);
+      expect({ optimised, reasons }, label).toEqual({ optimised: h.plan.optimised, reasons: h.plan.reasons });
+      expect(h.flagger.body.plan, label).toEqual(h.argo.plan);
+      if (expected !== 'wait') {
+        expect(h.argo.reasons, label).toEqual(h.plan.gate.reasons);
+        expect(h.argo.recommendations, label).toEqual(h.plan.gate.recommendations);
+      } else {
+        // The same gap, said in each hook's terms: the feature left out is named.
+        for (const r of [h.plan.gate.reasons[0], h.flagger.body.reasons[0], h.argo.reasons[0]]) expect(r, label).toMatch(/risk evidence incomplete: 1 of \d+ features missing from .*\(files_changed\)/);
+      }
+    }
+  });
+
+  it('POST /v1/argo/gate: analysis arguments as text, the time features from the clock, 400 naming the field, the human controls, and no champion is a wait', async () => {
+    const all = await seenFeatures();
+    const text = Object.fromEntries(Object.entries(all).map(([k, v]) => [k, String(v)]));
+    const asText = (await post(app, '/v1/argo/gate', { features: text, rpm: '800', gate: { blockAbove: '1' } })).json().result;
+    const asNumbers = (await post(app, '/v1/argo/gate', { features: all, rpm: 800, gate: { blockAbove: 1 } })).json().result;
+    expect(asText).toEqual(asNumbers);
+    expect(asText).toMatchObject({ decision: 'pass', pass: 1, blockAbove: 1, modelVersion: 'v0001', name: null });
+    // hour_sin, hour_cos and weekend not sent: those of the call's time (NOW), as Flagger's hooks do.
+    const { hour_sin: _s, hour_cos: _c, weekend: _w, ...noTime } = all;
+    const timed = (await post(app, '/v1/argo/gate', { features: noTime, rpm: 800, gate: { blockAbove: 1 } })).json().result;
+    expect(timed.reasons.join(' ')).not.toMatch(/missing/);
+    for (const [body, field] of [
+      [{ features: all, rpm: 'lots' }, 'body.rpm'],
+      [{ features: all, rpm: '-5' }, 'body.rpm'],
+      [{ features: all, rpm: 10, gate: { blockAbove: '1.5' } }, 'body.gate.blockAbove'],
+      [{ features: { ...all, lines_added: '-5' }, rpm: 10 }, 'body.features.lines_added'],
+      [{ features: all, rpm: 10, extra: 1 }, 'body.extra'],
+      [{ features: all, rpm: 10, constraints: { deadlineMinutes: 'soon' } }, 'body.constraints.deadlineMinutes'],
+      [{ features: all, rpm: 10, constraints: { maxFirstStepPercent: '150' } }, 'body.constraints.maxFirstStepPercent'],
+    ] as [unknown, string][]) {
+      const r = await post(app, '/v1/argo/gate', body);
+      expect(r.statusCode, JSON.stringify(body)).toBe(400);
+      expect(r.json().error.field).toBe(field);
+    }
+    // Constraints fit the plan as POST /v1/rollout/plan fits it; impossible ones are a 422 naming the constraint.
+    const fitted = (await post(app, '/v1/argo/gate', { features: all, rpm: 800, constraints: { maxFirstStepPercent: '0.5', deadlineMinutes: '45' } })).json().result;
+    const route = (await post(app, '/v1/rollout/plan', { features: all, rpm: 800, constraints: { maxFirstStepPercent: 0.5, deadlineMinutes: 45 } })).json();
+    expect(fitted.plan).toEqual({ ...route.plan, optimised: route.optimised, reasons: route.reasons });
+    expect(fitted.plan.steps[0]).toBeLessThanOrEqual(0.5);
+    const no = await post(app, '/v1/argo/gate', { features: all, rpm: 800, constraints: { maxFirstStepPercent: 0.01 } });
+    expect(no.statusCode).toBe(422);
+    expect(no.json()).toMatchObject({ error: { code: 'NO_FEASIBLE_PLAN', field: 'body.constraints.maxFirstStepPercent' }, closestFeasible: { plan: { steps: [0.1, expect.any(Number), expect.any(Number), expect.any(Number), 100] } } });
+    // A hold on the rollout turns a pass into a wait (-1: Argo pauses), saying who and why.
+    const controlled = buildApp({ modelsRoot: models, now: () => NOW, insecureOpenWrites: true });
+    const set = await post(controlled, '/v1/overrides', { deployment: 'test/podinfo', action: 'hold', by: 'alice', reason: 'incident open' });
+    expect(set.statusCode, set.body).toBe(201);
+    const held = (await post(controlled, '/v1/argo/gate', { features: all, rpm: 800, gate: { blockAbove: 1 }, name: 'podinfo', namespace: 'test' })).json().result;
+    expect(held).toMatchObject({ decision: 'wait', pass: -1, name: 'podinfo', namespace: 'test', control: { source: 'override', action: 'hold', modelAnswer: 'pass', changed: true } });
+    expect(held.reasons[0]).toMatch(/^override hold by alice/);
+    await controlled.close();
+    // No risk champion: the careful plan and a wait, never a pass.
+    const empty = buildApp({ modelsRoot: mkdtempSync(join(tmpdir(), 'rolloutlab-empty-')), now: () => NOW });
+    const w = (await post(empty, '/v1/argo/gate', { features: all, rpm: 800, gate: { blockAbove: 1 } })).json().result;
+    expect(w).toMatchObject({ decision: 'wait', pass: -1, risk: null, plan: { name: 'guarded', optimised: false } });
+    expect(w.reasons[0]).toMatch(/no risk champion is loaded/);
+    await empty.close();
+    const t = (await app.inject({ method: 'GET', url: '/metrics' })).body;
+    expect(t).toMatch(/^rolloutlab_extension_decisions_total\{route="argo\/gate",outcome="pass"\} [1-9]\d*$/m);
+  });
+
+  it('Flagger confirm-rollout: plan.rpm gives the plan; without it the plan is null and the reasons are as before; a bad plan.rpm is a 400 naming it', async () => {
+    const all = await seenFeatures();
+    const meta = { ...asMetadata(all), 'risk.max': '1' };
+    const none = (await post(app, '/v1/flagger/confirm-rollout', { ...FLAGGER, metadata: meta })).json();
+    expect(none).toMatchObject({ decision: 'go', plan: null, gate: { decision: 'pass', blockAbove: 1 } });
+    expect(none.reasons).toEqual(none.gate.reasons);
+    const some = (await post(app, '/v1/flagger/confirm-promotion', { ...FLAGGER, metadata: { ...meta, 'plan.rpm': '800' } })).json();
+    expect(some.plan).toMatchObject({ name: expect.any(String), optimised: true });
+    for (const [k, v] of [['plan.rpm', 'lots'], ['plan.rpm', '-1'], ['plan.rpms', '800']]) {
+      const r = await post(app, '/v1/flagger/confirm-rollout', { ...FLAGGER, metadata: { ...meta, [k]: v } });
+      expect(r.statusCode, `${k}=${v}`).toBe(400);
+      expect(r.json().error.field).toBe(`body.metadata.${k}`);
+    }
+    // plan.rpm alone declares no gate: refused rather than ignored.
+    const alone = await post(app, '/v1/flagger/confirm-rollout', { ...FLAGGER, metadata: { 'plan.rpm': '800' } });
+    expect(alone.statusCode).toBe(400);
+    expect(alone.json().error.field).toBe('body.metadata.plan.rpm');
+  });
+});
+
 describe('OpenAPI, metrics and malformed bodies', () => {
   it('the new routes are in the OpenAPI document with their schemas, and counted on /metrics', async () => {
     const doc = (await app.inject({ method: 'GET', url: '/v1/openapi.json' })).json();
@@ -410,6 +533,7 @@ describe('OpenAPI, metrics and malformed bodies', () => {
     '/v1/flagger/confirm-rollout': { ...FLAGGER, metadata: { 'risk.lines_added': '10', 'risk.tier': 'api', 'window.days': 'Mon-Fri' } },
     '/v1/flagger/event': FLAGGER_EVENT,
     '/v1/argo/verdict': { name: 'podinfo', namespace: 'test', minutes: 5, judge: 'kayenta' },
+    '/v1/argo/gate': { features: { lines_added: 120, tier: 'api' }, rpm: '800', gate: { blockAbove: 0.5 }, name: 'podinfo', namespace: 'test' },
     '/judge': KAYENTA,
   };
 

@@ -508,7 +508,10 @@ describe('POST /v1/rollout/plan', () => {
     const a = res.json();
     const expected = rolloutPlanDecision({ risk: { probability: risk.probability, complete: risk.complete, reasons: risk.reasons }, rpm: 800, bakeMinutes: 30 });
     expect(a.plan).toEqual(expected.plan);
-    expect(a.gate).toEqual(expected.gate);
+    expect(a.gate).toMatchObject({ decision: expected.gate.decision, blockAbove: 0.85 });
+    // The gap is said in the route's terms: which features the body left out.
+    expect(a.gate.reasons.join(' ')).toMatch(/risk evidence incomplete: \d+ of \d+ features missing from body\.features \(.*\bentropy\b/);
+    expect(a.gate.recommendations.at(-1)).toMatch(/send every feature/);
     expect(a.risk).toEqual({ probability: risk.probability, complete: risk.complete, modelVersion: risk.modelVersion });
     // Features left out: the score is incomplete, so below the threshold the gate waits instead of passing.
     expect(risk.complete).toBe(false);
@@ -529,7 +532,7 @@ describe('OpenAPI and metrics', () => {
     const routes = Object.entries(doc.paths as Record<string, Record<string, unknown>>).flatMap(([p, ops]) => Object.keys(ops).map((op) => `${op.toUpperCase()} ${p}`));
     expect(routes.sort()).toEqual(['GET /', 'GET /healthz', 'GET /metrics', 'GET /readyz', 'GET /v1/openapi.json', 'GET /docs', 'GET /v1/status', 'POST /v1/anomaly/score', 'POST /v1/canary/verdict', 'POST /v1/models/reload', 'POST /v1/rollout/decision', 'POST /v1/risk/score', 'GET /v1/risk/features', 'GET /v1/feedback', 'POST /v1/feedback', 'POST /v1/rollback/plan', 'POST /v1/rollout/plan',
       // The deploy-system extension points (test/server-extensions.test.ts).
-      'GET /v1/argo/verdict', 'POST /v1/argo/verdict', 'POST /judge', 'GET /v1/flagger/events',
+      'GET /v1/argo/verdict', 'POST /v1/argo/verdict', 'POST /v1/argo/gate', 'POST /judge', 'GET /v1/flagger/events',
       // Deployment windows and schedules (test/server-windows.test.ts).
       'POST /v1/deploy/windows', 'POST /v1/deploy/schedule',
       // Retry decisions for failed pipeline steps and their recorded outcomes (test/pipeline-routes.test.ts).

@@ -4,6 +4,7 @@
 import { Command } from 'commander';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import type { Static, TSchema } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { RolloutlabError } from '../../lib/errors.ts';
 import { terminalProgress } from '../../lib/progress.ts';
@@ -12,6 +13,7 @@ import { RollbackRequestSchema, beforeDeploy, type RollbackRequest } from '../..
 import { planRollback, formatPlan, ROLLBACK_PLANNERS, type RollbackPlannerName } from '../../policies/rollback-plan/index.ts';
 import { runDrill, formatDrill, findRelease, type DrillReport } from '../../backtest/drill.ts';
 import { periodOfDeployment } from '../../backtest/worlds.ts';
+import { RolloutPlanFileSchema, type RolloutPlanFile } from '../../server/routes/rollout-plan-schemas.ts';
 import { int, num, out, usage } from '../flags.ts';
 
 const planners = (v: string): RollbackPlannerName[] => {
@@ -52,8 +54,8 @@ export function drillJson(r: DrillReport) {
   };
 }
 
-/** A rollback request read from a JSON file, checked against the closed schema (exit 2 naming the field). */
-export function readRollbackRequest(file: string): RollbackRequest {
+/** A JSON file checked against a closed schema: exit 2 naming the file (`--from`) or the field. */
+function readJsonFile<T extends TSchema>(file: string, schema: T): Static<T> {
   let raw: unknown;
   try {
     raw = JSON.parse(readFileSync(resolve(file), 'utf8'));
@@ -61,12 +63,22 @@ export function readRollbackRequest(file: string): RollbackRequest {
     const code = (e as NodeJS.ErrnoException).code;
     throw new RolloutlabError(code === 'ENOENT' ? 'NOT_FOUND' : 'BAD_DATA', code === 'ENOENT' ? `--from: no file ${file}` : `--from: ${file} is not JSON: ${(e as Error).message}`, '--from');
   }
-  const err = Value.Errors(RollbackRequestSchema, raw).First();
+  const err = Value.Errors(schema, raw).First();
   if (err) {
     const field = err.path.replace(/^\//, '').replace(/\/(\d+)/g, '[$1]').replace(/\//g, '.') || '(root)';
     throw new RolloutlabError('BAD_DATA', `${field}: ${err.message}${err.value !== undefined && typeof err.value !== 'object' ? ` (got ${JSON.stringify(err.value)})` : ''}`, field);
   }
-  return raw as RollbackRequest;
+  return raw as Static<T>;
+}
+
+/** A rollback request read from a JSON file, checked against the closed schema (exit 2 naming the field). */
+export function readRollbackRequest(file: string): RollbackRequest {
+  return readJsonFile(file, RollbackRequestSchema);
+}
+
+/** A change described in a JSON file for `plan rollout --from`, checked against its closed schema (exit 2 naming the field). */
+export function readRolloutPlanFile(file: string): RolloutPlanFile {
+  return readJsonFile(file, RolloutPlanFileSchema);
 }
 
 export function registerRollback(program: Command): void {
@@ -89,41 +101,80 @@ export function registerRollback(program: Command): void {
   const plan = program.command('plan').description('Plans for a deployment: `plan rollback`, `plan rollout`');
   plan
     .command('rollout')
-    .description('The rollout plan the optimiser chooses for a deployment of a simulated world (from the risk champion’s score of its change and its service’s traffic at the start), with the risk gate; as JSON, or as the Argo Rollouts steps or Flagger analysis that run it')
+    .description('The rollout plan the optimiser chooses for a change (from the risk champion’s score and its service’s traffic), fitted to the constraints given, with the risk gate: for a deployment of a simulated world (--deployment), or a change described in a JSON file (--from); as JSON, or as the Argo Rollouts steps or Flagger analysis that run it')
     .option('--scenario <name|file>', 'scenario of the simulated world', 'default')
     .option('--seed <n>', 'world seed', int('--seed', 0, 2 ** 31 - 1), 1)
-    .requiredOption('--deployment <id>', 'a deployment of that world (dep-000123, or p2-dep-000045 of a later period)')
+    .option('--deployment <id>', 'a deployment of that world (dep-000123, or p2-dep-000045 of a later period)')
+    .option('--from <file>', 'a change described in JSON: {service?, features, rpm, bakeMinutes?, blockAbove?, constraints?} (features as for POST /v1/risk/score; rpm the service’s requests per minute; constraints as for POST /v1/rollout/plan)')
     .option('--models <dir>', 'model registry (default: ./models, or $ROLLOUTLAB_MODELS); without a risk champion the plan is the most careful one and the gate waits')
     .option('--format <f>', 'json | argo | flagger (default: text)')
-    .option('--block-above <p>', 'the risk gate: block above this risk', num('--block-above', 0, 1), 0.85)
+    .option('--block-above <p>', 'the risk gate: block above this risk (default 0.85, or the file’s blockAbove)', num('--block-above', 0, 1))
+    .option('--max-first-step <pct>', 'the first step exposes at most this percent of traffic: the nearest more careful plan whose first step fits; below every plan’s first step: exit 2 with the closest feasible plan on stderr', num('--max-first-step', -1e9, 100))
+    .option('--deadline <min>', 'full exposure within this many minutes: the most careful plan that fits (the reasons say when that is less careful than the risk asked); shorter than every plan: exit 2 with the closest feasible plan on stderr', num('--deadline', -1e9, 10_080))
     .option('--json', 'the same as --format json')
-    .action(async (o: { scenario: string; seed: number; deployment: string; models?: string; format?: string; blockAbove: number; json?: boolean }) => {
+    .action(async (o: { scenario: string; seed: number; deployment?: string; from?: string; models?: string; format?: string; blockAbove?: number; maxFirstStep?: number; deadline?: number; json?: boolean }) => {
       const format = o.json ? 'json' : (o.format ?? 'text');
       if (!['json', 'argo', 'flagger', 'text'].includes(format)) throw usage(`--format: json, argo or flagger, got ${JSON.stringify(o.format)}`, '--format');
-      const { periodOfDeployment, simulatePeriod } = await import('../../backtest/worlds.ts');
-      const period = periodOfDeployment(o.deployment);
-      if (period === null) throw new RolloutlabError('BAD_ARGUMENT', `--deployment: not a deployment id (dep-000123, or p2-dep-000045 of a later period): ${JSON.stringify(o.deployment)}`, '--deployment');
+      if ((o.from === undefined) === (o.deployment === undefined)) throw usage('give either --deployment <id> (with --scenario and --seed) or --from <file>', o.from === undefined ? '--deployment' : '--from');
       const { defaultModelsRoot } = await import('../../training/registry.ts');
       const { loadRiskSync } = await import('../../training/load.ts');
-      const { riskDataFromWorld, riskRow } = await import('../../training/risk/world.ts');
-      const { rolloutPlanDecision } = await import('../../policies/rollout-plan/gate.ts');
+      const { DEFAULT_BLOCK_ABOVE, NoFeasiblePlan, rolloutPlanDecision } = await import('../../policies/rollout-plan/gate.ts');
       const { argoSteps, flaggerAnalysis } = await import('../../policies/rollout-plan/formats.ts');
-      const scenario = loadScenario(o.scenario);
-      const p = simulatePeriod(scenario, o.seed, period);
-      const dep = p.deployments.find((d) => d.id === o.deployment);
-      if (!dep) throw new RolloutlabError('NOT_FOUND', `--deployment: ${o.deployment} is not a deployment of scenario ${o.scenario}, seed ${o.seed}`, '--deployment');
+      const file = o.from === undefined ? null : readRolloutPlanFile(o.from);
       const champion = loadRiskSync(resolve(o.models ?? defaultModelsRoot()));
-      let risk = null;
-      if (champion) {
-        const data = riskDataFromWorld(p.world);
-        const one = riskRow(data, data.deploymentIds.indexOf(dep.id));
-        const probability = champion.model.predict(one, 1)[0];
-        risk = { probability, complete: true, reasons: champion.model.reasons(one, 0).map((r) => ({ feature: r.feature, contribution: r.contribution })) };
+      // The flags win over the file, constraint by constraint; an impossible one is named as it was given.
+      const constraints = { ...file?.constraints, ...(o.maxFirstStep !== undefined ? { maxFirstStepPercent: o.maxFirstStep } : {}), ...(o.deadline !== undefined ? { deadlineMinutes: o.deadline } : {}) };
+      const given = file?.constraints !== undefined || o.maxFirstStep !== undefined || o.deadline !== undefined;
+      const flagOf: Record<string, string | undefined> = { 'constraints.maxFirstStepPercent': o.maxFirstStep !== undefined ? '--max-first-step' : undefined, 'constraints.deadlineMinutes': o.deadline !== undefined ? '--deadline' : undefined };
+      const blockAbove = o.blockAbove ?? file?.blockAbove ?? DEFAULT_BLOCK_ABOVE;
+      let a: ReturnType<typeof rolloutPlanDecision>;
+      let risk: { probability: number; complete?: boolean; modelVersion: string } | null = null;
+      let title: string;
+      let head: Record<string, unknown>;
+      try {
+        if (file) {
+          const { gateChange } = await import('../../server/rollout-gate.ts');
+          const { BadInput, NoAnswer } = await import('../../server/decide.ts');
+          try {
+            const g = gateChange({ features: file.features, rpm: file.rpm, bakeMinutes: file.bakeMinutes, blockAbove, constraints: given ? constraints : undefined }, champion, { championError: `no risk champion in ${resolve(o.models ?? defaultModelsRoot())}` });
+            a = g.answer;
+            risk = g.risk;
+          } catch (e) {
+            if (e instanceof BadInput || e instanceof NoAnswer) throw new RolloutlabError('BAD_DATA', `${o.from}: ${e.message.replace(/^body\./, '')}`, e.field.replace(/^body\./, ''));
+            throw e;
+          }
+          title = `rolloutlab plan for ${file.service ?? o.from}`;
+          head = { service: file.service ?? null, risk };
+        } else {
+          const { periodOfDeployment, simulatePeriod } = await import('../../backtest/worlds.ts');
+          const { riskDataFromWorld, riskRow } = await import('../../training/risk/world.ts');
+          const period = periodOfDeployment(o.deployment!);
+          if (period === null) throw new RolloutlabError('BAD_ARGUMENT', `--deployment: not a deployment id (dep-000123, or p2-dep-000045 of a later period): ${JSON.stringify(o.deployment)}`, '--deployment');
+          const scenario = loadScenario(o.scenario);
+          const p = simulatePeriod(scenario, o.seed, period);
+          const dep = p.deployments.find((d) => d.id === o.deployment);
+          if (!dep) throw new RolloutlabError('NOT_FOUND', `--deployment: ${o.deployment} is not a deployment of scenario ${o.scenario}, seed ${o.seed}`, '--deployment');
+          let view = null;
+          if (champion) {
+            const data = riskDataFromWorld(p.world);
+            const one = riskRow(data, data.deploymentIds.indexOf(dep.id));
+            const probability = champion.model.predict(one, 1)[0];
+            view = { probability, complete: true, reasons: champion.model.reasons(one, 0).map((r) => ({ feature: r.feature, contribution: r.contribution })) };
+            risk = { probability, modelVersion: champion.version };
+          }
+          a = rolloutPlanDecision({ risk: view, rpm: p.world.traffic.requests[dep.service][dep.start], bakeMinutes: scenario.rollout.bakeMinutes, blockAbove, constraints: given ? constraints : undefined });
+          const svc = p.world.topology.services[dep.service].name;
+          title = `rolloutlab plan for ${dep.id} (${svc})`;
+          head = { deployment: dep.id, service: svc, risk };
+        }
+      } catch (e) {
+        if (!(e instanceof NoFeasiblePlan)) throw e;
+        const c = e.closestFeasible;
+        if (c) process.stderr.write(`closest feasible plan: ${c.plan.name}, ${c.plan.steps.join('-')} %, ${c.plan.dwellMinutes.join('-')} min at the steps (${c.plan.minutesToFull} min to full) — ${c.reasons.join('; ')}\n`);
+        const flag = flagOf[e.field];
+        throw new RolloutlabError('BAD_ARGUMENT', flag ? `${flag}: ${e.message.slice(e.field.length + 1)}` : `${o.from ?? '--deployment'}: ${e.message}`, flag ?? e.field);
       }
-      const a = rolloutPlanDecision({ risk, rpm: p.world.traffic.requests[dep.service][dep.start], bakeMinutes: scenario.rollout.bakeMinutes, blockAbove: o.blockAbove });
-      const svc = p.world.topology.services[dep.service].name;
-      const title = `rolloutlab plan for ${dep.id} (${svc})`;
-      const json = { deployment: dep.id, service: svc, risk: risk ? { probability: risk.probability, modelVersion: champion!.version } : null, ...a };
+      const json = { ...head, ...a };
       if (format === 'json') out(true, json, '');
       else if (format === 'argo') process.stdout.write(argoSteps(a, title) + '\n');
       else if (format === 'flagger') process.stdout.write(flaggerAnalysis(a, title) + '\n');

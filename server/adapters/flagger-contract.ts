@@ -5,6 +5,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import { Nullable, QueryInt } from '../common-schemas.ts';
 import { ExtensionJudge, VerdictSchema } from '../routes/canary-schemas.ts';
 import { ControlNoteSchema } from '../routes/controls-schemas.ts';
+import { GateSchema, HookPlanSchema } from '../routes/rollout-plan-schemas.ts';
 
 /** Flagger's webhook payload (CanaryWebhookPayload; event hooks add eventMessage, eventType, timestamp). */
 export const FlaggerPayloadSchema = Type.Object(
@@ -31,20 +32,26 @@ export const FlaggerQuerySchema = Type.Object(
 );
 export type FlaggerQuery = Static<typeof FlaggerQuerySchema>;
 
-export const FlaggerResponseSchema = Type.Object({
-  hook: Type.String(),
-  name: Type.String(),
-  namespace: Type.String(),
-  ok: Type.Boolean({ description: 'what the status says to Flagger (200: yes; 409: no — a failed check, wait, or do not roll back)' }),
-  decision: Type.String({ description: 'pass, fail, inconclusive, rollback, no-rollback, go, wait, recorded' }),
-  reasons: Type.Array(Type.String()),
-  verdict: Type.Optional(VerdictSchema),
-  action: Type.Optional(Type.Union([Type.Literal('advance'), Type.Literal('hold'), Type.Literal('rollback')])),
-  riskProbability: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
-  pFault: Type.Optional(Nullable(Type.Number({ minimum: 0, maximum: 1, description: 'rollback hook: P(material fault in the canary now)' }))),
-  modelVersion: Type.Optional(Nullable(Type.String())),
-  control: Type.Optional(ControlNoteSchema),
-});
+export const FlaggerResponseSchema = Type.Object(
+  {
+    hook: Type.String(),
+    name: Type.String(),
+    namespace: Type.String(),
+    ok: Type.Boolean({ description: 'what the status says to Flagger (200: yes; 409: no — a failed check, wait, or do not roll back)' }),
+    decision: Type.String({ description: 'pass, fail, inconclusive, rollback, no-rollback, go, wait, recorded' }),
+    reasons: Type.Array(Type.String()),
+    verdict: Type.Optional(VerdictSchema),
+    action: Type.Optional(Type.Union([Type.Literal('advance'), Type.Literal('hold'), Type.Literal('rollback')])),
+    riskProbability: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
+    pFault: Type.Optional(Nullable(Type.Number({ minimum: 0, maximum: 1, description: 'rollback hook: P(material fault in the canary now)' }))),
+    modelVersion: Type.Optional(Nullable(Type.String())),
+    gate: Type.Optional(Type.Object(GateSchema.properties, { additionalProperties: false, description: "confirm-rollout / confirm-promotion, when the metadata carries risk features: the risk gate's answer, the one POST /v1/rollout/plan and POST /v1/argo/gate give (blockAbove is risk.max); blocked or wait is a 409" })),
+    recommendations: Type.Optional(Type.Array(Type.String(), { description: "with gate: what would make the change acceptable (the gate's recommendations)" })),
+    plan: Type.Optional(Type.Union([HookPlanSchema, Type.Null()], { description: "with gate: the plan the optimiser chooses for the change at the metadata's plan.rpm (the service's requests per minute); null without plan.rpm (the optimiser chooses by traffic)" })),
+    control: Type.Optional(ControlNoteSchema),
+  },
+  { additionalProperties: false },
+);
 export type FlaggerResponse = Static<typeof FlaggerResponseSchema>;
 
 export const FlaggerEventsQuerySchema = Type.Object({ limit: Type.Optional(QueryInt(1000, 'how many of the last calls (default all kept)')) }, { additionalProperties: false });

@@ -1,6 +1,6 @@
 // The metadata of a Flagger webhook (the Canary spec's `metadata`, strings): the keys the hooks read, the check that
 // refuses a misspelt or misplaced key (a gate the caller meant must never be silently ignored), the declared deploy
-// window, and the change's risk features (server/adapters/flagger.ts).
+// window, the change's risk features and the service's traffic for its plan (server/adapters/flagger.ts).
 import type { FeatureSpec } from '../../training/gam.ts';
 import { BadInput } from '../decide.ts';
 
@@ -19,6 +19,19 @@ export function riskImpute(v: string | undefined, specs: readonly FeatureSpec[])
   return new Set(names);
 }
 
+/**
+ * Metadata `plan.rpm`: the service's requests per minute, which the rollout-plan optimiser needs to choose the plan
+ * (null when absent). Read with the risk gate only: without risk features it would choose nothing, so it is refused.
+ */
+export function planRpm(meta: Record<string, string>, hasRiskFeatures: boolean): number | null {
+  const v = meta['plan.rpm'];
+  if (v === undefined) return null;
+  if (!hasRiskFeatures) throw new BadInput('body.metadata.plan.rpm', "is read with the risk gate: give the change's features as risk.<feature> too (without them no plan is chosen)");
+  const x = v.trim() === '' ? NaN : Number(v);
+  if (!(Number.isFinite(x) && x >= 0 && x <= 1e9)) throw new BadInput('body.metadata.plan.rpm', `must be the service's requests per minute, a number in [0, 1e9] (got ${JSON.stringify(v)})`);
+  return x;
+}
+
 const DAYS = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'];
 
 const GATE_HOOKS = ['confirm-rollout', 'confirm-promotion'];
@@ -31,8 +44,9 @@ export const METADATA_KEYS: Readonly<Record<string, readonly string[]>> = {
   'window.days': GATE_HOOKS,
   'window.hours': GATE_HOOKS,
   'window.timezone': GATE_HOOKS,
+  'plan.rpm': GATE_HOOKS,
 };
-const METADATA_PREFIXES = ['risk', 'slo', 'window'];
+const METADATA_PREFIXES = ['risk', 'slo', 'window', 'plan'];
 
 /** Edit distance (insertions, deletions, substitutions), for "did you mean". */
 function distance(a: string, b: string): number {

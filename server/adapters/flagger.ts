@@ -2,17 +2,20 @@
 // Success is a status <= 202 (we answer 200), anything else (we answer 409) is a failed check / wait / "do not roll
 // back" depending on the hook: rollout and confirm-traffic-increase judge the canary's window (read from the metrics
 // source, server/adapters/judge-target.ts), rollback asks the rollback model, confirm-rollout and confirm-promotion
-// gate on the change's risk and the deploy window declared in the metadata (server/adapters/flagger-metadata.ts).
+// gate on the deploy window and the change's risk declared in the metadata (server/adapters/flagger-metadata.ts),
+// the risk through the one pre-deploy gate, with the plan the optimiser chooses.
 // GET /v1/flagger/events lists the calls received, for whoever debugs a Canary.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Controls } from '../controls.ts';
-import { BadInput, NoAnswer, knowsTrainingRanges, riskScore, rolloutDecision, timeFeaturesAt } from '../decide.ts';
+import { riskGate, rolloutPlanDecision, type GateNote, type RiskView } from '../../policies/rollout-plan/gate.ts';
+import { BadInput, NoAnswer, riskScore, rolloutDecision, timeFeaturesAt } from '../decide.ts';
 import { isUnavailable } from '../metrics-source.ts';
 import type { ServerMetrics } from '../metrics.ts';
 import { ErrorResponseSchema } from '../common-schemas.ts';
 import type { JudgeNameT } from '../routes/canary-schemas.ts';
 import { FlaggerEventsQuerySchema, FlaggerEventsResponseSchema, FlaggerPayloadSchema, FlaggerQuerySchema, FlaggerResponseSchema, type FlaggerEvent, type FlaggerPayload, type FlaggerResponse } from './flagger-contract.ts';
-import { checkMetadataKeys, featureValue, inDeployWindow, riskImpute } from './flagger-metadata.ts';
+import { noChampion, planOf, riskViewOf, type GateTerms } from '../rollout-gate.ts';
+import { checkMetadataKeys, featureValue, inDeployWindow, planRpm, riskImpute } from './flagger-metadata.ts';
 import { DEFAULT_WINDOW_MIN, judgeTarget, queryInt, type JudgeTargetOptions } from './judge-target.ts';
 
 /** Flagger hook calls kept for GET /v1/flagger/events: at most this many... */
@@ -25,6 +28,8 @@ export const FLAGGER_BODY_LIMIT = 64 * 1024;
 export const DEFAULT_MAX_RISK = 0.3;
 /** Status for "no" to Flagger: anything above 202 is a failure to it. */
 export const FLAGGER_NO = 409 as const;
+/** How a missing risk feature is given in a gate hook's metadata. */
+const METADATA_TERMS: GateTerms = { where: 'the metadata', give: 'give each as risk.<feature>, or name the ones to score at their training median in risk.impute (GET /v1/risk/features lists them)' };
 
 export interface FlaggerOptions extends JudgeTargetOptions {
   metrics: ServerMetrics;
@@ -110,7 +115,9 @@ export const flaggerRoutes: FastifyPluginAsyncTypebox<FlaggerOptions> = async (a
     return answer('rollback', p, rollback, rollback ? 'rollback' : 'no-rollback', d.reasons, { action: d.action, pFault: d.pFault, modelVersion: d.modelVersion });
   });
 
-  // confirm-rollout / confirm-promotion: gate on the change's risk and the deploy window declared in the metadata.
+  // confirm-rollout / confirm-promotion: gate on the deploy window and the change's risk declared in the metadata. The
+  // risk verdict is the one gate every pre-deploy hook serves (server/rollout-gate.ts, policies/rollout-plan/gate.ts),
+  // with risk.max as its threshold; blocked and wait are both a 409 (decision "wait": Flagger waits either way).
   const gate = (name: string, summary: string) =>
     hook(name, summary, async ({ body: p }) => {
       const meta = p.metadata ?? {};
@@ -118,42 +125,42 @@ export const flaggerRoutes: FastifyPluginAsyncTypebox<FlaggerOptions> = async (a
       const reasons: string[] = [];
       const features: Record<string, number | boolean | string> = {};
       for (const [k, v] of Object.entries(meta)) if (k.startsWith('risk.') && k !== 'risk.max' && k !== 'risk.impute') features[k.slice(5)] = featureValue(v);
+      const rpm = planRpm(meta, Object.keys(features).length > 0);
       const win = inDeployWindow(meta, o.now());
       if (win) {
         if (!win.ok) return answer(name, p, false, 'wait', [win.reason]);
         reasons.push(win.reason);
       }
-      let riskProbability: number | undefined;
-      let modelVersion: string | null | undefined;
+      let extra: Partial<FlaggerResponse> = {};
       if (Object.keys(features).length) {
         const max = meta['risk.max'] === undefined ? DEFAULT_MAX_RISK : Number(meta['risk.max']);
         if (!(max >= 0 && max <= 1)) throw new BadInput('body.metadata.risk.max', `must be a probability in [0, 1] (got ${JSON.stringify(meta['risk.max'])})`);
         const risk = o.store.snapshot.risk;
-        if (!risk) return answer(name, p, false, 'wait', [`the metadata carries change features but no risk champion is loaded (${o.store.snapshot.errors.risk ?? 'not loaded'}): wait`]);
-        // Fail closed on partial evidence: every feature must be in the metadata (the time of day and the weekend are
-        // taken from now), unless risk.impute names it as one to score at its training median.
-        const impute = riskImpute(meta['risk.impute'], risk.model.specs);
-        let r;
-        try {
-          r = riskScore({ features: { ...timeFeaturesAt(o.now(), risk.model.specs), ...features } }, risk);
-        } catch (e) {
-          if (e instanceof BadInput) throw new BadInput(e.field.replace(/^body\.features\./, 'body.metadata.risk.'), e.message.slice(e.field.length + 1));
-          if (e instanceof NoAnswer) return answer(name, p, false, 'wait', [`no risk score: the metadata's features ${e.message.slice(e.field.length + 1)}: wait`, ...reasons]);
-          throw e;
+        let view: RiskView | null = null;
+        let missing: GateNote | undefined;
+        if (!risk) missing = { ...noChampion(o.store.snapshot.errors.risk), reason: `the metadata carries change features but no risk champion is loaded (${o.store.snapshot.errors.risk ?? 'not loaded'}): wait` };
+        else {
+          // Fail closed on partial evidence: every feature must be in the metadata (the time of day and the weekend are
+          // taken from now), unless risk.impute names it as one to score at its training median.
+          const impute = riskImpute(meta['risk.impute'], risk.model.specs);
+          try {
+            const r = riskScore({ features: { ...timeFeaturesAt(o.now(), risk.model.specs), ...features }, maxReasons: 10 }, risk);
+            extra = { riskProbability: r.probability, modelVersion: r.modelVersion };
+            view = riskViewOf(r, risk.model, METADATA_TERMS, impute);
+          } catch (e) {
+            if (e instanceof BadInput) throw new BadInput(e.field.replace(/^body\.features\./, 'body.metadata.risk.'), e.message.slice(e.field.length + 1));
+            if (!(e instanceof NoAnswer)) throw e;
+            missing = { reason: `no risk score: the metadata's features ${e.message.slice(e.field.length + 1)}: wait`, recommendation: 'check the risk.<feature> values against GET /v1/risk/features (a value far outside what the model learned gives no score)' };
+          }
         }
-        riskProbability = r.probability;
-        modelVersion = r.modelVersion;
-        const missing = r.imputed.filter((f) => !impute.has(f));
-        if (missing.length) return answer(name, p, false, 'wait', [`risk evidence incomplete: ${missing.length} of ${risk.model.specs.length} features missing from the metadata (${missing.join(', ')}); give each as risk.<feature>, or name the ones to score at their training median in risk.impute: wait`, ...reasons], { riskProbability, modelVersion });
-        if (r.outsideTraining.length) return answer(name, p, false, 'wait', [`risk evidence outside the training range (${r.outsideTraining.map((x) => `${x.feature} ${x.value} not in [${x.min}, ${x.max}]`).join(', ')}): the model has not seen such a change: wait`, ...reasons], { riskProbability, modelVersion });
-        if (!knowsTrainingRanges(risk.model)) return answer(name, p, false, 'wait', [`risk model ${r.modelVersion} was saved without the range of its training values, so an unseen change cannot be told from a usual one: retrain it (rolloutlab train risk): wait`, ...reasons], { riskProbability, modelVersion });
-        const top = r.reasons.slice(0, 3).map((x) => `${x.feature} ${x.contribution >= 0 ? '+' : ''}${x.contribution.toFixed(2)}`).join(', ');
-        const imputedNote = r.imputed.length ? `; at the training median per risk.impute: ${r.imputed.join(', ')}` : '';
-        if (r.probability > max) return answer(name, p, false, 'wait', [`risk ${r.probability.toFixed(3)} > ${max} (${top}${imputedNote})`, ...reasons], { riskProbability, modelVersion });
-        reasons.push(`risk ${r.probability.toFixed(3)} <= ${max} (${top}${imputedNote})`);
+        // Without plan.rpm the optimiser cannot choose (its table is by traffic): plan null, the reasons unchanged.
+        const g = rpm === null ? { gate: riskGate(view, max, missing), plan: null } : planOf(rolloutPlanDecision({ risk: view, rpm, bakeMinutes: 30, blockAbove: max, missing }));
+        extra = { ...extra, gate: g.gate, recommendations: g.gate.recommendations, plan: g.plan };
+        if (g.gate.decision !== 'pass') return answer(name, p, false, 'wait', [...g.gate.reasons, ...reasons], extra);
+        reasons.push(...g.gate.reasons);
       }
       if (!reasons.length) reasons.push('no gate declared in the metadata (risk.<feature>, window.days / window.hours): go');
-      return answer(name, p, true, 'go', reasons, riskProbability === undefined ? {} : { riskProbability, modelVersion });
+      return answer(name, p, true, 'go', reasons, extra);
     });
   gate('confirm-rollout', 'Flagger confirm-rollout hook: 200 = go; 409 = wait (risk above metadata risk.max, or outside the declared deploy window)');
   gate('confirm-promotion', 'Flagger confirm-promotion hook: 200 = go; 409 = wait (risk above metadata risk.max, or outside the declared deploy window)');

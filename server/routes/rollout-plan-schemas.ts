@@ -1,43 +1,108 @@
 // Schemas of the rollout-plan route (server/routes/rollout-plan.ts): a change's pre-deploy features and its service's
-// traffic in; the plan the optimiser chooses and the risk gate's answer out.
+// traffic in; the plan the optimiser chooses and the risk gate's answer out. The plan, the gate and the constraints are
+// shared with the other pre-deploy hooks (Flagger's confirm hooks, Argo's POST /v1/argo/gate), which serve the same
+// decision (policies/rollout-plan/gate.ts).
 import { Type, type Static } from '@sinclair/typebox';
+import { ErrorResponseSchema } from '../common-schemas.ts';
 import { RiskValue } from './risk-schemas.ts';
 
-export const RolloutPlanBodySchema = Type.Object(
+export const PlanConstraintsSchema = Type.Object(
   {
-    features: Type.Record(Type.String({ minLength: 1, maxLength: 100 }), RiskValue, { maxProperties: 500, description: "the change's pre-deploy features by name, as for POST /v1/risk/score" }),
-    rpm: Type.Number({ minimum: 0, maximum: 1e9, description: "the service's requests per minute now (the traffic the rollout will start at)" }),
-    bakeMinutes: Type.Optional(Type.Integer({ minimum: 0, maximum: 10_080, description: 'minutes of bake after full exposure (default 30)' })),
-    gate: Type.Optional(Type.Object({ blockAbove: Type.Number({ minimum: 0, maximum: 1, description: 'block a change whose risk is above this (default 0.85)' }) }, { additionalProperties: false })),
+    maxFirstStepPercent: Type.Optional(Type.Number({ maximum: 100, description: "the first step exposes at most this percent of traffic: the optimiser's plan when it fits, else the nearest more careful plan whose first step does (never a less careful one); below every plan's first step (0.1 %): 422" })),
+    maxExposurePercent: Type.Optional(Type.Number({ maximum: 100, description: 'every plan ends at 100 % (a full rollout): 100 is accepted and changes nothing; below 100 is a 422' })),
+    deadlineMinutes: Type.Optional(Type.Number({ maximum: 10_080, description: "full exposure within this many minutes of the start (the bake after it is not counted): the optimiser's plan when it fits, else the most careful plan that does, and the reasons say the deadline made the plan less careful than the risk asked; shorter than every plan (10 min): 422; at most a week" })),
+  },
+  { additionalProperties: false, description: 'limits on the plan; a constraint no plan can meet is a 422 naming it, with the closest feasible plan' },
+);
+
+/** What a pre-deploy hook is asked about one change: POST /v1/rollout/plan's body, and POST /v1/argo/gate's. */
+export const RolloutPlanBodyProps = {
+  features: Type.Record(Type.String({ minLength: 1, maxLength: 100 }), RiskValue, { maxProperties: 500, description: "the change's pre-deploy features by name, as for POST /v1/risk/score" }),
+  rpm: Type.Number({ minimum: 0, maximum: 1e9, description: "the service's requests per minute now (the traffic the rollout will start at)" }),
+  bakeMinutes: Type.Optional(Type.Integer({ minimum: 0, maximum: 10_080, description: 'minutes of bake after full exposure (default 30)' })),
+  gate: Type.Optional(Type.Object({ blockAbove: Type.Number({ minimum: 0, maximum: 1, description: 'block a change whose risk is above this (default 0.85)' }) }, { additionalProperties: false })),
+  constraints: Type.Optional(PlanConstraintsSchema),
+};
+
+export const RolloutPlanBodySchema = Type.Object(RolloutPlanBodyProps, { additionalProperties: false });
+export type RolloutPlanBody = Static<typeof RolloutPlanBodySchema>;
+
+const PlanViewProps = {
+  name: Type.String({ description: 'the plan (docs/rollout-plans.md lists them)' }),
+  steps: Type.Array(Type.Number(), { description: 'canary weights in percent, the last 100' }),
+  dwellMinutes: Type.Array(Type.Integer(), { description: 'minutes at each step before the last' }),
+  bakeMinutes: Type.Integer(),
+  minutesToFull: Type.Integer({ description: 'minutes before full exposure when every step keeps its dwell' }),
+};
+export const PlanViewSchema = Type.Object(PlanViewProps, { additionalProperties: false });
+
+/** The plan as the deploy systems' hooks give it: the plan, whether it is optimised, and why it was chosen. */
+export const HookPlanSchema = Type.Object(
+  {
+    ...PlanViewProps,
+    optimised: Type.Boolean({ description: 'false: no usable risk score, the most careful plan' }),
+    reasons: Type.Array(Type.String(), { description: 'why this plan: the risk and traffic buckets, and what the constraints did' }),
+  },
+  { additionalProperties: false, description: 'the plan the optimiser chooses for the change (the one POST /v1/rollout/plan answers for the same features and traffic)' },
+);
+
+export const GateDecisionSchema = Type.Union([Type.Literal('pass'), Type.Literal('blocked'), Type.Literal('wait')], { description: 'pass: go ahead with the plan; blocked: risk above blockAbove; wait: the score is missing or incomplete' });
+
+/** The risk gate's answer: the same object from every pre-deploy hook. */
+export const GateSchema = Type.Object(
+  {
+    decision: GateDecisionSchema,
+    blockAbove: Type.Number(),
+    reasons: Type.Array(Type.String()),
+    recommendations: Type.Array(Type.String(), { description: 'what would make the change acceptable' }),
   },
   { additionalProperties: false },
 );
-export type RolloutPlanBody = Static<typeof RolloutPlanBodySchema>;
+
+export const AppliedConstraintsSchema = Type.Object(
+  {
+    maxFirstStepPercent: Type.Optional(Type.Number()),
+    maxExposurePercent: Type.Optional(Type.Number()),
+    deadlineMinutes: Type.Optional(Type.Number()),
+    optimiserPlan: Type.String({ description: 'the plan the optimiser chose before the constraints' }),
+    changed: Type.Boolean({ description: 'the constraints changed the plan' }),
+    lessCareful: Type.Boolean({ description: 'the deadline made the plan less careful than the risk asked' }),
+    reasons: Type.Array(Type.String()),
+  },
+  { additionalProperties: false, description: 'only when constraints were given: what they did to the plan' },
+);
 
 export const RolloutPlanResponseSchema = Type.Object(
   {
-    plan: Type.Object(
-      {
-        name: Type.String({ description: 'the plan (docs/rollout-plans.md lists them)' }),
-        steps: Type.Array(Type.Number(), { description: 'canary weights in percent, the last 100' }),
-        dwellMinutes: Type.Array(Type.Integer(), { description: 'minutes at each step before the last' }),
-        bakeMinutes: Type.Integer(),
-        minutesToFull: Type.Integer({ description: 'minutes before full exposure when every step keeps its dwell' }),
-      },
-      { additionalProperties: false },
-    ),
+    plan: PlanViewSchema,
     optimised: Type.Boolean({ description: 'false: no usable risk score, the most careful plan' }),
     risk: Type.Union([Type.Object({ probability: Type.Number(), complete: Type.Boolean(), modelVersion: Type.String() }, { additionalProperties: false }), Type.Null()]),
-    gate: Type.Object(
-      {
-        decision: Type.Union([Type.Literal('pass'), Type.Literal('blocked'), Type.Literal('wait')], { description: 'pass: go ahead with the plan; blocked: risk above blockAbove; wait: the score is missing or incomplete' }),
-        blockAbove: Type.Number(),
-        reasons: Type.Array(Type.String()),
-        recommendations: Type.Array(Type.String(), { description: 'what would make the change acceptable' }),
-      },
-      { additionalProperties: false },
-    ),
+    gate: GateSchema,
     reasons: Type.Array(Type.String()),
+    constraints: Type.Optional(AppliedConstraintsSchema),
   },
   { additionalProperties: false },
 );
+
+/** A 422: the error body, and for NO_FEASIBLE_PLAN the plan closest to the constraints, and why. */
+export const NoFeasiblePlanResponseSchema = Type.Object(
+  {
+    ...ErrorResponseSchema.properties,
+    closestFeasible: Type.Optional(Type.Object({ plan: PlanViewSchema, reasons: Type.Array(Type.String()) }, { additionalProperties: false, description: 'NO_FEASIBLE_PLAN: the plan that comes nearest to the constraints (the named one left out or missed), and why' })),
+  },
+  { additionalProperties: false },
+);
+
+/** `plan rollout --from <file>`: a change about to ship, described instead of taken from a simulated world. */
+export const RolloutPlanFileSchema = Type.Object(
+  {
+    service: Type.Optional(Type.String({ minLength: 1, maxLength: 253, description: 'the service the change ships to (named in the answer)' })),
+    features: RolloutPlanBodyProps.features,
+    rpm: RolloutPlanBodyProps.rpm,
+    bakeMinutes: RolloutPlanBodyProps.bakeMinutes,
+    blockAbove: Type.Optional(Type.Number({ minimum: 0, maximum: 1, description: 'block a change whose risk is above this (default 0.85; --block-above wins)' })),
+    constraints: Type.Optional(PlanConstraintsSchema),
+  },
+  { additionalProperties: false },
+);
+export type RolloutPlanFile = Static<typeof RolloutPlanFileSchema>;
