@@ -99,4 +99,14 @@ describe('whatif command', () => {
     expect(bad.code).toBe(2);
     expect(JSON.parse(bad.stdout).error.field).toBe('--runs');
   }, 60_000);
+
+  it('plan rollout carries the what-if of the plan it chose: one range per step of that plan', async () => {
+    const r = await runCli(['plan', 'rollout', '--deployment', 'dep-000098', '--runs', '8', '--models', '/nonexistent-registry', '--json']);
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.stdout);
+    expect(j.whatif.stages.map((s: { weightPercent: number }) => s.weightPercent)).toEqual(j.plan.steps);
+    expect(j.whatif.risk).toBeNull();
+    const bad = await runCli(['plan', 'rollout', '--deployment', 'dep-000098', '--runs', '0', '--json']);
+    expect(bad.code).toBe(2);
+  }, 60_000);
 });

@@ -15,6 +15,9 @@ import { runDrill, formatDrill, findRelease, type DrillReport } from '../../back
 import { periodOfDeployment } from '../../backtest/worlds.ts';
 import { RolloutPlanFileSchema, type RolloutPlanFile } from '../../server/routes/rollout-plan-schemas.ts';
 import { int, num, out, usage } from '../flags.ts';
+import { whatIf, type WhatIfResult } from '../../sim/whatif.ts';
+import type { Strategy } from '../../sim/strategy.ts';
+import { formatWhatIf, runsFlag, checkRuns } from './whatif.ts';
 
 const planners = (v: string): RollbackPlannerName[] => {
   const xs = v.split(',').map((s) => s.trim()).filter(Boolean);
@@ -112,7 +115,9 @@ export function registerRollback(program: Command): void {
     .option('--max-first-step <pct>', 'the first step exposes at most this percent of traffic: the nearest more careful plan whose first step fits; below every plan’s first step: exit 2 with the closest feasible plan on stderr', num('--max-first-step', -1e9, 100))
     .option('--deadline <min>', 'full exposure within this many minutes: the most careful plan that fits (the reasons say when that is less careful than the risk asked); shorter than every plan: exit 2 with the closest feasible plan on stderr', num('--deadline', -1e9, 10_080))
     .option('--json', 'the same as --format json')
-    .action(async (o: { scenario: string; seed: number; deployment?: string; from?: string; models?: string; format?: string; blockAbove?: number; maxFirstStep?: number; deadline?: number; json?: boolean }) => {
+    .option('--runs <n>', 'with --deployment: runs of the what-if that predicts the plan\'s canary ranges and failure points (healthy and faulty, each)', runsFlag, 100)
+    .action(async (o: { scenario: string; seed: number; deployment?: string; from?: string; models?: string; format?: string; blockAbove?: number; maxFirstStep?: number; deadline?: number; json?: boolean; runs: number }) => {
+      checkRuns(o.runs);
       const format = o.json ? 'json' : (o.format ?? 'text');
       if (!['json', 'argo', 'flagger', 'text'].includes(format)) throw usage(`--format: json, argo or flagger, got ${JSON.stringify(o.format)}`, '--format');
       if ((o.from === undefined) === (o.deployment === undefined)) throw usage('give either --deployment <id> (with --scenario and --seed) or --from <file>', o.from === undefined ? '--deployment' : '--from');
@@ -131,6 +136,8 @@ export function registerRollback(program: Command): void {
       let risk: { probability: number; complete?: boolean; modelVersion: string } | null = null;
       let title: string;
       let head: Record<string, unknown>;
+      // The what-if of the chosen plan (ranges per stage, failure points, stress): only where a world model exists.
+      let wi: WhatIfResult | null = null;
       try {
         if (file) {
           const { gateChange } = await import('../../server/rollout-gate.ts');
@@ -166,6 +173,11 @@ export function registerRollback(program: Command): void {
           const svc = p.world.topology.services[dep.service].name;
           title = `rolloutlab plan for ${dep.id} (${svc})`;
           head = { deployment: dep.id, service: svc, risk };
+          if (format === 'json' || format === 'text') {
+            const change = p.world.changes.find((c) => c.id === dep.changeId);
+            const strategy: Strategy = { kind: 'canary', steps: [...a.plan.steps], stepMinutes: a.plan.dwellMinutes[0] ?? scenario.rollout.stepMinutes, dwellMinutes: [...a.plan.dwellMinutes], bakeMinutes: a.plan.bakeMinutes };
+            wi = whatIf({ scenario, topology: p.world.topology, traffic: p.world.traffic, service: dep.service, start: dep.start, id: dep.id, apiContractChange: change?.features.apiContractChange ?? false, risk: risk?.probability ?? null, strategy, runs: o.runs, seed: o.seed });
+          }
         }
       } catch (e) {
         if (!(e instanceof NoFeasiblePlan)) throw e;
@@ -174,7 +186,7 @@ export function registerRollback(program: Command): void {
         const flag = flagOf[e.field];
         throw new RolloutlabError('BAD_ARGUMENT', flag ? `${flag}: ${e.message.slice(e.field.length + 1)}` : `${o.from ?? '--deployment'}: ${e.message}`, flag ?? e.field);
       }
-      const json = { ...head, ...a };
+      const json = { ...head, ...a, whatif: wi };
       if (format === 'json') out(true, json, '');
       else if (format === 'argo') process.stdout.write(argoSteps(a, title) + '\n');
       else if (format === 'flagger') process.stdout.write(flaggerAnalysis(a, title) + '\n');
@@ -185,6 +197,7 @@ export function registerRollback(program: Command): void {
             `  risk ${risk ? risk.probability.toFixed(3) : 'unknown'}; ${a.reasons.join('; ')}`,
             `  gate: ${a.gate.decision} — ${a.gate.reasons.join('; ')}`,
             ...a.gate.recommendations.map((r) => `    - ${r}`),
+            ...(wi ? ['', formatWhatIf(wi, 'what-if of this plan')] : []),
           ].join('\n') + '\n',
         );
     });

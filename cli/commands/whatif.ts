@@ -11,11 +11,11 @@ import { whatIf, WHATIF_METRICS, type WhatIfResult, type Range } from '../../sim
 import { int, out, usage, flagValue } from '../flags.ts';
 
 /** `--runs`: any integer is parsed; fewer than one run is bad input (exit 2) naming the flag. */
-const runsFlag = (v: string) => {
+export const runsFlag = (v: string) => {
   if (!/^-?\d+$/.test(v.trim())) throw new RolloutlabError('BAD_ARGUMENT', `--runs: must be an integer, got ${JSON.stringify(v)}`, '--runs');
   return Number(v);
 };
-const checkRuns = (n: number) => {
+export const checkRuns = (n: number) => {
   if (n < 1) throw new RolloutlabError('BAD_ARGUMENT', `--runs: a what-if needs at least one run, got ${n}`, '--runs');
   if (n > 100_000) throw new RolloutlabError('BAD_ARGUMENT', `--runs: at most 100000, got ${n}`, '--runs');
   return n;
