@@ -1,5 +1,6 @@
 // A worker thread of the main job: simulates one risk-training world, records the training rollouts of one
-// (scenario, seed), simulates one CI/CD failure world, or trains the canary judge or the predictive-rollback model.
+// (scenario, seed), simulates one CI/CD failure world, trains the canary judge or the predictive-rollback model, or
+// compares the rollout plans.
 // Each data-set task is its own seeded world, and each training reads only the data sets it is given and writes only
 // its own family in the registry, so running them side by side on a machine with more than one core gives the same
 // data sets and models as one after another (cli/main-job-workers.ts).
@@ -23,10 +24,12 @@ export type MainJobTask =
   /** Train the canary judge on the windows of `dirs` into the registry at `root`. */
   | { kind: 'judge'; dirs: string[]; members: number; root: string }
   /** Train the predictive-rollback model on the trajectories of `dirs` into the registry at `root`. */
-  | { kind: 'rollback'; dirs: string[]; root: string };
+  | { kind: 'rollback'; dirs: string[]; root: string }
+  /** The rollout-plan optimiser beside the fixed plan under `ml`, with the champions of the registry at `root` (backtest/plan-compare.ts). */
+  | { kind: 'plans'; scenario: string; seed: number; deployments: number; root: string };
 
 /** What a task sends back: the deployments of a data-set task, or the report of a training. */
-export type MainJobResult = number | JudgeTaskResult | RollbackTaskResult;
+export type MainJobResult = number | JudgeTaskResult | RollbackTaskResult | import('../backtest/plan-compare.ts').PlanComparison;
 export type JudgeTaskResult = Pick<import('../training/judge/family.ts').JudgeTrainResult, 'version' | 'promotion' | 'backend' | 'decision' | 'rows' | 'seconds'>;
 export type RollbackTaskResult = Pick<import('../training/predictive-rollback/family.ts').RollbackTrainResult, 'version' | 'thresholds' | 'validation' | 'test' | 'promotion' | 'backend' | 'seconds'>;
 
@@ -60,6 +63,11 @@ async function run(t: MainJobTask): Promise<MainJobResult> {
     const { trainRollback } = await import('../training/predictive-rollback/family.ts');
     const r = await trainRollback(t.dirs, { registry: new ModelRegistry({ root: t.root }), onEpoch: (m, e) => status(`rollback ${m} (epochs)`, e + 1, 25) });
     return { version: r.version, thresholds: r.thresholds, validation: r.validation, test: r.test, promotion: r.promotion, backend: r.backend, seconds: r.seconds };
+  }
+  if (t.kind === 'plans') {
+    // Both arms in this thread, one after the other: with one policy, worker threads of its own would cost more than they save.
+    const { comparePlansWithChampions } = await import('../backtest/plan-compare.ts');
+    return comparePlansWithChampions({ scenario: t.scenario, seed: t.seed, deployments: t.deployments, modelsRoot: t.root, threads: 1 });
   }
   const scenario = loadScenario(t.scenario);
   let last = 0;
