@@ -9,8 +9,7 @@ import type { GamModel } from '../training/gam.ts';
 import { loadRiskSync, loadRolloutChampionsSync } from '../training/load.ts';
 import { FIXED_PLAN } from '../policies/rollout-plan/candidates.ts';
 import { candidateStrategy } from '../policies/rollout-plan/choose.ts';
-import { backtestParallel, defaultThreads } from './parallel.ts';
-import type { PolicySummary } from './run.ts';
+import { backtestArms, type PolicySummary } from './run.ts';
 
 export interface PlanComparison {
   scenario: string;
@@ -29,8 +28,11 @@ export interface PlanComparison {
   seconds: number;
 }
 
-/** Backtests `policy` on the first `deployments` deployments under the optimiser's plans and under the fixed plan. */
-export async function comparePlans(o: {
+/**
+ * Backtests `policy` on the first `deployments` deployments under the optimiser's plans and under the fixed plan, in
+ * this thread (the main job runs it on a worker thread of its own): each period is simulated once for both.
+ */
+export function comparePlans(o: {
   scenario: Scenario;
   scenarioName?: string;
   seed: number;
@@ -38,22 +40,13 @@ export async function comparePlans(o: {
   policy: Policy;
   /** The risk champion the optimiser scores changes with (null: every deployment gets the most careful plan). */
   risk: GamModel | null;
-  modelsRoot?: string;
-  threads?: number;
   onProgress?: (done: number, total: number) => void;
-}): Promise<PlanComparison> {
+}): PlanComparison {
   const t0 = performance.now();
-  const common = { scenario: o.scenario, scenarioName: o.scenarioName, seed: o.seed, deployments: o.deployments, policies: [o.policy], modelsRoot: o.modelsRoot, threads: o.threads ?? defaultThreads(o.deployments) };
-  const done = [0, 0];
-  const progress = (arm: number) => (_stage: string, d: number) => {
-    done[arm] = d;
-    o.onProgress?.(done[0] + done[1], 2 * o.deployments);
-  };
-  // Side by side: each arm's worker threads fill the other's idle tail; the results do not depend on it.
-  const [opt, fix] = await Promise.all([
-    backtestParallel({ ...common, optimised: { risk: o.risk }, onProgress: progress(0) }),
-    backtestParallel({ ...common, strategy: candidateStrategy(FIXED_PLAN, o.scenario.rollout.bakeMinutes), onProgress: progress(1) }),
-  ]);
+  const [opt, fix] = backtestArms(
+    { scenario: o.scenario, scenarioName: o.scenarioName, seed: o.seed, deployments: o.deployments, policies: [o.policy], onProgress: (_stage, d, n) => o.onProgress?.(d, n) },
+    [{ optimised: { risk: o.risk } }, { strategy: candidateStrategy(FIXED_PLAN, o.scenario.rollout.bakeMinutes) }],
+  );
   const fixed = fix.report.policies[o.policy.name];
   const optimised = opt.report.policies[o.policy.name];
   return {
@@ -71,7 +64,7 @@ export async function comparePlans(o: {
 }
 
 /** `policy` (default `ml`) on a built-in scenario with the champions of the registry at `modelsRoot`: the main job's rows. */
-export function comparePlansWithChampions(o: { scenario: string; seed: number; deployments: number; modelsRoot: string; policy?: string; threads?: number; onProgress?: (done: number, total: number) => void }): Promise<PlanComparison> {
+export function comparePlansWithChampions(o: { scenario: string; seed: number; deployments: number; modelsRoot: string; policy?: string; onProgress?: (done: number, total: number) => void }): PlanComparison {
   return comparePlans({
     scenario: loadScenario(o.scenario),
     scenarioName: o.scenario,
@@ -79,8 +72,6 @@ export function comparePlansWithChampions(o: { scenario: string; seed: number; d
     deployments: o.deployments,
     policy: resolvePolicies([o.policy ?? 'ml'], { models: () => loadRolloutChampionsSync(o.modelsRoot) })[0],
     risk: loadRiskSync(o.modelsRoot)?.model ?? null,
-    modelsRoot: o.modelsRoot,
-    threads: o.threads,
     onProgress: o.onProgress,
   });
 }

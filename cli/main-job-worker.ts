@@ -65,9 +65,10 @@ async function run(t: MainJobTask): Promise<MainJobResult> {
     return { version: r.version, thresholds: r.thresholds, validation: r.validation, test: r.test, promotion: r.promotion, backend: r.backend, seconds: r.seconds };
   }
   if (t.kind === 'plans') {
-    // Both arms in this thread, one after the other: with one policy, worker threads of its own would cost more than they save.
+    // Both arms in this thread, each period simulated once for both: with one policy, worker threads of its own would
+    // cost more than they save.
     const { comparePlansWithChampions } = await import('../backtest/plan-compare.ts');
-    return comparePlansWithChampions({ scenario: t.scenario, seed: t.seed, deployments: t.deployments, modelsRoot: t.root, threads: 1 });
+    return comparePlansWithChampions({ scenario: t.scenario, seed: t.seed, deployments: t.deployments, modelsRoot: t.root });
   }
   const scenario = loadScenario(t.scenario);
   let last = 0;

@@ -90,10 +90,12 @@ describe('--strategy optimised', () => {
 });
 
 describe('the optimised plans beside the fixed plan (the main job\'s rows)', () => {
-  it('are the two backtests of the same deployments under one policy, with the cut, the share and the plans of the optimised one', async () => {
+  it('are the two backtests of the same deployments under one policy, with the cut, the share and the plans of the optimised one', () => {
     const s = loadScenario('default');
     const policies = resolvePolicies(['none']);
-    const c = await comparePlans({ scenario: s, seed: 5, deployments: 40, policy: policies[0], risk: null, threads: 1 });
+    let progress = 0;
+    const c = comparePlans({ scenario: s, seed: 5, deployments: 40, policy: policies[0], risk: null, onProgress: (d, n) => (progress = d / n) });
+    expect(progress).toBe(1);
     const opt = backtest({ scenario: s, seed: 5, deployments: 40, policies, optimised: { risk: null } }).report;
     const fix = backtest({ scenario: s, seed: 5, deployments: 40, policies, strategy: candidateStrategy(FIXED_PLAN, s.rollout.bakeMinutes) }).report;
     const noSeconds = ({ seconds: _, ...rest }: PolicySummary) => rest;
