@@ -379,15 +379,34 @@ export function assemble(o: { scenarioName: string; seed: number; n: number; pol
 
 /** Run a backtest in this thread: the summaries per policy, every per-deployment result, and the windows if asked for. */
 export function backtest(o: BacktestOptions): BacktestRun {
-  const strategy = o.strategy ?? scenarioStrategy(o.scenario);
-  const works: PeriodWork[] = [];
+  return backtestArms(o, [o])[0];
+}
+
+/** One way of rolling the deployments out: a fixed strategy (default: the scenario's), or the optimiser's plan per deployment. */
+export type BacktestArm = Pick<BacktestOptions, 'strategy' | 'optimised'>;
+
+/**
+ * The same deployments under several ways of rolling them out, in this thread: each period is simulated once and run
+ * under every arm, so each arm's run is the one `backtest` gives for it alone. Progress counts deployments of all arms.
+ */
+export function backtestArms(o: Omit<BacktestOptions, 'strategy' | 'optimised'>, arms: readonly BacktestArm[]): BacktestRun[] {
+  const setups = arms.map((a) => ({
+    strategy: a.strategy ?? scenarioStrategy(o.scenario),
+    strategyFor: a.optimised ? (w: World) => optimisedChooser(w, a.optimised!.risk) : undefined,
+    optimised: !!a.optimised,
+  }));
+  const works: PeriodWork[][] = arms.map(() => []);
+  const total = o.deployments * arms.length;
   let done = 0;
+  let left = o.deployments;
   for (const period of periods(o.scenario, o.seed, o.deployments)) {
-    const strategyFor = o.optimised ? (w: World) => optimisedChooser(w, o.optimised!.risk) : undefined;
-    works.push(runPeriod(period, o.policies, strategy, o.deployments - done, o.windowMinutes, () => {
-      done++;
-      o.onProgress?.('backtest', done, o.deployments);
-    }, strategyFor));
+    for (const [k, a] of setups.entries()) {
+      works[k].push(runPeriod(period, o.policies, a.strategy, left, o.windowMinutes, () => {
+        done++;
+        o.onProgress?.('backtest', done, total);
+      }, a.strategyFor));
+    }
+    left -= works[0][works[0].length - 1].results.length;
   }
-  return assemble({ scenarioName: o.scenarioName ?? o.scenario.name, seed: o.seed, n: o.deployments, policies: o.policies.map((p) => p.name), strategy, optimised: !!o.optimised }, works);
+  return setups.map((a, k) => assemble({ scenarioName: o.scenarioName ?? o.scenario.name, seed: o.seed, n: o.deployments, policies: o.policies.map((p) => p.name), strategy: a.strategy, optimised: a.optimised }, works[k]));
 }

@@ -3,7 +3,6 @@
 // learned policy on the held-out real-style CI messages (test/fixtures/ci-messages/, never trained or tuned on).
 import { resolve } from 'node:path';
 import { readFileSync } from 'node:fs';
-import { loadScenario } from '../sim/index.ts';
 import { terminalProgress } from '../lib/progress.ts';
 import { ModelRegistry } from '../training/registry.ts';
 import { loadRetrySync } from '../training/load.ts';
@@ -14,7 +13,7 @@ import { parseJsonLines } from '../datasets/jsonl.ts';
 import { RETRY_BASELINES, mlRetryPolicy } from '../policies/retry/index.ts';
 import { scoreRetryPolicy, type RetryScore } from '../backtest/retry-replay.ts';
 import { benchRetry, formatRetryBench, type RetryBench } from '../bench/retry.ts';
-import { simulatePipelinesToDataset } from './commands/data.ts';
+import { runInWorkers } from './main-job-workers.ts';
 
 /** The worlds the main job's retry model learns from: seeds 1-7 fit, 8-10 validate, 11 is held out (the card's metrics). */
 export const RETRY_TRAINING = { scenario: 'default', seeds: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11] } as const;
@@ -45,15 +44,13 @@ export async function runHealing(o: { trainOut: string; models?: string; quiet?:
     if (!o.quiet) process.stderr.write(m);
   };
   say(`self-healing pipelines: simulating the CI worlds of ${RETRY_TRAINING.scenario} seeds ${RETRY_TRAINING.seeds[0]}-${RETRY_TRAINING.seeds[RETRY_TRAINING.seeds.length - 1]}...\n`);
-  const scenario = loadScenario(RETRY_TRAINING.scenario);
-  const dirs: string[] = [];
+  // Each CI world is its own seeded world: simulated side by side, one worker thread per core (at most 2).
+  const dirs = RETRY_TRAINING.seeds.map((seed) => resolve(o.trainOut, `${RETRY_TRAINING.scenario}-seed-${seed}`));
   const sim = o.quiet ? null : terminalProgress();
-  for (const [i, seed] of RETRY_TRAINING.seeds.entries()) {
-    sim?.update('simulate CI worlds', i, RETRY_TRAINING.seeds.length);
-    const dir = resolve(o.trainOut, `${RETRY_TRAINING.scenario}-seed-${seed}`);
-    await simulatePipelinesToDataset(scenario, seed, dir, true);
-    dirs.push(dir);
-  }
+  await runInWorkers(
+    RETRY_TRAINING.seeds.map((seed, i) => ({ kind: 'pipelines' as const, scenario: RETRY_TRAINING.scenario, seed, dir: dirs[i] })),
+    { modelsRoot: null, units: () => 1, onProgress: (d, n) => sim?.update('simulate CI worlds', d, n) },
+  );
   sim?.done();
   const registry = new ModelRegistry(o.models ? { root: resolve(o.models) } : {});
   const progress = o.quiet ? null : terminalProgress();

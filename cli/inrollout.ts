@@ -5,6 +5,7 @@ import { resolve } from 'node:path';
 import { loadScenario } from '../sim/index.ts';
 import { writeDataset } from '../datasets/index.ts';
 import { runInWorkers } from './main-job-workers.ts';
+import type { JudgeTaskResult, RollbackTaskResult } from './main-job-worker.ts';
 import { codeVersion } from '../lib/version.ts';
 import { terminalProgress } from '../lib/progress.ts';
 import { scenarioDigest } from '../sim/load-scenario.ts';
@@ -14,9 +15,9 @@ import { resultsTable, summaryTable } from '../backtest/report.ts';
 import { windowsTable } from '../judges/labelled-windows.ts';
 import type { BacktestReport } from '../backtest/run.ts';
 import { ModelRegistry } from '../training/registry.ts';
-import { trainRollback, type RollbackTrainResult } from '../training/predictive-rollback/family.ts';
+import type { RollbackTrainResult } from '../training/predictive-rollback/family.ts';
 import { loadRiskSync, loadRolloutChampionsSync } from '../training/load.ts';
-import { trainJudge, loadJudge, type JudgeTrainResult } from '../training/judge/family.ts';
+import { loadJudge, type JudgeTrainResult } from '../training/judge/family.ts';
 import { evaluateJudgeOn, formatJudgeEvaluation, type JudgeEvaluation } from '../training/judge/evaluate.ts';
 import { judgeWindowsFrom } from '../training/judge/data.ts';
 
@@ -78,13 +79,28 @@ export async function runInRollout(o: InRolloutOptions): Promise<InRolloutReport
     { modelsRoot: registry.root, units: () => ROLLOUT_TRAINING.deployments, onProgress: (d, n) => progress.update('training rollouts', d, n) },
   );
   progress.done();
-  say(`training the canary judge on the windows of ${(ROLLOUT_TRAINING.sets.length * ROLLOUT_TRAINING.deployments).toLocaleString('en-US')} recorded rollouts...\n`);
-  const jt = await trainJudge(dirs, { registry, members: MAIN_JUDGE_MEMBERS, onProgress: (stage, d, n) => progress.update(`train judge: ${stage}`, d, n) });
+  // The two models read the same recorded rollouts and nothing of each other, each writes its own family: trained side
+  // by side on two worker threads (each is single-threaded on the wasm backend), the same models as one after another.
+  const recorded = (ROLLOUT_TRAINING.sets.length * ROLLOUT_TRAINING.deployments).toLocaleString('en-US');
+  say(`training the canary judge and the predictive-rollback model side by side on ${recorded} recorded rollouts (windows and trajectories)...\n`);
+  // One progress line for both: each one's epochs so far, and the bar at their mean.
+  const names = ['judge', 'rollback'];
+  const shown = [...names];
+  const fractions = [0, 0];
+  const [judgeResult, rollbackResult] = await runInWorkers([{ kind: 'judge', dirs, members: MAIN_JUDGE_MEMBERS, root: registry.root }, { kind: 'rollback', dirs, root: registry.root }], {
+    modelsRoot: null,
+    units: () => 0,
+    onProgress: () => {},
+    onStatus: (task, _stage, d, k) => {
+      shown[task] = `${names[task]} ${d}/${k}`;
+      fractions[task] = k > 0 ? d / k : 0;
+      progress.update(`${shown[0]} · ${shown[1]}`, Math.round(50 * (fractions[0] + fractions[1])), 100);
+    },
+  });
+  const jt = judgeResult as JudgeTaskResult;
+  const rb = rollbackResult as RollbackTaskResult;
   progress.done();
   const judge = await loadJudge(registry);
-  say(`training the predictive-rollback model on ${(ROLLOUT_TRAINING.sets.length * ROLLOUT_TRAINING.deployments).toLocaleString('en-US')} recorded rollouts...\n`);
-  const rb = await trainRollback(dirs, { registry, onEpoch: (m, e) => progress.update(`train rollback ${m} (epochs)`, e + 1, 25) });
-  progress.done();
   const targets: InRolloutReport['targets'] = [];
   const backtests: InRolloutReport['backtests'] = [];
   const judgeEvaluations: InRolloutReport['judge']['evaluations'] = [];

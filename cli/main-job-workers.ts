@@ -1,15 +1,26 @@
-// Runs the main job's independent data-set tasks (risk-training worlds, training rollouts) on worker threads, one per
-// core (at most 2), and resolves with each task's count (deployments) in task order.
+// Runs the main job's independent tasks (risk-training worlds, training rollouts, CI/CD failure worlds, the judge's
+// and the rollback model's trainings) on worker threads, one per core (at most 2), and resolves with each task's
+// result in task order.
 import { Worker } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
-import type { MainJobTask } from './main-job-worker.ts';
+import type { MainJobTask, MainJobResult } from './main-job-worker.ts';
 
 const BOOT = new URL('./main-job-worker-boot.mjs', import.meta.url);
 
-export function runInWorkers(tasks: MainJobTask[], o: { modelsRoot: string | null; units: (t: MainJobTask) => number; onProgress: (done: number, total: number) => void; threads?: number }): Promise<number[]> {
+export interface WorkerPoolOptions {
+  modelsRoot: string | null;
+  /** Progress units of a data-set task (its worker reports them as it goes). */
+  units: (t: MainJobTask) => number;
+  onProgress: (done: number, total: number) => void;
+  /** A training task's progress: its stage and how far along it is. */
+  onStatus?: (task: number, stage: string, done: number, total: number) => void;
+  threads?: number;
+}
+
+export function runInWorkers(tasks: MainJobTask[], o: WorkerPoolOptions): Promise<MainJobResult[]> {
   const threads = o.threads ?? Math.max(1, Math.min(2, availableParallelism()));
   const total = tasks.reduce((a, t) => a + o.units(t), 0);
-  const counts = new Map<string, number>();
+  const results = new Map<number, MainJobResult>();
   let progressed = 0;
   let next = 0;
   let finished = 0;
@@ -21,24 +32,33 @@ export function runInWorkers(tasks: MainJobTask[], o: { modelsRoot: string | nul
       settled = true;
       for (const w of workers) void w.terminate();
       if (e) reject(e instanceof Error ? e : new Error(String(e)));
-      else resolvePromise(tasks.map((t) => counts.get(t.dir) ?? 0));
+      else resolvePromise(tasks.map((_, i) => results.get(i)!));
     };
+    // The task each worker is running, so a training's status can be told apart from the other's.
+    const running = new Map<Worker, number>();
     const feed = (w: Worker) => {
-      if (next < tasks.length) w.postMessage(tasks[next++]);
+      if (next >= tasks.length) return;
+      running.set(w, next);
+      w.postMessage({ index: next, task: tasks[next] });
+      next++;
     };
     for (let i = 0; i < Math.min(threads, tasks.length); i++) {
       const w = new Worker(BOOT, { workerData: { modelsRoot: o.modelsRoot } });
       workers.push(w);
-      w.on('message', (m: { progress?: number; done?: string; count?: number; error?: string }) => {
+      w.on('message', (m: { progress?: number; status?: { stage: string; done: number; total: number }; done?: number; result?: MainJobResult; error?: string }) => {
         if (m.progress) o.onProgress((progressed += m.progress), total);
+        if (m.status) o.onStatus?.(running.get(w)!, m.status.stage, m.status.done, m.status.total);
         if (m.error) end(new Error(`a main-job task failed: ${m.error}`));
-        if (m.done) {
-          counts.set(m.done, m.count ?? 0);
+        if (m.done !== undefined) {
+          results.set(m.done, m.result!);
           if (++finished === tasks.length) end();
           else feed(w);
         }
       });
       w.on('error', (e) => end(e));
+      w.on('exit', (code) => {
+        if (code !== 0) end(new Error(`a main-job worker exited with code ${code}`));
+      });
       feed(w);
     }
   });

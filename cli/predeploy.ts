@@ -47,10 +47,10 @@ export async function runPreDeploy(o: PreDeployOptions): Promise<PreDeployReport
   // The training worlds are independent seeded worlds: simulated side by side, one worker thread per core (at most 2).
   const dirs = TRAIN_WORLD.seeds.map((seed) => resolve(o.trainOut, `seed-${seed}`));
   say(`simulating the risk model's training worlds ("${TRAIN_WORLD.scenario}", seeds ${TRAIN_WORLD.seeds.join(', ')}, ${TRAIN_WORLD.days} days each)...\n`);
-  const counts = await runInWorkers(
+  const counts = (await runInWorkers(
     TRAIN_WORLD.seeds.map((seed, i) => ({ kind: 'world' as const, scenario: s, seed, dir: dirs[i] })),
     { modelsRoot: null, units: () => 1, onProgress: (d, n) => progress.update('training worlds', d, n) },
-  );
+  )) as number[];
   progress.done();
   const deployments = counts.reduce((a, b) => a + b, 0);
   say(`training the change-risk model on ${deployments.toLocaleString('en-US')} deployments...\n`);

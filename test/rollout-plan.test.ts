@@ -1,12 +1,14 @@
 // Rollout plans per change: the candidates' order of caution, the optimiser's table (monotone in risk, fail closed on a
-// missing score), per-step dwell times, the search that learns the table, and `--strategy optimised` in the backtest.
+// missing score), per-step dwell times, the search that learns the table, `--strategy optimised` in the backtest, and
+// the optimised plans beside the fixed plan as the main job prints them.
 import { describe, it, expect } from 'vitest';
 import { PLAN_CANDIDATES, FIXED_PLAN, dwellSum } from '../policies/rollout-plan/candidates.ts';
 import { choosePlan, candidateStrategy, PLAN_TABLE } from '../policies/rollout-plan/choose.ts';
 import { fitTable, compareTable, FIXED, type SearchRecord } from '../backtest/plan-search.ts';
 import { planFor, validateStrategy } from '../sim/strategy.ts';
 import { loadScenario, simulateWorld } from '../sim/index.ts';
-import { backtest } from '../backtest/run.ts';
+import { backtest, type PolicySummary } from '../backtest/run.ts';
+import { comparePlans } from '../backtest/plan-compare.ts';
 import { resolvePolicies } from '../policies/index.ts';
 import { buildApp } from '../server/app.ts';
 import { inProcess } from './in-process.ts';
@@ -186,6 +188,28 @@ describe('constraints and the closest feasible plan', () => {
     expect(fast.constraints).toMatchObject({ deadlineMinutes: 15, optimiserPlan: plain.plan.name, changed: true, lessCareful: true });
     expect(fast.plan.minutesToFull).toBeLessThanOrEqual(15);
     expect(fast.reasons.at(-1)).toMatch(/less careful than the risk score asked/);
+  });
+});
+
+describe('the optimised plans beside the fixed plan (the main job\'s rows)', () => {
+  it('are the two backtests of the same deployments under one policy, with the cut, the share and the plans of the optimised one', () => {
+    const s = loadScenario('default');
+    const policies = resolvePolicies(['none']);
+    let progress = 0;
+    const c = comparePlans({ scenario: s, seed: 5, deployments: 40, policy: policies[0], risk: null, onProgress: (d, n) => (progress = d / n) });
+    expect(progress).toBe(1);
+    const opt = backtest({ scenario: s, seed: 5, deployments: 40, policies, optimised: { risk: null } }).report;
+    const fix = backtest({ scenario: s, seed: 5, deployments: 40, policies, strategy: candidateStrategy(FIXED_PLAN, s.rollout.bakeMinutes) }).report;
+    const noSeconds = ({ seconds: _, ...rest }: PolicySummary) => rest;
+    expect(noSeconds(c.optimised)).toEqual(noSeconds(opt.policies.none));
+    expect(noSeconds(c.fixed)).toEqual(noSeconds(fix.policies.none));
+    // Under `none` a slower first exposure is all that differs: the plans must differ in their figures.
+    expect(c.optimised.meanTimeToFullRolloutMin).not.toBe(c.fixed.meanTimeToFullRolloutMin);
+    expect(c.blastCut).toBeCloseTo(1 - c.optimised.blastRadius / c.fixed.blastRadius, 12);
+    // Without a risk model every deployment gets the careful fallback, which is not an optimised plan.
+    expect(c.optimisedShare).toBe(0);
+    expect(c.plans).toEqual({ guarded: 40 });
+    expect(c.deployments).toBe(40);
   });
 });
 

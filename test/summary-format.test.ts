@@ -1,13 +1,15 @@
 // The main job's summary (npm start): every target row prints its value and its target in the same unit, says what
 // the measure is, and under a miss the ceiling that bounds it (documented, with the command that reproduces it, or
 // measured in the same run); the judge's decision line has no empty band; the backtest table does not print two
-// copies of one column. Fixtures are the figures of a recorded `npm start`, judged by the real checkTargets.
+// copies of one column; the rollout plans rows print each measure under both plans with the change and the sample size.
+// Fixtures are the figures of a recorded `npm start`, judged by the real checkTargets.
 import { describe, it, expect } from 'vitest';
 import { checkTargets, formatInUnit, formatTargetTable, loadTargets, targetStatus, type TargetRow } from '../training/targets.ts';
 import { formatInRollout, type InRolloutReport } from '../cli/inrollout.ts';
 import { formatPreDeploy, type PreDeployReport } from '../cli/predeploy.ts';
 import { formatBacktest } from '../backtest/report.ts';
 import type { BacktestReport, PolicySummary } from '../backtest/run.ts';
+import { formatPlanComparison, planTargets, type PlanComparison } from '../backtest/plan-compare.ts';
 
 const SCENARIOS: Record<string, { judge: [number, number]; rollback: [number, number, number, number]; detection: [number, number] }> = {
   default: { judge: [0.9572, 0.0761], rollback: [0.9288, 17, 0.0044, 0.004], detection: [0.5248, 4] },
@@ -170,5 +172,40 @@ describe('the backtest table', () => {
     expect(header(text)).toMatch(/\bdetect\s+recover\b/);
     expect(text).toContain('300 s');
     expect(text).not.toMatch(/recovery takes no longer than detection/);
+  });
+});
+
+describe('the rollout plans rows', () => {
+  // Figures of a recorded `npm start` (default seed 1, first 2,000 deployments, ml under both plans).
+  const summary = (blastRadius: number, ttf: number, prevented: number, falseRollbacks: number): PolicySummary => ({
+    preventionRate: prevented / 352, falseRollbackRate: falseRollbacks / 1600, medianLeadTimeMin: 17, medianTimeToDetectS: 240, medianTimeToRecoverS: 240, blastRadius,
+    meanTimeToFullRolloutMin: ttf, violating: 352, prevented, falseRollbacks, rollbacks: prevented + falseRollbacks, withoutMaterialFault: 1600, materialFaults: 400,
+    noiseBreaches: 13, severeDetectedWithinOneTick: 0.5, truncated: 0, seconds: 5,
+    unitRollbacks: 0, confinedFaults: 0, confinedRollbacks: 0, healthyExposureKept: null, confinedRecoveredAtRollback: null, tenantsImpacted: Math.round(blastRadius / 100), customerMinutesExposed: blastRadius,
+  });
+  const comparison = (fixedBlast: number): PlanComparison => ({
+    scenario: 'default', seed: 1, deployments: 2000, policy: 'ml',
+    fixed: summary(fixedBlast, 50.48, 329, 7), optimised: summary(9204, 45.67, 326, 3),
+    blastCut: fixedBlast > 0 ? 1 - 9204 / fixedBlast : null, optimisedShare: 1, plans: { guarded: 40, cautious: 1960 }, seconds: 9,
+  });
+
+  it('prints each measure under the fixed plan, under the optimised plans and the change, with the sample size and the plans used', () => {
+    const text = formatPlanComparison(comparison(17749));
+    expect(text).toMatch(/^rollout plans: optimised vs fixed .*default, seed 1, 2,000 deployments \(352 violating\), `ml`/);
+    const row = (name: string) => text.split('\n').find((l) => l.trim().startsWith(name))!.trim().split(/\s{2,}/);
+    expect(row('blast radius')).toEqual(['blast radius (bad requests)', '17,749', '9,204', '−48.1 %']);
+    expect(row('mean minutes')).toEqual(['mean minutes to full rollout', '50.5', '45.7', '−4.8 min']);
+    expect(row('prevention')).toEqual(['prevention', '93.5 % (329)', '92.6 % (326)', '−0.9 pts']);
+    expect(row('false rollbacks')).toEqual(['false rollbacks', '0.44 % (7)', '0.19 % (3)', '−0.25 pts']);
+    expect(text).toContain('optimised plans on 100.0 % of deployments');
+    expect(text).toContain('plans used: cautious 1,960, guarded 40');
+  });
+
+  it('judges the optimiser against its documented goals, and a fixed plan without any bad request as no cut', () => {
+    const met = Object.fromEntries(planTargets(comparison(17749)).map((t) => [t.name, t.met]));
+    expect(met).toEqual({ 'blast radius cut': false, 'mean time to full rollout': true, prevention: false, 'false rollbacks': true, 'deployments under an optimised plan': true });
+    const none = comparison(0);
+    expect(planTargets(none)[0]).toMatchObject({ value: '—', met: false });
+    expect(formatPlanComparison(none).split('\n').find((l) => l.includes('blast radius ('))).toMatch(/—$/);
   });
 });

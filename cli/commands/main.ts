@@ -1,4 +1,4 @@
-// `rolloutlab main` (npm start): the main job — simulate, train and evaluate every family, backtest ml beside the baselines, heal pipelines, drill rollback plans, print each measure against its target.
+// `rolloutlab main` (npm start): the main job — simulate, train and evaluate every family, backtest ml beside the baselines, compare rollout plans, heal pipelines, drill rollback plans, print each measure against its target.
 import { Command } from 'commander';
 import { dirname, resolve } from 'node:path';
 import { codeVersion } from '../../lib/version.ts';
@@ -7,18 +7,27 @@ import { formatSummary } from '../format.ts';
 import { formatBacktest } from '../../backtest/report.ts';
 import { int, out } from '../flags.ts';
 import { simulateToDataset } from './data.ts';
+import type { PlanComparison } from '../../backtest/plan-compare.ts';
 
 /** Deployments in the main job's backtest: the size of the baseline comparison in the docs. */
 const MAIN_BACKTEST_DEPLOYMENTS = 2000;
 /** Deployments whose material faults the main job's rollback drill executes plans for. */
 const MAIN_DRILL_DEPLOYMENTS = 500;
+/**
+ * Deployments of default seed 1 that the rollout plans are compared on: the main job's own world, as in its backtest
+ * (the plan table was learned on seeds 21-23), and the size of the docs' row for it (docs/rollout-plans.md).
+ */
+export const MAIN_PLAN_DEPLOYMENTS = 2000;
 
+
+/** A target printed under a section's table: met or MISSED, the figure, the target. */
+const targetLine = (x: { name: string; value: string; target: string; met: boolean }) => `  ${x.met ? 'met   ' : 'MISSED'}  ${x.name}: ${x.value} (target ${x.target})\n`;
 
 /** Registers the Main commands on the program. */
 export function registerMain(program: Command): void {
   program
     .command('main', { isDefault: false })
-    .description('The main job (npm start): simulate the default scenario, write its data set, train and evaluate the pre-deploy models (risk, deploy windows, traffic forecast), train the in-rollout models (canary judge, predictive rollback), backtest the learned ml policy beside every baseline on default, low-traffic and black-friday, train the retry model on simulated CI/CD failure worlds and replay an unseen one under every retry policy, drill rollback plans beside the revert-all and abort baselines, and print each measure against its target.')
+    .description('The main job (npm start): simulate the default scenario, write its data set, train and evaluate the pre-deploy models (risk, deploy windows, traffic forecast), train the in-rollout models (canary judge, predictive rollback), backtest the learned ml policy beside every baseline on default, low-traffic and black-friday, compare the rollout-plan optimiser’s plans with the fixed plan under ml, train the retry model on simulated CI/CD failure worlds and replay an unseen one under every retry policy, drill rollback plans beside the revert-all and abort baselines, and print each measure against its target.')
     .option('--out <dir>', 'where to write the data set', 'out/default-seed-1')
     .option('--json', 'print the summary as JSON')
     .option('--backtest-out <dir>', 'where to write the default scenario’s backtest results and labelled judge windows (low-traffic and black-friday go beside it, as backtest-<scenario>-seed-1)', 'out/backtest-default-seed-1')
@@ -50,8 +59,19 @@ export function registerMain(program: Command): void {
         },
       });
       if (!o.json) process.stdout.write(formatInRollout(rollout) + '\n\n');
+      // Rollout plans: the optimiser's plan per deployment beside the fixed plan, with the champions just trained and
+      // `ml`'s rollback decisions in both. Single-threaded, as most of the self-healing stage is, and neither needs the
+      // other: it runs on a worker thread beside that stage, and prints before it.
+      const { runInWorkers } = await import('../main-job-workers.ts');
+      const { formatPlanComparison, planTargets } = await import('../../backtest/plan-compare.ts');
+      const { defaultModelsRoot } = await import('../../training/registry.ts');
+      say(`rollout plans: ml under the optimiser's plans and under the fixed plan on ${MAIN_PLAN_DEPLOYMENTS.toLocaleString('en-US')} deployments of "default" (seed 1), on a thread beside the self-healing stage...\n`);
+      const plansJob = runInWorkers([{ kind: 'plans', scenario: 'default', seed: 1, deployments: MAIN_PLAN_DEPLOYMENTS, root: resolve(o.models ?? defaultModelsRoot()) }], { modelsRoot: null, units: () => 0, onProgress: () => {}, threads: 1 });
+      plansJob.catch(() => {}); // a failure is thrown where it is awaited, below
       const { runHealing, formatHealing } = await import('../healing.ts');
       const healing = await runHealing({ trainOut: o.pipelinesOut, models: o.models, quiet: !!o.json });
+      const rolloutPlans = (await plansJob)[0] as PlanComparison;
+      if (!o.json) process.stdout.write(formatPlanComparison(rolloutPlans) + '\n' + planTargets(rolloutPlans).map(targetLine).join('') + `  ${rolloutPlans.seconds.toFixed(1)} s on its own thread; reproduce: npx rolloutlab backtest --scenario default --seed 1 --deployments ${MAIN_PLAN_DEPLOYMENTS} --policies ml --strategy optimised (then --strategy canary:1,5,10,25,50,100)\n\n`);
       if (!o.json) process.stdout.write(formatHealing(healing) + '\n\n');
       // Rollback drills: plans executed in the release world for the material faults of 500 deployments of the default scenario.
       const { runDrill, formatDrill, drillTargets } = await import('../../backtest/drill.ts');
@@ -60,10 +80,10 @@ export function registerMain(program: Command): void {
       const t = performance.now();
       const drill = runDrill({ scenario, scenarioName: 'default', seed: 1, deployments: MAIN_DRILL_DEPLOYMENTS });
       const targets = drillTargets(drill);
-      if (o.json) out(true, { summary: r.summary, dataset: resolve(o.out), models: pre, inRollout: rollout, healing, drill: { ...drillJson(drill), targets } }, '');
+      if (o.json) out(true, { summary: r.summary, dataset: resolve(o.out), models: pre, inRollout: rollout, rolloutPlans: { ...rolloutPlans, targets: planTargets(rolloutPlans) }, healing, drill: { ...drillJson(drill), targets } }, '');
       else {
         process.stdout.write(formatDrill(drill) + '\n\n');
-        for (const x of targets) process.stdout.write(`  ${x.met ? 'met   ' : 'MISSED'}  ${x.name}: ${x.value} (target ${x.target})\n`);
+        for (const x of targets) process.stdout.write(targetLine(x));
         process.stdout.write(`  ${((performance.now() - t) / 1000).toFixed(1)} s; plan one yourself: npx rolloutlab plan rollback --deployment <id>  (ids: npx rolloutlab drill --json)\n`);
       }
     });
