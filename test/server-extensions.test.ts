@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { throwMalformed } from './malformed.ts';
 import { trainTinyModels } from './tiny-models.ts';
+import { inProcess } from './in-process.ts';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../server/app.ts';
 import { PrometheusSource, renderQuery, type PromQueries } from '../server/metrics-source.ts';
@@ -506,6 +507,23 @@ describe('the pre-deploy risk gate: one decision from every hook', () => {
     expect(alone.statusCode).toBe(400);
     expect(alone.json().error.field).toBe('body.metadata.plan.rpm');
   });
+});
+
+describe('recorded rollouts re-judged by the learned judge (backtest --replay)', () => {
+  it('judges every window as ml with the registry’s judge champion; asked for without one, exit 2 naming --policies', async () => {
+    const r = await inProcess(['backtest', '--replay', 'examples/replay-sample.csv', '--policies', 'ml,kayenta', '--models', models, '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const j = JSON.parse(r.stdout);
+    expect(Object.keys(j.judges)).toEqual(['ml', 'kayenta']);
+    expect(j.judges.ml.windows).toBe(j.judges.kayenta.windows);
+    expect(j.judges.ml.windows).toBeGreaterThan(0);
+    // By default every judge runs, ml among them when the registry has one.
+    const all = JSON.parse((await inProcess(['backtest', '--replay', 'examples/replay-sample.csv', '--models', models, '--json'])).stdout);
+    expect(Object.keys(all.judges)).toContain('ml');
+    const none = await inProcess(['backtest', '--replay', 'examples/replay-sample.csv', '--policies', 'ml', '--models', join(tmpdir(), 'no-registry-here'), '--json']);
+    expect(none.code).toBe(2);
+    expect(JSON.parse(none.stdout).error.field).toBe('policies');
+  }, 60_000);
 });
 
 describe('OpenAPI, metrics and malformed bodies', () => {

@@ -15,6 +15,7 @@ import { runReplay, formatReplay, type ReplayReport } from '../../backtest/repla
 import { windowJudgeNames, resolveWindowJudges } from '../../judges/window-judges.ts';
 import { tableFromRows, type ColumnSpec } from '../../datasets/table.ts';
 import { int, out, flagValue, usage } from '../flags.ts';
+import { RolloutlabError } from '../../lib/errors.ts';
 
 interface BacktestFlags {
   scenario: string;
@@ -131,7 +132,19 @@ export function registerBacktest(program: Command): void {
         for (const f of ['scenario', 'seed', 'deployments', 'strategy', 'threads'] as const) {
           if (cmd.getOptionValueSource(f) === 'cli') throw usage(`--${f} cannot be combined with --replay (the rollouts are recorded, not simulated)`, f);
         }
-        const judges = cmd.getOptionValueSource('policies') === 'cli' ? o.policies.split(',').map((x) => x.trim()).filter(Boolean) : windowJudgeNames();
+        const asked = cmd.getOptionValueSource('policies') === 'cli' ? o.policies.split(',').map((x) => x.trim()).filter(Boolean) : null;
+        // The learned judge re-judges recorded windows as `ml`, from the registry's judge champion: asked for by name,
+        // it must be there; by default it joins the statistical judges when it is.
+        if (asked === null || asked.includes('ml')) {
+          const { defaultModelsRoot } = await import('../../training/registry.ts');
+          const { loadJudgeSync } = await import('../../training/load.ts');
+          const { registerMlWindowJudge } = await import('../../training/judge/model.ts');
+          const modelsRoot = resolve(o.models ?? defaultModelsRoot());
+          const judge = loadJudgeSync(modelsRoot);
+          if (judge) registerMlWindowJudge(judge.model);
+          else if (asked !== null) throw new RolloutlabError('NOT_FOUND', `--policies: ml re-judges recorded windows with the judge champion, and ${modelsRoot} has none (train one: rolloutlab train judge, or npm start; or point --models at a registry)`, 'policies');
+        }
+        const judges = asked ?? windowJudgeNames();
         flagValue(() => resolveWindowJudges(judges));
         const report = await runReplay(o.replay, { judges, intervalTicks: o.interval });
         for (const w of report.warnings) process.stderr.write(`warning: ${w}\n`);
