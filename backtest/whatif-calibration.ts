@@ -62,12 +62,6 @@ export function pitCredit(sorted: Float64Array, x: number): number {
   return Math.max(0, Math.min(b, 0.9) - Math.max(a, 0.1)) / (b - a);
 }
 
-const quantileSorted = (a: Float64Array, q: number) => {
-  const pos = (a.length - 1) * q;
-  const lo = Math.floor(pos);
-  return a[lo] + (a[Math.min(lo + 1, a.length - 1)] - a[lo]) * (pos - lo);
-};
-
 export function calibrateWhatIf(o: { scenario: Scenario; scenarioName: string; seed: number; deployments: number; runs: number; threshold?: number; onProgress?: (done: number, total: number) => void }): WhatIfCalibration {
   const world = simulateWorld(o.scenario, o.seed);
   const strategy = scenarioStrategy(o.scenario);
@@ -90,10 +84,11 @@ export function calibrateWhatIf(o: { scenario: Scenario; scenarioName: string; s
         for (const m of WHATIF_METRICS) {
           const x = ob.values[m];
           const sample = healthySamples[ob.stage][m];
-          if (x === undefined || sample.length === 0) continue;
+          const range = result.stages[ob.stage].healthy[m];
+          if (x === undefined || !range) continue;
           const c = byMetric[m];
           c.observations++;
-          if (x >= quantileSorted(sample, 0.1) && x <= quantileSorted(sample, 0.9)) c.closed++;
+          if (x >= range.p10 && x <= range.p90) c.closed++;
           c.pit += pitCredit(sample, x);
         }
       }

@@ -23,7 +23,7 @@ import type { Traffic } from './traffic.ts';
 import { generateIncidents, type Incident } from './noise.ts';
 import { drawFault, poolFault, immaterialFault, type Fault } from './faults.ts';
 import { POOL_THRESHOLD_MAX, POOL_THRESHOLD_MIN } from './changes.ts';
-import { planFor, validateStrategy, type Strategy } from './strategy.ts';
+import { planFor, userWeight, validateStrategy, type Strategy } from './strategy.ts';
 import { RolloutEnv, scheduleAction, type EnvWorld, type CohortMetrics } from './env.ts';
 
 /** The metrics the ranges cover, as the canary cohort reports them each minute. */
@@ -336,7 +336,7 @@ export function whatIfDetailed(inp: WhatIfInput): { result: WhatIfResult; health
   const faulty = branch('faulty', runs, true);
   const stages: StageRanges[] = plan.stages.map((st, k) => ({
     stage: k,
-    weightPercent: Math.round(st.exposure.reduce((a, e, u) => a + e * plan.unitShares[u], 0) * 1e6) / 1e4,
+    weightPercent: Math.round(userWeight(plan, st.exposure) * 1e6) / 1e4,
     dwellMinutes: k === plan.stages.length - 1 ? plan.bakeMinutes : st.dwellMinutes,
     healthy: Object.fromEntries(WHATIF_METRICS.map((m) => [m, range(healthy.values[k].get(m)!)])) as Record<WhatIfMetric, Range | null>,
     faulty: Object.fromEntries(WHATIF_METRICS.map((m) => [m, range(faulty.values[k].get(m)!)])) as Record<WhatIfMetric, Range | null>,

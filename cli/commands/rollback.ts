@@ -16,7 +16,8 @@ import { periodOfDeployment } from '../../backtest/worlds.ts';
 import { RolloutPlanFileSchema, type RolloutPlanFile } from '../../server/routes/rollout-plan-schemas.ts';
 import { int, num, out, usage } from '../flags.ts';
 import { whatIf, type WhatIfResult } from '../../sim/whatif.ts';
-import type { Strategy } from '../../sim/strategy.ts';
+import { candidateStrategy } from '../../policies/rollout-plan/choose.ts';
+import { simulatedDeployment } from '../simulated-deployment.ts';
 import { formatWhatIf, runsFlag, checkRuns } from './whatif.ts';
 
 const planners = (v: string): RollbackPlannerName[] => {
@@ -121,12 +122,9 @@ export function registerRollback(program: Command): void {
       const format = o.json ? 'json' : (o.format ?? 'text');
       if (!['json', 'argo', 'flagger', 'text'].includes(format)) throw usage(`--format: json, argo or flagger, got ${JSON.stringify(o.format)}`, '--format');
       if ((o.from === undefined) === (o.deployment === undefined)) throw usage('give either --deployment <id> (with --scenario and --seed) or --from <file>', o.from === undefined ? '--deployment' : '--from');
-      const { defaultModelsRoot } = await import('../../training/registry.ts');
-      const { loadRiskSync } = await import('../../training/load.ts');
       const { DEFAULT_BLOCK_ABOVE, NoFeasiblePlan, rolloutPlanDecision } = await import('../../policies/rollout-plan/gate.ts');
       const { argoSteps, flaggerAnalysis } = await import('../../policies/rollout-plan/formats.ts');
       const file = o.from === undefined ? null : readRolloutPlanFile(o.from);
-      const champion = loadRiskSync(resolve(o.models ?? defaultModelsRoot()));
       // The flags win over the file, constraint by constraint; an impossible one is named as it was given.
       const constraints = { ...file?.constraints, ...(o.maxFirstStep !== undefined ? { maxFirstStepPercent: o.maxFirstStep } : {}), ...(o.deadline !== undefined ? { deadlineMinutes: o.deadline } : {}) };
       const given = file?.constraints !== undefined || o.maxFirstStep !== undefined || o.deadline !== undefined;
@@ -140,6 +138,9 @@ export function registerRollback(program: Command): void {
       let wi: WhatIfResult | null = null;
       try {
         if (file) {
+          const { defaultModelsRoot } = await import('../../training/registry.ts');
+          const { loadRiskSync } = await import('../../training/load.ts');
+          const champion = loadRiskSync(resolve(o.models ?? defaultModelsRoot()));
           const { gateChange } = await import('../../server/rollout-gate.ts');
           const { BadInput, NoAnswer } = await import('../../server/decide.ts');
           try {
@@ -153,31 +154,14 @@ export function registerRollback(program: Command): void {
           title = `rolloutlab plan for ${file.service ?? o.from}`;
           head = { service: file.service ?? null, risk };
         } else {
-          const { periodOfDeployment, simulatePeriod } = await import('../../backtest/worlds.ts');
-          const { riskDataFromWorld, riskRow } = await import('../../training/risk/world.ts');
-          const period = periodOfDeployment(o.deployment!);
-          if (period === null) throw new RolloutlabError('BAD_ARGUMENT', `--deployment: not a deployment id (dep-000123, or p2-dep-000045 of a later period): ${JSON.stringify(o.deployment)}`, '--deployment');
-          const scenario = loadScenario(o.scenario);
-          const p = simulatePeriod(scenario, o.seed, period);
-          const dep = p.deployments.find((d) => d.id === o.deployment);
-          if (!dep) throw new RolloutlabError('NOT_FOUND', `--deployment: ${o.deployment} is not a deployment of scenario ${o.scenario}, seed ${o.seed}`, '--deployment');
-          let view = null;
-          if (champion) {
-            const data = riskDataFromWorld(p.world);
-            const one = riskRow(data, data.deploymentIds.indexOf(dep.id));
-            const probability = champion.model.predict(one, 1)[0];
-            view = { probability, complete: true, reasons: champion.model.reasons(one, 0).map((r) => ({ feature: r.feature, contribution: r.contribution })) };
-            risk = { probability, modelVersion: champion.version };
-          }
-          a = rolloutPlanDecision({ risk: view, rpm: p.world.traffic.requests[dep.service][dep.start], bakeMinutes: scenario.rollout.bakeMinutes, blockAbove, constraints: given ? constraints : undefined });
-          const svc = p.world.topology.services[dep.service].name;
+          const { scenario, world, dep, risk: scored, apiContractChange } = await simulatedDeployment({ scenario: o.scenario, seed: o.seed, deployment: o.deployment!, models: o.models });
+          const view = scored ? { probability: scored.probability, complete: true, reasons: scored.reasons } : null;
+          if (scored) risk = { probability: scored.probability, modelVersion: scored.modelVersion };
+          a = rolloutPlanDecision({ risk: view, rpm: world.traffic.requests[dep.service][dep.start], bakeMinutes: scenario.rollout.bakeMinutes, blockAbove, constraints: given ? constraints : undefined });
+          const svc = world.topology.services[dep.service].name;
           title = `rolloutlab plan for ${dep.id} (${svc})`;
           head = { deployment: dep.id, service: svc, risk };
-          if (format === 'json' || format === 'text') {
-            const change = p.world.changes.find((c) => c.id === dep.changeId);
-            const strategy: Strategy = { kind: 'canary', steps: [...a.plan.steps], stepMinutes: a.plan.dwellMinutes[0] ?? scenario.rollout.stepMinutes, dwellMinutes: [...a.plan.dwellMinutes], bakeMinutes: a.plan.bakeMinutes };
-            wi = whatIf({ scenario, topology: p.world.topology, traffic: p.world.traffic, service: dep.service, start: dep.start, id: dep.id, apiContractChange: change?.features.apiContractChange ?? false, risk: risk?.probability ?? null, strategy, runs: o.runs, seed: o.seed });
-          }
+          if (format === 'json' || format === 'text') wi = whatIf({ scenario, topology: world.topology, traffic: world.traffic, service: dep.service, start: dep.start, id: dep.id, apiContractChange, risk: risk?.probability ?? null, strategy: candidateStrategy(a.plan, a.plan.bakeMinutes), runs: o.runs, seed: o.seed });
         }
       } catch (e) {
         if (!(e instanceof NoFeasiblePlan)) throw e;

@@ -2,11 +2,11 @@
 // the predicted ranges per stage and metric (healthy and faulty), the failure points and the stress pre-checks; and
 // `whatif --calibrate`, how well those predictions hold on held-out deployments (backtest/whatif-calibration.ts).
 import { Command } from 'commander';
-import { resolve } from 'node:path';
 import { RolloutlabError } from '../../lib/errors.ts';
 import { terminalProgress } from '../../lib/progress.ts';
 import { loadScenario } from '../../sim/index.ts';
-import { parseStrategy, type Strategy } from '../../sim/strategy.ts';
+import { parseStrategy, scenarioStrategy, type Strategy } from '../../sim/strategy.ts';
+import { simulatedDeployment } from '../simulated-deployment.ts';
 import { whatIf, WHATIF_METRICS, type WhatIfResult, type Range } from '../../sim/whatif.ts';
 import { int, out, usage, flagValue } from '../flags.ts';
 
@@ -93,38 +93,21 @@ export function registerWhatIf(program: Command): void {
 
 /** The what-if of a deployment of a simulated world: its change's risk from the champion, the plan asked for. */
 export async function whatIfForDeployment(o: { scenario: string; seed: number; deployment: string; models?: string; strategy: string; runs: number; stress: boolean }): Promise<WhatIfResult & { planName: string }> {
-  const { periodOfDeployment, simulatePeriod } = await import('../../backtest/worlds.ts');
-  const period = periodOfDeployment(o.deployment);
-  if (period === null) throw new RolloutlabError('BAD_ARGUMENT', `--deployment: not a deployment id (dep-000123, or p2-dep-000045 of a later period): ${JSON.stringify(o.deployment)}`, '--deployment');
-  const scenario = loadScenario(o.scenario);
-  const p = simulatePeriod(scenario, o.seed, period);
-  const dep = p.deployments.find((d) => d.id === o.deployment);
-  if (!dep) throw new RolloutlabError('NOT_FOUND', `--deployment: ${o.deployment} is not a deployment of scenario ${o.scenario}, seed ${o.seed}`, '--deployment');
-  const { defaultModelsRoot } = await import('../../training/registry.ts');
-  const { loadRiskSync } = await import('../../training/load.ts');
-  const { riskDataFromWorld, riskRow } = await import('../../training/risk/world.ts');
-  const champion = loadRiskSync(resolve(o.models ?? defaultModelsRoot()));
-  let risk: number | null = null;
-  if (champion) {
-    const data = riskDataFromWorld(p.world);
-    risk = champion.model.predict(riskRow(data, data.deploymentIds.indexOf(dep.id)), 1)[0];
-  }
+  const { scenario, world, dep, risk, apiContractChange } = await simulatedDeployment(o);
   let strategy: Strategy;
   let planName: string;
   if (o.strategy === 'optimised') {
     const { choosePlan, candidateStrategy } = await import('../../policies/rollout-plan/choose.ts');
-    const c = choosePlan({ risk, rpm: p.world.traffic.requests[dep.service][dep.start] });
+    const c = choosePlan({ risk: risk?.probability ?? null, rpm: world.traffic.requests[dep.service][dep.start] });
     strategy = candidateStrategy(c.candidate, scenario.rollout.bakeMinutes);
     planName = c.candidate.name;
   } else if (o.strategy === 'scenario') {
-    const { scenarioStrategy } = await import('../../sim/strategy.ts');
     strategy = scenarioStrategy(scenario);
     planName = 'scenario';
   } else {
     strategy = flagValue(() => parseStrategy(o.strategy, scenario));
     planName = o.strategy;
   }
-  const change = p.world.changes.find((c) => c.id === dep.changeId);
-  const r = whatIf({ scenario, topology: p.world.topology, traffic: p.world.traffic, service: dep.service, start: dep.start, id: dep.id, apiContractChange: change?.features.apiContractChange ?? false, risk, strategy, runs: o.runs, seed: o.seed, stress: o.stress });
+  const r = whatIf({ scenario, topology: world.topology, traffic: world.traffic, service: dep.service, start: dep.start, id: dep.id, apiContractChange, risk: risk?.probability ?? null, strategy, runs: o.runs, seed: o.seed, stress: o.stress });
   return { ...r, planName };
 }
