@@ -15,6 +15,8 @@ import { periods, type Period } from './worlds.ts';
 import { optimisedChooser, type DeploymentStrategy } from './optimised.ts';
 import type { GamModel } from '../training/gam.ts';
 import { judgeWindows, type JudgeWindow } from '../judges/labelled-windows.ts';
+import type { StageRanges } from '../sim/whatif.ts';
+import { predictedRanges } from './ranges.ts';
 
 export { TICK_SECONDS };
 
@@ -158,10 +160,11 @@ export interface EpisodeExposure {
 }
 
 /** Run one deployment under one policy; returns the episode outcome, the first rollback reason and the exposures. */
-export function runEpisode(env: RolloutEnv, world: World, dep: Deployment, seed: number, strategy: Strategy, policy: Policy | null, truthOutcome: EpisodeOutcome | null): { outcome: EpisodeOutcome; reason: string | null; exposure: EpisodeExposure } {
+export function runEpisode(env: RolloutEnv, world: World, dep: Deployment, seed: number, strategy: Strategy, policy: Policy | null, truthOutcome: EpisodeOutcome | null, ranges?: readonly StageRanges[]): { outcome: EpisodeOutcome; reason: string | null; exposure: EpisodeExposure } {
   let { observation } = env.reset({ seed, deployment: { id: dep.id, service: dep.service, start: dep.start, fault: dep.fault, material: dep.material }, strategy });
   const plan = env.plan;
   const ctx: PolicyContext = { deploymentId: dep.id, service: world.topology.services[dep.service], start: dep.start, plan, slo: world.scenario.slo, tickSeconds: TICK_SECONDS };
+  if (ranges) ctx.ranges = ranges;
   const run = policy ? policy.start(ctx, policy.needsTruth ? { fault: dep.fault, material: dep.material, unguarded: truthOutcome! } : undefined) : null;
   let reason: string | null = null;
   const exposure: EpisodeExposure = { plan, rollbackUnit: null, atRollback: null, atEnd: [] };
@@ -195,9 +198,11 @@ export function scoreDeployment(policy: string, period: number, world: World, de
   // Onset in the canary: the policy's own run, or (rolled back before the fault showed) the unguarded one.
   const onset = own.onsetMinute ?? (rolledBack ? truth.onsetMinute : null);
   const detected = dep.material && rolledBack && onset !== null;
-  const ttd = detected ? Math.max(0, own.rollbackMinute! - onset!) * TICK_SECONDS : null;
+  // Whole milliseconds: steps shorter than a minute put fractions of a minute into the marks.
+  const secs = (minutes: number) => Math.round(minutes * TICK_SECONDS * 1000) / 1000;
+  const ttd = detected ? secs(Math.max(0, own.rollbackMinute! - onset!)) : null;
   // Recovery: onset to all of the fault's traffic back on a healthy version (0 if that happened before onset).
-  const ttr = dep.material && onset !== null && own.recoveredMinute !== null ? Math.max(0, own.recoveredMinute - onset) * TICK_SECONDS : null;
+  const ttr = dep.material && onset !== null && own.recoveredMinute !== null ? secs(Math.max(0, own.recoveredMinute - onset)) : null;
   const svc = world.topology.services[dep.service];
   // Rollbacks by region / tenant: the healthy units' exposure kept after a confined fault was rolled back.
   const fu = exposure ? faultUnit(exposure.plan, dep) : -1;
@@ -332,9 +337,12 @@ export function runPeriod(period: Period, policies: Policy[], strategy: Strategy
     recording?.stop();
     work.windows.push(windowMinutes ? judgeWindows(period.world, dep, recording!.rows, windowMinutes, period.index) : []);
     const row: DeploymentResult[] = [];
+    // The what-if's predicted ranges, once per deployment, for the policies that read them (their time counts as theirs).
+    let ranges: StageRanges[] | undefined;
     for (const p of policies) {
       const t0 = performance.now();
-      const { outcome, reason, exposure } = runEpisode(env, period.world, dep, period.seed, st, p, truth);
+      if (p.needsRanges) ranges ??= predictedRanges(period.world, dep, st, period.seed);
+      const { outcome, reason, exposure } = runEpisode(env, period.world, dep, period.seed, st, p, truth, p.needsRanges ? ranges : undefined);
       work.seconds[p.name] += (performance.now() - t0) / 1000;
       const r = scoreDeployment(p.name, period.index, period.world, dep, truth, outcome, reason, exposure);
       if (chosen) {

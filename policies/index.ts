@@ -49,6 +49,15 @@ const FACTORIES = new Map<string, Factory>([
       return mlPolicy(m.rollback.model, m.rollback.version, { risk: m.risk?.model ?? null, judge: m.judge?.model ?? null });
     },
   ],
+  [
+    // `ml` reading the what-if's predicted ranges of each stage: green advances, yellow holds and watches every 5 s, red rolls back.
+    'ml-adaptive',
+    (o) => {
+      if (!o.models) throw new RolloutlabError('BAD_ARGUMENT', '--policies: ml-adaptive needs a model registry (--models)', 'models');
+      const m = o.models();
+      return mlPolicy(m.rollback.model, m.rollback.version, { risk: m.risk?.model ?? null, judge: m.judge?.model ?? null, adaptive: true });
+    },
+  ],
 ]);
 
 export const BASELINE_POLICIES = ['none', 'argo', 'flagger', 'kayenta', 'oracle'] as const;

@@ -9,6 +9,12 @@
 // confined to, when the canary's breakdown by unit shows one (policies/unit-scope.ts), and keeps the healthy ones; the
 // rollout then carries on with the others, judged afresh from that minute on (a new trajectory: the rolled-back unit's
 // minutes no longer speak for them), and any later rollback takes everything back.
+//
+// Adaptive (`ml-adaptive`, policies/adaptive.ts): the same, and the canary's last minute is compared with the what-if's
+// predicted ranges for its stage. It observes every GREEN_TICK_SECONDS: green leaves the decision as it is; yellow
+// holds instead of advancing (for at most the same extra hold) and observes every FINE_TICK_SECONDS; red that lasts a
+// minute, or overwhelming evidence in the last steps, rolls back at once. Between minute boundaries only the ranges
+// and that fast test speak; the predictor and the judge read the minute the short steps make up.
 import { decision, onSchedule, type Decision, type DecisionScores, type Policy } from './policy.ts';
 import type { Observation } from '../sim/env.ts';
 import { Trajectory } from '../training/predictive-rollback/features.ts';
@@ -19,6 +25,7 @@ import type { JudgeModel } from '../training/judge/model.ts';
 import { notProbabilities } from '../lib/scores.ts';
 import { windowEvidence } from '../judges/evidence.ts';
 import { UnitEvidence } from './unit-scope.ts';
+import { checkRanges, FINE_TICK_SECONDS, GREEN_TICK_SECONDS, MinuteAssembler, overwhelmingNow, RED_PERSIST_MIN, RollingMinute } from './adaptive.ts';
 
 /** Longest extra time a stage is held for more evidence beyond its dwell. */
 export const MAX_EXTRA_HOLD_MIN = 10;
@@ -47,6 +54,8 @@ export interface MlParts {
   maxExtraHoldMin?: number;
   /** Hold while P(fault) is at least this (default: the model's thresholds.hold). */
   holdThreshold?: number;
+  /** Compare observations with the what-if's predicted ranges (`ctx.ranges`): the `ml-adaptive` policy. */
+  adaptive?: boolean;
 }
 
 /** A probability as served (clamped into [0, 1]), or null when it is none. */
@@ -59,10 +68,13 @@ export function mlPolicy(model: RollbackPredictor, version = '', parts: MlParts 
   const judge = parts.judge ?? null;
   const maxHold = parts.maxExtraHoldMin ?? MAX_EXTRA_HOLD_MIN;
   const holdAt = parts.holdThreshold ?? model.thresholds.hold;
-  const tag = `ml${version ? ' ' + version : ''}`;
+  const adaptive = parts.adaptive ?? false;
+  const name = adaptive ? 'ml-adaptive' : 'ml';
+  const tag = `${name}${version ? ' ' + version : ''}`;
   let priors = new Map<string, number>();
   return {
-    name: 'ml',
+    name,
+    ...(adaptive ? { needsRanges: true } : {}),
     prepare(world) {
       if (risk) priors = riskPriors(world, risk);
     },
@@ -74,8 +86,7 @@ export function mlPolicy(model: RollbackPredictor, version = '', parts: MlParts 
       const rolledBack: number[] = [];
       const objective = ctx.service.latencyObjectiveMs;
       const schedule = (obs: Observation, why: string): Decision => ({ ...onSchedule(obs, ctx.plan, `${tag}: ${why}`), scores: NOT_CONSULTED });
-      return {
-        decide(obs: Observation): Decision {
+      const core = (obs: Observation): Decision => {
           tr.push(obs);
           units?.push(obs);
           if (obs.age === 0) return schedule(obs, 'rollout just started: no metrics yet, on schedule');
@@ -124,6 +135,53 @@ export function mlPolicy(model: RollbackPredictor, version = '', parts: MlParts 
           }
           const why = due ? 'healthy so far: advance on schedule' : obs.phase === 'baking' ? 'healthy so far: keep baking' : 'healthy so far: keep the stage until its dwell time';
           return decision(due ? 'advance' : 'hold', [`${tag}: ${why}`], scores);
+      };
+      if (!adaptive) return { decide: core };
+      // Adaptive stages: the ranges of this plan's stages (none, or not this plan's: the learned policy alone decides).
+      const ranges = ctx.ranges && ctx.ranges.length === ctx.plan.stages.length ? ctx.ranges : null;
+      const noRanges = ctx.ranges ? `${tag}: the predicted ranges have ${ctx.ranges.length} stages, the plan ${ctx.plan.stages.length}: not compared` : `${tag}: no predicted ranges for this rollout: not compared`;
+      const roll = new RollingMinute();
+      const threshold = ctx.slo.burnRate * (1 - ctx.slo.objective);
+      const minutes = new MinuteAssembler();
+      // Since when the rolling minute has been red without a break (minutes since the start), or null.
+      let redSince: number | null = null;
+      return {
+        decide(obs: Observation): Decision {
+          if (!ranges) {
+            const d = core(obs);
+            return { ...d, reasons: [...d.reasons, noRanges], reason: [...d.reasons, noRanges].join('; ') };
+          }
+          const live = obs.phase === 'progressing' || obs.phase === 'baking';
+          if (obs.age > 0) roll.push(obs);
+          const check = obs.age > 0 && live && roll.seconds >= 60 ? checkRanges(ranges[obs.stage], roll.canary, roll.baseline) : null;
+          const colour = check?.colour ?? null;
+          redSince = colour === 'red' ? (redSince ?? obs.age) : null;
+          const said = (c: string) => `${tag}: stage ${obs.stage + 1} ${c} against the predicted ranges`;
+          // Red rolls back once a whole minute of fresh data has said it too (the first red minute and the next).
+          if (colour === 'red' && obs.age - redSince! >= RED_PERSIST_MIN - 1e-9) {
+            return decision('rollback', [`${said('red')} for ${Math.round((obs.age - redSince!) * 60)} s — rolling back`, ...check!.reasons], NOT_CONSULTED);
+          }
+          const fast = obs.age > 0 && live ? overwhelmingNow(roll.canary, roll.baseline, threshold) : null;
+          if (fast) return decision('rollback', [`${tag}: red in the last ${roll.seconds} s — rolling back`, fast], NOT_CONSULTED);
+          const closely = colour === 'red' || colour === 'yellow';
+          const tick = closely ? FINE_TICK_SECONDS : GREEN_TICK_SECONDS;
+          const head = closely ? `${said(colour!)}${colour === 'red' ? ', confirming' : ''}` : '';
+          const minute = minutes.push(obs);
+          if (minute === null) {
+            // Inside a minute: only the ranges and the fast test speak; the rollout stays where it is until the minute is complete.
+            if (closely) return decision('hold', [`${head} — holding, observing every ${tick} s`, ...check!.reasons], NOT_CONSULTED, tick);
+            return decision('hold', [`${tag}: ${colour === 'green' ? 'inside the predicted ranges' : 'no range to compare yet'} — observing every ${tick} s to the end of the minute`], NOT_CONSULTED, tick);
+          }
+          const d = core(minute);
+          if (d.type === 'rollback') return d;
+          if (!closely) return { ...d, tickSeconds: tick };
+          const dwell = ctx.plan.stages[obs.stage].dwellMinutes;
+          if (d.type === 'advance' && obs.timeAtStage >= dwell + maxHold) {
+            const reasons = [...d.reasons, `${head}, but the stage has been held ${maxHold} min beyond its dwell`];
+            return { ...d, reasons, reason: reasons.join('; '), tickSeconds: tick };
+          }
+          const what = d.type === 'advance' ? 'holding instead of advancing' : 'holding';
+          return decision('hold', [`${head} — ${what}, observing every ${tick} s`, ...check!.reasons, ...d.reasons], d.scores, tick);
         },
       };
     },

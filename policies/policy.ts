@@ -9,6 +9,7 @@ import type { Fault } from '../sim/faults.ts';
 import type { Action, Observation, EpisodeOutcome } from '../sim/env.ts';
 import type { Plan } from '../sim/strategy.ts';
 import type { World } from '../sim/world.ts';
+import type { StageRanges } from '../sim/whatif.ts';
 
 /** What a policy may know of the service it rolls out to: its name and its latency objective (none: judges fall back to the baseline's latency). */
 export interface ServiceFacts {
@@ -29,6 +30,11 @@ export interface PolicyContext {
   tickSeconds: number;
   /** Risk prior for the deployment, when a risk model scored it (0..1); baselines ignore it. */
   riskPrior?: number;
+  /**
+   * The what-if engine's predicted ranges for each stage of `plan` (sim/whatif.ts), for policies that declare
+   * `needsRanges`: what a healthy canary, its baseline and the likely faults look like at each stage.
+   */
+  ranges?: readonly StageRanges[];
 }
 
 /** The truth, handed only to policies that declare `needsTruth` (the oracle). */
@@ -53,9 +59,10 @@ export interface DecisionScores {
 export type Decision = Action & { reason: string; reasons: string[]; scores?: DecisionScores };
 
 /** A decision from its reasons: `reason` is them joined with "; ". */
-export function decision(type: 'advance' | 'hold' | 'rollback', reasons: string[], scores?: DecisionScores): Decision {
+export function decision(type: 'advance' | 'hold' | 'rollback', reasons: string[], scores?: DecisionScores, tickSeconds?: number): Decision {
   const d = { type, reason: reasons.join('; '), reasons } as Decision;
   if (scores) d.scores = scores;
+  if (tickSeconds !== undefined) d.tickSeconds = tickSeconds;
   return d;
 }
 
@@ -67,6 +74,8 @@ export interface PolicyRun {
 export interface Policy {
   readonly name: string;
   readonly needsTruth?: boolean;
+  /** Compares observations with the what-if's predicted ranges: the backtester computes them for each deployment. */
+  readonly needsRanges?: boolean;
   /** Called once per simulated period before its deployments run (e.g. to score every deployment's risk prior). */
   prepare?(world: World): void;
   start(ctx: PolicyContext, truth?: DeploymentTruth): PolicyRun;

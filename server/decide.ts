@@ -3,6 +3,7 @@
 // (policies/: the code the backtester runs), and the risk champion's score for one change.
 import type { CohortMetrics, Observation } from '../sim/env.ts';
 import type { Plan } from '../sim/strategy.ts';
+import type { StageRanges } from '../sim/whatif.ts';
 import type { AnalysisWindow } from '../judges/window-judges.ts';
 import { canaryVerdict } from '../policies/canary-verdict.ts';
 import type { JudgeModel } from '../training/judge/model.ts';
@@ -15,7 +16,7 @@ import type { FeatureSpec, GamModel } from '../training/gam.ts';
 import { SIM_RISK_SPECS } from '../training/risk/sim.ts';
 import { rangeProblem, VALUE_RANGE_TEXT, type ValueRange } from '../lib/value-range.ts';
 import type { Snapshot } from './models.ts';
-import type { CohortMetricsIn } from './common-schemas.ts';
+import { MAX_LATENCY_MS, type CohortMetricsIn } from './common-schemas.ts';
 import type { JudgeNameT, VerdictBody, VerdictResponse } from './routes/canary-schemas.ts';
 import type { DecisionBody, DecisionResponse } from './routes/rollout-schemas.ts';
 import type { RiskBody, RiskResponse } from './routes/risk-schemas.ts';
@@ -149,6 +150,7 @@ export function rolloutDecision(b: DecisionBody, models: { rollback: Versioned<R
   b.observations.forEach((o, i) => {
     const f = `body.observations[${i}]`;
     if (o.age <= prevAge) throw new BadInput(`${f}.age`, `must increase from one observation to the next (${o.age} after ${prevAge})`);
+    if (o.tickSeconds === undefined ? !Number.isInteger(o.age) : Math.abs(o.age * 60 - Math.round(o.age * 60)) > 1e-6) throw new BadInput(`${f}.age`, o.tickSeconds === undefined ? `must be a whole number of minutes without tickSeconds (got ${o.age})` : `must be whole seconds (age × 60) (got ${o.age})`);
     prevAge = o.age;
     if (o.stage >= plan.stages.length) throw new BadInput(`${f}.stage`, `must be < the plan's ${plan.stages.length} stages (got ${o.stage})`);
     if (o.timeAtStage > o.age) throw new BadInput(`${f}.timeAtStage`, `must be at most age (${o.age}): no stage lasts longer than the rollout (got ${o.timeAtStage})`);
@@ -171,24 +173,51 @@ export function rolloutDecision(b: DecisionBody, models: { rollback: Versioned<R
       canary: cohort(o.canary, `${f}.canary`),
       baseline: cohort(o.baseline, `${f}.baseline`),
       ...(canaryUnits ? { canaryUnits } : {}),
+      ...(o.tickSeconds !== undefined ? { tickSeconds: o.tickSeconds } : {}),
     });
   });
   let policy: Policy;
   let modelVersion: string = name;
   let judgeVersion: string | null = null;
-  if (name === 'ml') {
+  if (name === 'ml' || name === 'ml-adaptive') {
     const rb = models.rollback;
     if (!rb) throw new ModelUnavailable(`no rollback champion is loaded (${models.rollbackError ?? 'not loaded'}); train one with rolloutlab train rollback, then POST /v1/models/reload`);
-    policy = mlPolicy(rb.model, rb.version, { judge: models.judge?.model ?? null });
+    policy = mlPolicy(rb.model, rb.version, { judge: models.judge?.model ?? null, adaptive: name === 'ml-adaptive' });
     modelVersion = rb.version;
     judgeVersion = models.judge?.version ?? null;
   } else policy = resolvePolicies([name])[0];
   const ctx: PolicyContext = { deploymentId: 'request', service: { name: 'request', latencyObjectiveMs: b.latencyObjectiveMs }, start: 0, plan, slo: b.slo, tickSeconds: TICK_SECONDS, riskPrior: b.riskPrior };
+  if (b.ranges) ctx.ranges = rangesOf(b.ranges, plan.stages.length);
   const d = decideOnHistory(policy, ctx, observations);
   if (d.type !== 'advance' && d.type !== 'hold' && d.type !== 'rollback') throw new Error(`bug: policy ${name} answered ${d.type}`);
   const scores = d.scores ?? { pFault: null, pBreach: null, breachInMin: null };
   const unit = d.type === 'rollback' && d.unit !== undefined && d.unit !== 'all' ? { unit: d.unit } : {};
-  return { action: d.type, ...unit, pFault: scores.pFault, pBreach: scores.pBreach, breachInMin: scores.breachInMin, reasons: d.reasons, modelVersion, judgeVersion, policy: name };
+  const tick = d.tickSeconds !== undefined && d.tickSeconds !== TICK_SECONDS ? { tickSeconds: d.tickSeconds } : {};
+  return { action: d.type, ...unit, pFault: scores.pFault, pBreach: scores.pBreach, breachInMin: scores.breachInMin, reasons: d.reasons, ...tick, modelVersion, judgeVersion, policy: name };
+}
+
+/** Ratios of counts: at most 1. */
+const RATIO_METRICS = new Set(['errorRatio', 'slowRatio', 'kpi']);
+
+/**
+ * The predicted ranges of a request (400 naming the field): one per stage of the plan, each range's quantiles in order,
+ * ratios at most 1 and latencies at most a day, so that no impossible range can make a minute look healthy.
+ */
+function rangesOf(rs: DecisionBody['ranges'] & {}, stages: number): StageRanges[] {
+  if (rs.length !== stages) throw new BadInput('body.ranges', `must have one entry per stage of plan (${rs.length} vs ${stages})`);
+  rs.forEach((st, k) => {
+    if (st.stage !== k) throw new BadInput(`body.ranges[${k}].stage`, `must be ${k}: the ranges follow the plan's stages in order (got ${st.stage})`);
+    for (const side of ['healthy', 'faulty', 'baseline'] as const)
+      for (const [m, r] of Object.entries(st[side])) {
+        if (!r) continue;
+        const f = `body.ranges[${k}].${side}.${m}`;
+        const q = [r.p1, r.p10, r.p50, r.p90, r.p99];
+        for (let i = 1; i < q.length; i++) if (!(q[i] >= q[i - 1])) throw new BadInput(f, `quantiles must be in order p1 <= p10 <= p50 <= p90 <= p99 (got ${q.join(', ')})`);
+        const max = RATIO_METRICS.has(m) ? 1 : MAX_LATENCY_MS;
+        if (!(r.p99 <= max)) throw new BadInput(`${f}.p99`, `must be at most ${max}${RATIO_METRICS.has(m) ? ' (a ratio)' : ' (ms: a day)'} (got ${r.p99})`);
+      }
+  });
+  return rs as StageRanges[];
 }
 
 /**

@@ -13,6 +13,7 @@
 //   record.ts       recordRows(env): the per-minute rows, recorded from outside the environment
 export {
   TICK_SECONDS,
+  TICK_CHOICES,
   COHORTS,
   ACTION_TYPES,
   toMetrics,

@@ -31,9 +31,11 @@ export const WHATIF_METRICS = ['errorRatio', 'slowRatio', 'latencyP50', 'latency
 export type WhatIfMetric = (typeof WHATIF_METRICS)[number];
 
 export interface Range {
+  p1: number;
   p10: number;
   p50: number;
   p90: number;
+  p99: number;
   /** Minute observations the range is made of. */
   n: number;
 }
@@ -45,6 +47,8 @@ export interface StageRanges {
   dwellMinutes: number;
   healthy: Record<WhatIfMetric, Range | null>;
   faulty: Record<WhatIfMetric, Range | null>;
+  /** The baseline's minute observations in the healthy runs: what tells a shared disturbance (an incident on both cohorts) from the canary's own. */
+  baseline: Record<WhatIfMetric, Range | null>;
 }
 
 export interface FailurePoint {
@@ -162,6 +166,7 @@ export function forecastTraffic(traffic: Traffic, start: number, minutes: number
 
 interface Collected {
   values: Map<WhatIfMetric, number[]>[];
+  baseline: Map<WhatIfMetric, number[]>[];
   breaches: Map<number, { runs: number; kinds: Map<FaultKind, number>; minutes: number[] }>;
   anyBreach: number;
   faultBreach: number;
@@ -171,6 +176,7 @@ interface Collected {
 
 const newCollected = (stages: number): Collected => ({
   values: Array.from({ length: stages }, () => new Map(WHATIF_METRICS.map((m) => [m, [] as number[]]))),
+  baseline: Array.from({ length: stages }, () => new Map(WHATIF_METRICS.map((m) => [m, [] as number[]]))),
   breaches: new Map(),
   anyBreach: 0,
   faultBreach: 0,
@@ -178,7 +184,8 @@ const newCollected = (stages: number): Collected => ({
   runs: 0,
 });
 
-function metricValues(c: CohortMetrics): Partial<Record<WhatIfMetric, number>> {
+/** A cohort's metrics as the ranges' values: ratios of its counts and its latency percentiles (none without requests). */
+export function metricValues(c: CohortMetrics): Partial<Record<WhatIfMetric, number>> {
   if (c.requests <= 0) return {};
   const v: Partial<Record<WhatIfMetric, number>> = { errorRatio: c.errors / c.requests, slowRatio: c.slow / c.requests, kpi: c.conversions / c.requests };
   if (c.latencyP50 !== null) v.latencyP50 = c.latencyP50;
@@ -199,6 +206,11 @@ function runOnce(world: EnvWorld, strategy: Strategy, id: string, service: numbe
     if (observation.canary) {
       const v = metricValues(observation.canary);
       const bucket = into.values[observation.stage];
+      for (const m of WHATIF_METRICS) if (v[m] !== undefined && Number.isFinite(v[m])) bucket.get(m)!.push(v[m]!);
+    }
+    if (observation.baseline) {
+      const v = metricValues(observation.baseline);
+      const bucket = into.baseline[observation.stage];
       for (const m of WHATIF_METRICS) if (v[m] !== undefined && Number.isFinite(v[m])) bucket.get(m)!.push(v[m]!);
     }
     if (fault) for (const s of env.faultBreaching()) if (!breached.has(s)) breached.set(s, observation.age);
@@ -246,7 +258,7 @@ export function observedCanary(world: EnvWorld, dep: { id: string; service: numb
   return out;
 }
 
-const range = (xs: number[]): Range | null => (xs.length === 0 ? null : { p10: quantile(xs, 0.1), p50: quantile(xs, 0.5), p90: quantile(xs, 0.9), n: xs.length });
+const range = (xs: number[]): Range | null => (xs.length === 0 ? null : { p1: quantile(xs, 0.01), p10: quantile(xs, 0.1), p50: quantile(xs, 0.5), p90: quantile(xs, 0.9), p99: quantile(xs, 0.99), n: xs.length });
 
 function failurePoints(c: Collected, topo: Topology, service: number, risk: number | null, faultyRuns: number): FailurePoint[] {
   const out: FailurePoint[] = [];
@@ -340,6 +352,7 @@ export function whatIfDetailed(inp: WhatIfInput): { result: WhatIfResult; health
     dwellMinutes: k === plan.stages.length - 1 ? plan.bakeMinutes : st.dwellMinutes,
     healthy: Object.fromEntries(WHATIF_METRICS.map((m) => [m, range(healthy.values[k].get(m)!)])) as Record<WhatIfMetric, Range | null>,
     faulty: Object.fromEntries(WHATIF_METRICS.map((m) => [m, range(faulty.values[k].get(m)!)])) as Record<WhatIfMetric, Range | null>,
+    baseline: Object.fromEntries(WHATIF_METRICS.map((m) => [m, range(healthy.baseline[k].get(m)!)])) as Record<WhatIfMetric, Range | null>,
   }));
 
   const stress: StressResult[] = [];

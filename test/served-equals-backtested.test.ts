@@ -4,7 +4,9 @@
 // server minute by minute (`inject`, every observation so far, as a deploy system would send them), and each answer's
 // action and reasons must equal the backtester's for that minute. Tiny champions are trained into a temp registry.
 // Progressive rollouts (by region and by tenant) are replayed too, the canary's breakdown by unit sent with each minute,
-// among them rollouts where ml rolls back one unit: the server must name the same unit at the same minute.
+// among them rollouts where ml rolls back one unit: the server must name the same unit at the same minute. And
+// ml-adaptive, with the what-if's predicted ranges sent in the request and steps shorter than a minute (the server must
+// ask for the same next step: tickSeconds).
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -32,6 +34,8 @@ const POLICIES = ['none', 'kayenta', 'argo', 'flagger', 'ml'] as const;
 const PER_SCENARIO = 25;
 /** Progressive rollouts of the default scenario, by region and by tenant: policies replayed on them. */
 const PROGRESSIVE_POLICIES = ['kayenta', 'ml'] as const;
+/** Deployments of the default scenario replayed under ml-adaptive (each needs a what-if run for its ranges). */
+const ADAPTIVE_DEPLOYMENTS = 20;
 
 interface Recorded {
   scenario: string;
@@ -48,6 +52,7 @@ function recording(p: Policy, scenario: string, log: Recorded[], prior: (world: 
   return {
     name: p.name,
     needsTruth: p.needsTruth,
+    needsRanges: p.needsRanges,
     prepare(world) {
       p.prepare?.(world);
       priors = prior(world);
@@ -100,8 +105,9 @@ function body(r: Recorded, k: number) {
     plan: { stages: plan.stages.map((s) => ({ exposure: s.exposure, mirror: s.mirror, dwellMinutes: s.dwellMinutes })), unitShares: plan.unitShares, bakeMinutes: plan.bakeMinutes, ...(plan.units.length > 1 ? { units: plan.units } : {}) },
     slo: { objective: slo.objective, burnRate: slo.burnRate },
     ...(r.riskPrior !== undefined && Number.isFinite(r.riskPrior) ? { riskPrior: r.riskPrior } : {}),
+    ...(r.ctx.ranges ? { ranges: r.ctx.ranges } : {}),
     latencyObjectiveMs: service.latencyObjectiveMs,
-    observations: r.observations.slice(0, k + 1).map((o) => ({ age: o.age, phase: o.phase, stage: o.stage, weight: o.weight, mirror: o.mirror, timeAtStage: o.timeAtStage, providerError: o.providerError, canary: o.canary, baseline: o.baseline, ...(o.canaryUnits ? { canaryUnits: o.canaryUnits } : {}) })),
+    observations: r.observations.slice(0, k + 1).map((o) => ({ age: o.age, phase: o.phase, stage: o.stage, weight: o.weight, mirror: o.mirror, timeAtStage: o.timeAtStage, providerError: o.providerError, canary: o.canary, baseline: o.baseline, ...(o.canaryUnits ? { canaryUnits: o.canaryUnits } : {}), ...(o.tickSeconds !== undefined ? { tickSeconds: o.tickSeconds } : {}) })),
   };
 }
 
@@ -140,6 +146,9 @@ beforeAll(async () => {
       for (const p of policies) runEpisode(env, period.world, dep, period.seed, strategy, p, truth);
     }
   }
+  // ml-adaptive on the default scenario: the backtester computes each deployment's ranges; the request carries them.
+  const adaptive = resolvePolicies(['ml-adaptive'], { models: () => champions }).map((p) => recording(p, 'default adaptive', recorded, prior));
+  backtest({ scenario: loadScenario('default'), seed: 21, deployments: ADAPTIVE_DEPLOYMENTS, policies: adaptive });
   if (champions.judge) registerMlWindowJudge(champions.judge.model);
 }, 600_000);
 
@@ -157,9 +166,10 @@ describe('the served decision is the backtested one', () => {
         const want = r.decisions[k];
         const where = `${r.scenario} ${r.ctx.deploymentId} policy ${r.policy} minute ${r.observations[k].age}`;
         expect(res.statusCode, `${where}: ${res.body}`).toBe(200);
-        const got = res.json() as { action: string; unit?: string; reasons: string[]; policy: string };
+        const got = res.json() as { action: string; unit?: string; reasons: string[]; policy: string; tickSeconds?: number };
         const wantUnit = want.type === 'rollback' ? want.unit : undefined;
-        expect({ where, action: got.action, unit: got.unit, reasons: got.reasons }).toEqual({ where, action: want.type, unit: wantUnit, reasons: want.reasons });
+        const wantTick = want.tickSeconds !== undefined && want.tickSeconds !== 60 ? want.tickSeconds : undefined;
+        expect({ where, action: got.action, unit: got.unit, reasons: got.reasons, tickSeconds: got.tickSeconds }).toEqual({ where, action: want.type, unit: wantUnit, reasons: want.reasons, tickSeconds: wantTick });
         const kind = `${r.policy} ${want.type}${wantUnit !== undefined ? ' unit' : ''}`;
         actions.set(kind, (actions.get(kind) ?? 0) + 1);
         if (wantUnit === undefined) actions.set(`${r.policy} ${want.type}`, (actions.get(`${r.policy} ${want.type}`) ?? 0) + 1);
@@ -167,7 +177,7 @@ describe('the served decision is the backtested one', () => {
       }
     }
     // The replay covered every policy and the decisions that matter: rollbacks and holds as well as advances.
-    expect(recorded.filter((r) => !r.scenario.includes('progressive')).length).toBe(SCENARIOS.length * PER_SCENARIO * POLICIES.length);
+    expect(recorded.filter((r) => !r.scenario.includes('progressive') && !r.scenario.includes('adaptive')).length).toBe(SCENARIOS.length * PER_SCENARIO * POLICIES.length);
     for (const p of POLICIES) expect(actions.get(`${p} advance`) ?? 0, `${p} advances`).toBeGreaterThan(0);
     for (const p of ['kayenta', 'argo', 'flagger', 'ml']) expect(actions.get(`${p} rollback`) ?? 0, `${p} rollbacks`).toBeGreaterThan(0);
     // Progressive rollouts by region and by tenant, with their breakdown by unit, and ml rolling back one unit in both.
@@ -178,6 +188,12 @@ describe('the served decision is the backtested one', () => {
       expect(prog.filter((r) => r.policy === 'ml' && r.decisions.some((d) => d.type === 'rollback' && d.unit !== undefined)).length, `${by}: ml unit rollbacks`).toBeGreaterThan(0);
     }
     expect(actions.get('ml rollback unit') ?? 0).toBeGreaterThanOrEqual(2);
+    // ml-adaptive: every rollout had its ranges, and steps shorter than a minute were asked for and replayed.
+    const ad = recorded.filter((r) => r.scenario === 'default adaptive');
+    expect(ad.length).toBe(ADAPTIVE_DEPLOYMENTS);
+    expect(ad.every((r) => r.ctx.ranges && r.ctx.ranges.length === r.ctx.plan.stages.length)).toBe(true);
+    expect(ad.some((r) => r.observations.some((o) => o.tickSeconds !== undefined))).toBe(true);
+    expect(actions.get('ml-adaptive advance') ?? 0).toBeGreaterThan(0);
     expect(minutes).toBeGreaterThan(5_000);
     console.log(`${recorded.length} rollouts, ${minutes} minutes compared (${actions.get('ml rollback unit')} ml rollbacks of one unit); ${reordered} cohort-minutes had their latency percentiles put in order`);
   }, 900_000);

@@ -3,6 +3,8 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { CohortMetricsSchema, MAX_LATENCY_MS, MAX_TICKS, Nullable, Share } from '../common-schemas.ts';
 import { ControlNoteSchema, DeploymentIdSchema } from './controls-schemas.ts';
+import { TICK_CHOICES } from '../../sim/env.ts';
+import { WHATIF_METRICS } from '../../sim/whatif.ts';
 
 /** The longest stage dwell or bake a rollout plan may ask for (minutes): a week. */
 export const MAX_PLAN_MINUTES = 10_080;
@@ -13,7 +15,10 @@ export const PhaseSchema = Type.Union([Type.Literal('progressing'), Type.Literal
 
 export const ObservationSchema = Type.Object(
   {
-    age: Type.Integer({ minimum: 0, maximum: MAX_ROLLOUT_AGE_MIN, description: 'minutes since the rollout started (at most a year); the metrics are of minute age - 1' }),
+    age: Type.Number({ minimum: 0, maximum: MAX_ROLLOUT_AGE_MIN, description: 'minutes since the rollout started (at most a year); the metrics are of minute age - 1. A whole number, unless tickSeconds is given: then whole seconds (age × 60) and the metrics are of the last tickSeconds' }),
+    tickSeconds: Type.Optional(
+      Type.Union(TICK_CHOICES.map((t) => Type.Literal(t)), { description: 'seconds the metrics cover, when shorter than a minute (what ml-adaptive asks for while it watches a stage closely); absent: a whole minute' }),
+    ),
     phase: PhaseSchema,
     stage: Type.Integer({ minimum: 0, description: 'index of the current stage in plan.stages' }),
     weight: Share('share of user traffic on the new version during the minute'),
@@ -55,16 +60,52 @@ export const PlanSchema = Type.Object(
 );
 export type PlanIn = Static<typeof PlanSchema>;
 
+const RangeSchema = Nullable(
+  Type.Object(
+    {
+      p1: Type.Number({ minimum: 0 }),
+      p10: Type.Number({ minimum: 0 }),
+      p50: Type.Number({ minimum: 0 }),
+      p90: Type.Number({ minimum: 0 }),
+      p99: Type.Number({ minimum: 0 }),
+      n: Type.Integer({ minimum: 1, description: 'minute observations the range is made of' }),
+    },
+    { additionalProperties: false, description: 'quantiles of one metric over minute observations, in order p1 <= p10 <= p50 <= p90 <= p99; null: no observation' },
+  ),
+);
+const MetricRangesSchema = (what: string) =>
+  Type.Object(Object.fromEntries(WHATIF_METRICS.map((m) => [m, RangeSchema])) as Record<(typeof WHATIF_METRICS)[number], typeof RangeSchema>, { additionalProperties: false, description: what });
+
+/** The what-if engine's ranges of one stage (`rolloutlab whatif --json`, field stages[k]). */
+export const StageRangesSchema = Type.Object(
+  {
+    stage: Type.Integer({ minimum: 0 }),
+    weightPercent: Type.Number({ minimum: 0, maximum: 100 }),
+    dwellMinutes: Type.Number({ minimum: 0, maximum: MAX_PLAN_MINUTES }),
+    healthy: MetricRangesSchema("a healthy canary's minute"),
+    faulty: MetricRangesSchema("the canary's minute under the change's likely faults"),
+    baseline: MetricRangesSchema("the baseline's minute in the healthy runs"),
+  },
+  { additionalProperties: false },
+);
+
 export const DecisionBodySchema = Type.Object(
   {
     observations: Type.Array(ObservationSchema, { minItems: 1, maxItems: MAX_TICKS, description: 'every observation so far, oldest first; the decision is for the last' }),
     plan: PlanSchema,
     slo: Type.Object({ objective: Type.Number({ exclusiveMinimum: 0, exclusiveMaximum: 1 }), burnRate: Type.Number({ exclusiveMinimum: 0 }) }, { additionalProperties: false }),
     riskPrior: Type.Optional(Type.Number({ minimum: 0, maximum: 1, description: "the change's risk score, if known" })),
+    ranges: Type.Optional(
+      Type.Array(StageRangesSchema, {
+        minItems: 1,
+        maxItems: 100,
+        description: "ml-adaptive: the what-if engine's predicted ranges, one per stage of plan (the stages of `rolloutlab whatif --json` or `plan rollout --json` field whatif.stages for this plan)",
+      }),
+    ),
     latencyObjectiveMs: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: MAX_LATENCY_MS, description: "the service's latency objective (ms, at most a day): the judge gate of ml before an advance; required by argo and flagger" })),
     policy: Type.Optional(
-      Type.Union([Type.Literal('ml'), Type.Literal('kayenta'), Type.Literal('argo'), Type.Literal('flagger'), Type.Literal('none')], {
-        description: 'the rollout policy that decides (default ml): the same code the backtester replays (policies/), fed every observation so far',
+      Type.Union([Type.Literal('ml'), Type.Literal('ml-adaptive'), Type.Literal('kayenta'), Type.Literal('argo'), Type.Literal('flagger'), Type.Literal('none')], {
+        description: 'the rollout policy that decides (default ml): the same code the backtester replays (policies/), fed every observation so far. ml-adaptive is ml reading the predicted ranges (ranges)',
       }),
     ),
     deployment: Type.Optional(DeploymentIdSchema),
@@ -81,6 +122,7 @@ export const DecisionResponseSchema = Type.Object({
   pBreach: Nullable(Type.Number({ minimum: 0, maximum: 1, description: 'P(SLO breach ahead if the rollout carries on)' })),
   breachInMin: Nullable(Type.Number({ description: 'minutes to the projected breach (null: none projected)' })),
   reasons: Type.Array(Type.String(), { description: 'why, headline first: the reasons the backtester records for the same minute' }),
+  tickSeconds: Type.Optional(Type.Integer({ minimum: 5, maximum: 60, description: 'observe again after this many seconds instead of a minute (ml-adaptive watching a stage closely): send the next observation with this tickSeconds' })),
   modelVersion: Type.String({ description: "the rollback champion's version (ml), or the policy's name for a policy without a model" }),
   judgeVersion: Nullable(Type.String()),
   policy: Type.String({ description: 'the policy that decided' }),

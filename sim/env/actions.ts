@@ -3,12 +3,13 @@
 // policy, which advances when a stage's dwell is over and never rolls back: the unguarded run.
 import type { Plan } from '../strategy.ts';
 import { RolloutlabError } from '../../lib/errors.ts';
-import { ACTION_TYPES, type Action, type EnvState, type Observation } from './contract.ts';
+import { ACTION_TYPES, TICK_CHOICES, type Action, type EnvState, type Observation } from './contract.ts';
 import type { EpisodeCtx } from './episode.ts';
 
 /** Apply `action` to the state (exposure, stage, phase, and the outcome's rollback and promotion marks). */
 export function applyAction(action: Action, ctx: EpisodeCtx, st: EnvState): void {
   if (!action || typeof action !== 'object' || !ACTION_TYPES.includes(action.type)) badAction(`type must be one of ${ACTION_TYPES.join(', ')}, got ${JSON.stringify((action as { type?: unknown })?.type)}`);
+  if (action.tickSeconds !== undefined && !(TICK_CHOICES as readonly number[]).includes(action.tickSeconds)) badAction(`tickSeconds must be one of ${TICK_CHOICES.join(', ')}, got ${JSON.stringify(action.tickSeconds)}`);
   const { plan } = ctx;
   const last = plan.stages.length - 1;
   switch (action.type) {
@@ -23,7 +24,7 @@ export function applyAction(action: Action, ctx: EpisodeCtx, st: EnvState): void
       goToStage(ctx, st, last);
       return;
     case 'rollback': {
-      if (st.outcome.rollbackMinute === null) st.outcome.rollbackMinute = ctx.dep.start + st.age;
+      if (st.outcome.rollbackMinute === null) st.outcome.rollbackMinute = now(ctx, st);
       if (action.unit !== undefined && action.unit !== 'all') {
         if (plan.unitKind === 'all') badAction(`unit ${JSON.stringify(action.unit)}: the ${plan.strategy.kind} strategy rolls back as a whole`);
         const u = plan.units.indexOf(action.unit);
@@ -31,13 +32,13 @@ export function applyAction(action: Action, ctx: EpisodeCtx, st: EnvState): void
         st.unitRolledBack[u] = true;
         st.exposure[u] = 0;
         const scope = ctx.dep.fault?.scope;
-        if (scope && scope.kind === plan.unitKind && (scope.kind === 'region' ? scope.region : scope.kind === 'tenant' ? scope.tenant : '') === action.unit) st.outcome.recoveredMinute ??= ctx.dep.start + st.age;
+        if (scope && scope.kind === plan.unitKind && (scope.kind === 'region' ? scope.region : scope.kind === 'tenant' ? scope.tenant : '') === action.unit) st.outcome.recoveredMinute ??= now(ctx, st);
         if (!st.unitRolledBack.every((x, i) => x || plan.unitShares[i] === 0)) return;
       }
       st.exposure.fill(0);
       st.phase = 'rolled_back';
-      st.outcome.fullRollbackMinute = ctx.dep.start + st.age;
-      st.outcome.recoveredMinute ??= ctx.dep.start + st.age;
+      st.outcome.fullRollbackMinute = now(ctx, st);
+      st.outcome.recoveredMinute ??= now(ctx, st);
       return;
     }
   }
@@ -47,6 +48,9 @@ export function applyAction(action: Action, ctx: EpisodeCtx, st: EnvState): void
 export function scheduleAction(obs: Observation, plan: Plan): Action {
   return obs.phase === 'progressing' && obs.timeAtStage >= plan.stages[obs.stage].dwellMinutes ? { type: 'advance' } : { type: 'hold' };
 }
+
+/** The absolute minute an action takes effect: the step's start, with the fraction of a minute steps shorter than one leave. */
+const now = (ctx: EpisodeCtx, st: EnvState): number => ctx.dep.start + st.age + st.second / 60;
 
 function badAction(msg: string): never {
   throw new RolloutlabError('BAD_ARGUMENT', `action: ${msg}`, 'action');
@@ -59,6 +63,6 @@ function goToStage(ctx: EpisodeCtx, st: EnvState, k: number): void {
   st.timeAtStage = 0;
   if (k === ctx.plan.stages.length - 1) {
     st.phase = 'baking';
-    st.outcome.promotedMinute = ctx.dep.start + st.age;
+    st.outcome.promotedMinute = now(ctx, st);
   }
 }

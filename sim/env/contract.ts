@@ -9,8 +9,14 @@ import type { Incident, Cohort } from '../noise.ts';
 import type { CohortSample } from '../observe.ts';
 import type { Strategy } from '../strategy.ts';
 
-/** Seconds per step of the environment: one observation per minute. */
+/** Seconds per step of the environment by default: one observation per minute. */
 export const TICK_SECONDS = 60;
+
+/**
+ * The step lengths an action may ask for (`tickSeconds`): the divisors of a minute from 5 s, so that steps always
+ * line up with the minute the world's traffic and the SLO windows are counted in.
+ */
+export const TICK_CHOICES = [5, 6, 10, 12, 15, 20, 30, 60] as const;
 
 export const COHORTS = ['baseline', 'canary'] as const;
 
@@ -32,12 +38,17 @@ export interface EnvDeployment {
   material?: boolean;
 }
 
+/**
+ * An action, applied at the start of the next step. `tickSeconds` (one of TICK_CHOICES, default 60) is how long that
+ * step lasts: a policy that wants to watch more closely asks for a shorter one, down to 5 s. A step never crosses a
+ * minute boundary: asked for 60 s in the middle of a minute, it runs to the end of that minute.
+ */
 export type Action =
-  | { type: 'advance'; reason?: string }
-  | { type: 'hold'; reason?: string }
-  | { type: 'promote'; reason?: string }
+  | { type: 'advance'; reason?: string; tickSeconds?: number }
+  | { type: 'hold'; reason?: string; tickSeconds?: number }
+  | { type: 'promote'; reason?: string; tickSeconds?: number }
   /** Roll back everything, or (progressive strategies) one region / tenant. */
-  | { type: 'rollback'; unit?: string; reason?: string };
+  | { type: 'rollback'; unit?: string; reason?: string; tickSeconds?: number };
 
 export const ACTION_TYPES = ['advance', 'hold', 'promote', 'rollback'] as const;
 
@@ -52,7 +63,10 @@ export interface CohortMetrics extends Omit<CohortSample, 'badNoFault'> {
 
 export interface Observation {
   deploymentId: string;
-  /** Minutes since the rollout started; the metrics below are of minute `age - 1` (none at reset). */
+  /**
+   * Minutes since the rollout started; the metrics below are of minute `age - 1` (none at reset). After a step
+   * shorter than a minute, `age` has a fraction (seconds / 60) and the metrics are of the step's last `tickSeconds`.
+   */
   age: number;
   /** Absolute minute of the world at `age`. */
   minute: number;
@@ -78,6 +92,8 @@ export interface Observation {
    * saturation is the canary's. Absent for other strategies, at reset, and whenever `canary` is null.
    */
   canaryUnits?: (CohortMetrics | null)[];
+  /** Seconds the metrics cover, when the step was shorter than a minute (absent: a whole minute). */
+  tickSeconds?: number;
 }
 
 /** A row of the per-cohort, per-minute record (what `simulate` writes to the observations table). */
@@ -168,6 +184,14 @@ export interface EnvState {
   /** Units rolled back one by one (progressive strategies): kept at 0 from then on. */
   unitRolledBack: boolean[];
   timeAtStage: number;
+  /** Seconds into minute `age` (steps shorter than a minute); 0 on a minute boundary. */
+  second: number;
+  /**
+   * The counts of the minute under way, when it is simulated in steps shorter than a minute: per watched service
+   * [bad, bad without the fault, total] and the KPI's [lost, expected]. They join the trailing windows when the minute
+   * is complete (null on a minute boundary).
+   */
+  partial: { burn: [number, number, number][]; kpi: [number, number] } | null;
   maxWeight: number;
   /** Trailing windows (rings of the window's width, `n` minutes pushed) per watched service — the service, then its sync callers: bad, bad without fault, total requests. */
   burn: { bad: number[]; badNoFault: number[]; total: number[]; n: number }[];

@@ -26,6 +26,9 @@ export interface EpisodeCtx {
   base: Rng;
   /** The stream of the canary's breakdown by unit (progressive strategies): its own, so that no other draw moves. */
   units: Rng;
+  /** The stream of steps shorter than a minute (made on first use): its own, so that whole minutes draw as before. */
+  fine: Rng | null;
+  seed: number;
   maxMinutes: number;
   threshold: number;
   material: boolean;
@@ -70,6 +73,8 @@ export function startEpisode(world: EnvWorld, opts: ResetOptions): { ctx: Episod
     providerDown: bursts(base.fork('provider'), horizon, o.providerErrorRate, o.providerErrorBurstMinutes),
     base,
     units: new Rng(opts.seed, 'units', dep.id),
+    fine: null,
+    seed: opts.seed,
     maxMinutes,
     threshold: s.slo.burnRate * (1 - s.slo.objective),
     material,
@@ -104,6 +109,8 @@ export function startEpisode(world: EnvWorld, opts: ResetOptions): { ctx: Episod
     exposure: [...first.exposure],
     unitRolledBack: plan.units.map(() => false),
     timeAtStage: 0,
+    second: 0,
+    partial: null,
     maxWeight: 0,
     burn: watched.map(() => ({ bad: zeros(s.slo.windowMinutes), badNoFault: zeros(s.slo.windowMinutes), total: zeros(s.slo.windowMinutes), n: 0 })),
     kpi: { lost: zeros(s.slo.kpiGuardrail?.windowMinutes ?? 1), base: zeros(s.slo.kpiGuardrail?.windowMinutes ?? 1), n: 0 },

@@ -8,9 +8,17 @@
 // that expose the same weights see the same numbers, and the traffic and the fault (from the world) are identical for
 // every policy. Recording draws nothing: the rows are built from what the minute already drew. The canary's breakdown
 // by unit (progressive strategies) draws from a stream of its own, `units.at(age)`, after the canary is drawn.
+//
+// Steps shorter than a minute (an action's `tickSeconds`): the step simulates seconds [from, to) of minute `age`. Its
+// requests are that part of the minute's (rounded so the parts add up to the minute), the fault's effect and the
+// incidents are the minute's, and it draws from a stream of its own (`fine`, made on first use), indexed by the second,
+// so whole minutes draw exactly as before. Its counts wait in the state's `partial` until the minute is complete, and
+// only then join the trailing windows and the breach check: an SLO breach is judged on minutes, as always. The marks
+// the step sets (onset, impact) carry the fraction of the minute; rows are recorded for whole-minute steps only.
 import { type Effect, NO_EFFECT, faultEffect, badRatio, slowShare } from '../faults.ts';
 import type { Incident, Cohort } from '../noise.ts';
 import { sampleCohort, type CohortSample } from '../observe.ts';
+import { Rng } from '../../lib/rng.ts';
 import { userWeight } from '../strategy.ts';
 import { COHORTS, toMetrics, type EnvWorld, type EnvState, type Observation, type ObservationRow, type RowSink } from './contract.ts';
 import type { EpisodeCtx } from './episode.ts';
@@ -20,6 +28,11 @@ import { canaryByUnit } from './units.ts';
 import { noteTenants } from './tenants.ts';
 
 const SAMPLE_STREAMS = { split: 0, baseline: 1, canary: 2, callers: 3 } as const;
+/** Streams per second index of the steps shorter than a minute: the four above, then the canary's breakdown by unit. */
+const FINE_STREAMS = 5;
+
+/** Part `[from, to)` seconds of a minute's `n` requests (the parts of a minute add up to `n`). */
+const part = (n: number, from: number, to: number): number => (from === 0 && to === 60 ? n : Math.round((n * to) / 60) - Math.round((n * from) / 60));
 
 type CallerCounts = Record<Cohort, { req: number; err: number }>;
 
@@ -28,18 +41,24 @@ type CallerCounts = Record<Cohort, { req: number; err: number }>;
  * observation of the minute (metrics only when `observe`: the drain after a rollback is not observed), the fault's
  * bad requests and whether the minute breaches. The rows of an observed minute go to `onRows` when one is given.
  */
-export function simulateMinute(world: EnvWorld, ctx: EpisodeCtx, st: EnvState, observe: boolean, onRows: RowSink | null): { observation: Observation; faultBad: number; breach: boolean } {
+export function simulateMinute(world: EnvWorld, ctx: EpisodeCtx, st: EnvState, observe: boolean, onRows: RowSink | null, from = 0, to = 60): { observation: Observation; faultBad: number; breach: boolean } {
   const { scenario: s, topology: topo, traffic } = world;
   const { svc, plan, dep } = ctx;
   const age = st.age;
   const t = dep.start + age;
-  const n = traffic.requests[svc.id][t];
-  const load = n / Math.max(1e-9, traffic.meanRequests[svc.id]);
+  const whole = from === 0 && to === 60;
+  // Where this step's random numbers come from: the minute's streams, or (a step shorter than a minute) the second's.
+  const fine = whole ? null : (ctx.fine ??= new Rng(ctx.seed, 'env-fine', dep.id));
+  const draw = (k: number) => (fine ? fine.at((age * 60 + from) * FINE_STREAMS + k) : ctx.base.at(age * 4 + k));
+  const mark = whole ? t : t + from / 60;
+  const nMinute = traffic.requests[svc.id][t];
+  const n = part(nMinute, from, to);
+  const load = nMinute / Math.max(1e-9, traffic.meanRequests[svc.id]);
   const stage = plan.stages[st.stage];
   const mirrorShare = st.phase === 'rolled_back' ? 0 : stage.mirror;
   const w = userWeight(plan, st.exposure);
   if (w > st.maxWeight) st.maxWeight = w;
-  const rSplit = ctx.base.at(age * 4 + SAMPLE_STREAMS.split);
+  const rSplit = draw(SAMPLE_STREAMS.split);
   const nCanary = w >= 1 ? n : w <= 0 ? 0 : rSplit.binomial(n, w);
   const nMirror = mirrorShare > 0 ? rSplit.binomial(n, mirrorShare) : 0;
   const raw: Effect = dep.fault ? faultEffect(dep.fault, age, load) : NO_EFFECT;
@@ -55,7 +74,7 @@ export function simulateMinute(world: EnvWorld, ctx: EpisodeCtx, st: EnvState, o
   }
   const eff: Effect = share === raw.share ? raw : { ...raw, share };
   const exposedNow = nCanary + nMirror > 0 || w > 0 || mirrorShare > 0;
-  if (active && exposedNow && st.outcome.onsetMinute === null && (share > 0 || mirrorShare > 0)) st.outcome.onsetMinute = t;
+  if (active && exposedNow && st.outcome.onsetMinute === null && (share > 0 || mirrorShare > 0)) st.outcome.onsetMinute = mark;
   // Data corruption is not repaired by a rollback: the data the new version wrote keeps failing requests.
   const linger = dep.fault && !dep.fault.rollbackRestores && st.phase === 'rolled_back' && active ? st.maxWeight : 0;
 
@@ -83,7 +102,7 @@ export function simulateMinute(world: EnvWorld, ctx: EpisodeCtx, st: EnvState, o
       load,
       memoryExtra: e.memory,
       poolExtra: e.pool,
-    }, ctx.base.at(age * 4 + SAMPLE_STREAMS[cohort]));
+    }, draw(SAMPLE_STREAMS[cohort]));
     samples[cohort] = sample;
     if (cohort === 'canary' && nMirror > 0) continue; // mirrored requests never reach users
     bad += sample.errors + sample.slow;
@@ -95,15 +114,26 @@ export function simulateMinute(world: EnvWorld, ctx: EpisodeCtx, st: EnvState, o
   faultBad += bad - badNoFault;
 
   // Callers of a broken contract fail on the calls that reach the new version (mirrored calls never return).
-  const rCall = ctx.base.at(age * 4 + SAMPLE_STREAMS.callers);
+  const rCall = draw(SAMPLE_STREAMS.callers);
   const callerRows: CallerCounts = { baseline: { req: 0, err: 0 }, canary: { req: 0, err: 0 } };
   let canaryCallerBase = 0;
   const ratios = ctx.ratios;
-  pushBurn(st.burn[0], bad, badNoFault, n, ratios[0]);
+  const partial = whole ? null : (st.partial ??= { burn: ctx.watched.map((): [number, number, number] => [0, 0, 0]), kpi: [0, 0] });
+  // A whole minute joins the trailing window at once; a part of one waits for the rest of its minute.
+  const burn = (k: number, b: number, b0: number, total: number) => {
+    if (!partial) pushBurn(st.burn[k], b, b0, total, ratios[k]);
+    else {
+      const acc = partial.burn[k];
+      acc[0] += b;
+      acc[1] += b0;
+      acc[2] += total;
+    }
+  };
+  burn(0, bad, badNoFault, n);
   for (let k = 0; k < ctx.callers.length; k++) {
     const d = ctx.callers[k];
     const c = topo.services[d.caller];
-    const nc = traffic.requests[c.id][t];
+    const nc = part(traffic.requests[c.id][t], from, to);
     let cBad = 0;
     let cBadNoFault = 0;
     let reached = 0;
@@ -125,22 +155,34 @@ export function simulateMinute(world: EnvWorld, ctx: EpisodeCtx, st: EnvState, o
     const rest = Math.max(0, nc - reached);
     const restBad = rCall.binomial(Math.round(rest), badRatio(c.baseErrorRate, c.baseSlowShare));
     faultBad += cBad - cBadNoFault;
-    pushBurn(st.burn[k + 1], cBad + restBad, cBadNoFault + restBad, nc, ratios[k + 1]);
+    burn(k + 1, cBad + restBad, cBadNoFault + restBad, nc);
   }
   st.outcome.faultBadRequests += faultBad;
   // Who the fault reached this minute (sim/env/tenants.ts): its users on the new version, or after a full rollback
   // the lingering data corruption on the old one. Draws nothing.
   const reachesUsers = active && w > 0 && share > 0;
-  noteTenants(ctx, st, { requests: n, weight: w, reach: reachesUsers ? 'users' : linger > 0 && eff.share > 0 ? 'linger' : 'none', faultBad });
+  noteTenants(ctx, st, { requests: n, weight: w, reach: reachesUsers ? 'users' : linger > 0 && eff.share > 0 ? 'linger' : 'none', faultBad, minutes: (to - from) / 60 });
 
   const guard = s.slo.kpiGuardrail;
-  const kpiHit = guard !== null && pushKpi(st.kpi, kpiBase - kpiExp, kpiBase) >= guard.drop;
-  const breach = noteBreach(st.outcome, t, ratios, ctx.threshold, kpiHit, ctx.watched);
+  let breach = false;
+  if (partial) {
+    partial.kpi[0] += kpiBase - kpiExp;
+    partial.kpi[1] += kpiBase;
+  }
+  if (!partial || to === 60) {
+    // The minute is complete: it joins the trailing windows (its parts added up) and is checked for a breach.
+    if (partial) {
+      partial.burn.forEach(([b, b0, total], k) => pushBurn(st.burn[k], b, b0, total, ratios[k]));
+      st.partial = null;
+    }
+    const kpiHit = guard !== null && (partial ? pushKpi(st.kpi, partial.kpi[0], partial.kpi[1]) : pushKpi(st.kpi, kpiBase - kpiExp, kpiBase)) >= guard.drop;
+    breach = noteBreach(st.outcome, t, ratios, ctx.threshold, kpiHit, ctx.watched);
+  }
   // Recovered once the fault has shown and no user traffic reaches its affected part of the new version.
-  if (reachesUsers && st.outcome.impactMinute === null) st.outcome.impactMinute = t;
+  if (reachesUsers && st.outcome.impactMinute === null) st.outcome.impactMinute = mark;
 
   const down = ctx.providerDown[age] === 1;
-  if (observe && onRows) {
+  if (observe && onRows && whole) {
     const weights: Record<Cohort, number> = { baseline: 1 - w, canary: nMirror > 0 ? mirrorShare : w };
     onRows(COHORTS.map((cohort) => minuteRow(ctx, samples[cohort]!, t, age, cohort, weights[cohort], callerRows, down)));
   }
@@ -148,7 +190,7 @@ export function simulateMinute(world: EnvWorld, ctx: EpisodeCtx, st: EnvState, o
   // Progressive strategies: the canary broken down by unit, from its own stream (sim/env/units.ts).
   const canaryUnits =
     canaryObserved && plan.unitKind !== 'all'
-      ? canaryByUnit(svc, plan, st.exposure, samples.canary!, { errorRateNoFault: svc.baseErrorRate + canaryInc.errorAdd, incidentLatencyMult: canaryInc.latencyMult, effect: eff, faultUnit: active ? faultUnit : -1, callerRequests: callerRows.canary.req, callerErrors: callerRows.canary.err, callerBaseErrors: canaryCallerBase }, ctx.units.at(age))
+      ? canaryByUnit(svc, plan, st.exposure, samples.canary!, { errorRateNoFault: svc.baseErrorRate + canaryInc.errorAdd, incidentLatencyMult: canaryInc.latencyMult, effect: eff, faultUnit: active ? faultUnit : -1, callerRequests: callerRows.canary.req, callerErrors: callerRows.canary.err, callerBaseErrors: canaryCallerBase }, fine ? draw(4) : ctx.units.at(age))
       : null;
   const observation: Observation = {
     deploymentId: dep.id,
@@ -167,6 +209,7 @@ export function simulateMinute(world: EnvWorld, ctx: EpisodeCtx, st: EnvState, o
     canary: canaryObserved ? toMetrics(samples.canary!, callerRows.canary.req, callerRows.canary.err) : null,
   };
   if (canaryUnits) observation.canaryUnits = canaryUnits;
+  if (!whole) observation.tickSeconds = to - from;
   return { observation, faultBad, breach };
 }
 

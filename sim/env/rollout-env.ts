@@ -5,7 +5,8 @@
 //   for (;;) { const r = env.step(policy.decide(observation)); observation = r.observation; if (r.terminated || r.truncated) break; }
 //   env.outcome()  // breach, blast radius, detection and recovery times of this run
 //
-// One step is one simulated minute (a tick). The action applies at the start of the tick (sim/env/actions.ts), then
+// One step is one simulated minute (a tick) unless the action asks for a shorter one (`tickSeconds`, down to 5 s:
+// sim/env/minute.ts says how a minute is simulated in parts). The action applies at the start of the tick (sim/env/actions.ts), then
 // the minute is simulated and observed (sim/env/minute.ts). Observations per cohort carry sampling noise (error
 // counts drawn from request counts), scrape gaps, and minutes where the metrics backend itself errs.
 //
@@ -14,7 +15,7 @@
 // (`recordRows(env)`, sim/env/record.ts); without one, no row is built.
 import type { Plan } from '../strategy.ts';
 import { RolloutlabError } from '../../lib/errors.ts';
-import type { Action, EnvWorld, EnvState, EpisodeOutcome, Observation, ResetOptions, RowSink, StepResult } from './contract.ts';
+import { TICK_SECONDS, type Action, type EnvWorld, type EnvState, type EpisodeOutcome, type Observation, type ResetOptions, type RowSink, type StepResult } from './contract.ts';
 import { startEpisode, type EpisodeCtx } from './episode.ts';
 import { simulateMinute } from './minute.ts';
 import { applyAction } from './actions.ts';
@@ -70,14 +71,21 @@ export class RolloutEnv {
     if (st.done) throw new RolloutlabError('BAD_ARGUMENT', 'step() after the episode ended: call reset() first', 'action');
     applyAction(action, ctx, st);
     const s = this.world.scenario;
+    // The step's seconds within minute `age`: a whole minute unless the action asked for less; never past the minute.
+    const from = st.second;
+    const to = Math.min(60, from + (action.tickSeconds ?? TICK_SECONDS));
     let reward = 0;
     if (action.type === 'rollback' && !ctx.material) reward -= 50;
-    const m = simulateMinute(this.world, ctx, st, true, this.onRows);
+    const m = simulateMinute(this.world, ctx, st, true, this.onRows, from, to);
     st.outcome.ticks++;
     reward -= (m.faultBad / Math.max(1, this.world.traffic.meanRequests[ctx.svc.id])) * 1000;
-    if (st.phase === 'progressing') reward -= 0.01;
-    st.age++;
-    st.timeAtStage++;
+    if (st.phase === 'progressing') reward -= to - from === 60 ? 0.01 : (0.01 * (to - from)) / 60;
+    if (to === 60) {
+      st.age++;
+      st.second = 0;
+    } else st.second = to;
+    // Counted in whole seconds, so that twelve 5-second steps make exactly one minute.
+    st.timeAtStage = Math.round(st.timeAtStage * 60 + (to - from)) / 60;
     let terminated = false;
     let truncated = false;
     if (st.phase === 'baking' && st.timeAtStage >= ctx.plan.bakeMinutes) {
@@ -85,30 +93,37 @@ export class RolloutEnv {
       st.outcome.endedBy = 'promoted';
       terminated = true;
     } else if (st.phase === 'rolled_back') {
+      const T = this.world.traffic.requests[0].length;
+      // A rollback in the middle of a minute: the rest of that minute runs (unobserved) on the old version first.
+      if (st.second > 0) {
+        simulateMinute(this.world, ctx, st, false, null, st.second, 60);
+        st.age++;
+        st.second = 0;
+      }
       // Keep simulating (no policy in the loop) until the trailing windows can no longer breach because of the
       // fault: its last bad minutes must leave the windows, and data corruption lingers to the planned end.
       const lingers = ctx.dep.fault !== null && !ctx.dep.fault.rollbackRestores;
       const tail = Math.max(s.slo.windowMinutes, s.slo.kpiGuardrail?.windowMinutes ?? 0);
       const until = ctx.dep.fault === null ? st.age : lingers ? Math.max(ctx.plan.plannedMinutes, st.age + tail) : st.age + tail;
-      const T = this.world.traffic.requests[0].length;
       while (st.age < until && ctx.dep.start + st.age < T) {
         simulateMinute(this.world, ctx, st, false, null);
         st.age++;
       }
       st.outcome.endedBy = 'rolled_back';
       terminated = true;
-    } else if (st.age >= ctx.maxMinutes || ctx.dep.start + st.age >= this.world.traffic.requests[0].length) {
+    } else if (st.second === 0 && (st.age >= ctx.maxMinutes || ctx.dep.start + st.age >= this.world.traffic.requests[0].length)) {
       st.phase = 'truncated';
       st.outcome.endedBy = 'truncated';
       truncated = true;
     }
-    st.outcome.minutes = st.age;
+    const elapsed = st.age + st.second / 60;
+    st.outcome.minutes = elapsed;
     st.outcome.maxWeight = st.maxWeight;
     st.done = terminated || truncated;
     const observation = m.observation;
     observation.phase = st.phase;
-    observation.age = st.age;
-    observation.minute = ctx.dep.start + st.age;
+    observation.age = elapsed;
+    observation.minute = ctx.dep.start + elapsed;
     observation.timeAtStage = st.timeAtStage;
     st.lastObservation = observation;
     return { observation, reward, terminated, truncated, info: { breach: m.breach, ...(st.done ? { outcome: { ...st.outcome } } : {}) } };

@@ -35,6 +35,8 @@ export interface MinuteReach {
   reach: 'users' | 'linger' | 'none';
   /** The minute's fault-caused bad requests that users saw (service and callers). */
   faultBad: number;
+  /** The part of a minute this is (a step shorter than a minute counts its share of a tenant-minute; default 1). */
+  minutes?: number;
 }
 
 /** Attribute the minute's fault-caused bad requests to tenants and count its customer-minutes (updates the state and its outcome). */
@@ -53,7 +55,8 @@ export function noteTenants(ctx: EpisodeCtx, st: EnvState, m: MinuteReach): void
   }
   if (total <= 0) return;
   const o = st.outcome;
-  if (m.requests > 0) for (let j = 0; j < reach.length; j++) if (reach[j] > 0) o.customerMinutesExposed++;
+  const minutes = m.minutes ?? 1;
+  if (m.requests > 0) for (let j = 0; j < reach.length; j++) if (reach[j] > 0) o.customerMinutesExposed += minutes;
   if (m.faultBad <= 0) return;
   let impacted = 0;
   for (let j = 0; j < reach.length; j++) {
