@@ -249,7 +249,11 @@ export async function importPrometheus(o: PromImportOptions): Promise<PromImport
         const cells = [d.id, service, iso(d.fromS + i * stepS), String(i), cohort];
         for (const m of metrics) {
           if (m.kind === 'count') cells.push(String(m.column === 'requests' ? req : err));
-          else cells.push(cell(m.column, m.kind, at(m.column), req, where));
+          else {
+            const text = cell(m.column, m.kind, at(m.column), req, where);
+            if (text === '' && at(m.column) !== undefined) gaps[m.column][cohort]++; // a quantile of no requests
+            cells.push(text);
+          }
         }
         if (o.latencyObjectiveMs !== undefined) cells.push(String(o.latencyObjectiveMs));
         cohortLines[i].push(cells.map(csvField).join(','));

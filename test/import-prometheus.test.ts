@@ -274,6 +274,16 @@ describe.skipIf(PROMETHEUS_MISSING.length > 0)('rolloutlab import prometheus aga
     expect(ghost).toEqual({ code: 2, error: { code: 'BAD_DATA', message: expect.stringMatching(/^--query requests: Prometheus at .* has no canary \(ghost\) value for deployment "ghost"/), field: 'query' } });
   });
 
+  it('a latency of a step without requests (NaN, as histogram_quantile answers 0 / 0) is missing; with requests it stops the import', async () => {
+    const zero = (q: string) => q.replace('=', '=0 * (') + ')';
+    const nanLatency = `latency_p99_ms=sum(increase(checkouts_total{${sel}}[1m])) * 0 / 0`;
+    const r = await inProcess(['import', 'prometheus', '--url', url, ...queryFlags([zero(QUERIES[0]), zero(QUERIES[1]), nanLatency]), '--canary', 'web', '--namespace', NS, '--from', iso(BAD.from), '--to', iso(BAD.from + 240)]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout.trim().split('\n').slice(1)).toEqual(Array.from({ length: 10 }, (_, j) => `web,web,${iso(BAD.from + 60 * Math.floor(j / 2))},${Math.floor(j / 2)},${j % 2 ? 'canary' : 'baseline'},0,0,`));
+    const withRequests = await failing('nan-latency.csv', queryFlags([...QUERIES.slice(0, 2), nanLatency]));
+    expect(withRequests).toEqual({ code: 2, error: { code: 'BAD_DATA', message: expect.stringMatching(/^--query latency_p99_ms: Prometheus answered NaN for the baseline \(web-primary\) at 2024-03-05T10:10:00\.000Z \(deployment "web", tick 0\) with \d+ requests: the value must be a finite number/), field: 'query' } });
+  });
+
   it('an existing --out is refused without --force, and a failed import with --force leaves it as it was', async () => {
     const file = join(work, 'out', 'kept.csv');
     writeFileSync(file, 'old\n');
