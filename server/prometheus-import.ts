@@ -140,6 +140,8 @@ export interface PromImportOptions {
   latencyObjectiveMs?: number;
   /** Per query_range request (default 30,000 ms). */
   timeoutMs?: number;
+  /** Steps asked for in one request (default 10,000: Prometheus answers at most 11,000 points per series). */
+  stepsPerRequest?: number;
   headers?: Record<string, string>;
 }
 
@@ -205,8 +207,9 @@ export async function importPrometheus(o: PromImportOptions): Promise<PromImport
       const vars = { target: o[cohort], namespace, interval: durationOf(stepS) };
       const query = renderQuery(o.queries[column]!, vars);
       const values: Values = new Array(ticks).fill(undefined);
-      for (let a = 0; a < ticks; a += CHUNK_STEPS) {
-        const b = Math.min(ticks, a + CHUNK_STEPS) - 1;
+      const chunk = o.stepsPerRequest ?? CHUNK_STEPS;
+      for (let a = 0; a < ticks; a += chunk) {
+        const b = Math.min(ticks, a + chunk) - 1;
         const answer = await queryRange(o.url, query, d.fromS + a * stepS, d.fromS + b * stepS, stepS, { timeoutMs: o.timeoutMs ?? 30_000, headers: o.headers });
         if (typeof answer === 'string') {
           // Cannot reach Prometheus: the URL's fault, not the query's. Anything Prometheus answered is about the query.

@@ -6,14 +6,14 @@
 // deployment, the values read back from the file are the written ones exactly, gaps are missing (never 0), the file
 // feeds `backtest --replay`, which fails the bad canary; and every error case exits 1 (a flag) or 2 (what Prometheus
 // answered, or could not) naming the flag, without leaving an output file behind.
-import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { describe, it, expect, beforeAll, afterAll, vi } from 'vitest';
 import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Rng } from '../lib/rng.ts';
 import { DEFAULT_PROM_QUERIES } from '../server/metrics-source.ts';
-import { parseImportTime, parseStep, importQueries } from '../server/prometheus-import.ts';
+import { importPrometheus, importQueries, parseImportTime, parseStep } from '../server/prometheus-import.ts';
 import { readReplay, runReplay } from '../backtest/replay.ts';
 import { inProcess } from './in-process.ts';
 import { PROMETHEUS_MISSING, PROMETHEUS_MISSING_MSG, freePort, startRealPrometheus, stop } from './real-prometheus.ts';
@@ -272,6 +272,22 @@ describe.skipIf(PROMETHEUS_MISSING.length > 0)('rolloutlab import prometheus aga
     // A canary Prometheus has nothing for.
     const ghost = await failing('ghost.csv', [...queryFlags(base), '--canary', 'ghost']);
     expect(ghost).toEqual({ code: 2, error: { code: 'BAD_DATA', message: expect.stringMatching(/^--query requests: Prometheus at .* has no canary \(ghost\) value for deployment "ghost"/), field: 'query' } });
+  });
+
+  it('a long range is read in parts (at most 10,000 steps per request): the same file as in one request', async () => {
+    const o = { url, queries: importQueries(QUERIES), canary: 'web', baseline: 'web-primary', namespace: NS, deployments: [{ id: 'g', fromS: GOOD.from, toS: GOOD.to }] };
+    const calls = vi.spyOn(globalThis, 'fetch');
+    try {
+      const whole = await importPrometheus(o);
+      expect(calls).toHaveBeenCalledTimes(5 * 2);
+      calls.mockClear();
+      const parts = await importPrometheus({ ...o, stepsPerRequest: 7 });
+      expect(calls).toHaveBeenCalledTimes(5 * 2 * Math.ceil(30 / 7));
+      expect(parts).toEqual(whole);
+      expect(whole.summary.rows).toBe(57);
+    } finally {
+      calls.mockRestore();
+    }
   });
 
   it('a latency of a step without requests (NaN, as histogram_quantile answers 0 / 0) is missing; with requests it stops the import', async () => {
