@@ -85,6 +85,14 @@ const unknownMetric = (k: string) => `unknown metric "${k}" (known: ${PROM_QUERY
  */
 export function queryTemplateProblem(key: string, template: string): string | null {
   if (!isQueryKey(key)) return unknownMetric(key);
+  return templateProblem(key, template);
+}
+
+/**
+ * What is wrong with a template for the metric called `key`, or null (the checks of queryTemplateProblem after the
+ * metric key; `rolloutlab import prometheus` names its metrics by the replay file's columns).
+ */
+export function templateProblem(key: string, template: string): string | null {
   if (template.trim() === '') return `the ${key} template is empty`;
   const used = [...template.matchAll(/\{\{\s*([^{}]*?)\s*\}\}/g)].map((m) => m[1]);
   const unknown = used.filter((u) => !(PROM_PLACEHOLDERS as readonly string[]).includes(u));
@@ -233,24 +241,10 @@ export class PrometheusSource implements MetricsSource {
 
   /** One query_range: by minute index, the values summed (counts) or the largest (latencies) over the answered series; a string says why it failed. */
   private async range(query: string, startS: number, endS: number, agg: 'sum' | 'max'): Promise<Series | string> {
-    const url = `${this.base}/api/v1/query_range?${new URLSearchParams({ query, start: String(startS), end: String(endS), step: `${STEP_S}s` })}`;
-    let res: Response;
-    try {
-      res = await fetch(url, { headers: { accept: 'application/json', ...this.opts.headers }, signal: AbortSignal.timeout(this.opts.timeoutMs ?? 5000) });
-    } catch (e) {
-      const err = e as Error & { cause?: { code?: string; message?: string } };
-      return err.name === 'TimeoutError' ? `no answer within ${this.opts.timeoutMs ?? 5000} ms` : `unreachable (${err.cause?.code ?? err.cause?.message ?? err.message})`;
-    }
-    let body: QueryRangeResponse;
-    try {
-      body = (await res.json()) as QueryRangeResponse;
-    } catch {
-      return `HTTP ${res.status} with a body that is not JSON`;
-    }
-    if (!res.ok || body.status !== 'success') return `HTTP ${res.status}${body.error ? `: ${body.error}` : ''}`;
-    if (body.data?.resultType !== 'matrix' || !Array.isArray(body.data.result)) return `unexpected answer (resultType ${String(body.data?.resultType)}, expected matrix)`;
+    const answer = await queryRange(this.base, query, startS, endS, STEP_S, { timeoutMs: this.opts.timeoutMs ?? 5000, headers: this.opts.headers });
+    if (typeof answer === 'string') return answer;
     const out: Series = new Map();
-    for (const series of body.data.result) {
+    for (const series of answer) {
       for (const pair of series.values ?? []) {
         if (!Array.isArray(pair) || pair.length !== 2) continue;
         const i = Math.round((Number(pair[0]) - startS) / STEP_S);
@@ -262,6 +256,37 @@ export class PrometheusSource implements MetricsSource {
     }
     return out;
   }
+}
+
+/** One series of a query_range answer: its labels and its [unix seconds, value as text] pairs. */
+export interface RangeSeries {
+  metric?: Record<string, string>;
+  values?: [number, string][];
+}
+
+/**
+ * Prometheus's `/api/v1/query_range` for one query: the answered series as they come, or a string saying why there are
+ * none (unreachable, no answer in time, an HTTP error with Prometheus's message, an answer that is not a matrix). The
+ * server's metrics source and `rolloutlab import prometheus` both ask through it.
+ */
+export async function queryRange(base: string, query: string, startS: number, endS: number, stepS: number, o: { timeoutMs: number; headers?: Record<string, string> }): Promise<RangeSeries[] | string> {
+  const url = `${base}/api/v1/query_range?${new URLSearchParams({ query, start: String(startS), end: String(endS), step: `${stepS}s` })}`;
+  let res: Response;
+  try {
+    res = await fetch(url, { headers: { accept: 'application/json', ...o.headers }, signal: AbortSignal.timeout(o.timeoutMs) });
+  } catch (e) {
+    const err = e as Error & { cause?: { code?: string; message?: string } };
+    return err.name === 'TimeoutError' ? `no answer within ${o.timeoutMs} ms` : `unreachable (${err.cause?.code ?? err.cause?.message ?? err.message})`;
+  }
+  let body: QueryRangeResponse;
+  try {
+    body = (await res.json()) as QueryRangeResponse;
+  } catch {
+    return `HTTP ${res.status} with a body that is not JSON`;
+  }
+  if (!res.ok || body.status !== 'success') return `HTTP ${res.status}${body.error ? `: ${body.error}` : ''}`;
+  if (body.data?.resultType !== 'matrix' || !Array.isArray(body.data.result)) return `unexpected answer (resultType ${String(body.data?.resultType)}, expected matrix)`;
+  return body.data.result;
 }
 
 /** The source used when none is configured: always unavailable, saying how to configure one. */

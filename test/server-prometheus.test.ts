@@ -8,32 +8,23 @@
 // rejected before anything starts.
 import { describe, it, expect, beforeAll, afterAll, vi } from 'vitest';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { accessSync, constants, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { delimiter, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { Rng } from '../lib/rng.ts';
 import { buildApp } from '../server/app.ts';
 import { DEFAULT_PROM_QUERIES, PrometheusSource, checkQueries, queryTemplateProblem } from '../server/metrics-source.ts';
 import { trainTinyModels } from './tiny-models.ts';
 import { run } from '../cli/main.ts';
+import { PROMETHEUS_MISSING, PROMETHEUS_MISSING_MSG, startRealPrometheus, stop } from './real-prometheus.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const FLAGGER = JSON.parse(readFileSync(join(import.meta.dirname, 'fixtures', 'extensions', 'flagger-webhook.json'), 'utf8'));
 
 // ---- are the binaries there? ------------------------------------------------------------------------------
-const onPath = (bin: string) =>
-  (process.env.PATH ?? '').split(delimiter).some((d) => {
-    try {
-      accessSync(join(d, bin), constants.X_OK);
-      return true;
-    } catch {
-      return false;
-    }
-  });
-const MISSING = ['prometheus', 'promtool'].filter((b) => !onPath(b));
-const MISSING_MSG = `${MISSING.join(' and ')} not on PATH: the real-Prometheus integration tests are SKIPPED. Install Debian's package (apt-get install -y prometheus); .ci/run installs it.`;
+const MISSING = PROMETHEUS_MISSING;
+const MISSING_MSG = PROMETHEUS_MISSING_MSG;
 if (MISSING.length && process.env.CI !== 'true') console.warn(`test/server-prometheus.test.ts: ${MISSING_MSG}`);
 
 // ---- the data ---------------------------------------------------------------------------------------------
@@ -174,27 +165,8 @@ function expected(c: Counters, tS: number) {
 }
 
 // ---- Prometheus ---------------------------------------------------------------------------------------------
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((done) => s.listen(0, '127.0.0.1', done));
-  const port = (s.address() as { port: number }).port;
-  await new Promise<void>((done) => s.close(() => done()));
-  return port;
-}
-
-const exited = (child: ChildProcess) => new Promise<void>((done) => (child.exitCode !== null || child.signalCode !== null ? done() : child.once('exit', () => done())));
-
-async function stop(child: ChildProcess | undefined): Promise<void> {
-  if (!child || child.exitCode !== null || child.signalCode !== null) return;
-  child.kill('SIGTERM');
-  const t = setTimeout(() => child.kill('SIGKILL'), 5000);
-  await exited(child);
-  clearTimeout(t);
-}
-
 let work = '';
 let prom: ChildProcess | undefined;
-let promLog = '';
 let promUrl = '';
 let models = '';
 let app: FastifyInstance;
@@ -204,27 +176,11 @@ const timings: Record<string, number> = {};
 async function startPrometheus(): Promise<void> {
   const t0 = performance.now();
   data = simulate();
-  const om = join(work, 'data.om.txt');
-  writeFileSync(om, openMetrics(data));
-  const tsdb = join(work, 'tsdb');
-  const created = spawnSync('promtool', ['tsdb', 'create-blocks-from', 'openmetrics', '--quiet', om, tsdb], { encoding: 'utf8', timeout: 60_000 });
-  if (created.status !== 0) throw new Error(`promtool tsdb create-blocks-from openmetrics failed (${created.status}): ${created.stderr}${created.stdout}`);
-  timings.blocks = performance.now() - t0;
-  const config = join(work, 'prometheus.yml');
-  writeFileSync(config, 'global:\n  scrape_interval: 15s\n'); // no scrape jobs: the blocks are all there is
-  const port = await freePort();
-  promUrl = `http://127.0.0.1:${port}`;
-  process.once('exit', () => prom?.kill('SIGKILL')); // should the test process die before afterAll
-  prom = spawn('prometheus', [`--config.file=${config}`, `--storage.tsdb.path=${tsdb}`, `--web.listen-address=127.0.0.1:${port}`, '--storage.tsdb.retention.time=100y', '--log.level=warn'], { stdio: ['ignore', 'ignore', 'pipe'] });
-  prom.stderr!.setEncoding('utf8').on('data', (s: string) => (promLog = (promLog + s).slice(-4000)));
-  const deadline = Date.now() + 15_000;
-  for (;;) {
-    if (prom.exitCode !== null) throw new Error(`prometheus exited with ${prom.exitCode}: ${promLog}`);
-    const ready = await fetch(`${promUrl}/-/ready`).then((r) => r.ok, () => false);
-    if (ready) break;
-    if (Date.now() > deadline) throw new Error(`prometheus not ready on ${promUrl} within 15 s: ${promLog}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  const simulated = performance.now() - t0;
+  const p = await startRealPrometheus(work, openMetrics(data));
+  prom = p.child;
+  promUrl = p.url;
+  timings.blocks = simulated + p.blocksMs;
   timings.ready = performance.now() - t0;
 }
 

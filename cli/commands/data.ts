@@ -1,13 +1,16 @@
 // Data commands: simulate a scenario, list / show / validate scenarios, import real data, inspect a data set.
 import { Command } from 'commander';
-import { resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { rename, rm, writeFile } from 'node:fs/promises';
+import { extname, resolve } from 'node:path';
+import { RolloutlabError } from '../../lib/errors.ts';
 import { terminalProgress } from '../../lib/progress.ts';
 import { codeVersion } from '../../lib/version.ts';
 import { loadScenario, parseScenario, builtinScenarios, scenarioDigest, simulateWorld, worldToTables, summarizeWorld, type Scenario } from '../../sim/index.ts';
 import { writeDataset, readDataset, type Table, importNab, nabToTables, importJit, jitToTable, importDeploymentHistory } from '../../datasets/index.ts';
 import { formatSummary } from '../format.ts';
 import { scenarioDocsMarkdown } from '../../sim/scenario-docs.ts';
-import { int, out } from '../flags.ts';
+import { int, num, out, usage } from '../flags.ts';
 
 /** Simulate a scenario and write it as a data set; returns the summary and manifest. */
 export async function simulateToDataset(scenario: Scenario, seed: number, outDir: string, force: boolean) {
@@ -151,6 +154,69 @@ export function registerDataTools(program: Command): void {
       for (const w of t.warnings) process.stderr.write(`warning: ${w}\n`);
       const m = await writeImported(o, [t], { source: 'deployment-history', file: o.data });
       out(!!o.json, m, `imported ${t.columns[0]?.values.length ?? 0} deployments into ${resolve(o.out)}`);
+    });
+  imp.command('prometheus')
+    .description('Past rollouts from Prometheus (/api/v1/query_range), canary and baseline, as the replay file backtest --replay reads (docs/replay.md).')
+    .requiredOption('--url <url>', 'Prometheus base URL, e.g. http://prometheus:9090')
+    .option('--from <time>', 'start of the rollout: RFC 3339 with its offset (2026-11-03T14:00:00Z) or unix seconds; tick 0')
+    .option('--to <time>', 'end of the rollout (same forms; inclusive)')
+    .option('--query <name=PromQL>', 'PromQL template for one replay column, repeatable: requests and errors (required), latency_p50_ms, latency_p99_ms, kpi (serve\'s names latencyP50, latencyP99, conversions too); placeholders {{ target }} (the cohort), {{ namespace }}, {{ interval }} (the step), as serve\'s --prometheus-query', (v: string, prev: string[]) => [...prev, v], [] as string[])
+    .requiredOption('--canary <workload>', 'what {{ target }} is for the canary (a workload name, or the label value that marks the canary)')
+    .option('--baseline <workload>', 'what {{ target }} is for the baseline (default: <canary>-primary, Flagger\'s naming)')
+    .option('--namespace <ns>', '{{ namespace }}', 'default')
+    .option('--step <s>', 'seconds between ticks (60) or a duration (30s, 1m); {{ interval }} is this step', '60')
+    .option('--deployment <id|id=from..to>', 'the deployment_id (default: the canary); repeat as <id>=<from>..<to> (without --from / --to) for several rollouts in one file', (v: string, prev: string[]) => [...prev, v], [] as string[])
+    .option('--service <name>', 'the service column (default: the canary)')
+    .option('--latency-objective <ms>', 'the latency_objective_ms column (the service\'s latency objective)', num('--latency-objective', 1e-9, 86_400_000))
+    .option('--timeout <ms>', 'per query_range request', int('--timeout', 1, 600_000), 30_000)
+    .option('--out <file.csv>', 'write the replay CSV here (written aside, then renamed into place) instead of stdout')
+    .option('--force', 'replace an existing --out file')
+    .option('--json', 'print a summary as JSON (rows, deployments, series, gaps per metric); needs --out')
+    .action(async (o: { url: string; from?: string; to?: string; query: string[]; canary: string; baseline?: string; namespace: string; step: string; deployment: string[]; service?: string; latencyObjective?: number; timeout: number; out?: string; force?: boolean; json?: boolean }) => {
+      const { importPrometheus, importQueries, parseImportTime, parseStep, parsePromUrl, parseDeploymentRange, checkRange } = await import('../../server/prometheus-import.ts');
+      // Every flag is checked before Prometheus is asked (exit 1 naming the flag).
+      const url = parsePromUrl(o.url);
+      const queries = importQueries(o.query);
+      const stepS = parseStep(o.step);
+      const ranges = o.deployment.filter((d) => d.includes('='));
+      let deployments;
+      if (ranges.length > 0) {
+        if (ranges.length < o.deployment.length) throw usage('--deployment: give every deployment as <id>=<from>..<to>, or one plain <id> with --from and --to, not both', 'deployment');
+        for (const f of ['from', 'to'] as const) if (o[f] !== undefined) throw usage(`--${f} cannot be combined with --deployment <id>=<from>..<to> (each deployment has its own range)`, f);
+        deployments = ranges.map((d) => parseDeploymentRange(d, stepS));
+      } else {
+        if (o.deployment.length > 1) throw usage(`--deployment: one plain <id> per call (got ${o.deployment.length}); for several, give each as <id>=<from>..<to>`, 'deployment');
+        for (const f of ['from', 'to'] as const) if (o[f] === undefined) throw usage(`--${f} is required (or give --deployment <id>=<from>..<to>)`, f);
+        deployments = [checkRange({ id: o.deployment[0] ?? o.canary, fromS: parseImportTime('--from', o.from!), toS: parseImportTime('--to', o.to!) }, stepS, '--from')];
+      }
+      for (const [i, d] of deployments.entries()) {
+        if (d.id === '') throw usage('--deployment: the id is empty', 'deployment');
+        if (deployments.findIndex((e) => e.id === d.id) !== i) throw usage(`--deployment: ${JSON.stringify(d.id)} is given twice`, 'deployment');
+      }
+      const baseline = o.baseline ?? `${o.canary}-primary`;
+      if (baseline === o.canary) throw usage(`--baseline: the canary and the baseline are both ${JSON.stringify(o.canary)}: they would read the same series`, 'baseline');
+      if (o.json && o.out === undefined) throw usage('--json prints the summary on stdout: give --out <file.csv> for the replay file', 'json');
+      const target = o.out === undefined ? null : resolve(o.out);
+      if (target !== null && extname(target).toLowerCase() !== '.csv') throw usage(`--out: ${o.out} must end in .csv (the replay reader takes the format from the extension)`, 'out');
+      if (target !== null && existsSync(target) && !o.force) throw new RolloutlabError('OUTPUT_EXISTS', `--out: ${target} exists (give --force to replace it)`, 'out');
+
+      const { csv, summary } = await importPrometheus({ url, queries, canary: o.canary, baseline, namespace: o.namespace, stepS, deployments, service: o.service, latencyObjectiveMs: o.latencyObjective, timeoutMs: o.timeout });
+      if (stepS !== 60) process.stderr.write(`warning: --step ${stepS} s: the replay judges count ticks as minutes (docs/replay.md)\n`);
+      if (target === null) {
+        process.stdout.write(csv);
+        return;
+      }
+      // Aside, then renamed: a failed or killed import never leaves a half-written replay file.
+      const tmp = `${target}.tmp-${process.pid}`;
+      try {
+        await writeFile(tmp, csv);
+        await rename(tmp, target);
+      } catch (e) {
+        await rm(tmp, { force: true });
+        throw new RolloutlabError('IO', `--out: cannot write ${target} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, 'out');
+      }
+      const gaps = Object.entries(summary.gaps).filter(([, g]) => g.canary + g.baseline > 0).map(([k, g]) => `${k} ${g.canary} canary / ${g.baseline} baseline`);
+      out(!!o.json, { out: target, ...summary }, `imported ${summary.rows} rows (${summary.deployments.length} deployment(s), ${summary.series} series) into ${target}${gaps.length ? `; steps without a value: ${gaps.join(', ')}` : ''}`);
     });
   program
     .command('inspect')
