@@ -13,41 +13,10 @@ import { validateCard } from '../training/card.ts';
 import { historyRiskData } from '../training/risk/history.ts';
 import { trainRiskHistory } from '../training/risk/history-family.ts';
 import { inProcess } from './in-process.ts';
+import { historySampleCsv } from '../scripts/make-history-sample.ts';
 
 const sigmoid = (z: number) => 1 / (1 + Math.exp(-z));
-
-interface GenOptions {
-  n: number;
-  seed: number;
-  /** Label of row i (default: drawn from the signal). */
-  label?: (i: number, p: number, rng: Rng) => boolean;
-}
-
-/**
- * A deployment history as a team would export it: services deploying every few hours from 2026-01-05, changes of
- * log-normal size, a test coverage with some empty cells, config-only changes and schema migrations; P(failed)
- * rises with lines added and files touched and with an irreversible migration, falls with coverage.
- * No lines_deleted, author_experience, feature_flagged or api_contract_change: those features are missing.
- */
-function historyCsv(o: GenOptions): string {
-  const rng = new Rng(o.seed, 'history-test');
-  const lines = ['deployment_id,service,started_at,finished_at,failed,lines_added,files_changed,test_coverage,config_only,schema_migration,team,ticket'];
-  let t = Date.UTC(2026, 0, 5, 8);
-  for (let i = 0; i < o.n; i++) {
-    t += Math.round(rng.uniform(0.5, 6) * 3_600_000);
-    const la = Math.round(Math.exp(rng.normal() * 1.4 + 4));
-    const files = 1 + Math.round(la / rng.uniform(20, 80));
-    const coverage = rng.uniform(0.2, 0.95);
-    const config = rng.bernoulli(0.15);
-    const mig = rng.bernoulli(0.1) ? (rng.bernoulli(0.4) ? 'irreversible' : 'reversible') : 'none';
-    const p = sigmoid(-3.2 + 0.55 * Math.log1p(la) + 0.25 * Math.log1p(files) - 1.5 * coverage + (mig === 'irreversible' ? 1.2 : 0) - (config ? 0.8 : 0));
-    const failed = o.label ? o.label(i, p, rng) : rng.bernoulli(p);
-    const svc = `svc-${rng.int(0, 7)}`;
-    const cov = rng.bernoulli(0.1) ? '' : coverage.toFixed(3);
-    lines.push([`d-${String(i).padStart(5, '0')}`, svc, new Date(t).toISOString(), new Date(t + 25 * 60_000).toISOString(), failed ? 1 : 0, la, files, cov, config ? 'true' : 'false', mig, 'core', `OPS-${i}`].join(','));
-  }
-  return lines.join('\n') + '\n';
-}
+const SAMPLE = join(import.meta.dirname, '..', 'examples', 'history-sample.csv');
 
 let dir: string;
 const models = () => join(dir, 'models');
@@ -72,16 +41,20 @@ describe('train risk / evaluate risk on an imported deployment history', () => {
   let data: string;
   let trained: any;
 
+  it('the committed sample is exactly what scripts/make-history-sample.ts generates', () => {
+    expect(readFileSync(SAMPLE, 'utf8')).toBe(historySampleCsv());
+  });
+
   it('trains on the history with a time split and beats chance on the held-out part', async () => {
-    data = await imported('last-quarter', historyCsv({ n: 900, seed: 1 }));
+    data = await imported('last-quarter', historySampleCsv());
     const r = await inProcess(['train', 'risk', '--data', data, '--models', models(), '--json']);
     expect(r.code, r.stdout + r.stderr).toBe(0);
     trained = JSON.parse(r.stdout);
-    // 900 rows in start order: the oldest 720 train (their newest 144 validate), the newest 180 are held out.
-    expect(trained.history.rows.train.n).toBe(576);
-    expect(trained.history.rows.validation.n).toBe(144);
-    expect(trained.history.rows.test.n).toBe(180);
-    expect(trained.heldOut.n).toBe(180);
+    // 800 rows in start order: the oldest 640 train (their newest 128 validate), the newest 160 are held out.
+    expect(trained.history.rows.train.n).toBe(512);
+    expect(trained.history.rows.validation.n).toBe(128);
+    expect(trained.history.rows.test.n).toBe(160);
+    expect(trained.heldOut.n).toBe(160);
     expect(trained.history.periods.train.to < trained.history.periods.test.from).toBe(true);
     // The signal is real: well above chance on rows newer than every training row (0.5 = a coin).
     const m = trained.evaluation.model;
@@ -97,7 +70,7 @@ describe('train risk / evaluate risk on an imported deployment history', () => {
     expect(existsSync(join(models(), 'risk'))).toBe(false);
     const card = readCard('risk-history', 'v0001');
     expect(card.dataset.kind).toBe('imported');
-    expect(card.dataset.tables.deployments_history.rows).toBe(900);
+    expect(card.dataset.tables.deployments_history.rows).toBe(800);
     const hp = card.hyperParameters as any;
     expect(hp.trainedOn).toMatchObject({ kind: 'imported', source: 'deployment-history', file: join(dir, 'last-quarter.csv') });
     expect(hp.label).toMatch(/^failed/);
@@ -111,7 +84,7 @@ describe('train risk / evaluate risk on an imported deployment history', () => {
     // Empty coverage cells are imputed, and counted.
     expect(hp.imputedCells.rows.test_coverage).toBeGreaterThan(50);
     expect(hp.rows.test).toEqual(trained.history.rows.test);
-    expect(card.split).toMatchObject({ by: 'time', rows: { train: 576, validation: 144, test: 180 } });
+    expect(card.split).toMatchObject({ by: 'time', rows: { train: 512, validation: 128, test: 160 } });
     expect(card.split.description).toMatch(/by started_at/);
     expect(card.metrics.rocAuc).toBe(trained.evaluation.model.rocAuc);
     expect(card.metrics.aucGapToOracle).toBeUndefined();
@@ -134,12 +107,12 @@ describe('train risk / evaluate risk on an imported deployment history', () => {
     const r = await inProcess(['evaluate', 'risk', '--data', data, '--models', models(), '--json']);
     expect(r.code, r.stdout + r.stderr).toBe(0);
     const e = JSON.parse(r.stdout);
-    expect(e).toMatchObject({ family: 'risk-history', version: 'v0001', n: 180, imputedFeatures: [] });
+    expect(e).toMatchObject({ family: 'risk-history', version: 'v0001', n: 160, imputedFeatures: [] });
     for (const k of ['rocAuc', 'prAuc', 'brier', 'ece', 'logLoss']) expect(e.metrics[k]).toBeCloseTo(trained.evaluation.model[k], 12);
   });
 
   it('evaluates on a newer export of the same team: the champion scores its held-out part', async () => {
-    const next = await imported('next-quarter', historyCsv({ n: 300, seed: 2 }));
+    const next = await imported('next-quarter', historySampleCsv({ n: 300, seed: 2, start: Date.UTC(2026, 9, 1) }));
     const r = await inProcess(['evaluate', 'risk', '--data', next, '--models', models(), '--json']);
     expect(r.code, r.stdout + r.stderr).toBe(0);
     const e = JSON.parse(r.stdout);
@@ -151,13 +124,13 @@ describe('train risk / evaluate risk on an imported deployment history', () => {
     const r = await inProcess(['train', 'risk', '--data', data, '--models', models(), '--json']);
     expect(r.code, r.stderr).toBe(0);
     const p = JSON.parse(r.stdout).promotion;
-    // Same data, same deterministic fit: as good as the champion on the same 180 rows, so it is promoted (ties promote).
+    // Same data, same deterministic fit: as good as the champion on the same 160 rows, so it is promoted (ties promote).
     expect(p).toMatchObject({ family: 'risk-history', candidate: 'v0002', previous: 'v0001', promoted: true });
-    expect(p.reason).toMatch(/on the 180 held-out deployments of .*vs champion v0001/);
+    expect(p.reason).toMatch(/on the 160 held-out deployments of .*vs champion v0001/);
   }, 120_000);
 
   it('a history without signal stays near chance (the bar above can fail)', async () => {
-    const noise = await imported('noise', historyCsv({ n: 900, seed: 1, label: (_i, _p, rng) => rng.bernoulli(0.22) }));
+    const noise = await imported('noise', historySampleCsv({ label: (_i, _p, rng) => rng.bernoulli(0.22) }));
     const r = await trainRiskHistory(noise, { registry: new ModelRegistry({ root: join(dir, 'models-noise') }) });
     expect(r.evaluation.model.rocAuc).toBeLessThan(0.62);
   }, 120_000);
@@ -165,7 +138,7 @@ describe('train risk / evaluate risk on an imported deployment history', () => {
 
 describe('service history and time features from the rows', () => {
   it('derives earlier deployments, hours since the last one and the recent failure share from earlier rows only', async () => {
-    const csv = historyCsv({ n: 120, seed: 3 });
+    const csv = historySampleCsv({ n: 120, seed: 3 });
     const data = await imported('derived', csv);
     const d = await historyRiskData(data);
     const rows = csv.trim().split('\n').slice(1).map((l) => l.split(','));
@@ -189,7 +162,7 @@ describe('service history and time features from the rows', () => {
 
 describe('feedback on a history model', () => {
   it('--with-feedback adds rows to the training part only: the held-out rows stay the same', async () => {
-    const data = await imported('fb-history', historyCsv({ n: 400, seed: 4 }));
+    const data = await imported('fb-history', historySampleCsv({ n: 400, seed: 4 }));
     const base = await trainRiskHistory(data, { registry: new ModelRegistry({ root: join(dir, 'models-fb') }) });
     // Feedback records as a deploy system sends them (the model's feature names; time features from startedAt).
     const rng = new Rng(9, 'feedback');
@@ -198,7 +171,7 @@ describe('feedback on a history model', () => {
       return {
         deploymentId: `fb-${k}`,
         outcome: rng.bernoulli(sigmoid(-3 + 0.55 * Math.log1p(la))) ? 'incident' : 'success',
-        startedAt: new Date(Date.UTC(2026, 6, 1, k)).toISOString(),
+        startedAt: new Date(Date.UTC(2026, 9, 1, k)).toISOString(),
         features: { lines_added: la, files_changed: 3, test_coverage: 0.5, config_only: false, schema_migration: 'none', hours_since_last_deploy: 12, service_recent_failure_rate: 0.2, service_deploys_so_far: 5, tier: 'api' },
       };
     });
@@ -233,20 +206,20 @@ describe('bad histories exit 2 naming the problem and write no model', () => {
   };
 
   it('too few rows', async () => {
-    await refused('tiny', historyCsv({ n: 40, seed: 5 }), /40 deployments are too few .*need at least 50/, 'deployments');
+    await refused('tiny', historySampleCsv({ n: 40, seed: 5 }), /40 deployments are too few .*need at least 50/, 'deployments');
   });
 
   it('no failed deployment in the held-out part', async () => {
-    await refused('no-fail-test', historyCsv({ n: 200, seed: 6, label: (i, p, rng) => i < 160 && rng.bernoulli(p) }), /held-out part .* has no failed deployment/, 'failed');
+    await refused('no-fail-test', historySampleCsv({ n: 200, seed: 6, label: (i, p, rng) => i < 160 && rng.bernoulli(p) }), /held-out part .* has no failed deployment/, 'failed');
   });
 
   it('no successful deployment in the fitting part', async () => {
-    await refused('all-fail-fit', historyCsv({ n: 200, seed: 7, label: (i, p, rng) => i < 128 || rng.bernoulli(p) }), /fitting part .* has no successful deployment/, 'failed', ['train']);
+    await refused('all-fail-fit', historySampleCsv({ n: 200, seed: 7, label: (i, p, rng) => i < 128 || rng.bernoulli(p) }), /fitting part .* has no successful deployment/, 'failed', ['train']);
   });
 
   it('an imported history beside another data set', async () => {
-    const a = await imported('pair-a', historyCsv({ n: 60, seed: 8 }));
-    const b = await imported('pair-b', historyCsv({ n: 60, seed: 9 }));
+    const a = await imported('pair-a', historySampleCsv({ n: 60, seed: 8 }));
+    const b = await imported('pair-b', historySampleCsv({ n: 60, seed: 9 }));
     const r = await inProcess(['train', 'risk', '--data', `${a},${b}`, '--models', join(dir, 'models-pair'), '--json']);
     expect(r.code).toBe(2);
     expect(JSON.parse(r.stdout).error.message).toMatch(/one imported history at a time/);

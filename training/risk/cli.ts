@@ -39,6 +39,7 @@ export function formatHistoryTrain(r: HistoryTrainResult): string {
   const part = (k: 'train' | 'validation' | 'test') => `${h.rows[k].n} (${h.rows[k].positives} failed, ${pct(h.rows[k].positiveRate)})`;
   return [
     '',
+    '',
     `  trained on an imported deployment history, ${h.source.file ?? h.source.path}; registered as ${h.family} ${r.version} (its own folder: never the served risk champion)`,
     `  label: ${h.label}`,
     `  split by started_at: fit ${part('train')}, validation ${part('validation')}, held out ${part('test')} from ${h.periods.test.from}`,
@@ -50,13 +51,9 @@ export function formatHistoryTrain(r: HistoryTrainResult): string {
 
 /** `evaluate risk --data <imported history>`. */
 export function formatHistoryEvaluate(r: HistoryEvaluateResult): string {
-  const f = (x: number) => x.toFixed(4);
-  const m = r.metrics;
   return [
-    formatTargets(`${r.family} ${r.version} on ${r.n} held-out deployments (newest 20 %, ${r.positives} failed) of ${r.data}`, m, r.targets),
-    '',
-    `  ROC AUC ${f(m.rocAuc)}   PR AUC ${f(m.prAuc)}   Brier ${f(m.brier)}   ECE ${f(m.ece)}   log loss ${f(m.logLoss)}`,
-    ...(r.imputedFeatures.length ? [`  not in this history, scored at the model's training medians: ${r.imputedFeatures.join(', ')}`] : []),
+    formatTargets(`${r.family} ${r.version} on ${r.n} held-out deployments (newest 20 %, ${r.positives} failed) of ${r.data}`, r.metrics, r.targets),
+    ...(r.imputedFeatures.length ? ['', `  not in this history, scored at the model's training medians: ${r.imputedFeatures.join(', ')}`] : []),
   ].join('\n');
 }
 

@@ -35,7 +35,7 @@ export interface SimRiskData extends RiskData {
 export async function simRiskData(dir: string, rolloutMinutes = 70): Promise<SimRiskData> {
   const ds = await readDataset(dir);
   try {
-    if (ds.manifest.kind !== 'simulated') throw new RolloutlabError('BAD_DATA', `${dir}: risk training needs a simulated data set (truth labels), got kind "${ds.manifest.kind}"`, 'kind');
+    if (ds.manifest.kind !== 'simulated') throw new RolloutlabError('BAD_DATA', `${dir}: risk training needs a simulated data set (truth labels) or one imported deployment history (rolloutlab import history), got kind "${ds.manifest.kind}"${ds.manifest.kind === 'imported' ? ` from ${JSON.stringify((ds.manifest.extra as { source?: unknown }).source ?? null)}` : ''}`, 'kind');
     const res = (ds.manifest.extra as { scenarioConfig?: { dataset?: { trafficResolutionMinutes?: number } } }).scenarioConfig?.dataset?.trafficResolutionMinutes ?? 1;
     const rows = await ds.query(`
       WITH svc AS (
