@@ -94,7 +94,7 @@ export async function trainRiskHistory(data: string, opts: RiskTrainOptions = {}
         features: gam.specs.map((s) => s.name),
         featureSources: d.features.derivedFrom,
         missingFeatures: d.features.missing,
-        imputedCells: { rows: d.features.imputedCells, handling: 'a missing cell of a used feature is scored at its training median' },
+        imputedCells: { rows: d.features.imputedCells, handling: 'an empty cell of a used feature is scored at its training median (schema_migration: at none)' },
         interactions: gam.interactions.map((i) => `${i.a}×${i.b}`),
         bestEpoch: gam.training.bestEpoch,
         rows: d.rows,
