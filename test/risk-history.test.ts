@@ -217,6 +217,19 @@ describe('bad histories exit 2 naming the problem and write no model', () => {
     await refused('all-fail-fit', historySampleCsv({ n: 200, seed: 7, label: (i, p, rng) => i < 128 || rng.bernoulli(p) }), /fitting part .* has no successful deployment/, 'failed', ['train']);
   });
 
+  it('an imported data set that is not a deployment history', async () => {
+    const out = join(dir, 'jit-mini');
+    expect((await inProcess(['import', 'jit', '--data', join(import.meta.dirname, 'fixtures', 'importers', 'jit-mini.csv'), '--out', out])).code).toBe(0);
+    for (const cmd of ['train', 'evaluate']) {
+      const r = await inProcess([cmd, 'risk', '--data', out, '--models', join(dir, 'models-jit'), '--json']);
+      expect(r.code).toBe(2);
+      const err = JSON.parse(r.stdout).error;
+      expect(err).toMatchObject({ code: 'BAD_DATA', field: 'kind' });
+      expect(err.message).toMatch(/simulated data set .* or one imported deployment history .* got kind "imported" from "jit"/);
+    }
+    expect(existsSync(join(dir, 'models-jit', 'risk-history'))).toBe(false);
+  });
+
   it('an imported history beside another data set', async () => {
     const a = await imported('pair-a', historySampleCsv({ n: 60, seed: 8 }));
     const b = await imported('pair-b', historySampleCsv({ n: 60, seed: 9 }));

@@ -19,6 +19,7 @@ import { cardFeedback, feedbackSummary, metricsOf, readRiskFeedback, riskDataDir
 import { feedbackRows, riskRowsSha256 } from './feedback.ts';
 import { HISTORY_RISK_FAMILY, historyRiskData, isHistoryManifest, readManifest, type HistoryFeatures, type HistoryRiskData } from './history.ts';
 import { fitRisk, type CombinedRiskData } from './pipeline.ts';
+import { notRiskData } from './sim.ts';
 
 /** What the card and `--json` say about the history a model was trained on. */
 export interface HistoryTrainingInfo {
@@ -47,6 +48,9 @@ export async function riskDataKind(data: string): Promise<'simulated' | 'history
   const manifests = [];
   for (const dir of dirs) manifests.push(await readManifest(dir));
   const history = manifests.map(isHistoryManifest);
+  // Another imported kind (NAB, JIT) is named before any model is looked for.
+  const other = manifests.findIndex((m, k) => m.kind === 'imported' && !history[k]);
+  if (other >= 0) throw notRiskData(dirs[other], manifests[other]);
   if (!history.some(Boolean)) return 'simulated';
   if (dirs.length > 1) throw new RolloutlabError('BAD_DATA', `risk: --data lists ${dirs.length} data sets with an imported history among them (${dirs[history.indexOf(true)]}); train or evaluate on one imported history at a time, never beside other data sets`, 'data');
   return 'history';
