@@ -160,6 +160,24 @@ describe('service history and time features from the rows', () => {
   });
 });
 
+describe('a history without lines_added', () => {
+  it('trains without that feature and without the LApredict baseline, and says so', async () => {
+    const csv = historySampleCsv({ n: 300, seed: 10 })
+      .trim()
+      .split('\n')
+      .map((l) => l.split(',').filter((_, k) => k !== 5).join(','))
+      .join('\n');
+    expect(csv.split('\n')[0]).not.toMatch(/lines_added/);
+    const data = await imported('no-lines', csv + '\n');
+    const r = await trainRiskHistory(data, { registry: new ModelRegistry({ root: join(dir, 'models-no-lines') }) });
+    expect(r.evaluation.lapredict).toBeNull();
+    expect(r.history.features.used).not.toContain('lines_added');
+    expect(r.history.features.missing).toContainEqual({ name: 'lines_added', reason: 'no value in the history', handling: 'dropped from the model' });
+    const card = readCardAt(join(dir, 'models-no-lines'), r.version);
+    expect(Object.keys(card.baselines)).toEqual(['logistic']);
+  }, 120_000);
+});
+
 describe('feedback on a history model', () => {
   it('--with-feedback adds rows to the training part only: the held-out rows stay the same', async () => {
     const data = await imported('fb-history', historySampleCsv({ n: 400, seed: 4 }));
