@@ -80,7 +80,8 @@ export async function benchJit(csv: string, opts: JitBenchOptions = {}): Promise
     nTrain: fit.split.train.length + fit.split.validation.length,
     nTest: fit.split.test.length,
     auc: e.model.rocAuc,
-    baselines: { lapredict: e.lapredict.rocAuc, logistic: e.logistic.rocAuc },
+    // JIT data always have `la`, so LApredict always runs.
+    baselines: { lapredict: e.lapredict!.rocAuc, logistic: e.logistic.rocAuc },
     prAuc: e.model.prAuc,
     brier: e.model.brier,
     ece: e.model.ece,

@@ -136,7 +136,7 @@ export async function benchRisk(o: { deployments?: number; seed?: number; days?:
     seconds: { worlds: worldSeconds, features: featureSeconds, fitRisk: fitSeconds, model: fit.seconds.model, tfjsLoop, baselines: fit.seconds.baselines },
     epochs: { run: fit.model.training.epochs, best: fit.model.training.bestEpoch, msPerEpoch: E ? (tfjsLoop * 1000) / E : 0 },
     scoring: { predictRowsPerSecond: data.n / best, predictRows: data.n, reasonsRowsPerSecond: reasonsRows / reasonsSeconds, reasonsRows },
-    heldOut: { model: q(e.model), logistic: q(e.logistic), lapredict: q(e.lapredict), oracle: e.oracle ? q(e.oracle) : null, aucGapToOracle: e.aucGapToOracle },
+    heldOut: { model: q(e.model), logistic: q(e.logistic), lapredict: q(e.lapredict!), oracle: e.oracle ? q(e.oracle) : null, aucGapToOracle: e.aucGapToOracle },
     peakRssMiB: process.resourceUsage().maxRSS / 1024,
   };
 }

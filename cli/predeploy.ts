@@ -104,7 +104,7 @@ export function formatPreDeploy(r: PreDeployReport): string {
       },
     }),
     '',
-    `  risk, held out: AUC ${f(e.model.rocAuc)} (oracle ${f(e.oracle?.rocAuc ?? null)}, logistic ${f(e.logistic.rocAuc)}, LApredict ${f(e.lapredict.rocAuc)}); PR AUC ${f(e.model.prAuc)}; Brier ${f(e.model.brier)}; ECE ${f(e.model.ece)}`,
+    `  risk, held out: AUC ${f(e.model.rocAuc)} (oracle ${f(e.oracle?.rocAuc ?? null)}, logistic ${f(e.logistic.rocAuc)}, LApredict ${f(e.lapredict?.rocAuc ?? null)}); PR AUC ${f(e.model.prAuc)}; Brier ${f(e.model.brier)}; ECE ${f(e.model.ece)}`,
     `  timing: ${r.windows.changes} changes of ${r.windows.world.scenario} seed ${r.windows.world.seed}; mean regret ${f(r.windows.meanRegret, 3)} (median ${f(r.windows.medianRegret, 3)}); cost cut ${f(r.windows.costCut, 3)} vs the oracle's ${f(r.windows.oracleCostCut, 3)} (the ceiling); recommended starts in a freeze: ${r.windows.frozenRecommended}`,
     `  schedule: ${r.schedule.changes} changes in ${r.schedule.batches} daily batches (${r.schedule.constrainedChanges} with a coupled service in the batch); true expected cost ${Math.round(r.schedule.scheduleCost).toLocaleString('en-US')} vs ${Math.round(r.schedule.whenReadyCost).toLocaleString('en-US')} deploying when ready; order violations ${r.schedule.scheduleViolations} (each change's own best window alone: ${r.schedule.independentViolations})`,
     `  forecast (MASE, 24 h ahead): simulated median ${f(r.forecast.simulatedMedianMase, 3)} vs seasonal naive ${f(r.forecast.simulatedMedianNaiveMase, 3)}; nyc_taxi ${f(r.forecast.nycTaxiMase, 3)} vs ${f(r.forecast.nycTaxiNaiveMase, 3)} (the table shows the worse of the two)`,

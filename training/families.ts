@@ -49,7 +49,7 @@ export const FAMILIES = {
     loadSync: orNull(loadRollbackSync),
   } satisfies FamilyRow<RollbackPredictor>,
   risk: {
-    data: 'simulated data sets (rolloutlab simulate)',
+    data: 'simulated data sets (rolloutlab simulate), or one imported deployment history (rolloutlab import history)',
     feedback: true,
     commands: async () => (await import('./risk/cli.ts')).riskCommands,
     loadSync: loadRiskSync,

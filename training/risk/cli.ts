@@ -2,17 +2,18 @@
 import type { FamilyCommands } from '../family-commands.ts';
 import { formatTargets } from '../targets.ts';
 import { evaluateRisk, trainRisk, type RiskTrainResult } from './family.ts';
+import { evaluateRiskHistory, riskDataKind, trainRiskHistory, type HistoryEvaluateResult, type HistoryTrainResult } from './history-family.ts';
 
-export function formatRiskTrain(r: RiskTrainResult): string {
+export function formatRiskTrain(r: RiskTrainResult, family = 'risk'): string {
   const e = r.evaluation;
   const f = (x: number) => x.toFixed(4);
   return [
-    formatTargets(`risk ${r.version} trained in ${r.seconds.toFixed(1)} s on backend ${r.backend}; ${r.promotion.promoted ? 'now the champion' : `champion stays ${r.promotion.champion}`} (${r.promotion.reason})`, {}, r.targets),
+    formatTargets(`${family} ${r.version} trained in ${r.seconds.toFixed(1)} s on backend ${r.backend}; ${r.promotion.promoted ? 'now the champion' : `champion stays ${r.promotion.champion}`} (${r.promotion.reason})`, {}, r.targets),
     '',
     '  on the held-out (newest 20 %) deployments   ROC AUC   PR AUC    Brier      ECE',
     `  rolloutlab risk model                      ${f(e.model.rocAuc)}   ${f(e.model.prAuc)}   ${f(e.model.brier)}   ${f(e.model.ece)}`,
     `  logistic regression (raw features)         ${f(e.logistic.rocAuc)}   ${f(e.logistic.prAuc)}   ${f(e.logistic.brier)}   ${f(e.logistic.ece)}`,
-    `  LApredict (lines added only)               ${f(e.lapredict.rocAuc)}   ${f(e.lapredict.prAuc)}   ${f(e.lapredict.brier)}   ${f(e.lapredict.ece)}`,
+    ...(e.lapredict ? [`  LApredict (lines added only)               ${f(e.lapredict.rocAuc)}   ${f(e.lapredict.prAuc)}   ${f(e.lapredict.brier)}   ${f(e.lapredict.ece)}`] : []),
     ...(e.oracle ? [`  oracle (simulator's true probability)      ${f(e.oracle.rocAuc)}   ${f(e.oracle.prAuc)}   ${f(e.oracle.brier)}   ${f(e.oracle.ece)}`] : []),
   ].join('\n');
 }
@@ -31,12 +32,46 @@ function formatFeedback(r: RiskTrainResult): string {
   ].join('\n');
 }
 
+/** What a model trained on an imported history adds under the table: where it went, its data, its features. */
+export function formatHistoryTrain(r: HistoryTrainResult): string {
+  const h = r.history;
+  const pct = (x: number) => `${(100 * x).toFixed(1)} %`;
+  const part = (k: 'train' | 'validation' | 'test') => `${h.rows[k].n} (${h.rows[k].positives} failed, ${pct(h.rows[k].positiveRate)})`;
+  return [
+    '',
+    '',
+    `  trained on an imported deployment history, ${h.source.file ?? h.source.path}; registered as ${h.family} ${r.version} (its own folder: never the served risk champion)`,
+    `  label: ${h.label}`,
+    `  split by started_at: fit ${part('train')}, validation ${part('validation')}, held out ${part('test')} from ${h.periods.test.from}`,
+    `  features used (${h.features.used.length}): ${h.features.used.join(', ')}`,
+    `  missing, dropped from the model (${h.features.missing.length}): ${h.features.missing.map((m) => `${m.name} (${m.reason})`).join(', ')}`,
+    ...(Object.keys(h.features.imputedCells).length ? [`  empty cells scored at the training median: ${Object.entries(h.features.imputedCells).map(([k, v]) => `${k} (${v} rows)`).join(', ')}`] : []),
+  ].join('\n');
+}
+
+/** `evaluate risk --data <imported history>`. */
+export function formatHistoryEvaluate(r: HistoryEvaluateResult): string {
+  return [
+    formatTargets(`${r.family} ${r.version} on ${r.n} held-out deployments (newest 20 %, ${r.positives} failed) of ${r.data}`, r.metrics, r.targets),
+    ...(r.imputedFeatures.length ? ['', `  not in this history, scored at the model's training medians: ${r.imputedFeatures.join(', ')}`] : []),
+  ].join('\n');
+}
+
 export const riskCommands: FamilyCommands = {
   async train(data, c) {
-    const r = await trainRisk(data, { registry: c.registry, onEpoch: (e) => c.onProgress('train risk (epochs)', e + 1, 600), feedback: c.feedback });
+    const onEpoch = (e: number) => c.onProgress('train risk (epochs)', e + 1, 600);
+    if ((await riskDataKind(data)) === 'history') {
+      const r = await trainRiskHistory(data, { registry: c.registry, onEpoch, feedback: c.feedback });
+      return { json: r, text: formatRiskTrain(r, r.history.family) + formatHistoryTrain(r) + formatFeedback(r) };
+    }
+    const r = await trainRisk(data, { registry: c.registry, onEpoch, feedback: c.feedback });
     return { json: r, text: formatRiskTrain(r) + formatFeedback(r) };
   },
   async evaluate(registry, o) {
+    if (o.data && (await riskDataKind(o.data)) === 'history') {
+      const r = await evaluateRiskHistory(o.data, { registry, version: o.version });
+      return { json: r, text: formatHistoryEvaluate(r) };
+    }
     if (o.data) {
       const r = await evaluateRisk(o.data, { registry, version: o.version });
       return { json: r, text: formatTargets(`risk ${r.version} on ${r.n} held-out deployments of ${r.data}`, r.metrics, r.targets) };

@@ -13,7 +13,7 @@ import { rocAuc, logLoss, classifierMetrics } from '../metrics.ts';
 import { RolloutlabError } from '../../lib/errors.ts';
 import { combineRiskData, fitRisk, riskSplit, type CombinedRiskData, type RiskEvaluation } from './pipeline.ts';
 import { SIM_RISK_SPECS, simRiskData, type SimRiskData } from './sim.ts';
-import { feedbackRows, readFeedbackSource, riskRowsSha256, type FeedbackRows } from './feedback.ts';
+import { feedbackRows, readFeedbackSource, riskRowsSha256, type FeedbackRows, type FeedbackSource } from './feedback.ts';
 
 export const RISK_FAMILY = 'risk';
 export const RISK_MODEL_FILE = 'gam.json';
@@ -100,7 +100,8 @@ export function withFeedbackRows<D extends SimRiskData>(c: CombinedRiskData<D>, 
   return { data, split, ranges: c.ranges };
 }
 
-const metricsOf = (e: RiskEvaluation): Record<string, number> => {
+/** The card's metrics from an evaluation on the held-out part (the oracle's only when the data have one). */
+export const metricsOf = (e: RiskEvaluation): Record<string, number> => {
   const m: Record<string, number> = { rocAuc: e.model.rocAuc, prAuc: e.model.prAuc, brier: e.model.brier, ece: e.model.ece, logLoss: e.model.logLoss, scoredShare: 1 };
   if (e.oracle) {
     m.oracleAuc = e.oracle.rocAuc;
@@ -131,6 +132,38 @@ export interface RiskTrainOptions {
 }
 
 /**
+ * The `--with-feedback` source, read before any data set (a locked or unreachable source fails first), and the
+ * checked `--feedback-weight`. Shared by simulated data sets and an imported history (training/risk/history-family.ts).
+ */
+export async function readRiskFeedback(f: RiskFeedbackOptions | undefined): Promise<{ weight: number; source: FeedbackSource | null }> {
+  const weight = f?.weight ?? 1;
+  if (!(Number.isInteger(weight) && weight >= 1 && weight <= 1000)) throw new RolloutlabError('BAD_ARGUMENT', `--feedback-weight must be a whole number from 1 to 1000 (each feedback row enters the fitting part that many times), got ${weight}`, 'feedback-weight');
+  return { weight, source: f ? await readFeedbackSource(f.source, { token: f.token, fetch: f.fetch }) : null };
+}
+
+/** What `--with-feedback` added, as the result reports it (null: no feedback asked for). */
+export function feedbackSummary(source: FeedbackSource | null, rows: FeedbackRows | null, weight: number): RiskFeedbackSummary | null {
+  if (!source || !rows) return null;
+  return {
+    source: source.location,
+    kind: source.kind,
+    records: source.records.length,
+    used: rows.n,
+    skipped: rows.skipped,
+    skippedReasons: { ...rows.skippedReasons },
+    missingFeatures: rows.missingFeatures,
+    positives: rows.positives,
+    weight,
+    sha256: rows.sha256,
+    invalidFeatures: rows.invalidFeatures,
+    ignoredFeatures: rows.ignoredFeatures,
+    duplicates: rows.duplicates,
+    available: source.count,
+    examples: rows.examples,
+  };
+}
+
+/**
  * Train a risk model on one or several simulated data sets and register it. Each data set is split by time on its
  * own (riskSplit) and the parts are concatenated; the card's `dataset` is the first, `hyperParameters.datasets`
  * lists all of them.
@@ -139,10 +172,7 @@ export async function trainRisk(data: string | readonly string[], opts: RiskTrai
   const t0 = performance.now();
   const backend = await initBackend();
   const dirs = riskDataDirs(data);
-  const weight = opts.feedback?.weight ?? 1;
-  if (!(Number.isInteger(weight) && weight >= 1 && weight <= 1000)) throw new RolloutlabError('BAD_ARGUMENT', `--feedback-weight must be a whole number from 1 to 1000 (each feedback row enters the fitting part that many times), got ${weight}`, 'feedback-weight');
-  // Read the feedback first: a locked or unreachable source fails before the data sets are read.
-  const source = opts.feedback ? await readFeedbackSource(opts.feedback.source, { token: opts.feedback.token, fetch: opts.feedback.fetch }) : null;
+  const { weight, source } = await readRiskFeedback(opts.feedback);
   const rows = source ? feedbackRows(source.records, SIM_RISK_SPECS, { strict: opts.feedback!.strict }) : null;
   const parts: SimRiskData[] = [];
   const manifests: Manifest[] = [];
@@ -153,26 +183,7 @@ export async function trainRisk(data: string | readonly string[], opts: RiskTrai
     ds.close();
   }
   const combined = rows ? withFeedbackRows(combineRiskData(parts, (k) => dirs[k]), rows, weight) : combineRiskData(parts, (k) => dirs[k]);
-  const feedback: RiskFeedbackSummary | null =
-    source && rows
-      ? {
-          source: source.location,
-          kind: source.kind,
-          records: source.records.length,
-          used: rows.n,
-          skipped: rows.skipped,
-          skippedReasons: { ...rows.skippedReasons },
-          missingFeatures: rows.missingFeatures,
-          positives: rows.positives,
-          weight,
-          sha256: rows.sha256,
-          invalidFeatures: rows.invalidFeatures,
-          ignoredFeatures: rows.ignoredFeatures,
-          duplicates: rows.duplicates,
-          available: source.count,
-          examples: rows.examples,
-        }
-      : null;
+  const feedback = feedbackSummary(source, rows, weight);
   const fit = await fitRisk(combined.data, { ...RISK_GAM_OPTIONS, ...opts.gam }, opts.onEpoch, combined.split);
   const where = dirs.length === 1 ? dirs[0] : `${dirs.length} data sets (${dirs.join(', ')})`;
   const metrics = metricsOf(fit.evaluation);
@@ -203,7 +214,7 @@ export async function trainRisk(data: string | readonly string[], opts: RiskTrai
       metrics,
       baselines: {
         logistic: { rocAuc: fit.evaluation.logistic.rocAuc, ece: fit.evaluation.logistic.ece, brier: fit.evaluation.logistic.brier },
-        lapredict: { rocAuc: fit.evaluation.lapredict.rocAuc, ece: fit.evaluation.lapredict.ece, brier: fit.evaluation.lapredict.brier },
+        ...(fit.evaluation.lapredict ? { lapredict: { rocAuc: fit.evaluation.lapredict.rocAuc, ece: fit.evaluation.lapredict.ece, brier: fit.evaluation.lapredict.brier } } : {}),
         ...(fit.evaluation.oracle ? { oracle: { rocAuc: fit.evaluation.oracle.rocAuc, ece: fit.evaluation.oracle.ece, brier: fit.evaluation.oracle.brier } } : {}),
       },
       targets,
@@ -233,7 +244,7 @@ export async function trainRisk(data: string | readonly string[], opts: RiskTrai
 }
 
 /** The card's `feedback` field: the summary without the per-run details. */
-function cardFeedback(f: RiskFeedbackSummary): FeedbackRef {
+export function cardFeedback(f: RiskFeedbackSummary): FeedbackRef {
   const { source, kind, records, used, skipped, skippedReasons, missingFeatures, positives, weight, sha256 } = f;
   return { source, kind, records, used, skipped, skippedReasons, missingFeatures, positives, weight, sha256 };
 }

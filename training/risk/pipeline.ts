@@ -16,7 +16,7 @@ export interface RiskData {
   n: number;
   specs: FeatureSpec[];
   interactions: InteractionSpec[];
-  /** The lines-added column (LApredict's one feature). */
+  /** The lines-added column (LApredict's one feature; a deployment history may lack it: then no LApredict baseline). */
   linesAdded: string;
   /** The simulator's true failure probability per row, when known (the oracle). */
   oracle?: Float64Array;
@@ -113,7 +113,8 @@ export function combineRiskData<D extends RiskData>(parts: D[], describe: (k: nu
 export interface RiskEvaluation {
   model: ClassifierMetrics;
   logistic: ClassifierMetrics;
-  lapredict: ClassifierMetrics;
+  /** null: the data have no lines-added column (an imported deployment history without `lines_added`). */
+  lapredict: ClassifierMetrics | null;
   oracle: ClassifierMetrics | null;
   /** oracle AUC − model AUC on the same test rows (null without an oracle). */
   aucGapToOracle: number | null;
@@ -123,7 +124,7 @@ export interface RiskFit {
   model: GamModel;
   layers: tf.LayersModel;
   logistic: GamModel;
-  lapredict: GamModel;
+  lapredict: GamModel | null;
   split: RiskSplit;
   evaluation: RiskEvaluation;
   /** Calibrated risk of every test row, in test order. */
@@ -145,7 +146,7 @@ export async function fitRisk(d: RiskData, options: Partial<GamOptions> = {}, on
   // Logistic regression on the raw features: no transforms, no hinges, no interactions.
   const rawSpecs: FeatureSpec[] = d.specs.map((s) => (s.kind === 'numeric' ? { name: s.name, kind: 'numeric', transform: 'none', knots: 0 } : s));
   const logistic = (await trainGam(rawSpecs, [], data, { ...options, knots: 0 })).model;
-  const lapredict = (await trainGam([{ name: d.linesAdded, kind: 'numeric', transform: 'none', knots: 0 }], [], data, { ...options, knots: 0 })).model;
+  const lapredict = d.cols[d.linesAdded] ? (await trainGam([{ name: d.linesAdded, kind: 'numeric', transform: 'none', knots: 0 }], [], data, { ...options, knots: 0 })).model : null;
   const t2 = performance.now();
   const testCols = subset(d.cols, split.test);
   const y = Uint8Array.from(split.test, (r) => d.labels[r]);
@@ -156,7 +157,7 @@ export async function fitRisk(d: RiskData, options: Partial<GamOptions> = {}, on
   const evaluation: RiskEvaluation = {
     model: m,
     logistic: classifierMetrics(logistic.predict(testCols, n), y),
-    lapredict: classifierMetrics(lapredict.predict(testCols, n), y),
+    lapredict: lapredict ? classifierMetrics(lapredict.predict(testCols, n), y) : null,
     oracle,
     aucGapToOracle: oracle ? oracle.rocAuc - m.rocAuc : null,
   };

@@ -3,6 +3,7 @@
 // forecast of the peak load over the rollout window (the same window one week earlier: a seasonal-naive forecast
 // from the traffic table), and on-call cover. `truth_*` columns give only the label and the oracle.
 import { readDataset } from '../../datasets/read-dataset.ts';
+import type { Manifest } from '../../datasets/manifest.ts';
 import { RolloutlabError } from '../../lib/errors.ts';
 import { RISK_MODEL_FEATURES, encodeRiskCell, type RiskFeature } from '../../sim/risk-features.ts';
 import type { FeatureSpec, InteractionSpec } from '../gam.ts';
@@ -31,11 +32,17 @@ export interface SimRiskData extends RiskData {
   startedAt: Float64Array;
 }
 
+/** The refusal of a data set the risk family cannot train on (field `kind`). */
+export function notRiskData(dir: string, m: Manifest): RolloutlabError {
+  const from = m.kind === 'imported' ? ` from ${JSON.stringify((m.extra as { source?: unknown }).source ?? null)}` : '';
+  return new RolloutlabError('BAD_DATA', `${dir}: risk training needs a simulated data set (truth labels) or one imported deployment history (rolloutlab import history), got kind "${m.kind}"${from}`, 'kind');
+}
+
 /** Read a simulated data set's deployments in start order. */
 export async function simRiskData(dir: string, rolloutMinutes = 70): Promise<SimRiskData> {
   const ds = await readDataset(dir);
   try {
-    if (ds.manifest.kind !== 'simulated') throw new RolloutlabError('BAD_DATA', `${dir}: risk training needs a simulated data set (truth labels), got kind "${ds.manifest.kind}"`, 'kind');
+    if (ds.manifest.kind !== 'simulated') throw notRiskData(dir, ds.manifest);
     const res = (ds.manifest.extra as { scenarioConfig?: { dataset?: { trafficResolutionMinutes?: number } } }).scenarioConfig?.dataset?.trafficResolutionMinutes ?? 1;
     const rows = await ds.query(`
       WITH svc AS (
