@@ -17,7 +17,8 @@
 // request). A metric the minute has no value for, or the stage no range for, says nothing; a minute without canary
 // metrics has no colour at all (the learned policy's evidence gate holds then). The last minute is put together from
 // the steps the environment observed, however short (`RollingMinute`): counts add up; a latency percentile is the
-// request-weighted mean of the steps' (an approximation: percentiles do not add up).
+// request-weighted geometric mean of the steps' (an approximation: percentiles do not add up; a short step's
+// percentile is noisy by a factor, and an arithmetic mean of such factors would lean high).
 import type { CohortMetrics, Observation } from '../sim/env.ts';
 import { WHATIF_METRICS, metricValues, type Range, type StageRanges, type WhatIfMetric } from '../sim/whatif.ts';
 import { canaryExcessLogP, OVERWHELMING_P, type Sums } from '../training/predictive-rollback/features.ts';
@@ -135,13 +136,13 @@ export function combine(xs: readonly (CohortMetrics | null)[]): CohortMetrics | 
     out.callerErrors += x.callerErrors;
     for (const k of ['latencyP50', 'latencyP95', 'latencyP99'] as const) {
       const p = x[k];
-      if (p !== null && x.requests > 0) {
-        lat[k][0] += p * x.requests;
+      if (p !== null && p > 0 && x.requests > 0) {
+        lat[k][0] += Math.log(p) * x.requests;
         lat[k][1] += x.requests;
       }
     }
   }
-  for (const k of ['latencyP50', 'latencyP95', 'latencyP99'] as const) out[k] = lat[k][1] > 0 ? lat[k][0] / lat[k][1] : null;
+  for (const k of ['latencyP50', 'latencyP95', 'latencyP99'] as const) out[k] = lat[k][1] > 0 ? Math.exp(lat[k][0] / lat[k][1]) : null;
   // Saturation is a level, not a count: the latest step's.
   const last = got[got.length - 1];
   out.cpu = last.cpu;

@@ -158,7 +158,7 @@ describe('adaptive stages: the colour of a minute', () => {
     expect(m.tickSeconds).toBeUndefined();
     expect(m.canary!.requests).toBe(120);
     expect(m.canary!.errors).toBe(12);
-    expect(m.canary!.latencyP99).toBeCloseTo((5 * 100 + 7 * 300) / 12, 9);
+    expect(m.canary!.latencyP99).toBeCloseTo(Math.exp((5 * Math.log(100) + 7 * Math.log(300)) / 12), 9);
     expect(combine([null, null])).toBeNull();
   });
 });

@@ -50,7 +50,7 @@ export function scheduleAction(obs: Observation, plan: Plan): Action {
 }
 
 /** The absolute minute an action takes effect: the step's start, with the fraction of a minute steps shorter than one leave. */
-const now = (ctx: EpisodeCtx, st: EnvState): number => ctx.dep.start + st.age + st.second / 60;
+const now = (ctx: EpisodeCtx, st: EnvState): number => ctx.dep.start + (st.age * 60 + st.second) / 60;
 
 function badAction(msg: string): never {
   throw new RolloutlabError('BAD_ARGUMENT', `action: ${msg}`, 'action');

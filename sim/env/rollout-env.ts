@@ -116,7 +116,8 @@ export class RolloutEnv {
       st.outcome.endedBy = 'truncated';
       truncated = true;
     }
-    const elapsed = st.age + st.second / 60;
+    // Whole seconds over 60, as timeAtStage is counted, so that the two compare exactly.
+    const elapsed = (st.age * 60 + st.second) / 60;
     st.outcome.minutes = elapsed;
     st.outcome.maxWeight = st.maxWeight;
     st.done = terminated || truncated;
