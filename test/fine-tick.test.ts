@@ -9,6 +9,14 @@ import { scenarioStrategy, planFor } from '../sim/strategy.ts';
 import type { Fault } from '../sim/faults.ts';
 import type { Range, StageRanges, WhatIfMetric } from '../sim/whatif.ts';
 import { checkRanges, combine, MinuteAssembler, RollingMinute } from '../policies/adaptive.ts';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { trainTinyModels } from './tiny-models.ts';
+import { resolvePolicies } from '../policies/index.ts';
+import { loadRolloutChampionsSync } from '../training/load.ts';
+import { runEpisode } from '../backtest/run.ts';
+import { predictedRanges } from '../backtest/ranges.ts';
 
 let world: World;
 beforeAll(() => {
@@ -161,4 +169,33 @@ describe('adaptive stages: the colour of a minute', () => {
     expect(m.canary!.latencyP99).toBeCloseTo(Math.exp((5 * Math.log(100) + 7 * Math.log(300)) / 12), 9);
     expect(combine([null, null])).toBeNull();
   });
+});
+
+describe('ml-adaptive in the environment', () => {
+  it('catches a severe fault at a busy canary within seconds where ml waits for the minute, and says when it has no ranges', async () => {
+    const models = await trainTinyModels(mkdtempSync(join(tmpdir(), 'rolloutlab-adaptive-')));
+    const champions = loadRolloutChampionsSync(models);
+    const [ml, adaptive] = resolvePolicies(['ml', 'ml-adaptive'], { models: () => champions });
+    expect(adaptive.needsRanges).toBe(true);
+    const strategy = scenarioStrategy(world.scenario);
+    const svc = [...world.topology.services].sort((a, b) => world.traffic.meanRequests[b.id] - world.traffic.meanRequests[a.id])[0];
+    const base = world.deployments.find((d) => d.start > 12_000)!;
+    const dep = { ...base, id: 'crash', service: svc.id, material: true, fault: errorFault({ kind: 'crash_loop', errorAdd: 0.5, onsetMinutes: 2 }) };
+    const env = new RolloutEnv(world);
+    const truth = runEpisode(env, world, dep, 1, strategy, null, null).outcome;
+    const a = runEpisode(env, world, dep, 1, strategy, ml, truth);
+    const ranges = predictedRanges(world, dep, strategy, 1, 10);
+    const b = runEpisode(env, world, dep, 1, strategy, adaptive, truth, ranges);
+    const ttd = (o: typeof a.outcome) => (o.rollbackMinute! - o.onsetMinute!) * 60;
+    expect(a.outcome.rollbackMinute).not.toBeNull();
+    expect(b.outcome.rollbackMinute).not.toBeNull();
+    expect(ttd(a.outcome)).toBeGreaterThanOrEqual(60);
+    expect(ttd(b.outcome)).toBeLessThan(30);
+    expect(b.reason).toMatch(/^ml-adaptive v\d+: red in the last \d+ s — rolling back; overwhelming evidence/);
+    expect(b.outcome.faultBadRequests).toBeLessThan(a.outcome.faultBadRequests);
+    // No ranges: it decides as ml, and says so.
+    const c = runEpisode(env, world, { ...dep, fault: null, material: false }, 1, strategy, adaptive, null);
+    expect(c.outcome.promotedMinute).not.toBeNull();
+    expect(c.outcome.ticks).toBe(c.outcome.minutes);
+  }, 300_000);
 });
