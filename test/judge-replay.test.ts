@@ -12,11 +12,12 @@ import { join } from 'node:path';
 import { initBackend } from '../training/backend.ts';
 import { ModelRegistry } from '../training/registry.ts';
 import { validateCard } from '../training/card.ts';
-import { trainJudge } from '../training/judge/family.ts';
+import { loadJudge, trainJudge } from '../training/judge/family.ts';
+import { fitJudge } from '../training/judge/fit.ts';
 import { replayTimeSplit } from '../training/judge/replay.ts';
 import { loadScenario } from '../sim/index.ts';
 import { backtest } from '../backtest/run.ts';
-import { replayJudgeInput } from '../backtest/replay.ts';
+import { replayJudgeInput, timestampMs } from '../backtest/replay.ts';
 import { windowsTable } from '../judges/labelled-windows.ts';
 import { writeDataset } from '../datasets/index.ts';
 import { inProcess } from './in-process.ts';
@@ -74,6 +75,31 @@ describe('the labelled sample', () => {
     const c = await replayJudgeInput(noTime);
     expect(c.order).toBe('file');
     expect(held(c)).toEqual(held(a));
+  });
+});
+
+describe('the pieces', () => {
+  it('reads a timestamp as a time where it can, and never fails on one', () => {
+    expect(timestampMs('2026-09-01T09:00:00.000Z')).toBe(Date.UTC(2026, 8, 1, 9));
+    expect(timestampMs('1788253200')).toBe(1788253200_000);
+    expect(timestampMs('1788253200000')).toBe(1788253200_000);
+    expect(timestampMs('yesterday, roughly')).toBeNull();
+    expect(timestampMs(null)).toBeNull();
+  });
+
+  it('recalibrating keeps the champion\'s nets and standardisation and refits only Platt and the decision', async () => {
+    const d = await replayJudgeInput(SAMPLE);
+    const s = replayTimeSplit(d, 'train');
+    const champ = await loadJudge(new ModelRegistry({ root: models }));
+    const fit = await fitJudge([{ windows: d.windows, tag: d.sha256, windowsSha256: null, split: { train: s.fit, validation: s.validation, test: s.heldOut, description: s.description } }], { recalibrate: champ });
+    const [a, b] = [champ.toJSON(), fit.model.toJSON()];
+    expect(b.members).toEqual(a.members);
+    expect(b.encoder).toEqual(a.encoder);
+    expect(b.platt).not.toEqual(a.platt);
+    expect(b.platt.a).toBeGreaterThan(0);
+    expect(fit.members).toEqual([]);
+    expect(fit.split.train).toEqual(s.fit);
+    expect(fit.validation.windows).toBe(s.validation.length);
   });
 });
 
