@@ -9,6 +9,7 @@
 // Format by extension: .csv (RFC 4180, datasets/csv.ts), .jsonl / .ndjson (one JSON object per line), .parquet (read
 // through DuckDB). Every problem is a BAD_DATA RolloutlabError naming the file, the line (CSV/JSONL: 1-based line of
 // the file; Parquet: 1-based data row), the column, the value and what is wrong.
+import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { RolloutlabError, show } from '../lib/errors.ts';
@@ -16,6 +17,9 @@ import { assertFile, badCell, parseCsv, parseNumber } from '../datasets/csv.ts';
 import { readParquetText } from '../datasets/read-parquet.ts';
 import type { CohortMetrics } from '../sim/env.ts';
 import { resolveWindowJudges, windowJudgeNames, type AnalysisWindow, type WindowVerdict } from '../judges/window-judges.ts';
+import { LOW_TRAFFIC_REQUESTS } from '../judges/labelled-windows.ts';
+import type { LabelledWindows } from '../training/judge/data.ts';
+import type { ReplayJudgeInput } from '../training/judge/replay.ts';
 
 // ---------------------------------------------------------------------------------------------------------------
 // Format
@@ -64,6 +68,12 @@ export interface ReplayDeployment {
   latencyObjectiveMs: number | null;
   /** Whether the deployment has at least one value of each optional metric. */
   recorded: { latencyP50: boolean; latencyP99: boolean; kpi: boolean };
+  /**
+   * The earliest `timestamp` of its rows that reads as a time (ISO 8601, or epoch seconds / milliseconds), in epoch
+   * milliseconds; null when none does. The judges never read it: it orders deployments in time when a judge is
+   * trained on the file (oldest train, newest held out).
+   */
+  startedAt: number | null;
 }
 
 export interface ReplayData {
@@ -154,6 +164,20 @@ interface ParsedRow {
   label: Label | null;
   objective: number | null;
   service: string | null;
+  time: number | null;
+}
+
+/** A `timestamp` cell as epoch milliseconds, or null: the column is free text, so what does not read as a time is ignored. */
+export function timestampMs(s: string | null): number | null {
+  if (s === null) return null;
+  const t = s.trim();
+  if (/^\d+(\.\d+)?$/.test(t)) {
+    const x = Number(t);
+    // Ten digits are seconds (until 2286), thirteen are milliseconds.
+    return x < 1e11 ? x * 1000 : x;
+  }
+  const ms = Date.parse(t);
+  return Number.isFinite(ms) ? ms : null;
 }
 
 /** Validates a raw table and groups it into deployments. */
@@ -239,7 +263,7 @@ function toReplayData(raw: RawTable, file: string, format: ReplayFormat): Replay
         callerErrors: NaN,
       };
     }
-    return { r, id, tick, cohort, providerError, metrics, label, objective, service: cell('service') };
+    return { r, id, tick, cohort, providerError, metrics, label, objective, service: cell('service'), time: timestampMs(cell('timestamp')) };
   });
 
   // Group by deployment, in order of first appearance.
@@ -271,6 +295,7 @@ function toReplayData(raw: RawTable, file: string, format: ReplayFormat): Replay
       labels: new Array(span).fill(null),
       latencyObjectiveMs: null,
       recorded: { latencyP50: false, latencyP99: false, kpi: false },
+      startedAt: null,
     };
     const seen = new Map<string, number>();
     let objectiveRow = -1;
@@ -285,6 +310,7 @@ function toReplayData(raw: RawTable, file: string, format: ReplayFormat): Replay
         );
       }
       seen.set(key, p.r);
+      if (p.time !== null && (dep.startedAt === null || p.time < dep.startedAt)) dep.startedAt = p.time;
       const i = p.tick - first.tick;
       dep[p.cohort][i] = p.metrics;
       if (p.providerError) dep.providerError[i] = true;
@@ -498,6 +524,54 @@ export async function runReplay(path: string, opts: ReplayOptions = {}): Promise
   positiveInt('intervalTicks', opts.intervalTicks ?? 5);
   resolveWindowJudges(opts.judges ?? windowJudgeNames());
   return judgeReplay(await readReplay(path), opts);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Labelled windows for training a judge (`train judge --replay`, training/judge/replay.ts)
+
+/**
+ * The labelled windows of a replay file — the very windows `backtest --replay` judges, with their labels — for the
+ * judge family: deployments in time order (by their earliest `timestamp` when every deployment has one, else by first
+ * appearance in the file), unlabelled windows left out and counted, the file's sha256 as its identity.
+ */
+export async function replayJudgeInput(path: string, opts: { intervalTicks?: number; tickSeconds?: number } = {}): Promise<ReplayJudgeInput> {
+  const intervalTicks = positiveInt('intervalTicks', opts.intervalTicks ?? 5);
+  const tickSeconds = opts.tickSeconds ?? 60;
+  const data = await readReplay(path);
+  const sha256 = createHash('sha256').update(await readFile(path)).digest('hex');
+  const byTime = data.deployments.every((d) => d.startedAt !== null);
+  // Array.prototype.sort is stable: equal starts keep the file's order.
+  const deps = byTime ? [...data.deployments].sort((a, b) => a.startedAt! - b.startedAt!) : data.deployments;
+  const w: LabelledWindows = { source: path, manifest: null, windows: [], labels: new Uint8Array(0), lowTraffic: new Uint8Array(0), sharedIncident: new Uint8Array(0), faultKind: [], deployment: [], n: 0 };
+  const labels: number[] = [];
+  const low: number[] = [];
+  let unlabelled = 0;
+  const deployments: ReplayJudgeInput['deployments'] = [];
+  for (const dep of deps) {
+    const ws = replayWindows(dep, intervalTicks, tickSeconds);
+    let labelled = 0;
+    let fail = 0;
+    for (const { window, label } of ws) {
+      if (label === null) {
+        unlabelled++;
+        continue;
+      }
+      labelled++;
+      if (label === 'fail') fail++;
+      w.windows.push(window);
+      labels.push(label === 'fail' ? 1 : 0);
+      low.push(window.canary.reduce((a, m) => a + (m ? m.requests : 0), 0) < LOW_TRAFFIC_REQUESTS ? 1 : 0);
+      w.faultKind.push(null);
+      w.deployment.push(dep.id);
+    }
+    deployments.push({ id: dep.id, startedAt: dep.startedAt, windows: ws.length, labelled, failWindows: fail });
+  }
+  w.n = labels.length;
+  w.labels = Uint8Array.from(labels);
+  w.lowTraffic = Uint8Array.from(low);
+  // A replay file carries no truth about shared incidents: the slice stays empty.
+  w.sharedIncident = new Uint8Array(w.n);
+  return { file: path, format: data.format, sha256, rows: data.rows, intervalTicks, tickSeconds, order: byTime ? 'timestamp' : 'file', deployments, windows: w, unlabelledWindows: unlabelled };
 }
 
 // ---------------------------------------------------------------------------------------------------------------

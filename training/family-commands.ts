@@ -2,6 +2,7 @@
 // result as JSON (--json) or as text. The families' rows (training/families.ts) point at their implementations.
 import type { ModelRegistry } from './registry.ts';
 import type { RiskFeedbackOptions } from './risk/family.ts';
+import type { ReplayJudgeInput } from './judge/replay.ts';
 
 /** A result, as JSON and as the text a terminal prints. */
 export interface Printed {
@@ -22,4 +23,10 @@ export interface FamilyCommands {
   train(data: string, c: TrainContext): Promise<Printed>;
   /** The champion's (or a version's) card, or with `data` its scores on those data sets' held-out parts. */
   evaluate(registry: ModelRegistry, o: { data?: string; version?: string }): Promise<Printed>;
+  /**
+   * Families that learn from recorded rollouts (`--replay <file>`): train on the file's labelled windows, cut by
+   * backtest/replay.ts (the command line reads the file: that layer sits above this one), and evaluate on its held-out part.
+   */
+  trainReplay?(input: ReplayJudgeInput, c: TrainContext): Promise<Printed>;
+  evaluateReplay?(input: ReplayJudgeInput, registry: ModelRegistry, o: { version?: string }): Promise<Printed>;
 }

@@ -6,22 +6,61 @@ import { FAMILIES, FAMILY_NAMES, type Family } from '../../training/families.ts'
 import { int, out, usage } from '../flags.ts';
 
 
+async function registryAt(models: string | undefined) {
+  const { ModelRegistry } = await import('../../training/registry.ts');
+  return new ModelRegistry(models ? { root: resolve(models) } : {});
+}
+
+/**
+ * `--replay <file>` of train / evaluate: the family's replay commands and the file's labelled windows (read here: the
+ * replay reader sits in backtest/, above the model families), or null without --replay. Only the judge learns from
+ * recorded rollouts: the predictive-rollback model needs what a replay file does not hold (docs/judge.md).
+ */
+async function replayCommands(family: string, o: { data?: string; replay?: string; interval: number }, cmd: Command) {
+  if (o.replay === undefined) {
+    if (cmd.getOptionValueSource('interval') === 'cli') throw usage('--interval needs --replay', 'interval');
+    return null;
+  }
+  if (o.data !== undefined) throw usage('--data and --replay cannot be combined: train or evaluate on data sets or on one recorded-rollout file', 'replay');
+  const commands = await FAMILIES[family as Family].commands();
+  if (!commands.trainReplay || !commands.evaluateReplay) {
+    throw usage(
+      `${family}: --replay: only the judge family learns from recorded rollouts${family === 'rollback' ? ' (the predictive-rollback model learns from whole trajectories with the simulator\'s per-minute truth — fault onset, breach ahead, the rollout\'s stage and traffic share — that a replay file does not record)' : ''}`,
+      'replay',
+    );
+  }
+  const { replayJudgeInput } = await import('../../backtest/replay.ts');
+  return { commands, input: () => replayJudgeInput(o.replay!, { intervalTicks: o.interval }) };
+}
+
 /** Registers the Models commands on the program. */
 export function registerModels(program: Command): void {
   program
     .command('train')
     .description('Train a model family on a data set, register the version with its model card, and promote it if it is at least as good as the champion on the same held-out data.')
     .addArgument(new Argument('<family>', `model family: ${FAMILY_NAMES.join(', ')}`).choices(FAMILY_NAMES))
-    .requiredOption('--data <dir[,dir...]>', 'data set(s), separated by commas, each split on its own: risk — simulated data sets (rolloutlab simulate), or one imported deployment history (rolloutlab import history; its versions go to the registry folder risk-history); judge — backtest data sets (rolloutlab backtest --out); rollback — backtest data sets written with --trajectories; retry — simulated pipeline data sets (rolloutlab simulate-pipelines; three or more: the last is held out, a fifth of them before it validate)')
+    .option('--data <dir[,dir...]>', 'data set(s) (required, unless judge --replay), separated by commas, each split on its own: risk — simulated data sets (rolloutlab simulate), or one imported deployment history (rolloutlab import history; its versions go to the registry folder risk-history); judge — backtest data sets (rolloutlab backtest --out); rollback — backtest data sets written with --trajectories; retry — simulated pipeline data sets (rolloutlab simulate-pipelines; three or more: the last is held out, a fifth of them before it validate)')
+    .option('--replay <file>', 'judge: instead of --data, recorded rollouts with a label column (the replay file backtest --replay reads: CSV, JSON Lines or Parquet; docs/judge.md "Training the judge on your own rollouts"); the newest 20 % of deployments held out; versions go to the registry folder judge-replay, never the served judge champion')
+    .option('--interval <ticks>', 'with --replay: ticks per analysis window', int('--interval', 1, 10_000), 5)
     .option('--models <dir>', 'model registry root (default: ./models, or $ROLLOUTLAB_MODELS)')
     .option('--with-feedback <source>', 'risk and retry: add recorded outcomes to the training part (never the held-out part). risk — a serve --feedback DuckDB file (read-only; stop the server or copy the file), a server URL (http://host:port, reads GET /v1/feedback), or a JSON / JSONL export (docs/risk.md "Training with feedback"); retry — a serve --pipeline-outcomes DuckDB file, a server URL (reads GET /v1/pipeline/outcome), or the JSONL file of rolloutlab retry --record (docs/retry.md)')
     .option('--feedback-weight <w>', 'each feedback row enters the training part w times (a whole number)', int('--feedback-weight', 1, 1000), 1)
     .option('--strict', 'with --with-feedback: fail on a record that cannot be used instead of skipping it')
     .option('--token <t>', 'with a --with-feedback URL: the server\'s bearer token (default: $ROLLOUTLAB_TOKEN; GET /v1/feedback and GET /v1/pipeline/outcome need it)')
     .option('--json', 'print the result as JSON')
-    .action(async (family: string, o: { data: string; models?: string; json?: boolean; withFeedback?: string; feedbackWeight: number; strict?: boolean; token?: string }) => {
+    .action(async (family: string, o: { data?: string; replay?: string; interval: number; models?: string; json?: boolean; withFeedback?: string; feedbackWeight: number; strict?: boolean; token?: string }, cmd: Command) => {
       if (o.withFeedback === undefined && (o.strict || o.feedbackWeight !== 1)) throw usage('train: --strict and --feedback-weight need --with-feedback', o.strict ? 'strict' : 'feedback-weight');
       const row = FAMILIES[family as Family];
+      const replay = await replayCommands(family, o, cmd);
+      if (replay) {
+        if (o.withFeedback !== undefined) throw usage('train: --with-feedback cannot be combined with --replay', 'with-feedback');
+        const progress = terminalProgress();
+        const r = await replay.commands.trainReplay!(await replay.input(), { registry: await registryAt(o.models), onProgress: (stage, d, n) => progress.update(stage, d, n) });
+        progress.done();
+        out(!!o.json, r.json, r.text);
+        return;
+      }
+      if (o.data === undefined) throw usage(`train ${family}: give --data <dir[,dir...]>${family === 'judge' ? ' or --replay <file>' : ''}`, 'data');
       if (o.withFeedback !== undefined && !row.feedback) throw usage(`train ${family}: --with-feedback: recorded outcomes are used by the risk and retry families only`, 'with-feedback');
       const { ModelRegistry } = await import('../../training/registry.ts');
       const commands = await row.commands();
@@ -36,10 +75,20 @@ export function registerModels(program: Command): void {
     .description('Evaluate a family’s champion: its model card, or (with --data) its scores on that data set’s held-out part.')
     .addArgument(new Argument('<family>', `model family: ${FAMILY_NAMES.join(', ')}`).choices(FAMILY_NAMES))
     .option('--data <dir[,dir...]>', 're-evaluate on the held-out (newest 20 %) part of this simulated data set, or of several separated by commas (each split on its own); risk on one imported deployment history: the risk-history champion (or --version of it)')
+    .option('--replay <file>', 'judge: the judge-replay champion (or --version of it) on the held-out part (newest 20 % of deployments) of recorded rollouts with labels, beside the simulated judge champion and Kayenta\'s judge')
+    .option('--interval <ticks>', 'with --replay: ticks per analysis window', int('--interval', 1, 10_000), 5)
     .option('--version <v>', 'a version instead of the champion')
     .option('--models <dir>', 'model registry root (default: ./models, or $ROLLOUTLAB_MODELS)')
     .option('--json', 'print the result as JSON')
-    .action(async (family: string, o: { data?: string; version?: string; models?: string; json?: boolean }) => {
+    .action(async (family: string, o: { data?: string; replay?: string; interval: number; version?: string; models?: string; json?: boolean }, cmd: Command) => {
+      const replay = await replayCommands(family, o, cmd);
+      if (replay) {
+        // The data first: a recording that cannot be scored is named as such whether or not the registry has a model.
+        const input = await replay.input();
+        const r = await replay.commands.evaluateReplay!(input, await registryAt(o.models), { version: o.version });
+        out(!!o.json, r.json, r.text);
+        return;
+      }
       const { ModelRegistry } = await import('../../training/registry.ts');
       const commands = await FAMILIES[family as Family].commands();
       const r = await commands.evaluate(new ModelRegistry(o.models ? { root: resolve(o.models) } : {}), { data: o.data, version: o.version });

@@ -159,15 +159,19 @@ export async function trainJudge(data: string | readonly string[], opts: JudgeTr
   };
 }
 
-/** The champion (or a version) as a ready judge; synchronous to use once loaded. */
-export async function loadJudge(registry = new ModelRegistry(), version = 'champion'): Promise<JudgeModel> {
-  const card = await registry.readCard(JUDGE_FAMILY, version).catch((e) => {
-    if (e instanceof RolloutlabError && e.code === 'NOT_FOUND') throw new RolloutlabError('NOT_FOUND', `no ${JUDGE_FAMILY} model ${version} in ${registry.familyDir(JUDGE_FAMILY)}: train one with \`rolloutlab train judge --data <backtest data sets>\``, 'version');
+/**
+ * The champion (or a version) as a ready judge; synchronous to use once loaded. `family` is the registry folder:
+ * `judge` (what the server serves) or `judge-replay` (judges trained on a team's recorded rollouts, training/judge/replay.ts).
+ */
+export async function loadJudge(registry = new ModelRegistry(), version = 'champion', family = JUDGE_FAMILY): Promise<JudgeModel> {
+  const how = family === JUDGE_FAMILY ? 'rolloutlab train judge --data <backtest data sets>' : 'rolloutlab train judge --replay <recorded rollouts>';
+  const card = await registry.readCard(family, version).catch((e) => {
+    if (e instanceof RolloutlabError && e.code === 'NOT_FOUND') throw new RolloutlabError('NOT_FOUND', `no ${family} model ${version} in ${registry.familyDir(family)}: train one with \`${how}\``, 'version');
     throw e;
   });
-  const loaded = await registry.loadModel(JUDGE_FAMILY, card.version);
+  const loaded = await registry.loadModel(family, card.version);
   const bytes = loaded.files[JUDGE_MODEL_FILE];
-  if (!bytes) throw new RolloutlabError('BAD_DATA', `${JUDGE_FAMILY} ${card.version} has no ${JUDGE_MODEL_FILE}`, JUDGE_MODEL_FILE);
+  if (!bytes) throw new RolloutlabError('BAD_DATA', `${family} ${card.version} has no ${JUDGE_MODEL_FILE}`, JUDGE_MODEL_FILE);
   const j = JSON.parse(new TextDecoder().decode(bytes)) as JudgeModelJSON;
   return JudgeModel.fromJSON({ ...j, version: card.version });
 }

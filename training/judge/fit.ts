@@ -33,6 +33,12 @@ export interface JudgeFitOptions {
   guessAccuracy?: number;
   /** Share of fitting windows copied with a synthetic shared incident hitting both cohorts (augment.ts; default 0.2). */
   augmentShared?: number;
+  /**
+   * Recalibrate this judge instead of training nets: keep its nets and standardisation, refit Platt on the fitting rows
+   * and choose the decision (threshold, band, evidence level) on the validation rows, as for a new judge. What a team
+   * with a few hundred recorded windows can afford to fit (training/judge/replay.ts).
+   */
+  recalibrate?: JudgeModel;
   onProgress?: (stage: string, done: number, total: number) => void;
 }
 
@@ -43,6 +49,8 @@ export interface JudgePart {
   /** Identity of the data for the split stream (the windows table's sha256 for a data set). */
   tag: string;
   windowsSha256: string | null;
+  /** The part's split as given (indices within the part), instead of the seeded split by deployment. */
+  split?: { train: number[]; validation: number[]; test: number[]; description: string };
 }
 
 export interface JudgeFitSplit {
@@ -102,7 +110,7 @@ export async function fitJudge(parts: readonly JudgePart[], opts: JudgeFitOption
       baselineReq[at + i] = summary.baseline.requests;
       evidenceLogP[at + i] = strongestExcess(summary.canary, summary.baseline).logP;
     }
-    const s = splitByDeployment(d, seed, p.tag);
+    const s = p.split ? { ...p.split, seed } : splitByDeployment(d, seed, p.tag);
     split.train.push(...s.train.map((r) => r + at));
     split.validation.push(...s.validation.map((r) => r + at));
     split.test.push(...s.test.map((r) => r + at));
@@ -114,11 +122,12 @@ export async function fitJudge(parts: readonly JudgePart[], opts: JudgeFitOption
   if (parts.length > 1) split.description += `; each of the ${parts.length} sources split on its own, the parts concatenated`;
   const tFeatures = performance.now();
 
-  // Standardisation and occlusion reference from the fitting rows.
-  const mean: number[] = [];
-  const sd: number[] = [];
-  const reference: number[] = [];
-  for (let k = 0; k < F; k++) {
+  // Standardisation and occlusion reference from the fitting rows (a recalibrated judge keeps its own).
+  const base = opts.recalibrate?.toJSON();
+  const mean: number[] = base ? [...base.encoder.mean] : [];
+  const sd: number[] = base ? [...base.encoder.sd] : [];
+  const reference: number[] = base ? [...base.encoder.reference] : [];
+  for (let k = 0; k < F && !base; k++) {
     const xs: number[] = [];
     for (const r of split.train) {
       const v = X[r * F + k];
@@ -137,7 +146,7 @@ export async function fitJudge(parts: readonly JudgePart[], opts: JudgeFitOption
     format: JUDGE_MODEL_FORMAT,
     features: [...JUDGE_FEATURE_NAMES],
     monotone: [...JUDGE_MONOTONE_FEATURES],
-    encoder: { mean, sd, reference, clip },
+    encoder: { mean, sd, reference, clip: base ? base.encoder.clip : clip },
     members: nets,
     platt,
     decision,
@@ -167,7 +176,7 @@ export async function fitJudge(parts: readonly JudgePart[], opts: JudgeFitOption
   const aug: number[] = [];
   const augX: number[] = [];
   const f = new Float64Array(F);
-  for (const r of split.train) {
+  for (const r of base ? [] : split.train) {
     if (!(share > 0) || !augRng.bernoulli(share)) continue;
     const w = windowsOf[r];
     windowFeatures(withSharedIncident(w, drawSharedIncident(augRng, w.canary.length), augRng), f);
@@ -186,23 +195,25 @@ export async function fitJudge(parts: readonly JudgePart[], opts: JudgeFitOption
 
   // Loaded here: scoring a saved judge needs no tensor engine, so the modules it shares with training do not load tfjs.
   const { trainNet } = await import('./net-train.ts');
-  const nets: NetJSON[] = [];
+  const nets: NetJSON[] = base ? [...base.members] : [];
   const trainings: NetTraining[] = [];
   // Every net monotone in the canary's bad-request features (their values; their missing flags are free).
   const masks = monotoneMasks([2 * F, ...netOptions.hidden, 1], JUDGE_MONOTONE_FEATURES.map((name) => JUDGE_FEATURE_NAMES.indexOf(name)), netOptions.monotoneShare);
-  for (let m = 0; m < members; m++) {
+  for (let m = 0; m < (base ? 0 : members); m++) {
     const { net, training } = await trainNet(Xtr, ytr, Xva, yva, 2 * F, seed * 1000 + m, netOptions, (e) => opts.onProgress?.(`train judge (member ${m + 1}/${members}, epochs)`, e + 1, netOptions.maxEpochs), masks);
     nets.push(net);
     trainings.push(training);
   }
   const tTrain = performance.now();
 
-  // Platt scaling on the validation rows.
+  // Platt scaling on the validation rows; a recalibrated judge's on the fitting rows, which its nets never saw (the
+  // validation rows then choose the decision alone).
   const raw = JudgeModel.fromJSON(skeleton(nets));
-  const zVal = Float64Array.from(split.validation, (r) => raw.logit(X.subarray(r * F, (r + 1) * F)));
-  const platt = fitPlatt(zVal, yva);
+  const plattRows = base ? split.train : split.validation;
+  const zPlatt = Float64Array.from(plattRows, (r) => raw.logit(X.subarray(r * F, (r + 1) * F)));
+  const platt = fitPlatt(zPlatt, base ? Float32Array.from(split.train, (r) => y[r]) : yva);
   // A non-positive slope would reverse the nets' order (and break monotonicity): the nets learned nothing usable.
-  if (!(platt.a > 0)) throw new RolloutlabError('BAD_DATA', `judge: calibration slope ${platt.a} on the validation windows is not positive: the nets did not learn to rank fail windows above pass windows`, 'data');
+  if (!(platt.a > 0)) throw new RolloutlabError('BAD_DATA', `judge: calibration slope ${platt.a} on the ${base ? 'fitting' : 'validation'} windows is not positive: the nets did not learn to rank fail windows above pass windows`, 'data');
   const calibrated = JudgeModel.fromJSON(skeleton(nets, platt));
   const pVal = Float64Array.from(split.validation, (r) => calibrated.probability(X.subarray(r * F, (r + 1) * F)));
   const prior = yva.reduce((a, b) => a + b, 0) / yva.length;

@@ -6,3 +6,4 @@ export { fitJudge, MIN_CANARY_REQUESTS, GUESS_ACCURACY, type JudgeFit, type Judg
 export { evaluateJudge, evaluateJudgeOn, formatJudgeEvaluation, scoreVerdicts, type JudgeEvaluation, type VerdictScore, type SliceScores } from './evaluate.ts';
 export { trainJudge, loadJudge, fitJudgeOn, JUDGE_FAMILY, JUDGE_MODEL_FILE, type JudgeTrainOptions, type JudgeTrainResult } from './family.ts';
 export { drawSharedIncident, withSharedIncident, type SharedIncident } from './augment.ts';
+export { trainJudgeReplay, evaluateJudgeReplay, replayTimeSplit, replayScore, JUDGE_REPLAY_FAMILY, REPLAY_MIN_WINDOWS, REPLAY_MIN_DEPLOYMENTS, type ReplayJudgeInput, type JudgeReplayTrainResult, type JudgeReplayEvaluation, type ReplayScore, type ReplaySplit } from './replay.ts';
