@@ -1,6 +1,6 @@
 // What every model family offers the command line: `train <family>` and `evaluate <family>`, each printing the same
 // result as JSON (--json) or as text. The families' rows (training/families.ts) point at their implementations.
-import type { ModelRegistry } from './registry.ts';
+import type { DecisionBy, ModelRegistry, PromotionResult } from './registry.ts';
 import type { RiskFeedbackOptions } from './risk/family.ts';
 
 /** A result, as JSON and as the text a terminal prints. */
@@ -22,4 +22,10 @@ export interface FamilyCommands {
   train(data: string, c: TrainContext): Promise<Printed>;
   /** The champion's (or a version's) card, or with `data` its scores on those data sets' held-out parts. */
   evaluate(registry: ModelRegistry, o: { data?: string; version?: string }): Promise<Printed>;
+  /**
+   * `models promote <family> <version>` without --force: the champion rule training applies, run again on the
+   * version's own held-out data (the data sets on its card). Absent: the family's rule cannot be re-run from the
+   * command line yet, and promotion by hand needs --force --reason.
+   */
+  promote?(registry: ModelRegistry, version: string, who: DecisionBy): Promise<PromotionResult>;
 }

@@ -1,7 +1,7 @@
 // What `rolloutlab train risk` and `rolloutlab evaluate risk` print (the command line only parses the arguments).
 import type { FamilyCommands } from '../family-commands.ts';
 import { formatTargets } from '../targets.ts';
-import { evaluateRisk, trainRisk, type RiskTrainResult } from './family.ts';
+import { evaluateRisk, promoteRiskByRule, trainRisk, type RiskTrainResult } from './family.ts';
 import { evaluateRiskHistory, riskDataKind, trainRiskHistory, type HistoryEvaluateResult, type HistoryTrainResult } from './history-family.ts';
 
 export function formatRiskTrain(r: RiskTrainResult, family = 'risk'): string {
@@ -79,4 +79,5 @@ export const riskCommands: FamilyCommands = {
     const card = await registry.readCard('risk', o.version ?? 'champion');
     return { json: card, text: formatTargets(`risk ${card.version} (${card.champion.decision}: ${card.champion.reason})`, card.metrics, card.targets) };
   },
+  promote: promoteRiskByRule,
 };

@@ -15,7 +15,7 @@ import { GamModel, subset, type GamJSON } from '../gam.ts';
 import { classifierMetrics, logLoss, rocAuc } from '../metrics.ts';
 import { ModelRegistry } from '../registry.ts';
 import { checkTargets, type TargetResult } from '../targets.ts';
-import { cardFeedback, feedbackSummary, metricsOf, readRiskFeedback, riskDataDirs, RISK_FAMILY, RISK_GAM_OPTIONS, RISK_MODEL_FILE, withFeedbackRows, type RiskTrainOptions, type RiskTrainResult } from './family.ts';
+import { cardFeedback, feedbackSummary, metricsOf, readRiskFeedback, riskChampionVerdict, riskDataDirs, RISK_FAMILY, RISK_GAM_OPTIONS, RISK_MODEL_FILE, withFeedbackRows, type RiskTrainOptions, type RiskTrainResult } from './family.ts';
 import { feedbackRows, riskRowsSha256 } from './feedback.ts';
 import { HISTORY_RISK_FAMILY, historyRiskData, isHistoryManifest, readManifest, type HistoryFeatures, type HistoryRiskData } from './history.ts';
 import { fitRisk, type CombinedRiskData } from './pipeline.ts';
@@ -113,7 +113,7 @@ export async function trainRiskHistory(data: string, opts: RiskTrainOptions = {}
       targets,
       ...(feedback ? { feedback: cardFeedback(feedback) } : {}),
       notes:
-        `Trained on an imported deployment history (${history.source.file ?? dir}), not on simulated data: registered under ${HISTORY_RISK_FAMILY}, never the served risk champion. ` +
+        `Trained on an imported deployment history (${registry.cardPath(history.source.file ?? dir)}), not on simulated data: registered under ${HISTORY_RISK_FAMILY}, never the served risk champion. ` +
         `Uses ${d.features.used.length} of the schema's features; ${d.features.missing.length} are missing and dropped from the model (hyperParameters.missingFeatures). ` +
         (feedback ? `Training part includes ${feedback.used} outcome-feedback rows from ${feedback.source} (${feedback.skipped} skipped; card.feedback). ` : '') +
         'No oracle: a history has no true failure probability, so the AUC gap to the oracle is not measured.',
@@ -128,11 +128,8 @@ export async function trainRiskHistory(data: string, opts: RiskTrainOptions = {}
     const old = (await loadHistoryRisk(registry, champion.version)).model;
     const absent = old.specs.filter((s) => !testCols[s.name]).map((s) => s.name);
     const oldP = old.predict(testCols, fit.split.test.length);
-    const [aNew, aOld] = [fit.evaluation.model.rocAuc, rocAuc(oldP, y)];
-    const [lNew, lOld] = [fit.evaluation.model.logLoss, logLoss(oldP, y)];
-    const ok = aNew >= aOld && lNew <= lOld + 1e-12;
     const note = absent.length ? ` (the champion's ${absent.join(', ')} not in this history: scored at its training medians)` : '';
-    return { atLeastAsGood: ok, reason: `on the ${fit.split.test.length} held-out deployments of ${dir}: AUC ${aNew.toFixed(4)} vs champion ${champion.version} ${aOld.toFixed(4)}, log loss ${lNew.toFixed(4)} vs ${lOld.toFixed(4)}${note}` };
+    return riskChampionVerdict(fit.evaluation.model, { rocAuc: rocAuc(oldP, y), logLoss: logLoss(oldP, y) }, { n: fit.split.test.length, where: registry.cardPath(dir), champion: champion.version, note });
   });
   const heldOut = { n: fit.split.test.length, sha256: riskRowsSha256(combined.data.cols, combined.data.labels, combined.data.specs, fit.split.test) };
   return { version: saved.version, dir: saved.dir, evaluation: fit.evaluation, targets, promotion, backend: backend.name, seconds: (performance.now() - t0) / 1000, heldOut, feedback, history };
