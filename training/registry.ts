@@ -500,7 +500,8 @@ export class ModelRegistry {
     } catch (e) {
       rethrow(e, `promoting ${family} ${version}`);
     }
-    return { family, candidate: version, previous, champion: version, promoted: true, reason };
+    // The pointer's reason says who and how; the result's is the reason given.
+    return { family, candidate: version, previous, champion: version, promoted: true, reason: o.reason };
   }
 
   /**
