@@ -201,7 +201,13 @@ describe('rolloutlab models', () => {
     expect(noCard.json.error).toMatchObject({ code: 'BAD_DATA', field: 'version' });
     expect(noCard.json.error.message).toMatch(/v0003 has no card\.json/);
     expect((await json('list')).json.families[1].incomplete).toEqual(['v0003']);
+    // A version whose files no longer match its card is never made the champion, not even by hand.
     const before = readFileSync(join(models, 'forecast', CHAMPION_FILE), 'utf8');
+    writeFileSync(join(models, 'forecast', 'v0002', 'f.json'), '{"mase":0.1}');
+    const corrupt = await json('promote', 'forecast', 'v0002', '--force', '--reason', 'x');
+    expect(corrupt.code).toBe(2);
+    expect(corrupt.json.error).toMatchObject({ code: 'BAD_DATA', field: 'files.f.json' });
+    expect(readFileSync(join(models, 'forecast', CHAMPION_FILE), 'utf8')).toBe(before);
     const rule = await json('promote', 'forecast', 'v0002');
     expect(rule.code).toBe(2);
     expect(rule.json.error).toMatchObject({ field: 'force' });

@@ -483,7 +483,9 @@ export class ModelRegistry {
    */
   async setChampion(family: string, version: string, o: DecisionBy & { reason: string }): Promise<PromotionResult> {
     if (o.reason.trim() === '') throw new RolloutlabError('BAD_ARGUMENT', 'a champion set by hand needs a reason', 'reason');
-    await this.readCard(family, version);
+    // Only a version the server could load: a valid card and every file it lists with its size and sha256. A corrupt
+    // version would otherwise become a champion that serves nothing (the server keeps its last good model).
+    readVersionSync(this.root, family, version);
     const current = await this.champion(family);
     const previous = current?.version ?? null;
     if (previous === version) return { family, candidate: version, previous, champion: version, promoted: false, reason: `${version} is already the champion` };
