@@ -11,6 +11,7 @@ import { writeDataset } from '../datasets/index.ts';
 import { CHAMPION_FILE, HISTORY_FILE, ModelRegistry, readChampionPointerSync, type HistoryEntry } from '../training/registry.ts';
 import { cardJson, datasetRef, validateCard } from '../training/card.ts';
 import { trainRisk } from '../training/risk/family.ts';
+import { trainRiskHistory } from '../training/risk/history-family.ts';
 import { championSignature } from '../server/models.ts';
 import { inProcess } from './in-process.ts';
 
@@ -40,6 +41,11 @@ beforeAll(async () => {
     await writeDataset({ outDir: out, tables: worldToTables(simulateWorld(rs, seed, undefined, { observations: false })), manifest: { kind: 'simulated', scenario: rs.name, seed, codeVersion: 'test', extra: { scenarioConfig: rs } } });
     await trainRisk(out, { registry });
   }
+  // The risk family on an imported history, twice on the same rows: the same model, so the second ties and wins.
+  const hist = join(dir, 'data', 'history');
+  const imp = await inProcess(['import', 'history', '--data', join(import.meta.dirname, '..', 'examples', 'history-sample.csv'), '--out', hist]);
+  expect(imp.code, imp.stderr).toBe(0);
+  for (let i = 0; i < 2; i++) await trainRiskHistory(hist, { registry });
   // A family with no champion rule the command line can run, whose first card was written before paths were
   // relative: an absolute path, as older registries have them.
   const card = {
@@ -77,7 +83,7 @@ describe('rolloutlab models', () => {
   it('list: every family, its versions with data set, headline metrics and targets, the champion marked', async () => {
     const r = await json('list');
     expect(r.code).toBe(0);
-    expect(r.json.families.map((f: { family: string }) => f.family)).toEqual(['forecast', 'risk']);
+    expect(r.json.families.map((f: { family: string }) => f.family)).toEqual(['forecast', 'risk', 'risk-history']);
     const risk = r.json.families[1];
     expect(risk.champion).toBe('v0002');
     expect(risk.versions.map((v: { version: string; champion: boolean }) => [v.version, v.champion])).toEqual([['v0001', false], ['v0002', true]]);
@@ -142,6 +148,19 @@ describe('rolloutlab models', () => {
     const last = history('risk').at(-1)!;
     expect(last).toMatchObject({ candidate: 'v0001', previous: 'v0002', decision: r.json.promoted ? 'promoted' : 'kept', by: 'alice', how: 'rule', note: 'check the older model', reason: r.json.reason });
     expect(championSignature(models) !== sig).toBe(r.json.promoted);
+  });
+
+  it('promote risk-history: the same rule on the newest rows of the history; a tie promotes, as in training', async () => {
+    const text = readFileSync(join(models, 'risk-history', 'v0001', 'card.json'), 'utf8');
+    expect(text).not.toContain(dir);
+    expect(validateCard(JSON.parse(text)).dataset.path).toBe('../data/history');
+    expect(champion('risk-history')).toBe('v0002');
+    const r = await json('promote', 'risk-history', 'v0001', '--by', 'dave');
+    expect(r.code).toBe(0);
+    expect(r.json).toMatchObject({ promoted: true, champion: 'v0001', previous: 'v0002', how: 'rule' });
+    expect(r.json.reason).toMatch(/^on the 160 held-out deployments of \.\.\/data\/history: AUC (\S+) vs champion v0002 \1, log loss (\S+) vs \2$/);
+    expect(champion('risk-history')).toBe('v0001');
+    expect(history('risk-history').at(-1)).toMatchObject({ candidate: 'v0001', previous: 'v0002', decision: 'promoted', by: 'dave', how: 'rule' });
   });
 
   it('promote --force --reason: by hand, atomically, logged; --force without a reason is refused', async () => {

@@ -27,5 +27,5 @@ export interface FamilyCommands {
    * version's own held-out data (the data sets on its card). Absent: the family's rule cannot be re-run from the
    * command line yet, and promotion by hand needs --force --reason.
    */
-  promote?(registry: ModelRegistry, version: string, who: DecisionBy): Promise<PromotionResult>;
+  promote?(registry: ModelRegistry, family: string, version: string, who: DecisionBy): Promise<PromotionResult>;
 }

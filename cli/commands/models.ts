@@ -6,7 +6,7 @@ import { userInfo } from 'node:os';
 import { resolve } from 'node:path';
 import { RolloutlabError } from '../../lib/errors.ts';
 import { terminalProgress } from '../../lib/progress.ts';
-import { FAMILIES, FAMILY_NAMES, type Family } from '../../training/families.ts';
+import { FAMILIES, FAMILY_NAMES, FOLDER_FAMILIES, type Family } from '../../training/families.ts';
 import type { PromotionResult } from '../../training/registry.ts';
 import { int, out, usage } from '../flags.ts';
 
@@ -142,12 +142,13 @@ export function registerModels(program: Command): void {
       if (o.force) {
         r = await registry.setChampion(family, version, { by, how: 'manual', reason: o.reason! });
       } else {
-        const row = Object.hasOwn(FAMILIES, family) ? FAMILIES[family as Family] : null;
+        const rowName = Object.hasOwn(FAMILIES, family) ? (family as Family) : Object.hasOwn(FOLDER_FAMILIES, family) ? FOLDER_FAMILIES[family] : null;
+        const row = rowName ? FAMILIES[rowName] : null;
         const commands = row ? await row.commands() : null;
         if (!commands?.promote) {
           throw new RolloutlabError('BAD_ARGUMENT', `models promote ${family}: the ${family} family's champion rule cannot be run again from the command line (training applies it); promote by hand with --force --reason <text>`, 'force');
         }
-        r = await commands.promote(registry, version, { by, how: 'rule', ...(o.reason ? { note: o.reason } : {}) });
+        r = await commands.promote(registry, family, version, { by, how: 'rule', ...(o.reason ? { note: o.reason } : {}) });
       }
       promotionOut(!!o.json, { ...r, how, by, noop: false });
     });
