@@ -119,7 +119,7 @@ export function registerModels(program: Command): void {
     });
   models
     .command('promote')
-    .description("Make a version the champion by the family's champion rule (as training applies it, on the version's own held-out data), or by hand with --force --reason. Logged in history.jsonl; champion.json is replaced atomically, so a running server reloads.")
+    .description("Make a version the champion by the family's champion rule (as training applies it, on the version's own held-out data; risk and risk-history), or by hand with --force --reason (any family). Logged in history.jsonl; champion.json is replaced atomically, so a running server reloads.")
     .argument('<family>', 'model family')
     .argument('<version>', 'the version to promote, like v0002')
     .option('--reason <text>', 'why (required with --force; with the rule, kept beside its reason)')
