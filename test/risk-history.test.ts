@@ -5,7 +5,7 @@
 import { describe, it, expect, beforeAll } from 'vitest';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { Rng } from '../lib/rng.ts';
 import { initBackend } from '../training/backend.ts';
 import { ModelRegistry } from '../training/registry.ts';
@@ -72,7 +72,9 @@ describe('train risk / evaluate risk on an imported deployment history', () => {
     expect(card.dataset.kind).toBe('imported');
     expect(card.dataset.tables.deployments_history.rows).toBe(800);
     const hp = card.hyperParameters as any;
-    expect(hp.trainedOn).toMatchObject({ kind: 'imported', source: 'deployment-history', file: join(dir, 'last-quarter.csv') });
+    expect(hp.trainedOn).toMatchObject({ kind: 'imported', source: 'deployment-history', file: relative(models(), join(dir, 'last-quarter.csv')) });
+    // No absolute path on the card: its paths are relative to the registry root.
+    expect(JSON.stringify(card)).not.toContain(dir);
     expect(hp.label).toMatch(/^failed/);
     // Features the history gives: its change columns, the start-time features, the service's history from earlier rows.
     expect(hp.features).toEqual(['lines_added', 'files_changed', 'test_coverage', 'config_only', 'schema_migration', 'hours_since_last_deploy', 'service_recent_failure_rate', 'service_deploys_so_far', 'hour_sin', 'hour_cos', 'weekend']);

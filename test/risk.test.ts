@@ -3,7 +3,7 @@
 import { describe, it, expect, beforeAll } from 'vitest';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { initBackend } from '../training/backend.ts';
 import { trainGam, GamModel, sigmoid, type FeatureSpec } from '../training/gam.ts';
 import { classifierMetrics, ece, prAuc } from '../training/metrics.ts';
@@ -204,9 +204,10 @@ describe('risk family on a simulated data set', () => {
     const [a, b] = [riskSplit((await simRiskData(dataDir)).n), riskSplit((await simRiskData(minuteDir)).n)];
     expect(card.split.rows).toEqual({ train: a.train.length + b.train.length, validation: a.validation.length + b.validation.length, test: a.test.length + b.test.length });
     expect(card.split.description).toMatch(/each of 2 data sets split by time on its own/);
-    expect(card.dataset.path).toBe(dataDir);
+    // Paths relative to the registry root, so the card means the same in another clone.
+    expect(card.dataset.path).toBe(relative(registry.root, dataDir));
     const listed = card.hyperParameters.datasets as { path: string; seed: number; rows: { test: number } }[];
-    expect(listed.map((d) => [d.path, d.seed, d.rows.test])).toEqual([[dataDir, 5, a.test.length], [minuteDir, 3, b.test.length]]);
+    expect(listed.map((d) => [d.path, d.seed, d.rows.test])).toEqual([[relative(registry.root, dataDir), 5, a.test.length], [relative(registry.root, minuteDir), 3, b.test.length]]);
     const ev = await evaluateRisk([dataDir, minuteDir], { registry });
     expect(ev.n).toBe(a.test.length + b.test.length);
     expect(ev.metrics.rocAuc).toBe(r.evaluation.model.rocAuc);

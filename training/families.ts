@@ -66,3 +66,8 @@ export type Family = keyof typeof FAMILIES;
 export const FAMILY_NAMES = Object.keys(FAMILIES) as Family[];
 /** The model a family's champion loads as. */
 export type ModelOf<F extends Family> = NonNullable<ReturnType<(typeof FAMILIES)[F]['loadSync']>>['model'];
+
+/** Registry folders that are not rows of their own but a row's model on other data: `risk-history` is the risk family
+ *  trained on an imported deployment history (its commands, its champion rule), `judge-replay` the judge trained on a
+ *  team's recorded rollouts. */
+export const FOLDER_FAMILIES: Readonly<Record<string, Family>> = { 'risk-history': 'risk', 'judge-replay': 'judge' };

@@ -1,6 +1,6 @@
 // What every model family offers the command line: `train <family>` and `evaluate <family>`, each printing the same
 // result as JSON (--json) or as text. The families' rows (training/families.ts) point at their implementations.
-import type { ModelRegistry } from './registry.ts';
+import type { DecisionBy, ModelRegistry, PromotionResult } from './registry.ts';
 import type { RiskFeedbackOptions } from './risk/family.ts';
 import type { ReplayJudgeInput } from './judge/replay.ts';
 
@@ -29,4 +29,10 @@ export interface FamilyCommands {
    */
   trainReplay?(input: ReplayJudgeInput, c: TrainContext): Promise<Printed>;
   evaluateReplay?(input: ReplayJudgeInput, registry: ModelRegistry, o: { version?: string }): Promise<Printed>;
+  /**
+   * `models promote <family> <version>` without --force: the champion rule training applies, run again on the
+   * version's own held-out data (the data sets on its card). Absent: the family's rule cannot be re-run from the
+   * command line yet, and promotion by hand needs --force --reason.
+   */
+  promote?(registry: ModelRegistry, family: string, version: string, who: DecisionBy): Promise<PromotionResult>;
 }

@@ -9,11 +9,18 @@
 // folder. `promoteIfBetter` swaps champion.json (write aside + rename) only after the candidate is complete and
 // judged at least as good as the champion on the same held-out data; so a failed or interrupted training never
 // replaces the champion. One writer per family at a time (nothing locks champion.json).
+//
+// `setChampion` moves the pointer by hand (`rolloutlab models promote --force`) and `rollback` back to the champion
+// before the current one; both write champion.json the same way (aside + rename, so the server's watcher sees a new
+// file) and log a history line saying who, when, why and how.
+//
+// Paths on a card (the data set it was trained on) are written relative to the registry root, so a card means the
+// same in another clone; `cardPath` / `resolveCardPath` convert. Older cards with absolute paths still read as they are.
 
 import { createHash } from 'node:crypto';
 import { readFileSync, realpathSync } from 'node:fs';
 import { mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises';
-import { dirname, join, relative, resolve, isAbsolute } from 'node:path';
+import { dirname, join, relative, resolve, isAbsolute, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Type, type Static } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
@@ -206,6 +213,11 @@ export interface PromotionResult {
   reason: string;
 }
 
+/** How a champion decision was made: absent on lines written by training (its rule); `rule` when
+ *  `models promote` re-ran the family's rule, `manual` for `models promote --force`, `rollback` for `models rollback`. */
+export const HISTORY_HOWS = ['rule', 'manual', 'rollback'] as const;
+export type HistoryHow = (typeof HISTORY_HOWS)[number];
+
 export interface HistoryEntry {
   at: string;
   family: string;
@@ -213,6 +225,48 @@ export interface HistoryEntry {
   previous: string | null;
   decision: 'promoted' | 'kept';
   reason: string;
+  /** Who made it (the user name `models` commands record); absent on lines written by training. */
+  by?: string;
+  how?: HistoryHow;
+  /** A reason given with `models promote` when the rule decided (the rule's own reason is `reason`). */
+  note?: string;
+}
+
+/** Who and how, for a decision made from the command line rather than by training. */
+export interface DecisionBy {
+  by: string;
+  how: HistoryHow;
+  note?: string;
+}
+
+/** `p` as a card records it: relative to the registry root when absolute (posix separators), else as given. */
+export function cardPath(root: string, p: string): string {
+  if (!isAbsolute(p)) return p;
+  const rel = relative(resolve(root), p).split(sep).join('/');
+  return rel === '' ? '.' : rel;
+}
+
+/** A path read from a card: relative ones are relative to the registry root; absolute ones (older cards) as they are. */
+export function resolveCardPath(root: string, p: string): string {
+  return isAbsolute(p) ? p : resolve(root, p);
+}
+
+/** The card fields that hold a file-system path (the data sets trained on), made relative to the registry root. */
+function relativeCardPaths(card: CardInput, root: string): CardInput {
+  const rel = (p: unknown) => (typeof p === 'string' ? cardPath(root, p) : p);
+  const out: CardInput = { ...card, dataset: { ...card.dataset } };
+  if (out.dataset.path !== undefined) out.dataset.path = cardPath(root, out.dataset.path);
+  const hp: Record<string, unknown> = { ...card.hyperParameters };
+  if (Array.isArray(hp.datasets)) hp.datasets = hp.datasets.map((d: unknown) => (d !== null && typeof d === 'object' && 'path' in d ? { ...d, path: rel((d as { path: unknown }).path) } : d));
+  // An imported history: its data set (`path`) and the file it was imported from (`file`).
+  if (hp.trainedOn !== null && typeof hp.trainedOn === 'object') {
+    const t = hp.trainedOn as { path?: unknown; file?: unknown };
+    hp.trainedOn = { ...t, ...('path' in t ? { path: rel(t.path) } : {}), ...('file' in t ? { file: rel(t.file) } : {}) };
+  }
+  out.hyperParameters = hp;
+  // A feedback file (not a URL) given as an absolute path.
+  if (card.feedback && isAbsolute(card.feedback.source)) out.feedback = { ...card.feedback, source: cardPath(root, card.feedback.source) };
+  return out;
 }
 
 let seq = 0; // makes temp names unique within this process
@@ -233,6 +287,32 @@ export class ModelRegistry {
     return join(this.root, family);
   }
 
+  /** `p` as cards and champion reasons record it: relative to this registry's root. */
+  cardPath(p: string): string {
+    return cardPath(this.root, p);
+  }
+
+  /** The families in the registry: folders with a champion pointer or at least one version folder, sorted. */
+  async listFamilies(): Promise<string[]> {
+    const entries = await readdir(this.root, { withFileTypes: true }).catch((e: NodeJS.ErrnoException) => {
+      if (e.code === 'ENOENT') return [];
+      rethrow(e, `listing ${this.root}`);
+    });
+    const re = new RegExp(FAMILY_PATTERN);
+    const out: string[] = [];
+    for (const e of entries) {
+      if (!e.isDirectory() || !re.test(e.name)) continue;
+      const names = await readdir(join(this.root, e.name)).catch(() => [] as string[]);
+      if (names.includes(CHAMPION_FILE) || names.some((n) => new RegExp(VERSION_PATTERN).test(n))) out.push(e.name);
+    }
+    return out.sort();
+  }
+
+  /** Version folders of `family`, complete or not, oldest first (a folder without a valid card is incomplete). */
+  async versionFolders(family: string): Promise<string[]> {
+    return versionDirNames(this.familyDir(family));
+  }
+
   /**
    * Writes a new version of `family` (the next `vNNNN`) holding the model files and card.json, atomically.
    * Its card's champion decision is 'pending' until `promoteIfBetter`. Returns the version and its card.
@@ -243,7 +323,7 @@ export class ModelRegistry {
     const fileEntries = Object.keys(files)
       .sort()
       .map((name) => ({ name, bytes: files[name].byteLength, sha256: sha256(files[name]) }));
-    const { createdAt, baselines, targets, ...rest } = input.card;
+    const { createdAt, baselines, targets, ...rest } = relativeCardPaths(input.card, this.root);
     const created = createdAt ?? this.now().toISOString();
     const cardFor = (version: string): ModelCard =>
       validateCard({
@@ -356,7 +436,7 @@ export class ModelRegistry {
    * (ties promote); the first version of a family becomes champion unopposed. Records the decision in the
    * candidate's card and in history.jsonl. `compare` gives both metric sets or decides itself.
    */
-  async promoteIfBetter(family: string, candidate: string, compare: MetricComparison | CompareFn): Promise<PromotionResult> {
+  async promoteIfBetter(family: string, candidate: string, compare: MetricComparison | CompareFn, who?: DecisionBy): Promise<PromotionResult> {
     const card = await this.readCard(family, candidate);
     const current = await this.champion(family);
     const previous = current?.version ?? null;
@@ -387,12 +467,72 @@ export class ModelRegistry {
       await this.onStep('promote:card', { family, version: candidate });
       await writeAside(dir, CARD_FILE, cardJson(validateCard({ ...card, champion: decision })));
       await this.onStep('promote:history', { family, version: candidate });
-      const entry: HistoryEntry = { at, family, candidate, previous, decision: decision.decision as HistoryEntry['decision'], reason: verdict.reason };
+      const entry: HistoryEntry = { at, family, candidate, previous, decision: decision.decision as HistoryEntry['decision'], reason: verdict.reason, ...who };
       await appendSynced(join(famDir, HISTORY_FILE), JSON.stringify(entry) + '\n');
     } catch (e) {
       rethrow(e, `promoting ${family} ${candidate}`);
     }
     return { family, candidate, previous, champion: verdict.atLeastAsGood ? candidate : (previous as string), promoted: verdict.atLeastAsGood, reason: verdict.reason };
+  }
+
+  /**
+   * Makes `version` (a complete version) the champion without the family's rule: `models promote --force` and
+   * `models rollback`. champion.json is replaced atomically (written aside, renamed over), then the decision is
+   * appended to history.jsonl with who, why and how. The version's card keeps the decision training made. Promoting
+   * the current champion changes nothing and returns `promoted: false`.
+   */
+  async setChampion(family: string, version: string, o: DecisionBy & { reason: string }): Promise<PromotionResult> {
+    if (o.reason.trim() === '') throw new RolloutlabError('BAD_ARGUMENT', 'a champion set by hand needs a reason', 'reason');
+    // Only a version the server could load: a valid card and every file it lists with its size and sha256. A corrupt
+    // version would otherwise become a champion that serves nothing (the server keeps its last good model).
+    readVersionSync(this.root, family, version);
+    const current = await this.champion(family);
+    const previous = current?.version ?? null;
+    if (previous === version) return { family, candidate: version, previous, champion: version, promoted: false, reason: `${version} is already the champion` };
+    const at = this.now().toISOString();
+    const famDir = this.familyDir(family);
+    const reason = `${o.how === 'rollback' ? 'rolled back' : 'promoted by hand'} by ${o.by}: ${o.reason}`;
+    try {
+      await this.onStep('promote:pointer', { family, version });
+      const pointer: ChampionPointer = { family, version, since: at, reason };
+      await writeAside(famDir, CHAMPION_FILE, JSON.stringify(pointer, null, 2) + '\n');
+      await this.onStep('promote:history', { family, version });
+      const entry: HistoryEntry = { at, family, candidate: version, previous, decision: 'promoted', reason: o.reason, by: o.by, how: o.how };
+      await appendSynced(join(famDir, HISTORY_FILE), JSON.stringify(entry) + '\n');
+    } catch (e) {
+      rethrow(e, `promoting ${family} ${version}`);
+    }
+    // The pointer's reason says who and how; the result's is the reason given.
+    return { family, candidate: version, previous, champion: version, promoted: true, reason: o.reason };
+  }
+
+  /**
+   * The champion before the current one, from history.jsonl: the champions in the order they were promoted, each
+   * rollback taking the last one off. Null when the current champion is the first. BAD_DATA when the history does
+   * not end at the current champion (it was edited, or the pointer was moved outside the registry).
+   */
+  async previousChampion(family: string): Promise<string | null> {
+    const current = await this.champion(family);
+    if (current === null) throw new RolloutlabError('NOT_FOUND', `model family ${family} has no champion in ${this.root}: nothing to roll back`, 'family');
+    const stack: string[] = [];
+    for (const h of await this.history(family)) {
+      if (h.decision !== 'promoted') continue;
+      if (h.how === 'rollback') {
+        stack.pop();
+        if (stack[stack.length - 1] !== h.candidate) stack.push(h.candidate);
+      } else if (stack[stack.length - 1] !== h.candidate) stack.push(h.candidate);
+    }
+    if (stack[stack.length - 1] !== current.version) {
+      throw new RolloutlabError('BAD_DATA', `${join(this.familyDir(family), HISTORY_FILE)} does not end at the current champion ${current.version} (it ends at ${stack[stack.length - 1] ?? 'no champion'}): cannot tell which champion came before`, HISTORY_FILE);
+    }
+    return stack.length >= 2 ? stack[stack.length - 2] : null;
+  }
+
+  /** Back to the champion before the current one (`previousChampion`), logged as a rollback. */
+  async rollback(family: string, o: { by: string; reason: string }): Promise<PromotionResult> {
+    const target = await this.previousChampion(family);
+    if (target === null) throw new RolloutlabError('NOT_FOUND', `model family ${family}: its champion ${(await this.champion(family))?.version} is the first; there is no earlier champion to roll back to`, 'family');
+    return this.setChampion(family, target, { by: o.by, how: 'rollback', reason: o.reason });
   }
 
   /** The champion decisions of `family`, oldest first. */

@@ -1,15 +1,45 @@
 // `rolloutlab train` and `rolloutlab evaluate`: one code path for every model family of training/families.ts.
+// `rolloutlab models list | show | diff | promote | rollback`: the registry itself (training/registry-view.ts reads
+// it; ModelRegistry moves the champion pointer).
 import { Argument, Command } from 'commander';
+import { userInfo } from 'node:os';
 import { resolve } from 'node:path';
+import { RolloutlabError } from '../../lib/errors.ts';
 import { terminalProgress } from '../../lib/progress.ts';
-import { FAMILIES, FAMILY_NAMES, type Family } from '../../training/families.ts';
+import { FAMILIES, FAMILY_NAMES, FOLDER_FAMILIES, type Family } from '../../training/families.ts';
+import type { PromotionResult } from '../../training/registry.ts';
 import { int, out, usage } from '../flags.ts';
 
+const MODELS_FLAG = 'model registry root (default: ./models, or $ROLLOUTLAB_MODELS)';
 
-async function registryAt(models: string | undefined) {
+async function registryAt(models?: string) {
   const { ModelRegistry } = await import('../../training/registry.ts');
   return new ModelRegistry(models ? { root: resolve(models) } : {});
 }
+
+/** Who a promotion or rollback is logged as: --by, else the user running the command. */
+function who(by?: string): string {
+  if (by !== undefined) {
+    if (by.trim() === '') throw usage('--by must name someone', 'by');
+    return by.trim();
+  }
+  try {
+    return process.env.USER || userInfo().username || 'unknown';
+  } catch {
+    return process.env.USER || 'unknown';
+  }
+}
+
+/** The JSON and text of a promotion or rollback. */
+function promotionOut(json: boolean, r: PromotionResult & { how: string; by: string; noop: boolean }): void {
+  const text = r.noop
+    ? `${r.family} ${r.candidate} is already the champion: nothing to do`
+    : r.promoted
+      ? `${r.family} ${r.champion} is now the champion (was ${r.previous ?? 'none'}; ${r.how === 'rollback' ? 'rollback' : r.how === 'manual' ? 'by hand' : 'champion rule'}, by ${r.by}): ${r.reason}`
+      : `${r.family} champion stays ${r.champion}: ${r.candidate} is not at least as good by the family's rule (${r.reason})`;
+  out(json, r, text);
+}
+
 
 /**
  * `--replay <file>` of train / evaluate: the family's replay commands and the file's labelled windows (read here: the
@@ -93,5 +123,93 @@ export function registerModels(program: Command): void {
       const commands = await FAMILIES[family as Family].commands();
       const r = await commands.evaluate(new ModelRegistry(o.models ? { root: resolve(o.models) } : {}), { data: o.data, version: o.version });
       out(!!o.json, r.json, r.text);
+    });
+
+  const models = program.command('models').description('Look at the model registry and move its champions: list, show, diff, promote, rollback.');
+  models
+    .command('list')
+    .description('Every model family with its versions: created, data set, headline metrics, targets met / missed; the champion marked.')
+    .option('--models <dir>', MODELS_FLAG)
+    .option('--json', 'print the result as JSON')
+    .action(async (o: { models?: string; json?: boolean }) => {
+      const { listRegistry } = await import('../../training/registry-view.ts');
+      const r = await listRegistry(await registryAt(o.models));
+      out(!!o.json, r.json, r.text);
+    });
+  models
+    .command('show')
+    .description("One version's model card in readable form (default: the champion): data, seed, hyper-parameters, split, metrics against targets, the champion decision.")
+    .argument('<family>', 'model family (a folder of the registry, e.g. risk, risk-history, judge)')
+    .argument('[version]', 'a version like v0001 (default: the champion)')
+    .option('--models <dir>', MODELS_FLAG)
+    .option('--json', 'print the result as JSON')
+    .action(async (family: string, version: string | undefined, o: { models?: string; json?: boolean }) => {
+      const { showVersion } = await import('../../training/registry-view.ts');
+      const r = await showVersion(await registryAt(o.models), family, version);
+      out(!!o.json, r.json, r.text);
+    });
+  models
+    .command('diff')
+    .description('What changed between two versions of a family: metrics with deltas, hyper-parameters, data set (digest, path, rows), code version, targets met.')
+    .argument('<family>', 'model family')
+    .argument('<a>', 'the older version, like v0001')
+    .argument('<b>', 'the newer version, like v0002')
+    .option('--models <dir>', MODELS_FLAG)
+    .option('--json', 'print the result as JSON')
+    .action(async (family: string, a: string, b: string, o: { models?: string; json?: boolean }) => {
+      const { diffVersions } = await import('../../training/registry-view.ts');
+      const r = await diffVersions(await registryAt(o.models), family, a, b);
+      out(!!o.json, r.json, r.text);
+    });
+  models
+    .command('promote')
+    .description("Make a version the champion by the family's champion rule (as training applies it, on the version's own held-out data; risk and risk-history), or by hand with --force --reason (any family). Logged in history.jsonl; champion.json is replaced atomically, so a running server reloads.")
+    .argument('<family>', 'model family')
+    .argument('<version>', 'the version to promote, like v0002')
+    .option('--reason <text>', 'why (required with --force; with the rule, kept beside its reason)')
+    .option('--force', 'promote by hand, without the rule (needs --reason)')
+    .option('--by <name>', 'who is logged as deciding (default: $USER)')
+    .option('--models <dir>', MODELS_FLAG)
+    .option('--json', 'print the result as JSON')
+    .action(async (family: string, version: string, o: { reason?: string; force?: boolean; by?: string; models?: string; json?: boolean }) => {
+      if (o.force && (o.reason === undefined || o.reason.trim() === '')) throw usage('models promote --force needs --reason <text>: say why the champion rule is set aside', 'reason');
+      const by = who(o.by);
+      const registry = await registryAt(o.models);
+      const { requireCard, requireFamily } = await import('../../training/registry-view.ts');
+      await requireFamily(registry, family);
+      await requireCard(registry, family, version);
+      const how = o.force ? 'manual' : 'rule';
+      if ((await registry.champion(family))?.version === version) {
+        return promotionOut(!!o.json, { family, candidate: version, previous: version, champion: version, promoted: false, reason: `${version} is already the champion`, how, by, noop: true });
+      }
+      let r: PromotionResult;
+      if (o.force) {
+        r = await registry.setChampion(family, version, { by, how: 'manual', reason: o.reason! });
+      } else {
+        const rowName = Object.hasOwn(FAMILIES, family) ? (family as Family) : Object.hasOwn(FOLDER_FAMILIES, family) ? FOLDER_FAMILIES[family] : null;
+        const row = rowName ? FAMILIES[rowName] : null;
+        const commands = row ? await row.commands() : null;
+        if (!commands?.promote) {
+          throw new RolloutlabError('BAD_ARGUMENT', `models promote ${family}: the ${family} family's champion rule cannot be run again from the command line (training applies it); promote by hand with --force --reason <text>`, 'force');
+        }
+        r = await commands.promote(registry, family, version, { by, how: 'rule', ...(o.reason ? { note: o.reason } : {}) });
+      }
+      promotionOut(!!o.json, { ...r, how, by, noop: false });
+    });
+  models
+    .command('rollback')
+    .description('Back to the champion before the current one (from history.jsonl), logged; champion.json is replaced atomically.')
+    .argument('<family>', 'model family')
+    .option('--reason <text>', 'why (logged)')
+    .option('--by <name>', 'who is logged as deciding (default: $USER)')
+    .option('--models <dir>', MODELS_FLAG)
+    .option('--json', 'print the result as JSON')
+    .action(async (family: string, o: { reason?: string; by?: string; models?: string; json?: boolean }) => {
+      const by = who(o.by);
+      const registry = await registryAt(o.models);
+      const { requireFamily } = await import('../../training/registry-view.ts');
+      await requireFamily(registry, family);
+      const r = await registry.rollback(family, { by, reason: o.reason?.trim() || 'no reason given' });
+      promotionOut(!!o.json, { ...r, how: 'rollback', by, noop: false });
     });
 }

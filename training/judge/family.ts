@@ -89,7 +89,7 @@ export async function trainJudge(data: string | readonly string[], opts: JudgeTr
   putB('failRecall', baseline('overall').failRecall);
   putB('lowTrafficAccuracy', baseline('lowTraffic').accuracy);
   putB('sharedIncidentAccuracy', baseline('sharedIncident').accuracy);
-  const where = dirs.length === 1 ? dirs[0] : `${dirs.length} data sets`;
+  const where = dirs.length === 1 ? registry.cardPath(dirs[0]) : `${dirs.length} data sets`;
   const saved = await registry.save(JUDGE_FAMILY, {
     card: {
       dataset: datasetRef(manifests[0], dirs[0]),

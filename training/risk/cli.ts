@@ -1,8 +1,9 @@
 // What `rolloutlab train risk` and `rolloutlab evaluate risk` print (the command line only parses the arguments).
 import type { FamilyCommands } from '../family-commands.ts';
 import { formatTargets } from '../targets.ts';
-import { evaluateRisk, trainRisk, type RiskTrainResult } from './family.ts';
-import { evaluateRiskHistory, riskDataKind, trainRiskHistory, type HistoryEvaluateResult, type HistoryTrainResult } from './history-family.ts';
+import { evaluateRisk, promoteRiskByRule, trainRisk, type RiskTrainResult } from './family.ts';
+import { HISTORY_RISK_FAMILY } from './history.ts';
+import { evaluateRiskHistory, promoteRiskHistoryByRule, riskDataKind, trainRiskHistory, type HistoryEvaluateResult, type HistoryTrainResult } from './history-family.ts';
 
 export function formatRiskTrain(r: RiskTrainResult, family = 'risk'): string {
   const e = r.evaluation;
@@ -79,4 +80,5 @@ export const riskCommands: FamilyCommands = {
     const card = await registry.readCard('risk', o.version ?? 'champion');
     return { json: card, text: formatTargets(`risk ${card.version} (${card.champion.decision}: ${card.champion.reason})`, card.metrics, card.targets) };
   },
+  promote: (registry, family, version, who) => (family === HISTORY_RISK_FAMILY ? promoteRiskHistoryByRule(registry, version, who) : promoteRiskByRule(registry, version, who)),
 };

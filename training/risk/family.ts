@@ -5,8 +5,8 @@ import { readDataset } from '../../datasets/read-dataset.ts';
 import type { Manifest } from '../../datasets/manifest.ts';
 import { codeVersion } from '../../lib/version.ts';
 import { initBackend } from '../backend.ts';
-import { datasetRef, type FeedbackRef } from '../card.ts';
-import { ModelRegistry, type PromotionResult, type SavedVersion } from '../registry.ts';
+import { datasetRef, type FeedbackRef, type ModelCard } from '../card.ts';
+import { ModelRegistry, resolveCardPath, type DecisionBy, type PromotionResult, type SavedVersion, type Verdict } from '../registry.ts';
 import { checkTargets, type TargetResult } from '../targets.ts';
 import { GamModel, subset, type GamJSON, type GamOptions } from '../gam.ts';
 import { rocAuc, logLoss, classifierMetrics } from '../metrics.ts';
@@ -185,10 +185,12 @@ export async function trainRisk(data: string | readonly string[], opts: RiskTrai
   const combined = rows ? withFeedbackRows(combineRiskData(parts, (k) => dirs[k]), rows, weight) : combineRiskData(parts, (k) => dirs[k]);
   const feedback = feedbackSummary(source, rows, weight);
   const fit = await fitRisk(combined.data, { ...RISK_GAM_OPTIONS, ...opts.gam }, opts.onEpoch, combined.split);
-  const where = dirs.length === 1 ? dirs[0] : `${dirs.length} data sets (${dirs.join(', ')})`;
+  const registry = opts.registry ?? new ModelRegistry();
+  // Relative to the registry root, as the card records the data sets (a card holds no absolute path).
+  const shown = dirs.map((d) => registry.cardPath(d));
+  const where = shown.length === 1 ? shown[0] : `${shown.length} data sets (${shown.join(', ')})`;
   const metrics = metricsOf(fit.evaluation);
   const targets = checkTargets(RISK_FAMILY, metrics);
-  const registry = opts.registry ?? new ModelRegistry();
   const gam = fit.model.toJSON();
   const saved: SavedVersion = await registry.save(RISK_FAMILY, {
     card: {
@@ -234,13 +236,76 @@ export async function trainRisk(data: string | readonly string[], opts: RiskTrai
     const testCols = subset(combined.data.cols, fit.split.test);
     const y = Uint8Array.from(fit.split.test, (r) => combined.data.labels[r]);
     const oldP = old.predict(testCols, fit.split.test.length);
-    const [aNew, aOld] = [fit.evaluation.model.rocAuc, rocAuc(oldP, y)];
-    const [lNew, lOld] = [fit.evaluation.model.logLoss, logLoss(oldP, y)];
-    const ok = aNew >= aOld && lNew <= lOld + 1e-12;
-    return { atLeastAsGood: ok, reason: `on the ${fit.split.test.length} held-out deployments of ${where}: AUC ${aNew.toFixed(4)} vs champion ${champion.version} ${aOld.toFixed(4)}, log loss ${lNew.toFixed(4)} vs ${lOld.toFixed(4)}` };
+    return riskChampionVerdict(fit.evaluation.model, { rocAuc: rocAuc(oldP, y), logLoss: logLoss(oldP, y) }, { n: fit.split.test.length, where, champion: champion.version });
   });
   const heldOut = { n: fit.split.test.length, sha256: riskRowsSha256(combined.data.cols, combined.data.labels, combined.data.specs, fit.split.test) };
   return { version: saved.version, dir: saved.dir, evaluation: fit.evaluation, targets, promotion, backend: backend.name, seconds: (performance.now() - t0) / 1000, heldOut, feedback };
+}
+
+/**
+ * The risk families' champion rule (risk and risk-history): the candidate wins when, on the same held-out
+ * deployments, its ROC AUC is at least the champion's and its log loss at most the champion's. Training applies it
+ * right after saving a version; `rolloutlab models promote` applies it again later (`promoteRiskByRule`).
+ */
+export function riskChampionVerdict(
+  candidate: { rocAuc: number; logLoss: number },
+  champion: { rocAuc: number; logLoss: number },
+  o: { n: number; where: string; champion: string; note?: string },
+): Verdict {
+  const [aNew, aOld] = [candidate.rocAuc, champion.rocAuc];
+  const [lNew, lOld] = [candidate.logLoss, champion.logLoss];
+  const ok = aNew >= aOld && lNew <= lOld + 1e-12;
+  return { atLeastAsGood: ok, reason: `on the ${o.n} held-out deployments of ${o.where}: AUC ${aNew.toFixed(4)} vs champion ${o.champion} ${aOld.toFixed(4)}, log loss ${lNew.toFixed(4)} vs ${lOld.toFixed(4)}${o.note ?? ''}` };
+}
+
+/** The data sets a risk card was trained on, resolved against the registry root (older cards: absolute paths). */
+export function riskCardDataDirs(registry: ModelRegistry, card: ModelCard): { dir: string; deploymentsSha256: string | null }[] {
+  const listed = (card.hyperParameters as { datasets?: unknown }).datasets;
+  if (Array.isArray(listed) && listed.length > 0) {
+    return listed.map((d: { path?: unknown; deploymentsSha256?: unknown }, i) => {
+      if (typeof d?.path !== 'string') throw new RolloutlabError('BAD_DATA', `${card.family} ${card.version}: its card's hyperParameters.datasets.${i}.path is missing`, `hyperParameters.datasets.${i}.path`);
+      return { dir: resolveCardPath(registry.root, d.path), deploymentsSha256: typeof d.deploymentsSha256 === 'string' ? d.deploymentsSha256 : null };
+    });
+  }
+  if (card.dataset.path === undefined) throw new RolloutlabError('BAD_DATA', `${card.family} ${card.version}: its card names no data set path, so its held-out deployments cannot be scored again`, 'dataset.path');
+  return [{ dir: resolveCardPath(registry.root, card.dataset.path), deploymentsSha256: card.dataset.tables.deployments?.sha256 ?? null }];
+}
+
+/**
+ * `rolloutlab models promote risk <version>`: the champion rule training applies (`riskChampionVerdict`), run again
+ * on the candidate's own held-out deployments (the data sets on its card, each checked against the card's sha256):
+ * candidate and champion both score them. Logged with who asked.
+ */
+export async function promoteRiskByRule(registry: ModelRegistry, version: string, who: DecisionBy): Promise<PromotionResult> {
+  const card = await registry.readCard(RISK_FAMILY, version);
+  const sets = riskCardDataDirs(registry, card);
+  const parts: SimRiskData[] = [];
+  for (const [i, s] of sets.entries()) {
+    let manifest: Manifest;
+    try {
+      const ds = await readDataset(s.dir);
+      manifest = ds.manifest;
+      ds.close();
+    } catch (e) {
+      throw new RolloutlabError('NOT_FOUND', `risk ${version} was trained on ${s.dir}, which cannot be read (${(e as Error).message}): re-create it, or promote by hand with --force --reason`, `hyperParameters.datasets.${i}.path`);
+    }
+    if (s.deploymentsSha256 !== null && manifest.tables.deployments?.sha256 !== s.deploymentsSha256) {
+      throw new RolloutlabError('BAD_DATA', `risk ${version} was trained on ${s.dir}, whose deployments changed since (sha256 differs from the card): its held-out part is not the same`, `hyperParameters.datasets.${i}.path`);
+    }
+    parts.push(await simRiskData(s.dir));
+  }
+  const combined = combineRiskData(parts, (k) => sets[k].dir);
+  const { test } = combined.split;
+  const testCols = subset(combined.data.cols, test);
+  const y = Uint8Array.from(test, (r) => combined.data.labels[r]);
+  const shown = sets.map((s) => registry.cardPath(s.dir));
+  const where = shown.length === 1 ? shown[0] : `${shown.length} data sets (${shown.join(', ')})`;
+  const scores = async (v: string) => {
+    const p = (await loadRisk(registry, v)).model.predict(testCols, test.length);
+    return { rocAuc: rocAuc(p, y), logLoss: logLoss(p, y) };
+  };
+  const mine = await scores(version);
+  return registry.promoteIfBetter(RISK_FAMILY, version, async ({ champion }) => riskChampionVerdict(mine, await scores(champion.version), { n: test.length, where, champion: champion.version }), who);
 }
 
 /** The card's `feedback` field: the summary without the per-run details. */

@@ -13,9 +13,9 @@ import { initBackend } from '../backend.ts';
 import { datasetRef } from '../card.ts';
 import { GamModel, subset, type GamJSON } from '../gam.ts';
 import { classifierMetrics, logLoss, rocAuc } from '../metrics.ts';
-import { ModelRegistry } from '../registry.ts';
+import { ModelRegistry, resolveCardPath, type DecisionBy, type PromotionResult } from '../registry.ts';
 import { checkTargets, type TargetResult } from '../targets.ts';
-import { cardFeedback, feedbackSummary, metricsOf, readRiskFeedback, riskDataDirs, RISK_FAMILY, RISK_GAM_OPTIONS, RISK_MODEL_FILE, withFeedbackRows, type RiskTrainOptions, type RiskTrainResult } from './family.ts';
+import { cardFeedback, feedbackSummary, metricsOf, readRiskFeedback, riskChampionVerdict, riskDataDirs, RISK_FAMILY, RISK_GAM_OPTIONS, RISK_MODEL_FILE, withFeedbackRows, type RiskTrainOptions, type RiskTrainResult } from './family.ts';
 import { feedbackRows, riskRowsSha256 } from './feedback.ts';
 import { HISTORY_RISK_FAMILY, historyRiskData, isHistoryManifest, readManifest, type HistoryFeatures, type HistoryRiskData } from './history.ts';
 import { fitRisk, type CombinedRiskData } from './pipeline.ts';
@@ -113,7 +113,7 @@ export async function trainRiskHistory(data: string, opts: RiskTrainOptions = {}
       targets,
       ...(feedback ? { feedback: cardFeedback(feedback) } : {}),
       notes:
-        `Trained on an imported deployment history (${history.source.file ?? dir}), not on simulated data: registered under ${HISTORY_RISK_FAMILY}, never the served risk champion. ` +
+        `Trained on an imported deployment history (${registry.cardPath(history.source.file ?? dir)}), not on simulated data: registered under ${HISTORY_RISK_FAMILY}, never the served risk champion. ` +
         `Uses ${d.features.used.length} of the schema's features; ${d.features.missing.length} are missing and dropped from the model (hyperParameters.missingFeatures). ` +
         (feedback ? `Training part includes ${feedback.used} outcome-feedback rows from ${feedback.source} (${feedback.skipped} skipped; card.feedback). ` : '') +
         'No oracle: a history has no true failure probability, so the AUC gap to the oracle is not measured.',
@@ -128,11 +128,8 @@ export async function trainRiskHistory(data: string, opts: RiskTrainOptions = {}
     const old = (await loadHistoryRisk(registry, champion.version)).model;
     const absent = old.specs.filter((s) => !testCols[s.name]).map((s) => s.name);
     const oldP = old.predict(testCols, fit.split.test.length);
-    const [aNew, aOld] = [fit.evaluation.model.rocAuc, rocAuc(oldP, y)];
-    const [lNew, lOld] = [fit.evaluation.model.logLoss, logLoss(oldP, y)];
-    const ok = aNew >= aOld && lNew <= lOld + 1e-12;
     const note = absent.length ? ` (the champion's ${absent.join(', ')} not in this history: scored at its training medians)` : '';
-    return { atLeastAsGood: ok, reason: `on the ${fit.split.test.length} held-out deployments of ${dir}: AUC ${aNew.toFixed(4)} vs champion ${champion.version} ${aOld.toFixed(4)}, log loss ${lNew.toFixed(4)} vs ${lOld.toFixed(4)}${note}` };
+    return riskChampionVerdict(fit.evaluation.model, { rocAuc: rocAuc(oldP, y), logLoss: logLoss(oldP, y) }, { n: fit.split.test.length, where: registry.cardPath(dir), champion: champion.version, note });
   });
   const heldOut = { n: fit.split.test.length, sha256: riskRowsSha256(combined.data.cols, combined.data.labels, combined.data.specs, fit.split.test) };
   return { version: saved.version, dir: saved.dir, evaluation: fit.evaluation, targets, promotion, backend: backend.name, seconds: (performance.now() - t0) / 1000, heldOut, feedback, history };
@@ -170,4 +167,44 @@ export async function evaluateRiskHistory(data: string, opts: { registry?: Model
   const m = classifierMetrics(model.predict(cols, test.length), y);
   const metrics = { rocAuc: m.rocAuc, prAuc: m.prAuc, brier: m.brier, ece: m.ece, logLoss: m.logLoss, scoredShare: 1 };
   return { family: HISTORY_RISK_FAMILY, version: card.version, data: dir, n: test.length, positives: m.positives, metrics, targets: checkTargets(RISK_FAMILY, metrics), imputedFeatures };
+}
+
+/**
+ * `rolloutlab models promote risk-history <version>`: the risk families' champion rule (`riskChampionVerdict`, as
+ * training applies it) run again on the version's own held-out rows: the newest 20 % of the history on its card,
+ * checked against the card's sha256s; the champion scores the same rows (features it has and the history lacks at its
+ * training medians, as in training).
+ */
+export async function promoteRiskHistoryByRule(registry: ModelRegistry, version: string, who: DecisionBy): Promise<PromotionResult> {
+  const card = await registry.readCard(HISTORY_RISK_FAMILY, version);
+  if (card.dataset.path === undefined) throw new RolloutlabError('BAD_DATA', `${HISTORY_RISK_FAMILY} ${version}: its card names no data set path, so its held-out rows cannot be scored again`, 'dataset.path');
+  const dir = resolveCardPath(registry.root, card.dataset.path);
+  let manifest;
+  try {
+    manifest = await readManifest(dir);
+  } catch (e) {
+    throw new RolloutlabError('NOT_FOUND', `${HISTORY_RISK_FAMILY} ${version} was trained on ${dir}, which cannot be read (${(e as Error).message}): re-import it, or promote by hand with --force --reason`, 'dataset.path');
+  }
+  for (const [t, ref] of Object.entries(card.dataset.tables)) {
+    if (manifest.tables[t]?.sha256 !== ref.sha256) throw new RolloutlabError('BAD_DATA', `${HISTORY_RISK_FAMILY} ${version} was trained on ${dir}, whose table ${t} changed since (sha256 differs from the card): its held-out rows are not the same`, 'dataset.path');
+  }
+  const d = await historyRiskData(dir, 'evaluate');
+  const { test } = d.split;
+  const testCols = subset(d.cols, test);
+  const y = Uint8Array.from(test, (r) => d.labels[r]);
+  const scores = async (v: string) => {
+    const p = (await loadHistoryRisk(registry, v)).model.predict(testCols, test.length);
+    return { rocAuc: rocAuc(p, y), logLoss: logLoss(p, y) };
+  };
+  const mine = await scores(version);
+  return registry.promoteIfBetter(
+    HISTORY_RISK_FAMILY,
+    version,
+    async ({ champion }) => {
+      const absent = (await loadHistoryRisk(registry, champion.version)).model.specs.filter((s) => !testCols[s.name]).map((s) => s.name);
+      const note = absent.length ? ` (the champion's ${absent.join(', ')} not in this history: scored at its training medians)` : '';
+      return riskChampionVerdict(mine, await scores(champion.version), { n: test.length, where: registry.cardPath(dir), champion: champion.version, note });
+    },
+    who,
+  );
 }
