@@ -135,9 +135,9 @@ interface SklearnOutput {
 }
 
 /** Runs bench/jit_sklearn.py; never throws: a missing interpreter, library or a failed run becomes `{ error }`. */
-export function runSklearnPeers(csv: string, python: string = DEFAULT_PEER_PYTHON, o: { trainFrom?: string; shift?: Readonly<Record<string, number>> } = {}): Promise<SklearnOutput | { error: string }> {
+export function runSklearnPeers(csv: string, python: string = DEFAULT_PEER_PYTHON, o: { trainFrom?: string; shift?: Readonly<Record<string, number>>; validation?: boolean } = {}): Promise<SklearnOutput | { error: string }> {
   const hint = `install Debian's python3-sklearn (apt-get install python3-sklearn) for ${python}`;
-  const extra = [...(o.trainFrom ? ['--train-from', o.trainFrom] : []), ...(o.shift ? ['--shift', JSON.stringify(o.shift)] : [])];
+  const extra = [...(o.trainFrom ? ['--train-from', o.trainFrom] : []), ...(o.shift ? ['--shift', JSON.stringify(o.shift)] : []), ...(o.validation ? ['--validation'] : [])];
   return new Promise((resolve) => {
     const child = spawn(python, [SKLEARN_PEER_SCRIPT, csv, ...extra], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
@@ -261,6 +261,8 @@ export interface JitCompareSetting {
 }
 
 export interface JitCompare {
+  /** true: every history was cut to its training part first, so "test" is the training part's newest 20 % (validation). */
+  validation: boolean;
   models: JitModelName[];
   settings: JitCompareSetting[];
   /** Multipliers of the growing metrics in the test part of the time-shifted settings. */
@@ -275,13 +277,19 @@ export interface JitCompare {
  * (fitted on one project's training part: transfer), and on each project with the growing metrics of its test part
  * multiplied by JIT_TIME_SHIFT (the same fit: only test rows change). Each model is fitted once per project; test
  * rows are scored once, here, and never feed a choice.
+ *
+ * With `validation`, each history is first cut to its training part (the first floor(0.8 N) rows), and everything
+ * above runs inside it: fitted on the training part's older 80 %, scored on its newest 20 %. That is the table the
+ * settings were chosen on; the test rows are never read.
  */
-export async function benchJitCompare(csvs: string[], opts: { models?: JitModelName[]; peers?: boolean; python?: string } = {}): Promise<JitCompare> {
+export async function benchJitCompare(csvs: string[], opts: { models?: JitModelName[]; peers?: boolean; python?: string; validation?: boolean } = {}): Promise<JitCompare> {
   const models = opts.models ?? [...JIT_MODEL_NAMES];
+  const validation = !!opts.validation;
   await initBackend();
   const hs: { csv: string; h: JitHistory; trainEnd: number }[] = [];
   for (const csv of csvs) {
-    const h = await importJit(csv);
+    let h = await importJit(csv);
+    if (validation) h = headOf(h, chronologicalSplit(h.rows).trainEnd);
     hs.push({ csv, h, trainEnd: chronologicalSplit(h.rows).trainEnd });
   }
   const range = (a: number, b: number) => Array.from({ length: b - a }, (_, i) => a + i);
@@ -314,7 +322,7 @@ export async function benchJitCompare(csvs: string[], opts: { models?: JitModelN
   if (opts.peers) {
     for (const t of targets) {
       const dst = hs.find((p) => p.h.project === t.s.testProject)!;
-      const p = await runSklearnPeers(dst.csv, opts.python ?? DEFAULT_PEER_PYTHON, { ...(t.s.kind === 'transfer' ? { trainFrom: t.src.csv } : {}), ...(t.s.kind === 'time-shifted' ? { shift: JIT_TIME_SHIFT } : {}) });
+      const p = await runSklearnPeers(dst.csv, opts.python ?? DEFAULT_PEER_PYTHON, { ...(t.s.kind === 'transfer' ? { trainFrom: t.src.csv } : {}), ...(t.s.kind === 'time-shifted' ? { shift: JIT_TIME_SHIFT } : {}), validation });
       if ('error' in p) {
         peerError = p.error;
         break;
@@ -329,7 +337,14 @@ export async function benchJitCompare(csvs: string[], opts: { models?: JitModelN
     if (peerError) for (const t of targets) delete t.s.auc.randomForest, delete t.s.auc.histGradientBoosting;
   }
   settings.push(...targets.map((t) => t.s));
-  return { models, settings, timeShift: JIT_TIME_SHIFT, trainSeconds, ...(peerError ? { peerError } : {}) };
+  return { validation, models, settings, timeShift: JIT_TIME_SHIFT, trainSeconds, ...(peerError ? { peerError } : {}) };
+}
+
+/** The oldest n rows of a history (the rest are not kept, so they cannot be read). */
+function headOf(h: JitHistory, n: number): JitHistory {
+  const c = h.columns as unknown as Record<string, Float64Array | Uint8Array>;
+  const columns = Object.fromEntries(Object.keys(c).map((k) => [k, c[k].slice(0, n)])) as unknown as JitHistory['columns'];
+  return { ...h, rows: n, ids: h.ids.slice(0, n), columns };
 }
 
 /** The comparison as a Markdown table: a row per model, a column per setting, and the mean of the within-project columns. */
@@ -362,7 +377,10 @@ export function formatJitCompare(r: JitCompare): string {
     sep,
     ...lines,
     '',
-    `Test AUC; "a → b": fitted on a's training part, tested on b's test part; "time-shifted": the test part's ${shift}. Train seconds: each model's fits (one per project), one thread.`,
+    r.validation
+      ? `Validation AUC (no test row read: each project cut to its training part, fitted on its older 80 %, scored on its newest 20 %); "a → b": fitted on a's, scored on b's;`
+      : `Test AUC; "a → b": fitted on a's training part, tested on b's test part;`,
+    `  "time-shifted": the scored rows' ${shift}. Train seconds: each model's fits (one per project), one thread.`,
     ...(r.peerError ? [r.peerError] : []),
   ].join('\n');
 }

@@ -10,11 +10,12 @@ features. Like the importer, the script refuses a file whose `date` ever decreas
 and accepts `fix` as 0/1 or True/False. Training time is the wall time of `fit` only (RandomForest with
 n_jobs=-1 and HistGradientBoosting's OpenMP both use every core; the TypeScript side trains on one thread).
 
-Usage: /usr/bin/python3 bench/jit_sklearn.py DATA.csv [--train-from TRAIN.csv] [--shift JSON]
+Usage: /usr/bin/python3 bench/jit_sklearn.py DATA.csv [--train-from TRAIN.csv] [--shift JSON] [--validation]
 With --train-from, the models are fitted on TRAIN.csv's first floor(0.8 N) rows instead of DATA.csv's, and tested on
 DATA.csv's test part as before (cross-project transfer; nTrain is then TRAIN.csv's). With --shift '{"exp": 4, ...}',
 the named metrics of the test rows are multiplied by those factors first (the time-shifted stress test of
-`bench jit --compare`).
+`bench jit --compare`). With --validation, every file is first cut to its training part (its first floor(0.8 N) rows),
+so the split above falls inside it and no test row is read (`bench jit --compare --validation`).
 Prints one JSON line: {"project", "nTrain", "nTest",
   "peers": {"randomForest": {"auc", "trainSeconds"}, "histGradientBoosting": {"auc", "trainSeconds"}}, "sklearn"}
 Needs Debian's python3-sklearn (apt-get install python3-sklearn). Without it, prints
@@ -90,24 +91,29 @@ def run(model, x_train, y_train, x_test, y_test):
 
 
 def main():
-    args = sys.argv[1:]
+    args = [a for a in sys.argv[1:] if a != "--validation"]
+    validation = len(args) != len(sys.argv) - 1
     opts = {}
     while len(args) >= 3 and args[-2] in ("--train-from", "--shift"):
         opts[args[-2]] = args[-1]
         args = args[:-2]
     if len(args) != 1:
-        print("usage: /usr/bin/python3 bench/jit_sklearn.py DATA.csv [--train-from TRAIN.csv] [--shift JSON]", file=sys.stderr)
+        print("usage: /usr/bin/python3 bench/jit_sklearn.py DATA.csv [--train-from TRAIN.csv] [--shift JSON] [--validation]", file=sys.stderr)
         sys.exit(1)
     path = args[0]
     for p in [path, opts.get("--train-from", path)]:
         if not os.path.isfile(p):
             bad(p, 0, "file not found")
     x, y = read(path)
+    if validation:
+        x, y = x[:(4 * len(y)) // 5], y[:(4 * len(y)) // 5]
     n = len(y)
     train_end = (4 * n) // 5  # floor(0.8 n) in integers, as chronologicalSplit
     x_train, y_train, x_test, y_test = x[:train_end], y[:train_end], x[train_end:].copy(), y[train_end:]
     if "--train-from" in opts:
         xt, yt = read(opts["--train-from"])
+        if validation:
+            xt, yt = xt[:(4 * len(yt)) // 5], yt[:(4 * len(yt)) // 5]
         end = (4 * len(yt)) // 5
         x_train, y_train, train_end = xt[:end], yt[:end], end
     if "--shift" in opts:

@@ -134,6 +134,33 @@ describe('JIT protocol on small copies of the real data', () => {
     expect(r.settings[3].auc.lapredict).toBe(la);
     expect(r.settings[1].auc.lapredict).toBe(la);
     expect(r.settings[5].auc.lapredict).toBe(la);
+    // The validation table (what the settings were chosen on) is blind to the test part: scrambling the test
+    // rows of both files changes no figure, while the test table does change.
+    const scrambledDir = await mkdtemp(join(tmpdir(), 'jit-scrambled-'));
+    const scrambled: string[] = [];
+    for (const csv of csvs) {
+      const lines = (await readFile(csv, 'utf8')).trimEnd().split('\n');
+      const header = lines[0].split(',');
+      const bug = header.indexOf('bug');
+      const la = header.indexOf('la');
+      const out = lines.map((line, i) => {
+        if (i <= 2400) return line;
+        const cells = line.split(',');
+        cells[bug] = cells[bug] === '1' ? '0' : '1';
+        cells[la] = String(Number(cells[la]) * 7 + 3);
+        return cells.join(',');
+      });
+      const path = join(scrambledDir, csv.split('/').pop()!);
+      await writeFile(path, out.join('\n') + '\n');
+      scrambled.push(path);
+    }
+    const v = await benchJitCompare(csvs, { models: ['blend', 'gam'], validation: true });
+    const vs = await benchJitCompare(scrambled, { models: ['blend', 'gam'], validation: true });
+    expect(v.settings.map((s) => [s.nTrain, s.nTest])).toEqual(v.settings.map(() => [1920, 480]));
+    expect(vs.settings.map((s) => s.auc)).toEqual(v.settings.map((s) => s.auc));
+    const ts = await benchJitCompare(scrambled, { models: ['blend'] });
+    expect(ts.settings[0].auc.blend).not.toBe(r.settings[0].auc.blend);
+    expect(formatJitCompare(v)).toContain('Validation AUC (no test row read');
     const table = formatJitCompare(r);
     expect(table).toContain('| **blend** (default) |');
     expect(table).toContain('| LApredict |');

@@ -3,7 +3,7 @@ import { Command, Option } from 'commander';
 import { resolve } from 'node:path';
 import { DETECTOR_NAMES } from '../../detectors/registry.ts';
 import { DEFAULT_JIT_MODEL, JIT_MODEL_NAMES, type JitModelName } from '../../training/risk/jit-models.ts';
-import { int, out, flagValue } from '../flags.ts';
+import { int, out, flagValue, usage } from '../flags.ts';
 
 
 /** Registers the Bench commands on the program. */
@@ -28,12 +28,14 @@ export function registerBench(program: Command): void {
     .option('--python <path>', 'interpreter for the peers', '/usr/bin/python3')
     .addOption(new Option('--model <name>', 'the model behind auc (blend: boosted trees on drift-free features mixed with lines added; gam: the additive model, the default before)').choices([...JIT_MODEL_NAMES]).default(DEFAULT_JIT_MODEL))
     .option('--compare', 'instead: every model on every project, on each other project (transfer) and time-shifted, as one table beside LApredict (and the peers with --peers)')
+    .option('--validation', 'with --compare: the same table inside each training part (older 80 % fit, newest 20 % scored; no test row read): what the settings were chosen on')
     .option('--json', 'as JSON: {project, nTrain, nTest, auc, baselines: {lapredict, logistic}, model, models, ...} (a folder: {projects, meanAuc}; --compare: {models, settings, ...})')
-    .action(async (o: { data: string; peers?: boolean; python: string; model: JitModelName; compare?: boolean; json?: boolean }) => {
+    .action(async (o: { data: string; peers?: boolean; python: string; model: JitModelName; compare?: boolean; validation?: boolean; json?: boolean }) => {
+      if (o.validation && !o.compare) throw usage('--validation: only with --compare', 'validation');
       const { benchJit, formatJit, benchJitAll, formatJitAll, listJitCsvs, benchJitCompare, formatJitCompare } = await import('../../bench/jit.ts');
       const csvs = await listJitCsvs(o.data);
       if (o.compare) {
-        const r = await benchJitCompare(csvs, { peers: !!o.peers, python: o.python });
+        const r = await benchJitCompare(csvs, { peers: !!o.peers, python: o.python, validation: !!o.validation });
         out(!!o.json, r, formatJitCompare(r));
       } else if (csvs.length === 1 && csvs[0] === o.data) {
         const r = await benchJit(o.data, { peers: !!o.peers, python: o.python, model: o.model });
