@@ -110,6 +110,7 @@ def main():
     n = len(y)
     train_end = (4 * n) // 5  # floor(0.8 n) in integers, as chronologicalSplit
     x_train, y_train, x_test, y_test = x[:train_end], y[:train_end], x[train_end:].copy(), y[train_end:]
+    n_test = n - train_end
     if "--train-from" in opts:
         xt, yt = read(opts["--train-from"])
         if validation:
@@ -132,7 +133,7 @@ def main():
         "histGradientBoosting": run(HistGradientBoostingClassifier(random_state=0), x_train, y_train, x_test, y_test),
     }
     project = os.path.splitext(os.path.basename(path))[0]
-    print(json.dumps({"project": project, "nTrain": int(train_end), "nTest": int(n - train_end), "peers": peers,
+    print(json.dumps({"project": project, "nTrain": int(train_end), "nTest": int(n_test), "peers": peers,
                       "sklearn": sklearn.__version__}))
 
 
