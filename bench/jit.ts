@@ -92,8 +92,9 @@ export async function benchJit(csv: string, opts: JitBenchOptions = {}): Promise
   let m = e.model;
   if (model !== 'gam') {
     const trainRows = [...fit.split.train, ...fit.split.validation];
-    const jm = await fitJitModel(model, jitColumns(h), h.columns.bug, trainRows);
-    m = classifierMetrics(jm.predict(jitColumns(h), fit.split.test), Uint8Array.from(fit.split.test, (r) => h.columns.bug[r]));
+    const cols = jitColumns(h);
+    const jm = await fitJitModel(model, cols, h.columns.bug, trainRows);
+    m = classifierMetrics(jm.predict(cols, fit.split.test), Uint8Array.from(fit.split.test, (r) => h.columns.bug[r]));
   }
   const trainSeconds = (performance.now() - t0) / 1000;
   const project = h.project || basename(csv, '.csv');

@@ -135,6 +135,8 @@ export interface GbdtData {
 /** Fit a GBDT: trees early-stopped on the validation rows' log loss, then (with `refit`) regrown on all rows. */
 export function trainGbdt(data: GbdtData, options: Partial<GbdtOptions> = {}): GbdtModel {
   const o = { ...GBDT_DEFAULTS, ...options };
+  // Bin indices are stored in bytes.
+  if (!Number.isInteger(o.bins) || o.bins < 2 || o.bins > 256) throw new RolloutlabError('BAD_ARGUMENT', `gbdt: bins must be a whole number in [2, 256], got ${o.bins}`, 'bins');
   if (data.train.length === 0 || data.validation.length === 0) throw new RolloutlabError('BAD_DATA', `training needs rows in both parts, got ${data.train.length} train and ${data.validation.length} validation`, 'rows');
   for (const f of data.features) if (!data.cols[f]) throw new RolloutlabError('BAD_DATA', `feature ${f}: no such column`, f);
   const edges = data.features.map((f) => fitEdges(data.cols[f], data.train, o.bins));
