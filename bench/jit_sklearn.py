@@ -10,7 +10,12 @@ features. Like the importer, the script refuses a file whose `date` ever decreas
 and accepts `fix` as 0/1 or True/False. Training time is the wall time of `fit` only (RandomForest with
 n_jobs=-1 and HistGradientBoosting's OpenMP both use every core; the TypeScript side trains on one thread).
 
-Usage: /usr/bin/python3 bench/jit_sklearn.py DATA.csv
+Usage: /usr/bin/python3 bench/jit_sklearn.py DATA.csv [--train-from TRAIN.csv] [--shift JSON] [--validation]
+With --train-from, the models are fitted on TRAIN.csv's first floor(0.8 N) rows instead of DATA.csv's, and tested on
+DATA.csv's test part as before (cross-project transfer; nTrain is then TRAIN.csv's). With --shift '{"exp": 4, ...}',
+the named metrics of the test rows are multiplied by those factors first (the time-shifted stress test of
+`bench jit --compare`). With --validation, every file is first cut to its training part (its first floor(0.8 N) rows),
+so the split above falls inside it and no test row is read (`bench jit --compare --validation`).
 Prints one JSON line: {"project", "nTrain", "nTest",
   "peers": {"randomForest": {"auc", "trainSeconds"}, "histGradientBoosting": {"auc", "trainSeconds"}}, "sklearn"}
 Needs Debian's python3-sklearn (apt-get install python3-sklearn). Without it, prints
@@ -86,16 +91,41 @@ def run(model, x_train, y_train, x_test, y_test):
 
 
 def main():
-    if len(sys.argv) != 2:
-        print("usage: /usr/bin/python3 bench/jit_sklearn.py DATA.csv", file=sys.stderr)
+    args = [a for a in sys.argv[1:] if a != "--validation"]
+    validation = len(args) != len(sys.argv) - 1
+    opts = {}
+    while len(args) >= 3 and args[-2] in ("--train-from", "--shift"):
+        opts[args[-2]] = args[-1]
+        args = args[:-2]
+    if len(args) != 1:
+        print("usage: /usr/bin/python3 bench/jit_sklearn.py DATA.csv [--train-from TRAIN.csv] [--shift JSON] [--validation]", file=sys.stderr)
         sys.exit(1)
-    path = sys.argv[1]
-    if not os.path.isfile(path):
-        bad(path, 0, "file not found")
+    path = args[0]
+    for p in [path, opts.get("--train-from", path)]:
+        if not os.path.isfile(p):
+            bad(p, 0, "file not found")
     x, y = read(path)
+    if validation:
+        x, y = x[:(4 * len(y)) // 5], y[:(4 * len(y)) // 5]
     n = len(y)
     train_end = (4 * n) // 5  # floor(0.8 n) in integers, as chronologicalSplit
-    x_train, y_train, x_test, y_test = x[:train_end], y[:train_end], x[train_end:], y[train_end:]
+    x_train, y_train, x_test, y_test = x[:train_end], y[:train_end], x[train_end:].copy(), y[train_end:]
+    n_test = n - train_end
+    if "--train-from" in opts:
+        xt, yt = read(opts["--train-from"])
+        if validation:
+            xt, yt = xt[:(4 * len(yt)) // 5], yt[:(4 * len(yt)) // 5]
+        end = (4 * len(yt)) // 5
+        x_train, y_train, train_end = xt[:end], yt[:end], end
+    if "--shift" in opts:
+        try:
+            shift = json.loads(opts["--shift"])
+        except ValueError:
+            shift = None
+        if not isinstance(shift, dict) or any(k not in FEATURES or not isinstance(v, (int, float)) for k, v in shift.items()):
+            bad(path, 0, f"--shift {opts['--shift']}: expected a JSON object of metric name to factor")
+        for k, v in shift.items():
+            x_test[:, FEATURES.index(k)] *= v
     if len(set(y_test.tolist())) < 2 or len(set(y_train.tolist())) < 2:
         bad(path, 0, f"{n} rows: both classes are needed in the train and test parts")
     peers = {
@@ -103,7 +133,7 @@ def main():
         "histGradientBoosting": run(HistGradientBoostingClassifier(random_state=0), x_train, y_train, x_test, y_test),
     }
     project = os.path.splitext(os.path.basename(path))[0]
-    print(json.dumps({"project": project, "nTrain": int(train_end), "nTest": int(n - train_end), "peers": peers,
+    print(json.dumps({"project": project, "nTrain": int(train_end), "nTest": int(n_test), "peers": peers,
                       "sklearn": sklearn.__version__}))
 
 

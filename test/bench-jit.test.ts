@@ -46,6 +46,13 @@ describe('bench jit (paper protocol on real JIT data)', () => {
     expect(openstack.auc).toBeGreaterThan(openstack.baselines.lapredict);
   });
 
+  it('the default model is blend; the additive model (gam) runs beside it with its figures unchanged', () => {
+    expect(qt.model).toBe('blend');
+    expect(qt.models.blend).toBe(qt.auc);
+    expect(qt.models.gam).toBeCloseTo(0.7523, 4);
+    expect(openstack.models.gam).toBeCloseTo(0.7757, 4);
+  });
+
   it('keeps the documented JSON keys and reports no peers unless asked', () => {
     for (const r of [qt, openstack]) {
       expect(Object.keys(r)).toEqual(expect.arrayContaining(['project', 'nTrain', 'nTest', 'auc', 'baselines']));

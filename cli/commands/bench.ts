@@ -2,7 +2,8 @@
 import { Command, Option } from 'commander';
 import { resolve } from 'node:path';
 import { DETECTOR_NAMES } from '../../detectors/registry.ts';
-import { int, out, flagValue } from '../flags.ts';
+import { DEFAULT_JIT_MODEL, JIT_MODEL_NAMES, type JitModelName } from '../../training/risk/jit-models.ts';
+import { int, out, flagValue, usage } from '../flags.ts';
 
 
 /** Registers the Bench commands on the program. */
@@ -25,15 +26,22 @@ export function registerBench(program: Command): void {
     .requiredOption('--data <csv|dir>', 'a JIT CSV (e.g. datasets/real/jit/qt.csv), or a folder of them (then the mean AUC too)')
     .option('--peers', 'also run scikit-learn RandomForest (300 trees) and HistGradientBoosting on the same split (needs python3-sklearn)')
     .option('--python <path>', 'interpreter for the peers', '/usr/bin/python3')
-    .option('--json', 'as JSON: {project, nTrain, nTest, auc, baselines: {lapredict, logistic}, ...} (a folder: {projects, meanAuc})')
-    .action(async (o: { data: string; peers?: boolean; python: string; json?: boolean }) => {
-      const { benchJit, formatJit, benchJitAll, formatJitAll, listJitCsvs } = await import('../../bench/jit.ts');
+    .addOption(new Option('--model <name>', 'the model behind auc (blend: boosted trees on drift-free features mixed with lines added; gam: the additive model, the default before)').choices([...JIT_MODEL_NAMES]).default(DEFAULT_JIT_MODEL))
+    .option('--compare', 'instead: every model on every project, on each other project (transfer) and time-shifted, as one table beside LApredict (and the peers with --peers)')
+    .option('--validation', 'with --compare: the same table inside each training part (older 80 % fit, newest 20 % scored; no test row read): what the settings were chosen on')
+    .option('--json', 'as JSON: {project, nTrain, nTest, auc, baselines: {lapredict, logistic}, model, models, ...} (a folder: {projects, meanAuc}; --compare: {models, settings, ...})')
+    .action(async (o: { data: string; peers?: boolean; python: string; model: JitModelName; compare?: boolean; validation?: boolean; json?: boolean }) => {
+      if (o.validation && !o.compare) throw usage('--validation: only with --compare', 'validation');
+      const { benchJit, formatJit, benchJitAll, formatJitAll, listJitCsvs, benchJitCompare, formatJitCompare } = await import('../../bench/jit.ts');
       const csvs = await listJitCsvs(o.data);
-      if (csvs.length === 1 && csvs[0] === o.data) {
-        const r = await benchJit(o.data, { peers: !!o.peers, python: o.python });
+      if (o.compare) {
+        const r = await benchJitCompare(csvs, { peers: !!o.peers, python: o.python, validation: !!o.validation });
+        out(!!o.json, r, formatJitCompare(r));
+      } else if (csvs.length === 1 && csvs[0] === o.data) {
+        const r = await benchJit(o.data, { peers: !!o.peers, python: o.python, model: o.model });
         out(!!o.json, r, formatJit(r));
       } else {
-        const r = await benchJitAll(csvs, { peers: !!o.peers, python: o.python });
+        const r = await benchJitAll(csvs, { peers: !!o.peers, python: o.python, model: o.model });
         out(!!o.json, r, formatJitAll(r));
       }
     });

@@ -5,10 +5,13 @@ import { JIT_FEATURES, JIT_FEATURE_DESCRIPTIONS } from '../../datasets/import-ji
 import type { FeatureSpec } from '../gam.ts';
 import type { RiskData } from './pipeline.ts';
 
+/** The additive model's features on a JIT history: Kamei's 14 metrics, counts through log1p. */
+export const JIT_SPECS: FeatureSpec[] = JIT_FEATURES.map((f) =>
+  f === 'fix' ? { name: f, kind: 'binary', description: JIT_FEATURE_DESCRIPTIONS[f] } : { name: f, kind: 'numeric', transform: f === 'entrophy' ? 'none' : 'log1p', range: 'nonneg', description: JIT_FEATURE_DESCRIPTIONS[f] },
+);
+
 export function jitRiskData(h: JitHistory): RiskData {
-  const specs: FeatureSpec[] = JIT_FEATURES.map((f) =>
-    f === 'fix' ? { name: f, kind: 'binary', description: JIT_FEATURE_DESCRIPTIONS[f] } : { name: f, kind: 'numeric', transform: f === 'entrophy' ? 'none' : 'log1p', range: 'nonneg', description: JIT_FEATURE_DESCRIPTIONS[f] },
-  );
+  const specs = JIT_SPECS;
   const cols: Record<string, Float64Array> = {};
   for (const f of JIT_FEATURES) cols[f] = h.columns[f];
   return { cols, labels: h.columns.bug, n: h.rows, specs, interactions: [], linesAdded: 'la' };
