@@ -274,8 +274,9 @@ export const NAB_REFERENCES = ['contextOSE', 'ARTime'] as const;
 export type NabReferenceName = (typeof NAB_REFERENCES)[number];
 
 /**
- * Two scores count as equal below this absolute difference: NAB's published result files print each score with
- * 12 significant digits (Python 2's str of a float), so a score in [0, 1] is off by at most 5e-13 there.
+ * Two scores count as equal below this absolute difference: NAB's published contextOSE files print each score with
+ * 12 significant digits (Python 2's str of a float), so a score in [0, 1] is off by at most 5e-13 there; the ARTime
+ * files print every digit but were re-read once by pandas' legacy parser (one unit in the last place, ~1e-16).
  */
 export const FAITHFUL_TOLERANCE = 1e-12;
 
@@ -387,7 +388,7 @@ export function formatFaithful(r: FaithfulResult): string {
   const lines = [
     `Faithfulness — rolloutlab ${r.detector} beside ${r.reference}'s published per-row scores, ${r.files} files (${r.windows} windows) from ${r.data}` +
       (r.fileSelection === 'all' ? '' : ` — ${r.fileSelection} positions of the sorted file paths`),
-    `  equal below ${r.tolerance} (the published files print 12 significant digits)`,
+    `  equal below ${r.tolerance} (contextOSE's published files print 12 significant digits)`,
     '',
     `  ${'file'.padEnd(56)} ${'rows'.padStart(6)} ${'max |diff|'.padStart(10)} ${'at row'.padStart(7)} ${'rows diff'.padStart(9)} ${'first'.padStart(6)}   raw std: ours / published`,
   ];

@@ -23,9 +23,12 @@
 //   detector's surprises (detectors/forecast.ts).
 // - `cad-ose`: a faithful port of CAD OSE as NAB runs it (NAB's contextOSE), given each file's min and max; it
 //   reproduces NAB's published scores row by row (detectors/cad-ose.ts). A benchmark reference, never served.
+// - `artime`: a port of ARTime as NAB runs it (NAB's ARTime, given each file's min, max and length;
+//   detectors/artime.ts). A benchmark reference, never served.
 import { RolloutlabError, show } from '../lib/errors.ts';
 import { ArtDetector, ART_DEFAULTS, ART_INTEGER_OPTIONS, validateArtOptions } from './art.ts';
 import { CadDetector, CAD_DEFAULTS, CAD_INTEGER_OPTIONS, validateCadOptions } from './cad.ts';
+import { ArtimeDetector, ARTIME_DEFAULTS, ARTIME_INTEGER_OPTIONS, ARTIME_SIGNED_OPTIONS, artimeFileOptions, validateArtimeOptions } from './artime.ts';
 import { CadOseDetector, CAD_OSE_DEFAULTS, CAD_OSE_INTEGER_OPTIONS, CAD_OSE_SIGNED_OPTIONS, cadOseFileOptions, validateCadOseOptions } from './cad-ose.ts';
 import { ContextualDetector, CONTEXTUAL_DEFAULTS, CONTEXTUAL_INTEGER_OPTIONS, ROBUST_Z_DEFAULTS, validateContextualOptions } from './contextual.ts';
 import { ForecastDetector, FORECAST_DEFAULTS, FORECAST_INTEGER_OPTIONS, validateForecastOptions } from './forecast.ts';
@@ -115,6 +118,16 @@ export const DETECTORS: readonly DetectorSpec[] = [
     nabFileOptions: cadOseFileOptions,
     validate: validateCadOseOptions,
     create: (o) => new CadOseDetector(o),
+  }),
+  spec({
+    name: 'artime',
+    description: "a port of ARTime as NAB runs it (the file's min, max and length; dual-vigilance fuzzy ART on Haar-wavelet features of a downsampled series); a benchmark reference, not online",
+    defaults: ARTIME_DEFAULTS,
+    integerOptions: ARTIME_INTEGER_OPTIONS,
+    signedOptions: ARTIME_SIGNED_OPTIONS,
+    nabFileOptions: (values) => artimeFileOptions(values, true),
+    validate: validateArtimeOptions,
+    create: (o) => new ArtimeDetector(o),
   }),
 ];
 
