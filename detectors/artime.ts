@@ -36,15 +36,23 @@ export interface ArtimeOptions {
   length: number;
   /** 1: read each value as NAB's pandas did (detectors/pandas-float.ts). */
   legacyParse: number;
+  /**
+   * Not ARTime (an experiment, docs/anomaly.md): 1 = ignore minValue / maxValue and take the range from the rows of
+   * the probationary period instead (buffered, then replayed; levels outside it are clamped), widened by
+   * `rangeMargin` x range on each side. 0 = the original.
+   */
+  onlineRange: number;
+  rangeMargin: number;
 }
 
-export const ARTIME_DEFAULTS: Readonly<ArtimeOptions> = Object.freeze({ minValue: 0, maxValue: 1, length: 5000, legacyParse: 0 });
+export const ARTIME_DEFAULTS: Readonly<ArtimeOptions> = Object.freeze({ minValue: 0, maxValue: 1, length: 5000, legacyParse: 0, onlineRange: 0, rangeMargin: 0 });
 export const ARTIME_INTEGER_OPTIONS: readonly (keyof ArtimeOptions)[] = ['length'];
 export const ARTIME_SIGNED_OPTIONS: readonly (keyof ArtimeOptions)[] = ['minValue', 'maxValue'];
 
 export function validateArtimeOptions(o: ArtimeOptions): void {
   if (o.maxValue < o.minValue) throw new RolloutlabError('BAD_ARGUMENT', `detector artime: option maxValue must be >= minValue, got ${o.maxValue} < ${o.minValue}`, 'maxValue');
   if (o.legacyParse !== 0 && o.legacyParse !== 1) throw new RolloutlabError('BAD_ARGUMENT', `detector artime: option legacyParse must be 0 or 1, got ${o.legacyParse}`, 'legacyParse');
+  if (o.onlineRange !== 0 && o.onlineRange !== 1) throw new RolloutlabError('BAD_ARGUMENT', `detector artime: option onlineRange must be 0 or 1, got ${o.onlineRange}`, 'onlineRange');
   if (o.length < 50) throw new RolloutlabError('BAD_ARGUMENT', `detector artime: option length must be >= 50 (a probation of at least 8 samples), got ${o.length}`, 'length');
 }
 
@@ -233,7 +241,13 @@ export class ArtimeDetector implements AnomalyDetector {
   private readonly o: ArtimeOptions;
   private readonly sstep: number;
   private readonly trendWindow: number;
+  /** NAB's probationary period (rows), made even. */
+  private readonly pp: number;
   private s = {
+    lo: 0,
+    hi: 0,
+    /** onlineRange: the probation's values until the range is known (then replayed); null after. */
+    buffer: [] as number[] | null,
     i: 1,
     dsi: 1,
     dsWindow: [] as number[],
@@ -261,6 +275,7 @@ export class ArtimeDetector implements AnomalyDetector {
     this.o = { ...options };
     let pp = options.length < 5000 ? Math.floor(0.15 * options.length) : 750;
     pp -= pp % 2;
+    this.pp = pp;
     this.sstep = Math.max(1, Math.floor(pp / (WINDOW * WINDOWS_PER_PB)));
     this.trendWindow = Math.floor(pp / this.sstep);
     const s = this.s;
@@ -269,11 +284,32 @@ export class ArtimeDetector implements AnomalyDetector {
     s.dsWindow = new Array<number>(this.sstep).fill(0);
     s.medbin = new Array<number>(NLEVELS + 1).fill(0);
     s.fWindow = new Array<number>(WINDOW).fill(0);
+    s.lo = options.minValue;
+    s.hi = options.maxValue;
+    s.buffer = options.onlineRange ? [] : null;
   }
 
   update(value: number): number {
     if (!Number.isFinite(value)) return 0;
     const di = this.o.legacyParse ? pandasLegacyValue(value) : value;
+    const s = this.s;
+    if (s.buffer) {
+      s.buffer.push(di);
+      if (s.buffer.length < Math.max(2, this.pp)) return 0;
+      const buf = s.buffer;
+      s.buffer = null;
+      const lo = Math.min(...buf), hi = Math.max(...buf);
+      s.lo = lo - this.o.rangeMargin * (hi - lo);
+      s.hi = hi + this.o.rangeMargin * (hi - lo);
+      let last = 0;
+      for (const x of buf) last = this.step(x);
+      return last;
+    }
+    return this.step(di);
+  }
+
+  /** One value of the original's process_sample!. */
+  private step(di: number): number {
     const s = this.s;
     const i = s.i;
     s.dsWindow.shift();
@@ -287,9 +323,10 @@ export class ArtimeDetector implements AnomalyDetector {
       let ds = max;
       if (Math.abs(max - s.dsMovingAverage) < Math.abs(min - s.dsMovingAverage)) ds = min;
       if (Math.abs(ds - m) < 0.1 * m) ds = m;
-      ds -= this.o.minValue;
-      if (this.o.maxValue - this.o.minValue !== 0) ds /= this.o.maxValue - this.o.minValue;
-      const level = roundEven(ds * NLEVELS);
+      ds -= s.lo;
+      if (s.hi - s.lo !== 0) ds /= s.hi - s.lo;
+      // Within the original's given range the level is always in [0, 80]; clamped for values outside it.
+      const level = Math.min(NLEVELS, Math.max(0, roundEven(ds * NLEVELS)));
       ds = level / NLEVELS;
       s.medbin[level]++;
       const medpos = Math.floor(s.dsi / 2);

@@ -82,6 +82,17 @@ describe('artime: the detector', () => {
   });
 
   it('save and restore mid-stream (in and after the probation) continues with identical scores', () => {
-    expectRestoreContinues('artime', [{ minValue: 20, maxValue: 140, length: 2000 }, { minValue: 20, maxValue: 140, length: 1000, legacyParse: 1 }], [1, 200, 1200], series(1600));
+    expectRestoreContinues('artime', [{ minValue: 20, maxValue: 140, length: 2000 }, { minValue: 20, maxValue: 140, length: 1000, legacyParse: 1 }, { onlineRange: 1, rangeMargin: 1.5, length: 1000 }], [1, 100, 900], series(1100));
+  });
+
+  it('onlineRange (an experiment, not ARTime): the range comes from the probation alone; values outside it are clamped', () => {
+    const xs = series(5000); // the level shift at 3000 leaves the probation's range
+    const run = (o: Record<string, number>) => { const d = createDetector('artime', { length: 5000, ...o }); return xs.map((x) => d.update(x)); };
+    const a = run({ onlineRange: 1, rangeMargin: 0, minValue: 0, maxValue: 1 });
+    expect(run({ onlineRange: 1, rangeMargin: 0, minValue: -500, maxValue: 900 })).toEqual(a); // the given range is ignored
+    for (const v of a) expect(v >= 0 && v <= 1).toBe(true);
+    expect(Math.max(...a.slice(0, 750))).toBe(0);
+    expect(run({ onlineRange: 1, rangeMargin: 1.5 })).not.toEqual(a);
+    expect(() => createDetector('artime', { onlineRange: 2 })).toThrow(/onlineRange must be 0 or 1/);
   });
 });
