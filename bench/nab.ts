@@ -11,8 +11,8 @@ import { join } from 'node:path';
 import { stat } from 'node:fs/promises';
 import { RolloutlabError } from '../lib/errors.ts';
 import { terminalProgress } from '../lib/progress.ts';
-import { createDetector, DEFAULT_DETECTOR, DETECTOR_NAMES, isDetectorName, type DetectorName } from '../detectors/registry.ts';
-import { loadNab, readNabFileScores, type NabFile } from '../detectors/nab.ts';
+import { createDetector, DEFAULT_DETECTOR, DETECTOR_NAMES, isDetectorName, nabFileOptions, type DetectorName } from '../detectors/registry.ts';
+import { loadNab, readNabFileScores, readNabScores, type NabFile } from '../detectors/nab.ts';
 import { NAB_PROFILE_NAMES, normalizedScore, scoreCorpus, scoreFile, sweepFile, type NabProfileName, type NabProfiles } from '../detectors/nab-score.ts';
 
 /** NAB's published scoreboard (standard profile, whole 58-file corpus; NAB README / datasets README). */
@@ -114,11 +114,14 @@ function validateDetector(name: string, flag = 'detector'): DetectorName {
   return name;
 }
 
-/** Runs one fresh detector over each file (value and timestamp per row). */
+/**
+ * Runs one fresh detector over each file (value and timestamp per row). A detector that, like its original, is
+ * handed more than the values by NAB (`cad-ose`: the file's min and max) gets those per file, under `options`.
+ */
 export function runDetector(files: readonly NabFile[], name: DetectorName, options: Record<string, number> = {}, onFile?: (done: number, total: number) => void): { scores: Float64Array[]; seconds: number } {
   let seconds = 0;
   const scores = files.map((f, k) => {
-    const d = createDetector(name, options);
+    const d = createDetector(name, { ...nabFileOptions(name, f.values), ...options });
     const out = new Float64Array(f.values.length);
     const t0 = performance.now();
     for (let i = 0; i < out.length; i++) out[i] = d.update(f.values[i], f.timestamps[i]);
@@ -261,6 +264,150 @@ export async function benchNab(root: string, opts: NabBenchOptions = {}): Promis
       ...ws.perFile[k],
     })),
   };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// faithfulness: our port's per-row scores beside an original detector's published ones
+
+/** Published per-row results of original detectors kept under <root>/reference/<name>/<name>_<file>.csv. */
+export const NAB_REFERENCES = ['contextOSE', 'ARTime'] as const;
+export type NabReferenceName = (typeof NAB_REFERENCES)[number];
+
+/**
+ * Two scores count as equal below this absolute difference: NAB's published contextOSE files print each score with
+ * 12 significant digits (Python 2's str of a float), so a score in [0, 1] is off by at most 5e-13 there; the ARTime
+ * files print every digit but were re-read once by pandas' legacy parser (one unit in the last place, ~1e-16).
+ */
+export const FAITHFUL_TOLERANCE = 1e-12;
+
+export interface FaithfulFileResult {
+  key: string;
+  rows: number;
+  /** Largest |ours - published| over the file's rows, and the first row (0-based) where it occurs. */
+  maxAbsDiff: number;
+  rowOfMax: number;
+  /** Rows with |ours - published| > FAITHFUL_TOLERANCE, and the first of them (-1: none). */
+  rowsDifferent: number;
+  firstDifferentRow: number;
+  /** Raw standard-profile NAB score of each at its own corpus threshold. */
+  score: number;
+  referenceScore: number;
+}
+
+export interface FaithfulResult {
+  detector: string;
+  reference: NabReferenceName;
+  data: string;
+  fileSelection: NabFileSelection;
+  files: number;
+  windows: number;
+  tolerance: number;
+  /** Largest per-file maxAbsDiff, and the files with a row beyond the tolerance. */
+  maxAbsDiff: number;
+  filesDifferent: number;
+  /** Normalised NAB scores of ours and of the published rows on these files, each with its own optimised thresholds. */
+  scores: ProfileScores;
+  referenceScores: ProfileScores;
+  thresholds: ProfileScores;
+  referenceThresholds: ProfileScores;
+  perFile: FaithfulFileResult[];
+}
+
+export interface FaithfulOptions {
+  detector: DetectorName | string;
+  reference: NabReferenceName | string;
+  files?: NabFileSelection;
+  progress?: boolean;
+}
+
+/** The published results file of `reference` for one data file (flat: reference/<name>/<name>_<file>.csv). */
+export function referencePath(root: string, reference: string, key: string): string {
+  return join(root, 'reference', reference, `${reference}_${key.slice(key.lastIndexOf('/') + 1)}`);
+}
+
+/**
+ * Runs our detector over the selected files and compares it row by row with an original detector's published scores
+ * (NOT_FOUND naming the file when one is missing; BAD_DATA when its rows do not line up with the data file's), and
+ * scores both with the NAB scorer on the same files.
+ */
+export async function benchFaithful(root: string, opts: FaithfulOptions): Promise<FaithfulResult> {
+  const name = validateDetector(opts.detector);
+  if (!(NAB_REFERENCES as readonly string[]).includes(opts.reference)) {
+    throw new RolloutlabError('BAD_ARGUMENT', `--faithful: expected one of ${NAB_REFERENCES.join(', ')}, got "${opts.reference}"`, 'faithful');
+  }
+  const reference = opts.reference as NabReferenceName;
+  const selection = opts.files ?? 'all';
+  selectNabFiles([], selection);
+  const progress = terminalProgress(process.stderr, opts.progress ? undefined : false);
+  const data = await loadNab(root, { onProgress: (d, n) => progress.update('read NAB', d, n) });
+  const files = selectNabFiles(data.files, selection);
+  const published: Float64Array[] = [];
+  for (const f of files) {
+    const path = referencePath(root, reference, f.key);
+    const s = await stat(path).catch(() => null);
+    if (!s?.isFile()) throw new RolloutlabError('NOT_FOUND', `${path}: published ${reference} scores for ${f.key} not found`, 'faithful');
+    const r = await readNabScores(path);
+    if (r.scores.length !== f.values.length || r.timestamps.some((t, i) => t !== f.timestamps[i])) {
+      throw new RolloutlabError('BAD_DATA', `${path}: ${r.scores.length} rows whose timestamps do not match the ${f.values.length} rows of ${f.path}`, 'faithful');
+    }
+    published.push(r.scores);
+  }
+  const { scores } = runDetector(files, name, {}, (d, n) => progress.update(`run ${name}`, d, n));
+  progress.done();
+  const ours = NAB_PROFILE_NAMES.map((p) => scoreCorpus(files, scores, p, data.profiles));
+  const theirs = NAB_PROFILE_NAMES.map((p) => scoreCorpus(files, published, p, data.profiles));
+  const pick = (rs: typeof ours, g: (r: (typeof ours)[number]) => number) => Object.fromEntries(rs.map((r) => [r.profile, g(r)])) as ProfileScores;
+  const perFile = files.map((f, k): FaithfulFileResult => {
+    let max = 0, at = 0, n = 0, first = -1;
+    for (let i = 0; i < f.values.length; i++) {
+      const d = Math.abs(scores[k][i] - published[k][i]);
+      if (d > max) [max, at] = [d, i];
+      if (d > FAITHFUL_TOLERANCE && n++ === 0) first = i;
+    }
+    return { key: f.key, rows: f.values.length, maxAbsDiff: max, rowOfMax: at, rowsDifferent: n, firstDifferentRow: first, score: ours[0].perFile[k].score, referenceScore: theirs[0].perFile[k].score };
+  });
+  return {
+    detector: name,
+    reference,
+    data: root,
+    fileSelection: selection,
+    files: files.length,
+    windows: files.reduce((a, f) => a + f.windows.length, 0),
+    tolerance: FAITHFUL_TOLERANCE,
+    maxAbsDiff: Math.max(0, ...perFile.map((r) => r.maxAbsDiff)),
+    filesDifferent: perFile.filter((r) => r.rowsDifferent > 0).length,
+    scores: pick(ours, (r) => r.normalized),
+    referenceScores: pick(theirs, (r) => r.normalized),
+    thresholds: pick(ours, (r) => r.threshold),
+    referenceThresholds: pick(theirs, (r) => r.threshold),
+    perFile,
+  };
+}
+
+export function formatFaithful(r: FaithfulResult): string {
+  const lines = [
+    `Faithfulness — rolloutlab ${r.detector} beside ${r.reference}'s published per-row scores, ${r.files} files (${r.windows} windows) from ${r.data}` +
+      (r.fileSelection === 'all' ? '' : ` — ${r.fileSelection} positions of the sorted file paths`),
+    `  equal below ${r.tolerance} (contextOSE's published files print 12 significant digits)`,
+    '',
+    `  ${'file'.padEnd(56)} ${'rows'.padStart(6)} ${'max |diff|'.padStart(10)} ${'at row'.padStart(7)} ${'rows diff'.padStart(9)} ${'first'.padStart(6)}   raw std: ours / published`,
+  ];
+  for (const f of r.perFile) {
+    lines.push(
+      `  ${f.key.padEnd(56)} ${String(f.rows).padStart(6)} ${f.maxAbsDiff.toExponential(2).padStart(10)} ${String(f.rowOfMax).padStart(7)} ${String(f.rowsDifferent).padStart(9)} ${String(f.firstDifferentRow).padStart(6)}   ${f.score.toFixed(3).padStart(7)} / ${f.referenceScore.toFixed(3)}`,
+    );
+  }
+  lines.push(
+    '',
+    `  largest difference ${r.maxAbsDiff.toExponential(2)}; files with a row beyond the tolerance: ${r.filesDifferent} of ${r.files}`,
+    '',
+    `  NAB score on these files (each with its own thresholds optimised over them):`,
+    `  profile               ours   published   threshold ours / published`,
+  );
+  for (const p of NAB_PROFILE_NAMES) {
+    lines.push(`  ${p.padEnd(20)} ${num(r.scores[p]).padStart(5)}   ${num(r.referenceScores[p]).padStart(9)}   ${thr(r.thresholds[p])} / ${thr(r.referenceThresholds[p])}`);
+  }
+  return lines.join('\n');
 }
 
 /** Normalised scores of the given files at fixed thresholds, one per profile. */

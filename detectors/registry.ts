@@ -21,9 +21,15 @@
 //   context novelty (detectors/cad.ts).
 // - `forecast`: an online seasonal (Holt-Winters) forecaster's residual as an anomaly likelihood beside the contextual
 //   detector's surprises (detectors/forecast.ts).
+// - `cad-ose`: a faithful port of CAD OSE as NAB runs it (NAB's contextOSE), given each file's min and max; it
+//   reproduces NAB's published scores row by row (detectors/cad-ose.ts). A benchmark reference, never served.
+// - `artime`: a port of ARTime as NAB runs it (NAB's ARTime, given each file's min, max and length;
+//   detectors/artime.ts). A benchmark reference, never served.
 import { RolloutlabError, show } from '../lib/errors.ts';
 import { ArtDetector, ART_DEFAULTS, ART_INTEGER_OPTIONS, validateArtOptions } from './art.ts';
 import { CadDetector, CAD_DEFAULTS, CAD_INTEGER_OPTIONS, validateCadOptions } from './cad.ts';
+import { ArtimeDetector, ARTIME_DEFAULTS, ARTIME_INTEGER_OPTIONS, ARTIME_SIGNED_OPTIONS, artimeFileOptions, validateArtimeOptions } from './artime.ts';
+import { CadOseDetector, CAD_OSE_DEFAULTS, CAD_OSE_INTEGER_OPTIONS, CAD_OSE_SIGNED_OPTIONS, cadOseFileOptions, validateCadOseOptions } from './cad-ose.ts';
 import { ContextualDetector, CONTEXTUAL_DEFAULTS, CONTEXTUAL_INTEGER_OPTIONS, ROBUST_Z_DEFAULTS, validateContextualOptions } from './contextual.ts';
 import { ForecastDetector, FORECAST_DEFAULTS, FORECAST_INTEGER_OPTIONS, validateForecastOptions } from './forecast.ts';
 import { DETECTOR_NAMES, DETECTOR_STATE_VERSION, type AnomalyDetector, type DetectorName, type DetectorState, type RestorableDetector } from './types.ts';
@@ -38,8 +44,15 @@ export interface DetectorSpec<O extends object = any> {
   readonly name: DetectorName;
   readonly description: string;
   readonly defaults: Readonly<O>;
-  /** Options that must be integers >= 1; every other option is a number >= 0. */
+  /** Options that must be integers >= 1; every other option is a number >= 0 (or any finite number if signed). */
   readonly integerOptions: readonly (keyof O)[];
+  /** Options that may be negative. */
+  readonly signedOptions?: readonly (keyof O)[];
+  /**
+   * What NAB hands this detector for each file besides the values (the original detectors get the file's min and
+   * max and its length): options the NAB bench sets per file, under the caller's. Absent: none.
+   */
+  readonly nabFileOptions?: (values: ArrayLike<number>) => Record<string, number>;
   /** Checks beyond integer / number >= 0 on the resolved options (BAD_ARGUMENT). */
   readonly validate?: (o: O, name: DetectorName) => void;
   readonly create: (o: O) => RestorableDetector;
@@ -96,6 +109,26 @@ export const DETECTORS: readonly DetectorSpec[] = [
     validate: validateForecastOptions,
     create: (o) => new ForecastDetector(o),
   }),
+  spec({
+    name: 'cad-ose',
+    description: "a faithful port of CAD OSE as NAB runs it (NAB's contextOSE: the file's min and max, rest period = probationary period / 5); reproduces NAB's published scores; a benchmark reference, not online",
+    defaults: CAD_OSE_DEFAULTS,
+    integerOptions: CAD_OSE_INTEGER_OPTIONS,
+    signedOptions: CAD_OSE_SIGNED_OPTIONS,
+    nabFileOptions: cadOseFileOptions,
+    validate: validateCadOseOptions,
+    create: (o) => new CadOseDetector(o),
+  }),
+  spec({
+    name: 'artime',
+    description: "a port of ARTime as NAB runs it (the file's min, max and length; dual-vigilance fuzzy ART on Haar-wavelet features of a downsampled series); a benchmark reference, not online",
+    defaults: ARTIME_DEFAULTS,
+    integerOptions: ARTIME_INTEGER_OPTIONS,
+    signedOptions: ARTIME_SIGNED_OPTIONS,
+    nabFileOptions: (values) => artimeFileOptions(values, true),
+    validate: validateArtimeOptions,
+    create: (o) => new ArtimeDetector(o),
+  }),
 ];
 
 const BY_NAME = new Map(DETECTORS.map((s) => [s.name, s]));
@@ -114,8 +147,9 @@ function resolveOptions(s: DetectorSpec, options: Record<string, number> = {}): 
       throw new RolloutlabError('BAD_ARGUMENT', `detector ${s.name}: unknown option ${show(k)} (options: ${Object.keys(d).join(', ')})`, k);
     }
     const isInt = s.integerOptions.includes(k);
-    const ok = typeof v === 'number' && Number.isFinite(v) && v >= 0 && (!isInt || (Number.isInteger(v) && v >= 1));
-    if (!ok) throw new RolloutlabError('BAD_ARGUMENT', `detector ${s.name}: option ${k} must be ${isInt ? 'an integer >= 1' : 'a number >= 0'}, got ${show(v)}`, k);
+    const signed = !isInt && !!s.signedOptions?.includes(k);
+    const ok = typeof v === 'number' && Number.isFinite(v) && (signed || v >= 0) && (!isInt || (Number.isInteger(v) && v >= 1));
+    if (!ok) throw new RolloutlabError('BAD_ARGUMENT', `detector ${s.name}: option ${k} must be ${isInt ? 'an integer >= 1' : signed ? 'a finite number' : 'a number >= 0'}, got ${show(v)}`, k);
     d[k] = v;
   }
   s.validate?.(d, s.name);
@@ -144,9 +178,18 @@ export function restoreDetector(saved: DetectorState): AnomalyDetector {
   return d;
 }
 
-/** Scores a whole series with a fresh detector (what the NAB bench does per file). */
+/** The options the NAB bench sets for one file (what NAB hands the original detector besides the values); {} for most. */
+export function nabFileOptions(name: DetectorName | string, values: ArrayLike<number>): Record<string, number> {
+  const s = isDetectorName(name) ? BY_NAME.get(name) : undefined;
+  return s?.nabFileOptions?.(values) ?? {};
+}
+
+/**
+ * Scores a whole series with a fresh detector (what the NAB bench does per file): a detector that NAB hands more
+ * than the values (`cad-ose`: the series' min and max) gets them from the series, under `options`.
+ */
 export function scoreSeries(values: ArrayLike<number>, name: DetectorName | string = DEFAULT_DETECTOR, options: Record<string, number> = {}): Float64Array {
-  const d = createDetector(name, options);
+  const d = createDetector(name, { ...nabFileOptions(name, values), ...options });
   const out = new Float64Array(values.length);
   for (let i = 0; i < values.length; i++) out[i] = d.update(values[i]);
   return out;

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { loadNab, readNabScores, type NabData, type NabFile } from '../detectors/nab.ts';
 import { NAB_PROFILE_NAMES, optimizeThreshold, scoreCorpus, scoreFile, sweepFile, scaledSigmoid, probationLength, type ThresholdScore } from '../detectors/nab-score.ts';
-import { createDetector, restoreDetector, DETECTORS, DETECTOR_NAMES, DETECTOR_STATE_VERSION, DEFAULT_DETECTOR, scoreSeries } from '../detectors/registry.ts';
+import { createDetector, restoreDetector, DETECTORS, DETECTOR_NAMES, DETECTOR_STATE_VERSION, DEFAULT_DETECTOR, nabFileOptions, scoreSeries } from '../detectors/registry.ts';
 import { benchNab, windowStats } from '../bench/nab.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
@@ -126,7 +126,7 @@ describe('streaming detectors', () => {
     const f = series();
     for (const name of DETECTOR_NAMES) {
       for (const cut of [50, 1000, 2500]) {
-        const a = createDetector(name);
+        const a = createDetector(name, nabFileOptions(name, f.values));
         for (let i = 0; i < cut; i++) a.update(f.values[i], f.timestamps[i]);
         const b = restoreDetector(JSON.parse(JSON.stringify(a)));
         expect(b.name).toBe(name);

@@ -148,6 +148,9 @@ describe('anomaly score', () => {
     // cad and forecast are NAB peers only (cad's streaming state may grow to megabytes; forecast needs timestamps).
     expect((await post('/v1/anomaly/score', { values, detector: 'cad' })).json().error.field).toBe('body.detector');
     expect((await post('/v1/anomaly/score', { values, detector: 'forecast' })).json().error.field).toBe('body.detector');
+    // cad-ose and artime are ports of NAB's originals: they need the whole series' min and max in advance.
+    expect((await post('/v1/anomaly/score', { values, detector: 'cad-ose' })).json().error.field).toBe('body.detector');
+    expect((await post('/v1/anomaly/score', { values, detector: 'artime' })).json().error.field).toBe('body.detector');
     expect((await post('/v1/anomaly/score', { values, detector: 'art' })).statusCode).toBe(200);
   });
 

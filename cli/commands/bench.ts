@@ -164,10 +164,17 @@ export function registerBench(program: Command): void {
     .option('--data <dir>', 'NAB folder (data/<category>/<file>.csv, labels/combined_windows.json)', 'datasets/real/nab')
     .addOption(new Option('--detector <name>', 'detector').choices(DETECTOR_NAMES).default('contextual'))
     .addOption(new Option('--files <selection>', 'all files, or the even / odd positions of the sorted file paths: the tuning / held-out halves of docs/anomaly.md').choices(['all', 'even', 'odd']).default('all'))
-    .option('--json', 'as JSON: {detector, files, windows, scores: {standard, reward_low_FP_rate, reward_low_FN_rate}, windowPrecision, windowRecall, medianLeadTimeRows, ...}')
-    .action(async (o: { data: string; detector: string; files: string; json?: boolean }) => {
-      const { benchNab, formatNab } = await import('../../bench/nab.ts');
-      const r = await benchNab(o.data, { detector: o.detector, progress: true, files: o.files as 'all' | 'even' | 'odd' });
+    .addOption(new Option('--faithful <reference>', "instead: compare --detector row by row with an original detector's published scores in <data>/reference/<reference>/ (per file the largest difference; NAB scores of both)").choices(['contextOSE', 'ARTime']))
+    .option('--json', 'as JSON: {detector, files, windows, scores: {standard, reward_low_FP_rate, reward_low_FN_rate}, windowPrecision, windowRecall, medianLeadTimeRows, ...}; with --faithful: {detector, reference, maxAbsDiff, scores, referenceScores, perFile: [{key, maxAbsDiff, rowsDifferent, ...}], ...}')
+    .action(async (o: { data: string; detector: string; files: string; faithful?: string; json?: boolean }) => {
+      const { benchNab, formatNab, benchFaithful, formatFaithful } = await import('../../bench/nab.ts');
+      const files = o.files as 'all' | 'even' | 'odd';
+      if (o.faithful) {
+        const r = await benchFaithful(o.data, { detector: o.detector, reference: o.faithful, progress: true, files });
+        out(!!o.json, r, formatFaithful(r));
+        return;
+      }
+      const r = await benchNab(o.data, { detector: o.detector, progress: true, files });
       out(!!o.json, r, formatNab(r));
     });
   bench
