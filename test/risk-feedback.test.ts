@@ -12,7 +12,7 @@ import type { AddressInfo } from 'node:net';
 import { initBackend } from '../training/backend.ts';
 import { loadScenario, parseScenario, simulateWorld, worldToTables } from '../sim/index.ts';
 import { writeDataset } from '../datasets/index.ts';
-import { ModelRegistry } from '../training/registry.ts';
+import { ModelRegistry, cardPath, resolveCardPath } from '../training/registry.ts';
 import { validateCard } from '../training/card.ts';
 import { trainRisk, type RiskTrainResult } from '../training/risk/family.ts';
 import { riskDataFromWorld } from '../training/risk/world.ts';
@@ -101,7 +101,9 @@ describe('train risk --with-feedback', () => {
     expect(fb.examples).toEqual([{ deploymentId: 'fb-missing', reason: 'missing_features', detail: 'missing feature test_coverage' }]);
     const expectedPositives = bodies.filter((b) => b.deploymentId !== 'fb-missing').filter((b) => (b.deploymentId === 'fb-3' ? true : feedbackFailed(b.outcome, b.breached))).length;
     expect(fb.positives).toBe(expectedPositives);
-    expect(c1.feedback).toEqual({ source: fbFile, kind: 'duckdb', records: fb.records, used: fb.used, skipped: 1, skippedReasons: fb.skippedReasons, missingFeatures: { test_coverage: 1 }, positives: fb.positives, weight: 1, sha256: fb.sha256 });
+    // The card records the file relative to the registry root (cards travel with the registry); it resolves back to the file.
+    expect(resolveCardPath(registry.root, c1.feedback!.source)).toBe(fbFile);
+    expect(c1.feedback).toEqual({ source: cardPath(registry.root, fbFile), kind: 'duckdb', records: fb.records, used: fb.used, skipped: 1, skippedReasons: fb.skippedReasons, missingFeatures: { test_coverage: 1 }, positives: fb.positives, weight: 1, sha256: fb.sha256 });
     expect(c1.notes).toMatch(/outcome-feedback rows/);
     // Feedback changes the model (the fit) but not what it is judged on.
     expect(withFb.evaluation.model.rocAuc).not.toBe(base.evaluation.model.rocAuc);
