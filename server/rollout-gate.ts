@@ -4,7 +4,7 @@
 // `plan rollout --from` all come through here, so the same features and threshold give the same decision.
 import { rolloutPlanDecision, type GateNote, type PlanConstraints, type RiskView, type RolloutPlanAnswer } from '../policies/rollout-plan/gate.ts';
 import type { GamModel } from '../training/gam.ts';
-import { knowsTrainingRanges, NoAnswer, riskScore, timeFeaturesAt } from './decide.ts';
+import { BadInput, knowsTrainingRanges, NoAnswer, riskScore, timeFeaturesAt } from './decide.ts';
 import type { RiskResponse } from './routes/risk-schemas.ts';
 
 /** Where a hook's features come from and how a missing one is given, for the reasons and recommendations. */
@@ -15,7 +15,7 @@ export interface GateTerms {
   give: string;
 }
 
-export const BODY_TERMS: GateTerms = { where: 'body.features', give: 'send every feature in features (GET /v1/risk/features lists them)' };
+export const BODY_TERMS: GateTerms = { where: 'body.features', give: 'send every feature in features, or name the ones to score at their training median in impute (GET /v1/risk/features lists them)' };
 
 /**
  * The gate's view of a risk answer. Complete only when every feature was given (or is in `accepted`, the features
@@ -49,6 +49,10 @@ export interface ChangeGateInput {
   bakeMinutes?: number;
   blockAbove?: number;
   constraints?: PlanConstraints;
+  /** Features the caller accepts scored at their training median when not given (each must be a feature of the model). */
+  impute?: readonly string[];
+  /** The field `impute` came in, for the 400 naming a name the model lacks (default body.impute). */
+  imputeField?: string;
 }
 
 export interface ChangeGateAnswer {
@@ -75,7 +79,16 @@ export function gateChange(b: ChangeGateInput, champion: { model: GamModel; vers
     const missing = { reason: `no risk score: ${e.message}: the change cannot be judged, so it waits`, recommendation: 'check the features against GET /v1/risk/features (a value far outside what the model learned gives no score)' };
     return { answer: rolloutPlanDecision({ ...base, risk: null, missing }), risk: null };
   }
-  return { answer: rolloutPlanDecision({ ...base, risk: riskViewOf(r, champion.model, BODY_TERMS) }), risk: { probability: r.probability, complete: r.complete, modelVersion: r.modelVersion } };
+  const accepted = imputeNames(b.impute ?? [], champion.model, b.imputeField ?? 'body.impute');
+  return { answer: rolloutPlanDecision({ ...base, risk: riskViewOf(r, champion.model, BODY_TERMS, accepted) }), risk: { probability: r.probability, complete: r.complete, modelVersion: r.modelVersion } };
+}
+
+/** The features a caller accepts scored at their training median: each a feature of the model (400 naming the one that is not). */
+export function imputeNames(names: readonly string[], model: GamModel, field: string): Set<string> {
+  names.forEach((n, i) => {
+    if (!model.specs.some((s) => s.name === n)) throw new BadInput(`${field}[${i}]`, `names ${JSON.stringify(n)}, which is not a feature of the risk model (GET /v1/risk/features lists them)`);
+  });
+  return new Set(names);
 }
 
 /** The plan as the deploy systems' hooks give it (HookPlanSchema): the plan, whether it is optimised, and why. */

@@ -439,6 +439,33 @@ describe('the pre-deploy risk gate: one decision from every hook', () => {
     }
   });
 
+  it('impute: a feature left out and named in impute is scored at its training median by every hook alike (Flagger risk.impute, impute on the two bodies); a name the model lacks is a 400', async () => {
+    const all = await seenFeatures();
+    const partial = Object.fromEntries(Object.entries(all).filter(([k]) => k !== 'files_changed'));
+    const plan = (await post(app, '/v1/rollout/plan', { features: partial, rpm: 800, gate: { blockAbove: 1 }, impute: ['files_changed'] })).json();
+    const argoList = (await post(app, '/v1/argo/gate', { features: partial, rpm: 800, gate: { blockAbove: 1 }, impute: ['files_changed'] })).json().result;
+    const argoText = (await post(app, '/v1/argo/gate', { features: partial, rpm: 800, gate: { blockAbove: 1 }, impute: ' files_changed ' })).json().result;
+    const flagger = (await post(app, '/v1/flagger/confirm-rollout', { ...FLAGGER, metadata: { ...asMetadata(partial), 'risk.max': '1', 'plan.rpm': '800', 'risk.impute': 'files_changed' } })).json();
+    // Without impute the same request waits (the first case of the test above); with it, it passes, the same everywhere.
+    expect(plan.gate.decision).toBe('pass');
+    expect(argoList).toEqual(argoText);
+    expect(argoList.decision).toBe('pass');
+    expect(argoList.risk).toBe(plan.risk.probability);
+    expect(flagger.gate).toEqual(plan.gate);
+    expect(flagger.riskProbability).toBe(plan.risk.probability);
+    // Another feature still missing: impute covers only what it names, so the gate waits.
+    const two = Object.fromEntries(Object.entries(partial).filter(([k]) => k !== 'lines_added'));
+    expect((await post(app, '/v1/rollout/plan', { features: two, rpm: 800, gate: { blockAbove: 1 }, impute: ['files_changed'] })).json().gate.decision).toBe('wait');
+    for (const [url, body, field] of [
+      ['/v1/rollout/plan', { features: partial, rpm: 800, impute: ['files_changd'] }, 'body.impute[0]'],
+      ['/v1/argo/gate', { features: partial, rpm: 800, impute: 'files_changed,files_changd' }, 'body.impute[1]'],
+    ] as [string, unknown, string][]) {
+      const r = await post(app, url, body);
+      expect(r.statusCode, r.body).toBe(400);
+      expect(r.json().error.field).toBe(field);
+    }
+  });
+
   it('POST /v1/argo/gate: analysis arguments as text, the time features from the clock, 400 naming the field, the human controls, and no champion is a wait', async () => {
     const all = await seenFeatures();
     const text = Object.fromEntries(Object.entries(all).map(([k, v]) => [k, String(v)]));

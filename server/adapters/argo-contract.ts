@@ -65,6 +65,11 @@ export const ArgoGateBodySchema = Type.Object(
         { additionalProperties: false, description: "as POST /v1/rollout/plan's constraints" },
       ),
     ),
+    impute: Type.Optional(
+      Type.Union([Type.Array(Type.String({ minLength: 1, maxLength: 100 }), { maxItems: 500 }), Type.String({ maxLength: 10_000 })], {
+        description: "features accepted at their training median when not given (as POST /v1/rollout/plan's impute): a list, or their names comma-separated, as an analysis argument gives them",
+      }),
+    ),
     name: Type.Optional(Type.String({ minLength: 1, maxLength: 253, description: 'the rollout: the human controls (overrides, approvals) of <namespace>/<name> apply to the answer' })),
     namespace: Type.Optional(Type.String({ minLength: 1, maxLength: 253 })),
   },

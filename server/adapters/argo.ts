@@ -85,6 +85,7 @@ export const argoRoutes: FastifyPluginAsyncTypebox<ArgoOptions> = async (app, o)
           bakeMinutes: b.bakeMinutes === undefined ? undefined : numberAt(b.bakeMinutes, 'body.bakeMinutes', 0, 10_080, true),
           blockAbove: b.gate === undefined ? undefined : numberAt(b.gate.blockAbove, 'body.gate.blockAbove', 0, 1),
           constraints: b.constraints && Object.fromEntries(Object.entries(b.constraints).map(([k, v]) => [k, numberAt(v, `body.constraints.${k}`, -Infinity, k === 'deadlineMinutes' ? 10_080 : 100)])),
+          impute: typeof b.impute === 'string' ? b.impute.split(',').map((x) => x.trim()).filter(Boolean) : b.impute,
         },
         s.risk,
         { championError: s.errors.risk, now: o.now(), waitOnNoScore: true },

@@ -22,6 +22,12 @@ export const RolloutPlanBodyProps = {
   bakeMinutes: Type.Optional(Type.Integer({ minimum: 0, maximum: 10_080, description: 'minutes of bake after full exposure (default 30)' })),
   gate: Type.Optional(Type.Object({ blockAbove: Type.Number({ minimum: 0, maximum: 1, description: 'block a change whose risk is above this (default 0.85)' }) }, { additionalProperties: false })),
   constraints: Type.Optional(PlanConstraintsSchema),
+  impute: Type.Optional(
+    Type.Array(Type.String({ minLength: 1, maxLength: 100 }), {
+      maxItems: 500,
+      description: 'features the team accepts scored at their training median when not given in features (as Flagger\'s risk.impute); any other missing feature makes the evidence incomplete and the gate waits. A name the model lacks is a 400',
+    }),
+  ),
 };
 
 export const RolloutPlanBodySchema = Type.Object(RolloutPlanBodyProps, { additionalProperties: false });
