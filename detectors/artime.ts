@@ -26,7 +26,7 @@
 // index order. The two can differ in the last bits, which can move a comparison at a vigilance boundary or a
 // rounding to 6 digits; docs/anomaly.md reports how close the port comes to NAB's published scores.
 import { RolloutlabError } from '../lib/errors.ts';
-import { pandasLegacyValue } from './pandas-float.ts';
+import { nabValueRange, pandasLegacyValue } from './pandas-float.ts';
 import { DETECTOR_STATE_VERSION, type AnomalyDetector, type DetectorState } from './types.ts';
 
 export interface ArtimeOptions {
@@ -58,14 +58,7 @@ export function validateArtimeOptions(o: ArtimeOptions): void {
 
 /** What NAB hands ARTime for one file: its min, max and length. */
 export function artimeFileOptions(values: ArrayLike<number>, legacyParse = false): Record<string, number> {
-  let mn = Infinity, mx = -Infinity;
-  for (let i = 0; i < values.length; i++) {
-    const v = legacyParse ? pandasLegacyValue(values[i]) : values[i];
-    if (!Number.isFinite(v)) continue;
-    if (v < mn) mn = v;
-    if (v > mx) mx = v;
-  }
-  if (mn > mx) mn = mx = 0;
+  const [mn, mx] = nabValueRange(values, legacyParse);
   return { minValue: mn, maxValue: mx, length: Math.max(50, values.length), legacyParse: legacyParse ? 1 : 0 };
 }
 

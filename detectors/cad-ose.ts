@@ -31,7 +31,7 @@
 // - The original compares context ids with `False` when no zero-level context was new; as False == 0 in Python,
 //   context 0 is then skipped. Kept.
 import { RolloutlabError } from '../lib/errors.ts';
-import { pandasLegacyValue } from './pandas-float.ts';
+import { nabValueRange, pandasLegacyValue } from './pandas-float.ts';
 import { DETECTOR_STATE_VERSION, type AnomalyDetector, type DetectorState } from './types.ts';
 
 export interface CadOseOptions {
@@ -83,14 +83,7 @@ export function nabProbationaryPeriod(rows: number): number {
  * pandas read them (`legacyParse`), the min and max too (`legacyParse` false: the values as they are).
  */
 export function cadOseFileOptions(values: ArrayLike<number>, legacyParse = true): Record<string, number> {
-  let mn = Infinity, mx = -Infinity;
-  for (let i = 0; i < values.length; i++) {
-    const v = legacyParse ? pandasLegacyValue(values[i]) : values[i];
-    if (!Number.isFinite(v)) continue;
-    if (v < mn) mn = v;
-    if (v > mx) mx = v;
-  }
-  if (mn > mx) mn = mx = 0;
+  const [mn, mx] = nabValueRange(values, legacyParse);
   return { minValue: mn, maxValue: mx, restPeriod: nabProbationaryPeriod(values.length) / 5, legacyParse: legacyParse ? 1 : 0 };
 }
 

@@ -55,3 +55,16 @@ export function pandasLegacyFloat(text: string): number {
 export function pandasLegacyValue(x: number): number {
   return Number.isFinite(x) ? pandasLegacyFloat(String(x)) : x;
 }
+
+/** The finite min and max of a file's values as NAB handed them to its detectors (read by pandas' legacy parser when `legacyParse`); [0, 0] without any. */
+export function nabValueRange(values: ArrayLike<number>, legacyParse: boolean): [number, number] {
+  let mn = Infinity;
+  let mx = -Infinity;
+  for (let i = 0; i < values.length; i++) {
+    const v = legacyParse ? pandasLegacyValue(values[i]) : values[i];
+    if (!Number.isFinite(v)) continue;
+    if (v < mn) mn = v;
+    if (v > mx) mx = v;
+  }
+  return mn > mx ? [0, 0] : [mn, mx];
+}
