@@ -63,6 +63,12 @@ const prob = (p: number): number | null => (Number.isFinite(p) ? Math.min(1, Mat
 
 const NOT_CONSULTED: DecisionScores = { pFault: null, pBreach: null, breachInMin: null };
 
+/** A decision with one more reason at the end. */
+const withReason = (d: Decision, why: string): Decision => {
+  const reasons = [...d.reasons, why];
+  return { ...d, reasons, reason: reasons.join('; ') };
+};
+
 export function mlPolicy(model: RollbackPredictor, version = '', parts: MlParts = {}): Policy {
   const risk = parts.risk ?? null;
   const judge = parts.judge ?? null;
@@ -148,12 +154,13 @@ export function mlPolicy(model: RollbackPredictor, version = '', parts: MlParts 
       return {
         decide(obs: Observation): Decision {
           if (!ranges) {
-            const d = core(obs);
-            return { ...d, reasons: [...d.reasons, noRanges], reason: [...d.reasons, noRanges].join('; ') };
+            return withReason(core(obs), noRanges);
           }
           const live = obs.phase === 'progressing' || obs.phase === 'baking';
           if (obs.age > 0) roll.push(obs);
-          const check = obs.age > 0 && live && roll.seconds >= 60 ? checkRanges(ranges[obs.stage], roll.canary, roll.baseline) : null;
+          // The rolling minute, put together once for both tests of this step.
+          const [canary, baseline] = obs.age > 0 && live ? [roll.canary, roll.baseline] : [null, null];
+          const check = obs.age > 0 && live && roll.seconds >= 60 ? checkRanges(ranges[obs.stage], canary, baseline) : null;
           const colour = check?.colour ?? null;
           redSince = colour === 'red' ? (redSince ?? obs.age) : null;
           const said = (c: string) => `${tag}: stage ${obs.stage + 1} ${c} against the predicted ranges`;
@@ -161,7 +168,7 @@ export function mlPolicy(model: RollbackPredictor, version = '', parts: MlParts 
           if (colour === 'red' && obs.age - redSince! >= RED_PERSIST_MIN - 1e-9) {
             return decision('rollback', [`${said('red')} for ${Math.round((obs.age - redSince!) * 60)} s — rolling back`, ...check!.reasons], NOT_CONSULTED);
           }
-          const fast = obs.age > 0 && live ? overwhelmingNow(roll.canary, roll.baseline, threshold) : null;
+          const fast = obs.age > 0 && live ? overwhelmingNow(canary, baseline, threshold) : null;
           if (fast) return decision('rollback', [`${tag}: red in the last ${roll.seconds} s — rolling back`, fast], NOT_CONSULTED);
           const closely = colour === 'red' || colour === 'yellow';
           const tick = closely ? FINE_TICK_SECONDS : GREEN_TICK_SECONDS;
@@ -177,8 +184,7 @@ export function mlPolicy(model: RollbackPredictor, version = '', parts: MlParts 
           if (!closely) return { ...d, tickSeconds: tick };
           const dwell = ctx.plan.stages[obs.stage].dwellMinutes;
           if (d.type === 'advance' && obs.timeAtStage >= dwell + maxHold) {
-            const reasons = [...d.reasons, `${head}, but the stage has been held ${maxHold} min beyond its dwell`];
-            return { ...d, reasons, reason: reasons.join('; '), tickSeconds: tick };
+            return { ...withReason(d, `${head}, but the stage has been held ${maxHold} min beyond its dwell`), tickSeconds: tick };
           }
           const what = d.type === 'advance' ? 'holding instead of advancing' : 'holding';
           return decision('hold', [`${head} — ${what}, observing every ${tick} s`, ...check!.reasons, ...d.reasons], d.scores, tick);
