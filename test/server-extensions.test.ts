@@ -534,6 +534,49 @@ describe('the pre-deploy risk gate: one decision from every hook', () => {
     expect(alone.statusCode).toBe(400);
     expect(alone.json().error.field).toBe('body.metadata.plan.rpm');
   });
+
+  it('Flagger confirm-rollout: plan constraints in the metadata fit the plan as POST /v1/rollout/plan does; one no plan meets is a wait naming the key; a bad or misplaced one is a 400', async () => {
+    const all = await seenFeatures();
+    const meta = { ...asMetadata(all), 'risk.max': '1', 'plan.rpm': '800' };
+    const cases: [Record<string, string>, Record<string, number>, number][] = [
+      [{ 'plan.maxFirstStepPercent': '0.1' }, { maxFirstStepPercent: 0.1 }, 30],
+      [{ 'plan.deadlineMinutes': '15', 'plan.bakeMinutes': '45' }, { deadlineMinutes: 15 }, 45],
+      [{ 'plan.maxFirstStepPercent': '1', 'plan.maxExposurePercent': '100' }, { maxFirstStepPercent: 1, maxExposurePercent: 100 }, 30],
+    ];
+    for (const [extra, constraints, bakeMinutes] of cases) {
+      const label = JSON.stringify(extra);
+      const flagger = await post(app, '/v1/flagger/confirm-rollout', { ...FLAGGER, metadata: { ...meta, ...extra } });
+      const plan = (await post(app, '/v1/rollout/plan', { features: all, rpm: 800, bakeMinutes, gate: { blockAbove: 1 }, constraints })).json();
+      expect(flagger.statusCode, `${label}: ${flagger.body}`).toBe(200);
+      const { optimised, reasons, ...view } = flagger.json().plan;
+      expect(view, label).toEqual(plan.plan);
+      expect(reasons, label).toEqual(plan.reasons);
+      expect(optimised, label).toBe(plan.optimised);
+      if (constraints.maxFirstStepPercent !== undefined) expect(view.steps[0], label).toBeLessThanOrEqual(constraints.maxFirstStepPercent);
+      if (constraints.deadlineMinutes !== undefined) expect(view.minutesToFull, label).toBeLessThanOrEqual(constraints.deadlineMinutes);
+    }
+    // A deadline no plan meets: /v1/rollout/plan says 422; Flagger waits (409), naming the key and the closest plan.
+    const tooSoon = await post(app, '/v1/flagger/confirm-rollout', { ...FLAGGER, metadata: { ...meta, 'plan.deadlineMinutes': '5' } });
+    expect(tooSoon.statusCode).toBe(409);
+    expect(tooSoon.json()).toMatchObject({ decision: 'wait', ok: false, plan: null });
+    expect(tooSoon.json().reasons[0]).toMatch(/^no plan meets the metadata: plan\.deadlineMinutes is 5 min, shorter than every plan's time to full rollout.*; the closest plan: \S+/);
+    expect((await post(app, '/v1/rollout/plan', { features: all, rpm: 800, gate: { blockAbove: 1 }, constraints: { deadlineMinutes: 5 } })).statusCode).toBe(422);
+    for (const [k, v, m] of [
+      ['plan.deadlineMinutes', 'soon', meta],
+      ['plan.maxFirstStepPercent', '150', meta],
+      ['plan.bakeMinutes', '2.5', meta],
+      // Without plan.rpm no plan is chosen: a constraint is refused rather than ignored.
+      ['plan.deadlineMinutes', '30', { ...asMetadata(all), 'risk.max': '1' }],
+    ] as [string, string, Record<string, string>][]) {
+      const r = await post(app, '/v1/flagger/confirm-rollout', { ...FLAGGER, metadata: { ...m, [k]: v } });
+      expect(r.statusCode, `${k}=${v}`).toBe(400);
+      expect(r.json().error.field, `${k}=${v}`).toBe(`body.metadata.${k}`);
+    }
+    // Read by the confirm hooks only.
+    const misplaced = await post(app, '/v1/flagger/rollback', { ...FLAGGER, metadata: { 'plan.deadlineMinutes': '30' } });
+    expect(misplaced.statusCode).toBe(400);
+    expect(misplaced.json().error.message).toMatch(/read by the confirm-rollout and confirm-promotion hooks only/);
+  });
 });
 
 describe('recorded rollouts re-judged by the learned judge (backtest --replay)', () => {

@@ -2,6 +2,7 @@
 // refuses a misspelt or misplaced key (a gate the caller meant must never be silently ignored), the declared deploy
 // window, the change's risk features and the service's traffic for its plan (server/adapters/flagger.ts).
 import type { FeatureSpec } from '../../training/gam.ts';
+import type { PlanConstraints } from '../../policies/rollout-plan/gate.ts';
 import { BadInput } from '../decide.ts';
 
 /** A metadata value as a risk feature value (metadata values are strings in Flagger). */
@@ -32,6 +33,42 @@ export function planRpm(meta: Record<string, string>, hasRiskFeatures: boolean):
   return x;
 }
 
+/** Metadata keys of the plan's constraints (as POST /v1/rollout/plan's `constraints`), with their upper bounds. */
+const CONSTRAINT_KEYS = {
+  'plan.maxFirstStepPercent': { name: 'maxFirstStepPercent', max: 100, what: 'the largest first step, in percent of traffic' },
+  'plan.maxExposurePercent': { name: 'maxExposurePercent', max: 100, what: 'the largest exposure, in percent of traffic' },
+  'plan.deadlineMinutes': { name: 'deadlineMinutes', max: 10_080, what: 'minutes to full exposure, at most a week' },
+} as const satisfies Record<string, { name: keyof PlanConstraints; max: number; what: string }>;
+
+/**
+ * Metadata `plan.maxFirstStepPercent`, `plan.maxExposurePercent`, `plan.deadlineMinutes`: the plan's constraints, read
+ * as POST /v1/rollout/plan reads its `constraints` (the same bounds; one no plan meets is the gate's to say). They
+ * shape the plan chosen at plan.rpm, so without plan.rpm they are refused rather than ignored. Undefined when none.
+ */
+export function planConstraints(meta: Record<string, string>, hasRpm: boolean): PlanConstraints | undefined {
+  let out: PlanConstraints | undefined;
+  for (const [key, c] of Object.entries(CONSTRAINT_KEYS)) {
+    const v = meta[key];
+    if (v === undefined) continue;
+    const field = `body.metadata.${key}`;
+    if (!hasRpm) throw new BadInput(field, 'is a constraint on the plan, which is chosen only at the traffic plan.rpm gives: give plan.rpm too');
+    const x = v.trim() === '' ? NaN : Number(v);
+    if (!(Number.isFinite(x) && x <= c.max)) throw new BadInput(field, `must be ${c.what}: a number up to ${c.max} (got ${JSON.stringify(v)})`);
+    out = { ...out, [c.name]: x };
+  }
+  return out;
+}
+
+/** Metadata `plan.bakeMinutes`: minutes of bake after full exposure (default 30, as POST /v1/rollout/plan). */
+export function planBakeMinutes(meta: Record<string, string>, hasRpm: boolean): number {
+  const v = meta['plan.bakeMinutes'];
+  if (v === undefined) return 30;
+  if (!hasRpm) throw new BadInput('body.metadata.plan.bakeMinutes', 'shapes the plan, which is chosen only at the traffic plan.rpm gives: give plan.rpm too');
+  const x = v.trim() === '' ? NaN : Number(v);
+  if (!(Number.isInteger(x) && x >= 0 && x <= 10_080)) throw new BadInput('body.metadata.plan.bakeMinutes', `must be whole minutes of bake after full exposure, in [0, 10080] (got ${JSON.stringify(v)})`);
+  return x;
+}
+
 const DAYS = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'];
 
 const GATE_HOOKS = ['confirm-rollout', 'confirm-promotion'];
@@ -45,6 +82,10 @@ export const METADATA_KEYS: Readonly<Record<string, readonly string[]>> = {
   'window.hours': GATE_HOOKS,
   'window.timezone': GATE_HOOKS,
   'plan.rpm': GATE_HOOKS,
+  'plan.maxFirstStepPercent': GATE_HOOKS,
+  'plan.maxExposurePercent': GATE_HOOKS,
+  'plan.deadlineMinutes': GATE_HOOKS,
+  'plan.bakeMinutes': GATE_HOOKS,
 };
 const METADATA_PREFIXES = ['risk', 'slo', 'window', 'plan'];
 

@@ -7,15 +7,15 @@
 // GET /v1/flagger/events lists the calls received, for whoever debugs a Canary.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Controls } from '../controls.ts';
-import { riskGate, rolloutPlanDecision, type GateNote, type RiskView } from '../../policies/rollout-plan/gate.ts';
+import { NoFeasiblePlan, riskGate, rolloutPlanDecision, type GateAnswer, type GateNote, type RiskView } from '../../policies/rollout-plan/gate.ts';
 import { BadInput, NoAnswer, riskScore, rolloutDecision, timeFeaturesAt } from '../decide.ts';
 import { isUnavailable } from '../metrics-source.ts';
 import type { ServerMetrics } from '../metrics.ts';
 import { ErrorResponseSchema } from '../common-schemas.ts';
 import type { JudgeNameT } from '../routes/canary-schemas.ts';
 import { FlaggerEventsQuerySchema, FlaggerEventsResponseSchema, FlaggerPayloadSchema, FlaggerQuerySchema, FlaggerResponseSchema, type FlaggerEvent, type FlaggerPayload, type FlaggerResponse } from './flagger-contract.ts';
-import { noChampion, planOf, riskViewOf, type GateTerms } from '../rollout-gate.ts';
-import { checkMetadataKeys, featureValue, inDeployWindow, planRpm, riskImpute } from './flagger-metadata.ts';
+import { noChampion, planOf, riskViewOf, type GateTerms, type HookPlan } from '../rollout-gate.ts';
+import { checkMetadataKeys, featureValue, inDeployWindow, planBakeMinutes, planConstraints, planRpm, riskImpute } from './flagger-metadata.ts';
 import { DEFAULT_WINDOW_MIN, judgeTarget, queryInt, type JudgeTargetOptions } from './judge-target.ts';
 
 /** Flagger hook calls kept for GET /v1/flagger/events: at most this many... */
@@ -126,6 +126,8 @@ export const flaggerRoutes: FastifyPluginAsyncTypebox<FlaggerOptions> = async (a
       const features: Record<string, number | boolean | string> = {};
       for (const [k, v] of Object.entries(meta)) if (k.startsWith('risk.') && k !== 'risk.max' && k !== 'risk.impute') features[k.slice(5)] = featureValue(v);
       const rpm = planRpm(meta, Object.keys(features).length > 0);
+      const constraints = planConstraints(meta, rpm !== null);
+      const bakeMinutes = planBakeMinutes(meta, rpm !== null);
       const win = inDeployWindow(meta, o.now());
       if (win) {
         if (!win.ok) return answer(name, p, false, 'wait', [win.reason]);
@@ -154,7 +156,16 @@ export const flaggerRoutes: FastifyPluginAsyncTypebox<FlaggerOptions> = async (a
           }
         }
         // Without plan.rpm the optimiser cannot choose (its table is by traffic): plan null, the reasons unchanged.
-        const g = rpm === null ? { gate: riskGate(view, max, missing), plan: null } : planOf(rolloutPlanDecision({ risk: view, rpm, bakeMinutes: 30, blockAbove: max, missing }));
+        // Constraints no plan meets: POST /v1/rollout/plan's 422, said as a wait (Flagger keeps asking; the reason names the
+        // metadata key and the closest plan that would do).
+        let g: { gate: GateAnswer; plan: HookPlan | null };
+        try {
+          g = rpm === null ? { gate: riskGate(view, max, missing), plan: null } : planOf(rolloutPlanDecision({ risk: view, rpm, bakeMinutes, blockAbove: max, missing, constraints }));
+        } catch (e) {
+          if (!(e instanceof NoFeasiblePlan)) throw e;
+          const closest = e.closestFeasible ? `; the closest plan: ${e.closestFeasible.plan.name} (${e.closestFeasible.reasons.at(-1) ?? ''})` : '';
+          return answer(name, p, false, 'wait', [`no plan meets the metadata: ${e.message.replace(/^constraints\./, 'plan.')}${closest}`, ...reasons], { ...extra, plan: null });
+        }
         extra = { ...extra, gate: g.gate, recommendations: g.gate.recommendations, plan: g.plan };
         if (g.gate.decision !== 'pass') return answer(name, p, false, 'wait', [...g.gate.reasons, ...reasons], extra);
         reasons.push(...g.gate.reasons);
