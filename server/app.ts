@@ -227,7 +227,15 @@ export function buildApp(opts: AppOptions = {}): FastifyInstance {
   // meanwhile, or never sent a request) are closed as they are found; at the deadline every connection is closed.
   // Without this, an idle keep-alive client holds the process until its keep-alive timeout (72 s).
   const drainMs = opts.drainMs ?? DEFAULT_DRAIN_MS;
+  // An answer given while closing says `Connection: close`, so a keep-alive client (Argo's, Flagger's) opens its next
+  // request elsewhere instead of sending it on a connection the drain is about to close under it.
+  let closing = false;
+  app.addHook('onSend', async (_req, reply, payload) => {
+    if (closing) reply.header('connection', 'close');
+    return payload;
+  });
   app.addHook('preClose', (done) => {
+    closing = true;
     const server = app.server;
     if (!server.listening) return done();
     server.closeIdleConnections();
