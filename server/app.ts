@@ -227,7 +227,16 @@ export function buildApp(opts: AppOptions = {}): FastifyInstance {
   // meanwhile, or never sent a request) are closed as they are found; at the deadline every connection is closed.
   // Without this, an idle keep-alive client holds the process until its keep-alive timeout (72 s).
   const drainMs = opts.drainMs ?? DEFAULT_DRAIN_MS;
+  // An answer given while closing says `Connection: close`, so a keep-alive client (Argo's, Flagger's) opens its next
+  // request elsewhere instead of sending it on a connection the drain is about to close under it.
+  let closing = false;
+  // (A callback hook, not an async one: it runs on every answer, and an async hook costs a promise each time.)
+  app.addHook('onSend', (_req, reply, payload, done) => {
+    if (closing) reply.header('connection', 'close');
+    done(null, payload);
+  });
   app.addHook('preClose', (done) => {
+    closing = true;
     const server = app.server;
     if (!server.listening) return done();
     server.closeIdleConnections();

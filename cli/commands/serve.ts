@@ -1,5 +1,5 @@
 // `rolloutlab serve`: the HTTP server for deploy systems, configured at this edge from flags and the environment.
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import { dirname, join, resolve } from 'node:path';
 import { isRolloutlabError, RolloutlabError } from '../../lib/errors.ts';
 import { int, num, usage } from '../flags.ts';
@@ -30,7 +30,9 @@ export function registerServe(program: Command): void {
   program
     .command('serve')
     .description('Serve the champion models over HTTP (docs/server.md): canary verdict, rollout decision, risk score, anomaly score, status, metrics, OpenAPI.')
-    .option('--port <n>', 'TCP port', int('--port', 0, 65535), 8080)
+    // The port may come from the environment, as a container image sets it (ENV ROLLOUTLAB_LISTEN_PORT); the flag wins.
+    // Not ROLLOUTLAB_PORT: Kubernetes sets that to tcp://<ip>:<port> in pods beside a Service named rolloutlab.
+    .addOption(new Option('--port <n>', 'TCP port').env('ROLLOUTLAB_LISTEN_PORT').argParser(int('--port', 0, 65535)).default(8080))
     .option('--host <addr>', 'address to listen on', '127.0.0.1')
     .option('--models <dir>', 'model registry root (default: $ROLLOUTLAB_MODELS, else models/)')
     .option('--token <t>', 'bearer token required by POST /v1/feedback, GET /v1/feedback, POST and GET /v1/pipeline/outcome, GET /v1/decisions, POST /v1/models/reload, POST and DELETE /v1/overrides and POST /v1/approvals (default: $ROLLOUTLAB_TOKEN; none: those routes answer 403 unless --insecure-open-writes)')
