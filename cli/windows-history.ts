@@ -3,10 +3,11 @@
 // recommender's evaluation on the history's held-out period. The flags are read and checked here; the text is
 // printed here too.
 import { readFile, stat } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { RolloutlabError } from '../lib/errors.ts';
 import { parseTimestamp } from '../datasets/import-history.ts';
-import type { ChangeValue, HistoryRecommendation, HistoryWindow, HistoryWindowEvaluation, HistoryWindowOptions, ShareWithInterval } from '../training/deploy-window/history.ts';
+import type { GamModel } from '../training/gam.ts';
+import type { ChangeValue, HistoryBatch, HistoryRecommendation, HistorySchedule, HistoryWindow, HistoryWindowEvaluation, HistoryWindowOptions, ShareWithInterval } from '../training/deploy-window/history.ts';
 import { flagValue, out, usage } from './flags.ts';
 
 export interface HistoryWindowFlags {
@@ -16,6 +17,7 @@ export interface HistoryWindowFlags {
   change?: string[];
   traffic?: string;
   evaluate?: boolean;
+  schedule?: string;
   models?: string;
   json?: boolean;
 }
@@ -99,6 +101,85 @@ export function historyEvaluationText(e: HistoryWindowEvaluation): string {
   return lines.join('\n');
 }
 
+/** The schedule as text. */
+export function historyScheduleText(s: HistorySchedule): string {
+  const fmt = (x: number) => (s.costBasis === 'risk' ? `risk ${x.toFixed(3)}` : `${Math.round(x).toLocaleString('en-US')} bad requests`);
+  return [
+    `schedule of ${s.changes.length} changes on the history ${s.history}; risk model ${s.riskModel.family} ${s.riskModel.version}; rollout ${s.rolloutMinutes} min each`,
+    `  total ${s.costBasis === 'risk' ? 'risk (sum of failure probabilities)' : 'expected cost'}: ${fmt(s.totalCost)} against ${fmt(s.whenReadyCost)} deploying each when ready; constraint violations ${s.violations.length}`,
+    ...s.order.map((l) => `  ${l}`),
+    ...s.changes.map((c) => `  ${c.id}: ${c.explanation}`),
+    ...s.notes.map((n) => `  note: ${n}`),
+  ].join('\n');
+}
+
+const BATCH_KEYS = ['changes', 'dependencies', 'traffic'];
+const CHANGE_KEYS = ['id', 'service', 'readyAt', 'features', 'apiContractChange'];
+
+/**
+ * A batch file for `--schedule`: {"changes": [{"id", "service", "readyAt"?, "features"?, "apiContractChange"?}],
+ * "dependencies"?: [{"caller", "callee"}], "traffic"?: {"<service>": "<time,requests csv>"}} (traffic paths relative to
+ * the file). Closed: an unknown key is an error naming it; BAD_DATA naming the field otherwise.
+ */
+export async function batchFromFile(file: string, model: { model: GamModel; version: string }): Promise<HistoryBatch> {
+  const { encodeChange } = await import('../training/deploy-window/history.ts');
+  const { readTrafficCsv } = await import('../datasets/traffic-csv.ts');
+  const s = await stat(file).catch(() => null);
+  if (!s?.isFile()) throw new RolloutlabError('NOT_FOUND', `--schedule: ${file}: file not found`, 'schedule');
+  let obj: any;
+  try {
+    obj = JSON.parse(await readFile(file, 'utf8'));
+  } catch (e) {
+    throw new RolloutlabError('BAD_DATA', `--schedule ${file}: not valid JSON (${(e as Error).message})`, 'schedule');
+  }
+  const bad = (field: string, why: string): never => {
+    throw new RolloutlabError('BAD_DATA', `--schedule ${file}: ${field} ${why}`, field);
+  };
+  const isObject = (x: unknown) => x !== null && typeof x === 'object' && !Array.isArray(x);
+  if (!isObject(obj)) bad('(root)', 'must be an object with "changes" (and optionally "dependencies", "traffic")');
+  for (const k of Object.keys(obj)) if (!BATCH_KEYS.includes(k)) bad(k, `is not a field of a batch (fields: ${BATCH_KEYS.join(', ')})`);
+  if (!Array.isArray(obj.changes) || obj.changes.length === 0) bad('changes', 'must be a non-empty list of changes');
+  const changes = (obj.changes as unknown[]).map((c: any, i) => {
+    const f = `changes[${i}]`;
+    if (!isObject(c)) bad(f, 'must be an object');
+    for (const k of Object.keys(c)) if (!CHANGE_KEYS.includes(k)) bad(`${f}.${k}`, `is not a field of a change (fields: ${CHANGE_KEYS.join(', ')})`);
+    for (const k of ['id', 'service']) if (typeof c[k] !== 'string' || c[k] === '') bad(`${f}.${k}`, 'must be a non-empty string');
+    let readyMs: number | undefined;
+    if (c.readyAt !== undefined) {
+      readyMs = typeof c.readyAt === 'string' ? parseTimestamp(c.readyAt) : NaN;
+      if (!Number.isFinite(readyMs)) bad(`${f}.readyAt`, `is not a time (ISO-8601), got ${JSON.stringify(c.readyAt)}`);
+    }
+    if (c.features !== undefined && !isObject(c.features)) bad(`${f}.features`, 'must be an object of feature → value');
+    const features: Record<string, ChangeValue> = { ...(c.features ?? {}) };
+    for (const [k, v] of Object.entries(features)) if (v !== null && !['string', 'number', 'boolean'].includes(typeof v)) bad(`${f}.features.${k}`, `must be a number, a boolean, a level name or null, got ${JSON.stringify(v)}`);
+    if (c.apiContractChange !== undefined && typeof c.apiContractChange !== 'boolean') bad(`${f}.apiContractChange`, 'must be true or false');
+    // The order constraint reads apiContractChange, else the change's api_contract_change; the risk reads the feature
+    // only when the model has it.
+    const feature = features.api_contract_change;
+    const fromFeature = feature === true || feature === 1 || feature === 'true';
+    if (c.apiContractChange !== undefined && feature !== undefined && feature !== null && c.apiContractChange !== fromFeature) bad(`${f}.apiContractChange`, `conflicts with features.api_contract_change (${c.apiContractChange} vs ${JSON.stringify(feature)})`);
+    if (!model.model.specs.some((x) => x.name === 'api_contract_change')) delete features.api_contract_change;
+    const change = encodeChange(model.model, model.version, features, 'BAD_DATA', { label: `--schedule ${file}: ${f}.features`, field: `${f}.features` });
+    return { id: c.id as string, service: c.service as string, readyMs, change, apiContractChange: c.apiContractChange ?? fromFeature };
+  });
+  const deps = obj.dependencies ?? [];
+  if (!Array.isArray(deps)) bad('dependencies', 'must be a list of {"caller", "callee"}');
+  const dependencies = deps.map((d: any, i: number) => {
+    if (!isObject(d) || Object.keys(d).some((k) => k !== 'caller' && k !== 'callee') || typeof d.caller !== 'string' || typeof d.callee !== 'string') bad(`dependencies[${i}]`, 'must be {"caller": "<service>", "callee": "<service>"}');
+    return { caller: d.caller as string, callee: d.callee as string };
+  });
+  let traffic: HistoryBatch['traffic'] = null;
+  if (obj.traffic !== undefined) {
+    if (!isObject(obj.traffic)) bad('traffic', 'must be an object of service → traffic CSV file');
+    traffic = {};
+    for (const [svc, path] of Object.entries(obj.traffic)) {
+      if (typeof path !== 'string') bad(`traffic.${svc}`, 'must be the path of a time,requests CSV');
+      traffic[svc] = await readTrafficCsv(resolve(dirname(file), path as string));
+    }
+  }
+  return { changes, dependencies, traffic };
+}
+
 /** Run `windows --history` (ranked windows, or with --evaluate the evaluation). */
 export async function runHistoryWindows(o: HistoryWindowFlags, search: Omit<HistoryWindowOptions, 'top' | 'stepMinutes' | 'defaultRolloutMinutes'>): Promise<void> {
   const { ModelRegistry } = await import('../training/registry.ts');
@@ -106,6 +187,15 @@ export async function runHistoryWindows(o: HistoryWindowFlags, search: Omit<Hist
   const { servePlanDefaults } = await import('./serve-defaults.ts');
   const registry = new ModelRegistry(o.models ? { root: resolve(o.models) } : {});
   const defaultRolloutMinutes = servePlanDefaults().rolloutMinutes;
+  if (o.schedule !== undefined) {
+    const { scheduleOnHistory } = await import('../training/deploy-window/history.ts');
+    const h = await readHistoryRows(o.history);
+    const risk = await historyChampion(registry);
+    const batch = await batchFromFile(o.schedule, risk);
+    const s = scheduleOnHistory(h, risk, batch, { ...search, defaultRolloutMinutes });
+    out(!!o.json, s, historyScheduleText(s));
+    return;
+  }
   if (o.evaluate) {
     // The data first: a history that cannot be evaluated is named as such whether or not the registry has a model.
     await readHistoryRows(o.history);

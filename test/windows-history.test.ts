@@ -230,6 +230,9 @@ describe('bad inputs exit with a code and name the flag or field', () => {
     await fails(['windows', '--evaluate'], 1, 'evaluate', /--evaluate needs --history/);
     await fails([...base(), '--evaluate', '--traffic', 'x.csv'], 1, 'traffic', /--evaluate scores every held-out deployment/);
     await fails([...base(), '--service', 'svc-1', '--ready', 'soon'], 1, 'ready', /--ready: "soon" is not a time/);
+    await fails([...base(), '--schedule', 'b.json', '--service', 'svc-1'], 1, 'service', /--schedule reads each change's service/);
+    await fails([...base(), '--schedule', 'b.json', '--evaluate'], 1, 'schedule', /give one of them/);
+    await fails(['windows', '--schedule', 'b.json'], 1, 'schedule', /--schedule needs --history/);
   });
 
   it('a data set that is not a deployment history, and a missing folder (exit 2 naming --history)', async () => {
@@ -319,4 +322,75 @@ describe('windows --history --evaluate: the held-out period', () => {
     expect(f.lowRiskHours.intervalsOverlap).toBe(true);
     expect(f.lowRiskHoursNote).toMatch(/cannot be told apart/);
   }, 60_000);
+});
+
+describe('windows --history --schedule: several changes across the history\'s services', () => {
+  const batchFile = (name: string, batch: unknown) => {
+    const f = join(dir, name);
+    writeFileSync(f, JSON.stringify(batch));
+    return f;
+  };
+  const run = (file: string, more: string[] = []) => ['windows', '--history', nightly.data, '--schedule', file, '--models', nightly.models, ...more];
+
+  it('a contract-changing callee finishes before its caller starts, the same service never rolls out twice at once, and the night is avoided', async () => {
+    const ready = new Date(nextHour(nightly.lastStart, 1)).toISOString();
+    const f = batchFile('batch.json', {
+      changes: [
+        { id: 'api', service: 'svc-1', readyAt: ready, features: { lines_added: 200 }, apiContractChange: true },
+        { id: 'client', service: 'svc-2', readyAt: ready, features: { lines_added: 20 } },
+        { id: 'again', service: 'svc-1', readyAt: ready, features: { lines_added: 10 } },
+      ],
+      dependencies: [{ caller: 'svc-2', callee: 'svc-1' }],
+    });
+    const s = await json(run(f));
+    expect(s.violations).toEqual([]);
+    expect(s.costBasis).toBe('risk');
+    expect(s.rolloutMinutes).toBe(30);
+    const by = Object.fromEntries(s.changes.map((c: any) => [c.id, c]));
+    expect(Date.parse(by.api.end)).toBeLessThanOrEqual(Date.parse(by.client.start));
+    const [a, b] = [by.api, by.again].sort((x, y) => Date.parse(x.start) - Date.parse(y.start));
+    expect(Date.parse(a.end)).toBeLessThanOrEqual(Date.parse(b.start));
+    for (const c of s.changes) expect(night(utcHour(c.start))).toBe(false);
+    expect(s.totalCost).toBeCloseTo(s.changes.reduce((x: number, c: any) => x + c.risk, 0), 9);
+    expect(s.totalCost).toBeLessThan(s.whenReadyCost);
+    expect(by.client.explanation).toMatch(/after api \(API contract change on svc-1, which svc-2 calls\)/);
+    expect(s.order).toHaveLength(3);
+  });
+
+  it('traffic for every changed service makes the costs expected bad requests; for only some it is refused', async () => {
+    const readyMs = nextHour(nightly.lastStart, 9);
+    const lines = ['time,requests'];
+    for (let t = readyMs - 7 * 24 * HOUR; t < readyMs; t += HOUR) lines.push(`${new Date(t).toISOString()},${night(new Date(t).getUTCHours()) ? 10 : 100000}`);
+    writeFileSync(join(dir, 'svc-traffic.csv'), lines.join('\n') + '\n');
+    const changes = [
+      { id: 'a', service: 'svc-1', readyAt: new Date(readyMs).toISOString() },
+      { id: 'b', service: 'svc-3', readyAt: new Date(readyMs).toISOString() },
+    ];
+    const s = await json(run(batchFile('traffic-batch.json', { changes, traffic: { 'svc-1': 'svc-traffic.csv', 'svc-3': 'svc-traffic.csv' } })));
+    expect(s.costBasis).toBe('expected-bad-requests');
+    for (const c of s.changes) {
+      expect(c.expectedCost).toBeGreaterThan(0);
+      expect(night(utcHour(c.start))).toBe(true);
+    }
+    const r = await inProcess([...run(batchFile('half-traffic.json', { changes, traffic: { 'svc-1': 'svc-traffic.csv' } })), '--json']);
+    expect(r.code).toBe(2);
+    expect(JSON.parse(r.stdout).error).toMatchObject({ field: 'traffic.svc-3' });
+  });
+
+  it('a bad batch exits 2 naming the field', async () => {
+    const fails = async (batch: unknown, field: string, pattern: RegExp) => {
+      const r = await inProcess([...run(batchFile('bad.json', batch)), '--json']);
+      expect(r.code, r.stdout).toBe(2);
+      const err = JSON.parse(r.stdout).error;
+      expect(err.field).toBe(field);
+      expect(err.message).toMatch(pattern);
+    };
+    await fails({ changes: [{ id: 'a', service: 'svc-9' }] }, 'changes[0].service', /no service "svc-9" .*its services: svc-0, svc-1, svc-2, svc-3/);
+    await fails({ changes: [{ id: 'a', service: 'svc-1' }, { id: 'a', service: 'svc-2' }] }, 'changes[1].id', /duplicates changes\[0\]\.id/);
+    await fails({ changes: [{ id: 'a', service: 'svc-1', colour: 'red' }] }, 'changes[0].colour', /is not a field of a change/);
+    await fails({ changes: [{ id: 'a', service: 'svc-1', features: { lines_added: -1 } }] }, 'changes[0].features', /changes\[0\]\.features lines_added: -1 is not a non-negative integer/);
+    await fails({ changes: [{ id: 'a', service: 'svc-1', readyAt: 'later' }] }, 'changes[0].readyAt', /is not a time/);
+    await fails({ changes: [] }, 'changes', /non-empty list/);
+    await fails({ changes: [{ id: 'a', service: 'svc-1' }], dependencies: [{ caller: 'svc-1', callee: 'svc-2' }, { caller: 'svc-2', callee: 'svc-1' }] }, 'dependencies', /contain a cycle: svc-1 → svc-2 → svc-1/);
+  });
 });

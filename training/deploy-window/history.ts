@@ -30,6 +30,7 @@ import type { ModelRegistry } from '../registry.ts';
 import { loadHistoryRisk } from '../risk/history-family.ts';
 import { clockFeaturesAt, HISTORY_CHANGE_FEATURES, HISTORY_CLOCK_FEATURES, HISTORY_RISK_FAMILY, HISTORY_SERVICE_FEATURES, HISTORY_TABLE, historyRiskData, isHistoryManifest, serviceHistoryAt, type PastDeployment } from '../risk/history.ts';
 import { outsideAllowed, timingFactors, utcOffsetText, type AllowedMinutes, type TimingFactor } from './recommend.ts';
+import { checkPlan, planSchedule, serviceGraph, type BatchChange, type Violation } from './schedule.ts';
 
 const MIN = 60_000;
 const HOUR = 3_600_000;
@@ -124,11 +125,12 @@ export type ChangeValue = string | number | boolean | null;
  * The change's own features as the model reads them (numbers; binaries 0 / 1; a category as its level index), checked
  * against the risk schema's ranges and levels. A name that is not a change feature of the model, or a feature computed
  * per start from the history, is refused; a change feature the model has and the caller leaves out is scored at its
- * training median (listed in `imputed`). `code` is BAD_ARGUMENT for flags and BAD_DATA for a file.
+ * training median (listed in `imputed`). `code` is BAD_ARGUMENT for flags and BAD_DATA for a file; `where` names the
+ * source in the message and the error's field.
  */
-export function encodeChange(model: GamModel, version: string, given: Record<string, ChangeValue>, code: 'BAD_ARGUMENT' | 'BAD_DATA'): { values: Record<string, number>; imputed: string[] } {
+export function encodeChange(model: GamModel, version: string, given: Record<string, ChangeValue>, code: 'BAD_ARGUMENT' | 'BAD_DATA', where: { label: string; field: string } = { label: '--change', field: 'change' }): { values: Record<string, number>; imputed: string[] } {
   const inputs = historyModelInputs(model, version);
-  const bad = (name: string, why: string) => new RolloutlabError(code, `--change ${name}: ${why}`, 'change');
+  const bad = (name: string, why: string) => new RolloutlabError(code, `${where.label} ${name}: ${why}`, where.field);
   for (const name of Object.keys(given).sort()) {
     if (HISTORY_CLOCK_FEATURES.includes(name) || HISTORY_SERVICE_FEATURES.includes(name)) throw bad(name, 'is computed for each candidate start from the clock and the service\'s rows in the history; leave it out');
     if (!inputs.change.includes(name)) throw bad(name, `is not a change feature of ${HISTORY_RISK_FAMILY} ${version} (its change features: ${inputs.change.join(', ') || 'none'})`);
@@ -190,6 +192,8 @@ export interface HistoryWindowOptions {
   utcOffsetMinutes: number;
   /** The rollout length when the history has no finished_at. */
   defaultRolloutMinutes: number;
+  /** Use this rollout length instead of the history's (a schedule gives every change of its batch the same). */
+  rolloutMinutes?: number;
 }
 
 export const HISTORY_WINDOW_DEFAULTS: HistoryWindowOptions = { horizonHours: 72, stepMinutes: 15, top: 5, allowedMinutes: null, utcOffsetMinutes: 0, defaultRolloutMinutes: 70 };
@@ -221,7 +225,7 @@ export interface HistoryRecommendation {
   /** `risk`: no traffic given, ranked by the failure probability; `expected-bad-requests`: risk × forecast exposure. */
   costBasis: 'risk' | 'expected-bad-requests';
   cost: string;
-  rollout: ReturnType<typeof historyRolloutMinutes>;
+  rollout: { minutes: number; source: 'service' | 'history' | 'default' | 'batch'; rows: number; text: string };
   serviceHistory: { rowsBeforeReady: number; laterRowsIgnored: number; deploysSoFar: number; recentFailureRate: number; lastDeployEnd: string | null; hoursSinceLastAtReady: number | null };
   change: { values: Record<string, number>; imputed: string[] };
   traffic: { file: string; stepMinutes: number; from: string; to: string; minutes: number } | null;
@@ -316,7 +320,7 @@ export function recommendOnHistory(h: HistoryRows, risk: { model: GamModel; vers
   }
   const sh = serviceHistoryAt(past, readyMs);
   const state = { lastEnd: past.length ? past[past.length - 1].end : NaN, deploysSoFar: sh.deploysSoFar, recentFailureRate: sh.recentFailureRate };
-  const rollout = historyRolloutMinutes(h, req.service, before, o.defaultRolloutMinutes);
+  const rollout = o.rolloutMinutes !== undefined ? { minutes: o.rolloutMinutes, source: 'batch' as const, rows: 0, text: `${o.rolloutMinutes} min: the longest of the batch's services` } : historyRolloutMinutes(h, req.service, before, o.defaultRolloutMinutes);
   const W = rollout.minutes;
   const offsets: number[] = [];
   for (let t = 0; t <= o.horizonHours * 60; t += o.stepMinutes) offsets.push(t);
@@ -424,6 +428,168 @@ export function recommendOnHistory(h: HistoryRows, risk: { model: GamModel; vers
     allowedHours,
     horizonHours: o.horizonHours,
     stepMinutes: o.stepMinutes,
+  };
+}
+
+// ---- Several changes across services: the scheduler on a history ---------------------------------------------------
+
+export interface HistoryBatchChange {
+  id: string;
+  service: string;
+  /** Epoch ms the change is ready (default: the history's last started_at + 1 minute). */
+  readyMs?: number;
+  change: { values: Record<string, number>; imputed: string[] };
+  /** It alters the API its callers use: it must finish before any caller's change in the batch starts. */
+  apiContractChange: boolean;
+}
+
+export interface HistoryBatch {
+  changes: HistoryBatchChange[];
+  /** caller → callee edges between services of the history (a history records none: the batch file gives them). */
+  dependencies: { caller: string; callee: string }[];
+  /** Each changed service's traffic, or null for none (then every cost is the failure probability). */
+  traffic: Record<string, TrafficSeries> | null;
+}
+
+export interface HistorySchedule {
+  history: string;
+  riskModel: { family: typeof HISTORY_RISK_FAMILY; version: string };
+  costBasis: 'risk' | 'expected-bad-requests';
+  /** The rollout length every change of the batch is given: the longest of its services' (so no overlap is missed). */
+  rolloutMinutes: number;
+  changes: { id: string; service: string; readyAt: string; start: string; end: string; risk: number; expectedCost: number | null; whenReadyRisk: number; whenReadyCost: number | null; explanation: string; imputed: string[] }[];
+  /** Σ cost (risk, or expected bad requests) of the schedule and of deploying every change when ready (ignoring the constraints). */
+  totalCost: number;
+  whenReadyCost: number;
+  violations: Violation[];
+  order: string[];
+  notes: string[];
+}
+
+/** A directed cycle among the edges (service names), or null. */
+function cycleOf(edges: readonly { caller: string; callee: string }[]): string[] | null {
+  const out = new Map<string, string[]>();
+  for (const e of edges) out.set(e.caller, [...(out.get(e.caller) ?? []), e.callee]);
+  const state = new Map<string, 1 | 2>();
+  const stack: string[] = [];
+  const visit = (v: string): string[] | null => {
+    state.set(v, 1);
+    stack.push(v);
+    for (const w of [...(out.get(v) ?? [])].sort()) {
+      if (state.get(w) === 1) return [...stack.slice(stack.indexOf(w)), w];
+      if (!state.has(w)) {
+        const c = visit(w);
+        if (c) return c;
+      }
+    }
+    stack.pop();
+    state.set(v, 2);
+    return null;
+  };
+  for (const v of [...out.keys()].sort()) if (!state.has(v)) {
+    const c = visit(v);
+    if (c) return c;
+  }
+  return null;
+}
+
+/**
+ * Start times for a batch of changes across the history's services at the least total cost, with the multi-service
+ * scheduler (schedule.ts `planSchedule`: contract-changing callees finish before their callers start, coupled services
+ * never roll out at once), each change's candidates ranked as `recommendOnHistory` ranks them, and the independent
+ * checker's verdict. `field` names where an error points (the batch file's fields).
+ */
+export function scheduleOnHistory(h: HistoryRows, risk: { model: GamModel; version: string }, batch: HistoryBatch, options: Partial<HistoryWindowOptions> = {}): HistorySchedule {
+  const o = { ...HISTORY_WINDOW_DEFAULTS, ...options };
+  const known = (name: string, field: string) => {
+    if (!h.known.includes(name)) throw new RolloutlabError('NOT_FOUND', `--schedule ${field}: no service ${JSON.stringify(name)} in the history ${h.dir} (its services: ${h.known.join(', ')})`, field);
+  };
+  const seen = new Map<string, number>();
+  batch.changes.forEach((c, i) => {
+    const j = seen.get(c.id);
+    if (j !== undefined) throw new RolloutlabError('BAD_DATA', `--schedule changes[${i}].id: duplicates changes[${j}].id (${JSON.stringify(c.id)})`, `changes[${i}].id`);
+    seen.set(c.id, i);
+    known(c.service, `changes[${i}].service`);
+  });
+  batch.dependencies.forEach((d, i) => {
+    known(d.caller, `dependencies[${i}].caller`);
+    known(d.callee, `dependencies[${i}].callee`);
+  });
+  const cycle = cycleOf(batch.dependencies);
+  if (cycle) throw new RolloutlabError('BAD_DATA', `--schedule dependencies: contain a cycle: ${cycle.join(' → ')} (the order of contract changes would be undefined)`, 'dependencies');
+  if (batch.traffic) {
+    for (const c of batch.changes) if (!batch.traffic[c.service]) throw new RolloutlabError('BAD_DATA', `--schedule traffic: gives no file for ${c.service}; give every changed service's traffic or none (costs in bad requests and in risk cannot be added up)`, `traffic.${c.service}`);
+  }
+  // One rollout length for the batch, the longest of its services', so that no overlap or contract order is missed.
+  const lastStart = h.startedAt[h.startedAt.length - 1];
+  const readyOf = (c: HistoryBatchChange) => Math.ceil((c.readyMs ?? lastStart + MIN) / MIN) * MIN;
+  const rowsBefore = (ms: number) => {
+    let k = 0;
+    while (k < h.startedAt.length && h.startedAt[k] < ms) k++;
+    return k;
+  };
+  const W = Math.max(...batch.changes.map((c) => historyRolloutMinutes(h, c.service, rowsBefore(readyOf(c)), o.defaultRolloutMinutes).minutes));
+  const recs = batch.changes.map((c) => recommendOnHistory(h, risk, { service: c.service, readyMs: c.readyMs, change: c.change, traffic: batch.traffic?.[c.service] ?? null }, { ...o, rolloutMinutes: W, top: Number.MAX_SAFE_INTEGER }));
+  const origin = Math.min(...recs.map((r) => Date.parse(r.readyAt)));
+  const axis = (iso: string) => (Date.parse(iso) - origin) / MIN;
+  const cost = (w: HistoryWindow) => w.expectedCost ?? w.risk;
+  const names = [...new Set([...batch.changes.map((c) => c.service), ...batch.dependencies.flatMap((d) => [d.caller, d.callee])])].sort();
+  const index = new Map(names.map((n, i) => [n, i]));
+  const graph = serviceGraph(batch.dependencies.map((d) => ({ caller: index.get(d.caller)!, callee: index.get(d.callee)! })));
+  const plain: BatchChange[] = batch.changes.map((c, i) => ({ id: c.id, service: index.get(c.service)!, readyAt: axis(recs[i].readyAt), contractChange: c.apiContractChange }));
+  const plan = planSchedule(plain, recs.map((r) => ({ ranked: r.ranked.map((w) => ({ start: axis(w.start), expectedCost: cost(w) })) })), W, graph);
+  const starts = plan.changes.map((x) => x.start);
+  const violations = checkPlan(plain, starts, o.horizonHours * 60, W, [], graph);
+  if (plan.unplaced.length || violations.length) {
+    const what = violations.map((v) => `${v.kind} ${v.a}${v.b ? ` / ${v.b}` : ''}`).join('; ');
+    throw new RolloutlabError('NOT_FOUND', `--schedule: ${plan.unplaced[0] ?? violations[0].a} has no start within --horizon ${o.horizonHours} h that satisfies the order and overlap constraints with the rest of the batch${o.allowedMinutes ? ' inside the allowed hours' : ''} (${what || 'no feasible start'}): raise --horizon, allow more hours or split the batch`, 'schedule');
+  }
+  const bound = batch.changes.map((c, i) => {
+    const out: string[] = [];
+    batch.changes.forEach((q, j) => {
+      if (i === j) return;
+      if (q.apiContractChange && graph.calls(plain[i].service, plain[j].service)) out.push(`after ${q.id} (API contract change on ${q.service}, which ${c.service} calls)`);
+      else if (c.apiContractChange && graph.calls(plain[j].service, plain[i].service)) out.push(`before ${q.id} on ${q.service}, which calls ${c.service}`);
+      else if (graph.coupled(plain[i].service, plain[j].service)) out.push(`not alongside ${q.id} (${q.service === c.service ? 'same service' : `${q.service} is coupled to ${c.service}`})`);
+    });
+    return out;
+  });
+  const changes = batch.changes.map((c, i) => {
+    const w = recs[i].ranked.find((x) => axis(x.start) === starts[i])!;
+    return {
+      id: c.id,
+      service: c.service,
+      readyAt: recs[i].readyAt,
+      start: w.start,
+      end: w.end,
+      risk: w.risk,
+      expectedCost: w.expectedCost,
+      whenReadyRisk: recs[i].whenReady.risk,
+      whenReadyCost: recs[i].whenReady.expectedCost,
+      explanation: `${w.explanation}${bound[i].length ? `; ${bound[i].join('; ')}` : ''}`,
+      imputed: c.change.imputed,
+    };
+  });
+  const order = [...changes.keys()]
+    .sort((x, y) => starts[x] - starts[y] || x - y)
+    .map((i, k) => `${k + 1}. ${changes[i].id} on ${changes[i].service}: ${changes[i].start.slice(0, 16)}–${changes[i].end.slice(11, 16)} UTC${bound[i].length ? ` (${bound[i].join('; ')})` : ''}`);
+  const costBasis = batch.traffic ? 'expected-bad-requests' : 'risk';
+  return {
+    history: h.dir,
+    riskModel: { family: HISTORY_RISK_FAMILY, version: risk.version },
+    costBasis,
+    rolloutMinutes: W,
+    changes,
+    totalCost: plan.totalExpectedCost,
+    whenReadyCost: recs.reduce((a, r) => a + cost(r.whenReady), 0),
+    violations,
+    order,
+    notes: [
+      costBasis === 'risk' ? 'cost: the failure probability of each change (no traffic given), summed over the batch' : 'cost: expected bad requests (risk × requests forecast from each service\'s traffic × 5 % bad), summed over the batch',
+      `every change is given the batch's longest rollout, ${W} min, so no overlap or contract order is missed`,
+      batch.dependencies.length ? `dependencies: ${batch.dependencies.length} ${batch.dependencies.length === 1 ? 'edge' : 'edges'} from the batch file` : 'dependencies: none given (a history records none): only changes of the same service are kept apart',
+      'on-call cover and freezes: a history holds none; none are applied',
+    ],
   };
 }
 
