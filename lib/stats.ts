@@ -68,3 +68,17 @@ export function logErfc(x: number): number {
     t * (1.00002368 + t * (0.37409196 + t * (0.09678418 + t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277))))))));
   return Math.log(t) + poly;
 }
+
+/**
+ * Wilson score interval for a binomial share: k successes in n trials, at the two-sided normal quantile z (1.96: 95 %).
+ * Unlike the normal approximation it stays inside [0, 1] and is sensible for small n or shares near 0 and 1; n = 0
+ * gives [0, 1] (nothing is known).
+ */
+export function wilsonInterval(k: number, n: number, z = 1.96): [number, number] {
+  if (n === 0) return [0, 1];
+  const p = k / n;
+  const z2 = z * z;
+  const centre = (p + z2 / (2 * n)) / (1 + z2 / n);
+  const half = (z * Math.sqrt((p * (1 - p)) / n + z2 / (4 * n * n))) / (1 + z2 / n);
+  return [Math.max(0, centre - half), Math.min(1, centre + half)];
+}

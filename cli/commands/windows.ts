@@ -9,6 +9,13 @@ import { TYPICAL_FAULT_BAD_RATIO } from '../../sim/world.ts';
 import { formatTargets } from '../../training/targets.ts';
 import { int, num, out, hourRanges, usage } from '../flags.ts';
 
+/** Flags of the simulated world, which a history replaces. */
+const SIMULATED_FLAGS = ['scenario', 'seed', 'days', 'fitDays', 'deployment'] as const;
+/** Flags that only mean something with --history. */
+const HISTORY_FLAGS = ['service', 'ready', 'change', 'traffic', 'utcOffset', 'evaluate', 'schedule'] as const;
+const flagName = (f: string) => f.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase());
+const collect = (v: string, prev: string[] = []) => [...prev, v];
+
 
 /** Registers the Windows commands on the program. */
 export function registerWindows(program: Command): void {
@@ -21,12 +28,36 @@ export function registerWindows(program: Command): void {
     .option('--fit-days <n>', 'days of traffic the forecasters are fitted on; changes ready later are evaluated', int('--fit-days', 7, 399), 28)
     .option('--horizon <hours>', 'hours after readiness within which the change must start', int('--horizon', 1, 720), 72)
     .option('--deployment <id>', 'print the ranked windows of this deployment instead of the evaluation')
-    .option('--allowed-hours <ranges>', 'with --deployment: hours of the owning team\'s local day (its on-call time zone) a rollout may run in, start to end of bake, e.g. 9-17 or 9-12,13-17 (end exclusive; 22-6 wraps past midnight); other starts are never offered', hourRanges('--allowed-hours'))
-    .option('--forbid-hours <ranges>', 'with --deployment: hours of the team\'s local day no rollout may touch, e.g. 0-7 (same form; applied after --allowed-hours)', hourRanges('--forbid-hours'))
+    .option('--history <dir>', 'an imported deployment history (rolloutlab import history): rank the windows of one change of --service on its real timing with the risk-history champion, or --evaluate on its held-out period (docs/window.md, "On your own history")')
+    .option('--service <name>', 'with --history: the service the change ships to')
+    .option('--ready <time>', "with --history: when the change is ready (ISO-8601, no zone = UTC, or epoch seconds; default: the history's last started_at + 1 min)")
+    .option('--change <file|key=value>', "with --history: the change's own features, a JSON file of feature → value or feature=value (repeatable, e.g. --change lines_added=120 --change schema_migration=none); left out: scored at the model's training median", collect)
+    .option('--traffic <csv>', "with --history: the service's request counts (time,requests; minute or hourly) to forecast the exposure from; without it the cost is the failure probability alone")
+    .option('--utc-offset <hours>', "with --history: the team's UTC offset for --allowed-hours and --forbid-hours (a history records no time zone; default 0, UTC)", num('--utc-offset', -14, 14))
+    .option('--evaluate', 'with --history: evaluate the recommender on the held-out period (calibration by start time, predicted risk cut, observed failures in the low-risk hours)')
+    .option('--schedule <batch.json>', 'with --history: start times for several changes across the history\'s services with the multi-service scheduler (a JSON file: changes with id, service, readyAt, features, apiContractChange; dependencies; traffic files per service)')
+    .option('--allowed-hours <ranges>', 'with --deployment or --history: hours of the owning team\'s local day (its on-call time zone; with --history UTC + --utc-offset) a rollout may run in, start to end of bake, e.g. 9-17 or 9-12,13-17 (end exclusive; 22-6 wraps past midnight); other starts are never offered', hourRanges('--allowed-hours'))
+    .option('--forbid-hours <ranges>', 'with --deployment or --history: hours of the team\'s local day no rollout may touch, e.g. 0-7 (same form; applied after --allowed-hours)', hourRanges('--forbid-hours'))
     .option('--approval-below-cover <x>', 'with --deployment: flag windows whose on-call cover at the start is below x (0-1) as needing a human\'s approval', num('--approval-below-cover', 0, 1), WINDOW_DEFAULTS.approvalBelowCover)
     .option('--models <dir>', 'model registry root (default: ./models, or $ROLLOUTLAB_MODELS)')
     .option('--json', 'print the result as JSON')
-    .action(async (o: { scenario: string; seed: number; days: number; fitDays: number; horizon: number; deployment?: string; allowedHours?: HourRange[]; forbidHours?: HourRange[]; approvalBelowCover: number; models?: string; json?: boolean }, cmd: Command) => {
+    .action(async (o: { scenario: string; seed: number; days: number; fitDays: number; horizon: number; deployment?: string; allowedHours?: HourRange[]; forbidHours?: HourRange[]; approvalBelowCover: number; models?: string; json?: boolean; history?: string; service?: string; ready?: string; change?: string[]; traffic?: string; utcOffset?: number; evaluate?: boolean; schedule?: string }, cmd: Command) => {
+      const given = (f: string) => cmd.getOptionValueSource(f) === 'cli';
+      if (o.history !== undefined) {
+        for (const f of SIMULATED_FLAGS) if (given(f)) throw usage(`--${flagName(f)} is a simulated world's; with --history the deployments are the history's`, flagName(f));
+        // The approval flag reads the on-call cover, which a history does not hold: it is never made up.
+        if (given('approvalBelowCover')) throw usage('--approval-below-cover needs on-call cover, which a deployment history does not hold: with --history no window is flagged for approval (use --allowed-hours to keep rollouts in working hours)', 'approval-below-cover');
+        if (o.evaluate && given('schedule')) throw usage('--schedule plans a batch of changes; --evaluate scores the held-out deployments: give one of them', 'schedule');
+        if (o.evaluate || o.schedule !== undefined) {
+          const why = o.evaluate ? '--evaluate scores every held-out deployment of the history at its own start and service, ranked by risk' : "--schedule reads each change's service, readiness, features and traffic from its file";
+          for (const f of ['service', 'ready', 'change', 'traffic'] as const) if (given(f)) throw usage(`--${f} is for one change; ${why}`, f);
+        } else if (o.service === undefined) throw usage('--history needs --service <name> (the service the change ships to), --schedule <batch.json> or --evaluate', 'service');
+        const { runHistoryWindows } = await import('../windows-history.ts');
+        const utcOffsetMinutes = Math.round((o.utcOffset ?? 0) * 60);
+        await runHistoryWindows({ history: o.history, service: o.service, ready: o.ready, change: o.change, traffic: o.traffic, evaluate: o.evaluate, schedule: o.schedule, models: o.models, json: o.json }, { horizonHours: o.horizon, allowedMinutes: allowedMinutesOf(o.allowedHours, o.forbidHours), utcOffsetMinutes });
+        return;
+      }
+      for (const f of HISTORY_FLAGS) if (given(f)) throw usage(`--${flagName(f)} needs --history <imported folder>`, flagName(f));
       if (o.fitDays >= o.days) throw usage(`--fit-days (${o.fitDays}) must be less than --days (${o.days})`, 'fit-days');
       if (!o.deployment) {
         for (const f of ['allowedHours', 'forbidHours', 'approvalBelowCover'] as const) {

@@ -119,6 +119,31 @@ export function outsideAllowed(allowed: AllowedMinutes | null, localMinuteOfDay0
  */
 export const TIMING_FACTORS: Record<string, string> = Object.fromEntries(RISK_MODEL_FEATURES.flatMap((f) => (f.timing ? [[f.name, f.timing]] : [])));
 
+/** A timing factor's change of the risk's log-odds against a reference start (deploying when ready). */
+export interface TimingFactor {
+  factor: string;
+  features: string[];
+  logOddsChange: number;
+}
+
+/**
+ * What timing changes against a reference start: the factors whose contribution to the risk differs from the
+ * reference's, in plain words (the time of day is hour_sin and hour_cos together), largest change first; changes
+ * below 0.005 in log-odds are left out.
+ */
+export function timingFactors(reasons: readonly Reason[], reference: ReadonlyMap<string, number>): TimingFactor[] {
+  const byFactor = new Map<string, TimingFactor>();
+  for (const r of reasons) {
+    const factor = TIMING_FACTORS[r.feature];
+    if (!factor) continue;
+    const f = byFactor.get(factor) ?? { factor, features: [], logOddsChange: 0 };
+    f.features.push(r.feature);
+    f.logOddsChange += r.contribution - (reference.get(r.feature) ?? 0);
+    byFactor.set(factor, f);
+  }
+  return [...byFactor.values()].filter((x) => Math.abs(x.logOddsChange) > 0.005).sort((a, b) => Math.abs(b.logOddsChange) - Math.abs(a.logOddsChange));
+}
+
 export interface WindowCandidate {
   /** Absolute minute of the start. */
   start: number;
@@ -364,18 +389,7 @@ export function scoreWindows(ctx: WindowContext, risk: GamModel, options: Partia
     const i = all.indexOf(c.start);
     const reasons = risk.reasons(cols, i);
     const vsReady = whenReady.expectedCost > 0 ? 1 - c.expectedCost / whenReady.expectedCost : 0;
-    // What timing changes: the factors whose contribution differs most from deploying when ready, in plain words
-    // (the time of day is hour_sin and hour_cos together).
-    const byFactor = new Map<string, { factor: string; features: string[]; logOddsChange: number }>();
-    for (const r of reasons) {
-      const factor = TIMING_FACTORS[r.feature];
-      if (!factor) continue;
-      const f = byFactor.get(factor) ?? { factor, features: [], logOddsChange: 0 };
-      f.features.push(r.feature);
-      f.logOddsChange += r.contribution - (readyReasons.get(r.feature) ?? 0);
-      byFactor.set(factor, f);
-    }
-    const factors = [...byFactor.values()].filter((x) => Math.abs(x.logOddsChange) > 0.005).sort((a, b) => Math.abs(b.logOddsChange) - Math.abs(a.logOddsChange));
+    const factors = timingFactors(reasons, readyReasons);
     const shifts = factors.slice(0, 2);
     const exposure = whenReady.forecastRequests > 0 ? c.forecastRequests / whenReady.forecastRequests : 1;
     const why =

@@ -83,9 +83,15 @@ export function checkPlan(batch: readonly BatchChange[], starts: number[], horiz
   return out;
 }
 
+/** What the scheduler reads of a change's recommendation: every start it may take (minutes on the batch's axis) with
+ *  its estimated cost. A simulated world's or a served request's `Recommendation` is one; so is a history's. */
+export interface RankedStarts {
+  ranked: readonly { start: number; expectedCost: number }[];
+}
+
 /** Start times for a batch from each change's unfrozen candidates with their estimated costs (the ranked lists of
  *  its recommendation): greedy placement in dependency order, then coordinate descent. */
-export function planSchedule(batch: readonly BatchChange[], recs: readonly Recommendation[], rolloutMinutes: number, graph: ServiceGraph): Schedule {
+export function planSchedule(batch: readonly BatchChange[], recs: readonly RankedStarts[], rolloutMinutes: number, graph: ServiceGraph): Schedule {
   const W = rolloutMinutes;
   // Every unfrozen candidate start of every change with its estimated cost.
   const cands = recs.map((r) => r.ranked.map((c) => ({ start: c.start, cost: c.expectedCost })).sort((a, b) => a.start - b.start));

@@ -34,11 +34,11 @@ export const MIN_HISTORY_ROWS = 50;
 const RECENT = 10;
 
 /** Schema features taken from a history column of the same name (the change's own columns). */
-const DIRECT = new Set(RISK_MODEL_FEATURES.filter((f) => f.from === 'change' && HISTORY_COLUMNS.some((c) => c.name === f.name)).map((f) => f.name));
+export const HISTORY_CHANGE_FEATURES = new Set<string>(RISK_MODEL_FEATURES.filter((f) => f.from === 'change' && HISTORY_COLUMNS.some((c) => c.name === f.name)).map((f) => f.name));
 /** Schema features derived from `service`, `started_at`, `finished_at` and earlier rows' `failed`. */
-const SERVICE_HISTORY = ['hours_since_last_deploy', 'service_deploys_so_far', 'service_recent_failure_rate'];
+export const HISTORY_SERVICE_FEATURES: readonly string[] = ['hours_since_last_deploy', 'service_deploys_so_far', 'service_recent_failure_rate'];
 /** Schema features derived from `started_at` alone. */
-const CLOCK = RISK_MODEL_FEATURES.filter((f) => f.from === 'clock').map((f) => f.name);
+export const HISTORY_CLOCK_FEATURES: readonly string[] = RISK_MODEL_FEATURES.filter((f) => f.from === 'clock').map((f) => f.name);
 
 /** Why a feature of the schema is not in a history model. */
 export type MissingReason = 'not in the history format' | 'no value in the history' | 'no value in the fitting rows';
@@ -65,6 +65,36 @@ export interface HistoryRiskData extends SimRiskData {
 }
 
 const HOUR_MS = 3_600_000;
+
+/** One earlier deployment of a service as its history features read it: its end (finished_at, else started_at) and outcome. */
+export interface PastDeployment {
+  end: number;
+  failed: boolean;
+}
+
+/**
+ * The service-history features of a deployment starting at `at` (epoch ms), from the service's earlier rows in start
+ * order: the hours since the previous one ended (never below 0; NaN without one), their number, and the smoothed
+ * failure share of the last ten that had finished by `at` (only outcomes known at the start). The one definition the
+ * training rows and the window recommender on a history (training/deploy-window/history.ts) both use.
+ */
+export function serviceHistoryAt(past: readonly PastDeployment[], at: number): { hoursSinceLast: number; deploysSoFar: number; recentFailureRate: number } {
+  const prev = past.length ? past[past.length - 1] : null;
+  const known = past.filter((k) => k.end <= at).slice(-RECENT);
+  return {
+    hoursSinceLast: prev ? Math.max(0, (at - prev.end) / HOUR_MS) : NaN,
+    deploysSoFar: past.length,
+    recentFailureRate: (known.reduce((a, k) => a + (k.failed ? 1 : 0), 0) + 0.3) / (known.length + 2),
+  };
+}
+
+/** The clock features of a start at `t` (epoch ms) as the history model reads them: the UTC hour on the unit circle and
+ *  Saturday or Sunday in UTC. */
+export function clockFeaturesAt(t: number): { hour_sin: number; hour_cos: number; weekend: number } {
+  const d = new Date(t);
+  const hour = d.getUTCHours() + d.getUTCMinutes() / 60;
+  return { hour_sin: Math.sin((2 * Math.PI * hour) / 24), hour_cos: Math.cos((2 * Math.PI * hour) / 24), weekend: d.getUTCDay() % 6 === 0 ? 1 : 0 };
+}
 
 /** The manifest of a data set, read without keeping it open. */
 export async function readManifest(dir: string): Promise<Manifest> {
@@ -123,25 +153,23 @@ export async function historyRiskData(dir: string, purpose: 'train' | 'evaluate'
   const cols: Record<string, Float64Array> = {};
   const derivedFrom: Record<string, string> = {};
   for (const f of RISK_MODEL_FEATURES) {
-    if (!DIRECT.has(f.name) || !header.has(f.name)) continue;
+    if (!HISTORY_CHANGE_FEATURES.has(f.name) || !header.has(f.name)) continue;
     cols[f.name] = Float64Array.from(rows, (r) => cell(f, r[f.name]));
     derivedFrom[f.name] = `column ${f.name}`;
   }
   const sinceLast = new Float64Array(n).fill(NaN);
   const soFar = new Float64Array(n);
   const failureRate = new Float64Array(n);
-  const earlier = new Map<string, number[]>();
+  const earlier = new Map<string, PastDeployment[]>();
   for (let i = 0; i < n; i++) {
     const r = rows[i];
     const past = earlier.get(String(r.service)) ?? [];
-    const prev = past.length ? rows[past[past.length - 1]] : null;
-    // The previous rollout's end (its start when the file has no finished_at), never after this start.
-    if (prev) sinceLast[i] = Math.max(0, (startedAt[i] - Number(prev.finished_at ?? prev.started_at)) / HOUR_MS);
-    soFar[i] = past.length;
-    // Only outcomes known at this start: earlier deployments that had finished by then (or, without finished_at, started).
-    const known = past.filter((k) => Number(rows[k].finished_at ?? rows[k].started_at) <= startedAt[i]).slice(-RECENT);
-    failureRate[i] = (known.reduce((a, k) => a + labels[k], 0) + 0.3) / (known.length + 2);
-    past.push(i);
+    // The previous rollout's end (its start when the file has no finished_at); only outcomes known at this start.
+    const h = serviceHistoryAt(past, startedAt[i]);
+    sinceLast[i] = h.hoursSinceLast;
+    soFar[i] = h.deploysSoFar;
+    failureRate[i] = h.recentFailureRate;
+    past.push({ end: Number(r.finished_at ?? r.started_at), failed: labels[i] === 1 });
     earlier.set(String(r.service), past);
   }
   cols.hours_since_last_deploy = sinceLast;
@@ -150,21 +178,18 @@ export async function historyRiskData(dir: string, purpose: 'train' | 'evaluate'
   derivedFrom.hours_since_last_deploy = "the service's previous row: started_at − its finished_at (else its started_at), in hours; none for a service's first row";
   derivedFrom.service_deploys_so_far = "the service's earlier rows in the file";
   derivedFrom.service_recent_failure_rate = `(failed among the service's last ${RECENT} earlier rows finished by this start + 0.3) / (their number + 2)`;
-  const hour = (t: number) => {
-    const d = new Date(t);
-    return d.getUTCHours() + d.getUTCMinutes() / 60;
-  };
-  cols.hour_sin = Float64Array.from(startedAt, (t) => Math.sin((2 * Math.PI * hour(t)) / 24));
-  cols.hour_cos = Float64Array.from(startedAt, (t) => Math.cos((2 * Math.PI * hour(t)) / 24));
-  cols.weekend = Float64Array.from(startedAt, (t) => (new Date(t).getUTCDay() % 6 === 0 ? 1 : 0));
-  for (const c of CLOCK) derivedFrom[c] = 'started_at (UTC)';
+  const clock = Array.from(startedAt, clockFeaturesAt);
+  cols.hour_sin = Float64Array.from(clock, (c) => c.hour_sin);
+  cols.hour_cos = Float64Array.from(clock, (c) => c.hour_cos);
+  cols.weekend = Float64Array.from(clock, (c) => c.weekend);
+  for (const c of HISTORY_CLOCK_FEATURES) derivedFrom[c] = 'started_at (UTC)';
 
   const used: string[] = [];
   const missing: HistoryFeatures['missing'] = [];
   const imputedCells: Record<string, number> = {};
   for (const f of RISK_MODEL_FEATURES) {
     const col = cols[f.name];
-    const reason: MissingReason | null = !(DIRECT.has(f.name) || SERVICE_HISTORY.includes(f.name) || CLOCK.includes(f.name))
+    const reason: MissingReason | null = !(HISTORY_CHANGE_FEATURES.has(f.name) || HISTORY_SERVICE_FEATURES.includes(f.name) || HISTORY_CLOCK_FEATURES.includes(f.name))
       ? 'not in the history format'
       : !col || col.every((v) => Number.isNaN(v))
         ? 'no value in the history'
