@@ -169,8 +169,12 @@ export async function runOnQueue(pending: ShardJob[], tracker: ProgressTracker, 
     }
     return failures;
   } finally {
-    // A queue whose Redis is gone never finishes closing: drop the connection instead of waiting.
-    await timeout(queue.close(), 2000, 'closing').catch(() => queue.disconnect().catch(() => {}));
+    // A queue whose Redis is gone never finishes closing (it waits to say QUIT): drop the connection instead, and
+    // wait for nothing more, so the command ends with its error.
+    await timeout(queue.close(), 2000, 'closing').catch(async () => {
+      const client = await timeout(queue.client, 500, 'the connection').catch(() => null);
+      client?.disconnect();
+    });
   }
 }
 
@@ -186,6 +190,8 @@ export interface QueueWorkerOptions {
   /** The worker's own paths to the output folder and the registry, when they differ from the sweep's. */
   overrides?: ShardOverrides;
   log?: (line: string) => void;
+  /** Each shard this worker ran, as it finishes (for benchmarks). */
+  onShard?: (job: ShardJob, o: ShardOutcome) => void;
 }
 
 /** A running queue worker. */
@@ -215,6 +221,7 @@ export async function startQueueWorker(o: QueueWorkerOptions): Promise<RunningQu
       log(`shard ${describeShard(job.data)} started`);
       try {
         const r = await pool.run(job.data);
+        o.onShard?.(job.data, r);
         log(`shard ${job.data.id} ${r.existed ? 'was already done' : `done in ${r.seconds.toFixed(1)} s`}`);
         return r;
       } catch (e) {
