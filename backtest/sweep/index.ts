@@ -81,8 +81,12 @@ async function writePlanFile(plan: SweepPlan): Promise<void> {
   };
   const path = join(plan.outDir, PLAN_FILE);
   const tmp = `${path}.tmp-${hostname()}-${process.pid}`;
-  await writeFile(tmp, JSON.stringify(doc, null, 2) + '\n');
-  await rename(tmp, path);
+  try {
+    await writeFile(tmp, JSON.stringify(doc, null, 2) + '\n');
+    await rename(tmp, path);
+  } catch (e) {
+    throw new RolloutlabError('IO', `cannot write ${path}: ${(e as Error).message}`, 'out');
+  }
 }
 
 /**
