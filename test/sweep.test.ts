@@ -14,6 +14,7 @@ import { inProcess } from './in-process.ts';
 import { quietRollbackRegistry } from './tiny-models.ts';
 import { parseSweepSpec, expandShards } from '../backtest/sweep/index.ts';
 import { canonicalJson, shardId } from '../backtest/sweep/shards.ts';
+import { ProgressTracker, progressLine, type SweepProgress } from '../backtest/sweep/progress.ts';
 import { backtest } from '../backtest/run.ts';
 import { loadScenario } from '../sim/index.ts';
 import { parseStrategy } from '../sim/strategy.ts';
@@ -94,6 +95,28 @@ describe('the sweep spec', () => {
     const missing = await sweep('--spec', join(dir, 'nope.yaml'), '--out', join(dir, 'never'));
     expect(missing.code).toBe(2);
     expect(missing.stderr).toMatch(/error \[NOT_FOUND\] sweep spec .*nope\.yaml: no such file/);
+  });
+});
+
+describe('progress', () => {
+  it('counts done (resumed included), failed and running, with the time left at this run\'s pace', async () => {
+    const seen: SweepProgress[] = [];
+    const t = new ProgressTracker(10, 4, (p) => seen.push(p));
+    t.report();
+    expect(seen[0]).toMatchObject({ total: 10, resumed: 4, done: 4, failed: 0, running: 0, etaSeconds: null, workers: null });
+    expect(progressLine(seen[0])).toBe('sweep  4/10 shards done (4 resumed), 0 failed, 0 running, ETA —');
+    t.start('a');
+    t.start('b');
+    await new Promise((r) => setTimeout(r, 50));
+    t.finish('a', true);
+    t.finish('b', false);
+    t.workers = 2;
+    const p = t.snapshot();
+    expect(p).toMatchObject({ done: 5, failed: 1, running: 0, workers: 2 });
+    // 4 left at 2 finished in ~50 ms: about 100 ms.
+    expect(p.etaSeconds!).toBeGreaterThan(0.08);
+    expect(p.etaSeconds!).toBeLessThan(5);
+    expect(progressLine({ ...p, running: 1, etaSeconds: 80 })).toBe('sweep  5/10 shards done (4 resumed), 1 failed, 1 running, 2 workers on the queue, ETA 1 min 20 s');
   });
 });
 
