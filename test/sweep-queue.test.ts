@@ -178,9 +178,10 @@ describe.skipIf(REDIS_MISSING.length > 0)('a sweep on a Redis queue', () => {
 
   it('a Redis that is not there: the sweep says so at once (exit 2)', async () => {
     const port = await freePort();
-    const r = cli(['sweep', '--spec', spec, '--out', join(dir, 'nowhere'), '--queue', `redis://127.0.0.1:${port}`]);
-    expect(await r.exited).toBe(2);
-    expect(r.stderr()).toMatch(new RegExp(`error \\[IO\\] cannot reach Redis at redis://127\\.0\\.0\\.1:${port} .*is redis-server running there\\?`));
+    process.env.ROLLOUTLAB_SWEEP_REDIS_GRACE_MS = '1000';
+    const r = await inProcess(['sweep', '--spec', spec, '--out', join(dir, 'nowhere'), '--queue', `redis://127.0.0.1:${port}`]).finally(() => delete process.env.ROLLOUTLAB_SWEEP_REDIS_GRACE_MS);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(new RegExp(`error \\[IO\\] cannot reach Redis at redis://127\\.0\\.0\\.1:${port} .*is redis-server running there\\?`));
     const bad = await inProcess(['sweep', '--spec', spec, '--out', join(dir, 'nowhere'), '--queue', 'http://127.0.0.1:6379']);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/expected redis:\/\/host:port/);
