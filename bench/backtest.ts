@@ -41,7 +41,7 @@ export interface BacktestBenchReport {
  * How much faster `threads` busy threads finish the same fixed work each than one thread does: the ceiling any
  * multi-threaded speed-up can reach on this machine right now (shared or hyper-threaded cores give less than n).
  */
-async function parallelCeiling(threads: number): Promise<number> {
+export async function parallelCeiling(threads: number): Promise<number> {
   const src = 'let x = 0; for (let i = 0; i < 4e8; i++) x += i % 7; require("node:worker_threads").parentPort.postMessage(x);';
   const spin = (n: number) =>
     new Promise<number>((done) => {

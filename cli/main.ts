@@ -9,6 +9,7 @@ import { codeVersion } from '../lib/version.ts';
 import { registerMain } from './commands/main.ts';
 import { registerSimulate, registerSimulatePipelines, registerDataTools } from './commands/data.ts';
 import { registerBacktest } from './commands/backtest.ts';
+import { registerSweep } from './commands/sweep.ts';
 import { registerModels } from './commands/models.ts';
 import { registerWindows } from './commands/windows.ts';
 import { registerServe } from './commands/serve.ts';
@@ -32,6 +33,7 @@ export function buildProgram(): Command {
   registerSimulate(program);
   registerSimulatePipelines(program);
   registerBacktest(program);
+  registerSweep(program);
   registerModels(program);
   registerWindows(program);
   registerDataTools(program);

@@ -14,3 +14,4 @@ export { importJit, jitToTable, JIT_FEATURES, chronologicalSplit, rocAuc, type J
 export { importDeploymentHistory, HISTORY_COLUMNS } from './import-history.ts';
 export { readParquetText, type ParquetText } from './read-parquet.ts';
 export { readNabSeries, NYC_TAXI_CSV } from './nab-series.ts';
+export { writeParquetFile, queryParquet, writeQueryParquet, sqlString } from './parquet-files.ts';

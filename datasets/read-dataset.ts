@@ -91,7 +91,7 @@ const num = (b: bigint) => (b >= BigInt(Number.MIN_SAFE_INTEGER) && b <= BigInt(
 const ms = (v: { micros: bigint; isFinite: boolean }) => (v.isFinite ? Number(v.micros) / MICROS_PER_MS : v.micros > 0n ? Infinity : -Infinity);
 
 /** JS values as the `Table` contract has them: timestamps as epoch ms, 64-bit integers as numbers when exact. */
-const toJS: DuckDBValueConverter<JS> = (value, type, converter) => {
+export const toJS: DuckDBValueConverter<JS> = (value, type, converter) => {
   if (value === null) return null;
   switch (type.typeId) {
     case DuckDBTypeId.TIMESTAMP:

@@ -148,7 +148,7 @@ async function swapIntoPlace(tmp: string, outDir: string, force: boolean, aside:
   if (state === 'dataset') await rm(aside, { recursive: true, force: true });
 }
 
-async function fsyncPath(p: string): Promise<void> {
+export async function fsyncPath(p: string): Promise<void> {
   const fh = await open(p, 'r');
   try {
     await fh.sync();
@@ -183,9 +183,7 @@ async function writeTables(tmp: string, tables: Table[], progress: (msg: string)
     for (const t of tables) {
       const rows = rowCount(t);
       progress(`${t.name}: loading ${rows} rows`);
-      await con.run(`CREATE TABLE memory.stage (${t.columns.map((c) => `${q(c.name)} ${STAGE_TYPE[c.type].toString()}`).join(', ')})`);
-      await appendTable(con, t, (done) => progress(`${t.name}: ${done}/${rows} rows loaded`));
-      const select = `SELECT ${t.columns.map((c) => `${finalExpr(c)} AS ${q(c.name)}`).join(', ')} FROM memory.stage`;
+      const select = await stageTable(con, t, (done) => progress(`${t.name}: ${done}/${rows} rows loaded`));
       await con.run(`COPY (${select}) TO ${lit(join(tmp, `${t.name}.parquet`))} (FORMAT parquet, COMPRESSION zstd)`);
       await con.run(`CREATE TABLE ds.${q(t.name)} AS ${select}`);
       for (const c of t.columns) {
@@ -200,6 +198,16 @@ async function writeTables(tmp: string, tables: Table[], progress: (msg: string)
     con.closeSync();
     instance.closeSync();
   }
+}
+
+/**
+ * Loads `t` into the in-memory staging table `memory.stage` of `con` (values type-checked as they go) and returns the
+ * SELECT that reads it back with the table's column types; the caller drops `memory.stage` when done.
+ */
+export async function stageTable(con: DuckDBConnection, t: Table, onRows: (done: number) => void = () => {}): Promise<string> {
+  await con.run(`CREATE TABLE memory.stage (${t.columns.map((c) => `${q(c.name)} ${STAGE_TYPE[c.type].toString()}`).join(', ')})`);
+  await appendTable(con, t, onRows);
+  return `SELECT ${t.columns.map((c) => `${finalExpr(c)} AS ${q(c.name)}`).join(', ')} FROM memory.stage`;
 }
 
 async function appendTable(con: DuckDBConnection, t: Table, onRows: (done: number) => void): Promise<void> {

@@ -6,6 +6,7 @@ import { backtest } from '../backtest/run.ts';
 import { windowsTable } from '../judges/labelled-windows.ts';
 import { writeDataset } from '../datasets/index.ts';
 import { ModelRegistry } from '../training/registry.ts';
+import { datasetRef } from '../training/card.ts';
 import { trainJudge } from '../training/judge/family.ts';
 import { trajectoryTables } from '../training/predictive-rollback/trajectories.ts';
 import { recordTrajectories } from '../backtest/trajectories.ts';
@@ -84,4 +85,27 @@ export function quietRollbackJson(): RollbackPredictorJSON {
     },
     thresholds: { fault: 0.97, breach: 0.9, hold: 0.5, overwhelmingLogP: Math.log(OVERWHELMING_P) },
   } as RollbackPredictorJSON;
+}
+
+/** A registry at `root` whose rollback champion is the quiet predictor (`versions` copies: the champion is the last). */
+export async function quietRollbackRegistry(root: string, versions = 1): Promise<string> {
+  const registry = new ModelRegistry({ root });
+  let version = '';
+  for (let i = 0; i < versions; i++) {
+    const saved = await registry.save('rollback', {
+      card: {
+        dataset: datasetRef({ kind: 'backtest', scenario: 'default', seed: 1, codeVersion: 'test', tables: { trajectories: { rows: 1, sha256: 'a'.repeat(64) } } }),
+        seed: 1,
+        codeVersion: 'test',
+        backend: { name: 'cpu', version: 'test' },
+        hyperParameters: {},
+        split: { by: 'time', description: 'none: a fixed network for tests', rows: { train: 0, test: 0 }, seed: null },
+        metrics: {},
+      },
+      files: { 'rollback.json': JSON.stringify(quietRollbackJson()) },
+    });
+    version = saved.version;
+  }
+  await registry.setChampion('rollback', version, { reason: 'test', by: 'test', how: 'manual' });
+  return root;
 }

@@ -21,6 +21,20 @@ export function registerBench(program: Command): void {
       await main(['--deployments', String(o.deployments), '--scenario', o.scenario, ...(o.threads ? ['--threads', String(o.threads)] : []), ...(o.json ? ['--json'] : [])]);
     });
   bench
+    .command('sweep')
+    .description('Sweep speed: shards/s of one spec in this process, on 1 and on 2 worker threads, side by side; then the queue\'s cost per shard with a local Redis (if redis-server is installed) on shards of seconds. Goals: 2 threads ≥ 1.7× one; the queue ≤ 5 % of a shard of 2 s or more.')
+    .option('--seeds <n>', 'seeds in the spec (× policies none and kayenta = shards)', int('--seeds', 1, 1000), 6)
+    .option('--deployments <n>', 'deployments a shard', int('--deployments', 1, 1_000_000), 400)
+    .option('--queue-seeds <n>', 'seeds in the queue case', int('--queue-seeds', 1, 1000), 3)
+    .option('--queue-deployments <n>', 'deployments a shard in the queue case (shards of seconds)', int('--queue-deployments', 1, 1_000_000), 1000)
+    .option('--repeat <n>', 'run the cases this many times, taking turns, and keep the fastest of each', int('--repeat', 1, 20), 1)
+    .option('--json', 'as JSON')
+    .action(async (o: { seeds: number; deployments: number; queueSeeds: number; queueDeployments: number; repeat: number; json?: boolean }) => {
+      const { benchSweep, formatSweepBench } = await import('../../bench/sweep.ts');
+      const r = await benchSweep(o);
+      out(!!o.json, r, formatSweepBench(r));
+    });
+  bench
     .command('jit')
     .description('The change-risk pipeline on a JIT change history (chronological 80/20 split, ROC AUC), beside LApredict and logistic regression.')
     .requiredOption('--data <csv|dir>', 'a JIT CSV (e.g. datasets/real/jit/qt.csv), or a folder of them (then the mean AUC too)')
