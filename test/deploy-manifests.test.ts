@@ -19,6 +19,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Command } from 'commander';
 import { ConfigMap, Namespace, PersistentVolumeClaim, Secret, Service } from 'kubernetes-models/v1';
 import { Deployment } from 'kubernetes-models/apps/v1';
+import { Job } from 'kubernetes-models/batch/v1';
 import { PodDisruptionBudget } from 'kubernetes-models/policy/v1';
 import { AnalysisTemplate, Rollout } from '@kubernetes-models/argo-rollouts/argoproj.io/v1alpha1';
 import { buildProgram } from '../cli/main.ts';
@@ -106,6 +107,7 @@ const MODELS: Record<string, new (o: any) => { validate(): void }> = {
   'v1/PersistentVolumeClaim': PersistentVolumeClaim,
   'apps/v1/Deployment': Deployment,
   'policy/v1/PodDisruptionBudget': PodDisruptionBudget,
+  'batch/v1/Job': Job,
   'argoproj.io/v1alpha1/Rollout': Rollout,
   'argoproj.io/v1alpha1/AnalysisTemplate': AnalysisTemplate,
 };
@@ -207,7 +209,8 @@ const hasRoute = (method: string, url: string) => app.hasRoute({ method: method 
 describe('every manifest under deploy/ validates against its schema', () => {
   it('finds the files of each kind', () => {
     const kinds = DOCS.map((d) => d.obj.kind).sort();
-    expect(kinds).toEqual(['AnalysisTemplate', 'AnalysisTemplate', 'Canary', 'ConfigMap', 'Deployment', 'Namespace', 'PersistentVolumeClaim', 'PodDisruptionBudget', 'Rollout', 'Secret', 'Service']);
+    // The sweep's Indexed Job brings its own ConfigMap (the spec) and Job (test/sweep.test.ts checks it against its spec).
+    expect(kinds).toEqual(['AnalysisTemplate', 'AnalysisTemplate', 'Canary', 'ConfigMap', 'ConfigMap', 'Deployment', 'Job', 'Namespace', 'PersistentVolumeClaim', 'PodDisruptionBudget', 'Rollout', 'Secret', 'Service']);
   });
 
   it('each document is valid (kubernetes-models, the Argo Rollouts models, Flagger\'s CRD schema)', () => {
@@ -262,7 +265,7 @@ describe('the Kubernetes manifests agree with each other and with the server', (
 
   it('the Secret, ConfigMap and volume claim referenced exist with their keys; the controls file is valid', () => {
     const secret = only('Secret').obj;
-    const config = only('ConfigMap').obj;
+    const config = only('ConfigMap', 'rolloutlab').obj;
     const refs = (container().env as Obj[]).filter((e) => e.valueFrom);
     expect(refs.length).toBeGreaterThanOrEqual(3);
     for (const e of refs) {
