@@ -1,7 +1,7 @@
 // `rolloutlab train` and `rolloutlab evaluate`: one code path for every model family of training/families.ts.
 // `rolloutlab models list | show | diff | promote | rollback`: the registry itself (training/registry-view.ts reads
 // it; ModelRegistry moves the champion pointer).
-import { Argument, Command } from 'commander';
+import { Argument, Command, Option } from 'commander';
 import { userInfo } from 'node:os';
 import { resolve } from 'node:path';
 import { RolloutlabError } from '../../lib/errors.ts';
@@ -102,7 +102,7 @@ export function registerModels(program: Command): void {
     .option('--strict', 'with --with-feedback: fail on a record that cannot be used instead of skipping it')
     .option('--token <t>', 'with a --with-feedback URL: the server\'s bearer token (default: $ROLLOUTLAB_TOKEN; GET /v1/feedback and GET /v1/pipeline/outcome need it)')
     .option('--config <file>', 'hyper-parameters from a YAML or JSON file with a section per registry folder (risk, risk-history, judge, judge-replay, rollback, retry), e.g. "risk: {maxEpochs: 300}"; the section of the folder trained applies (docs/models.md "Tuning")')
-    .option('--set <key=value>', 'one hyper-parameter of the folder trained, over --config (repeatable), e.g. --set maxEpochs=300 --set hidden=32,32', collect, [])
+    .addOption(new Option('--set <key=value>', 'one hyper-parameter of the folder trained, over --config (repeatable), e.g. --set maxEpochs=300 --set hidden=32,32').argParser(collect).default([], 'none'))
     .option('--epochs <n>', 'the most epochs (passes for retry): --set maxEpochs=<n> (retry: epochs=<n>)')
     .option('--learning-rate <x>', 'the step size: --set learningRate=<x>')
     .option('--seed <n>', 'the training seed (judge, rollback, retry): --set seed=<n>')
