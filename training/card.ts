@@ -8,6 +8,7 @@ import { RolloutlabError, show } from '../lib/errors.ts';
 import { BACKEND_NAMES } from './backend-names.ts';
 import { compareValue, TargetResultSchema, type TargetResult } from './targets.ts';
 import { expectedUnion, nonJsonPath } from '../lib/json.ts';
+import { HYPER_PARAM_SOURCES } from './hyper-param-schema.ts';
 
 /** Bump when card fields change incompatibly. */
 export const CARD_SCHEMA_VERSION = 1;
@@ -98,6 +99,20 @@ export const FeedbackRefSchema = Type.Object(
   { additionalProperties: false },
 );
 
+/**
+ * The hyper-parameters training used, resolved (training/hyper-params.ts): the registry folder whose schema they follow,
+ * every one of its values, and those not at their default with where they came from. Absent on cards written before
+ * it was recorded (their `hyperParameters` hold what those trainings recorded).
+ */
+export const TuningSchema = Type.Object(
+  {
+    family: Type.String({ pattern: FAMILY_PATTERN }),
+    values: Type.Record(Type.String({ minLength: 1 }), Type.Unknown()),
+    set: Type.Record(Type.String({ minLength: 1 }), Literals(HYPER_PARAM_SOURCES)),
+  },
+  { additionalProperties: false },
+);
+
 export const ModelCardSchema = Type.Object(
   {
     schemaVersion: Type.Literal(CARD_SCHEMA_VERSION),
@@ -124,6 +139,8 @@ export const ModelCardSchema = Type.Object(
     notes: Type.Optional(Type.String()),
     /** Outcome feedback added to the training rows (optional: absent when none was used). */
     feedback: Type.Optional(FeedbackRefSchema),
+    /** The tunable hyper-parameters as training resolved them (defaults, `--config`, flags). */
+    tuning: Type.Optional(TuningSchema),
   },
   { additionalProperties: false },
 );
@@ -134,6 +151,7 @@ export type Split = Static<typeof SplitSchema>;
 export type ChampionDecision = Static<typeof ChampionDecisionSchema>;
 export type CardFile = Static<typeof CardFileSchema>;
 export type FeedbackRef = Static<typeof FeedbackRefSchema>;
+export type Tuning = Static<typeof TuningSchema>;
 export type { TargetResult };
 
 /** The manifest fields a card copies; `Manifest` from datasets/ fits. */
@@ -173,6 +191,9 @@ export function validateCard(x: unknown): ModelCard {
   }
   const bad = nonJsonPath(card.hyperParameters, 'hyperParameters');
   if (bad) fail(bad, 'must be plain JSON (null, boolean, finite number, string, array, object)');
+  const badTuning = card.tuning ? nonJsonPath(card.tuning.values, 'tuning.values') : null;
+  if (badTuning) fail(badTuning, 'must be plain JSON (null, boolean, finite number, string, array, object)');
+  for (const k of Object.keys(card.tuning?.set ?? {})) if (!Object.hasOwn(card.tuning!.values, k)) fail(`tuning.set.${k}`, `names a hyper-parameter that tuning.values does not hold`);
   card.targets.forEach((t, i) => {
     if (!Number.isFinite(t.target)) fail(`targets.${i}.target`, `must be a finite number, got ${t.target}`);
     if (t.value === null) {

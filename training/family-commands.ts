@@ -3,6 +3,7 @@
 import type { DecisionBy, ModelRegistry, PromotionResult } from './registry.ts';
 import type { RiskFeedbackOptions } from './risk/family.ts';
 import type { ReplayJudgeInput } from './judge/replay.ts';
+import type { HyperParamRequest } from './hyper-params.ts';
 
 /** A result, as JSON and as the text a terminal prints. */
 export interface Printed {
@@ -16,6 +17,11 @@ export interface TrainContext {
   onProgress: (stage: string, done: number, total: number) => void;
   /** Outcome feedback added to the training part (families whose row says `feedback: true`). */
   feedback?: RiskFeedbackOptions;
+  /**
+   * The hyper-parameters asked for (`--config`, `--set`, `--epochs`...): the family resolves them for the registry folder
+   * it trains into (training/hyper-params.ts `resolveHyperParamRequest`). Absent: the defaults.
+   */
+  hyperParams?: HyperParamRequest;
 }
 
 export interface FamilyCommands {

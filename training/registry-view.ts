@@ -7,6 +7,7 @@ import { RolloutlabError, show } from '../lib/errors.ts';
 import { CARD_FILE, validateCard, VERSION_PATTERN, type ModelCard, type TargetResult } from './card.ts';
 import { resolveCardPath, type ChampionPointer, type HistoryEntry, type ModelRegistry } from './registry.ts';
 import type { Printed } from './family-commands.ts';
+import { hyperParamText } from './hyper-param-schema.ts';
 
 /** The metrics a family's line in `models list` shows; other families show their targeted metrics (or the first three). */
 const HEADLINE: Readonly<Record<string, readonly string[]>> = {
@@ -160,6 +161,7 @@ export async function showVersion(registry: ModelRegistry, family: string, versi
     history,
   };
   const hp = Object.entries(card.hyperParameters).map(([k, v]) => `    ${k}: ${typeof v === 'string' ? v : JSON.stringify(v)}`);
+  const tuned = card.tuning ? Object.entries(card.tuning.values).map(([k, v]) => `    ${k}: ${hyperParamText(v)}${card.tuning!.set[k] ? ` (${card.tuning!.set[k]})` : ''}`) : [];
   const s = card.split;
   const lines = [
     `${family} ${version}${isChampion ? ' (the champion)' : champion ? ` (champion is ${champion.version})` : ' (no champion)'}`,
@@ -170,6 +172,10 @@ export async function showVersion(registry: ModelRegistry, family: string, versi
     ...Object.entries(card.dataset.tables).map(([k, t]) => `    ${k}: ${t.rows} rows, sha256 ${t.sha256.slice(0, 12)}…`),
     `  split by ${s.by}: train ${s.rows.train}${s.rows.validation !== undefined ? `, validation ${s.rows.validation}` : ''}, test ${s.rows.test}${s.seed !== null ? ` (seed ${s.seed})` : ''}`,
     `    ${s.description}`,
+    '',
+    ...(card.tuning
+      ? [`  tuned hyper-parameters (${card.tuning.family}; the defaults unless marked config, flag or caller):`, ...tuned]
+      : ['  tuned hyper-parameters: not recorded (a card written before training recorded them)']),
     '',
     '  hyper-parameters:',
     ...hp,
@@ -206,6 +212,11 @@ export async function diffVersions(registry: ModelRegistry, family: string, a: s
     const [x, y] = [ca.metrics[metric] ?? null, cb.metrics[metric] ?? null];
     return { metric, a: x, b: y, delta: x !== null && y !== null ? y - x : null };
   });
+  // The tuned hyper-parameters (card.tuning) that differ; null on a side whose card does not record them.
+  const [ta, tb] = [ca.tuning?.values ?? {}, cb.tuning?.values ?? {}];
+  const tuning = [...new Set([...Object.keys(ta), ...Object.keys(tb)])]
+    .filter((k) => !same(ta[k], tb[k]))
+    .map((k) => ({ name: k, a: ta[k] ?? null, b: tb[k] ?? null, setA: ca.tuning?.set[k] ?? null, setB: cb.tuning?.set[k] ?? null }));
   const hpKeys = [...new Set([...Object.keys(ca.hyperParameters), ...Object.keys(cb.hyperParameters)])].sort();
   const hyperParameters = hpKeys.filter((k) => !same(ca.hyperParameters[k], cb.hyperParameters[k])).map((k) => ({ name: k, a: ca.hyperParameters[k] ?? null, b: cb.hyperParameters[k] ?? null }));
   const [da, db] = [datasetSummary(registry.root, ca), datasetSummary(registry.root, cb)];
@@ -220,8 +231,9 @@ export async function diffVersions(registry: ModelRegistry, family: string, a: s
   const other = (['codeVersion', 'seed', 'createdAt'] as const).filter((k) => ca[k] !== cb[k]).map((k) => ({ field: k, a: ca[k], b: cb[k] }));
   if (!same(ca.backend, cb.backend)) other.push({ field: 'backend' as never, a: `${ca.backend.name} ${ca.backend.version}`, b: `${cb.backend.name} ${cb.backend.version}` });
   if (!same(ca.split.rows, cb.split.rows)) other.push({ field: 'split' as never, a: JSON.stringify(ca.split.rows), b: JSON.stringify(cb.split.rows) });
-  const json = { family, a, b, metrics, hyperParameters, dataset, targets, other };
+  const json = { family, a, b, metrics, hyperParameters, tuning, tuningRecorded: { a: ca.tuning !== undefined, b: cb.tuning !== undefined }, dataset, targets, other };
 
+  const untold = hyperParameters.filter((h) => !tuning.some((t) => t.name === h.name && same(t.a, h.a) && same(t.b, h.b)));
   const st = (m: boolean | null) => (m === null ? 'not measured' : m ? 'met' : 'MISSED');
   const sign = (x: number) => (x > 0 ? '+' : '') + num(x);
   const lines = [
@@ -233,8 +245,11 @@ export async function diffVersions(registry: ModelRegistry, family: string, a: s
     `  targets: ${targets.filter((t) => t.a !== t.b).map((t) => `${t.metric} ${st(t.a)} → ${st(t.b)}`).join(', ') || 'the same met / missed'}`,
     `  data set: ${dataset.same ? 'the same tables (sha256)' : 'different tables'}${dataset.changed.map((c) => `; ${c.field} ${show(c.a)} → ${show(c.b)}`).join('')}`,
     ...dataset.tables.map((t) => `    ${t.table}: ${t.a ? `${t.a.rows} rows ${t.a.sha256.slice(0, 12)}…` : 'absent'} → ${t.b ? `${t.b.rows} rows ${t.b.sha256.slice(0, 12)}…` : 'absent'}`),
-    `  hyper-parameters: ${hyperParameters.length ? '' : 'the same'}`,
-    ...hyperParameters.map((h) => `    ${h.name}: ${show(h.a)} → ${show(h.b)}`),
+    `  tuned hyper-parameters: ${!ca.tuning && !cb.tuning ? 'not recorded on either card' : tuning.length ? '' : 'the same'}${(ca.tuning ? 0 : 1) + (cb.tuning ? 0 : 1) === 1 ? ` (not recorded on ${ca.tuning ? b : a})` : ''}`,
+    ...tuning.map((h) => `    ${h.name}: ${h.a === null ? '—' : hyperParamText(h.a)} → ${h.b === null ? '—' : hyperParamText(h.b)}${h.setB ? ` (${h.setB})` : ''}`),
+    // The model's own record, less the changes the tuned hyper-parameters above already show.
+    `  hyper-parameters: ${hyperParameters.length ? (untold.length ? '' : 'the same apart from the tuned ones') : 'the same'}`,
+    ...untold.map((h) => `    ${h.name}: ${show(h.a)} → ${show(h.b)}`),
     ...other.map((o) => `  ${o.field}: ${o.a} → ${o.b}`),
   ];
   return { json, text: lines.join('\n') };

@@ -1,7 +1,7 @@
 // `rolloutlab train` and `rolloutlab evaluate`: one code path for every model family of training/families.ts.
 // `rolloutlab models list | show | diff | promote | rollback`: the registry itself (training/registry-view.ts reads
 // it; ModelRegistry moves the champion pointer).
-import { Argument, Command } from 'commander';
+import { Argument, Command, Option } from 'commander';
 import { userInfo } from 'node:os';
 import { resolve } from 'node:path';
 import { RolloutlabError } from '../../lib/errors.ts';
@@ -63,6 +63,30 @@ async function replayCommands(family: string, o: { data?: string; replay?: strin
   return { commands, input: () => replayJudgeInput(o.replay!, { intervalTicks: o.interval }) };
 }
 
+/** `--set` collects its pairs in order. */
+const collect = (v: string, prev: string[]) => [...prev, v];
+
+/**
+ * The hyper-parameters a `train` command was asked for, checked before any data set, recording or the registry is
+ * read: the `--config` file whole, and the flags for every registry folder the command can train into (risk: risk or
+ * risk-history, decided by the data; judge: judge, or judge-replay with --replay). A problem is an error naming the
+ * key (exit 2).
+ */
+async function hyperParamRequest(family: string, o: { config?: string; set: string[]; epochs?: string; learningRate?: string; seed?: string; replay?: string }) {
+  const { readHyperParamConfig, resolveHyperParamRequest } = await import('../../training/hyper-params.ts');
+  const req = { config: o.config === undefined ? undefined : await readHyperParamConfig(o.config), sets: o.set, flags: { epochs: o.epochs, learningRate: o.learningRate, seed: o.seed } };
+  const folders = family === 'risk' ? (['risk', 'risk-history'] as const) : family === 'judge' && o.replay !== undefined ? (['judge-replay'] as const) : ([family as Family] as const);
+  for (const f of folders) resolveHyperParamRequest(f, req);
+  return req;
+}
+
+/** The training's text with the line saying which hyper-parameters were set (every family's result carries `tuning`). */
+async function withHyperParamLine(r: { json: unknown; text: string }): Promise<string> {
+  const { hyperParamLine } = await import('../../training/hyper-params.ts');
+  const t = (r.json as { tuning?: Parameters<typeof hyperParamLine>[0] }).tuning;
+  return t ? `${r.text}\n${hyperParamLine(t)}` : r.text;
+}
+
 /** Registers the Models commands on the program. */
 export function registerModels(program: Command): void {
   program
@@ -77,17 +101,23 @@ export function registerModels(program: Command): void {
     .option('--feedback-weight <w>', 'each feedback row enters the training part w times (a whole number)', int('--feedback-weight', 1, 1000), 1)
     .option('--strict', 'with --with-feedback: fail on a record that cannot be used instead of skipping it')
     .option('--token <t>', 'with a --with-feedback URL: the server\'s bearer token (default: $ROLLOUTLAB_TOKEN; GET /v1/feedback and GET /v1/pipeline/outcome need it)')
+    .option('--config <file>', 'hyper-parameters from a YAML or JSON file with a section per registry folder (risk, risk-history, judge, judge-replay, rollback, retry), e.g. "risk: {maxEpochs: 300}"; the section of the folder trained applies (docs/models.md "Tuning")')
+    .addOption(new Option('--set <key=value>', 'one hyper-parameter of the folder trained, over --config (repeatable), e.g. --set maxEpochs=300 --set hidden=32,32').argParser(collect).default([], 'none'))
+    .option('--epochs <n>', 'the most epochs (passes for retry): --set maxEpochs=<n> (retry: epochs=<n>)')
+    .option('--learning-rate <x>', 'the step size: --set learningRate=<x>')
+    .option('--seed <n>', 'the training seed (judge, rollback, retry): --set seed=<n>')
     .option('--json', 'print the result as JSON')
-    .action(async (family: string, o: { data?: string; replay?: string; interval: number; models?: string; json?: boolean; withFeedback?: string; feedbackWeight: number; strict?: boolean; token?: string }, cmd: Command) => {
+    .action(async (family: string, o: { data?: string; replay?: string; interval: number; models?: string; json?: boolean; withFeedback?: string; feedbackWeight: number; strict?: boolean; token?: string; config?: string; set: string[]; epochs?: string; learningRate?: string; seed?: string }, cmd: Command) => {
       if (o.withFeedback === undefined && (o.strict || o.feedbackWeight !== 1)) throw usage('train: --strict and --feedback-weight need --with-feedback', o.strict ? 'strict' : 'feedback-weight');
       const row = FAMILIES[family as Family];
       const replay = await replayCommands(family, o, cmd);
+      const hyperParams = await hyperParamRequest(family, o);
       if (replay) {
         if (o.withFeedback !== undefined) throw usage('train: --with-feedback cannot be combined with --replay', 'with-feedback');
         const progress = terminalProgress();
-        const r = await replay.commands.trainReplay!(await replay.input(), { registry: await registryAt(o.models), onProgress: (stage, d, n) => progress.update(stage, d, n) });
+        const r = await replay.commands.trainReplay!(await replay.input(), { registry: await registryAt(o.models), onProgress: (stage, d, n) => progress.update(stage, d, n), hyperParams });
         progress.done();
-        out(!!o.json, r.json, r.text);
+        out(!!o.json, r.json, await withHyperParamLine(r));
         return;
       }
       if (o.data === undefined) throw usage(`train ${family}: give --data <dir[,dir...]>${family === 'judge' ? ' or --replay <file>' : ''}`, 'data');
@@ -96,9 +126,9 @@ export function registerModels(program: Command): void {
       const commands = await row.commands();
       const progress = terminalProgress();
       const feedback = o.withFeedback === undefined ? undefined : { source: o.withFeedback, weight: o.feedbackWeight, strict: !!o.strict, token: o.token ?? (process.env.ROLLOUTLAB_TOKEN || undefined) };
-      const r = await commands.train(o.data, { registry: new ModelRegistry(o.models ? { root: resolve(o.models) } : {}), onProgress: (stage, d, n) => progress.update(stage, d, n), feedback });
+      const r = await commands.train(o.data, { registry: new ModelRegistry(o.models ? { root: resolve(o.models) } : {}), onProgress: (stage, d, n) => progress.update(stage, d, n), feedback, hyperParams });
       progress.done();
-      out(!!o.json, r.json, r.text);
+      out(!!o.json, r.json, await withHyperParamLine(r));
     });
   program
     .command('evaluate')

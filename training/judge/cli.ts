@@ -3,7 +3,8 @@ import type { ModelRegistry } from '../registry.ts';
 import type { FamilyCommands } from '../family-commands.ts';
 import { evaluateJudge, formatJudgeEvaluation, type JudgeEvaluation } from './evaluate.ts';
 import { loadJudge, trainJudge, JUDGE_FAMILY, type JudgeTrainResult } from './family.ts';
-import { evaluateJudgeReplay, trainJudgeReplay, type JudgeReplayEvaluation, type JudgeReplayTrainResult, type ReplayPart, type ReplayScore } from './replay.ts';
+import { resolveHyperParamRequest } from '../hyper-params.ts';
+import { evaluateJudgeReplay, JUDGE_REPLAY_FAMILY, trainJudgeReplay, type JudgeReplayEvaluation, type JudgeReplayTrainResult, type ReplayPart, type ReplayScore } from './replay.ts';
 
 export { trainJudge };
 
@@ -103,12 +104,12 @@ export function formatJudgeReplayEvaluation(e: JudgeReplayEvaluation): string {
 
 export const judgeCommands: FamilyCommands = {
   async train(data, c) {
-    const r = await trainJudge(data, { registry: c.registry, onProgress: c.onProgress });
+    const r = await trainJudge(data, { registry: c.registry, onProgress: c.onProgress, tuning: resolveHyperParamRequest(JUDGE_FAMILY, c.hyperParams) });
     return { json: r, text: formatJudgeTrain(r) };
   },
   evaluate: (registry, o) => evaluateJudgeCli(registry, o),
   async trainReplay(input, c) {
-    const r = await trainJudgeReplay(input, { registry: c.registry, onProgress: c.onProgress });
+    const r = await trainJudgeReplay(input, { registry: c.registry, onProgress: c.onProgress, tuning: resolveHyperParamRequest(JUDGE_REPLAY_FAMILY, c.hyperParams) });
     return { json: r, text: formatJudgeReplayTrain(r) };
   },
   async evaluateReplay(input, registry, o) {

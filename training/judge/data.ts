@@ -6,6 +6,7 @@ import { readDataset } from '../../datasets/read-dataset.ts';
 import type { Manifest } from '../../datasets/manifest.ts';
 import { RolloutlabError } from '../../lib/errors.ts';
 import { Rng } from '../../lib/rng.ts';
+import { sharePct } from '../hyper-param-schema.ts';
 import type { CohortMetrics } from '../../sim/env.ts';
 import type { AnalysisWindow } from '../../judges/window-judges.ts';
 import { toAnalysisWindow, LOW_TRAFFIC_REQUESTS, type JudgeWindow } from '../../judges/labelled-windows.ts';
@@ -119,15 +120,22 @@ export interface JudgeSplit {
   seed: number;
 }
 
-/** Shares of deployments in each part of the split. */
+/** Shares of deployments in each part of the split (the validation share is the default of hyper-parameter `validationShare`). */
 export const SPLIT_SHARES = { train: 0.7, validation: 0.15, test: 0.15 } as const;
+
+/** Of a recorded-rollout file's labelled deployments older than the held-out ones, the newest share that validates (training/judge/replay.ts). */
+export const REPLAY_VALIDATION_SHARE = 0.2;
 
 /**
  * Seeded split by deployment: every window of a deployment lands in the same part. Each deployment draws its part
  * from its own stream `Rng(seed, 'judge-split', <source tag>, <deployment key>)`, so the assignment does not depend on
- * the order of the rows or on which other data sets are listed.
+ * the order of the rows or on which other data sets are listed. A deployment draws u in [0, 1): test when
+ * u >= 0.85 whatever `validationShare` is, validation when u >= 0.85 − validationShare, fit below.
  */
-export function splitByDeployment(d: LabelledWindows, seed: number, tag = ''): JudgeSplit {
+export function splitByDeployment(d: LabelledWindows, seed: number, tag = '', validationShare: number = SPLIT_SHARES.validation): JudgeSplit {
+  const testFrom = SPLIT_SHARES.train + SPLIT_SHARES.validation;
+  // Rounded so that the default share gives exactly SPLIT_SHARES.train (0.85 − 0.15 is not 0.7 in binary everywhere).
+  const fitShare = Math.round((testFrom - validationShare) * 1e9) / 1e9;
   const part = new Map<string, 'train' | 'validation' | 'test'>();
   const s: JudgeSplit = { train: [], validation: [], test: [], description: '', seed };
   for (let i = 0; i < d.n; i++) {
@@ -135,11 +143,11 @@ export function splitByDeployment(d: LabelledWindows, seed: number, tag = ''): J
     let p = part.get(key);
     if (p === undefined) {
       const u = new Rng(seed, 'judge-split', tag, key).next();
-      p = u < SPLIT_SHARES.train ? 'train' : u < SPLIT_SHARES.train + SPLIT_SHARES.validation ? 'validation' : 'test';
+      p = u < fitShare ? 'train' : u < testFrom ? 'validation' : 'test';
       part.set(key, p);
     }
     s[p].push(i);
   }
-  s.description = `by deployment, seeded (seed ${seed}): each deployment's windows go together to fit (${SPLIT_SHARES.train * 100} %), validation (${SPLIT_SHARES.validation * 100} %: early stopping, calibration, decision thresholds) or test (${SPLIT_SHARES.test * 100} %)`;
+  s.description = `by deployment, seeded (seed ${seed}): each deployment's windows go together to fit (${sharePct(fitShare)} %), validation (${sharePct(validationShare)} %: early stopping, calibration, decision thresholds) or test (${sharePct(SPLIT_SHARES.test)} %)`;
   return s;
 }

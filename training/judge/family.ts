@@ -10,16 +10,38 @@ import type { TargetResult } from '../targets.ts';
 import { judgeDataDirs, readJudgeWindows, type LabelledWindows } from './data.ts';
 import { evaluateJudgeOn, type JudgeEvaluation } from './evaluate.ts';
 import { JUDGE_FEATURES } from './features.ts';
-import { fitJudge, GUESS_ACCURACY, JUDGE_FIT_DEFAULTS, type JudgeFit, type JudgeFitOptions, type JudgePart } from './fit.ts';
+import { fitJudge, type JudgeFit, type JudgeFitOptions, type JudgePart } from './fit.ts';
 import { JudgeModel, type JudgeModelJSON } from './model.ts';
-import { NET_DEFAULTS } from './net.ts';
+import { NET_DEFAULTS, type NetOptions } from './net.ts';
 import { EVIDENCE_MARGIN, EVIDENCE_Z_DEFAULT, EVIDENCE_Z_GRID } from './evidence.ts';
+import { tuningRecord, type HyperParamRecord, type TuningInput } from '../hyper-param-schema.ts';
+import { JudgeHyperParamsSchema, type JudgeHyperParams, type JudgeReplayHyperParams } from './hyper-params.ts';
 
 export const JUDGE_FAMILY = 'judge';
 export const JUDGE_MODEL_FILE = 'judge.json';
 
 export interface JudgeTrainOptions extends JudgeFitOptions {
   registry?: ModelRegistry;
+  /** The hyper-parameters (training/hyper-params.ts `resolveHyperParams('judge', …)`); the fit options above, when given, win (recorded as set by the caller). */
+  tuning?: TuningInput<JudgeHyperParams>;
+}
+
+/** A library caller's fit options as hyper-parameters (the nets' options flattened). */
+export function judgeCallerParams(o: Pick<JudgeFitOptions, 'seed' | 'members' | 'net' | 'clip' | 'augmentShared' | 'guessAccuracy' | 'validationShare'>): Partial<JudgeHyperParams> {
+  return { seed: o.seed, members: o.members, clip: o.clip, augmentShared: o.augmentShared, guessAccuracy: o.guessAccuracy, validationShare: o.validationShare, ...o.net };
+}
+
+/** The fit options for resolved judge hyper-parameters (`minRequests`, `recalibrate` and progress are not hyper-parameters). */
+export function judgeFitOptions(v: JudgeHyperParams | JudgeReplayHyperParams): JudgeFitOptions & { net: NetOptions } {
+  return {
+    seed: v.seed,
+    members: v.members,
+    net: { hidden: [...v.hidden], learningRate: v.learningRate, batchSize: v.batchSize, maxEpochs: v.maxEpochs, patience: v.patience, monotoneShare: v.monotoneShare },
+    clip: v.clip,
+    guessAccuracy: v.guessAccuracy,
+    augmentShared: v.augmentShared,
+    validationShare: v.validationShare,
+  };
 }
 
 export interface JudgeTrainResult {
@@ -36,6 +58,8 @@ export interface JudgeTrainResult {
   backend: string;
   rows: { train: number; validation: number; test: number };
   seconds: { features: number; train: number; evaluation: number; total: number };
+  /** The hyper-parameters used, as the card's `tuning` records them. */
+  tuning: HyperParamRecord;
 }
 
 /** Parts for fitJudge from data-set folders: the windows, tagged by their windows table's sha256. */
@@ -65,11 +89,13 @@ const testParts = (fit: JudgeFit, parts: readonly JudgePart[]) =>
  */
 export async function trainJudge(data: string | readonly string[], opts: JudgeTrainOptions = {}): Promise<JudgeTrainResult> {
   const t0 = performance.now();
+  const tuning: HyperParamRecord & { values: JudgeHyperParams } = tuningRecord(JUDGE_FAMILY, JudgeHyperParamsSchema, opts.tuning, judgeCallerParams(opts));
+  const hp = tuning.values;
   const { initBackend } = await import('../backend.ts');
   const backend = await initBackend();
   const dirs = judgeDataDirs(data);
   const { parts, manifests } = await partsFrom(dirs);
-  const fit = await fitJudge(parts, opts);
+  const fit = await fitJudge(parts, { ...opts, ...judgeFitOptions(hp) });
   const tEval = performance.now();
   const tests = testParts(fit, parts);
   const evaluation = evaluateJudgeOn(fit.model, tests);
@@ -97,16 +123,16 @@ export async function trainJudge(data: string | readonly string[], opts: JudgeTr
       codeVersion: codeVersion(),
       backend: { name: backend.name, version: backend.version },
       hyperParameters: {
-        model: `ensemble of ${j.members.length} ReLU nets (${[j.members[0].sizes[0], ...(opts.net?.hidden ?? NET_DEFAULTS.hidden), 1].join(' → ')}), each monotone (non-decreasing) in the canary's bad-request features through a constrained branch, logits averaged, Platt-scaled; scored in plain JavaScript`,
+        model: `ensemble of ${j.members.length} ReLU nets (${[j.members[0].sizes[0], ...hp.hidden, 1].join(' → ')}), each monotone (non-decreasing) in the canary's bad-request features through a constrained branch, logits averaged, Platt-scaled; scored in plain JavaScript`,
         monotone: j.monotone,
         members: j.members.length,
-        net: { ...NET_DEFAULTS, ...opts.net },
+        net: { ...NET_DEFAULTS, ...judgeFitOptions(hp).net },
         clip: j.encoder.clip,
-        augmentShared: { share: opts.augmentShared ?? JUDGE_FIT_DEFAULTS.augmentShared, rows: j.training.augmentedShared, about: 'fitting windows copied with a synthetic shared incident hitting both cohorts alike, label unchanged (augment.ts)' },
+        augmentShared: { share: hp.augmentShared, rows: j.training.augmentedShared, about: 'fitting windows copied with a synthetic shared incident hitting both cohorts alike, label unchanged (augment.ts)' },
         features: JUDGE_FEATURES.map((f) => ({ name: f.name, group: f.group })),
         inputs: 'each feature standardised and clipped, plus a missing flag',
         decision: { ...j.decision },
-        decisionRule: `inconclusive without canary or baseline requests; below ${j.decision.minRequests} canary requests fail only if P(fail) >= threshold, else inconclusive; below ${j.decision.lowTrafficRequests} inconclusive when |P(fail) - threshold| < band; threshold maximises validation accuracy, band is the widest where low-traffic validation verdicts were right <= ${opts.guessAccuracy ?? GUESS_ACCURACY}; evidence rule: fail whenever the canary's bad-request, error, slow-request or callers' error ratio exceeds ${(100 * (1 + EVIDENCE_MARGIN)).toFixed(0)} % of the baseline's at a one-sided exact z >= evidenceZ ${j.decision.evidenceZ} (P(fail) = max(net, 1 - p)); evidenceZ is the level of {${EVIDENCE_Z_GRID.join(', ')}} with the highest validation accuracy, among equals the closest to ${EVIDENCE_Z_DEFAULT}`,
+        decisionRule: `inconclusive without canary or baseline requests; below ${j.decision.minRequests} canary requests fail only if P(fail) >= threshold, else inconclusive; below ${j.decision.lowTrafficRequests} inconclusive when |P(fail) - threshold| < band; threshold maximises validation accuracy, band is the widest where low-traffic validation verdicts were right <= ${hp.guessAccuracy}; evidence rule: fail whenever the canary's bad-request, error, slow-request or callers' error ratio exceeds ${(100 * (1 + EVIDENCE_MARGIN)).toFixed(0)} % of the baseline's at a one-sided exact z >= evidenceZ ${j.decision.evidenceZ} (P(fail) = max(net, 1 - p)); evidenceZ is the level of {${EVIDENCE_Z_GRID.join(', ')}} with the highest validation accuracy, among equals the closest to ${EVIDENCE_Z_DEFAULT}`,
         validation: { accuracy: fit.validation.accuracy, inconclusiveRate: fit.validation.inconclusiveRate, logLoss: fit.validation.logLoss, band: fit.validation.band, evidenceZ: fit.validation.evidenceZ },
         membersTraining: j.training.members,
         datasets: dirs.map((dir, k) => ({
@@ -127,6 +153,7 @@ export async function trainJudge(data: string | readonly string[], opts: JudgeTr
       notes:
         'Metrics are on the test split (deployments never used for fitting, early stopping, calibration or thresholds) of the training data sets; ' +
         '`rolloutlab evaluate judge --data <held-out data sets>` scores other worlds (e.g. seed 1). judge.json holds the whole model as plain numbers.',
+      tuning,
     },
     files: { [JUDGE_MODEL_FILE]: JSON.stringify(j) },
   });
@@ -156,6 +183,7 @@ export async function trainJudge(data: string | readonly string[], opts: JudgeTr
     backend: backend.name,
     rows: { train: fit.split.train.length, validation: fit.split.validation.length, test: fit.split.test.length },
     seconds: { features: fit.seconds.features, train: fit.seconds.train, evaluation: evalSeconds, total: (performance.now() - t0) / 1000 },
+    tuning,
   };
 }
 

@@ -33,6 +33,8 @@ export interface JudgeFitOptions {
   guessAccuracy?: number;
   /** Share of fitting windows copied with a synthetic shared incident hitting both cohorts (augment.ts; default 0.2). */
   augmentShared?: number;
+  /** Share of deployments that validate in the seeded split by deployment (default SPLIT_SHARES.validation; parts with a given split keep theirs). */
+  validationShare?: number;
   /**
    * Recalibrate this judge instead of training nets: keep its nets and standardisation, refit Platt on the fitting rows
    * and choose the decision (threshold, band, evidence level) on the validation rows, as for a new judge. What a team
@@ -110,7 +112,7 @@ export async function fitJudge(parts: readonly JudgePart[], opts: JudgeFitOption
       baselineReq[at + i] = summary.baseline.requests;
       evidenceLogP[at + i] = strongestExcess(summary.canary, summary.baseline).logP;
     }
-    const s = p.split ? { ...p.split, seed } : splitByDeployment(d, seed, p.tag);
+    const s = p.split ? { ...p.split, seed } : splitByDeployment(d, seed, p.tag, opts.validationShare);
     split.train.push(...s.train.map((r) => r + at));
     split.validation.push(...s.validation.map((r) => r + at));
     split.test.push(...s.test.map((r) => r + at));

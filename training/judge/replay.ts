@@ -20,21 +20,23 @@ import { capPass } from '../../judges/evidence.ts';
 import { kayentaWindowJudge, type AnalysisWindow, type WindowVerdict } from '../../judges/window-judges.ts';
 import { ModelRegistry, type PromotionResult } from '../registry.ts';
 import type { TargetResult } from '../targets.ts';
-import type { LabelledWindows } from './data.ts';
+import { REPLAY_VALIDATION_SHARE, type LabelledWindows } from './data.ts';
 import { evaluateJudgeOn, scoreVerdicts, type JudgeEvaluation, type VerdictScore } from './evaluate.ts';
 import { fitJudge, type JudgeFit, type JudgeFitOptions, type JudgePart } from './fit.ts';
-import { JUDGE_FAMILY, JUDGE_MODEL_FILE, loadJudge } from './family.ts';
+import { JUDGE_FAMILY, JUDGE_MODEL_FILE, judgeCallerParams, judgeFitOptions, loadJudge } from './family.ts';
 import type { JudgeModel } from './model.ts';
 import { NET_DEFAULTS } from './net.ts';
+import { tuningRecord, type HyperParamRecord, type TuningInput } from '../hyper-param-schema.ts';
+import { JudgeReplayHyperParamsSchema, type JudgeReplayHyperParams } from './hyper-params.ts';
 
 /** The registry folder of judges trained on recorded rollouts (never the served `judge` champion). */
 export const JUDGE_REPLAY_FAMILY = 'judge-replay';
 /** Fewer labelled windows than this, or fewer labelled deployments than REPLAY_MIN_DEPLOYMENTS, are refused. */
 export const REPLAY_MIN_WINDOWS = 50;
 export const REPLAY_MIN_DEPLOYMENTS = 10;
-/** The newest share of labelled deployments held out; of the older ones, the newest share validates. */
+/** The newest share of labelled deployments held out; of the older ones, the newest REPLAY_VALIDATION_SHARE validates (hyper-parameter `validationShare`). */
 export const REPLAY_HELD_OUT_SHARE = 0.2;
-export const REPLAY_VALIDATION_SHARE = 0.2;
+export { REPLAY_VALIDATION_SHARE };
 
 /** What backtest/replay.ts hands over: the labelled windows of a replay file, deployments oldest first. */
 export interface ReplayJudgeInput {
@@ -82,12 +84,12 @@ const PART_TEXT: Record<ReplayPartName, string> = { fit: 'fitting', validation: 
 const iso = (t: number | null) => (t === null ? null : new Date(t).toISOString());
 
 /**
- * Split by deployment and by time: the newest 20 % of the labelled deployments are held out, the newest 20 % of the
- * rest validate (calibration, thresholds, the choice between candidates), the older ones fit. Refuses (BAD_DATA,
+ * Split by deployment and by time: the newest 20 % of the labelled deployments are held out, the newest
+ * `validationShare` (20 %) of the rest validate (calibration, thresholds, the choice between candidates), the older ones fit. Refuses (BAD_DATA,
  * field `label`) a file without labels, too few labelled windows or deployments, and — for training every part, for
  * evaluation the held-out part — a part with only one label.
  */
-export function replayTimeSplit(d: ReplayJudgeInput, use: 'train' | 'evaluate'): ReplaySplit {
+export function replayTimeSplit(d: ReplayJudgeInput, use: 'train' | 'evaluate', validationShare = REPLAY_VALIDATION_SHARE): ReplaySplit {
   const w = d.windows;
   const refuse = (m: string) => new RolloutlabError('BAD_DATA', `${d.file}: ${m}`, 'label');
   if (w.n === 0) {
@@ -100,7 +102,7 @@ export function replayTimeSplit(d: ReplayJudgeInput, use: 'train' | 'evaluate'):
   }
   const n = order.length;
   const nHeld = Math.max(1, Math.round(REPLAY_HELD_OUT_SHARE * n));
-  const nVal = Math.max(1, Math.round(REPLAY_VALIDATION_SHARE * (n - nHeld)));
+  const nVal = Math.max(1, Math.round(validationShare * (n - nHeld)));
   const partOf = new Map<string, ReplayPartName>(order.map((id, k) => [id, k >= n - nHeld ? 'heldOut' : k >= n - nHeld - nVal ? 'validation' : 'fit']));
   const s: ReplaySplit = { fit: [], validation: [], heldOut: [], parts: {} as ReplaySplit['parts'], description: '' };
   for (let i = 0; i < w.n; i++) s[partOf.get(w.deployment[i])!].push(i);
@@ -183,10 +185,14 @@ export interface JudgeReplayTrainResult {
   backend: string;
   windows: { labelled: number; unlabelled: number; deployments: number };
   seconds: number;
+  /** The hyper-parameters used, as the card's `tuning` records them. */
+  tuning: HyperParamRecord;
 }
 
 export interface JudgeReplayTrainOptions extends Pick<JudgeFitOptions, 'seed' | 'members' | 'net' | 'augmentShared' | 'onProgress'> {
   registry?: ModelRegistry;
+  /** The hyper-parameters (training/hyper-params.ts `resolveHyperParams('judge-replay', …)`); the options above, when given, win (recorded as set by the caller). */
+  tuning?: TuningInput<JudgeReplayHyperParams>;
 }
 
 /** The served champion, or null with why (none, or one this code cannot load). */
@@ -204,13 +210,16 @@ const better = (a: ReplayScore, b: ReplayScore) => (a.accuracy ?? 0) - (b.accura
 /** Train on a replay file's labelled windows (see the header) and register the chosen candidate in `judge-replay`. */
 export async function trainJudgeReplay(d: ReplayJudgeInput, opts: JudgeReplayTrainOptions = {}): Promise<JudgeReplayTrainResult> {
   const t0 = performance.now();
+  const tuning: HyperParamRecord & { values: JudgeReplayHyperParams } = tuningRecord(JUDGE_REPLAY_FAMILY, JudgeReplayHyperParamsSchema, opts.tuning, judgeCallerParams(opts));
   // The data first: a recording that cannot be split is named as such before anything is loaded or written.
-  const split = replayTimeSplit(d, 'train');
+  const split = replayTimeSplit(d, 'train', tuning.values.validationShare);
   const { initBackend } = await import('../backend.ts');
   const backend = await initBackend();
   const registry = opts.registry ?? new ModelRegistry();
   const part: JudgePart = { windows: d.windows, tag: d.sha256, windowsSha256: null, split: { train: split.fit, validation: split.validation, test: split.heldOut, description: split.description } };
-  const fitOpts: JudgeFitOptions = { seed: opts.seed, members: opts.members, net: opts.net, augmentShared: opts.augmentShared, onProgress: opts.onProgress };
+  // The split is this file's (by time, above): validationShare is not the seeded split's.
+  const { validationShare: _, ...fitParams } = judgeFitOptions(tuning.values);
+  const fitOpts: JudgeFitOptions = { ...fitParams, onProgress: opts.onProgress };
   const fits: Partial<Record<ReplayCandidate['name'], JudgeFit>> = { scratch: await fitJudge([part], fitOpts) };
   const champ = await simulatedChampion(registry);
   const candidates: ReplayCandidate[] = [];
@@ -249,7 +258,7 @@ export async function trainJudgeReplay(d: ReplayJudgeInput, opts: JudgeReplayTra
     return o;
   };
   const j = chosen.model.toJSON();
-  const net = { ...NET_DEFAULTS, ...opts.net };
+  const net = { ...NET_DEFAULTS, ...fitParams.net };
   const saved = await registry.save(JUDGE_REPLAY_FAMILY, {
     card: {
       dataset: { kind: 'replay', scenario: null, seed: null, codeVersion: codeVersion(), tables: { replay: { rows: d.rows, sha256: d.sha256 } }, path: d.file },
@@ -277,6 +286,7 @@ export async function trainJudgeReplay(d: ReplayJudgeInput, opts: JudgeReplayTra
       notes:
         `Trained on recorded rollouts (${d.file}), not on simulated worlds: registered under ${JUDGE_REPLAY_FAMILY}, never the served ${JUDGE_FAMILY} champion. ` +
         'Metrics are on the held-out windows (the newest deployments); falsePassRate is fail-labelled windows judged pass over fail-labelled windows.',
+      tuning,
     },
     files: { [JUDGE_MODEL_FILE]: JSON.stringify(j) },
   });
@@ -305,6 +315,7 @@ export async function trainJudgeReplay(d: ReplayJudgeInput, opts: JudgeReplayTra
     backend: backend.name,
     windows: { labelled: d.windows.n, unlabelled: d.unlabelledWindows, deployments: d.deployments.length },
     seconds: (performance.now() - t0) / 1000,
+    tuning,
   };
 }
 

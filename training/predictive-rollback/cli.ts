@@ -2,11 +2,13 @@
 import type { FamilyCommands } from '../family-commands.ts';
 import { formatTargets } from '../targets.ts';
 import { ROLLBACK_FAMILY } from '../load.ts';
+import { resolveHyperParamRequest } from '../hyper-params.ts';
 import { evaluateRollback, formatRollbackTrain, formatThresholdEvaluation, trainRollback } from './family.ts';
 
 export const rollbackCommands: FamilyCommands = {
   async train(data, c) {
-    const r = await trainRollback(data, { registry: c.registry, onEpoch: (m, e) => c.onProgress(`train rollback ${m} (epochs)`, e + 1, 25) });
+    const tuning = resolveHyperParamRequest(ROLLBACK_FAMILY, c.hyperParams);
+    const r = await trainRollback(data, { registry: c.registry, onEpoch: (m, e) => c.onProgress(`train rollback ${m} (epochs)`, e + 1, tuning.values.maxEpochs), tuning });
     return { json: r, text: formatRollbackTrain(r) };
   },
   async evaluate(registry, o) {

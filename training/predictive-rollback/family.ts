@@ -23,15 +23,10 @@ import { RollbackPredictor, ROLLBACK_FORMAT, type RollbackPredictorJSON } from '
 
 import { ROLLBACK_FAMILY, ROLLBACK_MODEL_FILE } from '../load.ts';
 export { ROLLBACK_FAMILY, ROLLBACK_MODEL_FILE, loadRollbackSync } from '../load.ts';
-/** Largest false-rollback rate the thresholds may reach on the validation deployments (the target is 1 %). */
-export const FALSE_ROLLBACK_BUDGET = 0.005;
-
-/** The registered network's settings (over MLP_DEFAULTS). */
-export const ROLLBACK_MLP_OPTIONS: Partial<MlpOptions> = { hidden: [48, 24], batchSize: 1024, learningRate: 3e-3, maxEpochs: 25, patience: 3, seed: 1 };
-/** Fit on every TRAIN_STRIDE-th tick of each training deployment (neighbouring ticks are nearly the same evidence); validation and thresholds use every tick. */
-export const TRAIN_STRIDE = 2;
-/** Hold the exposure (do not advance) while P(material fault) is at least this: more evidence before more exposure. */
-export const HOLD_THRESHOLD = 0.5;
+// The tunable settings and their defaults live with the family's hyper-parameter schema.
+import { FALSE_ROLLBACK_BUDGET, HOLD_THRESHOLD, ROLLBACK_MLP_OPTIONS, ROLLBACK_VALIDATION_SHARE, RollbackHyperParamsSchema, TRAIN_STRIDE, type RollbackHyperParams } from './hyper-params.ts';
+import { sharePct, tuningRecord, type HyperParamRecord, type TuningInput } from '../hyper-param-schema.ts';
+export { FALSE_ROLLBACK_BUDGET, HOLD_THRESHOLD, ROLLBACK_MLP_OPTIONS, TRAIN_STRIDE };
 
 /** What a threshold pair does on a set of deployments (first crossing on the unguarded trajectories). */
 export interface ThresholdEvaluation {
@@ -136,13 +131,20 @@ export interface RollbackSplit {
   test: number[];
 }
 
-/** Deployment indices split by time within each data set: 60 / 20 / 20 of each set's deployments in start order. */
-export function rollbackSplit(parts: TickRows[]): RollbackSplit {
+/** The share of each data set's deployments that fits, for a validation share (the newest 20 % are always held out). */
+export const rollbackFitShare = (validationShare: number): number => Math.round((0.8 - validationShare) * 1e9) / 1e9;
+
+/**
+ * Deployment indices split by time within each data set: 60 / 20 / 20 of each set's deployments in start order (fit /
+ * validation / held out; `validationShare` moves the first cut, never the held-out one).
+ */
+export function rollbackSplit(parts: TickRows[], validationShare = ROLLBACK_VALIDATION_SHARE): RollbackSplit {
   const out: RollbackSplit = { train: [], validation: [], test: [] };
+  const fit = rollbackFitShare(validationShare);
   let off = 0;
   for (const p of parts) {
     const n = p.deployments.length;
-    for (let k = 0; k < n; k++) (k < Math.floor(0.6 * n) ? out.train : k < Math.floor(0.8 * n) ? out.validation : out.test).push(off + k);
+    for (let k = 0; k < n; k++) (k < Math.floor(fit * n) ? out.train : k < Math.floor(0.8 * n) ? out.validation : out.test).push(off + k);
     off += n;
   }
   return out;
@@ -166,7 +168,15 @@ export interface RollbackTrainResult {
   backend: string;
   rows: { train: number; validation: number; test: number };
   seconds: number;
+  /** The hyper-parameters used, as the card's `tuning` records them. */
+  tuning: HyperParamRecord;
 }
+
+/** The network options of resolved rollback hyper-parameters, in MlpOptions' order. */
+const mlpOptionsOf = (v: RollbackHyperParams): MlpOptions => ({ hidden: [...v.hidden], l2: v.l2, learningRate: v.learningRate, batchSize: v.batchSize, maxEpochs: v.maxEpochs, patience: v.patience, seed: v.seed });
+
+/** "every second tick" as the split's description has always said it. */
+const strideText = (n: number) => (n === 1 ? 'every tick' : n === 2 ? 'every second tick' : `one tick in ${n}`);
 
 /** Read and featurise the trajectories of one or several data sets. */
 export async function rollbackTicks(dirs: string[]): Promise<{ parts: TickRows[]; manifests: Manifest[] }> {
@@ -199,20 +209,32 @@ const metricsOf = (e: ThresholdEvaluation): Record<string, number> => {
 };
 
 /** Train both models, choose the thresholds, register the version and promote it if it is at least as good. */
-export async function trainRollback(data: string | readonly string[], opts: { registry?: ModelRegistry; onEpoch?: (model: string, epoch: number) => void; /** Network options over ROLLBACK_MLP_OPTIONS (tests, experiments). */ mlp?: Partial<MlpOptions> } = {}): Promise<RollbackTrainResult> {
+export async function trainRollback(
+  data: string | readonly string[],
+  opts: {
+    registry?: ModelRegistry;
+    onEpoch?: (model: string, epoch: number) => void;
+    /** Network options over ROLLBACK_MLP_OPTIONS (tests, experiments); they win over `tuning` and are recorded as set by the caller. */
+    mlp?: Partial<MlpOptions>;
+    /** The hyper-parameters (training/hyper-params.ts `resolveHyperParams('rollback', …)`); unset ones at their defaults. */
+    tuning?: TuningInput<RollbackHyperParams>;
+  } = {},
+): Promise<RollbackTrainResult> {
   const t0 = performance.now();
+  const tuning: HyperParamRecord & { values: RollbackHyperParams } = tuningRecord(ROLLBACK_FAMILY, RollbackHyperParamsSchema, opts.tuning, opts.mlp as Partial<RollbackHyperParams> | undefined);
+  const hp = tuning.values;
   const backend = await initBackend();
   const dirs = dataDirs(data, 'rollback');
   const { parts, manifests } = await rollbackTicks(dirs);
   const ticks = concatTicks(parts);
-  const split = rollbackSplit(parts);
-  const train = rowsOf(ticks, split.train, TRAIN_STRIDE);
+  const split = rollbackSplit(parts, hp.validationShare);
+  const train = rowsOf(ticks, split.train, hp.trainStride);
   const validation = rowsOf(ticks, split.validation);
-  const mlp = await trainMlp({ x: ticks.x, inputs: [...TRAJECTORY_FEATURES], labels: { fault: ticks.yFault, breach: ticks.yBreach }, train, validation }, { ...ROLLBACK_MLP_OPTIONS, ...opts.mlp }, (e) => opts.onEpoch?.('network', e));
+  const mlp = await trainMlp({ x: ticks.x, inputs: [...TRAJECTORY_FEATURES], labels: { fault: ticks.yFault, breach: ticks.yBreach }, train, validation }, mlpOptionsOf(hp), (e) => opts.onEpoch?.('network', e));
   const [pFault, pBreach] = mlp.predict(ticks.x, ticks.n);
-  const chosen = chooseThresholds(ticks, pFault, pBreach, split.validation);
+  const chosen = chooseThresholds(ticks, pFault, pBreach, split.validation, hp.falseRollbackBudget);
   const test = evaluateThresholds(ticks, pFault, pBreach, chosen.thresholds, split.test);
-  const thresholds = { ...chosen.thresholds, hold: HOLD_THRESHOLD };
+  const thresholds = { ...chosen.thresholds, hold: hp.holdThreshold };
   const json: RollbackPredictorJSON = { format: ROLLBACK_FORMAT, features: [...TRAJECTORY_FEATURES], mlp: mlp.json, thresholds };
   const metrics = metricsOf(test);
   const targets = checkTargets(ROLLBACK_FAMILY, metrics);
@@ -227,7 +249,7 @@ export async function trainRollback(data: string | readonly string[], opts: { re
         model: 'MLP (ReLU hidden layers) with two sigmoid outputs — material fault active now; SLO breach ahead if the rollout carries on — over trajectory features, each output Platt-scaled; roll back at the first tick over either threshold or where the last minute is overwhelming evidence (exact conditional binomial test of the canary against the baseline in the same minute, p <= exp(overwhelmingLogP), canary ratio >= 2x the baseline ratio and >= the burn threshold) or where the canary\'s conversions since it started fall short of the baseline\'s rate (two-sample z <= -kpiShortfallZ and at least 5 % relative), hold the exposure while P(fault) >= hold',
         features: [...TRAJECTORY_FEATURES],
         thresholds,
-        falseRollbackBudget: FALSE_ROLLBACK_BUDGET,
+        falseRollbackBudget: hp.falseRollbackBudget,
         ...mlp.json.options,
         hidden: mlp.json.options.hidden.join('x'),
         epochs: mlp.json.training.epochs,
@@ -235,10 +257,11 @@ export async function trainRollback(data: string | readonly string[], opts: { re
         datasets: dirs.map((dir, k) => ({ path: dir, scenario: manifests[k].scenario, seed: manifests[k].seed, deployments: parts[k].deployments.length })),
         validation: metricsOf(chosen.evaluation),
       },
-      split: { by: 'time', description: 'per data set, deployments in start order: first 60 % fit (every second tick), next 20 % early stopping + calibration + thresholds, newest 20 % held out (these metrics)', rows: { train: train.length, validation: validation.length, test: rowsOf(ticks, split.test).length }, seed: null },
+      split: { by: 'time', description: `per data set, deployments in start order: first ${sharePct(rollbackFitShare(hp.validationShare))} % fit (${strideText(hp.trainStride)}), next ${sharePct(hp.validationShare)} % early stopping + calibration + thresholds, newest 20 % held out (these metrics)`, rows: { train: train.length, validation: validation.length, test: rowsOf(ticks, split.test).length }, seed: null },
       metrics,
       targets,
       notes: 'Metrics are first-crossing replays on the held-out deployments’ unguarded trajectories (prevented = decision at or before the unguarded breach minute). The backtester’s figures for the `ml` policy are the authoritative ones. rollback.json holds the network (plain numbers, scored without a tensor engine), its input standardisation and the thresholds; model.json/weights.bin hold the same weights as a tfjs layers model over standardised inputs.',
+      tuning,
     },
     model: await mlp.toLayers(),
     files: { [ROLLBACK_MODEL_FILE]: JSON.stringify(json) },
@@ -268,6 +291,7 @@ export async function trainRollback(data: string | readonly string[], opts: { re
     backend: backend.name,
     rows: { train: train.length, validation: validation.length, test: rowsOf(ticks, split.test).length },
     seconds: (performance.now() - t0) / 1000,
+    tuning,
   };
 }
 

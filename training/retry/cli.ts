@@ -3,6 +3,8 @@ import type { FamilyCommands } from '../family-commands.ts';
 import { formatTargets } from '../targets.ts';
 import { RolloutlabError } from '../../lib/errors.ts';
 import { RETRY_FAMILY } from '../load.ts';
+import { resolveHyperParamRequest } from '../hyper-params.ts';
+import { sharePct } from '../hyper-param-schema.ts';
 import { evaluateRetry, trainRetry, type RetryHeldOut, type RetryTrainResult } from './family.ts';
 
 const pct = (x: number | null) => (x === null ? '—' : `${(100 * x).toFixed(1)} %`);
@@ -19,7 +21,7 @@ export function formatRetryTrain(r: RetryTrainResult): string {
   return [
     formatTargets(`retry ${r.version} trained in ${r.seconds.toFixed(1)} s on ${r.rows.train.toLocaleString('en-US')} failed steps${r.rows.feedback ? ` + ${r.rows.feedback} recorded outcomes` : ''}; ${r.promotion.promoted ? 'now the champion' : `champion stays ${r.promotion.champion}`} (${r.promotion.reason})`, {}, r.targets),
     '',
-    `  threshold ${r.threshold.toFixed(3)} (validation replay: at most 5 % retries per persistent failure); learned first waits: ${waits || 'none (every kind retries at once)'}`,
+    `  threshold ${r.threshold.toFixed(3)} (validation replay: at most ${sharePct(r.tuning.values.maxWastedRetries)} % retries per persistent failure); learned first waits: ${waits || 'none (every kind retries at once)'}`,
     ...heldOutLines(r.heldOut),
     ...(r.feedback ? [`  recorded outcomes from ${r.feedback.source}: ${r.feedback.used} used (training part only), ${r.feedback.skipped} skipped (not retried or outcome unknown)`] : []),
   ].join('\n');
@@ -33,7 +35,7 @@ export const retryCommands: FamilyCommands = {
       const src = await (await import('./feedback.ts')).readRetryOutcomeSource(c.feedback.source, { token: c.feedback.token, fetch: c.feedback.fetch });
       feedback = { source: src.location, kind: src.kind, records: src.records };
     }
-    const r = await trainRetry(data, { registry: c.registry, onProgress: c.onProgress, feedback });
+    const r = await trainRetry(data, { registry: c.registry, onProgress: c.onProgress, feedback, tuning: resolveHyperParamRequest(RETRY_FAMILY, c.hyperParams) });
     return { json: r, text: formatRetryTrain(r) };
   },
   async evaluate(registry, o) {

@@ -19,13 +19,17 @@ import { retryRowsOf } from './data.ts';
 import { fitRetryModel, RetryModel, type RetryModelJSON, type RetryRow } from './model.ts';
 import { chooseWaits } from './waits.ts';
 import { RETRY_LIMITS } from './rule.ts';
-import { chooseReplayThreshold, featuresById, replayRule, MAX_WASTED_RETRIES, RETRY_TRAIN_OPTIONS } from './train.ts';
+import { chooseReplayThreshold, featuresById, replayRule, MAX_WASTED_RETRIES } from './train.ts';
+import { RETRY_SPLIT, RetryHyperParamsSchema, type RetryHyperParams } from './hyper-params.ts';
+import { sharePct, tuningRecord, type HyperParamRecord, type TuningInput } from '../hyper-param-schema.ts';
 import { stepFeatures, type SparseVector } from './features.ts';
 import { parseFailedStep } from '../../datasets/failed-step.ts';
 import type { RetryOutcomeRecord } from '../../datasets/retry-outcome.ts';
 
-/** The parts of each data set, by the start of its pipelines: train, validation, held out. */
-export const RETRY_SPLIT = { train: 0.6, validation: 0.2 } as const;
+/** The parts of each data set, by the start of its pipelines: train, validation, held out (defined with the family's hyper-parameters). */
+export { RETRY_SPLIT };
+/** The share of each world's pipelines that fits, for a validation share (the newest 20 % are always held out). */
+export const retryFitShare = (validationShare: number): number => Math.round((RETRY_SPLIT.train + RETRY_SPLIT.validation - validationShare) * 1e9) / 1e9;
 /**
  * With whole worlds as the parts: the share of the data sets that validate (at least one). A world's wasted retries
  * hang on a few dozen faults, so the threshold needs several worlds to hold on the next one.
@@ -39,8 +43,8 @@ export interface RetryParts {
   test: CiFailure[];
 }
 
-/** Every failed attempt of the data sets at `dirs` (comma-separated), each split in time by pipeline. */
-export async function readRetryParts(data: string | readonly string[]): Promise<{ dirs: string[]; manifests: Manifest[]; parts: RetryParts; byWorld: boolean }> {
+/** Every failed attempt of the data sets at `dirs` (comma-separated), each split in time by pipeline (`validationShare`: with one or two data sets). */
+export async function readRetryParts(data: string | readonly string[], validationShare: number = RETRY_SPLIT.validation): Promise<{ dirs: string[]; manifests: Manifest[]; parts: RetryParts; byWorld: boolean }> {
   const dirs = (typeof data === 'string' ? data.split(',') : [...data]).map((d) => d.trim()).filter(Boolean);
   if (dirs.length === 0) throw new RolloutlabError('BAD_ARGUMENT', 'retry: --data names no data set', 'data');
   const parts: RetryParts = { train: [], validation: [], test: [] };
@@ -57,7 +61,7 @@ export async function readRetryParts(data: string | readonly string[]): Promise<
       const failures = ciFailuresFromRows(await ds.query(`SELECT * FROM ${CI_FAILURES_TABLE} ORDER BY started_at_min, id`)).map((f) => ({ ...f, id: `${k}:${f.id}`, pipelineId: `${k}:${f.pipelineId}` }));
       if (byWorld) parts[k === dirs.length - 1 ? 'test' : k >= dirs.length - 1 - validationWorlds ? 'validation' : 'train'].push(...failures);
       else {
-        const p = splitByPipeline(failures);
+        const p = splitByPipeline(failures, validationShare);
         parts.train.push(...p.train);
         parts.validation.push(...p.validation);
         parts.test.push(...p.test);
@@ -71,12 +75,13 @@ export async function readRetryParts(data: string | readonly string[]): Promise<
 }
 
 /** Split one world's failures by the time of each pipeline's first failure: every attempt of a pipeline in one part. */
-export function splitByPipeline(failures: readonly CiFailure[]): RetryParts {
+export function splitByPipeline(failures: readonly CiFailure[], validationShare: number = RETRY_SPLIT.validation): RetryParts {
+  const fit = retryFitShare(validationShare);
   const first = new Map<string, number>();
   for (const f of failures) first.set(f.pipelineId, Math.min(first.get(f.pipelineId) ?? Infinity, f.startedAtMin));
   const order = [...first].sort((a, b) => a[1] - b[1] || a[0].localeCompare(b[0])).map(([id]) => id);
   const part = new Map<string, keyof RetryParts>();
-  order.forEach((id, i) => part.set(id, i < RETRY_SPLIT.train * order.length ? 'train' : i < (RETRY_SPLIT.train + RETRY_SPLIT.validation) * order.length ? 'validation' : 'test'));
+  order.forEach((id, i) => part.set(id, i < fit * order.length ? 'train' : i < (RETRY_SPLIT.train + RETRY_SPLIT.validation) * order.length ? 'validation' : 'test'));
   const out: RetryParts = { train: [], validation: [], test: [] };
   for (const f of failures) out[part.get(f.pipelineId)!].push(f);
   return out;
@@ -135,6 +140,8 @@ export interface RetryTrainResult {
   targets: TargetResult[];
   feedback: { source: string; records: number; used: number; skipped: number } | null;
   promotion: { promoted: boolean; champion: string | null; reason: string };
+  /** The hyper-parameters used, as the card's `tuning` records them. */
+  tuning: HyperParamRecord & { values: RetryHyperParams };
 }
 
 export interface RetryTrainOptions {
@@ -142,22 +149,28 @@ export interface RetryTrainOptions {
   onProgress?: (stage: string, done: number, total: number) => void;
   /** Recorded outcomes added to the training part. */
   feedback?: { source: string; kind: 'jsonl' | 'duckdb' | 'url'; records: readonly RetryOutcomeRecord[] };
+  /** The hyper-parameters (training/hyper-params.ts `resolveHyperParams('retry', …)`); unset ones at their defaults. */
+  tuning?: TuningInput<RetryHyperParams>;
 }
 
 export async function trainRetry(data: string | readonly string[], o: RetryTrainOptions): Promise<RetryTrainResult> {
   const t0 = performance.now();
-  const { dirs, manifests, parts, byWorld } = await readRetryParts(data);
+  const tuning = tuningRecord<RetryHyperParams>(RETRY_FAMILY, RetryHyperParamsSchema, o.tuning);
+  const hp = tuning.values;
+  // In RetryFitOptions' order (the card lists them so).
+  const fitOptions = { epochs: hp.epochs, learningRate: hp.learningRate, l2: hp.l2, seed: hp.seed };
+  const { dirs, manifests, parts, byWorld } = await readRetryParts(data, hp.validationShare);
   const trainRows = retryRowsOf(parts.train);
   const fb = o.feedback ? outcomeRows(o.feedback.records) : null;
   const validationRows = retryRowsOf(parts.validation);
   o.onProgress?.('train retry', 0, 3);
-  const fitted = fitRetryModel([...trainRows, ...(fb?.rows ?? [])], validationRows, RETRY_TRAIN_OPTIONS);
+  const fitted = fitRetryModel([...trainRows, ...(fb?.rows ?? [])], validationRows, fitOptions);
   o.onProgress?.('train retry', 1, 3);
   const waits = chooseWaits(parts.train, RETRY_LIMITS);
   const withWaits = fitted.withWaits(waits);
   // Failure ids are `<data set index>:<id>`: the data set is the world.
   const validationFeatures = featuresById(parts.validation, validationRows);
-  const threshold = chooseReplayThreshold(withWaits, parts.validation, MAX_WASTED_RETRIES, validationFeatures, (f) => f.id.slice(0, f.id.indexOf(':')));
+  const threshold = chooseReplayThreshold(withWaits, parts.validation, hp.maxWastedRetries, validationFeatures, (f) => f.id.slice(0, f.id.indexOf(':')));
   const model = withWaits.withThreshold(threshold);
   o.onProgress?.('train retry', 2, 3);
   const heldOut = heldOutMeasures(model, parts.test);
@@ -167,25 +180,26 @@ export async function trainRetry(data: string | readonly string[], o: RetryTrain
   const saved = await o.registry.save(RETRY_FAMILY, {
     card: {
       dataset: datasetRef(manifests[0], dirs[0]),
-      seed: RETRY_TRAIN_OPTIONS.seed,
+      seed: hp.seed,
       codeVersion: codeVersion(),
       backend: { name: 'cpu', version: 'plain JavaScript' },
       hyperParameters: {
         model: 'logistic regression on hashed n-grams of the normalised log (tail lines and whole tail), exit code, step kind, attempt, step and test history, Platt-calibrated on validation, for P(a retry succeeds); a softmax over failure kinds on the same features folded smaller; per-kind backoff chosen on the training part; retry while P >= threshold, the lowest threshold whose validation replay spends at most 5 % retries per persistent failure',
-        ...RETRY_TRAIN_OPTIONS,
+        ...fitOptions,
         threshold,
-        maxWastedOnValidation: MAX_WASTED_RETRIES,
+        maxWastedOnValidation: hp.maxWastedRetries,
         limits: { ...RETRY_LIMITS },
         waits,
         datasets: dirs.map((dir, k) => ({ path: dir, scenario: manifests[k].scenario, seed: manifests[k].seed })),
         validation: numeric(validation),
       },
-      split: { by: byWorld ? 'entity' : 'time', description: byWorld ? `by world: ${dirs.length - 1 - validationWorldsOf(dirs.length)} train, the ${validationWorldsOf(dirs.length)} before the last validate (calibration, threshold), the last is held out (these metrics: its failure episodes replayed under the rule)` : `per data set, pipelines in start order: oldest ${RETRY_SPLIT.train * 100} % train, next ${RETRY_SPLIT.validation * 100} % validation (calibration, threshold), newest ${Math.round((1 - RETRY_SPLIT.train - RETRY_SPLIT.validation) * 100)} % held out (these metrics: failure episodes replayed under the rule)`, rows: { train: trainRows.length + (fb?.rows.length ?? 0), validation: validationRows.length, test: parts.test.length }, seed: null },
+      split: { by: byWorld ? 'entity' : 'time', description: byWorld ? `by world: ${dirs.length - 1 - validationWorldsOf(dirs.length)} train, the ${validationWorldsOf(dirs.length)} before the last validate (calibration, threshold), the last is held out (these metrics: its failure episodes replayed under the rule)` : `per data set, pipelines in start order: oldest ${sharePct(retryFitShare(hp.validationShare))} % train, next ${sharePct(hp.validationShare)} % validation (calibration, threshold), newest ${Math.round((1 - RETRY_SPLIT.train - RETRY_SPLIT.validation) * 100)} % held out (these metrics: failure episodes replayed under the rule)`, rows: { train: trainRows.length + (fb?.rows.length ?? 0), validation: validationRows.length, test: parts.test.length }, seed: null },
       metrics,
       baselines: {},
       targets,
       notes: 'retry.json holds the weights (base64 Float32), the Platt scaling, the threshold, the kinds and the per-kind waits; it is scored without a tensor engine. Held-out metrics replay each failure episode under the served rule with the world\'s truth answering every retry.',
       ...(o.feedback && fb ? { feedback: { source: o.feedback.source, kind: o.feedback.kind, records: o.feedback.records.length, used: fb.rows.length, skipped: fb.skipped, skippedReasons: fb.skipped ? { 'not retried or outcome unknown': fb.skipped } : {}, missingFeatures: {}, positives: fb.rows.filter((r) => !r.retrySucceeds).length, weight: 1, sha256: createHash('sha256').update(JSON.stringify(o.feedback.records.filter((r) => r.retried && r.retrySucceeded !== null))).digest('hex') } } : {}),
+      tuning,
     } as never,
     files: { [RETRY_MODEL_FILE]: JSON.stringify(model.json) },
   });
@@ -215,6 +229,7 @@ export async function trainRetry(data: string | readonly string[], o: RetryTrain
     targets,
     feedback: o.feedback && fb ? { source: o.feedback.source, records: o.feedback.records.length, used: fb.rows.length, skipped: fb.skipped } : null,
     promotion: { promoted: promotion.promoted, champion: promotion.champion ?? null, reason: promotion.reason },
+    tuning,
   };
 }
 

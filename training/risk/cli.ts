@@ -1,7 +1,8 @@
 // What `rolloutlab train risk` and `rolloutlab evaluate risk` print (the command line only parses the arguments).
 import type { FamilyCommands } from '../family-commands.ts';
 import { formatTargets } from '../targets.ts';
-import { evaluateRisk, promoteRiskByRule, trainRisk, type RiskTrainResult } from './family.ts';
+import { evaluateRisk, promoteRiskByRule, RISK_FAMILY, trainRisk, type RiskTrainResult } from './family.ts';
+import { resolveHyperParamRequest } from '../hyper-params.ts';
 import { HISTORY_RISK_FAMILY } from './history.ts';
 import { evaluateRiskHistory, promoteRiskHistoryByRule, riskDataKind, trainRiskHistory, type HistoryEvaluateResult, type HistoryTrainResult } from './history-family.ts';
 
@@ -60,12 +61,15 @@ export function formatHistoryEvaluate(r: HistoryEvaluateResult): string {
 
 export const riskCommands: FamilyCommands = {
   async train(data, c) {
-    const onEpoch = (e: number) => c.onProgress('train risk (epochs)', e + 1, 600);
     if ((await riskDataKind(data)) === 'history') {
-      const r = await trainRiskHistory(data, { registry: c.registry, onEpoch, feedback: c.feedback });
+      const tuning = resolveHyperParamRequest(HISTORY_RISK_FAMILY, c.hyperParams);
+      const onEpoch = (e: number) => c.onProgress('train risk (epochs)', e + 1, tuning.values.maxEpochs);
+      const r = await trainRiskHistory(data, { registry: c.registry, onEpoch, feedback: c.feedback, tuning });
       return { json: r, text: formatRiskTrain(r, r.history.family) + formatHistoryTrain(r) + formatFeedback(r) };
     }
-    const r = await trainRisk(data, { registry: c.registry, onEpoch, feedback: c.feedback });
+    const tuning = resolveHyperParamRequest(RISK_FAMILY, c.hyperParams);
+    const onEpoch = (e: number) => c.onProgress('train risk (epochs)', e + 1, tuning.values.maxEpochs);
+    const r = await trainRisk(data, { registry: c.registry, onEpoch, feedback: c.feedback, tuning });
     return { json: r, text: formatRiskTrain(r) + formatFeedback(r) };
   },
   async evaluate(registry, o) {

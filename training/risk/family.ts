@@ -14,11 +14,13 @@ import { RolloutlabError } from '../../lib/errors.ts';
 import { combineRiskData, fitRisk, riskSplit, type CombinedRiskData, type RiskEvaluation } from './pipeline.ts';
 import { SIM_RISK_SPECS, simRiskData, type SimRiskData } from './sim.ts';
 import { feedbackRows, readFeedbackSource, riskRowsSha256, type FeedbackRows, type FeedbackSource } from './feedback.ts';
+import { tuningRecord, type HyperParamRecord, type TuningInput } from '../hyper-param-schema.ts';
+import { RISK_GAM_OPTIONS, RiskHyperParamsSchema, type RiskHyperParams } from './hyper-params.ts';
 
 export const RISK_FAMILY = 'risk';
 export const RISK_MODEL_FILE = 'gam.json';
-/** Model options of the registered risk model (over GAM_DEFAULTS). */
-export const RISK_GAM_OPTIONS: Partial<GamOptions> = {};
+/** Model options of the registered risk model (over GAM_DEFAULTS), with the family's other defaults in its hyper-parameter schema. */
+export { RISK_GAM_OPTIONS };
 
 export interface RiskTrainResult {
   version: string;
@@ -32,6 +34,8 @@ export interface RiskTrainResult {
   heldOut: { n: number; sha256: string };
   /** The outcome feedback added to the training part (null: none asked for). */
   feedback: RiskFeedbackSummary | null;
+  /** The hyper-parameters used, as the card's `tuning` records them. */
+  tuning: HyperParamRecord;
 }
 
 /** What `--with-feedback` added (`--json` prints it; the card's `feedback` holds the same). */
@@ -125,11 +129,23 @@ export function riskDataDirs(data: string | readonly string[]): string[] {
 export interface RiskTrainOptions {
   registry?: ModelRegistry;
   onEpoch?: (e: number, loss: number) => void;
-  /** Model options over RISK_GAM_OPTIONS (experiments; the registered defaults are RISK_GAM_OPTIONS). */
+  /** Model options over RISK_GAM_OPTIONS (experiments; the registered defaults are RISK_GAM_OPTIONS). Recorded as set by the caller. */
   gam?: Partial<GamOptions>;
   /** Outcome feedback to add to the training part (`train risk --with-feedback`). */
   feedback?: RiskFeedbackOptions;
+  /** The hyper-parameters (training/hyper-params.ts `resolveHyperParams('risk' | 'risk-history', …)`); unset ones at their defaults. */
+  tuning?: TuningInput<RiskHyperParams>;
 }
+
+/** The GamOptions part of the risk hyper-parameters (validationShare is the split's). */
+const gamOptionsOf = (v: RiskHyperParams): GamOptions => ({ knots: v.knots, l2: v.l2, learningRate: v.learningRate, maxEpochs: v.maxEpochs, patience: v.patience, select: v.select, refit: v.refit, refitMinRowsPerWeight: v.refitMinRowsPerWeight });
+
+/** The hyper-parameters a risk training uses (`family`: the registry folder): defaults, `opts.tuning`, then `opts.gam`. */
+export const riskTuning = (family: string, opts: RiskTrainOptions): HyperParamRecord & { values: RiskHyperParams } =>
+  tuningRecord<RiskHyperParams>(family, RiskHyperParamsSchema, opts.tuning, opts.gam);
+
+/** The model options fitRisk gets for a tuning (every GamOptions hyper-parameter; RISK_GAM_OPTIONS are the schema's defaults). */
+export const riskGamOptions = (t: { values: RiskHyperParams }): GamOptions => gamOptionsOf(t.values);
 
 /**
  * The `--with-feedback` source, read before any data set (a locked or unreachable source fails first), and the
@@ -170,6 +186,7 @@ export function feedbackSummary(source: FeedbackSource | null, rows: FeedbackRow
  */
 export async function trainRisk(data: string | readonly string[], opts: RiskTrainOptions = {}): Promise<RiskTrainResult> {
   const t0 = performance.now();
+  const tuning = riskTuning(RISK_FAMILY, opts);
   const backend = await initBackend();
   const dirs = riskDataDirs(data);
   const { weight, source } = await readRiskFeedback(opts.feedback);
@@ -182,9 +199,10 @@ export async function trainRisk(data: string | readonly string[], opts: RiskTrai
     manifests.push(ds.manifest);
     ds.close();
   }
-  const combined = rows ? withFeedbackRows(combineRiskData(parts, (k) => dirs[k]), rows, weight) : combineRiskData(parts, (k) => dirs[k]);
+  const share = tuning.values.validationShare;
+  const combined = rows ? withFeedbackRows(combineRiskData(parts, (k) => dirs[k], share), rows, weight) : combineRiskData(parts, (k) => dirs[k], share);
   const feedback = feedbackSummary(source, rows, weight);
-  const fit = await fitRisk(combined.data, { ...RISK_GAM_OPTIONS, ...opts.gam }, opts.onEpoch, combined.split);
+  const fit = await fitRisk(combined.data, riskGamOptions(tuning), opts.onEpoch, combined.split);
   const registry = opts.registry ?? new ModelRegistry();
   // Relative to the registry root, as the card records the data sets (a card holds no absolute path).
   const shown = dirs.map((d) => registry.cardPath(d));
@@ -206,7 +224,7 @@ export async function trainRisk(data: string | readonly string[], opts: RiskTrai
         bestEpoch: gam.training.bestEpoch,
         // Every training data set (the card's `dataset` is the first), with its rows in each part.
         datasets: dirs.map((dir, k) => {
-          const s = riskSplit(parts[k].n);
+          const s = riskSplit(parts[k].n, share);
           const m = manifests[k];
           const res = (m.extra as { scenarioConfig?: { dataset?: { trafficResolutionMinutes?: number } } } | undefined)?.scenarioConfig?.dataset?.trafficResolutionMinutes ?? null;
           return { path: dir, kind: m.kind, scenario: m.scenario, seed: m.seed, codeVersion: m.codeVersion, deploymentsSha256: m.tables.deployments?.sha256 ?? null, trafficResolutionMinutes: res, rows: { train: s.train.length, validation: s.validation.length, test: s.test.length } };
@@ -225,6 +243,7 @@ export async function trainRisk(data: string | readonly string[], opts: RiskTrai
         (feedback ? `Training part includes ${feedback.used} outcome-feedback rows from ${feedback.source} (${feedback.skipped} skipped; card.feedback). ` : '') +
         (dirs.length > 1 ? `Trained on ${dirs.length} data sets, each split by time on its own and concatenated (dataset is the first; hyperParameters.datasets lists all). ` : '') +
         'Scores need no tensor engine: gam.json holds the fitted shapes; model.json/weights.bin hold the same weights as a tfjs layers model over the encoded features.',
+      tuning,
     },
     model: fit.layers,
     files: { [RISK_MODEL_FILE]: JSON.stringify(gam) },
@@ -239,7 +258,7 @@ export async function trainRisk(data: string | readonly string[], opts: RiskTrai
     return riskChampionVerdict(fit.evaluation.model, { rocAuc: rocAuc(oldP, y), logLoss: logLoss(oldP, y) }, { n: fit.split.test.length, where, champion: champion.version });
   });
   const heldOut = { n: fit.split.test.length, sha256: riskRowsSha256(combined.data.cols, combined.data.labels, combined.data.specs, fit.split.test) };
-  return { version: saved.version, dir: saved.dir, evaluation: fit.evaluation, targets, promotion, backend: backend.name, seconds: (performance.now() - t0) / 1000, heldOut, feedback };
+  return { version: saved.version, dir: saved.dir, evaluation: fit.evaluation, targets, promotion, backend: backend.name, seconds: (performance.now() - t0) / 1000, heldOut, feedback, tuning };
 }
 
 /**

@@ -15,7 +15,7 @@ import { GamModel, subset, type GamJSON } from '../gam.ts';
 import { classifierMetrics, logLoss, rocAuc } from '../metrics.ts';
 import { ModelRegistry, resolveCardPath, type DecisionBy, type PromotionResult } from '../registry.ts';
 import { checkTargets, type TargetResult } from '../targets.ts';
-import { cardFeedback, feedbackSummary, metricsOf, readRiskFeedback, riskChampionVerdict, riskDataDirs, RISK_FAMILY, RISK_GAM_OPTIONS, RISK_MODEL_FILE, withFeedbackRows, type RiskTrainOptions, type RiskTrainResult } from './family.ts';
+import { cardFeedback, feedbackSummary, metricsOf, readRiskFeedback, riskChampionVerdict, riskDataDirs, riskGamOptions, riskTuning, RISK_FAMILY, RISK_MODEL_FILE, withFeedbackRows, type RiskTrainOptions, type RiskTrainResult } from './family.ts';
 import { feedbackRows, riskRowsSha256 } from './feedback.ts';
 import { HISTORY_RISK_FAMILY, historyRiskData, isHistoryManifest, readManifest, type HistoryFeatures, type HistoryRiskData } from './history.ts';
 import { fitRisk, type CombinedRiskData } from './pipeline.ts';
@@ -61,15 +61,16 @@ const iso = (t: number) => new Date(t).toISOString();
 /** Train the risk model on one imported deployment history and register it in `risk-history` (docs/risk.md). */
 export async function trainRiskHistory(data: string, opts: RiskTrainOptions = {}): Promise<HistoryTrainResult> {
   const t0 = performance.now();
+  const tuning = riskTuning(HISTORY_RISK_FAMILY, opts);
   const backend = await initBackend();
   const [dir] = riskDataDirs(data);
   const { weight, source } = await readRiskFeedback(opts.feedback);
-  const d = await historyRiskData(dir);
+  const d = await historyRiskData(dir, 'train', tuning.values.validationShare);
   const rows = source ? feedbackRows(source.records, d.specs, { strict: opts.feedback!.strict }) : null;
   const base: CombinedRiskData<HistoryRiskData> = { data: d, split: { ...d.split, description: `${d.split.description}; by started_at: fit ${iso(d.periods.train.from)} to ${iso(d.periods.train.to)}, test from ${iso(d.periods.test.from)}` }, ranges: [{ start: 0, end: d.n }] };
   const combined = rows ? withFeedbackRows(base, rows, weight) : base;
   const feedback = feedbackSummary(source, rows, weight);
-  const fit = await fitRisk(combined.data, { ...RISK_GAM_OPTIONS, ...opts.gam }, opts.onEpoch, combined.split);
+  const fit = await fitRisk(combined.data, riskGamOptions(tuning), opts.onEpoch, combined.split);
   const metrics = metricsOf(fit.evaluation);
   // The risk family's targets; the AUC gap to the oracle is "not measured" (a history has no true probability).
   const targets = checkTargets(RISK_FAMILY, metrics);
@@ -117,6 +118,7 @@ export async function trainRiskHistory(data: string, opts: RiskTrainOptions = {}
         `Uses ${d.features.used.length} of the schema's features; ${d.features.missing.length} are missing and dropped from the model (hyperParameters.missingFeatures). ` +
         (feedback ? `Training part includes ${feedback.used} outcome-feedback rows from ${feedback.source} (${feedback.skipped} skipped; card.feedback). ` : '') +
         'No oracle: a history has no true failure probability, so the AUC gap to the oracle is not measured.',
+      tuning,
     },
     model: fit.layers,
     files: { [RISK_MODEL_FILE]: JSON.stringify(gam) },
@@ -132,7 +134,7 @@ export async function trainRiskHistory(data: string, opts: RiskTrainOptions = {}
     return riskChampionVerdict(fit.evaluation.model, { rocAuc: rocAuc(oldP, y), logLoss: logLoss(oldP, y) }, { n: fit.split.test.length, where: registry.cardPath(dir), champion: champion.version, note });
   });
   const heldOut = { n: fit.split.test.length, sha256: riskRowsSha256(combined.data.cols, combined.data.labels, combined.data.specs, fit.split.test) };
-  return { version: saved.version, dir: saved.dir, evaluation: fit.evaluation, targets, promotion, backend: backend.name, seconds: (performance.now() - t0) / 1000, heldOut, feedback, history };
+  return { version: saved.version, dir: saved.dir, evaluation: fit.evaluation, targets, promotion, backend: backend.name, seconds: (performance.now() - t0) / 1000, heldOut, feedback, history, tuning };
 }
 
 /** A risk-history version (default: its champion) and its card. */

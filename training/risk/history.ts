@@ -19,7 +19,8 @@ import { RolloutlabError } from '../../lib/errors.ts';
 import { HISTORY_COLUMNS } from '../../datasets/import-history.ts';
 import { RISK_MODEL_FEATURES, encodeRiskCell, type RiskFeature } from '../../sim/risk-features.ts';
 import type { FeatureSpec } from '../gam.ts';
-import { riskSplit, type RiskSplit } from './pipeline.ts';
+import { riskSplit, RISK_VALIDATION_SHARE, type RiskSplit } from './pipeline.ts';
+import { sharePct } from '../hyper-param-schema.ts';
 import { SIM_RISK_INTERACTIONS, SIM_RISK_SPECS, type SimRiskData } from './sim.ts';
 
 /** The registry folder of models trained on imported histories: never the served `risk` champion's (docs/risk.md). */
@@ -117,7 +118,7 @@ const cell = (f: RiskFeature, v: unknown): number => (v === null || v === undefi
  * training (`purpose` 'train') each of the three parts must hold failed and successful deployments; for evaluation
  * only the held-out part must (its metrics need both).
  */
-export async function historyRiskData(dir: string, purpose: 'train' | 'evaluate' = 'train'): Promise<HistoryRiskData> {
+export async function historyRiskData(dir: string, purpose: 'train' | 'evaluate' = 'train', validationShare = RISK_VALIDATION_SHARE): Promise<HistoryRiskData> {
   const ds = await readDataset(dir);
   let rows: Record<string, unknown>[];
   const manifest = ds.manifest;
@@ -135,7 +136,7 @@ export async function historyRiskData(dir: string, purpose: 'train' | 'evaluate'
   const header = new Set(manifest.tables[HISTORY_TABLE].columns.map((c) => c.name));
   const labels = Uint8Array.from(rows, (r) => (r.failed ? 1 : 0));
   const startedAt = Float64Array.from(rows, (r) => Number(r.started_at));
-  const split = riskSplit(n);
+  const split = riskSplit(n, validationShare);
   const checkPart = (part: 'train' | 'validation' | 'test', idx: number[], what: string) => {
     const pos = idx.reduce((a, i) => a + labels[i], 0);
     const problem = purpose === 'evaluate' && part !== 'test' ? null : pos === 0 ? 'no failed deployment (failed = true)' : pos === idx.length ? 'no successful deployment (failed = false)' : null;
@@ -143,8 +144,8 @@ export async function historyRiskData(dir: string, purpose: 'train' | 'evaluate'
     return { n: idx.length, positives: pos, positiveRate: pos / idx.length };
   };
   const parts = {
-    train: checkPart('train', split.train, 'fitting part (the oldest 64 %)'),
-    validation: checkPart('validation', split.validation, 'validation slice (the next 16 %: early stopping and calibration)'),
+    train: checkPart('train', split.train, `fitting part (the oldest ${sharePct(0.8 * (1 - validationShare))} %)`),
+    validation: checkPart('validation', split.validation, `validation slice (the next ${sharePct(0.8 * validationShare)} %: early stopping and calibration)`),
     test: checkPart('test', split.test, 'held-out part (the newest 20 %)'),
   };
   const period = (idx: number[]) => ({ from: startedAt[idx[0]], to: startedAt[idx[idx.length - 1]] });

@@ -8,6 +8,7 @@ import { chronologicalSplit } from '../../datasets/import-jit.ts';
 import { trainGam, subset, type Columns, type FeatureSpec, type InteractionSpec, type GamModel, type GamOptions } from '../gam.ts';
 import { classifierMetrics, type ClassifierMetrics } from '../metrics.ts';
 import type { tf } from '../backend.ts';
+import { sharePct } from '../hyper-param-schema.ts';
 
 export interface RiskData {
   /** Rows in time order (combined data sets: each one's rows in time order, one after the other). */
@@ -29,10 +30,16 @@ export interface RiskSplit {
   description: string;
 }
 
-/** Chronological split: the first floor(0.8 n) rows train (their newest 20 % validate), the rest test. */
-export function riskSplit(n: number): RiskSplit {
+/** The newest share of the training part that stops early and calibrates (hyper-parameter `validationShare`). */
+export const RISK_VALIDATION_SHARE = 0.2;
+
+/**
+ * Chronological split: the first floor(0.8 n) rows train (their newest `validationShare` validate), the rest test. The
+ * test part depends on n alone, so `evaluate` and `models promote` find it again whatever the validation share was.
+ */
+export function riskSplit(n: number, validationShare = RISK_VALIDATION_SHARE): RiskSplit {
   const { trainEnd } = chronologicalSplit(n);
-  const valStart = Math.floor(trainEnd * 0.8);
+  const valStart = Math.floor(trainEnd * (1 - validationShare));
   const range = (a: number, b: number) => Array.from({ length: Math.max(0, b - a) }, (_, i) => a + i);
   return {
     train: range(0, valStart),
@@ -56,9 +63,9 @@ export interface CombinedRiskData<D extends RiskData = RiskData> {
  * row of the same data set. Columns present in every input are kept; `oracle` only if every input has one. Extra
  * per-row arrays (`deploymentIds`, `startedAt`) are concatenated when every input has them.
  */
-export function combineRiskData<D extends RiskData>(parts: D[], describe: (k: number) => string = (k) => `data set ${k + 1}`): CombinedRiskData<D> {
+export function combineRiskData<D extends RiskData>(parts: D[], describe: (k: number) => string = (k) => `data set ${k + 1}`, validationShare = RISK_VALIDATION_SHARE): CombinedRiskData<D> {
   if (parts.length === 0) throw new RolloutlabError('BAD_ARGUMENT', 'risk: no data sets to combine', 'data');
-  if (parts.length === 1) return { data: parts[0], split: riskSplit(parts[0].n), ranges: [{ start: 0, end: parts[0].n }] };
+  if (parts.length === 1) return { data: parts[0], split: riskSplit(parts[0].n, validationShare), ranges: [{ start: 0, end: parts[0].n }] };
   const first = parts[0];
   const names = (d: RiskData) => JSON.stringify(d.specs.map((s) => s.name));
   for (const p of parts) if (names(p) !== names(first)) throw new RolloutlabError('BAD_DATA', 'risk: the data sets to combine have different features', 'data');
@@ -83,7 +90,7 @@ export function combineRiskData<D extends RiskData>(parts: D[], describe: (k: nu
   parts.forEach((p, k) => {
     labels.set(p.labels, at);
     if (oracle) oracle.set(p.oracle!, at);
-    const s = riskSplit(p.n);
+    const s = riskSplit(p.n, validationShare);
     split.train.push(...s.train.map((r) => r + at));
     split.validation.push(...s.validation.map((r) => r + at));
     split.test.push(...s.test.map((r) => r + at));
@@ -91,7 +98,7 @@ export function combineRiskData<D extends RiskData>(parts: D[], describe: (k: nu
     ranges.push({ start: at, end: at + p.n });
     at += p.n;
   });
-  split.description = `each of ${parts.length} data sets split by time on its own (in start order, the first floor(0.8 n) train, their newest 20 % early stopping + calibration, the newest 20 % test), the parts concatenated: ${descriptions.join('; ')}`;
+  split.description = `each of ${parts.length} data sets split by time on its own (in start order, the first floor(0.8 n) train, their newest ${sharePct(validationShare)} % early stopping + calibration, the newest 20 % test), the parts concatenated: ${descriptions.join('; ')}`;
   const data = { ...first, cols, labels, n, oracle } as D;
   const extra = data as unknown as Record<string, unknown>;
   for (const key of ['deploymentIds', 'startedAt'] as const) {
