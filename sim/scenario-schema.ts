@@ -117,7 +117,7 @@ export const ScenarioSchema = Type.Object(
             maximum: 2,
             whenUnset: 1,
             description:
-              "version of the traffic generator's random stream: 1 Box-Muller normals (the stream of every published figure); 2 ziggurat normals, about twice as fast, the same model on another stream",
+              "version of the traffic generator's random stream: 1 Box-Muller normals (the stream of every published figure); 2 ziggurat normals and a polynomial exp, about twice as fast, the same model on another stream",
           }),
         ),
       },

@@ -6,7 +6,7 @@ import { describe, it, expect } from 'vitest';
 import { loadScenario, parseScenario, scenarioDigest, simulateWorld, Rng } from '../sim/index.ts';
 import { generateTopology } from '../sim/topology.ts';
 import { buildCalendar } from '../sim/calendar.ts';
-import { generateTraffic, roundCount, weekShape, type Traffic } from '../sim/traffic.ts';
+import { expNoise, generateTraffic, roundCount, weekShape, type Traffic } from '../sim/traffic.ts';
 import { generateTrafficParallel } from '../sim/traffic-parallel.ts';
 import type { Scenario } from '../sim/scenario-schema.ts';
 
@@ -160,6 +160,20 @@ describe('traffic generator version 2 (ziggurat normals)', () => {
     expect(digest(v2)).not.toBe(digest(v1));
     v1.meanRequests.forEach((m, j) => expect(Math.abs(v2.meanRequests[j] - m) / m, `service ${j}`).toBeLessThan(0.02));
     expect(scenarioDigest(withGenerator(base, 2))).toBe('370652e38967f933');
+  });
+});
+
+describe('version 2\'s exp (expNoise)', () => {
+  it('is within 1e-9 of Math.exp, relative, over the range any noise reaches, and Math.exp beyond it', () => {
+    const r = new Rng(2, 'exp');
+    let worst = 0;
+    for (let i = 0; i < 200_000; i++) {
+      const x = (r.next() - 0.5) * (i % 2 ? 1 : 87.9);
+      worst = Math.max(worst, Math.abs(expNoise(x) / Math.exp(x) - 1));
+    }
+    expect(worst).toBeLessThan(1e-9);
+    for (const x of [-745, -44, 44, 700, Infinity, -Infinity]) expect(expNoise(x)).toBe(Math.exp(x));
+    expect(expNoise(NaN)).toBeNaN();
   });
 });
 
