@@ -69,6 +69,8 @@ export interface TrafficResult {
   days: number;
   serviceMinutes: number;
   seconds: number;
+  /** CPU seconds of the process (all its threads) over the same span: less sensitive to other jobs' load. */
+  cpuSeconds: number;
   serviceMinutesPerSec: number;
   meanRequests: number[];
   peakRssMiB: number;
@@ -120,8 +122,10 @@ async function runChild(c: ChildCase): Promise<WorldResult | TrafficResult> {
   const onService = (d: number, n: number) => progress.update(label, d, n);
   // The threaded run's time includes starting its workers.
   const t0 = performance.now();
+  const c0 = process.cpuUsage();
   const traffic = c.threads > 1 ? await generateTrafficParallel(s, topology, calendar, c.seed, { threads: c.threads, onService }) : generateTraffic(s, topology, calendar, c.seed, onService);
   const seconds = (performance.now() - t0) / 1000;
+  const cpu = process.cpuUsage(c0);
   progress.done();
   const serviceMinutes = topology.services.length * calendar.minutes;
   return {
@@ -131,6 +135,7 @@ async function runChild(c: ChildCase): Promise<WorldResult | TrafficResult> {
     days: calendar.days,
     serviceMinutes,
     seconds,
+    cpuSeconds: (cpu.user + cpu.system) / 1e6,
     serviceMinutesPerSec: serviceMinutes / seconds,
     meanRequests: Array.from(traffic.meanRequests),
     peakRssMiB: peakRssMiB(),
@@ -163,12 +168,16 @@ export interface HeadlineVariant {
   /** NumPy seconds / these seconds (best against best, median against median); > 1: TypeScript is faster. */
   ratio: number | null;
   medianRatio: number | null;
+  /** Median CPU seconds (all threads), and NumPy's median CPU seconds / it for a one-thread variant (null with threads). */
+  medianCpuSeconds: number;
+  cpuRatio: number | null;
   /** Largest relative difference of a per-service mean from NumPy's, over all services. */
   meanCheckMaxRelDiffAllServices: number | null;
 }
 
 export interface NumpyResult {
   seconds: number;
+  cpuSeconds: number;
   serviceMinutes: number;
   serviceMinutesPerSec: number;
   meanRequests: number[];
@@ -191,7 +200,7 @@ export interface BenchReport {
     days: number;
     serviceMinutes: number;
     typescript: TrafficResult & { runs: number[] };
-    numpy: (Omit<NumpyResult, 'meanRequestsAll'> & { runs: number[] }) | { missing: string };
+    numpy: (Omit<NumpyResult, 'meanRequestsAll'> & { runs: number[]; medianCpuSeconds: number }) | { missing: string };
     /**
      * Every TypeScript way of running it: version 1 on one thread (the same run as `typescript`), version 1 on
      * `threads` threads, version 2 (ziggurat) on one and on `threads` threads. NumPy runs on one thread.
@@ -334,6 +343,8 @@ export async function runBench(opt: Options): Promise<{ report: BenchReport; exi
       peakRssMiB: v.peakRssMiB,
       ratio: 'missing' in np ? null : np.seconds / v.seconds,
       medianRatio: 'missing' in np ? null : median(np.runs) / median(v.runs),
+      medianCpuSeconds: median(results[k].map((x) => x.cpuSeconds)),
+      cpuRatio: 'missing' in np || w.threads > 1 ? null : median(npRuns.map((x) => x.cpuSeconds)) / median(results[k].map((x) => x.cpuSeconds)),
       meanCheckMaxRelDiffAllServices: 'missing' in np ? null : Math.max(...v.meanRequests.map((m, i) => rel(np.meanRequestsAll[i], m))),
     };
   });
@@ -368,7 +379,7 @@ export async function runBench(opt: Options): Promise<{ report: BenchReport; exi
       days,
       serviceMinutes: ts.serviceMinutes,
       typescript: { ...tsRest, meanRequests: meanRequests.slice(0, 5) },
-      numpy: 'missing' in np ? np : withoutAllMeans(np),
+      numpy: 'missing' in np ? np : { ...withoutAllMeans(np), medianCpuSeconds: median(npRuns.map((x) => x.cpuSeconds)) },
       variants,
       ratio,
       // The goal is stated for the full year; a --quick run extrapolates linearly.
@@ -425,11 +436,12 @@ export function formatReport(r: BenchReport): string {
   out.push(`headline: ${h.services} services × ${h.days} days of one-minute traffic (${int(h.serviceMinutes)} service-minutes), same inputs on both sides`);
   const ratioCell = (x: number | null) => (x === null ? '-' : x.toFixed(2));
   const name = (v: HeadlineVariant) => `TypeScript v${v.generator}${v.generator === 1 ? ' (default stream)' : ' (ziggurat)'}, ${v.threads === 1 ? '1 thread' : `${v.threads} threads`}`;
-  const rows: string[][] = h.variants.map((v) => [name(v), sec(v.seconds), sec(v.medianSeconds), M(v.serviceMinutesPerSec), v.peakRssMiB.toFixed(0), ratioCell(v.ratio), ratioCell(v.medianRatio)]);
+  const rows: string[][] = h.variants.map((v) => [name(v), sec(v.seconds), sec(v.medianSeconds), M(v.serviceMinutesPerSec), v.peakRssMiB.toFixed(0), ratioCell(v.ratio), ratioCell(v.medianRatio), sec(v.medianCpuSeconds), ratioCell(v.cpuRatio)]);
   if (!('missing' in h.numpy)) {
-    rows.push([`NumPy ${h.numpy.numpy} (python ${h.numpy.python}, AR: ${h.numpy.arMethod}), 1 thread`, sec(h.numpy.seconds), sec(median(h.numpy.runs)), M(h.numpy.serviceMinutesPerSec), h.numpy.peakRssMiB.toFixed(0), '1', '1']);
+    rows.push([`NumPy ${h.numpy.numpy} (python ${h.numpy.python}, AR: ${h.numpy.arMethod}), 1 thread`, sec(h.numpy.seconds), sec(median(h.numpy.runs)), M(h.numpy.serviceMinutesPerSec), h.numpy.peakRssMiB.toFixed(0), '1', '1', sec(h.numpy.medianCpuSeconds), '1']);
   }
-  out.push(table(['generator', 'best s', 'median s', 'svc-min/s', 'peak RSS MiB', 'TS/NumPy', 'median TS/NumPy'], rows));
+  out.push(table(['generator', 'best s', 'median s', 'svc-min/s', 'peak RSS MiB', 'TS/NumPy', 'median TS/NumPy', 'median CPU s', 'CPU TS/NumPy'], rows));
+  out.push('TS/NumPy: NumPy seconds / TypeScript seconds (> 1: TypeScript faster); CPU: the same with CPU seconds, for one-thread runs only.');
   if ('missing' in h.numpy) out.push(h.numpy.missing);
   else {
     const ratio = h.ratio as number;
