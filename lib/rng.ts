@@ -58,7 +58,7 @@ const ZIG_WS = new Float64Array(256);
 
 /**
  * sfc32 generator (small, fast, passes PractRand to 2^64 bytes) with the distributions the simulator needs.
- * State is four uint32s, so it can be copied with `clone()` and serialised with `state()`.
+ * State is four 32-bit words, so it can be copied with `clone()` and serialised with `state()` (as int32).
  */
 export class Rng {
   /**
