@@ -72,7 +72,10 @@ export function generateTrafficParallel(s: Scenario, topo: Topology, cal: Calend
 
   return new Promise<Traffic>((resolve, reject) => {
     const pool: Worker[] = [];
-    const idle: Worker[] = [];
+    // Tasks sent to each worker and not yet answered. Two at a time: the worker's next task is already in its queue
+    // while its result waits for the calling thread to finish a task of its own.
+    const inFlight = new Map<Worker, number>();
+    const DEPTH = 2;
     let settled = false;
     let localRunning = false;
     const finish = (err: unknown, out?: Traffic) => {
@@ -96,9 +99,14 @@ export function generateTrafficParallel(s: Scenario, topo: Topology, cal: Calend
       w.postMessage(t, t.kind === 'count' ? [t.rate.buffer] : []);
       return true;
     };
-    /** After a result: queued tasks go to idle workers and to the calling thread. */
+    const topUp = (w: Worker) => {
+      let k = inFlight.get(w) ?? 0;
+      while (k < DEPTH && send(w)) k++;
+      inFlight.set(w, k);
+    };
+    /** After a result: queued tasks go to workers with room and to the calling thread. */
     const wake = () => {
-      while (idle.length && (countQueue.length || rateQueue.length)) send(idle.pop()!);
+      for (const w of inFlight.keys()) topUp(w);
       if (!localRunning && (countQueue.length || rateQueue.length)) {
         localRunning = true;
         setImmediate(runLocal);
@@ -152,12 +160,15 @@ export function generateTrafficParallel(s: Scenario, topo: Topology, cal: Calend
         if (!settled) finish(new Error(`traffic worker exited with code ${code}`));
       });
       w.on('message', (m: TrafficResult | { kind: 'ready' }) => {
-        if (m.kind !== 'ready') handle(m);
+        if (m.kind === 'ready') inFlight.set(w, 0);
+        else {
+          inFlight.set(w, inFlight.get(w)! - 1);
+          handle(m);
+        }
         if (settled) return;
-        if (!send(w)) idle.push(w);
         wake();
       });
-      // Its first task goes when it says it is ready: a task sent earlier would wait out the boot.
+      // Its first tasks go when it says it is ready: a task sent earlier would wait out the boot.
     }
     localRunning = true;
     setImmediate(runLocal);
