@@ -28,6 +28,7 @@ import { generateTrafficParallel } from '../sim/traffic-parallel.ts';
 import { simulateWorld } from '../sim/world.ts';
 import { terminalProgress } from '../lib/progress.ts';
 import { benchScenario, buildInputs, exportTrafficInputs } from './export-topology.ts';
+import { parallelCeiling } from './parallel-ceiling.ts';
 
 const HERE = fileURLToPath(import.meta.url);
 const NUMPY_SCRIPT = resolve(HERE, '..', 'traffic_numpy.py');
@@ -206,6 +207,11 @@ export interface BenchReport {
      * `threads` threads, version 2 (ziggurat) on one and on `threads` threads. NumPy runs on one thread.
      */
     variants: HeadlineVariant[];
+    /**
+     * Per round, how much faster `threads` spinning threads finish fixed work than one (measured just before the
+     * threaded variants): the most any threaded variant could gain then. Empty without threaded variants.
+     */
+    parallelCeiling: number[];
     /** TS speed / NumPy speed (> 1: TS is faster). */
     ratio: number | null;
     goalUnder30s: boolean;
@@ -306,12 +312,14 @@ export async function runBench(opt: Options): Promise<{ report: BenchReport; exi
   if (opt.threads > 1) ways.push({ generator: 2, threads: opt.threads });
   const results: TrafficResult[][] = ways.map(() => []);
   const npRuns: NumpyResult[] = [];
+  const ceilings: number[] = [];
   let npMissing: { missing: string } | null = null;
   try {
     // Rounds: every variant, then NumPy, once per round, so that a change of load on the shared machine affects
     // all of them alike.
     for (let round = 0; round < opt.repeat; round++) {
       for (const [k, w] of ways.entries()) {
+        if (w.threads > 1 && w.generator === 1) ceilings.push(await parallelCeiling(w.threads));
         status(`headline: ${HEADLINE_SERVICES} services × ${days} days, TypeScript v${w.generator}, ${w.threads} thread(s), round ${round + 1}…`);
         const c: ChildCase = { kind: 'traffic', scenario: 'default', services: HEADLINE_SERVICES, days, seed: opt.seed, generator: w.generator, threads: w.threads, exportTo: round === 0 && k === 0 ? inputs : undefined };
         results[k].push((await spawnChild(c)) as TrafficResult);
@@ -381,6 +389,7 @@ export async function runBench(opt: Options): Promise<{ report: BenchReport; exi
       typescript: { ...tsRest, meanRequests: meanRequests.slice(0, 5) },
       numpy: 'missing' in np ? np : { ...withoutAllMeans(np), medianCpuSeconds: median(npRuns.map((x) => x.cpuSeconds)) },
       variants,
+      parallelCeiling: ceilings,
       ratio,
       // The goal is stated for the full year; a --quick run extrapolates linearly.
       goalUnder30s: ts.seconds * (HEADLINE_DAYS / days) < 30,
@@ -442,6 +451,9 @@ export function formatReport(r: BenchReport): string {
   }
   out.push(table(['generator', 'best s', 'median s', 'svc-min/s', 'peak RSS MiB', 'TS/NumPy', 'median TS/NumPy', 'median CPU s', 'CPU TS/NumPy'], rows));
   out.push('TS/NumPy: NumPy seconds / TypeScript seconds (> 1: TypeScript faster); CPU: the same with CPU seconds, for one-thread runs only.');
+  if (h.parallelCeiling.length) {
+    out.push(`parallel ceiling (${h.variants.find((v) => v.threads > 1)?.threads} spinning threads against 1, per round): ${h.parallelCeiling.map((x) => x.toFixed(2)).join(', ')} (the most a threaded run could gain then)`);
+  }
   if ('missing' in h.numpy) out.push(h.numpy.missing);
   else {
     const ratio = h.ratio as number;
