@@ -8,11 +8,11 @@
 // is comparable across thread counts. The same backtest runs single-threaded on a fifth of the deployments for the
 // thread-scaling figure. There is no outside peer: no open tool backtests rollout policies.
 import { availableParallelism, cpus, loadavg } from 'node:os';
-import { Worker } from 'node:worker_threads';
 import { loadScenario } from '../sim/index.ts';
 import { resolvePolicies, BASELINE_POLICIES } from '../policies/index.ts';
 import { backtestParallel, defaultThreads } from '../backtest/parallel.ts';
 import { terminalProgress } from '../lib/progress.ts';
+import { parallelCeiling } from './parallel-ceiling.ts';
 
 export interface BacktestBenchCase {
   deployments: number;
@@ -35,29 +35,6 @@ export interface BacktestBenchReport {
   peakRssMiB: number;
   /** Throughput of `threads` spinning threads relative to one: the machine's parallel ceiling. */
   parallelCeiling: number;
-}
-
-/**
- * How much faster `threads` busy threads finish the same fixed work each than one thread does: the ceiling any
- * multi-threaded speed-up can reach on this machine right now (shared or hyper-threaded cores give less than n).
- */
-export async function parallelCeiling(threads: number): Promise<number> {
-  const src = 'let x = 0; for (let i = 0; i < 4e8; i++) x += i % 7; require("node:worker_threads").parentPort.postMessage(x);';
-  const spin = (n: number) =>
-    new Promise<number>((done) => {
-      const t0 = performance.now();
-      let left = n;
-      for (let i = 0; i < n; i++) {
-        const w = new Worker(src, { eval: true });
-        w.once('message', () => {
-          void w.terminate();
-          if (--left === 0) done(performance.now() - t0);
-        });
-      }
-    });
-  const one = await spin(1);
-  const many = await spin(threads);
-  return (threads * one) / many;
 }
 
 async function measure(scenario: string, deployments: number, threads: number, label: string): Promise<BacktestBenchCase> {

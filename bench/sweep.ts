@@ -16,7 +16,7 @@ import { createConnection, createServer } from 'node:net';
 import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { planSweep, runSweep, startQueueWorker, type SweepResult } from '../backtest/sweep/index.ts';
-import { parallelCeiling } from './backtest.ts';
+import { parallelCeiling } from './parallel-ceiling.ts';
 
 export interface SweepBenchCase {
   mode: string;

@@ -2,9 +2,9 @@
 // Minute 0 is 00:00 UTC of `scenario.start`; every time in the simulator is a minute index.
 import type { Scenario } from './scenario-schema.ts';
 import { parseUtc } from './load-scenario.ts';
+import { MINUTES_PER_DAY } from './minutes.ts';
 
-export const MINUTES_PER_DAY = 1440;
-export const MINUTES_PER_WEEK = 10080;
+export { MINUTES_PER_DAY, MINUTES_PER_WEEK } from './minutes.ts';
 
 export interface Freeze {
   start: number;

@@ -10,6 +10,8 @@ interface Node {
   properties?: Record<string, Node>;
   items?: Node;
   anyOf?: Node[];
+  /** An optional field without a default: what leaving it out means. */
+  whenUnset?: unknown;
 }
 
 /** One row per leaf field: dotted path, type, default, range and meaning. */
@@ -23,7 +25,7 @@ export function scenarioFieldRows(): { path: string; type: string; def: string; 
     }
     const type = n.anyOf ? n.anyOf.map((x) => x.type).join(' | ') : n.type === 'array' ? `${n.items?.type ?? 'any'}[]` : (n.type ?? 'any');
     const range = n.minimum !== undefined || n.maximum !== undefined ? `${n.minimum ?? ''}..${n.maximum ?? ''}` : '';
-    rows.push({ path, type, def: n.default === undefined ? '(required in items)' : '`' + JSON.stringify(n.default) + '`', range, description: n.description ?? '' });
+    rows.push({ path, type, def: n.default !== undefined ? '`' + JSON.stringify(n.default) + '`' : n.whenUnset !== undefined ? '`' + JSON.stringify(n.whenUnset) + '` (when unset)' : '(required in items)', range, description: n.description ?? '' });
   };
   walk(ScenarioSchema as unknown as Node, '');
   return rows;

@@ -110,6 +110,16 @@ export const ScenarioSchema = Type.Object(
         burstMultiplier: Num(2.5, 1, 50, 'median peak multiplier of a burst'),
         burstMinutes: Num(15, 1, 600, 'mean burst length in minutes'),
         holidayFactor: Num(0.6, 0.01, 3, 'traffic multiplier on holidays'),
+        // No default, so a scenario without it keeps its digest: unset is version 1.
+        generator: Type.Optional(
+          Type.Integer({
+            minimum: 1,
+            maximum: 2,
+            whenUnset: 1,
+            description:
+              "version of the traffic generator's random stream: 1 Box-Muller normals (the stream of every published figure); 2 ziggurat normals and a polynomial exp, about twice as fast, the same model on another stream",
+          }),
+        ),
       },
       'requests per service per minute',
     ),

@@ -168,9 +168,16 @@ export function registerBench(program: Command): void {
     .description('Simulator speed: service-minutes/s and deployments/s for default and large, beside NumPy.')
     .option('--json', 'as JSON')
     .option('--quick', 'a 30-day headline run instead of a year')
-    .action(async (o: { json?: boolean; quick?: boolean }) => {
+    .option('--repeat <n>', 'every case n times, in n rounds: the fastest run and the median are reported', int('--repeat', 1, 100))
+    .option('--threads <n>', 'threads of the threaded headline variants (default: one per core; 1 leaves them out)', int('--threads', 1, 64))
+    .action(async (o: { json?: boolean; quick?: boolean; repeat?: number; threads?: number }) => {
       const { main } = (await import('../../bench/sim.ts')) as { main: (argv: string[]) => Promise<void> };
-      await main([...(o.json ? ['--json'] : []), ...(o.quick ? ['--quick'] : [])]);
+      await main([
+        ...(o.json ? ['--json'] : []),
+        ...(o.quick ? ['--quick'] : []),
+        ...(o.repeat !== undefined ? ['--repeat', String(o.repeat)] : []),
+        ...(o.threads !== undefined ? ['--threads', String(o.threads)] : []),
+      ]);
     });
   bench
     .command('nab')
