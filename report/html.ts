@@ -56,15 +56,18 @@ details { margin: 6px 0; }
 summary { cursor: pointer; color: #0969da; }
 `;
 
-/**
- * Renders the charts (in page order, each with its own id prefix, so the same page gives the same bytes) and returns
- * the HTML with the count of charts per section.
- */
-export async function renderPage(page: Page): Promise<RenderedPage> {
-  const parts: string[] = [];
-  const sections: RenderedPage['sections'] = [];
-  let charts = 0;
-  for (const s of page.sections) {
+/** A section with its charts rendered: its HTML and how many charts it holds. */
+export interface RenderedSection {
+  id: string;
+  title: string;
+  charts: number;
+  html: string;
+}
+
+/** Renders the charts of `sections` in order, each with its own id prefix (so the same sections give the same bytes). */
+export async function renderSections(sections: readonly Section[]): Promise<RenderedSection[]> {
+  const out: RenderedSection[] = [];
+  for (const s of sections) {
     const body: string[] = [];
     let n = 0;
     for (const b of s.blocks) {
@@ -76,11 +79,14 @@ export async function renderPage(page: Page): Promise<RenderedPage> {
       body.push(`<figure id="${esc(`${s.id}-${b.id}`)}">${svg}<figcaption>${b.caption}</figcaption></figure>`);
       n++;
     }
-    charts += n;
-    sections.push({ id: s.id, title: s.title, charts: n });
-    parts.push(`<section id="${esc(s.id)}"><h2>${esc(s.title)}</h2><p>${s.intro}</p>${body.join('\n')}</section>`);
+    out.push({ id: s.id, title: s.title, charts: n, html: `<section id="${esc(s.id)}"><h2>${esc(s.title)}</h2><p>${s.intro}</p>${body.join('\n')}</section>` });
   }
-  const nav = `<nav><strong>Sections</strong><ol>${page.sections.map((s) => `<li><a href="#${esc(s.id)}">${esc(s.title)}</a></li>`).join('')}</ol></nav>`;
+  return out;
+}
+
+/** The page around rendered sections: title, source line, the list of sections, the style. */
+export function assemblePage(page: Pick<Page, 'title' | 'source'>, sections: readonly RenderedSection[]): RenderedPage {
+  const nav = `<nav><strong>Sections</strong><ol>${sections.map((s) => `<li><a href="#${esc(s.id)}">${esc(s.title)}</a></li>`).join('')}</ol></nav>`;
   const html = [
     '<!DOCTYPE html>',
     '<html lang="en">',
@@ -94,12 +100,17 @@ export async function renderPage(page: Page): Promise<RenderedPage> {
     `<h1>${esc(page.title)}</h1>`,
     `<p class="source">${page.source}</p>`,
     nav,
-    ...parts,
+    ...sections.map((s) => s.html),
     '</main></body>',
     '</html>',
     '',
   ].join('\n');
-  return { html, charts, sections };
+  return { html, charts: sections.reduce((a, s) => a + s.charts, 0), sections: sections.map(({ id, title, charts }) => ({ id, title, charts })) };
+}
+
+/** Renders the charts and returns the page's HTML with the count of charts per section. */
+export async function renderPage(page: Page): Promise<RenderedPage> {
+  return assemblePage(page, await renderSections(page.sections));
 }
 
 /** A target's status as a coloured word. */

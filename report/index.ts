@@ -13,7 +13,7 @@ import { ModelRegistry } from '../training/registry.ts';
 import { backtestSections, loadBacktest, type BacktestReportOptions } from './backtest.ts';
 import { registrySections } from './registry.ts';
 import { drillSections, loadDrill } from './drill.ts';
-import { esc, renderPage, type Page, type Section } from './html.ts';
+import { assemblePage, esc, renderPage, renderSections, type Page, type RenderedPage, type RenderedSection, type Section } from './html.ts';
 
 export const REPORT_KINDS = ['backtest', 'registry', 'drill'] as const;
 export type ReportKind = (typeof REPORT_KINDS)[number];
@@ -72,16 +72,22 @@ export async function sectionsFor(dir: string, kind: ReportKind, o: ReportOption
   return { title: 'Model registry: the champions', source: `From the model registry <code>${esc(basename(registry.root))}</code>.`, sections: await registrySections(registry, idPrefix) };
 }
 
-/**
- * Writes `html` to `out` through a temporary file beside it (a reader never sees half a page). IO naming `field`
- * when the folder is missing or not writable.
- */
-export async function writeReportFile(out: string, html: string, field = 'out'): Promise<string> {
+/** `out` can be a report file: its folder exists and it is not a folder itself (IO naming `field` otherwise). Its absolute path. */
+export async function checkOut(out: string, field = 'out'): Promise<string> {
   const abs = resolve(out);
   const parent = await stat(dirname(abs)).catch(() => null);
   if (!parent?.isDirectory()) throw new RolloutlabError('IO', `${field}: the folder of ${abs} does not exist`, field);
   const existing = await stat(abs).catch(() => null);
   if (existing?.isDirectory()) throw new RolloutlabError('IO', `${field}: ${abs} is a folder; give a file name such as report.html`, field);
+  return abs;
+}
+
+/**
+ * Writes `html` to `out` through a temporary file beside it (a reader never sees half a page). IO naming `field`
+ * when the folder is missing or not writable.
+ */
+export async function writeReportFile(out: string, html: string, field = 'out'): Promise<string> {
+  const abs = await checkOut(out, field);
   const tmp = `${abs}.tmp-${process.pid}`;
   try {
     await writeFile(tmp, html);
@@ -95,26 +101,47 @@ export async function writeReportFile(out: string, html: string, field = 'out'):
 
 /** `rolloutlab report <dir> --out <file>`: the report of one folder, of the kind it holds. */
 export async function writeReport(dir: string, out: string, o: ReportOptions = {}): Promise<ReportResult> {
+  // A file that cannot be written fails before the work, not after it.
+  await checkOut(out, o.fields?.out);
   const kind = await reportKind(dir, o.fields?.dir);
   const s = await sectionsFor(dir, kind, o);
   return finish({ title: s.title, source: s.source, sections: s.sections }, out, kind, o.fields?.out);
 }
 
-/** The main job's report: its default backtest, the registry's champions and its rollback drill on one page. */
-export async function writeMainReport(o: { backtest: string; registry: string; drill: string; out: string; modelsRoot?: string }): Promise<ReportResult> {
+/** The first part of the main job's report, rendered: its default backtest and the registry's champions. */
+export interface MainReportHead {
+  title: string;
+  source: string;
+  sections: RenderedSection[];
+}
+
+/**
+ * The main job's report, in two steps so the first can run while the drill does: the default backtest and the
+ * registry's champions (`mainReportHead`), then the drill, and the page written (`mainReportFinish`).
+ */
+export async function mainReportHead(o: { backtest: string; registry: string; modelsRoot?: string }): Promise<MainReportHead> {
   const b = await sectionsFor(o.backtest, 'backtest', { modelsRoot: o.modelsRoot });
   const r = await sectionsFor(o.registry, 'registry', {}, 'models-');
+  const sections = [...b.sections, ...r.sections.map((s) => ({ ...s, title: `Models — ${s.title}` }))];
+  return { title: `rolloutlab main job: ${b.title.replace(/^Backtest: /, 'backtest of ')}, the champions, the rollback drill`, source: `${b.source} ${r.source}`, sections: await renderSections(sections) };
+}
+
+export async function mainReportFinish(head: MainReportHead, o: { drill: string; out: string }): Promise<ReportResult> {
   const d = await sectionsFor(o.drill, 'drill', {}, 'drill-');
-  const page: Page = {
-    title: `rolloutlab main job: ${b.title.replace(/^Backtest: /, 'backtest of ')}, the champions, the rollback drill`,
-    source: `${b.source} ${r.source} ${d.source}`,
-    sections: [...b.sections, ...r.sections.map((s) => ({ ...s, title: `Models — ${s.title}` })), ...d.sections.map((s) => ({ ...s, title: `Drill — ${s.title}` }))],
-  };
-  return finish(page, o.out, 'main');
+  const drill = await renderSections(d.sections.map((s) => ({ ...s, title: `Drill — ${s.title}` })));
+  return write(assemblePage({ title: head.title, source: `${head.source} ${d.source}` }, [...head.sections, ...drill]), o.out, 'main');
+}
+
+/** The main job's report in one go: its default backtest, the registry's champions and its rollback drill on one page. */
+export async function writeMainReport(o: { backtest: string; registry: string; drill: string; out: string; modelsRoot?: string }): Promise<ReportResult> {
+  return mainReportFinish(await mainReportHead(o), o);
+}
+
+async function write(rendered: RenderedPage, out: string, kind: ReportResult['kind'], field = 'out'): Promise<ReportResult> {
+  const path = await writeReportFile(out, rendered.html, field);
+  return { out: path, kind, charts: rendered.charts, sections: rendered.sections.map((s) => s.id), bytes: Buffer.byteLength(rendered.html) };
 }
 
 async function finish(page: Page, out: string, kind: ReportResult['kind'], field = 'out'): Promise<ReportResult> {
-  const rendered = await renderPage(page);
-  const path = await writeReportFile(out, rendered.html, field);
-  return { out: path, kind, charts: rendered.charts, sections: rendered.sections.map((s) => s.id), bytes: Buffer.byteLength(rendered.html) };
+  return write(await renderPage(page), out, kind, field);
 }

@@ -8,6 +8,7 @@ import { formatBacktest } from '../../backtest/report.ts';
 import { int, out } from '../flags.ts';
 import { simulateToDataset } from './data.ts';
 import type { PlanComparison } from '../../backtest/plan-compare.ts';
+import type { DrillTaskResult } from '../main-job-worker.ts';
 
 /** Deployments in the main job's backtest: the size of the baseline comparison in the docs. */
 const MAIN_BACKTEST_DEPLOYMENTS = 2000;
@@ -36,7 +37,9 @@ export function registerMain(program: Command): void {
     .option('--rollout-train-out <dir>', 'folder for the recorded training rollouts of the judge and rollback models (one data set per scenario and seed)', 'out/train-rollouts')
     .option('--pipelines-out <dir>', 'folder for the retry model\'s simulated CI/CD failure worlds (one data set per seed)', 'out/train-pipelines')
     .option('--models <dir>', 'model registry root (default: ./models, or $ROLLOUTLAB_MODELS)')
-    .action(async (o: { out: string; backtestOut: string; deployments: number; trainOut: string; rolloutTrainOut: string; pipelinesOut: string; models?: string; json?: boolean }) => {
+    .option('--drill-out <dir>', 'where to write the rollback drill (runs, step attempts, bad-request rates) the report draws', 'out/drill-default-seed-1')
+    .option('--report <file.html>', 'the run’s report: the default backtest, the champions and the drill as charts on one self-contained page', 'out/report.html')
+    .action(async (o: { out: string; backtestOut: string; deployments: number; trainOut: string; rolloutTrainOut: string; pipelinesOut: string; models?: string; drillOut: string; report: string; json?: boolean }) => {
       const scenario = loadScenario('default');
       const say = (msg: string) => {
         if (!o.json) process.stderr.write(msg);
@@ -73,18 +76,32 @@ export function registerMain(program: Command): void {
       const rolloutPlans = (await plansJob)[0] as PlanComparison;
       if (!o.json) process.stdout.write(formatPlanComparison(rolloutPlans) + '\n' + planTargets(rolloutPlans).map(targetLine).join('') + `  ${rolloutPlans.seconds.toFixed(1)} s on its own thread; reproduce: npx rolloutlab backtest --scenario default --seed 1 --deployments ${MAIN_PLAN_DEPLOYMENTS} --policies ml --strategy optimised (then --strategy canary:1,5,10,25,50,100)\n\n`);
       if (!o.json) process.stdout.write(formatHealing(healing) + '\n\n');
-      // Rollback drills: plans executed in the release world for the material faults of 500 deployments of the default scenario.
-      const { runDrill, formatDrill, drillTargets } = await import('../../backtest/drill.ts');
-      const { drillJson } = await import('./rollback.ts');
-      say('rollback drills: planned, revert-all and abort on 500 deployments of "default" (seed 1)...\n');
-      const t = performance.now();
-      const drill = runDrill({ scenario, scenarioName: 'default', seed: 1, deployments: MAIN_DRILL_DEPLOYMENTS });
-      const targets = drillTargets(drill);
-      if (o.json) out(true, { summary: r.summary, dataset: resolve(o.out), models: pre, inRollout: rollout, rolloutPlans: { ...rolloutPlans, targets: planTargets(rolloutPlans) }, healing, drill: { ...drillJson(drill), targets } }, '');
-      else {
-        process.stdout.write(formatDrill(drill) + '\n\n');
+      // Rollback drills: plans executed in the release world for the material faults of 500 deployments of the default
+      // scenario, traced and written for the report. Single-threaded: it runs on a worker thread while this one draws the
+      // report's backtest and champions, which need nothing of it.
+      say('rollback drills: planned, revert-all and abort on 500 deployments of "default" (seed 1), on a thread beside the report...\n');
+      const drillJob = runInWorkers([{ kind: 'drill', scenario: 'default', seed: 1, deployments: MAIN_DRILL_DEPLOYMENTS, dir: resolve(o.drillOut) }], { modelsRoot: null, units: () => 0, onProgress: () => {}, threads: 1 });
+      drillJob.catch(() => {}); // a failure is thrown where it is awaited, below
+      const t1 = performance.now();
+      const { mainReportHead, mainReportFinish, checkOut } = await import('../../report/index.ts');
+      await checkOut(o.report, 'report');
+      const modelsRoot = resolve(o.models ?? defaultModelsRoot());
+      const head = await mainReportHead({ backtest: resolve(o.backtestOut), registry: modelsRoot, modelsRoot });
+      const headSeconds = (performance.now() - t1) / 1000;
+      const drill = (await drillJob)[0] as DrillTaskResult;
+      const targets = drill.targets;
+      if (!o.json) {
+        process.stdout.write(drill.text + '\n\n');
         for (const x of targets) process.stdout.write(targetLine(x));
-        process.stdout.write(`  ${((performance.now() - t) / 1000).toFixed(1)} s; plan one yourself: npx rolloutlab plan rollback --deployment <id>  (ids: npx rolloutlab drill --json)\n`);
+        process.stdout.write(`  ${drill.seconds.toFixed(1)} s on its own thread; written to ${resolve(o.drillOut)}; plan one yourself: npx rolloutlab plan rollback --deployment <id>  (ids: npx rolloutlab drill --json)\n\n`);
       }
+      // The run's report: the default backtest (which policy wins and why), the champions, the drill.
+      const t2 = performance.now();
+      const report = await mainReportFinish(head, { drill: resolve(o.drillOut), out: o.report });
+      // What the report adds to the job: drawing the drill, and the part of the rest the drill did not cover.
+      const reportSeconds = (performance.now() - t2) / 1000;
+      const added = reportSeconds + Math.max(0, headSeconds - drill.seconds);
+      if (o.json) out(true, { summary: r.summary, dataset: resolve(o.out), models: pre, inRollout: rollout, rolloutPlans: { ...rolloutPlans, targets: planTargets(rolloutPlans) }, healing, drill: { ...drill.json, targets }, report: { ...report, seconds: headSeconds + reportSeconds } }, '');
+      else process.stdout.write(`report: ${report.out}\n  ${report.charts} charts in ${report.sections.length} sections, ${report.bytes.toLocaleString('en-US')} bytes; ${(headSeconds + reportSeconds).toFixed(1)} s to draw, ${added.toFixed(1)} s beyond the drill; open it in a browser (no network, no script needed)\n`);
     });
 }
