@@ -23,6 +23,8 @@ export interface TickMetrics {
   latencyP99: number | null;
   /** conversions / requests. */
   conversionRate: number | null;
+  /** Failed calls of the service's sync callers into this cohort / their calls (a contract break shows here). */
+  callerErrorRate: number | null;
   memory: number;
 }
 
@@ -63,6 +65,7 @@ const metricsOf = (c: CohortMetrics | null): TickMetrics | null =>
         badRate: c.requests > 0 ? (c.errors + c.slow) / c.requests : null,
         latencyP99: c.latencyP99,
         conversionRate: c.requests > 0 ? c.conversions / c.requests : null,
+        callerErrorRate: c.callerRequests > 0 ? c.callerErrors / c.callerRequests : null,
         memory: c.memory,
       };
 

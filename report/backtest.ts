@@ -118,17 +118,26 @@ export function chooseWinner(r: BacktestReport, targets: TargetsFile = loadTarge
 const summaryTable = (r: BacktestReport, names: readonly string[]): ColumnTable =>
   aq.from(names.map((n) => ({ policy: n, ...Object.fromEntries(MEASURES.map((m) => [m.key, m.value(r.policies[n])])) }))) as ColumnTable;
 
-/** The deployments whose timelines are drawn: a fault the winner caught (one the runner-up missed, if any), one it missed, and a false rollback (the winner's, else the policy with the most). */
+/** Minutes of rollout before a rollback that make a caught fault worth drawing (a catch at minute 1 shows little). */
+const MIN_WATCHED = 5;
+
+/**
+ * The deployments whose timelines are drawn, each the first in the backtest's order that fits: a fault the winner caught
+ * (preferring one the runner-up missed, and one it watched for MIN_WATCHED minutes or more), one it missed, and a false
+ * rollback (the winner's, else one of the policy with the most).
+ */
 export function pickTimelines(results: ColumnTable, winner: string, runnerUp: string | null, r: BacktestReport): { deploymentId: string; policy: string; why: string }[] {
   const rows = results.objects() as Row[];
   const of = (p: string) => rows.filter((x) => x.policy === p);
   const mine = of(winner);
   const other = new Map(runnerUp ? of(runnerUp).map((x) => [x.deployment_id as string, x]) : []);
   const picks: { deploymentId: string; policy: string; why: string }[] = [];
+  // A catch worth watching: rolled back after some minutes of evidence, and, when there is one, missed by the runner-up.
   const caught = mine.filter((x) => x.violating && x.prevented && x.rolled_back);
-  const contrast = caught.find((x) => other.get(x.deployment_id as string)?.prevented === false);
-  const c = contrast ?? caught[0];
-  if (c) picks.push({ deploymentId: c.deployment_id as string, policy: winner, why: contrast ? `a fault ${winner} caught and ${runnerUp} missed` : `a fault ${winner} caught` });
+  const watched = (x: Row) => (x.rollback_min as number) >= MIN_WATCHED;
+  const missedByOther = (x: Row) => other.get(x.deployment_id as string)?.prevented === false;
+  const c = caught.find((x) => missedByOther(x) && watched(x)) ?? caught.find(missedByOther) ?? caught.find(watched) ?? caught[0];
+  if (c) picks.push({ deploymentId: c.deployment_id as string, policy: winner, why: missedByOther(c) ? `a fault ${winner} caught and ${runnerUp} missed` : `a fault ${winner} caught` });
   const missed = mine.find((x) => x.violating && !x.prevented);
   if (missed) picks.push({ deploymentId: missed.deployment_id as string, policy: winner, why: `a fault ${winner} missed` });
   let fr = mine.find((x) => x.false_rollback);
@@ -158,8 +167,12 @@ function verdictHtml(r: BacktestReport, w: ReturnType<typeof chooseWinner>, targ
     `<p><strong>${esc(w.winner)} wins.</strong> It prevents ${pct(win.preventionRate)} of the ${violating.toLocaleString('en-US')} violating deployments ` +
       `(deployments whose unguarded rollout breaches the SLO because of the change) and rolls back ${pct(win.falseRollbackRate)} of the deployments without a material fault` +
       (fr ? ` (target ${SIGN[fr.comparator]} ${(100 * fr.target).toFixed(0)} %)` : '') +
-      `${win.medianLeadTimeMin !== null ? `; its median rollback comes ${win.medianLeadTimeMin.toFixed(1)} min before the breach it prevents` : ''}.</p>`,
+      `${win.medianLeadTimeMin !== null ? `; when it rolls back a violating deployment, it does so a median ${win.medianLeadTimeMin.toFixed(1)} min before the breach` : ''}.</p>`,
   );
+  const pr = targets.targets.rollback?.preventionRate;
+  if (pr && win.preventionRate !== null && !compareValue(win.preventionRate, pr.comparator, pr.target)) {
+    lines.push(`<p>Winning is not meeting the targets: ${esc(w.winner)} still misses the prevention target (${SIGN[pr.comparator]} ${(100 * pr.target).toFixed(0)} %). The targets grid below shows each one.</p>`);
+  }
   if (w.runnerUp) {
     const ru = p(w.runnerUp);
     lines.push(`<p>The next best, <strong>${esc(w.runnerUp)}</strong>, prevents ${pct(ru.preventionRate)} with ${pct(ru.falseRollbackRate)} false rollbacks; its faults caused ${ru.blastRadius.toLocaleString('en-US', { maximumFractionDigits: 0 })} bad requests against ${win.blastRadius.toLocaleString('en-US', { maximumFractionDigits: 0 })} under ${esc(w.winner)}.</p>`);
@@ -212,7 +225,7 @@ function comparisonGrid(r: BacktestReport, names: readonly string[], targets: Ta
     const t = targetOf(targets, m);
     const rows = (long.filter(aq.escape((d: Row) => d.measure === m.key)).objects() as Row[]).map((x) => ({ name: x.policy as string, value: (x.value as number | null) ?? null, label: fmt((x.value as number | null) ?? null, m.unit) + (x.policy === winner ? '  ◀ winner' : '') }));
     const learned = names.filter((n) => !(BASELINE_POLICIES as readonly string[]).includes(n));
-    let target = t ? { value: m.unit === 'share' ? t.target : t.target, label: targetText(t, m.unit) } : null;
+    let target = t ? { value: t.target, label: targetText(t, m.unit) } : null;
     if (m.key === 'blast' && learned.length) {
       const best = Math.min(...names.filter((n) => n !== 'oracle' && (BASELINE_POLICIES as readonly string[]).includes(n)).map((n) => r.policies[n].blastRadius));
       if (Number.isFinite(best)) target = { value: best, label: 'best baseline: the learned policy must stay below' };
@@ -304,11 +317,13 @@ function leadTimes(results: ColumnTable, names: readonly string[], target: numbe
 }
 
 /** Metric panels of a timeline: name, unit, and how a tick gives it. */
-const PANELS: { name: string; get: (m: NonNullable<DeploymentTimeline['ticks'][number]['canary']>) => number | null; scale: number }[] = [
+const PANELS: { name: string; get: (m: NonNullable<DeploymentTimeline['ticks'][number]['canary']>) => number | null; scale: number; onlyIfNonZero?: boolean }[] = [
   { name: 'bad requests (%)', get: (m) => m.badRate, scale: 100 },
   { name: 'error rate (%)', get: (m) => m.errorRate, scale: 100 },
   { name: 'p99 latency (ms)', get: (m) => m.latencyP99, scale: 1 },
   { name: 'conversion (%)', get: (m) => m.conversionRate, scale: 100 },
+  // Where a contract break shows: the service looks healthy, its callers fail. Drawn when a caller ever failed.
+  { name: "callers' errors (%)", get: (m) => m.callerErrorRate, scale: 100, onlyIfNonZero: true },
 ];
 
 /** A Kayenta-style timeline: traffic on the new version, canary and baseline per metric, the decisions, and when every policy rolled back. */
@@ -347,7 +362,7 @@ function timelineSpec(t: DeploymentTimeline, title: string, subtitle: string, ot
     .select('age', 'cohort', 'metric', 'value')
     .objects() as Row[];
   const cohortColours = { domain: ['canary', 'baseline'], range: [COLOURS.canary, COLOURS.baseline] };
-  const panels = PANELS.filter((p) => long.some((r) => r.metric === p.name)).map((p, i) => ({
+  const panels = PANELS.filter((p) => long.some((r) => r.metric === p.name && (!p.onlyIfNonZero || (r.value as number) > 0))).map((p, i) => ({
     height: 70,
     width: 720,
     layer: [
@@ -480,7 +495,7 @@ export async function backtestSections(input: BacktestInput, o: BacktestReportOp
 async function timelineBlocks(input: BacktestInput, o: BacktestReportOptions, w: ReturnType<typeof chooseWinner>, names: readonly string[]): Promise<Block[]> {
   const r = input.report;
   if (r.optimisedShare !== undefined) return [{ kind: 'html', html: '<p class="note">Not drawn: under the optimised strategy each deployment had its own plan, which the data set does not record.</p>' }];
-  if (!input.scenario) return [{ kind: 'html', html: '<p class="note">Not drawn: the data set does not record its scenario, so its deployments cannot be simulated again.</p>' }];
+  if (!input.scenario) return [{ kind: 'html', html: '<p class="note">Not drawn: the data set records no scenario this code can read, so its deployments cannot be simulated again.</p>' }];
   const picks = pickTimelines(input.results, w.winner, w.runnerUp, r).slice(0, o.timelines ?? 3);
   if (picks.length === 0) return [{ kind: 'html', html: '<p class="note">No deployment fits: nothing was caught, missed or falsely rolled back.</p>' }];
   const blocks: Block[] = [];
