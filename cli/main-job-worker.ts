@@ -27,18 +27,13 @@ export type MainJobTask =
   | { kind: 'rollback'; dirs: string[]; root: string }
   /** The rollout-plan optimiser beside the fixed plan under `ml`, with the champions of the registry at `root` (backtest/plan-compare.ts). */
   | { kind: 'plans'; scenario: string; seed: number; deployments: number; root: string }
-  /** The rollback drill of a built-in scenario, traced and written to `dir` (backtest/drill.ts, `drill --out`). */
-  | { kind: 'drill'; scenario: string; seed: number; deployments: number; dir: string };
+  /** The report's part on a backtest's data set, rendered (report/index.ts), with the registry at `root` for learned policies' timelines. */
+  | { kind: 'report-backtest'; dir: string; root: string };
 
 /** What a task sends back: the deployments of a data-set task, or the report of a training. */
-export type MainJobResult = number | JudgeTaskResult | RollbackTaskResult | import('../backtest/plan-compare.ts').PlanComparison | DrillTaskResult;
-/** The drill as the main job prints it: its JSON, its targets, its table, and the seconds it took. */
-export interface DrillTaskResult {
-  json: ReturnType<typeof import('./commands/rollback.ts').drillJson>;
-  targets: ReturnType<typeof import('../backtest/drill.ts').drillTargets>;
-  text: string;
-  seconds: number;
-}
+export type MainJobResult = number | JudgeTaskResult | RollbackTaskResult | import('../backtest/plan-compare.ts').PlanComparison | ReportPartResult;
+/** A part of the report, its charts rendered, and the seconds it took. */
+export type ReportPartResult = import('../report/index.ts').ReportPart & { seconds: number };
 export type JudgeTaskResult = Pick<import('../training/judge/family.ts').JudgeTrainResult, 'version' | 'promotion' | 'backend' | 'decision' | 'rows' | 'seconds'>;
 export type RollbackTaskResult = Pick<import('../training/predictive-rollback/family.ts').RollbackTrainResult, 'version' | 'thresholds' | 'validation' | 'test' | 'promotion' | 'backend' | 'seconds'>;
 
@@ -79,15 +74,11 @@ async function run(t: MainJobTask): Promise<MainJobResult> {
     const { comparePlansWithChampions } = await import('../backtest/plan-compare.ts');
     return comparePlansWithChampions({ scenario: t.scenario, seed: t.seed, deployments: t.deployments, modelsRoot: t.root });
   }
-  if (t.kind === 'drill') {
+  if (t.kind === 'report-backtest') {
     const t0 = performance.now();
-    const { runDrill, formatDrill, drillTargets } = await import('../backtest/drill.ts');
-    const { drillJson, writeDrill } = await import('./commands/rollback.ts');
-    const scenario = loadScenario(t.scenario);
-    // Traced, so the report can draw each run step by step; the measures are the same.
-    const r = runDrill({ scenario, scenarioName: t.scenario, seed: t.seed, deployments: t.deployments, trace: true });
-    await writeDrill(r, scenario, t.dir, true);
-    return { json: drillJson(r), targets: drillTargets(r), text: formatDrill(r), seconds: (performance.now() - t0) / 1000 } satisfies DrillTaskResult;
+    const { reportPart } = await import('../report/index.ts');
+    const part = await reportPart(t.dir, 'backtest', { modelsRoot: t.root });
+    return { ...part, seconds: (performance.now() - t0) / 1000 } satisfies ReportPartResult;
   }
   const scenario = loadScenario(t.scenario);
   let last = 0;

@@ -108,33 +108,29 @@ export async function writeReport(dir: string, out: string, o: ReportOptions = {
   return finish({ title: s.title, source: s.source, sections: s.sections }, out, kind, o.fields?.out);
 }
 
-/** The first part of the main job's report, rendered: its default backtest and the registry's champions. */
-export interface MainReportHead {
+/** A part of a page: one folder's sections with their charts rendered, its title and its source line. */
+export interface ReportPart {
   title: string;
   source: string;
   sections: RenderedSection[];
 }
 
+/** One folder's sections, rendered (section titles prefixed with `titlePrefix`, ids with `idPrefix`). */
+export async function reportPart(dir: string, kind: ReportKind, o: ReportOptions = {}, idPrefix = '', titlePrefix = ''): Promise<ReportPart> {
+  const p = await sectionsFor(dir, kind, o, idPrefix);
+  return { title: p.title, source: p.source, sections: await renderSections(p.sections.map((s) => ({ ...s, title: `${titlePrefix}${s.title}` }))) };
+}
+
 /**
- * The main job's report, in two steps so the first can run while the drill does: the default backtest and the
- * registry's champions (`mainReportHead`), then the drill, and the page written (`mainReportFinish`).
+ * The main job's report: its default backtest (a part the caller may have rendered elsewhere, beside other work), the
+ * registry's champions and its rollback drill, on one page.
  */
-export async function mainReportHead(o: { backtest: string; registry: string; modelsRoot?: string }): Promise<MainReportHead> {
-  const b = await sectionsFor(o.backtest, 'backtest', { modelsRoot: o.modelsRoot });
-  const r = await sectionsFor(o.registry, 'registry', {}, 'models-');
-  const sections = [...b.sections, ...r.sections.map((s) => ({ ...s, title: `Models — ${s.title}` }))];
-  return { title: `rolloutlab main job: ${b.title.replace(/^Backtest: /, 'backtest of ')}, the champions, the rollback drill`, source: `${b.source} ${r.source}`, sections: await renderSections(sections) };
-}
-
-export async function mainReportFinish(head: MainReportHead, o: { drill: string; out: string }): Promise<ReportResult> {
-  const d = await sectionsFor(o.drill, 'drill', {}, 'drill-');
-  const drill = await renderSections(d.sections.map((s) => ({ ...s, title: `Drill — ${s.title}` })));
-  return write(assemblePage({ title: head.title, source: `${head.source} ${d.source}` }, [...head.sections, ...drill]), o.out, 'main');
-}
-
-/** The main job's report in one go: its default backtest, the registry's champions and its rollback drill on one page. */
-export async function writeMainReport(o: { backtest: string; registry: string; drill: string; out: string; modelsRoot?: string }): Promise<ReportResult> {
-  return mainReportFinish(await mainReportHead(o), o);
+export async function writeMainReport(o: { backtest: string | ReportPart; registry: string; drill: string; out: string; modelsRoot?: string }): Promise<ReportResult> {
+  const b = typeof o.backtest === 'string' ? await reportPart(o.backtest, 'backtest', { modelsRoot: o.modelsRoot }) : o.backtest;
+  const r = await reportPart(o.registry, 'registry', {}, 'models-', 'Models — ');
+  const d = await reportPart(o.drill, 'drill', {}, 'drill-', 'Drill — ');
+  const title = `rolloutlab main job: ${b.title.replace(/^Backtest: /, 'backtest of ')}, the champions, the rollback drill`;
+  return write(assemblePage({ title, source: `${b.source} ${r.source} ${d.source}` }, [...b.sections, ...r.sections, ...d.sections]), o.out, 'main');
 }
 
 async function write(rendered: RenderedPage, out: string, kind: ReportResult['kind'], field = 'out'): Promise<ReportResult> {

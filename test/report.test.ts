@@ -20,6 +20,8 @@ import { replayTimelines } from '../backtest/timeline.ts';
 import { resolvePolicies, BASELINE_POLICIES } from '../policies/index.ts';
 import { scenarioStrategy } from '../sim/strategy.ts';
 import { markCount } from '../report/charts.ts';
+import { writeMainReport, type ReportPart } from '../report/index.ts';
+import { runInWorkers } from '../cli/main-job-workers.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'rl-report-'));
 const bt = join(dir, 'backtest');
@@ -192,6 +194,24 @@ describe('rolloutlab report <drill>', () => {
       expect(svg).toContain('>bad requests / min</text>');
     }
   });
+});
+
+describe('the main job’s report', () => {
+  it('one page of the backtest, the champions and the drill; the backtest’s part drawn on a worker thread gives the same bytes', async () => {
+    const [part] = (await runInWorkers([{ kind: 'report-backtest', dir: bt, root: models }], { modelsRoot: null, units: () => 0, onProgress: () => {}, threads: 1 })) as (ReportPart & { seconds: number })[];
+    expect(part.seconds).toBeGreaterThan(0);
+    const a = await writeMainReport({ backtest: part, registry: models, drill, out: join(dir, 'main-a.html') });
+    const b = await writeMainReport({ backtest: bt, modelsRoot: models, registry: models, drill, out: join(dir, 'main-b.html') });
+    expect(a.kind).toBe('main');
+    expect(a.sections).toEqual(['verdict', 'comparison', 'trade-off', 'outcomes', 'lead-time', 'timelines', 'models-forecast', 'models-risk', 'drill-verdict', 'drill-comparison', 'drill-recovery', 'drill-timelines']);
+    const html = readFileSync(a.out, 'utf8');
+    expect(html).toBe(readFileSync(b.out, 'utf8'));
+    expectSelfContained(html);
+    expect(a.charts).toBe(svgs(html).length);
+    // Ids stay unique on the combined page (each chart's clip paths and anchors are its own).
+    const ids = [...html.matchAll(/\sid="([^"]+)"/g)].map((m) => m[1]);
+    expect(new Set(ids).size).toBe(ids.length);
+  }, 120_000);
 });
 
 describe('bad input', () => {

@@ -8,7 +8,7 @@ import { formatBacktest } from '../../backtest/report.ts';
 import { int, out } from '../flags.ts';
 import { simulateToDataset } from './data.ts';
 import type { PlanComparison } from '../../backtest/plan-compare.ts';
-import type { DrillTaskResult } from '../main-job-worker.ts';
+import type { ReportPartResult } from '../main-job-worker.ts';
 
 /** Deployments in the main job's backtest: the size of the baseline comparison in the docs. */
 const MAIN_BACKTEST_DEPLOYMENTS = 2000;
@@ -68,40 +68,50 @@ export function registerMain(program: Command): void {
       const { runInWorkers } = await import('../main-job-workers.ts');
       const { formatPlanComparison, planTargets } = await import('../../backtest/plan-compare.ts');
       const { defaultModelsRoot } = await import('../../training/registry.ts');
+      // The same thread then draws the report's part on the default backtest, which needs nothing of the self-healing
+      // stage. An --report that cannot be written fails here, before the work.
+      const tImport = performance.now();
+      const { checkOut } = await import('../../report/index.ts');
+      const importSeconds = (performance.now() - tImport) / 1000;
+      const modelsRoot = resolve(o.models ?? defaultModelsRoot());
+      await checkOut(o.report, 'report');
       say(`rollout plans: ml under the optimiser's plans and under the fixed plan on ${MAIN_PLAN_DEPLOYMENTS.toLocaleString('en-US')} deployments of "default" (seed 1), on a thread beside the self-healing stage...\n`);
-      const plansJob = runInWorkers([{ kind: 'plans', scenario: 'default', seed: 1, deployments: MAIN_PLAN_DEPLOYMENTS, root: resolve(o.models ?? defaultModelsRoot()) }], { modelsRoot: null, units: () => 0, onProgress: () => {}, threads: 1 });
+      const plansJob = runInWorkers([{ kind: 'plans', scenario: 'default', seed: 1, deployments: MAIN_PLAN_DEPLOYMENTS, root: modelsRoot }, { kind: 'report-backtest', dir: resolve(o.backtestOut), root: modelsRoot }], { modelsRoot: null, units: () => 0, onProgress: () => {}, threads: 1 });
       plansJob.catch(() => {}); // a failure is thrown where it is awaited, below
       const { runHealing, formatHealing } = await import('../healing.ts');
       const healing = await runHealing({ trainOut: o.pipelinesOut, models: o.models, quiet: !!o.json });
-      const rolloutPlans = (await plansJob)[0] as PlanComparison;
+      const tWait = performance.now();
+      const [plansResult, backtestPart] = await plansJob;
+      const waited = (performance.now() - tWait) / 1000;
+      const rolloutPlans = plansResult as PlanComparison;
       if (!o.json) process.stdout.write(formatPlanComparison(rolloutPlans) + '\n' + planTargets(rolloutPlans).map(targetLine).join('') + `  ${rolloutPlans.seconds.toFixed(1)} s on its own thread; reproduce: npx rolloutlab backtest --scenario default --seed 1 --deployments ${MAIN_PLAN_DEPLOYMENTS} --policies ml --strategy optimised (then --strategy canary:1,5,10,25,50,100)\n\n`);
       if (!o.json) process.stdout.write(formatHealing(healing) + '\n\n');
       // Rollback drills: plans executed in the release world for the material faults of 500 deployments of the default
-      // scenario, traced and written for the report. Single-threaded: it runs on a worker thread while this one draws the
-      // report's backtest and champions, which need nothing of it.
-      say('rollback drills: planned, revert-all and abort on 500 deployments of "default" (seed 1), on a thread beside the report...\n');
-      const drillJob = runInWorkers([{ kind: 'drill', scenario: 'default', seed: 1, deployments: MAIN_DRILL_DEPLOYMENTS, dir: resolve(o.drillOut) }], { modelsRoot: null, units: () => 0, onProgress: () => {}, threads: 1 });
-      drillJob.catch(() => {}); // a failure is thrown where it is awaited, below
+      // scenario; traced (the measures are the same) and written for the report.
+      const { runDrill, formatDrill, drillTargets } = await import('../../backtest/drill.ts');
+      const { drillJson, writeDrill } = await import('./rollback.ts');
+      say('rollback drills: planned, revert-all and abort on 500 deployments of "default" (seed 1)...\n');
+      const t = performance.now();
+      const drill = runDrill({ scenario, scenarioName: 'default', seed: 1, deployments: MAIN_DRILL_DEPLOYMENTS, trace: true });
+      const targets = drillTargets(drill);
+      const drillSeconds = (performance.now() - t) / 1000;
       const t1 = performance.now();
-      const { mainReportHead, mainReportFinish, checkOut } = await import('../../report/index.ts');
-      await checkOut(o.report, 'report');
-      const modelsRoot = resolve(o.models ?? defaultModelsRoot());
-      const head = await mainReportHead({ backtest: resolve(o.backtestOut), registry: modelsRoot, modelsRoot });
-      const headSeconds = (performance.now() - t1) / 1000;
-      const drill = (await drillJob)[0] as DrillTaskResult;
-      const targets = drill.targets;
+      await writeDrill(drill, scenario, o.drillOut, true);
       if (!o.json) {
-        process.stdout.write(drill.text + '\n\n');
+        process.stdout.write(formatDrill(drill) + '\n\n');
         for (const x of targets) process.stdout.write(targetLine(x));
-        process.stdout.write(`  ${drill.seconds.toFixed(1)} s on its own thread; written to ${resolve(o.drillOut)}; plan one yourself: npx rolloutlab plan rollback --deployment <id>  (ids: npx rolloutlab drill --json)\n\n`);
+        process.stdout.write(`  ${drillSeconds.toFixed(1)} s; written to ${resolve(o.drillOut)}; plan one yourself: npx rolloutlab plan rollback --deployment <id>  (ids: npx rolloutlab drill --json)\n\n`);
       }
-      // The run's report: the default backtest (which policy wins and why), the champions, the drill.
-      const t2 = performance.now();
-      const report = await mainReportFinish(head, { drill: resolve(o.drillOut), out: o.report });
-      // What the report adds to the job: drawing the drill, and the part of the rest the drill did not cover.
-      const reportSeconds = (performance.now() - t2) / 1000;
-      const added = reportSeconds + Math.max(0, headSeconds - drill.seconds);
-      if (o.json) out(true, { summary: r.summary, dataset: resolve(o.out), models: pre, inRollout: rollout, rolloutPlans: { ...rolloutPlans, targets: planTargets(rolloutPlans) }, healing, drill: { ...drill.json, targets }, report: { ...report, seconds: headSeconds + reportSeconds } }, '');
-      else process.stdout.write(`report: ${report.out}\n  ${report.charts} charts in ${report.sections.length} sections, ${report.bytes.toLocaleString('en-US')} bytes; ${(headSeconds + reportSeconds).toFixed(1)} s to draw, ${added.toFixed(1)} s beyond the drill; open it in a browser (no network, no script needed)\n`);
+      // The run's report: the default backtest (drawn on the plans' thread), the champions, the drill.
+      say('report: the champions and the drill...\n');
+      const { writeMainReport } = await import('../../report/index.ts');
+      const part = backtestPart as ReportPartResult;
+      const report = await writeMainReport({ backtest: part, registry: modelsRoot, drill: resolve(o.drillOut), out: o.report });
+      // What the report adds to the job: loading its modules here, writing the drill, drawing the rest here, and any wait
+      // for the backtest's part. The wait counts for at most the part's own seconds: the rest of it is the plans' (they
+      // ran first on that thread).
+      const added = importSeconds + (performance.now() - t1) / 1000 + Math.min(waited, part.seconds);
+      if (o.json) out(true, { summary: r.summary, dataset: resolve(o.out), models: pre, inRollout: rollout, rolloutPlans: { ...rolloutPlans, targets: planTargets(rolloutPlans) }, healing, drill: { ...drillJson(drill), targets }, report: { ...report, seconds: added } }, '');
+      else process.stdout.write(`report: ${report.out}\n  ${report.charts} charts in ${report.sections.length} sections, ${report.bytes.toLocaleString('en-US')} bytes; ${added.toFixed(1)} s added to the job (the backtest's part, ${part.seconds.toFixed(1)} s, drawn on the plans' thread during the self-healing stage${Math.min(waited, part.seconds) >= 0.05 ? `, ${Math.min(waited, part.seconds).toFixed(1)} s of it waited for` : ''}); open it in a browser (no network, no script needed)\n`);
     });
 }
