@@ -460,7 +460,7 @@ export async function backtestSections(input: BacktestInput, o: BacktestReportOp
     intro: `Scenario <code>${esc(r.scenario)}</code>, seed ${r.seed}: ${r.deployments.toLocaleString('en-US')} deployments rolled out under each of ${names.map((n) => `<code>${esc(n)}</code>`).join(', ')} with the same traffic, faults and noise (${esc(strategy)}). ${any.violating.toLocaleString('en-US')} of them breach the SLO because of their change when nothing guards them; ${any.materialFaults.toLocaleString('en-US')} carry a material fault; ${any.withoutMaterialFault.toLocaleString('en-US')} do not.`,
     blocks: [
       { kind: 'html', html: verdictHtml(r, w, targets) },
-      { kind: 'chart', id: 'targets', spec: targetsGrid(r, names, targets), caption: 'Each row is a policy, each column a target of the project (its threshold in brackets). A green cell meets the target, a red one misses it; the figure is the policy’s value. oracle shows what knowing the truth would reach.' },
+      { kind: 'chart', id: 'targets', spec: targetsGrid(r, names, targets), caption: 'Each row is a policy, each column a target of the project (its threshold under its name). A green cell meets the target, a red one misses it; the figure is the policy’s value. oracle shows what knowing the truth would reach.' },
     ],
   });
   sections.push({
