@@ -7,6 +7,7 @@ import { stepFate, releasesOf, releaseFor, type Release, type StepKind } from '.
 import { planRollback, ROLLBACK_PLANNERS, type PlanStep, type FallbackStep, type RollbackPlan, type RollbackPlannerName } from '../policies/rollback-plan/index.ts';
 import type { Scenario } from '../sim/scenario-schema.ts';
 import { periodOfDeployment, periods, simulatePeriod } from './worlds.ts';
+import { tableFromRows, type Table } from '../datasets/table.ts';
 
 /** Minutes a drill runs before what is still broken counts as not recovered. */
 export const DRILL_HORIZON_MIN = 720;
@@ -36,8 +37,34 @@ export interface DrillRun {
 
 type Exposure = Record<string, number>;
 
-/** Executes `plan` in the release world of `rel`. */
-export function executePlan(plan: RollbackPlan, rel: Release, seed: number): DrillRun {
+/** What became of one attempt at a step (or its fallback, approval or escalation), as the drill's timeline shows it. */
+export const DRILL_STEP_RESULTS = ['done', 'failed', 'check held', 'check failed', 'fallback done', 'fallback failed', 'approval', 'escalated'] as const;
+export type DrillStepResult = (typeof DRILL_STEP_RESULTS)[number];
+
+/** One attempt at a step, in plan minutes. `target` is the service, database, migration or flag it acts on ('' for none). */
+export interface DrillStepEvent {
+  step: string;
+  kind: string;
+  target: string;
+  unit: string | null;
+  attempt: number;
+  start: number;
+  end: number;
+  result: DrillStepResult;
+}
+
+/**
+ * What one drill run did, for the report's timeline: every step attempt with its minutes and result, and users' bad
+ * requests per minute from each event on (a step function of plan minutes, starting at 0). Recording it changes nothing
+ * the run measures.
+ */
+export interface DrillTrace {
+  steps: DrillStepEvent[];
+  rate: { t: number; bad: number }[];
+}
+
+/** Executes `plan` in the release world of `rel`; `trace`, when given, receives what each step did and the bad-request rate over time. */
+export function executePlan(plan: RollbackPlan, rel: Release, seed: number, trace?: DrillTrace): DrillRun {
   const { request: req, truth } = rel;
   const t0 = Date.parse(req.at);
   const svcs = new Map(req.services.map((s) => [s.name, { ...s, exposure: { ...s.exposure } as Exposure, fixed: false }]));
@@ -189,6 +216,9 @@ export function executePlan(plan: RollbackPlan, rel: Release, seed: number): Dri
     const b = s.database ? backups.get(s.database) : undefined;
     return { tool: svc?.tool, fastTrack: s.fastTrack === true, migrationTool: m?.tool, newDataWritten: m ? truth.newDataWritten[m.id] : undefined, pitr: !!(b?.pitr && s.restoreTo), offHours: !!req.offHours };
   };
+  const log = (s: Act, kind: string, attempt: number, start: number, end: number, result: DrillStepResult) => {
+    trace?.steps.push({ step: s.id, kind, target: s.service ?? s.database ?? s.migration ?? s.flag ?? '', unit: s.unit ?? null, attempt, start, end, result });
+  };
   const fateOf = (s: Act, kind: StepKind, attempt: number) => stepFate({ deployment: truth.deployment, kind, target: s.service ?? s.database ?? s.migration ?? s.flag ?? '', unit: s.unit, attempt, seed }, ctxOf(s));
   /** A step that cannot work in this world whatever its luck (nothing to restore from, no down migration). */
   const impossible = (s: Act): boolean =>
@@ -203,7 +233,10 @@ export function executePlan(plan: RollbackPlan, rel: Release, seed: number): Dri
       if (started.has(s.id) || !s.after.every((a) => resolved.has(a))) continue;
       started.add(s.id);
       let t = now;
-      if (s.needsApproval) t += fateOf(s, 'approval', 0).minutes;
+      if (s.needsApproval) {
+        t += fateOf(s, 'approval', 0).minutes;
+        log(s, 'approval', 0, now, t, 'approval');
+      }
       attempt(s, t, 0);
     }
   };
@@ -214,9 +247,14 @@ export function executePlan(plan: RollbackPlan, rel: Release, seed: number): Dri
   const human = (s: PlanStep, t: number, act: Act | null) => {
     escalations++;
     const delay = fateOf(s, 'escalate', 9).minutes;
-    if (!act || impossible(act) || act.kind === 'verify' || act.kind === 'escalate') return at(t + delay, () => resolve(s, t + delay));
+    if (!act || impossible(act) || act.kind === 'verify' || act.kind === 'escalate')
+      return at(t + delay, () => {
+        log(s, 'escalate', 0, t, t + delay, 'escalated');
+        resolve(s, t + delay);
+      });
     const tEnd = t + delay + fateOf(act, act.kind, 0).minutes * 2;
     at(tEnd, () => {
+      log(s, 'escalate', 0, t, tEnd, 'escalated');
       apply(act, tEnd);
       resolve(s, tEnd);
     });
@@ -233,10 +271,12 @@ export function executePlan(plan: RollbackPlan, rel: Release, seed: number): Dri
         const fate = fateOf(fb, fb.kind, 0);
         if (impossible(fb) || fate.fails) {
           stepsFailed++;
+          log(fb, fb.kind, 0, t, t + fate.minutes, 'fallback failed');
           return human(s, t + fate.minutes, fb);
         }
         const tEnd = t + fate.minutes;
         return at(tEnd, () => {
+          log(fb, fb.kind, 0, t, tEnd, 'fallback done');
           apply(fb, tEnd);
           resolve(s, tEnd);
         });
@@ -250,12 +290,19 @@ export function executePlan(plan: RollbackPlan, rel: Release, seed: number): Dri
   const attempt = (s: PlanStep, t: number, n: number): void => {
     if (s.kind === 'verify') {
       const tEnd = t + fateOf(s, 'verify', n).minutes;
-      return at(tEnd, () => (holds(s, tEnd) ? resolve(s, tEnd) : fail(s, tEnd, n)));
+      return at(tEnd, () => {
+        const ok = holds(s, tEnd);
+        log(s, s.kind, n, t, tEnd, ok ? 'check held' : 'check failed');
+        return ok ? resolve(s, tEnd) : fail(s, tEnd, n);
+      });
     }
     if (s.kind === 'escalate') {
       escalations++;
       const tEnd = t + fateOf(s, 'escalate', 0).minutes;
-      return at(tEnd, () => resolve(s, tEnd));
+      return at(tEnd, () => {
+        log(s, s.kind, n, t, tEnd, 'escalated');
+        resolve(s, tEnd);
+      });
     }
     const fate = fateOf(s, s.kind, n);
     const tEnd = t + fate.minutes;
@@ -263,8 +310,10 @@ export function executePlan(plan: RollbackPlan, rel: Release, seed: number): Dri
     at(tEnd, () => {
       if (fate.fails || impossible(s)) {
         stepsFailed++;
+        log(s, s.kind, n, t, tEnd, 'failed');
         return fail(s, tEnd, n);
       }
+      log(s, s.kind, n, t, tEnd, 'done');
       apply(s, tEnd);
       resolve(s, tEnd);
     });
@@ -275,6 +324,13 @@ export function executePlan(plan: RollbackPlan, rel: Release, seed: number): Dri
   let cur = rate(0);
   let residual = 0;
   let recoveredAt: number | null = cur.bad === 0 && (!corr || mitigated) ? 0 : null;
+  const point = (t: number, bad: number) => {
+    const last = trace?.rate[trace.rate.length - 1];
+    if (!trace || (last && last.bad === bad)) return;
+    if (last && last.t === t) last.bad = bad;
+    else trace.rate.push({ t, bad });
+  };
+  point(0, cur.bad);
   const note = (r: { now: Set<string> }) => {
     for (const k of r.now) if (!violating.has(k)) violations++;
     violating.clear();
@@ -292,12 +348,14 @@ export function executePlan(plan: RollbackPlan, rel: Release, seed: number): Dri
       residual += cur.bad * (ttlEnd - now);
       now = ttlEnd;
       cur = rate(now);
+      point(now, cur.bad);
       if (cur.bad === 0 && recoveredAt === null && (!corr || mitigated)) recoveredAt = now;
     }
     residual += cur.bad * (ev.t - now);
     now = ev.t;
     ev.run();
     const next = rate(now);
+    point(now, next.bad);
     note(next);
     const ok = next.bad === 0 && (!corr || mitigated);
     if (ok && recoveredAt === null) recoveredAt = now;
@@ -351,6 +409,8 @@ export interface DrillReport {
   /** Paired: multi-service releases every planner recovered, median minutes per planner. */
   pairedMulti: { releases: number; medianMin: Record<string, number | null> };
   runs: DrillRun[];
+  /** With `trace`: what each run did, parallel to `runs` (`drill --out` writes it for `rolloutlab report`). */
+  traces?: DrillTrace[];
 }
 
 const median = (xs: number[]): number | null => {
@@ -386,6 +446,8 @@ export interface DrillOptions {
   deployments: number;
   planners?: readonly RollbackPlannerName[];
   onProgress?: (done: number, total: number) => void;
+  /** Record every run's steps and bad-request rate (`DrillReport.traces`); the measures are the same either way. */
+  trace?: boolean;
 }
 
 /** The releases of the first `n` deployments of the scenario's periods (with their world seed for step fates). */
@@ -414,8 +476,13 @@ export function runDrill(o: DrillOptions): DrillReport {
   const planners = o.planners ?? ROLLBACK_PLANNERS;
   const rels = drillReleases(o.scenario, o.seed, o.deployments);
   const runs: DrillRun[] = [];
+  const traces: DrillTrace[] = [];
   rels.forEach(({ release, seed }, i) => {
-    for (const p of planners) runs.push(executePlan(planRollback(release.request, p), release, seed));
+    for (const p of planners) {
+      const trace: DrillTrace | undefined = o.trace ? { steps: [], rate: [] } : undefined;
+      runs.push(executePlan(planRollback(release.request, p), release, seed, trace));
+      if (trace) traces.push(trace);
+    }
     o.onProgress?.(i + 1, rels.length);
   });
   const by = Object.fromEntries(planners.map((p) => [p, summarizeRuns(runs.filter((r) => r.planner === p))]));
@@ -431,7 +498,58 @@ export function runDrill(o: DrillOptions): DrillReport {
     planners: by,
     pairedMulti: { releases: paired.length, medianMin: Object.fromEntries(planners.map((p) => [p, median(paired.map((d) => runs.find((r) => r.deployment === d && r.planner === p)!.timeToRecoverMin!))])) },
     runs,
+    ...(o.trace ? { traces } : {}),
   };
+}
+
+/**
+ * A drill as tables (`drill --out`, what `rolloutlab report` reads): one row per run, and with traces one row per step
+ * attempt and one per change of users' bad-request rate.
+ */
+export function drillTables(r: DrillReport): Table[] {
+  const tables = [
+    tableFromRows('drill_runs', r.runs, [
+      ['deployment_id', 'VARCHAR', (x) => x.deployment, 'deployment whose change carries a material fault'],
+      ['planner', 'VARCHAR', (x) => x.planner, 'planned / revert-all / abort'],
+      ['fault_kind', 'VARCHAR', (x) => x.kind, 'TRUTH: the fault'],
+      ['multi_service', 'BOOLEAN', (x) => x.multiService, 'the release changes more than one service'],
+      ['recovered', 'BOOLEAN', (x) => x.recovered, `nothing the fault or the rollback broke hurts users within ${DRILL_HORIZON_MIN} min`],
+      ['time_to_recover_min', 'DOUBLE', (x) => x.timeToRecoverMin, 'plan start to recovery (null: not recovered)'],
+      ['residual_bad_requests', 'BIGINT', (x) => x.residualBadRequests, 'bad requests users saw while the plan ran'],
+      ['corruption_mitigated', 'BOOLEAN', (x) => x.corruptionMitigated, 'corrupt data restored or repaired (null: no corruption)'],
+      ['has_backup', 'BOOLEAN', (x) => x.hasBackup, 'the corrupt database has a backup (null: no corruption)'],
+      ['data_loss_min', 'DOUBLE', (x) => x.dataLossMinutes, 'minutes of writes lost to a restore'],
+      ['order_violations', 'INTEGER', (x) => x.orderViolations, 'conditions the rollback order broke (old callers on a gone API, schema mismatches)'],
+      ['steps_failed', 'INTEGER', (x) => x.stepsFailed, 'step attempts that failed'],
+      ['escalations', 'INTEGER', (x) => x.escalations, 'times a person was paged or had to act'],
+      ['steps', 'INTEGER', (x) => x.steps, 'steps in the plan'],
+    ]),
+  ];
+  if (r.traces) {
+    const steps = r.traces.flatMap((t, i) => t.steps.map((e) => ({ ...e, run: r.runs[i] })));
+    const rate = r.traces.flatMap((t, i) => t.rate.map((e) => ({ ...e, run: r.runs[i] })));
+    tables.push(
+      tableFromRows('drill_steps', steps, [
+        ['deployment_id', 'VARCHAR', (x) => x.run.deployment, 'deployment'],
+        ['planner', 'VARCHAR', (x) => x.run.planner, 'planner'],
+        ['step', 'VARCHAR', (x) => x.step, 'step id of the plan (s1, s2, …; a fallback: s4f)'],
+        ['kind', 'VARCHAR', (x) => x.kind, 'what the step does (approval, escalate: the wait for a person)'],
+        ['target', 'VARCHAR', (x) => x.target, 'service, database, migration or flag it acts on'],
+        ['unit', 'VARCHAR', (x) => x.unit, 'region or tenant it is confined to'],
+        ['attempt', 'INTEGER', (x) => x.attempt, 'attempt (0: the first)'],
+        ['start_min', 'DOUBLE', (x) => x.start, 'plan minute it started'],
+        ['end_min', 'DOUBLE', (x) => x.end, 'plan minute it ended'],
+        ['result', 'VARCHAR', (x) => x.result, DRILL_STEP_RESULTS.join(' / ')],
+      ]),
+      tableFromRows('drill_rate', rate, [
+        ['deployment_id', 'VARCHAR', (x) => x.run.deployment, 'deployment'],
+        ['planner', 'VARCHAR', (x) => x.run.planner, 'planner'],
+        ['t_min', 'DOUBLE', (x) => x.t, 'plan minute from which the rate holds'],
+        ['bad_per_min', 'DOUBLE', (x) => x.bad, 'bad requests per minute users see from then on'],
+      ]),
+    );
+  }
+  return tables;
 }
 
 const pct = (x: number | null) => (x === null ? '—' : `${(100 * x).toFixed(1)} %`);

@@ -6,7 +6,7 @@
 // Each deployment runs in the rollout environment once per policy with the same seed, so it sees the same traffic,
 // the same fault and the same per-minute randomness whichever policy runs it. Its unguarded run (the `none`
 // schedule) gives the truth every measure needs: violating or not, the breach minute for lead times.
-import { RolloutEnv, scheduleAction, recordRows, TICK_SECONDS, type EpisodeOutcome, type Action } from '../sim/env.ts';
+import { RolloutEnv, scheduleAction, recordRows, TICK_SECONDS, type EpisodeOutcome, type Action, type Observation } from '../sim/env.ts';
 import { scenarioStrategy, type Plan, type Strategy } from '../sim/strategy.ts';
 import type { Scenario } from '../sim/scenario-schema.ts';
 import type { Deployment, World } from '../sim/world.ts';
@@ -159,8 +159,11 @@ export interface EpisodeExposure {
   atEnd: number[];
 }
 
-/** Run one deployment under one policy; returns the episode outcome, the first rollback reason and the exposures. */
-export function runEpisode(env: RolloutEnv, world: World, dep: Deployment, seed: number, strategy: Strategy, policy: Policy | null, truthOutcome: EpisodeOutcome | null, ranges?: readonly StageRanges[]): { outcome: EpisodeOutcome; reason: string | null; exposure: EpisodeExposure } {
+/**
+ * Run one deployment under one policy; returns the episode outcome, the first rollback reason and the exposures.
+ * `onTick`, when given, sees each observation with the action taken on it (the report's timelines); it changes nothing.
+ */
+export function runEpisode(env: RolloutEnv, world: World, dep: Deployment, seed: number, strategy: Strategy, policy: Policy | null, truthOutcome: EpisodeOutcome | null, ranges?: readonly StageRanges[], onTick?: (observation: Observation, action: Action) => void): { outcome: EpisodeOutcome; reason: string | null; exposure: EpisodeExposure } {
   let { observation } = env.reset({ seed, deployment: { id: dep.id, service: dep.service, start: dep.start, fault: dep.fault, material: dep.material }, strategy });
   const plan = env.plan;
   const ctx: PolicyContext = { deploymentId: dep.id, service: world.topology.services[dep.service], start: dep.start, plan, slo: world.scenario.slo, tickSeconds: TICK_SECONDS };
@@ -170,6 +173,7 @@ export function runEpisode(env: RolloutEnv, world: World, dep: Deployment, seed:
   const exposure: EpisodeExposure = { plan, rollbackUnit: null, atRollback: null, atEnd: [] };
   for (;;) {
     const action: Action = run ? run.decide(observation) : scheduleAction(observation, plan);
+    onTick?.(observation, action);
     if (action.type === 'rollback' && reason === null) {
       reason = action.reason ?? 'rollback';
       exposure.atRollback = [...observation.exposure];

@@ -26,10 +26,14 @@ export type MainJobTask =
   /** Train the predictive-rollback model on the trajectories of `dirs` into the registry at `root`. */
   | { kind: 'rollback'; dirs: string[]; root: string }
   /** The rollout-plan optimiser beside the fixed plan under `ml`, with the champions of the registry at `root` (backtest/plan-compare.ts). */
-  | { kind: 'plans'; scenario: string; seed: number; deployments: number; root: string };
+  | { kind: 'plans'; scenario: string; seed: number; deployments: number; root: string }
+  /** The report's part on a backtest's data set, rendered (report/index.ts), with the registry at `root` for learned policies' timelines. */
+  | { kind: 'report-backtest'; dir: string; root: string };
 
 /** What a task sends back: the deployments of a data-set task, or the report of a training. */
-export type MainJobResult = number | JudgeTaskResult | RollbackTaskResult | import('../backtest/plan-compare.ts').PlanComparison;
+export type MainJobResult = number | JudgeTaskResult | RollbackTaskResult | import('../backtest/plan-compare.ts').PlanComparison | ReportPartResult;
+/** A part of the report, its charts rendered, and the seconds it took. */
+export type ReportPartResult = import('../report/index.ts').ReportPart & { seconds: number };
 export type JudgeTaskResult = Pick<import('../training/judge/family.ts').JudgeTrainResult, 'version' | 'promotion' | 'backend' | 'decision' | 'rows' | 'seconds'>;
 export type RollbackTaskResult = Pick<import('../training/predictive-rollback/family.ts').RollbackTrainResult, 'version' | 'thresholds' | 'validation' | 'test' | 'promotion' | 'backend' | 'seconds'>;
 
@@ -69,6 +73,12 @@ async function run(t: MainJobTask): Promise<MainJobResult> {
     // cost more than they save.
     const { comparePlansWithChampions } = await import('../backtest/plan-compare.ts');
     return comparePlansWithChampions({ scenario: t.scenario, seed: t.seed, deployments: t.deployments, modelsRoot: t.root });
+  }
+  if (t.kind === 'report-backtest') {
+    const t0 = performance.now();
+    const { reportPart } = await import('../report/index.ts');
+    const part = await reportPart(t.dir, 'backtest', { modelsRoot: t.root });
+    return { ...part, seconds: (performance.now() - t0) / 1000 } satisfies ReportPartResult;
   }
   const scenario = loadScenario(t.scenario);
   let last = 0;

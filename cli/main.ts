@@ -18,6 +18,7 @@ import { registerBench } from './commands/bench.ts';
 import { registerRetry, protectWrappedCommand } from './commands/retry.ts';
 import { registerRollback } from './commands/rollback.ts';
 import { registerWhatIf } from './commands/whatif.ts';
+import { registerReport } from './commands/report.ts';
 import { CommandExit } from './flags.ts';
 
 export function buildProgram(): Command {
@@ -42,6 +43,7 @@ export function buildProgram(): Command {
   registerRetry(program);
   registerRollback(program);
   registerWhatIf(program);
+  registerReport(program);
   registerBench(program);
   return program;
 }

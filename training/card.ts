@@ -76,6 +76,26 @@ export const CardFileSchema = Type.Object(
 
 const Metrics = Type.Record(Type.String({ minLength: 1 }), Type.Number());
 
+const Share = Type.Number({ minimum: 0, maximum: 1 });
+const Point = Type.Tuple([Share, Share]);
+
+/**
+ * The held-out part's curve points (training/metrics.ts `classifierCurves`), for the ROC, precision-recall and
+ * reliability diagrams of `rolloutlab report`; absent on cards of families that do not store them, and on older cards.
+ */
+export const CurvesSchema = Type.Object(
+  {
+    n: Type.Integer({ minimum: 0 }),
+    positives: Type.Integer({ minimum: 0 }),
+    /** [false-positive rate, true-positive rate] from the highest threshold down. */
+    roc: Type.Array(Point),
+    /** [recall, precision] from the highest threshold down. */
+    pr: Type.Array(Point),
+    reliability: Type.Array(Type.Object({ lower: Share, upper: Share, predicted: Share, observed: Share, n: Type.Integer({ minimum: 1 }) }, { additionalProperties: false })),
+  },
+  { additionalProperties: false },
+);
+
 /** Outcome feedback appended to the training part (`train risk --with-feedback`); absent on cards trained without. */
 export const FeedbackRefSchema = Type.Object(
   {
@@ -141,6 +161,8 @@ export const ModelCardSchema = Type.Object(
     feedback: Type.Optional(FeedbackRefSchema),
     /** The tunable hyper-parameters as training resolved them (defaults, `--config`, flags). */
     tuning: Type.Optional(TuningSchema),
+    /** The held-out part's ROC, precision-recall and reliability points (optional: families that store them). */
+    curves: Type.Optional(CurvesSchema),
   },
   { additionalProperties: false },
 );
@@ -152,6 +174,7 @@ export type ChampionDecision = Static<typeof ChampionDecisionSchema>;
 export type CardFile = Static<typeof CardFileSchema>;
 export type FeedbackRef = Static<typeof FeedbackRefSchema>;
 export type Tuning = Static<typeof TuningSchema>;
+export type CardCurves = Static<typeof CurvesSchema>;
 export type { TargetResult };
 
 /** The manifest fields a card copies; `Manifest` from datasets/ fits. */

@@ -11,7 +11,11 @@ import { terminalProgress } from '../../lib/progress.ts';
 import { loadScenario } from '../../sim/index.ts';
 import { RollbackRequestSchema, beforeDeploy, type RollbackRequest } from '../../sim/release/index.ts';
 import { planRollback, formatPlan, ROLLBACK_PLANNERS, type RollbackPlannerName } from '../../policies/rollback-plan/index.ts';
-import { runDrill, formatDrill, findRelease, type DrillReport } from '../../backtest/drill.ts';
+import { runDrill, formatDrill, findRelease, drillTables, drillTargets, DRILL_HORIZON_MIN, type DrillReport } from '../../backtest/drill.ts';
+import { writeDataset } from '../../datasets/index.ts';
+import { codeVersion } from '../../lib/version.ts';
+import { scenarioDigest } from '../../sim/index.ts';
+import type { Scenario } from '../../sim/scenario-schema.ts';
 import { periodOfDeployment } from '../../backtest/worlds.ts';
 import { RolloutPlanFileSchema, type RolloutPlanFile } from '../../server/routes/rollout-plan-schemas.ts';
 import { int, num, out, usage } from '../flags.ts';
@@ -58,6 +62,19 @@ export function drillJson(r: DrillReport) {
   };
 }
 
+/**
+ * A drill as a data set (`drill --out`, and the main job's drill): every run, every step attempt and the bad-request
+ * rate over time, with the summary and targets in the manifest. What `rolloutlab report <dir>` draws the drill from.
+ */
+export async function writeDrill(r: DrillReport, scenario: Scenario, dir: string, force: boolean): Promise<void> {
+  await writeDataset({
+    outDir: resolve(dir),
+    tables: drillTables(r),
+    force,
+    manifest: { kind: 'backtest', scenario: scenario.name, seed: r.seed, codeVersion: codeVersion(), extra: { drill: drillJson(r), targets: drillTargets(r), horizonMin: DRILL_HORIZON_MIN, scenarioDigest: scenarioDigest(scenario) } },
+  });
+}
+
 /** A JSON file checked against a closed schema: exit 2 naming the file (`--from`) or the field. */
 function readJsonFile<T extends TSchema>(file: string, schema: T): Static<T> {
   let raw: unknown;
@@ -94,12 +111,15 @@ export function registerRollback(program: Command): void {
     .option('--deployments <n>', 'deployments to simulate (the material faults among them are drilled)', int('--deployments', 1, 100_000), 500)
     .option('--planners <list>', `comma-separated planners (${ROLLBACK_PLANNERS.join(', ')})`, planners, [...ROLLBACK_PLANNERS])
     .option('--json', 'print {"planners": {"<name>": {recovered, dataCorruptionMitigated, orderViolations, medianTimeToRecoverMin, residualBadRequests, dataLossMinutes, stepsFailed, escalations, …}}, …}')
-    .action((o: { scenario: string; seed: number; deployments: number; planners: RollbackPlannerName[]; json?: boolean }) => {
+    .option('--out <dir>', 'also write the drill as a data set: every run, every step attempt with its minutes and result, and users\' bad requests per minute over time (what `rolloutlab report <dir>` draws)')
+    .option('--force', 'replace an existing data set at --out')
+    .action(async (o: { scenario: string; seed: number; deployments: number; planners: RollbackPlannerName[]; json?: boolean; out?: string; force?: boolean }) => {
       const scenario = loadScenario(o.scenario);
       const progress = terminalProgress();
-      const r = runDrill({ scenario, scenarioName: o.scenario, seed: o.seed, deployments: o.deployments, planners: o.planners, onProgress: (d, n) => progress.update('drill', d, n) });
+      const r = runDrill({ scenario, scenarioName: o.scenario, seed: o.seed, deployments: o.deployments, planners: o.planners, trace: o.out !== undefined, onProgress: (d, n) => progress.update('drill', d, n) });
       progress.done();
-      out(!!o.json, drillJson(r), formatDrill(r));
+      if (o.out !== undefined) await writeDrill(r, scenario, o.out, !!o.force);
+      out(!!o.json, drillJson(r), formatDrill(r) + (o.out !== undefined ? `\n\n  runs, step attempts and bad-request rates written to ${resolve(o.out)}` : ''));
     });
 
   const plan = program.command('plan').description('Plans for a deployment: `plan rollback`, `plan rollout`');

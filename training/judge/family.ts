@@ -7,6 +7,7 @@ import { codeVersion } from '../../lib/version.ts';
 import { datasetRef } from '../card.ts';
 import { ModelRegistry, type PromotionResult } from '../registry.ts';
 import type { TargetResult } from '../targets.ts';
+import { classifierCurves } from '../metrics.ts';
 import { judgeDataDirs, readJudgeWindows, type LabelledWindows } from './data.ts';
 import { evaluateJudgeOn, type JudgeEvaluation } from './evaluate.ts';
 import { JUDGE_FEATURES } from './features.ts';
@@ -150,6 +151,11 @@ export async function trainJudge(data: string | readonly string[], opts: JudgeTr
       metrics,
       baselines: { kayenta: base },
       targets: evaluation.targets,
+      // P(fail) of every test-split window against its label: the report's ROC, precision-recall and reliability points.
+      curves: classifierCurves(
+        tests.flatMap((t) => t.rows.map((r) => fit.model.pFail(t.windows.windows[r]))),
+        tests.flatMap((t) => t.rows.map((r) => t.windows.labels[r])),
+      ),
       notes:
         'Metrics are on the test split (deployments never used for fitting, early stopping, calibration or thresholds) of the training data sets; ' +
         '`rolloutlab evaluate judge --data <held-out data sets>` scores other worlds (e.g. seed 1). judge.json holds the whole model as plain numbers.',

@@ -9,7 +9,7 @@ import { datasetRef, type FeedbackRef, type ModelCard } from '../card.ts';
 import { ModelRegistry, resolveCardPath, type DecisionBy, type PromotionResult, type SavedVersion, type Verdict } from '../registry.ts';
 import { checkTargets, type TargetResult } from '../targets.ts';
 import { GamModel, subset, type GamJSON, type GamOptions } from '../gam.ts';
-import { rocAuc, logLoss, classifierMetrics } from '../metrics.ts';
+import { rocAuc, logLoss, classifierMetrics, classifierCurves } from '../metrics.ts';
 import { RolloutlabError } from '../../lib/errors.ts';
 import { combineRiskData, fitRisk, riskSplit, type CombinedRiskData, type RiskEvaluation } from './pipeline.ts';
 import { SIM_RISK_SPECS, simRiskData, type SimRiskData } from './sim.ts';
@@ -239,6 +239,8 @@ export async function trainRisk(data: string | readonly string[], opts: RiskTrai
       },
       targets,
       ...(feedback ? { feedback: cardFeedback(feedback) } : {}),
+      // The held-out scores' curve points, for the report's ROC, precision-recall and reliability diagrams.
+      curves: classifierCurves(fit.testScores, Uint8Array.from(fit.split.test, (r) => combined.data.labels[r])),
       notes:
         (feedback ? `Training part includes ${feedback.used} outcome-feedback rows from ${feedback.source} (${feedback.skipped} skipped; card.feedback). ` : '') +
         (dirs.length > 1 ? `Trained on ${dirs.length} data sets, each split by time on its own and concatenated (dataset is the first; hyperParameters.datasets lists all). ` : '') +

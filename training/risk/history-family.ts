@@ -12,7 +12,7 @@ import { RolloutlabError } from '../../lib/errors.ts';
 import { initBackend } from '../backend.ts';
 import { datasetRef } from '../card.ts';
 import { GamModel, subset, type GamJSON } from '../gam.ts';
-import { classifierMetrics, logLoss, rocAuc } from '../metrics.ts';
+import { classifierCurves, classifierMetrics, logLoss, rocAuc } from '../metrics.ts';
 import { ModelRegistry, resolveCardPath, type DecisionBy, type PromotionResult } from '../registry.ts';
 import { checkTargets, type TargetResult } from '../targets.ts';
 import { cardFeedback, feedbackSummary, metricsOf, readRiskFeedback, riskChampionVerdict, riskDataDirs, riskGamOptions, riskTuning, RISK_FAMILY, RISK_MODEL_FILE, withFeedbackRows, type RiskTrainOptions, type RiskTrainResult } from './family.ts';
@@ -113,6 +113,8 @@ export async function trainRiskHistory(data: string, opts: RiskTrainOptions = {}
       },
       targets,
       ...(feedback ? { feedback: cardFeedback(feedback) } : {}),
+      // The held-out scores' curve points, for the report's ROC, precision-recall and reliability diagrams.
+      curves: classifierCurves(fit.testScores, Uint8Array.from(fit.split.test, (r) => combined.data.labels[r])),
       notes:
         `Trained on an imported deployment history (${registry.cardPath(history.source.file ?? dir)}), not on simulated data: registered under ${HISTORY_RISK_FAMILY}, never the served risk champion. ` +
         `Uses ${d.features.used.length} of the schema's features; ${d.features.missing.length} are missing and dropped from the model (hyperParameters.missingFeatures). ` +
