@@ -16,7 +16,7 @@ import { createConnection, createServer } from 'node:net';
 import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { planSweep, runSweep, startQueueWorker, type SweepResult } from '../backtest/sweep/index.ts';
-import { parallelCeiling } from './parallel-ceiling.ts';
+import { memoryCeiling, parallelCeiling } from './parallel-ceiling.ts';
 
 export interface SweepBenchCase {
   mode: string;
@@ -37,6 +37,8 @@ export interface SweepBenchReport {
   loadAverage: { before: number; after: number };
   /** Throughput of 2 spinning threads relative to one, before and after the cases: what the machine offered. */
   parallelCeiling: { before: number; after: number };
+  /** The same with allocation-heavy work (bench/parallel-ceiling.ts): the honest ceiling of two threads of backtests. */
+  memoryCeiling: { before: number; after: number };
   spec: { scenarios: string[]; seeds: number[]; policies: string[]; deployments: number };
   cases: SweepBenchCase[];
   speedUp: { oneThread: number; twoThreads: number; twoOverOne: number; goal: number; met: boolean };
@@ -140,6 +142,7 @@ export async function benchSweep(o: { seeds: number; deployments: number; queueD
   const before = loadavg()[0];
   try {
     const ceilingBefore = await parallelCeiling(2);
+    const memoryBefore = await memoryCeiling(2);
     const seeds = Array.from({ length: o.seeds }, (_, i) => i + 1);
     const spec = specFile(dir, 'small', seeds, o.deployments);
     const local = (threads: number): Runner => (plan, onShard) => runSweep(plan, { threads, onShard: (_j, x) => onShard(x.seconds) });
@@ -157,6 +160,7 @@ export async function benchSweep(o: { seeds: number; deployments: number; queueD
       cores: availableParallelism(),
       loadAverage: { before, after: before },
       parallelCeiling: { before: ceilingBefore, after: ceilingBefore },
+      memoryCeiling: { before: memoryBefore, after: memoryBefore },
       spec: { scenarios: ['default'], seeds, policies: ['none', 'kayenta'], deployments: o.deployments },
       cases: [inProc, one, two],
       speedUp: { oneThread: inProc.wallSeconds / one.wallSeconds, twoThreads: inProc.wallSeconds / two.wallSeconds, twoOverOne: one.wallSeconds / two.wallSeconds, goal: 1.7, met: one.wallSeconds / two.wallSeconds >= 1.7 },
@@ -197,6 +201,7 @@ export async function benchSweep(o: { seeds: number; deployments: number; queueD
     }
     report.loadAverage.after = loadavg()[0];
     report.parallelCeiling.after = await parallelCeiling(2);
+    report.memoryCeiling.after = await memoryCeiling(2);
     return report;
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -211,7 +216,8 @@ export function formatSweepBench(r: SweepBenchReport): string {
   const runs = r.cases[0].runs;
   const lines = [
     `sweep benchmark — scenario default, seeds ${r.spec.seeds[0]}-${r.spec.seeds[r.spec.seeds.length - 1]}, policies none and kayenta (${r.cases[0].shards} shards), ${r.spec.deployments} deployments a shard${runs > 1 ? `; fastest of ${runs} runs each, taking turns` : ''}`,
-    `  machine: ${r.cores} cores (${r.cpu}); load average ${f(r.loadAverage.before)} before, ${f(r.loadAverage.after)} after; 2 spinning threads did ${f(r.parallelCeiling.before)}× the work of one before, ${f(r.parallelCeiling.after)}× after (the ceiling of any 2-thread speed-up)`,
+    `  machine: ${r.cores} cores (${r.cpu}); load average ${f(r.loadAverage.before)} before, ${f(r.loadAverage.after)} after; 2 spinning threads did ${f(r.parallelCeiling.before)}× the work of one before, ${f(r.parallelCeiling.after)}× after (the ceiling of any 2-thread speed-up);`,
+    `  2 threads of allocation-heavy work did ${f(r.memoryCeiling.before)}× the work of one before, ${f(r.memoryCeiling.after)}× after (the ceiling of 2 threads of backtests, which share caches, memory and the collector)`,
     '',
     head,
     row(r.cases[0], '1.00×'),

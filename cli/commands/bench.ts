@@ -24,9 +24,9 @@ export function registerBench(program: Command): void {
     .command('sweep')
     .description('Sweep speed: shards/s of one spec in this process, on 1 and on 2 worker threads, side by side; then the queue\'s cost per shard with a local Redis (if redis-server is installed) on shards of seconds. Goals: 2 threads ≥ 1.7× one; the queue ≤ 5 % of a shard of 2 s or more.')
     .option('--seeds <n>', 'seeds in the spec (× policies none and kayenta = shards)', int('--seeds', 1, 1000), 6)
-    .option('--deployments <n>', 'deployments a shard', int('--deployments', 1, 1_000_000), 400)
+    .option('--deployments <n>', 'deployments a shard', int('--deployments', 1, 1_000_000), 1500)
     .option('--queue-seeds <n>', 'seeds in the queue case', int('--queue-seeds', 1, 1000), 3)
-    .option('--queue-deployments <n>', 'deployments a shard in the queue case (shards of seconds)', int('--queue-deployments', 1, 1_000_000), 1000)
+    .option('--queue-deployments <n>', 'deployments a shard in the queue case (shards of seconds)', int('--queue-deployments', 1, 1_000_000), 2000)
     .option('--repeat <n>', 'run the cases this many times, taking turns, and keep the fastest of each', int('--repeat', 1, 20), 1)
     .option('--json', 'as JSON')
     .action(async (o: { seeds: number; deployments: number; queueSeeds: number; queueDeployments: number; repeat: number; json?: boolean }) => {
