@@ -96,6 +96,12 @@ describe('train retry / evaluate retry', () => {
     const card = await registry.readCard('retry', 'champion');
     expect(card.metrics.transientRecoveryRate).toBe(r.heldOut.transientRecoveryRate);
     expect(card.targets.map((t) => t.metric)).toEqual(['transientRecoveryRate', 'wastedRetryRate', 'realMessagesPrecision', 'realMessagesRecall']);
+    // The held-out failed steps' P(a retry succeeds) against their truth, for the report's ROC / PR / reliability.
+    expect(card.curves?.n).toBe(card.split.rows.test);
+    expect(card.curves!.positives).toBeGreaterThan(0);
+    expect(card.curves!.positives).toBeLessThan(card.curves!.n);
+    expect(card.curves!.roc.length).toBeGreaterThan(2);
+    expect(card.curves!.reliability.reduce((a, b) => a + b.n, 0)).toBe(card.curves!.n);
     const champion = loadRetrySync(models)!;
     expect(champion.version).toBe('v0001');
     expect(champion.model.threshold).toBe(r.threshold);

@@ -212,6 +212,10 @@ describe('the rollback family and the ml policy', () => {
     const card = await registry.readCard(ROLLBACK_FAMILY, r.version);
     expect(() => validateCard(card)).not.toThrow();
     expect(card.targets.map((t) => t.metric)).toEqual(expect.arrayContaining(['preventionRate', 'medianLeadTimeMin', 'falseRollbackRate']));
+    // Every held-out tick's P(material fault) against its label, for the report's ROC / PR / reliability.
+    expect(card.curves?.n).toBe(card.split.rows.test);
+    expect(card.curves!.positives).toBeGreaterThan(0);
+    expect(card.curves!.roc[card.curves!.roc.length - 1]).toEqual([1, 1]);
     const { model, version } = loadRollbackSync(models);
     expect(version).toBe(r.version);
     const ds = await readDataset(dir);

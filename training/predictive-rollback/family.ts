@@ -14,6 +14,7 @@ import { initBackend } from '../backend.ts';
 import { datasetRef } from '../card.ts';
 import { ModelRegistry, type PromotionResult } from '../registry.ts';
 import { checkTargets, type TargetResult } from '../targets.ts';
+import { classifierCurves } from '../metrics.ts';
 import type { Columns } from '../gam.ts';
 import { trainMlp, type MlpOptions } from '../mlp.ts';
 import { TRAJECTORY_FEATURES, OVERWHELMING_P, KPI_SHORTFALL_Z } from './features.ts';
@@ -238,6 +239,7 @@ export async function trainRollback(
   const json: RollbackPredictorJSON = { format: ROLLBACK_FORMAT, features: [...TRAJECTORY_FEATURES], mlp: mlp.json, thresholds };
   const metrics = metricsOf(test);
   const targets = checkTargets(ROLLBACK_FAMILY, metrics);
+  const testRows = rowsOf(ticks, split.test);
   const registry = opts.registry ?? new ModelRegistry();
   const saved = await registry.save(ROLLBACK_FAMILY, {
     card: {
@@ -257,9 +259,15 @@ export async function trainRollback(
         datasets: dirs.map((dir, k) => ({ path: dir, scenario: manifests[k].scenario, seed: manifests[k].seed, deployments: parts[k].deployments.length })),
         validation: metricsOf(chosen.evaluation),
       },
-      split: { by: 'time', description: `per data set, deployments in start order: first ${sharePct(rollbackFitShare(hp.validationShare))} % fit (${strideText(hp.trainStride)}), next ${sharePct(hp.validationShare)} % early stopping + calibration + thresholds, newest 20 % held out (these metrics)`, rows: { train: train.length, validation: validation.length, test: rowsOf(ticks, split.test).length }, seed: null },
+      split: { by: 'time', description: `per data set, deployments in start order: first ${sharePct(rollbackFitShare(hp.validationShare))} % fit (${strideText(hp.trainStride)}), next ${sharePct(hp.validationShare)} % early stopping + calibration + thresholds, newest 20 % held out (these metrics)`, rows: { train: train.length, validation: validation.length, test: testRows.length }, seed: null },
       metrics,
       targets,
+      // P(material fault now) of every held-out tick against its label: the report's ROC, precision-recall and
+      // reliability points (the per-tick classifier; the rollback figures above are the first-crossing replay).
+      curves: classifierCurves(
+        testRows.map((i) => pFault[i]),
+        testRows.map((i) => ticks.yFault[i]),
+      ),
       notes: 'Metrics are first-crossing replays on the held-out deployments’ unguarded trajectories (prevented = decision at or before the unguarded breach minute). The backtester’s figures for the `ml` policy are the authoritative ones. rollback.json holds the network (plain numbers, scored without a tensor engine), its input standardisation and the thresholds; model.json/weights.bin hold the same weights as a tfjs layers model over standardised inputs.',
       tuning,
     },
@@ -289,7 +297,7 @@ export async function trainRollback(
     targets,
     promotion,
     backend: backend.name,
-    rows: { train: train.length, validation: validation.length, test: rowsOf(ticks, split.test).length },
+    rows: { train: train.length, validation: validation.length, test: testRows.length },
     seconds: (performance.now() - t0) / 1000,
     tuning,
   };

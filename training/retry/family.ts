@@ -14,8 +14,9 @@ import { codeVersion } from '../../lib/version.ts';
 import { ciFailuresFromRows, CI_FAILURES_TABLE, type CiFailure } from '../../sim/ci/index.ts';
 import type { ModelRegistry } from '../registry.ts';
 import { checkTargets, type TargetResult } from '../targets.ts';
+import { classifierCurves } from '../metrics.ts';
 import { RETRY_FAMILY, RETRY_MODEL_FILE } from '../load.ts';
-import { retryRowsOf } from './data.ts';
+import { failedStepOf, retryRowsOf } from './data.ts';
 import { fitRetryModel, RetryModel, type RetryModelJSON, type RetryRow } from './model.ts';
 import { chooseWaits } from './waits.ts';
 import { RETRY_LIMITS } from './rule.ts';
@@ -197,6 +198,12 @@ export async function trainRetry(data: string | readonly string[], o: RetryTrain
       metrics,
       baselines: {},
       targets,
+      // P(a retry succeeds) of every held-out failed step against its truth: the report's ROC, precision-recall and
+      // reliability points.
+      curves: classifierCurves(
+        parts.test.map((f) => model.score(failedStepOf(f)).pRetry),
+        parts.test.map((f) => f.truth.transient),
+      ),
       notes: 'retry.json holds the weights (base64 Float32), the Platt scaling, the threshold, the kinds and the per-kind waits; it is scored without a tensor engine. Held-out metrics replay each failure episode under the served rule with the world\'s truth answering every retry.',
       ...(o.feedback && fb ? { feedback: { source: o.feedback.source, kind: o.feedback.kind, records: o.feedback.records.length, used: fb.rows.length, skipped: fb.skipped, skippedReasons: fb.skipped ? { 'not retried or outcome unknown': fb.skipped } : {}, missingFeatures: {}, positives: fb.rows.filter((r) => !r.retrySucceeds).length, weight: 1, sha256: createHash('sha256').update(JSON.stringify(o.feedback.records.filter((r) => r.retried && r.retrySucceeded !== null))).digest('hex') } } : {}),
       tuning,
