@@ -26,7 +26,7 @@ import { writeGuard } from './guard.ts';
 import { errorBody, handleError } from './http-errors.ts';
 import { ServerMetrics } from './metrics.ts';
 import { NO_METRICS_SOURCE, type MetricsSource } from './metrics-source.ts';
-import { ModelStore, type Family } from './models.ts';
+import { ModelStore, type Family, type ModelFolders } from './models.ts';
 import { Offload, type OffloadOptions } from './offload.ts';
 import type { RouteEntry } from './openapi.ts';
 import { DEFAULT_RATE_LIMIT, TokenBuckets, type RateLimitOptions } from './rate-limit.ts';
@@ -54,6 +54,8 @@ export const DEFAULT_DRAIN_MS = 5000;
 export interface AppOptions {
   /** Registry root (default: $ROLLOUTLAB_MODELS, else <repo>/models). */
   modelsRoot?: string;
+  /** Registry folders to serve a family's champion from instead of its own (server/models.ts ModelFolders). */
+  modelFolders?: ModelFolders;
   /** Fastify's logger option (default false). */
   logger?: boolean | object;
   /**
@@ -216,7 +218,7 @@ export function buildApp(opts: AppOptions = {}): FastifyInstance {
     // Bodies are taken as sent: no type coercion ("5" is not a number), no silent removal of unknown fields.
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
   }).withTypeProvider<TypeBoxTypeProvider>();
-  const store = new ModelStore(opts.modelsRoot ?? defaultModelsRoot());
+  const store = new ModelStore(opts.modelsRoot ?? defaultModelsRoot(), undefined, opts.modelFolders);
   const changed = store.reload();
   app.log.info({ modelsRoot: store.root, loaded: changed, errors: store.snapshot.errors }, 'models loaded');
   if (opts.watchRegistryMs !== undefined) {

@@ -11,7 +11,7 @@
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { CHAMPION_FILE } from '../training/registry.ts';
-import { FAMILIES as FAMILY_ROWS, FAMILY_NAMES, type Family, type ModelOf } from '../training/families.ts';
+import { FAMILIES as FAMILY_ROWS, FAMILY_NAMES, FOLDER_FAMILIES, type Family, type FamilyRow, type ModelOf } from '../training/families.ts';
 
 /** The families served: every row of training/families.ts, in its order. */
 export const FAMILIES: readonly Family[] = FAMILY_NAMES;
@@ -34,11 +34,30 @@ export type Snapshot = {
 /** One value per family. */
 const perFamily = <T>(f: (family: Family) => T): Record<Family, T> => Object.fromEntries(FAMILIES.map((x) => [x, f(x)])) as Record<Family, T>;
 
+/**
+ * Registry folders to serve a family's champion from instead of the family's own (`{ risk: 'risk-history' }`: the risk
+ * model trained on the team's imported history). Only the folders training/families.ts FOLDER_FAMILIES lists for the
+ * family are accepted.
+ */
+export type ModelFolders = Partial<Record<Family, string>>;
+
+/** Checks `folders` against FOLDER_FAMILIES; throws a RangeError naming the folder otherwise. */
+export function checkModelFolders(folders: ModelFolders): ModelFolders {
+  for (const [family, folder] of Object.entries(folders)) {
+    if (!FAMILIES.includes(family as Family)) throw new RangeError(`unknown model family ${JSON.stringify(family)} (expected one of ${FAMILIES.join(', ')})`);
+    if (folder !== family && FOLDER_FAMILIES[folder as string] !== family) {
+      const allowed = Object.entries(FOLDER_FAMILIES).filter(([, f]) => f === family).map(([d]) => d);
+      throw new RangeError(`the ${family} champion cannot be served from the registry folder ${JSON.stringify(folder)} (${allowed.length ? `expected ${[family, ...allowed].join(' or ')}` : `only from ${family}`})`);
+    }
+  }
+  return folders;
+}
+
 /** What identifies each family's champion pointer on disk (inode, size, modification time; 'none' when absent). */
-export function championSignature(root: string): string {
+export function championSignature(root: string, folders: ModelFolders = {}): string {
   return FAMILIES.map((f) => {
     try {
-      const s = statSync(join(root, f, CHAMPION_FILE), { bigint: true });
+      const s = statSync(join(root, folders[f] ?? f, CHAMPION_FILE), { bigint: true });
       return `${f}:${s.ino}:${s.size}:${s.mtimeNs}`;
     } catch {
       return `${f}:none`;
@@ -59,10 +78,16 @@ export class ModelStore {
   private current: Snapshot;
   private watcher: { timer: NodeJS.Timeout; state: WatchState; signature: string } | null = null;
 
+  /** The registry folder each family's champion is read from. */
+  readonly folders: Readonly<Record<Family, string>>;
+
   constructor(
     readonly root: string,
     private readonly now: () => Date = () => new Date(),
+    folders: ModelFolders = {},
   ) {
+    checkModelFolders(folders);
+    this.folders = Object.freeze(perFamily((f) => folders[f] ?? f));
     this.current = Object.freeze({ seq: 0, at: null, ...perFamily(() => null), errors: Object.freeze(perFamily(() => 'not loaded yet')) }) as Snapshot;
   }
 
@@ -84,10 +109,10 @@ export class ModelStore {
     if (!(intervalMs > 0)) throw new RangeError(`watch interval must be a positive number of milliseconds (got ${intervalMs})`);
     this.unwatch();
     const state: WatchState = { intervalMs, reloads: 0, lastCheck: null };
-    const w = { state, signature: championSignature(this.root), timer: undefined as unknown as NodeJS.Timeout };
+    const w = { state, signature: championSignature(this.root, this.folders), timer: undefined as unknown as NodeJS.Timeout };
     w.timer = setInterval(() => {
       state.lastCheck = this.now().toISOString();
-      const sig = championSignature(this.root);
+      const sig = championSignature(this.root, this.folders);
       if (sig === w.signature) return;
       w.signature = sig;
       state.reloads++;
@@ -113,9 +138,11 @@ export class ModelStore {
     for (const f of FAMILIES) {
       const old = prev[f];
       try {
-        const r = FAMILY_ROWS[f].loadSync(this.root);
+        const folder = this.folders[f];
+        const r = (FAMILY_ROWS[f] as FamilyRow<ModelOf<typeof f>>).loadSync(this.root, folder);
+        const where = folder === f ? this.root : join(this.root, folder);
         if (r === null) {
-          errors[f] = old ? `no ${f} champion in ${this.root} any more; still serving ${old.version}` : `no ${f} champion in ${this.root}`;
+          errors[f] = old ? `no ${f} champion in ${where} any more; still serving ${old.version}` : `no ${f} champion in ${where}`;
           continue;
         }
         if (old && old.version === r.version) {

@@ -13,6 +13,7 @@ import { validateCard } from '../training/card.ts';
 import { historyRiskData } from '../training/risk/history.ts';
 import { trainRiskHistory } from '../training/risk/history-family.ts';
 import { inProcess } from './in-process.ts';
+import { buildApp } from '../server/app.ts';
 import { historySampleCsv } from '../scripts/make-history-sample.ts';
 
 const sigmoid = (z: number) => 1 / (1 + Math.exp(-z));
@@ -104,6 +105,46 @@ describe('train risk / evaluate risk on an imported deployment history', () => {
     expect(r.stdout).toMatch(/imported deployment history/);
     expect(r.stdout).toMatch(/missing, dropped from the model \(17\): .*lines_deleted \(no value in the history\)/);
   }, 120_000);
+
+  it('serve --model-folder risk-history: the server scores changes with the team\'s own model', async () => {
+    const root = join(dir, 'models-text');
+    const app = buildApp({ modelsRoot: root, modelFolders: { risk: 'risk-history' }, rateLimit: false });
+    try {
+      const status = (await app.inject({ method: 'GET', url: '/v1/status' })).json();
+      expect(status.families.risk).toMatchObject({ loaded: true, version: 'v0001', folder: 'risk-history', error: null });
+      expect(status.families.judge).toMatchObject({ loaded: false, folder: 'judge' });
+      const features = (await app.inject({ method: 'GET', url: '/v1/risk/features' })).json();
+      const names = features.features.map((f: { name: string }) => f.name);
+      expect(names).toContain('lines_added');
+      expect(names).not.toContain('lines_deleted'); // not in the history: dropped from the model, so not asked for
+      const score = async (linesAdded: number) => {
+        const r = await app.inject({ method: 'POST', url: '/v1/risk/score', payload: { features: { lines_added: linesAdded } } });
+        expect(r.statusCode, r.body).toBe(200);
+        return r.json();
+      };
+      const [small, big] = [await score(5), await score(3000)];
+      expect(small.modelVersion).toBe('v0001');
+      // The history's signal (bigger changes fail more often) is what the served model answers with.
+      expect(big.probability).toBeGreaterThan(small.probability);
+      expect(small.complete).toBe(false); // the other features were not given: imputed, and said so
+    } finally {
+      await app.close();
+    }
+    // Without the flag the same registry has no simulated risk champion to serve: the route says so (503), never a guess.
+    const plain = buildApp({ modelsRoot: root, rateLimit: false });
+    try {
+      expect((await plain.inject({ method: 'POST', url: '/v1/risk/score', payload: { features: { lines_added: 5 } } })).statusCode).toBe(503);
+    } finally {
+      await plain.close();
+    }
+  }, 60_000);
+
+  it('serve --model-folder refuses a folder that is not one family\'s model on other data', async () => {
+    expect(() => buildApp({ modelsRoot: join(dir, 'models-text'), modelFolders: { risk: 'judge-replay' } })).toThrow(/risk champion cannot be served from the registry folder "judge-replay"/);
+    const r = await inProcess(['serve', '--models', join(dir, 'models-text'), '--model-folder', 'risk-histroy', '--port', '0']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/--model-folder: unknown registry folder "risk-histroy" \(expected one of risk-history, judge-replay\)/);
+  });
 
   it('evaluate risk --data scores the risk-history champion on the same held-out part with the same metrics', async () => {
     const r = await inProcess(['evaluate', 'risk', '--data', data, '--models', models(), '--json']);

@@ -18,8 +18,12 @@ export interface FamilyRow<M> {
   feedback: boolean;
   /** Its train / evaluate commands, imported when used (they load the tensor engine). */
   commands(): Promise<FamilyCommands>;
-  /** Its champion, synchronously and without a tensor engine (null: the registry has none). */
-  loadSync(root: string): { model: M; version: string } | null;
+  /**
+   * Its champion, synchronously and without a tensor engine (null: the registry has none), from the registry folder
+   * named like the family or, where FOLDER_FAMILIES lists one for it, from `folder` (the same model trained on a
+   * team's own data).
+   */
+  loadSync(root: string, folder?: string): { model: M; version: string } | null;
 }
 
 /** A family whose loader throws NOT_FOUND when there is no champion, made to answer null like the others. */
@@ -46,7 +50,7 @@ export const FAMILIES = {
     data: 'backtest data sets written with --trajectories',
     feedback: false,
     commands: async () => (await import('./predictive-rollback/cli.ts')).rollbackCommands,
-    loadSync: orNull(loadRollbackSync),
+    loadSync: (root: string) => orNull(loadRollbackSync)(root),
   } satisfies FamilyRow<RollbackPredictor>,
   risk: {
     data: 'simulated data sets (rolloutlab simulate), or one imported deployment history (rolloutlab import history)',
@@ -58,7 +62,7 @@ export const FAMILIES = {
     data: 'simulated pipeline data sets (rolloutlab simulate-pipelines)',
     feedback: true,
     commands: async () => (await import('./retry/cli.ts')).retryCommands,
-    loadSync: loadRetrySync,
+    loadSync: (root: string) => loadRetrySync(root),
   } satisfies FamilyRow<RetryModel>,
 };
 

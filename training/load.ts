@@ -43,15 +43,15 @@ export function loadRollbackSync(root = defaultModelsRoot(), version = 'champion
   return { model: new RollbackPredictor(JSON.parse(r.bytes.toString('utf8')) as RollbackPredictorJSON), version: r.version };
 }
 
-/** The risk champion's scorer, or null when there is none (the prior is then unknown). */
-export function loadRiskSync(root = defaultModelsRoot()): { model: GamModel; version: string } | null {
-  const r = readChampionFileSync(root, 'risk', 'gam.json', 'champion', true);
+/** The risk champion's scorer (of the registry folder `folder`: `risk-history` for a team's own history), or null when there is none (the prior is then unknown). */
+export function loadRiskSync(root = defaultModelsRoot(), folder = 'risk'): { model: GamModel; version: string } | null {
+  const r = readChampionFileSync(root, folder, 'gam.json', 'champion', true);
   return r && { model: GamModel.fromJSON(JSON.parse(r.bytes.toString('utf8')) as GamJSON), version: r.version };
 }
 
-/** The canary-judge champion, or null when there is none. */
-export function loadJudgeSync(root = defaultModelsRoot()): { model: JudgeModel; version: string } | null {
-  const r = readChampionFileSync(root, 'judge', 'judge.json', 'champion', true);
+/** The canary-judge champion (of the registry folder `folder`: `judge-replay` for a team's recorded rollouts), or null when there is none. */
+export function loadJudgeSync(root = defaultModelsRoot(), folder = 'judge'): { model: JudgeModel; version: string } | null {
+  const r = readChampionFileSync(root, folder, 'judge.json', 'champion', true);
   return r && { model: JudgeModel.fromJSON(JSON.parse(r.bytes.toString('utf8')) as JudgeModelJSON), version: r.version };
 }
 

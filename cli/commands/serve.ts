@@ -4,8 +4,24 @@ import { dirname, join, resolve } from 'node:path';
 import { isRolloutlabError, RolloutlabError } from '../../lib/errors.ts';
 import { int, num, usage } from '../flags.ts';
 import { decisionsFile, feedbackFile, pipelineOutcomesFile } from '../store-paths.ts';
+import { FOLDER_FAMILIES, type Family } from '../../training/families.ts';
 
 /** Why `serve` could not listen, naming the flag that fixes it (bad input, exit 2); other errors pass through. */
+/**
+ * `--model-folder` values as the app's `modelFolders` (family → folder): each a registry folder that holds one family's
+ * model trained on other data (training/families.ts FOLDER_FAMILIES), at most one per family. Usage error otherwise.
+ */
+export function modelFoldersFlag(values: readonly string[]): Partial<Record<Family, string>> {
+  const out: Partial<Record<Family, string>> = {};
+  for (const v of values) {
+    const family = FOLDER_FAMILIES[v];
+    if (family === undefined) throw usage(`--model-folder: unknown registry folder ${JSON.stringify(v)} (expected one of ${Object.keys(FOLDER_FAMILIES).join(', ')})`, '--model-folder');
+    if (out[family] !== undefined && out[family] !== v) throw usage(`--model-folder: the ${family} family is already served from ${out[family]}, not also from ${v}`, '--model-folder');
+    out[family] = v;
+  }
+  return out;
+}
+
 function listenError(e: unknown, port: number, host: string): unknown {
   if (isRolloutlabError(e)) return e;
   const code = (e as NodeJS.ErrnoException).code;
@@ -53,8 +69,9 @@ export function registerServe(program: Command): void {
     .option('--controls-store <file>', 'DuckDB file where overrides and approvals are stored (default: $ROLLOUTLAB_CONTROLS_STORE, else controls.duckdb beside the feedback file)')
     .option('--rate-limit <n>', 'requests/s per client (burst 2n; 0 = no limit; /healthz is exempt)', int('--rate-limit', 0, 1_000_000), 1000)
     .option('--state-secret <s>', 'secret that signs the streaming state of POST /v1/anomaly/score, so states survive a restart and work across replicas (default: $ROLLOUTLAB_STATE_SECRET; none: a random key per process)')
+    .option('--model-folder <folder>', 'serve a family\'s champion from this registry folder instead of its own, repeatable: risk-history (the risk model trained on your imported deployment history, rolloutlab train risk --data <imported>) or judge-replay (the judge trained on your recorded rollouts)', (v: string, prev: string[]) => [...prev, v], [] as string[])
     .option('--watch <seconds>', 'check the registry\'s champion pointers this often and reload when one changes (0 = only on POST /v1/models/reload)', num('--watch', 0, 86_400), 2)
-    .action(async (o: { port: number; host: string; models?: string; token?: string; insecureOpenWrites?: boolean; drain: number; planThreads: number; quiet?: boolean; prometheus?: string; prometheusQuery: string[]; prometheusQueries?: string; prometheusTimeout: number; prometheusNamespace: string; prometheusPrimary: string; feedback?: string; pipelineOutcomes?: string; decisions?: string; controls?: string; controlsStore?: string; rateLimit: number; watch: number; stateSecret?: string }) => {
+    .action(async (o: { port: number; host: string; models?: string; token?: string; insecureOpenWrites?: boolean; drain: number; planThreads: number; quiet?: boolean; prometheus?: string; prometheusQuery: string[]; prometheusQueries?: string; prometheusTimeout: number; prometheusNamespace: string; prometheusPrimary: string; feedback?: string; pipelineOutcomes?: string; decisions?: string; controls?: string; controlsStore?: string; rateLimit: number; watch: number; stateSecret?: string; modelFolder: string[] }) => {
       const { buildApp } = await import('../../server/app.ts');
       const { PrometheusSource, checkQueries } = await import('../../server/metrics-source.ts');
       const { servePlanDefaults } = await import('../serve-defaults.ts');
@@ -119,7 +136,8 @@ export function registerServe(program: Command): void {
       }
       const rateLimit = o.rateLimit > 0 ? { perSecond: o.rateLimit, burst: 2 * o.rateLimit } : false;
       const drainMs = Math.round(o.drain * 1000);
-      const app = buildApp({ modelsRoot: o.models !== undefined ? resolve(o.models) : undefined, token, insecureOpenWrites: !!o.insecureOpenWrites, drainMs, planThreads: o.planThreads, logger: o.quiet ? false : { level: 'info' }, metricsSource, feedbackPath, pipelineOutcomesPath, decisionsPath, onDecisionLoss: (m) => process.stderr.write(`WARNING: ${m}\n`), controls, controlsStorePath, rateLimit, watchRegistryMs: o.watch > 0 ? o.watch * 1000 : undefined, stateSecret: o.stateSecret ?? (process.env.ROLLOUTLAB_STATE_SECRET || undefined), planDefaults: servePlanDefaults() });
+      const modelFolders = modelFoldersFlag(o.modelFolder);
+      const app = buildApp({ modelFolders, modelsRoot: o.models !== undefined ? resolve(o.models) : undefined, token, insecureOpenWrites: !!o.insecureOpenWrites, drainMs, planThreads: o.planThreads, logger: o.quiet ? false : { level: 'info' }, metricsSource, feedbackPath, pipelineOutcomesPath, decisionsPath, onDecisionLoss: (m) => process.stderr.write(`WARNING: ${m}\n`), controls, controlsStorePath, rateLimit, watchRegistryMs: o.watch > 0 ? o.watch * 1000 : undefined, stateSecret: o.stateSecret ?? (process.env.ROLLOUTLAB_STATE_SECRET || undefined), planDefaults: servePlanDefaults() });
       const closed = new Promise<void>((done) => {
         let closing = false;
         const stop = (signal: string) => {

@@ -7,6 +7,7 @@ const FamilyStatus = Type.Object({
   version: Nullable(Type.String()),
   loadedAt: Nullable(Type.String()),
   error: Nullable(Type.String({ description: 'why the last load failed (the previous version keeps serving)' })),
+  folder: Type.String({ description: "the registry folder the champion is read from: the family's own, or the same model trained on the team's data (serve --model-folder: risk-history, judge-replay)" }),
 });
 export const StatusResponseSchema = Type.Object({
   modelsRoot: Type.String(),

@@ -37,7 +37,7 @@ export const opsRoutes: FastifyPluginAsyncTypebox<OpsOptions> = async (app, o) =
     const families: StatusResponse['families'] = {};
     for (const f of FAMILIES) {
       const l = s[f];
-      families[f] = { loaded: l !== null, version: l?.version ?? null, loadedAt: l?.loadedAt ?? null, error: s.errors[f] };
+      families[f] = { loaded: l !== null, version: l?.version ?? null, loadedAt: l?.loadedAt ?? null, error: s.errors[f], folder: store.folders[f] };
     }
     return { modelsRoot: store.root, snapshot: s.seq, lastReload: s.at, families, watch: store.watching };
   };
