@@ -30,11 +30,8 @@ export interface PreDeployReport {
   seconds: number;
 }
 
-// Four 400-day worlds (about 14,000 deployments): with one world the risk model is data-starved (docs/risk.md's
-// learning curve). One-minute traffic: the peak-load forecast feature is defined on per-minute traffic, as the
-// window recommender computes it.
-export const TRAIN_WORLD = { scenario: 'default', seeds: [2, 3, 4, 5], days: 400, trafficResolutionMinutes: 1 } as const;
-export const WINDOW_WORLD = { scenario: 'default', seed: 7, days: 42, fitDays: 28 } as const;
+export { TRAIN_WORLD, WINDOW_WORLD } from './main-job-settings.ts';
+import { TRAIN_WORLD, WINDOW_WORLD } from './main-job-settings.ts';
 
 export async function runPreDeploy(o: PreDeployOptions): Promise<PreDeployReport> {
   const t0 = performance.now();

@@ -10,15 +10,9 @@ import { simulateToDataset } from './data.ts';
 import type { PlanComparison } from '../../backtest/plan-compare.ts';
 import type { ReportPartResult } from '../main-job-worker.ts';
 
-/** Deployments in the main job's backtest: the size of the baseline comparison in the docs. */
-const MAIN_BACKTEST_DEPLOYMENTS = 2000;
-/** Deployments whose material faults the main job's rollback drill executes plans for. */
-const MAIN_DRILL_DEPLOYMENTS = 500;
-/**
- * Deployments of default seed 1 that the rollout plans are compared on: the main job's own world, as in its backtest
- * (the plan table was learned on seeds 21-23), and the size of the docs' row for it (docs/rollout-plans.md).
- */
-export const MAIN_PLAN_DEPLOYMENTS = 2000;
+import { MAIN_BACKTEST_DEPLOYMENTS, MAIN_DRILL_DEPLOYMENTS, MAIN_PLAN_DEPLOYMENTS } from '../main-job-settings.ts';
+
+export { MAIN_PLAN_DEPLOYMENTS };
 
 
 /** A target printed under a section's table: met or MISSED, the figure, the target. */
