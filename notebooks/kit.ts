@@ -6,9 +6,9 @@
 // simulating again, so a run of all of them takes seconds; `artefact` says what to run when a file is missing. Charts
 // are drawn by the report's renderer (report/charts.ts: vega-lite compiled and rendered to SVG in Node), so a notebook
 // and `rolloutlab report` draw alike.
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { markCount, renderSvg, type Spec } from '../report/charts.ts';
 
@@ -45,4 +45,25 @@ export async function chart(spec: Spec, minMarks = 1): Promise<string> {
   const title = typeof spec.title === 'string' ? spec.title : JSON.stringify(spec.title ?? '');
   check(marks >= minMarks, `chart ${title} drew ${marks} data marks, expected at least ${minMarks}`);
   return svg;
+}
+
+/** `p` relative to the repo root, for printing: a notebook's committed outputs must not hold this machine's paths. */
+export function rel(p: string): string {
+  return relative(ROOT, resolve(ROOT, p)) || '.';
+}
+
+/** The parsed JSON file `relPath` under the repo root (must exist; `what` says what it is, for the error). */
+export function readJson<T = any>(relPath: string, what: string): T {
+  return JSON.parse(readFileSync(artefact(relPath, what), 'utf8')) as T;
+}
+
+/** The model registry's root (`models/` under the repo, which `npm start` fills). */
+export const MODELS = 'models';
+
+/** A family's champion in the registry: its version, the folder (relative to the repo root) and its model card. */
+export function champion<C = any>(family: string): { version: string; dir: string; card: C } {
+  const pointer = readJson<{ version: string }>(`${MODELS}/${family}/champion.json`, `the ${family} champion pointer`);
+  check(typeof pointer.version === 'string' && /^v\d+$/.test(pointer.version), `${MODELS}/${family}/champion.json names no version`);
+  const dir = `${MODELS}/${family}/${pointer.version}`;
+  return { version: pointer.version, dir, card: readJson<C>(`${dir}/card.json`, `the ${family} champion's model card`) };
 }

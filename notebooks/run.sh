@@ -3,9 +3,11 @@
 #
 #   notebooks/run.sh                          # every notebooks/*.ipynb
 #   notebooks/run.sh notebooks/01-explore-world.ipynb
+#   notebooks/run.sh --write [files…]         # execute, then replace the notebooks with their executed copies
 #
-# Runs from any directory. Executed copies go to a temporary folder (or $NOTEBOOK_OUT); the committed
-# notebooks are never rewritten. Needs Debian's Jupyter packages and the tslab kernel (see DEVELOPERS.md):
+# Runs from any directory. Executed copies go to a temporary folder (or $NOTEBOOK_OUT). Without --write the
+# notebooks are never rewritten; with --write each one is replaced by its executed copy (outputs included), but only
+# when every notebook ran without error and no output holds the repo's absolute path or the home folder. Needs Debian's Jupyter packages and the tslab kernel (see DEVELOPERS.md):
 #   apt-get install -y jupyter-core python3-nbconvert python3-ipykernel jupyter-client python3-nbclient
 #   npx tslab install --python=/usr/bin/python3
 # $JUPYTER_PYTHON picks the Python that has Jupyter (default /usr/bin/python3; a pyenv python3 first on
@@ -35,8 +37,18 @@ if ! grep -qE '^\s*tslab\s' <<<"$kernels"; then
   exit 2
 fi
 
-if [ "$#" -gt 0 ]; then
-  notebooks=("$@")
+write=0
+args=()
+for a in "$@"; do
+  case "$a" in
+    --write) write=1 ;;
+    -*) echo "run.sh: unknown option $a (usage: notebooks/run.sh [--write] [notebook.ipynb ...])" >&2; exit 2 ;;
+    *) args+=("$a") ;;
+  esac
+done
+
+if [ "${#args[@]}" -gt 0 ]; then
+  notebooks=("${args[@]}")
 else
   shopt -s nullglob
   notebooks=("$here"/*.ipynb)
@@ -75,9 +87,28 @@ for nb in "${notebooks[@]}"; do
   name="$(basename "$nb" .ipynb)"
   start=$SECONDS
   echo "== notebook $nb"
-  # nbconvert's cwd for the kernel is the notebook's folder; it exits non-zero when a cell raises.
-  if "$py" -m nbconvert --to notebook --execute --ExecutePreprocessor.timeout="$timeout" \
+  # nbconvert's cwd for the kernel is the notebook's folder; it exits non-zero when a cell raises. No per-cell
+  # timestamps (record_timing): an executed copy then changes only when an output does.
+  if "$py" -m nbconvert --to notebook --execute --ExecutePreprocessor.timeout="$timeout" --ExecutePreprocessor.record_timing=False \
       "$nb" --output-dir "$out" --output "$name" 2>"$out/$name.log"; then
+    # The TypeScript kernel reports no execution count, so number the code cells here, in the order they ran (all
+    # of them did: nbconvert stops at the first error). A committed notebook then shows which cells were executed.
+    "$py" - "$out/$name.ipynb" <<'PY'
+import json, sys
+path = sys.argv[1]
+nb = json.load(open(path, encoding="utf-8"))
+n = 0
+for cell in nb["cells"]:
+    if cell["cell_type"] == "code":
+        n += 1
+        cell["execution_count"] = n
+        for o in cell.get("outputs", []):
+            if o.get("output_type") == "execute_result":
+                o["execution_count"] = n
+with open(path, "w", encoding="utf-8") as f:
+    json.dump(nb, f, indent=1, ensure_ascii=False)
+    f.write("\n")
+PY
     echo "   ok ($((SECONDS - start)) s) -> $out/$name.ipynb"
   else
     echo "   FAILED ($((SECONDS - start)) s); nbconvert said:"
@@ -90,5 +121,24 @@ done
 echo "notebooks: $((n - ${#failed[@]})) of $n ran without error (executed copies in $out)"
 if [ "${#failed[@]}" -gt 0 ]; then
   printf 'failed: %s\n' "${failed[@]}"
+  if [ "$write" = 1 ]; then echo "run.sh --write: nothing written back (a notebook failed)"; fi
   exit 1
+fi
+
+if [ "$write" = 1 ]; then
+  # Committed outputs must read the same on any machine: refuse copies that print this clone's path or the home folder.
+  leaks=()
+  for nb in "${notebooks[@]}"; do
+    copy="$out/$(basename "$nb" .ipynb).ipynb"
+    if grep -qF "$root/" "$copy" || { [ -n "${HOME:-}" ] && [ "$HOME" != / ] && grep -qF "$HOME/" "$copy"; }; then leaks+=("$nb"); fi
+  done
+  if [ "${#leaks[@]}" -gt 0 ]; then
+    printf 'run.sh --write: output holds an absolute path of this machine (print paths relative to the repo root): %s\n' "${leaks[@]}"
+    echo "run.sh --write: nothing written back"
+    exit 1
+  fi
+  for nb in "${notebooks[@]}"; do
+    cp "$out/$(basename "$nb" .ipynb).ipynb" "$nb"
+    echo "   wrote $nb"
+  done
 fi
