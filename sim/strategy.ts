@@ -109,20 +109,7 @@ export function planFor(strategy: Strategy, svc: Service, tenants: readonly stri
       unitKind = strategy.by;
       units = strategy.by === 'region' ? [...svc.regions] : [...tenants];
       unitShares = strategy.by === 'region' ? [...svc.regionShares] : [...svc.tenantShares];
-      const order = unitOrder(units, unitShares, strategy.order, strategy.by === 'tenant' ? tenantCriticality : undefined);
-      const ramp: Stage[] = (strategy.firstUnitSteps ?? []).slice(0, -1).map((p, i) => {
-        const exposure = units.map(() => 0);
-        exposure[order[0]] = p / 100;
-        return { exposure, mirror: 0, dwellMinutes: strategy.firstUnitDwellMinutes?.[i] ?? strategy.stepMinutes };
-      });
-      stages = ramp.concat(
-        order.map((_, k) => {
-          const exposure = units.map(() => 0);
-          for (let j = 0; j <= k; j++) exposure[order[j]] = 1;
-          return { exposure, mirror: 0, dwellMinutes: strategy.stepMinutes };
-        }),
-      );
-      if (strategy.exposureCap) stages = capStages(stages, unitShares, order[0], strategy.exposureCap);
+      stages = progressiveStages(strategy, units, unitShares, strategy.by === 'tenant' ? tenantCriticality : undefined);
       break;
     }
   }
@@ -130,6 +117,28 @@ export function planFor(strategy: Strategy, svc: Service, tenants: readonly stri
   last.dwellMinutes = 0;
   const plannedMinutes = stages.slice(0, -1).reduce((a, st) => a + st.dwellMinutes, 0) + strategy.bakeMinutes;
   return { strategy, unitKind, units, unitShares, stages, bakeMinutes: strategy.bakeMinutes, plannedMinutes };
+}
+
+/**
+ * The stages of a progressive strategy over `units` with traffic `shares` (before the last stage's dwell is set to
+ * 0): the ramp inside the first unit, then one more whole unit per stage, under the exposure cap when there is one.
+ */
+export function progressiveStages(strategy: Extract<Strategy, { kind: 'progressive' }>, units: readonly string[], shares: readonly number[], criticality?: readonly number[]): Stage[] {
+  const order = unitOrder(units, shares, strategy.order, criticality);
+  const ramp: Stage[] = (strategy.firstUnitSteps ?? []).slice(0, -1).map((p, i) => {
+    const exposure = units.map(() => 0);
+    exposure[order[0]] = p / 100;
+    return { exposure, mirror: 0, dwellMinutes: strategy.firstUnitDwellMinutes?.[i] ?? strategy.stepMinutes };
+  });
+  let stages = ramp.concat(
+    order.map((_, k) => {
+      const exposure = units.map(() => 0);
+      for (let j = 0; j <= k; j++) exposure[order[j]] = 1;
+      return { exposure, mirror: 0, dwellMinutes: strategy.stepMinutes };
+    }),
+  );
+  if (strategy.exposureCap) stages = capStages(stages, shares, order[0], strategy.exposureCap);
+  return stages;
 }
 
 /**
