@@ -7,16 +7,18 @@
 //     step in a unit with 20 % of the traffic is 5 % of that unit), each with the canary's dwell;
 //     (never the canary's last step before 100 %);
 //   - then one more whole unit per stage; the canary's remaining minutes before full exposure are shared out over those
-//     stages, so the time to full is the canary's (give or take rounding) unless the cap adds a stage;
+//     stages (rounded up), so the time to full is at least the canary's, and more only by rounding or a cap stage;
 //   - the exposure cap: at most UNIT_CAP_PERCENT of the service's traffic until the first unit has run, at the highest
 //     exposure the cap allows it, as long as the canary holds its last step before 100 % (its widest partial exposure).
 //     A first unit with more traffic than the cap gets a stage at the cap for that long: the one way the unit plan
 //     takes longer than the canary.
 //
-// A service with one unit gets the canary itself (as a progressive plan over that unit). Pure and deterministic.
+// Down the candidates' list the unit plans keep the list's order of caution over the same units: the first exposure
+// never grows, and a plan whose cap stage or rounding would make it reach full exposure sooner than the faster plan
+// before it gets longer whole-unit stages. A service with one unit gets the canary. Pure and deterministic.
 import { progressiveStages, unitOrder, type Strategy } from '../../sim/strategy.ts';
 import { RolloutlabError } from '../../lib/errors.ts';
-import type { PlanCandidate } from './candidates.ts';
+import { PLAN_CANDIDATES, type PlanCandidate } from './candidates.ts';
 
 /** The cap on the new version's share of the service's traffic until the first unit has earned confidence. */
 export const UNIT_CAP_PERCENT = 25;
@@ -77,8 +79,8 @@ export function checkUnits(u: UnitsInput, field = 'units'): UnitsInput {
   return u;
 }
 
-/** The progressive strategy the rule makes of canary plan `c` over the units `u`. */
-export function unitStrategy(c: PlanCandidate, u: UnitsInput, bakeMinutes: number): Extract<Strategy, { kind: 'progressive' }> {
+/** The rule's strategy for one canary plan alone (before the list's order is enforced). */
+function ruleStrategy(c: PlanCandidate, u: UnitsInput, bakeMinutes: number): Extract<Strategy, { kind: 'progressive' }> {
   const order = unitOrder(u.names, u.shares, undefined, u.by === 'tenant' ? u.criticality : undefined);
   const s0 = u.shares[order[0]];
   // The canary's steps that fit inside the first unit, as the same share of the service's traffic — all but its last
@@ -88,7 +90,7 @@ export function unitStrategy(c: PlanCandidate, u: UnitsInput, bakeMinutes: numbe
   const rampMinutes = ramp.reduce((a, x) => a + x.d, 0);
   const rest = c.dwellMinutes.reduce((a, b) => a + b, 0) - rampMinutes;
   const whole = Math.max(1, order.length - 1);
-  const stepMinutes = Math.max(1, Math.round(rest / whole));
+  const stepMinutes = Math.max(1, Math.ceil(rest / whole));
   const last = c.dwellMinutes[c.dwellMinutes.length - 1] ?? 1;
   return {
     kind: 'progressive',
@@ -99,6 +101,34 @@ export function unitStrategy(c: PlanCandidate, u: UnitsInput, bakeMinutes: numbe
     ...(ramp.length ? { firstUnitSteps: [...ramp.map((x) => x.q), 100], firstUnitDwellMinutes: ramp.map((x) => x.d) } : {}),
     exposureCap: { percent: UNIT_CAP_PERCENT, minutes: Math.max(1, last) },
   };
+}
+
+/** Minutes before full exposure of a progressive strategy over the units. */
+const toFull = (st: Extract<Strategy, { kind: 'progressive' }>, u: UnitsInput) => {
+  const stages = progressiveStages(st, u.names, u.shares, u.by === 'tenant' ? u.criticality : undefined);
+  return stages.slice(0, -1).reduce((a, x) => a + x.dwellMinutes, 0);
+};
+
+/**
+ * The progressive strategy the rule makes of canary plan `c` over the units `u`. Down the candidates' list it keeps
+ * their order: a more careful plan over the same units never reaches full exposure sooner than a faster one (a plan the
+ * cap or the rounding made shorter than the one before it gets longer whole-unit stages until it is not).
+ */
+export function unitStrategy(c: PlanCandidate, u: UnitsInput, bakeMinutes: number): Extract<Strategy, { kind: 'progressive' }> {
+  const k = PLAN_CANDIDATES.findIndex((x) => x.name === c.name);
+  if (k < 0) return ruleStrategy(c, u, bakeMinutes);
+  let floor = 0;
+  let st = ruleStrategy(PLAN_CANDIDATES[0], u, bakeMinutes);
+  for (let j = 0; j <= k; j++) {
+    st = ruleStrategy(PLAN_CANDIDATES[j], u, bakeMinutes);
+    let m = toFull(st, u);
+    while (m < floor) {
+      st.stepMinutes += Math.ceil((floor - m) / Math.max(1, u.names.length - 1));
+      m = toFull(st, u);
+    }
+    floor = m;
+  }
+  return st;
 }
 
 /** The unit plan for canary plan `c`: its strategy's stages in the deploy systems' terms. */
@@ -124,4 +154,31 @@ export function unitPlan(c: PlanCandidate, u: UnitsInput): UnitPlan {
     minutesToFull,
     note: `routes by ${u.by}: ${order[0]} first${st.firstUnitSteps ? ` (ramped ${st.firstUnitSteps.join('-')} % of its traffic)` : ''}, then ${order.length > 1 ? order.slice(1).join(', then ') : 'nothing else'}, one more every ${st.stepMinutes} min, at most ${UNIT_CAP_PERCENT} % of the service until ${order[0]} has run ${st.exposureCap!.minutes} min; needs a traffic router that splits by ${u.by}`,
   };
+}
+
+/** The progressive strategy a served unit plan is (what the what-if and the environment run). */
+export function unitPlanStrategy(p: UnitPlan, bakeMinutes: number): Extract<Strategy, { kind: 'progressive' }> {
+  return {
+    kind: 'progressive',
+    by: p.by,
+    stepMinutes: p.stepMinutes,
+    bakeMinutes,
+    order: [...p.order],
+    ...(p.firstUnitSteps ? { firstUnitSteps: [...p.firstUnitSteps], firstUnitDwellMinutes: [...(p.firstUnitDwellMinutes ?? [])] } : {}),
+    exposureCap: { ...p.exposureCap },
+  };
+}
+
+/**
+ * Why a deploy system that splits traffic by weight alone (Argo Rollouts, Flagger) cannot run a unit plan, and what it
+ * can run instead: one rollout per unit, in the plan's order.
+ */
+export function unitPlanRefusal(p: UnitPlan, tool: string): string {
+  const [first, ...rest] = p.order;
+  const ramp = p.firstUnitSteps ? `a canary at ${p.firstUnitSteps.join('-')} % with ${p.firstUnitDwellMinutes!.join('-')} min at the steps` : 'a switch to 100 %';
+  return (
+    `the plan routes by ${p.by} and ${tool} splits traffic by weight only, so its steps would run another plan (the same weights over every ${p.by}); ` +
+    `what it can run: one ${tool} rollout per ${p.by}, started in this order — ${first} (${ramp}), then ${rest.length ? rest.join(', then ') : 'nothing else'}, ` +
+    `each ${p.stepMinutes} min after the one before, and no ${p.by} after ${first} until it has run ${p.exposureCap.minutes} min at the cap of ${p.exposureCap.percent} % of the service — or take --format json`
+  );
 }
