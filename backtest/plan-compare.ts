@@ -135,6 +135,8 @@ export interface UnitPlanArm {
   /** Deployments per plan (optimised arms). */
   plans: Record<string, number>;
   optimisedShare: number | null;
+  /** Blast radius of the faults confined to one region, to one tenant, and of the rest (faults every unit carries). */
+  blastByScope: { region: number; tenant: number; rest: number };
 }
 
 /**
@@ -149,12 +151,20 @@ export function compareUnitPlans(o: { scenario: Scenario; scenarioName?: string;
     [{ strategy: candidateStrategy(FIXED_PLAN, o.scenario.rollout.bakeMinutes) }, { optimised: { risk: o.risk } }, { optimised: { risk: o.risk, units: 'region' } }, { optimised: { risk: o.risk, units: 'tenant' } }],
   );
   const names: UnitPlanArm['arm'][] = ['fixed', 'optimised', 'optimised by region', 'optimised by tenant'];
+  // A fault's scope is the truth of the run under the plan of its own kind (`confinedFault`: its scope is the plan's unit kind).
+  const confined = (k: number) => new Set(runs[k].results.filter((r) => r.confinedFault).map((r) => r.deploymentId));
+  const [inRegion, inTenant] = [confined(2), confined(3)];
+  const byScope = (k: number) => {
+    const b = { region: 0, tenant: 0, rest: 0 };
+    for (const r of runs[k].results) b[inRegion.has(r.deploymentId) ? 'region' : inTenant.has(r.deploymentId) ? 'tenant' : 'rest'] += r.blastRadius;
+    return b;
+  };
   return {
     scenario: runs[0].report.scenario,
     seed: o.seed,
     deployments: runs[0].report.deployments,
     policy: o.policy.name,
-    arms: runs.map((r, k) => ({ arm: names[k], summary: r.report.policies[o.policy.name], plans: r.report.plans ?? {}, optimisedShare: r.report.optimisedShare ?? null })),
+    arms: runs.map((r, k) => ({ arm: names[k], summary: r.report.policies[o.policy.name], plans: r.report.plans ?? {}, optimisedShare: r.report.optimisedShare ?? null, blastByScope: byScope(k) })),
     seconds: (performance.now() - t0) / 1000,
   };
 }
@@ -166,6 +176,9 @@ export function formatUnitPlanComparison(c: ReturnType<typeof compareUnitPlans>)
   const rows: string[][] = [
     ['measure', ...c.arms.map((a) => a.arm)],
     ['blast radius (bad requests)', ...c.arms.map((a) => int(a.summary.blastRadius))],
+    ['  faults of one region', ...c.arms.map((a) => int(a.blastByScope.region))],
+    ['  faults of one tenant', ...c.arms.map((a) => int(a.blastByScope.tenant))],
+    ['  faults of every unit', ...c.arms.map((a) => int(a.blastByScope.rest))],
     ['tenants impacted', ...c.arms.map((a) => int(a.summary.tenantsImpacted))],
     ['customer-minutes exposed', ...c.arms.map((a) => int(a.summary.customerMinutesExposed))],
     ['mean minutes to full rollout', ...c.arms.map((a) => a.summary.meanTimeToFullRolloutMin?.toFixed(1) ?? '—')],

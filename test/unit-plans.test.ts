@@ -19,6 +19,8 @@ import { rolloutPlanDecision } from '../policies/rollout-plan/gate.ts';
 import { argoSteps, flaggerAnalysis } from '../policies/rollout-plan/formats.ts';
 import { serviceUnits } from '../backtest/optimised.ts';
 import { runEpisode } from '../backtest/run.ts';
+import { compareUnitPlans, formatUnitPlanComparison } from '../backtest/plan-compare.ts';
+import { resolvePolicies } from '../policies/index.ts';
 import { mlPolicy } from '../policies/ml.ts';
 import type { Decision, Policy } from '../policies/policy.ts';
 import { RollbackPredictor } from '../training/predictive-rollback/model.ts';
@@ -172,6 +174,21 @@ describe('rolling back one unit under a unit plan', () => {
     expect(ep.outcome.endedBy).toBe('promoted');
     expect(ep.exposure.atEnd[second]).toBe(0);
     expect(ep.exposure.atEnd.filter((_, v) => v !== second).every((x) => x === 1)).toBe(true);
+  });
+});
+
+describe('measuring unit plans', () => {
+  it('four arms on the same deployments; the blast radius split by fault scope adds up; without a risk model every plan is the careful one', () => {
+    const c = compareUnitPlans({ scenario: parseScenario({ days: 2, topology: { services: 8 } }), scenarioName: 'small', seed: 4, deployments: 30, policy: resolvePolicies(['none'])[0], risk: null });
+    expect(c.arms.map((a) => a.arm)).toEqual(['fixed', 'optimised', 'optimised by region', 'optimised by tenant']);
+    for (const a of c.arms) {
+      expect(a.summary.violating + a.summary.withoutMaterialFault).toBeLessThanOrEqual(30);
+      expect(a.blastByScope.region + a.blastByScope.tenant + a.blastByScope.rest).toBeCloseTo(a.summary.blastRadius, 6);
+    }
+    expect(c.arms[1].plans).toEqual({ guarded: 30 });
+    expect(c.arms[1].optimisedShare).toBe(0);
+    expect(Object.keys(c.arms[3].plans)).toEqual(['guarded by tenant']);
+    expect(formatUnitPlanComparison(c)).toMatch(/faults of one tenant/);
   });
 });
 
