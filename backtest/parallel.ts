@@ -25,7 +25,7 @@ export async function backtestParallel(o: ParallelOptions): Promise<BacktestRun>
   if (threads <= 1) return backtest(o);
   const strategy = o.strategy ?? scenarioStrategy(o.scenario);
   const names = o.policies.map((p) => p.name);
-  const setup: WorkerSetup = { scenario: o.scenario, seed: o.seed, policies: names, strategy, optimised: !!o.optimised, windowMinutes: o.windowMinutes, policyModules: o.policyModules ?? [], modelsRoot: o.modelsRoot };
+  const setup: WorkerSetup = { scenario: o.scenario, seed: o.seed, policies: names, strategy, optimised: !!o.optimised, ...(o.optimised?.units ? { optimisedUnits: o.optimised.units } : {}), windowMinutes: o.windowMinutes, policyModules: o.policyModules ?? [], modelsRoot: o.modelsRoot };
   const works = new Map<number, PeriodWork>();
   let next = 0;
   let inFlight = 0;

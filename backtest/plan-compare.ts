@@ -127,3 +127,78 @@ export function formatPlanComparison(c: PlanComparison): string {
     '  blast radius = bad requests the fault caused; tenants impacted and customer-minutes exposed: summed over deployments; prevention = violating deployments with no fault-caused breach (docs/definitions.md, docs/rollout-plans.md)',
   ].join('\n');
 }
+
+/** One arm of the unit-plan comparison: its name and its policy's summary. */
+export interface UnitPlanArm {
+  arm: 'fixed' | 'optimised' | 'optimised by region' | 'optimised by tenant';
+  summary: PolicySummary;
+  /** Deployments per plan (optimised arms). */
+  plans: Record<string, number>;
+  optimisedShare: number | null;
+  /** Blast radius of the faults confined to one region, to one tenant, and of the rest (faults every unit carries). */
+  blastByScope: { region: number; tenant: number; rest: number };
+}
+
+/**
+ * The optimiser's plans run over the service's regions and over its tenants (policies/rollout-plan/units.ts), beside
+ * today's optimised canary plans and the fixed plan: the same deployments and the same rollback policy in four arms,
+ * each period simulated once (docs/rollout-plans.md "Plans over units").
+ */
+export function compareUnitPlans(o: { scenario: Scenario; scenarioName?: string; seed: number; deployments: number; policy: Policy; risk: GamModel | null; onProgress?: (done: number, total: number) => void }): { scenario: string; seed: number; deployments: number; policy: string; arms: UnitPlanArm[]; seconds: number } {
+  const t0 = performance.now();
+  const runs = backtestArms(
+    { scenario: o.scenario, scenarioName: o.scenarioName, seed: o.seed, deployments: o.deployments, policies: [o.policy], onProgress: (_stage, d, n) => o.onProgress?.(d, n) },
+    [{ strategy: candidateStrategy(FIXED_PLAN, o.scenario.rollout.bakeMinutes) }, { optimised: { risk: o.risk } }, { optimised: { risk: o.risk, units: 'region' } }, { optimised: { risk: o.risk, units: 'tenant' } }],
+  );
+  const names: UnitPlanArm['arm'][] = ['fixed', 'optimised', 'optimised by region', 'optimised by tenant'];
+  // A fault's scope is the truth of the run under the plan of its own kind (`confinedFault`: its scope is the plan's unit kind).
+  const confined = (k: number) => new Set(runs[k].results.filter((r) => r.confinedFault).map((r) => r.deploymentId));
+  const [inRegion, inTenant] = [confined(2), confined(3)];
+  const byScope = (k: number) => {
+    const b = { region: 0, tenant: 0, rest: 0 };
+    for (const r of runs[k].results) b[inRegion.has(r.deploymentId) ? 'region' : inTenant.has(r.deploymentId) ? 'tenant' : 'rest'] += r.blastRadius;
+    return b;
+  };
+  return {
+    scenario: runs[0].report.scenario,
+    seed: o.seed,
+    deployments: runs[0].report.deployments,
+    policy: o.policy.name,
+    arms: runs.map((r, k) => ({ arm: names[k], summary: r.report.policies[o.policy.name], plans: r.report.plans ?? {}, optimisedShare: r.report.optimisedShare ?? null, blastByScope: byScope(k) })),
+    seconds: (performance.now() - t0) / 1000,
+  };
+}
+
+/** The unit-plan comparison as a table: one row per measure, one column per arm. */
+export function formatUnitPlanComparison(c: ReturnType<typeof compareUnitPlans>): string {
+  const pct = (x: number | null, d = 1) => (x === null ? '—' : `${(100 * x).toFixed(d)} %`);
+  const int = (x: number) => Math.round(x).toLocaleString('en-US');
+  const rows: string[][] = [
+    ['measure', ...c.arms.map((a) => a.arm)],
+    ['blast radius (bad requests)', ...c.arms.map((a) => int(a.summary.blastRadius))],
+    ['  faults of one region', ...c.arms.map((a) => int(a.blastByScope.region))],
+    ['  faults of one tenant', ...c.arms.map((a) => int(a.blastByScope.tenant))],
+    ['  faults of every unit', ...c.arms.map((a) => int(a.blastByScope.rest))],
+    ['tenants impacted', ...c.arms.map((a) => int(a.summary.tenantsImpacted))],
+    ['customer-minutes exposed', ...c.arms.map((a) => int(a.summary.customerMinutesExposed))],
+    ['mean minutes to full rollout', ...c.arms.map((a) => a.summary.meanTimeToFullRolloutMin?.toFixed(1) ?? '—')],
+    ['prevention', ...c.arms.map((a) => `${pct(a.summary.preventionRate)} (${a.summary.prevented})`)],
+    ['false rollbacks', ...c.arms.map((a) => `${pct(a.summary.falseRollbackRate, 2)} (${a.summary.falseRollbacks})`)],
+    ['share optimised', ...c.arms.map((a) => (a.optimisedShare === null ? '—' : pct(a.optimisedShare)))],
+  ];
+  const width = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
+  const line = (r: string[]) => '  ' + r.map((x, i) => (i === 0 ? x.padEnd(width[i]) : x.padStart(width[i]))).join('  ');
+  const plans = c.arms
+    .filter((a) => a.arm.includes(' by '))
+    .map((a) => `${a.arm}: ${Object.entries(a.plans).sort((x, y) => y[1] - x[1] || x[0].localeCompare(y[0])).map(([k, v]) => `${k} ${int(v)}`).join(', ')}`);
+  return [
+    `rollout plans over units  scenario ${c.scenario}, seed ${c.seed}, ${int(c.deployments)} deployments (${int(c.arms[0].summary.violating)} violating), \`${c.policy}\` rollback decisions in every arm`,
+    '',
+    line(rows[0]),
+    line(width.map((w) => '─'.repeat(w))),
+    ...rows.slice(1).map(line),
+    '',
+    ...plans.map((p) => `  ${p}`),
+    '  a service with one region gets the canary itself under "by region" (counted under the canary plan\'s name)',
+  ].join('\n');
+}

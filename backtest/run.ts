@@ -13,6 +13,7 @@ import type { Deployment, World } from '../sim/world.ts';
 import type { Policy, PolicyContext } from '../policies/policy.ts';
 import { periods, type Period } from './worlds.ts';
 import { optimisedChooser, type DeploymentStrategy } from './optimised.ts';
+import type { UnitKind } from '../policies/rollout-plan/units.ts';
 import type { GamModel } from '../training/gam.ts';
 import { judgeWindows, type JudgeWindow } from '../judges/labelled-windows.ts';
 import type { StageRanges } from '../sim/whatif.ts';
@@ -137,7 +138,7 @@ export interface BacktestOptions {
   /** Also cut labelled canary analysis windows of this many minutes from every unguarded run. */
   windowMinutes?: number;
   /** Roll each deployment out under the plan the optimiser chooses from this risk model's score (null: no risk model, the most careful plan); `strategy` is then ignored. */
-  optimised?: { risk: GamModel | null };
+  optimised?: { risk: GamModel | null; units?: UnitKind };
 }
 
 export interface BacktestRun {
@@ -404,7 +405,7 @@ export type BacktestArm = Pick<BacktestOptions, 'strategy' | 'optimised'>;
 export function backtestArms(o: Omit<BacktestOptions, 'strategy' | 'optimised'>, arms: readonly BacktestArm[]): BacktestRun[] {
   const setups = arms.map((a) => ({
     strategy: a.strategy ?? scenarioStrategy(o.scenario),
-    strategyFor: a.optimised ? (w: World) => optimisedChooser(w, a.optimised!.risk) : undefined,
+    strategyFor: a.optimised ? (w: World) => optimisedChooser(w, a.optimised!.risk, undefined, a.optimised!.units) : undefined,
     optimised: !!a.optimised,
   }));
   const works: PeriodWork[][] = arms.map(() => []);

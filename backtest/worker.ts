@@ -8,6 +8,7 @@ import { runPeriod } from './run.ts';
 import { loadRolloutChampionsSync, loadRiskSync } from '../training/load.ts';
 import { optimisedChooser } from './optimised.ts';
 import type { World } from '../sim/world.ts';
+import type { UnitKind } from '../policies/rollout-plan/units.ts';
 
 export interface PeriodTask {
   index: number;
@@ -21,6 +22,8 @@ export interface WorkerSetup {
   strategy: Strategy;
   /** Each deployment under the optimiser's plan, from the registry's risk champion (none: the most careful plan). */
   optimised?: boolean;
+  /** With `optimised`: the plan run over the service's regions or tenants. */
+  optimisedUnits?: UnitKind;
   windowMinutes?: number;
   /** Modules to import first (they register extra policies by name). */
   policyModules: string[];
@@ -32,7 +35,7 @@ const setup = workerData as WorkerSetup;
 for (const m of setup.policyModules) await import(m);
 const policies = resolvePolicies(setup.policies, { models: () => loadRolloutChampionsSync(setup.modelsRoot) });
 const risk = setup.optimised ? (loadRiskSync(setup.modelsRoot)?.model ?? null) : null;
-const strategyFor = setup.optimised ? (w: World) => optimisedChooser(w, risk) : undefined;
+const strategyFor = setup.optimised ? (w: World) => optimisedChooser(w, risk, undefined, setup.optimisedUnits) : undefined;
 parentPort!.on('message', (task: PeriodTask | null) => {
   if (task === null) {
     parentPort!.close();

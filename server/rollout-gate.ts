@@ -6,6 +6,8 @@ import { rolloutPlanDecision, type GateNote, type PlanConstraints, type RiskView
 import type { GamModel } from '../training/gam.ts';
 import { BadInput, knowsTrainingRanges, NoAnswer, riskScore, timeFeaturesAt } from './decide.ts';
 import type { RiskResponse } from './routes/risk-schemas.ts';
+import { checkUnits, type UnitsInput } from '../policies/rollout-plan/units.ts';
+import { RolloutlabError } from '../lib/errors.ts';
 
 /** Where a hook's features come from and how a missing one is given, for the reasons and recommendations. */
 export interface GateTerms {
@@ -49,6 +51,10 @@ export interface ChangeGateInput {
   bakeMinutes?: number;
   blockAbove?: number;
   constraints?: PlanConstraints;
+  /** The service's regions or tenants (the body's `units`): the plan runs over them. */
+  units?: { by: 'region' | 'tenant'; shares: Record<string, number>; criticality?: Record<string, number> };
+  /** The field `units` came in, for the 400 naming a bad one (default body.units). */
+  unitsField?: string;
   /** Features the caller accepts scored at their training median when not given (each must be a feature of the model). */
   impute?: readonly string[];
   /** The field `impute` came in, for the 400 naming a name the model lacks (default body.impute). */
@@ -68,7 +74,7 @@ export interface ChangeGateAnswer {
  * NoFeasiblePlan (a 422 naming the constraint, with the closest feasible plan).
  */
 export function gateChange(b: ChangeGateInput, champion: { model: GamModel; version: string } | null, o: { championError?: string | null; now?: Date; waitOnNoScore?: boolean } = {}): ChangeGateAnswer {
-  const base = { rpm: b.rpm, bakeMinutes: b.bakeMinutes ?? 30, blockAbove: b.blockAbove, constraints: b.constraints };
+  const base = { rpm: b.rpm, bakeMinutes: b.bakeMinutes ?? 30, blockAbove: b.blockAbove, constraints: b.constraints, units: b.units ? unitsInput(b.units, b.unitsField ?? 'body.units') : undefined };
   if (!champion) return { answer: rolloutPlanDecision({ ...base, risk: null, missing: noChampion(o.championError) }), risk: null };
   const features = o.now ? { ...timeFeaturesAt(o.now, champion.model.specs), ...b.features } : b.features;
   let r: RiskResponse;
@@ -81,6 +87,24 @@ export function gateChange(b: ChangeGateInput, champion: { model: GamModel; vers
   }
   const accepted = imputeNames(b.impute ?? [], champion.model, b.imputeField ?? 'body.impute');
   return { answer: rolloutPlanDecision({ ...base, risk: riskViewOf(r, champion.model, BODY_TERMS, accepted) }), risk: { probability: r.probability, complete: r.complete, modelVersion: r.modelVersion } };
+}
+
+/** The body's units as the optimiser takes them, checked (a 400 naming the field). */
+export function unitsInput(u: NonNullable<ChangeGateInput['units']>, field: string): UnitsInput {
+  const names = Object.keys(u.shares);
+  if (u.criticality) {
+    if (u.by !== 'tenant') throw new BadInput(`${field}.criticality`, 'is for tenants only: regions go out by traffic');
+    const extra = Object.keys(u.criticality).find((k) => !(k in u.shares));
+    if (extra !== undefined) throw new BadInput(`${field}.criticality.${extra}`, `names a unit that is not in ${field}.shares`);
+    const missing = names.find((k) => !(k in u.criticality!));
+    if (missing !== undefined) throw new BadInput(`${field}.criticality`, `gives no criticality for ${missing} (give every unit of ${field}.shares one)`);
+  }
+  try {
+    return checkUnits({ by: u.by, names, shares: names.map((n) => u.shares[n]), ...(u.criticality ? { criticality: names.map((n) => u.criticality![n]) } : {}) }, field);
+  } catch (e) {
+    if (e instanceof RolloutlabError) throw new BadInput(e.field ?? field, e.message.slice(e.message.indexOf(': ') + 2));
+    throw e;
+  }
 }
 
 /** The features a caller accepts scored at their training median: each a feature of the model (400 naming the one that is not). */

@@ -149,6 +149,8 @@ function checkSemantics(s: Scenario, problems: ScenarioProblem[]): void {
     if (steps[i] <= steps[i - 1]) bad(`rollout.steps.${i}`, steps[i], 'steps must increase');
   }
   if (steps[steps.length - 1] !== 100) bad(`rollout.steps.${steps.length - 1}`, steps[steps.length - 1], 'the last step must be 100');
+  const crit = s.topology.tenantCriticality;
+  if (crit !== undefined && crit.length !== s.topology.tenants.length) bad('topology.tenantCriticality', crit, `must give one number per tenant (${s.topology.tenants.length}: ${s.topology.tenants.join(', ')})`);
   const mix = s.topology.tierMix;
   if (mix.edge <= 0) bad('topology.tierMix.edge', mix.edge, 'at least some edge services are needed to receive traffic');
   if (Object.values(s.faults.mix).every((w) => w === 0)) bad('faults.mix', s.faults.mix, 'at least one fault kind needs a positive weight');

@@ -62,6 +62,15 @@ export const ScenarioSchema = Type.Object(
           maxItems: 100,
           description: 'customer tenants that traffic is split across',
         }),
+        // No default, so a scenario without it keeps its digest and every stream: unset orders tenants by traffic alone.
+        tenantCriticality: Type.Optional(
+          Type.Array(Type.Number({ minimum: 0, maximum: 1000 }), {
+            maxItems: 100,
+            whenUnset: [],
+            description:
+              'how critical each tenant is (one number per tenant, in the order of tenants; higher is more critical): a progressive rollout by tenant starts with the least critical, then the least traffic. Unset: by traffic alone. Draws nothing, so no other figure moves',
+          }),
+        ),
         meanFanOut: Num(2.2, 0, 20, 'mean number of callees per calling service'),
         asyncEdgeShare: Share(0.2, 'share of dependency edges that are asynchronous (queue-like)'),
         tierMix: Type.Object(

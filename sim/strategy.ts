@@ -12,8 +12,30 @@ export type Strategy =
   | { kind: 'blue-green'; previewMinutes: number; mirrorPercent: number; bakeMinutes: number }
   /** Rolling update: `batches` equal batches of pods replaced one after the other. */
   | { kind: 'rolling'; batches: number; batchMinutes: number; bakeMinutes: number }
-  /** Progressive: whole regions (or tenants) switch one at a time, smallest first. */
-  | { kind: 'progressive'; by: 'region' | 'tenant'; stepMinutes: number; bakeMinutes: number };
+  /**
+   * Progressive: whole regions (or tenants) switch one at a time, smallest first (tenants: least critical first when the
+   * scenario gives `topology.tenantCriticality`), `stepMinutes` each. Optional: an explicit `order` of the units; a ramp
+   * inside the first unit before it switches whole (`firstUnitSteps`, percent of that unit's traffic, the last 100, with
+   * `firstUnitDwellMinutes` per step before the last, default `stepMinutes`); and an `exposureCap`: the new version takes
+   * at most `percent` of the service's traffic until the first unit has run `minutes` at the highest exposure the cap
+   * allows it.
+   */
+  | {
+      kind: 'progressive';
+      by: 'region' | 'tenant';
+      stepMinutes: number;
+      bakeMinutes: number;
+      order?: string[];
+      firstUnitSteps?: number[];
+      firstUnitDwellMinutes?: number[];
+      exposureCap?: ExposureCap;
+    };
+
+/** Until the first unit has run `minutes` at its highest exposure under the cap, at most `percent` of the service's traffic is on the new version. */
+export interface ExposureCap {
+  percent: number;
+  minutes: number;
+}
 
 export const STRATEGY_KINDS = ['canary', 'blue-green', 'rolling', 'progressive'] as const;
 
@@ -42,8 +64,32 @@ export interface Plan {
 /** The scenario's default strategy (the one the unguarded counterfactual of the world uses). */
 export const scenarioStrategy = (s: Scenario): Strategy => ({ kind: 'canary', steps: [...s.rollout.steps], stepMinutes: s.rollout.stepMinutes, bakeMinutes: s.rollout.bakeMinutes });
 
-/** Expand a strategy into the stage plan for one service. */
-export function planFor(strategy: Strategy, svc: Service, tenants: readonly string[]): Plan {
+/**
+ * The order a progressive strategy exposes its units in (indices into `units`): the strategy's `order` when it gives
+ * one (a permutation of the units, else BAD_ARGUMENT naming `strategy.order`); otherwise, by tenant with a criticality
+ * per tenant, the least critical first, then the least traffic first; otherwise the least traffic first. Ties keep the
+ * units' own order.
+ */
+export function unitOrder(units: readonly string[], shares: readonly number[], order?: readonly string[], criticality?: readonly number[]): number[] {
+  if (order !== undefined) {
+    const idx = order.map((name) => units.indexOf(name));
+    const missing = units.filter((u) => !order.includes(u));
+    if (idx.some((i) => i < 0) || new Set(idx).size !== idx.length || missing.length > 0) {
+      const unknown = order.filter((name) => !units.includes(name));
+      const why = unknown.length ? `names ${unknown.map((x) => JSON.stringify(x)).join(', ')}, not one of ${units.join(', ')}` : missing.length ? `leaves out ${missing.join(', ')}` : 'names a unit twice';
+      throw new RolloutlabError('BAD_ARGUMENT', `strategy.order: must list every unit of the service once (${units.join(', ')}); it ${why}`, 'strategy.order');
+    }
+    return idx;
+  }
+  const crit = criticality && criticality.length === units.length ? criticality : null;
+  return units.map((_, i) => i).sort((a, b) => (crit ? crit[a] - crit[b] : 0) || shares[a] - shares[b] || a - b);
+}
+
+/**
+ * Expand a strategy into the stage plan for one service. `tenantCriticality` (one per tenant, higher is more critical)
+ * orders a progressive plan by tenant, least critical first.
+ */
+export function planFor(strategy: Strategy, svc: Service, tenants: readonly string[], tenantCriticality?: readonly number[]): Plan {
   const all = (w: number, dwell: number, mirror = 0): Stage => ({ exposure: [w], mirror, dwellMinutes: dwell });
   let stages: Stage[];
   let unitKind: Plan['unitKind'] = 'all';
@@ -63,12 +109,7 @@ export function planFor(strategy: Strategy, svc: Service, tenants: readonly stri
       unitKind = strategy.by;
       units = strategy.by === 'region' ? [...svc.regions] : [...tenants];
       unitShares = strategy.by === 'region' ? [...svc.regionShares] : [...svc.tenantShares];
-      const order = units.map((_, i) => i).sort((a, b) => unitShares[a] - unitShares[b] || a - b);
-      stages = order.map((_, k) => {
-        const exposure = units.map(() => 0);
-        for (let j = 0; j <= k; j++) exposure[order[j]] = 1;
-        return { exposure, mirror: 0, dwellMinutes: strategy.stepMinutes };
-      });
+      stages = progressiveStages(strategy, units, unitShares, strategy.by === 'tenant' ? tenantCriticality : undefined);
       break;
     }
   }
@@ -76,6 +117,54 @@ export function planFor(strategy: Strategy, svc: Service, tenants: readonly stri
   last.dwellMinutes = 0;
   const plannedMinutes = stages.slice(0, -1).reduce((a, st) => a + st.dwellMinutes, 0) + strategy.bakeMinutes;
   return { strategy, unitKind, units, unitShares, stages, bakeMinutes: strategy.bakeMinutes, plannedMinutes };
+}
+
+/**
+ * The stages of a progressive strategy over `units` with traffic `shares` (before the last stage's dwell is set to
+ * 0): the ramp inside the first unit, then one more whole unit per stage, under the exposure cap when there is one.
+ */
+export function progressiveStages(strategy: Extract<Strategy, { kind: 'progressive' }>, units: readonly string[], shares: readonly number[], criticality?: readonly number[]): Stage[] {
+  const order = unitOrder(units, shares, strategy.order, criticality);
+  const ramp: Stage[] = (strategy.firstUnitSteps ?? []).slice(0, -1).map((p, i) => {
+    const exposure = units.map(() => 0);
+    exposure[order[0]] = p / 100;
+    return { exposure, mirror: 0, dwellMinutes: strategy.firstUnitDwellMinutes?.[i] ?? strategy.stepMinutes };
+  });
+  let stages = ramp.concat(
+    order.map((_, k) => {
+      const exposure = units.map(() => 0);
+      for (let j = 0; j <= k; j++) exposure[order[j]] = 1;
+      return { exposure, mirror: 0, dwellMinutes: strategy.stepMinutes };
+    }),
+  );
+  if (strategy.exposureCap) stages = capStages(stages, shares, order[0], strategy.exposureCap);
+  return stages;
+}
+
+/**
+ * Apply an exposure cap to progressive stages (`first`: the first unit): every stage up to the first one above the cap
+ * is under it; before that one, the first unit runs `cap.minutes` at the highest exposure the cap allows it — a stage
+ * at that exposure is added when none is there, and the last stage under the cap is held longer when the first unit's
+ * time at it falls short. A cap no stage exceeds changes nothing.
+ */
+function capStages(stages: Stage[], shares: readonly number[], first: number, cap: ExposureCap): Stage[] {
+  const c = cap.percent / 100;
+  const weight = (st: Stage) => st.exposure.reduce((a, e, u) => a + shares[u] * e, 0);
+  const above = stages.findIndex((st) => weight(st) > c + 1e-12);
+  if (above < 0) return stages;
+  const top = shares[first] > 0 ? Math.min(1, c / shares[first]) : 1;
+  const out = stages.slice(0, above);
+  const prev = out[out.length - 1];
+  if (!prev || prev.exposure[first] < top - 1e-12) {
+    const exposure = stages[0].exposure.map(() => 0);
+    exposure[first] = top;
+    out.push({ exposure, mirror: 0, dwellMinutes: cap.minutes });
+  } else {
+    let held = 0;
+    for (const st of out) if (st.exposure[first] >= top - 1e-12) held += st.dwellMinutes;
+    if (held < cap.minutes) prev.dwellMinutes += cap.minutes - held;
+  }
+  return out.concat(stages.slice(above));
 }
 
 /** Share of user traffic on the new version for an exposure vector. */
@@ -120,6 +209,35 @@ export function validateStrategy(st: Strategy): Strategy {
     case 'progressive':
       if (st.by !== 'region' && st.by !== 'tenant') bad('by', `must be region or tenant, got ${JSON.stringify(st.by)}`);
       posInt('stepMinutes', st.stepMinutes);
+      if (st.order !== undefined) {
+        if (!Array.isArray(st.order) || st.order.length === 0) bad('order', `must be a non-empty list of the units' names, got ${JSON.stringify(st.order)}`);
+        st.order.forEach((u, i) => {
+          if (typeof u !== 'string' || u === '') bad(`order[${i}]`, `must be a unit's name, got ${JSON.stringify(u)}`);
+          if (st.order!.indexOf(u) !== i) bad(`order[${i}]`, `${JSON.stringify(u)} is already at order[${st.order!.indexOf(u)}]`);
+        });
+      }
+      if (st.firstUnitSteps !== undefined) {
+        if (!Array.isArray(st.firstUnitSteps) || st.firstUnitSteps.length === 0) bad('firstUnitSteps', "must be a non-empty list of percentages of the first unit's traffic");
+        st.firstUnitSteps.forEach((p, i) => {
+          if (typeof p !== 'number' || !(p > 0 && p <= 100)) bad(`firstUnitSteps[${i}]`, `must be in (0, 100], got ${JSON.stringify(p)}`);
+          if (i > 0 && p <= st.firstUnitSteps![i - 1]) bad(`firstUnitSteps[${i}]`, `must be larger than the step before (${st.firstUnitSteps![i - 1]})`);
+        });
+        if (st.firstUnitSteps[st.firstUnitSteps.length - 1] !== 100) bad('firstUnitSteps', 'the last step must be 100 (the first unit whole)');
+      }
+      if (st.firstUnitDwellMinutes !== undefined) {
+        if (st.firstUnitSteps === undefined) bad('firstUnitDwellMinutes', 'needs firstUnitSteps');
+        if (!Array.isArray(st.firstUnitDwellMinutes) || st.firstUnitDwellMinutes.length !== st.firstUnitSteps!.length - 1) bad('firstUnitDwellMinutes', `must give one dwell per first-unit step before the last (${st.firstUnitSteps!.length - 1}), got ${JSON.stringify(st.firstUnitDwellMinutes)}`);
+        st.firstUnitDwellMinutes.forEach((d, i) => posInt(`firstUnitDwellMinutes[${i}]`, d));
+      }
+      if (st.exposureCap !== undefined) {
+        const cap = st.exposureCap as unknown;
+        if (!cap || typeof cap !== 'object' || Array.isArray(cap)) bad('exposureCap', `must be {percent, minutes}, got ${JSON.stringify(cap)}`);
+        const extra = Object.keys(cap as object).filter((k) => k !== 'percent' && k !== 'minutes');
+        if (extra.length) bad(`exposureCap.${extra[0]}`, 'is not a field of the cap (percent, minutes)');
+        const { percent, minutes } = st.exposureCap;
+        if (typeof percent !== 'number' || !(percent > 0 && percent <= 100)) bad('exposureCap.percent', `must be in (0, 100] (percent of the service's traffic), got ${JSON.stringify(percent)}`);
+        posInt('exposureCap.minutes', minutes);
+      }
       break;
   }
   return st;

@@ -238,7 +238,7 @@ function runOnce(world: EnvWorld, strategy: Strategy, id: string, service: numbe
  * simulator's truth that failure points are measured against.
  */
 export function faultBreachedServices(world: EnvWorld, dep: { id: string; service: number; start: number; fault: Fault | null }, seed: number, strategy: Strategy): number[] {
-  const c = newCollected(planFor(validateStrategy(strategy), world.topology.services[dep.service], world.scenario.topology.tenants).stages.length);
+  const c = newCollected(planFor(validateStrategy(strategy), world.topology.services[dep.service], world.scenario.topology.tenants, world.scenario.topology.tenantCriticality).stages.length);
   runOnce(world, strategy, dep.id, dep.service, dep.fault, seed, c, undefined, dep.start);
   return [...c.breaches.keys()].sort((a, b) => a - b);
 }
@@ -292,7 +292,7 @@ function setup(inp: WhatIfInput) {
   if (!(Number.isInteger(runs) && runs >= 1)) throw new RolloutlabError('BAD_ARGUMENT', `runs: must be an integer >= 1, got ${JSON.stringify(inp.runs)}`, 'runs');
   if (inp.risk !== null && !(Number.isFinite(inp.risk) && inp.risk >= 0 && inp.risk <= 1)) throw new RolloutlabError('BAD_ARGUMENT', `risk: must be a probability in [0, 1] or null, got ${inp.risk}`, 'risk');
   const strategy = validateStrategy(inp.strategy);
-  const plan = planFor(strategy, svc, s.topology.tenants);
+  const plan = planFor(strategy, svc, s.topology.tenants, s.topology.tenantCriticality);
   const tail = Math.max(s.slo.windowMinutes, s.slo.kpiGuardrail?.windowMinutes ?? 0);
   const maxMinutes = plan.plannedMinutes + 1;
   const horizon = maxMinutes + tail + plan.plannedMinutes + 1;

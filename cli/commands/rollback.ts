@@ -21,6 +21,7 @@ import { RolloutPlanFileSchema, type RolloutPlanFile } from '../../server/routes
 import { int, num, out, usage } from '../flags.ts';
 import { whatIf, type WhatIfResult } from '../../sim/whatif.ts';
 import { candidateStrategy } from '../../policies/rollout-plan/choose.ts';
+import { unitPlanStrategy } from '../../policies/rollout-plan/units.ts';
 import { simulatedDeployment } from '../simulated-deployment.ts';
 import { formatWhatIf, runsFlag, checkRuns } from './whatif.ts';
 
@@ -135,10 +136,13 @@ export function registerRollback(program: Command): void {
     .option('--block-above <p>', 'the risk gate: block above this risk (default 0.85, or the file’s blockAbove)', num('--block-above', 0, 1))
     .option('--max-first-step <pct>', 'the first step exposes at most this percent of traffic: the nearest more careful plan whose first step fits; below every plan’s first step: exit 2 with the closest feasible plan on stderr', num('--max-first-step', -1e9, 100))
     .option('--deadline <min>', 'full exposure within this many minutes: the most careful plan that fits (the reasons say when that is less careful than the risk asked); shorter than every plan: exit 2 with the closest feasible plan on stderr', num('--deadline', -1e9, 10_080))
+    .option('--units <by>', 'with --deployment: run the plan over the service’s regions or tenants (region | tenant): the least traffic (least critical tenant) first, a ramp inside the first, capped; --from takes the file’s units. argo and flagger refuse such a plan, naming what they can run')
     .option('--json', 'the same as --format json')
     .option('--runs <n>', 'with --deployment: runs of the what-if that predicts the plan\'s canary ranges and failure points (healthy and faulty, each)', runsFlag, 100)
-    .action(async (o: { scenario: string; seed: number; deployment?: string; from?: string; models?: string; format?: string; blockAbove?: number; maxFirstStep?: number; deadline?: number; json?: boolean; runs: number }) => {
+    .action(async (o: { scenario: string; seed: number; deployment?: string; from?: string; models?: string; format?: string; blockAbove?: number; maxFirstStep?: number; deadline?: number; json?: boolean; runs: number; units?: string }) => {
       checkRuns(o.runs);
+      if (o.units !== undefined && o.units !== 'region' && o.units !== 'tenant') throw usage(`--units: region or tenant, got ${JSON.stringify(o.units)}`, '--units');
+      if (o.units !== undefined && o.from !== undefined) throw usage('--units goes with --deployment (a file gives its own units)', '--units');
       const format = o.json ? 'json' : (o.format ?? 'text');
       if (!['json', 'argo', 'flagger', 'text'].includes(format)) throw usage(`--format: json, argo or flagger, got ${JSON.stringify(o.format)}`, '--format');
       if ((o.from === undefined) === (o.deployment === undefined)) throw usage('give either --deployment <id> (with --scenario and --seed) or --from <file>', o.from === undefined ? '--deployment' : '--from');
@@ -164,7 +168,7 @@ export function registerRollback(program: Command): void {
           const { gateChange } = await import('../../server/rollout-gate.ts');
           const { BadInput, NoAnswer } = await import('../../server/decide.ts');
           try {
-            const g = gateChange({ features: file.features, rpm: file.rpm, bakeMinutes: file.bakeMinutes, blockAbove, constraints: given ? constraints : undefined }, champion, { championError: `no risk champion in ${resolve(o.models ?? defaultModelsRoot())}` });
+            const g = gateChange({ features: file.features, rpm: file.rpm, bakeMinutes: file.bakeMinutes, blockAbove, constraints: given ? constraints : undefined, units: file.units, unitsField: 'units' }, champion, { championError: `no risk champion in ${resolve(o.models ?? defaultModelsRoot())}` });
             a = g.answer;
             risk = g.risk;
           } catch (e) {
@@ -177,11 +181,13 @@ export function registerRollback(program: Command): void {
           const { scenario, world, dep, risk: scored, apiContractChange } = await simulatedDeployment({ scenario: o.scenario, seed: o.seed, deployment: o.deployment!, models: o.models });
           const view = scored ? { probability: scored.probability, complete: true, reasons: scored.reasons } : null;
           if (scored) risk = { probability: scored.probability, modelVersion: scored.modelVersion };
-          a = rolloutPlanDecision({ risk: view, rpm: world.traffic.requests[dep.service][dep.start], bakeMinutes: scenario.rollout.bakeMinutes, blockAbove, constraints: given ? constraints : undefined });
+          const { serviceUnits } = await import('../../backtest/optimised.ts');
+          const units = o.units ? serviceUnits(world, dep.service, o.units as 'region' | 'tenant') : undefined;
+          a = rolloutPlanDecision({ risk: view, rpm: world.traffic.requests[dep.service][dep.start], bakeMinutes: scenario.rollout.bakeMinutes, blockAbove, constraints: given ? constraints : undefined, units });
           const svc = world.topology.services[dep.service].name;
           title = `rolloutlab plan for ${dep.id} (${svc})`;
           head = { deployment: dep.id, service: svc, risk };
-          if (format === 'json' || format === 'text') wi = whatIf({ scenario, topology: world.topology, traffic: world.traffic, service: dep.service, start: dep.start, id: dep.id, apiContractChange, risk: risk?.probability ?? null, strategy: candidateStrategy(a.plan, a.plan.bakeMinutes), runs: o.runs, seed: o.seed });
+          if (format === 'json' || format === 'text') wi = whatIf({ scenario, topology: world.topology, traffic: world.traffic, service: dep.service, start: dep.start, id: dep.id, apiContractChange, risk: risk?.probability ?? null, strategy: a.plan.units ? unitPlanStrategy(a.plan.units, a.plan.bakeMinutes) : candidateStrategy(a.plan, a.plan.bakeMinutes), runs: o.runs, seed: o.seed });
         }
       } catch (e) {
         if (!(e instanceof NoFeasiblePlan)) throw e;
@@ -198,6 +204,7 @@ export function registerRollback(program: Command): void {
         process.stdout.write(
           [
             `${title}: ${a.plan.name}, ${a.plan.steps.join('-')} %, ${a.plan.dwellMinutes.join('-')} min at the steps (${a.plan.minutesToFull} min to full, then ${a.plan.bakeMinutes} min bake)`,
+            ...(a.plan.units ? [`  over ${a.plan.units.by}s: ${a.plan.units.stages.map((x) => Object.entries(x.unitPercent).filter(([, v]) => v > 0).map(([k, v]) => `${k} ${v} %`).join(' + ')).join(' → ')}`] : []),
             `  risk ${risk ? risk.probability.toFixed(3) : 'unknown'}; ${a.reasons.join('; ')}`,
             `  gate: ${a.gate.decision} — ${a.gate.reasons.join('; ')}`,
             ...a.gate.recommendations.map((r) => `    - ${r}`),

@@ -1,10 +1,12 @@
 // The rollout-plan optimiser's decision: for a change about to ship, the plan from its risk score, the traffic its
 // service has now and how many services call it, read from a table learned by search in the simulator
 // (scripts/search-rollout-plans.ts writes ./table.ts; docs/rollout-plans.md). A pure function of its inputs.
-// Fail closed: without a usable risk score the most careful plan is chosen, never a faster one.
+// Fail closed: without a usable risk score the most careful plan is chosen, never a faster one. Given the service's
+// regions or tenants, the chosen plan also comes as a unit plan (./units.ts): the same ramp inside the first unit, capped.
 import type { Strategy } from '../../sim/strategy.ts';
 import { PLAN_CANDIDATES, type PlanCandidate } from './candidates.ts';
 import { LEARNED_TABLE } from './table.ts';
+import { unitPlan, unitStrategy, type UnitPlan, type UnitsInput } from './units.ts';
 
 export interface PlanTable {
   format: 'rolloutlab-rollout-plan-table-1';
@@ -25,6 +27,8 @@ export interface PlanInput {
   risk: number | null;
   /** Requests per minute the service serves at the start. */
   rpm: number;
+  /** The service's regions or tenants with their traffic shares: the plan then runs over them (one unit: the canary). */
+  units?: UnitsInput;
 }
 
 export interface ChosenPlan {
@@ -34,6 +38,8 @@ export interface ChosenPlan {
   riskBucket: number | null;
   trafficBucket: number;
   reasons: string[];
+  /** With `units` of more than one unit: the chosen plan run over them. */
+  units?: UnitPlan;
 }
 
 const bucket = (x: number, edges: readonly number[]) => {
@@ -43,6 +49,15 @@ const bucket = (x: number, edges: readonly number[]) => {
 };
 
 export function choosePlan(input: PlanInput, table: PlanTable = PLAN_TABLE): ChosenPlan {
+  const chosen = chooseCanary(input, table);
+  const u = input.units;
+  if (!u) return chosen;
+  if (u.names.length < 2) return { ...chosen, reasons: [...chosen.reasons, `one ${u.by} (${u.names[0]}): the canary over it`] };
+  const plan = unitPlan(chosen.candidate, u);
+  return { ...chosen, units: plan, reasons: [...chosen.reasons, `over ${u.by}s: ${plan.note}`] };
+}
+
+function chooseCanary(input: PlanInput, table: PlanTable): ChosenPlan {
   const rpm = Number.isFinite(input.rpm) && input.rpm > 0 ? input.rpm : 0;
   const t = bucket(rpm, table.trafficEdges);
   if (input.risk === null || !Number.isFinite(input.risk) || input.risk < 0 || input.risk > 1) {
@@ -58,6 +73,11 @@ export function choosePlan(input: PlanInput, table: PlanTable = PLAN_TABLE): Cho
     trafficBucket: t,
     reasons: [`risk ${input.risk.toFixed(3)} (bucket ${r + 1} of ${table.riskEdges.length + 1}), ${Math.round(rpm)} requests/min (bucket ${t + 1} of ${table.trafficEdges.length + 1}): ${c.name}, ${c.steps.join('-')} %`],
   };
+}
+
+/** The strategy the rollout environment runs for a chosen plan: its unit plan when it has one, else its canary. */
+export function chosenStrategy(c: ChosenPlan, bakeMinutes: number, units?: UnitsInput): Strategy {
+  return c.units && units ? unitStrategy(c.candidate, units, bakeMinutes) : candidateStrategy(c.candidate, bakeMinutes);
 }
 
 /** A candidate as the canary strategy the rollout environment runs. */

@@ -8,6 +8,7 @@
 import { RolloutlabError } from '../../lib/errors.ts';
 import { choosePlan, PLAN_TABLE, type PlanTable } from './choose.ts';
 import { PLAN_CANDIDATES, dwellSum, type PlanCandidate } from './candidates.ts';
+import { unitPlan, type UnitPlan, type UnitsInput } from './units.ts';
 
 export const DEFAULT_BLOCK_ABOVE = 0.85;
 
@@ -40,10 +41,13 @@ export interface GateAnswer {
 
 export interface PlanView {
   name: string;
+  /** Percent of the service's traffic on the new version at each stage, the last 100. */
   steps: number[];
   dwellMinutes: number[];
   bakeMinutes: number;
   minutesToFull: number;
+  /** Only for a plan over regions or tenants: which units each stage exposes (`steps` are then the stages' totals). */
+  units?: UnitPlan;
 }
 
 /** Limits the caller puts on the plan. Absent: the optimiser's plan as it is. */
@@ -183,10 +187,11 @@ const view = (c: PlanCandidate, bakeMinutes: number): PlanView => ({ name: c.nam
 
 /**
  * The answer of every pre-deploy hook: the optimiser's plan for the score and the traffic, fitted to the constraints
- * (NoFeasiblePlan when none can be), and the risk gate (`riskGate`).
+ * (NoFeasiblePlan when none can be), and the risk gate (`riskGate`). Given the service's regions or tenants (`units`),
+ * the fitted plan runs over them (./units.ts); the gate does not depend on it.
  */
 export function rolloutPlanDecision(
-  o: { risk: RiskView | null; rpm: number; bakeMinutes: number; blockAbove?: number; constraints?: PlanConstraints; missing?: GateNote },
+  o: { risk: RiskView | null; rpm: number; bakeMinutes: number; blockAbove?: number; constraints?: PlanConstraints; missing?: GateNote; units?: UnitsInput },
   table: PlanTable = PLAN_TABLE,
 ): RolloutPlanAnswer {
   const gate = riskGate(o.risk, o.blockAbove ?? DEFAULT_BLOCK_ABOVE, o.missing);
@@ -200,8 +205,21 @@ export function rolloutPlanDecision(
     if (e instanceof NoFeasiblePlan) e.closestFeasible = { plan: view(PLAN_CANDIDATES[e.closestIndex], o.bakeMinutes), reasons: [...chosen.reasons, ...e.closestReasons] };
     throw e;
   }
-  const plan = view(PLAN_CANDIDATES[fitted.index], o.bakeMinutes);
-  const answer: RolloutPlanAnswer = { plan, optimised: chosen.optimised, gate, reasons: [...chosen.reasons, ...fitted.reasons] };
+  let plan = view(PLAN_CANDIDATES[fitted.index], o.bakeMinutes);
+  const reasons = [...chosen.reasons, ...fitted.reasons];
+  if (o.units && o.units.names.length < 2) reasons.push(`one ${o.units.by} (${o.units.names[0]}): the canary over it`);
+  else if (o.units) {
+    // The constrained canary run over the units. Its first exposure is never above the canary's first step; a cap
+    // stage can make it longer, and a plan that then misses the deadline is not served: the canary is.
+    const u = unitPlan(PLAN_CANDIDATES[fitted.index], o.units);
+    const D = o.constraints?.deadlineMinutes;
+    if (D !== undefined && u.minutesToFull > D) reasons.push(`over ${o.units.by}s the plan would take ${u.minutesToFull} min to full rollout, past deadlineMinutes ${D}: the canary over all traffic instead`);
+    else {
+      plan = { ...plan, steps: u.stages.map((x) => x.percent), dwellMinutes: u.stages.slice(0, -1).map((x) => x.dwellMinutes), minutesToFull: u.minutesToFull, units: u };
+      reasons.push(`over ${o.units.by}s: ${u.note}`);
+    }
+  }
+  const answer: RolloutPlanAnswer = { plan, optimised: chosen.optimised, gate, reasons };
   if (o.constraints) answer.constraints = { ...o.constraints, optimiserPlan: chosen.candidate.name, changed: fitted.index !== k, lessCareful: fitted.lessCareful, reasons: fitted.reasons };
   return answer;
 }

@@ -15,6 +15,16 @@ export const PlanConstraintsSchema = Type.Object(
   { additionalProperties: false, description: 'limits on the plan; a constraint no plan can meet is a 422 naming it, with the closest feasible plan' },
 );
 
+/** The service's regions or tenants, for a plan over them (policies/rollout-plan/units.ts). */
+export const UnitsBodySchema = Type.Object(
+  {
+    by: Type.Union([Type.Literal('region'), Type.Literal('tenant')], { description: 'what the units are' }),
+    shares: Type.Record(Type.String({ minLength: 1, maxLength: 100 }), Type.Number({ minimum: 0, maximum: 1 }), { minProperties: 1, maxProperties: 100, description: "each unit's share of the service's traffic, adding up to 1" }),
+    criticality: Type.Optional(Type.Record(Type.String({ minLength: 1, maxLength: 100 }), Type.Number(), { maxProperties: 100, description: 'tenants only: how critical each one is (higher more critical; every unit of shares, no other); the least critical go first' })),
+  },
+  { additionalProperties: false, description: "the service's regions or tenants with their traffic shares: the plan then runs over them, the least traffic (least critical tenant) first, a ramp inside the first, at most 25 % of the service until the first has run at the cap; one unit: the canary. Argo Rollouts and Flagger cannot route by unit, so their formats refuse such a plan" },
+);
+
 /** What a pre-deploy hook is asked about one change: POST /v1/rollout/plan's body, and POST /v1/argo/gate's. */
 export const RolloutPlanBodyProps = {
   features: Type.Record(Type.String({ minLength: 1, maxLength: 100 }), RiskValue, { maxProperties: 500, description: "the change's pre-deploy features by name, as for POST /v1/risk/score" }),
@@ -22,6 +32,7 @@ export const RolloutPlanBodyProps = {
   bakeMinutes: Type.Optional(Type.Integer({ minimum: 0, maximum: 10_080, description: 'minutes of bake after full exposure (default 30)' })),
   gate: Type.Optional(Type.Object({ blockAbove: Type.Number({ minimum: 0, maximum: 1, description: 'block a change whose risk is above this (default 0.85)' }) }, { additionalProperties: false })),
   constraints: Type.Optional(PlanConstraintsSchema),
+  units: Type.Optional(UnitsBodySchema),
   impute: Type.Optional(
     Type.Array(Type.String({ minLength: 1, maxLength: 100 }), {
       maxItems: 500,
@@ -33,12 +44,38 @@ export const RolloutPlanBodyProps = {
 export const RolloutPlanBodySchema = Type.Object(RolloutPlanBodyProps, { additionalProperties: false });
 export type RolloutPlanBody = Static<typeof RolloutPlanBodySchema>;
 
+export const UnitPlanSchema = Type.Object(
+  {
+    by: Type.Union([Type.Literal('region'), Type.Literal('tenant')]),
+    order: Type.Array(Type.String(), { description: 'the units in the order they go out' }),
+    shares: Type.Array(Type.Number(), { description: 'their traffic shares, in that order' }),
+    firstUnitSteps: Type.Optional(Type.Array(Type.Number(), { description: "percent of the first unit's traffic at each ramp step, the last 100" })),
+    firstUnitDwellMinutes: Type.Optional(Type.Array(Type.Integer(), { description: 'minutes at each ramp step before the last' })),
+    stepMinutes: Type.Integer({ description: 'minutes each further unit runs before the next joins' }),
+    exposureCap: Type.Object({ percent: Type.Number(), minutes: Type.Integer() }, { additionalProperties: false, description: "at most percent of the service's traffic until the first unit has run minutes at the highest exposure the cap allows it" }),
+    stages: Type.Array(
+      Type.Object(
+        {
+          unitPercent: Type.Record(Type.String(), Type.Number(), { description: "percent of each unit's traffic on the new version" }),
+          percent: Type.Number({ description: "percent of the service's traffic" }),
+          dwellMinutes: Type.Integer(),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    minutesToFull: Type.Integer(),
+    note: Type.String({ description: 'what a deploy system needs to run it' }),
+  },
+  { additionalProperties: false, description: 'only for a plan over regions or tenants (the request gave units): where each stage puts the new version' },
+);
+
 const PlanViewProps = {
   name: Type.String({ description: 'the plan (docs/rollout-plans.md lists them)' }),
-  steps: Type.Array(Type.Number(), { description: 'canary weights in percent, the last 100' }),
+  steps: Type.Array(Type.Number(), { description: "percent of the service's traffic on the new version at each step, the last 100 (over units: each stage's total)" }),
   dwellMinutes: Type.Array(Type.Integer(), { description: 'minutes at each step before the last' }),
   bakeMinutes: Type.Integer(),
   minutesToFull: Type.Integer({ description: 'minutes before full exposure when every step keeps its dwell' }),
+  units: Type.Optional(UnitPlanSchema),
 };
 export const PlanViewSchema = Type.Object(PlanViewProps, { additionalProperties: false });
 
@@ -108,6 +145,7 @@ export const RolloutPlanFileSchema = Type.Object(
     bakeMinutes: RolloutPlanBodyProps.bakeMinutes,
     blockAbove: Type.Optional(Type.Number({ minimum: 0, maximum: 1, description: 'block a change whose risk is above this (default 0.85; --block-above wins)' })),
     constraints: Type.Optional(PlanConstraintsSchema),
+    units: Type.Optional(UnitsBodySchema),
   },
   { additionalProperties: false },
 );

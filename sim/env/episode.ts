@@ -48,7 +48,7 @@ export function startEpisode(world: EnvWorld, opts: ResetOptions): { ctx: Episod
   if (!svc) throw new RolloutlabError('BAD_ARGUMENT', `deployment.service: no service ${dep.service} in this world`, 'deployment.service');
   const T = traffic.requests[0].length;
   if (!(Number.isInteger(dep.start) && dep.start >= 0 && dep.start < T)) throw new RolloutlabError('BAD_ARGUMENT', `deployment.start: ${dep.start} is outside the world's ${T} minutes`, 'deployment.start');
-  const plan = planFor(validateStrategy(opts.strategy), svc, s.topology.tenants);
+  const plan = planFor(validateStrategy(opts.strategy), svc, s.topology.tenants, s.topology.tenantCriticality);
   const scope = dep.fault?.scope;
   const faultTenant = scope?.kind === 'tenant' ? s.topology.tenants.indexOf(scope.tenant) : -1;
   if (scope?.kind === 'tenant' && faultTenant < 0) throw new RolloutlabError('BAD_ARGUMENT', `deployment.fault.scope.tenant: ${JSON.stringify(scope.tenant)} is not one of the scenario's tenants (${s.topology.tenants.join(', ')})`, 'deployment.fault.scope.tenant');
