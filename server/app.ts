@@ -4,7 +4,8 @@
 // The serving app (docs/server.md): `serverPlugin`, the Fastify plugin that sets what every route shares (the error
 // handler, the request metrics, the rate limit, the JSON parser, the 404, the OpenAPI catalogue) and registers one
 // plugin per route group (server/routes/: operations, canary verdict, anomaly, rollout decision, risk, outcome
-// feedback, deployment windows, pipeline retry decisions and outcomes, rollback plans, rollout plans, the decision log, human controls;
+// feedback, deployment windows, pipeline retry decisions and outcomes, rollback plans, rollout plans, the decision log, human controls,
+// the web pages;
 // server/adapters/: Argo Rollouts, Flagger, Kayenta), with the decision recorder's hooks on every decision route
 // (server/decision-recorder.ts); and `buildApp`, which wraps it in
 // a Fastify instance without listening, so tests drive it with `app.inject` and `rolloutlab serve` adds the port.
@@ -45,6 +46,7 @@ import { riskRoutes } from './routes/risk.ts';
 import { rollbackPlanRoutes } from './routes/rollback-plan.ts';
 import { rolloutPlanRoutes } from './routes/rollout-plan.ts';
 import { rolloutRoutes } from './routes/rollout.ts';
+import { uiRoutes } from './routes/ui.ts';
 
 /** Largest request body accepted (bytes). */
 export const BODY_LIMIT = 1024 * 1024;
@@ -110,6 +112,8 @@ export interface AppOptions {
   controlsStorePath?: string;
   /** The fetch the notifications are sent with (tests; default Node's). */
   notifyFetch?: typeof fetch;
+  /** A folder whose .html files (reports) the web pages list and serve at /ui/reports (default: none). */
+  reportsDir?: string;
 }
 
 interface PluginOptions {
@@ -130,6 +134,7 @@ interface PluginOptions {
   controls?: ControlsConfig;
   controlsStorePath?: string;
   notifyFetch?: typeof fetch;
+  reportsDir?: string;
 }
 
 /**
@@ -206,6 +211,7 @@ export const serverPlugin: FastifyPluginAsyncTypebox<PluginOptions> = async (app
   await app.register(rollbackPlanRoutes, { controls });
   await app.register(rolloutPlanRoutes, { store });
   await app.register(decisionsRoutes, { recorder, guard });
+  await app.register(uiRoutes, { prefix: '/ui', store, recorder, controls, access: { token: opts.token, insecureOpenWrites: opts.insecureOpenWrites }, reportsDir: opts.reportsDir, now });
 };
 
 /** A Fastify instance with the serving plugin registered and the champions loaded (does not listen). */
@@ -282,6 +288,7 @@ export function buildApp(opts: AppOptions = {}): FastifyInstance {
     controls: opts.controls,
     controlsStorePath: opts.controlsStorePath,
     notifyFetch: opts.notifyFetch,
+    reportsDir: opts.reportsDir,
   });
   return app as unknown as FastifyInstance;
 }
