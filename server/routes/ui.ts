@@ -31,7 +31,7 @@ import { decisionView, rolloutMinutes, type DecisionView } from '../ui/decision-
 import { errorPage, esc, fmt, page, PAGE_HEADERS, pct, table } from '../ui/layout.ts';
 import { listReports, readReport } from '../ui/reports.ts';
 import { minutesSpec, stepsSpec } from '../ui/timeline.ts';
-import { DEFAULT_PAGE_DECISIONS, UiDecisionsQuerySchema, UiDeploymentParamsSchema, UiEmptyQuerySchema, UiFamilyParamsSchema, UiReportParamsSchema } from './ui-schemas.ts';
+import { DEFAULT_PAGE_DECISIONS, MAX_PAGE_DECISIONS, UiDecisionsQuerySchema, UiDeploymentParamsSchema, UiEmptyQuerySchema, UiFamilyParamsSchema, UiReportParamsSchema } from './ui-schemas.ts';
 
 export interface UiOptions {
   store: ModelStore;
@@ -259,7 +259,7 @@ export const uiRoutes: FastifyPluginAsyncTypebox<UiOptions> = async (app, o) => 
     const q = req.query;
     if (q.route !== undefined && !DECISION_URLS.includes(q.route)) throw new BadInput('query.route', `must be a decision route of this server (${DECISION_URLS.join(', ')}), got ${JSON.stringify(q.route)}`);
     const limit = q.limit === undefined ? DEFAULT_PAGE_DECISIONS : Number(q.limit);
-    if (!(limit >= 1)) throw new BadInput('query.limit', `must be at least 1 (got ${q.limit})`);
+    if (!(limit >= 1 && limit <= MAX_PAGE_DECISIONS)) throw new BadInput('query.limit', `must be between 1 and ${MAX_PAGE_DECISIONS} (got ${q.limit})`);
     const r = await decisions(req, { deployment: q.deployment, route: q.route, kind: q.kind }, limit);
     const views = r.decisions.map(decisionView);
     const form =
