@@ -197,6 +197,16 @@ describe('the web pages through app.inject', () => {
     } finally {
       await closed.close();
     }
+    // Open without a token: only to requests addressed to an IP address or localhost (not a rebound host name).
+    const open = buildApp({ modelsRoot: models, rateLimit: false, planThreads: 0, insecureOpenWrites: true, decisionsPath: join(root, 'open.duckdb'), controlsStorePath: join(root, 'open-controls.duckdb') });
+    try {
+      for (const host of ['127.0.0.1:8080', 'localhost', '[::1]:8080', '10.1.2.3']) expect((await open.inject({ method: 'GET', url: '/ui/decisions', headers: { host } })).statusCode, host).toBe(200);
+      const rebound = await open.inject({ method: 'GET', url: '/ui/decisions', headers: { host: 'attacker.example:8080' } });
+      expect(rebound.statusCode).toBe(403);
+      expect(rebound.body).toContain('field <code>headers.host</code>');
+    } finally {
+      await open.close();
+    }
   });
 
   it('a hostile deployment name is escaped everywhere it is shown', async () => {

@@ -51,7 +51,7 @@ const RECENT = 2000;
 const PER_DEPLOYMENT = 1000;
 /** A deployment whose last decision is younger than this is live (ms). */
 const LIVE_MS = 30 * 60_000;
-/** Card charts kept rendered (per family and version). */
+/** Card charts kept rendered (per family and version), and rollout charts (per deployment and its latest decision). */
 const CARD_CACHE = 32;
 
 /** The url patterns of the decision routes (what ?route= may name). */
@@ -113,6 +113,27 @@ export const uiRoutes: FastifyPluginAsyncTypebox<UiOptions> = async (app, o) => 
       c.catch(() => charts.delete(key));
       if (charts.size >= CARD_CACHE) charts.delete(charts.keys().next().value!);
       charts.set(key, c);
+    }
+    return c;
+  };
+
+  /**
+   * A deployment's two charts. The log only grows, so the same deployment with the same latest record and count draws
+   * the same: kept until a new decision about it arrives (a few deployments at most).
+   */
+  const timelines = new Map<string, Promise<{ steps: string; ms: string | null }>>();
+  const timelineCharts = (dep: string, records: readonly DecisionRecord[], views: readonly DecisionView[]) => {
+    const key = `${dep}\u0000${records.length}\u0000${records[records.length - 1].id}`;
+    let c = timelines.get(key);
+    if (!c) {
+      c = (async () => {
+        const minutes = rolloutMinutes(records);
+        const spec = minutes && minutes.length ? minutesSpec(dep, minutes, views) : null;
+        return { steps: await renderSvg(stepsSpec(dep, views), 'steps'), ms: spec ? await renderSvg(spec, 'minutes') : null };
+      })();
+      c.catch(() => timelines.delete(key));
+      if (timelines.size >= CARD_CACHE) timelines.delete(timelines.keys().next().value!);
+      timelines.set(key, c);
     }
     return c;
   };
@@ -330,12 +351,10 @@ export const uiRoutes: FastifyPluginAsyncTypebox<UiOptions> = async (app, o) => 
     const records = [...r.decisions].reverse();
     const views = records.map(decisionView);
     const blind = views.filter((v) => !v.canary && !v.baseline).length;
-    const steps = await renderSvg(stepsSpec(dep, views), 'steps');
-    const minutes = rolloutMinutes(records);
-    const ms = minutes && minutes.length ? minutesSpec(dep, minutes, views) : null;
+    const { steps, ms } = await timelineCharts(dep, records, views);
     const timeline =
       figure(steps, `One step per decision served about this deployment, oldest first. Top: the canary's (red) and the baseline's (grey) error rate and p99 latency over the minutes the decision read. Bottom: what each decision said.${blind ? ` ${blind} of ${views.length} decisions carried no metrics in their request (Argo and Flagger decisions read them from the metrics source; approvals and overrides have none): they appear in the strip only.` : ''}`) +
-      (ms ? figure(await renderSvg(ms, 'minutes'), 'The rollout minute by minute, as the latest rollout decision was sent it: the share of traffic on the new version, then the canary (red) and baseline (grey) error rate and p99 latency. Dashed lines: each rollout decision at the minute it decided on, coloured by what it said.') : '');
+      (ms ? figure(ms, 'The rollout minute by minute, as the latest rollout decision was sent it: the share of traffic on the new version, then the canary (red) and baseline (grey) error rate and p99 latency. Dashed lines: each rollout decision at the minute it decided on, coloured by what it said.') : '');
     const rows = views.map((v, i) => [String(i + 1), when(v.at), esc(v.kind), toneSpan(v), v.canary || v.baseline ? `${pct(v.canary?.errorRate)} / ${pct(v.baseline?.errorRate)}` : '—', v.canary || v.baseline ? `${fmt(v.canary?.p99)} / ${fmt(v.baseline?.p99)}` : '—', reasonList(v.reasons) + (v.control ? `<p class="note">${esc(v.control)}</p>` : '')]);
     const list = table(['step', 'when (UTC)', 'kind', 'decision', 'error rate canary / baseline', 'p99 ms canary / baseline', 'reasons'], rows, [0]);
     const last = views[views.length - 1];

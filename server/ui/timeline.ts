@@ -7,7 +7,7 @@ import { COLOURS, type Row, type Spec, type SubSpec } from '../../report/charts.
 import type { DecisionView, MinuteView } from './decision-view.ts';
 
 const TONES = { domain: ['go', 'wait', 'stop', 'other'], range: [COLOURS.advance, COLOURS.hold, COLOURS.missed, COLOURS.muted] };
-const TONE_LEGEND = { title: null, orient: 'bottom', labelExpr: "{'go': 'advance / pass / go', 'wait': 'hold / inconclusive / wait', 'stop': 'rollback / fail', 'other': 'other'}[datum.label]" };
+const TONE_LEGEND = { title: null, orient: 'bottom', labelLimit: 220, labelExpr: "{'go': 'advance / pass / go', 'wait': 'hold / inconclusive / wait', 'stop': 'rollback / fail', 'other': 'other'}[datum.label]" };
 const COHORTS = { domain: ['canary', 'baseline'], range: [COLOURS.canary, COLOURS.baseline] };
 const WIDTH = 680;
 
@@ -23,19 +23,28 @@ function cohortRows(views: readonly DecisionView[], pick: (c: NonNullable<Decisi
   return rows;
 }
 
-function metricPanel(title: string, rows: Row[], x: object, axisTitle: string, format: string, interpolate?: string): SubSpec {
+/** Canary against baseline for one metric (the legend once, on the line); `extra` layers are drawn on top (e.g. decision lines). */
+function metricPanel(title: string, rows: Row[], x: object, axisTitle: string, format: string, interpolate?: string, extra: SubSpec[] = []): SubSpec {
   const y = { field: 'value', type: 'quantitative', title: axisTitle, axis: { format, tickCount: 4 } };
   const color = { field: 'cohort', type: 'nominal', scale: COHORTS, title: null, legend: { orient: 'bottom' } };
   return {
     title,
     width: WIDTH,
     height: 110,
-    data: { values: rows },
     layer: [
-      { mark: { type: 'line', strokeWidth: 2, ...(interpolate ? { interpolate } : {}) }, encoding: { x, y, color } },
-      { mark: { type: 'point', filled: true, size: 36 }, encoding: { x, y, color } },
+      { data: { values: rows }, mark: { type: 'line', strokeWidth: 2, ...(interpolate ? { interpolate } : {}) }, encoding: { x, y, color } },
+      { data: { values: rows }, mark: { type: 'point', filled: true, size: 36 }, encoding: { x, y, color: { ...color, legend: null } } },
+      ...extra,
     ],
   };
+}
+
+/** The decisions as dashed vertical lines at their minute, one layer per kind of answer with its fixed colour (no legend: the step chart has it). */
+function decisionRules(at: readonly { age: number; tone: string }[], x: object): SubSpec[] {
+  return TONES.domain.flatMap((tone, i) => {
+    const values = at.filter((d) => d.tone === tone);
+    return values.length ? [{ data: { values }, mark: { type: 'rule', strokeDash: [4, 3], strokeWidth: 1.5, color: TONES.range[i] }, encoding: { x } }] : [];
+  });
 }
 
 /**
@@ -78,8 +87,8 @@ export function minutesSpec(deployment: string, minutes: readonly MinuteView[], 
   const lo = Math.min(...minutes.map((m) => m.age), ...at.map((d) => d.age));
   const hi = Math.max(...minutes.map((m) => m.age), ...at.map((d) => d.age));
   if (!Number.isFinite(lo)) return null;
-  const x = { field: 'age', type: 'quantitative', title: 'minutes since the rollout started', scale: { domain: [lo, Math.max(hi, lo + 1)], nice: false } };
-  const rules: SubSpec = { data: { values: at }, mark: { type: 'rule', strokeDash: [4, 3], strokeWidth: 1.5 }, encoding: { x, color: { field: 'tone', type: 'nominal', scale: TONES, legend: TONE_LEGEND } } };
+  const x = { field: 'age', type: 'quantitative', title: 'minutes since the rollout started', scale: { domain: [lo, Math.max(hi, lo + 1)], nice: false }, axis: { format: '~g' } };
+  const rules = decisionRules(at, x);
   const rows = (pick: (c: NonNullable<MinuteView['canary']>) => number | null): Row[] =>
     minutes.flatMap((m) => (['canary', 'baseline'] as const).flatMap((cohort) => {
       const c = m[cohort];
@@ -95,7 +104,7 @@ export function minutesSpec(deployment: string, minutes: readonly MinuteView[], 
       height: 70,
       layer: [
         { data: { values: weights }, mark: { type: 'area', interpolate: 'step-after', color: '#d0d7de', line: { color: '#57606a' } }, encoding: { x, y: { field: 'weight', type: 'quantitative', title: 'share', scale: { domain: [0, 1] }, axis: { format: '.0%', tickCount: 3 } } } },
-        rules,
+        ...rules,
       ],
     });
   }
@@ -104,8 +113,7 @@ export function minutesSpec(deployment: string, minutes: readonly MinuteView[], 
     ['p99 latency, minute by minute', rows((c) => c.p99), 'p99 (ms)', '~s'],
   ] as const) {
     if (r.length === 0) continue;
-    const p = metricPanel(title, r, x, axis, format, 'step-after');
-    panels.push({ ...p, data: undefined, layer: [...(p.layer as SubSpec[]).map((l) => ({ ...l, data: { values: r } })), rules], resolve: { scale: { color: 'independent' } } });
+    panels.push(metricPanel(title, r, x, axis, format, 'step-after', rules));
   }
   if (panels.length === 0) return null;
   return {
