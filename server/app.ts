@@ -148,6 +148,8 @@ export const serverPlugin: FastifyPluginAsyncTypebox<PluginOptions> = async (app
   const started = new Date().toISOString();
 
   app.addHook('onRoute', (r) => {
+    // The web pages (schema.hide) answer people in HTML, not clients in JSON: not part of the API document.
+    if ((r.schema as { hide?: boolean } | undefined)?.hide) return;
     const methods = Array.isArray(r.method) ? r.method : [r.method];
     for (const m of methods) if (m !== 'HEAD') routes.push({ method: m.toLowerCase(), url: r.url, schema: (r.schema ?? {}) as Record<string, unknown> });
   });

@@ -102,6 +102,13 @@ afterAll(async () => {
 });
 
 describe('the web pages through app.inject', () => {
+  it('the pages are not in the API document; the index links /ui', async () => {
+    const doc = (await get('/v1/openapi.json')).json();
+    expect(Object.keys(doc.paths).filter((p) => p.startsWith('/ui'))).toEqual([]);
+    expect((await get('/')).json()).toMatchObject({ ui: '/ui' });
+    expect((await get('/', { accept: 'text/html' })).body).toContain('href="/ui"');
+  });
+
   it('every page answers 200 with HTML, no script, nothing loaded from elsewhere', async () => {
     for (const url of ['/ui', '/ui/', '/ui/models/judge', '/ui/models/risk', '/ui/models/retry', '/ui/decisions', '/ui/decisions?deployment=web%2Fapi&route=%2Fv1%2Frollout%2Fdecision', '/ui/rollouts', '/ui/rollouts/web%2Fapi', '/ui/approvals', '/ui/reports', '/ui/reports/models.html']) {
       const r = await get(url);

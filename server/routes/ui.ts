@@ -72,7 +72,8 @@ class PageRefused extends Error {
 }
 
 const send = (reply: FastifyReply, status: number, html: string) => reply.code(status).headers(PAGE_HEADERS).send(html);
-const schema = <S extends object>(summary: string, extra: S) => ({ summary: `web page: ${summary} (HTML)`, ...extra });
+/** A page's schema: what it is, its query string and parameters; hidden from the API document (server/app.ts). */
+const schema = <S extends object>(summary: string, extra: S) => ({ summary: `web page: ${summary} (HTML)`, hide: true, ...extra });
 const toneSpan = (v: { action: string; tone: string }) => `<span class="tone-${v.tone}">${esc(v.action)}</span>`;
 const reasonList = (rs: readonly string[]) => (rs.length ? `<ul class="reasons">${rs.map((r) => `<li>${esc(r)}</li>`).join('')}</ul>` : '<span class="na">none given</span>');
 const deploymentLink = (d: string) => `<a href="/ui/rollouts/${esc(encodeURIComponent(d))}">${esc(d)}</a>`;
