@@ -8,6 +8,7 @@
 // the field, 404s (unknown family, report names that try to leave the folder), who may see the decision log, and the
 // escaping of a hostile deployment name.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -214,6 +215,30 @@ describe('the web pages through app.inject', () => {
     } finally {
       await open.close();
     }
+  });
+
+  it('a decision log that cannot be opened: the overview still answers and says so; the decision pages are 503', async () => {
+    const broken = buildApp({ modelsRoot: models, rateLimit: false, planThreads: 0, insecureOpenWrites: true, decisionsPath: reports, controlsStorePath: join(root, 'broken-controls.duckdb') });
+    try {
+      const ov = await broken.inject({ method: 'GET', url: '/ui' });
+      expect(ov.statusCode).toBe(200);
+      expect(ov.body).toContain('The decision log cannot be read');
+      const d = await broken.inject({ method: 'GET', url: '/ui/decisions' });
+      expect(d.statusCode).toBe(503);
+      expect(d.body).toContain('DECISIONS_UNAVAILABLE');
+    } finally {
+      await broken.close();
+    }
+  });
+
+  it('serve --reports: a folder that does not exist or is a file stops the start (exit 2, naming the flag)', () => {
+    const serve = (dir: string) => spawnSync(process.execPath, [join(import.meta.dirname, '..', 'bin', 'rolloutlab.mjs'), 'serve', '--quiet', '--port', '0', '--models', models, '--reports', dir, '--decisions', join(root, 'cli-d.duckdb'), '--controls-store', join(root, 'cli-c.duckdb'), '--feedback', join(root, 'cli-f.duckdb')], { encoding: 'utf8', timeout: 60_000 });
+    const missing = serve(join(root, 'no-such-folder'));
+    expect(missing.status).toBe(2);
+    expect(missing.stderr).toMatch(/--reports: no folder .*no-such-folder/);
+    const file = serve(join(reports, 'models.html'));
+    expect(file.status).toBe(2);
+    expect(file.stderr).toMatch(/--reports .*is not a folder/);
   });
 
   it('a hostile deployment name is escaped everywhere it is shown', async () => {

@@ -139,6 +139,26 @@ export const uiRoutes: FastifyPluginAsyncTypebox<UiOptions> = async (app, o) => 
     return c;
   };
 
+
+  /** The decisions of the log counted by kind: in the last hour, the last day, all read, and those that stopped something. */
+  const recentCounts = (list: readonly DecisionRecord[], more: boolean): string => {
+    const now = o.now().getTime();
+    const byKind = new Map<string, { hour: number; day: number; all: number; stop: number }>();
+    for (const d of list) {
+      const k = byKind.get(d.kind) ?? { hour: 0, day: 0, all: 0, stop: 0 };
+      const age = now - Date.parse(d.at);
+      k.all++;
+      if (age <= 3_600_000) k.hour++;
+      if (age <= 86_400_000) k.day++;
+      if (decisionView(d).tone === 'stop') k.stop++;
+      byKind.set(d.kind, k);
+    }
+    const rows = [...byKind.entries()].sort((a, b) => b[1].all - a[1].all).map(([kind, k]) => [`<a href="/ui/decisions?kind=${esc(encodeURIComponent(kind))}">${esc(kind)}</a>`, String(k.hour), String(k.day), String(k.all), String(k.stop)]);
+    return list.length
+      ? `<p>The last ${list.length}${more ? '' : ' (all)'} decisions of the decision log, by kind; <em>stop</em> counts rollbacks, fails and blocks.</p>${table(['kind', 'last hour', 'last day', 'in the list', 'stop'], rows, [1, 2, 3, 4])}`
+      : '<p class="note">No decision recorded yet.</p>';
+  };
+
   /** The decision log, for a request allowed to read it. */
   const decisions = async (req: FastifyRequest, f: DecisionFilter, limit: number): Promise<{ decisions: DecisionRecord[]; more: boolean }> => {
     const refusal = pageReadRefusal(o.access, req);
@@ -194,22 +214,10 @@ export const uiRoutes: FastifyPluginAsyncTypebox<UiOptions> = async (app, o) => 
     if (!o.recorder) counts = '<p class="note">No decision log is configured (start the server with <code>--decisions &lt;file&gt;</code>).</p>';
     else if (refusal) counts = `<p class="note">Not shown: ${esc(refusal.message)}.</p>`;
     else {
-      const r = await o.recorder.query({}, RECENT, 'newest');
-      const now = o.now().getTime();
-      const byKind = new Map<string, { hour: number; day: number; all: number; stop: number }>();
-      for (const d of r.decisions) {
-        const k = byKind.get(d.kind) ?? { hour: 0, day: 0, all: 0, stop: 0 };
-        const age = now - Date.parse(d.at);
-        k.all++;
-        if (age <= 3_600_000) k.hour++;
-        if (age <= 86_400_000) k.day++;
-        if (decisionView(d).tone === 'stop') k.stop++;
-        byKind.set(d.kind, k);
-      }
-      const rows = [...byKind.entries()].sort((a, b) => b[1].all - a[1].all).map(([kind, k]) => [`<a href="/ui/decisions?kind=${esc(encodeURIComponent(kind))}">${esc(kind)}</a>`, String(k.hour), String(k.day), String(k.all), String(k.stop)]);
-      counts = r.decisions.length
-        ? `<p>The last ${r.decisions.length}${r.more ? '' : ' (all)'} decisions of the decision log, by kind; <em>stop</em> counts rollbacks, fails and blocks.</p>${table(['kind', 'last hour', 'last day', 'in the list', 'stop'], rows, [1, 2, 3, 4])}`
-        : '<p class="note">No decision recorded yet.</p>';
+      // A decision log that cannot be read leaves the counts out, not the overview.
+      const r = await o.recorder.query({}, RECENT, 'newest').catch((e: Error) => ({ error: e.message }) as const);
+      if ('error' in r) counts = `<p class="missed">The decision log cannot be read: ${esc(r.error)}</p>`;
+      else counts = recentCounts(r.decisions, r.more);
     }
     const a = o.controls.listApprovals();
     const approvals = `<p><a href="/ui/approvals"><strong>${a.pending.length}</strong> approval${a.pending.length === 1 ? '' : 's'} waiting</a>, ${a.granted.length} active grant${a.granted.length === 1 ? '' : 's'}, ${o.controls.listOverrides().length} active override(s).</p>`;
