@@ -154,6 +154,8 @@ describe('the web pages through app.inject', () => {
     expect(f).toContain('<span class="tone-stop">rollback</span>');
     expect(f).toMatch(/override rollback by alice: errors climbing on the canary/);
     expect(f).toContain('on schedule');
+    // The form sends blank fields: no filter.
+    expect((await get('/ui/decisions?deployment=&route=&limit=')).body).toMatch(/<p>12 decisions, newest first\.<\/p>/);
   });
 
   it('400 naming the field for a bad query value, HTML for a person', async () => {

@@ -1,7 +1,6 @@
 // Schemas of the web pages (server/routes/ui.ts): their query strings and path parameters. Every object is closed: a
 // misspelt parameter is a 400 naming it.
 import { Type, type Static } from '@sinclair/typebox';
-import { QueryInt } from '../common-schemas.ts';
 import { DecisionKindSchema } from './decisions-schemas.ts';
 
 /** The most decisions one page lists, and the default. */
@@ -12,12 +11,13 @@ const Name = (description: string) => Type.String({ minLength: 1, maxLength: 256
 
 export const UiEmptyQuerySchema = Type.Object({}, { additionalProperties: false });
 
+// The page's form sends every field, empty when left blank: an empty value is no filter.
 export const UiDecisionsQuerySchema = Type.Object(
   {
-    deployment: Type.Optional(Name('only decisions about this deployment')),
-    route: Type.Optional(Type.String({ minLength: 1, maxLength: 128, description: 'only decisions answered by this route, e.g. /v1/rollout/decision (a decision route of the server)' })),
-    kind: Type.Optional(DecisionKindSchema),
-    limit: Type.Optional(QueryInt(MAX_PAGE_DECISIONS, `how many decisions at most, newest first (default ${DEFAULT_PAGE_DECISIONS})`)),
+    deployment: Type.Optional(Type.String({ maxLength: 256, description: 'only decisions about this deployment (empty: any)' })),
+    route: Type.Optional(Type.String({ maxLength: 128, description: 'only decisions answered by this route, e.g. /v1/rollout/decision (a decision route of the server; empty: any)' })),
+    kind: Type.Optional(Type.Union([DecisionKindSchema, Type.Literal('')])),
+    limit: Type.Optional(Type.String({ pattern: `^[0-9]{0,${String(MAX_PAGE_DECISIONS).length}}$`, description: `how many decisions at most, newest first (a whole number up to ${MAX_PAGE_DECISIONS}; empty: the default, ${DEFAULT_PAGE_DECISIONS})` })),
   },
   { additionalProperties: false },
 );

@@ -23,7 +23,7 @@ import { countTargets, headlineMetrics, requireCard } from '../../training/regis
 import { loadTargets } from '../../training/targets.ts';
 import type { Controls } from '../controls.ts';
 import { BadInput } from '../decide.ts';
-import { DECISION_ROUTES, type DecisionRecorder } from '../decision-recorder.ts';
+import { DECISION_ROUTES, type DecisionKind, type DecisionRecorder } from '../decision-recorder.ts';
 import { pageReadRefusal, type GuardOptions, type ReadRefusal } from '../guard.ts';
 import { DecisionsUnavailable, validationError, type AjvError } from '../http-errors.ts';
 import { FAMILIES, type Family, type ModelStore } from '../models.ts';
@@ -286,7 +286,8 @@ export const uiRoutes: FastifyPluginAsyncTypebox<UiOptions> = async (app, o) => 
 
   // ---- /ui/decisions: recent decisions, newest first -----------------------------------------------------------
   app.get('/decisions', { schema: schema('recent decisions from the decision log, newest first, with their actions and reasons; needs what GET /v1/decisions needs', { querystring: UiDecisionsQuerySchema }) }, async (req, reply) => {
-    const q = req.query;
+    // Blank fields of the form are no filter.
+    const q = Object.fromEntries(Object.entries(req.query).filter(([, v]) => v !== '')) as { deployment?: string; route?: string; kind?: DecisionKind; limit?: string };
     if (q.route !== undefined && !DECISION_URLS.includes(q.route)) throw new BadInput('query.route', `must be a decision route of this server (${DECISION_URLS.join(', ')}), got ${JSON.stringify(q.route)}`);
     const limit = q.limit === undefined ? DEFAULT_PAGE_DECISIONS : Number(q.limit);
     if (!(limit >= 1 && limit <= MAX_PAGE_DECISIONS)) throw new BadInput('query.limit', `must be between 1 and ${MAX_PAGE_DECISIONS} (got ${q.limit})`);
