@@ -37,6 +37,7 @@ const CONFIG: ControlsConfig = {
   services: { checkout: 'team-001', 'web-store': 'team-002' },
 };
 const HOSTILE = '<script>alert("pwned")</script>';
+const LONG = `team-a/${'checkout-'.repeat(27)}x`.slice(0, 256);
 
 const metrics = (requests: number, errors: number, p99: number) => ({ requests, errors, slow: 3, latencyP50: 42, latencyP95: p99 * 0.8, latencyP99: p99, cpu: 0.4, memory: 0.4, pool: 0.2, conversions: 25, callerRequests: 0, callerErrors: 0 });
 /** The canary's errors per minute: healthy for five minutes, then a fault that grows. */
@@ -96,6 +97,8 @@ beforeAll(async () => {
   await post('/v1/approvals', { deployment: 'shop/cart', by: 'carol', reason: 'hotfix for the cart outage' }, AUTH);
   // A deployment named with markup, through the header every decision route reads.
   await post('/v1/canary/verdict?judge=kayenta', verdictBody('ignored', 2), { 'x-rolloutlab-deployment': HOSTILE });
+  // And one with a long name (a record keeps 256 characters of it).
+  await post('/v1/canary/verdict?judge=kayenta', verdictBody('ignored', 2), { 'x-rolloutlab-deployment': LONG });
 }, 120_000);
 
 afterAll(async () => {
@@ -155,7 +158,7 @@ describe('the web pages through app.inject', () => {
     expect(f).toMatch(/override rollback by alice: errors climbing on the canary/);
     expect(f).toContain('on schedule');
     // The form sends blank fields: no filter.
-    expect((await get('/ui/decisions?deployment=&route=&limit=')).body).toMatch(/<p>12 decisions, newest first\.<\/p>/);
+    expect((await get('/ui/decisions?deployment=&route=&limit=')).body).toMatch(/<p>13 decisions, newest first\.<\/p>/);
   });
 
   it('400 naming the field for a bad query value, HTML for a person', async () => {
@@ -241,6 +244,12 @@ describe('the web pages through app.inject', () => {
     const file = serve(join(reports, 'models.html'));
     expect(file.status).toBe(2);
     expect(file.stderr).toMatch(/--reports .*is not a folder/);
+  });
+
+  it('a deployment with a long name has its page too (up to the 256 characters a record keeps)', async () => {
+    const r = await get(`/ui/rollouts/${encodeURIComponent(LONG)}`);
+    expect(r.statusCode).toBe(200);
+    expect(r.body).toContain(`<title>Rollout ${LONG} · rolloutlab</title>`);
   });
 
   it('a hostile deployment name is escaped everywhere it is shown', async () => {
@@ -338,7 +347,7 @@ describe.skipIf(MISSING)('the web pages in chromium', () => {
 
   it('recent decisions, filtered through the form', async () => {
     const page = await open('/ui/decisions', 'decisions');
-    expect(await page.locator('#list table tbody tr').count()).toBe(12);
+    expect(await page.locator('#list table tbody tr').count()).toBe(13);
     expect(await text(page, '#list')).toContain('approval needed: Sat 11:30');
     await page.locator('input[name=deployment]').fill('web/api');
     await page.locator('select[name=route]').selectOption('/v1/canary/verdict');

@@ -76,8 +76,8 @@ const send = (reply: FastifyReply, status: number, html: string) => reply.code(s
 const schema = <S extends object>(summary: string, extra: S) => ({ summary: `web page: ${summary} (HTML)`, hide: true, ...extra });
 const toneSpan = (v: { action: string; tone: string }) => `<span class="tone-${v.tone}">${esc(v.action)}</span>`;
 const reasonList = (rs: readonly string[]) => (rs.length ? `<ul class="reasons">${rs.map((r) => `<li>${esc(r)}</li>`).join('')}</ul>` : '<span class="na">none given</span>');
-const deploymentLink = (d: string) => `<a href="/ui/rollouts/${esc(encodeURIComponent(d))}">${esc(d)}</a>`;
-const when = (iso: string) => esc(iso.replace('T', ' ').replace(/\.\d+Z$/, 'Z'));
+const deploymentLink = (d: string) => `<a class="name" href="/ui/rollouts/${esc(encodeURIComponent(d))}">${esc(d)}</a>`;
+const when = (iso: string) => `<span class="when">${esc(iso.replace('T', ' ').replace(/\.\d+Z$/, 'Z'))}</span>`;
 
 /** A section of a page. */
 const section = (id: string, title: string, body: string) => `<section id="${esc(id)}"><h2>${esc(title)}</h2>${body}</section>`;

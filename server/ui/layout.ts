@@ -27,7 +27,9 @@ header.bar a { color: #0969da; text-decoration: none; }
 header.bar a[aria-current="page"] { color: #1f2328; font-weight: 600; }
 a { color: #0969da; }
 table { border-collapse: collapse; margin: 8px 0 16px; font-size: 13px; }
-th, td { text-align: left; vertical-align: top; padding: 4px 10px 4px 0; border-bottom: 1px solid #eaeef2; }
+th, td { text-align: left; vertical-align: top; padding: 4px 10px 4px 0; border-bottom: 1px solid #eaeef2; overflow-wrap: break-word; }
+a.name { overflow-wrap: anywhere; }
+.when { white-space: nowrap; }
 th { color: #57606a; font-weight: 600; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; }
 .tone-go { color: #1a7f37; font-weight: 600; }
