@@ -59,6 +59,8 @@ export interface DecisionFilter {
   deployment?: string;
   service?: string;
   kind?: string;
+  /** The route that answered, as registered (e.g. /v1/rollout/decision). */
+  route?: string;
   /** Epoch milliseconds. */
   since?: number;
   until?: number;
@@ -158,13 +160,20 @@ function whereOf(f: DecisionFilter, first = 1): { sql: string; params: (string |
   if (f.deployment !== undefined) parts.push(`list_contains(deployments, ${p(f.deployment)})`);
   if (f.service !== undefined) parts.push(`list_contains(services, ${p(f.service)})`);
   if (f.kind !== undefined) parts.push(`kind = ${p(f.kind)}`);
+  if (f.route !== undefined) parts.push(`route = ${p(f.route)}`);
   if (f.since !== undefined) parts.push(`decided_at >= epoch_ms(CAST(${p(f.since)} AS BIGINT))`);
   if (f.until !== undefined) parts.push(`decided_at <= epoch_ms(CAST(${p(f.until)} AS BIGINT))`);
   return { sql: parts.length ? `WHERE ${parts.join(' AND ')}` : '', params };
 }
 
-/** Up to `limit` records matching `f` after the (at, id) position `after`, in time order (ties: order of arrival). */
-async function selectPage(con: DuckDBConnection, f: DecisionFilter, limit: number, after?: { at: number; id: number }): Promise<DecisionRecord[]> {
+/** Which records a limited read keeps: the earliest (in time order) or the latest (newest first). */
+export type DecisionOrder = 'earliest' | 'newest';
+
+/**
+ * Up to `limit` records matching `f` after the (at, id) position `after`, in time order (ties: order of arrival), or
+ * with `order` newest, the latest ones, newest first.
+ */
+async function selectPage(con: DuckDBConnection, f: DecisionFilter, limit: number, after?: { at: number; id: number }, order: DecisionOrder = 'earliest'): Promise<DecisionRecord[]> {
   const w = whereOf(f);
   let sql = w.sql;
   const params = [...w.params];
@@ -173,7 +182,7 @@ async function selectPage(con: DuckDBConnection, f: DecisionFilter, limit: numbe
     sql += `${sql ? ' AND' : 'WHERE'} (decided_at > epoch_ms(CAST($${a} AS BIGINT)) OR (decided_at = epoch_ms(CAST($${a} AS BIGINT)) AND seq > CAST($${a + 1} AS BIGINT)))`;
     params.push(after.at, after.id);
   }
-  const r = await con.runAndReadAll(`SELECT ${COLUMNS} FROM ${DECISIONS_TABLE} ${sql} ORDER BY decided_at, seq LIMIT ${Math.floor(limit)}`, params);
+  const r = await con.runAndReadAll(`SELECT ${COLUMNS} FROM ${DECISIONS_TABLE} ${sql} ORDER BY ${order === 'newest' ? 'decided_at DESC, seq DESC' : 'decided_at, seq'} LIMIT ${Math.floor(limit)}`, params);
   return r.getRowObjectsJS().map((x) => recordOf(x as Record<string, unknown>));
 }
 
@@ -229,10 +238,10 @@ export class DecisionLogStore {
     });
   }
 
-  /** Up to `limit` records matching `f` in time order, and whether more match. */
-  query(f: DecisionFilter, limit: number): Promise<{ decisions: DecisionRecord[]; more: boolean }> {
+  /** Up to `limit` records matching `f` in time order (`order` newest: the latest, newest first), and whether more match. */
+  query(f: DecisionFilter, limit: number, order: DecisionOrder = 'earliest'): Promise<{ decisions: DecisionRecord[]; more: boolean }> {
     return this.db.serial(async (con) => {
-      const page = await selectPage(con, f, limit + 1);
+      const page = await selectPage(con, f, limit + 1, undefined, order);
       return { decisions: page.slice(0, limit), more: page.length > limit };
     });
   }

@@ -30,7 +30,8 @@ export interface RenderedPage {
   sections: { id: string; title: string; charts: number }[];
 }
 
-const STYLE = `
+/** The page's style sheet (the server's web pages start from it too). */
+export const STYLE = `
 :root { color-scheme: light; }
 body { font: 14px/1.5 system-ui, -apple-system, "Segoe UI", Helvetica, Arial, sans-serif; color: #1f2328; background: #fff; margin: 0; }
 main { max-width: 1180px; margin: 0 auto; padding: 24px 28px 64px; }

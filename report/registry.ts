@@ -29,8 +29,8 @@ function inUnit(x: number, unit: TargetUnit | undefined): string {
   }
 }
 
-/** The card's targets, one small chart each: the value (coloured met / missed), the threshold (red line), the baselines (grey). */
-function targetsSpec(card: ModelCard, file: TargetsFile): Spec | null {
+/** The card's targets (null: it judges none), one small chart each: the value (coloured met / missed), the threshold (red line), the baselines (grey). */
+export function targetsSpec(card: ModelCard, file: TargetsFile): Spec | null {
   const meta = (m: string) => (Object.hasOwn(file.targets, card.family) ? file.targets[card.family][m] : undefined) ?? (card.family.startsWith('risk') ? file.targets.risk?.[m] : card.family.startsWith('judge') ? file.targets.judge?.[m] : undefined);
   const rows = card.targets.map((t) => {
     const m = meta(t.metric);
@@ -64,8 +64,8 @@ function targetsSpec(card: ModelCard, file: TargetsFile): Spec | null {
   return { title: { text: `${card.family} ${card.version}: held-out metrics against their targets`, subtitle: 'dot: the model (green met, red missed) · dashed red line: the target · grey ticks: baselines on the same rows', subtitleFontSize: 10, subtitleColor: '#57606a' }, vconcat: charts, spacing: 10 } as Spec;
 }
 
-/** ROC, precision-recall and reliability diagrams from the card's curve points. */
-function curvesSpec(card: ModelCard): Spec | null {
+/** ROC, precision-recall and reliability diagrams from the card's curve points (null: the card stores none). */
+export function curvesSpec(card: ModelCard): Spec | null {
   const c = card.curves;
   if (!c || c.roc.length < 2) return null;
   const rate = c.n ? c.positives / c.n : 0;

@@ -4,7 +4,8 @@
 // The serving app (docs/server.md): `serverPlugin`, the Fastify plugin that sets what every route shares (the error
 // handler, the request metrics, the rate limit, the JSON parser, the 404, the OpenAPI catalogue) and registers one
 // plugin per route group (server/routes/: operations, canary verdict, anomaly, rollout decision, risk, outcome
-// feedback, deployment windows, pipeline retry decisions and outcomes, rollback plans, rollout plans, the decision log, human controls;
+// feedback, deployment windows, pipeline retry decisions and outcomes, rollback plans, rollout plans, the decision log, human controls,
+// the web pages;
 // server/adapters/: Argo Rollouts, Flagger, Kayenta), with the decision recorder's hooks on every decision route
 // (server/decision-recorder.ts); and `buildApp`, which wraps it in
 // a Fastify instance without listening, so tests drive it with `app.inject` and `rolloutlab serve` adds the port.
@@ -45,6 +46,7 @@ import { riskRoutes } from './routes/risk.ts';
 import { rollbackPlanRoutes } from './routes/rollback-plan.ts';
 import { rolloutPlanRoutes } from './routes/rollout-plan.ts';
 import { rolloutRoutes } from './routes/rollout.ts';
+import { uiRoutes } from './routes/ui.ts';
 
 /** Largest request body accepted (bytes). */
 export const BODY_LIMIT = 1024 * 1024;
@@ -112,6 +114,8 @@ export interface AppOptions {
   controlsStorePath?: string;
   /** The fetch the notifications are sent with (tests; default Node's). */
   notifyFetch?: typeof fetch;
+  /** A folder whose .html files (reports) the web pages list and serve at /ui/reports (default: none). */
+  reportsDir?: string;
 }
 
 interface PluginOptions {
@@ -132,6 +136,7 @@ interface PluginOptions {
   controls?: ControlsConfig;
   controlsStorePath?: string;
   notifyFetch?: typeof fetch;
+  reportsDir?: string;
 }
 
 /**
@@ -145,6 +150,8 @@ export const serverPlugin: FastifyPluginAsyncTypebox<PluginOptions> = async (app
   const started = new Date().toISOString();
 
   app.addHook('onRoute', (r) => {
+    // The web pages (schema.hide) answer people in HTML, not clients in JSON: not part of the API document.
+    if ((r.schema as { hide?: boolean } | undefined)?.hide) return;
     const methods = Array.isArray(r.method) ? r.method : [r.method];
     for (const m of methods) if (m !== 'HEAD') routes.push({ method: m.toLowerCase(), url: r.url, schema: (r.schema ?? {}) as Record<string, unknown> });
   });
@@ -208,6 +215,7 @@ export const serverPlugin: FastifyPluginAsyncTypebox<PluginOptions> = async (app
   await app.register(rollbackPlanRoutes, { controls });
   await app.register(rolloutPlanRoutes, { store });
   await app.register(decisionsRoutes, { recorder, guard });
+  await app.register(uiRoutes, { prefix: '/ui', store, recorder, controls, access: { token: opts.token, insecureOpenWrites: opts.insecureOpenWrites }, reportsDir: opts.reportsDir, now });
 };
 
 /** A Fastify instance with the serving plugin registered and the champions loaded (does not listen). */
@@ -215,6 +223,9 @@ export function buildApp(opts: AppOptions = {}): FastifyInstance {
   const app = Fastify({
     logger: opts.logger ?? false,
     bodyLimit: opts.bodyLimit ?? BODY_LIMIT,
+    // A path parameter may be as long as the longest name a route takes (a deployment: 512 characters; Fastify's
+    // default, 100, would make a longer one an unknown route); each route's schema still bounds its own.
+    maxParamLength: 1024,
     // Bodies are taken as sent: no type coercion ("5" is not a number), no silent removal of unknown fields.
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
   }).withTypeProvider<TypeBoxTypeProvider>();
@@ -284,6 +295,7 @@ export function buildApp(opts: AppOptions = {}): FastifyInstance {
     controls: opts.controls,
     controlsStorePath: opts.controlsStorePath,
     notifyFetch: opts.notifyFetch,
+    reportsDir: opts.reportsDir,
   });
   return app as unknown as FastifyInstance;
 }

@@ -9,7 +9,7 @@
 // records, never answers: each loss is counted on /metrics (rolloutlab_audit_dropped_total{reason}) and logged. On
 // close, the queue is written before the file is released.
 import type { FastifyBaseLogger, FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
-import { DecisionLogStore, type DecisionFilter, type DecisionRecord, type NewDecision } from '../datasets/decision-log.ts';
+import { DecisionLogStore, type DecisionFilter, type DecisionOrder, type DecisionRecord, type NewDecision } from '../datasets/decision-log.ts';
 import { DecisionsUnavailable } from './http-errors.ts';
 import type { ServerMetrics } from './metrics.ts';
 import { FAMILIES, type Snapshot } from './models.ts';
@@ -161,7 +161,7 @@ export function modelVersions(s: Snapshot): Record<string, string> {
 /** Where records are written (datasets/decision-log.ts DecisionLogStore; a stand-in in tests). */
 export interface DecisionWriter {
   append(ds: readonly NewDecision[]): Promise<number>;
-  query(f: DecisionFilter, limit: number): Promise<{ decisions: DecisionRecord[]; more: boolean }>;
+  query(f: DecisionFilter, limit: number, order?: DecisionOrder): Promise<{ decisions: DecisionRecord[]; more: boolean }>;
   close(): Promise<void>;
 }
 
@@ -320,11 +320,11 @@ export class DecisionRecorder {
     while (this.draining) await this.draining;
   }
 
-  /** Records matching `f` (after writing what is queued); DecisionsUnavailable when the file is not open. */
-  async query(f: DecisionFilter, limit: number): Promise<{ decisions: DecisionRecord[]; more: boolean }> {
+  /** Records matching `f` (after writing what is queued; `order` newest: the latest, newest first); DecisionsUnavailable when the file is not open. */
+  async query(f: DecisionFilter, limit: number, order: DecisionOrder = 'earliest'): Promise<{ decisions: DecisionRecord[]; more: boolean }> {
     await this.flush();
     if (!this.store && !(await this.tryOpen())) throw new DecisionsUnavailable(`the decision log ${this.o.path} is not open (${this.openError ?? 'closed'}): decisions are served but not recorded`);
-    return this.store!.query(f, limit);
+    return this.store!.query(f, limit, order);
   }
 
   /** Writes what is queued, then releases the file; records arriving later are dropped (reason `closed`). */

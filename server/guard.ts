@@ -52,3 +52,43 @@ export function writeGuard(opts: GuardOptions): Guard {
     }
   };
 }
+
+/** A Host header that names an IP address (v4, or v6 in brackets) or localhost, with or without a port. */
+function literalHost(host: string | undefined): boolean {
+  if (!host) return false;
+  const h = host.toLowerCase();
+  return /^(localhost|\d{1,3}(\.\d{1,3}){3}|\[[0-9a-f:.]+\])(:\d{1,5})?$/.test(h);
+}
+
+/** Why a request may not read what clients wrote (status, code, message, field), or null when it may. */
+export interface ReadRefusal {
+  status: 401 | 403;
+  code: string;
+  message: string;
+  field: string;
+}
+
+/**
+ * The check of the web pages that show the decision log (/ui/decisions, /ui/rollouts): the same credentials as GET
+ * /v1/decisions (no token and no insecureOpenWrites → 403; a token → the bearer token, 401), but a page of the same
+ * server may link to them (Sec-Fetch-Site same-origin or none); a request from another site is refused (403), and so,
+ * without a token, is one whose Host is a name rather than an IP address or localhost (403).
+ * Nothing is written by these pages, so the JSON content type and the Origin rule of the writes do not apply.
+ */
+export function pageReadRefusal(opts: GuardOptions, req: FastifyRequest): ReadRefusal | null {
+  if (opts.token === undefined && !opts.insecureOpenWrites) {
+    return { status: 403, code: 'READS_DISABLED', message: 'the decision log is shown only by a server with a token (start it with --token <t> or $ROLLOUTLAB_TOKEN, and send Authorization: Bearer <t>; or, on a trusted network only, --insecure-open-writes)', field: 'headers.authorization' };
+  }
+  if (opts.token !== undefined) {
+    const m = /^Bearer (.+)$/i.exec(req.headers.authorization ?? '');
+    if (!m || !timingSafeEqual(sha(m[1].trim()), sha(opts.token))) return { status: 401, code: 'UNAUTHORIZED', message: 'a valid bearer token is required to see the decision log (Authorization: Bearer <token>)', field: 'headers.authorization' };
+  }
+  // Without a token nothing tells this server's own pages from a page whose host name was rebound to its address (DNS
+  // rebinding): answer only requests addressed to an IP address or localhost, never a host name someone else may own.
+  if (opts.token === undefined && !literalHost(req.headers.host)) {
+    return { status: 403, code: 'HOST_NOT_ALLOWED', message: `without a token the decision log is shown only to requests addressed to an IP address or localhost (Host: ${String(req.headers.host ?? '').slice(0, 100)}); start the server with --token <t> to reach it by a host name`, field: 'headers.host' };
+  }
+  const site = req.headers['sec-fetch-site'];
+  if (site !== undefined && site !== 'none' && site !== 'same-origin') return { status: 403, code: 'BROWSER_ORIGIN', message: `the decision log is not shown to a page of another site (Sec-Fetch-Site: ${String(site)})`, field: 'headers.sec-fetch-site' };
+  return null;
+}

@@ -18,7 +18,7 @@ function fieldPath(context: string, instancePath: string, extra?: string): strin
   return context + parts.map((p) => (/^\d+$/.test(p) ? `[${p}]` : `.${p}`)).join('');
 }
 
-interface AjvError {
+export interface AjvError {
   instancePath: string;
   keyword: string;
   message?: string;
@@ -26,7 +26,7 @@ interface AjvError {
 }
 
 /** One message naming the field and the problem, from Ajv's errors (the first error's field; unions summarised). */
-function validationError(context: string, errors: AjvError[]): ErrorResponse {
+export function validationError(context: string, errors: AjvError[]): ErrorResponse {
   const e = errors[0];
   const extra = e.keyword === 'required' ? String(e.params.missingProperty) : e.keyword === 'additionalProperties' ? String(e.params.additionalProperty) : undefined;
   const field = fieldPath(context === 'querystring' ? 'query' : context, e.instancePath, extra);

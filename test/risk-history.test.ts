@@ -127,6 +127,10 @@ describe('train risk / evaluate risk on an imported deployment history', () => {
       // The history's signal (bigger changes fail more often) is what the served model answers with.
       expect(big.probability).toBeGreaterThan(small.probability);
       expect(small.complete).toBe(false); // the other features were not given: imputed, and said so
+      // The web page shows the card of the model served, from its own registry folder.
+      const page = await app.inject({ method: 'GET', url: '/ui/models/risk' });
+      expect(page.statusCode, page.body).toBe(200);
+      expect(page.body).toContain('risk-history');
     } finally {
       await app.close();
     }

@@ -1,4 +1,4 @@
-// A registry with small judge, rollback, risk and retry champions, trained in seconds, for the server tests.
+// A registry with small judge, rollback, risk and retry champions (or some of them), trained in seconds, for the server tests.
 import { join } from 'node:path';
 import { initBackend } from '../training/backend.ts';
 import { loadScenario, parseScenario, simulateWorld, worldToTables } from '../sim/index.ts';
@@ -17,33 +17,44 @@ import { simulateCiFailures, ciWorldToTables } from '../sim/ci/index.ts';
 import { ROLLBACK_FORMAT, type RollbackPredictorJSON } from '../training/predictive-rollback/model.ts';
 import { TRAJECTORY_FEATURES, OVERWHELMING_P } from '../training/predictive-rollback/features.ts';
 
-/** Train the four families into `<root>/models` (data sets beside it); returns the registry root. */
-export async function trainTinyModels(root: string): Promise<string> {
+/** A family the tiny registry can hold. */
+export type TinyFamily = 'judge' | 'rollback' | 'risk' | 'retry';
+
+/** Train the four families (or those of `only`) into `<root>/models` (data sets beside it); returns the registry root. */
+export async function trainTinyModels(root: string, only: readonly TinyFamily[] = ['judge', 'rollback', 'risk', 'retry']): Promise<string> {
   await initBackend('wasm');
   const models = join(root, 'models');
   const registry = new ModelRegistry({ root: models });
   const scenario = loadScenario('default');
-  const run = backtest({ scenario, seed: 11, deployments: 200, policies: [], windowMinutes: 5 });
-  const jd = join(root, 'windows');
-  await writeDataset({ outDir: jd, tables: [windowsTable(run.windows)], manifest: { kind: 'backtest', scenario: 'default', seed: 11, codeVersion: 'test' } });
-  await trainJudge([jd], { registry, members: 1, net: { hidden: [32, 32], maxEpochs: 40, patience: 8, batchSize: 256 } });
-  const set = recordTrajectories(scenario, 4, 60);
-  const td = join(root, 'trajectories');
-  await writeDataset({ outDir: td, tables: trajectoryTables(set), manifest: { kind: 'backtest', scenario: 'default', seed: 4, codeVersion: 'test', extra: {} } });
-  await trainRollback(td, { registry, mlp: { hidden: [12], maxEpochs: 4, patience: 4 } });
-  // The risk family as test/risk.test.ts trains it, on a shorter world.
-  const rs = parseScenario({ ...scenario, days: 30, dataset: { trafficResolutionMinutes: 60 } });
-  const rd = join(root, 'risk');
-  await writeDataset({ outDir: rd, tables: worldToTables(simulateWorld(rs, 5, undefined, { observations: false })), manifest: { kind: 'simulated', scenario: rs.name, seed: 5, codeVersion: 'test', extra: { scenarioConfig: rs } } });
-  await trainRisk(rd, { registry });
-  // The retry family on three two-day CI worlds (the last held out, the one before it validates).
-  const pd: string[] = [];
-  for (const seed of [31, 32, 33]) {
-    const dir = join(root, `pipelines-${seed}`);
-    await writeDataset({ outDir: dir, tables: ciWorldToTables(simulateCiFailures(scenario, seed, { days: 2 })), manifest: { kind: 'simulated', scenario: 'default', seed, codeVersion: 'test', extra: { world: 'pipelines' } } });
-    pd.push(dir);
+  if (only.includes('judge')) {
+    const run = backtest({ scenario, seed: 11, deployments: 200, policies: [], windowMinutes: 5 });
+    const jd = join(root, 'windows');
+    await writeDataset({ outDir: jd, tables: [windowsTable(run.windows)], manifest: { kind: 'backtest', scenario: 'default', seed: 11, codeVersion: 'test' } });
+    await trainJudge([jd], { registry, members: 1, net: { hidden: [32, 32], maxEpochs: 40, patience: 8, batchSize: 256 } });
   }
-  await trainRetry(pd, { registry });
+  if (only.includes('rollback')) {
+    const set = recordTrajectories(scenario, 4, 60);
+    const td = join(root, 'trajectories');
+    await writeDataset({ outDir: td, tables: trajectoryTables(set), manifest: { kind: 'backtest', scenario: 'default', seed: 4, codeVersion: 'test', extra: {} } });
+    await trainRollback(td, { registry, mlp: { hidden: [12], maxEpochs: 4, patience: 4 } });
+  }
+  if (only.includes('risk')) {
+    // The risk family as test/risk.test.ts trains it, on a shorter world.
+    const rs = parseScenario({ ...scenario, days: 30, dataset: { trafficResolutionMinutes: 60 } });
+    const rd = join(root, 'risk');
+    await writeDataset({ outDir: rd, tables: worldToTables(simulateWorld(rs, 5, undefined, { observations: false })), manifest: { kind: 'simulated', scenario: rs.name, seed: 5, codeVersion: 'test', extra: { scenarioConfig: rs } } });
+    await trainRisk(rd, { registry });
+  }
+  if (only.includes('retry')) {
+    // The retry family on three two-day CI worlds (the last held out, the one before it validates).
+    const pd: string[] = [];
+    for (const seed of [31, 32, 33]) {
+      const dir = join(root, `pipelines-${seed}`);
+      await writeDataset({ outDir: dir, tables: ciWorldToTables(simulateCiFailures(scenario, seed, { days: 2 })), manifest: { kind: 'simulated', scenario: 'default', seed, codeVersion: 'test', extra: { world: 'pipelines' } } });
+      pd.push(dir);
+    }
+    await trainRetry(pd, { registry });
+  }
   return models;
 }
 

@@ -70,8 +70,9 @@ export function registerServe(program: Command): void {
     .option('--rate-limit <n>', 'requests/s per client (burst 2n; 0 = no limit; /healthz is exempt)', int('--rate-limit', 0, 1_000_000), 1000)
     .option('--state-secret <s>', 'secret that signs the streaming state of POST /v1/anomaly/score, so states survive a restart and work across replicas (default: $ROLLOUTLAB_STATE_SECRET; none: a random key per process)')
     .option('--model-folder <folder>', 'serve a family\'s champion from this registry folder instead of its own, repeatable: risk-history (the risk model trained on your imported deployment history, rolloutlab train risk --data <imported>) or judge-replay (the judge trained on your recorded rollouts)', (v: string, prev: string[]) => [...prev, v], [] as string[])
+    .option('--reports <dir>', 'a folder of .html reports (rolloutlab report --out; npm start writes out/report.html) that the web page lists and serves at /ui/reports (default: none)')
     .option('--watch <seconds>', 'check the registry\'s champion pointers this often and reload when one changes (0 = only on POST /v1/models/reload)', num('--watch', 0, 86_400), 2)
-    .action(async (o: { port: number; host: string; models?: string; token?: string; insecureOpenWrites?: boolean; drain: number; planThreads: number; quiet?: boolean; prometheus?: string; prometheusQuery: string[]; prometheusQueries?: string; prometheusTimeout: number; prometheusNamespace: string; prometheusPrimary: string; feedback?: string; pipelineOutcomes?: string; decisions?: string; controls?: string; controlsStore?: string; rateLimit: number; watch: number; stateSecret?: string; modelFolder: string[] }) => {
+    .action(async (o: { port: number; host: string; models?: string; token?: string; insecureOpenWrites?: boolean; drain: number; planThreads: number; quiet?: boolean; prometheus?: string; prometheusQuery: string[]; prometheusQueries?: string; prometheusTimeout: number; prometheusNamespace: string; prometheusPrimary: string; feedback?: string; pipelineOutcomes?: string; decisions?: string; controls?: string; controlsStore?: string; rateLimit: number; watch: number; stateSecret?: string; modelFolder: string[]; reports?: string }) => {
       const { buildApp } = await import('../../server/app.ts');
       const { PrometheusSource, checkQueries } = await import('../../server/metrics-source.ts');
       const { servePlanDefaults } = await import('../serve-defaults.ts');
@@ -134,10 +135,19 @@ export function registerServe(program: Command): void {
         }
         controls = parseControlsConfig(doc, `--controls ${o.controls}`);
       }
+      // The reports folder must exist and be a folder (its files are read when the page asks).
+      let reportsDir: string | undefined;
+      if (o.reports !== undefined) {
+        reportsDir = resolve(o.reports);
+        const { statSync } = await import('node:fs');
+        const st = statSync(reportsDir, { throwIfNoEntry: false });
+        if (!st) throw new RolloutlabError('NOT_FOUND', `--reports: no folder ${reportsDir}`, 'reports');
+        if (!st.isDirectory()) throw bad(`--reports ${o.reports}`, `${reportsDir} is not a folder`);
+      }
       const rateLimit = o.rateLimit > 0 ? { perSecond: o.rateLimit, burst: 2 * o.rateLimit } : false;
       const drainMs = Math.round(o.drain * 1000);
       const modelFolders = modelFoldersFlag(o.modelFolder);
-      const app = buildApp({ modelFolders, modelsRoot: o.models !== undefined ? resolve(o.models) : undefined, token, insecureOpenWrites: !!o.insecureOpenWrites, drainMs, planThreads: o.planThreads, logger: o.quiet ? false : { level: 'info' }, metricsSource, feedbackPath, pipelineOutcomesPath, decisionsPath, onDecisionLoss: (m) => process.stderr.write(`WARNING: ${m}\n`), controls, controlsStorePath, rateLimit, watchRegistryMs: o.watch > 0 ? o.watch * 1000 : undefined, stateSecret: o.stateSecret ?? (process.env.ROLLOUTLAB_STATE_SECRET || undefined), planDefaults: servePlanDefaults() });
+      const app = buildApp({ modelFolders, modelsRoot: o.models !== undefined ? resolve(o.models) : undefined, token, insecureOpenWrites: !!o.insecureOpenWrites, drainMs, planThreads: o.planThreads, logger: o.quiet ? false : { level: 'info' }, metricsSource, feedbackPath, pipelineOutcomesPath, decisionsPath, onDecisionLoss: (m) => process.stderr.write(`WARNING: ${m}\n`), controls, controlsStorePath, rateLimit, watchRegistryMs: o.watch > 0 ? o.watch * 1000 : undefined, stateSecret: o.stateSecret ?? (process.env.ROLLOUTLAB_STATE_SECRET || undefined), planDefaults: servePlanDefaults(), reportsDir });
       const closed = new Promise<void>((done) => {
         let closing = false;
         const stop = (signal: string) => {
@@ -167,10 +177,11 @@ export function registerServe(program: Command): void {
       }
       process.stderr.write(`rolloutlab serving on ${address} (models: ${o.models ?? 'default registry'}, feedback: ${feedbackPath}, pipeline outcomes: ${pipelineOutcomesPath}, decisions: ${decisionsPath}, controls: ${controlsStorePath}${controls ? ` (${o.controls}: ${Object.keys(controls.teams ?? {}).length} team(s), ${(controls.notify ?? []).length} notification sink(s))` : ''}${prometheus ? `, metrics: Prometheus at ${prometheus}${Object.keys(queries).length ? ` (own queries: ${Object.keys(queries).join(', ')})` : ''}` : ''}${token ? ', reload, feedback, pipeline outcomes, the decision log, overrides and approvals need a bearer token' : ''})\n`);
       process.stderr.write(`  API reference: ${address}/docs (OpenAPI: ${address}/v1/openapi.json, index: ${address}/)\n`);
+      process.stderr.write(`  web page: ${address}/ui${reportsDir ? ` (reports from ${reportsDir})` : ''}\n`);
       if (token === undefined) {
         process.stderr.write(
           o.insecureOpenWrites
-            ? 'WARNING: --insecure-open-writes without a token: anyone who can reach this port can post and read feedback and pipeline outcomes, read the decision log, reload the models and set overrides and approvals (browser pages are still refused)\n'
+            ? 'WARNING: --insecure-open-writes without a token: anyone who can reach this port can post and read feedback and pipeline outcomes, read the decision log (the web page at /ui shows it to any browser that reaches the port; other browser pages are refused), reload the models and set overrides and approvals\n'
             : 'note: no --token: POST /v1/feedback, GET /v1/feedback and POST /v1/models/reload answer 403 (so do POST and GET /v1/pipeline/outcome, GET /v1/decisions and the override and approval writes); start with --token <t> (or $ROLLOUTLAB_TOKEN) to enable them\n',
         );
       } else if (o.insecureOpenWrites) process.stderr.write('note: --insecure-open-writes is ignored: a token is set\n');

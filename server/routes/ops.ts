@@ -80,15 +80,15 @@ export const opsRoutes: FastifyPluginAsyncTypebox<OpsOptions> = async (app, o) =
   app.get('/docs', { schema: { summary: 'the API reference as an HTML page (rendered from the OpenAPI document)' } as FastifySchema }, async (_req, reply) =>
     reply.type('text/html; charset=utf-8').send(renderDocsPage(openApi(o.routes, o.started) as OpenApiDoc)),
   );
-  app.get('/', { schema: { summary: 'where to start: links to the API reference (/docs), the OpenAPI document and the health checks (JSON; a small HTML page for a browser)' } as FastifySchema }, async (req, reply) => {
-    const index = { name: 'rolloutlab serving API', version: codeVersion(), docs: '/docs', openapi: '/v1/openapi.json', health: '/healthz', ready: '/readyz', status: '/v1/status' };
+  app.get('/', { schema: { summary: 'where to start: links to the API reference (/docs), the OpenAPI document, the health checks and the web page /ui (JSON; a small HTML page for a browser)' } as FastifySchema }, async (req, reply) => {
+    const index = { name: 'rolloutlab serving API', version: codeVersion(), docs: '/docs', openapi: '/v1/openapi.json', health: '/healthz', ready: '/readyz', status: '/v1/status', ui: '/ui' };
     if (!/text\/html/.test(req.headers.accept ?? '')) return reply.type('application/json; charset=utf-8').send(index);
     const link = (href: string, what: string) => `<li><a href="${href}">${href}</a>: ${what}</li>`;
     return reply
       .type('text/html; charset=utf-8')
       .send(
         `<!doctype html><html><head><meta charset="utf-8"><title>rolloutlab serving API</title></head><body><h1>rolloutlab serving API</h1><p>version ${escapeHtml(index.version)}</p><ul>` +
-          link('/docs', 'the API reference') + link('/v1/openapi.json', 'the OpenAPI document') + link('/healthz', 'liveness') + link('/readyz', 'readiness (the champions loaded)') + link('/v1/status', 'the loaded model versions') +
+          link('/docs', 'the API reference') + link('/v1/openapi.json', 'the OpenAPI document') + link('/healthz', 'liveness') + link('/readyz', 'readiness (the champions loaded)') + link('/v1/status', 'the loaded model versions') + link('/ui', 'the web page: champions, decisions, rollouts, approvals, reports') +
           '</ul></body></html>',
       );
   });
