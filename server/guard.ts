@@ -2,7 +2,7 @@
 // /v1/overrides, POST /v1/approvals) and of the reads of what clients wrote (GET /v1/feedback, GET /v1/pipeline/outcome,
 // GET /v1/decisions), which show notes, logs and request bodies (docs/server.md "Who may write"): an onRequest hook the
 // ops, feedback, pipeline, decisions and controls plugins put on those routes.
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { errorBody } from './http-errors.ts';
 
@@ -60,6 +60,24 @@ function literalHost(host: string | undefined): boolean {
   return /^(localhost|\d{1,3}(\.\d{1,3}){3}|\[[0-9a-f:.]+\])(:\d{1,5})?$/.test(h);
 }
 
+/** The cookie a browser gets from the web page's sign-in (POST /ui/sign-in), sent back to the /ui pages only. */
+export const UI_SESSION_COOKIE = 'rolloutlab_ui';
+
+/**
+ * The value of the sign-in cookie for `token`: a keyed hash of it, so the cookie never holds the token itself (a copy
+ * of the cookie opens the web pages, not the API), and a new token ends every session.
+ */
+export const uiSessionValue = (token: string): string => createHmac('sha256', token).update('rolloutlab web page session v1').digest('hex');
+
+/** The sign-in cookie of a request, or null. */
+export function uiSessionCookie(req: FastifyRequest): string | null {
+  for (const part of String(req.headers.cookie ?? '').split(';')) {
+    const eq = part.indexOf('=');
+    if (eq > 0 && part.slice(0, eq).trim() === UI_SESSION_COOKIE) return part.slice(eq + 1).trim();
+  }
+  return null;
+}
+
 /** Why a request may not read what clients wrote (status, code, message, field), or null when it may. */
 export interface ReadRefusal {
   status: 401 | 403;
@@ -70,7 +88,8 @@ export interface ReadRefusal {
 
 /**
  * The check of the web pages that show the decision log (/ui/decisions, /ui/rollouts): the same credentials as GET
- * /v1/decisions (no token and no insecureOpenWrites → 403; a token → the bearer token, 401), but a page of the same
+ * /v1/decisions (no token and no insecureOpenWrites → 403; a token → the bearer token or the web page's sign-in cookie
+ * made from it, 401), but a page of the same
  * server may link to them (Sec-Fetch-Site same-origin or none); a request from another site is refused (403), and so,
  * without a token, is one whose Host is a name rather than an IP address or localhost (403).
  * Nothing is written by these pages, so the JSON content type and the Origin rule of the writes do not apply.
@@ -81,7 +100,10 @@ export function pageReadRefusal(opts: GuardOptions, req: FastifyRequest): ReadRe
   }
   if (opts.token !== undefined) {
     const m = /^Bearer (.+)$/i.exec(req.headers.authorization ?? '');
-    if (!m || !timingSafeEqual(sha(m[1].trim()), sha(opts.token))) return { status: 401, code: 'UNAUTHORIZED', message: 'a valid bearer token is required to see the decision log (Authorization: Bearer <token>)', field: 'headers.authorization' };
+    const cookie = uiSessionCookie(req);
+    const bearerOk = m !== null && timingSafeEqual(sha(m[1].trim()), sha(opts.token));
+    const cookieOk = cookie !== null && timingSafeEqual(sha(cookie), sha(uiSessionValue(opts.token)));
+    if (!bearerOk && !cookieOk) return { status: 401, code: 'UNAUTHORIZED', message: 'the decision log is shown to those who have the token: sign in with it at /ui/sign-in (a browser), or send Authorization: Bearer <token>', field: 'headers.authorization' };
   }
   // Without a token nothing tells this server's own pages from a page whose host name was rebound to its address (DNS
   // rebinding): answer only requests addressed to an IP address or localhost, never a host name someone else may own.

@@ -135,7 +135,7 @@ describe('the web pages through app.inject', () => {
     // Without the token the page still answers, but shows no count of the decision log.
     const anon = await get('/ui', {});
     expect(anon.statusCode).toBe(200);
-    expect(anon.body).toMatch(/Not shown: a valid bearer token is required/);
+    expect(anon.body).toMatch(/Not shown: the decision log is shown to those who have the token: sign in with it at \/ui\/sign-in/);
   });
 
   it('a card: data, tuning, metrics, targets, and the ROC / PR / reliability charts drawn from its curve points (the same bytes twice: cached)', async () => {

@@ -26,3 +26,8 @@ export type UiDecisionsQuery = Static<typeof UiDecisionsQuerySchema>;
 export const UiFamilyParamsSchema = Type.Object({ family: Type.String({ minLength: 1, maxLength: 64, description: 'a model family the server serves (judge, rollback, risk, retry)' }) }, { additionalProperties: false });
 export const UiDeploymentParamsSchema = Type.Object({ deployment: Name('the deployment, as the decision log names it (a / in it is sent as %2F)') }, { additionalProperties: false });
 export const UiReportParamsSchema = Type.Object({ name: Type.String({ minLength: 1, maxLength: 256, description: 'a report file of the reports folder, e.g. report.html' }) }, { additionalProperties: false });
+
+/** The sign-in form (application/x-www-form-urlencoded): the server's token, nothing else. */
+export const UiSignInBodySchema = Type.Object({ token: Type.String({ minLength: 1, maxLength: 1000, description: "the server's token" }) }, { additionalProperties: false });
+/** The sign-out form: no fields. */
+export const UiSignOutBodySchema = Type.Object({}, { additionalProperties: false });

@@ -24,14 +24,15 @@ import { loadTargets } from '../../training/targets.ts';
 import type { Controls } from '../controls.ts';
 import { BadInput } from '../decide.ts';
 import { DECISION_ROUTES, type DecisionKind, type DecisionRecorder } from '../decision-recorder.ts';
-import { pageReadRefusal, type GuardOptions, type ReadRefusal } from '../guard.ts';
+import { pageReadRefusal, UI_SESSION_COOKIE, uiSessionValue, type GuardOptions, type ReadRefusal } from '../guard.ts';
+import { timingSafeEqual, createHash } from 'node:crypto';
 import { DecisionsUnavailable, validationError, type AjvError } from '../http-errors.ts';
 import { FAMILIES, type Family, type ModelStore } from '../models.ts';
 import { decisionView, rolloutMinutes, type DecisionView } from '../ui/decision-view.ts';
 import { errorPage, esc, fmt, page, PAGE_HEADERS, pct, table } from '../ui/layout.ts';
 import { listReports, readReport } from '../ui/reports.ts';
 import { minutesSpec, stepsSpec } from '../ui/timeline.ts';
-import { DEFAULT_PAGE_DECISIONS, MAX_PAGE_DECISIONS, UiDecisionsQuerySchema, UiDeploymentParamsSchema, UiEmptyQuerySchema, UiFamilyParamsSchema, UiReportParamsSchema } from './ui-schemas.ts';
+import { DEFAULT_PAGE_DECISIONS, MAX_PAGE_DECISIONS, UiDecisionsQuerySchema, UiDeploymentParamsSchema, UiEmptyQuerySchema, UiFamilyParamsSchema, UiReportParamsSchema, UiSignInBodySchema, UiSignOutBodySchema } from './ui-schemas.ts';
 
 export interface UiOptions {
   store: ModelStore;
@@ -176,13 +177,53 @@ export const uiRoutes: FastifyPluginAsyncTypebox<UiOptions> = async (app, o) => 
     if (err instanceof PageNotFound) return send(reply, 404, errorPage(404, 'NOT_FOUND', err.message, err.field));
     if (err instanceof PageRefused) {
       if (err.refusal.status === 401) reply.header('www-authenticate', 'Bearer');
-      return send(reply, err.refusal.status, errorPage(err.refusal.status, err.refusal.code, err.refusal.message, err.refusal.field));
+      const html = errorPage(err.refusal.status, err.refusal.code, err.refusal.message, err.refusal.field);
+      return send(reply, err.refusal.status, err.refusal.status === 401 ? html.replace('<p><a href="/ui">Back to the overview</a></p>', '<p><a href="/ui/sign-in">Sign in with the token</a> · <a href="/ui">Back to the overview</a></p>') : html);
     }
     if (err instanceof DecisionsUnavailable) return send(reply, 503, errorPage(503, 'DECISIONS_UNAVAILABLE', err.message, null));
     req.log.error({ err }, 'page failed');
     return send(reply, 500, errorPage(500, 'INTERNAL', 'internal error (see the server log)', null));
   });
   app.setNotFoundHandler((req, reply) => send(reply, 404, errorPage(404, 'NOT_FOUND', `no page ${req.url.split('?')[0]} (start at /ui)`, null)));
+
+  // ---- /ui/sign-in: a browser cannot send a bearer header, so it signs in once with the token -------------------
+  // The form posts the token; a right one gets an HttpOnly, SameSite=Strict cookie for /ui only, holding a keyed hash
+  // of the token (server/guard.ts uiSessionValue), which the decision pages accept like the bearer token. The API
+  // routes never read it. Only a form of this server may post (Sec-Fetch-Site same-origin or none).
+  const sessionMaxAge = 12 * 3600;
+  const signInForm = (note: string) =>
+    page(
+      'Sign in',
+      '',
+      (note ? `<div class="error"><p>${esc(note)}</p></div>` : '') +
+        (o.access.token === undefined
+          ? `<p>This server has no token${o.access.insecureOpenWrites ? ': the decision pages are open to requests addressed to an IP address or localhost' : ', so the decision pages are not shown (start it with --token <t>)'}. There is nothing to sign in with.</p>`
+          : '<p>The decision pages show what <code>GET /v1/decisions</code> shows, to those who have the server\'s token. Give it once: the browser keeps a cookie for these pages (12 hours, this site only, not readable by scripts) holding a hash of it, never the token.</p>' +
+            '<form method="post" action="/ui/sign-in"><p><label>Token <input type="password" name="token" autocomplete="current-password" required></label> <button type="submit">Sign in</button></p></form>' +
+            '<form method="post" action="/ui/sign-out"><p><button type="submit">Sign out</button></p></form>'),
+    );
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 4096 }, (_req, body, done) => {
+    done(null, Object.fromEntries(new URLSearchParams(body as string)));
+  });
+  const fromThisSite = (req: FastifyRequest) => {
+    const site = req.headers['sec-fetch-site'];
+    return site === undefined || site === 'none' || site === 'same-origin';
+  };
+  const secure = (req: FastifyRequest) => req.protocol === 'https' || String(req.headers['x-forwarded-proto'] ?? '').split(',')[0].trim() === 'https';
+  const cookie = (req: FastifyRequest, value: string, maxAge: number) => `${UI_SESSION_COOKIE}=${value}; Path=/ui; Max-Age=${maxAge}; HttpOnly; SameSite=Strict${secure(req) ? '; Secure' : ''}`;
+  app.get('/sign-in', { schema: schema('sign in with the token, for the decision pages in a browser', { querystring: UiEmptyQuerySchema }) }, async (_req, reply) => send(reply, 200, signInForm('')));
+  app.post('/sign-in', { schema: schema('sign in: the token from the form; a right one gets the pages\' cookie', { body: UiSignInBodySchema }) }, async (req, reply) => {
+    if (!fromThisSite(req)) return send(reply, 403, errorPage(403, 'BROWSER_ORIGIN', `sign-in is accepted only from this server's own form (Sec-Fetch-Site: ${String(req.headers['sec-fetch-site'])})`, 'headers.sec-fetch-site'));
+    if (o.access.token === undefined) return send(reply, 400, signInForm('This server has no token to sign in with.'));
+    const given = req.body.token.trim();
+    const sha = (x: string) => createHash('sha256').update(x).digest();
+    if (!given || !timingSafeEqual(sha(given), sha(o.access.token))) return send(reply.header('www-authenticate', 'Bearer'), 401, signInForm('That is not the server\'s token (field token).'));
+    return reply.code(303).header('set-cookie', cookie(req, uiSessionValue(o.access.token), sessionMaxAge)).header('location', '/ui/decisions').headers({ 'cache-control': 'no-store' }).send();
+  });
+  app.post('/sign-out', { schema: schema('sign out: the pages\' cookie is removed', { body: UiSignOutBodySchema }) }, async (req, reply) => {
+    if (!fromThisSite(req)) return send(reply, 403, errorPage(403, 'BROWSER_ORIGIN', `sign-out is accepted only from this server's own form (Sec-Fetch-Site: ${String(req.headers['sec-fetch-site'])})`, 'headers.sec-fetch-site'));
+    return reply.code(303).header('set-cookie', cookie(req, '', 0)).header('location', '/ui').headers({ 'cache-control': 'no-store' }).send();
+  });
 
   // ---- /ui: the overview ---------------------------------------------------------------------------------------
   app.get('/', { schema: schema('overview: the champions loaded, counts of recent decisions, approvals waiting, links to every page', { querystring: UiEmptyQuerySchema }) }, async (req, reply) => {
