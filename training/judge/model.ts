@@ -145,6 +145,23 @@ function describeGroup(g: JudgeMetricGroup, s: WindowSummary, f: Float64Array): 
   }
 }
 
+type Contribution = { group: JudgeMetricGroup; c: number };
+const TOWARDS_FAIL = (x: Contribution, y: Contribution) => y.c - x.c;
+const TOWARDS_PASS = (x: Contribution, y: Contribution) => x.c - y.c;
+const BY_SIZE = (x: Contribution, y: Contribution) => Math.abs(y.c) - Math.abs(x.c);
+
+const over = (x: number, n: number, x0: number, n0: number) => n > 0 && n0 > 0 && x / n > x0 / n0;
+/** Whether the canary's ratio of a bad-request group is above the baseline's. */
+function canaryWorse(g: JudgeMetricGroup, s: WindowSummary): boolean {
+  const c = s.canary;
+  const bl = s.baseline;
+  if (g === 'bad') return over(c.errors + c.slow, c.requests, bl.errors + bl.slow, bl.requests);
+  if (g === 'errors') return over(c.errors, c.requests, bl.errors, bl.requests);
+  if (g === 'slow') return over(c.slow, c.requests, bl.slow, bl.requests);
+  if (g === 'caller-errors') return over(c.callerErrors, c.callerRequests, bl.callerErrors, bl.callerRequests);
+  return false;
+}
+
 export class JudgeModel {
   private readonly j: JudgeModelJSON;
   private readonly width: number;
@@ -379,7 +396,7 @@ export class JudgeModel {
     const ref = this.encodedReference;
     const cols = this.movedCols;
     const by = this.movedBy;
-    const contrib: { group: JudgeMetricGroup; c: number }[] = [];
+    const contrib: Contribution[] = [];
     for (const g of this.groups) {
       const idx = g.idx;
       // A group with nothing measured in this window (e.g. no callers) has nothing to say.
@@ -407,24 +424,17 @@ export class JudgeModel {
       contrib.push({ group: g.group, c: a * (raw - occluded) });
     }
     // What supports the verdict first: towards fail for a fail, towards pass for a pass; by size when inconclusive.
-    contrib.sort(verdict === 'fail' ? (x, y) => y.c - x.c : verdict === 'pass' ? (x, y) => x.c - y.c : (x, y) => Math.abs(y.c) - Math.abs(x.c));
+    contrib.sort(verdict === 'fail' ? TOWARDS_FAIL : verdict === 'pass' ? TOWARDS_PASS : BY_SIZE);
     // More bad canary requests are never evidence for passing: a bad-request group whose canary ratio is above the
     // baseline's is not listed as speaking for a pass (the model is monotone in it; this keeps the wording honest
     // where a group's features disagree with the typical window they are compared with).
-    const canaryWorse = (g: JudgeMetricGroup) => {
-      const c = summary.canary;
-      const bl = summary.baseline;
-      const over = (x: number, n: number, x0: number, n0: number) => n > 0 && n0 > 0 && x / n > x0 / n0;
-      if (g === 'bad') return over(c.errors + c.slow, c.requests, bl.errors + bl.slow, bl.requests);
-      if (g === 'errors') return over(c.errors, c.requests, bl.errors, bl.requests);
-      if (g === 'slow') return over(c.slow, c.requests, bl.slow, bl.requests);
-      if (g === 'caller-errors') return over(c.callerErrors, c.callerRequests, bl.callerErrors, bl.callerRequests);
-      return false;
-    };
-    const listed = contrib.filter(({ group, c }) => !(c < 0 && JUDGE_MONOTONE_GROUPS.has(group) && canaryWorse(group)));
-    for (const { group, c } of listed.slice(0, opts.maxReasons ?? 4)) {
-      if (Math.abs(c) < 0.05) break;
+    const most = opts.maxReasons ?? 4;
+    let listed = 0;
+    for (const { group, c } of contrib) {
+      if (c < 0 && JUDGE_MONOTONE_GROUPS.has(group) && canaryWorse(group, summary)) continue;
+      if (listed >= most || Math.abs(c) < 0.05) break;
       reasons.push(`${describeGroup(group, summary, f)} (${signed(c)})`);
+      listed++;
     }
     return { verdict, pFail, reasons };
   }
