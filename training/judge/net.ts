@@ -178,7 +178,7 @@ function gatherNonZero(net: ScoringNet, xs: ArrayLike<number>, n: number, relu: 
 
 /**
  * out[o] = start[o] + Σ_j val[j] · T[o][at[j]] for o0 <= o < nOut and j0 <= j < j1, in ascending j (T row-major
- * [out][in], nIn columns). Four outputs at a time share each loaded input; each output's additions stay in order.
+ * [out][in], nIn columns). Eight outputs at a time share each loaded input; each output's additions stay in order.
  */
 function sums(T: Float64Array, nIn: number, o0: number, nOut: number, at: Int32Array, val: Float64Array, j0: number, j1: number, start: Float64Array, out: Float64Array): void {
   let o = o0;
@@ -299,8 +299,8 @@ export function prepareOcclusions(net: ScoringNet, base: Float64Array): number {
  * receives them. The second layer's sums are the same as `logitFromFirst`'s up to the first unit whose ReLU output
  * moved, so each sum resumes from the prepared partial sum before it, and a second-layer unit with no weight from
  * that unit on keeps the prepared value; the rest of the net runs as in `logitFromFirst`. So the logit is the one
- * `logitFromFirst(net, moved)` gives, in a fraction of the work when the moved units are late in the layer (the
- * monotone units, which the bad-request features alone feed, are its second half).
+ * `logitFromFirst(net, moved)` gives, in a fraction of the work when the moved units are late in the layer (when only
+ * the bad-request features move, only the monotone units move, and those are the second half of the layer).
  */
 export function logitWithMovedInputs(net: ScoringNet, base: Float64Array, cols: Int32Array, deltas: Float64Array, n: number, moved: Float64Array): number {
   const nIn = net.sizes[0];
