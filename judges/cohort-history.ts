@@ -24,8 +24,12 @@ export interface WindowAggregate {
 /** Aggregate minutes [from, to) of a cohort's per-minute metrics (null = missing); with `use`, only the minutes it marks. */
 export function aggregate(xs: readonly (CohortMetrics | null)[], from: number, to: number, use?: readonly boolean[]): WindowAggregate {
   const out: WindowAggregate = { scraped: 0, requests: 0, errors: 0, slow: 0, conversions: 0, latencyP50: null, latencyP95: null, latencyP99: null, callerRequests: 0, callerErrors: 0, cpu: null, memory: null, pool: null };
-  const lat = [0, 0, 0];
-  const weight = [0, 0, 0];
+  let lat50 = 0;
+  let lat95 = 0;
+  let lat99 = 0;
+  let w50 = 0;
+  let w95 = 0;
+  let w99 = 0;
   let cpu = 0;
   let mem = 0;
   let pool = 0;
@@ -43,19 +47,27 @@ export function aggregate(xs: readonly (CohortMetrics | null)[], from: number, t
     mem += m.memory;
     pool += m.pool;
     if (m.requests > 0) {
-      const qs = [m.latencyP50, m.latencyP95, m.latencyP99];
-      for (let q = 0; q < 3; q++) {
-        const v = qs[q];
-        if (v !== null && Number.isFinite(v)) {
-          lat[q] += v * m.requests;
-          weight[q] += m.requests;
-        }
+      // Request-weighted percentiles, each over the minutes that have it.
+      const p50 = m.latencyP50;
+      const p95 = m.latencyP95;
+      const p99 = m.latencyP99;
+      if (p50 !== null && Number.isFinite(p50)) {
+        lat50 += p50 * m.requests;
+        w50 += m.requests;
+      }
+      if (p95 !== null && Number.isFinite(p95)) {
+        lat95 += p95 * m.requests;
+        w95 += m.requests;
+      }
+      if (p99 !== null && Number.isFinite(p99)) {
+        lat99 += p99 * m.requests;
+        w99 += m.requests;
       }
     }
   }
-  out.latencyP50 = weight[0] > 0 ? lat[0] / weight[0] : null;
-  out.latencyP95 = weight[1] > 0 ? lat[1] / weight[1] : null;
-  out.latencyP99 = weight[2] > 0 ? lat[2] / weight[2] : null;
+  out.latencyP50 = w50 > 0 ? lat50 / w50 : null;
+  out.latencyP95 = w95 > 0 ? lat95 / w95 : null;
+  out.latencyP99 = w99 > 0 ? lat99 / w99 : null;
   if (out.scraped > 0) {
     out.cpu = cpu / out.scraped;
     out.memory = mem / out.scraped;

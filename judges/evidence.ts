@@ -83,17 +83,17 @@ export function windowEvidence(w: AnalysisWindow, needs: EvidenceNeeds): Evidenc
   const n = w.canary.length;
   const needed = minEvidenceMinutes(n);
   let usable = 0;
-  const causes = new Map<string, number>();
-  const count = (why: string) => causes.set(why, (causes.get(why) ?? 0) + 1);
+  // Causes in the order first met (made only when a minute is not usable).
+  let causes: Map<string, number> | null = null;
   for (let i = 0; i < n; i++) {
     if (w.providerError?.[i]) {
-      count('metrics provider error');
+      causes = countCause(causes, 'metrics provider error');
       continue;
     }
     const c = gap(w.canary[i], needs.latency);
     const b = needs.baseline ? gap(w.baseline[i] ?? null, needs.latency) : null;
-    if (c) count(`canary: ${c}`);
-    if (b) count(`baseline: ${b}`);
+    if (c) causes = countCause(causes, `canary: ${c}`);
+    if (b) causes = countCause(causes, `baseline: ${b}`);
     if (!c && !b) usable++;
   }
   // Counts a judge adds up over the window must add up to finite totals: per-minute values near the largest double
@@ -106,7 +106,13 @@ export function windowEvidence(w: AnalysisWindow, needs: EvidenceNeeds): Evidenc
   const lat = needs.latency.map((l) => LATENCY_NAME[l]).join(' and ');
   const cohorts = needs.baseline ? 'the canary and the baseline' : 'the canary';
   const head = `insufficient evidence: ${usable} of ${n} minute(s) usable, at least ${needed} needed (a usable minute has a sample of ${cohorts} with request and error counts${lat ? ` and, when it served requests, ${lat}` : ''})`;
-  return { sufficient: false, minutes: n, usable, needed, reasons: [head, ...[...causes].map(([why, k]) => `${why} in ${k} minute(s)`)] };
+  return { sufficient: false, minutes: n, usable, needed, reasons: [head, ...[...(causes ?? [])].map(([why, k]) => `${why} in ${k} minute(s)`)] };
+}
+
+function countCause(causes: Map<string, number> | null, why: string): Map<string, number> {
+  const m = causes ?? new Map<string, number>();
+  m.set(why, (m.get(why) ?? 0) + 1);
+  return m;
 }
 
 const SUMMED = ['requests', 'errors', 'slow', 'conversions', 'callerRequests', 'callerErrors'] as const;

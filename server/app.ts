@@ -155,8 +155,10 @@ export const serverPlugin: FastifyPluginAsyncTypebox<PluginOptions> = async (app
     const methods = Array.isArray(r.method) ? r.method : [r.method];
     for (const m of methods) if (m !== 'HEAD') routes.push({ method: m.toLowerCase(), url: r.url, schema: (r.schema ?? {}) as Record<string, unknown> });
   });
-  app.addHook('onResponse', async (req, reply) => {
+  // (A callback hook, not an async one: it runs on every answer, and an async hook costs a promise each time.)
+  app.addHook('onResponse', (req, reply, done) => {
     metrics.observeRequest(req.method, req.routeOptions.url ?? 'unmatched', reply.statusCode, reply.elapsedTime / 1000);
+    done();
   });
 
   app.setErrorHandler(handleError);

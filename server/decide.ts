@@ -40,6 +40,7 @@ export class ModelUnavailable extends Error {
   }
 }
 
+const PERCENTILES = ['latencyP50', 'latencyP95', 'latencyP99'] as const;
 const COHORT_NUMBERS = ['requests', 'errors', 'slow', 'conversions', 'callerRequests', 'callerErrors', 'latencyP50', 'latencyP95', 'latencyP99', 'cpu', 'memory', 'pool'] as const;
 
 /**
@@ -55,11 +56,16 @@ function cohort(m: CohortMetricsIn | null, field: string): CohortMetrics | null 
     if (typeof v !== 'number' || !Number.isFinite(v)) throw new BadInput(`${field}.${k}`, `must be a finite number (got ${String(v)})`);
     if (v < 0) throw new BadInput(`${field}.${k}`, `must be >= 0 (got ${v})`);
   }
-  const pcts = (['latencyP50', 'latencyP95', 'latencyP99'] as const).filter((k) => m[k] !== undefined && m[k] !== null);
-  for (let i = 1; i < pcts.length; i++) {
-    const lo = m[pcts[i - 1]] as number;
-    const hi = m[pcts[i]] as number;
-    if (lo > hi) throw new BadInput(`${field}.${pcts[i]}`, `must be >= ${pcts[i - 1]} (${hi} < ${lo}): percentiles of one minute cannot decrease with the rank`);
+  // Each given percentile against the previous given one.
+  let below: (typeof PERCENTILES)[number] | null = null;
+  for (const k of PERCENTILES) {
+    const hi = m[k];
+    if (hi === undefined || hi === null) continue;
+    if (below !== null) {
+      const lo = m[below] as number;
+      if (lo > hi) throw new BadInput(`${field}.${k}`, `must be >= ${below} (${hi} < ${lo}): percentiles of one minute cannot decrease with the rank`);
+    }
+    below = k;
   }
   if (m.errors > m.requests) throw new BadInput(`${field}.errors`, `must be <= requests (${m.errors} > ${m.requests})`);
   if (m.slow > m.requests) throw new BadInput(`${field}.slow`, `must be <= requests (${m.slow} > ${m.requests})`);

@@ -31,26 +31,49 @@ export class ServerMetrics {
   private readonly controlWrites = new Map<string, { labels: Record<string, string>; n: number }>();
   private readonly notifications = new Map<string, { labels: Record<string, string>; n: number }>();
 
+  /**
+   * Every request's series, found by method, route and status (NUL-separated: no method, route pattern or status holds
+   * one) without building their labels' JSON each time; the maps above keep them under that JSON, which `render` sorts by.
+   */
+  private readonly requestSeries = new Map<string, { c: { labels: Record<string, string>; n: number }; h: Hist }>();
+  private readonly verdictSeries = new Map<string, { labels: Record<string, string>; n: number }>();
+
   observeRequest(method: string, route: string, status: number, seconds: number): void {
-    const rl = { method, route, status: String(status) };
-    const k = JSON.stringify(rl);
-    const c = this.requests.get(k) ?? { labels: rl, n: 0 };
-    c.n++;
-    this.requests.set(k, c);
-    const hl = { method, route };
-    const hk = JSON.stringify(hl);
-    let h = this.latency.get(hk);
-    if (!h) {
-      h = { labels: hl, counts: LATENCY_BUCKETS.map(() => 0), sum: 0, count: 0 };
-      this.latency.set(hk, h);
+    const fast = `${method}\u0000${route}\u0000${status}`;
+    let series = this.requestSeries.get(fast);
+    if (!series) {
+      const rl = { method, route, status: String(status) };
+      const k = JSON.stringify(rl);
+      const c = this.requests.get(k) ?? { labels: rl, n: 0 };
+      this.requests.set(k, c);
+      const hl = { method, route };
+      const hk = JSON.stringify(hl);
+      let h = this.latency.get(hk);
+      if (!h) {
+        h = { labels: hl, counts: LATENCY_BUCKETS.map(() => 0), sum: 0, count: 0 };
+        this.latency.set(hk, h);
+      }
+      series = { c, h };
+      this.requestSeries.set(fast, series);
     }
+    series.c.n++;
+    const h = series.h;
     for (let i = 0; i < LATENCY_BUCKETS.length; i++) if (seconds <= LATENCY_BUCKETS[i]) h.counts[i]++;
     h.sum += seconds;
     h.count++;
   }
 
   countVerdict(judge: string, verdict: string): void {
-    bump(this.verdicts, { judge, verdict });
+    const fast = `${judge}\u0000${verdict}`;
+    let c = this.verdictSeries.get(fast);
+    if (!c) {
+      const l = { judge, verdict };
+      const k = JSON.stringify(l);
+      c = this.verdicts.get(k) ?? { labels: l, n: 0 };
+      this.verdicts.set(k, c);
+      this.verdictSeries.set(fast, c);
+    }
+    c.n++;
   }
 
   countDecision(action: string): void {

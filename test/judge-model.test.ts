@@ -21,6 +21,8 @@ import { JudgeModel, registerMlWindowJudge } from '../training/judge/model.ts';
 import { evaluateJudge, evaluateJudgeOn, scoreVerdicts } from '../training/judge/evaluate.ts';
 import { trainJudge, loadJudge, fitJudgeOn, JUDGE_FAMILY, type JudgeTrainResult } from '../training/judge/family.ts';
 import { EVIDENCE_Z_DEFAULT, EVIDENCE_Z_GRID } from '../training/judge/evidence.ts';
+import { firstLayer, logitFromFirst, logitWithMovedInputs, monotoneMasks, netLogit, prepareOcclusions, scoringNet, type NetJSON } from '../training/judge/net.ts';
+import { Rng } from '../lib/rng.ts';
 import { nanJudgeJson } from './tiny-models.ts';
 
 const SMALL = { members: 1, net: { hidden: [32, 32], maxEpochs: 40, patience: 8, batchSize: 256 } };
@@ -175,6 +177,86 @@ describe('judge model', () => {
     expect(worse.promotion.promoted).toBe(worse.evaluation.slices.overall.ml.accuracy! >= trained.evaluation.slices.overall.ml.accuracy!);
     expect((await registry.champion(JUDGE_FAMILY))?.version).toBe(worse.promotion.promoted ? worse.version : trained.version);
   }, 60_000);
+});
+
+// The scoring kernels (net.ts) against a plain row-by-row pass over the [in][out] weights (what they replaced): the same
+// numbers to the last bit (Object.is), for the net's logit, for a logit prepared for occlusions and for every occlusion
+// the reasons make (a group's value and missing-flag columns moved to the reference, added feature by feature).
+/** Pre-activations of layer k from its inputs, row by row, skipping zero inputs. */
+function referenceLayer(net: NetJSON, k: number, inp: ArrayLike<number>): number[] {
+  const nIn = net.sizes[k];
+  const nOut = net.sizes[k + 1];
+  const out = net.biases[k].slice();
+  for (let i = 0; i < nIn; i++) {
+    const v = inp[i];
+    if (v === 0) continue;
+    for (let o = 0; o < nOut; o++) out[o] += v * net.weights[k][i * nOut + o];
+  }
+  return out;
+}
+function referenceFromFirst(net: NetJSON, h: ArrayLike<number>): number {
+  let a = Array.from(h);
+  for (let k = 1; k < net.sizes.length - 1; k++) a = referenceLayer(net, k, a.map((v) => (v < 0 ? 0 : v)));
+  return a[0];
+}
+/** The occlusion as the reasons define it: the row's first layer, plus each moved column's row times its move, in order. */
+function referenceMoved(net: NetJSON, x: ArrayLike<number>, cols: number[], deltas: number[]): number {
+  const h = referenceLayer(net, 0, x);
+  const nOut = net.sizes[1];
+  cols.forEach((c, j) => {
+    for (let o = 0; o < nOut; o++) h[o] += deltas[j] * net.weights[0][c * nOut + o];
+  });
+  return referenceFromFirst(net, h);
+}
+/** A net of the given sizes with seeded weights, the judge's monotone masks (a share of exact zeros) applied. */
+function randomNet(sizes: number[], seed: number): NetJSON {
+  const rng = new Rng(seed, 'test-net');
+  const masks = monotoneMasks(sizes, [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11], 0.5);
+  return {
+    sizes,
+    weights: masks.map((m) => Array.from(m, (x) => (x === 0 ? 0 : x === 2 ? Math.abs(rng.normal()) * 0.3 : rng.normal() * 0.3))),
+    biases: sizes.slice(1).map((n) => Array.from({ length: n }, () => rng.normal() * 0.1)),
+  };
+}
+
+describe('judge scoring kernels', () => {
+  it('equal a row-by-row pass bit for bit: logits, prepared logits and every reason occlusion, on the windows and on nets of other shapes', () => {
+    const j = model.toJSON();
+    const F = JUDGE_FEATURES.length;
+    const groups = [...new Set(JUDGE_FEATURES.map((f) => f.group))].map((g) => JUDGE_FEATURES.flatMap((f, k) => (f.group === g ? [k] : [])));
+    const encodedRef = j.encoder.reference.map((r, k) => Math.min(j.encoder.clip, Math.max(-j.encoder.clip, (r - j.encoder.mean[k]) / j.encoder.sd[k])));
+    const nets: NetJSON[] = [...j.members, randomNet([2 * F, 64, 64, 1], 1), randomNet([2 * F, 16, 1], 2), randomNet([2 * F, 24, 20, 12, 1], 3), randomNet([2 * F, 1], 4)];
+    const rows = windows.flatMap((d) => d.windows).slice(0, 1500).map((w) => model.encode(windowFeatures(w).features));
+    let occlusions = 0;
+    let differ = 0;
+    for (const net of nets) {
+      const sn = scoringNet(net);
+      const base = new Float64Array(net.sizes[1]);
+      const moved = new Float64Array(net.sizes[1]);
+      for (const x of rows) {
+        const want = referenceFromFirst(net, referenceLayer(net, 0, x));
+        if (!Object.is(netLogit(sn, x), want)) differ++;
+        firstLayer(sn, x, base);
+        if (!Object.is(logitFromFirst(sn, base), want)) differ++;
+        if (!Object.is(prepareOcclusions(sn, base), want)) differ++;
+        for (const idx of groups) {
+          const cols: number[] = [];
+          const deltas: number[] = [];
+          for (const k of idx) {
+            if (encodedRef[k] - x[k] !== 0) cols.push(k), deltas.push(encodedRef[k] - x[k]);
+            if (0 - x[F + k] !== 0) cols.push(F + k), deltas.push(0 - x[F + k]);
+          }
+          if (cols.length === 0) continue;
+          occlusions++;
+          const got = logitWithMovedInputs(sn, base, Int32Array.from(cols), Float64Array.from(deltas), cols.length, moved);
+          if (!Object.is(got, referenceMoved(net, x, cols, deltas))) differ++;
+        }
+      }
+    }
+    expect(rows.length).toBe(1500);
+    expect(occlusions).toBeGreaterThan(nets.length * rows.length * 5);
+    expect(differ).toBe(0);
+  });
 });
 
 describe('a champion of an older judge format', () => {

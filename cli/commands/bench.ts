@@ -142,10 +142,12 @@ export function registerBench(program: Command): void {
     .option('--connections <n>', 'keep-alive connections in the closed loop', int('--connections', 1, 1024), 16)
     .option('--seconds <n>', 'seconds per route and mode', int('--seconds', 1, 600), 5)
     .option('--rate <n>', 'requests/s of the fixed-rate run', int('--rate', 1, 100_000), 500)
+    .option('--rounds <n>', 'closed-loop rounds: after a short warm-up the routes run n times in turn, and each ratio to bare Fastify is the median of the rounds\' ratios (steadier on a shared machine)', int('--rounds', 1, 100), 1)
+    .option('--closed-loop-only', 'only the closed loop (no fixed-rate run, no schedule load)')
     .option('--json', 'as JSON')
-    .action(async (o: { models?: string; connections: number; seconds: number; rate: number; json?: boolean }) => {
+    .action(async (o: { models?: string; connections: number; seconds: number; rate: number; rounds: number; closedLoopOnly?: boolean; json?: boolean }) => {
       const { benchServer, formatServerBench } = await import('../../bench/server.ts');
-      const r = await benchServer({ modelsRoot: o.models ? resolve(o.models) : undefined, connections: o.connections, seconds: o.seconds, rate: o.rate, onStage: (st) => process.stderr.write(`${st}...\n`) });
+      const r = await benchServer({ modelsRoot: o.models ? resolve(o.models) : undefined, connections: o.connections, seconds: o.seconds, rate: o.rate, rounds: o.rounds, closedLoopOnly: !!o.closedLoopOnly, onStage: (st) => process.stderr.write(`${st}...\n`) });
       out(!!o.json, r, formatServerBench(r));
     });
   bench

@@ -92,12 +92,20 @@ export function excessTests(c: CohortSums, b: CohortSums, margin = EVIDENCE_MARG
   ];
 }
 
-/** The strongest test (smallest p-value; the first of equals), with its z (computed for it alone). */
-export function strongestExcess(c: CohortSums, b: CohortSums, margin = EVIDENCE_MARGIN): EvidenceTest {
+/**
+ * The strongest test (smallest p-value; the first of equals), with its z (computed for it alone; with `withZ` false
+ * it is left at 0: the z is a bisection, and only a rule's line quotes it — `withZ` of a test fills it in later).
+ */
+export function strongestExcess(c: CohortSums, b: CohortSums, margin = EVIDENCE_MARGIN, withZ = true): EvidenceTest {
   const ts = excessTests(c, b, margin, false);
   let best = ts[0];
   for (const t of ts) if (t.logP < best.logP) best = t;
-  return { ...best, z: best.logP < 0 ? zOfLogP(best.logP) : 0 };
+  return withZ ? withZOf(best) : best;
+}
+
+/** The test with its z (the normal quantile of its p-value; 0 when nothing is testable). */
+export function withZOf(t: EvidenceTest): EvidenceTest {
+  return { ...t, z: t.logP < 0 ? zOfLogP(t.logP) : 0 };
 }
 
 const pct = (x: number, n: number) => (n > 0 ? `${((100 * x) / n).toFixed(x / n < 0.001 ? 3 : x / n < 0.1 ? 2 : 1)} %` : '—');

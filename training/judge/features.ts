@@ -182,56 +182,76 @@ export const OUTLIER_MADS = 4;
  * with fewer than OUTLIER_MIN_MINUTES minutes. Reads only the baseline: the canary's figures never decide what the
  * canary is compared with.
  */
+/** The count figures a baseline minute is checked on (rate = x / n; `low`: too few is out of line). */
+const OUTLIER_COUNTS: readonly { metric: BaselineOutlier['metric']; x: (m: CohortMetrics) => number; n: (m: CohortMetrics) => number; low: boolean }[] = [
+  { metric: 'errors', x: (m) => m.errors, n: (m) => m.requests, low: false },
+  { metric: 'slow', x: (m) => m.slow, n: (m) => m.requests, low: false },
+  { metric: 'caller errors', x: (m) => m.callerErrors, n: (m) => m.callerRequests, low: false },
+  { metric: 'conversions', x: (m) => m.conversions, n: (m) => m.requests, low: true },
+];
+/** The latency percentiles a baseline minute is checked on. */
+const OUTLIER_LATENCIES: readonly { metric: BaselineOutlier['metric']; v: (m: CohortMetrics) => number | null }[] = [
+  { metric: 'p50', v: (m) => m.latencyP50 },
+  { metric: 'p95', v: (m) => m.latencyP95 },
+  { metric: 'p99', v: (m) => m.latencyP99 },
+];
+
+type Noted = Map<number, BaselineOutlier & { severity: number }>;
+/** Keeps the most severe finding per minute. */
+function noteOutlier(found: Noted, o: BaselineOutlier, severity: number): void {
+  const had = found.get(o.minute);
+  if (!had || severity > had.severity) found.set(o.minute, { ...o, severity });
+}
+
 export function baselineOutliers(b: readonly (CohortMetrics | null | undefined)[], use: readonly boolean[]): BaselineOutlier[] {
   const idx: number[] = [];
   for (let i = 0; i < b.length; i++) if (use[i] && b[i] && b[i]!.requests > 0) idx.push(i);
   if (idx.length < OUTLIER_MIN_MINUTES) return [];
-  const found = new Map<number, BaselineOutlier & { severity: number }>();
-  const note = (o: BaselineOutlier, severity: number) => {
-    const had = found.get(o.minute);
-    if (!had || severity > had.severity) found.set(o.minute, { ...o, severity });
-  };
-  const counts: { metric: BaselineOutlier['metric']; x: (m: CohortMetrics) => number; n: (m: CohortMetrics) => number; low?: boolean }[] = [
-    { metric: 'errors', x: (m) => m.errors, n: (m) => m.requests },
-    { metric: 'slow', x: (m) => m.slow, n: (m) => m.requests },
-    { metric: 'caller errors', x: (m) => m.callerErrors, n: (m) => m.callerRequests },
-    { metric: 'conversions', x: (m) => m.conversions, n: (m) => m.requests, low: true },
-  ];
-  for (const c of counts) {
-    const at = idx.filter((i) => c.n(b[i]!) > 0 && Number.isFinite(c.x(b[i]!)));
+  const found: Noted = new Map();
+  const at: number[] = [];
+  const rates: number[] = [];
+  const dev: number[] = [];
+  for (const c of OUTLIER_COUNTS) {
+    at.length = 0;
+    for (const i of idx) if (c.n(b[i]!) > 0 && Number.isFinite(c.x(b[i]!))) at.push(i);
     if (at.length < OUTLIER_MIN_MINUTES) continue;
-    const rates = at.map((i) => c.x(b[i]!) / c.n(b[i]!));
+    rates.length = 0;
+    for (const i of at) rates.push(c.x(b[i]!) / c.n(b[i]!));
     const med = medianOf(rates);
-    const mad = 1.4826 * medianOf(rates.map((r) => Math.abs(r - med)));
-    at.forEach((i, k) => {
+    dev.length = 0;
+    for (const r of rates) dev.push(Math.abs(r - med));
+    const mad = 1.4826 * medianOf(dev);
+    for (let k = 0; k < at.length; k++) {
+      const i = at[k];
       const n = c.n(b[i]!);
       const x = c.x(b[i]!);
       const r = rates[k];
       const p = Math.min(1 - 1e-9, Math.max(med, 0.5 / n));
       const z = (c.low ? n * med - x : x - n * med) / Math.sqrt(n * p * (1 - p));
       const farRatio = c.low ? r * OUTLIER_RATIO < med : r > OUTLIER_RATIO * med;
-      if (z > OUTLIER_Z && farRatio && Math.abs(r - med) > OUTLIER_MADS * mad) note({ minute: i, metric: c.metric, value: r, median: med }, z);
-    });
+      if (z > OUTLIER_Z && farRatio && Math.abs(r - med) > OUTLIER_MADS * mad) noteOutlier(found, { minute: i, metric: c.metric, value: r, median: med }, z);
+    }
   }
-  const lat: { metric: BaselineOutlier['metric']; v: (m: CohortMetrics) => number | null }[] = [
-    { metric: 'p50', v: (m) => m.latencyP50 },
-    { metric: 'p95', v: (m) => m.latencyP95 },
-    { metric: 'p99', v: (m) => m.latencyP99 },
-  ];
-  for (const l of lat) {
-    const at = idx.filter((i) => {
+  for (const l of OUTLIER_LATENCIES) {
+    at.length = 0;
+    for (const i of idx) {
       const v = l.v(b[i]!);
-      return v !== null && Number.isFinite(v) && v > 0;
-    });
+      if (v !== null && Number.isFinite(v) && v > 0) at.push(i);
+    }
     if (at.length < OUTLIER_MIN_MINUTES) continue;
-    const logs = at.map((i) => Math.log(l.v(b[i]!)!));
+    const logs = rates;
+    logs.length = 0;
+    for (const i of at) logs.push(Math.log(l.v(b[i]!)!));
     const med = medianOf(logs);
-    const mad = 1.4826 * medianOf(logs.map((r) => Math.abs(r - med)));
-    at.forEach((i, k) => {
+    dev.length = 0;
+    for (const r of logs) dev.push(Math.abs(r - med));
+    const mad = 1.4826 * medianOf(dev);
+    for (let k = 0; k < at.length; k++) {
       const d = logs[k] - med;
-      if (d > Math.log(OUTLIER_RATIO) && d > OUTLIER_MADS * mad) note({ minute: i, metric: l.metric, value: Math.exp(logs[k]), median: Math.exp(med) }, d / Math.max(mad, 1e-3));
-    });
+      if (d > Math.log(OUTLIER_RATIO) && d > OUTLIER_MADS * mad) noteOutlier(found, { minute: at[k], metric: l.metric, value: Math.exp(logs[k]), median: Math.exp(med) }, d / Math.max(mad, 1e-3));
+    }
   }
+  if (found.size === 0) return [];
   const most = Math.ceil(idx.length / 2) - 1;
   return [...found.values()]
     .sort((x, y) => y.severity - x.severity || x.minute - y.minute)
@@ -260,6 +280,7 @@ function sums(ms: readonly (CohortMetrics | null)[], use: readonly boolean[]): C
 }
 
 const ratioOrNaN = (x: number, n: number) => (n > 0 ? x / n : NaN);
+const diff = (x: number | null, y: number | null) => (x === null || y === null ? NaN : x - y);
 const finite = (x: number) => Number.isFinite(x);
 
 /**
@@ -352,7 +373,6 @@ export function windowFeatures(w: AnalysisWindow, out: Float64Array = new Float6
   const p50lr = cs.p50 !== null && bs.p50 !== null && cs.p50 > 0 && bs.p50 > 0 ? Math.log(cs.p50 / bs.p50) : NaN;
   const p95lr = cs.p95 !== null && bs.p95 !== null && cs.p95 > 0 && bs.p95 > 0 ? Math.log(cs.p95 / bs.p95) : NaN;
   const p99lr = cs.p99 !== null && bs.p99 !== null && cs.p99 > 0 && bs.p99 > 0 ? Math.log(cs.p99 / bs.p99) : NaN;
-  const diff = (x: number | null, y: number | null) => (x === null || y === null ? NaN : x - y);
   const vals: Record<string, number> = {
     bad_z: slog(binomialZ(cBad, cs.requests, bBad, bs.requests)),
     bad_lr: countLogRatio(cBad, cs.requests, bBad, bs.requests),

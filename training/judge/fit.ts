@@ -110,7 +110,7 @@ export async function fitJudge(parts: readonly JudgePart[], opts: JudgeFitOption
       y[at + i] = d.labels[i];
       canaryAll[at + i] = canaryRequestsAll(d.windows[i]);
       baselineReq[at + i] = summary.baseline.requests;
-      evidenceLogP[at + i] = strongestExcess(summary.canary, summary.baseline).logP;
+      evidenceLogP[at + i] = strongestExcess(summary.canary, summary.baseline, undefined, false).logP;
     }
     const s = p.split ? { ...p.split, seed } : splitByDeployment(d, seed, p.tag, opts.validationShare);
     split.train.push(...s.train.map((r) => r + at));

@@ -35,8 +35,8 @@ import { RolloutlabError, show } from '../../lib/errors.ts';
 import { registerWindowJudge, type AnalysisWindow, type WindowJudge, type WindowVerdict } from '../../judges/window-judges.ts';
 import { notProbabilities } from '../../lib/scores.ts';
 import { JUDGE_FEATURES, JUDGE_FEATURE_NAMES, JUDGE_MONOTONE_FEATURES, JUDGE_MONOTONE_GROUPS, windowFeatures, type JudgeMetricGroup, type WindowSummary } from './features.ts';
-import { checkMonotone, firstLayer, logitFromFirst, scoringNet, type NetJSON, type ScoringNet } from './net.ts';
-import { EVIDENCE_Z_DEFAULT, describeExcess, logNormalUpper, strongestExcess, type EvidenceTest } from './evidence.ts';
+import { checkMonotone, firstLayer, logitFromFirst, logitWithMovedInputs, prepareOcclusions, scoringNet, type NetJSON, type ScoringNet } from './net.ts';
+import { EVIDENCE_Z_DEFAULT, describeExcess, logNormalUpper, strongestExcess, withZOf, type EvidenceTest } from './evidence.ts';
 
 /** Format 2: robust baseline, conversions per request, and a net monotone in `monotone` (format 1 had neither); `decision.evidenceZ` optional (absent: EVIDENCE_Z_DEFAULT). */
 export const JUDGE_MODEL_FORMAT = 'rolloutlab-judge-2';
@@ -145,6 +145,23 @@ function describeGroup(g: JudgeMetricGroup, s: WindowSummary, f: Float64Array): 
   }
 }
 
+type Contribution = { group: JudgeMetricGroup; c: number };
+const TOWARDS_FAIL = (x: Contribution, y: Contribution) => y.c - x.c;
+const TOWARDS_PASS = (x: Contribution, y: Contribution) => x.c - y.c;
+const BY_SIZE = (x: Contribution, y: Contribution) => Math.abs(y.c) - Math.abs(x.c);
+
+const over = (x: number, n: number, x0: number, n0: number) => n > 0 && n0 > 0 && x / n > x0 / n0;
+/** Whether the canary's ratio of a bad-request group is above the baseline's. */
+function canaryWorse(g: JudgeMetricGroup, s: WindowSummary): boolean {
+  const c = s.canary;
+  const bl = s.baseline;
+  if (g === 'bad') return over(c.errors + c.slow, c.requests, bl.errors + bl.slow, bl.requests);
+  if (g === 'errors') return over(c.errors, c.requests, bl.errors, bl.requests);
+  if (g === 'slow') return over(c.slow, c.requests, bl.slow, bl.requests);
+  if (g === 'caller-errors') return over(c.callerErrors, c.callerRequests, bl.callerErrors, bl.callerRequests);
+  return false;
+}
+
 export class JudgeModel {
   private readonly j: JudgeModelJSON;
   private readonly width: number;
@@ -158,9 +175,13 @@ export class JudgeModel {
   // Scratch buffers: judge() is synchronous and single-threaded, so they are safe to reuse.
   private readonly feat = new Float64Array(JUDGE_FEATURES.length);
   private readonly x: Float64Array;
+  /** Per member, the logit of the window being judged. */
+  private readonly memberLogits: Float64Array;
+  /** The encoded inputs one occlusion moves (value and missing-flag columns) and by how much. */
+  private readonly movedCols: Int32Array;
+  private readonly movedBy: Float64Array;
   private readonly h: Float64Array;
   private readonly h2: Float64Array;
-  private readonly scratch: Float64Array;
   /** ln P(Z >= evidenceZ): the evidence rule fires at a p-value at or below it. */
   private readonly evidenceLogP: number;
 
@@ -173,10 +194,12 @@ export class JudgeModel {
     const maxW = Math.max(...j.members.flatMap((m) => m.sizes));
     this.h = new Float64Array(maxW);
     this.h2 = new Float64Array(maxW);
-    this.scratch = new Float64Array(2 * maxW);
     this.encodedReference = Float64Array.from(j.encoder.reference, (r, k) => this.encodeValue(r, k));
     this.nets = j.members.map(scoringNet);
     this.firsts = j.members.map((m) => new Float64Array(m.sizes[1]));
+    this.memberLogits = new Float64Array(j.members.length);
+    this.movedCols = new Int32Array(this.width);
+    this.movedBy = new Float64Array(this.width);
     this.groups = GROUP_ORDER.map((group) => ({ group, idx: JUDGE_FEATURES.flatMap((f, k) => (f.group === group ? [k] : [])) })).filter((g) => g.idx.length > 0);
   }
 
@@ -270,7 +293,7 @@ export class JudgeModel {
     let z = 0;
     for (const m of this.nets) {
       firstLayer(m, x, this.h);
-      z += logitFromFirst(m, this.h, this.scratch);
+      z += logitFromFirst(m, this.h);
     }
     return z / this.nets.length;
   }
@@ -290,12 +313,15 @@ export class JudgeModel {
   /** Calibrated P(fail) of a window: the net's, raised to 1 − p when the evidence rule fires. */
   pFail(w: AnalysisWindow): number {
     const { summary } = windowFeatures(w, this.feat);
-    return this.withEvidence(this.probability(this.feat), this.evidence(summary));
+    return this.withEvidence(this.probability(this.feat), this.evidence(summary, false));
   }
 
-  /** The evidence rule's strongest test on a window's summary, and whether it fires at this model's level. */
-  evidence(summary: WindowSummary): EvidenceTest & { fires: boolean; level: number } {
-    const t = strongestExcess(summary.canary, summary.baseline);
+  /**
+   * The evidence rule's strongest test on a window's summary, and whether it fires at this model's level. With
+   * `withZ` false the test's z is left at 0 (whether it fires is decided on its p-value; `withZOf` fills the z in).
+   */
+  evidence(summary: WindowSummary, withZ = true): EvidenceTest & { fires: boolean; level: number } {
+    const t = strongestExcess(summary.canary, summary.baseline, undefined, withZ);
     return { ...t, fires: t.logP < 0 && t.logP <= this.evidenceLogP, level: this.j.decision.evidenceZ ?? EVIDENCE_Z_DEFAULT };
   }
 
@@ -333,15 +359,20 @@ export class JudgeModel {
     const { a, b } = this.j.platt;
     // First-layer pre-activations per member, kept for the occlusions.
     const firsts = this.firsts;
+    const logits = this.memberLogits;
     let raw = 0;
-    this.nets.forEach((m, mi) => {
-      firstLayer(m, this.x, firsts[mi]);
-      raw += logitFromFirst(m, firsts[mi], this.scratch);
-    });
+    // With reasons, the same logit is taken by `prepareOcclusions`, which keeps what the occlusions start from.
+    const occlusions = opts.reasons !== false;
+    for (let mi = 0; mi < this.nets.length; mi++) {
+      firstLayer(this.nets[mi], this.x, firsts[mi]);
+      logits[mi] = occlusions ? prepareOcclusions(this.nets[mi], firsts[mi]) : logitFromFirst(this.nets[mi], firsts[mi]);
+      raw += logits[mi];
+    }
     raw /= this.nets.length;
     const z = a * raw + b;
     const net = sigmoid(z);
-    const ev = this.evidence(summary);
+    // The rule's z is worked out only for the line that quotes it (below).
+    const ev = this.evidence(summary, false);
     const pFail = this.withEvidence(net, ev);
     const canaryAll = canaryRequestsAll(w);
     const decided = this.decide(pFail, canaryAll, summary.baseline.requests);
@@ -349,7 +380,10 @@ export class JudgeModel {
     // A fail the evidence rule forced names the rule and its z (the net's own P(fail) beside it); where the net failed
     // the window too, the rule follows its line.
     let why = decided.why;
-    if (ev.fires && verdict === 'fail') why = this.decide(net, canaryAll, summary.baseline.requests).verdict === 'fail' ? `${decided.why}; ${describeExcess(ev, ev.level)}` : `fail: ${describeExcess(ev, ev.level)}; the net's P(fail) ${net.toFixed(3)}`;
+    if (ev.fires && verdict === 'fail') {
+      const rule = describeExcess(withZOf(ev), ev.level);
+      why = this.decide(net, canaryAll, summary.baseline.requests).verdict === 'fail' ? `${decided.why}; ${rule}` : `fail: ${rule}; the net's P(fail) ${net.toFixed(3)}`;
+    }
     const reasons = [why];
     if (opts.reasons === false || notProbabilities({ 'P(fail)': pFail }) !== null) return { verdict, pFail, reasons };
     if (summary.outliers.length > 0) {
@@ -357,48 +391,50 @@ export class JudgeModel {
       reasons.push(`baseline minute(s) set aside as outliers (both cohorts compared without them): ${summary.outliers.map((o) => `#${o.minute + 1} (${show1(o)})`).join(', ')}`);
     }
     const F = this.j.features.length;
-    const contrib: { group: JudgeMetricGroup; c: number }[] = [];
+    const nets = this.nets;
+    const x = this.x;
+    const ref = this.encodedReference;
+    const cols = this.movedCols;
+    const by = this.movedBy;
+    const contrib: Contribution[] = [];
     for (const g of this.groups) {
+      const idx = g.idx;
       // A group with nothing measured in this window (e.g. no callers) has nothing to say.
-      if (g.idx.every((k) => !Number.isFinite(f[k]))) continue;
-      let occluded = 0;
-      this.nets.forEach((m, mi) => {
-        const h = this.h2;
-        const base = firsts[mi];
-        const nOut = m.sizes[1];
-        for (let o = 0; o < nOut; o++) h[o] = base[o];
-        const W = m.weights[0];
-        for (const k of g.idx) {
-          // Value and missing flag of feature k move to the reference (flag 0).
-          const dv = this.encodedReference[k] - this.x[k];
-          const df = 0 - this.x[F + k];
-          if (dv !== 0) for (let o = 0, r = k * nOut; o < nOut; o++) h[o] += dv * W[r + o];
-          if (df !== 0) for (let o = 0, r = (F + k) * nOut; o < nOut; o++) h[o] += df * W[r + o];
+      let measured = false;
+      for (let q = 0; q < idx.length; q++) if (Number.isFinite(f[idx[q]])) measured = true;
+      if (!measured) continue;
+      // The group's value and missing-flag columns move to the reference (flag 0), feature by feature.
+      let n = 0;
+      for (let q = 0; q < idx.length; q++) {
+        const k = idx[q];
+        const dv = ref[k] - x[k];
+        const df = 0 - x[F + k];
+        if (dv !== 0) {
+          cols[n] = k;
+          by[n++] = dv;
         }
-        occluded += logitFromFirst(m, h, this.scratch);
-      });
-      occluded /= this.nets.length;
+        if (df !== 0) {
+          cols[n] = F + k;
+          by[n++] = df;
+        }
+      }
+      let occluded = 0;
+      for (let mi = 0; mi < nets.length; mi++) occluded += n === 0 ? logits[mi] : logitWithMovedInputs(nets[mi], firsts[mi], cols, by, n, this.h2);
+      occluded /= nets.length;
       contrib.push({ group: g.group, c: a * (raw - occluded) });
     }
     // What supports the verdict first: towards fail for a fail, towards pass for a pass; by size when inconclusive.
-    contrib.sort(verdict === 'fail' ? (x, y) => y.c - x.c : verdict === 'pass' ? (x, y) => x.c - y.c : (x, y) => Math.abs(y.c) - Math.abs(x.c));
+    contrib.sort(verdict === 'fail' ? TOWARDS_FAIL : verdict === 'pass' ? TOWARDS_PASS : BY_SIZE);
     // More bad canary requests are never evidence for passing: a bad-request group whose canary ratio is above the
     // baseline's is not listed as speaking for a pass (the model is monotone in it; this keeps the wording honest
     // where a group's features disagree with the typical window they are compared with).
-    const canaryWorse = (g: JudgeMetricGroup) => {
-      const c = summary.canary;
-      const bl = summary.baseline;
-      const over = (x: number, n: number, x0: number, n0: number) => n > 0 && n0 > 0 && x / n > x0 / n0;
-      if (g === 'bad') return over(c.errors + c.slow, c.requests, bl.errors + bl.slow, bl.requests);
-      if (g === 'errors') return over(c.errors, c.requests, bl.errors, bl.requests);
-      if (g === 'slow') return over(c.slow, c.requests, bl.slow, bl.requests);
-      if (g === 'caller-errors') return over(c.callerErrors, c.callerRequests, bl.callerErrors, bl.callerRequests);
-      return false;
-    };
-    const listed = contrib.filter(({ group, c }) => !(c < 0 && JUDGE_MONOTONE_GROUPS.has(group) && canaryWorse(group)));
-    for (const { group, c } of listed.slice(0, opts.maxReasons ?? 4)) {
-      if (Math.abs(c) < 0.05) break;
+    const most = opts.maxReasons ?? 4;
+    let listed = 0;
+    for (const { group, c } of contrib) {
+      if (c < 0 && JUDGE_MONOTONE_GROUPS.has(group) && canaryWorse(group, summary)) continue;
+      if (listed >= most || Math.abs(c) < 0.05) break;
       reasons.push(`${describeGroup(group, summary, f)} (${signed(c)})`);
+      listed++;
     }
     return { verdict, pFail, reasons };
   }
