@@ -227,7 +227,7 @@ export function buildApp(opts: AppOptions = {}): FastifyInstance {
     bodyLimit: opts.bodyLimit ?? BODY_LIMIT,
     // A path parameter may be as long as the longest name a route takes (a deployment: 512 characters; Fastify's
     // default, 100, would make a longer one an unknown route); each route's schema still bounds its own.
-    maxParamLength: 1024,
+    routerOptions: { maxParamLength: 1024 },
     // Bodies are taken as sent: no type coercion ("5" is not a number), no silent removal of unknown fields.
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
   }).withTypeProvider<TypeBoxTypeProvider>();
