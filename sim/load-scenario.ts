@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { Value } from '@sinclair/typebox/value';
 import { parse as parseYaml } from 'yaml';
 import { RolloutlabError, show } from '../lib/errors.ts';
+import { closestName } from '../lib/names.ts';
 import { ScenarioSchema, type Scenario } from './scenario-schema.ts';
 
 export const SCENARIO_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..', 'scenarios');
@@ -75,7 +76,7 @@ export function parseScenario(raw: unknown, source = 'scenario'): Scenario {
     seen.add(field);
     if (/unexpected property|additional propert/i.test(e.message)) {
       const known = knownFields(segments.slice(0, -1));
-      const guess = closest(segments[segments.length - 1], known);
+      const guess = closestName(segments[segments.length - 1], known);
       const parent = segments.slice(0, -1).join('.');
       problems.push({ field, message: `unknown field ${field}${guess ? `: did you mean ${parent ? parent + '.' : ''}${guess}?` : ''} (check the spelling against docs/scenarios.md)` });
     } else {
@@ -98,27 +99,6 @@ function knownFields(path: readonly string[]): string[] {
     node = /^\d+$/.test(seg) && node.items ? node.items : node.properties?.[seg];
   }
   return Object.keys(node?.properties ?? {});
-}
-
-/** The known name closest to `name` by edit distance, when it is close enough to be a typo. */
-function closest(name: string, known: readonly string[]): string | undefined {
-  let best: string | undefined;
-  let bestD = Infinity;
-  for (const k of known) {
-    const d = editDistance(name.toLowerCase(), k.toLowerCase());
-    if (d < bestD) [best, bestD] = [k, d];
-  }
-  return best !== undefined && bestD <= Math.max(2, Math.floor(name.length / 3)) ? best : undefined;
-}
-
-function editDistance(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const cur = [i];
-    for (let j = 1; j <= b.length; j++) cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
-    prev = cur;
-  }
-  return prev[b.length];
 }
 
 /** Rules the schema cannot say: dates that exist, ordered windows, a rollout that ends at 100 %. */

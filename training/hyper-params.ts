@@ -14,6 +14,7 @@ import { RiskHyperParamsSchema } from './risk/hyper-params.ts';
 import { JudgeHyperParamsSchema, JudgeReplayHyperParamsSchema } from './judge/hyper-params.ts';
 import { RollbackHyperParamsSchema } from './predictive-rollback/hyper-params.ts';
 import { RetryHyperParamsSchema } from './retry/hyper-params.ts';
+import { closestName } from '../lib/names.ts';
 
 export type { HyperParamRecord, HyperParamSource };
 export { hyperParamText };
@@ -89,32 +90,12 @@ export function describeConstraint(s: TSchema): string {
   return `a ${String(s.type)}`;
 }
 
-/** The known key closest to `name` when it looks like a typo of it. */
-function closest(name: string, known: readonly string[]): string | undefined {
-  const d = (a: string, b: string) => {
-    let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-    for (let i = 1; i <= a.length; i++) {
-      const cur = [i];
-      for (let j = 1; j <= b.length; j++) cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
-      prev = cur;
-    }
-    return prev[b.length];
-  };
-  let best: string | undefined;
-  let bestD = Infinity;
-  for (const k of known) {
-    const x = d(name.toLowerCase(), k.toLowerCase());
-    if (x < bestD) [best, bestD] = [k, x];
-  }
-  return best !== undefined && bestD <= Math.max(2, Math.floor(name.length / 3)) ? best : undefined;
-}
-
 /** One value checked against its folder's schema: the error names `field` and says what it must be. */
 function checkValue(schema: TObject, family: string, key: string, value: unknown, field: string, where: string, at = ''): void {
   const prop = schema.properties[key] as TSchema | undefined;
   if (!prop) {
     const known = Object.keys(schema.properties);
-    const guess = closest(key, known);
+    const guess = closestName(key, known);
     throw fail(field, `${where}: unknown hyper-parameter of ${family}${guess ? ` (did you mean ${guess}?)` : ''}; ${family} has ${known.join(', ')}${at}`);
   }
   if (!Value.Check(prop, value)) throw fail(field, `${where}: must be ${describeConstraint(prop)}, got ${show(value)}${at}`);
@@ -134,7 +115,7 @@ export function checkHyperParamConfig(doc: unknown, source?: string): HyperParam
   for (const [section, body] of Object.entries(doc)) {
     const field = `config.${section}`;
     if (!isHyperParamFamily(section)) {
-      const guess = closest(section, HYPER_PARAM_FAMILIES);
+      const guess = closestName(section, HYPER_PARAM_FAMILIES);
       throw fail(field, `${field}: not a model family section${guess ? ` (did you mean ${guess}?)` : ''}; sections: ${HYPER_PARAM_FAMILIES.join(', ')} (a config file has a section per family, e.g. "risk: {maxEpochs: 300}")${at}`);
     }
     if (body === null || body === undefined) continue;

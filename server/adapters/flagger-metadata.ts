@@ -4,6 +4,7 @@
 import type { FeatureSpec } from '../../training/gam.ts';
 import type { PlanConstraints } from '../../policies/rollout-plan/gate.ts';
 import { BadInput } from '../decide.ts';
+import { editDistance } from '../../lib/names.ts';
 
 /** A metadata value as a risk feature value (metadata values are strings in Flagger). */
 export function featureValue(v: string): number | boolean | string {
@@ -89,17 +90,6 @@ export const METADATA_KEYS: Readonly<Record<string, readonly string[]>> = {
 };
 const METADATA_PREFIXES = ['risk', 'slo', 'window', 'plan'];
 
-/** Edit distance (insertions, deletions, substitutions), for "did you mean". */
-function distance(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const cur = [i];
-    for (let j = 1; j <= b.length; j++) cur.push(Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1)));
-    prev = cur;
-  }
-  return prev[b.length];
-}
-
 /**
  * Refuses (400 naming the key) metadata a hook would otherwise ignore while the caller meant it as a gate: a key under a
  * known prefix (risk., slo., window., in any case or one letter off) that is not a known key, a key one or two letters
@@ -112,7 +102,7 @@ export function checkMetadataKeys(hook: string, meta: Record<string, string>): v
     const field = `body.metadata.${key}`;
     const family = key.startsWith('risk.') && key !== 'risk.max' ? 'risk.<feature>' : key;
     const readers = METADATA_KEYS[family];
-    if (family === 'risk.<feature>' && distance(key.toLowerCase(), 'risk.max') <= 1) throw new BadInput(field, `is not a metadata key rolloutlab reads (did you mean "risk.max"?)`);
+    if (family === 'risk.<feature>' && editDistance(key.toLowerCase(), 'risk.max') <= 1) throw new BadInput(field, `is not a metadata key rolloutlab reads (did you mean "risk.max"?)`);
     if (readers) {
       if (!readers.includes(hook)) throw new BadInput(field, `is read by the ${readers.join(' and ')} hook${readers.length > 1 ? 's' : ''} only, not by ${hook}: move it to ${readers.length > 1 ? 'one of those' : 'that'} webhook's metadata`);
       continue;
@@ -120,11 +110,11 @@ export function checkMetadataKeys(hook: string, meta: Record<string, string>): v
     const lower = key.toLowerCase();
     const dot = lower.indexOf('.');
     const prefix = dot < 0 ? lower : lower.slice(0, dot);
-    const underPrefix = dot >= 0 && METADATA_PREFIXES.some((p) => distance(prefix, p) <= (p.length > 3 ? 1 : 0));
+    const underPrefix = dot >= 0 && METADATA_PREFIXES.some((p) => editDistance(prefix, p) <= (p.length > 3 ? 1 : 0));
     let best = '';
     let bestD = Infinity;
     for (const k of known) {
-      const d = distance(lower, k);
+      const d = editDistance(lower, k);
       if (d < bestD) [best, bestD] = [k, d];
     }
     if (!underPrefix && !(bestD <= 2 && key.length >= 4)) continue;
