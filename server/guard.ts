@@ -15,6 +15,9 @@ export interface GuardOptions {
 
 const sha = (s: string) => createHash('sha256').update(s).digest();
 
+/** Whether `given` is `secret`, in time that does not depend on where they differ (both hashed to equal lengths). */
+export const sameSecret = (given: string, secret: string): boolean => timingSafeEqual(sha(given), sha(secret));
+
 export type Guard = (req: FastifyRequest, reply: FastifyReply) => Promise<unknown>;
 
 /**
@@ -33,7 +36,7 @@ export function writeGuard(opts: GuardOptions): Guard {
     if (opts.token !== undefined) {
       const h = req.headers.authorization ?? '';
       const m = /^Bearer (.+)$/i.exec(h);
-      if (!m || !timingSafeEqual(sha(m[1].trim()), sha(opts.token))) {
+      if (!m || !sameSecret(m[1].trim(), opts.token)) {
         return reply.code(401).header('www-authenticate', 'Bearer').send(errorBody('UNAUTHORIZED', 'a valid bearer token is required (Authorization: Bearer <token>)', 'headers.authorization'));
       }
     }
@@ -101,8 +104,8 @@ export function pageReadRefusal(opts: GuardOptions, req: FastifyRequest): ReadRe
   if (opts.token !== undefined) {
     const m = /^Bearer (.+)$/i.exec(req.headers.authorization ?? '');
     const cookie = uiSessionCookie(req);
-    const bearerOk = m !== null && timingSafeEqual(sha(m[1].trim()), sha(opts.token));
-    const cookieOk = cookie !== null && timingSafeEqual(sha(cookie), sha(uiSessionValue(opts.token)));
+    const bearerOk = m !== null && sameSecret(m[1].trim(), opts.token);
+    const cookieOk = cookie !== null && sameSecret(cookie, uiSessionValue(opts.token));
     if (!bearerOk && !cookieOk) return { status: 401, code: 'UNAUTHORIZED', message: 'the decision log is shown to those who have the token: sign in with it at /ui/sign-in (a browser), or send Authorization: Bearer <token>', field: 'headers.authorization' };
   }
   // Without a token nothing tells this server's own pages from a page whose host name was rebound to its address (DNS

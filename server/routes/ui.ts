@@ -24,8 +24,7 @@ import { loadTargets } from '../../training/targets.ts';
 import type { Controls } from '../controls.ts';
 import { BadInput } from '../decide.ts';
 import { DECISION_ROUTES, type DecisionKind, type DecisionRecorder } from '../decision-recorder.ts';
-import { pageReadRefusal, UI_SESSION_COOKIE, uiSessionValue, type GuardOptions, type ReadRefusal } from '../guard.ts';
-import { timingSafeEqual, createHash } from 'node:crypto';
+import { pageReadRefusal, sameSecret, UI_SESSION_COOKIE, uiSessionValue, type GuardOptions, type ReadRefusal } from '../guard.ts';
 import { DecisionsUnavailable, validationError, type AjvError } from '../http-errors.ts';
 import { FAMILIES, type Family, type ModelStore } from '../models.ts';
 import { decisionView, rolloutMinutes, type DecisionView } from '../ui/decision-view.ts';
@@ -216,8 +215,7 @@ export const uiRoutes: FastifyPluginAsyncTypebox<UiOptions> = async (app, o) => 
     if (!fromThisSite(req)) return send(reply, 403, errorPage(403, 'BROWSER_ORIGIN', `sign-in is accepted only from this server's own form (Sec-Fetch-Site: ${String(req.headers['sec-fetch-site'])})`, 'headers.sec-fetch-site'));
     if (o.access.token === undefined) return send(reply, 400, signInForm('This server has no token to sign in with.'));
     const given = req.body.token.trim();
-    const sha = (x: string) => createHash('sha256').update(x).digest();
-    if (!given || !timingSafeEqual(sha(given), sha(o.access.token))) return send(reply.header('www-authenticate', 'Bearer'), 401, signInForm('That is not the server\'s token (field token).'));
+    if (!given || !sameSecret(given, o.access.token)) return send(reply.header('www-authenticate', 'Bearer'), 401, signInForm('That is not the server\'s token (field token).'));
     return reply.code(303).header('set-cookie', cookie(req, uiSessionValue(o.access.token), sessionMaxAge)).header('location', '/ui/decisions').headers({ 'cache-control': 'no-store' }).send();
   });
   app.post('/sign-out', { schema: schema('sign out: the pages\' cookie is removed', { body: UiSignOutBodySchema }) }, async (req, reply) => {
