@@ -11,6 +11,7 @@ import { createRequire } from 'node:module';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { markCount, renderSvg, type Spec } from '../report/charts.ts';
+import { readChampionPointerSync, readVersionSync } from '../training/registry.ts';
 
 /** The repo root. */
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -60,10 +61,13 @@ export function readJson<T = any>(relPath: string, what: string): T {
 /** The model registry's root (`models/` under the repo, which `npm start` fills). */
 export const MODELS = 'models';
 
-/** A family's champion in the registry: its version, the folder (relative to the repo root) and its model card. */
+/**
+ * A family's champion in the registry under the repo: its version, its folder (relative to the repo root) and its model
+ * card, read by the registry's own readers (the pointer checked, every file of the version against its card's sha256).
+ */
 export function champion<C = any>(family: string): { version: string; dir: string; card: C } {
-  const pointer = readJson<{ version: string }>(`${MODELS}/${family}/champion.json`, `the ${family} champion pointer`);
-  check(typeof pointer.version === 'string' && /^v\d+$/.test(pointer.version), `${MODELS}/${family}/champion.json names no version`);
-  const dir = `${MODELS}/${family}/${pointer.version}`;
-  return { version: pointer.version, dir, card: readJson<C>(`${dir}/card.json`, `the ${family} champion's model card`) };
+  const root = artefact(MODELS, 'the model registry');
+  const pointer = readChampionPointerSync(root, family);
+  check(pointer !== null, `no ${family} champion in ${MODELS}/: run \`npm start\` first, it trains one`);
+  return { version: pointer.version, dir: `${MODELS}/${family}/${pointer.version}`, card: readVersionSync(root, family, pointer.version).card as C };
 }
