@@ -30,7 +30,6 @@ export interface PreDeployReport {
   seconds: number;
 }
 
-export { TRAIN_WORLD, WINDOW_WORLD } from './main-job-settings.ts';
 import { TRAIN_WORLD, WINDOW_WORLD } from './main-job-settings.ts';
 
 export async function runPreDeploy(o: PreDeployOptions): Promise<PreDeployReport> {
