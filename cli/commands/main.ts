@@ -9,9 +9,7 @@ import { int, out } from '../flags.ts';
 import { simulateToDataset } from './data.ts';
 import type { PlanComparison } from '../../backtest/plan-compare.ts';
 import type { ReportPartResult } from '../main-job-worker.ts';
-
 import { MAIN_BACKTEST_DEPLOYMENTS, MAIN_DRILL_DEPLOYMENTS, MAIN_PLAN_DEPLOYMENTS } from '../main-job-settings.ts';
-
 
 /** A target printed under a section's table: met or MISSED, the figure, the target. */
 const targetLine = (x: { name: string; value: string; target: string; met: boolean }) => `  ${x.met ? 'met   ' : 'MISSED'}  ${x.name}: ${x.value} (target ${x.target})\n`;
