@@ -11,11 +11,7 @@ import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { initBackend } from '../training/backend.ts';
-import { loadScenario, parseScenario, simulateWorld, worldToTables } from '../sim/index.ts';
-import { writeDataset } from '../datasets/index.ts';
-import { ModelRegistry } from '../training/registry.ts';
-import { trainRisk } from '../training/risk/family.ts';
+import { trainTinyModels } from './tiny-models.ts';
 import { loadRiskSync } from '../training/load.ts';
 import { buildApp } from '../server/app.ts';
 import { ModelStore } from '../server/models.ts';
@@ -26,13 +22,9 @@ let dir = '';
 let models = '';
 
 beforeAll(async () => {
-  await initBackend('wasm');
   dir = mkdtempSync(join(tmpdir(), 'rolloutlab-server-ops-'));
-  const rs = parseScenario({ ...loadScenario('default'), days: 30, dataset: { trafficResolutionMinutes: 60 } });
-  const rd = join(dir, 'risk-data');
-  await writeDataset({ outDir: rd, tables: worldToTables(simulateWorld(rs, 5, undefined, { observations: false })), manifest: { kind: 'simulated', scenario: rs.name, seed: 5, codeVersion: 'test', extra: { scenarioConfig: rs } } });
-  models = join(dir, 'models');
-  await trainRisk(rd, { registry: new ModelRegistry({ root: models }) });
+  // The risk family on a 30-day world (test/tiny-models.ts, trained once per run).
+  models = await trainTinyModels(dir, ['risk']);
 }, 120_000);
 
 // ---- heavy planning routes ---------------------------------------------------------------------------------

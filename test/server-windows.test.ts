@@ -9,11 +9,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import type { FastifyInstance } from 'fastify';
 import { throwMalformed } from './malformed.ts';
-import { initBackend } from '../training/backend.ts';
-import { loadScenario, parseScenario, simulateWorld, worldToTables } from '../sim/index.ts';
-import { writeDataset } from '../datasets/index.ts';
-import { ModelRegistry } from '../training/registry.ts';
-import { trainRisk } from '../training/risk/family.ts';
+import { trainTinyModels } from './tiny-models.ts';
 import { buildApp } from '../server/app.ts';
 import { DEFAULT_PLAN_DEFAULTS } from '../server/deploy-planners.ts';
 import { servePlanDefaults } from '../cli/serve-defaults.ts';
@@ -21,13 +17,9 @@ import { servePlanDefaults } from '../cli/serve-defaults.ts';
 let app: FastifyInstance;
 
 beforeAll(async () => {
-  await initBackend('wasm');
   const root = mkdtempSync(join(tmpdir(), 'rolloutlab-server-windows-'));
-  const rs = parseScenario({ ...loadScenario('default'), days: 30, dataset: { trafficResolutionMinutes: 60 } });
-  const rd = join(root, 'risk');
-  await writeDataset({ outDir: rd, tables: worldToTables(simulateWorld(rs, 5, undefined, { observations: false })), manifest: { kind: 'simulated', scenario: rs.name, seed: 5, codeVersion: 'test', extra: { scenarioConfig: rs } } });
-  const models = join(root, 'models');
-  await trainRisk(rd, { registry: new ModelRegistry({ root: models }) });
+  // The risk family on a 30-day world (test/tiny-models.ts, trained once per run).
+  const models = await trainTinyModels(root, ['risk']);
   app = buildApp({ modelsRoot: models, rateLimit: false });
   await app.ready();
 }, 120_000);

@@ -1,5 +1,7 @@
 // A registry with small judge, rollback, risk and retry champions (or some of them), trained in seconds, for the server tests.
+import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { inject } from 'vitest';
 import { initBackend } from '../training/backend.ts';
 import { loadScenario, parseScenario, simulateWorld, worldToTables } from '../sim/index.ts';
 import { backtest } from '../backtest/run.ts';
@@ -20,8 +22,78 @@ import { TRAJECTORY_FEATURES, OVERWHELMING_P } from '../training/predictive-roll
 /** A family the tiny registry can hold. */
 export type TinyFamily = 'judge' | 'rollback' | 'risk' | 'retry';
 
-/** Train the four families (or those of `only`) into `<root>/models` (data sets beside it); returns the registry root. */
-export async function trainTinyModels(root: string, only: readonly TinyFamily[] = ['judge', 'rollback', 'risk', 'retry']): Promise<string> {
+const ALL_FAMILIES: readonly TinyFamily[] = ['judge', 'rollback', 'risk', 'retry'];
+/** The data sets each family is trained on, beside `<root>/models`. */
+const FAMILY_DATA: Record<TinyFamily, readonly string[]> = {
+  judge: ['windows'],
+  rollback: ['trajectories'],
+  risk: ['risk'],
+  retry: ['pipelines-31', 'pipelines-32', 'pipelines-33'],
+};
+
+/** The folder test/global-setup.ts made for this vitest run's one shared training, or null outside such a run. */
+function sharedFolder(): string | null {
+  try {
+    const dir = inject('tinyModelsCache');
+    return typeof dir === 'string' && dir !== '' && existsSync(dir) ? dir : null;
+  } catch {
+    return null; // not inside a vitest worker with the global setup (a script importing this file)
+  }
+}
+
+/**
+ * The four families trained once per vitest run, in `<shared>/root`: the first caller takes the lock (an atomic
+ * mkdir) and trains; every other caller, in any worker, waits for READY (or FAILED, whose message it throws).
+ */
+async function sharedTraining(shared: string): Promise<string> {
+  const trained = join(shared, 'root');
+  const ready = join(shared, 'READY');
+  const failed = join(shared, 'FAILED');
+  let mine = false;
+  try {
+    mkdirSync(join(shared, 'lock'));
+    mine = true;
+  } catch {
+    /* another worker trains */
+  }
+  if (mine) {
+    try {
+      await trainInto(trained, ALL_FAMILIES);
+      writeFileSync(ready, '');
+    } catch (e) {
+      writeFileSync(failed, e instanceof Error ? (e.stack ?? e.message) : String(e));
+      throw e;
+    }
+    return trained;
+  }
+  const deadline = Date.now() + 15 * 60_000;
+  while (!existsSync(ready)) {
+    if (existsSync(failed)) throw new Error(`the shared tiny-model training failed in another worker:\n${readFileSync(failed, 'utf8')}`);
+    if (Date.now() > deadline) throw new Error(`the shared tiny-model training in ${trained} did not finish within 15 minutes`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return trained;
+}
+
+/**
+ * Train the four families (or those of `only`) into `<root>/models` (data sets beside it); returns the registry root.
+ * Under vitest the families are trained once per run and copied into `root` for each caller (training is seeded,
+ * so a copy is what training again would give, up to the cards' clock fields); each caller gets its own copy to
+ * change. Outside vitest, or with ROLLOUTLAB_TINY_MODELS_FRESH=1, it trains into `root` itself.
+ */
+export async function trainTinyModels(root: string, only: readonly TinyFamily[] = ALL_FAMILIES): Promise<string> {
+  await initBackend('wasm');
+  const shared = process.env.ROLLOUTLAB_TINY_MODELS_FRESH === '1' ? null : sharedFolder();
+  if (shared === null) return trainInto(root, only);
+  const trained = await sharedTraining(shared);
+  for (const family of only) {
+    cpSync(join(trained, 'models', family), join(root, 'models', family), { recursive: true });
+    for (const data of FAMILY_DATA[family]) cpSync(join(trained, data), join(root, data), { recursive: true });
+  }
+  return join(root, 'models');
+}
+
+async function trainInto(root: string, only: readonly TinyFamily[]): Promise<string> {
   await initBackend('wasm');
   const models = join(root, 'models');
   const registry = new ModelRegistry({ root: models });
