@@ -1,8 +1,9 @@
 // POST /v1/whatif's work, as a what-if worker thread runs it (server/offload.ts): the world the body names (or the
 // server's), the change in it, then backtest/whatif-world.ts `whatIfInWorld` — the code `rolloutlab whatif` runs — with
-// the fields named as the body names them. Each worker keeps the last WORLDS_KEPT periods it simulated, so what-ifs in
-// the same world simulate it once (about a second for the default scenario). The route checks the body with the same
-// functions before it takes a worker; the simulator itself is loaded by the first what-if a worker runs.
+// the fields named as the body names them. Each worker keeps the last WORLDS_KEPT periods it simulated (within
+// WORLD_CELLS_KEPT), so what-ifs in the same world simulate it once (about a second for the default scenario); a new
+// worker loads the simulator and the default world as it starts (prepareWhatIf). The route checks the body with the
+// same functions before it takes a worker.
 import { RolloutlabError, isRolloutlabError } from '../lib/errors.ts';
 import { closestName } from '../lib/names.ts';
 import type { Scenario } from '../sim/scenario-schema.ts';
@@ -22,8 +23,14 @@ export interface WhatIfWorlds {
   seed: number;
 }
 
-/** Periods of worlds a worker keeps (a default-scenario world is a few MB). */
+/** Periods of worlds a worker keeps at most. */
 export const WORLDS_KEPT = 4;
+/**
+ * And at most this many service-minutes of traffic among them (a world holds about 9 bytes a service-minute: the
+ * default scenario's 24 services × 14 days take 5.5 MB, `large`'s 600 services × 7 days 53 MB): two worlds of
+ * `large`, about 110 MB, so the server stays inside its container's memory whatever scenarios and seeds are asked for.
+ */
+export const WORLD_CELLS_KEPT = 13_000_000;
 
 /** The scenario a body names (or the server's), or a 400 naming `body.scenario` with the names it may take. */
 export function whatIfScenario(body: WhatIfBody, worlds: WhatIfWorlds): string {
@@ -57,7 +64,14 @@ function periodOf(simulate: (s: Scenario, seed: number, k: number) => Period, na
   if (p) kept.delete(key);
   else p = simulate(scenario, seed, k);
   kept.set(key, p);
-  while (kept.size > WORLDS_KEPT) kept.delete(kept.keys().next().value!);
+  const cells = (x: Period) => x.world.topology.services.length * x.world.calendar.minutes;
+  let total = [...kept.values()].reduce((a, x) => a + cells(x), 0);
+  // The oldest go first; the one just asked for always stays.
+  while (kept.size > 1 && (kept.size > WORLDS_KEPT || total > WORLD_CELLS_KEPT)) {
+    const oldest = kept.keys().next().value!;
+    total -= cells(kept.get(oldest)!);
+    kept.delete(oldest);
+  }
   return p;
 }
 
