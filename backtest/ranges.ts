@@ -1,7 +1,8 @@
 // The predicted ranges a range-reading policy (`ml-adaptive`) gets for each deployment of a backtest: the what-if
 // engine run for the deployment's change and plan before it starts, from what was known then (sim/whatif.ts: the
 // forecast traffic, incidents drawn afresh, the catalogue's faults), without the stress pre-checks. The server's
-// callers send the same ranges with their observations (from `rolloutlab whatif --json` or `plan rollout --json`).
+// callers send the same ranges with their observations (from POST /v1/whatif, `rolloutlab whatif --json` or
+// `plan rollout --json`).
 import { whatIf, type StageRanges } from '../sim/whatif.ts';
 import type { Strategy } from '../sim/strategy.ts';
 import type { World, Deployment } from '../sim/world.ts';

@@ -28,7 +28,7 @@ import { errorBody, handleError } from './http-errors.ts';
 import { ServerMetrics } from './metrics.ts';
 import { NO_METRICS_SOURCE, type MetricsSource } from './metrics-source.ts';
 import { ModelStore, type Family, type ModelFolders } from './models.ts';
-import { Offload, type OffloadOptions } from './offload.ts';
+import { DEFAULT_WHATIF_OFFLOAD, Offload, type OffloadOptions } from './offload.ts';
 import type { RouteEntry } from './openapi.ts';
 import { DEFAULT_RATE_LIMIT, TokenBuckets, type RateLimitOptions } from './rate-limit.ts';
 import { argoRoutes } from './adapters/argo.ts';
@@ -47,6 +47,8 @@ import { rollbackPlanRoutes } from './routes/rollback-plan.ts';
 import { rolloutPlanRoutes } from './routes/rollout-plan.ts';
 import { rolloutRoutes } from './routes/rollout.ts';
 import { uiRoutes } from './routes/ui.ts';
+import { whatIfRoutes } from './routes/whatif.ts';
+import type { WhatIfWorlds } from './whatif-task.ts';
 
 /** Largest request body accepted (bytes). */
 export const BODY_LIMIT = 1024 * 1024;
@@ -76,6 +78,12 @@ export interface AppOptions {
    * limits (default DEFAULT_OFFLOAD: 1 thread, 8 waiting, 30 s); 0: they run on the main thread (blocking it).
    */
   planThreads?: number | OffloadOptions;
+  /**
+   * The what-if's worlds (POST /v1/whatif): the scenarios a request may name, and the scenario and seed of one that
+   * names none; `offload`: its worker pool's threads, queue and time limit (default DEFAULT_WHATIF_OFFLOAD: 1 thread,
+   * 4 waiting, 60 s). None: POST /v1/whatif answers 503 WHATIF_UNAVAILABLE (`serve` gives the built-in scenarios).
+   */
+  whatif?: WhatIfWorlds & { offload?: OffloadOptions };
   /** Families that must be loaded for /readyz to answer 200 (default judge and rollback). */
   require?: Family[];
   /** Request body limit in bytes (default BODY_LIMIT). */
@@ -132,6 +140,7 @@ interface PluginOptions {
   rateLimit: RateLimitOptions | false;
   stateSecret?: string;
   offload: Offload | null;
+  whatif: { offload: Offload; worlds: WhatIfWorlds } | null;
   planDefaults: PlanDefaults;
   controls?: ControlsConfig;
   controlsStorePath?: string;
@@ -216,6 +225,7 @@ export const serverPlugin: FastifyPluginAsyncTypebox<PluginOptions> = async (app
   await app.register(deployWindowRoutes, { store, offload: opts.offload, planDefaults: opts.planDefaults });
   await app.register(rollbackPlanRoutes, { controls });
   await app.register(rolloutPlanRoutes, { store });
+  await app.register(whatIfRoutes, { store, whatif: opts.whatif });
   await app.register(decisionsRoutes, { recorder, guard });
   await app.register(uiRoutes, { prefix: '/ui', store, recorder, controls, access: { token: opts.token, insecureOpenWrites: opts.insecureOpenWrites }, reportsDir: opts.reportsDir, now });
 };
@@ -275,6 +285,16 @@ export function buildApp(opts: AppOptions = {}): FastifyInstance {
     app.addHook('onListen', async () => offload.warm());
     app.addHook('onClose', async () => offload.close());
   }
+  // The what-if's own pool (never the main thread: a what-if is seconds of simulation), so it never waits for plans.
+  let whatif: PluginOptions['whatif'] = null;
+  if (opts.whatif) {
+    const { offload: pool, ...worlds } = opts.whatif;
+    if (!Object.hasOwn(worlds.scenarios, worlds.scenario)) throw new RangeError(`whatif.scenario ${JSON.stringify(worlds.scenario)} is not one of whatif.scenarios (${Object.keys(worlds.scenarios).join(', ')})`);
+    const o = new Offload({ ...DEFAULT_WHATIF_OFFLOAD, ...pool }, planDefaults, { whatif: worlds, words: { workers: 'what-if workers', job: 'the what-if', tooLong: 'ask for fewer runs, or without the stress pre-checks' } });
+    whatif = { offload: o, worlds };
+    app.addHook('onListen', async () => o.warm());
+    app.addHook('onClose', async () => o.close());
+  }
   if (opts.token === undefined) {
     if (opts.insecureOpenWrites) app.log.warn('no token and insecure open writes: anyone who can reach this port can post feedback and pipeline outcomes, read them, read the decision log, reload the models, and set overrides and approvals');
     else app.log.warn('no token: POST /v1/feedback, GET /v1/feedback, POST and GET /v1/pipeline/outcome, GET /v1/decisions, POST /v1/models/reload, POST and DELETE /v1/overrides and POST /v1/approvals are refused (403)');
@@ -293,6 +313,7 @@ export function buildApp(opts: AppOptions = {}): FastifyInstance {
     rateLimit: opts.rateLimit ?? DEFAULT_RATE_LIMIT,
     stateSecret: opts.stateSecret,
     offload,
+    whatif,
     planDefaults,
     controls: opts.controls,
     controlsStorePath: opts.controlsStorePath,

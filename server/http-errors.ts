@@ -59,6 +59,13 @@ export class PipelineOutcomesUnavailable extends Error {
 /** GET /v1/decisions on an app without a decision log, or whose decision log file is not open: a 503. */
 export class DecisionsUnavailable extends Error {}
 
+/** POST /v1/whatif on an app built without the what-if's worlds (buildApp without `whatif`): a 503. */
+export class WhatIfUnavailable extends Error {
+  constructor() {
+    super('this server has no world model for the what-if (rolloutlab serve gives it the built-in scenarios; buildApp takes them as whatif)');
+  }
+}
+
 /** The serving plugin's error handler: every error a route throws, as its status and error body. */
 export function handleError(err: FastifyError, req: FastifyRequest, reply: FastifyReply) {
   if (err.validation) return reply.code(400).send(validationError(err.validationContext ?? 'body', err.validation as AjvError[]));
@@ -67,6 +74,7 @@ export function handleError(err: FastifyError, req: FastifyRequest, reply: Fasti
   if (err instanceof FeedbackUnavailable) return reply.code(503).send(errorBody('FEEDBACK_UNAVAILABLE', err.message, null));
   if (err instanceof PipelineOutcomesUnavailable) return reply.code(503).send(errorBody('OUTCOMES_UNAVAILABLE', err.message, null));
   if (err instanceof DecisionsUnavailable) return reply.code(503).send(errorBody('DECISIONS_UNAVAILABLE', err.message, null));
+  if (err instanceof WhatIfUnavailable) return reply.code(503).send(errorBody('WHATIF_UNAVAILABLE', err.message, null));
   if (err instanceof ModelUnavailable) return reply.code(503).send(errorBody('MODEL_UNAVAILABLE', err.message, null));
   if (err instanceof NoAnswer) return reply.code(422).send(errorBody(err.code, err.message, err.field));
   // Constraints no rollout plan meets: the answer names the constraint and gives the closest feasible plan.

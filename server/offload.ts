@@ -1,18 +1,20 @@
-// Heavy planning work off the main thread: a small fixed pool of worker threads runs the deploy-window planners
-// (server/deploy-planners.ts PLANNERS: forecaster fits and thousands of scored starts, up to seconds per request), so the
-// decision routes and /healthz keep answering on the main thread while they run.
+// Heavy work off the main thread: a small fixed pool of worker threads runs the deploy-window planners
+// (server/deploy-planners.ts PLANNERS: forecaster fits and thousands of scored starts, up to seconds per request), and
+// another runs the what-ifs (server/whatif-task.ts: a world simulated, then hundreds of rollouts), so the decision
+// routes and /healthz keep answering on the main thread while they run.
 //
 // - Fixed size (`threads`), started on the first job (a server that never plans starts none); a worker that dies or
 //   overruns `timeoutMs` is terminated and replaced, and its job answers 503.
 // - Bounded queue: beyond `queue` waiting jobs the pool refuses at once (503 with Retry-After) instead of growing.
 // - The risk champion goes to a worker once per loaded version (its JSON), not with every job; the planners' defaults
-//   (`PlanDefaults`) go to each worker once, when it starts.
+//   (`PlanDefaults`) and the what-if's worlds (`WhatIfWorlds`) go to each worker once, when it starts.
 // - Errors keep their meaning across the thread: BadInput → 400, NoAnswer → 422, as if run inline.
 import { Worker } from 'node:worker_threads';
 import type { GamModel } from '../training/gam.ts';
 import { RolloutlabError, type ErrorCode } from '../lib/errors.ts';
 import { BadInput, NoAnswer } from './decide.ts';
 import type { PlanDefaults, PlannerName } from './deploy-planners.ts';
+import type { WhatIfWorlds } from './whatif-task.ts';
 
 const BOOT = new URL('./offload-worker.mjs', import.meta.url);
 
@@ -26,6 +28,24 @@ export interface OffloadOptions {
 }
 
 export const DEFAULT_OFFLOAD: Required<OffloadOptions> = { threads: 1, queue: 8, timeoutMs: 30_000 };
+
+/** The what-if pool's: one thread (a what-if keeps a core busy for seconds), 4 waiting, 60 s (500 runs take about 10 s). */
+export const DEFAULT_WHATIF_OFFLOAD: Required<OffloadOptions> = { threads: 1, queue: 4, timeoutMs: 60_000 };
+
+/** What the pool's messages call its workers, and what a job that ran too long should do instead. */
+export interface OffloadWords {
+  workers: string;
+  job: string;
+  tooLong: string;
+}
+
+const PLANNING_WORDS: OffloadWords = { workers: 'planning workers', job: 'planning', tooLong: 'send a smaller request (shorter horizonHours, fewer changes or days of traffic)' };
+
+/** The jobs a worker runs: a planner, or a what-if. */
+export type TaskName = PlannerName | 'whatif';
+
+/** The risk key of a job without a risk champion (a what-if still runs; its risk is unknown). */
+export const NO_RISK = 'none';
 
 /** The pool is full or a job failed for reasons of the server, not of the request: a 503 with Retry-After. */
 export class Busy extends Error {
@@ -46,12 +66,14 @@ export type JobReply =
 /** What a worker is started with (its `workerData`). */
 export interface WorkerStart {
   planDefaults: PlanDefaults;
+  /** The worlds a what-if may run in (only the what-if pool's workers have them). */
+  whatif?: WhatIfWorlds;
 }
 
 /** What the main thread sends: the job, and the risk champion's JSON when the worker does not have this version yet. */
 export interface JobMessage {
   id: number;
-  planner: PlannerName;
+  task: TaskName;
   body: unknown;
   riskKey: string;
   riskVersion: string;
@@ -60,9 +82,9 @@ export interface JobMessage {
 
 interface Job {
   id: number;
-  planner: PlannerName;
+  task: TaskName;
   body: unknown;
-  risk: { model: GamModel; version: string; loadedAt?: string };
+  risk: { model: GamModel; version: string; loadedAt?: string } | null;
   resolve: (v: unknown) => void;
   reject: (e: unknown) => void;
 }
@@ -93,10 +115,14 @@ export class Offload {
   /** Jobs answered, refused busy, and workers replaced (for tests and the bench). */
   readonly stats = { done: 0, busy: 0, replaced: 0 };
 
-  /** `planDefaults`: the defaults of the planning requests' optional fields, handed to every worker it starts. */
+  /**
+   * `planDefaults`: the defaults of the planning requests' optional fields, and `whatif` the worlds a what-if may run
+   * in, handed to every worker it starts; `words`: what its messages call it.
+   */
   constructor(
     opts: OffloadOptions,
     private readonly planDefaults: PlanDefaults,
+    private readonly extra: { whatif?: WhatIfWorlds; words?: OffloadWords } = {},
   ) {
     this.o = { ...DEFAULT_OFFLOAD, ...opts };
     if (!(Number.isInteger(this.o.threads) && this.o.threads >= 1)) throw new RangeError(`offload threads must be a whole number >= 1 (got ${this.o.threads})`);
@@ -106,16 +132,20 @@ export class Offload {
     return this.o.threads;
   }
 
-  /** Runs a planner on a worker; rejects with the planner's own error, or Busy. */
-  run(planner: PlannerName, body: unknown, risk: Job['risk']): Promise<unknown> {
+  private get words(): OffloadWords {
+    return this.extra.words ?? PLANNING_WORDS;
+  }
+
+  /** Runs a task on a worker; rejects with the task's own error, or Busy. `risk`: the risk champion (a planner needs one). */
+  run(task: TaskName, body: unknown, risk: Job['risk']): Promise<unknown> {
     if (this.closed) return Promise.reject(new Busy('the server is closing', 1));
     const busyWorkers = this.slots.filter((s) => s.job !== null).length;
     if (busyWorkers >= this.o.threads && this.waiting.length >= this.o.queue) {
       this.stats.busy++;
-      return Promise.reject(new Busy(`the planning workers are busy (${this.o.threads} running, ${this.waiting.length} waiting): retry shortly`, 1));
+      return Promise.reject(new Busy(`the ${this.words.workers} are busy (${this.o.threads} running, ${this.waiting.length} waiting): retry shortly`, 1));
     }
     return new Promise((resolve, reject) => {
-      this.waiting.push({ id: ++this.seq, planner, body, risk, resolve, reject });
+      this.waiting.push({ id: ++this.seq, task, body, risk, resolve, reject });
       this.pump();
     });
   }
@@ -139,7 +169,7 @@ export class Offload {
   }
 
   private spawn(): Slot {
-    const start: WorkerStart = { planDefaults: this.planDefaults };
+    const start: WorkerStart = { planDefaults: this.planDefaults, whatif: this.extra.whatif };
     const worker = new Worker(BOOT, { workerData: start });
     worker.unref();
     const slot: Slot = { worker, has: new Set(), job: null, timer: null };
@@ -155,7 +185,7 @@ export class Offload {
     const lost = (why: string) => {
       const job = slot.job;
       this.replace(slot);
-      job?.reject(new Busy(`a planning worker failed (${why}): retry`, 1));
+      job?.reject(new Busy(`one of the ${this.words.workers} failed (${why}): retry`, 1));
       this.pump();
     };
     worker.on('error', (e) => lost(e.message));
@@ -190,9 +220,9 @@ export class Offload {
       }
       const job = this.waiting.shift()!;
       slot.job = job;
-      const riskKey = `${job.risk.version}@${job.risk.loadedAt ?? ''}`;
-      const msg: JobMessage = { id: job.id, planner: job.planner, body: job.body, riskKey, riskVersion: job.risk.version };
-      if (!slot.has.has(riskKey)) {
+      const riskKey = job.risk ? `${job.risk.version}@${job.risk.loadedAt ?? ''}` : NO_RISK;
+      const msg: JobMessage = { id: job.id, task: job.task, body: job.body, riskKey, riskVersion: job.risk?.version ?? NO_RISK };
+      if (job.risk && !slot.has.has(riskKey)) {
         msg.riskJson = job.risk.model.toJSON();
         slot.has.clear(); // the worker keeps one champion: the one it is sent replaces the one it had
         slot.has.add(riskKey);
@@ -200,7 +230,7 @@ export class Offload {
       const s = slot;
       s.timer = setTimeout(() => {
         this.replace(s);
-        job.reject(new Busy(`planning took longer than ${this.o.timeoutMs / 1000} s and was stopped: send a smaller request (shorter horizonHours, fewer changes or days of traffic)`, 1));
+        job.reject(new Busy(`${this.words.job} took longer than ${this.o.timeoutMs / 1000} s and was stopped: ${this.words.tooLong}`, 1));
         this.pump();
       }, this.o.timeoutMs);
       s.timer.unref();

@@ -36,10 +36,13 @@ export type RiskFeatureKind =
  */
 export type RiskFeatureSource =
   | { from: 'change'; column: FeatureColumn; value: (f: ChangeFeatures) => Cell }
-  | { from: 'deployment'; column: FeatureColumn; value: (d: Deployment) => Cell }
+  | { from: 'deployment'; column: FeatureColumn; value: (d: DeploymentFacts) => Cell }
   | { from: 'service'; value: (w: World, service: number) => Cell }
   | { from: 'traffic' }
   | { from: 'clock' };
+
+/** What the `deployment` features read of a deployment: the service's history, the on-call cover and the load at the start. */
+export type DeploymentFacts = Pick<Deployment, 'history' | 'onCallCover' | 'loadAtStart'>;
 
 export type RiskFeature = { name: string; description: string } & RiskFeatureKind &
   RiskFeatureSource & {
@@ -54,7 +57,7 @@ const numeric = (range: ValueRange, transform?: 'log1p'): RiskFeatureKind => (tr
 const BINARY: RiskFeatureKind = { kind: 'binary' };
 const category = (levels: readonly string[]): RiskFeatureKind => ({ kind: 'category', levels });
 const change = (type: ColumnType, value: (f: ChangeFeatures) => Cell, description: string): RiskFeatureSource => ({ from: 'change', column: { type, description }, value });
-const deployment = (type: ColumnType, value: (d: Deployment) => Cell, description: string): RiskFeatureSource => ({ from: 'deployment', column: { type, description }, value });
+const deployment = (type: ColumnType, value: (d: DeploymentFacts) => Cell, description: string): RiskFeatureSource => ({ from: 'deployment', column: { type, description }, value });
 const service = (value: (w: World, service: number) => Cell): RiskFeatureSource => ({ from: 'service', value });
 const TRAFFIC: RiskFeatureSource = { from: 'traffic' };
 const CLOCK: RiskFeatureSource = { from: 'clock' };
@@ -97,17 +100,28 @@ export const RISK_FEATURES: readonly RiskFeature[] = [
 /** The risk model's inputs, in its column order. */
 export const RISK_MODEL_FEATURES: readonly RiskFeature[] = RISK_FEATURES.filter((f) => f.model !== false);
 
+/** The model's inputs that are the change's own (known before it ships; the others come from the service, its history, the start). */
+export const CHANGE_FEATURES = RISK_MODEL_FEATURES.filter((f): f is Extract<RiskFeature, { from: 'change' }> => f.from === 'change');
+
 /**
  * The cells of a deployment's risk features that the world holds directly (every model feature from the change,
  * the deployment or the service), by name, as the data set's tables hold them: what training/risk/sim.ts reads
  * from the deployments table joined with the services' callers and callees.
  */
 export function riskFeatureCells(world: World, dep: Deployment, change: ChangeFeatures): Record<string, Cell> {
+  return riskFeatureCellsOf(world, dep.service, dep, (f) => f.value(change));
+}
+
+/**
+ * The same cells for a change that is not a deployment of the world: the service's and the deployment facts' cells
+ * as for a deployment, the change's own from `change` (a proposed change's values, given by feature name).
+ */
+export function riskFeatureCellsOf(world: World, service: number, facts: DeploymentFacts, change: (f: Extract<RiskFeature, { from: 'change' }>) => Cell): Record<string, Cell> {
   const cells: Record<string, Cell> = {};
   for (const f of RISK_MODEL_FEATURES) {
-    if (f.from === 'change') cells[f.name] = f.value(change);
-    else if (f.from === 'deployment') cells[f.name] = f.value(dep);
-    else if (f.from === 'service') cells[f.name] = f.value(world, dep.service);
+    if (f.from === 'change') cells[f.name] = change(f);
+    else if (f.from === 'deployment') cells[f.name] = f.value(facts);
+    else if (f.from === 'service') cells[f.name] = f.value(world, service);
   }
   return cells;
 }

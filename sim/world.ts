@@ -77,6 +77,22 @@ export const TYPICAL_FAULT_BAD_RATIO = 0.05;
  */
 export const expectedIncidentCost = (p: number, exposedRequests: number, onCallCover: number): number => p * exposedRequests * TYPICAL_FAULT_BAD_RATIO * (2 - onCallCover);
 
+/**
+ * A service's deploy-time history features at `start`, from its earlier rollouts in start order (their end minute and
+ * whether they failed): what a deployment of the world carries, and what the what-if computes for a proposed change.
+ */
+export function historyFeatures(past: readonly { end: number; failed: boolean }[], start: number): HistoryFeatures {
+  const lastEnd = past.length ? past[past.length - 1].end : -Infinity;
+  const recent = past.slice(-10);
+  return {
+    // A rollout still running at `start` (a proposed change's start may fall inside one) counts as just ended.
+    hoursSinceLastDeploy: Number.isFinite(lastEnd) ? Math.max(0, start - lastEnd) / 60 : 24 * 14,
+    // Smoothed toward a 15 % prior so a service's first deploys are not 0 % or 100 %.
+    serviceRecentFailureRate: (recent.filter((h) => h.failed).length + 0.3) / (recent.length + 2),
+    serviceDeploysSoFar: past.length,
+  };
+}
+
 export interface WorldOptions {
   /** Keep the per-cohort, per-minute rows of every unguarded run (default true; backtests turn it off). */
   observations?: boolean;
@@ -120,14 +136,7 @@ export function simulateWorld(s: Scenario, seed: number, onProgress?: Progress, 
     busyUntil.set(svc.id, start + window);
 
     const hist = past.get(svc.id) ?? [];
-    const lastEnd = hist.length ? hist[hist.length - 1].end : -Infinity;
-    const recent = hist.slice(-10);
-    const history: HistoryFeatures = {
-      hoursSinceLastDeploy: Number.isFinite(lastEnd) ? (start - lastEnd) / 60 : 24 * 14,
-      // Smoothed toward a 15 % prior so a service's first deploys are not 0 % or 100 %.
-      serviceRecentFailureRate: (recent.filter((h) => h.failed).length + 0.3) / (recent.length + 2),
-      serviceDeploysSoFar: hist.length,
-    };
+    const history = historyFeatures(hist, start);
     const series = traffic.requests[svc.id];
     const mean = Math.max(1e-9, traffic.meanRequests[svc.id]);
     let maxLoad = 0;

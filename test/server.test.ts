@@ -538,6 +538,8 @@ describe('OpenAPI and metrics', () => {
       'GET /v1/argo/verdict', 'POST /v1/argo/verdict', 'POST /v1/argo/gate', 'POST /judge', 'GET /v1/flagger/events',
       // Deployment windows and schedules (test/server-windows.test.ts).
       'POST /v1/deploy/windows', 'POST /v1/deploy/schedule',
+      // The what-if over HTTP (test/whatif-route.test.ts).
+      'POST /v1/whatif',
       // Retry decisions for failed pipeline steps and their recorded outcomes (test/pipeline-routes.test.ts).
       'POST /v1/pipeline/retry', 'POST /v1/pipeline/outcome', 'GET /v1/pipeline/outcome',
       // The decision log (test/decisions-audit.test.ts).

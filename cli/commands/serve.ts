@@ -55,6 +55,9 @@ export function registerServe(program: Command): void {
     .option('--insecure-open-writes', 'without a token, open POST /v1/feedback, GET /v1/feedback, POST and GET /v1/pipeline/outcome, GET /v1/decisions, POST /v1/models/reload and the override and approval writes to anyone who can reach the port (trusted networks only)')
     .option('--drain <seconds>', 'on SIGTERM / SIGINT: seconds in-flight requests may take before every connection is closed and the process exits', num('--drain', 0, 600), 5)
     .option('--plan-threads <n>', 'worker threads for POST /v1/deploy/windows and /v1/deploy/schedule, so their seconds of planning never block the other routes (0 = on the main thread)', int('--plan-threads', 0, 64), 1)
+    .option('--whatif-scenario <name|file>', 'the simulated world of a POST /v1/whatif that names none: a built-in scenario or a scenario file (a request may name any built-in, or this one by its name)', 'default')
+    .option('--whatif-seed <n>', 'the seed of that world when a request gives none', int('--whatif-seed', 0, 2 ** 31 - 1), 1)
+    .option('--whatif-threads <n>', 'worker threads for POST /v1/whatif (each what-if keeps one busy for seconds)', int('--whatif-threads', 1, 64), 1)
     .option('--quiet', 'no request logs')
     .option('--prometheus <url>', 'Prometheus base URL the Argo and Flagger routes read canary / primary metrics from (default: $ROLLOUTLAB_PROMETHEUS; none: their decisions are inconclusive)')
     .option('--prometheus-query <metric=PromQL>', 'PromQL template for one metric, repeatable; metrics: requests, errors, latencyP50, latencyP99 (ms), slow, conversions; placeholders {{ target }}, {{ namespace }}, {{ interval }} (docs/server.md)', (v: string, prev: string[]) => [...prev, v], [] as string[])
@@ -72,10 +75,10 @@ export function registerServe(program: Command): void {
     .option('--model-folder <folder>', 'serve a family\'s champion from this registry folder instead of its own, repeatable: risk-history (the risk model trained on your imported deployment history, rolloutlab train risk --data <imported>) or judge-replay (the judge trained on your recorded rollouts)', (v: string, prev: string[]) => [...prev, v], [] as string[])
     .option('--reports <dir>', 'a folder of .html reports (rolloutlab report --out; npm start writes out/report.html) that the web page lists and serves at /ui/reports (default: none)')
     .option('--watch <seconds>', 'check the registry\'s champion pointers this often and reload when one changes (0 = only on POST /v1/models/reload)', num('--watch', 0, 86_400), 2)
-    .action(async (o: { port: number; host: string; models?: string; token?: string; insecureOpenWrites?: boolean; drain: number; planThreads: number; quiet?: boolean; prometheus?: string; prometheusQuery: string[]; prometheusQueries?: string; prometheusTimeout: number; prometheusNamespace: string; prometheusPrimary: string; feedback?: string; pipelineOutcomes?: string; decisions?: string; controls?: string; controlsStore?: string; rateLimit: number; watch: number; stateSecret?: string; modelFolder: string[]; reports?: string }) => {
+    .action(async (o: { port: number; host: string; models?: string; token?: string; insecureOpenWrites?: boolean; drain: number; planThreads: number; whatifScenario: string; whatifSeed: number; whatifThreads: number; quiet?: boolean; prometheus?: string; prometheusQuery: string[]; prometheusQueries?: string; prometheusTimeout: number; prometheusNamespace: string; prometheusPrimary: string; feedback?: string; pipelineOutcomes?: string; decisions?: string; controls?: string; controlsStore?: string; rateLimit: number; watch: number; stateSecret?: string; modelFolder: string[]; reports?: string }) => {
       const { buildApp } = await import('../../server/app.ts');
       const { PrometheusSource, checkQueries } = await import('../../server/metrics-source.ts');
-      const { servePlanDefaults } = await import('../serve-defaults.ts');
+      const { servePlanDefaults, serveWhatIfWorlds } = await import('../serve-defaults.ts');
       const { parseControlsConfig } = await import('../../server/controls-config.ts');
       const { existsSync, readFileSync } = await import('node:fs');
       const { parse: parseYaml } = await import('yaml');
@@ -147,7 +150,7 @@ export function registerServe(program: Command): void {
       const rateLimit = o.rateLimit > 0 ? { perSecond: o.rateLimit, burst: 2 * o.rateLimit } : false;
       const drainMs = Math.round(o.drain * 1000);
       const modelFolders = modelFoldersFlag(o.modelFolder);
-      const app = buildApp({ modelFolders, modelsRoot: o.models !== undefined ? resolve(o.models) : undefined, token, insecureOpenWrites: !!o.insecureOpenWrites, drainMs, planThreads: o.planThreads, logger: o.quiet ? false : { level: 'info' }, metricsSource, feedbackPath, pipelineOutcomesPath, decisionsPath, onDecisionLoss: (m) => process.stderr.write(`WARNING: ${m}\n`), controls, controlsStorePath, rateLimit, watchRegistryMs: o.watch > 0 ? o.watch * 1000 : undefined, stateSecret: o.stateSecret ?? (process.env.ROLLOUTLAB_STATE_SECRET || undefined), planDefaults: servePlanDefaults(), reportsDir });
+      const app = buildApp({ modelFolders, modelsRoot: o.models !== undefined ? resolve(o.models) : undefined, token, insecureOpenWrites: !!o.insecureOpenWrites, drainMs, planThreads: o.planThreads, logger: o.quiet ? false : { level: 'info' }, metricsSource, feedbackPath, pipelineOutcomesPath, decisionsPath, onDecisionLoss: (m) => process.stderr.write(`WARNING: ${m}\n`), controls, controlsStorePath, rateLimit, watchRegistryMs: o.watch > 0 ? o.watch * 1000 : undefined, stateSecret: o.stateSecret ?? (process.env.ROLLOUTLAB_STATE_SECRET || undefined), planDefaults: servePlanDefaults(), reportsDir, whatif: { ...serveWhatIfWorlds(o.whatifScenario, o.whatifSeed), offload: { threads: o.whatifThreads } } });
       const closed = new Promise<void>((done) => {
         let closing = false;
         const stop = (signal: string) => {

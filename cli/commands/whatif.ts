@@ -1,13 +1,14 @@
 // `rolloutlab whatif`: the what-if engine (sim/whatif.ts) for a deployment of a simulated world, before it ships:
 // the predicted ranges per stage and metric (healthy and faulty), the failure points and the stress pre-checks; and
 // `whatif --calibrate`, how well those predictions hold on held-out deployments (backtest/whatif-calibration.ts).
+import { resolve } from 'node:path';
 import { Command } from 'commander';
 import { RolloutlabError } from '../../lib/errors.ts';
 import { terminalProgress } from '../../lib/progress.ts';
 import { loadScenario } from '../../sim/index.ts';
-import { parseStrategy, scenarioStrategy, type Strategy } from '../../sim/strategy.ts';
-import { simulatedDeployment } from '../simulated-deployment.ts';
-import { whatIf, WHATIF_METRICS, type WhatIfResult, type Range } from '../../sim/whatif.ts';
+import { parseStrategy } from '../../sim/strategy.ts';
+import { WHATIF_METRICS, type WhatIfResult, type Range } from '../../sim/whatif.ts';
+import type { WhatIfWorldResult } from '../../backtest/whatif-world.ts';
 import { int, out, usage, flagValue } from '../flags.ts';
 
 /** `--runs`: any integer is parsed; fewer than one run is bad input (exit 2) naming the flag. */
@@ -91,23 +92,18 @@ export function registerWhatIf(program: Command): void {
     });
 }
 
-/** The what-if of a deployment of a simulated world: its change's risk from the champion, the plan asked for. */
-export async function whatIfForDeployment(o: { scenario: string; seed: number; deployment: string; models?: string; strategy: string; runs: number; stress: boolean }): Promise<WhatIfResult & { planName: string }> {
-  const { scenario, world, dep, risk, apiContractChange } = await simulatedDeployment(o);
-  let strategy: Strategy;
-  let planName: string;
-  if (o.strategy === 'optimised') {
-    const { choosePlan, candidateStrategy } = await import('../../policies/rollout-plan/choose.ts');
-    const c = choosePlan({ risk: risk?.probability ?? null, rpm: world.traffic.requests[dep.service][dep.start] });
-    strategy = candidateStrategy(c.candidate, scenario.rollout.bakeMinutes);
-    planName = c.candidate.name;
-  } else if (o.strategy === 'scenario') {
-    strategy = scenarioStrategy(scenario);
-    planName = 'scenario';
-  } else {
-    strategy = flagValue(() => parseStrategy(o.strategy, scenario));
-    planName = o.strategy;
-  }
-  const r = whatIf({ scenario, topology: world.topology, traffic: world.traffic, service: dep.service, start: dep.start, id: dep.id, apiContractChange, risk: risk?.probability ?? null, strategy, runs: o.runs, seed: o.seed, stress: o.stress });
-  return { ...r, planName };
+/**
+ * The what-if of a deployment of a simulated world: its change's risk from the champion of `models`, the plan asked
+ * for (backtest/whatif-world.ts, the code POST /v1/whatif runs too).
+ */
+export async function whatIfForDeployment(o: { scenario: string; seed: number; deployment: string; models?: string; strategy: string; runs: number; stress: boolean }): Promise<WhatIfWorldResult> {
+  const { defaultModelsRoot } = await import('../../training/registry.ts');
+  const { loadRiskSync } = await import('../../training/load.ts');
+  const { whatIfInWorld } = await import('../../backtest/whatif-world.ts');
+  const scenario = loadScenario(o.scenario);
+  // A strategy the parser refuses is a usage error (exit 1), as for backtest --strategy.
+  if (o.strategy !== 'optimised' && o.strategy !== 'scenario') flagValue(() => parseStrategy(o.strategy, scenario));
+  const risk = loadRiskSync(resolve(o.models ?? defaultModelsRoot()));
+  const { result } = whatIfInWorld({ scenario, scenarioName: o.scenario, seed: o.seed, change: { deployment: o.deployment }, risk, strategy: o.strategy, runs: o.runs, stress: o.stress }, { field: (n) => `--${n}` });
+  return result;
 }

@@ -99,7 +99,7 @@ export const DecisionBodySchema = Type.Object(
       Type.Array(StageRangesSchema, {
         minItems: 1,
         maxItems: 100,
-        description: "ml-adaptive: the what-if engine's predicted ranges, one per stage of plan (the stages of `rolloutlab whatif --json` or `plan rollout --json` field whatif.stages for this plan)",
+        description: "ml-adaptive: the what-if engine's predicted ranges, one per stage of plan (the stages of POST /v1/whatif, `rolloutlab whatif --json` or `plan rollout --json` field whatif.stages for this plan)",
       }),
     ),
     latencyObjectiveMs: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: MAX_LATENCY_MS, description: "the service's latency objective (ms, at most a day): the judge gate of ml before an advance; required by argo and flagger" })),
