@@ -81,9 +81,11 @@ export interface AppOptions {
   /**
    * The what-if's worlds (POST /v1/whatif): the scenarios a request may name, and the scenario and seed of one that
    * names none; `offload`: its worker pool's threads, queue and time limit (default DEFAULT_WHATIF_OFFLOAD: 1 thread,
-   * 4 waiting, 60 s). None: POST /v1/whatif answers 503 WHATIF_UNAVAILABLE (`serve` gives the built-in scenarios).
+   * 4 waiting, 60 s); `warm`: start its workers when the server starts listening (they load the simulator and
+   * simulate the default world: a few CPU seconds and about 75 MB), else on the first what-if (default false). None:
+   * POST /v1/whatif answers 503 WHATIF_UNAVAILABLE (`serve` gives the built-in scenarios).
    */
-  whatif?: WhatIfWorlds & { offload?: OffloadOptions };
+  whatif?: WhatIfWorlds & { offload?: OffloadOptions; warm?: boolean };
   /** Families that must be loaded for /readyz to answer 200 (default judge and rollback). */
   require?: Family[];
   /** Request body limit in bytes (default BODY_LIMIT). */
@@ -288,11 +290,11 @@ export function buildApp(opts: AppOptions = {}): FastifyInstance {
   // The what-if's own pool (never the main thread: a what-if is seconds of simulation), so it never waits for plans.
   let whatif: PluginOptions['whatif'] = null;
   if (opts.whatif) {
-    const { offload: pool, ...worlds } = opts.whatif;
+    const { offload: pool, warm, ...worlds } = opts.whatif;
     if (!Object.hasOwn(worlds.scenarios, worlds.scenario)) throw new RangeError(`whatif.scenario ${JSON.stringify(worlds.scenario)} is not one of whatif.scenarios (${Object.keys(worlds.scenarios).join(', ')})`);
     const o = new Offload({ ...DEFAULT_WHATIF_OFFLOAD, ...pool }, planDefaults, { whatif: worlds, words: { workers: 'what-if workers', job: 'the what-if', tooLong: 'ask for fewer runs, or without the stress pre-checks' } });
     whatif = { offload: o, worlds };
-    app.addHook('onListen', async () => o.warm());
+    if (warm) app.addHook('onListen', async () => o.warm());
     app.addHook('onClose', async () => o.close());
   }
   if (opts.token === undefined) {
