@@ -143,6 +143,13 @@ export function haarDwt8(x: readonly number[]): number[] {
   return y;
 }
 
+/** The 1-norm of a category box, summed in index order. */
+function norm1(w: ArrayLike<number>): number {
+  let s = 0;
+  for (let k = 0; k < w.length; k++) s += Math.abs(w[k]);
+  return s;
+}
+
 /**
  * The dual-vigilance fuzzy ART module (ARTime's compact copy of AdaptiveResonance.jl's DVFA). `maxCategories` > 0
  * (not ARTime; the served `artime-online`) bounds the categories: when a new one would exceed it, the category
@@ -151,8 +158,8 @@ export function haarDwt8(x: readonly number[]): number[] {
 export class Dvfa {
   rhoLb = 0;
   rhoUb = 0;
-  /** Category boxes (complement coded, 32 numbers each) and their labels. */
-  W: number[][] = [];
+  /** Category boxes (complement coded, 32 numbers each; typed arrays so the match loop stays monomorphic) and their labels. */
+  W: Float64Array[] = [];
   labels: number[] = [];
   clusters = 0;
   /** The last sample's best match and its energy similarity (A[i], Ae[i]). */
@@ -162,17 +169,25 @@ export class Dvfa {
   maxCategories = 0;
   used: number[] = [];
   tick = 0;
+  /** |W|_1 of each category (in index order, as the match takes it); derived, not saved: refreshNorms() rebuilds it. */
+  norms: number[] = [];
+
+  /** Recomputes the cached 1-norms (after a restore, or after the boxes were changed from outside). */
+  refreshNorms(): void {
+    this.norms = this.W.map(norm1);
+  }
 
   /** Trains on one feature vector; returns the label, -1 for a new cluster (or when not learning). */
   train(f: readonly number[], learning = true): number {
     const tick = ++this.tick;
-    const x = new Array<number>(DIM_COMP);
+    const x = new Float64Array(DIM_COMP);
     for (let k = 0; k < DIM; k++) {
       x[k] = f[k];
       x[k + DIM] = 1 - f[k];
     }
     if (this.W.length === 0) {
-      this.W.push(new Array<number>(DIM_COMP).fill(1));
+      this.W.push(new Float64Array(DIM_COMP).fill(1));
+      this.norms.push(norm1(this.W[0]));
       this.labels.push(1);
       this.used.push(tick);
       this.clusters = 1;
@@ -186,11 +201,9 @@ export class Dvfa {
     for (let j = 0; j < n; j++) {
       const W = this.W[j];
       // |min(x, W)|_1 / |W|_1, each 1-norm summed in index order.
-      let numerator = 0, nW = 0;
-      for (let k = 0; k < DIM_COMP; k++) {
-        numerator += Math.abs(x[k] <= W[k] ? x[k] : W[k]);
-        nW += Math.abs(W[k]);
-      }
+      let numerator = 0;
+      for (let k = 0; k < DIM_COMP; k++) numerator += Math.abs(x[k] <= W[k] ? x[k] : W[k]);
+      let nW = this.norms[j];
       if (nW === 0) nW = 0.001;
       const fs = numerator / nW;
       const e1 = x[ei] <= W[ei] ? x[ei] : W[ei], e2 = x[DIM_COMP - 1] <= W[DIM_COMP - 1] ? x[DIM_COMP - 1] : W[DIM_COMP - 1];
@@ -198,27 +211,50 @@ export class Dvfa {
       M[j] = fs * fs * fs * (es * es);
       Me[j] = es;
     }
-    // sortperm(M, rev = true): descending, ties by index.
-    const index = M.map((_, j) => j).sort((a, b) => (M[b] !== M[a] ? (M[b] > M[a] ? 1 : -1) : a - b));
     let maxBmu = 0, maxBmue = 0, mismatch = true, label = -1;
-    for (const bmu of index) {
-      if (M[bmu] > maxBmu) {
-        maxBmue = Me[bmu];
-        maxBmu = M[bmu];
+    // The original walks the categories in sortperm(M, rev = true) order (descending, ties by index): every one with
+    // M >= rho_ub learns and the label is that of the last of them at the largest M; else the first one (the largest
+    // M, lowest index) starts a new category of its cluster if M >= rho_lb. Without a NaN match that walk is this
+    // one pass; with one (a box whose last-sample dimensions are both 0) the sorted walk itself is taken.
+    let first = 0, last = 0, nan = false;
+    for (let j = 0; j < n; j++) {
+      if (Number.isNaN(M[j])) nan = true;
+      else if (M[j] > M[first]) first = last = j;
+      else if (M[j] === M[first]) last = j;
+    }
+    if (nan) {
+      const index = M.map((_, j) => j).sort((a, b) => (M[b] !== M[a] ? (M[b] > M[a] ? 1 : -1) : a - b));
+      for (const bmu of index) {
+        if (M[bmu] > maxBmu) {
+          maxBmue = Me[bmu];
+          maxBmu = M[bmu];
+        }
+        if (!learning) continue;
+        if (M[bmu] >= this.rhoUb) {
+          this.learn(bmu, x, tick);
+          if (M[bmu] >= maxBmu) label = this.labels[bmu];
+          mismatch = false;
+        } else if (M[bmu] >= this.rhoLb && mismatch) {
+          if (M[bmu] >= maxBmu) label = this.labels[bmu];
+          this.add(x, label, tick);
+          mismatch = false;
+          break;
+        } else break;
       }
-      if (!learning) continue;
-      if (M[bmu] >= this.rhoUb) {
-        const W = this.W[bmu];
-        this.W[bmu] = W.map((w, k) => (x[k] <= w ? x[k] : w));
-        this.used[bmu] = tick;
-        if (M[bmu] >= maxBmu) label = this.labels[bmu];
+    } else {
+      if (M[first] > 0) {
+        maxBmu = M[first];
+        maxBmue = Me[first];
+      }
+      if (learning && M[first] >= this.rhoUb) {
+        for (let j = 0; j < n; j++) if (M[j] >= this.rhoUb) this.learn(j, x, tick);
+        label = this.labels[last];
         mismatch = false;
-      } else if (M[bmu] >= this.rhoLb && mismatch) {
-        if (M[bmu] >= maxBmu) label = this.labels[bmu];
+      } else if (learning && M[first] >= this.rhoLb) {
+        label = this.labels[first];
         this.add(x, label, tick);
         mismatch = false;
-        break;
-      } else break;
+      }
     }
     this.A = maxBmu;
     this.Ae = maxBmue;
@@ -230,16 +266,28 @@ export class Dvfa {
     return label;
   }
 
+  /** Fast commit: category j's box grows to take x. */
+  private learn(j: number, x: Float64Array, tick: number): void {
+    const W = this.W[j];
+    const grown = new Float64Array(DIM_COMP);
+    for (let k = 0; k < DIM_COMP; k++) grown[k] = x[k] <= W[k] ? x[k] : W[k];
+    this.W[j] = grown;
+    this.norms[j] = norm1(grown);
+    this.used[j] = tick;
+  }
+
   /** A new category (the sample itself); at the cap the least recently updated one goes first. */
-  private add(x: number[], label: number, tick: number): void {
+  private add(x: Float64Array, label: number, tick: number): void {
     if (this.maxCategories > 0 && this.W.length >= this.maxCategories) {
       let e = 0;
       for (let j = 1; j < this.used.length; j++) if (this.used[j] < this.used[e]) e = j;
       this.W.splice(e, 1);
+      this.norms.splice(e, 1);
       this.labels.splice(e, 1);
       this.used.splice(e, 1);
     }
     this.W.push(x);
+    this.norms.push(norm1(x));
     this.labels.push(label);
     this.used.push(tick);
   }
@@ -546,7 +594,7 @@ export abstract class ArtimeProcess implements AnomalyDetector {
       detector: this.name,
       version: DETECTOR_STATE_VERSION,
       options: { ...this.opts },
-      state: JSON.parse(JSON.stringify({ ...rest, art: { ...art } })),
+      state: JSON.parse(JSON.stringify({ ...rest, art: { ...art, W: art.W.map((w) => Array.from(w)), norms: undefined } })),
     };
   }
 
@@ -554,6 +602,8 @@ export abstract class ArtimeProcess implements AnomalyDetector {
     const { art, ...rest } = st;
     Object.assign(this.s, JSON.parse(JSON.stringify(rest)));
     this.s.art = Object.assign(new Dvfa(), JSON.parse(JSON.stringify(art)), { maxCategories: this.s.art.maxCategories });
+    this.s.art.W = this.s.art.W.map((w: ArrayLike<number>) => Float64Array.from(w));
+    this.s.art.refreshNorms();
   }
 }
 
