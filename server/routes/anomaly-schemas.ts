@@ -11,7 +11,7 @@ export const MAX_SERIES = 100_000;
  * CAD OSE port, and `artime`, the ARTime port (both need the whole series' min and max, and its length, in advance).
  */
 export const SERVED_DETECTORS = DETECTOR_NAMES.filter((n) => n !== 'cad' && n !== 'forecast' && n !== 'cad-ose' && n !== 'artime');
-/** Largest streaming state accepted (characters; a contextual detector's state is about 50 kB, an artime-online one under 0.5 MB). */
+/** Largest streaming state accepted (characters; a contextual detector's state is about 50 kB, an artime-online one at most about 0.5 MB sealed). */
 export const MAX_ANOMALY_STATE = 900_000;
 
 export const AnomalyBodySchema = Type.Object(
