@@ -27,7 +27,7 @@
 // rounding to 6 digits; docs/anomaly.md reports how close the port comes to NAB's published scores.
 import { RolloutlabError } from '../lib/errors.ts';
 import { nabValueRange, pandasLegacyValue } from './pandas-float.ts';
-import { DETECTOR_STATE_VERSION, type AnomalyDetector, type DetectorState } from './types.ts';
+import { DETECTOR_STATE_VERSION, type AnomalyDetector, type DetectorName, type DetectorState } from './types.ts';
 
 export interface ArtimeOptions {
   /** The file's minimum, maximum and length (NAB hands them to every detector); the bench sets them per file. */
@@ -72,7 +72,7 @@ const DIM = 2 * WINDOW;
 const DIM_COMP = 2 * DIM;
 
 /** Julia's round(x) (to nearest, ties to even). */
-function roundEven(x: number): number {
+export function roundEven(x: number): number {
   const r = Math.round(x);
   return r - x === 0.5 && r % 2 !== 0 ? r - 1 : r;
 }
@@ -143,80 +143,158 @@ export function haarDwt8(x: readonly number[]): number[] {
   return y;
 }
 
-/** The dual-vigilance fuzzy ART module (ARTime's compact copy of AdaptiveResonance.jl's DVFA). */
-class Dvfa {
+/** The 1-norm of a category box, summed in index order. */
+function norm1(w: ArrayLike<number>): number {
+  let s = 0;
+  for (let k = 0; k < w.length; k++) s += Math.abs(w[k]);
+  return s;
+}
+
+/**
+ * The dual-vigilance fuzzy ART module (ARTime's compact copy of AdaptiveResonance.jl's DVFA). `maxCategories` > 0
+ * (not ARTime; the served `artime-online`) bounds the categories: when a new one would exceed it, the category
+ * updated least recently (learnt into or created; ties: the oldest position) is dropped.
+ */
+export class Dvfa {
   rhoLb = 0;
   rhoUb = 0;
-  /** Category boxes (complement coded, 32 numbers each) and their labels. */
-  W: number[][] = [];
+  /** Category boxes (complement coded, 32 numbers each; typed arrays so the match loop stays monomorphic) and their labels. */
+  W: Float64Array[] = [];
   labels: number[] = [];
   clusters = 0;
   /** The last sample's best match and its energy similarity (A[i], Ae[i]). */
   A = 0;
   Ae = 0;
+  /** Cap on the categories (0 = none, as ARTime), the train call that last updated each category, and the calls so far. */
+  maxCategories = 0;
+  used: number[] = [];
+  tick = 0;
+  /** |W|_1 of each category (in index order, as the match takes it); derived, not saved: refreshNorms() rebuilds it. */
+  norms: number[] = [];
+
+  /** Recomputes the cached 1-norms (after a restore, or after the boxes were changed from outside). */
+  refreshNorms(): void {
+    this.norms = this.W.map(norm1);
+  }
 
   /** Trains on one feature vector; returns the label, -1 for a new cluster (or when not learning). */
   train(f: readonly number[], learning = true): number {
-    const x = [...f, ...f.map((v) => 1 - v)];
+    const tick = ++this.tick;
+    const x = new Float64Array(DIM_COMP);
+    for (let k = 0; k < DIM; k++) {
+      x[k] = f[k];
+      x[k + DIM] = 1 - f[k];
+    }
     if (this.W.length === 0) {
-      this.W.push(new Array<number>(DIM_COMP).fill(1));
+      this.W.push(new Float64Array(DIM_COMP).fill(1));
+      this.norms.push(norm1(this.W[0]));
       this.labels.push(1);
+      this.used.push(tick);
       this.clusters = 1;
       this.A = 0;
       this.Ae = 0;
       return 1;
     }
     const n = this.W.length;
-    const M = new Array<number>(n), Me = new Array<number>(n), Wx: number[][] = new Array(n);
+    const M = new Array<number>(n), Me = new Array<number>(n);
     const ei = DIM_COMP / 2 - 1; // 0-based index of the last feature (the last sample) and of its complement
     for (let j = 0; j < n; j++) {
       const W = this.W[j];
-      const em = new Array<number>(DIM_COMP);
-      for (let k = 0; k < DIM_COMP; k++) em[k] = x[k] <= W[k] ? x[k] : W[k];
-      Wx[j] = em;
-      const numerator = sum(em.map(Math.abs));
-      let nW = sum(W.map(Math.abs));
+      // |min(x, W)|_1 / |W|_1, each 1-norm summed in index order.
+      let numerator = 0;
+      for (let k = 0; k < DIM_COMP; k++) numerator += Math.abs(x[k] <= W[k] ? x[k] : W[k]);
+      let nW = this.norms[j];
       if (nW === 0) nW = 0.001;
       const fs = numerator / nW;
-      const es = (Math.abs(em[ei]) + Math.abs(em[DIM_COMP - 1])) / (Math.abs(W[ei]) + Math.abs(W[DIM_COMP - 1]));
+      const e1 = x[ei] <= W[ei] ? x[ei] : W[ei], e2 = x[DIM_COMP - 1] <= W[DIM_COMP - 1] ? x[DIM_COMP - 1] : W[DIM_COMP - 1];
+      const es = (Math.abs(e1) + Math.abs(e2)) / (Math.abs(W[ei]) + Math.abs(W[DIM_COMP - 1]));
       M[j] = fs * fs * fs * (es * es);
       Me[j] = es;
     }
-    // sortperm(M, rev = true): descending, ties by index.
-    const index = M.map((_, j) => j).sort((a, b) => (M[b] !== M[a] ? (M[b] > M[a] ? 1 : -1) : a - b));
     let maxBmu = 0, maxBmue = 0, mismatch = true, label = -1;
-    for (const bmu of index) {
-      if (M[bmu] > maxBmu) {
-        maxBmue = Me[bmu];
-        maxBmu = M[bmu];
+    // The original walks the categories in sortperm(M, rev = true) order (descending, ties by index): every one with
+    // M >= rho_ub learns and the label is that of the last of them at the largest M; else the first one (the largest
+    // M, lowest index) starts a new category of its cluster if M >= rho_lb. Without a NaN match that walk is this
+    // one pass; with one (a box whose last-sample dimensions are both 0) the sorted walk itself is taken.
+    let first = 0, last = 0, nan = false;
+    for (let j = 0; j < n; j++) {
+      if (Number.isNaN(M[j])) nan = true;
+      else if (M[j] > M[first]) first = last = j;
+      else if (M[j] === M[first]) last = j;
+    }
+    if (nan) {
+      const index = M.map((_, j) => j).sort((a, b) => (M[b] !== M[a] ? (M[b] > M[a] ? 1 : -1) : a - b));
+      for (const bmu of index) {
+        if (M[bmu] > maxBmu) {
+          maxBmue = Me[bmu];
+          maxBmu = M[bmu];
+        }
+        if (!learning) continue;
+        if (M[bmu] >= this.rhoUb) {
+          this.learn(bmu, x, tick);
+          if (M[bmu] >= maxBmu) label = this.labels[bmu];
+          mismatch = false;
+        } else if (M[bmu] >= this.rhoLb && mismatch) {
+          if (M[bmu] >= maxBmu) label = this.labels[bmu];
+          this.add(x, label, tick);
+          mismatch = false;
+          break;
+        } else break;
       }
-      if (!learning) continue;
-      if (M[bmu] >= this.rhoUb) {
-        this.W[bmu] = Wx[bmu];
-        if (M[bmu] >= maxBmu) label = this.labels[bmu];
+    } else {
+      if (M[first] > 0) {
+        maxBmu = M[first];
+        maxBmue = Me[first];
+      }
+      if (learning && M[first] >= this.rhoUb) {
+        for (let j = 0; j < n; j++) if (M[j] >= this.rhoUb) this.learn(j, x, tick);
+        label = this.labels[last];
         mismatch = false;
-      } else if (M[bmu] >= this.rhoLb && mismatch) {
-        if (M[bmu] >= maxBmu) label = this.labels[bmu];
-        this.labels.push(label);
-        this.W.push(x);
+      } else if (learning && M[first] >= this.rhoLb) {
+        label = this.labels[first];
+        this.add(x, label, tick);
         mismatch = false;
-        break;
-      } else break;
+      }
     }
     this.A = maxBmu;
     this.Ae = maxBmue;
     if (mismatch && learning) {
       label = -1;
-      this.labels.push(this.clusters + 1);
-      this.W.push(x);
+      this.add(x, this.clusters + 1, tick);
       this.clusters++;
     }
     return label;
   }
+
+  /** Fast commit: category j's box grows to take x. */
+  private learn(j: number, x: Float64Array, tick: number): void {
+    const W = this.W[j];
+    const grown = new Float64Array(DIM_COMP);
+    for (let k = 0; k < DIM_COMP; k++) grown[k] = x[k] <= W[k] ? x[k] : W[k];
+    this.W[j] = grown;
+    this.norms[j] = norm1(grown);
+    this.used[j] = tick;
+  }
+
+  /** A new category (the sample itself); at the cap the least recently updated one goes first. */
+  private add(x: Float64Array, label: number, tick: number): void {
+    if (this.maxCategories > 0 && this.W.length >= this.maxCategories) {
+      let e = 0;
+      for (let j = 1; j < this.used.length; j++) if (this.used[j] < this.used[e]) e = j;
+      this.W.splice(e, 1);
+      this.norms.splice(e, 1);
+      this.labels.splice(e, 1);
+      this.used.splice(e, 1);
+    }
+    this.W.push(x);
+    this.norms.push(norm1(x));
+    this.labels.push(label);
+    this.used.push(tick);
+  }
 }
 
 /** ARTime's "close to cosine" similarity of two feature vectors. */
-function similarity(t1: readonly number[], t2: readonly number[]): number {
+export function similarity(t1: readonly number[], t2: readonly number[]): number {
   const norm = (t: readonly number[]) => {
     let m = 0;
     for (const v of t) m = Math.max(m, Math.abs(v));
@@ -229,17 +307,55 @@ function similarity(t1: readonly number[], t2: readonly number[]): number {
   return sum(t1.map((v, k) => v * t2[k])) / (n1 * n2);
 }
 
-export class ArtimeDetector implements AnomalyDetector {
-  readonly name = 'artime' as const;
-  private readonly o: ArtimeOptions;
-  private readonly sstep: number;
-  private readonly trendWindow: number;
-  /** NAB's probationary period (rows), made even. */
-  private readonly pp: number;
-  private s = {
+/** The timing of one ARTime process: the probation, the downsampling and the vigilance schedule. */
+export interface ArtimeTiming {
+  /** Probation rows (NAB's probationary period made even, or a fixed warm-up): nothing scores before its end. */
+  pp: number;
+  /** Rows per downsampled sample. */
+  sstep: number;
+  /** Samples of the probation (batch learnt at its end); the vigilances are re-estimated every trendWindow / 2 samples. */
+  trendWindow: number;
+}
+
+/** ARTime's timing for a file of `length` rows, from NAB's probationary period. */
+export function artimeTiming(length: number): ArtimeTiming {
+  let pp = length < 5000 ? Math.floor(0.15 * length) : 750;
+  pp -= pp % 2;
+  const sstep = Math.max(1, Math.floor(pp / (WINDOW * WINDOWS_PER_PB)));
+  return { pp, sstep, trendWindow: Math.floor(pp / sstep) };
+}
+
+/** The mean of a window, without overflowing to ±Infinity on values near the largest double (identical otherwise). */
+function windowMean(xs: readonly number[]): number {
+  const m = mean(xs);
+  if (Number.isFinite(m)) return m;
+  let h = 0;
+  for (const v of xs) h += v / xs.length;
+  return h;
+}
+
+/**
+ * ARTime's per-value process (the original's process_sample!), shared by `artime` (the port) and `artime-online`
+ * (detectors/artime-online.ts, the served variant). What differs is given to the constructor (the timing, a cap on
+ * the categories and on the remembered anomaly similarities) or decided by the subclass: how a value is read, where
+ * the range comes from, and how a raw sample becomes one of the 80 levels.
+ */
+export abstract class ArtimeProcess implements AnomalyDetector {
+  abstract readonly name: DetectorName;
+  protected readonly opts: Record<string, number>;
+  protected readonly sstep: number;
+  protected readonly trendWindow: number;
+  protected readonly pp: number;
+  /** Most anomaly similarities remembered for the lower vigilance's floor (0 = all, as ARTime). */
+  protected readonly maxHistory: number;
+  protected s = {
+    /** The range the levels span (raw units). */
     lo: 0,
     hi: 0,
-    /** onlineRange: the probation's values until the range is known (then replayed); null after. */
+    /** `artime-online`: the smallest and largest value seen (the range is this, widened). */
+    coreLo: 0,
+    coreHi: 0,
+    /** The probation's values until the range is known (then replayed); null when not buffering, or after. */
     buffer: [] as number[] | null,
     i: 1,
     dsi: 1,
@@ -264,36 +380,43 @@ export class ArtimeDetector implements AnomalyDetector {
     art: new Dvfa(),
   };
 
-  constructor(options: ArtimeOptions) {
-    this.o = { ...options };
-    let pp = options.length < 5000 ? Math.floor(0.15 * options.length) : 750;
-    pp -= pp % 2;
-    this.pp = pp;
-    this.sstep = Math.max(1, Math.floor(pp / (WINDOW * WINDOWS_PER_PB)));
-    this.trendWindow = Math.floor(pp / this.sstep);
+  constructor(options: Record<string, number>, timing: ArtimeTiming, buffer: boolean, maxCategories = 0, maxHistory = 0) {
+    this.opts = { ...options };
+    this.pp = timing.pp;
+    this.sstep = timing.sstep;
+    this.trendWindow = timing.trendWindow;
+    this.maxHistory = maxHistory;
     const s = this.s;
     s.simWindow = new Array<number>(Math.floor(this.trendWindow / 2) + 1).fill(1);
     s.simDiffWindow = new Array<number>(this.trendWindow + 1).fill(0);
     s.dsWindow = new Array<number>(this.sstep).fill(0);
     s.medbin = new Array<number>(NLEVELS + 1).fill(0);
     s.fWindow = new Array<number>(WINDOW).fill(0);
-    s.lo = options.minValue;
-    s.hi = options.maxValue;
-    s.buffer = options.onlineRange ? [] : null;
+    s.buffer = buffer ? [] : null;
+    s.art.maxCategories = maxCategories;
   }
+
+  /** The value the process sees (the port: as NAB's pandas read it, when asked). */
+  protected read(value: number): number {
+    return value;
+  }
+
+  /** Sets the range from the buffered probation values (only called when buffering). */
+  protected abstract setRange(values: readonly number[]): void;
+
+  /** The level (0..80) of a downsampled sample in raw units. */
+  protected abstract level(ds: number): number;
 
   update(value: number): number {
     if (!Number.isFinite(value)) return 0;
-    const di = this.o.legacyParse ? pandasLegacyValue(value) : value;
+    const di = this.read(value);
     const s = this.s;
     if (s.buffer) {
       s.buffer.push(di);
       if (s.buffer.length < Math.max(2, this.pp)) return 0;
       const buf = s.buffer;
       s.buffer = null;
-      const lo = Math.min(...buf), hi = Math.max(...buf);
-      s.lo = lo - this.o.rangeMargin * (hi - lo);
-      s.hi = hi + this.o.rangeMargin * (hi - lo);
+      this.setRange(buf);
       let last = 0;
       for (const x of buf) last = this.step(x);
       return last;
@@ -309,17 +432,15 @@ export class ArtimeDetector implements AnomalyDetector {
     s.dsWindow.push(di);
     let anomaly = 0;
     if (i % this.sstep === 0) {
-      const m = mean(s.dsWindow);
+      const m = windowMean(s.dsWindow);
       const max = Math.max(...s.dsWindow), min = Math.min(...s.dsWindow);
       if (s.dsi === 1) s.dsMovingAverage = m;
-      s.dsMovingAverage = (s.dsMovingAverage + m) / 2;
+      const avg = (s.dsMovingAverage + m) / 2;
+      s.dsMovingAverage = Number.isFinite(avg) ? avg : s.dsMovingAverage / 2 + m / 2;
       let ds = max;
       if (Math.abs(max - s.dsMovingAverage) < Math.abs(min - s.dsMovingAverage)) ds = min;
       if (Math.abs(ds - m) < 0.1 * m) ds = m;
-      ds -= s.lo;
-      if (s.hi - s.lo !== 0) ds /= s.hi - s.lo;
-      // Within the original's given range the level is always in [0, 80]; clamped for values outside it.
-      const level = Math.min(NLEVELS, Math.max(0, roundEven(ds * NLEVELS)));
+      const level = this.level(ds);
       ds = level / NLEVELS;
       s.medbin[level]++;
       const medpos = Math.floor(s.dsi / 2);
@@ -405,6 +526,7 @@ export class ArtimeDetector implements AnomalyDetector {
     if (i > this.trendWindow && cat === -1 && (!masking || belowLast)) {
       anomaly = this.confidence(art.A, art.Ae);
       hist.push(art.A);
+      if (this.maxHistory > 0 && hist.length > this.maxHistory) hist.shift();
       s.lastAnomalySim = art.A;
       s.lastAnomalyI = i;
     }
@@ -471,14 +593,48 @@ export class ArtimeDetector implements AnomalyDetector {
     return {
       detector: this.name,
       version: DETECTOR_STATE_VERSION,
-      options: { ...this.o },
-      state: JSON.parse(JSON.stringify({ ...rest, art: { ...art } })),
+      options: { ...this.opts },
+      state: JSON.parse(JSON.stringify({ ...rest, art: { ...art, W: art.W.map((w) => Array.from(w)), norms: undefined } })),
     };
   }
 
   load(st: Record<string, any>): void {
     const { art, ...rest } = st;
     Object.assign(this.s, JSON.parse(JSON.stringify(rest)));
-    this.s.art = Object.assign(new Dvfa(), JSON.parse(JSON.stringify(art)));
+    this.s.art = Object.assign(new Dvfa(), JSON.parse(JSON.stringify(art)), { maxCategories: this.s.art.maxCategories });
+    this.s.art.W = this.s.art.W.map((w: ArrayLike<number>) => Float64Array.from(w));
+    this.s.art.refreshNorms();
+  }
+}
+
+/** `artime`: ARTime as NAB runs it, handed the file's min, max and length (and, with `onlineRange`, an experiment). */
+export class ArtimeDetector extends ArtimeProcess {
+  readonly name = 'artime' as const;
+  private readonly o: ArtimeOptions;
+
+  constructor(options: ArtimeOptions) {
+    super({ ...options }, artimeTiming(options.length), options.onlineRange === 1);
+    this.o = { ...options };
+    this.s.lo = options.minValue;
+    this.s.hi = options.maxValue;
+  }
+
+  protected override read(value: number): number {
+    return this.o.legacyParse ? pandasLegacyValue(value) : value;
+  }
+
+  /** onlineRange: the probation's range, widened by rangeMargin x range on each side. */
+  protected setRange(buf: readonly number[]): void {
+    const lo = Math.min(...buf), hi = Math.max(...buf);
+    this.s.lo = lo - this.o.rangeMargin * (hi - lo);
+    this.s.hi = hi + this.o.rangeMargin * (hi - lo);
+  }
+
+  protected level(raw: number): number {
+    const s = this.s;
+    let ds = raw - s.lo;
+    if (s.hi - s.lo !== 0) ds /= s.hi - s.lo;
+    // Within the original's given range the level is always in [0, 80]; clamped for values outside it.
+    return Math.min(NLEVELS, Math.max(0, roundEven(ds * NLEVELS)));
   }
 }

@@ -25,10 +25,13 @@
 //   reproduces NAB's published scores row by row (detectors/cad-ose.ts). A benchmark reference, never served.
 // - `artime`: a port of ARTime as NAB runs it (NAB's ARTime, given each file's min, max and length;
 //   detectors/artime.ts). A benchmark reference, never served.
+// - `artime-online`: ARTime's process with fixed timing, the range from the values seen so far (re-levelled when a
+//   value leaves it) and a bounded state: the served variant of the port (detectors/artime-online.ts).
 import { RolloutlabError, show } from '../lib/errors.ts';
 import { ArtDetector, ART_DEFAULTS, ART_INTEGER_OPTIONS, validateArtOptions } from './art.ts';
 import { CadDetector, CAD_DEFAULTS, CAD_INTEGER_OPTIONS, validateCadOptions } from './cad.ts';
 import { ArtimeDetector, ARTIME_DEFAULTS, ARTIME_INTEGER_OPTIONS, ARTIME_SIGNED_OPTIONS, artimeFileOptions, validateArtimeOptions } from './artime.ts';
+import { ArtimeOnlineDetector, ARTIME_ONLINE_DEFAULTS, ARTIME_ONLINE_INTEGER_OPTIONS, validateArtimeOnlineOptions } from './artime-online.ts';
 import { CadOseDetector, CAD_OSE_DEFAULTS, CAD_OSE_INTEGER_OPTIONS, CAD_OSE_SIGNED_OPTIONS, cadOseFileOptions, validateCadOseOptions } from './cad-ose.ts';
 import { ContextualDetector, CONTEXTUAL_DEFAULTS, CONTEXTUAL_INTEGER_OPTIONS, ROBUST_Z_DEFAULTS, validateContextualOptions } from './contextual.ts';
 import { ForecastDetector, FORECAST_DEFAULTS, FORECAST_INTEGER_OPTIONS, validateForecastOptions } from './forecast.ts';
@@ -128,6 +131,14 @@ export const DETECTORS: readonly DetectorSpec[] = [
     nabFileOptions: (values) => artimeFileOptions(values, true),
     validate: validateArtimeOptions,
     create: (o) => new ArtimeDetector(o),
+  }),
+  spec({
+    name: 'artime-online',
+    description: "ARTime's process (the artime port) online: fixed probation and downsampling, the range from the values seen so far (widened when a value leaves it), at most maxCategories ART categories",
+    defaults: ARTIME_ONLINE_DEFAULTS,
+    integerOptions: ARTIME_ONLINE_INTEGER_OPTIONS,
+    validate: validateArtimeOnlineOptions,
+    create: (o) => new ArtimeOnlineDetector(o),
   }),
 ];
 

@@ -12,4 +12,5 @@ export const NAB_THRESHOLDS: Readonly<Partial<Record<DetectorName, Readonly<Reco
   'robust-z': { standard: 0.5474210458819795, reward_low_FP_rate: 0.5474210458819795, reward_low_FN_rate: 0.4494176678179444 },
   'windowed-gaussian': { standard: 0.9999999999999962, reward_low_FP_rate: 0.9999999999999962, reward_low_FN_rate: 0.999999999999962 },
   art: { standard: 0.5602207523151782, reward_low_FP_rate: 0.566400874778848, reward_low_FN_rate: 0.5602207523151782 },
+  'artime-online': { standard: 0.455869, reward_low_FP_rate: 0.455869, reward_low_FN_rate: 0.455869 },
 };

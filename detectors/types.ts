@@ -1,7 +1,7 @@
 // What every streaming anomaly detector is (docs/anomaly.md): the detector names, the `update` / `toJSON` interface,
 // and the saved state with its one version number. The bottom of detectors/: it imports nothing.
 
-export const DETECTOR_NAMES = ['contextual', 'robust-z', 'windowed-gaussian', 'art', 'cad', 'forecast', 'cad-ose', 'artime'] as const;
+export const DETECTOR_NAMES = ['contextual', 'robust-z', 'windowed-gaussian', 'art', 'cad', 'forecast', 'cad-ose', 'artime', 'artime-online'] as const;
 export type DetectorName = (typeof DETECTOR_NAMES)[number];
 
 /**

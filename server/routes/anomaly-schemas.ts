@@ -11,13 +11,13 @@ export const MAX_SERIES = 100_000;
  * CAD OSE port, and `artime`, the ARTime port (both need the whole series' min and max, and its length, in advance).
  */
 export const SERVED_DETECTORS = DETECTOR_NAMES.filter((n) => n !== 'cad' && n !== 'forecast' && n !== 'cad-ose' && n !== 'artime');
-/** Largest streaming state accepted (characters; a contextual detector's state is about 50 kB). */
+/** Largest streaming state accepted (characters; a contextual detector's state is about 50 kB, an artime-online one at most about 0.5 MB sealed). */
 export const MAX_ANOMALY_STATE = 900_000;
 
 export const AnomalyBodySchema = Type.Object(
   {
     values: Type.Array(Type.Number(), { minItems: 1, maxItems: MAX_SERIES, description: 'the series, oldest first, one value per step' }),
-    detector: Type.Optional(Type.Union(SERVED_DETECTORS.map((n) => Type.Literal(n)), { description: 'default contextual (the bench nab detector with its default settings); cad, forecast, cad-ose and artime are NAB peers only (cad: its streaming state can grow to megabytes; forecast: its season needs timestamps; cad-ose and artime: ports of NAB detectors, they need the min and max of the whole series)' })),
+    detector: Type.Optional(Type.Union(SERVED_DETECTORS.map((n) => Type.Literal(n)), { description: 'default contextual (the bench nab detector with its default settings); cad, forecast, cad-ose and artime are NAB peers only (cad: its streaming state can grow to megabytes; forecast: its season needs timestamps; cad-ose and artime: ports of NAB detectors, they need the min and max of the whole series; artime-online is the online variant of artime)' })),
     state: Type.Optional(
       Type.String({
         minLength: 1,
