@@ -18,7 +18,7 @@ import { importJit } from '../datasets/import-jit.ts';
 import { initBackend } from '../training/backend.ts';
 import { fitRisk } from '../training/risk/pipeline.ts';
 import { jitRiskData } from '../training/risk/jit.ts';
-import { DEFAULT_JIT_MODEL, JIT_MODEL_NAMES, JIT_TIME_SHIFT, fitJitModel, jitColumns, timeShifted, type JitModelName } from '../training/risk/jit-models.ts';
+import { DEFAULT_JIT_MODEL, JIT_MODEL_NAMES, JIT_TIME_SHIFT, fitJitModel, jitColumns, jitInnerSplit, timeShifted, type JitModelName } from '../training/risk/jit-models.ts';
 import { classifierMetrics } from '../training/metrics.ts';
 import { chronologicalSplit, rocAuc, type JitHistory } from '../datasets/import-jit.ts';
 import { RolloutlabError } from '../lib/errors.ts';
@@ -93,7 +93,11 @@ export async function benchJit(csv: string, opts: JitBenchOptions = {}): Promise
   if (model !== 'gam') {
     const trainRows = [...fit.split.train, ...fit.split.validation];
     const cols = jitColumns(h);
-    const jm = await fitJitModel(model, cols, h.columns.bug, trainRows);
+    // fitRisk's additive model was fitted on the same fitting / early-stopping rows as the blend's inner split (both
+    // the newest 20 % of the training part, JIT_SPECS, default options): the blend reuses it rather than fit it again.
+    const inner = jitInnerSplit(trainRows);
+    const same = inner.train.length === fit.split.train.length && inner.train.every((r, i) => r === fit.split.train[i]);
+    const jm = await fitJitModel(model, cols, h.columns.bug, trainRows, same ? { gam: fit.model } : {});
     m = classifierMetrics(jm.predict(cols, fit.split.test), Uint8Array.from(fit.split.test, (r) => h.columns.bug[r]));
   }
   const trainSeconds = (performance.now() - t0) / 1000;

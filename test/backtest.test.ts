@@ -1,8 +1,8 @@
 // Baseline policies (Argo, Flagger, Kayenta semantics on hand-made observations) and the backtester
 // (oracle, none, determinism, thread independence, the JSON contract).
 import { describe, it, expect, beforeAll } from 'vitest';
-import { execFileSync } from 'node:child_process';
-import { loadScenario, simulateWorld, type World } from '../sim/index.ts';
+import { loadScenario, Rng } from '../sim/index.ts';
+import { generateTopology } from '../sim/topology.ts';
 import type { Observation, CohortMetrics } from '../sim/env.ts';
 import { planFor, scenarioStrategy } from '../sim/strategy.ts';
 import { argoPolicy } from '../policies/argo.ts';
@@ -17,13 +17,14 @@ import { writeDataset, readDataset } from '../datasets/index.ts';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { inProcess } from './in-process.ts';
 
-let world: World;
 let ctx: PolicyContext;
 beforeAll(() => {
-  world = simulateWorld(loadScenario('default'), 1);
-  const svc = world.topology.services[0];
-  ctx = { deploymentId: 'd', service: svc, start: 0, plan: planFor(scenarioStrategy(world.scenario), svc, world.scenario.topology.tenants), slo: world.scenario.slo, tickSeconds: 60 };
+  // The first service of the default world of seed 1 (the topology simulateWorld draws; no traffic is needed here).
+  const scenario = loadScenario('default');
+  const svc = generateTopology(scenario, new Rng(1, 'topology')).services[0];
+  ctx = { deploymentId: 'd', service: svc, start: 0, plan: planFor(scenarioStrategy(scenario), svc, scenario.topology.tenants), slo: scenario.slo, tickSeconds: 60 };
 });
 
 const healthy = (requests = 1000, errors = 1): CohortMetrics => ({
@@ -176,26 +177,25 @@ describe('backtester', () => {
     const other = backtest({ scenario: loadScenario('default'), seed: 12, deployments: 250, policies: resolvePolicies('none') }).report;
     expect(other.policies.none.blastRadius).not.toBe(report.policies.none.blastRadius);
   });
-  it('the CLI prints the documented JSON shape and rejects bad flags with a named field', () => {
-    const stdout = execFileSync('node', ['bin/rolloutlab.mjs', 'backtest', '--scenario', 'default', '--seed', '3', '--deployments', '40', '--policies', 'none,oracle', '--json'], { encoding: 'utf8' });
-    const j = JSON.parse(stdout);
+  // The command run in this process (its exit code and output; the process itself is tested in test/cli.test.ts).
+  it('the CLI prints the documented JSON shape and rejects bad flags with a named field', async () => {
+    const r = await inProcess(['backtest', '--scenario', 'default', '--seed', '3', '--deployments', '40', '--policies', 'none,oracle', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const j = JSON.parse(r.stdout);
     expect(Object.keys(j).slice(0, 4)).toEqual(['scenario', 'seed', 'deployments', 'policies']);
     expect(j.deployments).toBe(40);
     expect(Object.keys(j.policies)).toEqual(['none', 'oracle']);
     for (const k of ['preventionRate', 'falseRollbackRate', 'medianLeadTimeMin', 'medianTimeToDetectS', 'medianTimeToRecoverS', 'blastRadius', 'meanTimeToFullRolloutMin', 'violating', 'prevented', 'falseRollbacks', 'tenantsImpacted', 'customerMinutesExposed']) {
       expect(j.policies.none).toHaveProperty(k);
     }
-    let err = '';
-    try {
-      execFileSync('node', ['bin/rolloutlab.mjs', 'backtest', '--deployments', '10', '--policies', 'none,magic'], { encoding: 'utf8', stdio: 'pipe' });
-    } catch (e) {
-      err = String((e as { stderr: string }).stderr);
-      expect((e as { status: number }).status).toBe(1); // a bad flag value is a usage error
-    }
-    expect(err).toMatch(/--policies: unknown policy "magic"/);
+    const bad = await inProcess(['backtest', '--deployments', '10', '--policies', 'none,magic']);
+    expect(bad.code).toBe(1); // a bad flag value is a usage error
+    expect(bad.stderr).toMatch(/--policies: unknown policy "magic"/);
   });
-  it('--replay re-judges recorded rollouts and reports verdict accuracy', () => {
-    const j = JSON.parse(execFileSync('node', ['bin/rolloutlab.mjs', 'backtest', '--replay', 'examples/replay-sample.csv', '--policies', 'kayenta,flagger', '--json'], { encoding: 'utf8' }));
+  it('--replay re-judges recorded rollouts and reports verdict accuracy', async () => {
+    const r = await inProcess(['backtest', '--replay', 'examples/replay-sample.csv', '--policies', 'kayenta,flagger', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const j = JSON.parse(r.stdout);
     expect(Object.keys(j.judges)).toEqual(['kayenta', 'flagger']);
     expect(j.labelledWindows).toBeGreaterThan(0);
     expect(j.judges.kayenta.accuracy).toBeGreaterThan(0.5);

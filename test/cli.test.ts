@@ -46,12 +46,13 @@ describe('simulate', () => {
   const b = join(tmp, 'b');
   const c = join(tmp, 'c');
   let json: { summary: { deployments: number; changeFailureRate: number }; manifest: { tables: Record<string, { rows: number; sha256: string; file: string }> } };
-  beforeAll(() => {
+  beforeAll(async () => {
     const r = cli('simulate', '--scenario', 'default', '--seed', '5', '--days', '5', '--out', a, '--json');
     expect(r.code, r.stderr).toBe(0);
     json = JSON.parse(r.stdout);
-    expect(cli('simulate', '--scenario', 'default', '--seed', '5', '--days', '5', '--out', b).code).toBe(0);
-    expect(cli('simulate', '--scenario', 'default', '--seed', '6', '--days', '5', '--out', c).code).toBe(0);
+    // The same command again, and with another seed, run in this process: the files must not depend on which.
+    expect((await inProcess(['simulate', '--scenario', 'default', '--seed', '5', '--days', '5', '--out', b])).code).toBe(0);
+    expect((await inProcess(['simulate', '--scenario', 'default', '--seed', '6', '--days', '5', '--out', c])).code).toBe(0);
   }, 180_000);
 
   it('writes every table as Parquet plus a DuckDB file and a valid manifest', async () => {
@@ -85,9 +86,9 @@ describe('simulate', () => {
     expect(sha(join(c, 'deployments.parquet'))).not.toBe(sha(join(a, 'deployments.parquet')));
     expect(sha(join(c, 'traffic.parquet'))).not.toBe(sha(join(a, 'traffic.parquet')));
   });
-  it('refuses to overwrite a data set without --force and leaves it intact', () => {
+  it('refuses to overwrite a data set without --force and leaves it intact', async () => {
     const before = sha(join(a, 'deployments.parquet'));
-    const r = cli('simulate', '--scenario', 'default', '--seed', '9', '--days', '2', '--out', a);
+    const r = await inProcess(['simulate', '--scenario', 'default', '--seed', '9', '--days', '2', '--out', a]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/OUTPUT_EXISTS.*already exists and is not empty \(pass --force to replace it\)/);
     expect(sha(join(a, 'deployments.parquet'))).toBe(before);
@@ -95,29 +96,30 @@ describe('simulate', () => {
   });
 });
 
+// The commands below run in this process (their exit code and output are what is tested; the real process is above).
 describe('bad input', () => {
-  it('names the bad flag, scenario field or file', () => {
-    let r = cli('simulate', '--scenario', 'default', '--seed', 'abc', '--out', join(tmp, 'x'));
+  it('names the bad flag, scenario field or file', async () => {
+    let r = await inProcess(['simulate', '--scenario', 'default', '--seed', 'abc', '--out', join(tmp, 'x')]);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/--seed must be an integer, got "abc"/);
-    r = cli('simulate', '--scenario', 'nosuch', '--seed', '1', '--out', join(tmp, 'x'));
+    r = await inProcess(['simulate', '--scenario', 'nosuch', '--seed', '1', '--out', join(tmp, 'x')]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/NOT_FOUND.*"nosuch"/);
     const bad = join(tmp, 'bad.json');
     writeFileSync(bad, JSON.stringify({ traffic: { noiseSigma: -1 } }));
-    r = cli('simulate', '--scenario', bad, '--seed', '1', '--out', join(tmp, 'x'));
+    r = await inProcess(['simulate', '--scenario', bad, '--seed', '1', '--out', join(tmp, 'x')]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/BAD_SCENARIO.*traffic\.noiseSigma = -1/);
-    r = cli('simulate', '--scenario', 'default', '--seed', '1', '--days', '0', '--out', join(tmp, 'x'));
+    r = await inProcess(['simulate', '--scenario', 'default', '--seed', '1', '--days', '0', '--out', join(tmp, 'x')]);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/--days must be between 1 and 400/);
     expect(existsSync(join(tmp, 'x'))).toBe(false);
-    r = cli('import', 'jit', '--data', join(tmp, 'missing.csv'), '--out', join(tmp, 'y'));
+    r = await inProcess(['import', 'jit', '--data', join(tmp, 'missing.csv'), '--out', join(tmp, 'y')]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/missing\.csv/);
   });
-  it('imports real data through the CLI', () => {
-    const r = cli('import', 'jit', '--data', 'datasets/real/jit/qt.csv', '--out', join(tmp, 'qt'), '--json');
+  it('imports real data through the CLI', async () => {
+    const r = await inProcess(['import', 'jit', '--data', 'datasets/real/jit/qt.csv', '--out', join(tmp, 'qt'), '--json']);
     expect(r.code, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout).tables.jit_changes.rows).toBe(23912);
   });

@@ -11,7 +11,7 @@ import { chronologicalSplit, importJit, rocAuc, type JitHistory } from '../datas
 import { initBackend } from '../training/backend.ts';
 import { trainGbdt } from '../training/gbdt.ts';
 import { recentRank } from '../training/risk/jit-features.ts';
-import { DEFAULT_JIT_MODEL, JIT_TIME_SHIFT, fitJitModel, jitColumns, timeShifted } from '../training/risk/jit-models.ts';
+import { DEFAULT_JIT_MODEL, JIT_TIME_SHIFT, fitJitModel, jitColumns, timeShifted, type JitModel, type JitModelName } from '../training/risk/jit-models.ts';
 import { benchJitCompare, formatJitCompare } from '../bench/jit.ts';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -23,12 +23,24 @@ function head(h: JitHistory, n: number): JitHistory {
   return { ...h, rows: n, ids: h.ids.slice(0, n), columns };
 }
 
+/**
+ * A model fitted on a history's training part (first floor(0.8 n) rows), fitted once per history and model name:
+ * fitting is deterministic, so the tests that score the same fit (plain, time-shifted, against a scrambled copy) share it.
+ */
+const fits = new Map<JitHistory, Map<string, Promise<JitModel>>>();
+function fitOnTrainingPart(h: JitHistory, name: JitModelName): Promise<JitModel> {
+  const mine = fits.get(h) ?? new Map<string, Promise<JitModel>>();
+  fits.set(h, mine);
+  if (!mine.has(name)) mine.set(name, fitJitModel(name, jitColumns(h), h.columns.bug, range(0, chronologicalSplit(h.rows).trainEnd)));
+  return mine.get(name)!;
+}
+
 /** Test-part AUC of a model fitted on the training part (first floor(0.8 n) rows), and LApredict's (lines added). */
-async function heldOut(h: JitHistory, name = DEFAULT_JIT_MODEL, shift = false) {
+async function heldOut(h: JitHistory, name: JitModelName = DEFAULT_JIT_MODEL, shift = false) {
   const { trainEnd } = chronologicalSplit(h.rows);
   const test = range(trainEnd, h.rows);
   const y = Uint8Array.from(test, (r) => h.columns.bug[r]);
-  const m = await fitJitModel(name, jitColumns(h), h.columns.bug, range(0, trainEnd));
+  const m = await fitOnTrainingPart(h, name);
   const scored = shift ? timeShifted(h, trainEnd) : h;
   return { model: rocAuc(m.predict(jitColumns(scored), test), y), lapredict: rocAuc(Float64Array.from(test, (r) => scored.columns.la[r]), y) };
 }
@@ -84,7 +96,7 @@ describe('JIT protocol on small copies of the real data', () => {
     for (const f of ['la', 'exp', 'age', 'nuc'] as const) cols[f] = qt.columns[f].map((v, i) => (i >= trainEnd ? v * 10 + 1 : v));
     const rows = range(0, qt.rows);
     for (const name of [DEFAULT_JIT_MODEL, 'gam'] as const) {
-      const a = await fitJitModel(name, jitColumns(qt), qt.columns.bug, train);
+      const a = await fitOnTrainingPart(qt, name);
       const b = await fitJitModel(name, jitColumns(scrambled), scrambled.columns.bug, train);
       // The same model: identical scores on the same inputs, test rows included.
       expect(Array.from(b.predict(jitColumns(qt), rows))).toEqual(Array.from(a.predict(jitColumns(qt), rows)));

@@ -12,15 +12,12 @@ import { join } from 'node:path';
 import { initBackend } from '../training/backend.ts';
 import { ModelRegistry } from '../training/registry.ts';
 import { validateCard } from '../training/card.ts';
-import { loadJudge, trainJudge } from '../training/judge/family.ts';
+import { loadJudge } from '../training/judge/family.ts';
 import { fitJudge } from '../training/judge/fit.ts';
 import { replayTimeSplit } from '../training/judge/replay.ts';
-import { loadScenario } from '../sim/index.ts';
-import { backtest } from '../backtest/run.ts';
 import { replayJudgeInput, timestampMs } from '../backtest/replay.ts';
-import { windowsTable } from '../judges/labelled-windows.ts';
-import { writeDataset } from '../datasets/index.ts';
 import { inProcess } from './in-process.ts';
+import { trainTinyModels } from './tiny-models.ts';
 import { makeReplayTrainSample } from '../scripts/make-replay-train-sample.ts';
 
 const EXAMPLES = join(import.meta.dirname, '..', 'examples');
@@ -40,12 +37,9 @@ const champion = (family: string) => JSON.parse(readFileSync(join(models, family
 beforeAll(async () => {
   await initBackend('wasm');
   dir = mkdtempSync(join(tmpdir(), 'rolloutlab-judge-replay-'));
-  models = join(dir, 'models');
-  // A small simulated champion, as the server's tests train one: the judge a team would recalibrate.
-  const run = backtest({ scenario: loadScenario('default'), seed: 11, deployments: 200, policies: [], windowMinutes: 5 });
-  const jd = join(dir, 'windows');
-  await writeDataset({ outDir: jd, tables: [windowsTable(run.windows)], manifest: { kind: 'backtest', scenario: 'default', seed: 11, codeVersion: 'test' } });
-  await trainJudge([jd], { registry: new ModelRegistry({ root: models }), members: 1, net: { hidden: [32, 32], maxEpochs: 40, patience: 8, batchSize: 256 } });
+  // A small simulated champion, the one the server's tests use (test/tiny-models.ts: 200 backtested deployments of
+  // seed 11, one 32x32 member), trained once per run and copied here: the judge a team would recalibrate.
+  models = await trainTinyModels(dir, ['judge']);
   championBefore = champion('judge');
 }, 180_000);
 

@@ -1,6 +1,5 @@
 // The NAB scorer port against NAB's official results, the streaming detectors, and `rolloutlab bench nab`.
 import { describe, it, expect, beforeAll } from 'vitest';
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, mkdirSync, readFileSync, writeFileSync, cpSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -8,14 +7,13 @@ import { loadNab, readNabScores, type NabData, type NabFile } from '../detectors
 import { NAB_PROFILE_NAMES, optimizeThreshold, scoreCorpus, scoreFile, sweepFile, scaledSigmoid, probationLength, type ThresholdScore } from '../detectors/nab-score.ts';
 import { createDetector, restoreDetector, DETECTORS, DETECTOR_NAMES, DETECTOR_STATE_VERSION, DEFAULT_DETECTOR, nabFileOptions, scoreSeries } from '../detectors/registry.ts';
 import { benchNab, windowStats } from '../bench/nab.ts';
+import { inProcess } from './in-process.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const NAB = join(ROOT, 'datasets/real/nab');
 const REF = join(NAB, 'reference/numenta');
-const cli = (...args: string[]) => {
-  const r = spawnSync(process.execPath, [join(ROOT, 'bin/rolloutlab.mjs'), ...args], { cwd: ROOT, encoding: 'utf8', timeout: 120_000 });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-};
+// The command's answer (exit code, stdout, stderr) run in this process: these tests read what it prints, not the process.
+const cli = (...args: string[]) => inProcess(args);
 
 let nab: NabData;
 beforeAll(async () => {
@@ -178,8 +176,8 @@ describe('streaming detectors', () => {
 });
 
 describe('rolloutlab bench nab', () => {
-  it('--json on the NAB folder has exactly the agreed keys and sane figures', () => {
-    const r = cli('bench', 'nab', '--json');
+  it('--json on the NAB folder has exactly the agreed keys and sane figures', async () => {
+    const r = await cli('bench', 'nab', '--json');
     expect(r.code, r.stderr).toBe(0);
     const o = JSON.parse(r.stdout);
     for (const k of ['detector', 'files', 'windows', 'scores', 'windowPrecision', 'windowRecall', 'medianLeadTimeRows']) expect(o).toHaveProperty(k);
@@ -193,7 +191,7 @@ describe('rolloutlab bench nab', () => {
 
   it('bad input names the file or field and exits non-zero', async () => {
     const tmp = mkdtempSync(join(tmpdir(), 'rl-nab-'));
-    const r = cli('bench', 'nab', '--data', join(tmp, 'nope'), '--json');
+    const r = await cli('bench', 'nab', '--data', join(tmp, 'nope'), '--json');
     expect(r.code).toBe(2);
     // Under --json the error is JSON on stdout.
     expect(JSON.parse(r.stdout).error).toMatchObject({ code: 'NOT_FOUND', message: expect.stringMatching(/nope: NAB folder not found/) });
@@ -216,8 +214,8 @@ describe('rolloutlab bench nab', () => {
     await expect(benchNab(NAB, { detector: 'htm' })).rejects.toThrow(/--detector: unknown detector "htm"/);
   });
 
-  it('bench detector --json reports points/s for the default and the windowed-Gaussian peer', () => {
-    const r = cli('bench', 'detector', '--points', '20000', '--json');
+  it('bench detector --json reports points/s for the default and the windowed-Gaussian peer', async () => {
+    const r = await cli('bench', 'detector', '--points', '20000', '--json');
     expect(r.code, r.stderr).toBe(0);
     const o = JSON.parse(r.stdout);
     expect(o.detectors.map((d: { detector: string }) => d.detector)).toEqual(['contextual', 'windowed-gaussian']);

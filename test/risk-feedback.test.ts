@@ -9,6 +9,7 @@ import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { AddressInfo } from 'node:net';
+import { inProcess } from './in-process.ts';
 import { initBackend } from '../training/backend.ts';
 import { loadScenario, parseScenario, simulateWorld, worldToTables } from '../sim/index.ts';
 import { writeDataset } from '../datasets/index.ts';
@@ -180,7 +181,7 @@ describe('train risk --with-feedback', () => {
     expect(weird.invalidFeatures).toEqual({ entropy: 1, lines_added: 1 });
   });
 
-  it('the file held by another process fails with a clear message; other families refuse --with-feedback', () => {
+  it('the file held by another process fails with a clear message; other families refuse --with-feedback', async () => {
     const held = join(dir, 'held.duckdb');
     copyFileSync(fbFile, held);
     const reader = join(dir, 'read.mts');
@@ -197,8 +198,9 @@ await s.close();\n`);
     expect(r.stdout).toMatch(/is held by another process .*Use the server's URL instead .*or copy the file/);
     expect(sha(held)).toBe(sha(fbFile));
 
-    const cli = spawnSync(process.execPath, [join(ROOT, 'bin/rolloutlab.mjs'), 'train', 'judge', '--data', dataDir, '--with-feedback', fbFile], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
-    expect(cli.status).not.toBe(0);
+    // The refusal is the command's, not the process's: run in this process.
+    const cli = await inProcess(['train', 'judge', '--data', dataDir, '--with-feedback', fbFile]);
+    expect(cli.code).not.toBe(0);
     expect(cli.stderr).toMatch(/recorded outcomes are used by the risk and retry families only/);
   }, 60_000);
 });

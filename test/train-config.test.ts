@@ -5,23 +5,21 @@
 // error naming the key (exit 2) that leaves the registry as it was; `models show` / `diff` print them. Data tiny.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { initBackend } from '../training/backend.ts';
-import { loadScenario, parseScenario, simulateWorld, worldToTables } from '../sim/index.ts';
+import { loadScenario } from '../sim/index.ts';
 import { backtest } from '../backtest/run.ts';
 import { windowsTable } from '../judges/labelled-windows.ts';
 import { writeDataset } from '../datasets/index.ts';
-import { trajectoryTables } from '../training/predictive-rollback/trajectories.ts';
-import { recordTrajectories } from '../backtest/trajectories.ts';
-import { simulateCiFailures, ciWorldToTables } from '../sim/ci/index.ts';
 import { validateCard, type ModelCard } from '../training/card.ts';
 import { ModelRegistry } from '../training/registry.ts';
 import { trainRisk } from '../training/risk/family.ts';
 import { checkHyperParamConfig, HYPER_PARAM_FAMILIES, HYPER_PARAM_SCHEMAS, hyperParamDefaults, hyperParamText, resolveHyperParams, type HyperParamFamily } from '../training/hyper-params.ts';
 import { inProcess } from './in-process.ts';
+import { trainTinyModels } from './tiny-models.ts';
 
 const ROOT = join(import.meta.dirname, '..');
 const dir = mkdtempSync(join(tmpdir(), 'rl-train-config-'));
@@ -87,16 +85,13 @@ const EXPLICIT = join(dir, 'models-explicit');
 beforeAll(async () => {
   await initBackend('wasm');
   const scenario = loadScenario('default');
-  const rs = parseScenario({ ...scenario, days: 30, dataset: { trafficResolutionMinutes: 60 } });
-  await writeDataset({ outDir: data('risk'), tables: worldToTables(simulateWorld(rs, 5, undefined, { observations: false })), manifest: { kind: 'simulated', scenario: rs.name, seed: 5, codeVersion: 'test', extra: { scenarioConfig: rs } } });
+  // The risk (30-day world of seed 5), trajectory (seed 4) and pipeline (seeds 31-33, two days) data sets are
+  // test/tiny-models.ts's, made once per run and copied here (its champions land in data/models, unused).
+  await trainTinyModels(join(dir, 'data'), ['risk', 'rollback', 'retry']);
   const imp = await inProcess(['import', 'history', '--data', join(ROOT, 'examples', 'history-sample.csv'), '--out', data('history')]);
   expect(imp.code, imp.stderr).toBe(0);
   const run = backtest({ scenario, seed: 11, deployments: 40, policies: [], windowMinutes: 5 });
   await writeDataset({ outDir: data('windows'), tables: [windowsTable(run.windows)], manifest: { kind: 'backtest', scenario: 'default', seed: 11, codeVersion: 'test' } });
-  await writeDataset({ outDir: data('trajectories'), tables: trajectoryTables(recordTrajectories(scenario, 4, 60)), manifest: { kind: 'backtest', scenario: 'default', seed: 4, codeVersion: 'test', extra: {} } });
-  for (const seed of [31, 32, 33]) {
-    await writeDataset({ outDir: data(`pipelines-${seed}`), tables: ciWorldToTables(simulateCiFailures(scenario, seed, { days: 2 })), manifest: { kind: 'simulated', scenario: 'default', seed, codeVersion: 'test', extra: { world: 'pipelines' } } });
-  }
   // Every train command twice: with no hyper-parameter set, and with a config file stating the old values one by one.
   const explicit = join(dir, 'explicit.json');
   writeFileSync(explicit, JSON.stringify(OLD));
@@ -152,10 +147,11 @@ describe('a config file and flags', () => {
   const models = join(dir, 'models-tuned');
   let base: ModelCard;
 
-  beforeAll(async () => {
-    const r = await train(['train', 'risk', '--data', data('risk')], models);
-    expect(r.code).toBe(0);
+  beforeAll(() => {
+    // The risk model with no flags, v0001: the one trained into DEFAULTS above (training is seeded), copied to change.
+    cpSync(join(DEFAULTS, 'risk'), join(models, 'risk'), { recursive: true });
     base = card(models, 'risk');
+    expect(base.tuning).toEqual({ family: 'risk', values: OLD.risk, set: {} });
   });
 
   it('a config changes the trained model, and the card and the output record it', async () => {

@@ -135,6 +135,21 @@ export interface GbdtData {
 /** Fit a GBDT: trees early-stopped on the validation rows' log loss, then (with `refit`) regrown on all rows. */
 export function trainGbdt(data: GbdtData, options: Partial<GbdtOptions> = {}): GbdtModel {
   const o = { ...GBDT_DEFAULTS, ...options };
+  const fit = fitGbdt(data, o);
+  return o.refit ? fit.refit() : fit.early;
+}
+
+/**
+ * Both models of one fit: the early-stopped one (what `trainGbdt` with `refit: false` gives) and the one regrown on
+ * the fitting and validation rows (`refit: true`), the early stop computed once for the two. Each is the very model
+ * `trainGbdt` gives with those options.
+ */
+export function trainGbdtEarlyAndRefit(data: GbdtData, options: Partial<GbdtOptions> = {}): { early: GbdtModel; refit: GbdtModel } {
+  const fit = fitGbdt(data, { ...GBDT_DEFAULTS, ...options, refit: true });
+  return { early: fit.early, refit: fit.refit() };
+}
+
+function fitGbdt(data: GbdtData, o: GbdtOptions): { early: GbdtModel; refit: () => GbdtModel } {
   // Bin indices are stored in bytes.
   if (!Number.isInteger(o.bins) || o.bins < 2 || o.bins > 256) throw new RolloutlabError('BAD_ARGUMENT', `gbdt: bins must be a whole number in [2, 256], got ${o.bins}`, 'bins');
   if (data.train.length === 0 || data.validation.length === 0) throw new RolloutlabError('BAD_DATA', `training needs rows in both parts, got ${data.train.length} train and ${data.validation.length} validation`, 'rows');
@@ -147,9 +162,13 @@ export function trainGbdt(data: GbdtData, options: Partial<GbdtOptions> = {}): G
   const trainY = y(data.train);
   const valY = y(data.validation);
   const first = boost(trainX, trainY, { X: valX, y: valY }, edges, o, o.maxTrees);
-  let final = first;
-  let refitRows: number | undefined;
-  if (o.refit) {
+  const model = (options: GbdtOptions, final: { bias: number; trees: Tree[] }, refitRows?: number) =>
+    GbdtModel.fromJSON({
+      format: 'rolloutlab-gbdt-1', features: data.features, edges, bias: final.bias, options,
+      trees: final.trees.map((t) => ({ feature: Array.from(t.feature), bin: Array.from(t.bin), left: Array.from(t.left), right: Array.from(t.right), value: Array.from(t.value) })),
+      training: { trees: first.trees.length, bestValidationLoss: first.bestLoss, nTrain: data.train.length, nValidation: data.validation.length, ...(refitRows ? { refitRows } : {}) },
+    });
+  const refit = () => {
     const allX = trainX.map((c, k) => {
       const a = new Uint8Array(c.length + valX[k].length);
       a.set(c);
@@ -159,14 +178,9 @@ export function trainGbdt(data: GbdtData, options: Partial<GbdtOptions> = {}): G
     const allY = new Float64Array(trainY.length + valY.length);
     allY.set(trainY);
     allY.set(valY, trainY.length);
-    final = boost(allX, allY, null, edges, o, first.trees.length);
-    refitRows = allY.length;
-  }
-  return GbdtModel.fromJSON({
-    format: 'rolloutlab-gbdt-1', features: data.features, edges, bias: final.bias, options: o,
-    trees: final.trees.map((t) => ({ feature: Array.from(t.feature), bin: Array.from(t.bin), left: Array.from(t.left), right: Array.from(t.right), value: Array.from(t.value) })),
-    training: { trees: first.trees.length, bestValidationLoss: first.bestLoss, nTrain: data.train.length, nValidation: data.validation.length, ...(refitRows ? { refitRows } : {}) },
-  });
+    return model({ ...o, refit: true }, boost(allX, allY, null, edges, o, first.trees.length), allY.length);
+  };
+  return { early: model({ ...o, refit: false }, first), refit };
 }
 
 function boost(X: Uint8Array[], y: Float64Array, val: { X: Uint8Array[]; y: Float64Array } | null, edges: number[][], o: GbdtOptions, nTrees: number): { bias: number; trees: Tree[]; bestLoss: number } {
@@ -184,7 +198,12 @@ function boost(X: Uint8Array[], y: Float64Array, val: { X: Uint8Array[]; y: Floa
   const wPos = o.positiveWeight === 'balanced' ? (n - pos) / Math.max(1, pos) : o.positiveWeight;
   const trees: Tree[] = [];
   let best = { loss: Infinity, trees: 0 };
-  const all = Array.from({ length: n }, (_, i) => i);
+  const all = Int32Array.from({ length: n }, (_, i) => i);
+  const pool = new Int32Array(n);
+  const chosen = new Uint8Array(n);
+  // Row-major copy of the bins: a node's histograms are built in one pass over its rows.
+  const rowBins = new Uint8Array(n * nf);
+  for (let k = 0; k < nf; k++) for (let i = 0; i < n; i++) rowBins[i * nf + k] = X[k][i];
   for (let t = 0; t < nTrees; t++) {
     for (let i = 0; i < n; i++) {
       const p = sigmoid(f[i]);
@@ -193,9 +212,9 @@ function boost(X: Uint8Array[], y: Float64Array, val: { X: Uint8Array[]; y: Floa
       h[i] = w * Math.max(p * (1 - p), 1e-12);
     }
     const treeRng = rng.fork('tree', String(t));
-    const rows = o.subsample < 1 ? treeRng.fork('rows').sample(n, Math.max(1, Math.round(o.subsample * n))).sort((a, b) => a - b) : all;
+    const rows = o.subsample < 1 ? subsampleRows(treeRng.fork('rows'), n, Math.max(1, Math.round(o.subsample * n)), pool, chosen) : all;
     const feats = o.colsample < 1 ? treeRng.fork('cols').sample(nf, Math.max(1, Math.round(o.colsample * nf))).sort((a, b) => a - b) : Array.from({ length: nf }, (_, k) => k);
-    const tree = growTree(X, g, h, rows, feats, nBins, o);
+    const tree = growTree(rowBins, nf, g, h, rows, feats, nBins, o);
     trees.push(tree);
     for (let i = 0; i < n; i++) f[i] += leafValue(tree, X, i);
     if (val && fv) {
@@ -213,13 +232,37 @@ function boost(X: Uint8Array[], y: Float64Array, val: { X: Uint8Array[]; y: Floa
   return { bias, trees: val ? trees.slice(0, Math.max(1, best.trees)) : trees, bestLoss: best.loss };
 }
 
+/**
+ * `rng.sample(n, k)` sorted ascending: the same draws and swaps (so the same rows), in reused buffers and without the
+ * sort (the chosen rows are read back in order from a mask).
+ */
+function subsampleRows(rng: Rng, n: number, k: number, pool: Int32Array, chosen: Uint8Array): Int32Array {
+  for (let i = 0; i < n; i++) pool[i] = i;
+  const m = Math.min(k, n);
+  for (let i = 0; i < m; i++) {
+    const j = i + Math.floor(rng.next() * (n - i));
+    const t = pool[i];
+    pool[i] = pool[j];
+    pool[j] = t;
+  }
+  chosen.fill(0);
+  for (let i = 0; i < m; i++) chosen[pool[i]] = 1;
+  const rows = new Int32Array(m);
+  for (let i = 0, a = 0; i < n; i++) if (chosen[i]) rows[a++] = i;
+  return rows;
+}
+
 function leafValue(t: Tree, X: Uint8Array[], i: number): number {
   let node = 0;
   while (t.feature[node] >= 0) node = X[t.feature[node]][i] <= t.bin[node] ? t.left[node] : t.right[node];
   return t.value[node];
 }
 
-function growTree(X: Uint8Array[], g: Float64Array, h: Float64Array, rows: number[], feats: number[], nBins: number[], o: GbdtOptions): Tree {
+/**
+ * One tree, level by level from `rows` (ascending). `rowBins` holds row i's bin of feature k at i * nf + k. Every
+ * histogram bin sums its rows' gradients in row order, as a feature-by-feature pass would: the same sums to the bit.
+ */
+function growTree(rowBins: Uint8Array, nf: number, g: Float64Array, h: Float64Array, rows: Int32Array, feats: number[], nBins: number[], o: GbdtOptions): Tree {
   const feature: number[] = [];
   const bin: number[] = [];
   const left: number[] = [];
@@ -234,44 +277,60 @@ function growTree(X: Uint8Array[], g: Float64Array, h: Float64Array, rows: numbe
     return feature.length - 1;
   };
   const maxBins = Math.max(...nBins);
-  const hg = new Float64Array(maxBins);
-  const hh = new Float64Array(maxBins);
-  const hc = new Int32Array(maxBins);
-  const grow = (node: number, idx: number[], depth: number) => {
+  // The features this tree may split on that have two bins or more, in ascending order (the order splits are compared in).
+  const splittable = Int32Array.from(feats.filter((k) => nBins[k] >= 2));
+  const nk = splittable.length;
+  const hg = new Float64Array(nf * maxBins);
+  const hh = new Float64Array(nf * maxBins);
+  const hc = new Int32Array(nf * maxBins);
+  const grow = (node: number, idx: Int32Array, depth: number) => {
+    const m = idx.length;
     let G = 0;
     let H = 0;
-    for (const i of idx) {
+    for (let j = 0; j < m; j++) {
+      const i = idx[j];
       G += g[i];
       H += h[i];
     }
     value[node] = (-G / (H + o.lambda)) * o.learningRate;
-    if (depth >= o.depth || idx.length < 2 * o.minLeaf) return;
+    if (depth >= o.depth || m < 2 * o.minLeaf) return;
     const parent = (G * G) / (H + o.lambda);
+    for (let q = 0; q < nk; q++) {
+      const off = splittable[q] * maxBins;
+      const nb = nBins[splittable[q]];
+      hg.fill(0, off, off + nb);
+      hh.fill(0, off, off + nb);
+      hc.fill(0, off, off + nb);
+    }
+    for (let j = 0; j < m; j++) {
+      const i = idx[j];
+      const gi = g[i];
+      const hi = h[i];
+      const base = i * nf;
+      for (let q = 0; q < nk; q++) {
+        const k = splittable[q];
+        const at = k * maxBins + rowBins[base + k];
+        hg[at] += gi;
+        hh[at] += hi;
+        hc[at]++;
+      }
+    }
     let bestGain = 1e-9;
     let bestF = -1;
     let bestB = -1;
-    for (const k of feats) {
+    for (let q = 0; q < nk; q++) {
+      const k = splittable[q];
       const nb = nBins[k];
-      if (nb < 2) continue;
-      hg.fill(0, 0, nb);
-      hh.fill(0, 0, nb);
-      hc.fill(0, 0, nb);
-      const col = X[k];
-      for (const i of idx) {
-        const b = col[i];
-        hg[b] += g[i];
-        hh[b] += h[i];
-        hc[b]++;
-      }
+      const off = k * maxBins;
       let gl = 0;
       let hl = 0;
       let cl = 0;
       for (let b = 0; b < nb - 1; b++) {
-        gl += hg[b];
-        hl += hh[b];
-        cl += hc[b];
+        gl += hg[off + b];
+        hl += hh[off + b];
+        cl += hc[off + b];
         if (cl < o.minLeaf) continue;
-        if (idx.length - cl < o.minLeaf) break;
+        if (m - cl < o.minLeaf) break;
         const gr = G - gl;
         const hr = H - hl;
         const gain = (gl * gl) / (hl + o.lambda) + (gr * gr) / (hr + o.lambda) - parent;
@@ -283,10 +342,15 @@ function growTree(X: Uint8Array[], g: Float64Array, h: Float64Array, rows: numbe
       }
     }
     if (bestF < 0) return;
-    const l: number[] = [];
-    const r: number[] = [];
-    const col = X[bestF];
-    for (const i of idx) (col[i] <= bestB ? l : r).push(i);
+    let nl = 0;
+    for (let j = 0; j < m; j++) if (rowBins[idx[j] * nf + bestF] <= bestB) nl++;
+    const l = new Int32Array(nl);
+    const r = new Int32Array(m - nl);
+    for (let j = 0, a = 0, c = 0; j < m; j++) {
+      const i = idx[j];
+      if (rowBins[i * nf + bestF] <= bestB) l[a++] = i;
+      else r[c++] = i;
+    }
     feature[node] = bestF;
     bin[node] = bestB;
     left[node] = newNode();

@@ -19,8 +19,8 @@ import type { RandomForestClassifier } from 'ml-random-forest';
 import { JIT_FEATURES, type JitHistory } from '../../datasets/import-jit.ts';
 import { RolloutlabError } from '../../lib/errors.ts';
 import { Rng } from '../../lib/rng.ts';
-import { fitPlatt, sigmoid, subset, trainGam, type Columns } from '../gam.ts';
-import { trainGbdt, type GbdtModel } from '../gbdt.ts';
+import { fitPlatt, sigmoid, subset, trainGam, type Columns, type GamModel } from '../gam.ts';
+import { trainGbdtEarlyAndRefit, type GbdtModel } from '../gbdt.ts';
 import { JIT_SPECS } from './jit.ts';
 import { JIT_GROWING, recentRank } from './jit-features.ts';
 
@@ -91,7 +91,7 @@ const meanSd = (a: ArrayLike<number>): [number, number] => {
  * Fit model `name` on `trainRows` (time order) of `cols` / `labels`. Only those rows' labels are read; scoring
  * reads the features of the rows asked for. Deterministic.
  */
-export async function fitJitModel(name: JitModelName, cols: Columns, labels: ArrayLike<number>, trainRows: number[]): Promise<JitModel> {
+export async function fitJitModel(name: JitModelName, cols: Columns, labels: ArrayLike<number>, trainRows: number[], fitted: { gam?: GamModel } = {}): Promise<JitModel> {
   if (!(JIT_MODEL_NAMES as readonly string[]).includes(name)) throw new RolloutlabError('BAD_ARGUMENT', `--model: unknown JIT model ${JSON.stringify(name)} (expected one of ${JIT_MODEL_NAMES.join(', ')})`, 'model');
   const t0 = performance.now();
   const split = jitInnerSplit(trainRows);
@@ -141,17 +141,20 @@ export async function fitJitModel(name: JitModelName, cols: Columns, labels: Arr
     const [m, sd] = meanSd(f(cols, trainRows));
     return (c, rows) => f(c, rows).map((v) => (v - m) / sd);
   };
-  const trees = (opts: { refit: boolean }) => {
-    const m = trainGbdt({ cols, labels: y, features, ...split }, opts);
-    return standardised((c, rows) => m.rawLogits(subset(c, rows), rows.length));
-  };
+  const trees = (m: GbdtModel) => standardised((c, rows) => m.rawLogits(subset(c, rows), rows.length));
   const la = standardised((c, rows) => Float64Array.from(rows, (r) => Math.log1p(Math.max(0, c.la[r]))));
   let gam: Part | null = null;
   if (name === 'blend') {
-    const { initBackend } = await import('../backend.ts');
-    await initBackend();
-    const { model } = await trainGam(JIT_SPECS, [], { cols, labels: y, ...split });
-    gam = standardised((c, rows) => model.rawLogits(subset(c, rows), rows.length));
+    // `fitted.gam`: the caller's additive model fitted on exactly these fitting and validation rows (bench jit's
+    // fitRisk) — the model this would fit (full-batch, deterministic), not fitted twice.
+    let model = fitted.gam;
+    if (!model) {
+      const { initBackend } = await import('../backend.ts');
+      await initBackend();
+      model = (await trainGam(JIT_SPECS, [], { cols, labels: y, ...split })).model;
+    }
+    const m = model;
+    gam = standardised((c, rows) => m.rawLogits(subset(c, rows), rows.length));
   }
   const mix = (t: Part): Part => (c, rows) => {
     const z = t(c, rows);
@@ -159,8 +162,10 @@ export async function fitJitModel(name: JitModelName, cols: Columns, labels: Arr
     const l = w > 0 ? la(c, rows) : null;
     return z.map((v, i) => (1 - w) * (g ? (v + g[i]) / 2 : v) + (l ? w * l[i] : 0));
   };
-  const early = mix(trees({ refit: false }));
-  const refit = mix(trees({ refit: true }));
+  // The early-stopped trees and the same number regrown on fitting + validation rows, from one early stop.
+  const boosted = trainGbdtEarlyAndRefit({ cols, labels: y, features, ...split });
+  const early = mix(trees(boosted.early));
+  const refit = mix(trees(boosted.refit));
   // Platt scaling on the slice the early-stopped trees never fitted, with their scores; the refit has as many trees.
   const platt = fitPlatt(early(cols, split.validation), yVal);
   return done((c, rows) => refit(c, rows).map((s) => sigmoid(platt.a * s + platt.b)));
