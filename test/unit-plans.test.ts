@@ -51,6 +51,42 @@ describe('the progressive strategy: order, ramp, cap', () => {
     expect(plan.plannedMinutes).toBe(15 + 5 + 10 + 10 + 30);
   });
 
+  it('a ramp inside every later unit: each goes out at unitSteps of its own traffic, the units before it whole, then whole itself', () => {
+    // Order b (20 %), c (30 %), a (50 %): b ramps at 1-10 %, c and a at 5-25 % of their own traffic.
+    expect(stagesOf(prog({ firstUnitSteps: [1, 10, 100], firstUnitDwellMinutes: [15, 5], unitSteps: [5, 25, 100], unitDwellMinutes: [2, 3], stepMinutes: 4 }))).toEqual([
+      [[0, 0.01, 0], 15], [[0, 0.1, 0], 5], [[0, 1, 0], 4],
+      [[0, 1, 0.05], 2], [[0, 1, 0.25], 3], [[0, 1, 1], 4],
+      [[0.05, 1, 1], 2], [[0.25, 1, 1], 3], [[1, 1, 1], 0],
+    ]);
+    // The dwells default to stepMinutes; a later unit's ramp does not need one in the first unit.
+    expect(stagesOf(prog({ unitSteps: [10, 100] }))).toEqual([[[0, 1, 0], 10], [[0, 1, 0.1], 10], [[0, 1, 1], 10], [[0.1, 1, 1], 10], [[1, 1, 1], 0]]);
+    const plan = planFor(validateStrategy(prog({ unitSteps: [10, 50, 100], unitDwellMinutes: [1, 2], stepMinutes: 3 }, 'tenant')), svc, tenants);
+    expect(plan.plannedMinutes).toBe(3 + 4 * (1 + 2) + 3 * 3 + 30);
+    // Every unit after the first first gets 10 % of its traffic, while the units before it are whole and the ones after it at 0.
+    const order = [0, 3, 1, 4, 2];
+    for (let k = 1; k < order.length; k++) {
+      const first = plan.stages.find((st) => st.exposure[order[k]] > 0)!;
+      expect(first.exposure[order[k]]).toBeCloseTo(0.1, 12);
+      expect(order.map((u) => first.exposure[u])).toEqual(order.map((_, j) => (j < k ? 1 : j === k ? 0.1 : 0)));
+    }
+    // A unit plan with a single unit has no later unit to ramp.
+    expect(planFor(validateStrategy(prog({ unitSteps: [10, 100] })), { ...svc, regions: ['a'], regionShares: [1] } as Service, tenants).stages.map((st) => st.exposure)).toEqual([[1]]);
+  });
+
+  it('the cap over ramped later units: every stage before the first one above the cap is under it, and the first unit is held its minutes', () => {
+    for (const percent of [5, 12, 25, 40, 60]) {
+      for (const minutes of [1, 7, 30]) {
+        const plan = planFor(validateStrategy(prog({ firstUnitSteps: [0.5, 5, 50, 100], unitSteps: [2, 20, 100], unitDwellMinutes: [1, 2], stepMinutes: 3, exposureCap: { percent, minutes } }, 'tenant')), svc, tenants);
+        const w = plan.stages.map((st) => userWeight(plan, st.exposure));
+        const above = w.findIndex((x) => x > percent / 100 + 1e-12);
+        expect(w.slice(0, above).every((x) => x <= percent / 100 + 1e-12)).toBe(true);
+        const top = Math.min(1, percent / 100 / 0.1);
+        const held = plan.stages.slice(0, above).filter((st) => st.exposure[0] >= top - 1e-12).reduce((a, st) => a + st.dwellMinutes, 0);
+        expect(held, `cap ${percent} % for ${minutes} min`).toBeGreaterThanOrEqual(minutes);
+      }
+    }
+  });
+
   it('the cap: a first unit bigger than the cap runs at the cap first; a smaller one is held until it has run the cap minutes', () => {
     // a has 50 %: capped at 25 % of the service (half of a) for 20 min before it goes whole.
     const big = stagesOf(prog({ order: ['a', 'c', 'b'], exposureCap: { percent: 25, minutes: 20 } }));
@@ -79,6 +115,17 @@ describe('the progressive strategy: order, ramp, cap', () => {
       [{ firstUnitDwellMinutes: [5] }, /^strategy\.firstUnitDwellMinutes: needs firstUnitSteps/],
       [{ firstUnitSteps: [5, 100], firstUnitDwellMinutes: [5, 5] }, /^strategy\.firstUnitDwellMinutes: must give one dwell/],
       [{ firstUnitSteps: [5, 100], firstUnitDwellMinutes: [0] }, /^strategy\.firstUnitDwellMinutes\[0\]: must be an integer >= 1/],
+      [{ unitSteps: [] }, /^strategy\.unitSteps: must be a non-empty list of percentages of each later unit's traffic/],
+      [{ unitSteps: 'ten' as never }, /^strategy\.unitSteps: must be a non-empty list/],
+      [{ unitSteps: [10, 50] }, /^strategy\.unitSteps: the last step must be 100 \(each later unit whole\)/],
+      [{ unitSteps: [10, 10, 100] }, /^strategy\.unitSteps\[1\]: must be larger than the step before \(10\)/],
+      [{ unitSteps: [-1, 100] }, /^strategy\.unitSteps\[0\]: must be in \(0, 100\]/],
+      [{ unitSteps: [10, 150] }, /^strategy\.unitSteps\[1\]: must be in \(0, 100\]/],
+      [{ unitSteps: [Number.NaN, 100] }, /^strategy\.unitSteps\[0\]: must be in \(0, 100\]/],
+      [{ unitDwellMinutes: [5] }, /^strategy\.unitDwellMinutes: needs unitSteps/],
+      [{ unitSteps: [10, 100], unitDwellMinutes: [5, 5] }, /^strategy\.unitDwellMinutes: must give one dwell per unit step before the last \(1\)/],
+      [{ unitSteps: [10, 50, 100], unitDwellMinutes: [2, 1.5] }, /^strategy\.unitDwellMinutes\[1\]: must be an integer >= 1, got 1\.5/],
+      [{ unitSteps: [10, 100], unitDwellMinutes: [0] }, /^strategy\.unitDwellMinutes\[0\]: must be an integer >= 1/],
       [{ exposureCap: { percent: 0, minutes: 5 } }, /^strategy\.exposureCap\.percent: must be in \(0, 100\]/],
       [{ exposureCap: { percent: 101, minutes: 5 } }, /^strategy\.exposureCap\.percent/],
       [{ exposureCap: { percent: 5, minutes: 0.5 } }, /^strategy\.exposureCap\.minutes: must be an integer >= 1/],
