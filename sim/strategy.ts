@@ -18,7 +18,9 @@ export type Strategy =
    * inside the first unit before it switches whole (`firstUnitSteps`, percent of that unit's traffic, the last 100, with
    * `firstUnitDwellMinutes` per step before the last, default `stepMinutes`); and an `exposureCap`: the new version takes
    * at most `percent` of the service's traffic until the first unit has run `minutes` at the highest exposure the cap
-   * allows it.
+   * allows it. A ramp inside every later unit too (`unitSteps`, percent of that unit's traffic, the last 100, with
+   * `unitDwellMinutes` per step before the last, default `stepMinutes`): each unit after the first then goes out at
+   * those steps before it is whole; without it a later unit switches from nothing to all of its traffic.
    */
   | {
       kind: 'progressive';
@@ -28,6 +30,8 @@ export type Strategy =
       order?: string[];
       firstUnitSteps?: number[];
       firstUnitDwellMinutes?: number[];
+      unitSteps?: number[];
+      unitDwellMinutes?: number[];
       exposureCap?: ExposureCap;
     };
 
@@ -121,22 +125,25 @@ export function planFor(strategy: Strategy, svc: Service, tenants: readonly stri
 
 /**
  * The stages of a progressive strategy over `units` with traffic `shares` (before the last stage's dwell is set to
- * 0): the ramp inside the first unit, then one more whole unit per stage, under the exposure cap when there is one.
+ * 0): the ramp inside the first unit, then one more unit per stage — each after the first ramped inside itself at
+ * `unitSteps` when the strategy gives them, the units before it whole — under the exposure cap when there is one.
  */
 export function progressiveStages(strategy: Extract<Strategy, { kind: 'progressive' }>, units: readonly string[], shares: readonly number[], criticality?: readonly number[]): Stage[] {
   const order = unitOrder(units, shares, strategy.order, criticality);
-  const ramp: Stage[] = (strategy.firstUnitSteps ?? []).slice(0, -1).map((p, i) => {
+  // Unit order[k] at `share` of its traffic, the units before it whole.
+  const at = (k: number, share: number, dwellMinutes: number): Stage => {
     const exposure = units.map(() => 0);
-    exposure[order[0]] = p / 100;
-    return { exposure, mirror: 0, dwellMinutes: strategy.firstUnitDwellMinutes?.[i] ?? strategy.stepMinutes };
+    for (let j = 0; j < k; j++) exposure[order[j]] = 1;
+    exposure[order[k]] = share;
+    return { exposure, mirror: 0, dwellMinutes };
+  };
+  const ramp = (k: number, steps: readonly number[] | undefined, dwells: readonly number[] | undefined): Stage[] =>
+    (steps ?? []).slice(0, -1).map((p, i) => at(k, p / 100, dwells?.[i] ?? strategy.stepMinutes));
+  let stages: Stage[] = [];
+  order.forEach((_, k) => {
+    stages = stages.concat(k === 0 ? ramp(0, strategy.firstUnitSteps, strategy.firstUnitDwellMinutes) : ramp(k, strategy.unitSteps, strategy.unitDwellMinutes));
+    stages.push(at(k, 1, strategy.stepMinutes));
   });
-  let stages = ramp.concat(
-    order.map((_, k) => {
-      const exposure = units.map(() => 0);
-      for (let j = 0; j <= k; j++) exposure[order[j]] = 1;
-      return { exposure, mirror: 0, dwellMinutes: strategy.stepMinutes };
-    }),
-  );
   if (strategy.exposureCap) stages = capStages(stages, shares, order[0], strategy.exposureCap);
   return stages;
 }
@@ -216,19 +223,26 @@ export function validateStrategy(st: Strategy): Strategy {
           if (st.order!.indexOf(u) !== i) bad(`order[${i}]`, `${JSON.stringify(u)} is already at order[${st.order!.indexOf(u)}]`);
         });
       }
-      if (st.firstUnitSteps !== undefined) {
-        if (!Array.isArray(st.firstUnitSteps) || st.firstUnitSteps.length === 0) bad('firstUnitSteps', "must be a non-empty list of percentages of the first unit's traffic");
-        st.firstUnitSteps.forEach((p, i) => {
-          if (typeof p !== 'number' || !(p > 0 && p <= 100)) bad(`firstUnitSteps[${i}]`, `must be in (0, 100], got ${JSON.stringify(p)}`);
-          if (i > 0 && p <= st.firstUnitSteps![i - 1]) bad(`firstUnitSteps[${i}]`, `must be larger than the step before (${st.firstUnitSteps![i - 1]})`);
-        });
-        if (st.firstUnitSteps[st.firstUnitSteps.length - 1] !== 100) bad('firstUnitSteps', 'the last step must be 100 (the first unit whole)');
-      }
-      if (st.firstUnitDwellMinutes !== undefined) {
-        if (st.firstUnitSteps === undefined) bad('firstUnitDwellMinutes', 'needs firstUnitSteps');
-        if (!Array.isArray(st.firstUnitDwellMinutes) || st.firstUnitDwellMinutes.length !== st.firstUnitSteps!.length - 1) bad('firstUnitDwellMinutes', `must give one dwell per first-unit step before the last (${st.firstUnitSteps!.length - 1}), got ${JSON.stringify(st.firstUnitDwellMinutes)}`);
-        st.firstUnitDwellMinutes.forEach((d, i) => posInt(`firstUnitDwellMinutes[${i}]`, d));
-      }
+      // A ramp inside a unit: its steps (percent of the unit's traffic, increasing, the last 100) and a dwell per step before the last.
+      const unitRamp = (stepsField: string, steps: unknown, dwellField: string, dwells: unknown, which: string) => {
+        if (steps !== undefined) {
+          if (!Array.isArray(steps) || steps.length === 0) bad(stepsField, `must be a non-empty list of percentages of ${which} unit's traffic, got ${JSON.stringify(steps)}`);
+          const ps = steps as unknown[];
+          ps.forEach((p, i) => {
+            if (typeof p !== 'number' || !(p > 0 && p <= 100)) bad(`${stepsField}[${i}]`, `must be in (0, 100], got ${JSON.stringify(p)}`);
+            if (i > 0 && (p as number) <= (ps[i - 1] as number)) bad(`${stepsField}[${i}]`, `must be larger than the step before (${ps[i - 1]})`);
+          });
+          if (ps[ps.length - 1] !== 100) bad(stepsField, `the last step must be 100 (${which} unit whole)`);
+        }
+        if (dwells !== undefined) {
+          if (steps === undefined) bad(dwellField, `needs ${stepsField}`);
+          const n = (steps as unknown[]).length - 1;
+          if (!Array.isArray(dwells) || dwells.length !== n) bad(dwellField, `must give one dwell per ${which === 'the first' ? 'first-unit' : 'unit'} step before the last (${n}), got ${JSON.stringify(dwells)}`);
+          (dwells as unknown[]).forEach((d, i) => posInt(`${dwellField}[${i}]`, d));
+        }
+      };
+      unitRamp('firstUnitSteps', st.firstUnitSteps, 'firstUnitDwellMinutes', st.firstUnitDwellMinutes, 'the first');
+      unitRamp('unitSteps', st.unitSteps, 'unitDwellMinutes', st.unitDwellMinutes, 'each later');
       if (st.exposureCap !== undefined) {
         const cap = st.exposureCap as unknown;
         if (!cap || typeof cap !== 'object' || Array.isArray(cap)) bad('exposureCap', `must be {percent, minutes}, got ${JSON.stringify(cap)}`);

@@ -2,7 +2,8 @@
 // service has now and how many services call it, read from a table learned by search in the simulator
 // (scripts/search-rollout-plans.ts writes ./table.ts; docs/rollout-plans.md). A pure function of its inputs.
 // Fail closed: without a usable risk score the most careful plan is chosen, never a faster one. Given the service's
-// regions or tenants, the chosen plan also comes as a unit plan (./units.ts): the same ramp inside the first unit, capped.
+// regions or tenants, the chosen plan also comes as a unit plan (./units.ts): the same ramp inside the first unit, a
+// short one inside every later unit, capped.
 import type { Strategy } from '../../sim/strategy.ts';
 import { PLAN_CANDIDATES, type PlanCandidate } from './candidates.ts';
 import { LEARNED_TABLE } from './table.ts';

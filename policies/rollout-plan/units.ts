@@ -3,22 +3,24 @@
 // a second table:
 //
 //   - order: the least critical tenant first when criticality is known (tenants only), then the least traffic first;
-//   - the ramp: the canary's steps that fit inside the first unit, as the same share of the service's traffic (a 1 %
-//     step in a unit with 20 % of the traffic is 5 % of that unit), each with the canary's dwell;
-//     (never the canary's last step before 100 %);
-//   - then one more whole unit per stage; the canary's remaining minutes before full exposure are shared out over those
-//     stages (rounded up), so the time to full is at least the canary's, and more only by rounding or a cap stage;
-//   - the exposure cap: at most UNIT_CAP_PERCENT of the service's traffic until the first unit has run, at the highest
-//     exposure the cap allows it, as long as the canary holds its last step before 100 % (its widest partial exposure).
-//     A first unit with more traffic than the cap gets a stage at the cap for that long: the one way the unit plan
-//     takes longer than the canary.
+//   - the first unit's ramp: the canary's steps that fit inside it, as the same share of the service's traffic (a 1 %
+//     step in a unit with 20 % of the traffic is 5 % of that unit), each with the canary's dwell (never the canary's
+//     last step before 100 %);
+//   - a ramp inside every later unit: UNIT_RAMP_PERCENT of its traffic for UNIT_RAMP_MINUTES, the units before it
+//     whole, then the unit whole for UNIT_WHOLE_MINUTES before the next one starts. The first unit has earned
+//     confidence, so the later units get the shortest dwells; a fault confined to one of them reaches a tenth of it
+//     first, not all of it at once (and the last unit's is still compared with the old version's traffic);
+//   - the exposure cap: at most UNIT_CAP_PERCENT of the service's traffic, the first unit at the highest exposure the
+//     cap allows it, for the canary's minutes the ramps leave, so the plan takes the canary's minutes before full
+//     exposure. It takes longer only when the later units' ramps do not fit in them (at least 2 minutes per unit after
+//     the first) or a first unit with more traffic than the cap needs its stage at the cap (a minute at least).
 //
 // Down the candidates' list the unit plans keep the list's order of caution over the same units: the first exposure
-// never grows, and a plan whose cap stage or rounding would make it reach full exposure sooner than the faster plan
-// before it gets longer whole-unit stages. A service with one unit gets the canary. Pure and deterministic.
+// never grows, and a plan that the ramps would make reach full exposure sooner than the faster plan before it is held
+// under the cap longer. A service with one unit gets the canary. Pure and deterministic.
 import { progressiveStages, unitOrder, type Strategy } from '../../sim/strategy.ts';
 import { RolloutlabError } from '../../lib/errors.ts';
-import { PLAN_CANDIDATES, type PlanCandidate } from './candidates.ts';
+import { PLAN_CANDIDATES, dwellSum, type PlanCandidate } from './candidates.ts';
 
 /** The cap on the new version's share of the service's traffic until the first unit has earned confidence. */
 export const UNIT_CAP_PERCENT = 25;
@@ -45,7 +47,10 @@ export interface UnitPlan {
   /** Percent of the first unit's traffic at each ramp step, the last 100 (absent: the first unit switches whole). */
   firstUnitSteps?: number[];
   firstUnitDwellMinutes?: number[];
-  /** Minutes each further unit runs before the next one joins. */
+  /** Percent of each later unit's traffic at each of its ramp steps, the last 100 (absent: later units switch whole). */
+  unitSteps?: number[];
+  unitDwellMinutes?: number[];
+  /** Minutes each unit runs whole before the next one starts. */
   stepMinutes: number;
   exposureCap: { percent: number; minutes: number };
   /** Every stage: percent of each unit's traffic on the new version, the percent of the service's, and its dwell (the last 0). */
@@ -79,28 +84,61 @@ export function checkUnits(u: UnitsInput, field = 'units'): UnitsInput {
   return u;
 }
 
-/** The rule's strategy for one canary plan alone (before the list's order is enforced). */
-function ruleStrategy(c: PlanCandidate, u: UnitsInput, bakeMinutes: number): Extract<Strategy, { kind: 'progressive' }> {
+/**
+ * The ramp inside every unit after the first: UNIT_RAMP_PERCENT of that unit's traffic for UNIT_RAMP_MINUTES, then the
+ * unit whole for UNIT_WHOLE_MINUTES before the next one starts. A fault confined to a later unit reaches that share of
+ * it first, not all of it at once; a severe one shows within the minute. The first unit has earned confidence by then,
+ * so the later units take the shortest dwells, and the canary's minutes go to the first unit and the cap.
+ */
+export const UNIT_RAMP_PERCENT = 10;
+export const UNIT_RAMP_MINUTES = 1;
+export const UNIT_WHOLE_MINUTES = 1;
+
+/** The rule's strategy for one canary plan alone, reaching full exposure no sooner than `target` minutes when it can. */
+function ruleStrategy(c: PlanCandidate, u: UnitsInput, bakeMinutes: number, target = dwellSum(c)): Extract<Strategy, { kind: 'progressive' }> {
   const order = unitOrder(u.names, u.shares, undefined, u.by === 'tenant' ? u.criticality : undefined);
   const s0 = u.shares[order[0]];
   // The canary's steps that fit inside the first unit, as the same share of the service's traffic — all but its last
-  // step before 100 %, whose minutes always go to the whole units that follow.
+  // step before 100 %, whose minutes go to the cap and the units that follow.
   const pre = c.steps.slice(0, -2);
   const ramp = pre.map((p, i) => ({ q: round(p / s0), d: c.dwellMinutes[i] })).filter((x) => x.q < 100);
-  const rampMinutes = ramp.reduce((a, x) => a + x.d, 0);
-  const rest = c.dwellMinutes.reduce((a, b) => a + b, 0) - rampMinutes;
-  const whole = Math.max(1, order.length - 1);
-  const stepMinutes = Math.max(1, Math.ceil(rest / whole));
-  const last = c.dwellMinutes[c.dwellMinutes.length - 1] ?? 1;
-  return {
+  const st = (capMinutes: number): Extract<Strategy, { kind: 'progressive' }> => ({
     kind: 'progressive',
     by: u.by,
-    stepMinutes,
+    stepMinutes: UNIT_WHOLE_MINUTES,
     bakeMinutes,
     order: order.map((i) => u.names[i]),
     ...(ramp.length ? { firstUnitSteps: [...ramp.map((x) => x.q), 100], firstUnitDwellMinutes: ramp.map((x) => x.d) } : {}),
-    exposureCap: { percent: UNIT_CAP_PERCENT, minutes: Math.max(1, last) },
-  };
+    ...(order.length > 1 ? { unitSteps: [UNIT_RAMP_PERCENT, 100], unitDwellMinutes: [UNIT_RAMP_MINUTES] } : {}),
+    exposureCap: { percent: UNIT_CAP_PERCENT, minutes: capMinutes },
+  });
+  // The canary's minutes the ramps leave go to the cap: the service stays at most UNIT_CAP_PERCENT on the new version,
+  // the first unit at the highest exposure the cap allows it, until the plan has spent `target` minutes (the canary's,
+  // unless the list's order asks for more). A plan over it already (many units) keeps a one-minute cap.
+  let cap = 1;
+  let m = toFull(st(cap), u);
+  while (m < target) {
+    cap += target - m;
+    m = toFull(st(cap), u);
+  }
+  // The cap's minutes as they run: the first unit's time at the highest exposure the cap allows it before the plan
+  // goes above the cap (never less than the cap asked, so the stages do not change).
+  return st(capHeld(st(cap), u));
+}
+
+/** Minutes the first unit of `st` runs at the highest exposure its cap allows it before a stage goes above the cap. */
+function capHeld(st: Extract<Strategy, { kind: 'progressive' }>, u: UnitsInput): number {
+  const stages = progressiveStages(st, u.names, u.shares, u.by === 'tenant' ? u.criticality : undefined);
+  const first = u.names.indexOf(st.order![0]);
+  const c = st.exposureCap!.percent / 100;
+  const top = u.shares[first] > 0 ? Math.min(1, c / u.shares[first]) : 1;
+  const weight = (x: (typeof stages)[number]) => x.exposure.reduce((a, e, i) => a + e * u.shares[i], 0);
+  let held = 0;
+  for (const x of stages) {
+    if (weight(x) > c + 1e-12) break;
+    if (x.exposure[first] >= top - 1e-12) held += x.dwellMinutes;
+  }
+  return Math.max(st.exposureCap!.minutes, held);
 }
 
 /** Minutes before full exposure of a progressive strategy over the units. */
@@ -112,7 +150,7 @@ const toFull = (st: Extract<Strategy, { kind: 'progressive' }>, u: UnitsInput) =
 /**
  * The progressive strategy the rule makes of canary plan `c` over the units `u`. Down the candidates' list it keeps
  * their order: a more careful plan over the same units never reaches full exposure sooner than a faster one (a plan the
- * cap or the rounding made shorter than the one before it gets longer whole-unit stages until it is not).
+ * cap or the rounding made longer than the one after it holds that one under the cap longer until it is not).
  */
 export function unitStrategy(c: PlanCandidate, u: UnitsInput, bakeMinutes: number): Extract<Strategy, { kind: 'progressive' }> {
   const k = PLAN_CANDIDATES.findIndex((x) => x.name === c.name);
@@ -120,13 +158,8 @@ export function unitStrategy(c: PlanCandidate, u: UnitsInput, bakeMinutes: numbe
   let floor = 0;
   let st = ruleStrategy(PLAN_CANDIDATES[0], u, bakeMinutes);
   for (let j = 0; j <= k; j++) {
-    st = ruleStrategy(PLAN_CANDIDATES[j], u, bakeMinutes);
-    let m = toFull(st, u);
-    while (m < floor) {
-      st.stepMinutes += Math.ceil((floor - m) / Math.max(1, u.names.length - 1));
-      m = toFull(st, u);
-    }
-    floor = m;
+    st = ruleStrategy(PLAN_CANDIDATES[j], u, bakeMinutes, Math.max(floor, dwellSum(PLAN_CANDIDATES[j])));
+    floor = toFull(st, u);
   }
   return st;
 }
@@ -144,6 +177,7 @@ export function unitPlan(c: PlanCandidate, u: UnitsInput): UnitPlan {
     order,
     shares: idx.map((i) => u.shares[i]),
     ...(st.firstUnitSteps ? { firstUnitSteps: st.firstUnitSteps, firstUnitDwellMinutes: st.firstUnitDwellMinutes } : {}),
+    ...(st.unitSteps ? { unitSteps: st.unitSteps, unitDwellMinutes: st.unitDwellMinutes } : {}),
     stepMinutes: st.stepMinutes,
     exposureCap: st.exposureCap!,
     stages: stages.map((x) => ({
@@ -152,7 +186,7 @@ export function unitPlan(c: PlanCandidate, u: UnitsInput): UnitPlan {
       dwellMinutes: x.dwellMinutes,
     })),
     minutesToFull,
-    note: `routes by ${u.by}: ${order[0]} first${st.firstUnitSteps ? ` (ramped ${st.firstUnitSteps.join('-')} % of its traffic)` : ''}, then ${order.length > 1 ? order.slice(1).join(', then ') : 'nothing else'}, one more every ${st.stepMinutes} min, at most ${UNIT_CAP_PERCENT} % of the service until ${order[0]} has run ${st.exposureCap!.minutes} min; needs a traffic router that splits by ${u.by}`,
+    note: `routes by ${u.by}: ${order[0]} first${st.firstUnitSteps ? ` (ramped ${st.firstUnitSteps.join('-')} % of its traffic)` : ''}, then ${order.length > 1 ? order.slice(1).join(', then ') : 'nothing else'}, ${st.unitSteps ? `each ramped ${st.unitSteps.slice(0, -1).join('-')} % of its traffic for ${st.unitDwellMinutes!.join('-')} min before it is whole, the next one starting ${st.stepMinutes} min after that` : `one more every ${st.stepMinutes} min`}, at most ${UNIT_CAP_PERCENT} % of the service until ${order[0]} has run ${st.exposureCap!.minutes} min; needs a traffic router that splits by ${u.by}`,
   };
 }
 
@@ -165,6 +199,7 @@ export function unitPlanStrategy(p: UnitPlan, bakeMinutes: number): Extract<Stra
     bakeMinutes,
     order: [...p.order],
     ...(p.firstUnitSteps ? { firstUnitSteps: [...p.firstUnitSteps], firstUnitDwellMinutes: [...(p.firstUnitDwellMinutes ?? [])] } : {}),
+    ...(p.unitSteps ? { unitSteps: [...p.unitSteps], unitDwellMinutes: [...(p.unitDwellMinutes ?? [])] } : {}),
     exposureCap: { ...p.exposureCap },
   };
 }
@@ -175,10 +210,10 @@ export function unitPlanStrategy(p: UnitPlan, bakeMinutes: number): Extract<Stra
  */
 export function unitPlanRefusal(p: UnitPlan, tool: string): string {
   const [first, ...rest] = p.order;
-  const ramp = p.firstUnitSteps ? `a canary at ${p.firstUnitSteps.join('-')} % with ${p.firstUnitDwellMinutes!.join('-')} min at the steps` : 'a switch to 100 %';
+  const canary = (steps: number[] | undefined, dwells: number[] | undefined) => (steps ? `a canary at ${steps.join('-')} % with ${dwells!.join('-')} min at the steps` : 'a switch to 100 %');
   return (
     `the plan routes by ${p.by} and ${tool} splits traffic by weight only, so its steps would run another plan (the same weights over every ${p.by}); ` +
-    `what it can run: one ${tool} rollout per ${p.by}, started in this order — ${first} (${ramp}), then ${rest.length ? rest.join(', then ') : 'nothing else'}, ` +
-    `each ${p.stepMinutes} min after the one before, and no ${p.by} after ${first} until it has run ${p.exposureCap.minutes} min at the cap of ${p.exposureCap.percent} % of the service — or take --format json`
+    `what it can run: one ${tool} rollout per ${p.by}, started in this order — ${first} (${canary(p.firstUnitSteps, p.firstUnitDwellMinutes)}), then ${rest.length ? rest.join(', then ') : 'nothing else'}` +
+    `${rest.length ? ` (each ${canary(p.unitSteps, p.unitDwellMinutes)})` : ''}, each started ${p.stepMinutes} min after the one before is at 100 %, and no ${p.by} after ${first} until it has run ${p.exposureCap.minutes} min at the cap of ${p.exposureCap.percent} % of the service — or take --format json`
   );
 }

@@ -51,7 +51,9 @@ export const UnitPlanSchema = Type.Object(
     shares: Type.Array(Type.Number(), { description: 'their traffic shares, in that order' }),
     firstUnitSteps: Type.Optional(Type.Array(Type.Number(), { description: "percent of the first unit's traffic at each ramp step, the last 100" })),
     firstUnitDwellMinutes: Type.Optional(Type.Array(Type.Integer(), { description: 'minutes at each ramp step before the last' })),
-    stepMinutes: Type.Integer({ description: 'minutes each further unit runs before the next joins' }),
+    unitSteps: Type.Optional(Type.Array(Type.Number(), { description: "percent of each later unit's traffic at each of its ramp steps, the last 100" })),
+    unitDwellMinutes: Type.Optional(Type.Array(Type.Integer(), { description: "minutes at each of a later unit's ramp steps before the last" })),
+    stepMinutes: Type.Integer({ description: 'minutes each unit runs whole before the next one starts' }),
     exposureCap: Type.Object({ percent: Type.Number(), minutes: Type.Integer() }, { additionalProperties: false, description: "at most percent of the service's traffic until the first unit has run minutes at the highest exposure the cap allows it" }),
     stages: Type.Array(
       Type.Object(
