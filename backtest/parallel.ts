@@ -22,10 +22,11 @@ export interface ParallelOptions extends BacktestOptions {
 
 export async function backtestParallel(o: ParallelOptions): Promise<BacktestRun> {
   const threads = o.threads ?? defaultThreads(o.deployments);
-  if (threads <= 1) return backtest(o);
+  // A sensitivity table other than the learned one is not sent to the workers: such a run stays in this thread.
+  if (threads <= 1 || o.optimised?.sensitivityTable) return backtest(o);
   const strategy = o.strategy ?? scenarioStrategy(o.scenario);
   const names = o.policies.map((p) => p.name);
-  const setup: WorkerSetup = { scenario: o.scenario, seed: o.seed, policies: names, strategy, optimised: !!o.optimised, ...(o.optimised?.units ? { optimisedUnits: o.optimised.units } : {}), windowMinutes: o.windowMinutes, policyModules: o.policyModules ?? [], modelsRoot: o.modelsRoot };
+  const setup: WorkerSetup = { scenario: o.scenario, seed: o.seed, policies: names, strategy, optimised: !!o.optimised, ...(o.optimised?.units ? { optimisedUnits: o.optimised.units } : {}), ...(o.optimised?.thresholds ? { optimisedThresholds: true } : {}), windowMinutes: o.windowMinutes, policyModules: o.policyModules ?? [], modelsRoot: o.modelsRoot };
   const works = new Map<number, PeriodWork>();
   let next = 0;
   let inFlight = 0;

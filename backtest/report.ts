@@ -29,6 +29,7 @@ export function formatBacktest(r: BacktestReport): string {
     r.optimisedShare !== undefined
       ? `          strategy optimised: ${(100 * r.optimisedShare).toFixed(1)} % of deployments under an optimised plan (${Object.entries(r.plans ?? {}).sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${v}`).join(', ')})`
       : `          strategy ${describeStrategy(r.strategy)}`,
+    ...(r.sensitivities ? [`          rollback thresholds per change (ml): ${Object.entries(r.sensitivities).sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${v}`).join(', ')}`] : []),
     `          violating ${int(any.violating)} (the unguarded run breaches because of the change); material faults ${int(any.materialFaults)}; ` +
       `without one ${int(any.withoutMaterialFault)}; breaches from noise alone ${int(any.noiseBreaches)} (not preventable, not counted)`,
     '',

@@ -18,6 +18,8 @@ import type { GamModel } from '../training/gam.ts';
 import { judgeWindows, type JudgeWindow } from '../judges/labelled-windows.ts';
 import type { StageRanges } from '../sim/whatif.ts';
 import { predictedRanges } from './ranges.ts';
+import type { ThresholdCaps } from '../policies/thresholds.ts';
+import type { SensitivityTable } from '../policies/rollout-plan/sensitivity.ts';
 
 export { TICK_SECONDS };
 
@@ -69,6 +71,8 @@ export interface DeploymentResult {
   /** Under `--strategy optimised`: the plan the optimiser chose, and whether it is an optimised one (not the fail-closed fallback). */
   plan?: string;
   optimisedPlan?: boolean;
+  /** Under `--strategy optimised+thresholds`: the rollback sensitivity the optimiser chose (policies/rollout-plan/sensitivity.ts). */
+  sensitivity?: string;
   /** Confined fault rolled back: minutes from the first rollback decision to the fault's traffic off the new version (0: as fast as a full rollback then; null: never). */
   recoveryAfterRollbackMin: number | null;
   /** Tenants with at least one of this run's fault-caused bad requests (docs/definitions.md#tenants-impacted). */
@@ -125,6 +129,8 @@ export interface BacktestReport {
   /** `--strategy optimised`: the share of deployments that got an optimised plan, and how many got each plan. */
   optimisedShare?: number;
   plans?: Record<string, number>;
+  /** With per-change thresholds: deployments per rollback sensitivity. */
+  sensitivities?: Record<string, number>;
 }
 
 export interface BacktestOptions {
@@ -137,8 +143,12 @@ export interface BacktestOptions {
   onProgress?: (stage: string, done: number, total: number) => void;
   /** Also cut labelled canary analysis windows of this many minutes from every unguarded run. */
   windowMinutes?: number;
-  /** Roll each deployment out under the plan the optimiser chooses from this risk model's score (null: no risk model, the most careful plan); `strategy` is then ignored. */
-  optimised?: { risk: GamModel | null; units?: UnitKind };
+  /**
+   * Roll each deployment out under the plan the optimiser chooses from this risk model's score (null: no risk model, the
+   * most careful plan); `strategy` is then ignored. `thresholds`: the plan also sets the learned policy's rollback
+   * thresholds per change (policies/rollout-plan/sensitivity.ts).
+   */
+  optimised?: { risk: GamModel | null; units?: UnitKind; thresholds?: boolean; sensitivityTable?: SensitivityTable };
 }
 
 export interface BacktestRun {
@@ -164,11 +174,12 @@ export interface EpisodeExposure {
  * Run one deployment under one policy; returns the episode outcome, the first rollback reason and the exposures.
  * `onTick`, when given, sees each observation with the action taken on it (the report's timelines); it changes nothing.
  */
-export function runEpisode(env: RolloutEnv, world: World, dep: Deployment, seed: number, strategy: Strategy, policy: Policy | null, truthOutcome: EpisodeOutcome | null, ranges?: readonly StageRanges[], onTick?: (observation: Observation, action: Action) => void): { outcome: EpisodeOutcome; reason: string | null; exposure: EpisodeExposure } {
+export function runEpisode(env: RolloutEnv, world: World, dep: Deployment, seed: number, strategy: Strategy, policy: Policy | null, truthOutcome: EpisodeOutcome | null, ranges?: readonly StageRanges[], onTick?: (observation: Observation, action: Action) => void, thresholds?: ThresholdCaps): { outcome: EpisodeOutcome; reason: string | null; exposure: EpisodeExposure } {
   let { observation } = env.reset({ seed, deployment: { id: dep.id, service: dep.service, start: dep.start, fault: dep.fault, material: dep.material }, strategy });
   const plan = env.plan;
   const ctx: PolicyContext = { deploymentId: dep.id, service: world.topology.services[dep.service], start: dep.start, plan, slo: world.scenario.slo, tickSeconds: TICK_SECONDS };
   if (ranges) ctx.ranges = ranges;
+  if (thresholds) ctx.thresholds = thresholds;
   const run = policy ? policy.start(ctx, policy.needsTruth ? { fault: dep.fault, material: dep.material, unguarded: truthOutcome! } : undefined) : null;
   let reason: string | null = null;
   const exposure: EpisodeExposure = { plan, rollbackUnit: null, atRollback: null, atEnd: [] };
@@ -347,12 +358,13 @@ export function runPeriod(period: Period, policies: Policy[], strategy: Strategy
     for (const p of policies) {
       const t0 = performance.now();
       if (p.needsRanges) ranges ??= predictedRanges(period.world, dep, st, period.seed);
-      const { outcome, reason, exposure } = runEpisode(env, period.world, dep, period.seed, st, p, truth, p.needsRanges ? ranges : undefined);
+      const { outcome, reason, exposure } = runEpisode(env, period.world, dep, period.seed, st, p, truth, p.needsRanges ? ranges : undefined, undefined, chosen?.thresholds);
       work.seconds[p.name] += (performance.now() - t0) / 1000;
       const r = scoreDeployment(p.name, period.index, period.world, dep, truth, outcome, reason, exposure);
       if (chosen) {
         r.plan = chosen.plan;
         r.optimisedPlan = chosen.optimised;
+        if (chosen.sensitivity !== undefined) r.sensitivity = chosen.sensitivity;
       }
       row.push(r);
     }
@@ -386,6 +398,10 @@ export function assemble(o: { scenarioName: string; seed: number; n: number; pol
     report.optimisedShare = first.length ? first.filter((r) => r.optimisedPlan).length / first.length : 0;
     report.plans = {};
     for (const r of first) report.plans[r.plan ?? '?'] = (report.plans[r.plan ?? '?'] ?? 0) + 1;
+    if (first.some((r) => r.sensitivity !== undefined)) {
+      report.sensitivities = {};
+      for (const r of first) report.sensitivities[r.sensitivity ?? '?'] = (report.sensitivities[r.sensitivity ?? '?'] ?? 0) + 1;
+    }
   }
   return { report, results: [...per.values()].flat(), windows };
 }
@@ -405,7 +421,7 @@ export type BacktestArm = Pick<BacktestOptions, 'strategy' | 'optimised'>;
 export function backtestArms(o: Omit<BacktestOptions, 'strategy' | 'optimised'>, arms: readonly BacktestArm[]): BacktestRun[] {
   const setups = arms.map((a) => ({
     strategy: a.strategy ?? scenarioStrategy(o.scenario),
-    strategyFor: a.optimised ? (w: World) => optimisedChooser(w, a.optimised!.risk, undefined, a.optimised!.units) : undefined,
+    strategyFor: a.optimised ? (w: World) => optimisedChooser(w, a.optimised!.risk, undefined, a.optimised!.units, a.optimised!.thresholds, a.optimised!.sensitivityTable) : undefined,
     optimised: !!a.optimised,
   }));
   const works: PeriodWork[][] = arms.map(() => []);

@@ -24,6 +24,8 @@ export interface WorkerSetup {
   optimised?: boolean;
   /** With `optimised`: the plan run over the service's regions or tenants. */
   optimisedUnits?: UnitKind;
+  /** With `optimised`: the plan also sets the learned policy's rollback thresholds per change. */
+  optimisedThresholds?: boolean;
   windowMinutes?: number;
   /** Modules to import first (they register extra policies by name). */
   policyModules: string[];
@@ -35,7 +37,7 @@ const setup = workerData as WorkerSetup;
 for (const m of setup.policyModules) await import(m);
 const policies = resolvePolicies(setup.policies, { models: () => loadRolloutChampionsSync(setup.modelsRoot) });
 const risk = setup.optimised ? (loadRiskSync(setup.modelsRoot)?.model ?? null) : null;
-const strategyFor = setup.optimised ? (w: World) => optimisedChooser(w, risk, undefined, setup.optimisedUnits) : undefined;
+const strategyFor = setup.optimised ? (w: World) => optimisedChooser(w, risk, undefined, setup.optimisedUnits, setup.optimisedThresholds ?? false) : undefined;
 parentPort!.on('message', (task: PeriodTask | null) => {
   if (task === null) {
     parentPort!.close();

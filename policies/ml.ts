@@ -25,6 +25,7 @@ import type { JudgeModel } from '../training/judge/model.ts';
 import { notProbabilities } from '../lib/scores.ts';
 import { windowEvidence } from '../judges/evidence.ts';
 import { UnitEvidence } from './unit-scope.ts';
+import { effectiveThresholds } from './thresholds.ts';
 import { checkRanges, FINE_TICK_SECONDS, GREEN_TICK_SECONDS, MinuteAssembler, overwhelmingNow, RED_PERSIST_MIN, RollingMinute } from './adaptive.ts';
 
 /** Longest extra time a stage is held for more evidence beyond its dwell. */
@@ -73,7 +74,6 @@ export function mlPolicy(model: RollbackPredictor, version = '', parts: MlParts 
   const risk = parts.risk ?? null;
   const judge = parts.judge ?? null;
   const maxHold = parts.maxExtraHoldMin ?? MAX_EXTRA_HOLD_MIN;
-  const holdAt = parts.holdThreshold ?? model.thresholds.hold;
   const adaptive = parts.adaptive ?? false;
   const name = adaptive ? 'ml-adaptive' : 'ml';
   const tag = `${name}${version ? ' ' + version : ''}`;
@@ -86,6 +86,9 @@ export function mlPolicy(model: RollbackPredictor, version = '', parts: MlParts 
     },
     start(ctx) {
       const prior = ctx.riskPrior ?? priors.get(ctx.deploymentId) ?? NaN;
+      // This rollout's thresholds: the champion's, lowered by the plan's caps when it gives some.
+      const th = effectiveThresholds({ fault: model.thresholds.fault, breach: model.thresholds.breach, hold: model.thresholds.hold }, ctx.thresholds);
+      const holdAt = Math.min(parts.holdThreshold ?? model.thresholds.hold, ctx.thresholds?.hold ?? Infinity);
       let tr = new Trajectory(ctx.plan, ctx.slo, prior);
       // Progressive strategies: the evidence by unit, and the units this run has rolled back.
       const units = ctx.plan.units.length > 1 ? new UnitEvidence(ctx.plan.units) : null;
@@ -97,7 +100,7 @@ export function mlPolicy(model: RollbackPredictor, version = '', parts: MlParts 
           units?.push(obs);
           if (obs.age === 0) return schedule(obs, 'rollout just started: no metrics yet, on schedule');
           if (obs.phase !== 'progressing' && obs.phase !== 'baking') return schedule(obs, `rollout is ${obs.phase}: nothing to decide`);
-          const d = model.decide(tr.features(obs), tr, obs);
+          const d = model.decide(tr.features(obs), tr, obs, th);
           if (d.rollback) {
             const when = d.breachInMin === null ? '' : d.breachInMin === 0 ? ', breach projected at this exposure' : `, breach projected in ${d.breachInMin} min`;
             const why = [`${tag}: P(material fault) ${d.pFault.toFixed(2)}, P(breach ahead) ${d.pBreach.toFixed(2)}${when}`, ...d.reasons];

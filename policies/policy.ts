@@ -10,6 +10,7 @@ import type { Action, Observation, EpisodeOutcome } from '../sim/env.ts';
 import type { Plan } from '../sim/strategy.ts';
 import type { World } from '../sim/world.ts';
 import type { StageRanges } from '../sim/whatif.ts';
+import type { ThresholdCaps } from './thresholds.ts';
 
 /** What a policy may know of the service it rolls out to: its name and its latency objective (none: judges fall back to the baseline's latency). */
 export interface ServiceFacts {
@@ -35,6 +36,11 @@ export interface PolicyContext {
    * `needsRanges`: what a healthy canary, its baseline and the likely faults look like at each stage.
    */
   ranges?: readonly StageRanges[];
+  /**
+   * Per-change caps on the learned policy's rollback thresholds (./thresholds.ts): the plan's, for a risky change.
+   * Each threshold used is the lower of the champion's and the cap; absent, the champion's. Baselines ignore them.
+   */
+  thresholds?: ThresholdCaps;
 }
 
 /** The truth, handed only to policies that declare `needsTruth` (the oracle). */

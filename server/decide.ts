@@ -9,6 +9,8 @@ import { canaryVerdict } from '../policies/canary-verdict.ts';
 import type { JudgeModel } from '../training/judge/model.ts';
 import type { RollbackPredictor } from '../training/predictive-rollback/model.ts';
 import { mlPolicy } from '../policies/ml.ts';
+import { checkThresholdCaps, effectiveThresholds, type RollbackThresholds, type ThresholdCaps } from '../policies/thresholds.ts';
+import { RolloutlabError } from '../lib/errors.ts';
 import { decideOnHistory, type Policy, type PolicyContext } from '../policies/policy.ts';
 import { resolvePolicies, type Versioned } from '../policies/index.ts';
 import { TICK_SECONDS } from '../sim/env.ts';
@@ -182,24 +184,40 @@ export function rolloutDecision(b: DecisionBody, models: { rollback: Versioned<R
       ...(o.tickSeconds !== undefined ? { tickSeconds: o.tickSeconds } : {}),
     });
   });
+  // Per-change thresholds (the plan's): only the learned policies have any; caps, so never less sensitive than the champion.
+  const caps = b.thresholds === undefined ? undefined : thresholdCapsOf(b.thresholds, name);
   let policy: Policy;
   let modelVersion: string = name;
   let judgeVersion: string | null = null;
+  let used: RollbackThresholds | undefined;
   if (name === 'ml' || name === 'ml-adaptive') {
     const rb = models.rollback;
     if (!rb) throw new ModelUnavailable(`no rollback champion is loaded (${models.rollbackError ?? 'not loaded'}); train one with rolloutlab train rollback, then POST /v1/models/reload`);
     policy = mlPolicy(rb.model, rb.version, { judge: models.judge?.model ?? null, adaptive: name === 'ml-adaptive' });
     modelVersion = rb.version;
     judgeVersion = models.judge?.version ?? null;
+    if (caps) used = effectiveThresholds({ fault: rb.model.thresholds.fault, breach: rb.model.thresholds.breach, hold: rb.model.thresholds.hold }, caps);
   } else policy = resolvePolicies([name])[0];
   const ctx: PolicyContext = { deploymentId: 'request', service: { name: 'request', latencyObjectiveMs: b.latencyObjectiveMs }, start: 0, plan, slo: b.slo, tickSeconds: TICK_SECONDS, riskPrior: b.riskPrior };
+  if (caps) ctx.thresholds = caps;
   if (b.ranges) ctx.ranges = rangesOf(b.ranges, plan.stages.length);
   const d = decideOnHistory(policy, ctx, observations);
   if (d.type !== 'advance' && d.type !== 'hold' && d.type !== 'rollback') throw new Error(`bug: policy ${name} answered ${d.type}`);
   const scores = d.scores ?? { pFault: null, pBreach: null, breachInMin: null };
   const unit = d.type === 'rollback' && d.unit !== undefined && d.unit !== 'all' ? { unit: d.unit } : {};
   const tick = d.tickSeconds !== undefined && d.tickSeconds !== TICK_SECONDS ? { tickSeconds: d.tickSeconds } : {};
-  return { action: d.type, ...unit, pFault: scores.pFault, pBreach: scores.pBreach, breachInMin: scores.breachInMin, reasons: d.reasons, ...tick, modelVersion, judgeVersion, policy: name };
+  return { action: d.type, ...unit, pFault: scores.pFault, pBreach: scores.pBreach, breachInMin: scores.breachInMin, reasons: d.reasons, ...tick, modelVersion, judgeVersion, policy: name, ...(used ? { thresholds: used } : {}) };
+}
+
+/** A request's per-change thresholds, checked (400 naming the field): probabilities in (0, 1], for a learned policy only. */
+function thresholdCapsOf(t: NonNullable<DecisionBody['thresholds']>, policy: string): ThresholdCaps {
+  if (policy !== 'ml' && policy !== 'ml-adaptive') throw new BadInput('body.thresholds', `apply to the learned policies (ml, ml-adaptive) only: policy ${policy} has no rollback thresholds`);
+  try {
+    return checkThresholdCaps(t, 'body.thresholds');
+  } catch (e) {
+    if (e instanceof RolloutlabError) throw new BadInput(e.field ?? 'body.thresholds', e.message.slice(e.message.indexOf(': ') + 2));
+    throw e;
+  }
 }
 
 /** Ratios of counts: at most 1. */

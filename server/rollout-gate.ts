@@ -59,6 +59,8 @@ export interface ChangeGateInput {
   impute?: readonly string[];
   /** The field `impute` came in, for the 400 naming a name the model lacks (default body.impute). */
   imputeField?: string;
+  /** The plan also carries per-change rollback thresholds (default: policies/rollout-plan/sensitivity.ts PER_CHANGE_THRESHOLDS). */
+  perChangeThresholds?: boolean;
 }
 
 export interface ChangeGateAnswer {
@@ -74,7 +76,7 @@ export interface ChangeGateAnswer {
  * NoFeasiblePlan (a 422 naming the constraint, with the closest feasible plan).
  */
 export function gateChange(b: ChangeGateInput, champion: { model: GamModel; version: string } | null, o: { championError?: string | null; now?: Date; waitOnNoScore?: boolean } = {}): ChangeGateAnswer {
-  const base = { rpm: b.rpm, bakeMinutes: b.bakeMinutes ?? 30, blockAbove: b.blockAbove, constraints: b.constraints, units: b.units ? unitsInput(b.units, b.unitsField ?? 'body.units') : undefined };
+  const base = { rpm: b.rpm, bakeMinutes: b.bakeMinutes ?? 30, blockAbove: b.blockAbove, constraints: b.constraints, units: b.units ? unitsInput(b.units, b.unitsField ?? 'body.units') : undefined, thresholds: b.perChangeThresholds };
   if (!champion) return { answer: rolloutPlanDecision({ ...base, risk: null, missing: noChampion(o.championError) }), risk: null };
   const features = o.now ? { ...timeFeaturesAt(o.now, champion.model.specs), ...b.features } : b.features;
   let r: RiskResponse;

@@ -6,7 +6,7 @@
 // Progressive rollouts (by region and by tenant) are replayed too, the canary's breakdown by unit sent with each minute,
 // among them rollouts where ml rolls back one unit: the server must name the same unit at the same minute. And
 // ml-adaptive, with the what-if's predicted ranges sent in the request and steps shorter than a minute (the server must
-// ask for the same next step: tickSeconds).
+// ask for the same next step: tickSeconds). And ml with per-change thresholds, the plan's caps sent in the request.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -28,6 +28,7 @@ import { toAnalysisWindow, type JudgeWindow } from '../judges/labelled-windows.t
 import { resolveWindowJudges, type AnalysisWindow } from '../judges/window-judges.ts';
 import { evidenceFor } from '../judges/evidence.ts';
 import { registerMlWindowJudge } from '../training/judge/model.ts';
+import { SENSITIVITY_LEVELS, SENSITIVITY_TABLE } from '../policies/rollout-plan/sensitivity.ts';
 
 const SCENARIOS = ['default', 'low-traffic', 'black-friday', 'large'] as const;
 const POLICIES = ['none', 'kayenta', 'argo', 'flagger', 'ml'] as const;
@@ -36,6 +37,8 @@ const PER_SCENARIO = 25;
 const PROGRESSIVE_POLICIES = ['kayenta', 'ml'] as const;
 /** Deployments of the default scenario replayed under ml-adaptive (each needs a what-if run for its ranges). */
 const ADAPTIVE_DEPLOYMENTS = 20;
+/** Deployments of the default scenario replayed under ml with per-change thresholds (the plan's, sent as `thresholds`). */
+const THRESHOLD_DEPLOYMENTS = 12;
 
 interface Recorded {
   scenario: string;
@@ -106,6 +109,7 @@ function body(r: Recorded, k: number) {
     slo: { objective: slo.objective, burnRate: slo.burnRate },
     ...(r.riskPrior !== undefined && Number.isFinite(r.riskPrior) ? { riskPrior: r.riskPrior } : {}),
     ...(r.ctx.ranges ? { ranges: r.ctx.ranges } : {}),
+    ...(r.ctx.thresholds ? { thresholds: r.ctx.thresholds } : {}),
     latencyObjectiveMs: service.latencyObjectiveMs,
     observations: r.observations.slice(0, k + 1).map((o) => ({ age: o.age, phase: o.phase, stage: o.stage, weight: o.weight, mirror: o.mirror, timeAtStage: o.timeAtStage, providerError: o.providerError, canary: o.canary, baseline: o.baseline, ...(o.canaryUnits ? { canaryUnits: o.canaryUnits } : {}), ...(o.tickSeconds !== undefined ? { tickSeconds: o.tickSeconds } : {}) })),
   };
@@ -149,6 +153,10 @@ beforeAll(async () => {
   // ml-adaptive on the default scenario: the backtester computes each deployment's ranges; the request carries them.
   const adaptive = resolvePolicies(['ml-adaptive'], { models: () => champions }).map((p) => recording(p, 'default adaptive', recorded, prior));
   backtest({ scenario: loadScenario('default'), seed: 21, deployments: ADAPTIVE_DEPLOYMENTS, policies: adaptive });
+  // ml with per-change thresholds: every deployment under its optimised plan and the sensitive levels a table gives it.
+  const sensitive = resolvePolicies(['ml'], { models: () => champions }).map((p) => recording(p, 'default thresholds', recorded, prior));
+  const spread = { ...SENSITIVITY_TABLE, choice: SENSITIVITY_TABLE.choice.map((row) => row.map((_, r) => Math.min(SENSITIVITY_LEVELS.length - 1, 1 + r))) };
+  backtest({ scenario: loadScenario('default'), seed: 21, deployments: THRESHOLD_DEPLOYMENTS, policies: sensitive, optimised: { risk: champions.risk?.model ?? null, thresholds: true, sensitivityTable: spread } });
   if (champions.judge) registerMlWindowJudge(champions.judge.model);
 }, 600_000);
 
@@ -177,7 +185,11 @@ describe('the served decision is the backtested one', () => {
       }
     }
     // The replay covered every policy and the decisions that matter: rollbacks and holds as well as advances.
-    expect(recorded.filter((r) => !r.scenario.includes('progressive') && !r.scenario.includes('adaptive')).length).toBe(SCENARIOS.length * PER_SCENARIO * POLICIES.length);
+    expect(recorded.filter((r) => !r.scenario.includes('progressive') && !r.scenario.includes('adaptive') && !r.scenario.includes('thresholds')).length).toBe(SCENARIOS.length * PER_SCENARIO * POLICIES.length);
+    // Per-change thresholds: every such rollout was replayed with its plan's caps in the request.
+    const th = recorded.filter((r) => r.scenario === 'default thresholds');
+    expect(th.length).toBe(THRESHOLD_DEPLOYMENTS);
+    expect(th.every((r) => r.ctx.thresholds && Object.keys(r.ctx.thresholds).length > 0)).toBe(true);
     for (const p of POLICIES) expect(actions.get(`${p} advance`) ?? 0, `${p} advances`).toBeGreaterThan(0);
     for (const p of ['kayenta', 'argo', 'flagger', 'ml']) expect(actions.get(`${p} rollback`) ?? 0, `${p} rollbacks`).toBeGreaterThan(0);
     // Progressive rollouts by region and by tenant, with their breakdown by unit, and ml rolling back one unit in both.

@@ -42,9 +42,12 @@ async function runBacktest(o: BacktestFlags): Promise<BacktestRun> {
   const policies = flagValue(() => resolvePolicies(o.policies, { models: () => loadRolloutChampionsSync(modelsRoot) }));
   // `optimised`: every deployment under the plan the rollout-plan optimiser chooses for it (docs/rollout-plans.md).
   // `optimised:region` / `optimised:tenant`: that plan run over the service's regions (tenants), capped.
-  const optimised = o.strategy === 'optimised' || o.strategy?.startsWith('optimised:') === true;
-  const units = optimised && o.strategy !== 'optimised' ? o.strategy!.slice('optimised:'.length) : undefined;
-  if (units !== undefined && units !== 'region' && units !== 'tenant') throw usage(`--strategy ${JSON.stringify(o.strategy)}: optimised, optimised:region or optimised:tenant`, 'strategy');
+  // `optimised+thresholds`: the plan also sets the `ml` policy's rollback thresholds per change (policies/rollout-plan/sensitivity.ts).
+  const m = /^optimised(\+thresholds)?(?::(.*))?$/.exec(o.strategy ?? '');
+  const optimised = m !== null;
+  const thresholds = m?.[1] !== undefined;
+  const units = m?.[2];
+  if (units !== undefined && units !== 'region' && units !== 'tenant') throw usage(`--strategy ${JSON.stringify(o.strategy)}: optimised, optimised:region or optimised:tenant (each optionally optimised+thresholds…)`, 'strategy');
   if (optimised && o.trajectories) throw usage('--trajectories records the unguarded runs of one strategy: not with --strategy optimised', 'trajectories');
   const strategy = o.strategy !== undefined && !optimised ? flagValue(() => parseStrategy(o.strategy!, scenario)) : undefined;
   const progress = terminalProgress();
@@ -56,7 +59,7 @@ async function runBacktest(o: BacktestFlags): Promise<BacktestRun> {
     deployments: o.deployments,
     policies,
     strategy,
-    ...(optimised ? { optimised: { risk: loadRiskSync(modelsRoot)?.model ?? null, ...(units ? { units: units as 'region' | 'tenant' } : {}) } } : {}),
+    ...(optimised ? { optimised: { risk: loadRiskSync(modelsRoot)?.model ?? null, ...(units ? { units: units as 'region' | 'tenant' } : {}), ...(thresholds ? { thresholds } : {}) } } : {}),
     windowMinutes: o.out ? o.windowMinutes : undefined,
     modelsRoot,
     onProgress: (stage, d, n) => progress.update(stage, d, n),
@@ -119,7 +122,7 @@ export function registerBacktest(program: Command): void {
     .option('--seed <n>', 'random seed (integer)', int('--seed', 0, 2 ** 32 - 1), 1)
     .option('--deployments <n>', 'deployments to replay (the scenario period repeats with fresh randomness as needed)', int('--deployments', 1, 1_000_000), 1000)
     .option('--policies <a,b,...>', `policies to compare (${policyNames().join(', ')}; ml needs a trained registry, see --models)`, BASELINE_POLICIES.join(','))
-    .option('--strategy <spec>', 'rollout strategy: canary[:0.1,1,5,25,50,100] | blue-green[:previewMin] | rolling[:batches] | progressive[:region|tenant] | optimised (each deployment under the plan the rollout-plan optimiser chooses from its risk score and traffic; the JSON gains optimisedShare) | optimised:region | optimised:tenant (that plan run over the service’s regions or tenants, smallest first, capped) (default: the scenario rollout)')
+    .option('--strategy <spec>', 'rollout strategy: canary[:0.1,1,5,25,50,100] | blue-green[:previewMin] | rolling[:batches] | progressive[:region|tenant] | optimised (each deployment under the plan the rollout-plan optimiser chooses from its risk score and traffic; the JSON gains optimisedShare) | optimised:region | optimised:tenant (that plan run over the service’s regions or tenants, smallest first, capped) | optimised+thresholds[:region|tenant] (the plan also sets the ml policy’s rollback thresholds per change; the JSON gains sensitivities) (default: the scenario rollout)')
     .option('--out <dir>', 'write per-deployment results, the summary and labelled judge windows as a data set (Parquet + DuckDB)')
     .option('--window-minutes <n>', 'length of the labelled canary analysis windows written with --out', int('--window-minutes', 1, 60), 5)
     .option('--trajectories', 'with --out: also write every tick of every deployment\'s unguarded run as policies observe it, with the truth (training data of the rollback family)')

@@ -130,16 +130,17 @@ export function registerRollback(program: Command): void {
     .option('--scenario <name|file>', 'scenario of the simulated world', 'default')
     .option('--seed <n>', 'world seed', int('--seed', 0, 2 ** 31 - 1), 1)
     .option('--deployment <id>', 'a deployment of that world (dep-000123, or p2-dep-000045 of a later period)')
-    .option('--from <file>', 'a change described in JSON: {service?, features, rpm, bakeMinutes?, blockAbove?, constraints?} (features as for POST /v1/risk/score; rpm the service’s requests per minute; constraints as for POST /v1/rollout/plan)')
+    .option('--from <file>', 'a change described in JSON: {service?, features, rpm, bakeMinutes?, blockAbove?, constraints?, units?, perChangeThresholds?} (features as for POST /v1/risk/score; rpm the service’s requests per minute; constraints as for POST /v1/rollout/plan)')
     .option('--models <dir>', 'model registry (default: ./models, or $ROLLOUTLAB_MODELS); without a risk champion the plan is the most careful one and the gate waits')
     .option('--format <f>', 'json | argo | flagger (default: text)')
     .option('--block-above <p>', 'the risk gate: block above this risk (default 0.85, or the file’s blockAbove)', num('--block-above', 0, 1))
     .option('--max-first-step <pct>', 'the first step exposes at most this percent of traffic: the nearest more careful plan whose first step fits; below every plan’s first step: exit 2 with the closest feasible plan on stderr', num('--max-first-step', -1e9, 100))
     .option('--deadline <min>', 'full exposure within this many minutes: the most careful plan that fits (the reasons say when that is less careful than the risk asked); shorter than every plan: exit 2 with the closest feasible plan on stderr', num('--deadline', -1e9, 10_080))
     .option('--units <by>', 'with --deployment: run the plan over the service’s regions or tenants (region | tenant): the least traffic (least critical tenant) first, a ramp inside every unit, capped; --from takes the file’s units. argo and flagger refuse such a plan, naming what they can run')
+    .option('--thresholds', 'the plan also carries the change’s rollback sensitivity and the thresholds to send to POST /v1/rollout/decision (per-change thresholds; or the file’s perChangeThresholds)')
     .option('--json', 'the same as --format json')
     .option('--runs <n>', 'with --deployment: runs of the what-if that predicts the plan\'s canary ranges and failure points (healthy and faulty, each)', runsFlag, 100)
-    .action(async (o: { scenario: string; seed: number; deployment?: string; from?: string; models?: string; format?: string; blockAbove?: number; maxFirstStep?: number; deadline?: number; json?: boolean; runs: number; units?: string }) => {
+    .action(async (o: { scenario: string; seed: number; deployment?: string; from?: string; models?: string; format?: string; blockAbove?: number; maxFirstStep?: number; deadline?: number; json?: boolean; runs: number; units?: string; thresholds?: boolean }) => {
       checkRuns(o.runs);
       if (o.units !== undefined && o.units !== 'region' && o.units !== 'tenant') throw usage(`--units: region or tenant, got ${JSON.stringify(o.units)}`, '--units');
       if (o.units !== undefined && o.from !== undefined) throw usage('--units goes with --deployment (a file gives its own units)', '--units');
@@ -148,12 +149,14 @@ export function registerRollback(program: Command): void {
       if ((o.from === undefined) === (o.deployment === undefined)) throw usage('give either --deployment <id> (with --scenario and --seed) or --from <file>', o.from === undefined ? '--deployment' : '--from');
       const { DEFAULT_BLOCK_ABOVE, NoFeasiblePlan, rolloutPlanDecision } = await import('../../policies/rollout-plan/gate.ts');
       const { argoSteps, flaggerAnalysis } = await import('../../policies/rollout-plan/formats.ts');
+      const { capsText } = await import('../../policies/rollout-plan/sensitivity.ts');
       const file = o.from === undefined ? null : readRolloutPlanFile(o.from);
       // The flags win over the file, constraint by constraint; an impossible one is named as it was given.
       const constraints = { ...file?.constraints, ...(o.maxFirstStep !== undefined ? { maxFirstStepPercent: o.maxFirstStep } : {}), ...(o.deadline !== undefined ? { deadlineMinutes: o.deadline } : {}) };
       const given = file?.constraints !== undefined || o.maxFirstStep !== undefined || o.deadline !== undefined;
       const flagOf: Record<string, string | undefined> = { 'constraints.maxFirstStepPercent': o.maxFirstStep !== undefined ? '--max-first-step' : undefined, 'constraints.deadlineMinutes': o.deadline !== undefined ? '--deadline' : undefined };
       const blockAbove = o.blockAbove ?? file?.blockAbove ?? DEFAULT_BLOCK_ABOVE;
+      const perChangeThresholds = o.thresholds || file?.perChangeThresholds || undefined;
       let a: ReturnType<typeof rolloutPlanDecision>;
       let risk: { probability: number; complete?: boolean; modelVersion: string } | null = null;
       let title: string;
@@ -168,7 +171,7 @@ export function registerRollback(program: Command): void {
           const { gateChange } = await import('../../server/rollout-gate.ts');
           const { BadInput, NoAnswer } = await import('../../server/decide.ts');
           try {
-            const g = gateChange({ features: file.features, rpm: file.rpm, bakeMinutes: file.bakeMinutes, blockAbove, constraints: given ? constraints : undefined, units: file.units, unitsField: 'units' }, champion, { championError: `no risk champion in ${resolve(o.models ?? defaultModelsRoot())}` });
+            const g = gateChange({ features: file.features, rpm: file.rpm, bakeMinutes: file.bakeMinutes, blockAbove, constraints: given ? constraints : undefined, units: file.units, unitsField: 'units', perChangeThresholds }, champion, { championError: `no risk champion in ${resolve(o.models ?? defaultModelsRoot())}` });
             a = g.answer;
             risk = g.risk;
           } catch (e) {
@@ -183,7 +186,7 @@ export function registerRollback(program: Command): void {
           if (scored) risk = { probability: scored.probability, modelVersion: scored.modelVersion };
           const { serviceUnits } = await import('../../backtest/optimised.ts');
           const units = o.units ? serviceUnits(world, dep.service, o.units as 'region' | 'tenant') : undefined;
-          a = rolloutPlanDecision({ risk: view, rpm: world.traffic.requests[dep.service][dep.start], bakeMinutes: scenario.rollout.bakeMinutes, blockAbove, constraints: given ? constraints : undefined, units });
+          a = rolloutPlanDecision({ risk: view, rpm: world.traffic.requests[dep.service][dep.start], bakeMinutes: scenario.rollout.bakeMinutes, blockAbove, constraints: given ? constraints : undefined, units, thresholds: perChangeThresholds });
           const svc = world.topology.services[dep.service].name;
           title = `rolloutlab plan for ${dep.id} (${svc})`;
           head = { deployment: dep.id, service: svc, risk };
@@ -205,6 +208,7 @@ export function registerRollback(program: Command): void {
           [
             `${title}: ${a.plan.name}, ${a.plan.steps.join('-')} %, ${a.plan.dwellMinutes.join('-')} min at the steps (${a.plan.minutesToFull} min to full, then ${a.plan.bakeMinutes} min bake)`,
             ...(a.plan.units ? [`  over ${a.plan.units.by}s: ${a.plan.units.stages.map((x) => Object.entries(x.unitPercent).filter(([, v]) => v > 0).map(([k, v]) => `${k} ${v} %`).join(' + ')).join(' → ')}`] : []),
+            ...(a.plan.sensitivity ? [`  rollback thresholds: ${a.plan.sensitivity} (${capsText(a.plan.thresholds ?? {})}); send {"thresholds": ${JSON.stringify(a.plan.thresholds ?? {})}} to POST /v1/rollout/decision`] : []),
             `  risk ${risk ? risk.probability.toFixed(3) : 'unknown'}; ${a.reasons.join('; ')}`,
             `  gate: ${a.gate.decision} — ${a.gate.reasons.join('; ')}`,
             ...a.gate.recommendations.map((r) => `    - ${r}`),

@@ -9,6 +9,8 @@ import { RolloutlabError } from '../../lib/errors.ts';
 import { choosePlan, PLAN_TABLE, type PlanTable } from './choose.ts';
 import { PLAN_CANDIDATES, dwellSum, type PlanCandidate } from './candidates.ts';
 import { unitPlan, type UnitPlan, type UnitsInput } from './units.ts';
+import { chooseSensitivity, PER_CHANGE_THRESHOLDS } from './sensitivity.ts';
+import type { ThresholdCaps } from '../thresholds.ts';
 
 export const DEFAULT_BLOCK_ABOVE = 0.85;
 
@@ -48,6 +50,10 @@ export interface PlanView {
   minutesToFull: number;
   /** Only for a plan over regions or tenants: which units each stage exposes (`steps` are then the stages' totals). */
   units?: UnitPlan;
+  /** With per-change thresholds: the rollback sensitivity chosen for the change (./sensitivity.ts). */
+  sensitivity?: string;
+  /** With per-change thresholds: its caps on the `ml` policy's thresholds, the `thresholds` of POST /v1/rollout/decision ({}: the champion's). */
+  thresholds?: ThresholdCaps;
 }
 
 /** Limits the caller puts on the plan. Absent: the optimiser's plan as it is. */
@@ -191,7 +197,7 @@ const view = (c: PlanCandidate, bakeMinutes: number): PlanView => ({ name: c.nam
  * the fitted plan runs over them (./units.ts); the gate does not depend on it.
  */
 export function rolloutPlanDecision(
-  o: { risk: RiskView | null; rpm: number; bakeMinutes: number; blockAbove?: number; constraints?: PlanConstraints; missing?: GateNote; units?: UnitsInput },
+  o: { risk: RiskView | null; rpm: number; bakeMinutes: number; blockAbove?: number; constraints?: PlanConstraints; missing?: GateNote; units?: UnitsInput; thresholds?: boolean },
   table: PlanTable = PLAN_TABLE,
 ): RolloutPlanAnswer {
   const gate = riskGate(o.risk, o.blockAbove ?? DEFAULT_BLOCK_ABOVE, o.missing);
@@ -218,6 +224,12 @@ export function rolloutPlanDecision(
       plan = { ...plan, steps: u.stages.map((x) => x.percent), dwellMinutes: u.stages.slice(0, -1).map((x) => x.dwellMinutes), minutesToFull: u.minutesToFull, units: u };
       reasons.push(`over ${o.units.by}s: ${u.note}`);
     }
+  }
+  // Per-change rollback thresholds, from the same score and traffic (fail closed: the most sensitive without a score).
+  if (o.thresholds ?? PER_CHANGE_THRESHOLDS) {
+    const s = chooseSensitivity({ risk: p, rpm: o.rpm });
+    plan = { ...plan, sensitivity: s.level.name, thresholds: { ...s.level.caps } };
+    reasons.push(...s.reasons);
   }
   const answer: RolloutPlanAnswer = { plan, optimised: chosen.optimised, gate, reasons };
   if (o.constraints) answer.constraints = { ...o.constraints, optimiserPlan: chosen.candidate.name, changed: fitted.index !== k, lessCareful: fitted.lessCareful, reasons: fitted.reasons };

@@ -33,6 +33,12 @@ export const RolloutPlanBodyProps = {
   gate: Type.Optional(Type.Object({ blockAbove: Type.Number({ minimum: 0, maximum: 1, description: 'block a change whose risk is above this (default 0.85)' }) }, { additionalProperties: false })),
   constraints: Type.Optional(PlanConstraintsSchema),
   units: Type.Optional(UnitsBodySchema),
+  perChangeThresholds: Type.Optional(
+    Type.Boolean({
+      description:
+        "true: the plan also carries the change's rollback sensitivity and its thresholds (plan.sensitivity, plan.thresholds: send plan.thresholds as the thresholds of POST /v1/rollout/decision); false: the rollback champion's thresholds for every change. Default false",
+    }),
+  ),
   impute: Type.Optional(
     Type.Array(Type.String({ minLength: 1, maxLength: 100 }), {
       maxItems: 500,
@@ -78,6 +84,13 @@ const PlanViewProps = {
   bakeMinutes: Type.Integer(),
   minutesToFull: Type.Integer({ description: 'minutes before full exposure when every step keeps its dwell' }),
   units: Type.Optional(UnitPlanSchema),
+  sensitivity: Type.Optional(Type.String({ description: "only with per-change thresholds: the rollback sensitivity chosen for the change (standard: the rollback champion's thresholds; alert, vigilant, strict: lower ones, docs/rollout-plans.md)" })),
+  thresholds: Type.Optional(
+    Type.Object(
+      { fault: Type.Optional(Type.Number()), breach: Type.Optional(Type.Number()), hold: Type.Optional(Type.Number()) },
+      { additionalProperties: false, description: "only with per-change thresholds: caps on the ml policy's rollback thresholds, to send as the thresholds of POST /v1/rollout/decision ({}: the champion's as they are)" },
+    ),
+  ),
 };
 export const PlanViewSchema = Type.Object(PlanViewProps, { additionalProperties: false });
 
@@ -148,6 +161,7 @@ export const RolloutPlanFileSchema = Type.Object(
     blockAbove: Type.Optional(Type.Number({ minimum: 0, maximum: 1, description: 'block a change whose risk is above this (default 0.85; --block-above wins)' })),
     constraints: Type.Optional(PlanConstraintsSchema),
     units: Type.Optional(UnitsBodySchema),
+    perChangeThresholds: RolloutPlanBodyProps.perChangeThresholds,
   },
   { additionalProperties: false },
 );

@@ -16,7 +16,7 @@ export const rolloutPlanRoutes: FastifyPluginAsyncTypebox<{ store: ModelStore }>
       const b = req.body;
       const s = store.snapshot;
       // Without a risk champion the answer is the careful plan and a wait, never a pass.
-      const { answer, risk } = gateChange({ features: b.features, rpm: b.rpm, bakeMinutes: b.bakeMinutes, blockAbove: b.gate?.blockAbove, constraints: b.constraints, units: b.units, impute: b.impute }, s.risk, { championError: s.errors.risk });
+      const { answer, risk } = gateChange({ features: b.features, rpm: b.rpm, bakeMinutes: b.bakeMinutes, blockAbove: b.gate?.blockAbove, constraints: b.constraints, units: b.units, impute: b.impute, perChangeThresholds: b.perChangeThresholds }, s.risk, { championError: s.errors.risk });
       return { ...answer, risk };
     },
   );

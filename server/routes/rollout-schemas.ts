@@ -89,6 +89,18 @@ export const StageRangesSchema = Type.Object(
   { additionalProperties: false },
 );
 
+const threshold = (what: string) => Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 1, description: `${what}: at most this; the champion's when absent or higher` }));
+
+/** Per-change caps on the learned policy's rollback thresholds (policies/thresholds.ts): the plan's `thresholds`. */
+export const ThresholdCapsSchema = Type.Object(
+  { fault: threshold('roll back when P(material fault) is at least the threshold'), breach: threshold('roll back when P(breach ahead) is at least the threshold'), hold: threshold('hold instead of advancing when P(material fault) is at least the threshold') },
+  {
+    additionalProperties: false,
+    description:
+      "ml, ml-adaptive: per-change rollback thresholds, as POST /v1/rollout/plan answers them in plan.thresholds. Each threshold used is the lower of the rollback champion's and this one, so they can only make the policy roll back (and hold) on less evidence. Absent: the champion's",
+  },
+);
+
 export const DecisionBodySchema = Type.Object(
   {
     observations: Type.Array(ObservationSchema, { minItems: 1, maxItems: MAX_TICKS, description: 'every observation so far, oldest first; the decision is for the last' }),
@@ -103,6 +115,7 @@ export const DecisionBodySchema = Type.Object(
       }),
     ),
     latencyObjectiveMs: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: MAX_LATENCY_MS, description: "the service's latency objective (ms, at most a day): the judge gate of ml before an advance; required by argo and flagger" })),
+    thresholds: Type.Optional(ThresholdCapsSchema),
     policy: Type.Optional(
       Type.Union([Type.Literal('ml'), Type.Literal('ml-adaptive'), Type.Literal('kayenta'), Type.Literal('argo'), Type.Literal('flagger'), Type.Literal('none')], {
         description: 'the rollout policy that decides (default ml): the same code the backtester replays (policies/), fed every observation so far. ml-adaptive is ml reading the predicted ranges (ranges)',
@@ -126,6 +139,12 @@ export const DecisionResponseSchema = Type.Object({
   modelVersion: Type.String({ description: "the rollback champion's version (ml), or the policy's name for a policy without a model" }),
   judgeVersion: Nullable(Type.String()),
   policy: Type.String({ description: 'the policy that decided' }),
+  thresholds: Type.Optional(
+    Type.Object(
+      { fault: Type.Number(), breach: Type.Number(), hold: Type.Number() },
+      { additionalProperties: false, description: 'only when the request gave thresholds: the rollback thresholds the policy used (each the lower of the champion\'s and the request\'s)' },
+    ),
+  ),
   control: Type.Optional(ControlNoteSchema),
 });
 export type DecisionResponse = Static<typeof DecisionResponseSchema>;

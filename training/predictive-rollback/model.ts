@@ -88,10 +88,13 @@ export class RollbackPredictor {
     return { pFault, pBreach };
   }
 
-  /** Decide on one tick from its feature vector. */
-  decide(f: Float64Array, tr?: Trajectory, obs?: Observation): RollbackPrediction {
+  /**
+   * Decide on one tick from its feature vector. `thresholds` (default: the model's own) are the fault / breach / hold
+   * levels of this rollout: a per-change plan may lower them (policies/thresholds.ts); the two rules keep the model's.
+   */
+  decide(f: Float64Array, tr?: Trajectory, obs?: Observation, thresholds?: Pick<RollbackPredictorJSON['thresholds'], 'fault' | 'breach' | 'hold'>): RollbackPrediction {
     const [pFault, pBreach] = this.mlp.predictRow(f);
-    const th = this.json.thresholds;
+    const th = thresholds ? { ...this.json.thresholds, fault: thresholds.fault, breach: thresholds.breach, hold: thresholds.hold } : this.json.thresholds;
     // The overwhelming-evidence rule (needs the trajectory): the last minute alone already settles it.
     const ov = tr ? tr.overwhelming() : null;
     const overwhelming = ov && ov.logP <= th.overwhelmingLogP ? { metric: ov.metric, p: Math.exp(ov.logP) } : null;
