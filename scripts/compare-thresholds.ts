@@ -5,11 +5,9 @@
 //   node --import tsx scripts/compare-thresholds.ts --models <registry> [--scenarios default,black-friday,low-traffic]
 //        [--seeds 1] [--deployments 2000] [--global <level,...>] [--json-out <file>]
 import { parseArgs } from 'node:util';
-import { resolve } from 'node:path';
 import { writeFileSync } from 'node:fs';
 import { loadScenario } from '../sim/index.ts';
-import { resolvePolicies } from '../policies/index.ts';
-import { loadRolloutChampionsSync, loadRiskSync } from '../training/load.ts';
+import { mlPolicyAndRisk } from './ml-champions.ts';
 import { compareThresholds, formatThresholdComparison } from '../backtest/threshold-compare.ts';
 import { SENSITIVITY_LEVELS } from '../policies/rollout-plan/sensitivity.ts';
 
@@ -23,9 +21,7 @@ const { values } = parseArgs({
     'json-out': { type: 'string' },
   },
 });
-const root = resolve(values.models ?? 'models');
-const policy = resolvePolicies(['ml'], { models: () => loadRolloutChampionsSync(root) })[0];
-const risk = loadRiskSync(root)?.model ?? null;
+const { policy, risk } = mlPolicyAndRisk(values.models);
 const n = Number(values.deployments);
 if (!Number.isInteger(n) || n < 1) throw new Error(`--deployments: a whole number >= 1, got ${values.deployments}`);
 const globalLevels = values.global!.split(',').filter(Boolean).map((name) => {

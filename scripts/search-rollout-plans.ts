@@ -7,10 +7,8 @@
 import { parseArgs } from 'node:util';
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { resolve } from 'node:path';
 import { loadScenario } from '../sim/index.ts';
-import { resolvePolicies } from '../policies/index.ts';
-import { loadRolloutChampionsSync, loadRiskSync } from '../training/load.ts';
+import { mlPolicyAndRisk } from './ml-champions.ts';
 import { evaluateCandidates, fitTable, compareTable } from '../backtest/plan-search.ts';
 import { PLAN_CANDIDATES } from '../policies/rollout-plan/candidates.ts';
 
@@ -24,11 +22,9 @@ const { values } = parseArgs({
     write: { type: 'boolean', default: false },
   },
 });
-const root = resolve(values.models ?? 'models');
+const { root, policy, risk } = mlPolicyAndRisk(values.models);
 const seeds = (s: string) => s.split(',').map(Number);
 const scenarios = values.scenarios!.split(',').map((name) => ({ name, scenario: loadScenario(name) }));
-const policy = resolvePolicies(['ml'], { models: () => loadRolloutChampionsSync(root) })[0];
-const risk = loadRiskSync(root)?.model ?? null;
 const n = Number(values.deployments);
 const say = (m: string) => process.stderr.write(`${m}\n`);
 const train = await evaluateCandidates({ scenarios, seeds: seeds(values.train!), deployments: n, policy, risk, modelsRoot: root, onProgress: say });

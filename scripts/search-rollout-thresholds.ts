@@ -8,10 +8,8 @@
 import { parseArgs } from 'node:util';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { resolve } from 'node:path';
 import { loadScenario } from '../sim/index.ts';
-import { resolvePolicies } from '../policies/index.ts';
-import { loadRolloutChampionsSync, loadRiskSync } from '../training/load.ts';
+import { mlPolicyAndRisk } from './ml-champions.ts';
 import { evaluateLevels, fitSensitivity, globalTable, levelOf, levelTotals, type LevelRecord } from '../backtest/threshold-search.ts';
 import { SENSITIVITY_LEVELS, type SensitivityTable } from '../policies/rollout-plan/sensitivity.ts';
 import { PLAN_TABLE } from '../policies/rollout-plan/choose.ts';
@@ -29,12 +27,10 @@ const { values } = parseArgs({
     'from-records': { type: 'string' },
   },
 });
-const root = resolve(values.models ?? 'models');
+const { policy, risk } = mlPolicyAndRisk(values.models);
 const seeds = (s: string) => s.split(',').filter(Boolean).map(Number);
 const n = Number(values.deployments);
 const say = (m: string) => process.stderr.write(`${m}\n`);
-const policy = resolvePolicies(['ml'], { models: () => loadRolloutChampionsSync(root) })[0];
-const risk = loadRiskSync(root)?.model ?? null;
 const evaluate = (names: string, s: number[]) => evaluateLevels({ scenarios: names.split(',').map((name) => ({ name, scenario: loadScenario(name) })), seeds: s, deployments: n, policy, risk, onProgress: say });
 
 let train: LevelRecord[];
